@@ -1,0 +1,5 @@
+"""python -m chrono_cli."""
+
+from chrono_cli.cli.app import main
+
+main()

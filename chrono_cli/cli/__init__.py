@@ -1,0 +1,1 @@
+"""The command-line interface: options in, one service call, a rendered result out."""

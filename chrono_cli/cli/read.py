@@ -1,0 +1,109 @@
+"""Read commands: tables, history, show, diff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chrono_cli.cli.options import (AllOpt, ColumnsOpt, ConventionOpt, FormatOpt, KeyArg, SinceOpt, TableArg,
+                                    UntilOpt)
+from chrono_cli.cli.state import CliState
+
+
+def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = None, until: UntilOpt = None,
+            limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show only the newest N versions.",
+                                                      show_default=False)] = None,
+            reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest first.")] = False,
+            columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
+            fmt: FormatOpt = None) -> None:
+    """Show a record's timeline: every version, who changed what, when and why.
+
+    Oldest first: position (#), the library's own version number, operation, when the version was valid
+    (from/to), actor, reason, and the changed fields as old → new. Columns the history does not record
+    are never guessed.
+
+    Example:
+
+        chrono history user 42
+        chrono history user 42 --since 2026-11-01 --reverse
+        chrono -f json history user 42 | jq '.versions[-1]'
+    """
+    from chrono_cli.services import read
+
+    state: CliState = ctx.obj
+    tl = read.history(state.workspace, table, key, convention=convention, since=since, until=until, limit=limit,
+                      columns=columns, all_columns=all_columns)
+    if reverse:
+        from dataclasses import replace
+
+        tl = replace(tl, versions=tuple(reversed(tl.versions)))
+    state.emit(tl, fmt)
+
+
+def show(ctx: typer.Context, table: TableArg, key: KeyArg,
+         version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, #position "
+                                                     "(#-1 = last) or 'current'.", show_default=False)] = None,
+         at: Annotated[str | None, typer.Option("--at", help="The state valid at this time (ISO-8601 or 2h, 3d ago).",
+                                                show_default=False)] = None,
+         columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
+         fmt: FormatOpt = None) -> None:
+    """Show the whole record as it was at a version or a time (default: now).
+
+    A deleted record shows the state its deletion removed. Columns the history did not record are
+    listed as "not recorded".
+
+    Example:
+
+        chrono show user 42 --version 3
+        chrono show user 42 --at 2026-11-20T09:00Z
+        chrono show user 42 --version '#-2'
+    """
+    from chrono_cli.services import read
+
+    state: CliState = ctx.obj
+    state.emit(read.show(state.workspace, table, key, version=version, at=at, convention=convention,
+                         columns=columns, all_columns=all_columns), fmt)
+
+
+def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
+         old: Annotated[str | None, typer.Argument(help="From: version number, #position or time "
+                                                   "(default: the version before TO).", show_default=False)] = None,
+         new: Annotated[str | None, typer.Argument(help="To: version number, #position or time (default: current).",
+                                                   show_default=False)] = None,
+         all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
+         convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
+    """Show the fields that differ between two versions of a record.
+
+    With no versions: the previous version against the current one. Old values in red, new in green.
+
+    Example:
+
+        chrono diff user 42
+        chrono diff user 42 2 5
+        chrono diff user 42 2026-11-01 now --all
+    """
+    from chrono_cli.services import read
+
+    state: CliState = ctx.obj
+    state.emit(read.diff(state.workspace, table, key, old, new, convention=convention, show_all=all_columns), fmt)
+
+
+def tables(ctx: typer.Context,
+           counts: Annotated[bool, typer.Option("--counts", help="Add row and history-row counts.")] = False,
+           explain: Annotated[bool, typer.Option("--explain", help="Show the evidence behind each detection.")] = False,
+           fmt: FormatOpt = None) -> None:
+    """List every table with a detected history or archive convention.
+
+    For each: the base table, its convention(s), where its history lives, its key and archive column.
+
+    Example:
+
+        chrono tables
+        chrono tables --counts
+        chrono tables --explain -f json
+    """
+    from chrono_cli.services import catalog
+
+    state: CliState = ctx.obj
+    state.emit(catalog.list_tables(state.workspace, counts=counts, explain=explain), fmt)

@@ -1,0 +1,67 @@
+"""Per-invocation state: global options, the config, and a lazily opened workspace."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from chrono_cli.config import Config
+    from chrono_cli.services.workspace import Workspace
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class CliState:
+    """What the global options said; nothing connects until a command asks."""
+
+    url: str | None = None
+    schemas: tuple[str, ...] = ()
+    fmt: str | None = None
+    config_path: str | None = None
+    debug: bool = False
+    no_color: bool = False
+    _config: Any = field(default=None, repr=False)
+    _workspace: Any = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from chrono_cli.config import load
+
+            self._config = load(self.config_path)
+        return self._config
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from chrono_cli.services.workspace import Settings, Workspace
+
+            self._workspace = Workspace(Settings(self.url, self.schemas, self.config))
+        return self._workspace
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+    def color(self) -> bool:
+        """Colour only on a terminal, and never with NO_COLOR or --no-color."""
+        return sys.stdout.isatty() and not self.no_color and "NO_COLOR" not in os.environ
+
+    def emit(self, result: object, fmt: str | None = None) -> None:
+        """Render a result on stdout in the chosen format."""
+        from chrono_cli.render import render
+        from chrono_cli.render.formats import resolve
+
+        chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
+        render(result, chosen, sys.stdout, color=self.color())
+
+
+def note(message: str) -> None:
+    """A message for the person (stderr), never mixed with data."""
+    err_console.print(f"[dim]{message}[/]", markup=True, highlight=False)

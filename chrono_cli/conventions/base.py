@@ -1,0 +1,98 @@
+"""The adapter contract every history convention implements."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy.engine import Connection
+
+from chrono_cli.config import TableConfig
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import RowKey, TableRef, Version
+
+
+class Capability(enum.Flag):
+    """What an adapter can do for a detected table."""
+
+    HISTORY = enum.auto()
+    CHANGES = enum.auto()
+    RESTORE = enum.auto()
+    ARCHIVE = enum.auto()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Detection:
+    """One convention found on one live table, with the evidence that found it."""
+
+    adapter: str
+    live: TableRef
+    store: TableRef
+    key: tuple[str, ...]
+    version_col: str | None = None
+    time_col: str | None = None
+    score: int = 1
+    evidence: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    confirm: bool = False  # a singleton store: confirm membership with a row query before use
+
+    @property
+    def in_table(self) -> bool:
+        return self.live == self.store
+
+
+@dataclass(frozen=True, slots=True)
+class ReadContext:
+    """What an adapter gets to read one record."""
+
+    conn: Connection
+    snapshot: SchemaSnapshot
+    config: TableConfig
+
+    def info(self, ref: TableRef) -> TableInfo:
+        info = self.snapshot.get(ref)
+        assert info is not None, f"{ref} not in snapshot"
+        return info
+
+
+class ConventionAdapter(abc.ABC):
+    """Detects one convention in a schema snapshot and reads its versions."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    capabilities: ClassVar[Capability] = Capability.HISTORY
+    singleton_stores: ClassVar[tuple[str, ...]] = ()  # table names of one-per-database stores
+    paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
+
+    @abc.abstractmethod
+    def detect(self, snapshot: SchemaSnapshot) -> Iterable[Detection]:
+        """Look only at reflected tables and columns; never query rows."""
+
+    def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
+                names: Iterable[str]) -> set[str]:
+        """For singleton stores: which of ``names`` the store holds rows for (one query)."""
+        return set(names)
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        """The record's states oldest first; ``seq`` and ``changes`` are filled in by services."""
+        raise UnsupportedOperation(f"{self.name} cannot read history")
+
+    def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
+        """The condition selecting this live table's rows in a shared store (None: the whole store)."""
+        return None
+
+    def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
+        """How many history rows the store keeps for the live table."""
+        if not self.capabilities & Capability.HISTORY:
+            return None
+        from chrono_cli.conventions.rows import count
+
+        return count(conn, snapshot.tables[det.store].table(), self.store_filter(snapshot, det))
+
+    def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
+        """A select of the distinct keys the store knows (for listing deleted rows)."""
+        raise UnsupportedOperation(f"{self.name} cannot list the keys of its history")

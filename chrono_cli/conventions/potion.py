@@ -1,0 +1,153 @@
+"""Flask-Potion's HistoryMixin recipe: ``history_record`` rows holding ``{attribute, old, new}`` diffs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Connection
+
+from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
+from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp
+from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
+from chrono_cli.errors import DamagedHistory
+from chrono_cli.model import Op, RowKey, Version
+
+STORE = "history_record"
+_MISSING = object()
+
+
+def _is_store(t: TableInfo) -> bool:
+    return (t.has("object_type", "object_id", "updated_at", "changes")
+            and col_is(t, "object_type", is_text) and col_is(t, "object_id", is_integer)
+            and col_is(t, "updated_at", is_timestamp) and col_is(t, "changes", lambda x: is_json(x) or is_text(x)))
+
+
+def decode_potion(value: Any, column: ColumnInfo, tz_name: str | None) -> Any:
+    """A Potion field's output format back to a column value (``$date`` ms, ``$ref`` URIs)."""
+    if isinstance(value, dict) and "$date" in value:
+        instant = datetime.fromtimestamp(value["$date"] / 1000, tz=UTC)
+        if isinstance(column.type, sqltypes.DateTime):
+            return decode(instant.isoformat(), column.type, tz_name)
+        return instant.date()
+    if isinstance(value, dict) and "$ref" in value:
+        return decode(str(value["$ref"]).rstrip("/").rsplit("/", 1)[-1], column.type, tz_name)
+    return decode(value, column.type, tz_name)
+
+
+class PotionAdapter(ConventionAdapter):
+    """Flask-Potion HistoryMixin: diffs only; earlier states are rebuilt backwards from the live row."""
+
+    name = "potion"
+    title = "Flask-Potion history_record"
+    singleton_stores = (STORE,)
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for store in snapshot:
+            if store.ref.name != STORE or not _is_store(store):
+                continue
+            for base in snapshot:
+                if base is store or len(base.pk) != 1 or not col_is(base, base.pk[0], is_integer):
+                    continue
+                yield Detection(self.name, base.ref, store.ref, base.pk, time_col="updated_at", score=3,
+                                confirm=True,
+                                evidence=(f"{store.ref} has object_type, object_id integer, updated_at "
+                                          "timestamp, changes JSON",
+                                          f"{base.ref.name} has a single integer primary key",
+                                          f"{store.ref} holds rows with object_type = '{base.ref.name}'"))
+
+    def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
+        return snapshot.tables[det.store].table().c.object_type == det.live.name
+
+    def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
+                names: Iterable[str]) -> set[str]:
+        store = snapshot.tables[det.store].table()
+        query = select(store.c.object_type).where(store.c.object_type.in_(list(names))).distinct()
+        return set(conn.execute(query).scalars())
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        store = ctx.info(det.store).table()
+        live_info = ctx.info(det.live)
+        (_, object_id), = key.items
+        records = ctx.conn.execute(
+            select(store).where(store.c.object_type == det.live.name, store.c.object_id == object_id)
+            .order_by(store.c.updated_at, store.c.id)).mappings().all()
+        live = fetch_live(ctx.conn, live_info.table(), key)
+        columns = live_info.columns
+        diffs = [self._changes(r, columns, ctx.config.timezone) for r in records]
+        tz = ctx.config.timezone
+        times = [as_utc(r["updated_at"], tz) for r in records]
+        out: list[Version] = []
+        for i in range(len(records) + 1):
+            values, unrecorded = self._state(i, diffs, live, columns)
+            if i == 0:
+                if not records:
+                    if live is not None:
+                        out.append(Version(values=values, op=Op.UNKNOWN, current=True,
+                                           note="no history recorded"))
+                    break
+                out.append(Version(values=values, op=Op.UNKNOWN, valid_to=times[0], unrecorded=unrecorded,
+                                   note="state before the first recorded change"))
+                continue
+            rec, unknown = records[i - 1], diffs[i - 1][1]
+            notes = ["no-op update recorded (changes = [])"] if not diffs[i - 1][0] and not unknown else []
+            if unknown:
+                notes.append(f"changed attributes with no matching column: {', '.join(unknown)}")
+            out.append(Version(values=values, op=Op.UPDATE, number=rec["id"], valid_from=times[i - 1],
+                               valid_to=times[i] if i < len(records) else None, unrecorded=unrecorded,
+                               current=live is not None and i == len(records), note="; ".join(notes) or None))
+        if live is None and records:
+            out.append(Version(values=None, op=Op.DELETE, note="the row no longer exists; Potion records no deletes"))
+        return out
+
+    @staticmethod
+    def _changes(record: Mapping[str, Any], columns: Mapping[str, ColumnInfo],
+                 tz: str | None) -> tuple[dict[str, tuple[Any, Any]], list[str]]:
+        raw = record["changes"]
+        raw = json.loads(raw) if isinstance(raw, str) else raw
+        by_norm = {normalise_name(c): c for c in columns}
+        out: dict[str, tuple[Any, Any]] = {}
+        unknown: list[str] = []
+        for item in raw or []:
+            attr = item.get("attribute")
+            old, new = item.get("old"), item.get("new")
+            is_ref = any(isinstance(v, dict) and "$ref" in v for v in (old, new))
+            column = (attr if attr in columns else
+                      f"{attr}_id" if is_ref and f"{attr}_id" in columns else by_norm.get(normalise_name(str(attr))))
+            if column is None:
+                unknown.append(str(attr))
+                continue
+            try:
+                out[column] = (decode_potion(old, columns[column], tz), decode_potion(new, columns[column], tz))
+            except Undecodable as exc:
+                raise DamagedHistory(f"{STORE} id {record['id']}: {exc}") from exc
+        return out, unknown
+
+    @staticmethod
+    def _state(i: int, diffs: list[tuple[dict[str, tuple[Any, Any]], list[str]]],
+               live: Mapping[str, Any] | None, columns: Mapping[str, ColumnInfo]) -> tuple[dict[str, Any],
+                                                                                       tuple[str, ...]]:
+        """State after record i (0 = before the first): the oldest later 'old', else live, else latest 'new'."""
+        values: dict[str, Any] = {}
+        for c in columns:
+            value: Any = _MISSING
+            for changes, _ in diffs[i:]:
+                if c in changes:
+                    value = changes[c][0]
+                    break
+            if value is _MISSING and live is not None:
+                value = live[c]
+            if value is _MISSING:
+                for changes, _ in reversed(diffs[:i]):
+                    if c in changes:
+                        value = changes[c][1]
+                        break
+            if value is not _MISSING:
+                values[c] = value
+        return values, tuple(c for c in columns if c not in values)

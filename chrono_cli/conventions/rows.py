@@ -1,0 +1,64 @@
+"""Row-level helpers shared by adapters: key predicates, live-row fetches, time normalisation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Table, and_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.errors import ConfigError
+from chrono_cli.model import RowKey
+
+
+def key_where(table: Table, key: RowKey) -> ColumnElement[bool]:
+    """``col1 = :v1 AND col2 = :v2`` for the key's columns."""
+    return and_(*(table.c[name] == value for name, value in key.items))
+
+
+def fetch_live(conn: Connection, table: Table, key: RowKey) -> dict[str, Any] | None:
+    """The live row for ``key`` as a dict, or None."""
+    row = conn.execute(select(table).where(key_where(table, key))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def zone(name: str | None) -> Any:
+    """A tzinfo for a configured zone name (UTC by default)."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone in config: {name}") from exc
+
+
+def as_utc(value: Any, tz_name: str | None = None) -> datetime | None:
+    """A stored time as an aware UTC datetime; naive values are read in ``tz_name`` (default UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz_name))
+    return value.astimezone(UTC)
+
+
+def pick(row: Mapping[str, Any], columns: list[str]) -> dict[str, Any]:
+    """The named columns of a row, in that order."""
+    return {c: row[c] for c in columns if c in row}
+
+
+def count(conn: Connection, table: Table, where: ColumnElement[bool] | None = None) -> int:
+    """Number of rows (matching ``where``)."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(table)
+    if where is not None:
+        query = query.where(where)
+    return int(conn.execute(query).scalar_one())

@@ -1,0 +1,56 @@
+"""SQLAlchemy's versioned_rows_w_versionid example: every version is a row of the live table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.types import col_is, is_boolean, is_integer
+from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.model import Op, RowKey, Version
+
+VERSION = "version_id"
+CURRENT = "is_current_version"
+
+
+class VersionedRowsAdapter(ConventionAdapter):
+    """Versions live in the table itself, keyed by (id, version_id); the newest is current."""
+
+    name = "versioned-rows"
+    title = "SQLAlchemy versioned rows"
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for t in snapshot:
+            if VERSION not in t.pk or len(t.pk) < 2 or not col_is(t, VERSION, is_integer):
+                continue
+            key = tuple(c for c in t.pk if c != VERSION)
+            evidence = [f"primary key ({', '.join(t.pk)}) includes integer {VERSION}"]
+            has_current = col_is(t, CURRENT, is_boolean)
+            if has_current:
+                evidence.append(f"{CURRENT} boolean marks the current row")
+            yield Detection(self.name, t.ref, t.ref, key, version_col=VERSION, score=len(evidence),
+                            evidence=tuple(evidence), options={"current_col": CURRENT if has_current else None})
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        info = ctx.info(det.live)
+        table = info.table()
+        rows = ctx.conn.execute(select(table).where(key_where(table, key)).order_by(table.c[VERSION])).mappings().all()
+        current_col = det.options.get("current_col")
+        skip = {VERSION, current_col}
+        declared = set(ctx.config.unrecorded)
+        cols = [c for c in info.columns if c not in skip and c not in declared]
+        out: list[Version] = []
+        flagged = [bool(r[current_col]) for r in rows] if current_col else []
+        deleted = bool(rows) and current_col is not None and not any(flagged)
+        for i, row in enumerate(rows):
+            is_current = flagged[i] if current_col else i == len(rows) - 1
+            op = Op.UPDATE if i else (Op.INSERT if row[VERSION] == 1 else Op.UNKNOWN)
+            out.append(Version(values={c: row[c] for c in cols}, op=op, number=row[VERSION],
+                               unrecorded=tuple(sorted(declared & set(info.columns))), current=is_current))
+        if deleted:
+            out.append(Version(values=None, op=Op.DELETE,
+                               note=f"no row has {CURRENT} set: the current version was deleted"))
+        return out

@@ -1,0 +1,1 @@
+"""Database access: engines, read-only connections, bulk reflection. Knows nothing of conventions."""

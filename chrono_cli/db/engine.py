@@ -1,0 +1,135 @@
+"""Engines from user-given URLs, read-only connections, and driver errors turned into DatabaseError."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from chrono_cli.errors import DatabaseError, UsageError
+
+_DRIVERS = {"postgresql": "postgresql+psycopg2", "postgres": "postgresql+psycopg2",
+            "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
+CONNECT_TIMEOUT = 10
+
+
+def resolve_url(raw: str) -> URL:
+    """Turn what the user typed (a URL or a bare SQLite path) into a SQLAlchemy URL."""
+    if "://" not in raw:
+        path = Path(raw).expanduser()
+        if not path.is_file():
+            raise UsageError(f"no such database file: {raw}",
+                             hint="pass a URL (postgresql://user@host/db) or the path of a SQLite file")
+        return URL.create("sqlite", database=str(path.resolve()))
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise UsageError(f"cannot parse database URL: {_scrub(raw)}") from exc
+    backend = url.drivername.split("+", 1)[0]
+    if "+" not in url.drivername and backend in _DRIVERS:
+        url = url.set(drivername=_DRIVERS[backend])
+    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).expanduser().is_file():
+            raise UsageError(f"no such database file: {url.database}")
+    return url
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL with its password masked, for messages."""
+    if isinstance(url, str):
+        return _scrub(url)
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine with short connect timeouts; SQLite enforces foreign keys like a server would."""
+    backend = url.get_backend_name()
+    connect_args: dict[str, object] = {}
+    if backend == "postgresql":
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    elif backend in ("mysql", "mariadb"):
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    try:
+        engine = create_engine(url, connect_args=connect_args, pool_pre_ping=False)
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise UsageError(f"unsupported database URL: {safe_url(url)}",
+                         hint="use postgresql://, mysql://, mariadb:// or sqlite:///path") from exc
+    except ImportError as exc:
+        raise DatabaseError(f"database driver not installed for {backend}: {exc.name}") from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: object, _record: object) -> None:
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a read-only transaction: the server itself refuses any write."""
+    with database_errors(engine.url):
+        conn = engine.connect()
+    try:
+        with database_errors(engine.url):
+            backend = engine.dialect.name
+            # each statement below autobegins the one transaction the whole command reads in
+            if backend == "sqlite":
+                conn.exec_driver_sql("PRAGMA query_only = ON")
+            elif backend in ("mysql", "mariadb"):
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            else:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with database_errors(engine.url):
+            yield conn
+    finally:
+        try:
+            conn.rollback()
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA query_only = OFF")
+        except SQLAlchemyError:
+            pass
+        conn.close()
+
+
+@contextmanager
+def database_errors(url: URL | None = None) -> Iterator[None]:
+    """Translate driver errors into a one-line DatabaseError that never shows a password."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise DatabaseError(describe_error(exc, url)) from exc
+
+
+def describe_error(exc: SQLAlchemyError, url: URL | None = None) -> str:
+    """One line: what failed, in the driver's words, with secrets removed."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    first = re.sub(r"^\(?[\w.]+\)?\s*", "", first) if first.startswith("(") else first
+    first = first.removeprefix("FATAL:").strip()
+    lowered = text.lower()
+    if url is not None and url.password:
+        first = first.replace(str(url.password), "***")
+    where = f" ({safe_url(url)})" if url is not None else ""
+    if "permission denied" in lowered or "command denied" in lowered or "access denied" in lowered:
+        return f"missing privilege{where}: {first}"
+    if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+        return f"the database refused a write{where}: {first}"
+    if any(s in lowered for s in ("could not connect", "connection refused", "could not translate host",
+                                  "can't connect", "password authentication failed", "unable to open",
+                                  "timeout expired", "does not exist", "unknown database", "name or service")):
+        return f"cannot connect{where}: {first}"
+    return f"database error{where}: {first}"
+
+
+def _scrub(raw: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)

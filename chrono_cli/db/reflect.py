@@ -1,0 +1,189 @@
+"""One bulk catalog read per command: a SchemaSnapshot that adapters inspect without further queries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.reflection import Inspector
+from sqlalchemy.types import NullType, TypeEngine
+
+from chrono_cli.model import TableRef
+
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
+                            "sys"})
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnInfo:
+    """A reflected column."""
+
+    name: str
+    type: TypeEngine[Any]
+    nullable: bool
+    default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """A reflected index or unique constraint."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    unique: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyInfo:
+    """A reflected foreign key."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred: TableRef
+    referred_columns: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class TableInfo:
+    """Everything the catalog says about one table."""
+
+    ref: TableRef
+    columns: dict[str, ColumnInfo]
+    pk: tuple[str, ...]
+    indexes: tuple[IndexInfo, ...] = ()
+    foreign_keys: tuple[ForeignKeyInfo, ...] = ()
+    _table: Table | None = field(default=None, repr=False)
+
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.columns for n in names)
+
+    def unique_sets(self) -> list[tuple[str, ...]]:
+        """Column sets that must be unique (unique constraints and unique indexes)."""
+        return [ix.columns for ix in self.indexes if ix.unique]
+
+    def table(self) -> Table:
+        """A SQLAlchemy Table built from the snapshot (no further reflection)."""
+        if self._table is None:
+            md = MetaData()
+            cols = [Column(c.name, c.type, primary_key=c.name in self.pk, nullable=c.nullable,
+                           autoincrement=False)
+                    for c in self.columns.values()]
+            self._table = Table(self.ref.name, md, *cols, schema=self.ref.schema)
+        return self._table
+
+
+@dataclass(slots=True)
+class SchemaSnapshot:
+    """The reflected tables of the schemas chrono looks at."""
+
+    dialect: str
+    default_schema: str | None
+    tables: dict[TableRef, TableInfo]
+    complete: bool = True
+
+    def __iter__(self) -> Iterator[TableInfo]:
+        return iter(self.tables.values())
+
+    def get(self, ref: TableRef) -> TableInfo | None:
+        return self.tables.get(ref)
+
+    def sibling(self, ref: TableRef, name: str) -> TableInfo | None:
+        """The table called ``name`` in the same schema as ``ref``."""
+        return self.tables.get(TableRef(ref.schema, name))
+
+    def named(self, name: str) -> list[TableInfo]:
+        """Tables called ``name`` in any reflected schema."""
+        return [t for t in self.tables.values() if t.ref.name == name]
+
+    @classmethod
+    def from_tables(cls, tables: Iterable[Table], dialect: str = "sqlite") -> SchemaSnapshot:
+        """Build a snapshot from SQLAlchemy Table objects (unit tests, no database)."""
+        out: dict[TableRef, TableInfo] = {}
+        for t in tables:
+            ref = TableRef(t.schema, t.name)
+            cols = {c.name: ColumnInfo(c.name, c.type, bool(c.nullable)) for c in t.columns}
+            idx = [IndexInfo(i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in t.indexes]
+            for c in t.columns:
+                if c.unique:
+                    idx.append(IndexInfo(None, (c.name,), True))
+            fks = [ForeignKeyInfo(fk.name, tuple(e.parent.name for e in fk.elements),
+                                  TableRef(fk.referred_table.schema, fk.referred_table.name),
+                                  tuple(e.column.name for e in fk.elements))
+                   for fk in t.foreign_key_constraints]
+            out[ref] = TableInfo(ref, cols, tuple(c.name for c in t.primary_key.columns), tuple(idx),
+                                 tuple(fks))
+        return cls(dialect, None, out)
+
+
+def default_schema(conn: Connection) -> str | None:
+    """The schema unqualified names resolve to; None where chrono shows names unqualified."""
+    if conn.dialect.name == "postgresql":
+        return inspect(conn).default_schema_name
+    return None
+
+
+def search_path(conn: Connection) -> list[str | None]:
+    """Schemas the connection resolves names in (PostgreSQL search_path; the default elsewhere)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        rows = conn.execute(text("SELECT unnest(current_schemas(false))")).scalars().all()
+        return list(rows) or [inspect(conn).default_schema_name]
+    return [None]
+
+
+def table_names(conn: Connection, schemas: Sequence[str | None]) -> dict[str | None, list[str]]:
+    """Table names per schema: one cheap catalog query each."""
+    insp = inspect(conn)
+    return {s: insp.get_table_names(schema=s) for s in schemas}
+
+
+def other_schemas(conn: Connection, known: Collection[str | None]) -> list[str]:
+    """Non-system schemas not already in ``known`` (PostgreSQL; empty elsewhere)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    names = inspect(conn).get_schema_names()
+    return [s for s in names if s not in known and s not in SYSTEM_SCHEMAS and not s.startswith("pg_")]
+
+
+def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] | None]) -> SchemaSnapshot:
+    """Reflect the given tables (None = every table of the schema) with bulk get_multi_* calls."""
+    insp: Inspector = inspect(conn)
+    tables: dict[TableRef, TableInfo] = {}
+    complete = True
+    for schema, names in names_by_schema.items():
+        if names is not None:
+            complete = False
+            if not names:
+                continue
+        kw: dict[str, Any] = {"schema": schema}
+        if names is not None:
+            kw["filter_names"] = list(names)
+        columns = insp.get_multi_columns(**kw)
+        pks = insp.get_multi_pk_constraint(**kw)
+        indexes = insp.get_multi_indexes(**kw)
+        uniques = insp.get_multi_unique_constraints(**kw)
+        fks = insp.get_multi_foreign_keys(**kw)
+        for (sch, name), cols in columns.items():
+            ref = TableRef(schema, name)
+            info_cols = {c["name"]: ColumnInfo(c["name"], c["type"] if c["type"] is not None else NullType(),
+                                               bool(c.get("nullable", True)),
+                                               None if c.get("default") is None else str(c["default"]))
+                         for c in cols}
+            key = (sch, name)
+            pk = tuple(pks.get(key, {}).get("constrained_columns") or ())
+            idx = [IndexInfo(i.get("name"), tuple(x for x in i["column_names"] if x), bool(i.get("unique")))
+                   for i in indexes.get(key, [])]
+            idx += [IndexInfo(u.get("name"), tuple(u["column_names"]), True) for u in uniques.get(key, [])]
+            fk = [ForeignKeyInfo(f.get("name"), tuple(f["constrained_columns"]),
+                                 TableRef(f.get("referred_schema") or schema, f["referred_table"]),
+                                 tuple(f["referred_columns"]))
+                  for f in fks.get(key, [])]
+            tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk))
+    return SchemaSnapshot(conn.dialect.name, default_schema(conn), tables, complete)

@@ -1,0 +1,120 @@
+"""Plain values shared by every layer: table references, keys, versions, timelines, result sets."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TableRef:
+    """A table, optionally schema-qualified."""
+
+    schema: str | None
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class RowKey:
+    """A primary-key value: ordered (column, value) pairs, cast to the column types."""
+
+    items: tuple[tuple[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.items)
+
+    def __str__(self) -> str:
+        if len(self.items) == 1:
+            return str(self.items[0][1])
+        return ",".join(f"{k}={v}" for k, v in self.items)
+
+
+class Op(str, enum.Enum):
+    """What happened to a record at a version."""
+
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One column's value before and after a change."""
+
+    column: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One state of a record in its timeline.
+
+    ``values`` is None for a deletion. ``unrecorded`` lists columns whose value the store did not keep
+    for this state (hidden, untracked, excluded, or simply unknowable): they are never guessed.
+    """
+
+    values: Mapping[str, Any] | None
+    op: Op
+    number: Any = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    actor: str | None = None
+    reason: str | None = None
+    unrecorded: tuple[str, ...] = ()
+    current: bool = False
+    note: str | None = None
+    seq: int = 0
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Every known state of one record, oldest first."""
+
+    table: TableRef
+    key: RowKey
+    convention: str
+    history: TableRef | None
+    columns: tuple[str, ...]
+    versions: tuple[Version, ...]
+    row_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """The whole record at one version (``chrono show``)."""
+
+    timeline: Timeline
+    version: Version
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffView:
+    """Field differences between two versions of one record (``chrono diff``)."""
+
+    timeline: Timeline
+    old: Version
+    new: Version
+    changes: tuple[FieldChange, ...]
+    unrecorded: tuple[str, ...]
+    show_all: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSet:
+    """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    title: str | None = None
+    document: Any = None
+    notes: tuple[str, ...] = field(default=())

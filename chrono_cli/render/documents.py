@@ -1,0 +1,67 @@
+"""The JSON documents chrono prints: the contract other tools script against (see README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chrono_cli.model import DiffView, FieldChange, RecordView, ResultSet, Timeline, Version
+
+
+def version_doc(v: Version) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "seq": v.seq, "version": v.number, "operation": v.op.value,
+        "valid_from": v.valid_from, "valid_to": v.valid_to, "actor": v.actor, "reason": v.reason,
+        "current": v.current, "values": None if v.values is None else dict(v.values),
+        "unrecorded": list(v.unrecorded), "changes": [change_doc(c) for c in v.changes],
+    }
+    if v.note:
+        doc["note"] = v.note
+    return doc
+
+
+def change_doc(c: FieldChange) -> dict[str, Any]:
+    return {"column": c.column, "old": c.old, "new": c.new}
+
+
+def header(tl: Timeline) -> dict[str, Any]:
+    doc: dict[str, Any] = {"table": str(tl.table), "key": tl.key.as_dict(), "convention": tl.convention,
+                           "history": None if tl.history is None else str(tl.history)}
+    if tl.row_type is not None:
+        doc["type"] = tl.row_type
+    return doc
+
+
+def document(result: object) -> Any:
+    """What ``-f json`` prints for a result."""
+    if isinstance(result, Timeline):
+        return {**header(result), "versions": [version_doc(v) for v in result.versions]}
+    if isinstance(result, RecordView):
+        doc = version_doc(result.version)
+        if doc["values"] is not None:
+            doc["values"] = {c: doc["values"][c] for c in result.columns if c in doc["values"]}
+        return {**header(result.timeline), "version": doc}
+    if isinstance(result, DiffView):
+        return {**header(result.timeline), "from": _summary(result.old), "to": _summary(result.new),
+                "changes": [change_doc(c) for c in result.changes], "unrecorded": list(result.unrecorded)}
+    if isinstance(result, ResultSet):
+        if result.document is not None:
+            return result.document
+        return [dict(zip(result.columns, row, strict=False)) for row in result.rows]
+    raise TypeError(f"cannot render {type(result).__name__}")
+
+
+def lines(result: object) -> list[Any]:
+    """What ``-f jsonl`` prints, one item per line."""
+    if isinstance(result, Timeline):
+        return [version_doc(v) for v in result.versions]
+    doc = document(result)
+    if isinstance(result, ResultSet) and isinstance(doc, dict):
+        for value in doc.values():
+            if isinstance(value, list):
+                return value
+    return doc if isinstance(doc, list) else [doc]
+
+
+def _summary(v: Version) -> dict[str, Any]:
+    return {"seq": v.seq, "version": v.number, "operation": v.op.value, "valid_from": v.valid_from,
+            "valid_to": v.valid_to, "actor": v.actor, "reason": v.reason, "current": v.current}

@@ -1,0 +1,55 @@
+"""``chrono tables``: what was detected where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chrono_cli import conventions
+from chrono_cli.conventions import Detection
+from chrono_cli.conventions.rows import count
+from chrono_cli.model import ResultSet, TableRef
+from chrono_cli.services.workspace import Workspace
+
+
+def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False) -> ResultSet:
+    """One row per live table that carries at least one convention."""
+    with ws.catalog() as cat:
+        snapshot = cat.full_snapshot()
+        detections = cat.detections(snapshot)
+        by_table: dict[TableRef, list[Detection]] = {}
+        for d in detections:
+            by_table.setdefault(d.live, []).append(d)
+        docs: list[dict[str, Any]] = []
+        for ref in sorted(by_table, key=lambda r: (r.schema or "", r.name)):
+            dets = by_table[ref]
+            history = [d for d in dets if d.adapter != "soft-delete"]
+            archive = next((d for d in dets if d.adapter == "soft-delete"), None)
+            doc: dict[str, Any] = {
+                "table": str(ref), "conventions": [d.adapter for d in dets],
+                "history": [str(d.store) if not d.in_table else "(same table)" for d in history],
+                "key": list(dets[0].key),
+                "archive_column": archive.options["column"] if archive else None,
+            }
+            if counts:
+                doc["rows"] = count(cat.conn, snapshot.tables[ref].table())
+                doc["history_rows"] = sum(conventions.get(d.adapter).count_history(cat.conn, snapshot, d) or 0
+                                          for d in history) if history else None
+            if explain:
+                doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}
+            docs.append(doc)
+    columns = ["table", "conventions", "history", "key", "archive"]
+    if counts:
+        columns += ["rows", "history rows"]
+    if explain:
+        columns.append("evidence")
+    rows = []
+    for doc in docs:
+        row: list[Any] = [doc["table"], ", ".join(doc["conventions"]), ", ".join(doc["history"]) or "",
+                          ", ".join(doc["key"]), doc["archive_column"] or ""]
+        if counts:
+            row += [doc["rows"], "" if doc["history_rows"] is None else doc["history_rows"]]
+        if explain:
+            row.append("\n".join(f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev))
+        rows.append(row)
+    notes = () if docs else ("no versioned or archivable tables detected",)
+    return ResultSet(columns, rows, title=None, document={"tables": docs}, notes=notes)

@@ -1,0 +1,80 @@
+"""A record's timeline: versions numbered, changes computed, filtered by time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chrono_cli import conventions
+from chrono_cli.errors import NotFound, RowNotFound, UsageError
+from chrono_cli.model import Op, RowKey, Timeline, Version
+from chrono_cli.services.diff import diff_values
+from chrono_cli.services.keys import parse_key
+from chrono_cli.services.target import Target, history_detection
+from chrono_cli.services.workspace import Catalog
+
+
+def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str | None = None) -> Timeline:
+    """Every version of one record, oldest first, from whichever convention holds its history."""
+    det = history_detection(target, convention)
+    info = target.info
+    key = parse_key(key_text, det.key, {c: info.columns[c].type for c in det.key})
+    adapter = conventions.get(det.adapter)
+    versions = adapter.versions(cat.context(target.snapshot, target.ref), det, key)
+    if not versions:
+        raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
+    skip = {det.version_col, det.options.get("current_col")}
+    columns = [c for c in info.columns if c not in skip]
+    for v in versions:
+        columns += [c for c in (v.values or {}) if c not in columns]
+    row_type = _row_type(target, versions)
+    if target.identity is not None and row_type != target.identity:
+        raise NotFound(f"{target.ref} {_key_text(key)} is a '{row_type}', not a '{target.identity}'",
+                       hint=f"ask for it as: chrono history {row_type} {key_text}")
+    return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
+                    number(versions, columns), row_type)
+
+
+def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:
+    """Give each version its position and the changes that produced it."""
+    out: list[Version] = []
+    prev: Version | None = None
+    for i, v in enumerate(versions, 1):
+        if v.op is Op.DELETE:
+            changes = ()
+        elif prev is None:
+            changes = tuple(diff_values(None, v.values, columns)) if v.op is Op.INSERT else ()
+        else:
+            changes = tuple(diff_values(prev.values, v.values, columns))
+        out.append(replace(v, seq=i, changes=changes))
+        prev = v
+    return tuple(out)
+
+
+def filter_timeline(tl: Timeline, *, since: datetime | None = None, until: datetime | None = None,
+                    limit: int | None = None) -> Timeline:
+    """Versions that began within [since, until]; ``limit`` keeps the newest N."""
+    if (since or until) and not any(v.valid_from or v.valid_to for v in tl.versions):
+        raise UsageError(f"the {tl.convention} history of {tl.table} stores no timestamps",
+                         hint="select versions by number instead of by time")
+    kept = [v for v in tl.versions
+            if (since is None or (v.valid_from is not None and v.valid_from >= since))
+            and (until is None or v.valid_from is None or v.valid_from <= until)]
+    if limit is not None:
+        if limit < 1:
+            raise UsageError("--limit must be at least 1")
+        kept = kept[-limit:]
+    return replace(tl, versions=tuple(kept))
+
+
+def _row_type(target: Target, versions: list[Version]) -> str | None:
+    if not target.discriminator:
+        return None
+    for v in reversed(versions):
+        if v.values and v.values.get(target.discriminator) is not None:
+            return str(v.values[target.discriminator])
+    return None
+
+
+def _key_text(key: RowKey) -> str:
+    return ", ".join(f"{k}={v}" for k, v in key.items)

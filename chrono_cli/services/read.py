@@ -1,0 +1,77 @@
+"""The read commands as single calls: each opens one read-only transaction and returns a result."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chrono_cli.errors import UsageError
+from chrono_cli.model import DiffView, RecordView, Timeline
+from chrono_cli.services import select
+from chrono_cli.services.history import filter_timeline, load_timeline
+from chrono_cli.services.target import open_target
+from chrono_cli.services.times import parse_time
+from chrono_cli.services.workspace import Catalog, Workspace
+
+
+def history(ws: Workspace, table: str, key: str, *, convention: str | None = None, since: str | None = None,
+            until: str | None = None, limit: int | None = None, columns: str | None = None,
+            all_columns: bool = False) -> Timeline:
+    """A record's timeline, oldest first."""
+    with ws.catalog() as cat:
+        tl = _timeline(cat, table, key, convention)
+    tz = ws.config.table(tl.table.name, tl.table.schema).timezone
+    tl = filter_timeline(tl, since=parse_time(since, tz_name=tz) if since else None,
+                         until=parse_time(until, tz_name=tz) if until else None, limit=limit)
+    return project(tl, _columns(ws, tl, columns, all_columns))
+
+
+def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at: str | None = None,
+         convention: str | None = None, columns: str | None = None, all_columns: bool = False) -> RecordView:
+    """The whole record at a version or time (default: now)."""
+    if version is not None and at is not None:
+        raise UsageError("give --version or --at, not both")
+    with ws.catalog() as cat:
+        tl = _timeline(cat, table, key, convention)
+    tz = ws.config.table(tl.table.name, tl.table.schema).timezone
+    v = select.pick(tl, version, at=parse_time(at, tz_name=tz) if at else None, tz=tz)
+    return select.record_at(tl, v, _columns(ws, tl, columns, all_columns))
+
+
+def diff(ws: Workspace, table: str, key: str, old: str | None = None, new: str | None = None, *,
+         convention: str | None = None, show_all: bool = False) -> DiffView:
+    """Field changes between two versions or times."""
+    with ws.catalog() as cat:
+        tl = _timeline(cat, table, key, convention)
+    tz = ws.config.table(tl.table.name, tl.table.schema).timezone
+    return select.diff(tl, old, new, show_all=show_all, tz=tz)
+
+
+def _timeline(cat: Catalog, table: str, key: str, convention: str | None) -> Timeline:
+    return load_timeline(cat, open_target(cat, table), key, convention)
+
+
+def _columns(ws: Workspace, tl: Timeline, columns: str | None, all_columns: bool) -> tuple[str, ...]:
+    if columns:
+        wanted = tuple(c.strip() for c in columns.split(",") if c.strip())
+        unknown = [c for c in wanted if c not in tl.columns]
+        if unknown:
+            raise UsageError(f"no column {', '.join(unknown)} in {tl.table}",
+                             hint=f"columns: {', '.join(tl.columns)}")
+        return wanted
+    if not all_columns:
+        default = ws.config.table(tl.table.name, tl.table.schema).columns
+        if default:
+            return tuple(c for c in default if c in tl.columns)
+    return tl.columns
+
+
+def project(tl: Timeline, columns: tuple[str, ...]) -> Timeline:
+    """The timeline restricted to ``columns`` (values and changes alike)."""
+    if columns == tl.columns:
+        return tl
+    keep = set(columns)
+    versions = tuple(replace(v, values=None if v.values is None else {c: v.values[c] for c in columns if c in v.values},
+                             changes=tuple(c for c in v.changes if c.column in keep),
+                             unrecorded=tuple(c for c in v.unrecorded if c in keep))
+                     for v in tl.versions)
+    return replace(tl, columns=columns, versions=versions)
