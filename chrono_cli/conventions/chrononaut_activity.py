@@ -64,8 +64,8 @@ class ChrononautActivityAdapter(ConventionAdapter):
         store = ctx.info(det.store).table()
         live_info = ctx.info(det.live)
         key_json = json.dumps(key.as_dict(), default=str)
-        if ctx.conn.dialect.name == "postgresql":
-            match = store.c.key == cast(key_json, store.c.key.type)
+        if ctx.conn.dialect.name == "postgresql":  # jsonb equality: type-sensitive, uses the (key, table_name) index
+            match = store.c.key == json.loads(key_json)
         else:
             match = cast(store.c.key, String) == key_json
         rows = ctx.conn.execute(

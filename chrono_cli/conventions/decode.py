@@ -48,7 +48,9 @@ def _decode(value: Any, t: TypeEngine[Any], tz_name: str | None) -> Any:
     if is_boolean(t):
         return value if isinstance(value, bool) else bool(value)
     if isinstance(t, sqltypes.Numeric) and not isinstance(t, sqltypes.Float):
-        return Decimal(str(value))
+        number = Decimal(str(value))
+        scale = getattr(t, "scale", None)  # the column held it at its scale: 25 in numeric(10,2) is 25.00
+        return number.quantize(Decimal(1).scaleb(-scale)) if scale is not None and number.is_finite() else number
     if isinstance(t, sqltypes.Float):
         return float(value)
     if isinstance(t, sqltypes.Integer):

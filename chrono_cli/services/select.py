@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chrono_cli.errors import UsageError, VersionNotFound
@@ -67,6 +68,10 @@ def at_time(tl: Timeline, at: datetime) -> Version:
     if found.op is Op.DELETE:
         raise VersionNotFound(f"{tl.table} {tl.key} did not exist at {at.isoformat()} "
                               f"(deleted {found.valid_from.isoformat() if found.valid_from else 'earlier'})")
+    if found.valid_from is None and found is first:
+        caveat = ("the store does not record when this first version began: "
+                  "if the record existed at that time, this was its state")
+        return replace(found, note=f"{found.note}; {caveat}" if found.note else caveat)
     return found
 
 

@@ -1,0 +1,59 @@
+"""The layering of style.md: cli -> services -> conventions -> db; render beside cli; nothing imports cli."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "chrono_cli"
+FORBIDDEN = {
+    "services": {"chrono_cli.cli", "chrono_cli.render", "typer", "rich", "tabulate"},
+    "conventions": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.render", "typer", "rich", "tabulate"},
+    "db": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.render", "typer", "rich"},
+    "render": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.db", "sqlalchemy",
+               "typer"},
+}
+LEAVES = {"model.py", "errors.py", "config.py"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+    return out
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_layering(path: Path) -> None:
+    rel = path.relative_to(PACKAGE)
+    imports = _imports(path)
+    if rel.parts[0] in FORBIDDEN:
+        bad = {i for i in imports for f in FORBIDDEN[rel.parts[0]] if i == f or i.startswith(f + ".")}
+        assert not bad, f"{rel} imports {sorted(bad)}"
+    if rel.name in LEAVES and len(rel.parts) == 1:
+        inner = {i for i in imports if i.startswith("chrono_cli.") and i not in ("chrono_cli.errors",)}
+        assert not inner, f"leaf module {rel} imports {sorted(inner)}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_stay_small(path: Path) -> None:
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 600, f"{path.name}: split it"
+
+
+def test_no_sql_strings_outside_db_and_conventions() -> None:
+    for path in _modules():
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ("db", "conventions"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert "exec_driver_sql" not in source and "text(\"SELECT" not in source, f"raw SQL in {rel}"
