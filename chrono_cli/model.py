@@ -118,3 +118,103 @@ class ResultSet:
     title: str | None = None
     document: Any = None
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class BlameLine:
+    """Who last set one column of a record, and what it held before (one line of ``chrono blame``).
+
+    ``version`` is None when the value's origin is unknowable (a version in between did not record the
+    column, or the value predates the first recorded state); ``note`` says why. ``recorded`` is False when
+    even the current value is not stored.
+    """
+
+    column: str
+    value: Any
+    recorded: bool = True
+    version: Version | None = None
+    previous: Any = None
+    has_previous: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BlameView:
+    """Every column of one state of a record with the version that last set it (``chrono blame``)."""
+
+    timeline: Timeline
+    state: Version
+    lines: tuple[BlameLine, ...]
+    deleted: Version | None = None
+
+
+class Severity(str, enum.Enum):
+    """How bad a check-migrations finding is: errors break history writes or lose data silently."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """What would repair a finding: DDL for the connected dialect and the alembic ``op`` lines."""
+
+    ddl: tuple[str, ...] = ()
+    alembic: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One way a history store no longer matches its base table (``chrono check-migrations``)."""
+
+    table: TableRef
+    kind: str
+    severity: Severity
+    message: str
+    column: str | None = None
+    history: TableRef | None = None
+    convention: str | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedTable:
+    """A base table and the store check-migrations compared it with (None: no store found)."""
+
+    table: TableRef
+    history: TableRef | None
+    convention: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything ``check-migrations`` found; ``failing`` are the findings that fail the build."""
+
+    findings: tuple[Finding, ...]
+    checked: tuple[CheckedTable, ...]
+    strict: bool = False
+    dialect: str | None = None
+    notes: tuple[str, ...] = ()
+    migration: Fix | None = None
+
+    def fails(self, finding: Finding) -> bool:
+        """Errors always fail; warnings fail under --strict."""
+        return finding.severity is Severity.ERROR or (self.strict and finding.severity is Severity.WARNING)
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if self.fails(f))
+
+    @property
+    def failed(self) -> bool:
+        return any(self.fails(f) for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity."""
+        return {s.value: sum(1 for f in self.findings if f.severity is s) for s in Severity}
+
+    def for_table(self, checked: CheckedTable) -> tuple[Finding, ...]:
+        """The findings about one checked table pair."""
+        return tuple(f for f in self.findings if f.table == checked.table and f.history == checked.history)

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_table
 from chrono_cli.render.formats import OutputFormat
 
 TableArg = Annotated[str, typer.Argument(help="Table: name, schema.name, alias, singular/plural or model name.",
-                                         show_default=False)]
+                                         show_default=False, autocompletion=complete_table)]
 KeyArg = Annotated[str, typer.Argument(help="Primary key: 42, id=42, or a composite order_id=5,line=2.",
                                        show_default=False)]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: table on a "

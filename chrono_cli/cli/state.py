@@ -26,6 +26,7 @@ class CliState:
     config_path: str | None = None
     debug: bool = False
     no_color: bool = False
+    no_pager: bool = False
     _config: Any = field(default=None, repr=False)
     _workspace: Any = field(default=None, repr=False)
 
@@ -58,8 +59,15 @@ class CliState:
         from chrono_cli.render import render
         from chrono_cli.render.formats import resolve
 
-        chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
-        render(result, chosen, sys.stdout, color=self.color())
+        tty = sys.stdout.isatty()
+        chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), tty)
+        if not tty or self.no_pager:
+            render(result, chosen, sys.stdout, color=self.color())
+            return
+        from chrono_cli.cli.pager import paged
+
+        with paged() as (out, width):
+            render(result, chosen, out, color=self.color(), width=width)
 
 
 def note(message: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chrono_cli.model import DiffView, FieldChange, RecordView, ResultSet, Timeline, Version
+from chrono_cli.model import (BlameLine, BlameView, DiffView, FieldChange, RecordView, ResultSet, Timeline,
+                              Version)
 
 
 def version_doc(v: Version) -> dict[str, Any]:
@@ -21,6 +22,17 @@ def version_doc(v: Version) -> dict[str, Any]:
 
 def change_doc(c: FieldChange) -> dict[str, Any]:
     return {"column": c.column, "old": c.old, "new": c.new}
+
+
+def blame_doc(line: BlameLine) -> dict[str, Any]:
+    """One column of ``chrono blame``: history's vocabulary; the setter's fields are null when unknowable."""
+    v = line.version
+    setter: dict[str, Any] = dict.fromkeys(("seq", "version", "operation", "at", "actor", "reason"))
+    if v is not None:
+        setter = {"seq": v.seq, "version": v.number, "operation": v.op.value, "at": v.valid_from,
+                  "actor": v.actor, "reason": v.reason}
+    return {"column": line.column, "value": line.value, **setter, "previous": line.previous,
+            "recorded": line.recorded, "note": line.note}
 
 
 def header(tl: Timeline) -> dict[str, Any]:
@@ -43,6 +55,10 @@ def document(result: object) -> Any:
     if isinstance(result, DiffView):
         return {**header(result.timeline), "from": _summary(result.old), "to": _summary(result.new),
                 "changes": [change_doc(c) for c in result.changes], "unrecorded": list(result.unrecorded)}
+    if isinstance(result, BlameView):
+        return {**header(result.timeline), "state": _summary(result.state),
+                "deleted": None if result.deleted is None else _summary(result.deleted),
+                "columns": [blame_doc(line) for line in result.lines]}
     if isinstance(result, ResultSet):
         if result.document is not None:
             return result.document
@@ -54,6 +70,8 @@ def lines(result: object) -> list[Any]:
     """What ``-f jsonl`` prints, one item per line."""
     if isinstance(result, Timeline):
         return [version_doc(v) for v in result.versions]
+    if isinstance(result, BlameView):
+        return [blame_doc(line) for line in result.lines]
     doc = document(result)
     if isinstance(result, ResultSet) and isinstance(doc, dict):
         for value in doc.values():

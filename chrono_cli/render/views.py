@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chrono_cli.model import DiffView, Op, RecordView, ResultSet, Timeline, Version
+from chrono_cli.model import BlameLine, BlameView, DiffView, Op, RecordView, ResultSet, Timeline, Version
 from chrono_cli.render.encode import text
 
 HISTORY_COLUMNS = ("#", "version", "op", "from", "to", "actor", "reason", "changes")
+BLAME_COLUMNS = ("column", "value", "#", "version", "at", "actor", "reason", "previous")
 
 
 def tabular(result: object) -> ResultSet:
@@ -31,7 +32,23 @@ def tabular(result: object) -> ResultSet:
         rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
         return ResultSet(("column", "old", "new"), rows, title=title)
+    if isinstance(result, BlameView):
+        notes = tuple(f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded)
+        if result.deleted is not None:
+            notes += (f"the record was deleted at #{result.deleted.seq}; blaming its last state",)
+        return ResultSet(BLAME_COLUMNS, [_blame_row(line) for line in result.lines],
+                         title=f"{_title(result.timeline)} blame at {_label(result.state)}", notes=notes)
     raise TypeError(f"cannot render {type(result).__name__}")
+
+
+def _blame_row(line: BlameLine) -> list[Any]:
+    v = line.version
+    if v is None:
+        value = line.value if line.recorded else "(not recorded)"
+        return [line.column, value, "not recorded", "", "", "", "", ""]
+    number = "" if v.number is None else str(v.number)
+    return [line.column, line.value, v.seq, number, _time(v.valid_from), v.actor or "", v.reason or "",
+            line.previous if line.has_previous else ""]
 
 
 def changes_text(v: Version, sep: str = "\n") -> str:

@@ -142,9 +142,7 @@ def load_versioned_rows() -> types.ModuleType:
 def configure_quietly(base: Any) -> None:
     """Configure the mappers of ``base``'s registry, hiding the versioned_rows mixin's SAWarning."""
     with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message="implicitly coercing SELECT object to scalar subquery"
-        )
+        warnings.filterwarnings("ignore", message="implicitly coercing SELECT object to scalar subquery")
         base.registry.configure()
 
 
@@ -169,7 +167,9 @@ def _download_sdist(version: str, cache: Path) -> Path:
         found = [p for p in tmp.iterdir() if p.name.lower() == f"sqlalchemy-{version}.tar.gz"]
         if proc.returncode != 0 or not found:
             lines = (proc.stderr or proc.stdout or "").strip().splitlines()[-12:]
-            tail = "\n".join(line if len(line) < 300 else line[:140] + " ... " + line[-140:] for line in lines)
+            tail = "\n".join(
+                line if len(line) < 300 else line[:140] + " ... " + line[-140:] for line in lines
+            )
             raise ExamplesUnavailable(
                 f"downloading the SQLAlchemy {version} sdist failed (exit {proc.returncode}).\n"
                 f"command: {' '.join(cmd)}\n{tail}\n"

@@ -68,7 +68,7 @@ import functools
 import time
 import types
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -77,7 +77,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .sa_examples import configure_quietly, load_history_meta, load_versioned_rows
 
-UTC = timezone.utc
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
 DEFAULT_GAP = timedelta(minutes=1)
 
@@ -129,9 +128,7 @@ def history_meta_models() -> types.SimpleNamespace:
         status = Column(String(20), nullable=False)
         changed_at = Column(DateTime, nullable=False)
 
-    history_classes = tuple(
-        cls.__history_mapper__.class_ for cls in (AppUser, Employee, Engineer, Manager)
-    )
+    history_classes = tuple(cls.__history_mapper__.class_ for cls in (AppUser, Employee, Engineer, Manager))
     return types.SimpleNamespace(
         Base=Base, AppUser=AppUser, Employee=Employee, Engineer=Engineer, Manager=Manager,
         OrderStatusHistory=OrderStatusHistory, history_classes=history_classes,
@@ -218,13 +215,25 @@ def history_meta_story(
             return fn
 
         d = Decimal
-        rec.step(users, 1, "insert", add(U, id=1, email="alice@example.com", name="Alice",
-                                         role="member", balance=d("0.00")))
-        rec.step(users, 2, "insert", add(U, id=2, email="bob@example.com", name="Bob",
-                                         role="member", balance=d("5.00")))
+        rec.step(
+            users,
+            1,
+            "insert",
+            add(U, id=1, email="alice@example.com", name="Alice", role="member", balance=d("0.00")),
+        )
+        rec.step(
+            users,
+            2,
+            "insert",
+            add(U, id=2, email="bob@example.com", name="Bob", role="member", balance=d("5.00")),
+        )
         rec.step(users, 1, "update", upd(U, 1, name="Alice Smith", role="admin"))
-        rec.step(users, 3, "insert", add(U, id=3, email="carol@example.com", name="Carol",
-                                         role="member", balance=d("1.00")))
+        rec.step(
+            users,
+            3,
+            "insert",
+            add(U, id=3, email="carol@example.com", name="Carol", role="member", balance=d("1.00")),
+        )
         rec.step(users, 2, "update", upd(U, 2, balance=d("7.50")))
         rec.step(users, 1, "update", upd(U, 1, balance=d("12.34")))
         rec.step(users, 3, "delete", delete(U, 3))
@@ -233,8 +242,12 @@ def history_meta_story(
         rec.step(users, 1, "update", upd(U, 1, email="alice@corp.example", name="Alice S."))
         rec.step(users, 2, "delete", delete(U, 2))
         rec.step(emps, 1, "update", upd(E, 1, primary_language="Pascal"))
-        rec.step(users, 3, "insert", add(U, id=3, email="carol@example.com", name="Carol (again)",
-                                         role="member", balance=d("0.00")))
+        rec.step(
+            users,
+            3,
+            "insert",
+            add(U, id=3, email="carol@example.com", name="Carol (again)", role="member", balance=d("0.00")),
+        )
         rec.step(emps, 2, "update", upd(M, 2, budget=d("2500.00")))
         rec.step(users, 1, "update", upd(U, 1, role="owner", balance=d("99.99")))
         rec.step(emps, 1, "update", upd(E, 1, name="Edsger W.", primary_language="Go"))

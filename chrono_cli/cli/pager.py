@@ -1,0 +1,73 @@
+"""Long output on a terminal goes through $PAGER (default ``less``), as git and dolt do."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+
+@contextmanager
+def paged() -> Iterator[tuple[TextIO, int]]:
+    """A stream and width to render into: stdout, or a buffer that is paged when taller than the terminal."""
+    size = shutil.get_terminal_size()
+    command = pager_command()
+    if command is None:
+        yield sys.stdout, size.columns
+        return
+    buffer = io.StringIO()
+    yield buffer, size.columns
+    text = buffer.getvalue()
+    if not (text.count("\n") >= size.lines and page(text, command)):
+        sys.stdout.write(text)
+
+
+def pager_command() -> str | None:
+    """$PAGER, else less or more; None when paging is off (PAGER empty or cat) or no pager exists."""
+    command = os.environ.get("PAGER")
+    if command is not None:
+        command = command.strip()
+        return None if command in ("", "cat") else command
+    for candidate in ("less", "more"):
+        if shutil.which(candidate):
+            return candidate
+    return None
+
+
+def page(text: str, command: str) -> bool:
+    """Show ``text`` through ``command``; False if the pager could not be started."""
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")  # keep colours (R), quit when it fits (F), leave the text on screen (X)
+    env.setdefault("LV", "-c")
+    try:
+        # $PAGER is a shell command line ("less -S"), as git runs it
+        proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert proc.stdin is not None
+    # Ctrl-C belongs to the pager while it runs (less uses it to stop a search); chrono waits for it.
+    previous = _ignore_sigint()
+    try:
+        try:
+            proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="replace"))
+            proc.stdin.close()
+        except BrokenPipeError:  # the reader quit before reading everything
+            pass
+        proc.wait()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return proc.returncode != 127  # 127: the shell found no such command; show the text unpaged
+
+
+def _ignore_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        return None

@@ -1,0 +1,123 @@
+"""The contract of a write-set builder: lock a row, read it, and build the statements a library would run."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.config import TableConfig
+from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.rows import fetch_live, key_where
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import FieldChange, RowKey, Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class WriteMeta:
+    """Who asks for the write and why (recorded where the convention has a place for it)."""
+
+    actor: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    """What a writer gets: the connection, the reflected tables, the detection and the time of the write."""
+
+    conn: Connection
+    snapshot: SchemaSnapshot
+    det: Detection
+    config: TableConfig
+    now: datetime  # aware UTC; every time the write-set records derives from it
+    meta: WriteMeta = field(default_factory=WriteMeta)
+
+    @property
+    def live_info(self) -> TableInfo:
+        return self.snapshot.tables[self.det.live]
+
+    @property
+    def store_info(self) -> TableInfo:
+        return self.snapshot.tables[self.det.store]
+
+    @property
+    def live(self) -> Table:
+        return self.live_info.table()
+
+    @property
+    def store(self) -> Table:
+        return self.store_info.table()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a write-set; ``expect`` is the row count an UPDATE must report (None: any)."""
+
+    statement: Executable
+    label: str
+    expect: int | None = None
+
+
+@dataclass(slots=True)
+class WriteSet:
+    """The statements of one row's write, in order, and what the person should know about them."""
+
+    steps: list[Step] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Writer(abc.ABC):
+    """Builds, for one convention, the statements its library would have run for a change."""
+
+    name: ClassVar[str]
+    records_meta: ClassVar[bool] = False  # the store has a place for actor and reason
+
+    def bookkeeping(self, det: Detection) -> frozenset[str]:
+        """Live-table columns the library maintains itself (never restored from history)."""
+        return frozenset({det.version_col} - {None})  # type: ignore[arg-type]
+
+    def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
+        """The store rows that belong to ``key`` (None: the store is the live table, or there is none)."""
+        return key_where(ctx.store, key) if not ctx.det.in_table else None
+
+    def lock(self, ctx: WriteContext, key: RowKey) -> None:
+        """Lock the live row and the key's history rows until the transaction ends (FOR UPDATE)."""
+        live = ctx.live
+        ctx.conn.execute(select(*live.primary_key.columns).where(key_where(live, key)).with_for_update())
+        where = self.store_where(ctx, key)
+        if where is not None:
+            store = ctx.store
+            cols = list(store.primary_key.columns) or list(store.columns)[:1]
+            ctx.conn.execute(select(*cols).where(where).with_for_update())
+
+    def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
+        """The live row as the library sees it (None: deleted)."""
+        return fetch_live(ctx.conn, ctx.live, key)
+
+    def history_count(self, ctx: WriteContext, key: RowKey) -> int:
+        """How many store rows ``key`` has (a cheap check that history did not move)."""
+        where = self.store_where(ctx, key)
+        if where is None:
+            return 0
+        return int(ctx.conn.execute(select(func.count()).select_from(ctx.store).where(where)).scalar_one())
+
+    @abc.abstractmethod
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        """Statements that change the live row from ``current`` to ``new`` and record it as the library would."""
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        """Statements that re-create a deleted row (undelete)."""
+        raise UnsupportedOperation(f"{self.name} cannot re-create deleted rows")
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        """Keys the store knows whose live row is gone."""
+        raise UnsupportedOperation(f"{self.name} cannot list deleted rows")

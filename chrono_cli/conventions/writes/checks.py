@@ -1,0 +1,64 @@
+"""Constraint checks before a write: would a unique key or a foreign key break? (SELECTs only.)"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table, and_, not_, select
+from sqlalchemy.engine import Connection
+
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.db.reflect import TableInfo
+from chrono_cli.model import RowKey
+
+
+def conflicts(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, Any], changed: Collection[str],
+              *, inserting: bool, skip: Collection[str] = ()) -> list[str]:
+    """One message per unique or foreign-key constraint the new row values would break."""
+    return (_unique(conn, info, key, new, changed, inserting=inserting, skip=skip)
+            + _foreign(conn, info, new, changed, inserting=inserting))
+
+
+def _unique(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, Any], changed: Collection[str],
+            *, inserting: bool, skip: Collection[str]) -> list[str]:
+    table = info.table()
+    out: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    for ix in info.indexes:
+        cols = ix.columns
+        if not ix.unique or not cols or cols in seen or set(cols) == set(info.pk) or set(cols) & set(skip):
+            continue
+        seen.add(cols)
+        if not all(c in new and c in table.c for c in cols) or any(new[c] is None for c in cols):
+            continue
+        if not inserting and not set(cols) & set(changed):
+            continue
+        match = and_(*(table.c[c] == new[c] for c in cols))
+        keycols = [table.c[c] for c in key.as_dict()]
+        hit = conn.execute(select(*keycols).where(match, not_(key_where(table, key))).limit(1)).first()
+        if hit is not None:
+            other = ", ".join(f"{c.name}={v}" for c, v in zip(keycols, hit, strict=True))
+            values = ", ".join(f"{c}={new[c]!r}" for c in cols)
+            name = ix.name or f"unique ({', '.join(cols)})"
+            out.append(f"unique constraint {name} would break: {info.ref} row {other} already has {values}")
+    return out
+
+
+def _foreign(conn: Connection, info: TableInfo, new: Mapping[str, Any], changed: Collection[str],
+             *, inserting: bool) -> list[str]:
+    out: list[str] = []
+    for fk in info.foreign_keys:
+        cols = fk.columns
+        if not cols or not all(c in new for c in cols) or any(new[c] is None for c in cols):
+            continue
+        if not inserting and not set(cols) & set(changed):
+            continue
+        parent = Table(fk.referred.name, MetaData(), *(Column(c) for c in fk.referred_columns),
+                       schema=fk.referred.schema)
+        match = and_(*(parent.c[rc] == new[c] for c, rc in zip(cols, fk.referred_columns, strict=True)))
+        if conn.execute(select(parent.c[fk.referred_columns[0]]).where(match).limit(1)).first() is None:
+            values = ", ".join(f"{rc}={new[c]!r}" for c, rc in zip(cols, fk.referred_columns, strict=True))
+            name = fk.name or f"({', '.join(cols)})"
+            out.append(f"foreign key {name} ({', '.join(cols)}) would break: no {fk.referred} row with {values}")
+    return out

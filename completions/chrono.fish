@@ -1,0 +1,1 @@
+complete --command chrono --no-files --arguments "(env _CHRONO_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) chrono)" --condition "env _CHRONO_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) chrono"

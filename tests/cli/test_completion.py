@@ -1,0 +1,178 @@
+"""Shell completion: committed scripts are current, real bash completes, TABLE completes from the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chrono_cli.cli import completion
+from tests.cli.history_db import build
+
+ROOT = Path(__file__).resolve().parents[2]
+REGENERATE = "python -m chrono_cli.cli.completion completions"
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    """A ``chrono`` on PATH that runs this working tree (not whatever copy is installed)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "chrono"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m chrono_cli "$@"\n')
+    wrapper.chmod(0o755)
+    return bin_dir
+
+
+def _env(bin_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CHRONO_DATABASE_URL", "DATABASE_URL") and not k.startswith("_CHRONO")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def bash_complete(bin_dir: Path, line: str, cwd: Path | None = None, timeout: float = 60,
+                  **env: str) -> list[str]:
+    """What real bash offers for TAB at the end of ``line``, with completions/chrono.bash sourced."""
+    words = line.split(" ")
+    script = (f"source {ROOT / 'completions' / 'chrono.bash'}\n"
+              f"COMP_WORDS=({' '.join(_quote(w) for w in words)})\n"
+              f"COMP_CWORD={len(words) - 1}\n"
+              f"COMP_LINE={_quote(line)}\nCOMP_POINT=${{#COMP_LINE}}\n"
+              "complete -p chrono >/dev/null || exit 3\n"
+              "_chrono_completion chrono\n"
+              "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True,
+                            env=_env(bin_dir, **env), cwd=cwd or ROOT, timeout=timeout, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # nothing may be written over the user's prompt
+    return [w for w in result.stdout.splitlines() if w]
+
+
+def _quote(word: str) -> str:
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def test_committed_scripts_are_current() -> None:
+    for shell, name in completion.SHELLS.items():
+        committed = ROOT / "completions" / name
+        assert committed.is_file(), f"completions/{name} is missing: run `{REGENERATE}`"
+        assert committed.read_text(encoding="utf-8") == completion.script(shell), (
+            f"completions/{name} is stale: run `{REGENERATE}` and commit the result")
+
+
+needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
+
+
+@needs_bash
+def test_show_completion_prints_the_committed_bash_script(bin_dir: Path) -> None:
+    # `; true` keeps bash as the parent process, so the shell detection sees bash
+    result = subprocess.run(["bash", "--norc", "-c", "chrono --show-completion; true"], capture_output=True,
+                            text=True, env=_env(bin_dir), check=True, timeout=60)
+    assert result.stdout == (ROOT / "completions" / "chrono.bash").read_text(encoding="utf-8")
+
+
+@needs_bash
+def test_install_completion(bin_dir: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run(["bash", "--norc", "-c", "chrono --install-completion; true"], capture_output=True,
+                            text=True, env=_env(bin_dir, HOME=str(home)), check=True, timeout=60)
+    assert "bash completion installed in" in result.stdout, result.stderr
+    installed = home / ".bash_completions" / "chrono.sh"
+    assert installed.read_text(encoding="utf-8").strip() == completion.script("bash").strip()
+    assert f"source '{installed}'" in (home / ".bashrc").read_text(encoding="utf-8")
+
+
+@needs_bash
+def test_bash_completes_commands_and_options(bin_dir: Path) -> None:
+    assert bash_complete(bin_dir, "chrono bl") == ["blame"]
+    assert {"tables", "history", "show", "diff", "blame"} <= set(bash_complete(bin_dir, "chrono "))
+    assert bash_complete(bin_dir, "chrono --no-p") == ["--no-pager"]
+    assert set(bash_complete(bin_dir, "chrono blame --c")) == {"--column", "--convention"}
+    assert "--reverse" in bash_complete(bin_dir, "chrono history --")
+    assert bash_complete(bin_dir, "chrono -f js") == ["json", "jsonl"]
+
+
+@needs_bash
+def test_table_argument_completes_from_the_database(bin_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "items.db"
+    build(f"sqlite:///{db}")
+    assert bash_complete(bin_dir, f"chrono --db {db} blame ") == ["item", "note"]
+    assert bash_complete(bin_dir, f"chrono --db {db} history i") == ["item"]
+    # the database from the environment, and from the config (with its aliases)
+    assert bash_complete(bin_dir, "chrono show n", CHRONO_DATABASE_URL=str(db)) == ["note"]
+    (tmp_path / "chrono.toml").write_text(f'database = "{db}"\n[aliases]\nthing = "item"\n')
+    assert bash_complete(bin_dir, "chrono diff ", cwd=tmp_path) == ["item", "note", "thing"]
+
+
+@needs_bash
+def test_no_database_or_a_broken_one_completes_nothing_quietly(bin_dir: Path, tmp_path: Path) -> None:
+    assert bash_complete(bin_dir, "chrono blame ", cwd=tmp_path) == []
+    assert bash_complete(bin_dir, f"chrono --db {tmp_path / 'missing.db'} blame ") == []
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert bash_complete(bin_dir, f"chrono --db postgresql://u@127.0.0.1:{port}/x blame ") == []
+
+
+@pytest.fixture
+def silent_server() -> Iterator[tuple[int, threading.Event]]:
+    """A TCP server that accepts connections and never answers (a hung database)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    connected, stop = threading.Event(), threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            connected.set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connected
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@needs_bash
+def test_a_hung_database_never_hangs_the_shell(bin_dir: Path, silent_server: tuple[int, threading.Event]) -> None:
+    port, connected = silent_server
+    # The driver's own connect timeout is 10 s; completion gives up after CHRONO_COMPLETE_TIMEOUT (0.5 s here).
+    # The 8 s bound below is a hang guard with a wide margin, not a performance assertion.
+    offered = bash_complete(bin_dir, f"chrono --db postgresql://u@127.0.0.1:{port}/x blame ", timeout=8,
+                            CHRONO_COMPLETE_TIMEOUT="0.5")
+    assert offered == []
+    assert connected.is_set()  # the lookup did reach the (silent) server
+
+
+def test_table_names_gives_up_after_the_timeout(tmp_path: Path, silent_server: tuple[int, threading.Event]) -> None:
+    port, _ = silent_server
+    assert completion.table_names(f"postgresql://u@127.0.0.1:{port}/x", (), None, timeout=0.2) == []
+    db = build(f"sqlite:///{tmp_path / 'items.db'}")
+    assert completion.table_names(db, (), None, timeout=30) == ["item", "note"]
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_other_shells_parse_their_scripts(shell: str) -> None:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} not installed")
+    name = completion.SHELLS[shell]
+    subprocess.run([shell, "-n", str(ROOT / "completions" / name)], check=True, timeout=60)
