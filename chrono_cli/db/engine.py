@@ -111,24 +111,31 @@ def database_errors(url: URL | None = None) -> Iterator[None]:
 def describe_error(exc: SQLAlchemyError, url: URL | None = None) -> str:
     """One line: what failed, in the driver's words, with secrets removed."""
     orig = getattr(exc, "orig", None)
-    text = str(orig) if orig is not None else str(exc)
+    args = getattr(orig, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str):
+        text = args[1]  # PyMySQL: (errno, message)
+    else:
+        text = str(orig) if orig is not None else str(exc)
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     first = lines[0] if lines else type(exc).__name__
-    first = re.sub(r"^\(?[\w.]+\)?\s*", "", first) if first.startswith("(") else first
     first = first.removeprefix("FATAL:").strip()
-    lowered = text.lower()
     if url is not None and url.password:
         first = first.replace(str(url.password), "***")
+    lowered = text.lower()
     where = f" ({safe_url(url)})" if url is not None else ""
-    if "permission denied" in lowered or "command denied" in lowered or "access denied" in lowered:
+    if any(s in lowered for s in _CONNECT_FAILURES):
+        return f"cannot connect{where}: {first}"
+    if any(s in lowered for s in ("permission denied", "command denied", "access denied", "must be owner")):
         return f"missing privilege{where}: {first}"
     if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
         return f"the database refused a write{where}: {first}"
-    if any(s in lowered for s in ("could not connect", "connection refused", "could not translate host",
-                                  "can't connect", "password authentication failed", "unable to open",
-                                  "timeout expired", "does not exist", "unknown database", "name or service")):
-        return f"cannot connect{where}: {first}"
     return f"database error{where}: {first}"
+
+
+_CONNECT_FAILURES = ("could not connect", "connection refused", "could not translate host", "can't connect",
+                     "password authentication failed", "unable to open", "timeout expired", "unknown database",
+                     "name or service", "access denied for user", "no password supplied", "server closed the connection",
+                     "connection to server")
 
 
 def _scrub(raw: str) -> str:
