@@ -148,7 +148,7 @@ class BlameView:
     deleted: Version | None = None
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a check-migrations finding is: errors break history writes or lose data silently."""
 
     ERROR = "error"
@@ -177,6 +177,7 @@ class Finding:
     history: TableRef | None = None
     convention: str | None = None
     fix: Fix | None = None
+    target: TableRef | None = None  # the table the finding is about: the one a fix changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,3 +219,39 @@ class CheckReport:
     def for_table(self, checked: CheckedTable) -> tuple[Finding, ...]:
         """The findings about one checked table pair."""
         return tuple(f for f in self.findings if f.table == checked.table and f.history == checked.history)
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """One row's change inside a change set."""
+
+    table: TableRef
+    key: RowKey
+    op: Op
+    at: datetime | None
+    actor: str | None = None
+    reason: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    group: Any = None  # the store's own transaction id, when it has one
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """Changes made together: one transaction (exact) or one actor within a short window (inferred)."""
+
+    id: str
+    at: datetime | None
+    actor: str | None
+    reason: str | None
+    exact: bool
+    changes: tuple[RowChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeList:
+    """A page of change sets, newest first; ``next_before`` continues the listing."""
+
+    changesets: tuple[ChangeSet, ...]
+    next_before: str | None = None
+    notes: tuple[str, ...] = ()

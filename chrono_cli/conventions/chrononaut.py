@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.events import old_state_events
 from chrono_cli.conventions.history_meta import versioned_pair
 from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
 from chrono_cli.conventions.types import col_is, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowKey, Version
+from chrono_cli.model import RowChange, RowKey, Version
 
 META = frozenset({"version", "changed", "change_info"})
 FOREIGN_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
@@ -90,3 +91,6 @@ class ChrononautAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read_old_state(ctx, det, key, LAYOUT)
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        return old_state_events(ctx, det, query, META, change_info)

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
+from chrono_cli.conventions.events import activity_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, RowChange, RowKey, Version
 
 STORE = "chrononaut_activity"
 COLUMNS = ("id", "table_name", "changed", "version", "key", "data", "user_info", "extra_info")
@@ -107,6 +108,11 @@ class ChrononautActivityAdapter(ConventionAdapter):
                                    valid_from=None, unrecorded=tuple(sorted(declared & set(columns))),
                                    current=True, note=note))
         return out
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        columns = {c: info for c, info in ctx.info(det.live).columns.items() if c != "version"}
+        declared = set(ctx.config.unrecorded)
+        return activity_events(ctx, det, query, lambda data: self._decode(data, columns, ctx, declared)[0])
 
     @staticmethod
     def _entry(row: Mapping[str, Any], values: dict[str, Any] | None, unrecorded: tuple[str, ...], op: Op,

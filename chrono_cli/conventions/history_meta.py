@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.events import old_state_events
 from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
 from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowKey, Version
+from chrono_cli.model import RowChange, RowKey, Version
 
 META = frozenset({"version", "changed"})
 FOREIGN_MARKERS = ("change_info", "transaction_id", "operation_type", "end_transaction_id")
@@ -60,3 +61,6 @@ class HistoryMetaAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read_old_state(ctx, det, key, LAYOUT)
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        return old_state_events(ctx, det, query, META, None)

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
+from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, RowChange, RowKey, Version
 
 STORE = "history_record"
 _MISSING = object()
@@ -105,6 +106,10 @@ class PotionAdapter(ConventionAdapter):
         if live is None and records:
             out.append(Version(values=None, op=Op.DELETE, note="the row no longer exists; Potion records no deletes"))
         return out
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        columns = ctx.info(det.live).columns
+        return potion_events(ctx, det, query, lambda record: self._changes(record, columns, ctx.config.timezone))
 
     @staticmethod
     def _changes(record: Mapping[str, Any], columns: Mapping[str, ColumnInfo],

@@ -14,8 +14,9 @@ from chrono_cli.render.views import tabular
 __all__ = ["OutputFormat", "render"]
 
 
-def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = False, width: int | None = None) -> None:
-    """Write ``result`` to ``out`` in ``fmt`` (which must already be resolved from ``auto``)."""
+def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = False, width: int | None = None,
+           err: TextIO | None = None) -> None:
+    """Write ``result`` to ``out`` in ``fmt`` (resolved from ``auto``); notes for the person go to ``err``."""
     if fmt is OutputFormat.JSON:
         out.write(dumps(document(result)) + "\n")
     elif fmt is OutputFormat.JSONL:
@@ -32,6 +33,16 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
         from chrono_cli.render.rich_out import rich_table
 
         rich_table(tabular(result), out, color=color, width=width, diff=isinstance(result, DiffView))
+    if err is not None:
+        for note in _notes(result):
+            err.write(f"note: {note}\n")
+
+
+def _notes(result: object) -> tuple[str, ...]:
+    try:
+        return tuple(tabular(result).notes)
+    except TypeError:
+        return ()
 
 
 def _tabulate(rs: ResultSet, fmt: OutputFormat, out: TextIO) -> None:
@@ -44,8 +55,6 @@ def _tabulate(rs: ResultSet, fmt: OutputFormat, out: TextIO) -> None:
     elif rs.title:
         out.write(f"**{_cell(rs.title, True)}**\n\n")
     out.write(tabulate(rows, headers=list(rs.columns), tablefmt=TABULATE_FORMATS[fmt], disable_numparse=True) + "\n")
-    for note in rs.notes:
-        out.write(f"note: {note}\n")
 
 
 def _cell(value: Any, escape: bool) -> str:

@@ -25,8 +25,6 @@ def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = N
             cells[2].stylize("green")
         table.add_row(*cells)
     console.print(table)
-    for note in rs.notes:
-        console.print(Text(f"note: {note}", style="dim"))
 
 
 def _cell(value: Any) -> Text:

@@ -1,21 +1,14 @@
-"""Pure field diffs between two states of a record."""
+"""Field diffs between two states of a record (pure; the equality rule lives in conventions.diffs)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chrono_cli.conventions.diffs import field_changes, same
 from chrono_cli.model import FieldChange
 
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as stored values (1.50 == 1.5 for decimals; type-strict for bool vs int)."""
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    try:
-        return bool(a == b)
-    except TypeError:  # e.g. naive vs aware datetimes
-        return False
+__all__ = ["diff_values", "same"]
 
 
 def diff_values(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, columns: Iterable[str],
@@ -23,21 +16,13 @@ def diff_values(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, co
     """Changes over ``columns``; a column unknown on either side is skipped (never guessed).
 
     ``None`` for a side means the record did not exist: every known column of the other side changes.
+    With ``include_same`` unchanged columns are listed too (``diff --all``).
     """
+    if not include_same:
+        return list(field_changes(old, new, columns))
     out: list[FieldChange] = []
     for c in columns:
-        if old is None and new is None:
-            break
-        if old is not None and c not in old:
+        if (old is not None and c not in old) or (new is not None and c not in new) or (old is None and new is None):
             continue
-        if new is not None and c not in new:
-            continue
-        a = None if old is None else old[c]
-        b = None if new is None else new[c]
-        if old is None and b is None or new is None and a is None:
-            if include_same:
-                out.append(FieldChange(c, a, b))
-            continue
-        if include_same or old is None or new is None or not same(a, b):
-            out.append(FieldChange(c, a, b))
+        out.append(FieldChange(c, None if old is None else old[c], None if new is None else new[c]))
     return out

@@ -80,7 +80,7 @@ def test_actor_reason_and_a_column_history_did_not_record(runner: CliRunner, sql
     plain = invoke(runner, ["--db", url, "blame", "note", "1"])
     row = next(line for line in plain.stdout.splitlines() if line.startswith("secret"))
     assert row.split() == ["secret", "s3cret", "not", "recorded"]
-    assert "note: secret: not recorded: unchanged since #3, but #2 did not record it" in plain.stdout
+    assert "note: secret: not recorded: unchanged since #3, but #2 did not record it" in plain.stderr
 
 
 def test_a_column_declared_hidden_has_no_value(runner: CliRunner, items: str, tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_deleted_record_is_blamed_as_it_last_was(runner: CliRunner, items: str) 
     assert doc["state"]["seq"] == 2 and doc["deleted"]["seq"] == 3 and doc["deleted"]["operation"] == "delete"
     assert _by_column(doc)["status"]["previous"] == "new"
     plain = invoke(runner, ["--db", items, "blame", "item", "2"])
-    assert "note: the record was deleted at #3; blaming its last state" in plain.stdout
+    assert "note: the record was deleted at #3; blaming its last state" in plain.stderr
 
 
 def test_jsonl_and_csv(runner: CliRunner, items: str) -> None:

@@ -1,0 +1,48 @@
+"""``chrono changes``: change sets across tables, and one change set in full."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chrono_cli.cli.options import FormatOpt, SinceOpt, UntilOpt
+from chrono_cli.cli.state import CliState
+
+
+def changes(ctx: typer.Context,
+            tables: Annotated[list[str] | None, typer.Argument(help="Tables to look at (default: every versioned "
+                                                               "table). 'show ID' prints one change set.",
+                                                               show_default=False)] = None,
+            since: SinceOpt = None, until: UntilOpt = None,
+            actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor.",
+                                                      show_default=False)] = None,
+            limit: Annotated[int, typer.Option("--limit", "-n", help="Change sets per page.")] = 20,
+            window: Annotated[float, typer.Option("--window", help="Seconds between one actor's changes that still "
+                                                  "count as one inferred change set.")] = 5.0,
+            before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
+                                                       "older than this time (printed as 'more: ...').",
+                                                       show_default=False)] = None,
+            fmt: FormatOpt = None) -> None:
+    """List change sets across tables, newest first: who changed what, when and why.
+
+    Exact where the store records transactions; otherwise inferred (one actor, gaps of at most --window
+    seconds) and labelled as inferred. 'chrono changes show ID' prints one change set with its field diffs.
+
+    Example:
+
+        chrono changes --since 2h
+        chrono changes user --actor alice@example.com --since 2026-11-01 --until 2026-11-02
+        chrono changes show @1763283720000
+    """
+    from chrono_cli.services import changes as service
+
+    state: CliState = ctx.obj
+    args = list(tables or [])
+    if args[:1] == ["show"]:
+        if len(args) != 2:
+            raise typer.BadParameter("usage: chrono changes show ID", param_hint="ID")
+        state.emit(service.show_changeset(state.workspace, args[1], window=window), fmt)
+        return
+    state.emit(service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
+                                    window=window, before=before), fmt)

@@ -1,0 +1,34 @@
+"""Field changes between two stored states (used where adapters build change lists themselves)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from chrono_cli.model import FieldChange
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as stored values (1.50 == 1.5 for decimals; type-strict for bool vs int)."""
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    try:
+        return bool(a == b)
+    except TypeError:  # e.g. naive vs aware datetimes
+        return False
+
+
+def field_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
+                  columns: Iterable[str]) -> tuple[FieldChange, ...]:
+    """Changed columns; a side of None means the row did not exist; unknown columns are skipped."""
+    out: list[FieldChange] = []
+    for c in columns:
+        if (old is not None and c not in old) or (new is not None and c not in new):
+            continue
+        a = None if old is None else old[c]
+        b = None if new is None else new[c]
+        if old is None and b is None or new is None and a is None:
+            continue
+        if old is None or new is None or not same(a, b):
+            out.append(FieldChange(c, a, b))
+    return tuple(out)

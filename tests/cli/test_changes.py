@@ -1,0 +1,105 @@
+"""`chrono changes`: change sets across tables, paging, show, and agreement with `chrono history`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from chrono_cli.errors import ExitCode
+from tests.conftest import invoke
+from tests.integration.test_library_fixtures import load_fixture
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.sqlite"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> str:
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(DEMO, path)
+    return str(path)
+
+
+def _json(runner: CliRunner, args: list[str]) -> dict[str, Any]:
+    result = invoke(runner, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_changes_agree_with_history(runner: CliRunner, demo: str) -> None:
+    window = ["--since", "2026-11-16T00:00Z", "--until", "2026-11-16T23:59Z"]
+    doc = _json(runner, ["--db", demo, "-f", "json", "changes", "users", *window, "-n", "100"])
+    mine = [c for s in doc["changesets"] for c in s["changes"] if c["key"] == {"id": 42}]
+    hist = _json(runner, ["--db", demo, "-f", "json", "history", "user", "42", *window])["versions"]
+    assert sorted((c["at"], json.dumps(c["changes"])) for c in mine) == sorted(
+        (v["valid_from"], json.dumps(v["changes"])) for v in hist)
+    assert all(not s["exact"] for s in doc["changesets"])
+    ats = [s["at"] for s in doc["changesets"]]
+    assert ats == sorted(ats, reverse=True)
+
+
+def test_paging_covers_everything_once(runner: CliRunner, demo: str) -> None:
+    full = _json(runner, ["--db", demo, "-f", "json", "changes", "-n", "1000"])["changesets"]
+    seen: list[str] = []
+    before: list[str] = []
+    for _ in range(100):
+        page = _json(runner, ["--db", demo, "-f", "json", "changes", "-n", "7", *before])
+        seen += [s["id"] for s in page["changesets"]]
+        if not page["next_before"]:
+            break
+        before = ["--before", page["next_before"]]
+    assert seen == [s["id"] for s in full]
+    assert len(seen) > 7
+
+
+def test_show_one_change_set(runner: CliRunner, demo: str) -> None:
+    first = _json(runner, ["--db", demo, "-f", "json", "changes", "-n", "1"])["changesets"][0]
+    shown = _json(runner, ["--db", demo, "-f", "json", "changes", "show", first["id"]])
+    assert shown == first
+    text = invoke(runner, ["--db", demo, "changes", "show", first["id"]])
+    assert text.exit_code == 0 and "inferred" in text.stdout
+
+
+def test_potion_and_versioned_rows_notes(runner: CliRunner, demo: str) -> None:
+    result = invoke(runner, ["--db", demo, "-f", "json", "changes", "articles", "-n", "50"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    ops = {c["operation"] for s in doc["changesets"] for c in s["changes"]}
+    assert ops == {"update"} and doc["changesets"]
+    result = invoke(runner, ["--db", demo, "changes", "-n", "1"])
+    assert "orders: versioned-rows stores no times" in result.stderr
+
+
+def test_chrononaut_actors_and_inferred_grouping(runner: CliRunner, pg_url: str) -> None:
+    expected = load_fixture(pg_url, "chrononaut_04")
+    doc = _json(runner, ["--db", pg_url, "-f", "json", "changes", "-n", "100", "--window", "0"])
+    changes = [c for s in doc["changesets"] for c in s["changes"]]
+    writes = [s for s in expected["steps"] if s["action"] in ("insert", "update", "delete")
+              and s["version_after"] != _previous_version(expected["steps"], s)]
+    assert len(changes) == len(writes)
+    admin = _json(runner, ["--db", pg_url, "-f", "json", "changes", "--actor", "admin@example.com", "-n", "100"])
+    assert admin["changesets"] and all(s["actor"] == "admin@example.com" for s in admin["changesets"])
+    grouped = _json(runner, ["--db", pg_url, "-f", "json", "changes", "-n", "100", "--window", "3600"])
+    assert len(grouped["changesets"]) < len(doc["changesets"])  # one actor's burst becomes one inferred set
+
+
+def _previous_version(steps: list[dict[str, Any]], step: dict[str, Any]) -> object:
+    earlier = [s for s in steps if s["key"] == step["key"] and s["n"] < step["n"]]
+    return earlier[-1]["version_after"] if earlier and step["action"] != "insert" else object()
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["changes", "--window", "-1"], ExitCode.USAGE, "--window"),
+    (["changes", "--since", "last tuesday"], ExitCode.USAGE, "cannot read time"),
+    (["changes", "show", "4711"], ExitCode.NOT_FOUND, "no change set 4711"),
+    (["changes", "show", "@1"], ExitCode.NOT_FOUND, "no change set @1"),
+    (["changes", "nope"], ExitCode.NOT_FOUND, "no table named 'nope'"),
+])
+def test_bad_input(runner: CliRunner, demo: str, args: list[str], code: int, message: str) -> None:
+    result = invoke(runner, ["--db", demo, *args])
+    assert result.exit_code == code, result.output
+    assert message in result.stderr and result.stdout == ""
