@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -9,15 +10,34 @@ from rich.markup import escape
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
-from chrono_cli import __version__
-from chrono_cli.cli import blame, read
+from chrono_cli.cli import blame, changes, check, lists, read, write
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
 from chrono_cli.render.formats import OutputFormat
 
 
+def keep_examples(help_text: str) -> str:
+    """Mark the indented paragraphs after ``Example:`` so --help prints them line by line, unwrapped."""
+    paragraphs = help_text.split("\n\n")
+    in_examples = False
+    for i, para in enumerate(paragraphs):
+        if para.strip().rstrip(":").lower() in ("example", "examples"):
+            in_examples = True
+        elif in_examples and para.startswith((" ", "\t")):
+            paragraphs[i] = "\b\n" + para
+        elif not para.startswith("\b"):
+            in_examples = False
+    return "\n\n".join(paragraphs)
+
+
 class ChronoGroup(TyperGroup):
     """Translates every ChronoError into a one-line message and its exit code (tracebacks with --debug)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for command in self.commands.values():
+            if command.help:
+                command.help = keep_examples(command.help)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
         """A mistyped command suggests the commands it is a prefix of, or the closest ones."""
@@ -52,7 +72,9 @@ app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"chrono {__version__}")
+        import chrono_cli
+
+        typer.echo(f"chrono {chrono_cli.__version__}")
         raise typer.Exit()
 
 
@@ -79,8 +101,7 @@ def main_options(
     """Inspect, diff and roll back record versions written by SQL versioning libraries."""
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
                      debug=debug, no_color=no_color, no_pager=no_pager)
-    if no_color:
-        err_console.no_color = True
+    err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -89,6 +110,14 @@ app.command()(read.tables)
 app.command()(read.history)
 app.command()(read.show)
 app.command()(read.diff)
+app.command()(changes.changes)
+app.command("check-migrations")(check.check_migrations)
+app.command()(write.restore)
+app.command()(write.archive)
+app.command()(write.unarchive)
+app.command()(write.apply)
+app.command()(lists.archived)
+app.command()(lists.deleted)
 app.command()(blame.blame)
 
 

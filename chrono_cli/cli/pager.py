@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
+
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @contextmanager
@@ -24,8 +27,14 @@ def paged() -> Iterator[tuple[TextIO, int]]:
     buffer = io.StringIO()
     yield buffer, size.columns
     text = buffer.getvalue()
-    if not (text.count("\n") >= size.lines and page(text, command)):
+    if not (rows(text, size.columns) >= size.lines and page(text, command)):
         sys.stdout.write(text)
+
+
+def rows(text: str, columns: int) -> int:
+    """Terminal rows ``text`` takes, long lines wrapping (escape sequences take no room)."""
+    plain = _ESCAPES.sub("", text)
+    return sum(max(1, -(-len(line) // max(columns, 1))) for line in plain.splitlines())
 
 
 def pager_command() -> str | None:

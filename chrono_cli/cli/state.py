@@ -62,12 +62,12 @@ class CliState:
         tty = sys.stdout.isatty()
         chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), tty)
         if not tty or self.no_pager:
-            render(result, chosen, sys.stdout, color=self.color())
+            render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr)
             return
         from chrono_cli.cli.pager import paged
 
         with paged() as (out, width):
-            render(result, chosen, out, color=self.color(), width=width)
+            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr)
 
 
 def note(message: str) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from chrono_cli.config import Config
 from chrono_cli.conventions.base import Capability, ConventionAdapter, Detection, ReadContext
 from chrono_cli.conventions.chrononaut import ChrononautAdapter
 from chrono_cli.conventions.chrononaut_activity import ChrononautActivityAdapter
+from chrono_cli.conventions.continuum import ContinuumAdapter
 from chrono_cli.conventions.history_meta import HistoryMetaAdapter
 from chrono_cli.conventions.potion import PotionAdapter
+from chrono_cli.conventions.simple_history import SimpleHistoryAdapter
 from chrono_cli.conventions.soft_delete import SoftDeleteAdapter, archive_column
 from chrono_cli.conventions.versioned_rows import VersionedRowsAdapter
 from chrono_cli.db.reflect import SchemaSnapshot
@@ -18,6 +20,8 @@ from chrono_cli.model import TableRef
 
 # Strong signatures first: paired stores, then one-per-database stores, in-table versions, archive columns.
 ADAPTERS: tuple[ConventionAdapter, ...] = (
+    ContinuumAdapter(),
+    SimpleHistoryAdapter(),
     ChrononautAdapter(),
     HistoryMetaAdapter(),
     ChrononautActivityAdapter(),
@@ -44,6 +48,11 @@ def get(name: str) -> ConventionAdapter:
 def store_names() -> set[str]:
     """Names of one-per-database stores, for targeted reflection."""
     return {s for a in ADAPTERS for s in a.singleton_stores}
+
+
+def related(name: str, all_names: Collection[str]) -> set[str]:
+    """Tables some adapter needs besides ``name`` to read its history (from the names of its schema)."""
+    return {r for a in ADAPTERS for r in a.related(name, all_names)}
 
 
 def paired_suffixes() -> set[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.config import TableConfig
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
-from chrono_cli.model import RowKey, TableRef, Version
+from chrono_cli.model import RowChange, RowKey, TableRef, Version
 
 
 class Capability(enum.Flag):
@@ -59,6 +60,16 @@ class ReadContext:
         return info
 
 
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """A window of changes to list, newest first: [since, until], strictly older than ``before``."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    before: datetime | None = None
+    limit: int = 100
+
+
 class ConventionAdapter(abc.ABC):
     """Detects one convention in a schema snapshot and reads its versions."""
 
@@ -67,6 +78,10 @@ class ConventionAdapter(abc.ABC):
     capabilities: ClassVar[Capability] = Capability.HISTORY
     singleton_stores: ClassVar[tuple[str, ...]] = ()  # table names of one-per-database stores
     paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
+
+    def related(self, name: str, all_names: Collection[str]) -> set[str]:
+        """Other tables of ``name``'s schema this convention needs to read its history (targeted reflection)."""
+        return set()
 
     @abc.abstractmethod
     def detect(self, snapshot: SchemaSnapshot) -> Iterable[Detection]:
@@ -92,6 +107,10 @@ class ConventionAdapter(abc.ABC):
         from chrono_cli.conventions.rows import count
 
         return count(conn, snapshot.tables[det.store].table(), self.store_filter(snapshot, det))
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        """The newest row changes in the window (at most ``query.limit``), newest first."""
+        raise UnsupportedOperation(f"{self.name} stores no times, so its changes cannot be listed by time")
 
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         """A select of the distinct keys the store knows (for listing deleted rows)."""

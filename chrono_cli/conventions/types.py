@@ -117,7 +117,8 @@ def type_family(t: T) -> str:
     for cls, family in checks:
         if isinstance(t, cls):
             return family
-    return "other:" + type(t).__name__.upper()
+    name = type(t).__name__.upper()
+    return "interval" if name == "INTERVAL" else "other:" + name
 
 
 def _length(t: T) -> int | None:
@@ -180,23 +181,48 @@ def _same_family(family: str, base: T, hist: T) -> Fit:
         return Fit.SAME
     if family == "json":
         return Fit.SAME if type(base).__name__ == type(hist).__name__ else Fit.LOOSER
-    if family == "array":
-        inner, _ = type_fit(getattr(base, "item_type", sqltypes.NullType()),
-                            getattr(hist, "item_type", sqltypes.NullType()))
-        return inner
     return Fit.SAME
+
+
+_FITS: dict[tuple[Any, Any], tuple[Fit, str]] = {}
+
+
+def _signature(t: T) -> Any:
+    """What type_fit looks at, hashable: equal signatures always fit the same way."""
+    item = getattr(t, "item_type", None)
+    return (type(t), _length(t), getattr(t, "precision", None), getattr(t, "scale", None), has_timezone(t),
+            getattr(t, "fsp", None), getattr(t, "display_width", None), tuple(getattr(t, "enums", ()) or ()),
+            None if item is None else _signature(item))
 
 
 def type_fit(base: T, hist: T) -> tuple[Fit, str]:
     """Whether a history column of type ``hist`` can keep every value of a base column of type ``base``.
 
-    Returns the fit and a short reason (empty for SAME).
+    Returns the fit and a short reason (empty for SAME). Results are memoised by type signature: a schema
+    repeats a handful of types thousands of times.
     """
+    try:
+        key = (_signature(base), _signature(hist))
+    except TypeError:  # an unhashable attribute: compare without the memo
+        return _type_fit(base, hist)
+    found = _FITS.get(key)
+    if found is None:
+        found = _type_fit(base, hist)
+        if len(_FITS) < 4096:
+            _FITS[key] = found
+    return found
+
+
+def _type_fit(base: T, hist: T) -> tuple[Fit, str]:
     fb, fh = type_family(base), type_family(hist)
     if fb == "unknown" and fh == "unknown":
         return Fit.SAME, ""
     if "unknown" in (fb, fh):
         return Fit.UNKNOWN, "chrono could not reflect one of the types"
+    if fb == fh == "array":
+        fit, reason = type_fit(getattr(base, "item_type", sqltypes.NullType()),
+                               getattr(hist, "item_type", sqltypes.NullType()))
+        return fit, f"array elements: {reason}" if reason else ""
     if fb == fh:
         fit = _same_family(fb, base, hist)
         return fit, _REASONS.get((fb, fit), _REASONS.get(("*", fit), ""))

@@ -63,6 +63,10 @@ def make_engine(url: URL) -> Engine:
         raise DatabaseError(f"database driver not installed for {backend}: {exc.name}") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+    elif engine.dialect.driver == "psycopg2":
+        from chrono_cli.db import interrupt
+
+        interrupt.cancel_on_interrupt(engine)  # Ctrl-C cancels a query blocked on a lock instead of waiting
     return engine
 
 

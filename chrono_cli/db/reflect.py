@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.types import NullType, TypeEngine
 
+from chrono_cli.db.triggers import TriggerInfo, attach
 from chrono_cli.model import TableRef
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
@@ -55,6 +56,7 @@ class TableInfo:
     pk: tuple[str, ...]
     indexes: tuple[IndexInfo, ...] = ()
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
+    triggers: tuple[TriggerInfo, ...] = ()  # PostgreSQL only (empty elsewhere)
     _table: Table | None = field(default=None, repr=False)
 
     def column_names(self) -> list[str]:
@@ -186,4 +188,6 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
                                  tuple(f["referred_columns"]))
                   for f in fks.get(key, [])]
             tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk))
-    return SchemaSnapshot(conn.dialect.name, default_schema(conn), tables, complete)
+    default = default_schema(conn)
+    attach(conn, tables, default)  # one pg_trigger query for every reflected schema
+    return SchemaSnapshot(conn.dialect.name, default, tables, complete)

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chrono_cli.model import (BlameLine, BlameView, DiffView, FieldChange, RecordView, ResultSet, Timeline,
-                              Version)
+from chrono_cli.model import (
+    BlameLine,
+    BlameView,
+    ChangeList,
+    ChangeSet,
+    DiffView,
+    FieldChange,
+    RecordView,
+    ResultSet,
+    Timeline,
+    Version,
+)
+from chrono_cli.render import changes_out
 
 
 def version_doc(v: Version) -> dict[str, Any]:
@@ -59,6 +70,8 @@ def document(result: object) -> Any:
         return {**header(result.timeline), "state": _summary(result.state),
                 "deleted": None if result.deleted is None else _summary(result.deleted),
                 "columns": [blame_doc(line) for line in result.lines]}
+    if isinstance(result, ChangeList | ChangeSet):
+        return changes_out.document(result)
     if isinstance(result, ResultSet):
         if result.document is not None:
             return result.document
@@ -72,6 +85,8 @@ def lines(result: object) -> list[Any]:
         return [version_doc(v) for v in result.versions]
     if isinstance(result, BlameView):
         return [blame_doc(line) for line in result.lines]
+    if isinstance(result, ChangeList):
+        return [changes_out.changeset_doc(s) for s in result.changesets]
     doc = document(result)
     if isinstance(result, ResultSet) and isinstance(doc, dict):
         for value in doc.values():

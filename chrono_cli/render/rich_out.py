@@ -15,7 +15,9 @@ from chrono_cli.render.encode import text
 def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = None, diff: bool = False) -> None:
     console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
                       soft_wrap=False)
-    table = Table(title=rs.title, title_justify="left", header_style="bold", show_lines=False)
+    # a Text title: "[history-meta: appuser_history]" would otherwise be read as rich markup and vanish
+    table = Table(title=Text(rs.title) if rs.title else None, title_justify="left", header_style="bold",
+                  show_lines=False)
     for name in rs.columns:
         table.add_column(name, overflow="fold")
     for row in rs.rows:

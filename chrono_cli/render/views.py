@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chrono_cli.model import BlameLine, BlameView, DiffView, Op, RecordView, ResultSet, Timeline, Version
+from chrono_cli.model import (
+    BlameLine,
+    BlameView,
+    ChangeList,
+    ChangeSet,
+    DiffView,
+    Op,
+    RecordView,
+    ResultSet,
+    Timeline,
+    Version,
+)
+from chrono_cli.render import changes_out
 from chrono_cli.render.encode import text
 
 HISTORY_COLUMNS = ("#", "version", "op", "from", "to", "actor", "reason", "changes")
@@ -14,6 +26,8 @@ BLAME_COLUMNS = ("column", "value", "#", "version", "at", "actor", "reason", "pr
 def tabular(result: object) -> ResultSet:
     if isinstance(result, ResultSet):
         return result
+    if isinstance(result, ChangeList | ChangeSet):
+        return changes_out.rows(result)
     if isinstance(result, Timeline):
         return ResultSet(HISTORY_COLUMNS, [_history_row(v) for v in result.versions], title=_title(result))
     if isinstance(result, RecordView):
@@ -33,11 +47,11 @@ def tabular(result: object) -> ResultSet:
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
         return ResultSet(("column", "old", "new"), rows, title=title)
     if isinstance(result, BlameView):
-        notes = tuple(f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded)
+        explained = [f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded]
         if result.deleted is not None:
-            notes += (f"the record was deleted at #{result.deleted.seq}; blaming its last state",)
+            explained.append(f"the record was deleted at #{result.deleted.seq}; blaming its last state")
         return ResultSet(BLAME_COLUMNS, [_blame_row(line) for line in result.lines],
-                         title=f"{_title(result.timeline)} blame at {_label(result.state)}", notes=notes)
+                         title=f"{_title(result.timeline)} blame at {_label(result.state)}", notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -108,13 +108,16 @@ class Catalog:
         """Only the tables that could hold ``ref``'s history: its time does not grow with the schema."""
         if self._full is not None:
             return self._full
-        wanted = self._related(ref)
-        by_schema = {s: [n for n in names if n in wanted] for s, names in self.names().items()}
-        return reflect.reflect(self.conn, {s: n for s, n in by_schema.items()})
+        by_schema: dict[str | None, list[str]] = {}
+        for schema, names in self.names().items():
+            wanted = self._related(ref, names)
+            by_schema[schema] = [n for n in names if n in wanted]
+        return reflect.reflect(self.conn, dict(by_schema))
 
-    def _related(self, ref: TableRef) -> set[str]:
+    def _related(self, ref: TableRef, all_names: Collection[str] = ()) -> set[str]:
         name = ref.name
         wanted = {name} | conventions.store_names() | {name + s for s in conventions.paired_suffixes()}
+        wanted |= conventions.related(name, all_names)
         tcfg = self.table_config(ref)
         if tcfg.history:
             wanted.add(tcfg.history.rsplit(".", 1)[-1])

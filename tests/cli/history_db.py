@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text,
-                        create_engine)
+from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text, create_engine
 
 LONG = 60
 T0 = datetime(2026, 11, 1, 9, 0, 0)

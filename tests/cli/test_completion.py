@@ -155,10 +155,10 @@ def silent_server() -> Iterator[tuple[int, threading.Event]]:
 @needs_bash
 def test_a_hung_database_never_hangs_the_shell(bin_dir: Path, silent_server: tuple[int, threading.Event]) -> None:
     port, connected = silent_server
-    # The driver's own connect timeout is 10 s; completion gives up after CHRONO_COMPLETE_TIMEOUT (0.5 s here).
-    # The 8 s bound below is a hang guard with a wide margin, not a performance assertion.
-    offered = bash_complete(bin_dir, f"chrono --db postgresql://u@127.0.0.1:{port}/x blame ", timeout=8,
-                            CHRONO_COMPLETE_TIMEOUT="0.5")
+    # The 30 s bound is only a hang guard; that completion stops at its own budget (CHRONO_COMPLETE_TIMEOUT)
+    # rather than at the driver's connect timeout is checked in-process below.
+    offered = bash_complete(bin_dir, f"chrono --db postgresql://u@127.0.0.1:{port}/x blame ", timeout=30,
+                            CHRONO_COMPLETE_TIMEOUT="3")
     assert offered == []
     assert connected.is_set()  # the lookup did reach the (silent) server
 
@@ -166,8 +166,10 @@ def test_a_hung_database_never_hangs_the_shell(bin_dir: Path, silent_server: tup
 def test_table_names_gives_up_after_the_timeout(tmp_path: Path, silent_server: tuple[int, threading.Event]) -> None:
     port, _ = silent_server
     assert completion.table_names(f"postgresql://u@127.0.0.1:{port}/x", (), None, timeout=0.2) == []
+    # it answered while the lookup was still waiting for the database (not after the driver gave up)
+    assert any(t.name == "chrono-complete" and t.is_alive() for t in threading.enumerate())
     db = build(f"sqlite:///{tmp_path / 'items.db'}")
-    assert completion.table_names(db, (), None, timeout=30) == ["item", "note"]
+    assert completion.table_names(db, (), None, timeout=60) == ["item", "note"]
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
@@ -176,3 +178,15 @@ def test_other_shells_parse_their_scripts(shell: str) -> None:
         pytest.skip(f"{shell} not installed")
     name = completion.SHELLS[shell]
     subprocess.run([shell, "-n", str(ROOT / "completions" / name)], check=True, timeout=60)
+
+
+def test_fish_completes_commands_and_tables(bin_dir: Path, tmp_path: Path) -> None:
+    if shutil.which("fish") is None:
+        pytest.skip("fish not installed")
+    db = tmp_path / "items.db"
+    build(f"sqlite:///{db}")
+    script = (f"source {ROOT / 'completions' / 'chrono.fish'}; complete -C 'chrono bl'; "
+              f"complete -C 'chrono --db {db} blame '")
+    result = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True, text=True,
+                            env=_env(bin_dir, HOME=str(tmp_path)), check=True, timeout=60)
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["blame", "item", "note"]

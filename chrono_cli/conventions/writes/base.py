@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.config import TableConfig
@@ -61,7 +61,7 @@ class WriteContext:
 class Step:
     """One statement of a write-set; ``expect`` is the row count an UPDATE must report (None: any)."""
 
-    statement: Executable
+    statement: UpdateBase
     label: str
     expect: int | None = None
 

@@ -67,8 +67,7 @@ def insert_table(info: TableInfo) -> Table:
     cols = []
     for c in info.columns.values():
         generated = c.default is not None or (info.pk == (c.name,) and isinstance(c.type, sqltypes.Integer))
-        cols.append(Column(c.name, c.type, primary_key=c.name in info.pk, nullable=c.nullable,
-                           autoincrement=generated and c.name in info.pk,
+        cols.append(Column(c.name, c.type, primary_key=c.name in info.pk, nullable=c.nullable, autoincrement=False,
                            server_default=FetchedValue() if generated else None))
     return Table(info.ref.name, md, *cols, schema=info.ref.schema, implicit_returning=False)
 

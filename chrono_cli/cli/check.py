@@ -1,0 +1,101 @@
+"""The check-migrations command: history stores against their base tables, for CI."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from chrono_cli.cli.state import CliState, err_console, note
+from chrono_cli.errors import ExitCode
+
+
+class CheckFormat(enum.StrEnum):
+    """Values of check-migrations' -f/--format: the usual formats plus junit; github means annotations."""
+
+    AUTO = "auto"
+    TABLE = "table"
+    PLAIN = "plain"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    JUNIT = "junit"
+
+
+_MACHINE = ("json", "jsonl", "csv", "junit")
+
+
+def check_migrations(
+    ctx: typer.Context,
+    table: Annotated[list[str] | None, typer.Option("--table", "-t", metavar="TABLE", show_default=False,
+                                                    help="Check only this table (repeatable; base or history name).")
+                     ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    suggest: Annotated[bool, typer.Option("--suggest", help="Show the DDL and alembic op lines that would fix "
+                                          "each finding (needs alembic).")] = False,
+    fmt: Annotated[CheckFormat | None, typer.Option("--format", "-f", help="Output format; github prints workflow "
+                                                    "annotations, junit a test report.", show_default=False)] = None,
+) -> None:
+    """Check that every history table still matches its base table: run it in CI after migrations.
+
+    For each convention chrono reads (Chrononaut 0.2 and 0.4, SQLAlchemy history_meta, versioned rows,
+    Flask-Potion): missing history tables and columns, columns the base no longer has, narrowed or
+    mismatched types, NOT NULL and unique constraints that break the next history write, wrong history
+    keys and missing or mistyped meta columns (version, changed, change_info, ...). Findings are errors
+    (history writes fail or data is lost), warnings (ambiguous) or info. Declare hidden, untracked or
+    excluded columns, ignore = true and severity overrides per table in chrono.toml.
+
+    Exit codes: 0 clean, 3 findings fail the check (errors; warnings too with --strict), 2 usage or
+    config error, 4 unknown --table, 7 database unreachable or unreadable.
+
+    Example:
+
+        chrono --db "$DATABASE_URL" check-migrations
+        chrono check-migrations -f github
+        chrono check-migrations -f junit > chrono.xml
+        chrono check-migrations -f json | jq '.findings[]'
+        chrono check-migrations --suggest
+        chrono check-migrations --strict --table appuser
+    """
+    from chrono_cli.render.check_out import render_report, summary_line
+    from chrono_cli.services import check
+
+    state: CliState = ctx.obj
+    chosen = (fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT") or "auto"
+    if chosen not in CheckFormat._value2member_map_:
+        raise typer.BadParameter(f"unknown format {chosen!r}", param_hint="--format")
+    if chosen == "auto":
+        chosen = "table" if sys.stdout.isatty() else "plain"
+    with _progress() as progress:
+        report = check.run(state.workspace, tables=table or (), strict=strict, suggest=suggest, progress=progress)
+    render_report(report, chosen, sys.stdout, color=state.color())
+    if chosen in _MACHINE:
+        note(summary_line(report))
+    if report.failed:
+        raise typer.Exit(int(ExitCode.DRIFT))
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True) as bar:
+        task = bar.add_task("reading the catalog", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        yield update
+

@@ -1,0 +1,50 @@
+"""List commands for rows that are hidden or gone: archived, deleted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg
+from chrono_cli.cli.state import CliState
+
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N rows.", show_default=False)]
+
+
+def archived(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, convention: ConventionOpt = None,
+             fmt: FormatOpt = None) -> None:
+    """List the rows currently archived: their last state, and when and by whom where the history says so.
+
+    Example:
+
+        chrono archived user
+        chrono archived article -f json
+    """
+    from chrono_cli.services import listing
+
+    state: CliState = ctx.obj
+    state.emit(listing.archived(state.workspace, table, limit=_limit(limit), convention=convention), fmt)
+
+
+def deleted(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, convention: ConventionOpt = None,
+            fmt: FormatOpt = None) -> None:
+    """List the rows the history knows but the table no longer has: last state, when, who.
+
+    Undelete one with 'chrono restore TABLE KEY'.
+
+    Example:
+
+        chrono deleted user
+        chrono deleted user -n 20 -f json
+    """
+    from chrono_cli.services import listing
+
+    state: CliState = ctx.obj
+    state.emit(listing.deleted(state.workspace, table, limit=_limit(limit), convention=convention), fmt)
+
+
+def _limit(limit: int | None) -> int | None:
+    if limit is not None and limit < 1:
+        raise typer.BadParameter("--limit must be at least 1")
+    return limit

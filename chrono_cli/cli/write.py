@@ -1,0 +1,220 @@
+"""Write commands: restore, archive, unarchive, apply.
+
+Every write shows its plan first: the row diff and the SQL. The plan goes to stderr when chrono is about to
+write (stdout then gets the outcome: a summary table, or the applied plan with -f json), and to stdout
+with --dry-run or --plan FILE, where the plan is the result. On a terminal chrono asks before writing;
+elsewhere it needs --yes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, KeyArg, TableArg
+from chrono_cli.cli.state import CliState, err_console, note
+from chrono_cli.errors import Refused
+from chrono_cli.model import ResultSet
+from chrono_cli.render.formats import OutputFormat, resolve
+
+if TYPE_CHECKING:
+    from chrono_cli.services.plan import Plan, PlanItem
+
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
+                                               "for it (default: what chrono did).", show_default=False)]
+ActorOpt = Annotated[str | None, typer.Option("--actor", help="Who: recorded where the convention has a place for "
+                                              "it (default: config 'actor', else the OS user).", show_default=False)]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required off a terminal).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and write nothing.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "
+                                             "and write nothing to the database.", show_default=False,
+                                             metavar="FILE")]
+KeysArg = Annotated[list[str], typer.Argument(help="Primary keys of the rows (42, id=42, a=1,b=2).",
+                                              show_default=False)]
+
+
+def restore(ctx: typer.Context, table: TableArg, key: KeyArg,
+            version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
+                                                        "version number, #position or a time.",
+                                                        show_default=False)] = None,
+            at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
+                                                   show_default=False)] = None,
+            only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
+                                                     show_default=False)] = None,
+            reason: ReasonOpt = None, actor: ActorOpt = None, convention: ConventionOpt = None,
+            yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
+    """Bring a row back to an earlier version, undelete it, or unarchive it.
+
+    With --version or --at: UPDATE the row to that state (INSERT it again if it was deleted), writing
+    the history rows the versioning library would write, so the state before the restore becomes a
+    version too. Without: undelete a deleted row (its last state), or unarchive an archived one. Columns
+    the history did not record keep their current value. Refuses (exit 6, nothing written) a no-op, a
+    value that no longer fits its column, a broken unique or foreign key, or a row that changed meanwhile.
+
+    The plan (row diff and SQL) goes to stderr before anything is written, and asks on a terminal
+    (elsewhere --yes is required); with --dry-run or --plan FILE it goes to stdout and nothing is
+    written. After writing, stdout gets a summary (with -f json: the plan as applied).
+
+    Example:
+
+        chrono restore user 42 --version 3 --reason "revert bad import"
+        chrono restore user 42 --at 2026-11-20T09:00Z --only email,name
+        chrono restore user 42
+        chrono restore user 42 --version 3 --plan fix.json
+    """
+    from chrono_cli.services import restore as service
+
+    state: CliState = ctx.obj
+    planned = service.plan_restore(state.workspace, table, key, version=version, at=at, only=only, reason=reason,
+                                   actor=actor, convention=convention)
+    _write(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
+
+
+def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOpt = None, actor: ActorOpt = None,
+            convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None,
+            fmt: FormatOpt = None) -> None:
+    """Archive rows: set the table's archive column (true, or now) in one transaction.
+
+    If the table is also versioned, the archive is an ordinary versioned update: the history rows the
+    library would write are written too.
+
+    Example:
+
+        chrono archive user 42 43 44 --reason "GDPR request #81"
+        chrono archive user 42 --dry-run
+    """
+    _archive(ctx, table, keys, archived=True, reason=reason, actor=actor, convention=convention, yes=yes,
+             dry_run=dry_run, plan_file=plan, fmt=fmt)
+
+
+def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOpt = None, actor: ActorOpt = None,
+              convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
+              plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
+    """Unarchive rows: clear the table's archive column (false, or NULL).
+
+    Example:
+
+        chrono unarchive user 42
+        chrono unarchive user 42 43 --yes
+    """
+    _archive(ctx, table, keys, archived=False, reason=reason, actor=actor, convention=convention, yes=yes,
+             dry_run=dry_run, plan_file=plan, fmt=fmt)
+
+
+def apply(ctx: typer.Context,
+          file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False)],
+          yes: YesOpt = False, dry_run: DryRunOpt = False, fmt: FormatOpt = None) -> None:
+    """Apply a plan written by --plan, only if nothing changed since it was made.
+
+    Inside one transaction, after locking the rows, chrono checks each row's fingerprint and history
+    against the plan and rebuilds the statements; any difference refuses the whole plan (exit 6).
+
+    Example:
+
+        chrono restore user 42 --version 3 --plan fix.json
+        chrono apply fix.json --yes
+    """
+    from chrono_cli.services.plan import Plan
+
+    state: CliState = ctx.obj
+    _write(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt)
+
+
+def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool, reason: str | None,
+             actor: str | None, convention: str | None, yes: bool, dry_run: bool, plan_file: str | None,
+             fmt: OutputFormat | None) -> None:
+    from chrono_cli.services.archive import plan_archive
+    from chrono_cli.services.writeset import resolve_meta
+
+    state: CliState = ctx.obj
+    meta = resolve_meta(state.config, actor, reason)
+    planned = plan_archive(state.workspace, table, keys, archived=archived, meta=meta, convention=convention)
+    _write(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt)
+
+
+def _write(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_file: str | None,
+           fmt: OutputFormat | None) -> None:
+    from chrono_cli.services.apply import apply_plan
+
+    chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
+    if dry_run or plan_file:
+        if plan_file:
+            plan.save(plan_file)
+        show_plan(plan, sys.stdout, chosen, color=state.color())
+        note(f"plan written to {plan_file}; apply it with: chrono apply {plan_file}" if plan_file
+             else "dry run: nothing written")
+        return
+    human = resolve(None, sys.stderr.isatty())
+    show_plan(plan, sys.stderr, human, color=human is OutputFormat.TABLE and not state.no_color)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("not on a terminal: pass --yes to write (nothing written)")
+        if not typer.confirm("Write these changes?", default=False, err=True):
+            raise Refused("not confirmed: nothing written")
+    applied = apply_plan(state.workspace, plan)
+    for warning in applied.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+    state.emit(_summary(applied.plan), fmt.value if fmt else None)
+
+
+def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False) -> None:
+    """The plan for people (diff table, kept columns, SQL, notes), or its JSON document."""
+    from chrono_cli.render import render
+
+    if fmt in (OutputFormat.JSON, OutputFormat.JSONL):
+        out.write((plan.dumps() if fmt is OutputFormat.JSON else json.dumps(plan.to_json())) + "\n")
+        return
+    if fmt is OutputFormat.CSV:
+        render(_diff_rows(plan), fmt, out)
+        return
+    who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
+                                f"reason: {plan.reason}" if plan.reason else "") if p)
+    for item in plan.items:
+        rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
+                       title=_title(plan, item))
+        render(rs, fmt, out, color=color)
+        for k in item.kept:
+            out.write(f"kept: {k['column']} ({k['why']})\n")
+        out.write(f"expected current row: {item.expected_row}\n")
+        out.write("SQL:\n")
+        for s in item.statements:
+            out.write(f"  -- {s['label']}\n  {s['sql']};\n  -- params: {json.dumps(s['params'], ensure_ascii=False)}\n")
+        for n in item.notes:
+            out.write(f"note: {n}\n")
+        out.write("\n")
+    if who:
+        out.write(who + "\n")
+    out.flush()
+
+
+def _title(plan: Plan, item: PlanItem) -> str:
+    from chrono_cli.services.writeset import key_text
+
+    what = f"{item.action} {plan.table} {key_text(item.key)}"
+    if item.target:
+        number = item.target.get("version")
+        what += f" to #{item.target['seq']}" + (f" (version {number})" if number is not None else "")
+    if item.only:
+        what += f", only {', '.join(item.only)}"
+    return what + f" [{item.convention}" + (f": {item.history}]" if item.history else "]")
+
+
+def _diff_rows(plan: Plan) -> ResultSet:
+    from chrono_cli.services.writeset import key_text
+
+    rows = [[i.action, plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
+            for i in plan.items for d in i.diff]
+    return ResultSet(("action", "table", "key", "column", "current", "new"), rows)
+
+
+def _summary(plan: Plan) -> ResultSet:
+    from chrono_cli.services.writeset import key_text
+
+    rows = [[i.action, plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
+            for i in plan.items]
+    return ResultSet(("action", "table", "key", "convention", "history", "statements"), rows,
+                     title="written", document=plan.to_json())

@@ -1,0 +1,244 @@
+"""SQLAlchemy-Continuum 1.x/2.x and SQLAlchemy-History: ``<table>_version`` rows plus a ``transaction`` table.
+
+Each version row holds the NEW state of a record after one transaction (``operation_type`` 0 insert,
+1 update, 2 delete), keyed by the base primary key + ``transaction_id``. Timeline semantics chosen here:
+
+* versions are ordered by ``transaction_id``, which is also the version number; times are
+  ``transaction.issued_at`` (naive UTC, or the table's configured ``timezone``);
+* a delete row (op 2) is shown with values None (the stored values are the last loaded state);
+* actor = ``transaction.user_id``, shown as the user's username / email / name when the table its foreign key
+  points at has one (evidence and ``options["actor"]`` say which); ``remote_addr`` goes into the note;
+* reason = the ``transaction_meta`` value under ``reason`` / ``change_reason`` / ``comment`` / ``message`` /
+  ``rationale`` (first found); other meta keys are listed in the note;
+* base columns missing from the version table (``exclude``) are ``unrecorded``; PropertyModTracker's
+  ``<col>_mod`` flags are only used for notes: which columns a first update touched, or a disagreement
+  with the computed change. No value is ever taken from them;
+* a versioned association table (``<assoc>_version`` of a table whose key is only foreign keys) appears on
+  the parent as a pseudo-column holding the sorted member ids (see ``memberships``); a transaction that
+  changed only the membership becomes an ``update`` entry carrying the parent's previous values;
+* native versioning (PostgreSQL triggers ``<t>_trigger`` -> ``<t>_audit()``) reads the same way; it is
+  reported in the evidence and ``options["native"]`` (a writer must then write base DML only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from chrono_cli.conventions import continuum_read
+from chrono_cli.conventions.actors import user_link
+from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.memberships import pseudo_name
+from chrono_cli.conventions.types import col, col_is, is_boolean, is_integer, is_timestamp
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.model import RowKey, Version
+
+TX_TABLE = "transaction"
+TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
+INTERNAL = frozenset({TX_COL, END_COL, OP_COL})
+SUFFIX = "_version"
+
+
+def transaction_evidence(t: TableInfo) -> list[str] | None:
+    """Evidence that ``t`` is Continuum's transaction table, or None."""
+    if t.ref.name != TX_TABLE or t.pk != ("id",) or not col_is(t, "id", is_integer):
+        return None
+    if not col_is(t, "issued_at", is_timestamp) or "native_transaction_id" in t.columns:
+        return None  # native_transaction_id: postgresql-audit's transaction table
+    extra = [c for c in ("remote_addr", "user_id") if c in t.columns]
+    return [f'"{TX_TABLE}" has id integer primary key and issued_at timestamp'
+            + (f" ({', '.join(extra)})" if extra else "")]
+
+
+def mod_columns(v: TableInfo) -> dict[str, str]:
+    """PropertyModTracker flags: data column -> its boolean ``<col>_mod`` column."""
+    return {c[: -len("_mod")]: c for c, info in v.columns.items()
+            if c.endswith("_mod") and c[: -len("_mod")] in v.columns and is_boolean(info.type)}
+
+
+def data_columns(v: TableInfo) -> list[str]:
+    """The version table's copies of base columns (no bookkeeping, no ``_mod`` flags)."""
+    mods = set(mod_columns(v).values())
+    return [c for c in v.columns if c not in INTERNAL and c not in mods]
+
+
+def version_evidence(v: TableInfo) -> list[str] | None:
+    """Evidence that ``v`` has a Continuum version table's bookkeeping columns, or None."""
+    tx, op = col(v, TX_COL), col(v, OP_COL)
+    if tx is None or not is_integer(tx.type) or tx.nullable or TX_COL not in v.pk:
+        return None
+    if op is None or not is_integer(op.type) or op.nullable:
+        return None
+    end = col(v, END_COL)
+    if end is not None and not is_integer(end.type):
+        return None
+    ev = [f"{v.ref.name}.{TX_COL} integer NOT NULL in primary key, {OP_COL} integer NOT NULL"]
+    ev.append(f"{v.ref.name}.{END_COL}: validity strategy" if end is not None
+              else f"no {END_COL}: subquery strategy")
+    return ev
+
+
+def _pairs(v: TableInfo, b: TableInfo) -> bool:
+    data = set(data_columns(v))
+    if b.pk:
+        return set(v.pk) == set(b.pk) | {TX_COL} and set(b.pk) <= data
+    return set(b.columns) <= data and set(v.pk) <= set(b.columns) | {TX_COL}  # an association without a key
+
+
+def base_of(snapshot: SchemaSnapshot, v: TableInfo) -> TableInfo | None:
+    """The table ``v`` versions: ``<base>_version`` by name, else the one table whose key and columns fit."""
+    if v.ref.name.endswith(SUFFIX):
+        b = snapshot.sibling(v.ref, v.ref.name[: -len(SUFFIX)])
+        return b if b is not None and _pairs(v, b) else None
+    data = set(data_columns(v))
+    fits = [b for b in snapshot if b.ref.schema == v.ref.schema and b is not v and b.pk
+            and _pairs(v, b) and data <= set(b.columns) and len(data) > len(b.pk)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _mentions(name: str, parent: str) -> bool:
+    variants = {parent, parent + "s", parent + "es", parent.removesuffix("s")} - {""}
+    return any(name.startswith(p + "_") or name.endswith("_" + p) or f"_{p}_" in name for p in variants)
+
+
+def associations(snapshot: SchemaSnapshot, parent: TableInfo,
+                 found: list[tuple[TableInfo, TableInfo]]) -> list[dict[str, Any]]:
+    """Versioned association tables whose rows link ``parent`` to other records (for membership changes)."""
+    out: list[dict[str, Any]] = []
+    for v, a in found:
+        to_parent = [fk for fk in a.foreign_keys if fk.referred == parent.ref]
+        if len(to_parent) != 1 or set(to_parent[0].referred_columns) != set(parent.pk) or not parent.pk:
+            continue
+        fk = to_parent[0]
+        fk_columns = {c for f in a.foreign_keys for c in f.columns}
+        if a.pk and not set(a.pk) <= fk_columns:
+            continue  # an entity with a key of its own (one-to-many child), not a link table
+        others = tuple(c for f in a.foreign_keys if f is not fk for c in f.columns if c in v.columns)
+        by_referred = dict(zip(fk.referred_columns, fk.columns, strict=True))
+        if not others or any(by_referred[k] not in v.columns for k in parent.pk):
+            continue
+        taken = set(parent.columns) | {x["name"] for x in out}
+        out.append({"name": pseudo_name(a.ref.name, parent.ref.name, taken), "table": str(a.ref),
+                    "version_table": str(v.ref), "parent_columns": {by_referred[k]: k for k in parent.pk},
+                    "member_columns": list(others)})
+    return out
+
+
+def _native(base: TableInfo, v: TableInfo, tx: TableInfo) -> tuple[dict[str, Any], list[str]]:
+    trig = next((t for t in base.triggers if t.name == f"{base.ref.name}_trigger"), None)
+    if trig is None or trig.function != f"{base.ref.name}_audit":
+        return {"native": False}, []
+    tx_trig = next((t for t in tx.triggers if t.name == "transaction_trigger"), None)
+    state = "enabled" if trig.enabled else "DISABLED: changes are not versioned"
+    ev = [f"native versioning: trigger {trig.name} -> {trig.function}() ({state})"]
+    if tx_trig is not None:
+        ev.append(f"trigger transaction_trigger -> {tx_trig.function}() on \"{TX_TABLE}\"")
+    return {"native": True, "native_enabled": trig.enabled,
+            "triggers": {"table": trig.name, "function": trig.function,
+                         "transaction": None if tx_trig is None else tx_trig.name}}, ev
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p)
+
+
+class ContinuumAdapter(ConventionAdapter):
+    """SQLAlchemy-Continuum / SQLAlchemy-History: NEW states per transaction in ``<table>_version``."""
+
+    name = "continuum"
+    title = "SQLAlchemy-Continuum"
+
+    def related(self, name: str, all_names: Collection[str]) -> set[str]:
+        names = set(all_names)
+        if TX_TABLE not in names or name + SUFFIX not in names:
+            return set()
+        out = {TX_TABLE, "transaction_changes", "transaction_meta", name + SUFFIX} & names
+        for n in names:
+            base = n[: -len(SUFFIX)]
+            if n.endswith(SUFFIX) and base in names and base != name and _mentions(base, name):
+                out |= {n, base}
+        return out
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for tx in snapshot:
+            tx_ev = transaction_evidence(tx)
+            if tx_ev is None:
+                continue
+            found: list[tuple[TableInfo, TableInfo]] = []
+            for v in snapshot:
+                if v.ref.schema == tx.ref.schema and v is not tx and version_evidence(v) is not None:
+                    b = base_of(snapshot, v)
+                    if b is not None:
+                        found.append((v, b))
+            for v, b in found:
+                if b.pk:
+                    yield self._detection(snapshot, tx, tx_ev, v, b, found)
+
+    def _detection(self, snapshot: SchemaSnapshot, tx: TableInfo, tx_ev: list[str], v: TableInfo, b: TableInfo,
+                   found: list[tuple[TableInfo, TableInfo]]) -> Detection:
+        data = data_columns(v)
+        mods = mod_columns(v)
+        evidence = list(version_evidence(v) or [])
+        evidence.append(f"primary key of {v.ref.name} = primary key of {b.ref.name} + {TX_COL}")
+        evidence += tx_ev
+        excluded = [c for c in b.columns if c not in data]
+        if excluded:
+            evidence.append(f"not versioned (excluded): {', '.join(excluded)}")
+        if mods:
+            evidence.append(f"PropertyModTracker flags: {', '.join(mods.values())}")
+        if any(ix.name == f"ix_{v.ref.name}_pk_{TX_COL}" for ix in v.indexes):
+            evidence.append(f"index ix_{v.ref.name}_pk_{TX_COL}: written by SQLAlchemy-Continuum 2.x")
+        link = user_link(tx, "user_id", snapshot) if "user_id" in tx.columns else None
+        if link is not None:
+            evidence.append(f"actor: {TX_TABLE}.{link.described}")
+        native, native_ev = _native(b, v, tx)
+        evidence += native_ev
+        assoc = associations(snapshot, b, [(av, a) for av, a in found if a is not b])
+        evidence += [f"membership changes from {x['version_table']} shown as {x['name']}" for x in assoc]
+        sibling = {n: snapshot.sibling(tx.ref, n) for n in ("transaction_changes", "transaction_meta")}
+        options = {
+            "transaction_table": str(tx.ref), "transaction_column": TX_COL,
+            "end_transaction_column": END_COL if END_COL in v.columns else None,
+            "operation_type_column": OP_COL, "strategy": "validity" if END_COL in v.columns else "subquery",
+            "versioned_columns": [c for c in b.columns if c in data], "excluded": excluded,
+            "dropped_columns": [c for c in data if c not in b.columns],
+            "mod_columns": {c: m for c, m in mods.items() if c in b.columns},
+            "user_column": "user_id" if link else None,
+            "user_table": str(link.table) if link and link.table else None,
+            "actor": link.described if link else None,
+            "remote_addr_column": "remote_addr" if "remote_addr" in tx.columns else None,
+            "transaction_changes": str(sibling["transaction_changes"].ref) if sibling["transaction_changes"] else None,
+            "transaction_meta": str(sibling["transaction_meta"].ref) if sibling["transaction_meta"] else None,
+            "entity_name_guess": _camel(b.ref.name), "sequence": "transaction_id_seq",
+            "associations": assoc, **native,
+        }
+        return Detection(self.name, b.ref, v.ref, b.pk, score=len(evidence), evidence=tuple(evidence),
+                         options=options)
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        return continuum_read.read(ctx, det, key)
+
+    def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
+        store = ctx.info(det.store).table()
+        return select(*(store.c[k] for k in det.key)).distinct()
+
+
+def entity_name(conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> str:
+    """The class name ``transaction_changes`` records for this table (for writers; one query)."""
+    guess = str(det.options.get("entity_name_guess") or _camel(det.live.name))
+    changes_name = det.options.get("transaction_changes")
+    changes = next((t for t in snapshot if str(t.ref) == changes_name), None) if changes_name else None
+    if changes is None:
+        return guess
+    tc, v = changes.table(), snapshot.tables[det.store].table()
+    rows = conn.execute(select(tc.c.entity_name, func.count()).where(tc.c.transaction_id.in_(
+        select(v.c[TX_COL]))).group_by(tc.c.entity_name)).all()
+    if not rows:
+        return guess
+    total = conn.execute(select(func.count(func.distinct(v.c[TX_COL])))).scalar_one()
+    always = [name for name, n in rows if n == total]
+    pool = always or [name for name, _ in rows]
+    return guess if guess in pool else sorted(pool, key=lambda n: (-dict(rows)[n], n))[0]

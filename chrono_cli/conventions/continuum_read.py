@@ -1,0 +1,207 @@
+"""Reading one record's Continuum versions, transactions, meta and association memberships (see continuum.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import RowMapping
+
+from chrono_cli.conventions.actors import UserLink, labels, user_link
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.memberships import change_note, member, ordered
+from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.db.reflect import TableInfo
+from chrono_cli.model import Op, RowKey, Version
+
+TX_COL, OP_COL = "transaction_id", "operation_type"
+OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
+REASON_KEYS = ("reason", "change_reason", "comment", "message", "rationale")
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Tx:
+    at: Any = None
+    user: Any = None
+    remote_addr: Any = None
+
+
+@dataclass(slots=True)
+class _Link:
+    """One association's rows for this parent, grouped by transaction, and the membership so far."""
+
+    name: str
+    columns: tuple[str, ...]
+    by_tx: dict[Any, list[RowMapping]]
+    members: dict[Any, Any] = field(default_factory=dict)
+
+    def apply(self, tx: Any) -> tuple[list[Any], list[Any]]:
+        """Apply the transaction's rows; (members before, members after)."""
+        before = list(self.members.values())
+        for row in self.by_tx.get(tx, ()):
+            value = member(row, self.columns)
+            frozen = tuple(value) if isinstance(value, list) else value
+            if row[OP_COL] == 2:
+                self.members.pop(frozen, None)
+            else:
+                self.members[frozen] = value
+        return before, list(self.members.values())
+
+
+def _info(ctx: ReadContext, name: str | None) -> TableInfo | None:
+    return next((t for t in ctx.snapshot if str(t.ref) == name), None) if name else None
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _transactions(ctx: ReadContext, tx_info: TableInfo, ids: list[Any]) -> dict[Any, _Tx]:
+    t = tx_info.table()
+    cols = [t.c.id, t.c.issued_at] + [t.c[c] for c in ("user_id", "remote_addr") if c in t.c]
+    out: dict[Any, _Tx] = {}
+    for chunk in _chunks(ids):
+        for row in ctx.conn.execute(select(*cols).where(t.c.id.in_(chunk))).mappings():
+            out[row["id"]] = _Tx(row["issued_at"], row.get("user_id"), row.get("remote_addr"))
+    return out
+
+
+def _meta(ctx: ReadContext, meta_info: TableInfo | None, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    if meta_info is None or not meta_info.has(TX_COL, "key", "value"):
+        return {}
+    m = meta_info.table()
+    out: dict[Any, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        query = select(m.c[TX_COL], m.c.key, m.c.value).where(m.c[TX_COL].in_(chunk)).order_by(m.c.key)
+        for tx, k, value in ctx.conn.execute(query):
+            out.setdefault(tx, {})[k] = value
+    return out
+
+
+def _links(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Link]:
+    out: list[_Link] = []
+    wanted = key.as_dict()
+    for assoc in det.options.get("associations", ()):
+        info = _info(ctx, assoc["version_table"])
+        if info is None:
+            continue
+        av = info.table()
+        where = and_(*(av.c[acol] == wanted[pcol] for acol, pcol in assoc["parent_columns"].items()))
+        by_tx: dict[Any, list[RowMapping]] = {}
+        for row in ctx.conn.execute(select(av).where(where).order_by(av.c[TX_COL])).mappings():
+            by_tx.setdefault(row[TX_COL], []).append(row)
+        if by_tx:
+            out.append(_Link(assoc["name"], tuple(assoc["member_columns"]), by_tx))
+    return out
+
+
+def _meta_text(meta: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    reason_key = next((k for k in REASON_KEYS if meta.get(k) not in (None, "")), None)
+    rest = [f"{k}={v}" for k, v in meta.items() if k != reason_key]
+    return (None if reason_key is None else str(meta[reason_key])), ("meta: " + ", ".join(rest) if rest else None)
+
+
+def _mod_note(row: Mapping[Any, Any], mods: Mapping[str, str], recorded: list[str],
+              prev: Mapping[str, Any] | None) -> str | None:
+    flagged = [c for c in recorded if c in mods and row.get(mods[c])]
+    if prev is None:
+        return f"changed per _mod flags: {', '.join(flagged) or 'none'}"
+    changed = [c for c in recorded if c in mods and c in prev and prev[c] != row[c]]
+    if set(flagged) != set(changed):
+        return f"_mod flags mark {', '.join(flagged) or 'nothing'}; values changed: {', '.join(changed) or 'none'}"
+    return None
+
+
+def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+    """The record's versions oldest first, with membership-only transactions as their own entries."""
+    o = det.options
+    live_info, store = ctx.info(det.live), ctx.info(det.store).table()
+    tx_info = _info(ctx, o["transaction_table"])
+    assert tx_info is not None, "detected transaction table missing from the snapshot"
+    declared = set(ctx.config.unrecorded)
+    recorded = [c for c in o["versioned_columns"] if c not in declared]
+    unrecorded = tuple(c for c in live_info.columns if c not in recorded)
+    mods: Mapping[str, str] = o.get("mod_columns", {})
+    rows = {r[TX_COL]: r for r in ctx.conn.execute(
+        select(store).where(key_where(store, key)).order_by(store.c[TX_COL])).mappings()}
+    links = _links(ctx, det, key)
+    ids = sorted(set(rows) | {t for link in links for t in link.by_tx})
+    txs = _transactions(ctx, tx_info, ids)
+    metas = _meta(ctx, _info(ctx, o.get("transaction_meta")), ids)
+    link: UserLink | None = user_link(tx_info, "user_id", ctx.snapshot) if o.get("user_column") else None
+    actors = labels(ctx.conn, ctx.snapshot, link, (t.user for t in txs.values())) if link else {}
+    tz = ctx.config.timezone
+
+    out: list[Version] = []
+    for tx in ids:
+        info = txs.get(tx, _Tx())
+        notes: list[str] = []
+        members: dict[str, list[Any]] = {}
+        for lk in links:
+            before, after = lk.apply(tx)
+            members[lk.name] = ordered(after)
+            note = change_note(lk.name, before, after)
+            if note:
+                notes.append(note)
+        prev = out[-1] if out else None
+        row = rows.get(tx)
+        if row is not None:
+            op = OPS.get(row[OP_COL], Op.UNKNOWN)
+            values: dict[str, Any] | None = None
+            if op is not Op.DELETE:
+                values = {c: row[c] for c in recorded} | members
+                if op is Op.UPDATE and mods:
+                    note = _mod_note(row, mods, recorded, prev.values if prev else None)
+                    if note:
+                        notes.append(note)
+                if op is Op.UPDATE and prev is None:
+                    notes.append("first recorded version is an update (inserted in the same transaction, "
+                                 "or versioned later)")
+            gaps = () if values is None else unrecorded
+        elif not notes:
+            continue  # the transaction's association rows left the membership as it was
+        elif prev is None:
+            op, values, gaps = Op.UNKNOWN, dict(members), tuple(live_info.columns)
+            notes.append("membership changed before the first recorded version")
+        elif prev.values is None:
+            continue  # links of a deleted record
+        else:
+            op, values, gaps = Op.UPDATE, {**prev.values, **members}, prev.unrecorded
+        meta_reason, meta_note = _meta_text(metas.get(tx, {}))
+        if meta_note:
+            notes.append(meta_note)
+        if info.remote_addr:
+            notes.append(f"remote_addr {info.remote_addr}")
+        actor = actors.get(info.user, str(info.user)) if info.user is not None else None
+        out.append(Version(values=values, op=op, number=tx, valid_from=as_utc(info.at, tz), actor=actor,
+                           reason=meta_reason, unrecorded=gaps, note="; ".join(notes) or None))
+    out = [replace(v, valid_to=out[i + 1].valid_from) if i + 1 < len(out) else v for i, v in enumerate(out)]
+    return _with_live(ctx, det, key, out, recorded, unrecorded)
+
+
+def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
+               unrecorded: tuple[str, ...]) -> list[Version]:
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    last = out[-1] if out else None
+    if live is None:
+        if last is not None and last.values is not None and last.op is not Op.UNKNOWN:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=last.valid_from,
+                               note="deleted without a recorded version (bulk delete or raw SQL)"))
+        return out
+    current = {c: live[c] for c in recorded}
+    if last is not None and last.values is not None and all(
+            c not in last.values or last.values[c] == current[c] for c in recorded):
+        out[-1] = replace(last, current=True)
+        return out
+    note = ("no history recorded" if last is None else
+            "row exists again, but no version records its re-insert" if last.values is None else
+            "live row differs from the newest recorded version (bulk update or raw SQL)")
+    # changed at an unknown time after the last recorded version: valid from then, as far as we know
+    start = last.valid_from if last is not None else None
+    out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
+                       note=note))
+    return out

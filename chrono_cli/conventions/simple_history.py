@@ -1,0 +1,241 @@
+"""django-simple-history: ``<app>_historical<model>`` rows, one NEW state per ``save()`` / ``delete()``.
+
+Timeline semantics chosen here:
+
+* rows are ordered by ``history_date, history_id``; the version number is ``history_id``; times are
+  ``history_date`` (aware UTC on PostgreSQL; naive UTC elsewhere with ``USE_TZ`` - set the table's
+  ``timezone`` in chrono.toml if the app ran with ``USE_TZ=False``);
+* ``+`` = insert, ``~`` = update, ``-`` = delete (values None: the stored values are the Python instance's);
+* every ``save()`` writes a row: a ``~`` row equal to its predecessor is kept, with the note
+  "no change recorded";
+* actor = ``history_user_id``, shown as the user's username / email / name when the table its foreign key
+  points at (usually ``auth_user``) has one; reason = ``history_change_reason`` ("" counts as none);
+* base columns missing from the historical table (``excluded_fields``) are ``unrecorded``; historical
+  columns missing from the base table (dropped fields, custom ``bases`` columns) are not shown;
+* an m2m history table (``<historical>_<field>``: ``m2m_history_id`` primary key + ``history_id``) snapshots
+  the members at each historical row; the parent shows them as the pseudo-column ``<field>`` (sorted member
+  ids) and the note says ``tags: +3 -5`` when they changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+
+from chrono_cli.conventions.actors import labels, user_link
+from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
+from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.model import Op, RowKey, Version
+
+NAME = re.compile(r"^(.+)_historical(.+)$")
+ID, DATE, TYPE, REASON, USER = "history_id", "history_date", "history_type", "history_change_reason", "history_user_id"
+M2M_ID = "m2m_history_id"
+OPS = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}
+_CHUNK = 500
+
+
+def historical_evidence(h: TableInfo) -> list[str] | None:
+    """Evidence that ``h`` is a historical table (shape only), or None."""
+    if h.pk != (ID,) or M2M_ID in h.columns or not col_is(h, DATE, is_timestamp):
+        return None
+    kind = col(h, TYPE)
+    if kind is None or not is_text(kind.type) or getattr(kind.type, "length", None) != 1:
+        return None
+    users = [c for c in h.columns if c.startswith("history_user")]
+    if REASON not in h.columns or not users:
+        return None
+    return [f"{h.ref.name}.{ID} primary key, {DATE} timestamp, {TYPE} char(1), {REASON}, {users[0]}"]
+
+
+def tracked(h: TableInfo) -> list[str]:
+    """The historical table's copies of model fields (everything not ``history_*``)."""
+    return [c for c in h.columns if not c.startswith("history_")]
+
+
+def _fits(h: TableInfo, b: TableInfo, *, strict: bool) -> bool:
+    if not b.pk or not all(k in h.columns for k in b.pk):
+        return False
+    extra = [c for c in tracked(h) if c not in b.columns]
+    return not extra if strict else all(h.columns[c].nullable for c in extra)
+
+
+def base_of(snapshot: SchemaSnapshot, h: TableInfo) -> tuple[TableInfo, str] | None:
+    """The model's table: ``<app>_<model>`` by name, else the one table holding every tracked column."""
+    m = NAME.match(h.ref.name)
+    if m:
+        b = snapshot.sibling(h.ref, f"{m[1]}_{m[2]}")
+        if b is not None and _fits(h, b, strict=False):
+            return b, f"base table {b.ref.name} found by name"
+    fits = [b for b in snapshot if b.ref.schema == h.ref.schema and b is not h and historical_evidence(b) is None
+            and _fits(h, b, strict=True) and len(set(tracked(h)) & set(b.columns)) > len(b.pk)]
+    if m and len(fits) > 1:
+        fits = [b for b in fits if m[2] in b.ref.name.replace("_", "")] or fits
+    if len(fits) == 1:
+        return fits[0], f"base table {fits[0].ref.name} found by its columns (every tracked column, same key)"
+    return None
+
+
+def m2m_tables(snapshot: SchemaSnapshot, h: TableInfo, base: TableInfo) -> list[dict[str, Any]]:
+    """m2m history tables of ``h``: field name, the columns that hold the member keys."""
+    out: list[dict[str, Any]] = []
+    model = NAME.match(h.ref.name)
+    for t in snapshot:
+        if t.ref.schema != h.ref.schema or not t.ref.name.startswith(h.ref.name + "_"):
+            continue
+        if t.pk != (M2M_ID,) or ID not in t.columns:
+            continue
+        field = t.ref.name[len(h.ref.name) + 1:]
+        through = snapshot.sibling(base.ref, f"{base.ref.name}_{field}")
+        members: list[str] = []
+        if through is not None:
+            to_base = [fk for fk in through.foreign_keys if fk.referred == base.ref][:1]
+            members = [c for fk in through.foreign_keys if fk not in to_base for c in fk.columns if c in t.columns]
+        if not members:
+            parent = {f"{model[2]}_id", f"from_{model[2]}_id"} if model else set()
+            members = [c for c in t.columns if c not in {M2M_ID, ID, "id"} | parent and c.endswith("_id")]
+        if not members:
+            continue
+        taken = set(base.columns) | {x["name"] for x in out}
+        out.append({"name": field if field not in taken else pseudo_name(t.ref.name, h.ref.name, taken),
+                    "field": field, "table": str(t.ref), "member_columns": members,
+                    "through": None if through is None else str(through.ref)})
+    return out
+
+
+class SimpleHistoryAdapter(ConventionAdapter):
+    """django-simple-history: each historical row is the state after a save or a delete."""
+
+    name = "simple-history"
+    title = "django-simple-history"
+
+    def related(self, name: str, all_names: Collection[str]) -> set[str]:
+        names = set(all_names)
+        out: set[str] = set()
+        parts = name.split("_")
+        for i in range(1, len(parts)):
+            hist = "_".join(parts[:i]) + "_historical" + "_".join(parts[i:])
+            if hist in names:
+                out.add(hist)
+                fields = [n[len(hist) + 1:] for n in names if n.startswith(hist + "_")]
+                out |= {f"{hist}_{f}" for f in fields} | ({f"{name}_{f}" for f in fields} & names)
+        return out
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for h in snapshot:
+            evidence = historical_evidence(h)
+            if evidence is None:
+                continue
+            found = base_of(snapshot, h)
+            if found is None:
+                continue
+            base, how = found
+            evidence.append(how)
+            cols = tracked(h)
+            excluded = [c for c in base.columns if c not in cols]
+            if excluded:
+                evidence.append(f"not tracked (excluded_fields): {', '.join(excluded)}")
+            users = sorted((c for c in h.columns if c.startswith("history_user")), key=lambda c: c != USER)
+            link = user_link(h, users[0], snapshot)
+            evidence.append(f"actor: {link.described}")
+            m2m = m2m_tables(snapshot, h, base)
+            evidence += [f"m2m history {x['table']} shown as {x['name']}" for x in m2m]
+            id_type = h.columns[ID].type
+            yield Detection(self.name, base.ref, h.ref, base.pk, score=len(evidence), evidence=tuple(evidence),
+                            options={
+                                "history_id_column": ID, "history_id_kind": "integer" if is_integer(id_type)
+                                else type(id_type).__name__.lower(),
+                                "date_column": DATE, "type_column": TYPE, "reason_column": REASON,
+                                "user_column": users[0], "actor": link.described,
+                                "user_table": None if link.table is None else str(link.table),
+                                "relation_column": "history_relation_id" if "history_relation_id" in h.columns
+                                else None,
+                                "tracked_columns": [c for c in base.columns if c in cols], "excluded": excluded,
+                                "extra_columns": [c for c in cols if c not in base.columns],
+                                "m2m": m2m})
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        o = det.options
+        live_info, h_info = ctx.info(det.live), ctx.info(det.store)
+        store = h_info.table()
+        declared = set(ctx.config.unrecorded)
+        recorded = [c for c in o["tracked_columns"] if c not in declared]
+        unrecorded = tuple(c for c in live_info.columns if c not in recorded)
+        rows = ctx.conn.execute(select(store).where(key_where(store, key))
+                                .order_by(store.c[DATE], store.c[ID])).mappings().all()
+        ids = [r[ID] for r in rows]
+        m2m = [(x["name"], by_id) for x in o.get("m2m", ()) if (by_id := self._members(ctx, x, ids))]
+        link = user_link(h_info, o["user_column"], ctx.snapshot)
+        actors = labels(ctx.conn, ctx.snapshot, link, (r[o["user_column"]] for r in rows))
+        tz = ctx.config.timezone
+        out: list[Version] = []
+        members_before: dict[str, list[Any]] = {}
+        for row in rows:
+            op = OPS.get(row[TYPE], Op.UNKNOWN)
+            notes: list[str] = []
+            members = {name: ordered(by_id.get(row[ID], [])) for name, by_id in m2m}
+            values: dict[str, Any] | None = None
+            if op is not Op.DELETE:
+                values = {c: row[c] for c in recorded} | members
+                for name, now in members.items():
+                    note = change_note(name, members_before.get(name), now)
+                    if note and (out or now):
+                        notes.append(note)
+                members_before = members
+                prev = out[-1].values if out else None
+                if op is Op.UPDATE and prev is not None and all(prev.get(c) == v for c, v in values.items()):
+                    notes.append("no change recorded")
+            user = row[o["user_column"]]
+            reason = row[REASON] if REASON in row and row[REASON] not in (None, "") else None
+            out.append(Version(values=values, op=op, number=row[ID], valid_from=as_utc(row[DATE], tz),
+                               actor=None if user is None else actors.get(user, str(user)), reason=reason,
+                               unrecorded=() if values is None else unrecorded, note="; ".join(notes) or None))
+        out = [replace(v, valid_to=out[i + 1].valid_from) if i + 1 < len(out) else v for i, v in enumerate(out)]
+        return self._with_live(ctx, det, key, out, recorded, unrecorded)
+
+    @staticmethod
+    def _members(ctx: ReadContext, m2m: Mapping[str, Any], ids: list[Any]) -> dict[Any, list[Any]]:
+        info = next((t for t in ctx.snapshot if str(t.ref) == m2m["table"]), None)
+        if info is None:
+            return {}
+        t = info.table()
+        columns = tuple(m2m["member_columns"])
+        out: dict[Any, list[Any]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = select(t).where(t.c[ID].in_(ids[start:start + _CHUNK])).order_by(t.c[M2M_ID])
+            for row in ctx.conn.execute(query).mappings():
+                out.setdefault(row[ID], []).append(member(row, columns))
+        return out
+
+    @staticmethod
+    def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
+                   unrecorded: tuple[str, ...]) -> list[Version]:
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        last = out[-1] if out else None
+        if live is None:
+            if last is not None and last.values is not None:
+                out.append(Version(values=None, op=Op.DELETE, valid_from=last.valid_from,
+                                   note="deleted without a history row (queryset delete or raw SQL)"))
+            return out
+        current = {c: live[c] for c in recorded}
+        if last is not None and last.values is not None and all(last.values[c] == current[c] for c in recorded):
+            out[-1] = replace(last, current=True)
+            return out
+        note = ("no history recorded" if last is None else
+                "row exists again, but no history row records its re-insert" if last.values is None else
+                "live row differs from the newest history row (queryset update or raw SQL)")
+        # changed at an unknown time after the last recorded version: valid from then, as far as we know
+        start = last.valid_from if last is not None else None
+        out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
+                           note=note))
+        return out
+
+    def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
+        store = ctx.info(det.store).table()
+        return select(*(store.c[k] for k in det.key)).distinct()

@@ -1,0 +1,100 @@
+"""Applying a plan: one transaction, rows locked, everything re-checked after the lock, hooks around the commit.
+
+Inside the transaction, for each item: lock the live row and its history rows (FOR UPDATE; on SQLite the
+whole transaction holds the write lock), compare the live row's fingerprint and history-row count with the
+plan, rebuild the write-set as of the plan's time and compare it with the planned statements (so nothing
+the plan did not show can run), then rebuild it with the current time and execute it. The before_commit
+hook gets the applied plan on stdin; a failure there rolls everything back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes.values import fingerprint
+from chrono_cli.db.write import write_transaction
+from chrono_cli.errors import Refused, UsageError
+from chrono_cli.model import RowKey
+from chrono_cli.services.archive import archive_item
+from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.keys import parse_key
+from chrono_cli.services.plan import Plan, PlanItem
+from chrono_cli.services.restore import restore_item
+from chrono_cli.services.target import Target, open_target
+from chrono_cli.services.workspace import Catalog, Workspace
+from chrono_cli.services.writeset import key_text, prepare
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The plan as executed (its statements carry the time of the write) and any after-commit warnings."""
+
+    plan: Plan
+    warnings: tuple[str, ...] = ()
+
+
+def apply_plan(ws: Workspace, plan: Plan) -> Applied:
+    """Write ``plan`` in one transaction, or refuse and write nothing."""
+    dialect = ws.engine.dialect.name
+    if plan.dialect != dialect:
+        raise UsageError(f"the plan was made for {plan.dialect}, this database is {dialect}")
+    meta = WriteMeta(actor=plan.actor, reason=plan.reason)
+    hooks = ws.config.hooks
+    now = datetime.now(UTC)
+    with write_transaction(ws.engine) as conn:
+        cat = Catalog(conn, ws.config, ws.settings.schemas)
+        target = open_target(cat, plan.table)
+        items = tuple(_apply_item(cat, target, plan, item, meta, now) for item in plan.items)
+        applied = replace(plan, created_at=now, items=items)
+        before = hooks.get("before_commit")
+        if before:
+            problem = run_hook("before_commit", before, applied.dumps())
+            if problem:
+                raise Refused(f"{problem}; rolled back, nothing written")
+    warnings: list[str] = []
+    after = hooks.get("after_commit")
+    if after:
+        problem = run_hook("after_commit", after, applied.dumps())
+        if problem:
+            warnings.append(f"{problem} (the change is committed)")
+    return Applied(applied, tuple(warnings))
+
+
+def _apply_item(cat: Catalog, target: Target, plan: Plan, item: PlanItem, meta: WriteMeta,
+                now: datetime) -> PlanItem:
+    prep = prepare(cat, target, item.convention, meta, now)
+    names = prep.ctx.det.key
+    if set(item.key) != set(names):
+        raise UsageError(f"the plan's key {dict(item.key)} does not match the key of {target.ref} ({', '.join(names)})")
+    key = parse_key(key_text({c: item.key[c] for c in names}), names,
+                    {c: target.info.columns[c].type for c in names})
+    where = f"{target.ref} {key_text(key)}"
+    prep.writer.lock(prep.ctx, key)
+    if fingerprint(prep.writer.current_row(prep.ctx, key)) != item.expected_row:
+        raise Refused(f"{where} changed since the plan was made ({plan.created_at.isoformat()}): nothing written",
+                      hint="make a new plan")
+    if prep.writer.history_count(prep.ctx, key) != item.expected_history:
+        raise Refused(f"the history of {where} changed since the plan was made: nothing written",
+                      hint="make a new plan")
+    if list(_build(cat, target, item, key, meta, plan.created_at).statements) != list(item.statements):
+        raise Refused(f"the write-set for {where} no longer matches the plan: nothing written",
+                      hint="make a new plan")
+    fresh = _build(cat, target, item, key, meta, now)
+    for step in fresh.steps:
+        result = cat.conn.execute(step.statement)
+        if step.expect is not None and result.rowcount != step.expect:
+            raise Refused(f"{where}: {step.label} changed {result.rowcount} rows instead of {step.expect}: "
+                          "rolled back, nothing written")
+    return fresh
+
+
+def _build(cat: Catalog, target: Target, item: PlanItem, key: RowKey, meta: WriteMeta, now: datetime) -> PlanItem:
+    if item.action in ("archive", "unarchive"):
+        return archive_item(cat, target, key, archived=item.action == "archive", convention=item.convention,
+                            meta=meta, now=now)
+    if item.action in ("restore", "undelete") and item.target and "seq" in item.target:
+        return restore_item(cat, target, key, action=item.action, seq=int(item.target["seq"]), only=item.only,
+                            convention=item.convention, meta=meta, now=now)
+    raise UsageError(f"the plan has an item chrono cannot apply (action {item.action!r})")

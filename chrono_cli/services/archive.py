@@ -1,0 +1,74 @@
+"""``chrono archive`` / ``unarchive``: set or clear a row's archive column, writing its history too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chrono_cli.conventions import Detection
+from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes.soft_delete import archive_value, is_archived
+from chrono_cli.db.engine import safe_url
+from chrono_cli.errors import NoConvention, Refused, RowNotFound, UsageError
+from chrono_cli.model import RowKey, Timeline
+from chrono_cli.services.history import load_timeline
+from chrono_cli.services.keys import parse_key
+from chrono_cli.services.plan import Plan, PlanItem
+from chrono_cli.services.target import Target, open_target
+from chrono_cli.services.workspace import Catalog, Workspace
+from chrono_cli.services.writeset import Prepared, default_reason, finish, key_text, prepare
+
+
+def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, meta: WriteMeta,
+                 convention: str | None = None) -> Plan:
+    """Plan archiving (or unarchiving) the rows named by ``keys``, all in one transaction."""
+    if not keys:
+        raise UsageError("name at least one row")
+    now = datetime.now(UTC)
+    with ws.catalog() as cat:
+        target = open_target(cat, table)
+        prep = prepare(cat, target, convention, meta, now)
+        _archive_detection(prep, target)
+        info = target.info
+        names = prep.ctx.det.key
+        rowkeys = list(dict.fromkeys(parse_key(k, names, {c: info.columns[c].type for c in names}) for k in keys))
+        items = tuple(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta, now=now)
+                      for k in rowkeys)
+        return Plan(table=str(target.ref), dialect=cat.dialect, database=safe_url(ws.url), created_at=now,
+                    items=items, actor=meta.actor, reason=meta.reason)
+
+
+def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, convention: str | None,
+                 meta: WriteMeta, now: datetime) -> PlanItem:
+    """The write-set that archives or unarchives one row (an ordinary versioned update where there is history)."""
+    meta = default_reason(meta, f"chrono {'archive' if archived else 'unarchive'}")
+    prep = prepare(cat, target, convention, meta, now)
+    arch = _archive_detection(prep, target)
+    ctx = prep.ctx
+    current = prep.writer.current_row(ctx, key)
+    where = f"{target.ref} {key_text(key)}"
+    if current is None:
+        raise RowNotFound(f"no row {where}")
+    if is_archived(arch, current) == archived:
+        raise Refused(f"{where} is already {'archived' if archived else 'not archived'}: nothing to write")
+    column = arch.options["column"]
+    new = {c: current[c] for c in ctx.live_info.columns if c not in prep.bookkeeping}
+    new[column] = archive_value(arch, ctx.live_info.columns[column].type, archived, ctx)
+    return finish(prep, key, "archive" if archived else "unarchive", current, new,
+                  timeline=_timeline(cat, target, prep, key, convention),
+                  what="archived" if archived else "not archived")
+
+
+def _archive_detection(prep: Prepared, target: Target) -> Detection:
+    if prep.archive is None:
+        raise NoConvention(f"no archive column detected on table '{target.ref}'",
+                           hint=f"declare one in chrono.toml: [tables.{target.ref.name}] archive_column = \"...\"")
+    return prep.archive
+
+
+def _timeline(cat: Catalog, target: Target, prep: Prepared, key: RowKey, convention: str | None) -> Timeline | None:
+    if prep.history is None:
+        return None
+    try:
+        return load_timeline(cat, target, key_text(key), convention)
+    except RowNotFound:
+        return None

@@ -1,0 +1,90 @@
+"""Column sets and nullability of per-table history stores against their base tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chrono_cli.model import Severity
+from chrono_cli.services.check.expect import base_meta_names, meta_names
+from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
+from chrono_cli.services.check.remedy import AddColumn, AlterColumn
+
+
+def _config_line(subject: Subject, column: str, ctx: CheckContext) -> str:
+    listed = [*subject.config.hidden, column]
+    values = ", ".join(f'"{c}"' for c in listed)
+    return f"{ctx.section(subject.table.name)} hidden = [{values}] in {ctx.config_file}"
+
+
+@comparator(*PAIRED)
+def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Base columns the history table lacks: drift, unless the convention may leave them out."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return
+    skip = base_meta_names(subject.convention) | set(subject.declared_columns)
+    for name, col in base.columns.items():
+        if name in skip or name in store.columns:
+            continue
+        kind = f"{base.ref.name}.{name} ({ctx.type_name(col.type)}) is not in {store.ref.name}"
+        remedy = AddColumn(store.ref, name, col.type, nullable=True)
+        if subject.convention == "chrononaut":
+            yield Drift("missing-column", Severity.WARNING,
+                        f"{kind}: fine if Chrononaut hides or does not track it (say so with "
+                        f"{_config_line(subject, name, ctx)}, or untracked), otherwise a migration missed it",
+                        name, remedy, store.ref)
+        else:
+            yield Drift("missing-column", Severity.ERROR,
+                        f"{kind}: {subject.convention} copies every column, so the next history write fails",
+                        name, remedy, store.ref)
+
+
+@comparator(*PAIRED)
+def extra_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """History columns the base table no longer has: harmless unless they must be filled."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return
+    skip = meta_names(subject.convention)
+    for name, col in store.columns.items():
+        if name in skip or name in base.columns:
+            continue
+        if not col.nullable and col.default is None:
+            yield Drift("extra-column", Severity.ERROR,
+                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
+                        "it: the next history write fails", name,
+                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+        else:
+            yield Drift("extra-column", Severity.INFO,
+                        f"{store.ref.name}.{name} is no longer in {base.ref.name}: old versions keep it, new ones "
+                        "leave it empty", name, target=store.ref)
+
+
+@comparator(*PAIRED)
+def not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """NOT NULL in history where the base allows NULL: the first NULL value breaks the history write."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return
+    skip = meta_names(subject.convention) | set(store.pk)
+    for name, col in store.columns.items():
+        other = base.columns.get(name)
+        if name in skip or other is None or col.nullable or not other.nullable:
+            continue
+        yield Drift("not-null", Severity.ERROR,
+                    f"{store.ref.name}.{name} is NOT NULL but {base.ref.name}.{name} allows NULL: saving a version "
+                    f"whose {name} is NULL fails", name,
+                    AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+
+
+@comparator()
+def stale_config(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Declared hidden/untracked/excluded columns the base table does not have (renamed or dropped?)."""
+    if subject.base is None or subject.store is subject.base:
+        return
+    for key in ("hidden", "untracked", "excluded"):
+        for name in getattr(subject.config, key):
+            if name not in subject.base.columns:
+                yield Drift("stale-config", Severity.INFO,
+                            f"{ctx.section(subject.table.name)} {key} names {name}, which {subject.base.ref.name} does "
+                            "not have (renamed or dropped?)", name, target=subject.base.ref)

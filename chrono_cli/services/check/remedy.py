@@ -1,0 +1,71 @@
+"""What would repair a finding, as plain data; ``suggest`` turns it into DDL and alembic ``op`` lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.types import TypeEngine
+
+from chrono_cli.db.reflect import TableInfo
+from chrono_cli.model import TableRef
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn:
+    """Add a column to ``table``."""
+
+    table: TableRef
+    name: str
+    type: TypeEngine[Any]
+    nullable: bool = True
+    server_default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumn:
+    """Change a column's type and/or nullability."""
+
+    table: TableRef
+    name: str
+    existing_type: TypeEngine[Any]
+    existing_nullable: bool
+    type: TypeEngine[Any] | None = None
+    nullable: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DropUnique:
+    """Drop a unique constraint, or turn a unique index into a plain one."""
+
+    table: TableRef
+    name: str | None
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetPrimaryKey:
+    """Replace the primary key of ``table``."""
+
+    table: TableRef
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreateHistory:
+    """Create the history table a convention expects for ``base``."""
+
+    base: TableInfo
+    store: TableRef
+    convention: str
+    skip: tuple[str, ...] = ()
+
+
+Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory
+
+
+def target(remedy: Remedy) -> TableRef:
+    """The table a remedy changes."""
+    if isinstance(remedy, CreateHistory):
+        return remedy.store
+    return remedy.table

@@ -1,0 +1,133 @@
+"""Plans: what a write would change and the exact statements, as a reviewable JSON document.
+
+A plan holds one item per row. Each item names its action (restore, undelete, archive, unarchive), the
+row's key, the convention whose write-set it uses, the expected current-row fingerprint (a hash of every
+column of the live row, or "absent") and history-row count, the diff, the columns kept because the history
+did not record them, and the statements compiled for the database's dialect with their parameters as JSON
+values. ``chrono apply`` re-checks all of that inside the write transaction before running anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chrono_cli.conventions.writes import Step
+from chrono_cli.conventions.writes.values import jsonable
+from chrono_cli.errors import UsageError
+
+FORMAT = "chrono-plan"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """The write of one row."""
+
+    action: str                       # restore | undelete | archive | unarchive
+    key: Mapping[str, Any]            # JSON values
+    convention: str                   # the adapter whose write-set is used
+    history: str | None               # the store written to, if any
+    expected_row: str                 # fingerprint of the live row before the write
+    expected_history: int             # store rows of the key before the write
+    diff: Sequence[Mapping[str, Any]]          # {"column", "old", "new"}
+    statements: Sequence[Mapping[str, Any]]    # {"label", "sql", "params"}
+    target: Mapping[str, Any] | None = None    # {"seq", "version", "valid_from", "valid_to"}
+    only: tuple[str, ...] | None = None
+    kept: Sequence[Mapping[str, Any]] = ()     # {"column", "why"}
+    notes: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (not serialised)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "key": dict(self.key), "convention": self.convention,
+                "history": self.history, "target": None if self.target is None else dict(self.target),
+                "only": None if self.only is None else list(self.only),
+                "expected": {"row": self.expected_row, "history_rows": self.expected_history},
+                "diff": [dict(d) for d in self.diff], "kept": [dict(k) for k in self.kept],
+                "statements": [dict(s) for s in self.statements], "notes": list(self.notes)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> PlanItem:
+        expected = doc["expected"]
+        only = doc.get("only")
+        return cls(action=str(doc["action"]), key=dict(doc["key"]), convention=str(doc["convention"]),
+                   history=doc.get("history"), expected_row=str(expected["row"]),
+                   expected_history=int(expected["history_rows"]), diff=list(doc["diff"]),
+                   statements=list(doc["statements"]), target=doc.get("target"),
+                   only=None if only is None else tuple(only), kept=list(doc.get("kept") or ()),
+                   notes=tuple(doc.get("notes") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A write to one table, planned at ``created_at``: one item per row, applied in one transaction."""
+
+    table: str
+    dialect: str
+    database: str
+    created_at: datetime
+    items: tuple[PlanItem, ...]
+    actor: str | None = None
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan document (``--plan FILE``, ``-f json``, hook stdin)."""
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "table": self.table,
+                "dialect": self.dialect, "database": self.database, "created_at": self.created_at.isoformat(),
+                "actor": self.actor, "reason": self.reason, "notes": list(self.notes),
+                "items": [i.to_json() for i in self.items]}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Plan:
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise UsageError("not a chrono plan (no \"format\": \"chrono-plan\")")
+        if doc.get("format_version") != FORMAT_VERSION:
+            raise UsageError(f"unsupported plan format version {doc.get('format_version')!r} "
+                             f"(this chrono reads version {FORMAT_VERSION})")
+        try:
+            created = datetime.fromisoformat(doc["created_at"])
+            if created.tzinfo is None:
+                raise ValueError("created_at has no time zone")
+            items = tuple(PlanItem.from_json(i) for i in doc["items"])
+            return cls(table=str(doc["table"]), dialect=str(doc["dialect"]), database=str(doc.get("database", "")),
+                       created_at=created, items=items, actor=doc.get("actor"), reason=doc.get("reason"),
+                       notes=tuple(doc.get("notes") or ()))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"malformed plan: {type(exc).__name__}: {exc}") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write the plan document to ``path``."""
+        try:
+            Path(path).write_text(self.dumps() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write plan {path}: {exc.strerror or exc}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Plan:
+        """Read a plan document written by ``--plan``."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"plan {path} is not JSON: {exc}") from None
+        return cls.from_json(doc)
+
+
+def compiled(steps: Sequence[Step], dialect: Any) -> list[dict[str, Any]]:
+    """Statements compiled for ``dialect``, with their parameters as JSON values."""
+    out = []
+    for step in steps:
+        c = step.statement.compile(dialect=dialect)
+        out.append({"label": step.label, "sql": str(c).strip(), "params": jsonable(dict(c.params))})
+    return out

@@ -1,0 +1,105 @@
+"""What every write shares: picking the writer, the checks before writing, and the plan item it becomes."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chrono_cli.config import Config
+from chrono_cli.conventions import Detection, writes
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
+from chrono_cli.conventions.writes.checks import conflicts
+from chrono_cli.conventions.writes.values import fingerprint, jsonable, same_value
+from chrono_cli.errors import Refused, UsageError
+from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.services.plan import PlanItem, compiled
+from chrono_cli.services.target import Target, history_detection
+from chrono_cli.services.workspace import Catalog
+
+ARCHIVE = "soft-delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The writer for a table and the context it writes in."""
+
+    writer: Writer
+    ctx: WriteContext
+    history: Detection | None   # where versions live (None: the table only has an archive column)
+    archive: Detection | None   # the archive column, if any
+
+    @property
+    def bookkeeping(self) -> frozenset[str]:
+        return self.writer.bookkeeping(self.ctx.det)
+
+
+def resolve_meta(config: Config, actor: str | None, reason: str | None) -> WriteMeta:
+    """--actor, else config ``actor``, else the OS user name; and the reason as given."""
+    if actor is None:
+        actor = config.actor
+    if actor is None:
+        try:
+            actor = getpass.getuser()
+        except (OSError, KeyError):
+            actor = None
+    return WriteMeta(actor=actor or None, reason=reason or None)
+
+
+def default_reason(meta: WriteMeta, text: str) -> WriteMeta:
+    """``meta`` with ``text`` as its reason when the user gave none (history then says what chrono did)."""
+    return meta if meta.reason else WriteMeta(actor=meta.actor, reason=text)
+
+
+def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMeta, now: datetime) -> Prepared:
+    """The writer of the table's history convention (or of its archive column when it has no history)."""
+    det = history_detection(target, convention)
+    if det.adapter == ARCHIVE and convention == ARCHIVE:
+        versioned = [d.adapter for d in target.detections if d.adapter != ARCHIVE]
+        if versioned:
+            raise UsageError(f"{target.ref} is versioned by {', '.join(versioned)}: its history must be written too",
+                             hint="leave out --convention, or name the history convention")
+    writer = writes.get(det.adapter)
+    ctx = WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta)
+    return Prepared(writer, ctx, None if det.adapter == ARCHIVE else det, target.archive())
+
+
+def key_text(key: RowKey | Mapping[str, Any]) -> str:
+    """The KEY argument that names ``key`` again (``42`` or ``a=1,b=2``)."""
+    items = list(key.items) if isinstance(key, RowKey) else list(key.items())
+    if len(items) == 1:
+        return str(items[0][1])
+    return ",".join(f"{k}={v}" for k, v in items)
+
+
+def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] | None, new: Mapping[str, Any],
+           *, kept: Sequence[Mapping[str, Any]] = (), timeline: Timeline | None = None,
+           target: Mapping[str, Any] | None = None, only: tuple[str, ...] | None = None,
+           what: str = "that state") -> PlanItem:
+    """Refuse no-ops and constraint breaks, build the writer's statements, and describe them as a plan item."""
+    ctx, writer = prep.ctx, prep.writer
+    changes = [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
+               if current is None or not same_value(current.get(c), v)]
+    where = f"{ctx.det.live} {key_text(key)}"
+    if not changes:
+        raise Refused(f"{where} is already in {what}: nothing to write")
+    problems = conflicts(ctx.conn, ctx.live_info, key, new, [c.column for c in changes],
+                         inserting=current is None, skip=prep.bookkeeping)
+    if problems:
+        raise Refused(f"cannot write {where}: " + "; ".join(problems))
+    if current is None:
+        assert timeline is not None
+        written = writer.insert(ctx, key, new, timeline)
+    else:
+        written = writer.update(ctx, key, current, new, changes, timeline)
+    notes = list(written.notes)
+    if not writer.records_meta and ctx.det.adapter != ARCHIVE:
+        notes.append(f"{ctx.det.adapter} has no place for an actor or a reason: they are not recorded")
+    return PlanItem(action=action, key=jsonable(key.as_dict()), convention=ctx.det.adapter,
+                    history=None if ctx.det.in_table else str(ctx.det.store),
+                    expected_row=fingerprint(current), expected_history=writer.history_count(ctx, key),
+                    diff=[{"column": c.column, "old": jsonable(c.old), "new": jsonable(c.new)} for c in changes],
+                    statements=compiled(written.steps, ctx.conn.dialect), target=target, only=only,
+                    kept=list(kept), notes=tuple(notes), steps=tuple(written.steps))

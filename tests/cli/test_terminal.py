@@ -1,0 +1,165 @@
+"""Terminal manners, checked on real processes: colour only on a terminal, pager for long output,
+"did you mean", and Ctrl-C exiting 130 without a traceback."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from chrono_cli.errors import ExitCode
+from tests.cli.history_db import LONG, build
+from tests.conftest import invoke
+
+ROOT = Path(__file__).resolve().parents[2]
+CHRONO = [sys.executable, "-m", "chrono_cli"]
+# an SGR sequence that sets a colour (30-37, 38;..., 90-97 foreground; 40-47, 48;..., 100-107 background)
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
+
+
+@pytest.fixture
+def items(tmp_path: Path) -> str:
+    return build(f"sqlite:///{tmp_path / 'items.db'}")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "FORCE_COLOR", "PAGER", "LESS", "COLUMNS", "LINES", "CHRONO_FORMAT")}
+    env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", **extra)
+    return env
+
+
+def run_piped(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CHRONO, *args], capture_output=True, text=True, env=_env(**env), timeout=120,
+                          check=False)
+
+
+def run_tty(args: list[str], *, rows: int = 24, cols: int = 160, **env: str) -> tuple[int, str]:
+    """Run chrono with stdin, stdout and stderr on a pseudo-terminal of the given size."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    proc = subprocess.Popen([*CHRONO, *args], stdin=slave, stdout=slave, stderr=slave, env=_env(**env),
+                            close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: every writer has closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_piped_output_has_no_escape_codes(items: str) -> None:
+    for args in (["-f", "table", "diff", "item", "1"], ["history", "item", "1"], ["blame", "item", "1"]):
+        result = run_piped(["--db", items, *args])
+        assert result.returncode == 0, result.stderr
+        assert "widget" in result.stdout
+        assert "\x1b" not in result.stdout, args
+    error = run_piped(["--db", items, "history", "nope", "1"])
+    assert error.returncode == ExitCode.NOT_FOUND
+    assert error.stderr.startswith("error: no table named 'nope'") and "\x1b" not in error.stderr
+
+
+def test_terminal_gets_colour_unless_no_color(items: str) -> None:
+    code, shown = run_tty(["--db", items, "-f", "table", "diff", "item", "1"])
+    assert code == 0 and COLOUR.search(shown), shown
+    for args, env in (([], {"NO_COLOR": "1"}), (["--no-color"], {})):
+        code, shown = run_tty(["--db", items, *args, "-f", "table", "diff", "item", "1"], **env)
+        assert code == 0 and "widget" in shown
+        assert not COLOUR.search(shown), (args, env, shown)
+        code, shown = run_tty(["--db", items, *args, "history", "nope", "1"], **env)
+        assert code == ExitCode.NOT_FOUND and "no table named 'nope'" in shown
+        assert not COLOUR.search(shown), (args, env, shown)
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(items: str, tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    code, shown = run_tty(["--db", items, "history", "item", "3"], rows=20, PAGER=f"cat > {paged}")
+    assert code == 0
+    assert "l1@example.com" in paged.read_text() and f"l{LONG}@example.com" in paged.read_text()
+    assert "l1@example.com" not in shown
+
+
+def test_no_pager_for_short_output_a_pipe_or_when_turned_off(items: str, tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    pager = f"cat > {paged}"
+    code, shown = run_tty(["--db", items, "history", "item", "1"], rows=60, PAGER=pager)  # fits on screen
+    assert code == 0 and "widget 2" in shown
+    code, shown = run_tty(["--db", items, "--no-pager", "history", "item", "3"], rows=20, PAGER=pager)
+    assert code == 0 and f"l{LONG}@example.com" in shown
+    code, shown = run_tty(["--db", items, "history", "item", "3"], rows=20, PAGER="cat")
+    assert code == 0 and f"l{LONG}@example.com" in shown
+    result = run_piped(["--db", items, "history", "item", "3"], PAGER=pager, LINES="20")
+    assert result.returncode == 0 and f"l{LONG}@example.com" in result.stdout
+    assert not paged.exists()
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [("histroy", "'history'"), ("bl", "'blame'"),
+                                                  ("dif", "'diff'")])
+def test_mistyped_command_suggests(runner: CliRunner, typed: str, suggested: str) -> None:
+    result = invoke(runner, [typed])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"No such command '{typed}'. Did you mean {suggested}?" in result.stderr
+
+
+def test_keyboard_interrupt_anywhere_exits_130(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from chrono_cli.cli import app as app_module
+
+    def interrupted(**_kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app_module, "app", interrupted)
+    with pytest.raises(SystemExit) as exc:
+        app_module.main()
+    assert exc.value.code == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
+    build(pg_url)
+    engine = create_engine(pg_url)
+    database = engine.url.database
+    with engine.connect() as locker, engine.connect() as watcher:
+        locker.execute(text("LOCK TABLE item_history IN ACCESS EXCLUSIVE MODE"))  # held until rollback
+        proc = subprocess.Popen([*CHRONO, "--db", pg_url, "history", "item", "1"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=_env())
+        try:
+            waiting = 0
+            for _ in range(600):  # until PostgreSQL shows chrono's query waiting for the lock
+                watcher.rollback()
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+                    {"db": database}).scalar_one()
+                if waiting or proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert waiting == 1, proc.communicate()
+            proc.send_signal(signal.SIGINT)
+            # The lock is still held: only the interrupt (which cancels the query) can end the command.
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            locker.rollback()
+    engine.dispose()
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert out == ""
+    assert err == "interrupted\n"

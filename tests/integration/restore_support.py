@@ -1,0 +1,116 @@
+"""Helpers for the write-path tests: run chrono, load library-written fixtures, checksum whole databases."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, select
+from typer.testing import CliRunner
+
+from tests.conftest import invoke
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chrono(runner: CliRunner, url: str, *args: str, config: str | Path | None = None, **kw: Any) -> Any:
+    """``chrono --db URL [--config FILE] ARGS`` in-process."""
+    head = ["--db", url] + (["--config", str(config)] if config else [])
+    return invoke(runner, [*head, *args], **kw)
+
+
+def chrono_process(url: str, *args: str, config: str | Path | None = None, **kw: Any) -> subprocess.Popen[str]:
+    """``chrono`` as a separate process (for kills and races)."""
+    head = ["--db", url] + (["--config", str(config)] if config else [])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CHRONO_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "chrono_cli", *head, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def load_fixture(url: str, name: str) -> dict[str, Any]:
+    """Load ``tests/fixtures/<name>.sql`` into the (PostgreSQL) database and return its expected JSON."""
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.execute((FIXTURES / f"{name}.sql").read_text(encoding="utf-8"))
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+    return json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
+
+
+def rows(url: str, table: str, order_by: str | None = None, **where: Any) -> list[dict[str, Any]]:
+    """All rows of ``table`` (matching ``where``) as dicts."""
+    engine = create_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(engine, only=[table])
+        t = md.tables[table]
+        query = select(t).where(*(t.c[k] == v for k, v in where.items()))
+        query = query.order_by(*([t.c[order_by]] if order_by else list(t.primary_key.columns) or list(t.columns)))
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+    finally:
+        engine.dispose()
+
+
+def checksum(url: str) -> str:
+    """A hash of every row of every table: equal before and after means nothing was written."""
+    engine = create_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(engine)
+        digest = hashlib.sha256()
+        with engine.connect() as conn:
+            for name in sorted(md.tables):
+                t = md.tables[name]
+                data = sorted(repr(tuple(r)) for r in conn.execute(select(t)))
+                digest.update(f"{name}:{len(data)}:{'|'.join(data)}".encode())
+        return digest.hexdigest()
+    finally:
+        engine.dispose()
+
+
+def write_config(path: Path, **hooks: str) -> Path:
+    """A chrono.toml with the given [hooks]."""
+    lines = ["[hooks]"] + [f"{k} = {json.dumps(v)}" for k, v in hooks.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def python_hook(path: Path, code: str) -> str:
+    """A hook command running ``code`` with this interpreter."""
+    path.write_text(code, encoding="utf-8")
+    return f"{sys.executable} {path}"
+
+
+GENERATE = FIXTURES / "generate"
+VENVS = Path(os.environ.get("CHRONO_FIXTURE_VENVS", "/tmp/chrono-fixture-venvs"))
+
+
+def run_library(fixture: str, url: str, code: str) -> Any:
+    """Run ``code`` with the real library of ``fixture`` (its generator venv), importing the generator's app.
+
+    The code may use ``app_mod`` (the imported ``make_<fixture>`` module) and must print one JSON line last.
+    Skips when the fixture's virtualenv (built by tests/fixtures/generate/run.sh) is not there.
+    """
+    import pytest
+
+    python = VENVS / fixture / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"no virtualenv for {fixture} at {python} (run tests/fixtures/generate/run.sh)")
+    script = f"import json, sys\nsys.path.insert(0, {str(GENERATE)!r})\nimport make_{fixture} as app_mod\n{code}\n"
+    env = {"TZ": "UTC", "DATABASE_URL": url, "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
+    proc = subprocess.run([str(python), "-c", script], capture_output=True, text=True, env=env, cwd=str(GENERATE),
+                          timeout=300, check=False)
+    assert proc.returncode == 0, f"library script failed:\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
