@@ -68,6 +68,7 @@ class EventQuery:
     until: datetime | None = None
     before: datetime | None = None
     limit: int = 100
+    group: Any = None  # only the changes of this transaction (stores that record transactions)
 
 
 class ConventionAdapter(abc.ABC):

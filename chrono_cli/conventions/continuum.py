@@ -30,11 +30,11 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions import continuum_read
 from chrono_cli.conventions.actors import user_link
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.memberships import pseudo_name
 from chrono_cli.conventions.types import col, col_is, is_boolean, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowKey, Version
+from chrono_cli.model import RowChange, RowKey, Version
 
 TX_TABLE = "transaction"
 TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
@@ -220,6 +220,11 @@ class ContinuumAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return continuum_read.read(ctx, det, key)
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        from chrono_cli.conventions.events_newstate import continuum_events
+
+        return continuum_events(ctx, det, query)
 
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         store = ctx.info(det.store).table()

@@ -45,6 +45,8 @@ def _diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, columns:
 def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: frozenset[str],
                      meta: Meta | None) -> list[RowChange]:
     """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``."""
+    if query.group is not None:
+        return []
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
     vname, tname = det.version_col or "version", det.time_col or "changed"
     tz = ctx.config.timezone
@@ -85,6 +87,8 @@ def _json(value: Any) -> Any:
 def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
                     decode: Callable[[Mapping[str, Any]], dict[str, Any]]) -> list[RowChange]:
     """Chrononaut 0.4: each activity row is the new state; the change is against the key's previous row."""
+    if query.group is not None:
+        return []
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
     mine = store.c.table_name == det.live.name
     rows = ctx.conn.execute(select(store).where(mine, window(store.c.changed, query, None, ctx.conn.dialect.name))
@@ -130,6 +134,8 @@ def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
 def potion_events(ctx: ReadContext, det: Detection, query: EventQuery,
                   decode: Callable[[Mapping[str, Any]], tuple[dict[str, tuple[Any, Any]], list[str]]]) -> list[RowChange]:
     """Flask-Potion: each history_record is one PATCH with its own old/new values."""
+    if query.group is not None:
+        return []
     store = ctx.info(det.store).table()
     tz = ctx.config.timezone
     rows = ctx.conn.execute(

@@ -27,12 +27,12 @@ from typing import Any
 from sqlalchemy import select
 
 from chrono_cli.conventions.actors import labels, user_link
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, RowChange, RowKey, Version
 
 NAME = re.compile(r"^(.+)_historical(.+)$")
 ID, DATE, TYPE, REASON, USER = "history_id", "history_date", "history_type", "history_change_reason", "history_user_id"
@@ -235,6 +235,11 @@ class SimpleHistoryAdapter(ConventionAdapter):
         out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
                            note=note))
         return out
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        from chrono_cli.conventions.events_newstate import simple_history_events
+
+        return simple_history_events(ctx, det, query)
 
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         store = ctx.info(det.store).table()

@@ -181,10 +181,26 @@ def _same_family(family: str, base: T, hist: T) -> Fit:
         return Fit.SAME
     if family == "json":
         return Fit.SAME if type(base).__name__ == type(hist).__name__ else Fit.LOOSER
+    if family.startswith("other:") and repr(base) != repr(hist):
+        return Fit.UNKNOWN  # same kind of type, different parameters chrono cannot judge (bit(3) / bit(5))
     return Fit.SAME
 
 
 _FITS: dict[tuple[Any, Any], tuple[Fit, str]] = {}
+
+
+_LISTED: dict[type[Any], bool] = {}
+
+
+def _unlisted(t: T) -> bool:
+    """A type outside the families type_family knows (its signature may not capture what makes it differ)."""
+    item = getattr(t, "item_type", None)
+    if item is not None:
+        return _unlisted(item)
+    cls = type(t)
+    if cls not in _LISTED:
+        _LISTED[cls] = type_family(t).startswith("other:")
+    return _LISTED[cls]
 
 
 def _signature(t: T) -> Any:
@@ -201,6 +217,8 @@ def type_fit(base: T, hist: T) -> tuple[Fit, str]:
     Returns the fit and a short reason (empty for SAME). Results are memoised by type signature: a schema
     repeats a handful of types thousands of times.
     """
+    if _unlisted(base) or _unlisted(hist):  # types chrono knows nothing about: no memo, compare them whole
+        return _type_fit(base, hist)
     try:
         key = (_signature(base), _signature(hist))
     except TypeError:  # an unhashable attribute: compare without the memo
@@ -272,4 +290,5 @@ _REASONS: dict[tuple[str, Fit], str] = {
     ("json", Fit.LOOSER): "json and jsonb differ in key order and duplicate keys",
     ("string", Fit.LOOSER): "fixed-width and variable-width text compare differently (padding)",
     ("*", Fit.WIDER): "history holds every base value",
+    ("*", Fit.UNKNOWN): "chrono cannot tell whether every value fits",
 }

@@ -59,8 +59,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
 def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW) -> ChangeSet:
     """One change set by the id ``changes`` printed."""
     if not changeset_id.startswith("@"):
-        raise NotFound(f"no change set {changeset_id}",
-                       hint="inferred change sets have ids like @1763283720000 (see 'chrono changes')")
+        return _exact(ws, changeset_id)
     try:
         newest = datetime.fromtimestamp(int(changeset_id[1:]) / 1000, tz=UTC)
     except ValueError:
@@ -73,6 +72,22 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
         if s.id == changeset_id:
             return s
     raise NotFound(f"no change set {changeset_id}", hint="list them with 'chrono changes'")
+
+
+def _exact(ws: Workspace, changeset_id: str) -> ChangeSet:
+    """A change set the store recorded as one transaction (Continuum)."""
+    try:
+        ident: object = int(changeset_id)
+    except ValueError:
+        ident = changeset_id
+    with ws.catalog() as cat:
+        sources, notes = _sources(cat, [])
+        events, _ = _collect(cat, sources, EventQuery(limit=100_000, group=ident), notes)
+    if not events:
+        raise NotFound(f"no change set {changeset_id}",
+                       hint="exact ids are transaction ids; inferred ones look like @1763283720000 "
+                            "(see 'chrono changes')")
+    return group(events, 0)[0]
 
 
 def group(events: list[RowChange], window: float) -> list[ChangeSet]:

@@ -72,6 +72,8 @@ CASES: list[tuple[Any, Any, Fit]] = [
     (DateTime(timezone=True), DateTime(), Fit.TIMEZONE),
     (DateTime(), DateTime(timezone=True), Fit.TIMEZONE),
     (Integer(), NullType(), Fit.UNKNOWN),
+    (postgresql.BIT(3), postgresql.BIT(5), Fit.UNKNOWN),
+    (postgresql.TSVECTOR(), postgresql.TSVECTOR(), Fit.SAME),
     # different kinds of value
     (Boolean(), Integer(), Fit.OTHER),
     (Integer(), String(5), Fit.OTHER),
