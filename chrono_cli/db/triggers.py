@@ -8,7 +8,6 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import String
 
@@ -56,6 +55,8 @@ def pg_triggers(conn: Connection, schemas: Collection[str]) -> dict[tuple[str, s
     """Triggers per (schema, table) in ``schemas``: one catalog query; empty off PostgreSQL."""
     if conn.dialect.name != "postgresql" or not schemas:
         return {}
+    from sqlalchemy.dialects.postgresql import ARRAY  # only on PostgreSQL: the dialect package is heavy to import
+
     query = text(_sql("pg_triggers.sql")).bindparams(bindparam("schemas", type_=ARRAY(String)))
     out: dict[tuple[str, str], list[TriggerInfo]] = {}
     for row in conn.execute(query, {"schemas": sorted(schemas)}):

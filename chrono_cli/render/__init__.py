@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from typing import Any, TextIO
+from typing import TextIO
 
-from chrono_cli.model import DiffView, ResultSet
-from chrono_cli.render.documents import document, lines
-from chrono_cli.render.encode import dumps, text
-from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
-from chrono_cli.render.views import tabular
+from chrono_cli.render.formats import OutputFormat
 
 __all__ = ["OutputFormat", "render"]
 
@@ -17,48 +12,6 @@ __all__ = ["OutputFormat", "render"]
 def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = False, width: int | None = None,
            err: TextIO | None = None) -> None:
     """Write ``result`` to ``out`` in ``fmt`` (resolved from ``auto``); notes for the person go to ``err``."""
-    if fmt is OutputFormat.JSON:
-        out.write(dumps(document(result)) + "\n")
-    elif fmt is OutputFormat.JSONL:
-        for item in lines(result):
-            out.write(dumps(item, indent=None) + "\n")
-    elif fmt is OutputFormat.CSV:
-        rs = tabular(result)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(rs.columns)
-        writer.writerows([["" if v is None else text(v) for v in row] for row in rs.rows])
-    elif fmt in TABULATE_FORMATS:
-        _tabulate(tabular(result), fmt, out)
-    else:
-        from chrono_cli.render.rich_out import rich_table
+    from chrono_cli.render import output  # lazily: `chrono --help` should not pay for the renderers
 
-        rich_table(tabular(result), out, color=color, width=width, diff=isinstance(result, DiffView))
-    if err is not None:
-        for note in _notes(result):
-            err.write(f"note: {note}\n")
-
-
-def _notes(result: object) -> tuple[str, ...]:
-    try:
-        return tuple(tabular(result).notes)
-    except TypeError:
-        return ()
-
-
-def _tabulate(rs: ResultSet, fmt: OutputFormat, out: TextIO) -> None:
-    from tabulate import tabulate
-
-    escape = fmt is not OutputFormat.PLAIN
-    rows = [[_cell(v, escape) for v in row] for row in rs.rows]
-    if rs.title and fmt is OutputFormat.PLAIN:
-        out.write(rs.title + "\n")
-    elif rs.title:
-        out.write(f"**{_cell(rs.title, True)}**\n\n")
-    out.write(tabulate(rows, headers=list(rs.columns), tablefmt=TABULATE_FORMATS[fmt], disable_numparse=True) + "\n")
-
-
-def _cell(value: Any, escape: bool) -> str:
-    s = text(value)
-    if escape:  # markdown tables: a pipe ends the cell, a newline ends the row
-        s = s.replace("|", "\\|").replace("\n", "<br>")
-    return s
+    output.render(result, fmt, out, color=color, width=width, err=err)
