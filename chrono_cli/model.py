@@ -35,7 +35,7 @@ class RowKey:
         return ",".join(f"{k}={v}" for k, v in self.items)
 
 
-class Op(str, enum.Enum):
+class Op(enum.StrEnum):
     """What happened to a record at a version."""
 
     INSERT = "insert"

@@ -92,7 +92,8 @@ def main_options(
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "
                                                "[tool.chrono] in ./pyproject.toml).", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Never colour output (NO_COLOR is honoured too).")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color",
+                                           help="Never colour output (NO_COLOR is honoured too).")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $PAGER or less, "
                                            "on a terminal only).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,

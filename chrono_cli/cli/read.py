@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import (AllOpt, ColumnsOpt, ConventionOpt, FormatOpt, KeyArg, SinceOpt, TableArg,
-                                    UntilOpt)
+from chrono_cli.cli.options import AllOpt, ColumnsOpt, ConventionOpt, FormatOpt, KeyArg, SinceOpt, TableArg, UntilOpt
 from chrono_cli.cli.state import CliState
 
 

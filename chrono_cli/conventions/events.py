@@ -132,14 +132,16 @@ def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
 
 
 def potion_events(ctx: ReadContext, det: Detection, query: EventQuery,
-                  decode: Callable[[Mapping[str, Any]], tuple[dict[str, tuple[Any, Any]], list[str]]]) -> list[RowChange]:
+                  decode: Callable[[Mapping[str, Any]], tuple[dict[str, tuple[Any, Any]], list[str]]],
+                  ) -> list[RowChange]:
     """Flask-Potion: each history_record is one PATCH with its own old/new values."""
     if query.group is not None:
         return []
     store = ctx.info(det.store).table()
     tz = ctx.config.timezone
     rows = ctx.conn.execute(
-        select(store).where(store.c.object_type == det.live.name, window(store.c.updated_at, query, tz, ctx.conn.dialect.name))
+        select(store).where(store.c.object_type == det.live.name,
+                            window(store.c.updated_at, query, tz, ctx.conn.dialect.name))
         .order_by(store.c.updated_at.desc(), store.c.id.desc()).limit(query.limit)).mappings().all()
     out: list[RowChange] = []
     for r in rows:

@@ -138,7 +138,8 @@ def describe_error(exc: SQLAlchemyError, url: URL | None = None) -> str:
 
 _CONNECT_FAILURES = ("could not connect", "connection refused", "could not translate host", "can't connect",
                      "password authentication failed", "unable to open", "timeout expired", "unknown database",
-                     "name or service", "access denied for user", "no password supplied", "server closed the connection",
+                     "name or service", "access denied for user", "no password supplied",
+                     "server closed the connection",
                      "connection to server")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """Values of -f/--format."""
 
     AUTO = "auto"

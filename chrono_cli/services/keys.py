@@ -18,7 +18,7 @@ def parse_key(text: str, columns: Sequence[str], types: Mapping[str, TypeEngine[
     """A RowKey with each value cast to its column's Python type; a value that does not cast is a usage error."""
     if not columns:
         raise UsageError("the table has no primary key, so rows cannot be named")
-    parts = [p for p in text.split(",")] if "=" in text else [text]
+    parts = text.split(",") if "=" in text else [text]
     given: dict[str, str] = {}
     if "=" in text:
         for part in parts:

@@ -29,7 +29,8 @@ def by_position(tl: Timeline, text: str) -> Version:
     try:
         n = int(text)
     except ValueError:
-        raise UsageError(f"cannot read position #{text}", hint="positions are #1, #2, ... or #-1 for the last") from None
+        raise UsageError(f"cannot read position #{text}",
+                         hint="positions are #1, #2, ... or #-1 for the last") from None
     count = len(tl.versions)
     index = n - 1 if n > 0 else count + n
     if n == 0 or not 0 <= index < count:

@@ -101,7 +101,7 @@ class Catalog:
 
     def full_snapshot(self) -> SchemaSnapshot:
         if self._full is None:
-            self._full = reflect.reflect(self.conn, {s: None for s in self.names()})
+            self._full = reflect.reflect(self.conn, dict.fromkeys(self.names()))
         return self._full
 
     def snapshot_for(self, ref: TableRef) -> SchemaSnapshot:

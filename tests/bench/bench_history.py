@@ -24,7 +24,8 @@ SETUP = [
     "CREATE TABLE appuser_history (id integer NOT NULL, email varchar(120) NOT NULL, name varchar(80), "
     "version integer NOT NULL, changed timestamp, PRIMARY KEY (id, version))",
     # :users users with :per versions each
-    "INSERT INTO appuser SELECT u, 'u' || u || '@example.com', 'name ' || u, :per + 1 FROM generate_series(1, :users) u",
+    "INSERT INTO appuser SELECT u, 'u' || u || '@example.com', 'name ' || u, :per + 1 "
+    "FROM generate_series(1, :users) u",
     "INSERT INTO appuser_history SELECT u, 'u' || u || '@example.com', 'name ' || u || ' v' || v, v, "
     "timestamp '2026-01-01' + (u * :per + v) * interval '1 second' "
     "FROM generate_series(1, :users) u, generate_series(1, :per) v",

@@ -23,7 +23,8 @@ def demo(tmp_path: Path) -> str:
     engine = create_engine(f"sqlite:///{path}")
     md = MetaData()
     users = Table("users", md, Column("id", Integer, primary_key=True), Column("email", String(50), nullable=False),
-                  Column("name", String(50)), Column("is_archived", Boolean), Column("version", Integer, nullable=False))
+                  Column("name", String(50)), Column("is_archived", Boolean),
+                  Column("version", Integer, nullable=False))
     hist = Table("users_history", md, Column("id", Integer, primary_key=True),
                  Column("email", String(50), nullable=False), Column("name", String(50)),
                  Column("is_archived", Boolean), Column("version", Integer, primary_key=True),
@@ -97,7 +98,8 @@ def test_history_filters(runner: CliRunner, demo: str) -> None:
 
 def test_show_by_version_position_and_time(runner: CliRunner, demo: str) -> None:
     def name(*args: str) -> str:
-        return json.loads(_ok(runner, ["--db", demo, "-f", "json", "show", "user", "42", *args]))["version"]["values"]["name"]
+        doc = json.loads(_ok(runner, ["--db", demo, "-f", "json", "show", "user", "42", *args]))
+        return str(doc["version"]["values"]["name"])
 
     assert name() == "Anne B."
     assert name("--version", "1") == "Ann"
