@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import enum
 import json
-import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
+from chrono_cli.encoding import to_json
 
-def to_json(value: Any) -> Any:
-    """A value as JSON-native data, as documented in README (values section)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"$base64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, enum.Enum):
-        return to_json(value.value)
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_json(v) for v in value]
-    return str(value)
+__all__ = ["dumps", "text", "to_json"]
 
 
 def dumps(doc: Any, *, indent: int | None = 2) -> str:

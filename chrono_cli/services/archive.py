@@ -9,13 +9,12 @@ from chrono_cli.conventions.writes import WriteMeta
 from chrono_cli.conventions.writes.soft_delete import archive_value, is_archived
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import NoConvention, Refused, RowNotFound, UsageError
-from chrono_cli.model import RowKey, Timeline
-from chrono_cli.services.history import load_timeline
+from chrono_cli.model import RowKey
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import Plan, PlanItem
 from chrono_cli.services.target import Target, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
-from chrono_cli.services.writeset import Prepared, default_reason, finish, key_text, prepare
+from chrono_cli.services.writeset import Prepared, default_reason, finish, key_text, prepare, timeline_or_none
 
 
 def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, meta: WriteMeta,
@@ -54,7 +53,7 @@ def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, c
     new = {c: current[c] for c in ctx.live_info.columns if c not in prep.bookkeeping}
     new[column] = archive_value(arch, ctx.live_info.columns[column].type, archived, ctx)
     return finish(prep, key, "archive" if archived else "unarchive", current, new,
-                  timeline=_timeline(cat, target, prep, key, convention),
+                  timeline=timeline_or_none(cat, target, prep, key, convention),
                   what="archived" if archived else "not archived")
 
 
@@ -65,10 +64,3 @@ def _archive_detection(prep: Prepared, target: Target) -> Detection:
     return prep.archive
 
 
-def _timeline(cat: Catalog, target: Target, prep: Prepared, key: RowKey, convention: str | None) -> Timeline | None:
-    if prep.history is None:
-        return None
-    try:
-        return load_timeline(cat, target, key_text(key), convention)
-    except RowNotFound:
-        return None

@@ -8,12 +8,11 @@ from typing import Any
 
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, get
 from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
-from chrono_cli.errors import NoConvention, RowNotFound, UnsupportedOperation
+from chrono_cli.errors import NoConvention, UnsupportedOperation
 from chrono_cli.model import Op, ResultSet, RowKey, Timeline, Version
-from chrono_cli.services.history import load_timeline
-from chrono_cli.services.target import Target, open_target
-from chrono_cli.services.workspace import Catalog, Workspace
-from chrono_cli.services.writeset import Prepared, key_text, prepare
+from chrono_cli.services.target import open_target
+from chrono_cli.services.workspace import Workspace
+from chrono_cli.services.writeset import Prepared, key_text, prepare, timeline_or_none
 
 COLUMNS = ("key", "when", "by", "reason", "last state")
 
@@ -38,7 +37,7 @@ def archived(ws: Workspace, table: str, *, limit: int | None = None, convention:
                 continue  # an old version of an in-table convention, not the current row
             when = row[column] if arch.options.get("kind") == "timestamp" else None
             who = why = None
-            tl = _timeline(cat, target, prep, key, convention)
+            tl = timeline_or_none(cat, target, prep, key, convention)
             change = _archived_by(tl, column) if tl else None
             if change is not None:
                 when, who, why = when or change.valid_from, change.actor, change.reason
@@ -60,7 +59,7 @@ def deleted(ws: Workspace, table: str, *, limit: int | None = None, convention: 
         docs = []
         notes: list[str] = []
         for key in prep.writer.deleted_keys(prep.ctx, limit):
-            tl = _timeline(cat, target, prep, key, convention)
+            tl = timeline_or_none(cat, target, prep, key, convention)
             if tl is None:
                 continue
             states = [v for v in tl.versions if v.values is not None]
@@ -77,13 +76,6 @@ def deleted(ws: Workspace, table: str, *, limit: int | None = None, convention: 
                    {"table": str(target.ref), "convention": prep.history.adapter})
 
 
-def _timeline(cat: Catalog, target: Target, prep: Prepared, key: RowKey, convention: str | None) -> Timeline | None:
-    if prep.history is None:
-        return None
-    try:
-        return load_timeline(cat, target, key_text(key), convention)
-    except RowNotFound:
-        return None
 
 
 def _archived_by(tl: Timeline, column: str) -> Version | None:

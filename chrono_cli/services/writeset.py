@@ -13,8 +13,9 @@ from chrono_cli.conventions import Detection, writes
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
 from chrono_cli.conventions.writes.checks import conflicts
 from chrono_cli.conventions.writes.values import fingerprint, jsonable, same_value
-from chrono_cli.errors import Refused, UsageError
+from chrono_cli.errors import Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.services.history import load_timeline
 from chrono_cli.services.plan import PlanItem, compiled
 from chrono_cli.services.target import Target, history_detection
 from chrono_cli.services.workspace import Catalog
@@ -103,3 +104,14 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
                     diff=[{"column": c.column, "old": jsonable(c.old), "new": jsonable(c.new)} for c in changes],
                     statements=compiled(written.steps, ctx.conn.dialect), target=target, only=only,
                     kept=list(kept), notes=tuple(notes), steps=tuple(written.steps))
+
+
+def timeline_or_none(cat: Catalog, target: Target, prep: Prepared, key: RowKey,
+                     convention: str | None) -> Timeline | None:
+    """The key's timeline, or None when the table has no history or the history does not know the key."""
+    if prep.history is None:
+        return None
+    try:
+        return load_timeline(cat, target, key_text(key), convention)
+    except RowNotFound:
+        return None

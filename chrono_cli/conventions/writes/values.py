@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,31 +18,14 @@ from sqlalchemy.types import TypeEngine
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_json
 from chrono_cli.db.reflect import ColumnInfo, TableInfo
+from chrono_cli.encoding import to_json
 
 ABSENT = "absent"
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON-native data: ISO times, decimals as strings, bytes as {"$base64": ...}."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"$base64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, enum.Enum):
-        return jsonable(value.name)
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    return str(value)
+    """A value as JSON-native data for plans and fingerprints (enums by member name)."""
+    return to_json(value, enum_by="name")
 
 
 def fingerprint(row: Mapping[str, Any] | None) -> str:
