@@ -5,13 +5,12 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.state import CliState, err_console, note
+from chrono_cli.cli.progress import progress_bar
+from chrono_cli.cli.state import CliState, note
 from chrono_cli.errors import ExitCode
 
 
@@ -73,29 +72,10 @@ def check_migrations(
         raise typer.BadParameter(f"unknown format {chosen!r}", param_hint="--format")
     if chosen == "auto":
         chosen = "table" if sys.stdout.isatty() else "plain"
-    with _progress() as progress:
+    with progress_bar() as progress:
         report = check.run(state.workspace, tables=table or (), strict=strict, suggest=suggest, progress=progress)
     render_report(report, chosen, sys.stdout, color=state.color())
     if chosen in _MACHINE:
         note(summary_line(report))
     if report.failed:
         raise typer.Exit(int(ExitCode.DRIFT))
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  transient=True) as bar:
-        task = bar.add_task("reading the catalog", total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total or None)
-
-        yield update
-

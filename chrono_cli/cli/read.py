@@ -102,7 +102,10 @@ def tables(ctx: typer.Context,
         chrono tables --counts
         chrono tables --explain -f json
     """
+    from chrono_cli.cli.progress import progress_bar
     from chrono_cli.services import catalog
 
     state: CliState = ctx.obj
-    state.emit(catalog.list_tables(state.workspace, counts=counts, explain=explain), fmt)
+    with progress_bar() as progress:
+        result = catalog.list_tables(state.workspace, counts=counts, explain=explain, progress=progress)
+    state.emit(result, fmt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chrono_cli import conventions
@@ -11,10 +12,15 @@ from chrono_cli.model import ResultSet, TableRef
 from chrono_cli.services.workspace import Workspace
 
 
-def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False) -> ResultSet:
+def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
+                progress: Callable[[str, int, int], None] | None = None) -> ResultSet:
     """One row per live table that carries at least one convention."""
     with ws.catalog() as cat:
+        if progress:
+            progress("reading the catalog", 0, 0)
         snapshot = cat.full_snapshot()
+        if progress:
+            progress("detecting conventions", 0, 0)
         detections = cat.detections(snapshot)
         by_table: dict[TableRef, list[Detection]] = {}
         for d in detections:
@@ -31,6 +37,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False) -
                 "archive_column": archive.options["column"] if archive else None,
             }
             if counts:
+                if progress:
+                    progress("counting rows", len(docs), len(by_table))
                 doc["rows"] = count(cat.conn, snapshot.tables[ref].table())
                 doc["history_rows"] = sum(conventions.get(d.adapter).count_history(cat.conn, snapshot, d) or 0
                                           for d in history) if history else None

@@ -233,7 +233,7 @@ def test_conventions_it_does_not_compare_are_named_not_passed_silently(runner: C
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
-    from chrono_cli.cli import check as check_cli
+    from chrono_cli.cli import progress as check_cli
 
     class Stream(io.StringIO):
         def __init__(self, tty: bool) -> None:
@@ -244,12 +244,12 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
             return self.tty
 
     monkeypatch.setattr(check_cli.sys, "stderr", Stream(False))
-    with check_cli._progress() as progress:
+    with check_cli.progress_bar() as progress:
         assert progress is None
     terminal = Stream(True)
     monkeypatch.setattr(check_cli.sys, "stderr", terminal)
     monkeypatch.setattr(check_cli, "err_console", Console(file=terminal, force_terminal=True))
-    with check_cli._progress() as progress:
+    with check_cli.progress_bar() as progress:
         assert progress is not None
         progress("comparing tables", 5, 10)
     assert "comparing tables" in terminal.getvalue()

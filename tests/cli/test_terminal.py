@@ -163,3 +163,35 @@ def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
     assert proc.returncode == ExitCode.INTERRUPTED, err
     assert out == ""
     assert err == "interrupted\n"
+
+
+def test_tables_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    """`chrono tables` under a real pseudo-terminal draws a progress bar on stderr; through a pipe it does not."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo.sqlite"
+    args = [sys.executable, "-m", "chrono_cli", "--db", str(demo), "--no-pager", "tables", "--counts"]
+    piped = subprocess.run(args, capture_output=True, text=True)
+    assert piped.returncode == 0 and "\x1b[" not in piped.stderr and "counting" not in piped.stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=30) == 0
+    os.close(leader)
+    assert b"\x1b[" in seen  # rich drew (and then cleared) the transient bar
