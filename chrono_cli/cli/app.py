@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from typer._click.core import Context as ClickContext
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
@@ -39,7 +40,7 @@ class ChronoGroup(TyperGroup):
             if command.help:
                 command.help = keep_examples(command.help)
 
-    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         """A mistyped command suggests the commands it is a prefix of, or the closest ones."""
         try:
             return super().resolve_command(ctx, args)
@@ -50,7 +51,7 @@ class ChronoGroup(TyperGroup):
                 exc.message = exc.message.rstrip(".") + f". Did you mean {', '.join(map(repr, prefixed))}?"
             raise
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except ChronoError as exc:

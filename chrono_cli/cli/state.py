@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -27,8 +27,8 @@ class CliState:
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
-    _config: Any = field(default=None, repr=False)
-    _workspace: Any = field(default=None, repr=False)
+    _config: Config | None = field(default=None, repr=False)
+    _workspace: Workspace | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:

@@ -29,7 +29,7 @@ def change_info(row: Mapping[str, Any]) -> tuple[str | None, str | None, str | N
     if not isinstance(info, dict):
         return None, None, None
     actor = info.get("user_id")
-    extra = info.get("extra") if isinstance(info.get("extra"), dict) else {}
+    extra = info["extra"] if isinstance(info.get("extra"), dict) else {}
     reason = extra.get("rationale", info.get("rationale"))
     hidden = info.get("hidden_cols_changed")
     note = f"hidden columns changed: {', '.join(map(str, hidden))}" if hidden else None

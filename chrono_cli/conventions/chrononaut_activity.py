@@ -115,7 +115,7 @@ class ChrononautActivityAdapter(ConventionAdapter):
         return activity_events(ctx, det, query, lambda data: self._decode(data, columns, ctx, declared)[0])
 
     @staticmethod
-    def _entry(row: Mapping[str, Any], values: dict[str, Any] | None, unrecorded: tuple[str, ...], op: Op,
+    def _entry(row: Mapping[Any, Any], values: dict[str, Any] | None, unrecorded: tuple[str, ...], op: Op,
                valid_to: Any, user: Any, extra: Any, notes: list[str]) -> Version:
         actor = user.get("user_id") if isinstance(user, dict) else None
         reason = extra.get("rationale") if isinstance(extra, dict) else None

@@ -18,7 +18,7 @@ def same(a: Any, b: Any) -> bool:
         return False
 
 
-def field_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
+def field_changes(old: Mapping[Any, Any] | None, new: Mapping[Any, Any] | None,
                   columns: Iterable[str]) -> tuple[FieldChange, ...]:
     """Changed columns; a side of None means the row did not exist; unknown columns are skipped."""
     out: list[FieldChange] = []

@@ -15,7 +15,7 @@ from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.types import has_timezone
 from chrono_cli.model import FieldChange, Op, RowChange, RowKey
 
-Meta = Callable[[Mapping[str, Any]], tuple[str | None, str | None, str | None]]
+Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]
 
 
 def window(column: Column[Any], query: EventQuery, tz_name: str | None, dialect: str = "") -> ColumnElement[bool]:
@@ -36,7 +36,7 @@ def window(column: Column[Any], query: EventQuery, tz_name: str | None, dialect:
     return and_(*conds)
 
 
-def _diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, columns: list[str]) -> tuple[FieldChange, ...]:
+def _diff(old: Mapping[Any, Any] | None, new: Mapping[Any, Any] | None, columns: list[str]) -> tuple[FieldChange, ...]:
     from chrono_cli.conventions.diffs import field_changes
 
     return field_changes(old, new, columns)
@@ -85,7 +85,7 @@ def _json(value: Any) -> Any:
 
 
 def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
-                    decode: Callable[[Mapping[str, Any]], dict[str, Any]]) -> list[RowChange]:
+                    decode: Callable[[Mapping[Any, Any]], dict[str, Any]]) -> list[RowChange]:
     """Chrononaut 0.4: each activity row is the new state; the change is against the key's previous row."""
     if query.group is not None:
         return []
@@ -96,7 +96,7 @@ def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
     if not rows:
         return []
     keys = {json.dumps(_json(r["key"]), sort_keys=True) for r in rows}
-    related: dict[str, list[Mapping[str, Any]]] = {}
+    related: dict[str, list[Mapping[Any, Any]]] = {}
     key_filter = store.c.key.in_([json.loads(k) for k in keys]) if ctx.conn.dialect.name == "postgresql" else None
     query_all = select(store).where(mine) if key_filter is None else select(store).where(mine, key_filter)
     for r in ctx.conn.execute(query_all.order_by(store.c.changed, store.c.id)).mappings():
@@ -132,7 +132,7 @@ def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
 
 
 def potion_events(ctx: ReadContext, det: Detection, query: EventQuery,
-                  decode: Callable[[Mapping[str, Any]], tuple[dict[str, tuple[Any, Any]], list[str]]],
+                  decode: Callable[[Mapping[Any, Any]], tuple[dict[str, tuple[Any, Any]], list[str]]],
                   ) -> list[RowChange]:
     """Flask-Potion: each history_record is one PATCH with its own old/new values."""
     if query.group is not None:

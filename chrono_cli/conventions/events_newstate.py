@@ -15,18 +15,18 @@ from chrono_cli.conventions.rows import as_utc
 from chrono_cli.model import Op, RowChange, RowKey
 
 
-def _previous(ctx: ReadContext, store: Table, det: Detection, rows: Sequence[Mapping[str, Any]],
-              order: Sequence[str]) -> dict[tuple[Any, ...], list[Mapping[str, Any]]]:
+def _previous(ctx: ReadContext, store: Table, det: Detection, rows: Sequence[Mapping[Any, Any]],
+              order: Sequence[str]) -> dict[tuple[Any, ...], list[Mapping[Any, Any]]]:
     """Every stored state of the page's keys, in store order, per key (one query)."""
     keys = list({tuple(r[k] for k in det.key) for r in rows})
-    chain: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    chain: dict[tuple[Any, ...], list[Mapping[Any, Any]]] = {}
     query = select(store).where(tuple_(*[store.c[k] for k in det.key]).in_(keys)).order_by(*[store.c[c] for c in order])
     for r in ctx.conn.execute(query).mappings():
         chain.setdefault(tuple(r[k] for k in det.key), []).append(r)
     return chain
 
 
-def _before(chain: list[Mapping[str, Any]], row: Mapping[str, Any], ident: str) -> Mapping[str, Any] | None:
+def _before(chain: list[Mapping[Any, Any]], row: Mapping[Any, Any], ident: str) -> Mapping[Any, Any] | None:
     i = next(n for n, x in enumerate(chain) if x[ident] == row[ident])
     return chain[i - 1] if i else None
 
@@ -64,7 +64,7 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
         op = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}.get(r[opc], Op.UNKNOWN)
         old = None if prev is None or prev[opc] == 2 else prev
         changes = () if op is Op.DELETE else field_changes(old, r, columns)
-        t = txs.get(r[txc], {})
+        t: Mapping[Any, Any] = txs.get(r[txc], {})
         reason, note = _meta_text(meta.get(r[txc], {}))
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(t.get("issued_at"), ctx.config.timezone), actors.get(t.get("user_id")), reason,

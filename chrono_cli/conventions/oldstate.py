@@ -16,7 +16,7 @@ from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.model import Op, RowKey, Version
 
-Meta = Callable[[Mapping[str, Any]], tuple[str | None, str | None, str | None]]  # actor, reason, note
+Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]  # actor, reason, note
 
 
 @dataclass(frozen=True, slots=True)

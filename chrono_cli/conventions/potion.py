@@ -112,7 +112,7 @@ class PotionAdapter(ConventionAdapter):
         return potion_events(ctx, det, query, lambda record: self._changes(record, columns, ctx.config.timezone))
 
     @staticmethod
-    def _changes(record: Mapping[str, Any], columns: Mapping[str, ColumnInfo],
+    def _changes(record: Mapping[Any, Any], columns: Mapping[str, ColumnInfo],
                  tz: str | None) -> tuple[dict[str, tuple[Any, Any]], list[str]]:
         raw = record["changes"]
         raw = json.loads(raw) if isinstance(raw, str) else raw

@@ -44,9 +44,8 @@ def as_utc(value: Any, tz_name: str | None = None) -> datetime | None:
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(tz_name))
-    return value.astimezone(UTC)
+    moment: datetime = value if value.tzinfo is not None else value.replace(tzinfo=zone(tz_name))
+    return moment.astimezone(UTC)
 
 
 def pick(row: Mapping[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -115,7 +116,7 @@ def database_errors(url: URL | None = None) -> Iterator[None]:
 def describe_error(exc: SQLAlchemyError, url: URL | None = None) -> str:
     """One line: what failed, in the driver's words, with secrets removed."""
     orig = getattr(exc, "orig", None)
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     if len(args) >= 2 and isinstance(args[0], int) and isinstance(args[1], str):
         text = args[1]  # PyMySQL: (errno, message)
     else:

@@ -114,7 +114,7 @@ class SchemaSnapshot:
             for c in t.columns:
                 if c.unique:
                     idx.append(IndexInfo(None, (c.name,), True))
-            fks = [ForeignKeyInfo(fk.name, tuple(e.parent.name for e in fk.elements),
+            fks = [ForeignKeyInfo(str(fk.name) if fk.name else None, tuple(e.parent.name for e in fk.elements),
                                   TableRef(fk.referred_table.schema, fk.referred_table.name),
                                   tuple(e.column.name for e in fk.elements))
                    for fk in t.foreign_key_constraints]
@@ -179,7 +179,8 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
                                                None if c.get("default") is None else str(c["default"]))
                          for c in cols}
             key = (sch, name)
-            pk = tuple(pks.get(key, {}).get("constrained_columns") or ())
+            pk_info: dict[str, Any] = dict(pks.get(key) or {})
+            pk = tuple(pk_info.get("constrained_columns") or ())
             idx = [IndexInfo(i.get("name"), tuple(x for x in i["column_names"] if x), bool(i.get("unique")))
                    for i in indexes.get(key, [])]
             idx += [IndexInfo(u.get("name"), tuple(u["column_names"]), True) for u in uniques.get(key, [])]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chrono_cli import conventions
 from chrono_cli.errors import NotFound, RowNotFound, UsageError
-from chrono_cli.model import Op, RowKey, Timeline, Version
+from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.target import Target, history_detection
@@ -40,6 +40,7 @@ def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:
     out: list[Version] = []
     prev: Version | None = None
     for i, v in enumerate(versions, 1):
+        changes: tuple[FieldChange, ...]
         if v.op is Op.DELETE:
             changes = ()
         elif prev is None:
