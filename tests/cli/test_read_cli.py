@@ -208,3 +208,13 @@ def test_read_commands_never_write(runner: CliRunner, demo: str) -> None:
 def test_version_and_help(runner: CliRunner) -> None:
     assert _ok(runner, ["--version"]).startswith("chrono ")
     assert "history" in _ok(runner, ["--help"])
+
+
+def test_naive_times_read_in_the_configured_zone(runner: CliRunner, demo: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text('[tables.users]\ntimezone = "Europe/Berlin"\n')
+    doc = json.loads(_ok(runner, ["--config", str(cfg), "--db", demo, "-f", "json", "history", "user", "42"]))
+    assert doc["versions"][0]["valid_to"] == "2026-11-01T09:00:00+00:00"  # stored 10:00 Berlin time = 09:00 UTC
+    shown = json.loads(_ok(runner, ["--config", str(cfg), "--db", demo, "-f", "json", "show", "user", "42",
+                                    "--at", "2026-11-01T09:30"]))  # naive input: Berlin time too
+    assert shown["version"]["values"]["name"] == "Ann"
