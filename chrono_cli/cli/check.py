@@ -45,9 +45,11 @@ def check_migrations(
     """Check that every history table still matches its base table: run it in CI after migrations.
 
     For each convention chrono reads (Chrononaut 0.2 and 0.4, SQLAlchemy history_meta, versioned rows,
-    Flask-Potion): missing history tables and columns, columns the base no longer has, narrowed or
-    mismatched types, NOT NULL and unique constraints that break the next history write, wrong history
-    keys and missing or mistyped meta columns (version, changed, change_info, ...). Findings are errors
+    Flask-Potion, SQLAlchemy-Continuum, django-simple-history): missing history tables and columns, columns
+    the base no longer has, narrowed or mismatched types, NOT NULL and unique constraints that break the next
+    history write, wrong history keys, missing or mistyped meta columns (version, changed, change_info,
+    transaction_id, ...), foreign keys in django-simple-history tables, and Continuum's native-versioning
+    triggers (missing or disabled) on PostgreSQL. Findings are errors
     (history writes fail or data is lost), warnings (ambiguous) or info. Declare hidden, untracked or
     excluded columns, ignore = true and severity overrides per table in chrono.toml.
 

@@ -212,7 +212,7 @@ def test_the_ci_and_pre_commit_examples_run(runner: CliRunner, drift_db: str) ->
         assert result.stdout
 
 
-def test_conventions_it_does_not_compare_are_named_not_passed_silently(runner: CliRunner, tmp_path: Path) -> None:
+def test_continuum_is_compared(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "continuum.db"
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:  # SQLAlchemy-Continuum's layout, as its create_all writes it
@@ -226,8 +226,9 @@ def test_conventions_it_does_not_compare_are_named_not_passed_silently(runner: C
     result = run(runner, "--db", str(path), "check-migrations", "-f", "json", "--strict", catch_exceptions=False)
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["findings"] == [] and doc["checked"] == []
-    assert any(n.startswith("not checked: continuum (article)") for n in doc["summary"]["notes"])
+    assert doc["findings"] == []
+    assert [(c["table"], c["convention"]) for c in doc["checked"]] == [("article", "continuum")]
+    assert not any(n.startswith("not checked:") for n in doc["summary"]["notes"])
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from chrono_cli.conventions.writes.base import Step, WriteContext, WriteMeta, Writer, WriteSet
 from chrono_cli.conventions.writes.chrononaut import ChrononautWriter
 from chrono_cli.conventions.writes.chrononaut_activity import ChrononautActivityWriter
+from chrono_cli.conventions.writes.continuum import ContinuumWriter
 from chrono_cli.conventions.writes.history_meta import HistoryMetaWriter
 from chrono_cli.conventions.writes.potion import PotionWriter
+from chrono_cli.conventions.writes.simple_history import SimpleHistoryWriter
 from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
 from chrono_cli.conventions.writes.versioned_rows import VersionedRowsWriter
 from chrono_cli.errors import UnsupportedOperation
@@ -18,6 +20,8 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     PotionWriter(),
     VersionedRowsWriter(),
     SoftDeleteWriter(),
+    ContinuumWriter(),
+    SimpleHistoryWriter(),
 )}
 
 __all__ = ["WRITERS", "Step", "WriteContext", "WriteMeta", "WriteSet", "Writer", "get"]

@@ -14,7 +14,14 @@ from chrono_cli.config import TableConfig
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import ConfigError
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
-from chrono_cli.services.check import coltypes, columns, keys, meta  # noqa: F401 - registers comparators
+from chrono_cli.services.check import (  # noqa: F401 - registers comparators
+    coltypes,
+    columns,
+    continuum,
+    keys,
+    meta,
+    simple_history,
+)
 from chrono_cli.services.check.pairing import find_subjects
 from chrono_cli.services.check.registry import KINDS, CheckContext, Drift, Subject, comparators_for
 from chrono_cli.services.resolve import resolve_table
@@ -24,8 +31,9 @@ __all__ = ["KINDS", "Progress", "check_migrations", "run"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SKIPPED = ("trigger checks skipped: check-migrations does not cover trigger-based conventions (temporal_tables, "
-           "audit triggers, Continuum native versioning) yet",)
-COVERED = frozenset({"chrononaut", "history-meta", "chrononaut-activity", "potion", "versioned-rows", "soft-delete"})
+           "audit triggers) yet",)
+COVERED = frozenset({"chrononaut", "history-meta", "chrononaut-activity", "potion", "versioned-rows", "soft-delete",
+                       "continuum", "simple-history"})
 _LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 _OFF = ("ignore", "off", "none")
 _ORDER = {kind: i for i, kind in enumerate(KINDS)}

@@ -18,6 +18,7 @@ from chrono_cli.model import TableRef
 from chrono_cli.services.check.registry import PAIRED, Subject
 
 SUFFIX = "_history"
+DETECTED = ("continuum", "simple-history")  # conventions paired by their adapters' detection
 CONTINUUM = ("transaction_id", "operation_type", "end_transaction_id")  # a convention chrono does not read yet
 CHRONONAUT_META = frozenset({"version", "changed", "change_info"})
 
@@ -29,6 +30,7 @@ def find_subjects(conn: Connection, snapshot: SchemaSnapshot, config: Config) ->
     pairing.named_pairs()
     pairing.custom_pairs()
     pairing.singletons(conn)
+    pairing.detected()
     pairing.versioned_rows()
     pairing.missing()
     return pairing.subjects
@@ -153,6 +155,22 @@ class _Pairing:
                 if base is not store:
                     self.add(Subject(convention, base, store, self.cfg(base.ref),
                                      declared=self.cfg(base.ref).convention == convention))
+
+    def detected(self) -> None:
+        """Continuum version tables and simple-history historical tables, found by their adapters."""
+        from chrono_cli import conventions
+
+        for name in DETECTED:
+            found = [d for d in conventions.get(name).detect(self.snapshot)
+                     if d.live not in self.done and d.store not in self.done]
+            native = {d.live.schema for d in found if d.options.get("native")}
+            for det in found:
+                tcfg = self.cfg(det.live)
+                if tcfg.convention not in (None, name):
+                    continue
+                options = {**det.options, "schema_native": det.live.schema in native}
+                self.add(Subject(name, self.snapshot.tables[det.live], self.snapshot.tables[det.store], tcfg,
+                                 declared=tcfg.convention == name, options=options))
 
     def versioned_rows(self) -> None:
         """Versions kept in the table itself: the key includes an integer ``version_id``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ KINDS: dict[str, str] = {
     "primary-key": "a history key other than the base key plus the version column",
     "missing-meta-column": "a column the convention writes is missing",
     "meta-type": "a column the convention writes has the wrong type",
+    "nullable": "a history column that allows NULL where the library copies NOT NULL",
+    "foreign-key": "a foreign key constraint in a history table",
+    "trigger": "a versioning trigger that is missing or disabled",
     "stale-config": "configuration naming a column that does not exist",
 }
 
@@ -47,6 +50,7 @@ class Subject:
     store_ref: TableRef | None = None     # the expected store when ``store`` is None (missing history)
     declared: bool = False                # named in config, not inferred from the schema
     joined_child: bool = False            # joined inheritance: the version column lives on the parent table
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)  # the detection's options
 
     @property
     def table(self) -> TableRef:

@@ -61,7 +61,33 @@ class CreateHistory:
     skip: tuple[str, ...] = ()
 
 
-Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory
+@dataclass(frozen=True, slots=True)
+class DropForeignKey:
+    """Drop a foreign key constraint from ``table``."""
+
+    table: TableRef
+    name: str | None
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnableTrigger:
+    """Re-enable a disabled trigger on ``table`` (PostgreSQL)."""
+
+    table: TableRef
+    trigger: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTrigger:
+    """Regenerate SQLAlchemy-Continuum's native versioning trigger with its own ``sync_trigger``."""
+
+    table: TableRef
+    version_table: TableRef
+
+
+Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
+    | SyncTrigger
 
 
 def target(remedy: Remedy) -> TableRef:

@@ -1,0 +1,208 @@
+"""SQLAlchemy-Continuum: what ``version.revert()`` writes, one new transaction per restored row.
+
+Python-side versioning (§4.6 of the conventions): 1. INSERT a ``transaction`` row (id from
+``nextval('transaction_id_seq')`` on PostgreSQL, where the column has no default; autoincrement elsewhere),
+``issued_at`` = now (naive UTC), ``user_id`` only when --actor is the id of a user row; 2. UPDATE the base
+row's versioned columns (INSERT it for an undelete); 3. validity strategy: close the key's open version row
+(``end_transaction_id`` = X); 4. INSERT the version row with the new state, ``operation_type`` 1 (0 for a
+re-insert) and ``<col>_mod`` = old IS DISTINCT FROM new (all true on a re-insert); 5. ``transaction_changes``
+(X, entity class name); 6. ``transaction_meta`` (X, 'reason', --reason). X is never known when the plan is
+made: later statements read it back in SQL (``currval`` on PostgreSQL, ``LAST_INSERT_ID()`` on MariaDB, the
+newest id under SQLite's write lock). Native versioning: steps 1, 2 and 6 only; the triggers write the rest.
+Association memberships are not restored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Column, MetaData, Table, cast, func, insert, select, update
+from sqlalchemy import Sequence as DbSequence
+from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.engine import Connection
+
+from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.continuum import entity_name
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.oldstate import missing_keys
+from chrono_cli.conventions.writes.values import insert_table, same_value, stamp
+from chrono_cli.db.reflect import TableInfo
+from chrono_cli.errors import Refused
+from chrono_cli.model import FieldChange, RowKey, Timeline
+
+_NEXTVAL = re.compile(r"nextval\('([^']+)'")
+
+
+def find_info(ctx: WriteContext, name: str | None) -> TableInfo | None:
+    """A table of the snapshot by its qualified name."""
+    return next((t for t in ctx.snapshot if str(t.ref) == name), None) if name else None
+
+
+def user_id(conn: Connection, holder: TableInfo, column: str, actor: str | None) -> Any:
+    """The user key --actor names (the referenced user row must exist), else None."""
+    if not actor:
+        return None
+    fk = next((f for f in holder.foreign_keys if f.columns == (column,)), None)
+    if fk is None or len(fk.referred_columns) != 1:
+        return None
+    value: Any = actor
+    pytype = getattr(holder.columns[column].type, "python_type", None) if column in holder.columns else None
+    try:
+        if pytype is int:
+            value = int(actor)
+    except (ValueError, NotImplementedError):
+        return None
+    users = Table(fk.referred.name, MetaData(), Column(fk.referred_columns[0]), schema=fk.referred.schema)
+    pk = users.c[fk.referred_columns[0]]
+    found = conn.execute(select(pk).where(pk == value).limit(1)).first()
+    return None if found is None else found[0]
+
+
+def membership_note(det: Detection, names: Sequence[str], new: Mapping[str, Any],
+                    timeline: Timeline | None) -> str | None:
+    """A note when a version with the restored values had other association members than now."""
+    if not names or timeline is None or not timeline.versions:
+        return None
+    states = [v.values for v in timeline.versions if v.values is not None]
+    now = next((v.values for v in reversed(timeline.versions) if v.current and v.values is not None), None)
+    now = now if now is not None else {n: [] for n in names}  # a deleted record has no links
+    matching = [s for s in states if all(same_value(s[c], new[c]) for c in new if c in s and c not in names)]
+    differ = sorted({n for s in matching for n in names if n in s and s.get(n) != now.get(n)})
+    if not differ:
+        return None
+    return (f"membership of {', '.join(differ)} is not restored (the restored version had other members): "
+            "the current links stay; change them through the application")
+
+
+class ContinuumWriter(Writer):
+    """SQLAlchemy-Continuum / SQLAlchemy-History ``<table>_version`` + ``transaction``."""
+
+    name: ClassVar[str] = "continuum"
+    records_meta = True
+
+    def bookkeeping(self, det: Detection) -> frozenset[str]:
+        return frozenset(a["name"] for a in det.options.get("associations", ()))
+
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        versioned = set(ctx.det.options["versioned_columns"])
+        values = {c.column: new[c.column] for c in changes}
+        base = Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "base row", expect=1)
+        out = WriteSet()
+        if not versioned & set(values):
+            out.notes.append(f"{', '.join(values)} not versioned by Continuum: no transaction, no version row")
+            out.steps.append(base)
+            return out
+        state = {**current, **new}
+        self._write(ctx, key, out, base, state, current, reinsert=False)
+        self._notes(ctx, out, new, timeline)
+        return out
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        out = WriteSet()
+        base = Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")
+        self._write(ctx, key, out, base, dict(new), None, reinsert=True)
+        self._notes(ctx, out, new, timeline)
+        return out
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        return missing_keys(ctx, None, limit)
+
+    def _write(self, ctx: WriteContext, key: RowKey, out: WriteSet, base: Step, state: Mapping[str, Any],
+               old: Mapping[str, Any] | None, *, reinsert: bool) -> None:
+        o = ctx.det.options
+        tx_info = find_info(ctx, o["transaction_table"])
+        if tx_info is None:
+            raise Refused(f"the transaction table {o['transaction_table']} is not in the schema")
+        native = bool(o.get("native"))
+        if native and (not o.get("native_enabled") or not (o.get("triggers") or {}).get("transaction")):
+            raise Refused(f"{ctx.det.live} uses native versioning but its trigger "
+                          f"{(o.get('triggers') or {}).get('table')} is disabled or transaction_trigger is missing: "
+                          "a write would not be versioned", hint="re-enable the triggers (sync_trigger) first")
+        tx_step, x = self._transaction(ctx, tx_info)
+        out.steps.append(tx_step)
+        out.steps.append(base)
+        if not native:
+            v = ctx.store
+            end = o.get("end_transaction_column")
+            if end:
+                out.steps.append(Step(update(v).where(key_where(v, key), v.c[end].is_(None)).values({end: x}),
+                                      "close the open version row (end_transaction_id = the new transaction)"))
+            out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+                self._version_row(ctx, state, old, x, reinsert)),
+                f"version row: the new state, operation_type {0 if reinsert else 1}"))
+            changes = find_info(ctx, o.get("transaction_changes"))
+            if changes is not None:
+                name = entity_name(ctx.conn, ctx.snapshot, ctx.det)
+                out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
+                                      f"transaction_changes: {name}"))
+        else:
+            out.notes.append("native versioning: the triggers write the version row and close the previous one")
+        meta = find_info(ctx, o.get("transaction_meta"))
+        if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
+            out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+                                                               "value": ctx.meta.reason}),
+                                  "transaction_meta: reason"))
+        elif ctx.meta.reason:
+            out.notes.append("no transaction_meta table: the reason is not recorded")
+
+    def _transaction(self, ctx: WriteContext, tx_info: TableInfo) -> tuple[Step, Any]:
+        """The INSERT of the transaction row, and the SQL expression that reads its id back later."""
+        tx = tx_info.table()
+        row: dict[str, Any] = {"issued_at": stamp(ctx.now, tx_info.columns["issued_at"].type, ctx.config.timezone)}
+        user_col = ctx.det.options.get("user_column")
+        if user_col and user_col in tx_info.columns:
+            uid = user_id(ctx.conn, tx_info, user_col, ctx.meta.actor)
+            row[user_col] = uid
+        dialect = ctx.conn.dialect.name
+        if dialect == "postgresql":
+            default = tx_info.columns["id"].default
+            m = _NEXTVAL.search(default or "")
+            if m:
+                seq = m.group(1)
+            else:
+                name = str(ctx.det.options.get("sequence") or "transaction_id_seq")
+                row["id"] = DbSequence(name, schema=tx_info.ref.schema).next_value()
+                seq = f"{tx_info.ref.schema}.{name}" if tx_info.ref.schema else name
+            x: Any = func.currval(cast(seq, REGCLASS))
+        elif dialect in ("mysql", "mariadb"):
+            x = func.last_insert_id()
+        else:
+            x = select(func.max(tx.c.id)).scalar_subquery()
+        return Step(insert(insert_table(tx_info)).values(row), "transaction row: the restore's transaction"), x
+
+    def _version_row(self, ctx: WriteContext, state: Mapping[str, Any], old: Mapping[str, Any] | None, x: Any,
+                     reinsert: bool) -> dict[str, Any]:
+        o = ctx.det.options
+        info = ctx.store_info
+        mods: Mapping[str, str] = o.get("mod_columns", {})
+        flags = set(mods.values())
+        internal = {o["transaction_column"], o["operation_type_column"], o.get("end_transaction_column")}
+        row: dict[str, Any] = {}
+        for c in info.columns:
+            if c in internal or c in flags:
+                continue
+            row[c] = state.get(c)
+        row[o["transaction_column"]] = x
+        row[o["operation_type_column"]] = 0 if reinsert else 1
+        if o.get("end_transaction_column"):
+            row[o["end_transaction_column"]] = None
+        for c, flag in mods.items():
+            row[flag] = reinsert or old is None or not same_value(old.get(c), state.get(c))
+        return row
+
+    def _notes(self, ctx: WriteContext, out: WriteSet, new: Mapping[str, Any], timeline: Timeline | None) -> None:
+        user_col = ctx.det.options.get("user_column")
+        tx_info = find_info(ctx, ctx.det.options["transaction_table"])
+        if user_col and tx_info is not None and ctx.meta.actor:
+            if user_id(ctx.conn, tx_info, user_col, ctx.meta.actor) is None:
+                out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: transaction.{user_col} left NULL")
+        elif ctx.meta.actor:
+            out.notes.append("the transaction table has no user column: the actor is not recorded")
+        names = [a["name"] for a in ctx.det.options.get("associations", ())]
+        note = membership_note(ctx.det, names, new, timeline)
+        if note:
+            out.notes.append(note)

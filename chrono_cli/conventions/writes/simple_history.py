@@ -1,0 +1,123 @@
+"""django-simple-history: what ``history.instance.save()`` writes (the documented revert, §5.5).
+
+UPDATE the base row's tracked columns (INSERT it for an undelete), then INSERT a historical row with the new
+state: ``history_date`` = now (UTC; naive when the column is), ``history_type`` '~' ('+' for an undelete),
+``history_change_reason`` = --reason, ``history_user_id`` only when --actor is the id of a user row,
+``history_relation_id`` = the key when present, ``history_id`` from the table (a uuid4-shaped value when it
+is uuid-typed). Each m2m history table gets one row per current through row under the new ``history_id``
+(read back in SQL: ``currval`` on PostgreSQL, ``LAST_INSERT_ID()`` on MariaDB, the newest id under SQLite's
+write lock). Membership itself is not restored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import REGCLASS
+
+from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.continuum import find_info, membership_note, user_id
+from chrono_cli.conventions.writes.oldstate import missing_keys
+from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.errors import Refused
+from chrono_cli.model import FieldChange, RowKey, Timeline
+
+
+class SimpleHistoryWriter(Writer):
+    """django-simple-history ``<app>_historical<model>``."""
+
+    name: ClassVar[str] = "simple-history"
+    records_meta = True
+
+    def bookkeeping(self, det: Detection) -> frozenset[str]:
+        return frozenset(m["name"] for m in det.options.get("m2m", ()))
+
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        values = {c.column: new[c.column] for c in changes}
+        out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "base row",
+                             expect=1)])
+        if not set(values) & set(ctx.det.options["tracked_columns"]):
+            out.notes.append(f"{', '.join(values)} not tracked: the historical row repeats the previous state "
+                             "(Django's save() writes one anyway)")
+        self._history(ctx, key, out, {**current, **new}, "~", new, timeline)
+        return out
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")])
+        self._history(ctx, key, out, dict(new), "+", new, timeline)
+        return out
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        return missing_keys(ctx, None, limit)
+
+    def _history(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[str, Any], kind: str,
+                 new: Mapping[str, Any], timeline: Timeline | None) -> None:
+        o = ctx.det.options
+        info = ctx.store_info
+        hid = o["history_id_column"]
+        row: dict[str, Any] = {}
+        for c in o["tracked_columns"]:
+            row[c] = state.get(c)
+        for c in o.get("extra_columns", ()):
+            if not info.columns[c].nullable and info.columns[c].default is None:
+                raise Refused(f"{info.ref}.{c} is NOT NULL and not a column of {ctx.det.live}: chrono cannot "
+                              "fill it (a custom historical field)")
+        row[o["date_column"]] = stamp(ctx.now, info.columns[o["date_column"]].type, ctx.config.timezone)
+        row[o["type_column"]] = kind
+        row[o["reason_column"]] = ctx.meta.reason
+        uid = user_id(ctx.conn, info, o["user_column"], ctx.meta.actor)
+        row[o["user_column"]] = uid
+        if ctx.meta.actor and uid is None:
+            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {o['user_column']} left NULL")
+        if o.get("relation_column"):
+            (_, pk), = key.items
+            row[o["relation_column"]] = pk
+        x: Any
+        if o["history_id_kind"] != "integer" and info.columns[hid].default is None:
+            seed = f"{info.ref}|{key.items!r}|{ctx.now.isoformat()}".encode()
+            x = uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4)
+            row[hid] = x
+            x = literal(x, info.columns[hid].type)
+        else:
+            x = self._new_id(ctx)
+        out.steps.append(Step(insert(insert_table(info)).values(row),
+                              f"historical row: the new state, history_type '{kind}'"))
+        self._m2m(ctx, key, out, x)
+        note = membership_note(ctx.det, [m["name"] for m in o.get("m2m", ())], new, timeline)
+        if note:
+            out.notes.append(note)
+
+    def _new_id(self, ctx: WriteContext) -> Any:
+        info = ctx.store_info
+        hid = ctx.det.options["history_id_column"]
+        dialect = ctx.conn.dialect.name
+        if dialect == "postgresql":
+            return func.currval(cast(func.pg_get_serial_sequence(str(info.ref), hid), REGCLASS))
+        if dialect in ("mysql", "mariadb"):
+            return func.last_insert_id()
+        return select(func.max(ctx.store.c[hid])).scalar_subquery()
+
+    def _m2m(self, ctx: WriteContext, key: RowKey, out: WriteSet, x: Any) -> None:
+        hid = ctx.det.options["history_id_column"]
+        for m in ctx.det.options.get("m2m", ()):
+            hist, through = find_info(ctx, m["table"]), find_info(ctx, m.get("through"))
+            if hist is None or through is None:
+                out.notes.append(f"m2m history {m['table']}: its through table is not known, no rows written")
+                continue
+            to_base = [fk for fk in through.foreign_keys if fk.referred == ctx.det.live]
+            if len(to_base) != 1 or len(to_base[0].columns) != 1:
+                out.notes.append(f"m2m history {m['table']}: no single foreign key to {ctx.det.live}, no rows written")
+                continue
+            (_, pk), = key.items
+            t = through.table()
+            cols = [c for c in hist.columns if c not in ("m2m_history_id", hid) and c in through.columns]
+            query = select(x.label(hid), *(t.c[c] for c in cols)).where(t.c[to_base[0].columns[0]] == pk)
+            out.steps.append(Step(insert(insert_table(hist)).from_select([hid, *cols], query),
+                                  f"m2m history {hist.ref.name}: the current members under the new history row"))

@@ -1,0 +1,144 @@
+"""SQLAlchemy-Continuum version tables against their base tables (conventions.md 4.3, 4.7, 9.1).
+
+Version-table columns other than the key are always nullable (Continuum writes every state, alembic
+flip-flops on it: issues #285 / sqlalchemy-history #26), so a NOT NULL base column never counts as drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chrono_cli.conventions.continuum import END_COL, INTERNAL, OP_COL, TX_COL, mod_columns
+from chrono_cli.conventions.types import is_integer
+from chrono_cli.model import Severity
+from chrono_cli.services.check.coltypes import column_types
+from chrono_cli.services.check.keys import _uniques
+from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
+from chrono_cli.services.check.remedy import AddColumn, AlterColumn, EnableTrigger, SyncTrigger
+
+NAME = "continuum"
+
+
+def excluded_line(subject: Subject, column: str, ctx: CheckContext) -> str:
+    """The config line that declares ``column`` excluded from versioning."""
+    values = ", ".join(f'"{c}"' for c in [*subject.config.excluded, column])
+    return f"{ctx.section(subject.table.name)} excluded = [{values}] in {ctx.config_file}"
+
+
+def _native(subject: Subject) -> bool:
+    return bool(subject.options.get("native") or subject.options.get("schema_native"))
+
+
+@comparator(NAME)
+def continuum_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Base columns the version table lacks (excluded or forgotten) and version columns the base dropped."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return
+    mods = mod_columns(store)
+    tracker = bool(mods)
+    mod_names = set(mods.values())
+    declared = set(subject.declared_columns)
+    for name, col in base.columns.items():
+        if name in store.columns or name in declared:
+            continue
+        what = f"{base.ref.name}.{name} ({ctx.type_name(col.type)}) is not in {store.ref.name}"
+        remedy = AddColumn(store.ref, name, col.type, nullable=True)
+        if tracker and f"{name}_mod" not in store.columns:
+            continue  # PropertyModTracker flags every versioned column: no flag either means `exclude`
+        why = (f"but {name}_mod is, so it was versioned: a migration dropped it" if f"{name}_mod" in store.columns
+               else "without PropertyModTracker flags this may be `exclude` or a migration that missed it")
+        yield Drift("missing-column", Severity.WARNING,
+                    f"{what} {why} (if it is excluded, say so with {excluded_line(subject, name, ctx)})",
+                    name, remedy, store.ref)
+    native = _native(subject)
+    for name, col in store.columns.items():
+        if name in base.columns or name in INTERNAL or name in mod_names or name.removesuffix("_mod") in base.columns:
+            continue
+        if not col.nullable and col.default is None:
+            yield Drift("extra-column", Severity.ERROR,
+                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
+                        "it: the next version write fails", name,
+                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+        elif native:
+            yield Drift("extra-column", Severity.WARNING,
+                        f"{store.ref.name}.{name} is no longer in {base.ref.name}: native versioning's trigger "
+                        f"copies columns by name, re-run sync_trigger after this DDL (issue #236)", name,
+                        SyncTrigger(base.ref, store.ref), store.ref)
+        else:
+            yield Drift("extra-column", Severity.INFO,
+                        f"{store.ref.name}.{name} is no longer in {base.ref.name} (a dropped column): old versions "
+                        "keep it, new ones leave it empty", name, target=store.ref)
+
+
+@comparator(NAME)
+def continuum_not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Continuum writes NULL into version columns whenever the base row has NULL; the key is exempt."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return
+    for name, col in store.columns.items():
+        other = base.columns.get(name)
+        if other is None or col.nullable or not other.nullable or name in store.pk:
+            continue
+        yield Drift("not-null", Severity.ERROR,
+                    f"{store.ref.name}.{name} is NOT NULL but {base.ref.name}.{name} allows NULL: saving a version "
+                    f"whose {name} is NULL fails (Continuum's version columns are all nullable)", name,
+                    AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+
+
+@comparator(NAME)
+def continuum_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Types equal the base's; serial/identity keys reflect as plain integers, so they compare equal."""
+    yield from column_types(subject, ctx)
+
+
+@comparator(NAME)
+def continuum_unique(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """A version table holds many rows per record: no unique constraint without transaction_id."""
+    if subject.store is not None and subject.base is not None:
+        yield from _uniques(subject.store, TX_COL, "the second version of a row violates it")
+
+
+@comparator(NAME)
+def continuum_meta(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """transaction_id and operation_type integer NOT NULL; end_transaction_id for the validity strategy."""
+    store = subject.store
+    if store is None or subject.base is None:
+        return
+    for name in (TX_COL, OP_COL, END_COL):
+        col = store.columns.get(name)
+        if col is None:
+            continue
+        if not is_integer(col.type):
+            yield Drift("meta-type", Severity.ERROR,
+                        f"{store.ref.name}.{name} is {ctx.type_name(col.type)}: Continuum writes integers there",
+                        name, target=store.ref)
+    if subject.options.get("strategy") == "validity":
+        end = store.columns.get(END_COL)
+        if end is not None and not end.nullable:
+            yield Drift("meta-type", Severity.ERROR,
+                        f"{store.ref.name}.{END_COL} is NOT NULL: Continuum writes NULL for the current version",
+                        END_COL, AlterColumn(store.ref, END_COL, end.type, False, nullable=True), store.ref)
+
+
+@comparator(NAME)
+def continuum_trigger(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Native versioning: ``<t>_trigger`` -> ``<t>_audit()`` must exist and be enabled on every versioned table."""
+    base, store = subject.base, subject.store
+    if base is None or store is None or ctx.dialect.name != "postgresql" or not _native(subject):
+        return
+    trigger = f"{base.ref.name}_trigger"
+    fk_columns = {c for fk in base.foreign_keys for c in fk.columns}
+    if not subject.options.get("native") and base.pk and set(base.pk) <= fk_columns:
+        return  # an association table (``secondary``): native versioning gives it no trigger of its own
+    if not subject.options.get("native"):
+        yield Drift("trigger", Severity.ERROR,
+                    f"{base.ref.name} has no trigger {trigger} -> {base.ref.name}_audit() although this schema uses "
+                    "Continuum's native versioning: its changes are not versioned (run sync_trigger after "
+                    "migrations, issue #236)", remedy=SyncTrigger(base.ref, store.ref), target=base.ref)
+    elif not subject.options.get("native_enabled", True):
+        yield Drift("trigger", Severity.ERROR,
+                    f"trigger {trigger} on {base.ref.name} is disabled (ALTER TABLE ... DISABLE TRIGGER): changes "
+                    f"to {base.ref.name} are not versioned", remedy=EnableTrigger(base.ref, trigger),
+                    target=base.ref)

@@ -1,0 +1,114 @@
+"""Restore and undelete on histories written by the real SQLAlchemy-Continuum, read back by Continuum itself.
+
+tests/support/continuum_story.py builds the history in a subprocess; chrono then restores article 2 to its
+first version (through a plan and ``chrono apply``) and re-creates the deleted article 1;
+tests/support/continuum_after.py reads ``obj.versions`` / ``version.changeset`` with Continuum and makes the
+next ordinary ORM save. The story's tables have no archive column, so archiving is not exercised here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT
+from tests.integration.restore_support import checksum, chrono, rows
+
+pytest.importorskip("sqlalchemy_continuum")
+
+
+def _run(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    out = tmp_path / f"{module}.json"
+    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(out), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    """Plan to a file, apply it, and return the applied plan's only item."""
+    plan = tmp_path / "plan.json"
+    made = chrono(runner, url, *args, "--plan", str(plan))
+    assert made.exit_code == 0, made.output
+    applied = chrono(runner, url, "-f", "json", "apply", str(plan), "--yes")
+    assert applied.exit_code == 0, applied.output
+    (item,) = json.loads(applied.stdout)["items"]
+    return item
+
+
+def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
+    after = record["after"]
+    two = after["2"]
+    restore, save = two[-2], two[-1]
+    assert restore["tx"] > before_tx and restore["op"] == 1
+    assert restore["changeset"] == {"name": ["Second again", "Second"], "content": ["b2", "b"]}
+    assert (save["op"], save["changeset"]) == (1, {"name": ["Second", "Second (saved)"]})
+    assert save["tx"] > restore["tx"]
+    assert [v["end"] for v in two] == [v["tx"] for v in two[1:]] + [None]  # the validity chain
+    one = after["1"]
+    assert [v["op"] for v in one][-2:] == [2, 0] and one[-1]["tx"] > before_tx and one[-1]["end"] is None
+    assert (one[-1]["name"], one[-1]["content"], one[-1]["score"]) == ("First!", "hello, world", "2.25")
+    assert one[-2]["end"] == one[-1]["tx"]
+    assert record["open"]["1"] == record["open"]["2"] == 1
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["python", "native"])
+def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path,
+                                                     native: bool) -> None:
+    url = sqlite_or_pg_url
+    if native and not url.startswith("postgresql"):
+        pytest.skip("native versioning is PostgreSQL only")
+    _run("continuum_story", url, tmp_path, *(["--native"] if native else []))
+    before_tx = max(r["id"] for r in rows(url, "transaction"))
+    listed = chrono(runner, url, "-f", "json", "deleted", "article")
+    assert listed.exit_code == 0, listed.output
+    assert '"1"' in listed.stdout or '"id": 1' in listed.stdout
+
+    item = _write(runner, url, tmp_path, "restore", "article", "2", "--version", "#1", "--actor", "1",
+                  "--reason", "back to the first title")
+    labels = [s["label"] for s in item["statements"]]
+    assert labels[:2] == ["transaction row: the restore's transaction", "base row"]
+    if native:
+        assert labels[2:] == ["transaction_meta: reason"]
+    else:
+        assert any(label.startswith("version row") for label in labels)
+        assert any(label.startswith("close the open version row") for label in labels)
+        assert "transaction_changes: Article" in labels
+    tx = rows(url, "transaction", order_by="id")[-1]
+    assert tx["user_id"] == 1 and tx["issued_at"].tzinfo is None
+    meta = rows(url, "transaction_meta", transaction_id=tx["id"])
+    assert [(m["key"], m["value"]) for m in meta] == [("reason", "back to the first title")]
+
+    undelete = chrono(runner, url, "-f", "json", "restore", "article", "1", "--actor", "nobody", "--yes")
+    assert undelete.exit_code == 0, undelete.output
+    (doc,) = json.loads(undelete.stdout)["items"]
+    assert doc["action"] == "undelete"
+    assert any("'nobody' is not a user id" in n for n in doc["notes"])
+    assert any("membership of tag is not restored" in n for n in doc["notes"])
+    assert rows(url, "transaction", order_by="id")[-1]["user_id"] is None
+
+    record = _run("continuum_after", url, tmp_path, "--save", "2", *(["--native"] if native else []))
+    _check(record, native, before_tx)
+    shown = json.loads(chrono(runner, url, "-f", "json", "history", "article", "2").stdout)["versions"]
+    assert shown[-2]["reason"] == "back to the first title" and shown[-2]["actor"] == "alice"
+
+
+def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner, pg_url: str,
+                                                              tmp_path: Path) -> None:
+    _run("continuum_story", pg_url, tmp_path, "--native")
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE article DISABLE TRIGGER article_trigger"))
+    engine.dispose()
+    before = checksum(pg_url)
+    result = chrono(runner, pg_url, "restore", "article", "2", "--version", "#1", "--yes")
+    assert result.exit_code == 6, result.output
+    assert "disabled" in result.stderr and "Traceback" not in result.output
+    assert checksum(pg_url) == before
