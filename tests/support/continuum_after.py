@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, declarative_base, relationship
+from sqlalchemy.orm import Session
 
 
 def _plain(value: Any) -> Any:
@@ -35,42 +35,9 @@ def _plain(value: Any) -> Any:
 
 def run(url: str, *, user: bool, native: bool, save: int | None) -> dict[str, Any]:
     """Read every article's versions, save one article through the ORM, read again."""
-    from sqlalchemy_continuum import make_versioned
-    from sqlalchemy_continuum.plugins import PropertyModTrackerPlugin, TransactionChangesPlugin, TransactionMetaPlugin
+    from tests.support.continuum_story import models
 
-    make_versioned(user_cls="User" if user else None,
-                   plugins=[PropertyModTrackerPlugin(), TransactionChangesPlugin(), TransactionMetaPlugin()],
-                   options={"strategy": "validity", "native_versioning": native})
-    Base = declarative_base()
-
-    if user:
-        class User(Base):  # noqa: F841 - found by Continuum through the class registry
-            __tablename__ = "user"
-            id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-            username = sa.Column(sa.String(50), nullable=False)
-
-    article_tag = sa.Table(
-        "article_tag", Base.metadata,
-        sa.Column("article_id", sa.Integer, sa.ForeignKey("article.id"), primary_key=True),
-        sa.Column("tag_id", sa.Integer, sa.ForeignKey("tag.id"), primary_key=True))
-
-    class Article(Base):
-        __tablename__ = "article"
-        __versioned__ = {"exclude": ["views"]}
-        id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-        name = sa.Column(sa.String(100), nullable=False)
-        content = sa.Column(sa.Text)
-        views = sa.Column(sa.Integer, default=0)
-        score = sa.Column(sa.Numeric(8, 2))
-        tags = relationship("Tag", secondary=article_tag)
-
-    class Tag(Base):
-        __tablename__ = "tag"
-        __versioned__: dict[str, Any] = {}
-        id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-        name = sa.Column(sa.String(30))
-
-    sa.orm.configure_mappers()
+    Base, Article, Tag, _, _ = models(strategy="validity", user=user, native=native)
     engine = sa.create_engine(url)
     from sqlalchemy_continuum import version_class
 

@@ -48,9 +48,10 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def build(url: str, *, strategy: str = "validity", user: bool = True, native: bool = False) -> dict[str, Any]:
-    """Create the tables, run the scripted steps, return the record."""
-    from sqlalchemy_continuum import make_versioned, versioning_manager
+def models(*, strategy: str = "validity", user: bool = True,
+           native: bool = False) -> tuple[Any, Any, Any, Any, Any]:
+    """Declare the story's models under Continuum (once per process): (Base, Article, Tag, article_tag, User)."""
+    from sqlalchemy_continuum import make_versioned
     from sqlalchemy_continuum.plugins import PropertyModTrackerPlugin, TransactionChangesPlugin, TransactionMetaPlugin
 
     make_versioned(user_cls="User" if user else None,
@@ -58,8 +59,9 @@ def build(url: str, *, strategy: str = "validity", user: bool = True, native: bo
                    options={"strategy": strategy, "native_versioning": native})
     Base = declarative_base()
 
+    User: Any = None
     if user:
-        class User(Base):  # noqa: F841 - found by Continuum through the class registry
+        class User(Base):  # type: ignore[no-redef]  # found by Continuum through the class registry
             __tablename__ = "user"
             id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
             username = sa.Column(sa.String(50), nullable=False)
@@ -86,6 +88,14 @@ def build(url: str, *, strategy: str = "validity", user: bool = True, native: bo
         name = sa.Column(sa.String(30))
 
     sa.orm.configure_mappers()
+    return Base, Article, Tag, article_tag, User
+
+
+def build(url: str, *, strategy: str = "validity", user: bool = True, native: bool = False) -> dict[str, Any]:
+    """Create the tables, run the scripted steps, return the record."""
+    from sqlalchemy_continuum import versioning_manager
+
+    Base, Article, Tag, article_tag, User = models(strategy=strategy, user=user, native=native)
     engine = sa.create_engine(url)
     if native:
         with engine.begin() as conn:
