@@ -136,6 +136,18 @@ def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
     return [Source(d, snapshot) for d in dets], notes
 
 
+def _unindexed_time(src: Source) -> str | None:
+    """A note when the store's time column has no index: each page then scans the whole store."""
+    column = src.det.time_col
+    store = src.snapshot.get(src.det.store)
+    if not column or store is None or src.det.in_table or column not in store.columns:
+        return None
+    if any(ix.columns[:1] == (column,) for ix in store.indexes):
+        return None
+    return (f"{store.ref} has no index on {column}: listing changes scans the whole store "
+            f"(CREATE INDEX ON {store.ref} ({column}) makes each page constant-time)")
+
+
 def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
              notes: list[str]) -> tuple[list[RowChange], datetime | None]:
     """Events from every source, and the time above which the listing is complete (None: everything)."""
@@ -149,6 +161,9 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
             notes.append(f"{src.det.live}: {exc}")
             continue
         events += found
+        slow = _unindexed_time(src)
+        if slow:
+            notes.append(slow)
         if len(found) >= query.limit and found[-1].at is not None:
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
     if any(s.det.adapter in ("history-meta", "chrononaut") for s in sources):

@@ -103,3 +103,14 @@ def test_bad_input(runner: CliRunner, demo: str, args: list[str], code: int, mes
     result = invoke(runner, ["--db", demo, *args])
     assert result.exit_code == code, result.output
     assert message in result.stderr and result.stdout == ""
+
+
+def test_an_unindexed_time_column_is_pointed_out(runner: CliRunner, demo: str) -> None:
+    import sqlite3
+
+    result = invoke(runner, ["--db", demo, "changes", "users", "-n", "1"])
+    assert "users_history has no index on changed" in result.stderr
+    with sqlite3.connect(demo) as conn:
+        conn.execute("CREATE INDEX ix_users_history_changed ON users_history (changed)")
+    result = invoke(runner, ["--db", demo, "changes", "users", "-n", "1"])
+    assert result.exit_code == 0 and "no index on changed" not in result.stderr
