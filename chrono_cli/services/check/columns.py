@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
 from chrono_cli.services.check.expect import base_meta_names, meta_names
 from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
@@ -39,6 +40,26 @@ def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                         name, remedy, store.ref)
 
 
+def dropped_columns(base: TableInfo, store: TableInfo, skip: Callable[[str], bool], *, failure: str,
+                    dropped: str = "", nullable: Callable[[str], Drift] | None = None) -> Iterator[Drift]:
+    """Store columns the base no longer has: an error when NOT NULL without default (``failure`` says what
+    breaks), else ``nullable(name)`` if given, else info (``dropped`` qualifies the column)."""
+    for name, col in store.columns.items():
+        if name in base.columns or skip(name):
+            continue
+        if not col.nullable and col.default is None:
+            yield Drift("extra-column", Severity.ERROR,
+                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
+                        f"it: {failure}", name,
+                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+        elif nullable is not None:
+            yield nullable(name)
+        else:
+            yield Drift("extra-column", Severity.INFO,
+                        f"{store.ref.name}.{name} is no longer in {base.ref.name}{dropped}: old versions keep it, "
+                        "new ones leave it empty", name, target=store.ref)
+
+
 @comparator(*PAIRED)
 def extra_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """History columns the base table no longer has: harmless unless they must be filled."""
@@ -46,18 +67,7 @@ def extra_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     if base is None or store is None:
         return
     skip = meta_names(subject.convention)
-    for name, col in store.columns.items():
-        if name in skip or name in base.columns:
-            continue
-        if not col.nullable and col.default is None:
-            yield Drift("extra-column", Severity.ERROR,
-                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
-                        "it: the next history write fails", name,
-                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
-        else:
-            yield Drift("extra-column", Severity.INFO,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name}: old versions keep it, new ones "
-                        "leave it empty", name, target=store.ref)
+    yield from dropped_columns(base, store, skip.__contains__, failure="the next history write fails")
 
 
 @comparator(*PAIRED)

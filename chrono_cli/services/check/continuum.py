@@ -12,6 +12,7 @@ from chrono_cli.conventions.continuum import END_COL, INTERNAL, OP_COL, TX_COL, 
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.model import Severity
 from chrono_cli.services.check.coltypes import column_types
+from chrono_cli.services.check.columns import dropped_columns
 from chrono_cli.services.check.keys import _uniques
 from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
 from chrono_cli.services.check.remedy import AddColumn, AlterColumn, EnableTrigger, SyncTrigger
@@ -51,24 +52,17 @@ def continuum_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
         yield Drift("missing-column", Severity.WARNING,
                     f"{what} {why} (if it is excluded, say so with {excluded_line(subject, name, ctx)})",
                     name, remedy, store.ref)
-    native = _native(subject)
-    for name, col in store.columns.items():
-        if name in base.columns or name in INTERNAL or name in mod_names or name.removesuffix("_mod") in base.columns:
-            continue
-        if not col.nullable and col.default is None:
-            yield Drift("extra-column", Severity.ERROR,
-                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
-                        "it: the next version write fails", name,
-                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
-        elif native:
-            yield Drift("extra-column", Severity.WARNING,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name}: native versioning's trigger "
-                        f"copies columns by name, re-run sync_trigger after this DDL (issue #236)", name,
-                        SyncTrigger(base.ref, store.ref), store.ref)
-        else:
-            yield Drift("extra-column", Severity.INFO,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name} (a dropped column): old versions "
-                        "keep it, new ones leave it empty", name, target=store.ref)
+    def internal(name: str) -> bool:
+        return name in INTERNAL or name in mod_names or name.removesuffix("_mod") in base.columns
+
+    def needs_sync(name: str) -> Drift:
+        return Drift("extra-column", Severity.WARNING,
+                     f"{store.ref.name}.{name} is no longer in {base.ref.name}: native versioning's trigger "
+                     f"copies columns by name, re-run sync_trigger after this DDL (issue #236)", name,
+                     SyncTrigger(base.ref, store.ref), store.ref)
+
+    yield from dropped_columns(base, store, internal, failure="the next version write fails",
+                               dropped=" (a dropped column)", nullable=needs_sync if _native(subject) else None)
 
 
 @comparator(NAME)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.model import Severity
 from chrono_cli.services.check.coltypes import column_types
+from chrono_cli.services.check.columns import dropped_columns
 from chrono_cli.services.check.continuum import excluded_line
 from chrono_cli.services.check.keys import _uniques
 from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
@@ -46,18 +47,8 @@ def historical_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     f"in excluded_fields (say so with {excluded_line(subject, name, ctx)}), otherwise a migration "
                     f"missed it and the next save fails{note}", name,
                     AddColumn(store.ref, name, col.type, nullable=True), store.ref)
-    for name, col in store.columns.items():
-        if name in base.columns or _history(name):
-            continue
-        if not col.nullable and col.default is None:
-            yield Drift("extra-column", Severity.ERROR,
-                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
-                        "it: the next save writes NULL there and fails", name,
-                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
-        else:
-            yield Drift("extra-column", Severity.INFO,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name} (a dropped field): old versions "
-                        "keep it, new ones leave it empty", name, target=store.ref)
+    yield from dropped_columns(base, store, _history, failure="the next save writes NULL there and fails",
+                               dropped=" (a dropped field)")
 
 
 @comparator(NAME)
