@@ -53,6 +53,11 @@ def pick(row: Mapping[str, Any], columns: list[str]) -> dict[str, Any]:
     return {c: row[c] for c in columns if c in row}
 
 
+def holds(conn: Connection, table: Table, column: str, value: Any) -> bool:
+    """Whether any row of ``table`` has ``column = value`` (one indexed-if-possible probe)."""
+    return conn.execute(select(table.c[column]).where(table.c[column] == value).limit(1)).first() is not None
+
+
 def count(conn: Connection, table: Table, where: ColumnElement[bool] | None = None) -> int:
     """Number of rows (matching ``where``)."""
     from sqlalchemy import func

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from chrono_cli import conventions
 from chrono_cli.conventions import Capability, Detection
+from chrono_cli.conventions.rows import holds
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import AmbiguousConvention, NoConvention, TableNotFound
 from chrono_cli.model import TableRef
@@ -93,8 +92,6 @@ def _polymorphic(cat: Catalog, identity: str) -> TableRef | None:
         column = cat.table_config(info.ref).discriminator or "type"
         if column not in info.columns or info.ref.name.endswith("_history"):
             continue
-        table = info.table()
-        hit = cat.conn.execute(select(table.c[column]).where(table.c[column] == identity).limit(1)).first()
-        if hit is not None:
+        if holds(cat.conn, info.table(), column, identity):
             return info.ref
     return None
