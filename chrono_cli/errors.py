@@ -91,6 +91,10 @@ class Refused(ChronoError):
     exit_code = ExitCode.REFUSED
 
 
+class NothingToWrite(Refused):
+    """A write would change nothing: the row is already in the state asked for."""
+
+
 class DatabaseError(ChronoError):
     """Cannot connect to, reflect or query the database."""
 

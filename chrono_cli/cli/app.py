@@ -11,7 +11,7 @@ from typer._click.core import Context as ClickContext
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
-from chrono_cli.cli import blame, changes, check, lists, read, write
+from chrono_cli.cli import blame, changes, check, lists, read, revert, write
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
 from chrono_cli.render.formats import OutputFormat
@@ -118,6 +118,7 @@ app.command()(write.restore)
 app.command()(write.archive)
 app.command()(write.unarchive)
 app.command()(write.apply)
+app.command()(revert.revert)
 app.command()(lists.archived)
 app.command()(lists.deleted)
 app.command()(blame.blame)

@@ -71,7 +71,7 @@ def restore(ctx: typer.Context, table: TableArg, key: KeyArg,
     state: CliState = ctx.obj
     planned = service.plan_restore(state.workspace, table, key, version=version, at=at, only=only, reason=reason,
                                    actor=actor, convention=convention)
-    _write(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
+    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
 
 
 def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOpt = None, actor: ActorOpt = None,
@@ -121,7 +121,7 @@ def apply(ctx: typer.Context,
     from chrono_cli.services.plan import Plan
 
     state: CliState = ctx.obj
-    _write(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt)
+    write_plan(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt)
 
 
 def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool, reason: str | None,
@@ -133,11 +133,12 @@ def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool,
     state: CliState = ctx.obj
     meta = resolve_meta(state.config, actor, reason)
     planned = plan_archive(state.workspace, table, keys, archived=archived, meta=meta, convention=convention)
-    _write(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt)
+    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt)
 
 
-def _write(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_file: str | None,
-           fmt: OutputFormat | None) -> None:
+def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_file: str | None,
+               fmt: OutputFormat | None) -> None:
+    """Show the plan, then save it (--plan), stop (--dry-run), or ask (--yes off a terminal) and apply it."""
     from chrono_cli.services.apply import apply_plan
 
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
@@ -173,6 +174,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         return
     who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
                                 f"reason: {plan.reason}" if plan.reason else "") if p)
+    for n in plan.notes:
+        out.write(f"note: {n}\n")
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
                        title=_title(plan, item))
@@ -194,7 +197,7 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
 def _title(plan: Plan, item: PlanItem) -> str:
     from chrono_cli.services.writeset import key_text
 
-    what = f"{item.action} {plan.table} {key_text(item.key)}"
+    what = f"{item.action} {item.table or plan.table} {key_text(item.key)}"
     if item.target:
         number = item.target.get("version")
         what += f" to #{item.target['seq']}" + (f" (version {number})" if number is not None else "")
@@ -206,7 +209,7 @@ def _title(plan: Plan, item: PlanItem) -> str:
 def _diff_rows(plan: Plan) -> ResultSet:
     from chrono_cli.services.writeset import key_text
 
-    rows = [[i.action, plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
+    rows = [[i.action, i.table or plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
             for i in plan.items for d in i.diff]
     return ResultSet(("action", "table", "key", "column", "current", "new"), rows)
 
@@ -214,7 +217,7 @@ def _diff_rows(plan: Plan) -> ResultSet:
 def _summary(plan: Plan) -> ResultSet:
     from chrono_cli.services.writeset import key_text
 
-    rows = [[i.action, plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
+    rows = [[i.action, i.table or plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
             for i in plan.items]
     return ResultSet(("action", "table", "key", "convention", "history", "statements"), rows,
                      title="written", document=plan.to_json())

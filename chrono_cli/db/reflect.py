@@ -164,12 +164,14 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
             complete = False
             if not names:
                 continue
+        sqlite = conn.dialect.name == "sqlite"
         kw: dict[str, Any] = {"schema": schema}
         if names is not None:
             kw["filter_names"] = list(names)
         columns = insp.get_multi_columns(**kw)
         pks = insp.get_multi_pk_constraint(**kw)
-        indexes = insp.get_multi_indexes(**kw)
+        # SQLite: a column-level UNIQUE exists only as an automatic index (its primary key's index is dropped below)
+        indexes = insp.get_multi_indexes(**kw, include_auto_indexes=True) if sqlite else insp.get_multi_indexes(**kw)
         uniques = insp.get_multi_unique_constraints(**kw)
         fks = insp.get_multi_foreign_keys(**kw)
         for (sch, name), cols in columns.items():
@@ -184,6 +186,8 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
             idx = [IndexInfo(i.get("name"), tuple(x for x in i["column_names"] if x), bool(i.get("unique")))
                    for i in indexes.get(key, [])]
             idx += [IndexInfo(u.get("name"), tuple(u["column_names"]), True) for u in uniques.get(key, [])]
+            if sqlite:
+                idx = _without_auto_duplicates(idx, pk)
             fk = [ForeignKeyInfo(f.get("name"), tuple(f["constrained_columns"]),
                                  TableRef(f.get("referred_schema") or schema, f["referred_table"]),
                                  tuple(f["referred_columns"]))
@@ -192,3 +196,10 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
     default = default_schema(conn)
     attach(conn, tables, default)  # one pg_trigger query for every reflected schema
     return SchemaSnapshot(conn.dialect.name, default, tables, complete)
+
+
+def _without_auto_duplicates(idx: list[IndexInfo], pk: tuple[str, ...]) -> list[IndexInfo]:
+    """SQLite's automatic indexes, minus the primary key's and those a named unique constraint already lists."""
+    named = {i.columns for i in idx if i.unique and not (i.name or "").startswith("sqlite_autoindex_")}
+    return [i for i in idx if not (i.name or "").startswith("sqlite_autoindex_")
+            or (set(i.columns) != set(pk) and i.columns not in named)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.writes import WriteMeta
@@ -30,17 +31,18 @@ def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, 
         info = target.info
         names = prep.ctx.det.key
         rowkeys = list(dict.fromkeys(parse_key(k, names, {c: info.columns[c].type for c in names}) for k in keys))
-        items = tuple(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta, now=now)
-                      for k in rowkeys)
+        shared: dict[str, Any] = {}  # the rows are one write: e.g. one Continuum transaction for all
+        items = tuple(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta, now=now,
+                                   shared=shared) for k in rowkeys)
         return Plan(table=str(target.ref), dialect=cat.dialect, database=safe_url(ws.url), created_at=now,
                     items=items, actor=meta.actor, reason=meta.reason)
 
 
 def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, convention: str | None,
-                 meta: WriteMeta, now: datetime) -> PlanItem:
+                 meta: WriteMeta, now: datetime, shared: dict[str, Any] | None = None) -> PlanItem:
     """The write-set that archives or unarchives one row (an ordinary versioned update where there is history)."""
     meta = default_reason(meta, f"chrono {'archive' if archived else 'unarchive'}")
-    prep = prepare(cat, target, convention, meta, now)
+    prep = prepare(cat, target, convention, meta, now, shared)
     arch = _archive_detection(prep, target)
     ctx = prep.ctx
     current = prep.writer.current_row(ctx, key)

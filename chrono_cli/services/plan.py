@@ -41,9 +41,10 @@ class PlanItem:
     kept: Sequence[Mapping[str, Any]] = ()     # {"column", "why"}
     notes: tuple[str, ...] = ()
     steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (not serialised)
+    table: str | None = None          # the live table (None: the plan's table)
 
     def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "key": dict(self.key), "convention": self.convention,
+        return {"table": self.table, "action": self.action, "key": dict(self.key), "convention": self.convention,
                 "history": self.history, "target": None if self.target is None else dict(self.target),
                 "only": None if self.only is None else list(self.only),
                 "expected": {"row": self.expected_row, "history_rows": self.expected_history},
@@ -59,7 +60,7 @@ class PlanItem:
                    expected_history=int(expected["history_rows"]), diff=list(doc["diff"]),
                    statements=list(doc["statements"]), target=doc.get("target"),
                    only=None if only is None else tuple(only), kept=list(doc.get("kept") or ()),
-                   notes=tuple(doc.get("notes") or ()))
+                   notes=tuple(doc.get("notes") or ()), table=doc.get("table"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +75,17 @@ class Plan:
     actor: str | None = None
     reason: str | None = None
     notes: tuple[str, ...] = ()
+    revert: Mapping[str, Any] | None = None  # {"changeset", "exact", "force", "conflicts", "skipped"}
 
     def to_json(self) -> dict[str, Any]:
         """The plan document (``--plan FILE``, ``-f json``, hook stdin)."""
-        return {"format": FORMAT, "format_version": FORMAT_VERSION, "table": self.table,
-                "dialect": self.dialect, "database": self.database, "created_at": self.created_at.isoformat(),
-                "actor": self.actor, "reason": self.reason, "notes": list(self.notes),
-                "items": [i.to_json() for i in self.items]}
+        doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "table": self.table,
+               "dialect": self.dialect, "database": self.database, "created_at": self.created_at.isoformat(),
+               "actor": self.actor, "reason": self.reason, "notes": list(self.notes),
+               "items": [i.to_json() for i in self.items]}
+        if self.revert is not None:
+            doc["revert"] = dict(self.revert)
+        return doc
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
@@ -99,7 +104,7 @@ class Plan:
             items = tuple(PlanItem.from_json(i) for i in doc["items"])
             return cls(table=str(doc["table"]), dialect=str(doc["dialect"]), database=str(doc.get("database", "")),
                        created_at=created, items=items, actor=doc.get("actor"), reason=doc.get("reason"),
-                       notes=tuple(doc.get("notes") or ()))
+                       notes=tuple(doc.get("notes") or ()), revert=doc.get("revert"))
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"malformed plan: {type(exc).__name__}: {exc}") from None
 

@@ -70,7 +70,7 @@ def _choose(cat: Catalog, target: Target, prep: Prepared, tl: Timeline, current:
 
 def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq: int,
                  only: tuple[str, ...] | None, convention: str | None, meta: WriteMeta, now: datetime,
-                 timeline: Timeline | None = None) -> PlanItem:
+                 timeline: Timeline | None = None, shared: dict[str, Any] | None = None) -> PlanItem:
     """The write-set that brings ``key`` to the state at position ``seq`` of its timeline."""
     tl = timeline or load_timeline(cat, target, key_text(key), convention)
     if not 1 <= seq <= len(tl.versions):
@@ -78,7 +78,7 @@ def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq:
     version = tl.versions[seq - 1]
     label = f"version {version.number}" if version.number is not None else f"#{seq}"
     meta = default_reason(meta, f"chrono {action}: state of {label}")
-    prep = prepare(cat, target, convention, meta, now)
+    prep = prepare(cat, target, convention, meta, now, shared)
     current = prep.writer.current_row(prep.ctx, key)
     if version.values is None:
         raise UsageError(f"#{seq} of {tl.table} {tl.key} is its deletion, not a state")

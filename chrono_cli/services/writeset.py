@@ -10,10 +10,10 @@ from typing import Any
 
 from chrono_cli.config import Config
 from chrono_cli.conventions import Detection, writes
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
-from chrono_cli.conventions.writes.checks import conflicts
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, WriteSet
+from chrono_cli.conventions.writes.checks import conflicts, pending_row
 from chrono_cli.conventions.writes.values import fingerprint, jsonable, same_value
-from chrono_cli.errors import Refused, RowNotFound, UsageError
+from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
 from chrono_cli.services.history import load_timeline
 from chrono_cli.services.plan import PlanItem, compiled
@@ -54,8 +54,12 @@ def default_reason(meta: WriteMeta, text: str) -> WriteMeta:
     return meta if meta.reason else WriteMeta(actor=meta.actor, reason=text)
 
 
-def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMeta, now: datetime) -> Prepared:
-    """The writer of the table's history convention (or of its archive column when it has no history)."""
+def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMeta, now: datetime,
+            shared: dict[str, Any] | None = None) -> Prepared:
+    """The writer of the table's history convention (or of its archive column when it has no history).
+
+    ``shared`` is the state the rows of one multi-row write share (pass the same dict for each row, in order).
+    """
     det = history_detection(target, convention)
     if det.adapter == ARCHIVE and convention == ARCHIVE:
         versioned = [d.adapter for d in target.detections if d.adapter != ARCHIVE]
@@ -63,7 +67,8 @@ def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMet
             raise UsageError(f"{target.ref} is versioned by {', '.join(versioned)}: its history must be written too",
                              hint="leave out --convention, or name the history convention")
     writer = writes.get(det.adapter)
-    ctx = WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta)
+    ctx = WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta,
+                       {} if shared is None else shared)
     return Prepared(writer, ctx, None if det.adapter == ARCHIVE else det, target.archive())
 
 
@@ -85,16 +90,31 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
                if current is None or not same_value(current.get(c), v)]
     where = f"{ctx.det.live} {key_text(key)}"
     if not changes:
-        raise Refused(f"{where} is already in {what}: nothing to write")
+        raise NothingToWrite(f"{where} is already in {what}: nothing to write")
+    inserted: set[Any] = ctx.shared.setdefault("inserted", set())
     problems = conflicts(ctx.conn, ctx.live_info, key, new, [c.column for c in changes],
-                         inserting=current is None, skip=prep.bookkeeping)
+                         inserting=current is None, skip=prep.bookkeeping, pending=inserted)
     if problems:
         raise Refused(f"cannot write {where}: " + "; ".join(problems))
     if current is None:
         assert timeline is not None
         written = writer.insert(ctx, key, new, timeline)
+        inserted.add(pending_row(ctx.det.live, key.as_dict()))
     else:
         written = writer.update(ctx, key, current, new, changes, timeline)
+    return _item(prep, key, action, current, changes, written, target=target, only=only, kept=kept)
+
+
+def finish_delete(prep: Prepared, key: RowKey, current: Mapping[str, Any], timeline: Timeline | None) -> PlanItem:
+    """Build the writer's delete statements for ``key`` and describe them as a plan item."""
+    changes = [FieldChange(c, v, None) for c, v in current.items() if c not in prep.bookkeeping]
+    return _item(prep, key, "delete", current, changes, prep.writer.delete(prep.ctx, key, current, timeline))
+
+
+def _item(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] | None,
+          changes: Sequence[FieldChange], written: WriteSet, *, target: Mapping[str, Any] | None = None,
+          only: tuple[str, ...] | None = None, kept: Sequence[Mapping[str, Any]] = ()) -> PlanItem:
+    ctx, writer = prep.ctx, prep.writer
     notes = list(written.notes)
     if not writer.records_meta and ctx.det.adapter != ARCHIVE:
         notes.append(f"{ctx.det.adapter} has no place for an actor or a reason: they are not recorded")
@@ -103,7 +123,7 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
                     expected_row=fingerprint(current), expected_history=writer.history_count(ctx, key),
                     diff=[{"column": c.column, "old": jsonable(c.old), "new": jsonable(c.new)} for c in changes],
                     statements=compiled(written.steps, ctx.conn.dialect), target=target, only=only,
-                    kept=list(kept), notes=tuple(notes), steps=tuple(written.steps))
+                    kept=list(kept), notes=tuple(notes), steps=tuple(written.steps), table=str(ctx.det.live))
 
 
 def timeline_or_none(cat: Catalog, target: Target, prep: Prepared, key: RowKey,

@@ -39,6 +39,9 @@ class WriteContext:
     config: TableConfig
     now: datetime  # aware UTC; every time the write-set records derives from it
     meta: WriteMeta = field(default_factory=WriteMeta)
+    # state shared by the rows of one multi-row write, built in order (e.g. one Continuum transaction row
+    # for all of them): a fresh dict per build of the whole write
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def live_info(self) -> TableInfo:
@@ -117,6 +120,11 @@ class Writer(abc.ABC):
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         """Statements that re-create a deleted row (undelete)."""
         raise UnsupportedOperation(f"{self.name} cannot re-create deleted rows")
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        """Statements that delete the live row and record the deletion as the library would."""
+        raise UnsupportedOperation(f"{self.name} cannot delete rows the way the library records deletions")
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         """Keys the store knows whose live row is gone."""

@@ -9,15 +9,26 @@ from sqlalchemy import Column, MetaData, Table, and_, not_, select
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.db.reflect import TableInfo
-from chrono_cli.model import RowKey
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.model import RowKey, TableRef
+
+REFERENCING_SHOWN = 20  # referencing rows listed per foreign key
 
 
 def conflicts(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, Any], changed: Collection[str],
-              *, inserting: bool, skip: Collection[str] = ()) -> list[str]:
-    """One message per unique or foreign-key constraint the new row values would break."""
+              *, inserting: bool, skip: Collection[str] = (), pending: Collection[Any] = ()) -> list[str]:
+    """One message per unique or foreign-key constraint the new row values would break.
+
+    ``pending`` holds the rows earlier steps of the same write insert (see ``pending_row``): a foreign key
+    to one of them holds.
+    """
     return (_unique(conn, info, key, new, changed, inserting=inserting, skip=skip)
-            + _foreign(conn, info, new, changed, inserting=inserting))
+            + _foreign(conn, info, new, changed, inserting=inserting, pending=pending))
+
+
+def pending_row(table: TableRef, values: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """How a row inserted earlier in the same write is named in ``pending``."""
+    return str(table), tuple(sorted(values.items()))
 
 
 def _unique(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, Any], changed: Collection[str],
@@ -46,13 +57,15 @@ def _unique(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, An
 
 
 def _foreign(conn: Connection, info: TableInfo, new: Mapping[str, Any], changed: Collection[str],
-             *, inserting: bool) -> list[str]:
+             *, inserting: bool, pending: Collection[Any]) -> list[str]:
     out: list[str] = []
     for fk in info.foreign_keys:
         cols = fk.columns
         if not cols or not all(c in new for c in cols) or any(new[c] is None for c in cols):
             continue
         if not inserting and not set(cols) & set(changed):
+            continue
+        if pending_row(fk.referred, {rc: new[c] for c, rc in zip(cols, fk.referred_columns, strict=True)}) in pending:
             continue
         parent = Table(fk.referred.name, MetaData(), *(Column(c) for c in fk.referred_columns),
                        schema=fk.referred.schema)
@@ -61,4 +74,22 @@ def _foreign(conn: Connection, info: TableInfo, new: Mapping[str, Any], changed:
             values = ", ".join(f"{rc}={new[c]!r}" for c, rc in zip(cols, fk.referred_columns, strict=True))
             name = fk.name or f"({', '.join(cols)})"
             out.append(f"foreign key {name} ({', '.join(cols)}) would break: no {fk.referred} row with {values}")
+    return out
+
+
+def referencing(conn: Connection, snapshot: SchemaSnapshot, info: TableInfo,
+                key: RowKey) -> list[tuple[TableRef, str, RowKey]]:
+    """Rows of other tables whose foreign key points at ``key`` (table, constraint, their key); a few per key."""
+    out: list[tuple[TableRef, str, RowKey]] = []
+    values = key.as_dict()
+    for child in snapshot:
+        for fk in child.foreign_keys:
+            if fk.referred != info.ref or set(fk.referred_columns) != set(values) or not child.pk:
+                continue
+            table = child.table()
+            match = and_(*(table.c[c] == values[rc] for c, rc in zip(fk.columns, fk.referred_columns, strict=True)))
+            pk = [table.c[c] for c in child.pk]
+            for row in conn.execute(select(*pk).where(match).limit(REFERENCING_SHOWN)):
+                out.append((child.ref, fk.name or f"({', '.join(fk.columns)})",
+                            RowKey(tuple(zip(child.pk, row, strict=True)))))
     return out

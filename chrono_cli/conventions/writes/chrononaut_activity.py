@@ -1,12 +1,13 @@
 """Chrononaut 0.3/0.4 (layout B): UPDATE the live row with version + 1, INSERT the *new* state as an activity row.
 
-The activity row is what Chrononaut's ``after_flush`` writes: ``table_name``, ``changed`` = now (UTC),
-``version``, ``key`` = {pk: value}, ``data`` = the new state of every tracked, non-hidden attribute encoded
-like Chrononaut's encoder (naive datetimes as UTC ``...+00:00``, Decimal/date/UUID as str, Enum as
-``Class.MEMBER``, JSON values as Python repr) plus ``"version": n``, ``user_info`` = {"user_id",
-"remote_addr": null} and ``extra_info`` = {"rationale"}. Attribute names and the enum class prefix are
-copied from existing activity rows of the table. Undelete: INSERT the live row with version 0 and an
-activity row with version 0 (Chrononaut forces 0 on every insert, which also marks the re-insert).
+The activity row is what Chrononaut's ``after_flush`` writes: ``table_name``, ``changed`` = now (UTC), ``version``,
+``key`` = {pk: value}, ``data`` = the new state of every tracked, non-hidden attribute encoded like Chrononaut's
+encoder (naive datetimes as UTC ``...+00:00``, Decimal/date/UUID as str, Enum as ``Class.MEMBER``, JSON values as
+Python repr) plus ``"version": n``, ``user_info`` = {"user_id", "remote_addr": null} and ``extra_info`` =
+{"rationale"}. Attribute names and the enum class prefix are copied from existing activity rows of the table.
+Delete: version + 1 and an activity row holding the last state (Chrononaut writes no delete marker), then DELETE the
+live row. Undelete: INSERT the live row with version 0 and an activity row with version 0 (Chrononaut forces 0 on
+every insert, which also marks the re-insert).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import String, and_, cast, insert, select, update
+from sqlalchemy import String, and_, cast, delete, insert, select, update
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,10 +58,7 @@ class ChrononautActivityWriter(Writer):
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
-        if timeline is not None and timeline.versions and timeline.versions[-1].op is Op.UNKNOWN:
-            raise Refused(f"{ctx.det.live} {key}: the live row differs from its newest activity row (a write "
-                          "bypassed Chrononaut), so its current state is not in the history",
-                          hint="record the current state with the application first")
+        self._check_recorded(ctx, key, timeline)
         attrs = self._attributes(ctx, key)
         tracked = [c.column for c in changes if c.column in attrs.values()]
         hidden = [c.column for c in changes if c.column in ctx.config.hidden]
@@ -94,6 +92,19 @@ class ChrononautActivityWriter(Writer):
             self._activity(ctx, key, dict(new), attrs, 0, [])), "activity row: the re-created state, version 0"))
         return out
 
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        self._check_recorded(ctx, key, timeline)
+        vcol = ctx.det.version_col or "version"
+        attrs = self._attributes(ctx, key)
+        old = current.get(vcol)
+        number = (old or 0) + 1
+        guard = ctx.live.c[vcol].is_(None) if old is None else ctx.live.c[vcol] == old
+        return WriteSet([
+            Step(insert(insert_table(ctx.store_info)).values(self._activity(ctx, key, current, attrs, number, [])),
+                 f"activity row: the last state, version {number} (the deletion)"),
+            Step(delete(ctx.live).where(and_(key_where(ctx.live, key), guard)), "live row deleted", expect=1)])
+
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, names = ctx.store, ctx.det.key
         docs = ctx.conn.execute(select(store.c.key).where(store.c.table_name == ctx.det.live.name).distinct())
@@ -107,6 +118,12 @@ class ChrononautActivityWriter(Writer):
                 keys.append(key)
         keys.sort(key=lambda k: tuple(str(v) for _, v in k.items))
         return keys[:limit] if limit is not None else keys
+
+    def _check_recorded(self, ctx: WriteContext, key: RowKey, timeline: Timeline | None) -> None:
+        if timeline is not None and timeline.versions and timeline.versions[-1].op is Op.UNKNOWN:
+            raise Refused(f"{ctx.det.live} {key}: the live row differs from its newest activity row (a write "
+                          "bypassed Chrononaut), so its current state is not in the history",
+                          hint="record the current state with the application first")
 
     def _attributes(self, ctx: WriteContext, key: RowKey) -> dict[str, str]:
         """{data attribute: live column}, from the newest activity row of the key (else of the table)."""

@@ -8,8 +8,12 @@ row's versioned columns (INSERT it for an undelete); 3. validity strategy: close
 re-insert) and ``<col>_mod`` = old IS DISTINCT FROM new (all true on a re-insert); 5. ``transaction_changes``
 (X, entity class name); 6. ``transaction_meta`` (X, 'reason', --reason). X is never known when the plan is
 made: later statements read it back in SQL (``currval`` on PostgreSQL, ``LAST_INSERT_ID()`` on MariaDB, the
-newest id under SQLite's write lock). Native versioning: steps 1, 2 and 6 only; the triggers write the rest.
-Association memberships are not restored.
+newest id under SQLite's write lock). A delete is the same with ``operation_type`` 2, the last state and every
+``_mod`` flag true. Rows of one multi-row write (``chrono revert``) share one transaction row, as one commit of
+the application would; ``transaction_changes`` then gets each entity name once. A link row of a versioned
+association table gets only the version row Continuum's execute hook writes (op 0 or 2, no validity update,
+no ``transaction_changes``). Native versioning: steps 1, 2 and 6 only; the triggers write the rest.
+Association memberships are not restored by a single-row restore.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, MetaData, Table, cast, func, insert, select, update
+from sqlalchemy import Column, MetaData, Table, cast, delete, func, insert, select, update
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection
@@ -34,6 +38,13 @@ from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
+INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type
+
+
+def is_link(info: TableInfo) -> bool:
+    """A plain association table: every column is in its key and in a foreign key (``secondary=`` tables)."""
+    fk_columns = {c for fk in info.foreign_keys for c in fk.columns}
+    return len(info.foreign_keys) >= 2 and set(info.columns) <= fk_columns
 
 
 def find_info(ctx: WriteContext, name: str | None) -> TableInfo | None:
@@ -97,22 +108,30 @@ class ContinuumWriter(Writer):
             out.steps.append(base)
             return out
         state = {**current, **new}
-        self._write(ctx, key, out, base, state, current, reinsert=False)
+        self._write(ctx, key, out, base, state, current, op=UPDATE)
         self._notes(ctx, out, new, timeline)
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         out = WriteSet()
         base = Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")
-        self._write(ctx, key, out, base, dict(new), None, reinsert=True)
+        self._write(ctx, key, out, base, dict(new), None, op=INSERT)
         self._notes(ctx, out, new, timeline)
+        return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        out = WriteSet()
+        base = Step(delete(ctx.live).where(key_where(ctx.live, key)), "base row deleted", expect=1)
+        self._write(ctx, key, out, base, dict(current), None, op=DELETE)
+        self._notes(ctx, out, {}, None)
         return out
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)
 
     def _write(self, ctx: WriteContext, key: RowKey, out: WriteSet, base: Step, state: Mapping[str, Any],
-               old: Mapping[str, Any] | None, *, reinsert: bool) -> None:
+               old: Mapping[str, Any] | None, *, op: int) -> None:
         o = ctx.det.options
         tx_info = find_info(ctx, o["transaction_table"])
         if tx_info is None:
@@ -123,29 +142,36 @@ class ContinuumWriter(Writer):
                           f"{(o.get('triggers') or {}).get('table')} is disabled or transaction_trigger is missing: "
                           "a write would not be versioned", hint="re-enable the triggers (sync_trigger) first")
         tx_step, x = self._transaction(ctx, tx_info)
-        out.steps.append(tx_step)
+        opened = f"continuum:{tx_info.ref}"
+        if opened not in ctx.shared:
+            out.steps.append(tx_step)
+            ctx.shared[opened] = True
         out.steps.append(base)
+        link = is_link(ctx.live_info)
         if not native:
             v = ctx.store
             end = o.get("end_transaction_column")
-            if end:
+            if end and not link:
                 out.steps.append(Step(update(v).where(key_where(v, key), v.c[end].is_(None)).values({end: x}),
                                       "close the open version row (end_transaction_id = the new transaction)"))
+            what = {INSERT: "the new state", UPDATE: "the new state", DELETE: "the last state"}[op]
             out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
-                self._version_row(ctx, state, old, x, reinsert)),
-                f"version row: the new state, operation_type {0 if reinsert else 1}"))
+                self._version_row(ctx, state, old, x, op)), f"version row: {what}, operation_type {op}"))
             changes = find_info(ctx, o.get("transaction_changes"))
-            if changes is not None:
-                name = entity_name(ctx.conn, ctx.snapshot, ctx.det)
+            name = entity_name(ctx.conn, ctx.snapshot, ctx.det) if changes is not None and not link else None
+            if changes is not None and name is not None and f"{opened}:{name}" not in ctx.shared:
+                ctx.shared[f"{opened}:{name}"] = True
                 out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
                                       f"transaction_changes: {name}"))
         else:
             out.notes.append("native versioning: the triggers write the version row and close the previous one")
         meta = find_info(ctx, o.get("transaction_meta"))
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
-            out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
-                                                               "value": ctx.meta.reason}),
-                                  "transaction_meta: reason"))
+            if f"{opened}:reason" not in ctx.shared:
+                ctx.shared[f"{opened}:reason"] = True
+                out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+                                                                   "value": ctx.meta.reason}),
+                                      "transaction_meta: reason"))
         elif ctx.meta.reason:
             out.notes.append("no transaction_meta table: the reason is not recorded")
 
@@ -172,10 +198,12 @@ class ContinuumWriter(Writer):
             x = func.last_insert_id()
         else:
             x = select(func.max(tx.c.id)).scalar_subquery()
-        return Step(insert(insert_table(tx_info)).values(row), "transaction row: the restore's transaction"), x
+        label = "transaction row: the write's transaction (one for all its rows)"
+        step = Step(insert(insert_table(tx_info)).values(row), label)
+        return step, x
 
     def _version_row(self, ctx: WriteContext, state: Mapping[str, Any], old: Mapping[str, Any] | None, x: Any,
-                     reinsert: bool) -> dict[str, Any]:
+                     op: int) -> dict[str, Any]:
         o = ctx.det.options
         info = ctx.store_info
         mods: Mapping[str, str] = o.get("mod_columns", {})
@@ -187,11 +215,11 @@ class ContinuumWriter(Writer):
                 continue
             row[c] = state.get(c)
         row[o["transaction_column"]] = x
-        row[o["operation_type_column"]] = 0 if reinsert else 1
+        row[o["operation_type_column"]] = op
         if o.get("end_transaction_column"):
             row[o["end_transaction_column"]] = None
         for c, flag in mods.items():
-            row[flag] = reinsert or old is None or not same_value(old.get(c), state.get(c))
+            row[flag] = op != UPDATE or old is None or not same_value(old.get(c), state.get(c))
         return row
 
     def _notes(self, ctx: WriteContext, out: WriteSet, new: Mapping[str, Any], timeline: Timeline | None) -> None:

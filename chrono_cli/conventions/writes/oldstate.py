@@ -1,7 +1,8 @@
 """Write-sets for stores whose rows hold the state *before* a change (history_meta, Chrononaut 0.2).
 
-An update writes the pre-change state into the store under the row's current version, stamps it with the
-time it ended, and bumps the live row's version. An undelete re-inserts the live row with the next free
+An update writes the pre-change state into the store under the row's current version, stamps it with the time it
+ended, and bumps the live row's version. A delete writes the last state the same way (no delete marker: the missing
+live row is what says "deleted") and deletes the live row. An undelete re-inserts the live row with the next free
 version (max of the store + 1), so the library's next update finds no primary-key collision.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.rows import key_where
@@ -70,6 +71,17 @@ class OldStateWriter(Writer):
         out.notes.append("an insert writes no history row (as the library does); the deletion stays "
                          "recorded by the last history row")
         return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        vcol = ctx.det.version_col or "version"
+        old = current.get(vcol)
+        number = old if old is not None else 0
+        guard = ctx.live.c[vcol].is_(None) if old is None else ctx.live.c[vcol] == old
+        return WriteSet([
+            Step(insert(insert_table(ctx.store_info)).values(self._history_row(ctx, current, number, [])),
+                 f"history row: the last state, version {number} (the deletion ends it)"),
+            Step(delete(ctx.live).where(and_(key_where(ctx.live, key), guard)), "live row deleted", expect=1)])
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)

@@ -6,7 +6,9 @@ state: ``history_date`` = now (UTC; naive when the column is), ``history_type`` 
 ``history_relation_id`` = the key when present, ``history_id`` from the table (a uuid4-shaped value when it
 is uuid-typed). Each m2m history table gets one row per current through row under the new ``history_id``
 (read back in SQL: ``currval`` on PostgreSQL, ``LAST_INSERT_ID()`` on MariaDB, the newest id under SQLite's
-write lock). Membership itself is not restored.
+write lock). Membership itself is not restored. A delete is what ``instance.delete()`` leaves: Django's collector
+first deletes the row's m2m through rows (no m2m_changed signal, so no history for them), then the base row;
+``post_delete`` then writes a ``-`` row holding the last state (its m2m snapshot is empty).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import cast, func, insert, literal, select, update
+from sqlalchemy import cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import REGCLASS
 
 from chrono_cli.conventions.base import Detection
@@ -54,6 +56,21 @@ class SimpleHistoryWriter(Writer):
         self._history(ctx, key, out, dict(new), "+", new, timeline)
         return out
 
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        out = WriteSet()
+        (_, pk), = key.items
+        for m in ctx.det.options.get("m2m", ()):
+            through = find_info(ctx, m.get("through"))
+            to_base = [fk for fk in through.foreign_keys if fk.referred == ctx.det.live] if through else []
+            if through is not None and len(to_base) == 1 and len(to_base[0].columns) == 1:
+                t = through.table()
+                out.steps.append(Step(delete(t).where(t.c[to_base[0].columns[0]] == pk),
+                                      f"{through.ref.name}: the row's m2m links (Django's collector deletes them)"))
+        out.steps.append(Step(delete(ctx.live).where(key_where(ctx.live, key)), "base row deleted", expect=1))
+        self._history(ctx, key, out, dict(current), "-", {}, None)
+        return out
+
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)
 
@@ -89,7 +106,8 @@ class SimpleHistoryWriter(Writer):
             x = self._new_id(ctx)
         out.steps.append(Step(insert(insert_table(info)).values(row),
                               f"historical row: the new state, history_type '{kind}'"))
-        self._m2m(ctx, key, out, x)
+        if kind != "-":  # a deleted row has no links left to snapshot
+            self._m2m(ctx, key, out, x)
         note = membership_note(ctx.det, [m["name"] for m in o.get("m2m", ())], new, timeline)
         if note:
             out.notes.append(note)

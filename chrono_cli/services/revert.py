@@ -1,0 +1,215 @@
+"""``chrono revert``: undo a whole change set, every row it touched back to its state just before it.
+
+For each row of the change set chrono loads the row's timeline and finds the versions the change set made
+(by transaction id where the store has one, else by their time). The state before the first of them is the
+target: updated rows are restored to it, rows the change set created are deleted, rows it deleted are
+re-inserted; each with the write-set its library would write, so the revert is itself in history. Versions
+after the last of them are conflicts (the row changed again since): they refuse the revert unless --force.
+Rows that cannot be written at all (a unique key taken meanwhile, a value that no longer fits, a state the
+history never recorded) always refuse it. Order: re-inserts parents first, then updates, then deletes
+children first, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.db.engine import safe_url
+from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.errors import NotFound, NothingToWrite, Refused, UnsupportedOperation, UsageError
+from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef, Timeline, Version
+from chrono_cli.services.changes import DEFAULT_WINDOW, show_changeset
+from chrono_cli.services.delete import delete_item
+from chrono_cli.services.history import load_timeline
+from chrono_cli.services.plan import Plan, PlanItem
+from chrono_cli.services.restore import restore_item
+from chrono_cli.services.target import Target, open_target
+from chrono_cli.services.workspace import Catalog, Workspace
+from chrono_cli.services.writeset import default_reason, key_text, prepare, resolve_meta
+
+NO_INSERTS = ("history-meta", "chrononaut")
+_UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A row the revert would write over (changed again later) or cannot write at all."""
+
+    table: str
+    key: Mapping[str, Any]
+    message: str
+    at: datetime | None = None
+    actor: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "key": dict(self.key), "message": self.message,
+                "at": None if self.at is None else self.at.isoformat(), "actor": self.actor}
+
+
+@dataclass(frozen=True, slots=True)
+class Revert:
+    """What reverting a change set would write, and what stands in its way."""
+
+    changeset: ChangeSet
+    plan: Plan | None                       # None: every row is already as it was before
+    conflicts: tuple[Conflict, ...] = ()    # later changes --force would write over
+    blocked: tuple[Conflict, ...] = ()      # rows that cannot be reverted (refused even with --force)
+    skipped: tuple[str, ...] = ()           # rows already in their state before the change set
+
+
+@dataclass(slots=True)
+class _Row:
+    target: Target
+    key: RowKey
+    timeline: Timeline
+    action: str          # restore | undelete | delete | skip (already as before)
+    seq: int = 0         # the timeline position to restore (restore, undelete)
+    rank: int = 0        # the table's place in foreign-key order (parents first)
+    later: list[Version] = field(default_factory=list)
+
+
+def plan_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW, force: bool = False,
+                actor: str | None = None, reason: str | None = None) -> Revert:
+    """Plan the revert of change set ``changeset_id`` (an id ``chrono changes`` printed)."""
+    cs = show_changeset(ws, changeset_id, window=window)
+    meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {cs.id}")
+    now = datetime.now(UTC)
+    conflicts: list[Conflict] = []
+    blocked: list[Conflict] = []
+    skipped: list[str] = []
+    with ws.catalog() as cat:
+        snapshot = cat.full_snapshot()
+        rows: list[_Row] = []
+        for (table, key), changes in _by_row(cs.changes).items():
+            where = {"table": str(table), "key": dict(key.as_dict())}
+            try:
+                row = _row(cat, table, key, changes, meta, now)
+            except _UNWRITABLE as exc:
+                blocked.append(Conflict(message=str(exc), **where))  # type: ignore[arg-type]
+                continue
+            conflicts += [_later(row, v) for v in row.later]
+            if row.action == "skip":
+                skipped.append(f"{table} {key_text(key)} is already gone (the change set created it)")
+            else:
+                rows.append(row)
+        ordered = _order(rows, snapshot)
+        items = _items(cat, ordered, meta, now, blocked, skipped)
+    notes = _notes(cs, items)
+    plan = None
+    if items:
+        tables = list(dict.fromkeys(i.table or "" for i in items))
+        plan = Plan(table=", ".join(tables), dialect=cat.dialect, database=safe_url(ws.url), created_at=now,
+                    items=tuple(items), actor=meta.actor, reason=meta.reason, notes=tuple(notes),
+                    revert={"changeset": cs.id, "exact": cs.exact, "at": None if cs.at is None else cs.at.isoformat(),
+                            "actor": cs.actor, "force": force, "conflicts": [c.to_json() for c in conflicts],
+                            "skipped": skipped})
+    return Revert(cs, plan, tuple(conflicts), tuple(blocked), tuple(skipped))
+
+
+def _by_row(changes: Iterable[RowChange]) -> dict[tuple[TableRef, RowKey], list[RowChange]]:
+    out: dict[tuple[TableRef, RowKey], list[RowChange]] = {}
+    for c in changes:
+        out.setdefault((c.table, c.key), []).append(c)
+    return out
+
+
+def _row(cat: Catalog, table: TableRef, key: RowKey, changes: list[RowChange], meta: WriteMeta,
+         now: datetime) -> _Row:
+    """The row's timeline, the versions the change set made, and what undoing them means."""
+    target = open_target(cat, str(table))
+    tl = load_timeline(cat, target, key_text(key), None)
+    made = _made(tl, changes)
+    if not made:
+        raise Refused(f"{table} {key_text(key)}: the change set's versions are not in the row's history")
+    first, last = min(made), max(made)
+    later = list(tl.versions[last + 1:])
+    before = tl.versions[first - 1] if first > 0 else None
+    prep = prepare(cat, target, None, meta, now)
+    exists = prep.writer.current_row(prep.ctx, tl.key) is not None
+    if before is None and tl.versions[first].op is not Op.INSERT:
+        raise Refused(f"{table} {key_text(key)}: its history starts with the change set, so the state before it "
+                      "is not recorded")
+    if before is None or before.values is None:  # the change set created the row
+        return _Row(target, tl.key, tl, "delete" if exists else "skip", later=later)
+    return _Row(target, tl.key, tl, "restore" if exists else "undelete", seq=before.seq, later=later)
+
+
+def _made(tl: Timeline, changes: list[RowChange]) -> list[int]:
+    """Indexes of the versions the change set made: by transaction id where there is one, else by time."""
+    groups = {c.group for c in changes if c.group is not None}
+    if groups:
+        return [i for i, v in enumerate(tl.versions) if v.number in groups and v.op is not Op.UNKNOWN]
+    times = {c.at for c in changes if c.at is not None}
+    return [i for i, v in enumerate(tl.versions) if v.valid_from in times and v.op is not Op.UNKNOWN]
+
+
+def _later(row: _Row, v: Version) -> Conflict:
+    where = {"table": str(row.timeline.table), "key": dict(row.key.as_dict())}
+    if v.op is Op.UNKNOWN:
+        return Conflict(message="the live row differs from its newest history entry (changed outside the history)",
+                        **where)  # type: ignore[arg-type]
+    label = f"#{v.seq}" + (f" (version {v.number})" if v.number is not None else "")
+    return Conflict(message=f"changed again after the change set: {label} {v.op.value}", at=v.valid_from,
+                    actor=v.actor, **where)  # type: ignore[arg-type]
+
+
+def _order(rows: list[_Row], snapshot: SchemaSnapshot) -> list[_Row]:
+    """Re-inserts parents first, then updates, then deletes children first (foreign keys hold throughout)."""
+    tables = {r.target.ref for r in rows}
+    graph = {t: {fk.referred for fk in info.foreign_keys if fk.referred in tables and fk.referred != t}
+             for t in tables if (info := snapshot.get(t)) is not None}
+    try:
+        rank = {t: n for n, t in enumerate(graphlib.TopologicalSorter(graph).static_order())}
+    except graphlib.CycleError:
+        rank = {}
+    for r in rows:
+        r.rank = rank.get(r.target.ref, 0)
+    undeletes = sorted((r for r in rows if r.action == "undelete"), key=lambda r: r.rank)
+    restores = [r for r in rows if r.action == "restore"]
+    deletes = sorted((r for r in rows if r.action == "delete"), key=lambda r: -r.rank)
+    return undeletes + restores + deletes
+
+
+def _items(cat: Catalog, rows: list[_Row], meta: WriteMeta, now: datetime, blocked: list[Conflict],
+           skipped: list[str]) -> list[PlanItem]:
+    """Plan items in order, sharing write state (one Continuum transaction for the whole revert)."""
+    shared: dict[str, Any] = {}
+    deleting = {(r.target.ref, r.key) for r in rows if r.action == "delete"}
+    items: list[PlanItem] = []
+    for r in rows:
+        saved = dict(shared)
+        try:
+            if r.action == "delete":
+                item = delete_item(cat, r.target, r.key, convention=None, meta=meta, now=now, shared=shared,
+                                   deleting=deleting)
+            else:
+                item = restore_item(cat, r.target, r.key, action=r.action, seq=r.seq, only=None, convention=None,
+                                    meta=meta, now=now, timeline=r.timeline, shared=shared)
+        except NothingToWrite as exc:
+            shared.clear()
+            shared.update(saved)
+            skipped.append(str(exc))
+            continue
+        except _UNWRITABLE as exc:
+            shared.clear()
+            shared.update(saved)
+            blocked.append(Conflict(str(r.timeline.table), dict(r.key.as_dict()), str(exc)))
+            continue
+        items.append(item)
+    return items
+
+
+def _notes(cs: ChangeSet, items: list[PlanItem]) -> list[str]:
+    notes = []
+    if not cs.exact:
+        notes.append(f"change set {cs.id} is inferred (same actor, changes close in time), not recorded as one "
+                     "transaction: check that its rows belong together")
+    if any(i.convention in NO_INSERTS for i in items):
+        notes.append("history_meta and Chrononaut 0.2 record no inserts: rows the change set created there are "
+                     "not known to chrono and stay")
+    return notes

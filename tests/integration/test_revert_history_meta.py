@@ -1,0 +1,66 @@
+"""``chrono revert`` on tables versioned by SQLAlchemy's history_meta example, checked through the example."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tests.integration.restore_support import checksum, chrono
+from tests.integration.test_restore_history_meta import history_of, sessions, state
+from tests.support.stories import history_meta_models, history_meta_story
+
+
+def _changesets(runner: CliRunner, url: str) -> list[dict[str, Any]]:
+    listed = chrono(runner, url, "-f", "json", "changes", "appuser", "-n", "50", "--window", "0")
+    assert listed.exit_code == 0, listed.output
+    return list(json.loads(listed.stdout)["changesets"])
+
+
+def _find(sets: list[dict[str, Any]], key: int, op: str, columns: set[str]) -> str:
+    for cs in sets:
+        for c in cs["changes"]:
+            if c["key"] == {"id": key} and c["operation"] == op and {x["column"] for x in c["changes"]} >= columns:
+                return str(cs["id"])
+    raise AssertionError(f"no {op} of appuser {key}")
+
+
+def test_revert_an_update_and_a_delete(runner: CliRunner, db_url: str) -> None:
+    rec = history_meta_story(db_url)
+    one = rec["timelines"]["appuser"][1]
+    two = rec["timelines"]["appuser"][2]
+    cols = list(one[0]["state"])
+    sets = _changesets(runner, db_url)
+    assert all(not cs["exact"] for cs in sets)
+
+    # step 10 changed email and name of user 1; step 15 changed it again: refused without --force
+    older = _find(sets, 1, "update", {"email", "name"})
+    untouched = checksum(db_url)
+    refused = chrono(runner, db_url, "revert", older, "--window", "0", "--yes")
+    assert refused.exit_code == 6 and "1 later change would be overwritten" in refused.stderr
+    assert checksum(db_url) == untouched
+
+    # the newest change of user 1 (step 15): back to the state after step 10
+    newest = _find(sets, 1, "update", {"balance", "role"})
+    done = chrono(runner, db_url, "revert", newest, "--window", "0", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "history_meta and Chrononaut 0.2 record no inserts" in done.stderr
+    # the deletion of user 2 (step 11): re-inserted
+    deleted = _find(sets, 2, "delete", set())
+    assert chrono(runner, db_url, "revert", deleted, "--window", "0", "--yes").exit_code == 0
+
+    m = history_meta_models()
+    engine, factory = sessions(db_url)
+    try:
+        with factory() as s:
+            user = s.get(m.AppUser, 1)
+            assert state(user, cols) == one[-2]["state"]
+            assert state(history_of(s, m.AppUser, 1)[-1], cols) == one[-1]["state"]  # the reverted state is kept
+            back = s.get(m.AppUser, 2)
+            assert state(back, cols) == two[-2]["state"]
+            user.name, back.name = "next", "next"  # the library's next ordinary updates
+            s.commit()
+            assert [h.version for h in history_of(s, m.AppUser, 2)] == [1, 2, 3]
+    finally:
+        engine.dispose()

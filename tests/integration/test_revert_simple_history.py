@@ -1,0 +1,120 @@
+"""``chrono revert`` on histories written by the real django-simple-history, read back by the library.
+
+simple-history stores no transactions, so its change sets are inferred (one actor, changes close in time);
+``chrono changes -f json`` names them and the tests pick them by content.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT
+from tests.integration.restore_support import checksum, chrono, rows
+
+pytest.importorskip("simple_history")
+
+READ = """
+import json, sys
+from tests.support.simple_history_story import configure
+configure(sys.argv[1])
+from tests.support.djangoapp.models import Choice, Poll
+out = {}
+for model in (Poll, Choice):
+    records = model.history.order_by("history_date", "history_id")
+    out[model.__name__] = [[r.id, r.history_type, r.history_change_reason] for r in records]
+poll = Poll.objects.filter(pk=2).first()
+if poll is not None:  # the next ordinary save
+    poll.votes += 1
+    poll.save()
+    out["saved"] = poll.history.order_by("-history_date", "-history_id").first().history_type
+print(json.dumps(out))
+"""
+
+
+def _story(url: str, tmp_path: Path) -> None:
+    out = tmp_path / "story.json"
+    proc = subprocess.run([sys.executable, "-m", "tests.support.simple_history_story", url, str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _library(url: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", READ, url], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _changeset(runner: CliRunner, url: str, table: str, key: int, op: str) -> str:
+    listed = chrono(runner, url, "-f", "json", "changes", "-n", "50")
+    assert listed.exit_code == 0, listed.output
+    for cs in json.loads(listed.stdout)["changesets"]:
+        if any(c["table"].endswith(table) and c["key"] == {"id": key} and c["operation"] == op
+               for c in cs["changes"]):
+            return str(cs["id"])
+    raise AssertionError(f"no {op} of {table} {key} listed")
+
+
+def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
+    url = sqlite_or_pg_url
+    _story(url, tmp_path)
+
+    # the deletion of poll 2: re-inserted with a '+' row
+    deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
+    done = chrono(runner, url, "-f", "json", "revert", deleted, "--actor", "1", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "inferred" in done.stderr
+    (item,) = json.loads(done.stdout)["items"]
+    assert item["action"] == "undelete"
+    assert rows(url, "djangoapp_poll", id=2)[0]["question"] == "Cats or dogs?"
+
+    # bob's vote for choice 1: back to no votes with a '~' row
+    vote = _changeset(runner, url, "custom_choice_table", 1, "update")
+    assert chrono(runner, url, "revert", vote, "--yes").exit_code == 0
+    assert rows(url, "custom_choice_table", id=1)[0]["votes"] == 0
+
+    # the creation of choice 1 was changed since (the vote and its revert): refused, then forced
+    created = _changeset(runner, url, "custom_choice_table", 1, "insert")
+    untouched = checksum(url)
+    refused = chrono(runner, url, "revert", created, "--yes")
+    assert refused.exit_code == 6 and "2 later changes" in refused.stderr and "bob" in refused.stderr
+    assert checksum(url) == untouched
+    forced = chrono(runner, url, "-f", "json", "revert", created, "--force", "--reason", "spam choice", "--yes")
+    assert forced.exit_code == 0, forced.output
+    (item,) = json.loads(forced.stdout)["items"]
+    assert item["action"] == "delete" and rows(url, "custom_choice_table", id=1) == []
+
+    seen = _library(url)
+    assert [t for i, t, _ in seen["Poll"] if i == 2] == ["+", "-", "+"]
+    choice = [(t, why) for i, t, why in seen["Choice"] if i == 1]
+    assert choice[-3:] == [("~", "ballot"), ("~", f"chrono revert: change set {vote}"), ("-", "spam choice")]
+    assert seen["saved"] == "~"
+
+
+def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRunner, sqlite_or_pg_url: str,
+                                                                  tmp_path: Path) -> None:
+    """Re-inserting poll 2 would need its question back; here a new poll took it (question is unique)."""
+    url = sqlite_or_pg_url
+    _story(url, tmp_path)
+    deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
+    from sqlalchemy import create_engine, insert, table, column
+
+    engine = create_engine(url)
+    poll = table("djangoapp_poll", column("id"), column("question"), column("pub_date"), column("votes"),
+                 column("author_id"), column("secret"))
+    with engine.begin() as conn:
+        conn.execute(insert(poll).values(id=9, question="Cats or dogs?", pub_date="2026-01-06 09:00:00",
+                                         votes=0, author_id=None, secret=""))
+    engine.dispose()
+    untouched = checksum(url)
+    blocked = chrono(runner, url, "revert", deleted, "--force", "--yes")
+    assert blocked.exit_code == 6, blocked.output
+    assert "cannot be reverted" in blocked.stderr and "unique" in blocked.stderr and "id=9" in blocked.stderr
+    assert checksum(url) == untouched
