@@ -104,7 +104,7 @@ def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRun
     url = sqlite_or_pg_url
     _story(url, tmp_path)
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
-    from sqlalchemy import create_engine, insert, table, column
+    from sqlalchemy import column, create_engine, insert, table
 
     engine = create_engine(url)
     poll = table("djangoapp_poll", column("id"), column("question"), column("pub_date"), column("votes"),
