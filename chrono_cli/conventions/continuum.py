@@ -17,12 +17,19 @@ Each version row holds the NEW state of a record after one transaction (``operat
   the parent as a pseudo-column holding the sorted member ids (see ``memberships``); a transaction that
   changed only the membership becomes an ``update`` entry carrying the parent's previous values;
 * native versioning (PostgreSQL triggers ``<t>_trigger`` -> ``<t>_audit()``) reads the same way; it is
-  reported in the evidence and ``options["native"]`` (a writer must then write base DML only).
+  reported in the evidence and ``options["native"]`` (a writer must then write base DML only);
+* joined-table inheritance (a versioned table whose whole primary key is a foreign key to another versioned
+  table's key, e.g. ``book.id -> item.id``): Continuum writes one version row per table of the hierarchy in
+  each transaction that touches the object (every version table with its own bookkeeping columns). The child's
+  versions also show the ancestors' versioned columns, taken from their version rows of the same transaction
+  (``options["inherits"]``, root first); ``versioned_columns`` stays the child's own. The root lists its
+  children in the evidence and ``options["children"]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,8 +40,9 @@ from chrono_cli.conventions.actors import user_link
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.memberships import pseudo_name
 from chrono_cli.conventions.types import col, col_is, is_boolean, is_integer, is_timestamp
-from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowChange, RowKey, Version
+from chrono_cli.db import reflect
+from chrono_cli.db.reflect import ForeignKeyInfo, SchemaSnapshot, TableInfo
+from chrono_cli.model import RowChange, RowKey, TableRef, Version
 
 TX_TABLE = "transaction"
 TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
@@ -127,6 +135,46 @@ def associations(snapshot: SchemaSnapshot, parent: TableInfo,
     return out
 
 
+def _parent_link(b: TableInfo, bases: dict[TableRef, tuple[TableInfo, TableInfo]]) -> ForeignKeyInfo | None:
+    """The foreign key from ``b``'s whole primary key to another versioned table's primary key, if any."""
+    for fk in b.foreign_keys:
+        parent = bases.get(fk.referred)
+        if parent is not None and parent[1] is not b and b.pk and set(fk.columns) == set(b.pk) \
+                and set(fk.referred_columns) == set(parent[1].pk):
+            return fk
+    return None
+
+
+def _unreflected_parent(snapshot: SchemaSnapshot, b: TableInfo) -> dict[str, Any] | None:
+    """The table ``b``'s whole primary key refers to when targeted reflection left it out (a possible parent)."""
+    for fk in b.foreign_keys:
+        if b.pk and set(fk.columns) == set(b.pk) and snapshot.get(fk.referred) is None:
+            return {"schema": fk.referred.schema, "name": fk.referred.name}
+    return None
+
+
+def inheritance(b: TableInfo, found: list[tuple[TableInfo, TableInfo]]) -> list[dict[str, Any]]:
+    """Joined-table inheritance: the versioned ancestors of ``b``, root first.
+
+    Each: ``table``, ``version_table``, ``key`` (``b``'s key column -> the ancestor's column) and ``columns``
+    (the ancestor's versioned non-key columns, in table order).
+    """
+    bases = {a.ref: (v, a) for v, a in found}
+    chain: list[dict[str, Any]] = []
+    key = {c: c for c in b.pk}
+    child, seen = b, {b.ref}
+    while (fk := _parent_link(child, bases)) is not None and fk.referred not in seen:
+        pv, parent = bases[fk.referred]
+        up = dict(zip(fk.columns, fk.referred_columns, strict=True))
+        key = {mine: up[theirs] for mine, theirs in key.items()}
+        data = set(data_columns(pv))
+        chain.insert(0, {"table": str(parent.ref), "version_table": str(pv.ref), "key": dict(key),
+                         "columns": [c for c in parent.columns if c in data and c not in parent.pk]})
+        child = parent
+        seen.add(parent.ref)
+    return chain
+
+
 def _native(base: TableInfo, v: TableInfo, tx: TableInfo) -> tuple[dict[str, Any], list[str]]:
     trig = next((t for t in base.triggers if t.name == f"{base.ref.name}_trigger"), None)
     if trig is None or trig.function != f"{base.ref.name}_audit":
@@ -198,6 +246,15 @@ class ContinuumAdapter(ConventionAdapter):
         evidence += native_ev
         assoc = associations(snapshot, b, [(av, a) for av, a in found if a is not b])
         evidence += [f"membership changes from {x['version_table']} shown as {x['name']}" for x in assoc]
+        inherits = inheritance(b, found)
+        for up in inherits:
+            evidence.append(f"joined inheritance: extends {up['table']} ({up['version_table']}): its columns "
+                            f"{', '.join(up['columns']) or '(key only)'} shown with each version")
+        bases = {a.ref: (av, a) for av, a in found}
+        children = [str(a.ref) for _, a in found if (fk := _parent_link(a, bases)) is not None and fk.referred == b.ref]
+        if children:
+            evidence.append(f"joined inheritance root of {', '.join(children)}: their versions carry this table's "
+                            "columns too")
         sibling = {n: snapshot.sibling(tx.ref, n) for n in ("transaction_changes", "transaction_meta")}
         options = {
             "transaction_table": str(tx.ref), "transaction_column": TX_COL,
@@ -213,13 +270,32 @@ class ContinuumAdapter(ConventionAdapter):
             "transaction_changes": str(sibling["transaction_changes"].ref) if sibling["transaction_changes"] else None,
             "transaction_meta": str(sibling["transaction_meta"].ref) if sibling["transaction_meta"] else None,
             "entity_name_guess": _camel(b.ref.name), "sequence": "transaction_id_seq",
-            "associations": assoc, **native,
+            "associations": assoc, "inherits": inherits, "children": children,
+            "extends": _unreflected_parent(snapshot, b), **native,
         }
         return Detection(self.name, b.ref, v.ref, b.pk, score=len(evidence), evidence=tuple(evidence),
                          options=options)
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        if det.options.get("extends"):
+            ctx, det = self._with_ancestors(ctx, det)
         return continuum_read.read(ctx, det, key)
+
+    def _with_ancestors(self, ctx: ReadContext, det: Detection) -> tuple[ReadContext, Detection]:
+        """Reflect the tables a joined-inheritance child extends (up to the root), then detect it again."""
+        snapshot, pending = ctx.snapshot, det.options.get("extends")
+        for _ in range(16):  # hierarchy depth bound
+            if not pending:
+                break
+            ref = TableRef(pending["schema"], pending["name"])
+            more = reflect.reflect(ctx.conn, {ref.schema: [ref.name, ref.name + SUFFIX]})
+            if ref not in more.tables:
+                break
+            snapshot = SchemaSnapshot(snapshot.dialect, snapshot.default_schema, {**snapshot.tables, **more.tables},
+                                      complete=False)
+            pending = _unreflected_parent(snapshot, more.tables[ref])
+        again = next((d for d in self.detect(snapshot) if d.live == det.live and d.store == det.store), det)
+        return replace(ctx, snapshot=snapshot), again
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         from chrono_cli.conventions.events_newstate import continuum_events

@@ -99,6 +99,59 @@ def _links(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Link]:
     return out
 
 
+@dataclass(slots=True)
+class _Level:
+    """One ancestor table of a joined-inheritance child: its version rows for the key, by transaction."""
+
+    name: str
+    columns: list[str]
+    by_tx: dict[Any, RowMapping]
+
+    def at(self, tx: Any) -> RowMapping | None:
+        """Its version row of transaction ``tx``, else its newest older one (None: none yet)."""
+        row = self.by_tx.get(tx)
+        if row is None:
+            older = [t for t in self.by_tx if t < tx]
+            row = self.by_tx[max(older)] if older else None
+        return row
+
+
+def _levels(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Level]:
+    wanted = key.as_dict()
+    out: list[_Level] = []
+    for up in det.options.get("inherits", ()):
+        info = _info(ctx, up["version_table"])
+        if info is None:
+            continue
+        pv = info.table()
+        where = and_(*(pv.c[theirs] == wanted[mine] for mine, theirs in up["key"].items()))
+        rows = ctx.conn.execute(select(pv).where(where).order_by(pv.c[TX_COL])).mappings()
+        columns = [c for c in up["columns"] if c not in ctx.config.unrecorded]
+        out.append(_Level(up["version_table"], columns, {r[TX_COL]: r for r in rows}))
+    return out
+
+
+def _unrecorded_above(ctx: ReadContext, det: Detection) -> tuple[str, ...]:
+    """Columns of the joined-inheritance ancestors that their version tables do not record (or config says so)."""
+    out: list[str] = []
+    for up in det.options.get("inherits", ()):
+        info = _info(ctx, up["table"])
+        recorded = set(up["columns"]) - set(ctx.config.unrecorded)
+        out += [c for c in info.columns if c not in recorded and c not in up["key"].values()] if info else []
+    return tuple(out)
+
+
+def _inherited(levels: list[_Level], tx: Any, notes: list[str]) -> dict[str, Any]:
+    """The ancestors' values at ``tx`` (root first), noting ancestors without a row of that transaction."""
+    values: dict[str, Any] = {}
+    for level in levels:
+        row = level.at(tx)
+        if tx not in level.by_tx:
+            notes.append(f"no {level.name} row in this transaction: its columns as of its previous version")
+        values |= {c: None if row is None else row[c] for c in level.columns}
+    return values
+
+
 def _meta_text(meta: Mapping[str, Any]) -> tuple[str | None, str | None]:
     reason_key = next((k for k in REASON_KEYS if meta.get(k) not in (None, "")), None)
     rest = [f"{k}={v}" for k, v in meta.items() if k != reason_key]
@@ -124,12 +177,16 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     assert tx_info is not None, "detected transaction table missing from the snapshot"
     declared = set(ctx.config.unrecorded)
     recorded = [c for c in o["versioned_columns"] if c not in declared]
-    unrecorded = tuple(c for c in live_info.columns if c not in recorded)
+    unrecorded = tuple(c for c in live_info.columns if c not in recorded) + _unrecorded_above(ctx, det)
     mods: Mapping[str, str] = o.get("mod_columns", {})
     rows = {r[TX_COL]: r for r in ctx.conn.execute(
         select(store).where(key_where(store, key)).order_by(store.c[TX_COL])).mappings()}
     links = _links(ctx, det, key)
-    ids = sorted(set(rows) | {t for link in links for t in link.by_tx})
+    levels = _levels(ctx, det, key)
+    keys = set(det.key)
+    first = min(rows, default=None)
+    ids = sorted(set(rows) | {t for link in links for t in link.by_tx}
+                 | {t for lv in levels for t in lv.by_tx if first is not None and t > first})
     txs = _transactions(ctx, tx_info, ids)
     metas = _meta(ctx, _info(ctx, o.get("transaction_meta")), ids)
     link: UserLink | None = user_link(tx_info, "user_id", ctx.snapshot) if o.get("user_column") else None
@@ -153,7 +210,9 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
             op = OPS.get(row[OP_COL], Op.UNKNOWN)
             values: dict[str, Any] | None = None
             if op is not Op.DELETE:
-                values = {c: row[c] for c in recorded} | members
+                inherited = _inherited(levels, tx, notes)
+                values = ({c: row[c] for c in recorded if c in keys} | inherited
+                          | {c: row[c] for c in recorded if c not in keys} | members)
                 if op is Op.UPDATE and mods:
                     note = _mod_note(row, mods, recorded, prev.values if prev else None)
                     if note:
@@ -162,6 +221,13 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
                     notes.append("first recorded version is an update (inserted in the same transaction, "
                                  "or versioned later)")
             gaps = () if values is None else unrecorded
+        elif levels and any(tx in lv.by_tx for lv in levels):
+            if prev is None or prev.values is None:
+                continue  # an ancestor's row while this record did not exist
+            op, gaps = Op.UPDATE, prev.unrecorded
+            values = {**prev.values, **_inherited(levels, tx, []), **members}
+            notes.append(f"only {', '.join(lv.name for lv in levels if tx in lv.by_tx)} has a row in this "
+                         f"transaction (no {det.store.name} row)")
         elif not notes:
             continue  # the transaction's association rows left the membership as it was
         elif prev is None:
@@ -180,12 +246,26 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         out.append(Version(values=values, op=op, number=tx, valid_from=as_utc(info.at, tz), actor=actor,
                            reason=meta_reason, unrecorded=gaps, note="; ".join(notes) or None))
     out = [replace(v, valid_to=out[i + 1].valid_from) if i + 1 < len(out) else v for i, v in enumerate(out)]
-    return _with_live(ctx, det, key, out, recorded, unrecorded)
+    return _with_live(ctx, det, key, out, recorded + [c for lv in levels for c in lv.columns], unrecorded)
+
+
+def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | None:
+    """The live row, joined-inheritance ancestors' columns included."""
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    wanted = key.as_dict()
+    for up in det.options.get("inherits", ()) if live is not None else ():
+        info = _info(ctx, up["table"])
+        if info is not None:
+            t = info.table()
+            row = ctx.conn.execute(select(t).where(*(t.c[theirs] == wanted[mine]
+                                                     for mine, theirs in up["key"].items()))).mappings().first()
+            live = {**dict(row or {}), **(live or {})}
+    return live
 
 
 def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
                unrecorded: tuple[str, ...]) -> list[Version]:
-    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    live = _live(ctx, det, key)
     last = out[-1] if out else None
     if live is None:
         if last is not None and last.values is not None and last.op is not Op.UNKNOWN:

@@ -12,9 +12,9 @@ from tests.integration.test_continuum import _json, _story
 pytest.importorskip("sqlalchemy_continuum")
 
 
-def test_continuum_change_sets_are_transactions(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    record = _story(sqlite_or_pg_url, tmp_path)
-    doc = _json(runner, sqlite_or_pg_url, "changes", "article", "-n", "100")
+def test_continuum_change_sets_are_transactions(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    record = _story(db_url, tmp_path)
+    doc = _json(runner, db_url, "changes", "article", "-n", "100")
     sets = doc["changesets"]
     assert sets and all(s["exact"] for s in sets)
     by_tx = {str(s["tx"]): s for s in record["steps"] if s["tx"] is not None}
@@ -25,9 +25,9 @@ def test_continuum_change_sets_are_transactions(runner: CliRunner, sqlite_or_pg_
         assert {c["key"]["id"] for c in s["changes"]} <= {int(k) for k in step["ops"]}
     versioned = {str(s["tx"]) for s in record["steps"] if s["tx"] is not None and s["ops"]}
     assert {s["id"] for s in sets} <= versioned
-    shown = _json(runner, sqlite_or_pg_url, "changes", "show", sets[-1]["id"])
+    shown = _json(runner, db_url, "changes", "show", sets[-1]["id"])
     assert shown["id"] == sets[-1]["id"] and shown["exact"] is True
-    history = _json(runner, sqlite_or_pg_url, "history", "article", "1")["versions"]
+    history = _json(runner, db_url, "history", "article", "1")["versions"]
     for v in history:  # each version of article 1 appears, with the same field changes, in its transaction
         if v["operation"] == "update" and [c for c in v["changes"] if c["column"] != "tag"]:
             s = next(x for x in sets if x["id"] == str(v["version"]))
@@ -36,23 +36,23 @@ def test_continuum_change_sets_are_transactions(runner: CliRunner, sqlite_or_pg_
                 [c for c in v["changes"] if c["column"] != "tag"]
 
 
-def test_simple_history_change_sets_agree_with_history(runner: CliRunner, sqlite_or_pg_url: str,
+def test_simple_history_change_sets_agree_with_history(runner: CliRunner, db_url: str,
                                                         tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
     from tests.integration.test_simple_history import _json as sh_json
     from tests.integration.test_simple_history import _story as sh_story
 
-    sh_story(sqlite_or_pg_url, tmp_path)
-    tables = [t["table"] for t in sh_json(runner, sqlite_or_pg_url, "tables")["tables"]
+    sh_story(db_url, tmp_path)
+    tables = [t["table"] for t in sh_json(runner, db_url, "tables")["tables"]
               if "simple-history" in t["conventions"]]
     assert tables
     name = tables[0].rsplit(".", 1)[-1]
-    sets = sh_json(runner, sqlite_or_pg_url, "changes", name, "-n", "500", "--window", "0")["changesets"]
+    sets = sh_json(runner, db_url, "changes", name, "-n", "500", "--window", "0")["changesets"]
     assert sets and not any(s["exact"] for s in sets)
     rows = [(tuple(c["key"].values()), c["at"], c["operation"]) for s in sets for c in s["changes"]]
     keys = {k for k, _, _ in rows}
     for key in keys:
-        versions = sh_json(runner, sqlite_or_pg_url, "history", name, ",".join(
+        versions = sh_json(runner, db_url, "history", name, ",".join(
             f"{k}={v}" for k, v in zip(sets[0]["changes"][0]["key"], key, strict=True)))["versions"]
         recorded = sorted((v["valid_from"], v["operation"]) for v in versions if v["operation"] != "unknown")
         assert sorted((at, op) for k, at, op in rows if k == key) == recorded

@@ -3,7 +3,15 @@
 tests/support/continuum_story.py builds the history in a subprocess; chrono then restores article 2 to its
 first version (through a plan and ``chrono apply``) and re-creates the deleted article 1;
 tests/support/continuum_after.py reads ``obj.versions`` / ``version.changeset`` with Continuum and makes the
-next ordinary ORM save. The story's tables have no archive column, so archiving is not exercised here.
+next ordinary ORM save. Archiving is in test_archive_continuum.py.
+
+Known writer gaps, marked ``xfail(strict=True)`` so they flip when fixed (chrono_cli/conventions/writes/continuum.py):
+
+* MariaDB: SQLAlchemy (MariaDB >= 10.3 supports sequences) creates ``transaction.id BIGINT NOT NULL`` with no
+  AUTO_INCREMENT and a ``CREATE SEQUENCE transaction_id_seq``; Continuum inserts ``nextval(transaction_id_seq)``.
+  chrono inserts no id and reads ``last_insert_id()``: "Field 'id' doesn't have a default value".
+* Joined-table inheritance (§4.6 step 7): a write to one table of the hierarchy must write every table's base
+  row and version row in the same transaction.
 """
 
 from __future__ import annotations
@@ -43,6 +51,19 @@ def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str,
     return item
 
 
+MARIADB_SEQUENCE = (
+    "writer: on MariaDB Continuum's transaction.id has no AUTO_INCREMENT but a SEQUENCE transaction_id_seq; "
+    "chrono's INSERT INTO transaction omits id and reads last_insert_id(): "
+    "(1364, \"Field 'id' doesn't have a default value\"). Fix: id = nextval(transaction_id_seq), read back "
+    "with lastval(transaction_id_seq) (PREVIOUS VALUE FOR), when the column has no auto_increment")
+
+
+def xfail_on_mariadb(request: pytest.FixtureRequest, url: str) -> None:
+    """Mark the running test xfail(strict) on MariaDB, where the Continuum writer cannot open a transaction."""
+    if url.startswith("mysql"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=MARIADB_SEQUENCE))
+
+
 def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     after = record["after"]
     two = after["2"]
@@ -59,9 +80,10 @@ def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     assert record["open"]["1"] == record["open"]["2"] == 1
 
 
-def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
-                                                     tmp_path: Path) -> None:
-    _restore_and_undelete(runner, sqlite_or_pg_url, tmp_path, native=False)
+def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
+                                                     request: pytest.FixtureRequest) -> None:
+    xfail_on_mariadb(request, db_url)
+    _restore_and_undelete(runner, db_url, tmp_path, native=False)
 
 
 def test_restore_and_undelete_in_native_mode(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:
@@ -79,7 +101,7 @@ def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native
     item = _write(runner, url, tmp_path, "restore", "article", "2", "--version", "#1", "--actor", "1",
                   "--reason", "back to the first title")
     labels = [s["label"] for s in item["statements"]]
-    assert labels[:2] == ["transaction row: the restore's transaction", "base row"]
+    assert labels[:2] == ["transaction row: the write's transaction (one for all its rows)", "base row"]
     if native:
         assert labels[2:] == ["transaction_meta: reason"]
     else:
@@ -117,3 +139,63 @@ def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner,
     assert result.exit_code == 6, result.output
     assert "disabled" in result.stderr and "Traceback" not in result.output
     assert checksum(pg_url) == before
+
+
+JOINED = ("writer: joined-table inheritance (conventions 4.6 step 7) is written one table at a time. Restoring the "
+          "child (book) is refused: the root's columns kind/title are in its versions but not in table book "
+          "('the column no longer exists'); restoring the root (item) of a book writes item + item_version only, "
+          "and Continuum then cannot load Book.versions (\"Deferred loader for attribute 'isbn' failed\": no "
+          "book_version row of that transaction); undeleting a book is refused (no item row for book.id). Fix: "
+          "for every table of the hierarchy (root first) UPDATE/INSERT its base row with its own columns, close its "
+          "open version row and INSERT its version row, all under the one new transaction")
+
+
+def _joined_after(url: str, tmp_path: Path, model: str, save: int) -> dict[str, Any]:
+    return _run("continuum_after", url, tmp_path, "--joined", "--model", model, "--save", str(save))
+
+
+def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[str, int]], key: str) -> None:
+    assert [v["end"] for v in versions] == [v["tx"] for v in versions[1:]] + [None]  # the validity chain
+    assert {t: rows.get(key) for t, rows in open_tables.items()} == {"item_version": 1, "book_version": 1}
+
+
+@pytest.mark.xfail(strict=True, reason=JOINED)
+def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
+                                                                  tmp_path: Path) -> None:
+    url = sqlite_or_pg_url
+    _run("continuum_story", url, tmp_path, "--joined")
+    before_tx = max(r["id"] for r in rows(url, "transaction"))
+    item = _write(runner, url, tmp_path, "restore", "book", "20", "--version", "#1", "--reason", "first edition")
+    assert {d["column"] for d in item["diff"]} == {"title", "isbn"}
+    undelete = chrono(runner, url, "-f", "json", "restore", "book", "22", "--yes")
+    assert undelete.exit_code == 0, undelete.output
+
+    record = _joined_after(url, tmp_path, "book", 20)
+    book = record["after"]["20"]
+    restore, save = book[-2], book[-1]
+    assert restore["tx"] > before_tx and restore["op"] == 1
+    assert (restore["title"], restore["isbn"]) == ("Dune", "978-0441013593")
+    assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune"], "isbn": ["978-0593099322", "978-0441013593"]}
+    assert (save["op"], save["changeset"]) == (1, {"title": ["Dune", "Dune (saved)"]})
+    _assert_chain(book, record["open_tables"], "20")
+    again = record["after"]["22"]
+    assert [v["op"] for v in again] == [0, 2, 0] and (again[-1]["title"], again[-1]["kind"]) == ("Emma", "book")
+    _assert_chain(again, record["open_tables"], "22")
+
+
+@pytest.mark.xfail(strict=True, reason=JOINED)
+def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
+                                                               tmp_path: Path) -> None:
+    url = sqlite_or_pg_url
+    _run("continuum_story", url, tmp_path, "--joined")
+    _write(runner, url, tmp_path, "restore", "item", "20", "--version", "#1")  # book 20's row in the root table
+    shown = json.loads(chrono(runner, url, "-f", "json", "history", "book", "20").stdout)["versions"]
+    assert shown[-1]["values"]["title"] == "Dune" and shown[-1]["current"] is True  # chrono reads it either way
+
+    record = _joined_after(url, tmp_path, "book", 20)
+    book = record["after"]["20"]
+    restore, save = book[-2], book[-1]
+    assert (restore["op"], restore["title"], restore["isbn"]) == (1, "Dune", "978-0593099322")
+    assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
+    assert save["changeset"] == {"title": ["Dune", "Dune (saved)"]}
+    _assert_chain(book, record["open_tables"], "20")

@@ -3,8 +3,8 @@
 tests/support/simple_history_story.py builds the history in a subprocess; chrono then restores poll 1 to its
 second record (through a plan and ``chrono apply``) and re-creates the deleted poll 2;
 tests/support/simple_history_after.py reads ``instance.history.all()`` and ``diff_against`` with the library
-and makes the next ordinary ``save()``. The story's tables have no archive column, so archiving is not
-exercised here.
+and makes the next ordinary ``save()``. SQLite, PostgreSQL and MariaDB (Django through PyMySQL). Archiving
+(``Choice.is_archived``) is in test_archive_simple_history.py.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def _run(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, sqlite_or_pg_url: str,
+def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, db_url: str,
                                                           tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+    url = db_url
     _run("simple_history_story", url, tmp_path)
     before_max = max(r["history_id"] for r in rows(url, "djangoapp_historicalpoll"))
     listed = chrono(runner, url, "-f", "json", "deleted", "djangoapp_poll")

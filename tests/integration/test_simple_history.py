@@ -1,4 +1,4 @@
-"""Timelines of histories written by the real django-simple-history, on SQLite and PostgreSQL.
+"""Timelines of histories written by the real django-simple-history, on SQLite, PostgreSQL and MariaDB.
 
 tests/support/simple_history_story.py configures Django in a subprocess (settings are configured once per
 process), runs the app in tests/support/djangoapp and records what it did; every assertion compares chrono's
@@ -99,22 +99,22 @@ def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, bypa
         assert _norm(live["values"]) == _norm(expected[-1]["step"]["state"]) | {"votes": 99}
 
 
-def test_simple_history_timelines(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    record = _story(sqlite_or_pg_url, tmp_path)
+def test_simple_history_timelines(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    record = _story(db_url, tmp_path)
     for model, key in (("poll", 1), ("poll", 2), ("choice", 1)):
-        doc = _json(runner, sqlite_or_pg_url, "history", TABLES[model], str(key))
+        doc = _json(runner, db_url, "history", TABLES[model], str(key))
         assert doc["convention"] == "simple-history"
         expected, bypassed = expected_timeline(record, model, key)
         assert_timeline(doc, expected, bypassed=bypassed)
         unrecorded = {tuple(v["unrecorded"]) for v in doc["versions"] if v["values"] is not None}
         assert unrecorded == ({("secret",)} if model == "poll" else {()})
-    poll1 = _json(runner, sqlite_or_pg_url, "history", TABLES["poll"], "1")["versions"]
+    poll1 = _json(runner, db_url, "history", TABLES["poll"], "1")["versions"]
     assert [v["note"] for v in poll1 if v.get("note") == "no change recorded"] == ["no change recorded"] * 2
 
 
-def test_simple_history_detection_state_and_diff(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    record = _story(sqlite_or_pg_url, tmp_path)
-    doc = _json(runner, sqlite_or_pg_url, "tables", "--explain")
+def test_simple_history_detection_state_and_diff(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    record = _story(db_url, tmp_path)
+    doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"djangoapp_poll", "custom_choice_table"}
     poll_evidence = by_name["djangoapp_poll"]["evidence"]["simple-history"]
@@ -125,7 +125,7 @@ def test_simple_history_detection_state_and_diff(runner: CliRunner, sqlite_or_pg
     # changed by a queryset update at an unknown time, is all chrono can vouch for
     steps = [s for s in record["steps"] if s["model"] == "poll" and s["key"] == 1 and s["rows"]]
     for step in steps:
-        shown = _json(runner, sqlite_or_pg_url, "show", TABLES["poll"], "1", "--at", step["rows"][-1]["history_date"])
+        shown = _json(runner, db_url, "show", TABLES["poll"], "1", "--at", step["rows"][-1]["history_date"])
         values = shown["version"]["values"]
         if step is steps[-1]:
             assert values["votes"] == 99 and "live row differs" in shown["version"]["note"]
@@ -133,6 +133,6 @@ def test_simple_history_detection_state_and_diff(runner: CliRunner, sqlite_or_pg
         assert _norm({k: values[k] for k in step["state"]}) == _norm(step["state"])
         assert values["tags"] == step["tags"]
     first_tags = next(s for s in record["steps"] if s["tags"])["rows"][0]["history_id"]
-    diff = _json(runner, sqlite_or_pg_url, "diff", TABLES["poll"], "1", "1", str(first_tags))
+    diff = _json(runner, db_url, "diff", TABLES["poll"], "1", "1", str(first_tags))
     assert {c["column"]: (c["old"], c["new"]) for c in diff["changes"]} == {
         "question": ("Tea or coffee?", "Tea, or coffee?"), "tags": ([], [1, 2])}

@@ -3,12 +3,19 @@
 Run in a subprocess (Continuum's ``make_versioned()`` and mapper configuration are process-global)::
 
     python -m tests.support.continuum_story URL OUT.json [--strategy validity|subquery] [--no-user] [--native]
+                                                         [--joined]
 
-Models: ``article`` (``views`` excluded from versioning, PropertyModTracker ``_mod`` flags), ``tag``, and the
-association table ``article_tag`` (a plain ``secondary`` Table with a composite primary key), versioned by
-Continuum as ``article_tag_version``. Plugins: PropertyModTracker, TransactionChanges, TransactionMeta. With
-a user class (default) ``transaction.user_id`` references ``user`` and each step may set it; ``--native``
-uses PostgreSQL triggers (``native_versioning=True``, needs the hstore extension).
+Models: ``article`` (``views`` excluded from versioning, PropertyModTracker ``_mod`` flags), ``tag`` (with an
+archive column ``archived_at``, a nullable naive timestamp the story leaves NULL), and the association table
+``article_tag`` (a plain ``secondary`` Table with a composite primary key), versioned by Continuum as
+``article_tag_version``. Plugins: PropertyModTracker, TransactionChanges, TransactionMeta. With a user class
+(default) ``transaction.user_id`` references ``user`` and each step may set it; ``--native`` uses PostgreSQL
+triggers (``native_versioning=True``, needs the hstore extension). ``--joined`` adds a joined-table
+inheritance pair: ``item`` (root: ``id``, discriminator ``kind``, ``title``) and ``book`` (child table:
+``id`` -> ``item.id``, ``isbn``), versioned as ``item_version`` + ``book_version``, and runs
+``JOINED_STEPS`` after the article steps. Works on SQLite, PostgreSQL and MariaDB (on MariaDB SQLAlchemy
+gives ``transaction.id`` a real SEQUENCE ``transaction_id_seq`` and ``issued_at`` is a DATETIME of whole
+seconds).
 
 One session and one commit per step. Nothing here imports ``chrono_cli``. Record format::
 
@@ -25,6 +32,9 @@ One session and one commit per step. Nothing here imports ``chrono_cli``. Record
         "ops": {"1": ["update"]},         # per article id: what the app did to the row, in order
         "articles": {"1": {...} | null},  # every article's row read back after the commit (None: absent)
         "tags": {"1": [3, 5]}}, ...]      # every article's tag ids read back after the commit
+     "joined": [{"seq", "label", "tx", "issued_at", "started", "finished", "actor",
+                 "items": {"20": {"id": 20, "kind": "book", "title": ..., "isbn": ...} | null}}, ...],
+                                          # --joined only: item LEFT JOIN book per item id after each step
      "excluded": ["views"]}
 """
 
@@ -34,6 +44,7 @@ import argparse
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,9 +59,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def models(*, strategy: str = "validity", user: bool = True,
-           native: bool = False) -> tuple[Any, Any, Any, Any, Any]:
-    """Declare the story's models under Continuum (once per process): (Base, Article, Tag, article_tag, User)."""
+def models(*, strategy: str = "validity", user: bool = True, native: bool = False,
+           joined: bool = False) -> SimpleNamespace:
+    """Declare the story's models under Continuum (once per process).
+
+    Attributes: Base, Article, Tag, article_tag, User (None without a user class), Item and Book (None
+    without ``joined``).
+    """
     from sqlalchemy_continuum import make_versioned
     from sqlalchemy_continuum.plugins import PropertyModTrackerPlugin, TransactionChangesPlugin, TransactionMetaPlugin
 
@@ -86,16 +101,58 @@ def models(*, strategy: str = "validity", user: bool = True,
         __versioned__: dict[str, Any] = {}
         id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
         name = sa.Column(sa.String(30))
+        archived_at = sa.Column(sa.DateTime, nullable=True)  # archive column: naive UTC when archived
+
+    Item: Any = None
+    Book: Any = None
+    if joined:
+        class Item(Base):  # type: ignore[no-redef]
+            __tablename__ = "item"
+            __versioned__: dict[str, Any] = {}
+            id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+            kind = sa.Column(sa.String(20), nullable=False)
+            title = sa.Column(sa.String(100))
+            __mapper_args__ = {"polymorphic_on": kind, "polymorphic_identity": "item"}
+
+        class Book(Item):  # type: ignore[no-redef]
+            __tablename__ = "book"
+            id = sa.Column(sa.Integer, sa.ForeignKey("item.id"), primary_key=True)
+            isbn = sa.Column(sa.String(20))
+            __mapper_args__ = {"polymorphic_identity": "book"}
 
     sa.orm.configure_mappers()
-    return Base, Article, Tag, article_tag, User
+    return SimpleNamespace(Base=Base, Article=Article, Tag=Tag, article_tag=article_tag, User=User, Item=Item,
+                           Book=Book)
 
 
-def build(url: str, *, strategy: str = "validity", user: bool = True, native: bool = False) -> dict[str, Any]:
+JOINED_KEYS = (20, 21, 22)
+
+
+def _joined_steps(m: SimpleNamespace) -> list[tuple[str, Any, int | None]]:
+    """(label, fn(session), actor) for the joined-inheritance part of the story."""
+    def book(s: Session, id_: int = 20) -> Any:
+        return s.get(m.Book, id_)
+
+    return [
+        ("insert book 20", lambda s: s.add(m.Book(id=20, title="Dune", isbn="978-0441013593")), 1),
+        ("retitle book 20 (root table only)", lambda s: setattr(book(s), "title", "Dune (1965)"), 2),
+        ("change book 20's isbn (child table only)", lambda s: setattr(book(s), "isbn", "978-0593099322"), None),
+        ("insert plain item 21 and book 22",
+         lambda s: s.add_all([m.Item(id=21, title="Bookmark"), m.Book(id=22, title="Emma", isbn="978-0141439587")]),
+         1),
+        ("retitle book 20 and item 21",
+         lambda s: (setattr(book(s), "title", "Dune: Deluxe"), setattr(s.get(m.Item, 21), "title", "Bookmark 2")), 2),
+        ("delete book 22", lambda s: s.delete(book(s, 22)), 1),
+    ]
+
+
+def build(url: str, *, strategy: str = "validity", user: bool = True, native: bool = False,
+          joined: bool = False) -> dict[str, Any]:
     """Create the tables, run the scripted steps, return the record."""
     from sqlalchemy_continuum import versioning_manager
 
-    Base, Article, Tag, article_tag, User = models(strategy=strategy, user=user, native=native)
+    m = models(strategy=strategy, user=user, native=native, joined=joined)
+    Base, Article, Tag, article_tag, User = m.Base, m.Article, m.Tag, m.article_tag, m.User
     engine = sa.create_engine(url)
     if native:
         with engine.begin() as conn:
@@ -188,9 +245,38 @@ def build(url: str, *, strategy: str = "validity", user: bool = True, native: bo
     step("untag 3 from 1 and rescore", {1: ["update"]}, both(tags(1, (), (3,)), upd(1, score=Decimal("2.25"))))
     step("no-op save of 1", {1: ["update"]}, upd(1, name="First!"))
     step("delete 1", {1: ["delete"]}, lambda s: s.delete(s.get(Article, 1)), actor=1)
+    joined_steps = _run_joined(engine, m, tx_table, user) if joined else []
     engine.dispose()
     return {"strategy": strategy, "user": user, "native": native, "dialect": engine.dialect.name,
-            "excluded": ["views"], "steps": steps}
+            "excluded": ["views"], "steps": steps, "joined": joined_steps}
+
+
+def _run_joined(engine: sa.Engine, m: SimpleNamespace, tx_table: sa.Table, user: bool) -> list[dict[str, Any]]:
+    """Run the joined-inheritance steps, one commit each, reading ``item LEFT JOIN book`` back after each."""
+    item, book = m.Item.__table__, m.Book.__table__
+    users = {1: "alice", 2: "bob"}
+    out: list[dict[str, Any]] = []
+    for label, fn, actor in _joined_steps(m):
+        with Session(engine) as s:
+            started = datetime.now(UTC)
+            if user and actor is not None:
+                from sqlalchemy_continuum import versioning_manager
+
+                versioning_manager.unit_of_work(s).create_transaction(s).user_id = actor
+            fn(s)
+            s.commit()
+            finished = datetime.now(UTC)
+        with engine.connect() as conn:
+            tx, issued = conn.execute(sa.select(tx_table.c.id, tx_table.c.issued_at)
+                                      .order_by(tx_table.c.id.desc()).limit(1)).one()
+            query = sa.select(item.c.id, item.c.kind, item.c.title, book.c.isbn).select_from(
+                item.outerjoin(book, book.c.id == item.c.id))
+            rows = {r.id: dict(r._mapping) for r in conn.execute(query)}
+        out.append({"seq": len(out) + 1, "label": label, "tx": tx, "issued_at": issued.isoformat(),
+                    "started": started.isoformat(), "finished": finished.isoformat(),
+                    "actor": users.get(actor) if (user and actor is not None) else None,
+                    "items": {str(k): rows.get(k) for k in JOINED_KEYS}})
+    return out
 
 
 def main() -> None:
@@ -200,8 +286,10 @@ def main() -> None:
     parser.add_argument("--strategy", default="validity")
     parser.add_argument("--no-user", action="store_true")
     parser.add_argument("--native", action="store_true")
+    parser.add_argument("--joined", action="store_true")
     args = parser.parse_args()
-    record = build(args.url, strategy=args.strategy, user=not args.no_user, native=args.native)
+    record = build(args.url, strategy=args.strategy, user=not args.no_user, native=args.native,
+                   joined=args.joined)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
 

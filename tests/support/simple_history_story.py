@@ -4,10 +4,11 @@ Run in a subprocess (Django settings can be configured once per process)::
 
     python -m tests.support.simple_history_story URL OUT.json
 
-Django is configured in-process with ``settings.configure()`` against the test database (SQLite file or
-PostgreSQL), with the app ``tests.support.djangoapp`` (``Poll`` with ``tags`` m2m history and
-``excluded_fields=["secret"]``; ``Choice`` in the custom table ``custom_choice_table``); ``migrate`` creates the
-tables (real migrations for auth / contenttypes / simple_history, then ``--run-syncdb`` for the app).
+Django is configured in-process with ``settings.configure()`` against the test database (SQLite file,
+PostgreSQL, or MariaDB through PyMySQL standing in for mysqlclient), with the app ``tests.support.djangoapp``
+(``Poll`` with ``tags`` m2m history and ``excluded_fields=["secret"]``; ``Choice`` in the custom table
+``custom_choice_table``, with the archive column ``is_archived``); ``migrate`` creates the tables (real
+migrations for auth / contenttypes / simple_history, then ``--run-syncdb`` for the app).
 
 Record format::
 
@@ -39,16 +40,20 @@ def _database(url: str) -> dict[str, Any]:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": u.database}
+    if u.get_backend_name() == "mysql":
+        # no mysqlclient here: PyMySQL (a chrono dependency) stands in for MySQLdb, as its docs suggest
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
+        return {"ENGINE": "django.db.backends.mysql", "NAME": u.database, "USER": u.username or "root",
+                "PASSWORD": u.password or "", "HOST": u.host or "127.0.0.1", "PORT": str(u.port or 3306),
+                "OPTIONS": {"charset": "utf8mb4"}}
     return {"ENGINE": "django.db.backends.postgresql", "NAME": u.database, "USER": u.username or "postgres",
             "PASSWORD": u.password or "", "HOST": u.host or "127.0.0.1", "PORT": str(u.port or 5432)}
 
 
-def _encode(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def build(url: str) -> dict[str, Any]:
-    """Configure Django, migrate, run the scripted steps, return the record."""
+def configure(url: str) -> None:
+    """Configure Django for the app ``tests.support.djangoapp`` on ``url`` (once per process)."""
     import django
     from django.conf import settings
 
@@ -58,6 +63,15 @@ def build(url: str) -> dict[str, Any]:
         DATABASES={"default": _database(url)}, USE_TZ=True, TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField", MIGRATION_MODULES={"djangoapp": None})
     django.setup()
+
+
+def _encode(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def build(url: str) -> dict[str, Any]:
+    """Configure Django, migrate, run the scripted steps, return the record."""
+    configure(url)
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
@@ -70,7 +84,7 @@ def build(url: str) -> dict[str, Any]:
     tags = {n: Tag.objects.create(name=n) for n in ("news", "tech", "fun")}
     models = {"poll": Poll, "choice": Choice}
     fields = {"poll": ["id", "question", "pub_date", "votes", "author_id"],
-              "choice": ["id", "poll_id", "choice_text", "votes"]}
+              "choice": ["id", "poll_id", "choice_text", "votes", "is_archived"]}
     steps: list[dict[str, Any]] = []
 
     def step(label: str, model: str, key: int, fn: Any, *, actor: Any = None, reason: str | None = None) -> None:

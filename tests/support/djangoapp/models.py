@@ -1,4 +1,7 @@
-"""Models of the test app: a poll with tags (m2m history), an excluded field, and a custom-table choice."""
+"""Models of the test app: a poll with tags (m2m history), an excluded field, and a custom-table choice.
+
+``Choice.is_archived`` is an archive column (a boolean the story leaves False) for ``chrono archive``.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class Choice(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE)
     choice_text = models.CharField(max_length=200)
     votes = models.IntegerField(default=0)
+    is_archived = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:
