@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from chrono_cli.cli.options import ConventionOpt, FormatOpt, KeyArg, TableArg
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
@@ -37,7 +37,9 @@ KeysArg = Annotated[list[str], typer.Argument(help="Primary keys of the rows (42
                                               show_default=False)]
 
 
-def restore(ctx: typer.Context, table: TableArg, key: KeyArg,
+def restore(ctx: typer.Context, table: TableArg,
+            key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
+                                                     "with --all-changed-since or --keys.", show_default=False)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
                                                         "version number, #position or a time.",
                                                         show_default=False)] = None,
@@ -45,9 +47,16 @@ def restore(ctx: typer.Context, table: TableArg, key: KeyArg,
                                                    show_default=False)] = None,
             only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
                                                      show_default=False)] = None,
+            changed_since: Annotated[str | None, typer.Option("--all-changed-since", help="Many rows: every row "
+                                                              "changed at or after this time goes back to its state "
+                                                              "--at TIME (set-based, one transaction).",
+                                                              show_default=False, metavar="TIME")] = None,
+            keys: Annotated[str | None, typer.Option("--keys", help="Many rows: the keys listed in FILE (one per "
+                                                     "line, '-' for stdin) go back to their state --at TIME.",
+                                                     show_default=False, metavar="FILE")] = None,
             reason: ReasonOpt = None, actor: ActorOpt = None, convention: ConventionOpt = None,
             yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
-    """Bring a row back to an earlier version, undelete it, or unarchive it.
+    """Bring a row back to an earlier version, undelete it, or unarchive it; or many rows to a time.
 
     With --version or --at: UPDATE the row to that state (INSERT it again if it was deleted), writing
     the history rows the versioning library would write, so the state before the restore becomes a
@@ -59,16 +68,34 @@ def restore(ctx: typer.Context, table: TableArg, key: KeyArg,
     (elsewhere --yes is required); with --dry-run or --plan FILE it goes to stdout and nothing is
     written. After writing, stdout gets a summary (with -f json: the plan as applied).
 
+    Many rows: with --at TIME and --all-changed-since TIME (or --keys FILE) instead of KEY, every such
+    row goes back to its state at TIME in a few set-based statements (a staging table, one UPDATE, one
+    INSERT of history rows), in one transaction, with a progress bar on a terminal. Rows deleted since
+    are re-created; rows created after TIME are left alone (chrono revert removes them).
+
     Example:
 
         chrono restore user 42 --version 3 --reason "revert bad import"
         chrono restore user 42 --at 2026-11-20T09:00Z --only email,name
         chrono restore user 42
         chrono restore user 42 --version 3 --plan fix.json
+        chrono restore order --at 2026-11-20T09:00Z --all-changed-since 2026-11-20T09:00Z
     """
     from chrono_cli.services import restore as service
 
     state: CliState = ctx.obj
+    if changed_since is not None or keys is not None:
+        from chrono_cli.cli.bulk import bulk_restore
+
+        if key is not None or version is not None or at is None or plan is not None:
+            raise typer.BadParameter("--all-changed-since / --keys restore many rows: give --at TIME, and no KEY, "
+                                     "--version or --plan", param_hint="--at")
+        bulk_restore(state, table, at=at, since=changed_since, keys_file=keys, only=only, reason=reason,
+                     actor=actor, convention=convention, yes=yes, dry_run=dry_run, fmt=fmt)
+        return
+    if key is None:
+        raise typer.BadParameter("name the row (KEY), or give --all-changed-since TIME / --keys FILE",
+                                 param_hint="KEY")
     planned = service.plan_restore(state.workspace, table, key, version=version, at=at, only=only, reason=reason,
                                    actor=actor, convention=convention)
     write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)

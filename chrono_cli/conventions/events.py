@@ -18,21 +18,27 @@ from chrono_cli.model import FieldChange, Op, RowChange, RowKey
 Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]
 
 
+def time_pair(column: Column[Any], value: datetime, tz_name: str | None, dialect: str = "") -> tuple[Any, Any]:
+    """``column`` and ``value`` in a form they compare correctly (naive columns in their own zone; SQLite text
+    times as julian days, whatever format the writer chose)."""
+    naive = value if has_timezone(column.type) else value.astimezone(zone(tz_name)).replace(tzinfo=None)
+    if dialect == "sqlite":
+        return func.julianday(column), func.julianday(naive.replace(tzinfo=None).isoformat(" "))
+    return column, naive
+
+
 def window(column: Column[Any], query: EventQuery, tz_name: str | None, dialect: str = "") -> ColumnElement[bool]:
     """The query's bounds on a stored time column (naive columns compared in their own zone)."""
-    def stored(value: datetime) -> Any:
-        naive = value if has_timezone(column.type) else value.astimezone(zone(tz_name)).replace(tzinfo=None)
-        # SQLite keeps times as text in whatever format the writer chose: compare as julian days
-        return func.julianday(naive.replace(tzinfo=None).isoformat(" ")) if dialect == "sqlite" else naive
-
-    col: Any = func.julianday(column) if dialect == "sqlite" else column
     conds: list[ColumnElement[bool]] = [column.is_not(None)]
     if query.since is not None:
-        conds.append(col >= stored(query.since))
+        col, value = time_pair(column, query.since, tz_name, dialect)
+        conds.append(col >= value)
     if query.until is not None:
-        conds.append(col <= stored(query.until))
+        col, value = time_pair(column, query.until, tz_name, dialect)
+        conds.append(col <= value)
     if query.before is not None:
-        conds.append(col < stored(query.before))
+        col, value = time_pair(column, query.before, tz_name, dialect)
+        conds.append(col < value)
     return and_(*conds)
 
 

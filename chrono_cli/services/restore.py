@@ -28,7 +28,7 @@ def plan_restore(ws: Workspace, table: str, key: str, *, version: str | None = N
     """Plan a restore (no version given: undelete a deleted row, or unarchive an archived one)."""
     if version is not None and at is not None:
         raise UsageError("give --version or --at, not both")
-    columns = _columns(only)
+    columns = columns_option(only)
     meta = resolve_meta(ws.config, actor, reason)
     now = datetime.now(UTC)
     with ws.catalog() as cat:
@@ -162,7 +162,8 @@ def _archive_only(cat: Catalog, target: Target, prep: Prepared, key: str, versio
     return archive_item(cat, target, rowkey, archived=False, convention=convention, meta=meta, now=now)
 
 
-def _columns(only: str | None) -> tuple[str, ...] | None:
+def columns_option(only: str | None) -> tuple[str, ...] | None:
+    """--only COLS as a tuple of column names (None: every column)."""
     if only is None:
         return None
     cols = tuple(dict.fromkeys(c.strip() for c in only.split(",") if c.strip()))

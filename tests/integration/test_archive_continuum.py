@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.integration.restore_support import checksum, chrono, rows
-from tests.integration.test_restore_continuum import _run, xfail_on_mariadb
+from tests.integration.test_restore_continuum import _run
 
 pytest.importorskip("sqlalchemy_continuum")
 
@@ -36,7 +36,6 @@ def _tag_versions(url: str, tmp_path: Path) -> dict[str, Any]:
 
 def test_archive_and_unarchive_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
                                                       request: pytest.FixtureRequest) -> None:
-    xfail_on_mariadb(request, db_url)
     url = db_url
     _run("continuum_story", url, tmp_path)
     tables = {t["table"].rsplit(".", 1)[-1]: t for t in

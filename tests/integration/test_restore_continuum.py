@@ -5,11 +5,11 @@ first version (through a plan and ``chrono apply``) and re-creates the deleted a
 tests/support/continuum_after.py reads ``obj.versions`` / ``version.changeset`` with Continuum and makes the
 next ordinary ORM save. Archiving is in test_archive_continuum.py.
 
-Known writer gaps, marked ``xfail(strict=True)`` so they flip when fixed (chrono_cli/conventions/writes/continuum.py):
+On MariaDB (>= 10.3) SQLAlchemy gives ``transaction.id`` no AUTO_INCREMENT but a ``SEQUENCE transaction_id_seq``
+that Continuum draws from: chrono does the same (``NEXTVAL``, read back with ``LASTVAL``).
 
-* MariaDB: SQLAlchemy (MariaDB >= 10.3 supports sequences) creates ``transaction.id BIGINT NOT NULL`` with no
-  AUTO_INCREMENT and a ``CREATE SEQUENCE transaction_id_seq``; Continuum inserts ``nextval(transaction_id_seq)``.
-  chrono inserts no id and reads ``last_insert_id()``: "Field 'id' doesn't have a default value".
+Known writer gap, marked ``xfail(strict=True)`` so it flips when fixed (chrono_cli/conventions/writes/continuum.py):
+
 * Joined-table inheritance (§4.6 step 7): a write to one table of the hierarchy must write every table's base
   row and version row in the same transaction.
 """
@@ -51,19 +51,6 @@ def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str,
     return item
 
 
-MARIADB_SEQUENCE = (
-    "writer: on MariaDB Continuum's transaction.id has no AUTO_INCREMENT but a SEQUENCE transaction_id_seq; "
-    "chrono's INSERT INTO transaction omits id and reads last_insert_id(): "
-    "(1364, \"Field 'id' doesn't have a default value\"). Fix: id = nextval(transaction_id_seq), read back "
-    "with lastval(transaction_id_seq) (PREVIOUS VALUE FOR), when the column has no auto_increment")
-
-
-def xfail_on_mariadb(request: pytest.FixtureRequest, url: str) -> None:
-    """Mark the running test xfail(strict) on MariaDB, where the Continuum writer cannot open a transaction."""
-    if url.startswith("mysql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=MARIADB_SEQUENCE))
-
-
 def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     after = record["after"]
     two = after["2"]
@@ -82,7 +69,6 @@ def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
 
 def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
                                                      request: pytest.FixtureRequest) -> None:
-    xfail_on_mariadb(request, db_url)
     _restore_and_undelete(runner, db_url, tmp_path, native=False)
 
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, MetaData, Table, cast, delete, func, insert, select, update
+from sqlalchemy import Column, MetaData, Table, cast, delete, func, insert, inspect, literal_column, select, update
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection
@@ -39,6 +39,14 @@ from chrono_cli.model import FieldChange, RowKey, Timeline
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type
+
+
+def has_sequence(conn: Connection, name: str, schema: str | None) -> bool:
+    """Whether the database has the sequence ``name`` (MariaDB 10.3+ keeps Continuum's transaction ids there)."""
+    try:
+        return bool(inspect(conn).has_sequence(name, schema=schema))
+    except NotImplementedError:
+        return False
 
 
 def is_link(info: TableInfo) -> bool:
@@ -195,7 +203,13 @@ class ContinuumWriter(Writer):
                 seq = f"{tx_info.ref.schema}.{name}" if tx_info.ref.schema else name
             x: Any = func.currval(cast(seq, REGCLASS))
         elif dialect in ("mysql", "mariadb"):
-            x = func.last_insert_id()
+            name = str(ctx.det.options.get("sequence") or "transaction_id_seq")
+            if has_sequence(ctx.conn, name, tx_info.ref.schema):  # MariaDB >= 10.3: what SQLAlchemy created
+                sequence = DbSequence(name, schema=tx_info.ref.schema)
+                row["id"] = sequence.next_value()
+                x = func.lastval(literal_column(ctx.conn.dialect.identifier_preparer.format_sequence(sequence)))
+            else:
+                x = func.last_insert_id()
         else:
             x = select(func.max(tx.c.id)).scalar_subquery()
         label = "transaction row: the write's transaction (one for all its rows)"

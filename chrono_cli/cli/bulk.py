@@ -1,0 +1,87 @@
+"""``chrono restore TABLE --at T --all-changed-since S | --keys FILE``: show the set-based restore, ask, write."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+import typer
+
+from chrono_cli.cli.state import CliState, note
+from chrono_cli.errors import Refused
+from chrono_cli.model import ResultSet
+from chrono_cli.render.formats import OutputFormat, resolve
+
+if TYPE_CHECKING:
+    from chrono_cli.services.bulk_restore import BulkPlan
+
+SHOWN = 20  # rows whose diff the plan lists
+
+
+def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, keys_file: str | None,
+                 only: str | None, reason: str | None, actor: str | None, convention: str | None, yes: bool,
+                 dry_run: bool, fmt: OutputFormat | None) -> None:
+    from chrono_cli.cli.progress import progress_bar
+    from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
+    from chrono_cli.services.restore import columns_option
+
+    plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
+                             only=columns_option(only), actor=actor, reason=reason, convention=convention)
+    chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
+    if dry_run:
+        _show(plan, sys.stdout, chosen)
+        note("dry run: nothing written")
+        return
+    _show(plan, sys.stderr, resolve(None, sys.stderr.isatty()))
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("not on a terminal: pass --yes to write (nothing written)")
+        if not typer.confirm(f"Restore {len(plan.rows)} rows?", default=False, err=True):
+            raise Refused("not confirmed: nothing written")
+    with progress_bar("staging rows") as progress:
+        warnings = apply_bulk_restore(state.workspace, plan, progress)
+    for warning in warnings:
+        note(f"warning: {warning}")
+    doc = plan.to_json(rows=False)
+    rs = ResultSet(("table", "restored", "recreated", "skipped", "at"),
+                   [[plan.table, doc["restored"], doc["recreated"], sum(plan.skipped.values()), doc["at"]]],
+                   title="written", document=doc)
+    state.emit(rs, fmt.value if fmt else None)
+
+
+def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
+    from chrono_cli.render import render
+
+    if fmt in (OutputFormat.JSON, OutputFormat.JSONL):
+        out.write(json.dumps(plan.to_json(), ensure_ascii=False, indent=2 if fmt is OutputFormat.JSON else None))
+        out.write("\n")
+        return
+    doc = plan.to_json()
+    rows = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
+    if fmt is OutputFormat.CSV:
+        render(ResultSet(("key", "action", "column", "current", "new"), rows), fmt, out)
+        return
+    out.write(f"restore {plan.table} to its state at {plan.at.isoformat()} [{plan.convention}: {plan.history}]: "
+              f"{doc['restored']} rows restored, {doc['recreated']} re-created\n")
+    for why, n in plan.skipped.items():
+        out.write(f"skipped: {n} rows {why}\n")
+    shown = [r for r in rows if r[0] in {_key(d["key"]) for d in doc["rows"][:SHOWN]}]
+    render(ResultSet(("key", "action", "column", "current", "new"), shown), fmt, out)
+    if len(doc["rows"]) > SHOWN:
+        out.write(f"... and {len(doc['rows']) - SHOWN} more rows (-f json lists them all)\n")
+    out.write("SQL (set-based, through a temporary staging table of the target rows):\n")
+    for s in plan.statements:
+        out.write(f"  -- {s['label']}\n  {s['sql']};\n")
+    for text in plan.notes:
+        out.write(f"note: {text}\n")
+    who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
+                                f"reason: {plan.reason}" if plan.reason else "") if p)
+    if who:
+        out.write(who + "\n")
+    out.flush()
+
+
+def _key(key: dict[str, object]) -> str:
+    return ",".join(str(v) for v in key.values()) if len(key) == 1 else ",".join(f"{k}={v}" for k, v in key.items())

@@ -1,0 +1,123 @@
+"""Set-based restores: many rows to their state at one time, in a handful of statements.
+
+``chrono restore TABLE --at T --all-changed-since S`` (or ``--keys FILE``). A bulk writer reads the state at T
+of every row in one query per chunk of keys, and writes through a temporary staging table holding the target
+rows (key, restored columns, and ``chrono_absent`` = the live row is gone and is re-inserted): one
+``UPDATE ... FROM`` for the live rows, one ``INSERT ... SELECT`` for the history rows the library would write
+for each of them, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Boolean, Column, MetaData, Table, and_, insert, select, tuple_, update
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.writes.base import Step, WriteContext
+from chrono_cli.conventions.writes.values import insert_table
+from chrono_cli.errors import UnsupportedOperation
+
+ABSENT = "chrono_absent"
+STAGE = "chrono_stage"
+CHUNK = 1000  # keys per IN list
+
+
+class BulkWriter(abc.ABC):
+    """One convention's set-based restore: who changed since, the states at a time, the statements."""
+
+    name: ClassVar[str]
+    missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
+
+    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
+        return frozenset({ctx.det.version_col} - {None})  # type: ignore[arg-type]
+
+    @abc.abstractmethod
+    def recorded(self, ctx: WriteContext) -> list[str]:
+        """Live columns the store records (restorable), the key and bookkeeping excluded."""
+
+    @abc.abstractmethod
+    def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
+        """The distinct keys (live key column names) with a change at or after ``since``."""
+
+    @abc.abstractmethod
+    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
+                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+        """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then."""
+
+    @abc.abstractmethod
+    def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
+        """The statements that restore every staged row and record it as the library would."""
+
+    def keys_since(self, ctx: WriteContext, since: datetime) -> list[tuple[Any, ...]]:
+        """The keys changed at or after ``since`` (one query)."""
+        return [tuple(r) for r in ctx.conn.execute(self.changed_since(ctx, since))]
+
+    def states(self, ctx: WriteContext, at: datetime,
+               keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any] | None]:
+        """The state at ``at`` of each of ``keys`` that the store answers for (one query per chunk of keys).
+
+        A key left out has no store row that decides: unchanged since ``at`` where ``missing_is_current``,
+        else it did not exist at ``at``.
+        """
+        store = ctx.store
+        cols = [store.c[c] for c in ctx.det.key]
+        out: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+        for i in range(0, len(keys), CHUNK):
+            chunk = list(keys[i:i + CHUNK])
+            where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+            out.update(self.states_where(ctx, at, where))
+        return out
+
+
+def staging(ctx: WriteContext, columns: Sequence[str]) -> Table:
+    """The temporary table of target rows: the key, ``columns`` (live types) and the re-insert flag."""
+    info = ctx.live_info
+    cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
+    cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
+    cols.append(Column(ABSENT, Boolean, nullable=False))
+    return Table(STAGE, MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+def joined(ctx: WriteContext, stage: Table, table: Table) -> ColumnElement[bool]:
+    """``table`` rows of the staged keys."""
+    return and_(*(table.c[c] == stage.c[c] for c in ctx.det.key))
+
+
+def update_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
+    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out."""
+    live = ctx.live
+    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key}
+    values.update(extra or {})
+    return Step(update(live).values(values).where(joined(ctx, stage, live), stage.c[ABSENT].is_(False)),
+                "live rows: the restored values (one UPDATE for all)")
+
+
+def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
+    """INSERT the rows that are gone from the stage."""
+    names = list(ctx.det.key) + [c for c in columns if c not in ctx.det.key]
+    exprs: list[Any] = [stage.c[c] for c in names]
+    for name, expr in (extra or {}).items():
+        names.append(name)
+        exprs.append(expr)
+    query = select(*exprs).where(stage.c[ABSENT].is_(True))
+    return Step(insert(insert_table(ctx.live_info)).from_select(names, query),
+                "live rows re-created (one INSERT for all)")
+
+
+def get(adapter: str) -> BulkWriter:
+    """The bulk writer of a convention."""
+    from chrono_cli.conventions.writes.bulk_newstate import ContinuumBulk, SimpleHistoryBulk
+    from chrono_cli.conventions.writes.bulk_oldstate import ChrononautBulk, HistoryMetaBulk
+
+    writers: dict[str, BulkWriter] = {w.name: w for w in (HistoryMetaBulk(), ChrononautBulk(), ContinuumBulk(),
+                                                           SimpleHistoryBulk())}
+    if adapter not in writers:
+        raise UnsupportedOperation(f"a set-based restore is not available for {adapter} tables",
+                                   hint=f"available for {', '.join(writers)}; restore rows one by one "
+                                        "('chrono restore TABLE KEY --at TIME') or revert their change sets")
+    return writers[adapter]

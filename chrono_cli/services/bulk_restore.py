@@ -1,0 +1,273 @@
+"""``chrono restore TABLE --at T --all-changed-since S | --keys FILE``: many rows, set-based, one transaction.
+
+Planning (read-only): the keys (changed since S, or listed in FILE), their states at T (one query per chunk
+of keys), the live rows, and per row: restore, re-create, or skip (unchanged since T, already in that state,
+did not exist at T). Every restored value is checked to still fit its column. Applying: a temporary staging
+table is filled with the target rows in batches, the live rows are locked and compared with the plan (any row
+changed meanwhile refuses the whole restore), then the convention's set-based statements run.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
+from chrono_cli.conventions.writes.bulk import BulkWriter, joined, staging
+from chrono_cli.conventions.writes.values import fingerprint, fit, jsonable, same_value
+from chrono_cli.db.engine import safe_url
+from chrono_cli.db.write import write_transaction
+from chrono_cli.errors import NothingToWrite, Refused, UsageError
+from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.keys import parse_key
+from chrono_cli.services.plan import compiled
+from chrono_cli.services.target import Target, history_detection, open_target
+from chrono_cli.services.times import parse_time
+from chrono_cli.services.workspace import Catalog, Workspace
+from chrono_cli.services.writeset import default_reason, resolve_meta
+
+Progress = Callable[[str, int, int], None]
+BATCH = 5000  # staging rows per INSERT
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRow:
+    """One row of a bulk restore: its key, live row (None: gone, re-created) and restored values."""
+
+    key: tuple[Any, ...]
+    current: Mapping[str, Any] | None
+    new: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPlan:
+    """What a set-based restore writes."""
+
+    table: str
+    convention: str
+    history: str | None
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    at: datetime
+    since: datetime | None
+    rows: tuple[BulkRow, ...]
+    skipped: Mapping[str, int]
+    statements: Sequence[Mapping[str, Any]]
+    created_at: datetime
+    database: str
+    actor: str | None = None
+    reason: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def recreated(self) -> int:
+        return sum(1 for r in self.rows if r.current is None)
+
+    def to_json(self, *, rows: bool = True) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "table": self.table, "convention": self.convention, "history": self.history,
+            "at": self.at.isoformat(), "since": None if self.since is None else self.since.isoformat(),
+            "database": self.database, "created_at": self.created_at.isoformat(), "actor": self.actor,
+            "reason": self.reason, "columns": list(self.columns), "restored": len(self.rows) - self.recreated,
+            "recreated": self.recreated, "skipped": dict(self.skipped), "statements": list(self.statements),
+            "notes": list(self.notes)}
+        if rows:
+            doc["rows"] = [{"key": jsonable(dict(zip(self.key, r.key, strict=True))),
+                            "action": "undelete" if r.current is None else "restore",
+                            "diff": [{"column": c, "old": jsonable(None if r.current is None else r.current.get(c)),
+                                      "new": jsonable(v)} for c, v in r.new.items()
+                                     if r.current is None or not same_value(r.current.get(c), v)]}
+                           for r in self.rows]
+        return doc
+
+
+def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None = None, keys_file: str | None = None,
+                      only: tuple[str, ...] | None = None, actor: str | None = None, reason: str | None = None,
+                      convention: str | None = None) -> BulkPlan:
+    """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``."""
+    if (since is None) == (keys_file is None):
+        raise UsageError("give --all-changed-since TIME or --keys FILE")
+    now = datetime.now(UTC)
+    with ws.catalog() as cat:
+        target = open_target(cat, table)
+        det = history_detection(target, convention)
+        writer = bulk.get(det.adapter)
+        tz = cat.table_config(target.ref).timezone
+        at_t = parse_time(at, tz_name=tz)
+        since_t = parse_time(since, tz_name=tz) if since else None
+        meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono restore: state at {at_t.isoformat()}")
+        ctx = _context(cat, target, det.adapter if convention is None else convention, meta, now)
+        columns = _columns(writer, ctx, only)
+        keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
+        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only)
+        if problems:
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
+                          hint="leave the columns out with --only COLS")
+        if not rows:
+            what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
+            raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
+        steps = writer.steps(ctx, staging(ctx, columns), columns)
+        notes = ["history_meta and Chrononaut 0.2 record no creation time: a row created after the time is "
+                 "restored to its first recorded state"] if writer.missing_is_current else []
+        return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
+                        columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
+                        statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),
+                        actor=meta.actor, reason=meta.reason, notes=tuple(notes))
+
+
+def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None = None) -> list[str]:
+    """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
+    now = datetime.now(UTC)
+    meta = WriteMeta(actor=plan.actor, reason=plan.reason)
+    with write_transaction(ws.engine) as conn:
+        cat = Catalog(conn, ws.config, ws.settings.schemas)
+        target = open_target(cat, plan.table)
+        writer = bulk.get(plan.convention)
+        ctx = _context(cat, target, plan.convention, meta, now)
+        stage = staging(ctx, plan.columns)
+        stage.name = f"chrono_stage_{uuid.uuid4().hex[:12]}"  # unique per run: MariaDB keeps a failed run's
+        stage.fullname = stage.name                           # temporary table for the session
+        stage.create(conn)
+        total = len(plan.rows)
+        for i in range(0, total, BATCH):
+            conn.execute(insert(stage), [{**dict(zip(plan.key, r.key, strict=True)), **r.new,
+                                          bulk.ABSENT: r.current is None} for r in plan.rows[i:i + BATCH]])
+            if progress:
+                progress("staging rows", min(i + BATCH, total), total)
+        _recheck(ctx, stage, plan)
+        steps = writer.steps(ctx, stage, plan.columns)
+        for n, step in enumerate(steps, 1):
+            if progress:
+                progress(step.label, n - 1, len(steps))
+            conn.execute(step.statement)
+        stage.drop(conn)
+        before = ws.config.hooks.get("before_commit")
+        if before:
+            problem = run_hook("before_commit", before, _hook_doc(plan, now))
+            if problem:
+                raise Refused(f"{problem}; rolled back, nothing written")
+    after = ws.config.hooks.get("after_commit")
+    problem = run_hook("after_commit", after, _hook_doc(plan, now)) if after else None
+    return [f"{problem} (the change is committed)"] if problem else []
+
+
+def _context(cat: Catalog, target: Target, convention: str, meta: WriteMeta, now: datetime) -> WriteContext:
+    det = history_detection(target, convention)
+    return WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta)
+
+
+def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None) -> list[str]:
+    recorded = writer.recorded(ctx)
+    if not only:
+        return recorded
+    unknown = [c for c in only if c not in recorded]
+    if unknown:
+        raise UsageError(f"--only: {', '.join(unknown)} is not a restorable column of {ctx.det.live}",
+                         hint=f"restorable: {', '.join(recorded)}")
+    return [c for c in recorded if c in only]
+
+
+def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
+    """Keys from FILE (``-``: stdin), one per line as KEY is written (42, or a=1,b=2); # starts a comment."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
+    names = ctx.det.key
+    types = {c: target.info.columns[c].type for c in names}
+    keys: dict[tuple[Any, ...], None] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            key = parse_key(line, names, types)
+        except UsageError as exc:
+            raise UsageError(f"{path}:{n}: {exc}") from None
+        keys[tuple(v for _, v in key.items)] = None
+    if not keys:
+        raise UsageError(f"keys file {path} names no rows")
+    return list(keys)
+
+
+def _live(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    live = ctx.live
+    cols = [live.c[c] for c in ctx.det.key]
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for i in range(0, len(keys), bulk.CHUNK):
+        chunk = list(keys[i:i + bulk.CHUNK])
+        where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+        for row in ctx.conn.execute(select(live).where(where)).mappings():
+            out[tuple(row[c] for c in ctx.det.key)] = dict(row)
+    return out
+
+
+def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
+          columns: Sequence[str], only: tuple[str, ...] | None,
+          ) -> tuple[list[BulkRow], Counter[str], list[str]]:
+    states = writer.states(ctx, at, keys)
+    currents = _live(ctx, keys)
+    info, tz = ctx.live_info, ctx.config.timezone
+    required = [c for c, col in info.columns.items() if c not in columns and c not in ctx.det.key
+                and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
+    rows: list[BulkRow] = []
+    skipped: Counter[str] = Counter()
+    problems: list[str] = []
+    for key in keys:
+        current = currents.get(key)
+        if key not in states and writer.missing_is_current:
+            skipped["unchanged since the time"] += 1
+            continue
+        state = states.get(key)
+        if state is None:
+            skipped["created after the time (chrono revert removes created rows)" if current is not None
+                    else "absent then and now"] += 1
+            continue
+        new: dict[str, Any] = {}
+        for c in columns:
+            value, problem = fit(state.get(c), info.columns[c], tz)
+            if problem:
+                problems.append(f"{_text(key)} {c}: {problem}")
+            new[c] = value
+        if current is None and (only or required):
+            why = "--only cannot re-create a deleted row" if only else \
+                f"{', '.join(required)} not recorded and NOT NULL without a default"
+            problems.append(f"{_text(key)} is deleted and cannot be re-created: {why}")
+        elif current is not None and all(same_value(current.get(c), v) for c, v in new.items()):
+            skipped["already in that state"] += 1
+            continue
+        rows.append(BulkRow(key, current, new))
+    return rows, skipped, problems
+
+
+def _recheck(ctx: WriteContext, stage: Any, plan: BulkPlan) -> None:
+    """Lock the staged live rows and refuse if any changed (or appeared) since the plan."""
+    live = ctx.live
+    found = {tuple(r[c] for c in plan.key): dict(r) for r in ctx.conn.execute(
+        select(live).select_from(live.join(stage, joined(ctx, stage, live))).with_for_update(of=live)).mappings()}
+    changed = [r.key for r in plan.rows if fingerprint(found.get(r.key)) != fingerprint(r.current)]
+    if changed:
+        shown = ", ".join(_text(k) for k in changed[:5])
+        raise Refused(f"{len(changed)} rows of {plan.table} changed since the plan was made ({shown}): nothing "
+                      "written", hint="run the restore again")
+
+
+def _text(key: tuple[Any, ...]) -> str:
+    return ",".join(str(v) for v in key)
+
+
+def _hook_doc(plan: BulkPlan, now: datetime) -> str:
+    import json
+
+    doc = plan.to_json(rows=False)
+    doc["applied_at"] = now.isoformat()
+    return json.dumps(doc, ensure_ascii=False)
