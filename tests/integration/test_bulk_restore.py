@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,10 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from tests.integration.restore_support import checksum, chrono, python_hook, rows, write_config
 from tests.integration.test_restore_continuum import _run
 from tests.integration.test_restore_history_meta import history_of, sessions, state
-from tests.support.stories import expected_state_at, history_meta_story
+from tests.support.stories import expected_state_at, history_meta_models, history_meta_story
 
 
 def _shown_at(runner: CliRunner, url: str, table: str, key: int, at: str) -> dict[str, Any] | None:
@@ -42,8 +45,6 @@ def test_history_meta_rows_back_to_a_time(runner: CliRunner, db_url: str) -> Non
                   "--yes")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["restored"] == 2 and json.loads(done.stdout)["recreated"] == 1
-
-    from tests.support.stories import history_meta_models
 
     m = history_meta_models()
     engine, factory = sessions(db_url)
@@ -98,11 +99,6 @@ def test_simple_history_rows_from_a_keys_file(runner: CliRunner, sqlite_url: str
                                               source: str) -> None:
     url = sqlite_url
     out = tmp_path / "story.json"
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     proc = subprocess.run([sys.executable, "-m", "tests.support.simple_history_story", url, str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -116,7 +112,8 @@ def test_simple_history_rows_from_a_keys_file(runner: CliRunner, sqlite_url: str
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["restored"] == 1
     poll = rows(url, "djangoapp_poll", id=1)[0]
-    assert (poll["question"], poll["votes"]) == (story["steps"][2]["state"]["question"], story["steps"][2]["state"]["votes"])
+    then = story["steps"][2]["state"]
+    assert (poll["question"], poll["votes"]) == (then["question"], then["votes"])
     newest = max(rows(url, "djangoapp_historicalpoll", id=1), key=lambda r: r["history_id"])
     assert (newest["history_type"], newest["history_user_id"]) == ("~", 1)
     assert newest["history_change_reason"].startswith("chrono restore: state at")
