@@ -58,19 +58,20 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
         out.write(json.dumps(plan.to_json(), ensure_ascii=False, indent=2 if fmt is OutputFormat.JSON else None))
         out.write("\n")
         return
-    doc = plan.to_json()
-    rows = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
     if fmt is OutputFormat.CSV:
+        doc = plan.to_json()
+        rows = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
         render(ResultSet(("key", "action", "column", "current", "new"), rows), fmt, out)
         return
+    doc = plan.to_json(rows=SHOWN)
+    shown = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
     out.write(f"restore {plan.table} to its state at {plan.at.isoformat()} [{plan.convention}: {plan.history}]: "
               f"{doc['restored']} rows restored, {doc['recreated']} re-created\n")
     for why, n in plan.skipped.items():
         out.write(f"skipped: {n} rows {why}\n")
-    shown = [r for r in rows if r[0] in {_key(d["key"]) for d in doc["rows"][:SHOWN]}]
     render(ResultSet(("key", "action", "column", "current", "new"), shown), fmt, out)
-    if len(doc["rows"]) > SHOWN:
-        out.write(f"... and {len(doc['rows']) - SHOWN} more rows (-f json lists them all)\n")
+    if len(plan.rows) > SHOWN:
+        out.write(f"... and {len(plan.rows) - SHOWN} more rows (-f json lists them all)\n")
     out.write("SQL (set-based, through a temporary staging table of the target rows):\n")
     for s in plan.statements:
         out.write(f"  -- {s['label']}\n  {s['sql']};\n")

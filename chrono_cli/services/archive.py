@@ -45,6 +45,7 @@ def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, c
     prep = prepare(cat, target, convention, meta, now, shared)
     arch = _archive_detection(prep, target)
     ctx = prep.ctx
+    prep.writer.writable(ctx, key)
     current = prep.writer.current_row(ctx, key)
     where = f"{target.ref} {key_text(key)}"
     if current is None:

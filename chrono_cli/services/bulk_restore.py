@@ -71,7 +71,8 @@ class BulkPlan:
     def recreated(self) -> int:
         return sum(1 for r in self.rows if r.current is None)
 
-    def to_json(self, *, rows: bool = True) -> dict[str, Any]:
+    def to_json(self, *, rows: bool | int = True) -> dict[str, Any]:
+        """The plan document; ``rows``: every row's diff (True), none (False), or the first N."""
         doc: dict[str, Any] = {
             "table": self.table, "convention": self.convention, "history": self.history,
             "at": self.at.isoformat(), "since": None if self.since is None else self.since.isoformat(),
@@ -79,13 +80,14 @@ class BulkPlan:
             "reason": self.reason, "columns": list(self.columns), "restored": len(self.rows) - self.recreated,
             "recreated": self.recreated, "skipped": dict(self.skipped), "statements": list(self.statements),
             "notes": list(self.notes)}
-        if rows:
+        if rows is not False:
+            listed = self.rows if rows is True else self.rows[:rows]
             doc["rows"] = [{"key": jsonable(dict(zip(self.key, r.key, strict=True))),
                             "action": "undelete" if r.current is None else "restore",
                             "diff": [{"column": c, "old": jsonable(None if r.current is None else r.current.get(c)),
                                       "new": jsonable(v)} for c, v in r.new.items()
                                      if r.current is None or not same_value(r.current.get(c), v)]}
-                           for r in self.rows]
+                           for r in listed]
         return doc
 
 
@@ -105,6 +107,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         since_t = parse_time(since, tz_name=tz) if since else None
         meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono restore: state at {at_t.isoformat()}")
         ctx = _context(cat, target, det.adapter if convention is None else convention, meta, now)
+        writer.check(ctx)
         columns = _columns(writer, ctx, only)
         keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
         rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only)

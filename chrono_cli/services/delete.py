@@ -22,6 +22,7 @@ def delete_item(cat: Catalog, target: Target, key: RowKey, *, convention: str | 
     """The write-set that deletes ``key``, refused while rows outside ``deleting`` still reference it."""
     prep = prepare(cat, target, convention, meta, now, shared)
     where = f"{target.ref} {key_text(key)}"
+    prep.writer.writable(prep.ctx, key)
     current = prep.writer.current_row(prep.ctx, key)
     if current is None:
         raise NothingToWrite(f"{where} does not exist: nothing to delete")

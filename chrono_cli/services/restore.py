@@ -79,6 +79,7 @@ def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq:
     label = f"version {version.number}" if version.number is not None else f"#{seq}"
     meta = default_reason(meta, f"chrono {action}: state of {label}")
     prep = prepare(cat, target, convention, meta, now, shared)
+    prep.writer.writable(prep.ctx, key)
     current = prep.writer.current_row(prep.ctx, key)
     if version.values is None:
         raise UsageError(f"#{seq} of {tl.table} {tl.key} is its deletion, not a state")

@@ -8,7 +8,8 @@ next ordinary ORM save. Archiving is in test_archive_continuum.py.
 On MariaDB (>= 10.3) SQLAlchemy gives ``transaction.id`` no AUTO_INCREMENT but a ``SEQUENCE transaction_id_seq``
 that Continuum draws from: chrono does the same (``NEXTVAL``, read back with ``LASTVAL``).
 
-Known writer gap, marked ``xfail(strict=True)`` so it flips when fixed (chrono_cli/conventions/writes/continuum.py):
+Known writer gap, marked ``xfail(strict=True)`` so it flips when fixed (chrono_cli/conventions/writes/continuum.py);
+until then chrono refuses such writes whole (exit 5, test_joined_hierarchy_writes_are_refused_whole):
 
 * Joined-table inheritance (§4.6 step 7): a write to one table of the hierarchy must write every table's base
   row and version row in the same transaction.
@@ -185,3 +186,17 @@ def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner
     assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
     assert save["changeset"] == {"title": ["Dune", "Dune (saved)"]}
     _assert_chain(book, record["open_tables"], "20")
+
+
+def test_joined_hierarchy_writes_are_refused_whole(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
+    """Until chrono writes every table of a joined hierarchy, it refuses instead of writing one table of it."""
+    url = sqlite_or_pg_url
+    _run("continuum_story", url, tmp_path, "--joined")
+    untouched = checksum(url)
+    for args in (["restore", "book", "20", "--version", "#1"], ["restore", "item", "20", "--version", "#1"],
+                 ["restore", "book", "22"],
+                 ["restore", "book", "--at", "2999-01-01", "--all-changed-since", "2000-01-01"]):
+        result = chrono(runner, url, *args, "--yes")
+        assert result.exit_code == 5, (args, result.output)
+        assert "joined" in result.stderr and "Traceback" not in result.output
+    assert checksum(url) == untouched

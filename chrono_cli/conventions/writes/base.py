@@ -91,6 +91,10 @@ class Writer(abc.ABC):
         """The store rows that belong to ``key`` (None: the store is the live table, or there is none)."""
         return key_where(ctx.store, key) if not ctx.det.in_table else None
 
+    def writable(self, ctx: WriteContext, key: RowKey) -> None:
+        """Raise when chrono cannot write ``key`` the way the library would (checked before anything else)."""
+        return None
+
     def lock(self, ctx: WriteContext, key: RowKey) -> None:
         """Lock the live row and the key's history rows until the transaction ends (FOR UPDATE)."""
         live = ctx.live

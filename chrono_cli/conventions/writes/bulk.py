@@ -36,6 +36,10 @@ class BulkWriter(abc.ABC):
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset({ctx.det.version_col} - {None})  # type: ignore[arg-type]
 
+    def check(self, ctx: WriteContext) -> None:
+        """Raise when the table cannot be written set-based (checked before anything is read)."""
+        return None
+
     @abc.abstractmethod
     def recorded(self, ctx: WriteContext) -> list[str]:
         """Live columns the store records (restorable), the key and bookkeeping excluded."""

@@ -25,7 +25,14 @@ from chrono_cli.conventions.continuum import entity_name
 from chrono_cli.conventions.events import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
-from chrono_cli.conventions.writes.continuum import ContinuumWriter, find_info, is_link, user_id
+from chrono_cli.conventions.writes.continuum import (
+    ContinuumWriter,
+    find_info,
+    is_link,
+    user_id,
+    versioned_children,
+    versioned_parent,
+)
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import Refused, UnsupportedOperation
 
@@ -77,9 +84,7 @@ class ContinuumBulk(BulkWriter):
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         o = ctx.det.options
-        if is_link(ctx.live_info):
-            raise UnsupportedOperation("a versioned association table has no states to restore: "
-                                       "revert the change sets that changed its links")
+        self.check(ctx)
         writer = ContinuumWriter()
         tx_info = find_info(ctx, o["transaction_table"])
         assert tx_info is not None
@@ -97,6 +102,18 @@ class ContinuumBulk(BulkWriter):
                                                                "value": ctx.meta.reason}), "transaction_meta: reason"))
         steps += [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
         return steps
+
+    def check(self, ctx: WriteContext) -> None:
+        o = ctx.det.options
+        if is_link(ctx.live_info):
+            raise UnsupportedOperation("a versioned association table has no states to restore: "
+                                       "revert the change sets that changed its links")
+        extends = o.get("extends")
+        if o.get("inherits") or (extends and versioned_parent(ctx, extends["schema"], extends["name"])) \
+                or o.get("children") or versioned_children(ctx):
+            raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
+                                       "does not write joined hierarchies yet",
+                                       hint="restore these rows through the application")
 
     def _versions(self, ctx: WriteContext, stage: Table, columns: Sequence[str], x: Any) -> list[Step]:
         o = ctx.det.options
