@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
 from chrono_cli.conventions.writes.bulk import BulkWriter, joined, staging
-from chrono_cli.conventions.writes.values import fingerprint, fit, jsonable, same_value
+from chrono_cli.conventions.writes.values import fit, jsonable, same_value
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, UsageError
@@ -110,7 +110,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
         keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only)
+        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t)
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
@@ -202,23 +202,21 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
     return list(keys)
 
 
-def _live(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+def _live(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
+          since: datetime | None) -> dict[tuple[Any, ...], dict[str, Any]]:
     live = ctx.live
-    cols = [live.c[c] for c in ctx.det.key]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for i in range(0, len(keys), bulk.CHUNK):
-        chunk = list(keys[i:i + bulk.CHUNK])
-        where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+    for where in writer.key_filter(ctx, live, keys, since):
         for row in ctx.conn.execute(select(live).where(where)).mappings():
             out[tuple(row[c] for c in ctx.det.key)] = dict(row)
     return out
 
 
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
-          columns: Sequence[str], only: tuple[str, ...] | None,
+          columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
           ) -> tuple[list[BulkRow], Counter[str], list[str]]:
-    states = writer.states(ctx, at, keys)
-    currents = _live(ctx, keys)
+    states = writer.states(ctx, at, keys, since)
+    currents = _live(writer, ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
     required = [c for c, col in info.columns.items() if c not in columns and c not in ctx.det.key
                 and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
@@ -257,7 +255,7 @@ def _recheck(ctx: WriteContext, stage: Any, plan: BulkPlan) -> None:
     live = ctx.live
     found = {tuple(r[c] for c in plan.key): dict(r) for r in ctx.conn.execute(
         select(live).select_from(live.join(stage, joined(ctx, stage, live))).with_for_update(of=live)).mappings()}
-    changed = [r.key for r in plan.rows if fingerprint(found.get(r.key)) != fingerprint(r.current)]
+    changed = [r.key for r in plan.rows if found.get(r.key) != r.current]  # same driver, same types: exact
     if changed:
         shown = ", ".join(_text(k) for k in changed[:5])
         raise Refused(f"{len(changed)} rows of {plan.table} changed since the plan was made ({shown}): nothing "

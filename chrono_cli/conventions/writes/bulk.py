@@ -61,21 +61,31 @@ class BulkWriter(abc.ABC):
         """The keys changed at or after ``since`` (one query)."""
         return [tuple(r) for r in ctx.conn.execute(self.changed_since(ctx, since))]
 
-    def states(self, ctx: WriteContext, at: datetime,
-               keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any] | None]:
-        """The state at ``at`` of each of ``keys`` that the store answers for (one query per chunk of keys).
+    def states(self, ctx: WriteContext, at: datetime, keys: Sequence[tuple[Any, ...]],
+               since: datetime | None = None) -> dict[tuple[Any, ...], dict[str, Any] | None]:
+        """The state at ``at`` of each of ``keys`` that the store answers for.
 
-        A key left out has no store row that decides: unchanged since ``at`` where ``missing_is_current``,
-        else it did not exist at ``at``.
+        With ``since`` (``keys`` being the keys changed since), one query; else one per chunk of keys. A key
+        left out has no store row that decides: unchanged since ``at`` where ``missing_is_current``, else it did
+        not exist at ``at``.
         """
-        store = ctx.store
-        cols = [store.c[c] for c in ctx.det.key]
+        where = self.key_filter(ctx, ctx.store, keys, since)
         out: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+        for cond in where:
+            out.update(self.states_where(ctx, at, cond))
+        return out
+
+    def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
+                   since: datetime | None) -> Iterator[ColumnElement[bool]]:
+        """Conditions on ``table``'s key columns selecting ``keys``: the changed-since subquery, or IN chunks."""
+        cols = [table.c[c] for c in ctx.det.key]
+        if since is not None:
+            changed = self.changed_since(ctx, since).subquery()
+            yield tuple_(*cols).in_(select(*changed.c)) if len(cols) > 1 else cols[0].in_(select(*changed.c))
+            return
         for i in range(0, len(keys), CHUNK):
             chunk = list(keys[i:i + CHUNK])
-            where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
-            out.update(self.states_where(ctx, at, where))
-        return out
+            yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
 
 
 def staging(ctx: WriteContext, columns: Sequence[str]) -> Table:
