@@ -23,8 +23,8 @@ def _top_tx(url: str) -> int:
     return max(r["id"] for r in rows(url, "transaction"))
 
 
-def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    url = db_url
     _run("continuum_story", url, tmp_path)
     before = _top_tx(url)
 
@@ -79,9 +79,9 @@ def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, sqlite_or_pg_
     assert later["after"]["2"][-1]["op"] == 1
 
 
-def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, sqlite_or_pg_url: str,
+def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, db_url: str,
                                                        tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+    url = db_url
     _run("continuum_story", url, tmp_path)
     untouched = checksum(url)
 
@@ -102,9 +102,9 @@ def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, sqlite
     assert (article["name"], article["content"]) == ("First", "hello")  # its state before transaction 3
 
 
-def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, sqlite_or_pg_url: str,
+def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, db_url: str,
                                                     tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+    url = db_url
     _run("continuum_story", url, tmp_path)
     untouched = checksum(url)
     config = write_config(tmp_path / "chrono.toml",
@@ -115,9 +115,9 @@ def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, sqlite_or
     assert checksum(url) == untouched
 
 
-def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, sqlite_or_pg_url: str,
+def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, db_url: str,
                                                                tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+    url = db_url
     _run("continuum_story", url, tmp_path)
     plan = tmp_path / "undo.json"
     made = chrono(runner, url, "revert", "8", "--plan", str(plan))

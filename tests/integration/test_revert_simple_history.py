@@ -62,8 +62,8 @@ def _changeset(runner: CliRunner, url: str, table: str, key: int, op: str) -> st
     raise AssertionError(f"no {op} of {table} {key} listed")
 
 
-def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
+def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    url = db_url
     _story(url, tmp_path)
 
     # the deletion of poll 2: re-inserted with a '+' row
@@ -98,10 +98,10 @@ def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, sqlite_or_pg
     assert seen["saved"] == "~"
 
 
-def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRunner, sqlite_or_pg_url: str,
+def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRunner, db_url: str,
                                                                   tmp_path: Path) -> None:
     """Re-inserting poll 2 would need its question back; here a new poll took it (question is unique)."""
-    url = sqlite_or_pg_url
+    url = db_url
     _story(url, tmp_path)
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
     from sqlalchemy import column, create_engine, insert, table
