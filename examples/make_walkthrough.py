@@ -48,6 +48,14 @@ STEPS: list[tuple[str, str, str]] = [
     ("Who set each column", "git blame for a row.", "chrono --db DB blame user 42"),
     ("Archived rows", "Rows whose archive column is set.", "chrono --db DB archived user"),
     ("Deleted rows", "Rows the history knows but the table no longer has.", "chrono --db DB deleted user"),
+    ("Undo a whole change set", "Revert the 11:38 edit of user 42: the state just before it, with the history row "
+     "history_meta writes (dry run).", "chrono --db DB revert @1794829080000 --dry-run"),
+    ("A revert with conflicts", "The 10:41 edit (plan team to pro) was changed again at 11:05 and 11:38: the report "
+     "names the later changes, and the revert is refused unless --force.",
+     "chrono --db DB revert @1794825660000 --yes"),
+    ("Many rows to a point in time", "Every user changed since 10 November back to its state then, set-based "
+     "(dry run): user 7 comes back, the others are restored.",
+     "chrono --db DB restore user --at 2026-11-10T00:00Z --all-changed-since 2026-11-10T00:00Z --dry-run"),
     ("Roll back, dry run first", "What restoring user 42 to version 3 would write: the row diff and the SQL.",
      "chrono --db DB restore user 42 --version 3 --dry-run"),
     ("Roll back", "The restore itself; off a terminal it needs --yes. The pre-restore state becomes a version.",

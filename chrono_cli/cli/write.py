@@ -201,8 +201,6 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         return
     who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
                                 f"reason: {plan.reason}" if plan.reason else "") if p)
-    for n in plan.notes:
-        out.write(f"note: {n}\n")
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
                        title=_title(plan, item))
@@ -216,6 +214,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
+    for n in plan.notes:
+        out.write(f"note: {n}\n")
     if who:
         out.write(who + "\n")
     out.flush()
