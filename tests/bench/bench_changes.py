@@ -1,0 +1,386 @@
+"""Benchmark: `chrono changes` (first page, next page, a deep page) on PostgreSQL with millions of history rows.
+
+Not a test: prints numbers. Usage: python tests/bench/bench_changes.py [--server URL] [--rows N] [--runs N]
+Builds one throwaway database per layout with N history rows (default 10 million, 10 versions per record,
+three changes a minute): a history_meta pair (appuser / appuser_history, timed by `changed`) and an
+SQLAlchemy-Continuum store (article / article_version / "transaction", with the indexes Continuum 2.0 creates).
+Cases: every table, one table, its second page (the `next_before` cursor `-f json` prints), a page half-way back
+(`--before` the middle of the history), and one table again after adding a record with --hot versions that are
+the newest changes (the first page is then all that record's). history_meta runs without an index on `changed`,
+then after CREATE INDEX ON appuser_history (changed).
+Each case is timed end to end (the CLI in a subprocess, median of --runs after a warm-up), next to
+`chrono --help` (import and start-up cost), and in process (list_changes through a fresh Workspace: connect,
+reflect, query), with the time spent in SQL and in its slowest statement; EXPLAIN ANALYZE of that statement is
+printed when a case takes more than --slow seconds in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+HISTORY_META = [
+    "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL, name varchar(80), "
+    "version integer NOT NULL)",
+    "CREATE TABLE appuser_history (id integer NOT NULL, email varchar(120) NOT NULL, name varchar(80), "
+    "version integer NOT NULL, changed timestamp)",
+    "INSERT INTO appuser SELECT u, 'u' || u || '@example.com', 'name ' || u || ' v' || (:per + 1), :per + 1 "
+    "FROM generate_series(1, :keys) u",
+    # written in time order: version v of every user, then v + 1; change n = (v-1)*keys + (u-1) lands
+    # at minute n/3, second n%3 -- three changes per inferred change set, a minute between sets
+    "INSERT INTO appuser_history SELECT u, 'u' || u || '@example.com', 'name ' || u || ' v' || v, v, "
+    "timestamp '2020-01-01' + (((v - 1)::bigint * :keys + u - 1) / 3) * interval '1 minute' "
+    "+ (((v - 1)::bigint * :keys + u - 1) % 3) * interval '1 second' "
+    "FROM generate_series(1, :per) v, generate_series(1, :keys) u",
+    "ALTER TABLE appuser_history ADD PRIMARY KEY (id, version)",
+]
+
+CONTINUUM = [
+    "CREATE TABLE article (id integer PRIMARY KEY, name varchar(255) NOT NULL)",
+    "CREATE TABLE article_version (id integer NOT NULL, name varchar(255), transaction_id bigint NOT NULL, "
+    "end_transaction_id bigint, operation_type smallint NOT NULL)",
+    'CREATE TABLE "transaction" (id bigint NOT NULL, issued_at timestamp, remote_addr varchar(50))',
+    "CREATE SEQUENCE transaction_id_seq",
+    "INSERT INTO article SELECT a, 'article ' || a || ' v' || :per FROM generate_series(1, :keys) a",
+    # version v of article a is change n = (v-1)*keys + (a-1), written by transaction n/3 + 1 (three per transaction)
+    "INSERT INTO article_version SELECT a, 'article ' || a || ' v' || v, "
+    "((v - 1)::bigint * :keys + a - 1) / 3 + 1, "
+    "CASE WHEN v < :per THEN (v::bigint * :keys + a - 1) / 3 + 1 END, CASE WHEN v = 1 THEN 0 ELSE 1 END "
+    "FROM generate_series(1, :per) v, generate_series(1, :keys) a",
+    'INSERT INTO "transaction" SELECT t, timestamp \'2020-01-01\' + t * interval \'1 minute\', '
+    "'10.0.' || (t % 200) || '.' || (t % 250) FROM generate_series(1, (CAST(:per AS bigint) * :keys + 2) / 3) t",
+    "SELECT setval('transaction_id_seq', (CAST(:per AS bigint) * :keys + 2) / 3)",
+    "ALTER TABLE article_version ADD PRIMARY KEY (id, transaction_id)",
+    'ALTER TABLE "transaction" ADD PRIMARY KEY (id)',
+    "CREATE INDEX ix_article_version_transaction_id ON article_version (transaction_id)",
+    "CREATE INDEX ix_article_version_end_transaction_id ON article_version (end_transaction_id)",
+    "CREATE INDEX ix_article_version_operation_type ON article_version (operation_type)",
+    "CREATE INDEX ix_article_version_pk_transaction_id ON article_version (id, transaction_id DESC)",
+    "CREATE INDEX ix_article_version_pk_validity ON article_version (id, transaction_id, end_transaction_id)",
+]
+
+LAYOUTS = {"history_meta": HISTORY_META, "continuum": CONTINUUM}
+
+# one record (id 0) with :hot versions, newer than every other change; :top is past the newest minute / transaction
+HOT = {
+    "history_meta": [
+        "INSERT INTO appuser VALUES (0, 'hot@example.com', 'hot v' || (:hot + 1), :hot + 1)",
+        "INSERT INTO appuser_history SELECT 0, 'hot@example.com', 'hot v' || v, v, "
+        "timestamp '2020-01-01' + (:top + v) * interval '1 minute' FROM generate_series(1, :hot) v",
+    ],
+    "continuum": [
+        "INSERT INTO article VALUES (0, 'hot v' || :hot)",
+        'INSERT INTO "transaction" SELECT :top + v, timestamp \'2020-01-01\' + (:top + v) * interval \'1 minute\', '
+        "'hot' FROM generate_series(1, :hot) v",
+        "INSERT INTO article_version SELECT 0, 'hot v' || v, :top + v, CASE WHEN v < :hot THEN :top + v + 1 END, "
+        "CASE WHEN v = 1 THEN 0 ELSE 1 END FROM generate_series(1, :hot) v",
+    ],
+}
+UNHOT = {
+    "history_meta": ["DELETE FROM appuser_history WHERE id = 0", "DELETE FROM appuser WHERE id = 0"],
+    "continuum": ["DELETE FROM article_version WHERE id = 0", "DELETE FROM article WHERE id = 0",
+                  "DELETE FROM \"transaction\" WHERE remote_addr = 'hot'"],
+}
+PER = 10  # versions per record
+PLAN_LINES = 60  # longer EXPLAIN output is cut in the middle
+TIME_INDEX = "appuser_history_changed_idx"  # the name CREATE INDEX ON appuser_history (changed) picks
+
+
+def database_url(server: str, name: str) -> str:
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def build(server: str, layout: str, rows: int) -> str:
+    name = f"chrono_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))  # generated identifier
+    admin.dispose()
+    engine = create_engine(database_url(server, name))
+    start = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+            for stmt in LAYOUTS[layout]:
+                conn.execute(text(stmt), {"keys": rows // PER, "per": PER})
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    except BaseException:
+        engine.dispose()
+        drop(server, name)
+        raise
+    engine.dispose()
+    print(f"built {layout} in {name}: {rows // PER * PER:,} history rows in {time.perf_counter() - start:.0f} s",
+          flush=True)
+    return name
+
+
+def drop(server: str, name: str) -> None:
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def run_sql(url: str, *stmts: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for stmt in stmts:
+            conn.execute(text(stmt))
+    engine.dispose()
+
+
+def median_seconds(cmd: list[str], runs: int, env: dict[str, str]) -> float:
+    """Median wall time of ``cmd`` after one warm-up run (which also writes the bytecode cache)."""
+    times = []
+    for n in range(runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
+        if n:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@dataclass
+class Statements:
+    """Every SQL statement the engines of this process run, with its time (to tell SQL from Python)."""
+
+    seen: list[tuple[float, str, Any]] = field(default_factory=list)
+
+    def install(self) -> None:
+        @event.listens_for(Engine, "before_cursor_execute")
+        def _start(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                   executemany: bool) -> None:
+            conn.info["bench_started"] = time.perf_counter()
+
+        @event.listens_for(Engine, "after_cursor_execute")
+        def _end(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            self.seen.append((time.perf_counter() - conn.info.pop("bench_started"), statement, parameters))
+
+
+@dataclass
+class InProcess:
+    seconds: float
+    sql: float
+    slowest: float
+    slowest_sql: tuple[str, Any]  # statement and parameters
+    next_before: str | None
+    notes: tuple[str, ...]
+
+
+def in_process(url: str, tables: list[str], before: str | None, runs: int, log: Statements) -> InProcess:
+    """list_changes through a fresh Workspace each run (connect, reflect, query): no import cost."""
+    from chrono_cli.services.changes import list_changes
+    from chrono_cli.services.workspace import Settings, Workspace
+
+    results = []
+    for _ in range(runs):
+        log.seen.clear()
+        ws = Workspace(Settings(url))
+        start = time.perf_counter()
+        try:
+            page = list_changes(ws, tables, before=before)
+        finally:
+            ws.close()
+        took = time.perf_counter() - start
+        slow = max(log.seen, key=lambda seen: seen[0])
+        results.append(InProcess(took, sum(seen[0] for seen in log.seen), slow[0], (slow[1], slow[2]),
+                                 page.next_before, page.notes))
+    mid = sorted(results, key=lambda r: r.seconds)[len(results) // 2]
+    mid.sql = statistics.median(r.sql for r in results)
+    mid.slowest = statistics.median(r.slowest for r in results)
+    return mid
+
+
+def cli_cursor(ctx: Context, url: str, tables: list[str]) -> str | None:
+    """The cursor `chrono changes -f json` prints for the next page (what a user pastes into --before)."""
+    done = subprocess.run([*ctx.chrono, "--db", url, "changes", *tables, "-f", "json"], capture_output=True,
+                          text=True, env=ctx.env)
+    if done.returncode:
+        raise SystemExit(f"chrono changes -f json failed: {done.stderr.strip()}")
+    cursor: str | None = json.loads(done.stdout)["next_before"]
+    return cursor
+
+
+def explain(url: str, statement: tuple[str, Any]) -> tuple[str, str]:
+    """The statement with its parameters filled in, and its EXPLAIN ANALYZE."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        sql = cursor.mogrify(*statement).decode()
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")  # a statement chrono itself ran
+        plan = [line for (line,) in cursor.fetchall()]
+    engine.dispose()
+    if len(plan) > PLAN_LINES:
+        plan[PLAN_LINES - 5:-5] = [f"... ({len(plan) - PLAN_LINES + 1} lines left out)"]
+    return " ".join(sql.split()), "\n".join(f"    {line}" for line in plan)
+
+
+HEADER = (f"{'layout':<13} {'rows':>11} {'time index':>10}  {'command':<44} {'end-to-end':>10} "
+          f"{'- --help':>8} {'in-proc':>8} {'SQL':>7} {'slowest':>7}")
+
+
+@dataclass
+class Context:
+    chrono: list[str]
+    env: dict[str, str]
+    runs: int
+    help_time: float
+    slow: float
+    log: Statements
+
+
+@dataclass(frozen=True)
+class Case:
+    tables: tuple[str, ...] = ()
+    before: str | None = None  # "next": the cursor the first page prints; otherwise a time
+
+
+def measure(layout: str, rows: int, indexed: str, url: str, case: Case, ctx: Context) -> None:
+    tables = list(case.tables)
+    before, shown_before = case.before, case.before
+    if case.before == "next":
+        before, shown_before = cli_cursor(ctx, url, tables), "<next_before>"
+        if before is None:
+            print(f"{layout:<13} {rows:>11,} {indexed:>10}  changes {' '.join(tables)}: no next_before printed")
+            return
+    opts = ["--before", before] if before else []
+    e2e = median_seconds([*ctx.chrono, "--db", url, "changes", *tables, *opts], ctx.runs, ctx.env)
+    inproc = in_process(url, tables, before, ctx.runs, ctx.log)
+    shown = " ".join(["changes", *tables, *(["--before", shown_before] if shown_before else [])])
+    print(f"{layout:<13} {rows:>11,} {indexed:>10}  {shown:<44} {e2e:>10.3f} {e2e - ctx.help_time:>8.3f} "
+          f"{inproc.seconds:>8.3f} {inproc.sql:>7.3f} {inproc.slowest:>7.3f}", flush=True)
+    if inproc.seconds > ctx.slow:
+        print(f"  slow (> {ctx.slow} s in process); notes: {'; '.join(inproc.notes) or '-'}")
+        sql, plan = explain(url, inproc.slowest_sql)
+        print(f"  slowest statement ({inproc.slowest:.3f} s):\n    {sql[:2000]}")
+        print(plan, flush=True)
+
+
+def middle(rows: int) -> str:
+    """A time half-way through the generated history (both layouts put three changes in each minute)."""
+    return (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=rows // 6)).isoformat().replace("+00:00", "Z")
+
+
+def add_hot(url: str, layout: str, rows: int, hot: int) -> str:
+    """One record (id 0) with ``hot`` versions, all newer than the rest: it fills the first page."""
+    start = time.perf_counter()
+    params = {"hot": hot, "top": rows // 3 + 2}
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for stmt in HOT[layout]:
+            conn.execute(text(stmt), params)
+    engine.dispose()
+    run_sql(url, "VACUUM ANALYZE")
+    return f"{time.perf_counter() - start:.0f} s"
+
+
+def drop_hot(url: str, layout: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for stmt in UNHOT[layout]:
+            conn.execute(text(stmt))
+    engine.dispose()
+    run_sql(url, "VACUUM ANALYZE")
+
+
+def bench_history_meta(url: str, rows: int, hot: int, ctx: Context) -> None:
+    drop_hot(url, "history_meta")
+    run_sql(url, f"DROP INDEX IF EXISTS {TIME_INDEX}", "ANALYZE appuser_history")
+    cases = [Case(), Case(("appuser",)), Case(("appuser",), "next"), Case(("appuser",), middle(rows))]
+    for case in cases:
+        measure("history_meta", rows, "no", url, case, ctx)
+    start = time.perf_counter()
+    run_sql(url, "CREATE INDEX ON appuser_history (changed)", "ANALYZE appuser_history")
+    print(f"  (CREATE INDEX ON appuser_history (changed): {time.perf_counter() - start:.1f} s)", flush=True)
+    for case in cases:
+        measure("history_meta", rows, "yes", url, case, ctx)
+    if hot:
+        took = add_hot(url, "history_meta", rows, hot)
+        print(f"  (+ appuser 0 with {hot:,} versions, the newest changes: {took})", flush=True)
+        measure("history_meta", rows + hot, "yes", url, Case(("appuser",)), ctx)
+        drop_hot(url, "history_meta")
+
+
+def bench_continuum(url: str, rows: int, hot: int, ctx: Context) -> None:
+    drop_hot(url, "continuum")
+    for case in (Case(), Case(("article",)), Case(("article",), "next"), Case(("article",), middle(rows))):
+        measure("continuum", rows, "-", url, case, ctx)
+    if hot:
+        took = add_hot(url, "continuum", rows, hot)
+        print(f"  (+ article 0 with {hot:,} versions, the newest changes: {took})", flush=True)
+        measure("continuum", rows + hot, "-", url, Case(("article",)), ctx)
+        drop_hot(url, "continuum")
+
+
+BENCHES: dict[str, Callable[[str, int, int, Context], None]] = {"history_meta": bench_history_meta,
+                                                                "continuum": bench_continuum}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--rows", type=int, default=10_000_000, help="history rows per layout (at least 30)")
+    parser.add_argument("--runs", type=int, default=7, help="runs per case (the median is printed)")
+    parser.add_argument("--slow", type=float, default=0.5, help="print EXPLAIN ANALYZE above this in-process time")
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), action="append", help="only these layouts")
+    parser.add_argument("--reuse", action="append", default=[], metavar="LAYOUT=DATABASE",
+                        help="measure an existing database built by an earlier --keep run instead of building one")
+    parser.add_argument("--keep", action="store_true", help="do not drop the databases this run builds")
+    parser.add_argument("--hot", type=int, default=None,
+                        help="then add one record with this many versions, the newest changes, and time its first "
+                             "page (default: --rows / 10; 0 skips it)")
+    args = parser.parse_args()
+    if args.rows < 30:
+        parser.error("--rows must be at least 30")
+    from chrono_cli.db.engine import resolve_url  # the driver chrono picks for a bare postgresql:// URL
+
+    args.server = resolve_url(args.server).render_as_string(hide_password=False)
+    reuse = dict(item.split("=", 1) for item in args.reuse)
+    hot = args.rows // 10 if args.hot is None else args.hot
+    chrono = [sys.executable, "-m", "chrono_cli"]
+    # as installed: bytecode cached (kept out of the source tree), whatever this shell says
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "chrono-bench-pycache")
+    log = Statements()
+    log.install()
+    with create_engine(args.server).connect() as conn:
+        server = conn.execute(text("SHOW server_version")).scalar()
+    print(f"machine: nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, PostgreSQL {server}, "
+          f"runs per case {args.runs} (medians)")
+    help_time = median_seconds([*chrono, "--help"], args.runs, env)
+    print(f"chrono --help: {help_time:.3f} s")
+    ctx = Context(chrono, env, args.runs, help_time, args.slow, log)
+    print("times in seconds; '- --help' = end-to-end minus chrono --help; in-proc = list_changes with a fresh "
+          "Workspace (connect + reflect + SQL); SQL = time in statements; slowest = its slowest statement")
+    for layout in args.layout or list(LAYOUTS):
+        name = reuse.get(layout) or build(args.server, layout, args.rows)
+        rows = args.rows // PER * PER
+        try:
+            print(HEADER)
+            BENCHES[layout](database_url(args.server, name), rows, hot, ctx)
+        finally:
+            if layout not in reuse and not args.keep:
+                drop(args.server, name)
+            elif layout not in reuse:
+                print(f"  kept database {name} (--reuse {layout}={name})")
+
+
+if __name__ == "__main__":
+    main()
