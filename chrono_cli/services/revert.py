@@ -28,7 +28,7 @@ from chrono_cli.services.delete import delete_item
 from chrono_cli.services.history import load_timeline
 from chrono_cli.services.plan import Plan, PlanItem
 from chrono_cli.services.restore import restore_item
-from chrono_cli.services.target import Target, open_target
+from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, prepare, resolve_meta
 
@@ -97,7 +97,7 @@ def plan_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WIN
                 skipped.append(f"{table} {key_text(key)} is already gone (the change set created it)")
             else:
                 rows.append(row)
-        ordered = _order(rows, snapshot)
+        ordered = _order(_objects(rows), snapshot)
         items = _items(cat, ordered, meta, now, blocked, skipped)
     notes = _notes(cs, items)
     plan = None
@@ -156,6 +156,12 @@ def _later(row: _Row, v: Version) -> Conflict:
     label = f"#{v.seq}" + (f" (version {v.number})" if v.number is not None else "")
     return Conflict(message=f"changed again after the change set: {label} {v.op.value}", at=v.valid_from,
                     actor=v.actor, **where)  # type: ignore[arg-type]
+
+
+def _objects(rows: list[_Row]) -> list[_Row]:
+    """One row per object: a joined-inheritance child's write covers its ancestors' rows of the same key."""
+    covered = {(up["table"], r.key) for r in rows for up in history_detection(r.target).options.get("inherits", ())}
+    return [r for r in rows if (str(r.target.ref), r.key) not in covered]
 
 
 def _order(rows: list[_Row], snapshot: SchemaSnapshot) -> list[_Row]:

@@ -67,8 +67,8 @@ def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMet
             raise UsageError(f"{target.ref} is versioned by {', '.join(versioned)}: its history must be written too",
                              hint="leave out --convention, or name the history convention")
     writer = writes.get(det.adapter)
-    ctx = WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta,
-                       {} if shared is None else shared)
+    ctx = writer.context(WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta,
+                                      {} if shared is None else shared))
     return Prepared(writer, ctx, None if det.adapter == ARCHIVE else det, target.archive())
 
 

@@ -8,11 +8,8 @@ next ordinary ORM save. Archiving is in test_archive_continuum.py.
 On MariaDB (>= 10.3) SQLAlchemy gives ``transaction.id`` no AUTO_INCREMENT but a ``SEQUENCE transaction_id_seq``
 that Continuum draws from: chrono does the same (``NEXTVAL``, read back with ``LASTVAL``).
 
-Known writer gap, marked ``xfail(strict=True)`` so it flips when fixed (chrono_cli/conventions/writes/continuum.py);
-until then chrono refuses such writes whole (exit 5, test_joined_hierarchy_writes_are_refused_whole):
-
-* Joined-table inheritance (§4.6 step 7): a write to one table of the hierarchy must write every table's base
-  row and version row in the same transaction.
+Joined-table inheritance (§4.6 step 7): a write to one object of a hierarchy writes every table's base row and
+version row in one transaction (a book: item + book; a root row that is a book: both too).
 """
 
 from __future__ import annotations
@@ -128,14 +125,6 @@ def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner,
     assert checksum(pg_url) == before
 
 
-JOINED = ("writer: joined-table inheritance (conventions 4.6 step 7) is written one table at a time. Restoring the "
-          "child (book) is refused: the root's columns kind/title are in its versions but not in table book "
-          "('the column no longer exists'); restoring the root (item) of a book writes item + item_version only, "
-          "and Continuum then cannot load Book.versions (\"Deferred loader for attribute 'isbn' failed\": no "
-          "book_version row of that transaction); undeleting a book is refused (no item row for book.id). Fix: "
-          "for every table of the hierarchy (root first) UPDATE/INSERT its base row with its own columns, close its "
-          "open version row and INSERT its version row, all under the one new transaction")
-
 
 def _joined_after(url: str, tmp_path: Path, model: str, save: int) -> dict[str, Any]:
     return _run("continuum_after", url, tmp_path, "--joined", "--model", model, "--save", str(save))
@@ -146,7 +135,7 @@ def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[st
     assert {t: rows.get(key) for t, rows in open_tables.items()} == {"item_version": 1, "book_version": 1}
 
 
-@pytest.mark.xfail(strict=True, reason=JOINED)
+
 def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
                                                                   tmp_path: Path) -> None:
     url = sqlite_or_pg_url
@@ -170,7 +159,7 @@ def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRun
     _assert_chain(again, record["open_tables"], "22")
 
 
-@pytest.mark.xfail(strict=True, reason=JOINED)
+
 def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
                                                                tmp_path: Path) -> None:
     url = sqlite_or_pg_url
@@ -188,15 +177,15 @@ def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner
     _assert_chain(book, record["open_tables"], "20")
 
 
-def test_joined_hierarchy_writes_are_refused_whole(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    """Until chrono writes every table of a joined hierarchy, it refuses instead of writing one table of it."""
+def test_joined_hierarchy_bulk_restore_is_refused_whole(runner: CliRunner, sqlite_or_pg_url: str,
+                                                        tmp_path: Path) -> None:
+    """The set-based restore does not write joined hierarchies: it refuses instead of writing one table of one."""
     url = sqlite_or_pg_url
     _run("continuum_story", url, tmp_path, "--joined")
     untouched = checksum(url)
-    for args in (["restore", "book", "20", "--version", "#1"], ["restore", "item", "20", "--version", "#1"],
-                 ["restore", "book", "22"],
-                 ["restore", "book", "--at", "2999-01-01", "--all-changed-since", "2000-01-01"]):
-        result = chrono(runner, url, *args, "--yes")
-        assert result.exit_code == 5, (args, result.output)
+    for table in ("book", "item"):
+        result = chrono(runner, url, "restore", table, "--at", "2999-01-01", "--all-changed-since", "2000-01-01",
+                        "--yes")
+        assert result.exit_code == 5, (table, result.output)
         assert "joined" in result.stderr and "Traceback" not in result.output
     assert checksum(url) == untouched

@@ -138,3 +138,27 @@ def test_unknown_change_set(runner: CliRunner, sqlite_url: str, tmp_path: Path) 
     missing = chrono(runner, sqlite_url, "revert", "999", "--yes")
     assert missing.exit_code == 4 and "no change set 999" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+def test_revert_on_a_joined_hierarchy_writes_each_object_once(runner: CliRunner, sqlite_or_pg_url: str,
+                                                              tmp_path: Path) -> None:
+    """Continuum lists an item row and a book row for each book of a transaction: one object, written once."""
+    url = sqlite_or_pg_url
+    record = _run("continuum_story", url, tmp_path, "--joined")
+    deleted = next(s["tx"] for s in record["joined"] if s["label"] == "delete book 22")
+    retitled = next(s["tx"] for s in record["joined"] if s["label"] == "retitle book 20 and item 21")
+    undo = chrono(runner, url, "-f", "json", "revert", str(deleted), "--yes")
+    assert undo.exit_code == 0, undo.output
+    (item,) = json.loads(undo.stdout)["items"]
+    assert (item["table"].split(".")[-1], item["action"]) == ("book", "undelete")
+    assert [r["title"] for r in rows(url, "item", id=22)] == ["Emma"] and rows(url, "book", id=22)[0]["isbn"]
+    again = chrono(runner, url, "-f", "json", "revert", str(retitled), "--yes")
+    assert again.exit_code == 0, again.output
+    assert sorted((i["table"].split(".")[-1], i["key"]["id"]) for i in json.loads(again.stdout)["items"]) == [
+        ("book", 20), ("item", 21)]
+    assert rows(url, "item", id=20)[0]["title"] == "Dune (1965)"
+    after = _run("continuum_after", url, tmp_path, "--joined", "--model", "book", "--save", "20")
+    book = after["after"]["20"]
+    assert [v["end"] for v in book] == [v["tx"] for v in book[1:]] + [None]  # the validity chain holds
+    assert book[-2]["title"] == "Dune (1965)" and book[-1]["title"] == "Dune (1965) (saved)"
+    assert [v["op"] for v in after["after"]["22"]][-1] == 0

@@ -42,10 +42,12 @@ class WriteContext:
     # state shared by the rows of one multi-row write, built in order (e.g. one Continuum transaction row
     # for all of them): a fresh dict per build of the whole write
     shared: dict[str, Any] = field(default_factory=dict)
+    # the live table as the written object sees it, when that is more than one table (joined inheritance)
+    merged: TableInfo | None = None
 
     @property
     def live_info(self) -> TableInfo:
-        return self.snapshot.tables[self.det.live]
+        return self.merged or self.snapshot.tables[self.det.live]
 
     @property
     def store_info(self) -> TableInfo:
@@ -90,6 +92,10 @@ class Writer(abc.ABC):
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
         """The store rows that belong to ``key`` (None: the store is the live table, or there is none)."""
         return key_where(ctx.store, key) if not ctx.det.in_table else None
+
+    def context(self, ctx: WriteContext) -> WriteContext:
+        """The context writes to this table use (a writer may widen the live table, e.g. joined inheritance)."""
+        return ctx
 
     def writable(self, ctx: WriteContext, key: RowKey) -> None:
         """Raise when chrono cannot write ``key`` the way the library would (checked before anything else)."""

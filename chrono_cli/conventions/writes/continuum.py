@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -48,7 +49,7 @@ from chrono_cli.conventions.writes.oldstate import missing_keys
 from chrono_cli.conventions.writes.values import insert_table, same_value, stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
-from chrono_cli.errors import Refused, UnsupportedOperation
+from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, TableRef, Timeline
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
@@ -155,28 +156,25 @@ class ContinuumWriter(Writer):
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset(a["name"] for a in det.options.get("associations", ()))
 
-    def writable(self, ctx: WriteContext, key: RowKey) -> None:
-        """Joined-table inheritance is not written yet: every table of the object's hierarchy would need its base
-        and version rows in the same transaction (conventions 4.6 step 7); refuse rather than half-write it."""
-        inherits = [i["table"] for i in ctx.det.options.get("inherits") or ()]
-        extends = ctx.det.options.get("extends")  # a parent targeted reflection left out: versioned too?
-        if not inherits and extends and versioned_parent(ctx, extends["schema"], extends["name"]):
-            inherits = [str(TableRef(extends["schema"], extends["name"]))]
-        if inherits:
-            raise UnsupportedOperation(
-                f"{ctx.det.live} extends {inherits[0]} (joined-table inheritance): chrono does not write "
-                "joined hierarchies yet (each table's base and version rows must change together)",
-                hint="restore it through the application (version.revert()); chrono can show what to restore")
-        for name in ctx.det.options.get("children") or versioned_children(ctx):
-            if child_row(ctx, name, key):
-                raise UnsupportedOperation(
-                    f"{ctx.det.live} {key} is also a row of {name} (joined-table inheritance): chrono does not "
-                    "write joined hierarchies yet (each table's base and version rows must change together)",
-                    hint=f"see 'chrono history {name.rsplit('.', 1)[-1]} {key}'; restore it through the application")
+    def context(self, ctx: WriteContext) -> WriteContext:
+        """A joined-inheritance child is written as its object: every column of the tables up to it."""
+        from chrono_cli.conventions.writes.continuum_joined import ancestors, merged_info
+
+        up = ancestors(ctx)
+        return replace(ctx, merged=merged_info(up, ctx.live_info)) if up else ctx
+
+    def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
+        if ctx.merged is None:
+            return super().current_row(ctx, key)
+        from chrono_cli.conventions.writes.continuum_joined import ancestors, rows_of
+
+        return rows_of(ctx, ancestors(ctx), key)
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
-        self.writable(ctx, key)
+        joined = self._joined(ctx, key, new, op=UPDATE)
+        if joined is not None:
+            return joined
         versioned = set(ctx.det.options["versioned_columns"])
         values = {c.column: new[c.column] for c in changes}
         base = Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "base row", expect=1)
@@ -191,7 +189,9 @@ class ContinuumWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        self.writable(ctx, key)
+        joined = self._joined(ctx, key, new, op=INSERT)
+        if joined is not None:
+            return joined
         out = WriteSet()
         base = Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")
         self._write(ctx, key, out, base, dict(new), None, op=INSERT)
@@ -200,7 +200,9 @@ class ContinuumWriter(Writer):
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
                timeline: Timeline | None) -> WriteSet:
-        self.writable(ctx, key)
+        joined = self._joined(ctx, key, {}, op=DELETE)
+        if joined is not None:
+            return joined
         out = WriteSet()
         base = Step(delete(ctx.live).where(key_where(ctx.live, key)), "base row deleted", expect=1)
         self._write(ctx, key, out, base, dict(current), None, op=DELETE)
@@ -209,6 +211,36 @@ class ContinuumWriter(Writer):
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)
+
+    def _joined(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], *, op: int) -> WriteSet | None:
+        """The write-set of an object of a joined hierarchy (None: the table is not part of one)."""
+        from chrono_cli.conventions.writes.continuum_joined import hierarchy, joined_steps
+
+        members = hierarchy(ctx, key)
+        if not members:
+            return None
+        o = ctx.det.options
+        tx_info = find_info(ctx, o["transaction_table"])
+        if tx_info is None:
+            raise Refused(f"the transaction table {o['transaction_table']} is not in the schema")
+        out = WriteSet()
+        tx_step, x = self._transaction(ctx, tx_info)
+        opened = f"continuum:{tx_info.ref}"
+        if opened not in ctx.shared:
+            out.steps.append(tx_step)
+            ctx.shared[opened] = True
+        out.steps += joined_steps(ctx, key, members, new, x, op, opened)
+        meta = find_info(ctx, o.get("transaction_meta"))
+        if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value") \
+                and f"{opened}:reason" not in ctx.shared:
+            ctx.shared[f"{opened}:reason"] = True
+            out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+                                                               "value": ctx.meta.reason}),
+                                  "transaction_meta: reason"))
+        out.notes.append("joined-table inheritance: " + ", ".join(str(m.base.ref) for m in members)
+                         + " written together (base rows and one version row each)")
+        self._notes(ctx, out, new, None)
+        return out
 
     def _write(self, ctx: WriteContext, key: RowKey, out: WriteSet, base: Step, state: Mapping[str, Any],
                old: Mapping[str, Any] | None, *, op: int) -> None:

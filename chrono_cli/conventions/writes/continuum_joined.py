@@ -1,0 +1,249 @@
+"""Continuum joined-table inheritance: the tables of one object's hierarchy, written together.
+
+Continuum writes, in every transaction that touches an object of a joined hierarchy (``item`` root, ``book``
+child whose key is a foreign key to ``item``), one version row per table of the hierarchy, each with its own
+bookkeeping columns (``transaction_id``, ``end_transaction_id``, ``operation_type``, ``_mod`` flags), and one
+``transaction_changes`` entry with the object's class (the leaf). A write of one object therefore changes, per
+table (root first; deletes leaf first): the base row with that table's own columns, the table's open version
+row (closed), and a new version row (conventions 4.6 step 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.continuum import END_COL, SUFFIX, data_columns, entity_name, mod_columns
+from chrono_cli.conventions.writes.base import Step, WriteContext
+from chrono_cli.conventions.writes.values import insert_table, same_value
+from chrono_cli.db import reflect
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.model import RowKey, TableRef
+
+DEPTH = 16  # hierarchy levels followed
+INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One table of an object's joined hierarchy."""
+
+    base: TableInfo
+    version: TableInfo
+    key: Mapping[str, str]  # the written table's key column -> this table's key column
+
+    @property
+    def own(self) -> list[str]:
+        """This table's non-key columns."""
+        return [c for c in self.base.columns if c not in self.key.values()]
+
+    @property
+    def versioned(self) -> list[str]:
+        data = set(data_columns(self.version))
+        return [c for c in self.own if c in data]
+
+    @property
+    def mods(self) -> dict[str, str]:
+        return {c: f for c, f in mod_columns(self.version).items() if c in self.base.columns}
+
+    @property
+    def validity(self) -> bool:
+        return END_COL in self.version.columns
+
+    def where(self, table: Any, key: RowKey) -> ColumnElement[bool]:
+        """``table`` (this member's base or version table) rows of ``key``."""
+        return and_(*(table.c[self.key[k]] == v for k, v in key.items))
+
+    def values(self, key: RowKey) -> dict[str, Any]:
+        return {self.key[k]: v for k, v in key.items}
+
+
+def _tables(ctx: WriteContext, names: list[TableRef]) -> dict[TableRef, TableInfo]:
+    have = {r: ctx.snapshot.tables[r] for r in names if r in ctx.snapshot.tables}
+    missing = [r for r in names if r not in have]
+    by_schema: dict[str | None, Collection[str] | None] = {}
+    for r in missing:
+        by_schema[r.schema] = [*(by_schema.get(r.schema) or ()), r.name]
+    if by_schema:
+        have.update(reflect.reflect(ctx.conn, by_schema).tables)
+    return have
+
+
+def _parent(ctx: WriteContext, info: TableInfo) -> tuple[TableInfo, TableInfo, dict[str, str]] | None:
+    """The versioned table ``info``'s whole key refers to: (base, version table, our key col -> theirs)."""
+    for fk in info.foreign_keys:
+        if not info.pk or set(fk.columns) != set(info.pk):
+            continue
+        version = TableRef(fk.referred.schema, fk.referred.name + SUFFIX)
+        found = _tables(ctx, [fk.referred, version])
+        if fk.referred in found and version in found:
+            return found[fk.referred], found[version], dict(zip(fk.columns, fk.referred_columns, strict=True))
+    return None
+
+
+def _children(ctx: WriteContext, info: TableInfo) -> list[tuple[TableInfo, TableInfo, dict[str, str]]]:
+    """Versioned tables whose whole key refers to ``info``: (base, version table, their key col -> ours)."""
+    schema = info.ref.schema
+    names = set(reflect.table_names(ctx.conn, [schema]).get(schema, []))
+    candidates = [TableRef(schema, n) for n in sorted(names)
+                  if n + SUFFIX in names and n != info.ref.name and not n.endswith(SUFFIX)]
+    found = _tables(ctx, candidates + [TableRef(schema, c.name + SUFFIX) for c in candidates])
+    out = []
+    for ref in candidates:
+        child = found.get(ref)
+        fk = next((f for f in child.foreign_keys if f.referred == info.ref and child.pk
+                   and set(f.columns) == set(child.pk)), None) if child else None
+        if child is not None and fk is not None:
+            out.append((child, found[TableRef(schema, ref.name + SUFFIX)],
+                        dict(zip(fk.columns, fk.referred_columns, strict=True))))
+    return out
+
+
+def ancestors(ctx: WriteContext) -> list[Member]:
+    """The written table's versioned ancestors and itself, root first (empty: it extends no versioned table)."""
+    live = ctx.snapshot.tables[ctx.det.live]
+    up: list[Member] = []
+    info, mapping = live, {c: c for c in live.pk}
+    for _ in range(DEPTH):
+        parent = _parent(ctx, info)
+        if parent is None:
+            break
+        base, version, link = parent
+        mapping = {mine: link[theirs] for mine, theirs in mapping.items()}
+        up.insert(0, Member(base, version, dict(mapping)))
+        info = base
+    return [*up, Member(live, ctx.store_info, {c: c for c in live.pk})] if up else []
+
+
+def hierarchy(ctx: WriteContext, key: RowKey) -> list[Member]:
+    """The tables of the object ``key`` of the written table, root first (empty: not a joined hierarchy)."""
+    live = ctx.snapshot.tables[ctx.det.live]
+    own = Member(live, ctx.store_info, {c: c for c in live.pk})
+    up = ancestors(ctx)[:-1]
+    down: list[Member] = []
+    info, mapping = live, {c: c for c in live.pk}
+    for _ in range(DEPTH):
+        below = [(b, v, m) for b, v, m in _children(ctx, info) if _has_row(ctx, b, m, mapping, key)]
+        if not below:
+            break
+        base, version, link = below[0]
+        back = {theirs: mine for mine, theirs in link.items()}
+        mapping = {mine: back[theirs] for mine, theirs in mapping.items()}
+        down.append(Member(base, version, dict(mapping)))
+        info = base
+    return up + [own] + down if up or down else []
+
+
+def _has_row(ctx: WriteContext, base: TableInfo, link: dict[str, str], mapping: dict[str, str], key: RowKey) -> bool:
+    back = {theirs: mine for mine, theirs in link.items()}
+    cols = {mine: back[theirs] for mine, theirs in mapping.items()}
+    t = base.table()
+    where = and_(*(t.c[cols[k]] == v for k, v in key.items))
+    return ctx.conn.execute(select(t.c[cols[key.items[0][0]]]).where(where).limit(1)).first() is not None
+
+
+def merged_info(members: list[Member], live: TableInfo) -> TableInfo:
+    """The written table as the object sees it: every column of the hierarchy up to it, its own keys/constraints
+    (the foreign keys that link the hierarchy left out: the write inserts those rows itself)."""
+    columns: dict[str, Any] = {}
+    for m in members:
+        for c in m.own:
+            columns.setdefault(c, m.base.columns[c])
+        if m.base.ref == live.ref:
+            break
+    columns = {**{c: live.columns[c] for c in live.pk}, **columns}
+    links = {m.base.ref for m in members}
+    fks = tuple(f for f in live.foreign_keys if f.referred not in links)
+    return replace(live, columns=columns, foreign_keys=fks, _table=None)
+
+
+def rows_of(ctx: WriteContext, members: list[Member], key: RowKey) -> dict[str, Any] | None:
+    """The object's row as one dict (every member's columns, root first); None when the written table's row is
+    gone."""
+    out: dict[str, Any] = {}
+    for m in members:
+        t = m.base.table()
+        row = ctx.conn.execute(select(t).where(m.where(t, key))).mappings().first()
+        if row is None and m.base.ref == ctx.det.live:
+            return None
+        for c in m.own:
+            if row is not None:
+                out.setdefault(c, row[c])
+    own = ctx.snapshot.tables[ctx.det.live]
+    return {**key.as_dict(), **{c: out[c] for c in out if c not in own.pk}}
+
+
+def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Mapping[str, Any], x: Any, op: int,
+                 opened: str) -> list[Step]:
+    """Base rows (root first; deletes leaf first) and version rows of every member, under transaction ``x``."""
+    current = _all_rows(ctx, members, key)
+    state = {**current, **new} if op != DELETE else current
+    old = None if op == INSERT else current
+    steps: list[Step] = []
+    for m in members if op != DELETE else list(reversed(members)):
+        t = m.base.table()
+        if op == DELETE:
+            steps.append(Step(delete(t).where(m.where(t, key)), f"{m.base.ref.name}: base row deleted", expect=1))
+        elif op == INSERT:
+            steps.append(Step(insert(insert_table(m.base)).values(
+                {**m.values(key), **{c: state.get(c) for c in m.own}}), f"{m.base.ref.name}: base row re-created"))
+        else:
+            values = {c: state[c] for c in m.own if c in new and not same_value(current.get(c), new[c])}
+            if values:
+                steps.append(Step(update(t).where(m.where(t, key)).values(values),
+                                  f"{m.base.ref.name}: base row", expect=1))
+    if ctx.det.options.get("native"):
+        return steps
+    o = ctx.det.options
+    for m in members:
+        v = m.version.table()
+        if m.validity:
+            steps.append(Step(update(v).where(m.where(v, key), v.c[END_COL].is_(None)).values({END_COL: x}),
+                              f"{m.version.ref.name}: close the open version row"))
+        row: dict[str, Any] = dict(m.values(key))
+        flags = set(m.mods.values())
+        for c in data_columns(m.version):
+            if c not in row and c not in flags:
+                row[c] = state.get(c)
+        row.update({o["transaction_column"]: x, o["operation_type_column"]: op})
+        if m.validity:
+            row[END_COL] = None
+        for c, flag in m.mods.items():
+            row[flag] = op != UPDATE or old is None or not same_value(old.get(c), state.get(c))
+        steps.append(Step(insert(insert_table(m.version)).values(row),
+                          f"{m.version.ref.name}: version row, operation_type {op}"))
+    changes = next((t for t in ctx.snapshot if str(t.ref) == o.get("transaction_changes")), None)
+    leaf = members[-1]
+    name = _leaf_name(ctx, leaf)
+    if changes is not None and f"{opened}:{name}" not in ctx.shared:
+        ctx.shared[f"{opened}:{name}"] = True
+        steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
+                          f"transaction_changes: {name}"))
+    return steps
+
+
+def _all_rows(ctx: WriteContext, members: list[Member], key: RowKey) -> dict[str, Any]:
+    out: dict[str, Any] = dict(key.as_dict())
+    for m in members:
+        t = m.base.table()
+        row = ctx.conn.execute(select(t).where(m.where(t, key))).mappings().first()
+        if row is not None:
+            for c in m.own:
+                out.setdefault(c, row[c])
+    return out
+
+
+def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
+    """The object's class name for ``transaction_changes``: the leaf table's, as existing rows record it."""
+    det = replace(ctx.det, live=leaf.base.ref, store=leaf.version.ref,
+                  options={**ctx.det.options, "entity_name_guess": None})
+    tables = {**ctx.snapshot.tables, leaf.base.ref: leaf.base, leaf.version.ref: leaf.version}
+    snapshot = SchemaSnapshot(ctx.snapshot.dialect, ctx.snapshot.default_schema, tables, complete=False)
+    return entity_name(ctx.conn, snapshot, det)
+
+
+__all__ = ["Member", "ancestors", "hierarchy", "joined_steps", "merged_info", "rows_of"]
