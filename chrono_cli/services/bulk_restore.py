@@ -142,7 +142,8 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
         stage.create(conn)
         total = len(plan.rows)
         for i in range(0, total, BATCH):
-            conn.execute(insert(stage), [{**dict(zip(plan.key, r.key, strict=True)), **r.new,
+            batch = insert(stage).execution_options(insertmanyvalues_page_size=BATCH)
+            conn.execute(batch, [{**dict(zip(plan.key, r.key, strict=True)), **r.new,
                                           bulk.ABSENT: r.current is None} for r in plan.rows[i:i + BATCH]])
             if progress:
                 progress("staging rows", min(i + BATCH, total), total)
@@ -205,10 +206,12 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
 def _live(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
           since: datetime | None) -> dict[tuple[Any, ...], dict[str, Any]]:
     live = ctx.live
+    names = list(live.columns.keys())
+    at = [names.index(c) for c in ctx.det.key]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for where in writer.key_filter(ctx, live, keys, since):
-        for row in ctx.conn.execute(select(live).where(where)).mappings():
-            out[tuple(row[c] for c in ctx.det.key)] = dict(row)
+        for row in ctx.conn.execute(select(live).where(where)):  # plain tuples: cheap for 100,000 rows
+            out[tuple(row[i] for i in at)] = dict(zip(names, row, strict=True))
     return out
 
 
@@ -253,9 +256,13 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
 def _recheck(ctx: WriteContext, stage: Any, plan: BulkPlan) -> None:
     """Lock the staged live rows and refuse if any changed (or appeared) since the plan."""
     live = ctx.live
-    found = {tuple(r[c] for c in plan.key): dict(r) for r in ctx.conn.execute(
-        select(live).select_from(live.join(stage, joined(ctx, stage, live))).with_for_update(of=live)).mappings()}
-    changed = [r.key for r in plan.rows if found.get(r.key) != r.current]  # same driver, same types: exact
+    names = list(live.columns.keys())
+    width = len(plan.key)
+    rows = ctx.conn.execute(select(*(live.c[c] for c in plan.key), *live.columns)
+                            .select_from(live.join(stage, joined(ctx, stage, live))).with_for_update(of=live))
+    found = {tuple(r[:width]): tuple(r[width:]) for r in rows}  # plain tuples: 100,000 rows in a blink
+    changed = [r.key for r in plan.rows
+               if found.get(r.key) != (None if r.current is None else tuple(r.current[c] for c in names))]
     if changed:
         shown = ", ".join(_text(k) for k in changed[:5])
         raise Refused(f"{len(changed)} rows of {plan.table} changed since the plan was made ({shown}): nothing "
