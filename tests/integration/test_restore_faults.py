@@ -2,6 +2,7 @@
 
 * the connection is terminated (pg_terminate_backend from inside the before_commit hook);
 * chrono is killed with SIGKILL while the before_commit hook sleeps (the transaction is open);
+  (both for a single-row restore, a revert of a change set and a set-based restore of many rows)
 * another writer changes the row between plan and apply;
 * two restores race on one row: one wins, the other refuses or waits its turn; history stays complete.
 """
@@ -75,8 +76,24 @@ def idle_transactions(url: str) -> int:
         engine.dispose()
 
 
-def test_connection_terminated_before_commit(runner, pg_url: str, tmp_path: Path) -> None:
-    history_meta_story(pg_url)
+WRITES = ["restore", "revert", "bulk"]
+
+
+def write_args(runner: Any, url: str, record: dict[str, Any], write: str) -> list[str]:
+    """A write of the given kind on the history_meta story: one row, a whole change set, or many rows."""
+    if write == "restore":
+        return ["restore", "appuser", "1", "--version", "2", "--yes"]
+    if write == "revert":
+        listed = chrono(runner, url, "-f", "json", "changes", "appuser", "--window", "0", "-n", "1")
+        newest = json.loads(listed.stdout)["changesets"][0]["id"]
+        return ["revert", newest, "--window", "0", "--yes"]
+    when = record["steps"][8]["probe_at"].isoformat()
+    return ["restore", "appuser", "--at", when, "--all-changed-since", when, "--yes"]
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_connection_terminated_before_commit(runner, pg_url: str, tmp_path: Path, write: str) -> None:
+    record = history_meta_story(pg_url)
     hook = python_hook(tmp_path / "terminate.py", f"""
 import psycopg2
 conn = psycopg2.connect({dsn(pg_url)!r})
@@ -87,19 +104,21 @@ cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datnam
 assert cur.fetchall(), "no open transaction to terminate"
 """)
     config = write_config(tmp_path / "chrono.toml", before_commit=hook)
+    args = write_args(runner, pg_url, record, write)
     before = checksum(pg_url)
-    result = chrono(runner, pg_url, "restore", "appuser", "1", "--version", "2", "--yes", config=config)
+    result = chrono(runner, pg_url, *args, config=config)
     assert result.exit_code == 7, result.output
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "Traceback" not in result.output
     assert checksum(pg_url) == before
-    again = chrono(runner, pg_url, "restore", "appuser", "1", "--version", "2", "--yes")
+    again = chrono(runner, pg_url, *args)
     assert again.exit_code == 0, again.output
 
 
-def test_killed_while_the_transaction_is_open(sqlite_or_pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("write", WRITES)
+def test_killed_while_the_transaction_is_open(runner, sqlite_or_pg_url: str, tmp_path: Path, write: str) -> None:
     url = sqlite_or_pg_url
-    history_meta_story(url)
+    record = history_meta_story(url)
     pidfile = tmp_path / "hook.pid"
     hook = python_hook(tmp_path / "sleep.py", f"""
 import os, time
@@ -107,8 +126,9 @@ open({str(pidfile)!r}, "w").write(str(os.getpid()))
 time.sleep(120)
 """)
     config = write_config(tmp_path / "chrono.toml", before_commit=hook)
+    args = write_args(runner, url, record, write)
     before = checksum(url)
-    proc = chrono_process(url, "restore", "appuser", "1", "--version", "2", "--yes", config=config)
+    proc = chrono_process(url, *args, config=config)
     try:
         wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(), "the before_commit hook to start")
         proc.send_signal(signal.SIGKILL)
