@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, and_, func, select, tuple_
+from sqlalchemy import Column, String, and_, cast, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
@@ -97,14 +97,19 @@ def activity_events(ctx: ReadContext, det: Detection, query: EventQuery,
         return []
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
     mine = store.c.table_name == det.live.name
-    rows = ctx.conn.execute(select(store).where(mine, window(store.c.changed, query, None, ctx.conn.dialect.name))
+    pg = ctx.conn.dialect.name == "postgresql"
+    stored_key = cast(store.c.key, String).label("chrono_key_text")  # the key exactly as stored (not on jsonb)
+    rows = ctx.conn.execute(select(store, *([] if pg else [stored_key]))
+                            .where(mine, window(store.c.changed, query, None, ctx.conn.dialect.name))
                             .order_by(store.c.changed.desc(), store.c.id.desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []
     keys = {json.dumps(_json(r["key"]), sort_keys=True) for r in rows}
     related: dict[str, list[Mapping[Any, Any]]] = {}
-    key_filter = store.c.key.in_([json.loads(k) for k in keys]) if ctx.conn.dialect.name == "postgresql" else None
-    query_all = select(store).where(mine) if key_filter is None else select(store).where(mine, key_filter)
+    # only the page's records: jsonb compares by value; elsewhere by the stored text of the key
+    key_filter = store.c.key.in_([json.loads(k) for k in keys]) if pg else \
+        cast(store.c.key, String).in_(sorted({r["chrono_key_text"] for r in rows}))
+    query_all = select(store).where(mine, key_filter)
     for r in ctx.conn.execute(query_all.order_by(store.c.changed, store.c.id)).mappings():
         k = json.dumps(_json(r["key"]), sort_keys=True)
         if k in keys:
