@@ -140,6 +140,14 @@ def search_path(conn: Connection) -> list[str | None]:
     return [None]
 
 
+def has_sequence(conn: Connection, name: str, schema: str | None) -> bool:
+    """Whether the database has the sequence ``name`` (MariaDB 10.3+ keeps Continuum's transaction ids there)."""
+    try:
+        return bool(inspect(conn).has_sequence(name, schema=schema))
+    except NotImplementedError:
+        return False
+
+
 def table_names(conn: Connection, schemas: Sequence[str | None]) -> dict[str | None, list[str]]:
     """Table names per schema: one cheap catalog query each."""
     insp = inspect(conn)

@@ -10,18 +10,15 @@ changed meanwhile refuses the whole restore), then the convention's set-based st
 from __future__ import annotations
 
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import insert, select
+from typing import TYPE_CHECKING, Any
 
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
-from chrono_cli.conventions.writes.bulk import BulkWriter, joined, staging
+from chrono_cli.conventions.writes.bulk import BulkWriter, staging
 from chrono_cli.conventions.writes.values import fit, jsonable, same_value
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
@@ -34,8 +31,10 @@ from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, resolve_meta
 
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
 Progress = Callable[[str, int, int], None]
-BATCH = 5000  # staging rows per INSERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +135,11 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
         target = open_target(cat, plan.table)
         writer = bulk.get(plan.convention)
         ctx = _context(cat, target, plan.convention, meta, now)
-        stage = staging(ctx, plan.columns)
-        stage.name = f"chrono_stage_{uuid.uuid4().hex[:12]}"  # unique per run: MariaDB keeps a failed run's
-        stage.fullname = stage.name                           # temporary table for the session
-        stage.create(conn)
         total = len(plan.rows)
-        for i in range(0, total, BATCH):
-            batch = insert(stage).execution_options(insertmanyvalues_page_size=BATCH)
-            conn.execute(batch, [{**dict(zip(plan.key, r.key, strict=True)), **r.new,
-                                          bulk.ABSENT: r.current is None} for r in plan.rows[i:i + BATCH]])
-            if progress:
-                progress("staging rows", min(i + BATCH, total), total)
+        staged = [{**dict(zip(plan.key, r.key, strict=True)), **r.new, bulk.ABSENT: r.current is None}
+                  for r in plan.rows]
+        stage = bulk.stage(ctx, plan.columns, staged,
+                           (lambda n: progress("staging rows", n, total)) if progress else None)
         _recheck(ctx, stage, plan)
         steps = writer.steps(ctx, stage, plan.columns)
         for n, step in enumerate(steps, 1):
@@ -203,23 +196,11 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
     return list(keys)
 
 
-def _live(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
-          since: datetime | None) -> dict[tuple[Any, ...], dict[str, Any]]:
-    live = ctx.live
-    names = list(live.columns.keys())
-    at = [names.index(c) for c in ctx.det.key]
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for where in writer.key_filter(ctx, live, keys, since):
-        for row in ctx.conn.execute(select(live).where(where)):  # plain tuples: cheap for 100,000 rows
-            out[tuple(row[i] for i in at)] = dict(zip(names, row, strict=True))
-    return out
-
-
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
           ) -> tuple[list[BulkRow], Counter[str], list[str]]:
     states = writer.states(ctx, at, keys, since)
-    currents = _live(writer, ctx, keys, since)
+    currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
     required = [c for c, col in info.columns.items() if c not in columns and c not in ctx.det.key
                 and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
@@ -253,14 +234,10 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     return rows, skipped, problems
 
 
-def _recheck(ctx: WriteContext, stage: Any, plan: BulkPlan) -> None:
+def _recheck(ctx: WriteContext, stage: Table, plan: BulkPlan) -> None:
     """Lock the staged live rows and refuse if any changed (or appeared) since the plan."""
-    live = ctx.live
-    names = list(live.columns.keys())
-    width = len(plan.key)
-    rows = ctx.conn.execute(select(*(live.c[c] for c in plan.key), *live.columns)
-                            .select_from(live.join(stage, joined(ctx, stage, live))).with_for_update(of=live))
-    found = {tuple(r[:width]): tuple(r[width:]) for r in rows}  # plain tuples: 100,000 rows in a blink
+    names = list(ctx.live.columns.keys())
+    found = bulk.locked_rows(ctx, stage)
     changed = [r.key for r in plan.rows
                if found.get(r.key) != (None if r.current is None else tuple(r.current[c] for c in names))]
     if changed:

@@ -40,7 +40,7 @@ class WriteContext:
     now: datetime  # aware UTC; every time the write-set records derives from it
     meta: WriteMeta = field(default_factory=WriteMeta)
     # state shared by the rows of one multi-row write, built in order (e.g. one Continuum transaction row
-    # for all of them): a fresh dict per build of the whole write
+    # for all of them), and catalog lookups made once per write: a fresh dict per build of the whole write
     shared: dict[str, Any] = field(default_factory=dict)
     # the live table as the written object sees it, when that is more than one table (joined inheritance)
     merged: TableInfo | None = None

@@ -10,7 +10,8 @@ for each of them, whatever the number of rows.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -25,6 +26,7 @@ from chrono_cli.errors import UnsupportedOperation
 ABSENT = "chrono_absent"
 STAGE = "chrono_stage"
 CHUNK = 1000  # keys per IN list
+BATCH = 5000  # staged rows per INSERT
 
 
 class BulkWriter(abc.ABC):
@@ -75,6 +77,18 @@ class BulkWriter(abc.ABC):
             out.update(self.states_where(ctx, at, cond))
         return out
 
+    def live_rows(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
+                  since: datetime | None) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """The live rows of ``keys`` (or of the keys changed since ``since``), by key."""
+        live = ctx.live
+        names = list(live.columns.keys())
+        at = [names.index(c) for c in ctx.det.key]
+        out: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for where in self.key_filter(ctx, live, keys, since):
+            for row in ctx.conn.execute(select(live).where(where)):  # plain tuples: cheap for 100,000 rows
+                out[tuple(row[i] for i in at)] = dict(zip(names, row, strict=True))
+        return out
+
     def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
                    since: datetime | None) -> Iterator[ColumnElement[bool]]:
         """Conditions on ``table``'s key columns selecting ``keys``: the changed-since subquery, or IN chunks."""
@@ -88,13 +102,36 @@ class BulkWriter(abc.ABC):
             yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
 
 
-def staging(ctx: WriteContext, columns: Sequence[str]) -> Table:
+def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE) -> Table:
     """The temporary table of target rows: the key, ``columns`` (live types) and the re-insert flag."""
     info = ctx.live_info
     cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
     cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
     cols.append(Column(ABSENT, Boolean, nullable=False))
-    return Table(STAGE, MetaData(), *cols, prefixes=["TEMPORARY"])
+    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+def stage(ctx: WriteContext, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+          done: Callable[[int], None] | None = None) -> Table:
+    """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
+    session) and fill it with ``rows`` in batches; ``done`` hears how many rows are staged so far."""
+    table = staging(ctx, columns, f"{STAGE}_{uuid.uuid4().hex[:12]}")
+    table.create(ctx.conn)
+    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
+    for i in range(0, len(rows), BATCH):
+        ctx.conn.execute(batch, list(rows[i:i + BATCH]))
+        if done:
+            done(min(i + BATCH, len(rows)))
+    return table
+
+
+def locked_rows(ctx: WriteContext, table: Table) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Lock the live rows of the staged keys (FOR UPDATE) and return them as plain tuples, by key."""
+    live = ctx.live
+    width = len(ctx.det.key)
+    rows = ctx.conn.execute(select(*(live.c[c] for c in ctx.det.key), *live.columns)
+                            .select_from(live.join(table, joined(ctx, table, live))).with_for_update(of=live))
+    return {tuple(r[:width]): tuple(r[width:]) for r in rows}
 
 
 def joined(ctx: WriteContext, stage: Table, table: Table) -> ColumnElement[bool]:

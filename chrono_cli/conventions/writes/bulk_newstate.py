@@ -30,9 +30,8 @@ from chrono_cli.conventions.writes.continuum import (
     find_info,
     is_link,
     user_id,
-    versioned_children,
-    versioned_parent,
 )
+from chrono_cli.conventions.writes.continuum_joined import is_joined
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import Refused, UnsupportedOperation
 
@@ -104,13 +103,10 @@ class ContinuumBulk(BulkWriter):
         return steps
 
     def check(self, ctx: WriteContext) -> None:
-        o = ctx.det.options
         if is_link(ctx.live_info):
             raise UnsupportedOperation("a versioned association table has no states to restore: "
                                        "revert the change sets that changed its links")
-        extends = o.get("extends")
-        if o.get("inherits") or (extends and versioned_parent(ctx, extends["schema"], extends["name"])) \
-                or o.get("children") or versioned_children(ctx):
+        if is_joined(ctx):
             raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
                                        "does not write joined hierarchies yet",
                                        hint="restore these rows through the application")

@@ -27,12 +27,10 @@ from sqlalchemy import (
     Column,
     MetaData,
     Table,
-    and_,
     cast,
     delete,
     func,
     insert,
-    inspect,
     literal_column,
     select,
     update,
@@ -42,7 +40,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import Detection
-from chrono_cli.conventions.continuum import SUFFIX, entity_name
+from chrono_cli.conventions.continuum import entity_name
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.oldstate import missing_keys
@@ -50,54 +48,10 @@ from chrono_cli.conventions.writes.values import insert_table, same_value, stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
-from chrono_cli.model import FieldChange, RowKey, TableRef, Timeline
+from chrono_cli.model import FieldChange, RowKey, Timeline
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type
-
-
-def has_sequence(conn: Connection, name: str, schema: str | None) -> bool:
-    """Whether the database has the sequence ``name`` (MariaDB 10.3+ keeps Continuum's transaction ids there)."""
-    try:
-        return bool(inspect(conn).has_sequence(name, schema=schema))
-    except NotImplementedError:
-        return False
-
-
-def versioned_parent(ctx: WriteContext, schema: str | None, name: str) -> bool:
-    """Whether ``name`` (a table our key refers to) has a Continuum version table of its own."""
-    version = name + "_version"
-    found = reflect.table_names(ctx.conn, [schema])
-    return version in found.get(schema, [])
-
-
-def versioned_children(ctx: WriteContext) -> list[str]:
-    """Versioned tables whose whole key refers to ours (joined-inheritance children), found from the catalog."""
-    live = ctx.det.live
-    names = set(reflect.table_names(ctx.conn, [live.schema]).get(live.schema, []))
-    candidates = [n for n in names if n + SUFFIX in names and n != live.name and not n.endswith(SUFFIX)]
-    if not candidates:
-        return []
-    found = reflect.reflect(ctx.conn, {live.schema: candidates}).tables.values()
-    return [str(t.ref) for t in found
-            if any(f.referred == live and t.pk and set(f.columns) == set(t.pk) for f in t.foreign_keys)]
-
-
-def child_row(ctx: WriteContext, name: str, key: RowKey) -> bool:
-    """Whether the joined-inheritance child table ``name`` has a row for ``key`` (its key refers to ours)."""
-    info = find_info(ctx, name)
-    if info is None:
-        schema, _, table = name.rpartition(".")
-        info = reflect.reflect(ctx.conn, {schema or None: [table]}).tables.get(TableRef(schema or None, table))
-    if info is None:
-        return False
-    fk = next((f for f in info.foreign_keys if f.referred == ctx.det.live and set(f.columns) == set(info.pk)), None)
-    if fk is None:
-        return False
-    values = key.as_dict()
-    child = info.table()
-    match = and_(*(child.c[c] == values[rc] for c, rc in zip(fk.columns, fk.referred_columns, strict=True)))
-    return ctx.conn.execute(select(child.c[fk.columns[0]]).where(match).limit(1)).first() is not None
 
 
 def is_link(info: TableInfo) -> bool:
@@ -308,7 +262,7 @@ class ContinuumWriter(Writer):
             x: Any = func.currval(cast(seq, REGCLASS))
         elif dialect in ("mysql", "mariadb"):
             name = str(ctx.det.options.get("sequence") or "transaction_id_seq")
-            if has_sequence(ctx.conn, name, tx_info.ref.schema):  # MariaDB >= 10.3: what SQLAlchemy created
+            if reflect.has_sequence(ctx.conn, name, tx_info.ref.schema):  # MariaDB >= 10.3: what SQLAlchemy created
                 sequence = DbSequence(name, schema=tx_info.ref.schema)
                 row["id"] = sequence.next_value()
                 x = func.lastval(literal_column(ctx.conn.dialect.identifier_preparer.format_sequence(sequence)))

@@ -42,11 +42,6 @@ class Member:
         return [c for c in self.base.columns if c not in self.key.values()]
 
     @property
-    def versioned(self) -> list[str]:
-        data = set(data_columns(self.version))
-        return [c for c in self.own if c in data]
-
-    @property
     def mods(self) -> dict[str, str]:
         return {c: f for c, f in mod_columns(self.version).items() if c in self.base.columns}
 
@@ -63,14 +58,16 @@ class Member:
 
 
 def _tables(ctx: WriteContext, names: list[TableRef]) -> dict[TableRef, TableInfo]:
-    have = {r: ctx.snapshot.tables[r] for r in names if r in ctx.snapshot.tables}
-    missing = [r for r in names if r not in have]
+    """``names`` from the snapshot, else reflected once per write (the write's shared state keeps them)."""
+    seen: dict[TableRef, TableInfo | None] = ctx.shared.setdefault("continuum:tables", {})
+    missing = [r for r in names if r not in ctx.snapshot.tables and r not in seen]
     by_schema: dict[str | None, Collection[str] | None] = {}
     for r in missing:
         by_schema[r.schema] = [*(by_schema.get(r.schema) or ()), r.name]
     if by_schema:
-        have.update(reflect.reflect(ctx.conn, by_schema).tables)
-    return have
+        found = reflect.reflect(ctx.conn, by_schema).tables
+        seen.update({r: found.get(r) for r in missing})
+    return {r: t for r in names if (t := ctx.snapshot.tables.get(r) or seen.get(r)) is not None}
 
 
 def _parent(ctx: WriteContext, info: TableInfo) -> tuple[TableInfo, TableInfo, dict[str, str]] | None:
@@ -87,8 +84,17 @@ def _parent(ctx: WriteContext, info: TableInfo) -> tuple[TableInfo, TableInfo, d
 
 def _children(ctx: WriteContext, info: TableInfo) -> list[tuple[TableInfo, TableInfo, dict[str, str]]]:
     """Versioned tables whose whole key refers to ``info``: (base, version table, their key col -> ours)."""
+    memo: dict[TableRef, list[tuple[TableInfo, TableInfo, dict[str, str]]]] = \
+        ctx.shared.setdefault("continuum:children", {})
+    if info.ref not in memo:
+        memo[info.ref] = _find_children(ctx, info)
+    return memo[info.ref]
+
+
+def _find_children(ctx: WriteContext, info: TableInfo) -> list[tuple[TableInfo, TableInfo, dict[str, str]]]:
     schema = info.ref.schema
-    names = set(reflect.table_names(ctx.conn, [schema]).get(schema, []))
+    names = ({t.ref.name for t in ctx.snapshot if t.ref.schema == schema} if ctx.snapshot.complete
+             else set(reflect.table_names(ctx.conn, [schema]).get(schema, [])))
     candidates = [TableRef(schema, n) for n in sorted(names)
                   if n + SUFFIX in names and n != info.ref.name and not n.endswith(SUFFIX)]
     found = _tables(ctx, candidates + [TableRef(schema, c.name + SUFFIX) for c in candidates])
@@ -117,6 +123,11 @@ def ancestors(ctx: WriteContext) -> list[Member]:
         up.insert(0, Member(base, version, dict(mapping)))
         info = base
     return [*up, Member(live, ctx.store_info, {c: c for c in live.pk})] if up else []
+
+
+def is_joined(ctx: WriteContext) -> bool:
+    """Whether the written table belongs to a joined-inheritance hierarchy (as a child or as a root)."""
+    return bool(ancestors(ctx)) or bool(_children(ctx, ctx.snapshot.tables[ctx.det.live]))
 
 
 def hierarchy(ctx: WriteContext, key: RowKey) -> list[Member]:
@@ -164,23 +175,14 @@ def merged_info(members: list[Member], live: TableInfo) -> TableInfo:
 def rows_of(ctx: WriteContext, members: list[Member], key: RowKey) -> dict[str, Any] | None:
     """The object's row as one dict (every member's columns, root first); None when the written table's row is
     gone."""
-    out: dict[str, Any] = {}
-    for m in members:
-        t = m.base.table()
-        row = ctx.conn.execute(select(t).where(m.where(t, key))).mappings().first()
-        if row is None and m.base.ref == ctx.det.live:
-            return None
-        for c in m.own:
-            if row is not None:
-                out.setdefault(c, row[c])
-    own = ctx.snapshot.tables[ctx.det.live]
-    return {**key.as_dict(), **{c: out[c] for c in out if c not in own.pk}}
+    out, found = _all_rows(ctx, members, key)
+    return out if ctx.det.live in found else None
 
 
 def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Mapping[str, Any], x: Any, op: int,
                  opened: str) -> list[Step]:
     """Base rows (root first; deletes leaf first) and version rows of every member, under transaction ``x``."""
-    current = _all_rows(ctx, members, key)
+    current, _ = _all_rows(ctx, members, key)
     state = {**current, **new} if op != DELETE else current
     old = None if op == INSERT else current
     steps: list[Step] = []
@@ -226,15 +228,18 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
     return steps
 
 
-def _all_rows(ctx: WriteContext, members: list[Member], key: RowKey) -> dict[str, Any]:
+def _all_rows(ctx: WriteContext, members: list[Member], key: RowKey) -> tuple[dict[str, Any], set[TableRef]]:
+    """The key and every member's own columns of the rows that exist (root first), and the tables that have one."""
     out: dict[str, Any] = dict(key.as_dict())
+    found: set[TableRef] = set()
     for m in members:
         t = m.base.table()
         row = ctx.conn.execute(select(t).where(m.where(t, key))).mappings().first()
         if row is not None:
+            found.add(m.base.ref)
             for c in m.own:
                 out.setdefault(c, row[c])
-    return out
+    return out, found
 
 
 def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
@@ -246,4 +251,4 @@ def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
     return entity_name(ctx.conn, snapshot, det)
 
 
-__all__ = ["Member", "ancestors", "hierarchy", "joined_steps", "merged_info", "rows_of"]
+__all__ = ["Member", "ancestors", "hierarchy", "is_joined", "joined_steps", "merged_info", "rows_of"]
