@@ -35,6 +35,17 @@ def chrono_process(url: str, *args: str, config: str | Path | None = None, **kw:
                             stderr=subprocess.PIPE, text=True, env=env, **kw)
 
 
+def run_support(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    """Run ``python -m tests.support.<module> URL OUT.json ARGS`` (a library's story or read-back script, in its own
+    process) and return the JSON record it wrote."""
+    out = tmp_path / f"{module}.json"
+    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(out), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    record: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return record
+
+
 def load_fixture(url: str, name: str) -> dict[str, Any]:
     """Load ``tests/fixtures/<name>.sql`` into the (PostgreSQL) database and return its expected JSON."""
     engine = create_engine(url)

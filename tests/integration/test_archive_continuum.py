@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, rows
-from tests.integration.test_restore_continuum import _run
+from tests.integration.restore_support import checksum, chrono, rows, run_support
 
 pytest.importorskip("sqlalchemy_continuum")
 
@@ -27,7 +26,7 @@ def _labels(item: dict[str, Any]) -> list[str]:
 
 
 def _tag_versions(url: str, tmp_path: Path) -> dict[str, Any]:
-    record = _run("continuum_after", url, tmp_path, "--model", "tag", "--save", "5")
+    record = run_support("continuum_after", url, tmp_path, "--model", "tag", "--save", "5")
     five = record["after"]["5"]
     assert [v["end"] for v in five] == [v["tx"] for v in five[1:]] + [None]  # the validity chain
     assert record["open"]["5"] == 1
@@ -37,7 +36,7 @@ def _tag_versions(url: str, tmp_path: Path) -> dict[str, Any]:
 def test_archive_and_unarchive_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
                                                       request: pytest.FixtureRequest) -> None:
     url = db_url
-    _run("continuum_story", url, tmp_path)
+    run_support("continuum_story", url, tmp_path)
     tables = {t["table"].rsplit(".", 1)[-1]: t for t in
               json.loads(chrono(runner, url, "-f", "json", "tables").stdout)["tables"]}
     assert tables["tag"]["archive_column"] == "archived_at"

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, rows
-from tests.integration.test_restore_simple_history import _run
+from tests.integration.restore_support import checksum, chrono, rows, run_support
 
 pytest.importorskip("simple_history")
 
@@ -25,7 +24,7 @@ TABLE = "custom_choice_table"
 
 def _choice_history(url: str, tmp_path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The library's last two records of choice 1 after its next save (the write, the save) and the record."""
-    record = _run("simple_history_after", url, tmp_path, "--model", "choice", "--save", "1")
+    record = run_support("simple_history_after", url, tmp_path, "--model", "choice", "--save", "1")
     written, saved = record["after"]["1"][-2:]
     assert record["saved"]["history_id"] == saved["history_id"] > written["history_id"]
     return written, saved, record
@@ -33,7 +32,7 @@ def _choice_history(url: str, tmp_path: Path) -> tuple[dict[str, Any], dict[str,
 
 def test_archive_and_unarchive_read_back_by_simple_history(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     url = db_url
-    _run("simple_history_story", url, tmp_path)
+    run_support("simple_history_story", url, tmp_path)
     tables = {t["table"].rsplit(".", 1)[-1]: t for t in
               json.loads(chrono(runner, url, "-f", "json", "tables").stdout)["tables"]}
     assert tables[TABLE]["archive_column"] == "is_archived"

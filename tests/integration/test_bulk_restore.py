@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,9 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
-from tests.integration.restore_support import checksum, chrono, python_hook, rows, write_config
-from tests.integration.test_restore_continuum import _run
+from tests.integration.restore_support import checksum, chrono, python_hook, rows, run_support, write_config
 from tests.integration.test_restore_history_meta import history_of, sessions, state
 from tests.support.stories import expected_state_at, history_meta_models, history_meta_story
 
@@ -70,7 +66,7 @@ def test_history_meta_rows_back_to_a_time(runner: CliRunner, db_url: str) -> Non
 def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sqlite_or_pg_url: str,
                                                           tmp_path: Path) -> None:
     url = sqlite_or_pg_url
-    record = _run("continuum_story", url, tmp_path)
+    record = run_support("continuum_story", url, tmp_path)
     step6 = record["steps"][5]
     when = step6["finished"]
     before_tx = max(r["id"] for r in rows(url, "transaction"))
@@ -89,7 +85,7 @@ def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sql
     versions = {r["id"]: r for r in rows(url, "article_version", transaction_id=x)}
     assert versions[1]["operation_type"] == 0 and versions[2]["operation_type"] == 1
     assert versions[2]["name_mod"] and versions[2]["content_mod"] and not versions[2]["score_mod"]
-    after = _run("continuum_after", url, tmp_path, "--save", "2")  # Continuum reads it all and saves again
+    after = run_support("continuum_after", url, tmp_path, "--save", "2")  # Continuum reads it all and saves again
     assert after["before"]["1"][-1]["tx"] == x and after["before"]["2"][-1]["tx"] == x
     assert after["after"]["2"][-1]["op"] == 1 and after["open"] == {"1": 1, "2": 1, "3": 1}
 
@@ -98,11 +94,7 @@ def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sql
 def test_simple_history_rows_from_a_keys_file(runner: CliRunner, sqlite_url: str, tmp_path: Path,
                                               source: str) -> None:
     url = sqlite_url
-    out = tmp_path / "story.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.simple_history_story", url, str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    story = json.loads(out.read_text(encoding="utf-8"))
+    story = run_support("simple_history_story", url, tmp_path)
     when = story["steps"][2]["finished"]  # poll 1 reworded and saved; poll 2 not created yet
     keys = tmp_path / "keys.txt"
     keys.write_text("# polls to fix\n1\n2\n", encoding="utf-8")

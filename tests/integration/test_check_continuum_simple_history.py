@@ -8,8 +8,6 @@ the DDL ``--suggest`` prints, applied, must make the next check pass.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from alembic.operations import Operations
 from sqlalchemy import Boolean, Column, Integer, Numeric, String, text
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
+from tests.integration.restore_support import run_support
 from tests.integration.test_check_migrations import (
     apply,
     assert_suggestion_fixes,
@@ -32,10 +30,6 @@ from tests.integration.test_check_migrations import (
 POLL_CONFIG = '[tables.djangoapp_poll]\nexcluded = ["secret"]\n'
 
 
-def _story(module: str, url: str, tmp_path: Path, *args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(tmp_path / "record.json"),
-                           *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
 
 
 def _checked(doc: dict) -> set[tuple[str, str]]:
@@ -47,7 +41,7 @@ def _checked(doc: dict) -> set[tuple[str, str]]:
 
 def test_continuum_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", sqlite_or_pg_url, tmp_path)
+    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
     assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum")}
@@ -56,7 +50,7 @@ def test_continuum_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> 
 
 def test_continuum_subquery_strategy_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", sqlite_or_pg_url, tmp_path, "--strategy", "subquery", "--no-user")
+    run_support("continuum_story", sqlite_or_pg_url, tmp_path, "--strategy", "subquery", "--no-user")
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
 
@@ -78,7 +72,7 @@ def _continuum_drift(ops: Operations) -> None:
 
 def test_continuum_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", sqlite_or_pg_url, tmp_path)
+    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
     apply(sqlite_or_pg_url, ["UPDATE article SET content = '' WHERE content IS NULL",
                              "UPDATE article_version SET score = 0 WHERE score IS NULL"])
     migrate(sqlite_or_pg_url, _continuum_drift)
@@ -98,7 +92,7 @@ def test_continuum_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tm
 
 def test_continuum_exclusion_declared_and_dropped_column(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", sqlite_or_pg_url, tmp_path)
+    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
 
     def change(ops: Operations) -> None:
         with ops.batch_alter_table("article_tag") as b:
@@ -115,7 +109,7 @@ def test_continuum_exclusion_declared_and_dropped_column(sqlite_or_pg_url: str, 
 
 def test_continuum_native_trigger(pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", pg_url, tmp_path, "--native")
+    run_support("continuum_story", pg_url, tmp_path, "--native")
     runner = CliRunner()
     code, doc = check(runner, pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
@@ -132,7 +126,7 @@ def test_continuum_native_trigger(pg_url: str, tmp_path: Path) -> None:
 
 def test_continuum_native_dropped_column_needs_sync_trigger(pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    _story("continuum_story", pg_url, tmp_path, "--native")
+    run_support("continuum_story", pg_url, tmp_path, "--native")
     apply(pg_url, ["ALTER TABLE article DROP COLUMN score"])
     code, doc = check(CliRunner(), pg_url, "--strict")
     assert code == 3
@@ -144,7 +138,7 @@ def test_continuum_native_dropped_column_needs_sync_trigger(pg_url: str, tmp_pat
 
 def test_simple_history_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
-    _story("simple_history_story", sqlite_or_pg_url, tmp_path)
+    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
     runner = CliRunner()
     code, doc = check(runner, sqlite_or_pg_url, "--strict", config=write_config(tmp_path, POLL_CONFIG))
     assert code == 0 and doc["findings"] == [], doc["findings"]
@@ -168,7 +162,7 @@ def _simple_history_drift(ops: Operations) -> None:
 
 def test_simple_history_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
-    _story("simple_history_story", sqlite_or_pg_url, tmp_path)
+    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
     migrate(sqlite_or_pg_url, _simple_history_drift)
     config = write_config(tmp_path, POLL_CONFIG)
     runner = CliRunner()
@@ -186,7 +180,7 @@ def test_simple_history_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: st
 
 def test_simple_history_dropped_field(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
-    _story("simple_history_story", sqlite_or_pg_url, tmp_path)
+    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
 
     def change(ops: Operations) -> None:
         ops.drop_index("djangoapp_poll_author_id_4b143d18", table_name="djangoapp_poll")

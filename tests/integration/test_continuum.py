@@ -9,8 +9,6 @@ a time names the newest transaction issued at or before it (what chrono and Cont
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,19 +17,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, invoke
+from tests.conftest import invoke
+from tests.integration.restore_support import run_support
 
 pytest.importorskip("sqlalchemy_continuum")
 
 KEYS = ("1", "2", "3")
 
 
-def _story(url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
-    out = tmp_path / "record.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.continuum_story", url, str(out), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _json(runner: CliRunner, url: str, *args: str) -> Any:
@@ -121,7 +114,7 @@ def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, dele
                          ids=["validity-user", "subquery-no-user"])
 def test_continuum_timelines(runner: CliRunner, db_url: str, tmp_path: Path,
                              variant: tuple[str, ...]) -> None:
-    record = _story(db_url, tmp_path, *variant)
+    record = run_support("continuum_story", db_url, tmp_path, *variant)
     assert [s["tx"] for s in record["steps"]].count(None) == 2  # excluded-only update, no-op save
     for key in KEYS:
         doc = _json(runner, db_url, "history", "article", key)
@@ -137,7 +130,7 @@ def test_continuum_timelines(runner: CliRunner, db_url: str, tmp_path: Path,
 
 
 def test_continuum_detection_and_state_at_time(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = _story(db_url, tmp_path)
+    record = run_support("continuum_story", db_url, tmp_path)
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"article", "tag", "article_tag"}
@@ -175,7 +168,7 @@ def test_continuum_detection_and_state_at_time(runner: CliRunner, db_url: str, t
 
 @pytest.mark.pg
 def test_continuum_native_versioning(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:
-    record = _story(pg_url, tmp_path, "--native")
+    record = run_support("continuum_story", pg_url, tmp_path, "--native")
     doc = _json(runner, pg_url, "tables", "--explain")
     evidence = {t["table"].rsplit(".", 1)[-1]: t["evidence"]["continuum"] for t in doc["tables"]}
     assert any("native versioning: trigger article_trigger -> article_audit() (enabled)" in e
@@ -202,7 +195,7 @@ def expected_joined(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 def test_continuum_joined_inheritance(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     """A child of joined-table inheritance shows its root's columns, from the root's version rows (§4.1, §4.6.7)."""
-    record = _story(db_url, tmp_path, "--joined")
+    record = run_support("continuum_story", db_url, tmp_path, "--joined")
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert {"item", "book"} <= set(by_name)

@@ -15,8 +15,6 @@ version row in one transaction (a book: item + book; a root row that is a book: 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +22,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
-from tests.integration.restore_support import checksum, chrono, rows
+from tests.integration.restore_support import checksum, chrono, rows, run_support
 
 pytest.importorskip("sqlalchemy_continuum")
 
 
-def _run(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
-    out = tmp_path / f"{module}.json"
-    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(out), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
@@ -76,7 +67,7 @@ def test_restore_and_undelete_in_native_mode(runner: CliRunner, pg_url: str, tmp
 
 
 def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native: bool) -> None:
-    _run("continuum_story", url, tmp_path, *(["--native"] if native else []))
+    run_support("continuum_story", url, tmp_path, *(["--native"] if native else []))
     before_tx = max(r["id"] for r in rows(url, "transaction"))
     listed = chrono(runner, url, "-f", "json", "deleted", "article")
     assert listed.exit_code == 0, listed.output
@@ -105,7 +96,7 @@ def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native
     assert any("membership of tag is not restored" in n for n in doc["notes"])
     assert rows(url, "transaction", order_by="id")[-1]["user_id"] is None
 
-    record = _run("continuum_after", url, tmp_path, "--save", "2", *(["--native"] if native else []))
+    record = run_support("continuum_after", url, tmp_path, "--save", "2", *(["--native"] if native else []))
     _check(record, native, before_tx)
     shown = json.loads(chrono(runner, url, "-f", "json", "history", "article", "2").stdout)["versions"]
     assert shown[-2]["reason"] == "back to the first title" and shown[-2]["actor"] == "alice"
@@ -113,7 +104,7 @@ def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native
 
 def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner, pg_url: str,
                                                               tmp_path: Path) -> None:
-    _run("continuum_story", pg_url, tmp_path, "--native")
+    run_support("continuum_story", pg_url, tmp_path, "--native")
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE article DISABLE TRIGGER article_trigger"))
@@ -127,7 +118,7 @@ def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner,
 
 
 def _joined_after(url: str, tmp_path: Path, model: str, save: int) -> dict[str, Any]:
-    return _run("continuum_after", url, tmp_path, "--joined", "--model", model, "--save", str(save))
+    return run_support("continuum_after", url, tmp_path, "--joined", "--model", model, "--save", str(save))
 
 
 def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[str, int]], key: str) -> None:
@@ -139,7 +130,7 @@ def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[st
 def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
                                                                   tmp_path: Path) -> None:
     url = sqlite_or_pg_url
-    _run("continuum_story", url, tmp_path, "--joined")
+    run_support("continuum_story", url, tmp_path, "--joined")
     before_tx = max(r["id"] for r in rows(url, "transaction"))
     item = _write(runner, url, tmp_path, "restore", "book", "20", "--version", "#1", "--reason", "first edition")
     assert {d["column"] for d in item["diff"]} == {"title", "isbn"}
@@ -163,7 +154,7 @@ def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRun
 def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
                                                                tmp_path: Path) -> None:
     url = sqlite_or_pg_url
-    _run("continuum_story", url, tmp_path, "--joined")
+    run_support("continuum_story", url, tmp_path, "--joined")
     _write(runner, url, tmp_path, "restore", "item", "20", "--version", "#1")  # book 20's row in the root table
     shown = json.loads(chrono(runner, url, "-f", "json", "history", "book", "20").stdout)["versions"]
     assert shown[-1]["values"]["title"] == "Dune" and shown[-1]["current"] is True  # chrono reads it either way
@@ -181,7 +172,7 @@ def test_joined_hierarchy_bulk_restore_is_refused_whole(runner: CliRunner, sqlit
                                                         tmp_path: Path) -> None:
     """The set-based restore does not write joined hierarchies: it refuses instead of writing one table of one."""
     url = sqlite_or_pg_url
-    _run("continuum_story", url, tmp_path, "--joined")
+    run_support("continuum_story", url, tmp_path, "--joined")
     untouched = checksum(url)
     for table in ("book", "item"):
         result = chrono(runner, url, "restore", table, "--at", "2999-01-01", "--all-changed-since", "2000-01-01",

@@ -10,32 +10,22 @@ and makes the next ordinary ``save()``. SQLite, PostgreSQL and MariaDB (Django t
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
-from tests.integration.restore_support import chrono, rows
+from tests.integration.restore_support import chrono, rows, run_support
 
 pytest.importorskip("simple_history")
 
 
-def _run(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
-    out = tmp_path / f"{module}.json"
-    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(out), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, db_url: str,
                                                           tmp_path: Path) -> None:
     url = db_url
-    _run("simple_history_story", url, tmp_path)
+    run_support("simple_history_story", url, tmp_path)
     before_max = max(r["history_id"] for r in rows(url, "djangoapp_historicalpoll"))
     listed = chrono(runner, url, "-f", "json", "deleted", "djangoapp_poll")
     assert listed.exit_code == 0, listed.output
@@ -59,7 +49,7 @@ def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, db_
     assert doc["action"] == "undelete"
     assert any("'nobody' is not a user id" in n for n in doc["notes"])
 
-    record = _run("simple_history_after", url, tmp_path, "--save", "1")
+    record = run_support("simple_history_after", url, tmp_path, "--save", "1")
     one = record["after"]["1"]
     restore, save = one[-2], one[-1]
     assert restore["history_id"] > before_max

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, python_hook, rows, write_config
-from tests.integration.test_restore_continuum import _run
+from tests.integration.restore_support import checksum, chrono, python_hook, rows, run_support, write_config
 
 pytest.importorskip("sqlalchemy_continuum")
 
@@ -25,7 +24,7 @@ def _top_tx(url: str) -> int:
 
 def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     url = db_url
-    _run("continuum_story", url, tmp_path)
+    run_support("continuum_story", url, tmp_path)
     before = _top_tx(url)
 
     done = chrono(runner, url, "-f", "json", "revert", "10", "--actor", "1", "--yes")
@@ -51,7 +50,7 @@ def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, 
         ("article", "insert"), ("article_tag", "insert")]
 
     # Continuum reads a whole history and its validity chain, and its next ordinary save works
-    after = _run("continuum_after", url, tmp_path, "--save", "1")
+    after = run_support("continuum_after", url, tmp_path, "--save", "1")
     one = after["before"]["1"]
     assert [v["op"] for v in one][-2:] == [2, 0] and one[-1]["tx"] == x and one[-2]["end"] == x
     assert (one[-1]["name"], one[-1]["content"]) == ("First!", "hello, world")
@@ -75,14 +74,14 @@ def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, 
     assert rows(url, "article_tag_version", transaction_id=y)[0]["operation_type"] == 2
     # the previous version row of article 1 is closed by the deletion
     assert [r for r in rows(url, "article_version", id=1) if r["end_transaction_id"] is None] == [gone]
-    later = _run("continuum_after", url, tmp_path, "--save", "2")  # the library still writes after chrono
+    later = run_support("continuum_after", url, tmp_path, "--save", "2")  # the library still writes after chrono
     assert later["after"]["2"][-1]["op"] == 1
 
 
 def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, db_url: str,
                                                        tmp_path: Path) -> None:
     url = db_url
-    _run("continuum_story", url, tmp_path)
+    run_support("continuum_story", url, tmp_path)
     untouched = checksum(url)
 
     refused = chrono(runner, url, "revert", "3", "--yes")
@@ -105,7 +104,7 @@ def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, db_url
 def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, db_url: str,
                                                     tmp_path: Path) -> None:
     url = db_url
-    _run("continuum_story", url, tmp_path)
+    run_support("continuum_story", url, tmp_path)
     untouched = checksum(url)
     config = write_config(tmp_path / "chrono.toml",
                           before_commit=python_hook(tmp_path / "hook.py", "import sys; sys.exit(3)\n"))
@@ -118,7 +117,7 @@ def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, db_url: s
 def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, db_url: str,
                                                                tmp_path: Path) -> None:
     url = db_url
-    _run("continuum_story", url, tmp_path)
+    run_support("continuum_story", url, tmp_path)
     plan = tmp_path / "undo.json"
     made = chrono(runner, url, "revert", "8", "--plan", str(plan))
     assert made.exit_code == 0, made.output
@@ -134,7 +133,7 @@ def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner
 
 
 def test_unknown_change_set(runner: CliRunner, sqlite_url: str, tmp_path: Path) -> None:
-    _run("continuum_story", sqlite_url, tmp_path)
+    run_support("continuum_story", sqlite_url, tmp_path)
     missing = chrono(runner, sqlite_url, "revert", "999", "--yes")
     assert missing.exit_code == 4 and "no change set 999" in missing.stderr
     assert "Traceback" not in missing.output
@@ -144,7 +143,7 @@ def test_revert_on_a_joined_hierarchy_writes_each_object_once(runner: CliRunner,
                                                               tmp_path: Path) -> None:
     """Continuum lists an item row and a book row for each book of a transaction: one object, written once."""
     url = sqlite_or_pg_url
-    record = _run("continuum_story", url, tmp_path, "--joined")
+    record = run_support("continuum_story", url, tmp_path, "--joined")
     deleted = next(s["tx"] for s in record["joined"] if s["label"] == "delete book 22")
     retitled = next(s["tx"] for s in record["joined"] if s["label"] == "retitle book 20 and item 21")
     undo = chrono(runner, url, "-f", "json", "revert", str(deleted), "--yes")
@@ -157,7 +156,7 @@ def test_revert_on_a_joined_hierarchy_writes_each_object_once(runner: CliRunner,
     assert sorted((i["table"].split(".")[-1], i["key"]["id"]) for i in json.loads(again.stdout)["items"]) == [
         ("book", 20), ("item", 21)]
     assert rows(url, "item", id=20)[0]["title"] == "Dune (1965)"
-    after = _run("continuum_after", url, tmp_path, "--joined", "--model", "book", "--save", "20")
+    after = run_support("continuum_after", url, tmp_path, "--joined", "--model", "book", "--save", "20")
     book = after["after"]["20"]
     assert [v["end"] for v in book] == [v["tx"] for v in book[1:]] + [None]  # the validity chain holds
     assert book[-2]["title"] == "Dune (1965)" and book[-1]["title"] == "Dune (1965) (saved)"

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT
-from tests.integration.restore_support import checksum, chrono, rows
+from tests.integration.restore_support import checksum, chrono, rows, run_support
 
 pytest.importorskip("simple_history")
 
@@ -38,11 +38,6 @@ print(json.dumps(out))
 """
 
 
-def _story(url: str, tmp_path: Path) -> None:
-    out = tmp_path / "story.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.simple_history_story", url, str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
 
 
 def _library(url: str) -> dict[str, Any]:
@@ -64,7 +59,7 @@ def _changeset(runner: CliRunner, url: str, table: str, key: int, op: str) -> st
 
 def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     url = db_url
-    _story(url, tmp_path)
+    run_support("simple_history_story", url, tmp_path)
 
     # the deletion of poll 2: re-inserted with a '+' row
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
@@ -102,7 +97,7 @@ def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRun
                                                                   tmp_path: Path) -> None:
     """Re-inserting poll 2 would need its question back; here a new poll took it (question is unique)."""
     url = db_url
-    _story(url, tmp_path)
+    run_support("simple_history_story", url, tmp_path)
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
     from sqlalchemy import column, create_engine, insert, table
 

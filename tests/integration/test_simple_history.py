@@ -8,8 +8,6 @@ reading with that record.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, invoke
+from tests.conftest import invoke
+from tests.integration.restore_support import run_support
 
 pytest.importorskip("simple_history")
 
@@ -25,12 +24,6 @@ TABLES = {"poll": "djangoapp_poll", "choice": "custom_choice_table"}
 TYPES = {"+": "insert", "~": "update", "-": "delete"}
 
 
-def _story(url: str, tmp_path: Path) -> dict[str, Any]:
-    out = tmp_path / "record.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.simple_history_story", url, str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _json(runner: CliRunner, url: str, *args: str) -> Any:
@@ -100,7 +93,7 @@ def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, bypa
 
 
 def test_simple_history_timelines(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = _story(db_url, tmp_path)
+    record = run_support("simple_history_story", db_url, tmp_path)
     for model, key in (("poll", 1), ("poll", 2), ("choice", 1)):
         doc = _json(runner, db_url, "history", TABLES[model], str(key))
         assert doc["convention"] == "simple-history"
@@ -113,7 +106,7 @@ def test_simple_history_timelines(runner: CliRunner, db_url: str, tmp_path: Path
 
 
 def test_simple_history_detection_state_and_diff(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = _story(db_url, tmp_path)
+    record = run_support("simple_history_story", db_url, tmp_path)
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"djangoapp_poll", "custom_choice_table"}
