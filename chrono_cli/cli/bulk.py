@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from chrono_cli.cli.state import CliState, note
+from chrono_cli.cli.write import write_footer
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
@@ -59,30 +60,26 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
         out.write("\n")
         return
     if fmt is OutputFormat.CSV:
-        doc = plan.to_json()
-        rows = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
-        render(ResultSet(("key", "action", "column", "current", "new"), rows), fmt, out)
+        render(_diffs(plan.to_json()), fmt, out)
         return
     doc = plan.to_json(rows=SHOWN)
-    shown = [[_key(d["key"]), d["action"], c["column"], c["old"], c["new"]] for d in doc["rows"] for c in d["diff"]]
     out.write(f"restore {plan.table} to its state at {plan.at.isoformat()} [{plan.convention}: {plan.history}]: "
               f"{doc['restored']} rows restored, {doc['recreated']} re-created\n")
     for why, n in plan.skipped.items():
         out.write(f"skipped: {n} rows {why}\n")
-    render(ResultSet(("key", "action", "column", "current", "new"), shown), fmt, out)
+    render(_diffs(doc), fmt, out)
     if len(plan.rows) > SHOWN:
         out.write(f"... and {len(plan.rows) - SHOWN} more rows (-f json lists them all)\n")
     out.write("SQL (set-based, through a temporary staging table of the target rows):\n")
     for s in plan.statements:
         out.write(f"  -- {s['label']}\n  {s['sql']};\n")
-    for text in plan.notes:
-        out.write(f"note: {text}\n")
-    who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
-                                f"reason: {plan.reason}" if plan.reason else "") if p)
-    if who:
-        out.write(who + "\n")
-    out.flush()
+    write_footer(out, plan.notes, plan.actor, plan.reason)
 
 
-def _key(key: dict[str, object]) -> str:
-    return ",".join(str(v) for v in key.values()) if len(key) == 1 else ",".join(f"{k}={v}" for k, v in key.items())
+def _diffs(doc: dict[str, Any]) -> ResultSet:
+    """One line per changed column of each row the plan document lists."""
+    from chrono_cli.services.writeset import key_text
+
+    return ResultSet(("key", "action", "column", "current", "new"),
+                     [[key_text(d["key"]), d["action"], c["column"], c["old"], c["new"]]
+                      for d in doc["rows"] for c in d["diff"]])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
@@ -199,8 +200,6 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
         return
-    who = ", ".join(p for p in (f"actor: {plan.actor}" if plan.actor else "",
-                                f"reason: {plan.reason}" if plan.reason else "") if p)
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
                        title=_title(plan, item))
@@ -214,8 +213,14 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
-    for n in plan.notes:
+    write_footer(out, plan.notes, plan.actor, plan.reason)
+
+
+def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: str | None) -> None:
+    """A plan's closing lines: its notes, then who and why."""
+    for n in notes:
         out.write(f"note: {n}\n")
+    who = ", ".join(p for p in (f"actor: {actor}" if actor else "", f"reason: {reason}" if reason else "") if p)
     if who:
         out.write(who + "\n")
     out.flush()
