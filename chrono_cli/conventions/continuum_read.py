@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from chrono_cli.conventions.actors import UserLink, labels, user_link
 from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.memberships import change_note, member, ordered
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.db.reflect import TableInfo
@@ -265,23 +266,5 @@ def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | Non
 
 def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
                unrecorded: tuple[str, ...]) -> list[Version]:
-    live = _live(ctx, det, key)
-    last = out[-1] if out else None
-    if live is None:
-        if last is not None and last.values is not None and last.op is not Op.UNKNOWN:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=last.valid_from,
-                               note="deleted without a recorded version (bulk delete or raw SQL)"))
-        return out
-    current = {c: live[c] for c in recorded}
-    if last is not None and last.values is not None and all(
-            c not in last.values or last.values[c] == current[c] for c in recorded):
-        out[-1] = replace(last, current=True)
-        return out
-    note = ("no history recorded" if last is None else
-            "row exists again, but no version records its re-insert" if last.values is None else
-            "live row differs from the newest recorded version (bulk update or raw SQL)")
-    # changed at an unknown time after the last recorded version: valid from then, as far as we know
-    start = last.valid_from if last is not None else None
-    out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
-                       note=note))
-    return out
+    return with_live(out, _live(ctx, det, key), recorded, unrecorded, entry="recorded version",
+                     bypass="bulk update or raw SQL", delete_bypass="bulk delete or raw SQL")

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
@@ -216,25 +217,9 @@ class SimpleHistoryAdapter(ConventionAdapter):
     @staticmethod
     def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
                    unrecorded: tuple[str, ...]) -> list[Version]:
-        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
-        last = out[-1] if out else None
-        if live is None:
-            if last is not None and last.values is not None:
-                out.append(Version(values=None, op=Op.DELETE, valid_from=last.valid_from,
-                                   note="deleted without a history row (queryset delete or raw SQL)"))
-            return out
-        current = {c: live[c] for c in recorded}
-        if last is not None and last.values is not None and all(last.values[c] == current[c] for c in recorded):
-            out[-1] = replace(last, current=True)
-            return out
-        note = ("no history recorded" if last is None else
-                "row exists again, but no history row records its re-insert" if last.values is None else
-                "live row differs from the newest history row (queryset update or raw SQL)")
-        # changed at an unknown time after the last recorded version: valid from then, as far as we know
-        start = last.valid_from if last is not None else None
-        out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
-                           note=note))
-        return out
+        return with_live(out, fetch_live(ctx.conn, ctx.info(det.live).table(), key), recorded, unrecorded,
+                         entry="history row", bypass="queryset update or raw SQL",
+                         delete_bypass="queryset delete or raw SQL")
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         from chrono_cli.conventions.events_newstate import simple_history_events

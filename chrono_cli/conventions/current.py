@@ -1,0 +1,37 @@
+"""The live row at the end of a new-state timeline (Continuum, django-simple-history)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from chrono_cli.model import Op, Version
+
+
+def with_live(out: list[Version], live: Mapping[str, Any] | None, recorded: list[str], unrecorded: tuple[str, ...],
+              *, entry: str, bypass: str, delete_bypass: str) -> list[Version]:
+    """Mark the newest version current when the live row matches it; otherwise add what the history missed.
+
+    ``entry`` names a stored version ("recorded version", "history row"); ``bypass`` and ``delete_bypass`` name
+    the writes that skip the library ("bulk update or raw SQL").
+    """
+    last = out[-1] if out else None
+    if live is None:
+        if last is not None and last.values is not None and last.op is not Op.UNKNOWN:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=last.valid_from,
+                               note=f"deleted without a {entry} ({delete_bypass})"))
+        return out
+    current = {c: live[c] for c in recorded}
+    if last is not None and last.values is not None and all(
+            c not in last.values or last.values[c] == current[c] for c in recorded):
+        out[-1] = replace(last, current=True)
+        return out
+    note = ("no history recorded" if last is None else
+            f"row exists again, but its re-insert has no {entry}" if last.values is None else
+            f"live row differs from the newest {entry} ({bypass})")
+    # changed at an unknown time after the last recorded version: valid from then, as far as we know
+    start = last.valid_from if last is not None else None
+    out.append(Version(values=current, op=Op.UNKNOWN, valid_from=start, unrecorded=unrecorded, current=True,
+                       note=note))
+    return out
