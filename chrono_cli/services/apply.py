@@ -75,8 +75,8 @@ class _Run:
         self.planned: dict[str, Any] = {}   # shared state of the rebuild as of the plan's time
         self.fresh: dict[str, Any] = {}     # shared state of the statements that run
         self.deleting: set[tuple[TableRef, RowKey]] | None = None
-        if len(plan.items) > 1:
-            self.cat.full_snapshot()  # one reflection for every table of the plan
+        if len({i.table or plan.table for i in plan.items}) > 1:
+            self.cat.full_snapshot()  # one reflection for every table of a plan that spans several
 
     def target(self, item: PlanItem) -> Target:
         name = item.table or self.plan.table
