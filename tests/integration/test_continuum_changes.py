@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.test_continuum import _json, _story
+from tests.integration.restore_support import run_support
+from tests.integration.test_continuum import _json
 
 pytest.importorskip("sqlalchemy_continuum")
 
 
 def test_continuum_change_sets_are_transactions(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = _story(db_url, tmp_path)
+    record = run_support("continuum_story", db_url, tmp_path)
     doc = _json(runner, db_url, "changes", "article", "-n", "100")
     sets = doc["changesets"]
     assert sets and all(s["exact"] for s in sets)
@@ -40,9 +41,8 @@ def test_simple_history_change_sets_agree_with_history(runner: CliRunner, db_url
                                                         tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
     from tests.integration.test_simple_history import _json as sh_json
-    from tests.integration.test_simple_history import _story as sh_story
 
-    sh_story(db_url, tmp_path)
+    run_support("simple_history_story", db_url, tmp_path)
     tables = [t["table"] for t in sh_json(runner, db_url, "tables")["tables"]
               if "simple-history" in t["conventions"]]
     assert tables
