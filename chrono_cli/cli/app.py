@@ -121,6 +121,7 @@ app.command()(write.apply)
 app.command()(revert.revert)
 app.command()(lists.archived)
 app.command()(lists.deleted)
+app.command()(lists.conventions)
 app.command()(blame.blame)
 
 

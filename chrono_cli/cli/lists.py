@@ -1,4 +1,4 @@
-"""List commands for rows that are hidden or gone: archived, deleted."""
+"""List commands: rows that are hidden or gone (archived, deleted), and the conventions chrono knows."""
 
 from __future__ import annotations
 
@@ -48,3 +48,20 @@ def _limit(limit: int | None) -> int | None:
     if limit is not None and limit < 1:
         raise typer.BadParameter("--limit must be at least 1")
     return limit
+
+
+def conventions(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """List every convention chrono knows: built-in and from plugins, with shape, source and capabilities.
+
+    Plugins register conventions through the entry-point group 'chrono.conventions' (README: Writing a
+    convention). A plugin that cannot be loaded is named on stderr and skipped. Needs no database.
+
+    Example:
+
+        chrono conventions
+        chrono conventions -f json | jq '.conventions[].name'
+    """
+    from chrono_cli.services.installed import list_conventions
+
+    state: CliState = ctx.obj
+    state.emit(list_conventions(), fmt)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from chrono_cli.config import Config
@@ -41,7 +42,10 @@ class CliState:
     @property
     def workspace(self) -> Workspace:
         if self._workspace is None:
+            from chrono_cli.conventions.registry import set_reporter
             from chrono_cli.services.workspace import Settings, Workspace
+
+            set_reporter(warn)  # a plugin that cannot be loaded: one line, then chrono goes on without it
 
             self._workspace = Workspace(Settings(self.url, self.schemas, self.config))
         return self._workspace
@@ -73,3 +77,8 @@ class CliState:
 def note(message: str) -> None:
     """A message for the person (stderr), never mixed with data."""
     err_console.print(f"[dim]{message}[/]", markup=True, highlight=False)
+
+
+def warn(message: str) -> None:
+    """A warning line on stderr."""
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)

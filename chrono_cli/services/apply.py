@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.values import fingerprint
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UsageError
@@ -72,8 +71,8 @@ class _Run:
     def __init__(self, cat: Catalog, plan: Plan, meta: WriteMeta, now: datetime) -> None:
         self.cat, self.plan, self.meta, self.now = cat, plan, meta, now
         self.targets: dict[str, Target] = {}
-        self.planned: dict[str, Any] = {}   # shared state of the rebuild as of the plan's time
-        self.fresh: dict[str, Any] = {}     # shared state of the statements that run
+        self.planned = WriteState()   # shared state of the rebuild as of the plan's time
+        self.fresh = WriteState()     # shared state of the statements that run
         self.deleting: set[tuple[TableRef, RowKey]] | None = None
         if len({i.table or plan.table for i in plan.items}) > 1:
             self.cat.full_snapshot()  # one reflection for every table of a plan that spans several
@@ -113,7 +112,7 @@ class _Run:
         return fresh
 
     def _build(self, target: Target, item: PlanItem, key: RowKey, now: datetime,
-               shared: dict[str, Any]) -> PlanItem:
+               shared: WriteState) -> PlanItem:
         cat, meta = self.cat, self.meta
         if item.action in ("archive", "unarchive"):
             return archive_item(cat, target, key, archived=item.action == "archive", convention=item.convention,

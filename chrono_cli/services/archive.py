@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from chrono_cli.conventions import Detection
-from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.soft_delete import archive_value, is_archived
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import NoConvention, Refused, RowNotFound, UsageError
@@ -31,7 +30,7 @@ def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, 
         info = target.info
         names = prep.ctx.det.key
         rowkeys = list(dict.fromkeys(parse_key(k, names, {c: info.columns[c].type for c in names}) for k in keys))
-        shared: dict[str, Any] = {}  # the rows are one write: e.g. one Continuum transaction for all
+        shared = WriteState()  # the rows are one write: e.g. one Continuum transaction for all
         items = tuple(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta, now=now,
                                    shared=shared) for k in rowkeys)
         return Plan(table=str(target.ref), dialect=cat.dialect, database=safe_url(ws.url), created_at=now,
@@ -39,7 +38,7 @@ def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, 
 
 
 def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, convention: str | None,
-                 meta: WriteMeta, now: datetime, shared: dict[str, Any] | None = None) -> PlanItem:
+                 meta: WriteMeta, now: datetime, shared: WriteState | None = None) -> PlanItem:
     """The write-set that archives or unarchives one row (an ordinary versioned update where there is history)."""
     meta = default_reason(meta, f"chrono {'archive' if archived else 'unarchive'}")
     prep = prepare(cat, target, convention, meta, now, shared)

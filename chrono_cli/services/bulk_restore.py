@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chrono_cli import conventions
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
 from chrono_cli.conventions.writes.bulk import BulkWriter, staging
 from chrono_cli.conventions.writes.values import fit, jsonable, same_value
@@ -100,7 +101,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
     with ws.catalog() as cat:
         target = open_target(cat, table)
         det = history_detection(target, convention)
-        writer = bulk.get(det.adapter)
+        writer = conventions.of(det).write_bulk()
         tz = cat.table_config(target.ref).timezone
         at_t = parse_time(at, tz_name=tz)
         since_t = parse_time(since, tz_name=tz) if since else None
@@ -133,7 +134,7 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
     with write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         target = open_target(cat, plan.table)
-        writer = bulk.get(plan.convention)
+        writer = conventions.get(plan.convention).write_bulk()
         ctx = _context(cat, target, plan.convention, meta, now)
         total = len(plan.rows)
         staged = [{**dict(zip(plan.key, r.key, strict=True)), **r.new, bulk.ABSENT: r.current is None}

@@ -28,8 +28,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
         docs: list[dict[str, Any]] = []
         for ref in sorted(by_table, key=lambda r: (r.schema or "", r.name)):
             dets = by_table[ref]
-            history = [d for d in dets if d.adapter != "soft-delete"]
-            archive = next((d for d in dets if d.adapter == "soft-delete"), None)
+            history = [d for d in dets if not conventions.is_archive(d)]
+            archive = next((d for d in dets if conventions.is_archive(d)), None)
             doc: dict[str, Any] = {
                 "table": str(ref), "conventions": [d.adapter for d in dets],
                 "history": [str(d.store) if not d.in_table else "(same table)" for d in history],
@@ -40,7 +40,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                 if progress:
                     progress("counting rows", len(docs), len(by_table))
                 doc["rows"] = count(cat.conn, snapshot.tables[ref].table())
-                doc["history_rows"] = sum(conventions.get(d.adapter).count_history(cat.conn, snapshot, d) or 0
+                doc["history_rows"] = sum(conventions.of(d).detector.count_history(cat.conn, snapshot, d) or 0
                                           for d in history) if history else None
             if explain:
                 doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
-from chrono_cli.conventions import Capability, Detection
+from chrono_cli.conventions import Detection
 from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, UnsupportedOperation, UsageError
@@ -132,7 +132,7 @@ def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
             out.append(Source(history_detection(target), target.snapshot))
         return out, notes
     snapshot = cat.full_snapshot()
-    dets = [d for d in cat.detections(snapshot) if conventions.get(d.adapter).capabilities & Capability.HISTORY]
+    dets = [d for d in cat.detections(snapshot) if conventions.is_history(d)]
     return [Source(d, snapshot) for d in dets], notes
 
 
@@ -154,9 +154,9 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
     events: list[RowChange] = []
     cut: datetime | None = None
     for src in sources:
-        adapter = conventions.get(src.det.adapter)
         try:
-            found = adapter.events(cat.context(src.snapshot, src.det.live), src.det, query)
+            lister = conventions.of(src.det).list_changes()
+            found = lister.events(cat.context(src.snapshot, src.det.live), src.det, query)
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue
@@ -166,6 +166,7 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
             notes.append(slow)
         if len(found) >= query.limit and found[-1].at is not None:
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
-    if any(s.det.adapter in ("history-meta", "chrononaut") for s in sources):
-        notes.append("history_meta and Chrononaut 0.2 record no inserts: created rows appear from their first update")
+    blind = conventions.no_inserts(s.det.adapter for s in sources)
+    if blind:
+        notes.append(f"{blind} no inserts: created rows appear from their first update")
     return events, cut

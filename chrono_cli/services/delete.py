@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import referencing
 from chrono_cli.errors import NothingToWrite, Refused
 from chrono_cli.model import RowKey, TableRef
@@ -17,7 +16,7 @@ from chrono_cli.services.writeset import finish_delete, key_text, prepare, timel
 
 
 def delete_item(cat: Catalog, target: Target, key: RowKey, *, convention: str | None, meta: WriteMeta,
-                now: datetime, shared: dict[str, Any] | None = None,
+                now: datetime, shared: WriteState | None = None,
                 deleting: Collection[tuple[TableRef, RowKey]] = ()) -> PlanItem:
     """The write-set that deletes ``key``, refused while rows outside ``deleting`` still reference it."""
     prep = prepare(cat, target, convention, meta, now, shared)

@@ -19,8 +19,7 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
     det = history_detection(target, convention)
     info = target.info
     key = parse_key(key_text, det.key, {c: info.columns[c].type for c in det.key})
-    adapter = conventions.get(det.adapter)
-    versions = adapter.versions(cat.context(target.snapshot, target.ref), det, key)
+    versions = conventions.of(det).read().versions(cat.context(target.snapshot, target.ref), det, key)
     if not versions:
         raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
     skip = {det.version_col, det.options.get("current_col")}

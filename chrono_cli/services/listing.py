@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, get
-from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
+from chrono_cli import conventions
+from chrono_cli.conventions.writes import ArchiveWriter, WriteContext, WriteMeta
 from chrono_cli.errors import NoConvention, UnsupportedOperation
 from chrono_cli.model import Op, ResultSet, RowKey, Timeline, Version
 from chrono_cli.services.target import open_target
@@ -27,11 +27,12 @@ def archived(ws: Workspace, table: str, *, limit: int | None = None, convention:
                                hint=f"declare one in chrono.toml: [tables.{target.ref.name}] archive_column = \"...\"")
         prep = prepare(cat, target, convention, WriteMeta(), datetime.now(UTC))
         column = arch.options["column"]
-        soft = get("soft-delete")
-        assert isinstance(soft, SoftDeleteWriter)
+        archiver = conventions.of(arch).write()
+        if not isinstance(archiver, ArchiveWriter):
+            raise UnsupportedOperation(f"{arch.adapter} cannot list archived rows")
         ctx = WriteContext(cat.conn, target.snapshot, arch, prep.ctx.config, prep.ctx.now)
         docs: list[dict[str, Any]] = []
-        for row in soft.archived_rows(ctx, None):
+        for row in archiver.archived_rows(ctx, None):
             key = RowKey(tuple((c, row[c]) for c in prep.ctx.det.key))
             if prep.history is not None and prep.writer.current_row(prep.ctx, key) != row:
                 continue  # an old version of an in-table convention, not the current row
@@ -66,10 +67,9 @@ def deleted(ws: Workspace, table: str, *, limit: int | None = None, convention: 
             gone = tl.versions[-1] if tl.versions[-1].op is Op.DELETE else None
             docs.append(_doc(key, gone.valid_from if gone else None, gone.actor if gone else None,
                              gone.reason if gone else None, dict(states[-1].values or {}) if states else {}))
-        if prep.history.adapter == "versioned-rows" and not prep.history.options.get("current_col"):
-            notes.append(f"{target.ref} has no is_current_version column: deletions leave no trace")
-        if prep.history.adapter == "potion":
-            notes.append("Potion records no deletions: times and actors are unknown")
+        notes += prep.writer.deletion_notes(prep.history)
+        if not prep.convention.traits.records_deletes:
+            notes.append(f"{prep.convention.title} records no deletions: times and actors are unknown")
     if not docs:
         notes.append(f"no deleted rows known to the history of {target.ref}")
     return _result(docs, f"deleted rows of {target.ref} [{prep.history.adapter}: {prep.history.store}]", tuple(notes),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.soft_delete import is_archived
 from chrono_cli.conventions.writes.values import fit
 from chrono_cli.db.engine import safe_url
@@ -70,7 +70,7 @@ def _choose(cat: Catalog, target: Target, prep: Prepared, tl: Timeline, current:
 
 def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq: int,
                  only: tuple[str, ...] | None, convention: str | None, meta: WriteMeta, now: datetime,
-                 timeline: Timeline | None = None, shared: dict[str, Any] | None = None) -> PlanItem:
+                 timeline: Timeline | None = None, shared: WriteState | None = None) -> PlanItem:
     """The write-set that brings ``key`` to the state at position ``seq`` of its timeline."""
     tl = timeline or load_timeline(cat, target, key_text(key), convention)
     if not 1 <= seq <= len(tl.versions):

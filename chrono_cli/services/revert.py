@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chrono_cli.conventions.writes import WriteMeta
+from chrono_cli import conventions
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, NothingToWrite, Refused, UnsupportedOperation, UsageError
@@ -32,7 +33,6 @@ from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, prepare, resolve_meta
 
-NO_INSERTS = ("history-meta", "chrononaut")
 _UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)
 
 
@@ -184,11 +184,11 @@ def _order(rows: list[_Row], snapshot: SchemaSnapshot) -> list[_Row]:
 def _items(cat: Catalog, rows: list[_Row], meta: WriteMeta, now: datetime, blocked: list[Conflict],
            skipped: list[str]) -> list[PlanItem]:
     """Plan items in order, sharing write state (one Continuum transaction for the whole revert)."""
-    shared: dict[str, Any] = {}
+    shared = WriteState()
     deleting = {(r.target.ref, r.key) for r in rows if r.action == "delete"}
     items: list[PlanItem] = []
     for r in rows:
-        saved = dict(shared)
+        saved = shared.checkpoint()
         try:
             if r.action == "delete":
                 item = delete_item(cat, r.target, r.key, convention=None, meta=meta, now=now, shared=shared,
@@ -197,13 +197,11 @@ def _items(cat: Catalog, rows: list[_Row], meta: WriteMeta, now: datetime, block
                 item = restore_item(cat, r.target, r.key, action=r.action, seq=r.seq, only=None, convention=None,
                                     meta=meta, now=now, timeline=r.timeline, shared=shared)
         except NothingToWrite as exc:
-            shared.clear()
-            shared.update(saved)
+            shared.rollback(saved)
             skipped.append(str(exc))
             continue
         except _UNWRITABLE as exc:
-            shared.clear()
-            shared.update(saved)
+            shared.rollback(saved)
             blocked.append(Conflict(str(r.timeline.table), dict(r.key.as_dict()), str(exc)))
             continue
         items.append(item)
@@ -215,7 +213,7 @@ def _notes(cs: ChangeSet, items: list[PlanItem]) -> list[str]:
     if not cs.exact:
         notes.append(f"change set {cs.id} is inferred (same actor, changes close in time), not recorded as one "
                      "transaction: check that its rows belong together")
-    if any(i.convention in NO_INSERTS for i in items):
-        notes.append("history_meta and Chrononaut 0.2 record no inserts: rows the change set created there are "
-                     "not known to chrono and stay")
+    blind = conventions.no_inserts(i.convention for i in items)
+    if blind:
+        notes.append(f"{blind} no inserts: rows the change set created there are not known to chrono and stay")
     return notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chrono_cli import conventions
-from chrono_cli.conventions import Capability, Detection
+from chrono_cli.conventions import Detection
 from chrono_cli.conventions.rows import holds
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import AmbiguousConvention, NoConvention, TableNotFound
@@ -31,7 +31,7 @@ class Target:
         return info
 
     def archive(self) -> Detection | None:
-        return next((d for d in self.detections if d.adapter == "soft-delete"), None)
+        return next((d for d in self.detections if conventions.is_archive(d)), None)
 
 
 def open_target(cat: Catalog, query: str) -> Target:
@@ -58,7 +58,7 @@ def open_target(cat: Catalog, query: str) -> Target:
 
 
 def _history(detections: list[Detection]) -> list[Detection]:
-    return [d for d in detections if conventions.get(d.adapter).capabilities & Capability.HISTORY]
+    return [d for d in detections if conventions.is_history(d)]
 
 
 def history_detection(target: Target, convention: str | None = None) -> Detection:

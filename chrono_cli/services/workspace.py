@@ -137,8 +137,8 @@ class Catalog:
                 pending.setdefault((d.adapter, d.store), []).append(d)
         rejected: set[int] = set()
         for (adapter_name, _store), dets in pending.items():
-            adapter = conventions.get(adapter_name)
-            members = adapter.members(self.conn, snapshot, dets[0], sorted({d.live.name for d in dets}))
+            detector = conventions.get(adapter_name).detector
+            members = detector.members(self.conn, snapshot, dets[0], sorted({d.live.name for d in dets}))
             rejected |= {id(d) for d in dets if d.live.name not in members}
         return [d for d in found if id(d) not in rejected]
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chrono_cli import conventions
 from chrono_cli.config import Config
-from chrono_cli.conventions import Detection, writes
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, WriteSet
+from chrono_cli.conventions import Convention, Detection
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, WriteSet, WriteState
 from chrono_cli.conventions.writes.checks import conflicts, pending_row
 from chrono_cli.conventions.writes.values import fingerprint, jsonable, same_value
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
@@ -20,13 +21,12 @@ from chrono_cli.services.plan import PlanItem, compiled
 from chrono_cli.services.target import Target, history_detection
 from chrono_cli.services.workspace import Catalog
 
-ARCHIVE = "soft-delete"
-
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """The writer for a table and the context it writes in."""
 
+    convention: Convention
     writer: Writer
     ctx: WriteContext
     history: Detection | None   # where versions live (None: the table only has an archive column)
@@ -55,21 +55,22 @@ def default_reason(meta: WriteMeta, text: str) -> WriteMeta:
 
 
 def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMeta, now: datetime,
-            shared: dict[str, Any] | None = None) -> Prepared:
+            shared: WriteState | None = None) -> Prepared:
     """The writer of the table's history convention (or of its archive column when it has no history).
 
-    ``shared`` is the state the rows of one multi-row write share (pass the same dict for each row, in order).
+    ``shared`` is the state the rows of one multi-row write share (pass the same one for each row, in order).
     """
     det = history_detection(target, convention)
-    if det.adapter == ARCHIVE and convention == ARCHIVE:
-        versioned = [d.adapter for d in target.detections if d.adapter != ARCHIVE]
+    conv = conventions.of(det)
+    if conv.traits.archive and convention == det.adapter:
+        versioned = [d.adapter for d in target.detections if not conventions.is_archive(d)]
         if versioned:
             raise UsageError(f"{target.ref} is versioned by {', '.join(versioned)}: its history must be written too",
                              hint="leave out --convention, or name the history convention")
-    writer = writes.get(det.adapter)
+    writer = conv.write()
     ctx = writer.context(WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta,
-                                      {} if shared is None else shared))
-    return Prepared(writer, ctx, None if det.adapter == ARCHIVE else det, target.archive())
+                                      WriteState() if shared is None else shared))
+    return Prepared(conv, writer, ctx, None if conv.traits.archive else det, target.archive())
 
 
 def key_text(key: RowKey | Mapping[str, Any]) -> str:
@@ -91,7 +92,7 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     where = f"{ctx.det.live} {key_text(key)}"
     if not changes:
         raise NothingToWrite(f"{where} is already in {what}: nothing to write")
-    inserted: set[Any] = ctx.shared.setdefault("inserted", set())
+    inserted = ctx.shared.inserted
     problems = conflicts(ctx.conn, ctx.live_info, key, new, [c.column for c in changes],
                          inserting=current is None, skip=prep.bookkeeping, pending=inserted)
     if problems:
@@ -116,7 +117,7 @@ def _item(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] |
           only: tuple[str, ...] | None = None, kept: Sequence[Mapping[str, Any]] = ()) -> PlanItem:
     ctx, writer = prep.ctx, prep.writer
     notes = list(written.notes)
-    if not writer.records_meta and ctx.det.adapter != ARCHIVE:
+    if not prep.convention.traits.records_actor and not prep.convention.traits.archive:
         notes.append(f"{ctx.det.adapter} has no place for an actor or a reason: they are not recorded")
     return PlanItem(action=action, key=jsonable(key.as_dict()), convention=ctx.det.adapter,
                     history=None if ctx.det.in_table else str(ctx.det.store),

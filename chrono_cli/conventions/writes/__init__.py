@@ -1,36 +1,15 @@
-"""Write-set builders, one per convention, registered by adapter name."""
+"""Write-set builders: the contract (``Writer``) and what every writer shares; each convention brings its own."""
 
 from __future__ import annotations
 
-from chrono_cli.conventions.writes.base import Step, WriteContext, WriteMeta, Writer, WriteSet
-from chrono_cli.conventions.writes.chrononaut import ChrononautWriter
-from chrono_cli.conventions.writes.chrononaut_activity import ChrononautActivityWriter
-from chrono_cli.conventions.writes.continuum import ContinuumWriter
-from chrono_cli.conventions.writes.history_meta import HistoryMetaWriter
-from chrono_cli.conventions.writes.potion import PotionWriter
-from chrono_cli.conventions.writes.simple_history import SimpleHistoryWriter
-from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
-from chrono_cli.conventions.writes.versioned_rows import VersionedRowsWriter
-from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.conventions.writes.base import (
+    ArchiveWriter,
+    Step,
+    WriteContext,
+    WriteMeta,
+    Writer,
+    WriteSet,
+    WriteState,
+)
 
-WRITERS: dict[str, Writer] = {w.name: w for w in (
-    ChrononautWriter(),
-    HistoryMetaWriter(),
-    ChrononautActivityWriter(),
-    PotionWriter(),
-    VersionedRowsWriter(),
-    SoftDeleteWriter(),
-    ContinuumWriter(),
-    SimpleHistoryWriter(),
-)}
-
-__all__ = ["WRITERS", "Step", "WriteContext", "WriteMeta", "WriteSet", "Writer", "get"]
-
-
-def get(adapter: str) -> Writer:
-    """The writer for a convention adapter's name."""
-    try:
-        return WRITERS[adapter]
-    except KeyError:
-        raise UnsupportedOperation(f"chrono cannot write for the {adapter} convention",
-                                   hint=f"writable: {', '.join(WRITERS)}") from None
+__all__ = ["ArchiveWriter", "Step", "WriteContext", "WriteMeta", "WriteSet", "WriteState", "Writer"]

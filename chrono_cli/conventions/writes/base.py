@@ -6,7 +6,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
@@ -30,6 +30,46 @@ class WriteMeta:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The part of a write's state a refused row must not change (see ``WriteState.rollback``)."""
+
+    inserted: frozenset[Any]
+    written: frozenset[tuple[str, ...]]
+
+
+@dataclass(slots=True)
+class WriteState:
+    """What the rows of one multi-row write share, built in order (one Continuum transaction row for all).
+
+    A row that is refused after it started building is undone with ``rollback(checkpoint())`` taken before it,
+    so the next row sees exactly the state before the refused one. Catalog lookups memoised for the write
+    (``memo``) describe the schema, not the write, and are kept.
+    """
+
+    inserted: set[Any] = field(default_factory=set)                # rows re-inserted earlier (checks.pending_row)
+    written: set[tuple[str, ...]] = field(default_factory=set)     # records a write makes once, by identity
+    _memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(frozenset(self.inserted), frozenset(self.written))
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        self.inserted = set(checkpoint.inserted)
+        self.written = set(checkpoint.written)
+
+    def once(self, *identity: str) -> bool:
+        """True the first time a record with this identity is written in the write (then remembered)."""
+        if identity in self.written:
+            return False
+        self.written.add(identity)
+        return True
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A per-write cache of catalog lookups called ``name``."""
+        return self._memo.setdefault(name, {})
+
+
+@dataclass(frozen=True, slots=True)
 class WriteContext:
     """What a writer gets: the connection, the reflected tables, the detection and the time of the write."""
 
@@ -39,9 +79,7 @@ class WriteContext:
     config: TableConfig
     now: datetime  # aware UTC; every time the write-set records derives from it
     meta: WriteMeta = field(default_factory=WriteMeta)
-    # state shared by the rows of one multi-row write, built in order (e.g. one Continuum transaction row
-    # for all of them), and catalog lookups made once per write: a fresh dict per build of the whole write
-    shared: dict[str, Any] = field(default_factory=dict)
+    shared: WriteState = field(default_factory=WriteState)  # what the rows of one write share
     # the live table as the written object sees it, when that is more than one table (joined inheritance)
     merged: TableInfo | None = None
 
@@ -81,9 +119,6 @@ class WriteSet:
 
 class Writer(abc.ABC):
     """Builds, for one convention, the statements its library would have run for a change."""
-
-    name: ClassVar[str]
-    records_meta: ClassVar[bool] = False  # the store has a place for actor and reason
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         """Live-table columns the library maintains itself (never restored from history)."""
@@ -129,13 +164,25 @@ class Writer(abc.ABC):
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         """Statements that re-create a deleted row (undelete)."""
-        raise UnsupportedOperation(f"{self.name} cannot re-create deleted rows")
+        raise UnsupportedOperation(f"{ctx.det.adapter} cannot re-create deleted rows")
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
                timeline: Timeline | None) -> WriteSet:
         """Statements that delete the live row and record the deletion as the library would."""
-        raise UnsupportedOperation(f"{self.name} cannot delete rows the way the library records deletions")
+        raise UnsupportedOperation(f"{ctx.det.adapter} cannot delete rows the way the library records deletions")
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         """Keys the store knows whose live row is gone."""
-        raise UnsupportedOperation(f"{self.name} cannot list deleted rows")
+        raise UnsupportedOperation(f"{ctx.det.adapter} cannot list deleted rows")
+
+    def deletion_notes(self, det: Detection) -> list[str]:
+        """What a list of deleted rows should say about what this store records of deletions."""
+        return []
+
+
+class ArchiveWriter(Writer):
+    """A writer for an archive column: it also lists the rows the column hides."""
+
+    @abc.abstractmethod
+    def archived_rows(self, ctx: WriteContext, limit: int | None = None) -> list[dict[str, Any]]:
+        """Rows whose archive column is set, in key order."""

@@ -21,7 +21,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
-from chrono_cli.errors import UnsupportedOperation
 
 ABSENT = "chrono_absent"
 STAGE = "chrono_stage"
@@ -32,7 +31,6 @@ BATCH = 5000  # staged rows per INSERT
 class BulkWriter(abc.ABC):
     """One convention's set-based restore: who changed since, the states at a time, the statements."""
 
-    name: ClassVar[str]
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
@@ -160,15 +158,3 @@ def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: 
                 "live rows re-created (one INSERT for all)")
 
 
-def get(adapter: str) -> BulkWriter:
-    """The bulk writer of a convention."""
-    from chrono_cli.conventions.writes.bulk_newstate import ContinuumBulk, SimpleHistoryBulk
-    from chrono_cli.conventions.writes.bulk_oldstate import ChrononautBulk, HistoryMetaBulk
-
-    writers: dict[str, BulkWriter] = {w.name: w for w in (HistoryMetaBulk(), ChrononautBulk(), ContinuumBulk(),
-                                                           SimpleHistoryBulk())}
-    if adapter not in writers:
-        raise UnsupportedOperation(f"a set-based restore is not available for {adapter} tables",
-                                   hint=f"available for {', '.join(writers)}; restore rows one by one "
-                                        "('chrono restore TABLE KEY --at TIME') or revert their change sets")
-    return writers[adapter]

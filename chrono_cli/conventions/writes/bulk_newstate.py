@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Table, and_, case, exists, func, insert, literal, or_, select, true
 from sqlalchemy.sql import Select
@@ -39,7 +39,6 @@ from chrono_cli.errors import Refused, UnsupportedOperation
 class ContinuumBulk(BulkWriter):
     """SQLAlchemy-Continuum ``<table>_version`` + ``transaction``."""
 
-    name: ClassVar[str] = "continuum"
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(a["name"] for a in ctx.det.options.get("associations", ()))
@@ -153,7 +152,6 @@ class ContinuumBulk(BulkWriter):
 class SimpleHistoryBulk(BulkWriter):
     """django-simple-history ``<app>_historical<model>``."""
 
-    name: ClassVar[str] = "simple-history"
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(m["name"] for m in ctx.det.options.get("m2m", ()))

@@ -28,7 +28,6 @@ from chrono_cli.conventions.writes.values import insert_table, stamp
 class HistoryMetaBulk(BulkWriter):
     """history_meta: ``<table>_history`` with ``version`` and ``changed``."""
 
-    name: ClassVar[str] = "history-meta"
     missing_is_current = True
     meta_columns: ClassVar[frozenset[str]] = frozenset({"version", "changed"})
 
@@ -89,7 +88,6 @@ class HistoryMetaBulk(BulkWriter):
 class ChrononautBulk(HistoryMetaBulk):
     """Chrononaut 0.1/0.2: history_meta plus ``change_info`` (actor and reason)."""
 
-    name: ClassVar[str] = "chrononaut"
     meta_columns = frozenset({"version", "changed", "change_info"})
 
     def extra(self, ctx: WriteContext) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -21,8 +21,6 @@ from chrono_cli.conventions.writes.oldstate import OldStateWriter
 class ChrononautWriter(OldStateWriter):
     """Chrononaut layout A (``<table>_history`` with change_info)."""
 
-    name: ClassVar[str] = "chrononaut"
-    records_meta = True
     meta_columns = frozenset({"version", "changed", "change_info"})
     hidden_makes_version = True
 

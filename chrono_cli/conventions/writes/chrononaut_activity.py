@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import String, and_, cast, delete, insert, select, update
 from sqlalchemy import types as sqltypes
@@ -44,8 +44,6 @@ def key_document(key: RowKey) -> dict[str, Any]:
 class ChrononautActivityWriter(Writer):
     """Chrononaut layout B (``chrononaut_activity``)."""
 
-    name: ClassVar[str] = "chrononaut-activity"
-    records_meta = True
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
         store = ctx.store

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -104,8 +104,6 @@ def membership_note(det: Detection, names: Sequence[str], new: Mapping[str, Any]
 class ContinuumWriter(Writer):
     """SQLAlchemy-Continuum / SQLAlchemy-History ``<table>_version`` + ``transaction``."""
 
-    name: ClassVar[str] = "continuum"
-    records_meta = True
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset(a["name"] for a in det.options.get("associations", ()))
@@ -179,15 +177,13 @@ class ContinuumWriter(Writer):
             raise Refused(f"the transaction table {o['transaction_table']} is not in the schema")
         out = WriteSet()
         tx_step, x = self._transaction(ctx, tx_info)
-        opened = f"continuum:{tx_info.ref}"
-        if opened not in ctx.shared:
+        opened = str(tx_info.ref)
+        if ctx.shared.once("transaction", opened):
             out.steps.append(tx_step)
-            ctx.shared[opened] = True
         out.steps += joined_steps(ctx, key, members, new, x, op, opened)
         meta = find_info(ctx, o.get("transaction_meta"))
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value") \
-                and f"{opened}:reason" not in ctx.shared:
-            ctx.shared[f"{opened}:reason"] = True
+                and ctx.shared.once("transaction_meta", opened, "reason"):
             out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
                                                                "value": ctx.meta.reason}),
                                   "transaction_meta: reason"))
@@ -208,10 +204,9 @@ class ContinuumWriter(Writer):
                           f"{(o.get('triggers') or {}).get('table')} is disabled or transaction_trigger is missing: "
                           "a write would not be versioned", hint="re-enable the triggers (sync_trigger) first")
         tx_step, x = self._transaction(ctx, tx_info)
-        opened = f"continuum:{tx_info.ref}"
-        if opened not in ctx.shared:
+        opened = str(tx_info.ref)
+        if ctx.shared.once("transaction", opened):
             out.steps.append(tx_step)
-            ctx.shared[opened] = True
         out.steps.append(base)
         link = is_link(ctx.live_info)
         if not native:
@@ -225,16 +220,14 @@ class ContinuumWriter(Writer):
                 self._version_row(ctx, state, old, x, op)), f"version row: {what}, operation_type {op}"))
             changes = find_info(ctx, o.get("transaction_changes"))
             name = entity_name(ctx.conn, ctx.snapshot, ctx.det) if changes is not None and not link else None
-            if changes is not None and name is not None and f"{opened}:{name}" not in ctx.shared:
-                ctx.shared[f"{opened}:{name}"] = True
+            if changes is not None and name is not None and ctx.shared.once("transaction_changes", opened, name):
                 out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
                                       f"transaction_changes: {name}"))
         else:
             out.notes.append("native versioning: the triggers write the version row and close the previous one")
         meta = find_info(ctx, o.get("transaction_meta"))
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
-            if f"{opened}:reason" not in ctx.shared:
-                ctx.shared[f"{opened}:reason"] = True
+            if ctx.shared.once("transaction_meta", opened, "reason"):
                 out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
                                                                    "value": ctx.meta.reason}),
                                       "transaction_meta: reason"))

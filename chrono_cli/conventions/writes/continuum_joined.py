@@ -59,7 +59,7 @@ class Member:
 
 def _tables(ctx: WriteContext, names: list[TableRef]) -> dict[TableRef, TableInfo]:
     """``names`` from the snapshot, else reflected once per write (the write's shared state keeps them)."""
-    seen: dict[TableRef, TableInfo | None] = ctx.shared.setdefault("continuum:tables", {})
+    seen: dict[TableRef, TableInfo | None] = ctx.shared.memo("continuum:tables")
     missing = [r for r in names if r not in ctx.snapshot.tables and r not in seen]
     by_schema: dict[str | None, Collection[str] | None] = {}
     for r in missing:
@@ -84,8 +84,7 @@ def _parent(ctx: WriteContext, info: TableInfo) -> tuple[TableInfo, TableInfo, d
 
 def _children(ctx: WriteContext, info: TableInfo) -> list[tuple[TableInfo, TableInfo, dict[str, str]]]:
     """Versioned tables whose whole key refers to ``info``: (base, version table, their key col -> ours)."""
-    memo: dict[TableRef, list[tuple[TableInfo, TableInfo, dict[str, str]]]] = \
-        ctx.shared.setdefault("continuum:children", {})
+    memo: dict[TableRef, list[tuple[TableInfo, TableInfo, dict[str, str]]]] = ctx.shared.memo("continuum:children")
     if info.ref not in memo:
         memo[info.ref] = _find_children(ctx, info)
     return memo[info.ref]
@@ -221,8 +220,7 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
     changes = next((t for t in ctx.snapshot if str(t.ref) == o.get("transaction_changes")), None)
     leaf = members[-1]
     name = _leaf_name(ctx, leaf)
-    if changes is not None and f"{opened}:{name}" not in ctx.shared:
-        ctx.shared[f"{opened}:{name}"] = True
+    if changes is not None and ctx.shared.once("transaction_changes", opened, name):
         steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
                           f"transaction_changes: {name}"))
     return steps

@@ -9,13 +9,10 @@ and no history row. The store has no place for an actor or a reason.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from chrono_cli.conventions.writes.oldstate import OldStateWriter
 
 
 class HistoryMetaWriter(OldStateWriter):
     """SQLAlchemy's history_meta example."""
 
-    name: ClassVar[str] = "history-meta"
     meta_columns = frozenset({"version", "changed"})

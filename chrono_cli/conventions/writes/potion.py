@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -32,7 +32,6 @@ SCAN = 500  # history records read to learn attribute names and $ref prefixes
 class PotionWriter(Writer):
     """Flask-Potion ``history_record``."""
 
-    name: ClassVar[str] = "potion"
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
         (_, object_id), = key.items

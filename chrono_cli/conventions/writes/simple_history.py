@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import REGCLASS
@@ -34,8 +34,6 @@ from chrono_cli.model import FieldChange, RowKey, Timeline
 class SimpleHistoryWriter(Writer):
     """django-simple-history ``<app>_historical<model>``."""
 
-    name: ClassVar[str] = "simple-history"
-    records_meta = True
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset(m["name"] for m in det.options.get("m2m", ()))

@@ -8,7 +8,7 @@ configured zone's wall clock, UTC by default); unarchive sets false / NULL. ``WH
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Table, and_, select, update
 from sqlalchemy import types as sqltypes
@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.base import ArchiveWriter, Step, WriteContext, WriteSet
 from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
@@ -39,10 +39,9 @@ def guard(table: Table, column: str, old: Any) -> ColumnElement[bool]:
     return table.c[column].is_(None) if old is None else table.c[column] == old
 
 
-class SoftDeleteWriter(Writer):
+class SoftDeleteWriter(ArchiveWriter):
     """A table whose only convention is an archive column."""
 
-    name: ClassVar[str] = "soft-delete"
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset()

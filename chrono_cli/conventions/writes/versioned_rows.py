@@ -9,7 +9,7 @@ The table has no place for an actor or a reason.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import and_, func, insert, select, true, update
 
@@ -25,7 +25,6 @@ VERSION = "version_id"
 class VersionedRowsWriter(Writer):
     """Versions as rows of the live table."""
 
-    name: ClassVar[str] = "versioned-rows"
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset({det.version_col or VERSION, det.options.get("current_col")} - {None})  # type: ignore[arg-type]
@@ -51,6 +50,11 @@ class VersionedRowsWriter(Writer):
         out = self._new_version(ctx, key, new)
         out.notes.append("the deleted current version stays deleted; the re-created row is a new version")
         return out
+
+    def deletion_notes(self, det: Detection) -> list[str]:
+        if det.options.get("current_col"):
+            return []
+        return [f"{det.live} has no is_current_version column: deletions leave no trace"]
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         flag = ctx.det.options.get("current_col")

@@ -83,11 +83,11 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
 def _uncovered(snapshot: SchemaSnapshot) -> list[str]:
     """Conventions chrono reads but check-migrations does not compare yet: say so rather than pass silently."""
     out = []
-    for adapter in conventions.ADAPTERS:
-        if adapter.name not in COVERED:
-            tables = sorted({d.live.name for d in adapter.detect(snapshot)})
+    for conv in conventions.registry():
+        if conv.name not in COVERED:
+            tables = sorted({d.live.name for d in conv.detector.detect(snapshot)})
             if tables:
-                out.append(f"not checked: {adapter.name} ({', '.join(tables)}): check-migrations does not compare "
+                out.append(f"not checked: {conv.name} ({', '.join(tables)}): check-migrations does not compare "
                            "this convention's stores yet")
     return out
 

@@ -161,7 +161,7 @@ class _Pairing:
         from chrono_cli import conventions
 
         for name in DETECTED:
-            found = [d for d in conventions.get(name).detect(self.snapshot)
+            found = [d for d in conventions.get(name).detector.detect(self.snapshot)
                      if d.live not in self.done and d.store not in self.done]
             native = {d.live.schema for d in found if d.options.get("native")}
             for det in found:

@@ -190,9 +190,9 @@ def test_papertrail_transaction_id_without_operation_type_is_not_continuum() -> 
 def test_continuum_related_tables_for_targeted_reflection() -> None:
     names = ["article", "article_version", "transaction", "transaction_meta", "article_tag", "article_tag_version",
              "tag", "tag_version", "user", "comment_version"]
-    assert get("continuum").related("article", names) == {
+    assert get("continuum").detector.related("article", names) == {
         "article_version", "transaction", "transaction_meta", "article_tag", "article_tag_version"}
-    assert get("continuum").related("article", ["article", "transaction"]) == set()
+    assert get("continuum").detector.related("article", ["article", "transaction"]) == set()
 
 
 # ------------------------------------------------------------------ django-simple-history
@@ -286,6 +286,6 @@ def test_history_type_wider_than_one_character_is_not_simple_history() -> None:
 def test_simple_history_related_tables_for_targeted_reflection() -> None:
     names = ["polls_poll", "polls_historicalpoll", "polls_historicalpoll_tags", "polls_poll_tags", "polls_tag",
              "auth_user", "polls_historicalchoice"]
-    assert get("simple-history").related("polls_poll", names) == {
+    assert get("simple-history").detector.related("polls_poll", names) == {
         "polls_historicalpoll", "polls_historicalpoll_tags", "polls_poll_tags"}
-    assert get("simple-history").related("my_app_thing", ["my_app_historicalthing"]) == {"my_app_historicalthing"}
+    assert get("simple-history").detector.related("my_app_thing", ["my_app_historicalthing"]) == {"my_app_historicalthing"}
