@@ -40,6 +40,11 @@ def is_archive(det: Detection) -> bool:
     return of(det).traits.archive
 
 
+def catalog_facts() -> frozenset[str]:
+    """The catalog facts the loaded conventions need, read with every reflection."""
+    return frozenset(f for c in registry() for f in c.facts)
+
+
 def store_names() -> set[str]:
     """Names of one-per-database stores, for targeted reflection."""
     return {s for c in registry() for s in c.detector.singleton_stores}

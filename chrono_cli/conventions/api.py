@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.db.facts import KNOWN as KNOWN_FACTS
 from chrono_cli.errors import UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Convention:
     bulk: BulkWriter | None = None
     check: Any = None                         # check-migrations spec (comparators, meta columns)
     after: tuple[str, ...] = ()               # detect after these conventions (precedence)
+    facts: tuple[str, ...] = ()               # catalog facts beyond tables and columns it needs (db/facts.py)
     source: str = "chrono_cli"                # the distribution that provides it
     version: str = ""                         # that distribution's version
 
@@ -81,6 +83,10 @@ class Convention:
             raise ValueError(f"convention {self.name}: unknown shape {self.shape!r} (one of {', '.join(SHAPES)})")
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"convention name {self.name!r}: use letters, digits, '-' and '_'")
+        unknown = set(self.facts) - KNOWN_FACTS
+        if unknown:
+            raise ValueError(f"convention {self.name}: unknown catalog fact(s) {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(sorted(KNOWN_FACTS))})")
 
     @property
     def capabilities(self) -> Capability:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.reflection import Inspector
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.types import NullType, TypeEngine
 
-from chrono_cli.db.triggers import TriggerInfo, attach
+from chrono_cli.db import facts as catalog_facts
+from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import TableRef
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
@@ -56,7 +59,8 @@ class TableInfo:
     pk: tuple[str, ...]
     indexes: tuple[IndexInfo, ...] = ()
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
-    triggers: tuple[TriggerInfo, ...] = ()  # PostgreSQL only (empty elsewhere)
+    triggers: tuple[TriggerInfo, ...] = ()  # read when a convention asks for the "triggers" fact
+    facts: dict[str, Any] = field(default_factory=dict)  # other catalog facts conventions asked for (db/facts.py)
     _table: Table | None = field(default=None, repr=False)
 
     def column_names(self) -> list[str]:
@@ -88,6 +92,7 @@ class SchemaSnapshot:
     default_schema: str | None
     tables: dict[TableRef, TableInfo]
     complete: bool = True
+    sequences: frozenset[TableRef] | None = None  # None: the "sequences" fact was not asked for
 
     def __iter__(self) -> Iterator[TableInfo]:
         return iter(self.tables.values())
@@ -162,8 +167,12 @@ def other_schemas(conn: Connection, known: Collection[str | None]) -> list[str]:
     return [s for s in names if s not in known and s not in SYSTEM_SCHEMAS and not s.startswith("pg_")]
 
 
-def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] | None]) -> SchemaSnapshot:
-    """Reflect the given tables (None = every table of the schema) with bulk get_multi_* calls."""
+def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] | None],
+            facts: Collection[str] = (catalog_facts.TRIGGERS,)) -> SchemaSnapshot:
+    """Reflect the given tables (None = every table of the schema) with bulk get_multi_* calls.
+
+    ``facts`` are the catalog facts beyond tables and columns to read as well (see ``chrono_cli.db.facts``).
+    """
     insp: Inspector = inspect(conn)
     tables: dict[TableRef, TableInfo] = {}
     complete = True
@@ -176,7 +185,9 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
         kw: dict[str, Any] = {"schema": schema}
         if names is not None:
             kw["filter_names"] = list(names)
-        columns = insp.get_multi_columns(**kw)
+        with warnings.catch_warnings():  # MariaDB's PERIOD FOR SYSTEM_TIME clause: the "system-versioning" fact
+            warnings.filterwarnings("ignore", message="Unknown schema content", category=SAWarning)
+            columns = insp.get_multi_columns(**kw)
         pks = insp.get_multi_pk_constraint(**kw)
         # SQLite: a column-level UNIQUE exists only as an automatic index (its primary key's index is dropped below)
         indexes = insp.get_multi_indexes(**kw, include_auto_indexes=True) if sqlite else insp.get_multi_indexes(**kw)
@@ -202,8 +213,9 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
                   for f in fks.get(key, [])]
             tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk))
     default = default_schema(conn)
-    attach(conn, tables, default)  # one pg_trigger query for every reflected schema
-    return SchemaSnapshot(conn.dialect.name, default, tables, complete)
+    catalog_facts.read(conn, tables, default, facts)
+    seqs = catalog_facts.sequences(conn, list(names_by_schema)) if catalog_facts.SEQUENCES in facts else None
+    return SchemaSnapshot(conn.dialect.name, default, tables, complete, seqs)
 
 
 def _without_auto_duplicates(idx: list[IndexInfo], pk: tuple[str, ...]) -> list[IndexInfo]:

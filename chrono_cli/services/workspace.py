@@ -101,7 +101,7 @@ class Catalog:
 
     def full_snapshot(self) -> SchemaSnapshot:
         if self._full is None:
-            self._full = reflect.reflect(self.conn, dict.fromkeys(self.names()))
+            self._full = reflect.reflect(self.conn, dict.fromkeys(self.names()), conventions.catalog_facts())
         return self._full
 
     def snapshot_for(self, ref: TableRef) -> SchemaSnapshot:
@@ -112,7 +112,7 @@ class Catalog:
         for schema, names in self.names().items():
             wanted = self._related(ref, names)
             by_schema[schema] = [n for n in names if n in wanted]
-        return reflect.reflect(self.conn, dict(by_schema))
+        return reflect.reflect(self.conn, dict(by_schema), conventions.catalog_facts())
 
     def _related(self, ref: TableRef, all_names: Collection[str] = ()) -> set[str]:
         name = ref.name

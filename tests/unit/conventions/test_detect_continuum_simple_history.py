@@ -288,4 +288,5 @@ def test_simple_history_related_tables_for_targeted_reflection() -> None:
              "auth_user", "polls_historicalchoice"]
     assert get("simple-history").detector.related("polls_poll", names) == {
         "polls_historicalpoll", "polls_historicalpoll_tags", "polls_poll_tags"}
-    assert get("simple-history").detector.related("my_app_thing", ["my_app_historicalthing"]) == {"my_app_historicalthing"}
+    related = get("simple-history").detector.related("my_app_thing", ["my_app_historicalthing"])
+    assert related == {"my_app_historicalthing"}

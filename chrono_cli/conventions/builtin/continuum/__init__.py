@@ -11,4 +11,5 @@ ADAPTER = ContinuumAdapter()
 CONVENTION = Convention(
     name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=ContinuumWriter(), bulk=ContinuumBulk(),
-    traits=Traits(records_actor=True, exact_changesets=True))
+    traits=Traits(records_actor=True, exact_changesets=True),
+    facts=("triggers",))  # native versioning: the triggers that write the version rows

@@ -1,0 +1,10 @@
+-- MariaDB tables WITH SYSTEM VERSIONING, with their explicit ROW START / ROW END columns (none when implicit:
+-- implicit ROW_START/ROW_END appear in no column listing) and their columns WITHOUT SYSTEM VERSIONING.
+SELECT t.TABLE_NAME AS table_name, c.COLUMN_NAME AS column_name, c.GENERATION_EXPRESSION AS generation,
+       c.EXTRA AS extra
+FROM information_schema.TABLES t
+LEFT JOIN information_schema.COLUMNS c
+  ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
+ AND (c.GENERATION_EXPRESSION IN ('ROW START', 'ROW END') OR c.EXTRA LIKE '%WITHOUT SYSTEM VERSIONING%')
+WHERE t.TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND t.TABLE_TYPE = 'SYSTEM VERSIONED'
+ORDER BY t.TABLE_NAME, c.ORDINAL_POSITION
