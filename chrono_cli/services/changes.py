@@ -2,23 +2,60 @@
 
 from __future__ import annotations
 
+import math
+import re
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.errors import NotFound, UnsupportedOperation, UsageError
+from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
 
 DEFAULT_WINDOW = 5.0
+MAX_CHANGES = 1_000_000  # a change set is read whole or refused, never cut short
 _FETCH_FACTOR = 20
 _SHOW_SPAN = timedelta(days=1)
+_MAX_SPAN = timedelta(days=3660)
+_INFERRED = re.compile(r"^@(\d{1,16})(?:w(\d+(?:\.\d+)?))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class InferredId:
+    """An inferred change set: the time of its newest change (ms) and the grouping window that defines it."""
+
+    newest_ms: int
+    window: float | None  # None: an id printed before ids carried their window (the --window given applies)
+
+
+def parse_changeset_id(text: str) -> InferredId | int | uuid.UUID:
+    """A change-set id as ``chrono changes`` prints it: a transaction id, or ``@<ms>w<window>`` when inferred."""
+    raw = text.strip()
+    if raw.isdigit() and len(raw) <= 19:
+        return int(raw)
+    m = _INFERRED.match(raw)
+    if m:
+        return InferredId(int(m.group(1)), None if m.group(2) is None else check_window(float(m.group(2))))
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise UsageError(f"cannot read change set id {text!r}",
+                         hint="exact ids are transaction ids (1234); inferred ones look like @1763283720000w5 "
+                              "(see 'chrono changes')") from None
+
+
+def check_window(window: float) -> float:
+    """The grouping window in seconds: finite and not negative."""
+    if not math.isfinite(window) or window < 0:
+        raise UsageError(f"--window must be a finite number of seconds, 0 or more (not {window})")
+    return round(window, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,62 +69,101 @@ class Source:
 def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
                  actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW,
                  before: str | None = None) -> ChangeList:
-    """The newest change sets (at most ``limit``), newest first, with a cursor for the next page."""
+    """The newest change sets (at most ``limit``), newest first, with a cursor for the next page.
+
+    ``actor`` keeps the change sets of that actor (case-insensitive); pages are read until ``limit`` of them
+    are found or the history ends, so other people's newer changes never hide them.
+    """
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    if window < 0:
-        raise UsageError("--window must not be negative")
+    window = check_window(window)
     query = EventQuery(parse_time(since) if since else None, parse_time(until) if until else None,
                        parse_time(before) if before else None, max(limit * _FETCH_FACTOR, 200))
+    wanted = None if actor is None else actor.casefold()
+    found: list[ChangeSet] = []
     with ws.catalog() as cat:
         sources, notes = _sources(cat, list(tables))
-        events, cut = _collect(cat, sources, query, notes)
-    sets = group(events, window)
-    complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
-    if cut is not None and not complete and sets:
-        complete = sets[:1]
-        notes.append("a change set larger than one page may be cut short")
-    more = len(complete) < len(sets)
-    if actor is not None:
-        complete = [s for s in complete if s.actor == actor]
-    page = complete[:limit]
-    more = more or len(complete) > limit
+        while True:
+            events, cut = _collect(cat, sources, query, notes)
+            sets = group(events, window)
+            complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
+            if cut is not None and not complete and sets:
+                complete = sets[:1]
+                notes.append("a change set larger than one page may be cut short")
+            more = len(complete) < len(sets)
+            found += [s for s in complete if wanted is None or (s.actor or "").casefold() == wanted]
+            last = _oldest(complete[-1]) if complete else None
+            if wanted is None or len(found) > limit or not more or last is None:
+                break
+            query = replace(query, before=last)
+    page = found[:limit]
+    more = more or len(found) > limit
     next_before = _oldest(page[-1]).isoformat() if more and page and _oldest(page[-1]) else None  # type: ignore[union-attr]
-    return ChangeList(tuple(page), next_before, tuple(notes))
+    return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)))
 
 
 def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW) -> ChangeSet:
-    """One change set by the id ``changes`` printed."""
-    if not changeset_id.startswith("@"):
-        return _exact(ws, changeset_id)
+    """One change set by the id ``changes`` printed, read whole (or refused when it is larger than chrono reads).
+
+    An inferred id names its newest change and the window that grouped it, so it means the same set whatever
+    ``--window`` says now and whatever happened later: the set is that change and the older changes of the same
+    actor chained to it by gaps of at most the window.
+    """
+    ident = parse_changeset_id(changeset_id)
+    if not isinstance(ident, InferredId):
+        return _exact(ws, changeset_id, ident)
+    window = check_window(window) if ident.window is None else ident.window
     try:
-        newest = datetime.fromtimestamp(int(changeset_id[1:]) / 1000, tz=UTC)
-    except ValueError:
-        raise UsageError(f"cannot read change set id {changeset_id!r}") from None
-    query = EventQuery(newest - _SHOW_SPAN, None, newest + timedelta(seconds=window, milliseconds=1), 5000)
+        newest = datetime.fromtimestamp(ident.newest_ms / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"change set id {changeset_id!r} names no possible time") from None
+    span = _SHOW_SPAN
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
-        events, _ = _collect(cat, sources, query, notes)
-    for s in group(events, window):
-        if s.id == changeset_id:
-            return s
-    raise NotFound(f"no change set {changeset_id}", hint="list them with 'chrono changes'")
+        while True:
+            query = EventQuery(newest - span, None, newest + timedelta(milliseconds=1), MAX_CHANGES + 1)
+            events, _ = _collect(cat, sources, query, notes)
+            _refuse_if_cut(changeset_id, events)
+            sets = group(events, window)
+            found = sets[0] if sets and _ms(sets[0]) == ident.newest_ms else None
+            oldest = _oldest(found) if found else None
+            if found is None or oldest is None or oldest - timedelta(seconds=window) > newest - span \
+                    or span >= _MAX_SPAN:
+                break
+            span *= 4  # the chain may reach further back than the span read: read further
+    if found is None:
+        raise NotFound(f"no change set {changeset_id}", hint="list them with 'chrono changes'")
+    return found
 
 
-def _exact(ws: Workspace, changeset_id: str) -> ChangeSet:
+def _exact(ws: Workspace, changeset_id: str, ident: object) -> ChangeSet:
     """A change set the store recorded as one transaction (Continuum)."""
-    try:
-        ident: object = int(changeset_id)
-    except ValueError:
-        ident = changeset_id
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
-        events, _ = _collect(cat, sources, EventQuery(limit=100_000, group=ident), notes)
+        events, _ = _collect(cat, sources, EventQuery(limit=MAX_CHANGES + 1, group=ident), notes)
+    _refuse_if_cut(changeset_id, events)
     if not events:
         raise NotFound(f"no change set {changeset_id}",
-                       hint="exact ids are transaction ids; inferred ones look like @1763283720000 "
+                       hint="exact ids are transaction ids; inferred ones look like @1763283720000w5 "
                             "(see 'chrono changes')")
     return group(events, 0)[0]
+
+
+def _refuse_if_cut(changeset_id: str, events: list[RowChange]) -> None:
+    if len(events) > MAX_CHANGES:
+        raise Refused(f"change set {changeset_id} has more than {MAX_CHANGES:,} row changes: chrono reads a change "
+                      "set whole or not at all", hint="restore the rows with 'chrono restore TABLE --at TIME "
+                                                      "--all-changed-since TIME' instead")
+
+
+def _seconds(window: float) -> str:
+    """A window as ids spell it: 5, 0.5, 0.001 (never an exponent)."""
+    return f"{window:.3f}".rstrip("0").rstrip(".")
+
+
+def _ms(s: ChangeSet) -> int | None:
+    newest = s.changes[-1].at if s.changes else None
+    return None if newest is None else int(newest.timestamp() * 1000)
 
 
 def group(events: list[RowChange], window: float) -> list[ChangeSet]:
@@ -108,13 +184,14 @@ def group(events: list[RowChange], window: float) -> list[ChangeSet]:
             current.append(e)
         else:
             sets.append([e])
-    return [_changeset(s) for s in sets]
+    return [_changeset(s, window) for s in sets]
 
 
-def _changeset(changes: list[RowChange]) -> ChangeSet:
+def _changeset(changes: list[RowChange], window: float) -> ChangeSet:
     newest = changes[0]
     exact = newest.group is not None
-    ident = str(newest.group) if exact else f"@{int(newest.at.timestamp() * 1000)}" if newest.at else "@unknown"
+    ident = str(newest.group) if exact else \
+        f"@{int(newest.at.timestamp() * 1000)}w{_seconds(window)}" if newest.at else "@unknown"
     reason = next((c.reason for c in changes if c.reason), None)
     return ChangeSet(ident, newest.at, newest.actor, reason, exact, tuple(reversed(changes)))
 
