@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -12,7 +13,10 @@ from typing import Any
 
 
 def to_json(value: Any, *, enum_by: str = "value") -> Any:
-    """ISO-8601 times, decimals as strings, bytes as {"$base64": ...}; enums by ``value`` or ``name``."""
+    """ISO-8601 times, decimals as strings, bytes as {"$base64": ...}, non-finite floats as {"$float": "NaN"}
+    ("Infinity", "-Infinity": JSON has no such numbers); enums by ``value`` or ``name``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime | date | time):

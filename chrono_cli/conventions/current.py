@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from chrono_cli.conventions.diffs import same
 from chrono_cli.model import Op, Version
 
 
@@ -24,7 +25,7 @@ def with_live(out: list[Version], live: Mapping[str, Any] | None, recorded: list
         return out
     current = {c: live[c] for c in recorded}
     if last is not None and last.values is not None and all(
-            c not in last.values or last.values[c] == current[c] for c in recorded):
+            c not in last.values or same(last.values[c], current[c]) for c in recorded):
         out[-1] = replace(last, current=True)
         return out
     note = ("no history recorded" if last is None else

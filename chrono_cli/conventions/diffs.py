@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from chrono_cli.model import FieldChange
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal as stored values (1.50 == 1.5 for decimals; type-strict for bool vs int)."""
+    """Equal as stored values: 1.50 == 1.5 for decimals, a NaN equals a NaN (it is the value that was stored),
+    bool and int differ, naive and aware times differ."""
     if isinstance(a, bool) != isinstance(b, bool):
         return False
+    if _nan(a) or _nan(b):
+        return _nan(a) and _nan(b)
     try:
         return bool(a == b)
     except TypeError:  # e.g. naive vs aware datetimes
         return False
+
+
+def _nan(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, Decimal) and value.is_nan()
 
 
 def field_changes(old: Mapping[Any, Any] | None, new: Mapping[Any, Any] | None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.exc import SAWarning
-from sqlalchemy.types import NullType, TypeEngine
+from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
 from chrono_cli.db import facts as catalog_facts
 from chrono_cli.db.triggers import TriggerInfo
@@ -50,6 +52,41 @@ class ForeignKeyInfo:
     referred_columns: tuple[str, ...]
 
 
+class StoredDecimal(TypeDecorator[Decimal]):
+    """SQLite NUMERIC without a declared scale: a value reads back as the application stored it.
+
+    SQLite keeps such a value as a float (or an integer); SQLAlchemy's Numeric would give it ten decimal places
+    (``3.3300000000``, ``0E-10``). The shortest text that round-trips the float (``3.33``) is what was stored.
+    """
+
+    impl = sqltypes.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(sqltypes.Numeric(asdecimal=False))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return value  # text that is no number: shown as stored
+
+
+def read_type(t: TypeEngine[Any], dialect: str) -> TypeEngine[Any]:
+    """The type values are read with: the reflected one, except SQLite's scale-less NUMERIC."""
+    if dialect == "sqlite" and isinstance(t, sqltypes.Numeric) and not isinstance(t, sqltypes.Float) \
+            and t.asdecimal and getattr(t, "scale", None) is None:
+        return StoredDecimal()
+    return t
+
+
 @dataclass(slots=True)
 class TableInfo:
     """Everything the catalog says about one table."""
@@ -61,6 +98,7 @@ class TableInfo:
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
     triggers: tuple[TriggerInfo, ...] = ()  # read when a convention asks for the "triggers" fact
     facts: dict[str, Any] = field(default_factory=dict)  # other catalog facts conventions asked for (db/facts.py)
+    dialect: str = ""
     _table: Table | None = field(default=None, repr=False)
 
     def column_names(self) -> list[str]:
@@ -77,8 +115,8 @@ class TableInfo:
         """A SQLAlchemy Table built from the snapshot (no further reflection)."""
         if self._table is None:
             md = MetaData()
-            cols = [Column(c.name, c.type, primary_key=c.name in self.pk, nullable=c.nullable,
-                           autoincrement=False)
+            cols = [Column(c.name, read_type(c.type, self.dialect), primary_key=c.name in self.pk,
+                           nullable=c.nullable, autoincrement=False)
                     for c in self.columns.values()]
             self._table = Table(self.ref.name, md, *cols, schema=self.ref.schema)
         return self._table
@@ -211,7 +249,7 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
                                  TableRef(f.get("referred_schema") or schema, f["referred_table"]),
                                  tuple(f["referred_columns"]))
                   for f in fks.get(key, [])]
-            tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk))
+            tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk), dialect=conn.dialect.name)
     default = default_schema(conn)
     catalog_facts.read(conn, tables, default, facts)
     seqs = catalog_facts.sequences(conn, list(names_by_schema)) if catalog_facts.SEQUENCES in facts else None

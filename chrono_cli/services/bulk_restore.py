@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
 from chrono_cli.conventions.writes.bulk import BulkWriter, staging
-from chrono_cli.conventions.writes.values import fit, jsonable, same_value
+from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, UsageError
@@ -86,7 +87,7 @@ class BulkPlan:
                             "action": "undelete" if r.current is None else "restore",
                             "diff": [{"column": c, "old": jsonable(None if r.current is None else r.current.get(c)),
                                       "new": jsonable(v)} for c, v in r.new.items()
-                                     if r.current is None or not same_value(r.current.get(c), v)]}
+                                     if r.current is None or not same(r.current.get(c), v)]}
                            for r in listed]
         return doc
 
@@ -220,7 +221,10 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
             continue
         new: dict[str, Any] = {}
         for c in columns:
-            value, problem = fit(state.get(c), info.columns[c], tz)
+            if current is not None and c in current and same(state.get(c), current[c]):
+                new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
+                continue
+            value, problem = fit(state.get(c), info.columns[c], tz, dialect=info.dialect)
             if problem:
                 problems.append(f"{_text(key)} {c}: {problem}")
             new[c] = value
@@ -228,7 +232,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
             why = "--only cannot re-create a deleted row" if only else \
                 f"{', '.join(required)} not recorded and NOT NULL without a default"
             problems.append(f"{_text(key)} is deleted and cannot be re-created: {why}")
-        elif current is not None and all(same_value(current.get(c), v) for c, v in new.items()):
+        elif current is not None and all(same(current.get(c), v) for c, v in new.items()):
             skipped["already in that state"] += 1
             continue
         rows.append(BulkRow(key, current, new))

@@ -8,6 +8,7 @@ from typing import Any
 
 from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.soft_delete import is_archived
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes.values import fit
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import Refused, UnsupportedOperation, UsageError, VersionNotFound
@@ -122,8 +123,10 @@ def _values(prep: Prepared, tl: Timeline, version: Version, current: Mapping[str
             new[c] = current[c]  # type: ignore[index]  # --only is refused for undeletes
         elif only and c not in recorded:
             problems.append(f"{c}: not recorded by the history at #{version.seq}")
+        elif c in recorded and current is not None and same(recorded[c], current[c]):
+            new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
         elif c in recorded:
-            value, problem = fit(recorded[c], info.columns[c], tz)
+            value, problem = fit(recorded[c], info.columns[c], tz, dialect=info.dialect)
             if problem:
                 problems.append(f"{c}: {problem}")
             new[c] = value

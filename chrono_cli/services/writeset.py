@@ -11,9 +11,10 @@ from typing import Any
 from chrono_cli import conventions
 from chrono_cli.config import Config
 from chrono_cli.conventions import Convention, Detection
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, WriteSet, WriteState
 from chrono_cli.conventions.writes.checks import conflicts, pending_row
-from chrono_cli.conventions.writes.values import fingerprint, jsonable, same_value
+from chrono_cli.conventions.writes.values import fingerprint, jsonable
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
 from chrono_cli.services.history import load_timeline
@@ -88,7 +89,7 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     """Refuse no-ops and constraint breaks, build the writer's statements, and describe them as a plan item."""
     ctx, writer = prep.ctx, prep.writer
     changes = [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
-               if current is None or not same_value(current.get(c), v)]
+               if current is None or not same(current.get(c), v)]
     where = f"{ctx.det.live} {key_text(key)}"
     if not changes:
         raise NothingToWrite(f"{where} is already in {what}: nothing to write")

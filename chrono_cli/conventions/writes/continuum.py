@@ -41,10 +41,11 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.continuum import entity_name
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.oldstate import missing_keys
-from chrono_cli.conventions.writes.values import insert_table, same_value, stamp
+from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
@@ -93,7 +94,7 @@ def membership_note(det: Detection, names: Sequence[str], new: Mapping[str, Any]
     states = [v.values for v in timeline.versions if v.values is not None]
     now = next((v.values for v in reversed(timeline.versions) if v.current and v.values is not None), None)
     now = now if now is not None else {n: [] for n in names}  # a deleted record has no links
-    matching = [s for s in states if all(same_value(s[c], new[c]) for c in new if c in s and c not in names)]
+    matching = [s for s in states if all(same(s[c], new[c]) for c in new if c in s and c not in names)]
     differ = sorted({n for s in matching for n in names if n in s and s.get(n) != now.get(n)})
     if not differ:
         return None
@@ -284,7 +285,7 @@ class ContinuumWriter(Writer):
         if o.get("end_transaction_column"):
             row[o["end_transaction_column"]] = None
         for c, flag in mods.items():
-            row[flag] = op != UPDATE or old is None or not same_value(old.get(c), state.get(c))
+            row[flag] = op != UPDATE or old is None or not same(old.get(c), state.get(c))
         return row
 
     def _notes(self, ctx: WriteContext, out: WriteSet, new: Mapping[str, Any], timeline: Timeline | None) -> None:

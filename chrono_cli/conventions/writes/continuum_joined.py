@@ -18,8 +18,9 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.continuum import END_COL, SUFFIX, data_columns, entity_name, mod_columns
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table, same_value
+from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowKey, TableRef
@@ -193,7 +194,7 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
             steps.append(Step(insert(insert_table(m.base)).values(
                 {**m.values(key), **{c: state.get(c) for c in m.own}}), f"{m.base.ref.name}: base row re-created"))
         else:
-            values = {c: state[c] for c in m.own if c in new and not same_value(current.get(c), new[c])}
+            values = {c: state[c] for c in m.own if c in new and not same(current.get(c), new[c])}
             if values:
                 steps.append(Step(update(t).where(m.where(t, key)).values(values),
                                   f"{m.base.ref.name}: base row", expect=1))
@@ -214,7 +215,7 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
         if m.validity:
             row[END_COL] = None
         for c, flag in m.mods.items():
-            row[flag] = op != UPDATE or old is None or not same_value(old.get(c), state.get(c))
+            row[flag] = op != UPDATE or old is None or not same(old.get(c), state.get(c))
         steps.append(Step(insert(insert_table(m.version)).values(row),
                           f"{m.version.ref.name}: version row, operation_type {op}"))
     changes = next((t for t in ctx.snapshot if str(t.ref) == o.get("transaction_changes")), None)

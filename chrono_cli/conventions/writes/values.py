@@ -54,19 +54,23 @@ def insert_table(info: TableInfo) -> Table:
     return Table(info.ref.name, md, *cols, schema=info.ref.schema, implicit_returning=False)
 
 
-def fit(value: Any, column: ColumnInfo, tz_name: str | None = None) -> tuple[Any, str | None]:
-    """``value`` made to fit ``column``, or a reason why it no longer fits (never a lossy conversion)."""
+def fit(value: Any, column: ColumnInfo, tz_name: str | None = None, *,
+        dialect: str = "") -> tuple[Any, str | None]:
+    """``value`` made to fit ``column``, or a reason why it no longer fits (never a lossy conversion).
+
+    SQLite does not enforce the length of VARCHAR(n), so a longer value fits there as it did when it was written.
+    """
     t = column.type
     if value is None:
         return None, None if column.nullable else "NULL no longer fits (the column is NOT NULL)"
     try:
-        return _fit(value, t, tz_name)
+        return _fit(value, t, tz_name, lengths=dialect != "sqlite")
     except (ValueError, TypeError, InvalidOperation, ArithmeticError) as exc:
         why = f" ({exc})" if str(exc) else ""
         return value, f"{_short(value)} no longer fits {t}{why}"
 
 
-def _fit(value: Any, t: TypeEngine[Any], tz_name: str | None) -> tuple[Any, str | None]:
+def _fit(value: Any, t: TypeEngine[Any], tz_name: str | None, *, lengths: bool = True) -> tuple[Any, str | None]:
     if is_json(t) or isinstance(t, sqltypes.ARRAY | sqltypes.NullType):
         return value, None
     if is_boolean(t):
@@ -83,7 +87,7 @@ def _fit(value: Any, t: TypeEngine[Any], tz_name: str | None) -> tuple[Any, str 
     if isinstance(t, sqltypes.String):
         if not isinstance(value, str):
             raise ValueError("not text")
-        if t.length and len(value) > t.length:
+        if lengths and t.length and len(value) > t.length:
             return value, f"a {len(value)}-character value no longer fits {t} (longer than {t.length})"
         return value, None
     if isinstance(t, sqltypes.DateTime):
@@ -131,12 +135,3 @@ def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equal as stored values (type-strict for bool vs int; naive vs aware times differ)."""
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    try:
-        return bool(a == b)
-    except TypeError:
-        return False
