@@ -9,8 +9,9 @@ from chrono_cli.conventions.api import Capability, Convention, Traits
 from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
 from chrono_cli.conventions.registry import default as registry
 from chrono_cli.conventions.soft_delete import archive_column
+from chrono_cli.conventions.writes.base import ArchiveWriter
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.errors import UsageError
+from chrono_cli.errors import UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
 
 __all__ = ["Capability", "Convention", "ConventionAdapter", "Detection", "ReadContext", "Traits", "detect", "get",
@@ -43,6 +44,14 @@ def is_archive(det: Detection) -> bool:
 def catalog_facts() -> frozenset[str]:
     """The catalog facts the loaded conventions need, read with every reflection."""
     return frozenset(f for c in registry() for f in c.facts)
+
+
+def archiver(det: Detection) -> ArchiveWriter:
+    """The writer of an archive-column detection (what the column holds, and the rows it hides)."""
+    writer = of(det).write()
+    if not isinstance(writer, ArchiveWriter):
+        raise UnsupportedOperation(f"{det.adapter} is not an archive column convention")
+    return writer
 
 
 def store_names() -> set[str]:

@@ -34,7 +34,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                 "table": str(ref), "conventions": [d.adapter for d in dets],
                 "history": [str(d.store) if not d.in_table else "(same table)" for d in history],
                 "key": list(dets[0].key),
-                "archive_column": archive.options["column"] if archive else None,
+                "archive_column": conventions.archiver(archive).column(archive) if archive else None,
             }
             if counts:
                 if progress:

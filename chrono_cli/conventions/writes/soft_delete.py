@@ -8,6 +8,7 @@ configured zone's wall clock, UTC by default); unarchive sets false / NULL. ``WH
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, select, update
@@ -42,6 +43,18 @@ def guard(table: Table, column: str, old: Any) -> ColumnElement[bool]:
 class SoftDeleteWriter(ArchiveWriter):
     """A table whose only convention is an archive column."""
 
+    def column(self, det: Detection) -> str:
+        return str(det.options["column"])
+
+    def is_archived(self, det: Detection, row: Mapping[str, Any]) -> bool:
+        return is_archived(det, row)
+
+    def archived_at(self, det: Detection, row: Mapping[str, Any]) -> datetime | None:
+        value = row.get(self.column(det)) if det.options.get("kind") == "timestamp" else None
+        return value if isinstance(value, datetime) else None
+
+    def archive_value(self, ctx: WriteContext, det: Detection, archived: bool) -> Any:
+        return archive_value(det, ctx.live_info.columns[self.column(det)].type, archived, ctx)
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
         return frozenset()
