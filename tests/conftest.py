@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import typer.rich_utils
@@ -32,8 +32,7 @@ MYSQL_URL = os.environ.get("CHRONO_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.
 SERVERS = Servers(postgresql=PG_URL, mariadb=MYSQL_URL)
 SERVER_NAMES = {"postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 _reachable: dict[str, str | None] = {}
-R = TypeVar("R")
-StoryClone = Callable[[str, str, Callable[[str], R]], tuple[str, R]]
+StoryClone = Callable[[str, str, Callable[[str], Any]], tuple[str, Any]]
 
 
 def _ci() -> bool:
@@ -163,14 +162,14 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="session")
-def story_clone(databases: Databases) -> StoryClone[Any]:
+def story_clone(databases: Databases) -> StoryClone:
     """``story_clone(backend, story, build) -> (url, record)``: a private copy of a story built once per run.
 
     ``backend`` is 'sqlite', 'postgresql' or 'mariadb'; ``build(url)`` writes the story into an empty database and
     returns its record; ``story`` names the story and every option that changes what ``build`` writes.
     """
 
-    def clone(backend: str, story: str, build: Callable[[str], R]) -> tuple[str, R]:
+    def clone(backend: str, story: str, build: Callable[[str], Any]) -> tuple[str, Any]:
         _require_backend(backend)
         return databases.clone(backend, story, build)
 
