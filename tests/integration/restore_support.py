@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, create_engine, select
 from typer.testing import CliRunner
 
 from tests.conftest import StoryClone, invoke
+from tests.support.clone import file_lock
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -139,6 +140,14 @@ def _library_venv(fixture: str) -> Path | None:
     marker = venv / ".chrono-ready"
     if marker.exists():
         return python
+    VENVS.mkdir(parents=True, exist_ok=True)
+    with file_lock(VENVS / f"{fixture}.lock"):  # parallel workers: one builds, the others wait and reuse it
+        if marker.exists():
+            return python
+        return _build_library_venv(fixture, venv, python, marker)
+
+
+def _build_library_venv(fixture: str, venv: Path, python: Path, marker: Path) -> Path | None:
     requirements = GENERATE / f"requirements-{fixture}.txt"
     build = venv.with_name(f"{fixture}.building-{os.getpid()}")
     try:

@@ -118,7 +118,7 @@ class Databases:
         tag = f"{backend}-{key}"
         if tag not in self._records:
             done = self.shared / f"{tag}.pickle"
-            with _locked(self.shared / f"{tag}.lock"):
+            with file_lock(self.shared / f"{tag}.lock"):
                 if not done.exists():
                     result = self._build(backend, key, build)
                     partial = done.with_suffix(f".{os.getpid()}.tmp")
@@ -262,7 +262,8 @@ def _alive(pid: int) -> bool:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) across processes, e.g. pytest-xdist workers."""
     with open(path, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
