@@ -12,6 +12,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
@@ -28,6 +29,16 @@ def _is_store(t: TableInfo) -> bool:
     return (t.has("object_type", "object_id", "updated_at", "changes")
             and col_is(t, "object_type", is_text) and col_is(t, "object_id", is_integer)
             and col_is(t, "updated_at", is_timestamp) and col_is(t, "changes", lambda x: is_json(x) or is_text(x)))
+
+
+CHECK = CheckSpec(
+    StoreKind.SHARED, frozenset({Rule.INTEGER_OBJECT_KEY}),
+    store_meta=(MetaColumn("id", sqltypes.Integer(), nullable=False),
+                MetaColumn("object_type", sqltypes.String(20), nullable=False, server_default=""),
+                MetaColumn("object_id", sqltypes.Integer(), nullable=False, exact=True),
+                MetaColumn("updated_at", sqltypes.DateTime(), nullable=False, timezone_matters=False),
+                MetaColumn("changes", JSON)),
+    lone_store=lambda t: t.ref.name == STORE and t.has("object_type", "object_id"))
 
 
 def decode_potion(value: Any, column: ColumnInfo, tz_name: str | None) -> Any:
@@ -48,6 +59,7 @@ class PotionAdapter(ConventionAdapter):
     name = "potion"
     title = "Flask-Potion history_record"
     singleton_stores = (STORE,)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:

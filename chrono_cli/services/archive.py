@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chrono_cli.conventions import Detection
+from chrono_cli.conventions.base import ArchiveOptions
 from chrono_cli.conventions.writes import WriteMeta
 from chrono_cli.conventions.writes.soft_delete import archive_value, is_archived
 from chrono_cli.db.engine import safe_url
@@ -52,7 +53,7 @@ def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, c
         raise RowNotFound(f"no row {where}")
     if is_archived(arch, current) == archived:
         raise Refused(f"{where} is already {'archived' if archived else 'not archived'}: nothing to write")
-    column = arch.options["column"]
+    column = arch.opts(ArchiveOptions).column
     new = {c: current[c] for c in ctx.live_info.columns if c not in prep.bookkeeping}
     new[column] = archive_value(arch, ctx.live_info.columns[column].type, archived, ctx)
     return finish(prep, key, "archive" if archived else "unarchive", current, new,

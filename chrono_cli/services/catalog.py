@@ -7,6 +7,7 @@ from typing import Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
+from chrono_cli.conventions.base import ArchiveOptions
 from chrono_cli.conventions.rows import count
 from chrono_cli.model import ResultSet, TableRef
 from chrono_cli.services.workspace import Workspace
@@ -34,7 +35,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                 "table": str(ref), "conventions": [d.adapter for d in dets],
                 "history": [str(d.store) if not d.in_table else "(same table)" for d in history],
                 "key": list(dets[0].key),
-                "archive_column": archive.options["column"] if archive else None,
+                "archive_column": archive.opts(ArchiveOptions).column if archive else None,
             }
             if counts:
                 if progress:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from chrono_cli.conventions.base import ArchiveOptions
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, get
 from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
 from chrono_cli.errors import NoConvention, UnsupportedOperation
@@ -26,7 +27,7 @@ def archived(ws: Workspace, table: str, *, limit: int | None = None, convention:
             raise NoConvention(f"no archive column detected on table '{target.ref}'",
                                hint=f"declare one in chrono.toml: [tables.{target.ref.name}] archive_column = \"...\"")
         prep = prepare(cat, target, convention, WriteMeta(), datetime.now(UTC))
-        column = arch.options["column"]
+        column = arch.opts(ArchiveOptions).column
         soft = get("soft-delete")
         assert isinstance(soft, SoftDeleteWriter)
         ctx = WriteContext(cat.conn, target.snapshot, arch, prep.ctx.config, prep.ctx.now)
@@ -35,7 +36,7 @@ def archived(ws: Workspace, table: str, *, limit: int | None = None, convention:
             key = RowKey(tuple((c, row[c]) for c in prep.ctx.det.key))
             if prep.history is not None and prep.writer.current_row(prep.ctx, key) != row:
                 continue  # an old version of an in-table convention, not the current row
-            when = row[column] if arch.options.get("kind") == "timestamp" else None
+            when = row[column] if arch.opts(ArchiveOptions).kind == "timestamp" else None
             who = why = None
             tl = timeline_or_none(cat, target, prep, key, convention)
             change = _archived_by(tl, column) if tl else None
@@ -66,7 +67,7 @@ def deleted(ws: Workspace, table: str, *, limit: int | None = None, convention: 
             gone = tl.versions[-1] if tl.versions[-1].op is Op.DELETE else None
             docs.append(_doc(key, gone.valid_from if gone else None, gone.actor if gone else None,
                              gone.reason if gone else None, dict(states[-1].values or {}) if states else {}))
-        if prep.history.adapter == "versioned-rows" and not prep.history.options.get("current_col"):
+        if prep.history.adapter == "versioned-rows" and not prep.history.options.bookkeeping():
             notes.append(f"{target.ref} has no is_current_version column: deletions leave no trace")
         if prep.history.adapter == "potion":
             notes.append("Potion records no deletions: times and actors are unknown")
