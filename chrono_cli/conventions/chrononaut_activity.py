@@ -10,7 +10,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import activity_events
@@ -59,12 +59,17 @@ class ChrononautActivityAdapter(ConventionAdapter):
             if not _is_store(store):
                 continue
             for base in snapshot:
-                if base is store or not col_is(base, "version", is_integer) or not base.pk:
+                if base is store or not base.pk:
                     continue
+                versioned = col_is(base, "version", is_integer)
+                degraded = () if versioned else (
+                    Degradation(f"{base.ref.name} has no integer version column (Chrononaut numbers versions "
+                                "with it)"),)
                 yield Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
-                                time_col="changed", score=3, confirm=True,
+                                time_col="changed", score=3, confirm=True, degraded=degraded,
                                 evidence=(f"{store.ref} has Chrononaut's activity columns ({', '.join(COLUMNS)})",
-                                          f"{base.ref.name}.version integer",
+                                          f"{base.ref.name}.version integer" if versioned
+                                          else f"{base.ref.name} has no version column",
                                           f"{store.ref} holds rows with table_name = '{base.ref.name}'"))
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import potion_events
@@ -66,13 +66,17 @@ class PotionAdapter(ConventionAdapter):
             if store.ref.name != STORE or not _is_store(store):
                 continue
             for base in snapshot:
-                if base is store or len(base.pk) != 1 or not col_is(base, base.pk[0], is_integer):
+                if base is store or not base.pk:
                     continue
+                fits = len(base.pk) == 1 and col_is(base, base.pk[0], is_integer)
+                degraded = () if fits else (
+                    Degradation(f"the primary key of {base.ref.name} is not one integer column (object_id)"),)
                 yield Detection(self.name, base.ref, store.ref, base.pk, time_col="updated_at", score=3,
-                                confirm=True,
+                                confirm=True, degraded=degraded,
                                 evidence=(f"{store.ref} has object_type, object_id integer, updated_at "
                                           "timestamp, changes JSON",
-                                          f"{base.ref.name} has a single integer primary key",
+                                          f"{base.ref.name} has a single integer primary key" if fits
+                                          else f"{base.ref.name} has a primary key of its own",
                                           f"{store.ref} holds rows with object_type = '{base.ref.name}'"))
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
