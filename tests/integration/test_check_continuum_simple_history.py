@@ -44,7 +44,8 @@ def test_continuum_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> 
     run_support("continuum_story", sqlite_or_pg_url, tmp_path)
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum")}
+    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum"),
+                             ("tag", "soft-delete")}  # what `chrono tables` shows: tag's archive column too
     assert not any("not checked: continuum" in n for n in doc["summary"]["notes"])
 
 
@@ -142,7 +143,8 @@ def test_simple_history_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path
     runner = CliRunner()
     code, doc = check(runner, sqlite_or_pg_url, "--strict", config=write_config(tmp_path, POLL_CONFIG))
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history")}
+    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history"),
+                             ("custom_choice_table", "soft-delete")}
     code, doc = check(runner, sqlite_or_pg_url, "--strict")  # undeclared: excluded_fields or drift
     assert code == 3
     assert found(doc) == {("missing-column", "warning", "djangoapp_historicalpoll", "secret")}
