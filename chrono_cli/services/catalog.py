@@ -29,8 +29,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
         docs: list[dict[str, Any]] = []
         for ref in sorted(by_table, key=lambda r: (r.schema or "", r.name)):
             dets = by_table[ref]
-            history = [d for d in dets if d.adapter != "soft-delete"]
-            archive = next((d for d in dets if d.adapter == "soft-delete"), None)
+            history = [d for d in dets if not isinstance(d.options, ArchiveOptions)]
+            archive = next((d for d in dets if isinstance(d.options, ArchiveOptions)), None)
             doc: dict[str, Any] = {
                 "table": str(ref), "conventions": [d.adapter for d in dets],
                 "history": [str(d.store) if not d.in_table else "(same table)" for d in history],

@@ -196,3 +196,16 @@ def test_config_can_pin_a_convention_and_ignore_tables() -> None:
     _history_meta_pair(md, "thing")
     config = Config(tables={"item": TableConfig(convention="chrononaut"), "thing": TableConfig(ignore=True)})
     assert _found(md, config) == {}
+
+
+def test_a_store_named_in_config_is_detected_for_reads_too() -> None:
+    md = MetaData()
+    Table("gadget", md, Column("id", Integer, primary_key=True), Column("name", Text),
+          Column("version", Integer, nullable=False))
+    Table("gadget_versions", md, Column("id", Integer, primary_key=True), Column("name", Text),
+          Column("version", Integer, primary_key=True), Column("changed", DateTime))
+    assert _found(md) == {}
+    config = Config(tables={"gadget": TableConfig(history="gadget_versions")})
+    (det,) = detect(SchemaSnapshot.from_tables(md.tables.values()), config)
+    assert (det.adapter, det.store.name, det.reasons) == ("history-meta", "gadget_versions", ())
+    assert det.evidence[-1] == "declared in config: [tables.gadget] history = 'gadget_versions'"
