@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
@@ -28,6 +29,16 @@ def _is_store(t: TableInfo) -> bool:
     return (t.has("object_type", "object_id", "updated_at", "changes")
             and col_is(t, "object_type", is_text) and col_is(t, "object_id", is_integer)
             and col_is(t, "updated_at", is_timestamp) and col_is(t, "changes", lambda x: is_json(x) or is_text(x)))
+
+
+CHECK = CheckSpec(
+    StoreKind.SHARED, frozenset({Rule.INTEGER_OBJECT_KEY}),
+    store_meta=(MetaColumn("id", sqltypes.Integer(), nullable=False),
+                MetaColumn("object_type", sqltypes.String(20), nullable=False, server_default=""),
+                MetaColumn("object_id", sqltypes.Integer(), nullable=False, exact=True),
+                MetaColumn("updated_at", sqltypes.DateTime(), nullable=False, timezone_matters=False),
+                MetaColumn("changes", JSON)),
+    lone_store=lambda t: t.ref.name == STORE and t.has("object_type", "object_id"))
 
 
 def decode_potion(value: Any, column: ColumnInfo, tz_name: str | None) -> Any:
@@ -48,19 +59,24 @@ class PotionAdapter(ConventionAdapter):
     name = "potion"
     title = "Flask-Potion history_record"
     singleton_stores = (STORE,)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
             if store.ref.name != STORE or not _is_store(store):
                 continue
             for base in snapshot:
-                if base is store or len(base.pk) != 1 or not col_is(base, base.pk[0], is_integer):
+                if base is store or not base.pk:
                     continue
+                fits = len(base.pk) == 1 and col_is(base, base.pk[0], is_integer)
+                degraded = () if fits else (
+                    Degradation(f"the primary key of {base.ref.name} is not one integer column (object_id)"),)
                 yield Detection(self.name, base.ref, store.ref, base.pk, time_col="updated_at", score=3,
-                                confirm=True,
+                                confirm=True, degraded=degraded,
                                 evidence=(f"{store.ref} has object_type, object_id integer, updated_at "
                                           "timestamp, changes JSON",
-                                          f"{base.ref.name} has a single integer primary key",
+                                          f"{base.ref.name} has a single integer primary key" if fits
+                                          else f"{base.ref.name} has a primary key of its own",
                                           f"{store.ref} holds rows with object_type = '{base.ref.name}'"))
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:

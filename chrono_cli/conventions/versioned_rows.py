@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, Options, ReadContext
+from chrono_cli.conventions.checkspec import CheckSpec, Rule, StoreKind
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.types import col_is, is_boolean, is_integer
 from chrono_cli.db.reflect import SchemaSnapshot
@@ -16,11 +18,22 @@ VERSION = "version_id"
 CURRENT = "is_current_version"
 
 
+@dataclass(frozen=True, slots=True)
+class VersionedRowsOptions(Options):
+    """The boolean column marking the current row, if the table has one."""
+
+    current_col: str | None = None
+
+    def bookkeeping(self) -> tuple[str, ...]:
+        return (self.current_col,) if self.current_col else ()
+
+
 class VersionedRowsAdapter(ConventionAdapter):
     """Versions live in the table itself, keyed by (id, version_id); the newest is current."""
 
     name = "versioned-rows"
     title = "SQLAlchemy versioned rows"
+    check = CheckSpec(StoreKind.IN_TABLE, frozenset({Rule.VERSION_ROWS}))
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:
@@ -32,13 +45,13 @@ class VersionedRowsAdapter(ConventionAdapter):
             if has_current:
                 evidence.append(f"{CURRENT} boolean marks the current row")
             yield Detection(self.name, t.ref, t.ref, key, version_col=VERSION, score=len(evidence),
-                            evidence=tuple(evidence), options={"current_col": CURRENT if has_current else None})
+                            evidence=tuple(evidence), options=VersionedRowsOptions(CURRENT if has_current else None))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         info = ctx.info(det.live)
         table = info.table()
         rows = ctx.conn.execute(select(table).where(key_where(table, key)).order_by(table.c[VERSION])).mappings().all()
-        current_col = det.options.get("current_col")
+        current_col = det.opts(VersionedRowsOptions).current_col
         skip = {VERSION, current_col}
         declared = set(ctx.config.unrecorded)
         cols = [c for c in info.columns if c not in skip and c not in declared]

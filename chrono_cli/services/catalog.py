@@ -44,6 +44,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                                           for d in history) if history else None
             if explain:
                 doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}
+                doc["degraded"] = {d.adapter: list(d.reasons) for d in dets if d.degraded}
             docs.append(doc)
     columns = ["table", "conventions", "history", "key", "archive"]
     if counts:
@@ -57,7 +58,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
         if counts:
             row += [doc["rows"], "" if doc["history_rows"] is None else doc["history_rows"]]
         if explain:
-            row.append("\n".join(f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev))
+            row.append("\n".join([f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev]
+                                  + [f"{a}: DEGRADED: {r}" for a, rs in doc["degraded"].items() for r in rs]))
         rows.append(row)
     notes = () if docs else ("no versioned or archivable tables detected",)
     return ResultSet(columns, rows, title=None, document={"tables": docs}, notes=notes)

@@ -43,7 +43,8 @@ def test_continuum_story_checks_clean(sqlite_or_pg_backend: str, story_clone: St
     sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum")}
+    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum"),
+                             ("tag", "soft-delete")}  # what `chrono tables` shows: tag's archive column too
     assert not any("not checked: continuum" in n for n in doc["summary"]["notes"])
 
 
@@ -139,7 +140,8 @@ def test_simple_history_story_checks_clean(sqlite_or_pg_backend: str, story_clon
     runner = CliRunner()
     code, doc = check(runner, sqlite_or_pg_url, "--strict", config=write_config(tmp_path, POLL_CONFIG))
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history")}
+    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history"),
+                             ("custom_choice_table", "soft-delete")}
     code, doc = check(runner, sqlite_or_pg_url, "--strict")  # undeclared: excluded_fields or drift
     assert code == 3
     assert found(doc) == {("missing-column", "warning", "djangoapp_historicalpoll", "secret")}

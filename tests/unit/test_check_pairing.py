@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 
+from chrono_cli import conventions
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.services.check.pairing import find_subjects
@@ -28,11 +29,12 @@ Result = tuple[list[Subject], set[tuple[str, str, str, str | None]]]
 
 def run(md: MetaData, config: Config | None = None) -> Result:
     snapshot = SchemaSnapshot.from_tables(md.tables.values())
-    subjects = find_subjects(None, snapshot, config or Config())  # type: ignore[arg-type]  # no shared stores
+    config = config or Config()
+    subjects = find_subjects(snapshot, config, conventions.detect(snapshot, config))  # no shared stores
     ctx = CheckContext(sqlite.dialect())
     found = set()
     for s in subjects:
-        for fn in comparators_for(s.convention):
+        for fn in comparators_for(s.spec):
             for d in fn(s, ctx):
                 assert d.kind in KINDS
                 found.add((d.kind, d.severity.value, (d.target or s.table).name, d.column))

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from chrono_cli.conventions.checkspec import Rule
 from chrono_cli.conventions.types import Fit, type_fit
 from chrono_cli.model import Severity
-from chrono_cli.services.check.expect import FIT_FINDINGS, meta_names
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
+from chrono_cli.services.check.expect import FIT_FINDINGS
+from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
 from chrono_cli.services.check.remedy import AlterColumn
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def column_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Every shared column's history type must hold every value of its base type."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = meta_names(subject.convention)
+    skip = subject.spec.meta_names
     for name, col in store.columns.items():
         other = base.columns.get(name)
         if name in skip or other is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from chrono_cli.conventions.checkspec import Rule
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
-from chrono_cli.services.check.expect import base_meta_names, meta_names
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
+from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
 from chrono_cli.services.check.remedy import AddColumn, AlterColumn
 
 
@@ -17,21 +17,21 @@ def _config_line(subject: Subject, column: str, ctx: CheckContext) -> str:
     return f"{ctx.section(subject.table.name)} hidden = [{values}] in {ctx.config_file}"
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Base columns the history table lacks: drift, unless the convention may leave them out."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = base_meta_names(subject.convention) | set(subject.declared_columns)
+    skip = subject.spec.base_meta_names | set(subject.declared_columns)
     for name, col in base.columns.items():
         if name in skip or name in store.columns:
             continue
         kind = f"{base.ref.name}.{name} ({ctx.type_name(col.type)}) is not in {store.ref.name}"
         remedy = AddColumn(store.ref, name, col.type, nullable=True)
-        if subject.convention == "chrononaut":
+        if subject.spec.hides_columns:
             yield Drift("missing-column", Severity.WARNING,
-                        f"{kind}: fine if Chrononaut hides or does not track it (say so with "
+                        f"{kind}: fine if {subject.convention} hides or does not track it (say so with "
                         f"{_config_line(subject, name, ctx)}, or untracked), otherwise a migration missed it",
                         name, remedy, store.ref)
         else:
@@ -60,23 +60,23 @@ def dropped_columns(base: TableInfo, store: TableInfo, skip: Callable[[str], boo
                         "new ones leave it empty", name, target=store.ref)
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def extra_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """History columns the base table no longer has: harmless unless they must be filled."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = meta_names(subject.convention)
+    skip = subject.spec.meta_names
     yield from dropped_columns(base, store, skip.__contains__, failure="the next history write fails")
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """NOT NULL in history where the base allows NULL: the first NULL value breaks the history write."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = meta_names(subject.convention) | set(store.pk)
+    skip = subject.spec.meta_names | set(store.pk)
     for name, col in store.columns.items():
         other = base.columns.get(name)
         if name in skip or other is None or col.nullable or not other.nullable:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from chrono_cli.conventions.checkspec import Rule
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
+from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
 from chrono_cli.services.check.remedy import DropUnique, SetPrimaryKey
 
 
@@ -15,7 +16,7 @@ def _cols(columns: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(columns) + ")"
 
 
-@comparator(*PAIRED)
+@comparator(Rule.VERSION_KEY)
 def primary_key(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """The history key must be the base key plus ``version``."""
     base, store = subject.base, subject.store
@@ -56,14 +57,14 @@ def _uniques(store: TableInfo, version: str, what: str) -> Iterator[Drift]:
                     store.ref)
 
 
-@comparator(*PAIRED)
+@comparator(Rule.VERSION_KEY)
 def unique(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Unique constraints (without the version column) break on the second version of a row."""
     if subject.store is not None and subject.base is not None:
         yield from _uniques(subject.store, "version", "the second version of a row violates it")
 
 
-@comparator("versioned-rows")
+@comparator(Rule.VERSION_ROWS)
 def versioned_rows_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Versioned rows insert a new row per change: the key needs version_id, uniques must include it."""
     t = subject.base
@@ -84,14 +85,15 @@ def versioned_rows_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     yield from _uniques(t, "version_id", "the next version of a row repeats the value and violates it")
 
 
-@comparator("potion")
+@comparator(Rule.INTEGER_OBJECT_KEY)
 def potion_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
-    """Potion records object_id as an integer: the base key must be one integer column."""
+    """The shared store records the base key as one integer: the base key must be one integer column."""
     base = subject.base
     if base is None:
         return
+    store = subject.store.ref.name if subject.store is not None else "its store"
     if len(base.pk) != 1 or not is_integer(base.columns[base.pk[0]].type):
         shown = ", ".join(f"{c} {ctx.type_name(base.columns[c].type)}" for c in base.pk) or "none"
         yield Drift("primary-key", Severity.ERROR,
-                    f"{base.ref.name}'s primary key ({shown}) is not one integer column: Potion stores it in "
-                    "history_record.object_id integer, so the next history write fails", target=base.ref)
+                    f"{base.ref.name}'s primary key ({shown}) is not one integer column: {subject.convention} "
+                    f"stores it as an integer in {store}, so the next history write fails", target=base.ref)

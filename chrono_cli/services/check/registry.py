@@ -1,8 +1,8 @@
-"""The comparator registry: what check-migrations compares, per convention, in a visible order."""
+"""The comparator registry: what check-migrations compares, per rule a convention opts into, in a visible order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,12 +10,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from chrono_cli.config import TableConfig
+from chrono_cli.conventions.base import NO_OPTIONS, Options
+from chrono_cli.conventions.checkspec import CheckSpec, Rule
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity, TableRef
 from chrono_cli.services.check.remedy import Remedy
-
-# Conventions whose history is a per-table copy of the base table.
-PAIRED = ("chrononaut", "history-meta")
 
 # Finding kinds: the names used in output and in [tables.X] severity = {kind = "..."}.
 KINDS: dict[str, str] = {
@@ -43,6 +42,7 @@ class Subject:
     """One thing to check: a base table and its store (either may be missing), under one convention."""
 
     convention: str
+    spec: CheckSpec
     base: TableInfo | None
     store: TableInfo | None
     config: TableConfig
@@ -50,7 +50,7 @@ class Subject:
     store_ref: TableRef | None = None     # the expected store when ``store`` is None (missing history)
     declared: bool = False                # named in config, not inferred from the schema
     joined_child: bool = False            # joined inheritance: the version column lives on the parent table
-    options: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)  # the detection's options
+    options: Options = field(default=NO_OPTIONS, hash=False, compare=False)  # the detection's options
 
     @property
     def table(self) -> TableRef:
@@ -113,19 +113,19 @@ class CheckContext:
 
 
 Comparator = Callable[[Subject, CheckContext], Iterable[Drift]]
-_COMPARATORS: list[tuple[tuple[str, ...], Comparator]] = []
+_COMPARATORS: list[tuple[frozenset[Rule], Comparator]] = []
 
 
-def comparator(*conventions: str) -> Callable[[Comparator], Comparator]:
-    """Register a comparator for the given conventions (none: every convention)."""
+def comparator(*rules: Rule) -> Callable[[Comparator], Comparator]:
+    """Register a comparator for conventions that opt into one of ``rules`` (none: every convention)."""
 
     def register(fn: Comparator) -> Comparator:
-        _COMPARATORS.append((conventions, fn))
+        _COMPARATORS.append((frozenset(rules), fn))
         return fn
 
     return register
 
 
-def comparators_for(convention: str) -> list[Comparator]:
-    """The registered comparators that apply to ``convention``, in registration order."""
-    return [fn for names, fn in _COMPARATORS if not names or convention in names]
+def comparators_for(spec: CheckSpec) -> list[Comparator]:
+    """The registered comparators that apply to a convention's check spec, in registration order."""
+    return [fn for rules, fn in _COMPARATORS if not rules or rules & spec.rules]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.types import TypeEngine
 
+from chrono_cli.conventions.checkspec import MetaColumn
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
 
@@ -59,6 +60,7 @@ class CreateHistory:
     store: TableRef
     convention: str
     skip: tuple[str, ...] = ()
+    meta: tuple[MetaColumn, ...] = ()  # the columns the convention writes itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ class EnableTrigger:
 
 @dataclass(frozen=True, slots=True)
 class SyncTrigger:
-    """Regenerate SQLAlchemy-Continuum's native versioning trigger with its own ``sync_trigger``."""
+    """Regenerate a native versioning trigger with the library's own ``sync_trigger``."""
 
     table: TableRef
     version_table: TableRef
