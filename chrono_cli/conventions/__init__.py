@@ -39,6 +39,12 @@ def names() -> list[str]:
 
 def get(name: str) -> ConventionAdapter:
     """The adapter called ``name`` (the ``--convention`` value)."""
+    # --- declared layouts (chrono.toml [tables.X] layout): adapter name = shape name ---
+    from chrono_cli.conventions.shapes.adapters import ADAPTERS as DECLARED
+
+    if name in DECLARED:
+        return DECLARED[name]
+    # ---
     for adapter in ADAPTERS:
         if adapter.name == name:
             return adapter
@@ -64,6 +70,13 @@ def detect(snapshot: SchemaSnapshot, config: Config) -> list[Detection]:
     found: list[Detection] = []
     for adapter in ADAPTERS:
         found.extend(adapter.detect(snapshot))
+    # --- declared layouts replace detection on their tables; their stores are never live tables ---
+    from chrono_cli.conventions import declared
+
+    mine = declared.detect(snapshot, config)
+    claimed = {d.live for d in mine} | {d.store for d in mine}
+    found = [d for d in found if d.live not in claimed] + mine
+    # ---
     stores = {d.store for d in found if not d.in_table and not d.confirm}
     stores |= {t.ref for t in snapshot if t.ref.name in store_names()}
     kept = [d for d in found if d.live not in stores]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -74,3 +75,27 @@ def attach(conn: Connection, tables: dict[TableRef, Any], default_schema: str | 
         triggers = found.get((ref.schema or default_schema or "", ref.name))
         if triggers:
             info.triggers = triggers
+
+
+_SQLITE_HEAD = re.compile(r"\bTRIGGER\b.*?\b(BEFORE|AFTER|INSTEAD\s+OF)?\s*\b(INSERT|UPDATE|DELETE)\b\s+(?:OF\b.*?)?\bON\b",
+                          re.IGNORECASE | re.DOTALL)
+
+
+def table_triggers(conn: Connection, ref: TableRef, default_schema: str | None = None) -> tuple[TriggerInfo, ...]:
+    """The triggers on one table, on any dialect (one catalog query)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        found = pg_triggers(conn, {ref.schema or default_schema or "public"})
+        return found.get((ref.schema or default_schema or "public", ref.name), ())
+    if dialect == "sqlite":
+        out = []
+        for row in conn.execute(text(_sql("sqlite_triggers.sql")), {"table": ref.name}):
+            match = _SQLITE_HEAD.search(row.definition or "")
+            if match:
+                timing = " ".join((match.group(1) or "BEFORE").upper().split())
+                out.append(TriggerInfo(row.trigger_name, "", None, True, timing, (match.group(2).upper(),)))
+        return tuple(out)
+    if dialect in ("mysql", "mariadb"):
+        rows = conn.execute(text(_sql("mysql_triggers.sql")), {"schema": ref.schema, "table": ref.name})
+        return tuple(TriggerInfo(r.trigger_name, "", None, True, r.timing, (r.event,)) for r in rows)
+    return ()

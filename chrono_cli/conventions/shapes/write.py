@@ -1,0 +1,96 @@
+"""Writes for declared layouts whose history the database's own triggers write.
+
+chrono writes only the base table (an ordinary UPDATE, INSERT or DELETE in the plan's one transaction) and
+lets the table's triggers write the history row, with whatever actor and reason those triggers record. With
+no trigger for the operation, chrono refuses: it will not write a history it does not know how to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.common import declared, key_filter
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.values import insert_table
+from chrono_cli.db.triggers import TriggerInfo, table_triggers
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import FieldChange, RowKey, Timeline
+
+
+def triggers_for(ctx: WriteContext, event: str) -> list[TriggerInfo]:
+    """The enabled triggers on the live table that fire on ``event`` (looked up once per write)."""
+    slot = f"declared-triggers:{ctx.det.live}"
+    if slot not in ctx.shared:
+        ctx.shared[slot] = table_triggers(ctx.conn, ctx.det.live, ctx.snapshot.default_schema)
+    found: tuple[TriggerInfo, ...] = ctx.shared[slot]
+    return [t for t in found if t.enabled and event in t.events]
+
+
+def history_note(ctx: WriteContext, event: str) -> str:
+    """The plan note naming the triggers that write the history row, or a refusal when there are none."""
+    found = triggers_for(ctx, event)
+    if not found:
+        raise UnsupportedOperation(
+            f"{ctx.det.live} has no {event} trigger, and its declared {ctx.det.adapter} history "
+            f"({ctx.det.store}) is written by triggers: chrono will not write a history it does not know how to "
+            "write", hint=f"add the {event} trigger that fills {ctx.det.store}, or restore by hand")
+    names = ", ".join(f"{t.name} ({t.timing} {event})" for t in found)
+    return (f"history is written by the table's triggers: {names}; chrono writes only {ctx.det.live} "
+            "(the triggers decide the recorded actor and reason)")
+
+
+class TriggerWriter(Writer):
+    """Base-table writes for a trigger-filled declared layout."""
+
+    name = "declared"
+    records_meta = True  # the triggers decide; the plan says so instead of "no place for an actor"
+
+    def bookkeeping(self, det: Detection) -> frozenset[str]:
+        return frozenset()
+
+    def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
+        dec = declared(ctx.det)
+        if ctx.det.in_table or dec.role("row_key"):
+            return None  # a shared log: rows are matched by decoding their key, not by a condition
+        return key_filter(ctx.store, dec.key, key)
+
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        note = history_note(ctx, "UPDATE")
+        values = {c.column: new[c.column] for c in changes}
+        return WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values),
+                              "live row (its UPDATE trigger writes the history row)", expect=1)], [note])
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        note = history_note(ctx, "INSERT")
+        return WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+                              "live row re-created (its INSERT trigger writes the history row)")], [note])
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        note = history_note(ctx, "DELETE")
+        return WriteSet([Step(delete(ctx.live).where(key_where(ctx.live, key)),
+                              "live row deleted (its DELETE trigger writes the history row)", expect=1)], [note])
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        dec = declared(ctx.det)
+        if ctx.det.in_table or dec.role("row_key"):
+            raise UnsupportedOperation(f"chrono cannot list deleted rows of a declared {ctx.det.adapter} layout")
+        store, live = ctx.store, ctx.live
+        cols = [store.c[c] for c in dec.key]
+        exists = select(live.c[ctx.det.key[0]]).where(
+            *(live.c[b] == store.c[h] for h, b in zip(dec.key, ctx.det.key, strict=True))).exists()
+        query = select(*cols).where(~exists).distinct().order_by(*cols)
+        if limit is not None:
+            query = query.limit(limit)
+        return [RowKey(tuple(zip(ctx.det.key, row, strict=True))) for row in ctx.conn.execute(query)]
+
+
+WRITERS: dict[str, Writer] = {name: TriggerWriter() for name in
+                              ("old-state", "new-state", "json-snapshot", "json-diff", "period")}
