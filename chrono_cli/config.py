@@ -178,9 +178,9 @@ def _layout(name: str, raw: Mapping[str, Any]) -> Layout | None:
     roles_raw = raw.get("columns") if isinstance(raw.get("columns"), dict) else None
     shape_raw = raw.get("layout")
     if shape_raw is None:
-        for key in ("operations", "data_means", "table_value"):
-            if key in raw:
-                raise ConfigError(f"config {where} {key}: only valid together with layout = \"...\"")
+        for extra in ("operations", "data_means", "table_value"):
+            if extra in raw:
+                raise ConfigError(f"config {where} {extra}: only valid together with layout = \"...\"")
         if roles_raw is not None:
             raise ConfigError(f"config [tables.{name}.columns]: column roles are only valid together with "
                               "layout = \"...\"", hint="without a layout, columns is a list of column names")
@@ -195,11 +195,10 @@ def _layout(name: str, raw: Mapping[str, Any]) -> Layout | None:
     for role, value in (roles_raw or {}).items():
         at = f"[tables.{name}.columns] {role}"
         if role == "key":
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not names or not all(isinstance(v, str) and v for v in names):
                 raise ConfigError(f"config {at}: expected a list of column names")
-            key = tuple(value)
+            key = tuple(names)
         elif role not in ROLES:
             raise ConfigError(f"config {at}: unknown role", hint=f"roles: {', '.join((*ROLES, 'key'))}")
         elif not isinstance(value, str) or not value:
@@ -210,13 +209,13 @@ def _layout(name: str, raw: Mapping[str, Any]) -> Layout | None:
     if not isinstance(ops_raw, dict):
         raise ConfigError(f"config {where} operations: expected a table ([tables.{name}.operations])")
     ops = {"insert": "INSERT", "update": "UPDATE", "delete": "DELETE"}
-    for op, value in ops_raw.items():
+    for op, spelled in ops_raw.items():
         at = f"[tables.{name}.operations] {op}"
         if op not in _OPERATIONS:
             raise ConfigError(f"config {at}: unknown operation", hint="operations: insert, update, delete")
-        if not isinstance(value, str | int) or isinstance(value, bool):
+        if not isinstance(spelled, str | int) or isinstance(spelled, bool):
             raise ConfigError(f"config {at}: expected a string")
-        ops[op] = str(value)
+        ops[op] = str(spelled)
     if len(set(ops.values())) < 3:
         raise ConfigError(f"config [tables.{name}.operations]: two operations have the same spelling")
     means = raw.get("data_means", "after")

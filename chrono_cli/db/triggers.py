@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -77,8 +77,9 @@ def attach(conn: Connection, tables: dict[TableRef, Any], default_schema: str | 
             info.triggers = triggers
 
 
-_SQLITE_HEAD = re.compile(r"\bTRIGGER\b.*?\b(BEFORE|AFTER|INSTEAD\s+OF)?\s*\b(INSERT|UPDATE|DELETE)\b\s+(?:OF\b.*?)?\bON\b",
-                          re.IGNORECASE | re.DOTALL)
+_SQLITE_HEAD = re.compile(
+    r"\bTRIGGER\b.*?\b(BEFORE|AFTER|INSTEAD\s+OF)?\s*\b(INSERT|UPDATE|DELETE)\b\s+(?:OF\b.*?)?\bON\b",
+    re.IGNORECASE | re.DOTALL)
 
 
 def table_triggers(conn: Connection, ref: TableRef, default_schema: str | None = None) -> tuple[TriggerInfo, ...]:

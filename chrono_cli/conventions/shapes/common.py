@@ -65,7 +65,7 @@ class Entry:
     unknown: tuple[str, ...] = ()          # json-*: keys that name no column of the base table
 
 
-def operation(dec: Declared, row: Mapping[str, Any]) -> Op | None:
+def operation(dec: Declared, row: Mapping[Any, Any]) -> Op | None:
     """The row's operation as the layout spells it (UNKNOWN for another spelling; None without the role)."""
     col = dec.role("operation")
     if col is None:
@@ -79,7 +79,7 @@ def operation(dec: Declared, row: Mapping[str, Any]) -> Op | None:
     return upper.get((text or "").upper(), Op.UNKNOWN)
 
 
-def meta(dec: Declared, row: Mapping[str, Any], tz: str | None) -> dict[str, Any]:
+def meta(dec: Declared, row: Mapping[Any, Any], tz: str | None) -> dict[str, Any]:
     """Time, number, actor and reason of a history row."""
     when = dec.role("changed") or dec.role("valid_from")
     actor, reason = dec.role("actor"), dec.role("reason")
@@ -111,7 +111,8 @@ def row_key_filter(table: Table, column: str, key: RowKey) -> ColumnElement[bool
         return None
     value = key.items[0][1]
     if is_integer(col.type):
-        return col == value
+        found: ColumnElement[bool] = col == value
+        return found
     return or_(col == str(value), col.like("{%"), col.like("[%"))
 
 

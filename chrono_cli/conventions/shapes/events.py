@@ -30,7 +30,8 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
         raise UnsupportedOperation(f"{det.live}: the declared {dec.layout.shape} layout names no time column "
                                    "(changed or valid_from), so its changes cannot be listed by time")
     store = ctx.info(det.store).table()
-    key_cols = [dec.role("row_key")] if dec.role("row_key") else list(dec.key)
+    row_key = dec.role("row_key")
+    key_cols = [row_key] if row_key else list(dec.key)
     query_rows = select(*[store.c[c] for c in key_cols]).where(
         window(store.c[when], query, ctx.config.timezone, ctx.conn.dialect.name))
     mine = store_filter(ctx, det)

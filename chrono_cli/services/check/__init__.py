@@ -22,6 +22,7 @@ from chrono_cli.services.check import (  # noqa: F401 - registers comparators
     meta,
     simple_history,
 )
+from chrono_cli.services.check.declared import with_declared
 from chrono_cli.services.check.pairing import find_subjects
 from chrono_cli.services.check.registry import KINDS, CheckContext, Drift, Subject, comparators_for
 from chrono_cli.services.resolve import resolve_table
@@ -54,6 +55,7 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
         progress("reading the catalog", 0, 0)
     snapshot = cat.full_snapshot()
     subjects = find_subjects(cat.conn, snapshot, cat.config)
+    subjects = with_declared(snapshot, cat.config, subjects)  # layouts declared in chrono.toml (check/declared.py)
     if wanted:
         subjects = [s for s in subjects if s.table in wanted or s.history in wanted]
     source = cat.config.source
