@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.config import Shape
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.common import declared, key_filter
@@ -68,7 +69,13 @@ class TriggerWriter(Writer):
                               "live row (its UPDATE trigger writes the history row)", expect=1)], [note])
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        note = history_note(ctx, "INSERT")
+        dec = declared(ctx.det)
+        if dec.layout.shape is Shape.OLD_STATE or dec.layout.data_means == "before":
+            # rows hold replaced states: an insert replaces none, so no history row is due
+            note = (f"an insert writes no row into {ctx.det.store} (it keeps replaced states): the deletion stays "
+                    "recorded, and the re-created row's first change will record this state")
+        else:
+            note = history_note(ctx, "INSERT")
         return WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
                               "live row re-created (its INSERT trigger writes the history row)")], [note])
 

@@ -1,0 +1,177 @@
+"""Declared layouts (chrono.toml ``[tables.X] layout``) over home-grown history tables.
+
+The history tables and the triggers that fill them are written by this test suite (tests/support/declared.py),
+following the layouts README.md documents; no library is involved. Each test runs a scripted sequence of plain
+SQL inserts, updates and deletes, then reads and writes through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.restore_support import checksum, chrono
+from tests.support.declared import STATES, build, dialect, execute
+
+SHAPES = ["old-state", "new-state"]
+HISTORY = {"old-state": "invoice_audit", "new-state": "invoice_log"}
+
+
+def run(runner: Any, url: str, cfg: Path, *args: str) -> Any:
+    result = chrono(runner, url, *args, config=cfg)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def history(runner: Any, url: str, cfg: Path, key: str) -> list[dict[str, Any]]:
+    result = run(runner, url, cfg, "-f", "json", "history", "invoice", key)
+    assert result.exit_code == 0, result.output
+    versions: list[dict[str, Any]] = json.loads(result.stdout)["versions"]
+    return versions
+
+
+def history_rows(url: str, table: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()  # a fixed test table name
+    engine.dispose()
+    return int(count)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_history_show_diff_changes_explain(runner, db_url: str, tmp_path: Path, shape: str) -> None:
+    cfg = build(db_url, shape, tmp_path)
+    versions = history(runner, db_url, cfg, "1")
+    assert [v["values"] for v in versions] == STATES
+    assert all(v["unrecorded"] == ["secret"] for v in versions)
+    assert [v["current"] for v in versions] == [False, False, True]
+    first = "insert" if shape == "new-state" else "unknown"  # an old-state history never records the insert
+    assert [v["operation"] for v in versions] == [first, "update", "update"]
+    assert [v["actor"] for v in versions][1:] == ["clerk", "clerk"]
+    assert versions[1]["changes"] == [{"column": "amount", "old": 100, "new": 150}]
+    deleted = history(runner, db_url, cfg, "2")
+    assert [v["operation"] for v in deleted][-1] == "delete"
+    assert deleted[0]["values"] == {"id": 2, "customer": "globex", "amount": 7}
+
+    at = versions[1]["valid_from"]
+    shown = run(runner, db_url, cfg, "-f", "json", "show", "invoice", "1", "--at", at)
+    assert shown.exit_code == 0, shown.output
+    doc = json.loads(shown.stdout)["version"]
+    assert doc["values"]["amount"] == 150 and doc["values"]["customer"] == "acme"
+
+    diff = run(runner, db_url, cfg, "-f", "json", "diff", "invoice", "1", "#1", "#3")
+    assert diff.exit_code == 0, diff.output
+    assert {c["column"]: (c["old"], c["new"]) for c in json.loads(diff.stdout)["changes"]} == {
+        "amount": (100, 150), "customer": ("acme", "acme corp")}
+
+    listed = run(runner, db_url, cfg, "-f", "json", "changes")
+    assert listed.exit_code == 0, listed.output
+    rows = [(c["key"]["id"], c["operation"]) for s in json.loads(listed.stdout)["changesets"] for c in s["changes"]]
+    expected = [(1, "update"), (1, "update"), (2, "delete")]
+    if shape == "new-state":
+        expected += [(1, "insert"), (2, "insert")]
+    assert sorted(rows) == sorted(expected)
+
+    explained = run(runner, db_url, cfg, "-f", "json", "tables", "--explain")
+    assert explained.exit_code == 0, explained.output
+    (table,) = json.loads(explained.stdout)["tables"]
+    assert table["conventions"] == [shape]
+    lines = table["evidence"][shape]
+    assert lines[0].startswith(f"declared in chrono.toml [tables.invoice]: layout {shape}, history ")
+    assert "declared unrecorded: secret" in lines
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_check_migrations_clean_then_drift(runner, db_url: str, tmp_path: Path, shape: str) -> None:
+    cfg = build(db_url, shape, tmp_path)
+    clean = run(runner, db_url, cfg, "-f", "json", "check-migrations")
+    assert clean.exit_code == 0, clean.output
+    execute(db_url, "ALTER TABLE invoice ADD COLUMN phone VARCHAR(20)")
+    drift = run(runner, db_url, cfg, "-f", "json", "check-migrations")
+    assert drift.exit_code == 3, drift.output
+    findings = json.loads(drift.stdout)["findings"]
+    assert [(f["kind"], f["column"], f["severity"]) for f in findings] == [("missing-column", "phone", "error")]
+    # reads go on: the new column is not recorded by the history
+    versions = history(runner, db_url, cfg, "1")
+    assert [{c: x for c, x in v["values"].items() if c != "phone"} for v in versions] == STATES
+    assert all("phone" in v["unrecorded"] for v in versions[:-1])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_restore_and_undelete_through_triggers(runner, db_url: str, tmp_path: Path, shape: str) -> None:
+    cfg = build(db_url, shape, tmp_path)
+    store = HISTORY[shape]
+    before = history_rows(db_url, store)
+    result = run(runner, db_url, cfg, "restore", "invoice", "1", "--version", "#1", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "history is written by the table's triggers" in result.stderr
+    assert history_rows(db_url, store) == before + 1  # the UPDATE trigger wrote it, not chrono
+    versions = history(runner, db_url, cfg, "1")
+    assert [v["values"] for v in versions] == [*STATES, STATES[0]]
+    assert versions[-1]["current"] and versions[-1]["operation"] == "update"
+
+    undeleted = run(runner, db_url, cfg, "restore", "invoice", "2", "--yes")
+    assert undeleted.exit_code == 0, undeleted.output
+    versions = history(runner, db_url, cfg, "2")
+    assert versions[-1]["values"] == {"id": 2, "customer": "globex", "amount": 7}
+    assert versions[-1]["current"]
+    if shape == "new-state":
+        assert history_rows(db_url, store) == before + 2 and versions[-1]["operation"] == "insert"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_restore_refused_without_trigger(runner, sqlite_or_pg_url: str, tmp_path: Path, shape: str) -> None:
+    url = sqlite_or_pg_url
+    cfg = build(url, shape, tmp_path)
+    name = f"{HISTORY[shape]}_update"
+    execute(url, f"DROP TRIGGER {name}" + (" ON invoice" if dialect(url) == "postgresql" else ""))
+    before = checksum(url)
+    result = run(runner, url, cfg, "restore", "invoice", "1", "--version", "#1", "--yes")
+    assert result.exit_code == 5, result.output
+    assert "has no UPDATE trigger" in result.stderr
+    assert "hint:" in result.stderr
+    assert checksum(url) == before
+
+
+BAD = [
+    ('version = "audit_id"', 'version = "rev"',
+     "config [tables.invoice.columns] version: no column 'rev' in invoice_audit"),
+    ('version = "audit_id"', 'version = "action"',
+     "config [tables.invoice.columns] version: invoice_audit.action is VARCHAR(10), not an integer"),
+    ('version = "audit_id"\nchanged = "archived_on"', 'operation_x = "action"',
+     "config [tables.invoice.columns] operation_x: unknown role"),
+    ('version = "audit_id"\nchanged = "archived_on"', 'reason = "action"',
+     "config [tables.invoice.columns]: the old-state layout needs one of version, changed"),
+    ('layout = "old-state"', 'layout = "old-state"\nhistroy = "x"', "unknown key(s) in [tables.invoice]: histroy"),
+    ('layout = "old-state"', 'layout = "old_state"', "config [tables.invoice] layout: expected one of"),
+    ('history = "invoice_audit"', 'history = "invoice_audits"',
+     "config [tables.invoice] history: no table invoice_audits"),
+    ('key = ["invoice_id"]', 'key = ["invoice_no"]',
+     "config [tables.invoice.columns] key: no column 'invoice_no' in invoice_audit"),
+    ('unrecorded = ["secret"]', 'unrecorded = ["secrets"]',
+     "config [tables.invoice] unrecorded: no column 'secrets' in invoice"),
+    ('actor = "changed_by"', 'actor = "changed_by"\ndata = "changed_by"',
+     "config [tables.invoice.columns] data: not a role of the old-state layout"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD, ids=[b[2].split(":")[0][-30:] + str(i)
+                                                              for i, b in enumerate(BAD)])
+def test_config_errors(runner, sqlite_url: str, tmp_path: Path, old: str, new: str, message: str) -> None:
+    cfg = build(sqlite_url, "old-state", tmp_path)
+    text_ = cfg.read_text()
+    assert old in text_
+    cfg.write_text(text_.replace(old, new, 1))
+    before = checksum(sqlite_url)
+    for args in (["history", "invoice", "1"], ["restore", "invoice", "1", "--version", "#1", "--yes"],
+                 ["check-migrations"]):
+        result = run(runner, sqlite_url, cfg, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stdout == ""
+        first = result.stderr.splitlines()[0]
+        assert first.startswith("error: ") and message in first, result.stderr
+    assert checksum(sqlite_url) == before
