@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -108,6 +109,7 @@ def build(url: str, shape: str, tmp: Path, config: str | None = None) -> Path:
         for statement in SCHEMAS[shape](d):
             conn.exec_driver_sql(statement)
     for statement in STORY:
+        time.sleep(0.005)  # distinct change times even where the trigger's clock has millisecond resolution
         with engine.begin() as conn:
             conn.execute(text(statement))
     engine.dispose()
