@@ -17,8 +17,10 @@ from sqlalchemy import create_engine, text
 from tests.integration.restore_support import checksum, chrono
 from tests.support.declared import STATES, build, dialect, execute
 
-SHAPES = ["old-state", "new-state"]
-HISTORY = {"old-state": "invoice_audit", "new-state": "invoice_log"}
+SHAPES = ["old-state", "new-state", "json-snapshot", "json-diff"]
+HISTORY = {"old-state": "invoice_audit", "new-state": "invoice_log", "json-snapshot": "audit_log",
+           "json-diff": "invoice_changes"}
+RECORDS_INSERTS = ("new-state", "json-snapshot", "json-diff")
 
 
 def run(runner: Any, url: str, cfg: Path, *args: str) -> Any:
@@ -49,7 +51,7 @@ def test_history_show_diff_changes_explain(runner, db_url: str, tmp_path: Path, 
     assert [v["values"] for v in versions] == STATES
     assert all(v["unrecorded"] == ["secret"] for v in versions)
     assert [v["current"] for v in versions] == [False, False, True]
-    first = "insert" if shape == "new-state" else "unknown"  # an old-state history never records the insert
+    first = "insert" if shape in RECORDS_INSERTS else "unknown"  # an old-state history never records the insert
     assert [v["operation"] for v in versions] == [first, "update", "update"]
     assert [v["actor"] for v in versions][1:] == ["clerk", "clerk"]
     assert versions[1]["changes"] == [{"column": "amount", "old": 100, "new": 150}]
@@ -72,7 +74,7 @@ def test_history_show_diff_changes_explain(runner, db_url: str, tmp_path: Path, 
     assert listed.exit_code == 0, listed.output
     rows = [(c["key"]["id"], c["operation"]) for s in json.loads(listed.stdout)["changesets"] for c in s["changes"]]
     expected = [(1, "update"), (1, "update"), (2, "delete")]
-    if shape == "new-state":
+    if shape in RECORDS_INSERTS:
         expected += [(1, "insert"), (2, "insert")]
     assert sorted(rows) == sorted(expected)
 
@@ -90,6 +92,14 @@ def test_check_migrations_clean_then_drift(runner, db_url: str, tmp_path: Path, 
     cfg = build(db_url, shape, tmp_path)
     clean = run(runner, db_url, cfg, "-f", "json", "check-migrations")
     assert clean.exit_code == 0, clean.output
+    if shape.startswith("json"):
+        # a log keeps whatever the trigger puts in its JSON: the drift it can suffer is losing the log
+        execute(db_url, f"DROP TABLE {HISTORY[shape]}")
+        drift = run(runner, db_url, cfg, "-f", "json", "check-migrations")
+        assert drift.exit_code == 3, drift.output
+        findings = json.loads(drift.stdout)["findings"]
+        assert [(f["kind"], f["severity"]) for f in findings] == [("missing-history", "error")]
+        return
     execute(db_url, "ALTER TABLE invoice ADD COLUMN phone VARCHAR(20)")
     drift = run(runner, db_url, cfg, "-f", "json", "check-migrations")
     assert drift.exit_code == 3, drift.output
@@ -119,7 +129,7 @@ def test_restore_and_undelete_through_triggers(runner, db_url: str, tmp_path: Pa
     versions = history(runner, db_url, cfg, "2")
     assert versions[-1]["values"] == {"id": 2, "customer": "globex", "amount": 7}
     assert versions[-1]["current"]
-    if shape == "new-state":
+    if shape in RECORDS_INSERTS:
         assert history_rows(db_url, store) == before + 2 and versions[-1]["operation"] == "insert"
 
 
@@ -180,3 +190,18 @@ def test_config_errors(runner, sqlite_url: str, tmp_path: Path, old: str, new: s
         first = result.stderr.splitlines()[0]
         assert first.startswith("error: ") and message in first, result.stderr
     assert checksum(sqlite_url) == before
+
+
+def test_json_diff_gap_is_shown_not_invented(runner, db_url: str, tmp_path: Path) -> None:
+    cfg = build(db_url, "json-diff", tmp_path)
+    # the record of 100 -> 150 is lost: the next recorded change no longer starts where the insert left off
+    execute(db_url, "DELETE FROM invoice_changes WHERE pk = 1 AND op = 'UPDATE' AND id = "
+                    "(SELECT m FROM (SELECT MIN(id) AS m FROM invoice_changes WHERE pk = 1 AND op = 'UPDATE') x)")
+    versions = history(runner, db_url, cfg, "1")
+    assert versions[0]["values"] == STATES[0] and versions[0]["operation"] == "insert"
+    unknown = [v for v in versions if v["operation"] == "unknown"]
+    assert unknown and all("unrecorded change" in v["note"] or "did not record" in v["note"] for v in unknown)
+    assert versions[-1]["current"] and versions[-1]["values"] == STATES[-1]
+    # no recorded change claims the lost one: amount never "changes" 100 -> 150 in a recorded update
+    claimed = [c for v in versions if v["operation"] == "update" for c in v["changes"]]
+    assert {"column": "amount", "old": 100, "new": 150} not in claimed

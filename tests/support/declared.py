@@ -58,6 +58,53 @@ def new_state(d: str) -> list[str]:
     return ddl
 
 
+ROW_KEY = {"sqlite": "TEXT", "postgresql": "JSONB", "mysql": "INTEGER"}
+ROW_KEY_OF = {"sqlite": "CAST({r}.id AS TEXT)", "postgresql": "jsonb_build_object('id', {r}.id)", "mysql": "{r}.id"}
+
+
+def as_json(d: str, r: str) -> str:
+    """The row ``r`` (OLD or NEW) without its secret column, as JSON."""
+    if d == "postgresql":
+        return f"to_jsonb({r}) - 'secret'"
+    fn = "json_object" if d == "sqlite" else "JSON_OBJECT"
+    return f"{fn}('id', {r}.id, 'customer', {r}.customer, 'amount', {r}.amount)"
+
+
+def changed_only(r: str, other: str) -> str:
+    """PostgreSQL: the columns of ``r`` whose value differs from ``other``'s, as a JSON object."""
+    return (f"(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(to_jsonb({r}) - 'secret') e "
+            f"WHERE NOT to_jsonb({other}) @> jsonb_build_object(e.key, e.value))")
+
+
+def json_snapshot(d: str) -> list[str]:
+    """audit_log: a log shared by several tables holding the whole row after each change (old row on delete)."""
+    ddl = [BASE, f"CREATE TABLE audit_log (id {SERIAL[d]}, table_name VARCHAR(40) NOT NULL, row_id {ROW_KEY[d]}, "
+                 f"action VARCHAR(10) NOT NULL, row_data {JSON[d]}, logged_at {TIME[d]} NOT NULL, who VARCHAR(50))"]
+    for event, ref in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        ddl += trigger(d, f"audit_log_{event.lower()}", event,
+                       "INSERT INTO audit_log (table_name, row_id, action, row_data, logged_at, who) VALUES "
+                       f"('invoice', {ROW_KEY_OF[d].format(r=ref)}, '{event.lower()}', {as_json(d, ref)}, {NOW[d]}, "
+                       "'clerk')")
+    return ddl
+
+
+def json_diff(d: str) -> list[str]:
+    """invoice_changes: old and new values of each change (PostgreSQL: only the changed columns on update)."""
+    ddl = [BASE, f"CREATE TABLE invoice_changes (id {SERIAL[d]}, tbl VARCHAR(40) NOT NULL, pk INTEGER NOT NULL, "
+                 f"op VARCHAR(10) NOT NULL, old_values {JSON[d]}, new_values {JSON[d]}, at {TIME[d]} NOT NULL, "
+                 "who VARCHAR(50))"]
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        old = "NULL" if event == "INSERT" else as_json(d, "OLD")
+        new = "NULL" if event == "DELETE" else as_json(d, "NEW")
+        if d == "postgresql" and event == "UPDATE":
+            old, new = changed_only("OLD", "NEW"), changed_only("NEW", "OLD")
+        ref = "OLD" if event == "DELETE" else "NEW"
+        ddl += trigger(d, f"invoice_changes_{event.lower()}", event,
+                       "INSERT INTO invoice_changes (tbl, pk, op, old_values, new_values, at, who) VALUES "
+                       f"('invoice', {ref}.id, '{event}', {old}, {new}, {NOW[d]}, 'clerk')")
+    return ddl
+
+
 CONFIGS = {
     "old-state": """
 [tables.invoice]
@@ -86,8 +133,41 @@ insert = "I"
 update = "U"
 delete = "D"
 """,
+    "json-snapshot": """
+[tables.invoice]
+layout = "json-snapshot"
+history = "audit_log"
+unrecorded = ["secret"]
+[tables.invoice.columns]
+version = "id"
+changed = "logged_at"
+table = "table_name"
+row_key = "row_id"
+data = "row_data"
+operation = "action"
+actor = "who"
+[tables.invoice.operations]
+insert = "insert"
+update = "update"
+delete = "delete"
+""",
+    "json-diff": """
+[tables.invoice]
+layout = "json-diff"
+history = "invoice_changes"
+unrecorded = ["secret"]
+[tables.invoice.columns]
+version = "id"
+changed = "at"
+table = "tbl"
+row_key = "pk"
+old = "old_values"
+new = "new_values"
+operation = "op"
+actor = "who"
+""",
 }
-SCHEMAS = {"old-state": old_state, "new-state": new_state}
+SCHEMAS = {"old-state": old_state, "new-state": new_state, "json-snapshot": json_snapshot, "json-diff": json_diff}
 
 # the scripted sequence: invoice 1 lives through three states, invoice 2 is inserted and deleted
 STORY = [

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import Capability, ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import count
 from chrono_cli.conventions.shapes import events as shape_events
-from chrono_cli.conventions.shapes import new_state, old_state
+from chrono_cli.conventions.shapes import json_diff, json_snapshot, new_state, old_state
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -62,4 +62,21 @@ class NewStateAdapter(DeclaredAdapter):
     reader = staticmethod(new_state.read)
 
 
-ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (OldStateAdapter(), NewStateAdapter())}
+class JsonSnapshotAdapter(DeclaredAdapter):
+    """Declared JSON-snapshot log: rows hold the whole row as JSON (after or before each change)."""
+
+    name = "json-snapshot"
+    title = "declared JSON snapshot log"
+    reader = staticmethod(json_snapshot.read)
+
+
+class JsonDiffAdapter(DeclaredAdapter):
+    """Declared JSON-diff log: rows hold the old and new values of each change."""
+
+    name = "json-diff"
+    title = "declared JSON diff log"
+    reader = staticmethod(json_diff.read)
+
+
+ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (
+    OldStateAdapter(), NewStateAdapter(), JsonSnapshotAdapter(), JsonDiffAdapter())}

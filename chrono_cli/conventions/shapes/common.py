@@ -195,8 +195,11 @@ def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, curr
             op, note = Op.INSERT, "re-created (the history records no inserts)"
         elif prev is not None:
             op, actor, reason, start = Op.UPDATE, prev.actor, prev.reason, prev.at
-        out.append(Version(values=dict(e.values or {}), op=op, number=e.number, valid_from=start, valid_to=e.at,
-                           actor=actor, reason=reason, unrecorded=unrecorded, note=note))
+        values = dict(e.values or {})
+        missing = tuple(c for c in current_cols if c not in values)
+        out.append(Version(values=values, op=op, number=e.number, valid_from=start, valid_to=e.at,
+                           actor=actor, reason=reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing))),
+                           note=note))
         prev = e
     if live is not None:
         values = {c: live[c] for c in current_cols}
