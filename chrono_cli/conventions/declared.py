@@ -158,7 +158,9 @@ def resolve(name: str, tcfg: TableConfig, base: TableInfo, store: TableInfo) -> 
     data: tuple[tuple[str, str], ...] = ()
     if shape in TABLE_SHAPES:
         data = _data(layout, base, store, key)
-    return Declared(layout, section, key, data)
+    roles = set(layout.roles.values())
+    surrogate = tuple(c for c in base.pk if c not in key and c not in roles) if shape is Shape.IN_TABLE else ()
+    return Declared(layout, section, key, data, surrogate)
 
 
 def _key(name: str, layout: Layout, base: TableInfo, store: TableInfo) -> tuple[str, ...]:

@@ -105,6 +105,31 @@ def json_diff(d: str) -> list[str]:
     return ddl
 
 
+def in_table(d: str) -> list[str]:
+    """invoice: every version a row (vid identifies the row, id the record), closed by vt and is_current."""
+    return [f"CREATE TABLE invoice (vid {SERIAL[d]}, id INTEGER NOT NULL, customer VARCHAR(50) NOT NULL, "
+            f"amount INTEGER NOT NULL, secret VARCHAR(20), rev INTEGER NOT NULL, vf {TIME[d]} NOT NULL, "
+            f"vt {TIME[d]}, is_current BOOLEAN NOT NULL, UNIQUE (id, rev))"]
+
+
+def _version(id_: int, customer: str, amount: int, secret: str, rev: int, vf: str) -> str:
+    return ("INSERT INTO invoice (id, customer, amount, secret, rev, vf, vt, is_current) VALUES "
+            f"({id_}, '{customer}', {amount}, {secret}, {rev}, '{vf}', NULL, TRUE)")
+
+
+def _close(id_: int, at: str) -> str:
+    return f"UPDATE invoice SET vt = '{at}', is_current = FALSE WHERE id = {id_} AND is_current = TRUE"
+
+
+# the same story, written the way an application keeping versions in the table writes it
+IN_TABLE_STORY = [
+    _version(1, "acme", 100, "'s1'", 1, "2026-01-01 10:00:00"),
+    _version(2, "globex", 7, "NULL", 1, "2026-01-01 10:01:00"),
+    _close(1, "2026-01-02 10:00:00"), _version(1, "acme", 150, "'s1'", 2, "2026-01-02 10:00:00"),
+    _close(1, "2026-01-03 10:00:00"), _version(1, "acme corp", 150, "'s2'", 3, "2026-01-03 10:00:00"),
+    _close(2, "2026-01-04 10:00:00"),
+]
+
 CONFIGS = {
     "old-state": """
 [tables.invoice]
@@ -166,8 +191,21 @@ new = "new_values"
 operation = "op"
 actor = "who"
 """,
+    "in-table": """
+[tables.invoice]
+layout = "in-table"
+unrecorded = ["secret"]
+[tables.invoice.columns]
+version = "rev"
+valid_from = "vf"
+valid_to = "vt"
+current = "is_current"
+key = ["id"]
+""",
 }
-SCHEMAS = {"old-state": old_state, "new-state": new_state, "json-snapshot": json_snapshot, "json-diff": json_diff}
+STORIES = {"in-table": IN_TABLE_STORY}
+SCHEMAS = {"in-table": in_table, "old-state": old_state, "new-state": new_state, "json-snapshot": json_snapshot,
+           "json-diff": json_diff}
 
 # the scripted sequence: invoice 1 lives through three states, invoice 2 is inserted and deleted
 STORY = [
@@ -188,7 +226,7 @@ def build(url: str, shape: str, tmp: Path, config: str | None = None) -> Path:
     with engine.begin() as conn:
         for statement in SCHEMAS[shape](d):
             conn.exec_driver_sql(statement)
-    for statement in STORY:
+    for statement in STORIES.get(shape, STORY):
         time.sleep(0.005)  # distinct change times even where the trigger's clock has millisecond resolution
         with engine.begin() as conn:
             conn.execute(text(statement))

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import Capability, ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import count
 from chrono_cli.conventions.shapes import events as shape_events
-from chrono_cli.conventions.shapes import json_diff, json_snapshot, new_state, old_state
+from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -78,5 +78,16 @@ class JsonDiffAdapter(DeclaredAdapter):
     reader = staticmethod(json_diff.read)
 
 
+class InTableAdapter(DeclaredAdapter):
+    """Declared in-table versions: every version is a row of the table itself."""
+
+    name = "in-table"
+    title = "declared in-table versions"
+    reader = staticmethod(in_table.read)
+
+    def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
+        return count(conn, snapshot.tables[det.live].table())
+
+
 ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (
-    OldStateAdapter(), NewStateAdapter(), JsonSnapshotAdapter(), JsonDiffAdapter())}
+    OldStateAdapter(), NewStateAdapter(), JsonSnapshotAdapter(), JsonDiffAdapter(), InTableAdapter())}

@@ -33,6 +33,7 @@ class Declared:
     section: str                    # "[tables.invoice]", for messages
     key: tuple[str, ...]            # history columns holding the record key, in base-key order
     data: tuple[tuple[str, str], ...] = ()  # (history column, base column) of value columns (table shapes)
+    surrogate: tuple[str, ...] = ()  # in-table: primary-key columns that identify a version row, not the record
 
     def role(self, name: str) -> str | None:
         """The history column declared for ``name``."""

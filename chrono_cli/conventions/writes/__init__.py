@@ -30,10 +30,13 @@ __all__ = ["WRITERS", "Step", "WriteContext", "WriteMeta", "WriteSet", "Writer",
 def get(adapter: str) -> Writer:
     """The writer for a convention adapter's name."""
     # --- declared layouts (chrono.toml [tables.X] layout): writers by shape name ---
+    from chrono_cli.conventions.shapes.in_table import InTableWriter
     from chrono_cli.conventions.shapes.write import WRITERS as DECLARED
 
     if adapter in DECLARED:
         return DECLARED[adapter]
+    if adapter == InTableWriter.name:
+        return InTableWriter()
     # ---
     try:
         return WRITERS[adapter]
