@@ -224,7 +224,7 @@ def evidence(name: str, tcfg: TableConfig, base: TableInfo, store: TableInfo, de
     missing = [c for c in base.columns if dec.data and c not in {b for _, b in dec.data}]
     if tcfg.unrecorded:
         lines.append(f"declared unrecorded: {', '.join(tcfg.unrecorded)}")
-    undeclared = [c for c in missing if c not in tcfg.unrecorded]
+    undeclared = [c for c in missing if c not in tcfg.unrecorded and c not in layout.roles.values()]
     if undeclared:
         lines.append(f"not in {store.ref.name} (shown as not recorded): {', '.join(undeclared)}")
     triggers = [f"{t.name} ({t.timing} {'/'.join(t.events)})" for t in base.triggers]

@@ -121,6 +121,40 @@ def _close(id_: int, at: str) -> str:
     return f"UPDATE invoice SET vt = '{at}', is_current = FALSE WHERE id = {id_} AND is_current = TRUE"
 
 
+def period(d: str) -> list[str]:
+    """invoice_history: each replaced row with the period it was valid (PostgreSQL: a tstzrange sys_period, as
+    temporal_tables keeps it; elsewhere valid_from/valid_to), written by triggers that also stamp the base row."""
+    cols = "id INTEGER NOT NULL, customer VARCHAR(50), amount INTEGER"
+    if d == "postgresql":
+        return [BASE.replace("secret VARCHAR(20))", "secret VARCHAR(20), "
+                             "sys_period TSTZRANGE NOT NULL DEFAULT tstzrange(clock_timestamp(), null))"),
+                f"CREATE TABLE invoice_history ({cols}, sys_period TSTZRANGE NOT NULL)",
+                "CREATE FUNCTION versioning_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "INSERT INTO invoice_history (id, customer, amount, sys_period) VALUES (OLD.id, OLD.customer, "
+                "OLD.amount, tstzrange(lower(OLD.sys_period), clock_timestamp())); "
+                "IF TG_OP = 'UPDATE' THEN NEW.sys_period := tstzrange(upper((SELECT h.sys_period "
+                "FROM invoice_history h WHERE h.id = OLD.id ORDER BY upper(h.sys_period) DESC LIMIT 1)), null); "
+                "RETURN NEW; END IF; "
+                "RETURN OLD; END $$",
+                "CREATE TRIGGER versioning BEFORE UPDATE OR DELETE ON invoice FOR EACH ROW EXECUTE FUNCTION "
+                "versioning_fn()"]
+    default = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))" if d == "sqlite" else "CURRENT_TIMESTAMP(6)"
+    now = NOW[d] if d == "sqlite" else "NOW(6)"
+    ddl = [BASE.replace("secret VARCHAR(20))", f"secret VARCHAR(20), valid_from {TIME[d]} NOT NULL DEFAULT {default})"),
+           f"CREATE TABLE invoice_history ({cols}, valid_from {TIME[d]} NOT NULL, valid_to {TIME[d]} NOT NULL)"]
+    if d == "sqlite":
+        ddl += [f"CREATE TRIGGER versioning_update AFTER UPDATE OF customer, amount, secret ON invoice BEGIN "
+                f"INSERT INTO invoice_history VALUES (OLD.id, OLD.customer, OLD.amount, OLD.valid_from, {now}); "
+                f"UPDATE invoice SET valid_from = {now} WHERE id = NEW.id; END"]
+    else:
+        ddl += [f"CREATE TRIGGER versioning_update BEFORE UPDATE ON invoice FOR EACH ROW BEGIN "
+                f"SET NEW.valid_from = {now}; INSERT INTO invoice_history VALUES (OLD.id, OLD.customer, OLD.amount, "
+                "OLD.valid_from, NEW.valid_from); END"]
+    ddl += trigger(d, "versioning_delete", "DELETE", "INSERT INTO invoice_history VALUES (OLD.id, OLD.customer, "
+                   f"OLD.amount, OLD.valid_from, {now})")
+    return ddl
+
+
 # the same story, written the way an application keeping versions in the table writes it
 IN_TABLE_STORY = [
     _version(1, "acme", 100, "'s1'", 1, "2026-01-01 10:00:00"),
@@ -202,10 +236,19 @@ valid_to = "vt"
 current = "is_current"
 key = ["id"]
 """,
+    "period": """
+[tables.invoice]
+layout = "period"
+history = "invoice_history"
+unrecorded = ["secret"]
+[tables.invoice.columns]
+valid_from = "valid_from"
+valid_to = "valid_to"
+""",
 }
 STORIES = {"in-table": IN_TABLE_STORY}
-SCHEMAS = {"in-table": in_table, "old-state": old_state, "new-state": new_state, "json-snapshot": json_snapshot,
-           "json-diff": json_diff}
+SCHEMAS = {"period": period, "in-table": in_table, "old-state": old_state, "new-state": new_state,
+           "json-snapshot": json_snapshot, "json-diff": json_diff}
 
 # the scripted sequence: invoice 1 lives through three states, invoice 2 is inserted and deleted
 STORY = [
@@ -222,6 +265,8 @@ STATES = [{"id": 1, "customer": "acme", "amount": 100}, {"id": 1, "customer": "a
 def build(url: str, shape: str, tmp: Path, config: str | None = None) -> Path:
     """Create the shape's schema and triggers, run STORY statement by statement, write chrono.toml."""
     d = dialect(url)
+    if config is None and shape == "period" and d == "postgresql":
+        config = CONFIGS[shape].replace('valid_from = "valid_from"\nvalid_to = "valid_to"', 'period = "sys_period"')
     engine = create_engine(url)
     with engine.begin() as conn:
         for statement in SCHEMAS[shape](d):

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import Capability, ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import count
 from chrono_cli.conventions.shapes import events as shape_events
-from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state
+from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state, period
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -89,5 +89,14 @@ class InTableAdapter(DeclaredAdapter):
         return count(conn, snapshot.tables[det.live].table())
 
 
+class PeriodAdapter(DeclaredAdapter):
+    """Declared period history: replaced rows with the period each was valid."""
+
+    name = "period"
+    title = "declared period history table"
+    reader = staticmethod(period.read)
+
+
 ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (
-    OldStateAdapter(), NewStateAdapter(), JsonSnapshotAdapter(), JsonDiffAdapter(), InTableAdapter())}
+    OldStateAdapter(), NewStateAdapter(), JsonSnapshotAdapter(), JsonDiffAdapter(), InTableAdapter(),
+    PeriodAdapter())}

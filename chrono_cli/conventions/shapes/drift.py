@@ -32,7 +32,7 @@ def drift(base: TableInfo, store: TableInfo, dec: Declared, tcfg: TableConfig) -
     if dec.layout.shape not in TABLE_SHAPES:
         return  # JSON logs and in-table versions keep every column by construction
     recorded = {b: h for h, b in dec.data}
-    declared_out = set(tcfg.unrecorded)
+    declared_out = set(tcfg.unrecorded) | set(dec.layout.roles.values())  # roles: maintained, not copied
     for name in base.columns:
         if name in recorded or name in declared_out:
             continue

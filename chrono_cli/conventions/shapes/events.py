@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, func, select
 
+from chrono_cli.config import Shape
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.events import window
@@ -25,19 +26,21 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
     if query.group is not None:
         return []
     dec = declared(det)
-    when = dec.role("changed") or dec.role("valid_from")
-    if when is None:
-        raise UnsupportedOperation(f"{det.live}: the declared {dec.layout.shape} layout names no time column "
-                                   "(changed or valid_from), so its changes cannot be listed by time")
     store = ctx.info(det.store).table()
+    times = _times(dec, store)
+    if not times:
+        raise UnsupportedOperation(f"{det.live}: the declared {dec.layout.shape} layout names no time column "
+                                   "(changed, valid_from or period), so its changes cannot be listed by time")
     row_key = dec.role("row_key")
     key_cols = [row_key] if row_key else list(dec.key)
-    query_rows = select(*[store.c[c] for c in key_cols]).where(
-        window(store.c[when], query, ctx.config.timezone, ctx.conn.dialect.name))
     mine = store_filter(ctx, det)
-    if mine is not None:
-        query_rows = query_rows.where(mine)
-    rows = ctx.conn.execute(query_rows.order_by(store.c[when].desc()).limit(query.limit)).all()
+    rows: list[Any] = []
+    for when in times:  # a period table: a change starts one period and ends another
+        query_rows = select(*[store.c[c] for c in key_cols]).where(
+            window(when, query, ctx.config.timezone, ctx.conn.dialect.name))
+        if mine is not None:
+            query_rows = query_rows.where(mine)
+        rows += ctx.conn.execute(query_rows.order_by(when.desc()).limit(query.limit)).all()
     keys: dict[RowKey, None] = {}
     for r in rows:
         key = key_of(ctx, det, r[0]) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
@@ -55,6 +58,20 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
             prev = v
     out.sort(key=lambda c: c.at or datetime.min, reverse=True)
     return out[:query.limit]
+
+
+def _times(dec: Any, store: Any) -> list[Any]:
+    """The history's time expressions a change can be found by."""
+    if dec.role("period"):
+        column = store.c[dec.role("period")]
+        return [func.lower(column, type_=DateTime(timezone=True)), func.upper(column, type_=DateTime(timezone=True))]
+    when = dec.role("changed") or dec.role("valid_from")
+    if when is None:
+        return []
+    out = [store.c[when]]
+    if dec.layout.shape is Shape.PERIOD and dec.role("valid_to"):
+        out.append(store.c[dec.role("valid_to")])
+    return out
 
 
 def _inside(at: datetime | None, query: EventQuery) -> bool:

@@ -53,7 +53,11 @@ class TriggerWriter(Writer):
     records_meta = True  # the triggers decide; the plan says so instead of "no place for an actor"
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
-        return frozenset()
+        dec = declared(det)
+        if dec.layout.shape is not Shape.PERIOD:
+            return frozenset()  # roles name history columns only
+        # a period table's base carries the period too, maintained by its triggers
+        return frozenset(dec.layout.roles.values()) - set(det.key)
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
         dec = declared(ctx.det)
@@ -70,7 +74,7 @@ class TriggerWriter(Writer):
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         dec = declared(ctx.det)
-        if dec.layout.shape is Shape.OLD_STATE or dec.layout.data_means == "before":
+        if dec.layout.shape in (Shape.OLD_STATE, Shape.PERIOD) or dec.layout.data_means == "before":
             # rows hold replaced states: an insert replaces none, so no history row is due
             note = (f"an insert writes no row into {ctx.det.store} (it keeps replaced states): the deletion stays "
                     "recorded, and the re-created row's first change will record this state")
