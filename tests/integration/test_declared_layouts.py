@@ -81,6 +81,11 @@ def test_history_show_diff_changes_explain(runner, db_url: str, tmp_path: Path, 
         expected += [(1, "insert"), (2, "insert")]
     assert sorted(rows) == sorted(expected)
 
+    gone = run(runner, db_url, cfg, "-f", "json", "deleted", "invoice")
+    assert gone.exit_code == 0, gone.output
+    assert [(r["key"], r["values"]) for r in json.loads(gone.stdout)["rows"]] == [
+        ({"id": 2}, {"id": 2, "customer": "globex", "amount": 7})]
+
     explained = run(runner, db_url, cfg, "-f", "json", "tables", "--explain")
     assert explained.exit_code == 0, explained.output
     (table,) = json.loads(explained.stdout)["tables"]
@@ -147,16 +152,35 @@ def test_restore_and_undelete_through_triggers(runner, db_url: str, tmp_path: Pa
 def test_restore_refused_without_trigger(runner, sqlite_or_pg_url: str, tmp_path: Path, shape: str) -> None:
     url = sqlite_or_pg_url
     cfg = build(url, shape, tmp_path)
-    name = f"{HISTORY[shape]}_update"
-    if shape == "period":
-        name = "versioning" if dialect(url) == "postgresql" else "versioning_update"
-    execute(url, f"DROP TRIGGER {name}" + (" ON invoice" if dialect(url) == "postgresql" else ""))
+    drop_update_trigger(url, shape)
     before = checksum(url)
     result = run(runner, url, cfg, "restore", "invoice", "1", "--version", "#1", "--yes")
     assert result.exit_code == 5, result.output
     assert "has no UPDATE trigger" in result.stderr
     assert "hint:" in result.stderr
     assert checksum(url) == before
+
+
+def drop_update_trigger(url: str, shape: str) -> None:
+    name = f"{HISTORY[shape]}_update"
+    if shape == "period":
+        name = "versioning" if dialect(url) == "postgresql" else "versioning_update"
+    execute(url, f"DROP TRIGGER {name}" + (" ON invoice" if dialect(url) == "postgresql" else ""))
+
+
+@pytest.mark.parametrize("shape", TRIGGERED)
+def test_check_migrations_catches_a_dropped_trigger(runner, db_url: str, tmp_path: Path, shape: str) -> None:
+    cfg = build(db_url, shape, tmp_path)
+    drop_update_trigger(db_url, shape)
+    result = run(runner, db_url, cfg, "-f", "json", "check-migrations")
+    assert result.exit_code == 3, result.output
+    findings = json.loads(result.stdout)["findings"]
+    if shape == "period" and dialect(db_url) == "postgresql":
+        # one trigger served UPDATE and DELETE: both are gone
+        assert [(f["kind"], f["severity"]) for f in findings] == [("trigger", "error"), ("trigger", "warning")]
+    else:
+        assert [(f["kind"], f["severity"]) for f in findings] == [("trigger", "error")]
+    assert "has no enabled UPDATE trigger" in findings[0]["message"]
 
 
 BAD = [

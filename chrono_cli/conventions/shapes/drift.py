@@ -3,13 +3,14 @@ history no longer match (pure: reflected tables in, findings out)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from chrono_cli.config import Shape, TableConfig
 from chrono_cli.conventions.shapes.common import Declared
 from chrono_cli.conventions.types import Fit, type_fit
 from chrono_cli.db.reflect import TableInfo
+from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import Severity
 
 
@@ -25,6 +26,27 @@ class ShapeDrift:
 
 
 TABLE_SHAPES = (Shape.OLD_STATE, Shape.NEW_STATE, Shape.PERIOD)
+# the operations whose trigger writes a history row, per trigger-filled shape (UPDATE is the one that matters most)
+WRITTEN_BY: dict[Shape, tuple[str, ...]] = {
+    Shape.OLD_STATE: ("UPDATE", "DELETE"),
+    Shape.PERIOD: ("UPDATE", "DELETE"),
+    Shape.NEW_STATE: ("INSERT", "UPDATE", "DELETE"),
+    Shape.JSON_SNAPSHOT: ("INSERT", "UPDATE", "DELETE"),
+    Shape.JSON_DIFF: ("INSERT", "UPDATE", "DELETE"),
+}
+
+
+def trigger_drift(base: TableInfo, store: TableInfo, dec: Declared,
+                  triggers: Sequence[TriggerInfo]) -> Iterator[ShapeDrift]:
+    """A trigger-filled history whose base table lost (or disabled) the trigger for an operation."""
+    events = {e for t in triggers if t.enabled for e in t.events}
+    for event in WRITTEN_BY.get(dec.layout.shape, ()):
+        if event in events:
+            continue
+        severity = Severity.ERROR if event == "UPDATE" else Severity.WARNING
+        yield ShapeDrift("trigger", severity,
+                         f"{base.ref.name} has no enabled {event} trigger: its {event.lower()}s are no longer recorded "
+                         f"in {store.ref.name} (the declared {dec.layout.shape} history)")
 
 
 def drift(base: TableInfo, store: TableInfo, dec: Declared, tcfg: TableConfig) -> Iterator[ShapeDrift]:

@@ -91,8 +91,8 @@ class TriggerWriter(Writer):
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         dec = declared(ctx.det)
-        if ctx.det.in_table or dec.role("row_key"):
-            raise UnsupportedOperation(f"chrono cannot list deleted rows of a declared {ctx.det.adapter} layout")
+        if dec.role("row_key"):
+            return _deleted_in_log(ctx, limit)
         store, live = ctx.store, ctx.live
         cols = [store.c[c] for c in dec.key]
         exists = select(live.c[ctx.det.key[0]]).where(
@@ -105,3 +105,28 @@ class TriggerWriter(Writer):
 
 WRITERS: dict[str, Writer] = {name: TriggerWriter() for name in
                               ("old-state", "new-state", "json-snapshot", "json-diff", "period")}
+
+
+def _deleted_in_log(ctx: WriteContext, limit: int | None) -> list[RowKey]:
+    """Keys a shared log names for this table whose live row is gone (keys decoded in Python)."""
+    from sqlalchemy import tuple_
+
+    from chrono_cli.conventions.base import ReadContext
+    from chrono_cli.conventions.shapes.events import key_of, store_filter
+
+    rctx = ReadContext(ctx.conn, ctx.snapshot, ctx.config)
+    column = ctx.store.c[declared(ctx.det).role("row_key") or ""]
+    query = select(column).distinct()
+    mine = store_filter(rctx, ctx.det)
+    if mine is not None:
+        query = query.where(mine)
+    keys = {k for (raw,) in ctx.conn.execute(query) if (k := key_of(rctx, ctx.det, raw)) is not None}
+    live, names = ctx.live, list(ctx.det.key)
+    present: set[tuple[object, ...]] = set()
+    ordered = sorted(keys, key=lambda k: tuple(str(v) for _, v in k.items))
+    for start in range(0, len(ordered), 500):
+        chunk = [tuple(v for _, v in k.items) for k in ordered[start:start + 500]]
+        present |= {tuple(r) for r in ctx.conn.execute(
+            select(*[live.c[c] for c in names]).where(tuple_(*[live.c[c] for c in names]).in_(chunk)))}
+    gone = [k for k in ordered if tuple(v for _, v in k.items) not in present]
+    return gone[:limit] if limit is not None else gone

@@ -55,7 +55,7 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
         progress("reading the catalog", 0, 0)
     snapshot = cat.full_snapshot()
     subjects = find_subjects(cat.conn, snapshot, cat.config)
-    subjects = with_declared(snapshot, cat.config, subjects)  # layouts declared in chrono.toml (check/declared.py)
+    subjects = with_declared(snapshot, cat.config, subjects, cat.conn)  # layouts declared in chrono.toml
     if wanted:
         subjects = [s for s in subjects if s.table in wanted or s.history in wanted]
     source = cat.config.source

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqlalchemy.engine import Connection
+
 from chrono_cli.config import Config
 from chrono_cli.conventions import declared
-from chrono_cli.conventions.shapes.drift import drift
+from chrono_cli.conventions.shapes.drift import drift, trigger_drift
 from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.db.triggers import table_triggers
 from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
 from chrono_cli.services.check.remedy import AddColumn
 
 
-def with_declared(snapshot: SchemaSnapshot, config: Config, subjects: list[Subject]) -> list[Subject]:
-    """``subjects`` with each declared layout replacing whatever pairing found for its tables."""
+def with_declared(snapshot: SchemaSnapshot, config: Config, subjects: list[Subject],
+                  conn: Connection | None = None) -> list[Subject]:
+    """``subjects`` with each declared layout replacing whatever pairing found for its tables (with ``conn``,
+    the base tables' triggers are read too, one catalog query per declared table)."""
     mine: list[Subject] = []
     for name, tcfg, base in declared.declared_tables(snapshot, config):
         layout = tcfg.layout
@@ -24,7 +29,9 @@ def with_declared(snapshot: SchemaSnapshot, config: Config, subjects: list[Subje
             mine.append(Subject(layout.shape.value, base, None, tcfg, store_ref=ref, declared=True))
             continue
         dec = declared.resolve(name, tcfg, base, store)
-        mine.append(Subject(layout.shape.value, base, store, tcfg, declared=True, options={"declared": dec}))
+        triggers = None if conn is None else table_triggers(conn, base.ref, snapshot.default_schema)
+        mine.append(Subject(layout.shape.value, base, store, tcfg, declared=True,
+                            options={"declared": dec, "triggers": triggers}))
     claimed = {s.table for s in mine} | {s.history for s in mine if s.history is not None}
     return [s for s in subjects if s.table not in claimed and s.history not in claimed] + mine
 
@@ -43,9 +50,12 @@ def declared_drift(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     "exist: the triggers that fill it fail on the next write")
         return
     dec = subject.options["declared"]
-    for found in drift(base, store, dec, subject.config):
+    found_all = list(drift(base, store, dec, subject.config))
+    if subject.options.get("triggers") is not None:
+        found_all += trigger_drift(base, store, dec, subject.options["triggers"])
+    for found in found_all:
         remedy = None
         if found.add_to_history and found.column is not None:
             remedy = AddColumn(store.ref, found.column, base.columns[found.column].type, nullable=True)
         yield Drift(found.kind, found.severity, found.message, found.column, remedy,
-                    store.ref if found.kind != "missing-column" or remedy else None)
+                    base.ref if found.kind == "trigger" else store.ref)
