@@ -8,8 +8,8 @@ change replaced) turn entries into a record's versions. Built-in conventions can
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +64,19 @@ class Entry:
     reason: str | None = None
     old: Mapping[str, Any] | None = None   # json-diff: the values before the change
     unknown: tuple[str, ...] = ()          # json-*: keys that name no column of the base table
+    note: str | None = None                # what the store says about the change besides actor and reason
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What an old-state store can tell about a record's first known state (the insert is never a row)."""
+
+    first: Callable[[Any], Op] = field(default=lambda number: Op.UNKNOWN)  # the first state's op, by its number
+    note: str | None = "created before the first recorded change"        # on the first state
+    no_history: str | None = "no history recorded"                       # on a live row with no history rows
+
+
+DECLARED_ORIGIN = Origin()
 
 
 def operation(dec: Declared, row: Mapping[Any, Any]) -> Op | None:
@@ -180,22 +193,23 @@ def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recor
 
 
 def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, current_cols: list[str],
-                  unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...]) -> list[Version]:
+                  unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], origin: Origin = DECLARED_ORIGIN,
+                  live_number: Any = None) -> list[Version]:
     """Versions from rows that hold the state each change replaced (old-state, json-snapshot 'before').
 
-    Row v ended at its time by its operation; its actor and reason describe that change, so they belong to
-    the next state. A state after a recorded deletion is a re-creation the history did not record.
+    Row v ended at its time by its operation; its actor, reason and note describe that change, so they belong
+    to the next state. A state after a recorded deletion is a re-creation the history did not record.
     """
     out: list[Version] = []
     prev: Entry | None = None
     for e in entries:
-        op, actor, reason, start = Op.UNKNOWN, None, None, None
-        note = "created before the first recorded change" if prev is None else None
+        op, actor, reason, start, note = origin.first(e.number), None, None, None, origin.note
         if prev is not None and prev.op is Op.DELETE:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                               note=prev.note))
             op, note = Op.INSERT, "re-created (the history records no inserts)"
         elif prev is not None:
-            op, actor, reason, start = Op.UPDATE, prev.actor, prev.reason, prev.at
+            op, actor, reason, start, note = Op.UPDATE, prev.actor, prev.reason, prev.at, prev.note
         values = dict(e.values or {})
         missing = tuple(c for c in current_cols if c not in values)
         out.append(Version(values=values, op=op, number=e.number, valid_from=start, valid_to=e.at,
@@ -205,18 +219,19 @@ def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, curr
     if live is not None:
         values = {c: live[c] for c in current_cols}
         if prev is None:
-            out.append(Version(values=values, op=Op.UNKNOWN, unrecorded=cur_unrecorded, current=True,
-                               note="no history recorded"))
+            out.append(Version(values=values, op=origin.first(live_number), number=live_number,
+                               unrecorded=cur_unrecorded, current=True, note=origin.no_history))
         elif prev.op is Op.DELETE:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason))
-            out.append(Version(values=values, op=Op.INSERT, unrecorded=cur_unrecorded, current=True,
-                               note="re-created (the history records no inserts)"))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                               note=prev.note))
+            out.append(Version(values=values, op=Op.INSERT, number=live_number, unrecorded=cur_unrecorded,
+                               current=True, note="re-created (the history records no inserts)"))
         else:
-            out.append(Version(values=values, op=Op.UPDATE, valid_from=prev.at, actor=prev.actor,
-                               reason=prev.reason, unrecorded=cur_unrecorded, current=True))
+            out.append(Version(values=values, op=Op.UPDATE, number=live_number, valid_from=prev.at, actor=prev.actor,
+                               reason=prev.reason, unrecorded=cur_unrecorded, current=True, note=prev.note))
     elif prev is not None:
         recorded = prev.op in (Op.DELETE, None)
         out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at if recorded else None,
                            actor=prev.actor if recorded else None, reason=prev.reason if recorded else None,
-                           note=None if recorded else "deleted without a recorded deletion (time unknown)"))
+                           note=prev.note if recorded else "deleted without a recorded deletion (time unknown)"))
     return out
