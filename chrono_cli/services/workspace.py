@@ -92,9 +92,11 @@ class Catalog:
                 path = reflect.search_path(self.conn)
                 names = reflect.table_names(self.conn, path)
                 stores = conventions.store_names()
+                declared = {t.history.rpartition(".")[0] for t in self.config.tables.values()
+                            if t.layout is not None and t.history and "." in t.history}  # declared layouts
                 for schema, tables in reflect.table_names(
                         self.conn, reflect.other_schemas(self.conn, path)).items():
-                    if stores & set(tables):
+                    if stores & set(tables) or schema in declared:
                         names[schema] = tables
                 self._names = names
         return self._names

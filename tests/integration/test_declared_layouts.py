@@ -15,11 +15,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.integration.restore_support import checksum, chrono
-from tests.support.declared import STATES, build, dialect, execute
+from tests.support.declared import CONFIGS, HISTORIES, STATES, build, dialect, execute
 
 SHAPES = ["old-state", "new-state", "json-snapshot", "json-diff", "in-table", "period"]
-HISTORY = {"old-state": "invoice_audit", "new-state": "invoice_log", "json-snapshot": "audit_log",
-           "json-diff": "invoice_changes", "in-table": "invoice", "period": "invoice_history"}
+HISTORY = HISTORIES
 RECORDS_INSERTS = ("new-state", "json-snapshot", "json-diff", "in-table")  # an insert writes a history row
 KNOWS_INSERTS = (*RECORDS_INSERTS, "period")  # the first state is known to be the insert
 TRIGGERED = [s for s in SHAPES if s != "in-table"]  # in-table versions are written by the application
@@ -241,3 +240,16 @@ def test_json_diff_gap_is_shown_not_invented(runner, db_url: str, tmp_path: Path
     # no recorded change claims the lost one: amount never "changes" 100 -> 150 in a recorded update
     claimed = [c for v in versions if v["operation"] == "update" for c in v["changes"]]
     assert {"column": "amount", "old": 100, "new": 150} not in claimed
+
+
+def test_history_in_another_schema(runner, pg_url: str, tmp_path: Path) -> None:
+    """``history = "audit.invoice_log"``: a schema off the search path is still read."""
+    config = CONFIGS["new-state"].replace('history = "invoice_log"', 'history = "audit.invoice_log"')
+    execute(pg_url, "CREATE SCHEMA audit")
+    cfg = build(pg_url, "new-state", tmp_path, config=config, history_schema="audit")
+    versions = history(runner, pg_url, cfg, "1")
+    assert [v["values"] for v in versions] == STATES
+    explained = run(runner, pg_url, cfg, "-f", "json", "tables", "--explain")
+    assert json.loads(explained.stdout)["tables"][0]["history"] == ["audit.invoice_log"]
+    checked = run(runner, pg_url, cfg, "-f", "json", "check-migrations")
+    assert checked.exit_code == 0, checked.output

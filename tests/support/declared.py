@@ -247,6 +247,8 @@ valid_to = "valid_to"
 """,
 }
 STORIES = {"in-table": IN_TABLE_STORY}
+HISTORIES = {"old-state": "invoice_audit", "new-state": "invoice_log", "json-snapshot": "audit_log",
+             "json-diff": "invoice_changes", "in-table": "invoice", "period": "invoice_history"}
 SCHEMAS = {"period": period, "in-table": in_table, "old-state": old_state, "new-state": new_state,
            "json-snapshot": json_snapshot, "json-diff": json_diff}
 
@@ -262,14 +264,18 @@ STATES = [{"id": 1, "customer": "acme", "amount": 100}, {"id": 1, "customer": "a
           {"id": 1, "customer": "acme corp", "amount": 150}]
 
 
-def build(url: str, shape: str, tmp: Path, config: str | None = None) -> Path:
-    """Create the shape's schema and triggers, run STORY statement by statement, write chrono.toml."""
+def build(url: str, shape: str, tmp: Path, config: str | None = None, history_schema: str | None = None) -> Path:
+    """Create the shape's schema and triggers, run STORY statement by statement, write chrono.toml
+    (``history_schema``: the history table lives in that schema)."""
     d = dialect(url)
     if config is None and shape == "period" and d == "postgresql":
         config = CONFIGS[shape].replace('valid_from = "valid_from"\nvalid_to = "valid_to"', 'period = "sys_period"')
     engine = create_engine(url)
     with engine.begin() as conn:
         for statement in SCHEMAS[shape](d):
+            if history_schema:
+                statement = statement.replace(f"TABLE {HISTORIES[shape]}", f"TABLE {history_schema}.{HISTORIES[shape]}")
+                statement = statement.replace(f"INTO {HISTORIES[shape]}", f"INTO {history_schema}.{HISTORIES[shape]}")
             conn.exec_driver_sql(statement)
     for statement in STORIES.get(shape, STORY):
         time.sleep(0.005)  # distinct change times even where the trigger's clock has millisecond resolution
