@@ -50,6 +50,18 @@ def parse_changes(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return old, new
 
 
+def _inferred(old: Any, new: Any) -> Op:
+    """Without an operation column: nothing before is an insert, nothing after a delete."""
+    def empty(doc: Any) -> bool:
+        return not isinstance(doc, dict) or all(v is None for v in doc.values())
+
+    if empty(old) and not empty(new):
+        return Op.INSERT
+    if empty(new) and not empty(old):
+        return Op.DELETE
+    return Op.UPDATE
+
+
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key`` the recorded changes and the live row establish."""
     dec = declared(det)
@@ -68,8 +80,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
             new_raw = as_json(r[dec.role("new") or ""]) if dec.role("new") else None
         old = {c: v for c, v in decode_values(ctx, det, old_raw)[0].items() if c not in skip}
         new = {c: v for c, v in decode_values(ctx, det, new_raw)[0].items() if c not in skip}
-        op = operation(dec, r) or (Op.INSERT if new and not old_raw else Op.DELETE if old and not new_raw
-                                   else Op.UPDATE)
+        op = operation(dec, r) or _inferred(old_raw, new_raw)
         info = meta(dec, r, tz)
         if states and states[-1].version.valid_to is None:
             states[-1].version = replace(states[-1].version, valid_to=info["at"])
