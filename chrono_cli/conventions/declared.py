@@ -21,7 +21,6 @@ from chrono_cli.errors import ConfigError
 from chrono_cli.model import TableRef
 
 NAMES = tuple(s.value for s in Shape)
-_TIME = ("changed", "valid_from", "valid_to")
 
 # roles each shape reads; any other declared role is an error (never silently ignored)
 ALLOWED: dict[Shape, tuple[str, ...]] = {
@@ -106,14 +105,11 @@ def detect(snapshot: SchemaSnapshot, config: Config) -> list[Detection]:
             raise ConfigError(f"config [tables.{name}] history: no table {ref} (the declared {layout.shape} "
                               "history table)")
         dec = resolve(name, tcfg, base, store)
-        out.append(Detection(layout.shape.value, base.ref, store.ref, base.pk if ref is not None else _record_key(
-            dec, base), version_col=None, time_col=dec.role("changed") or dec.role("valid_from"),
-            score=100, evidence=evidence(name, tcfg, base, store, dec), options={"declared": dec}))
+        key = base.pk if ref is not None else dec.key  # in-table: the record's columns, not the row's
+        out.append(Detection(layout.shape.value, base.ref, store.ref, key, version_col=None,
+                             time_col=dec.role("changed") or dec.role("valid_from"), score=100,
+                             evidence=evidence(name, tcfg, base, store, dec), options={"declared": dec}))
     return out
-
-
-def _record_key(dec: Declared, base: TableInfo) -> tuple[str, ...]:
-    return dec.key
 
 
 def resolve(name: str, tcfg: TableConfig, base: TableInfo, store: TableInfo) -> Declared:
