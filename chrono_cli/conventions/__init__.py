@@ -69,7 +69,7 @@ def paired_suffixes() -> set[str]:
     return {s for c in registry() for s in c.detector.paired_suffixes}
 
 
-def detect(snapshot: SchemaSnapshot, config: Config) -> list[Detection]:
+def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False) -> list[Detection]:
     """Every detection in the snapshot, near misses (degraded) included where nothing matches cleanly;
     a table that is some convention's store is never a live table."""
     found: list[Detection] = []
@@ -89,6 +89,12 @@ def detect(snapshot: SchemaSnapshot, config: Config) -> list[Detection]:
                 break
     clean = {d.live for d in found if not d.degraded and is_history(d)}
     found = [d for d in found if not d.degraded or d.live not in clean]
+    # layouts declared in chrono.toml replace detection on their tables; their stores are never live tables
+    from chrono_cli.conventions import declared
+
+    mine = declared.detect(snapshot, config, missing_ok=missing_ok)
+    claimed = {d.live for d in mine} | {d.store for d in mine}
+    found = [d for d in found if d.live not in claimed] + mine
     stores = {d.store for d in found if not d.in_table and not d.confirm}
     stores |= {t.ref for t in snapshot if t.ref.name in store_names()}
     kept = [d for d in found if d.live not in stores]

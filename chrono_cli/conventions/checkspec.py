@@ -32,6 +32,7 @@ class Rule(enum.Enum):
     HISTORICAL_ROWS = "historical-rows"      # one row per save, foreign keys copied unconstrained
     VERSION_ROWS = "version-rows"            # versions as rows of the base table itself
     INTEGER_OBJECT_KEY = "integer-object-key"  # the shared store keeps the base key as one integer
+    DECLARED = "declared"                    # a layout declared in chrono.toml: its roles and triggers
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ def bin_dir(tmp_path: Path) -> Path:
 def _env(bin_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("CHRONO_DATABASE_URL", "DATABASE_URL") and not k.startswith("_CHRONO")}
+    # the 2 s a TAB press waits is for people; a loaded CI machine may take longer to start Python
+    env["CHRONO_COMPLETE_TIMEOUT"] = "30"
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", PYTHONPATH=str(ROOT), **extra)
     return env
 

@@ -23,6 +23,7 @@ from chrono_cli.services.check import (  # noqa: F401 - registers comparators
     meta,
     transaction_versions,
 )
+from chrono_cli.services.check.declared import with_declared
 from chrono_cli.services.check.pairing import find_subjects
 from chrono_cli.services.check.registry import KINDS, CheckContext, Drift, Subject, comparators_for
 from chrono_cli.services.resolve import resolve_table
@@ -52,8 +53,9 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     if progress:
         progress("reading the catalog", 0, 0)
     snapshot = cat.full_snapshot()
-    detections = cat.detections(snapshot)
+    detections = cat.detections(snapshot, missing_ok=True)
     subjects = find_subjects(snapshot, cat.config, detections)
+    subjects = with_declared(snapshot, cat.config, subjects)  # layouts declared in chrono.toml
     if wanted:
         subjects = [s for s in subjects if s.table in wanted or s.history in wanted]
     source = cat.config.source
