@@ -12,6 +12,7 @@ from chrono_cli.model import Severity
 
 
 def columns_text(columns: tuple[str, ...] | list[str]) -> str:
+    """``(a, b)``: a column list as messages show it."""
     return "(" + ", ".join(columns) + ")"
 
 

@@ -1,7 +1,7 @@
 """``chrono check-migrations``: prove that every history store still matches its base table.
 
 One bulk catalog read (``Catalog.full_snapshot``), the same detection pass ``chrono tables`` runs (one membership
-query per shared store), then pure comparisons: the shared comparators registered in ``columns``, ``coltypes``, ``keys``
+query per shared store), then pure comparisons: the shared comparators registered in ``columns``, ``keys``
 and ``meta`` (imported below, in the order they report) run on every subject whose convention's check spec opts
 into their rule, then the convention's own comparators (``CheckSpec.comparators``).
 """
@@ -16,7 +16,6 @@ from chrono_cli.conventions import Detection
 from chrono_cli.errors import ConfigError
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
-    coltypes,
     columns,
     keys,
     meta,

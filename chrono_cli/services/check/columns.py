@@ -1,10 +1,10 @@
-"""Column sets and nullability of per-table history stores against their base tables."""
+"""Column sets, nullability and types of per-table history stores against their base tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.checkrules import dropped_columns
+from chrono_cli.conventions.checkrules import dropped_columns, type_drifts
 from chrono_cli.conventions.checkspec import CheckContext, Drift, Rule, Subject
 from chrono_cli.conventions.remedy import AddColumn, AlterColumn
 from chrono_cli.model import Severity
@@ -78,3 +78,9 @@ def stale_config(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                 yield Drift("stale-config", Severity.INFO,
                             f"{ctx.section(subject.table.name)} {key} names {name}, which {subject.base.ref.name} does "
                             "not have (renamed or dropped?)", name, target=subject.base.ref)
+
+
+@comparator(Rule.COPY_COLUMNS)
+def column_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Every shared column's history type must hold every value of its base type."""
+    yield from type_drifts(subject, ctx)
