@@ -60,3 +60,35 @@ def test_no_warning_without_drift(runner: CliRunner, demo: str) -> None:  # noqa
     assert result.exit_code == 0 and "warning:" not in result.stderr
     doc = json.loads(invoke(runner, ["--db", demo, "-f", "json", "tables", "--explain"]).stdout)
     assert doc["tables"][0]["degraded"] == {}
+
+
+def _rows(url: str) -> list[tuple[object, ...]]:
+    engine = create_engine(f"sqlite:///{url}")
+    with engine.connect() as conn:
+        rows = [tuple(r) for t in ("users", "users_history")
+                for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]  # noqa: S608 - fixed names
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("args", [["restore", "users", "42", "--version", "1"], ["archive", "users", "42"],
+                                  ["restore", "users", "--keys", "-", "--at", "2020-01-01"]],
+                         ids=["restore", "archive", "bulk-restore"])
+def test_writes_to_a_degraded_store_are_refused(runner: CliRunner, drifted: str, args: list[str]) -> None:
+    before = _rows(drifted)
+    result = invoke(runner, ["--db", drifted, *args, "--yes"], input="42\n")
+    assert result.exit_code == 6, result.output
+    assert result.stderr.startswith("error: users_history does not match users (base column phone has no history "
+                                    "column): a write would not be what history-meta writes\n")
+    assert "hint: fix the drift first: chrono check-migrations --suggest" in result.stderr
+    assert _rows(drifted) == before
+
+
+def test_a_store_without_times_lists_no_changes_and_says_why(runner: CliRunner, demo: str) -> None:  # noqa: F811
+    engine = create_engine(f"sqlite:///{demo}")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE users_history DROP COLUMN changed"))
+    engine.dispose()
+    result = invoke(runner, ["--db", demo, "changes"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "note: users: users_history has no time column, so its changes cannot be listed by time" in result.stderr
