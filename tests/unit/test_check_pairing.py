@@ -198,7 +198,7 @@ def test_declared_convention_without_its_store() -> None:
 def test_drifted_pairs_are_the_detections_reads_use() -> None:
     md = MetaData()
     history_meta(md, "item", Column("name", String(50)))
-    Table("item_history", md, extend_existing=True, *[Column("legacy", Integer)])
+    Table("item_history", md, Column("legacy", Integer), extend_existing=True)
     subjects, found = run(md)
     assert pairs(subjects) == {("item", "item_history", "history-meta")}
     assert found == {("extra-column", "info", "item_history", "legacy")}
