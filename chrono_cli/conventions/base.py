@@ -6,15 +6,17 @@ import abc
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from chrono_cli.config import TableConfig
-from chrono_cli.conventions.checkspec import CheckSpec
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.checkspec import CheckSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions import continuum_read
 from chrono_cli.conventions.actors import user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
-from chrono_cli.conventions.checkspec import CheckSpec, Rule, StoreKind
+from chrono_cli.conventions.continuum_check import CHECK
 from chrono_cli.conventions.continuum_options import (
     END_COL,
     OP_COL,
@@ -47,16 +47,17 @@ from chrono_cli.conventions.continuum_options import (
     Association,
     ContinuumOptions,
     NativeTriggers,
+    data_columns,
+    mod_columns,
 )
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import pseudo_name
-from chrono_cli.conventions.types import col, col_is, is_boolean, is_integer, is_timestamp
+from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import ForeignKeyInfo, SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
 
 TX_TABLE = "transaction"
-INTERNAL = frozenset({TX_COL, END_COL, OP_COL})
 SUFFIX = "_version"
 
 
@@ -69,18 +70,6 @@ def transaction_evidence(t: TableInfo) -> list[str] | None:
     extra = [c for c in ("remote_addr", "user_id") if c in t.columns]
     return [f'"{TX_TABLE}" has id integer primary key and issued_at timestamp'
             + (f" ({', '.join(extra)})" if extra else "")]
-
-
-def mod_columns(v: TableInfo) -> dict[str, str]:
-    """PropertyModTracker flags: data column -> its boolean ``<col>_mod`` column."""
-    return {c[: -len("_mod")]: c for c, info in v.columns.items()
-            if c.endswith("_mod") and c[: -len("_mod")] in v.columns and is_boolean(info.type)}
-
-
-def data_columns(v: TableInfo) -> list[str]:
-    """The version table's copies of base columns (no bookkeeping, no ``_mod`` flags)."""
-    mods = set(mod_columns(v).values())
-    return [c for c in v.columns if c not in INTERNAL and c not in mods]
 
 
 def version_evidence(v: TableInfo) -> list[str] | None:
@@ -217,7 +206,7 @@ class ContinuumAdapter(ConventionAdapter):
 
     name = "continuum"
     title = "SQLAlchemy-Continuum"
-    check = CheckSpec(StoreKind.PAIRED, frozenset({Rule.TRANSACTION_VERSIONS}))
+    check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         names = set(all_names)

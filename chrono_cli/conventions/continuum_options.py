@@ -1,4 +1,5 @@
-"""The typed options of a Continuum detection (shared by its reader, change listing and writers)."""
+"""A Continuum version table's layout (bookkeeping columns, ``_mod`` flags) and the typed options of its
+detection, shared by its reader, change listing, writers and check-migrations comparators."""
 
 from __future__ import annotations
 
@@ -6,9 +7,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from chrono_cli.conventions.base import Options
+from chrono_cli.conventions.types import is_boolean
+from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
 
 TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
+INTERNAL = frozenset({TX_COL, END_COL, OP_COL})
+
+
+def mod_columns(v: TableInfo) -> dict[str, str]:
+    """PropertyModTracker flags: data column -> its boolean ``<col>_mod`` column."""
+    return {c[: -len("_mod")]: c for c, info in v.columns.items()
+            if c.endswith("_mod") and c[: -len("_mod")] in v.columns and is_boolean(info.type)}
+
+
+def data_columns(v: TableInfo) -> list[str]:
+    """The version table's copies of base columns (no bookkeeping, no ``_mod`` flags)."""
+    mods = set(mod_columns(v).values())
+    return [c for c in v.columns if c not in INTERNAL and c not in mods]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,17 +28,17 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, Options, ReadContext
-from chrono_cli.conventions.checkspec import CheckSpec, Rule, StoreKind
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.simple_history_check import CHECK, HISTORY_ID
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
 
 NAME = re.compile(r"^(.+)_historical(.+)$")
-ID, DATE, TYPE, REASON, USER = "history_id", "history_date", "history_type", "history_change_reason", "history_user_id"
+ID, DATE, TYPE, REASON, USER = HISTORY_ID, "history_date", "history_type", "history_change_reason", "history_user_id"
 M2M_ID = "m2m_history_id"
 OPS = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}
 _CHUNK = 500
@@ -155,7 +155,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
 
     name = "simple-history"
     title = "django-simple-history"
-    check = CheckSpec(StoreKind.PAIRED, frozenset({Rule.HISTORICAL_ROWS}))
+    check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         names = set(all_names)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, Options, ReadContext
-from chrono_cli.conventions.checkspec import CheckSpec, Rule, StoreKind
+from chrono_cli.conventions.checkrules import columns_text, uniques
+from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
+from chrono_cli.conventions.remedy import SetPrimaryKey
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.types import col_is, is_boolean, is_integer
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, RowKey, Severity, Version
 
 VERSION = "version_id"
 CURRENT = "is_current_version"
@@ -28,12 +30,32 @@ class VersionedRowsOptions(Options):
         return (self.current_col,) if self.current_col else ()
 
 
+def keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Versioned rows insert a new row per change: the key needs version_id, uniques must include it."""
+    t = subject.base
+    if t is None:
+        return
+    version = t.columns.get(VERSION)
+    if version is None or not is_integer(version.type):
+        what = f"has no {VERSION} column" if version is None else f"has a non-integer {VERSION}"
+        yield Drift("missing-meta-column" if version is None else "meta-type", Severity.ERROR,
+                    f"{t.ref.name} {what}: versioned rows number each row's versions with it", VERSION,
+                    target=t.ref)
+        return
+    if VERSION not in t.pk:
+        key = tuple(c for c in t.pk if c != VERSION) or ("id",)
+        yield Drift("primary-key", Severity.ERROR,
+                    f"{t.ref.name}'s primary key {columns_text(t.pk)} lacks {VERSION}: the second version of a row "
+                    "violates it", remedy=SetPrimaryKey(t.ref, (*key, VERSION)), target=t.ref)
+    yield from uniques(t, VERSION, "the next version of a row repeats the value and violates it")
+
+
 class VersionedRowsAdapter(ConventionAdapter):
     """Versions live in the table itself, keyed by (id, version_id); the newest is current."""
 
     name = "versioned-rows"
     title = "SQLAlchemy versioned rows"
-    check = CheckSpec(StoreKind.IN_TABLE, frozenset({Rule.VERSION_ROWS}))
+    check = CheckSpec(StoreKind.IN_TABLE, comparators=(keys,))
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
-from chrono_cli.errors import NotFound, RowNotFound, UsageError
+from chrono_cli.errors import NotFound, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key
@@ -33,6 +33,13 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
                        hint=f"ask for it as: chrono history {row_type} {key_text}")
     return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
                     number(versions, columns), row_type, degraded_warning(det))
+
+
+def refuse_degraded(det: Detection | None) -> None:
+    """Writes go only to stores that match their table: the library itself would write something else."""
+    if det is not None and det.degraded:
+        raise Refused(f"{det.store} does not match {det.live} ({'; '.join(det.reasons)}): a write would not be "
+                      f"what {det.adapter} writes", hint="fix the drift first: chrono check-migrations --suggest")
 
 
 def degraded_warning(det: Detection) -> tuple[str, ...]:

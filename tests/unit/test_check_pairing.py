@@ -183,3 +183,24 @@ def test_stale_config_and_history_meta_changed_may_be_dropped() -> None:
     _, found = run(md, Config(tables={"item": TableConfig(excluded=("renamed",))}))
     assert found == {("missing-meta-column", "warning", "item_history", "changed"),
                      ("stale-config", "info", "item", "renamed")}
+
+
+def test_declared_convention_without_its_store() -> None:
+    md = MetaData()
+    Table("widget", md, Column("id", Integer, primary_key=True), Column("name", String(20)))
+    # a per-table store named after its base: missing-history; a store found by shape only: nothing to name
+    subjects, found = run(md, Config(tables={"widget": TableConfig(convention="history-meta")}))
+    assert pairs(subjects) == {("widget", "widget_history", "history-meta")}
+    assert found == {("missing-history", "error", "widget_history", None)}
+    assert run(md, Config(tables={"widget": TableConfig(convention="continuum")})) == ([], set())
+
+
+def test_drifted_pairs_are_the_detections_reads_use() -> None:
+    md = MetaData()
+    history_meta(md, "item", Column("name", String(50)))
+    Table("item_history", md, Column("legacy", Integer), extend_existing=True)
+    subjects, found = run(md)
+    assert pairs(subjects) == {("item", "item_history", "history-meta")}
+    assert found == {("extra-column", "info", "item_history", "legacy")}
+    detections = conventions.detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
+    assert [d.reasons for d in detections] == [("history column legacy is no longer in item",)]

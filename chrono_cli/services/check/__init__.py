@@ -1,9 +1,9 @@
 """``chrono check-migrations``: prove that every history store still matches its base table.
 
 One bulk catalog read (``Catalog.full_snapshot``), the same detection pass ``chrono tables`` runs (one membership
-query per shared store), then pure comparisons: the comparators registered in ``columns``, ``coltypes``, ``keys``,
-``meta``, ``transaction_versions`` and ``historical_rows`` (imported below, in the order they report) run on every
-subject whose convention's check spec opts into their rule.
+query per shared store), then pure comparisons: the shared comparators registered in ``columns``, ``keys``
+and ``meta`` (imported below, in the order they report) run on every subject whose convention's check spec opts
+into their rule, then the convention's own comparators (``CheckSpec.comparators``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ from chrono_cli.conventions import Detection
 from chrono_cli.errors import ConfigError
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
-    coltypes,
     columns,
-    historical_rows,
     keys,
     meta,
-    transaction_versions,
 )
 from chrono_cli.services.check.declared import with_declared
 from chrono_cli.services.check.pairing import find_subjects

@@ -1,14 +1,14 @@
-"""Column sets and nullability of per-table history stores against their base tables."""
+"""Column sets, nullability and types of per-table history stores against their base tables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from chrono_cli.conventions.checkspec import Rule
-from chrono_cli.db.reflect import TableInfo
+from chrono_cli.conventions.checkrules import dropped_columns, type_drifts
+from chrono_cli.conventions.checkspec import CheckContext, Drift, Rule, Subject
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn
 from chrono_cli.model import Severity
-from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn
+from chrono_cli.services.check.registry import comparator
 
 
 def _config_line(subject: Subject, column: str, ctx: CheckContext) -> str:
@@ -38,26 +38,6 @@ def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
             yield Drift("missing-column", Severity.ERROR,
                         f"{kind}: {subject.convention} copies every column, so the next history write fails",
                         name, remedy, store.ref)
-
-
-def dropped_columns(base: TableInfo, store: TableInfo, skip: Callable[[str], bool], *, failure: str,
-                    dropped: str = "", nullable: Callable[[str], Drift] | None = None) -> Iterator[Drift]:
-    """Store columns the base no longer has: an error when NOT NULL without default (``failure`` says what
-    breaks), else ``nullable(name)`` if given, else info (``dropped`` qualifies the column)."""
-    for name, col in store.columns.items():
-        if name in base.columns or skip(name):
-            continue
-        if not col.nullable and col.default is None:
-            yield Drift("extra-column", Severity.ERROR,
-                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
-                        f"it: {failure}", name,
-                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
-        elif nullable is not None:
-            yield nullable(name)
-        else:
-            yield Drift("extra-column", Severity.INFO,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name}{dropped}: old versions keep it, "
-                        "new ones leave it empty", name, target=store.ref)
 
 
 @comparator(Rule.COPY_COLUMNS)
@@ -98,3 +78,9 @@ def stale_config(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                 yield Drift("stale-config", Severity.INFO,
                             f"{ctx.section(subject.table.name)} {key} names {name}, which {subject.base.ref.name} does "
                             "not have (renamed or dropped?)", name, target=subject.base.ref)
+
+
+@comparator(Rule.COPY_COLUMNS)
+def column_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Every shared column's history type must hold every value of its base type."""
+    yield from type_drifts(subject, ctx)

@@ -1,18 +1,13 @@
-"""check-migrations for layouts declared in chrono.toml: their subjects and the shape engines' drift rules."""
+"""check-migrations for layouts declared in chrono.toml: their subjects (their comparator: shapes/check.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from chrono_cli import conventions
 from chrono_cli.config import Config
 from chrono_cli.conventions import declared
-from chrono_cli.conventions.checkspec import Rule
 from chrono_cli.conventions.shapes.common import DeclaredOptions
-from chrono_cli.conventions.shapes.drift import drift, trigger_drift
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn
+from chrono_cli.services.check.registry import Subject
 
 
 def with_declared(snapshot: SchemaSnapshot, config: Config, subjects: list[Subject]) -> list[Subject]:
@@ -32,28 +27,3 @@ def with_declared(snapshot: SchemaSnapshot, config: Config, subjects: list[Subje
         mine.append(Subject(layout.shape.value, spec, base, store, tcfg, declared=True, options=DeclaredOptions(dec)))
     claimed = {s.table for s in mine} | {s.history for s in mine if s.history is not None}
     return [s for s in subjects if s.table not in claimed and s.history not in claimed] + mine
-
-
-@comparator(Rule.DECLARED)
-def declared_drift(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
-    """A declared history table that is gone, columns its base table and it no longer share, a lost trigger."""
-    from chrono_cli.model import Severity
-
-    base, store = subject.base, subject.store
-    if base is None:
-        return
-    if store is None:
-        yield Drift("missing-history", Severity.ERROR,
-                    f"{subject.store_ref} (the declared {subject.convention} history of {base.ref.name}) does not "
-                    "exist: the triggers that fill it fail on the next write")
-        return
-    dec = subject.options.declared if isinstance(subject.options, DeclaredOptions) else None
-    if dec is None:
-        return
-    found_all = list(drift(base, store, dec, subject.config)) + list(trigger_drift(base, store, dec, base.triggers))
-    for found in found_all:
-        remedy = None
-        if found.add_to_history and found.column is not None:
-            remedy = AddColumn(store.ref, found.column, base.columns[found.column].type, nullable=True)
-        yield Drift(found.kind, found.severity, found.message, found.column, remedy,
-                    base.ref if found.kind == "trigger" else store.ref)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.checkspec import MetaColumn, Rule, StoreKind
+from chrono_cli.conventions.checkspec import FIT_FINDINGS, CheckContext, Drift, MetaColumn, Rule, StoreKind, Subject
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn, CreateHistory
 from chrono_cli.conventions.types import Fit, type_fit
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
-from chrono_cli.services.check.expect import FIT_FINDINGS
-from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn, CreateHistory
+from chrono_cli.services.check.registry import comparator
 
 _OK = (Fit.SAME, Fit.WIDER, Fit.LOOSER)
 

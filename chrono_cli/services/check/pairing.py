@@ -92,7 +92,7 @@ class _Pairing:
                 store = next((t for t in self.tables if spec.lone_store is not None and spec.lone_store(t)), None)
                 if store is not None and store is not base:
                     self.add(Subject(name, spec, base, store, tcfg, declared=True))
-            else:
+            elif tcfg.history or spec.store_suffix:
                 schema, _, store_name = (tcfg.history or base.ref.name + spec.store_suffix).rpartition(".")
                 ref = TableRef(schema or base.ref.schema, store_name)
                 found = self.snapshot.get(ref)

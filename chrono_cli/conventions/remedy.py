@@ -1,15 +1,18 @@
-"""What would repair a finding, as plain data; ``suggest`` turns it into DDL and alembic ``op`` lines."""
+"""What would repair a check-migrations finding, as plain data; ``services.check.suggest`` turns it into DDL and
+alembic ``op`` lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.types import TypeEngine
 
-from chrono_cli.conventions.checkspec import MetaColumn
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.checkspec import MetaColumn
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class SyncTrigger:
 
     table: TableRef
     version_table: TableRef
+    module: str  # where the library's ``sync_trigger(connection, table_name)`` lives
 
 
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \

@@ -1,4 +1,5 @@
-"""Version tables written per transaction against their base tables (conventions.md 4.3, 4.7, 9.1).
+"""check-migrations for SQLAlchemy-Continuum: version tables against their base tables (conventions.md 4.3, 4.7,
+9.1).
 
 Version-table columns other than the key are always nullable (the library writes every state, alembic
 flip-flops on it: issues #285 / sqlalchemy-history #26), so a NOT NULL base column never counts as drift.
@@ -8,28 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.checkspec import Rule
-from chrono_cli.conventions.continuum import INTERNAL, mod_columns
-from chrono_cli.conventions.continuum_options import END_COL, OP_COL, TX_COL, ContinuumOptions
+from chrono_cli.conventions.checkrules import dropped_columns, excluded_line, type_drifts, uniques
+from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
+from chrono_cli.conventions.continuum_options import (
+    END_COL,
+    INTERNAL,
+    OP_COL,
+    TX_COL,
+    ContinuumOptions,
+    mod_columns,
+)
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn, EnableTrigger, SyncTrigger
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.model import Severity
-from chrono_cli.services.check.coltypes import column_types
-from chrono_cli.services.check.columns import dropped_columns
-from chrono_cli.services.check.keys import _uniques
-from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn, EnableTrigger, SyncTrigger
 
-RULE = Rule.TRANSACTION_VERSIONS
-
-
-def excluded_line(subject: Subject, column: str, ctx: CheckContext) -> str:
-    """The config line that declares ``column`` excluded from versioning."""
-    values = ", ".join(f'"{c}"' for c in [*subject.config.excluded, column])
-    return f"{ctx.section(subject.table.name)} excluded = [{values}] in {ctx.config_file}"
+SYNC_TRIGGER = "sqlalchemy_continuum.dialects.postgresql"  # native versioning's sync_trigger
 
 
 def _options(subject: Subject) -> ContinuumOptions:
-    return subject.options if isinstance(subject.options, ContinuumOptions) else ContinuumOptions("")
+    return subject.options if isinstance(subject.options, ContinuumOptions) else ContinuumOptions("")  # undetected
 
 
 def _native(subject: Subject) -> bool:
@@ -37,7 +35,6 @@ def _native(subject: Subject) -> bool:
     return o.native or o.schema_native
 
 
-@comparator(RULE)
 def version_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Base columns the version table lacks (excluded or forgotten) and version columns the base dropped."""
     base, store = subject.base, subject.store
@@ -66,13 +63,12 @@ def version_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
         return Drift("extra-column", Severity.WARNING,
                      f"{store.ref.name}.{name} is no longer in {base.ref.name}: native versioning's trigger "
                      f"copies columns by name, re-run sync_trigger after this DDL (issue #236)", name,
-                     SyncTrigger(base.ref, store.ref), store.ref)
+                     SyncTrigger(base.ref, store.ref, SYNC_TRIGGER), store.ref)
 
     yield from dropped_columns(base, store, internal, failure="the next version write fails",
                                dropped=" (a dropped column)", nullable=needs_sync if _native(subject) else None)
 
 
-@comparator(RULE)
 def version_not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Version columns get NULL whenever the base row has NULL; the key is exempt."""
     base, store = subject.base, subject.store
@@ -88,20 +84,17 @@ def version_not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
 
 
-@comparator(RULE)
 def version_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Types equal the base's; serial/identity keys reflect as plain integers, so they compare equal."""
-    yield from column_types(subject, ctx)
+    yield from type_drifts(subject, ctx)
 
 
-@comparator(RULE)
 def version_unique(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """A version table holds many rows per record: no unique constraint without transaction_id."""
     if subject.store is not None and subject.base is not None:
-        yield from _uniques(subject.store, TX_COL, "the second version of a row violates it")
+        yield from uniques(subject.store, TX_COL, "the second version of a row violates it")
 
 
-@comparator(RULE)
 def version_meta(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """transaction_id and operation_type integer NOT NULL; end_transaction_id for the validity strategy."""
     store = subject.store
@@ -125,7 +118,6 @@ def version_meta(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                         END_COL, AlterColumn(store.ref, END_COL, end.type, False, nullable=True), store.ref)
 
 
-@comparator(RULE)
 def version_trigger(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Native versioning: ``<t>_trigger`` -> ``<t>_audit()`` must exist and be enabled on every versioned table."""
     base, store = subject.base, subject.store
@@ -140,9 +132,13 @@ def version_trigger(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
         yield Drift("trigger", Severity.ERROR,
                     f"{base.ref.name} has no trigger {trigger} -> {base.ref.name}_audit() although this schema uses "
                     "native versioning: its changes are not versioned (run sync_trigger after "
-                    "migrations, issue #236)", remedy=SyncTrigger(base.ref, store.ref), target=base.ref)
+                    "migrations, issue #236)", remedy=SyncTrigger(base.ref, store.ref, SYNC_TRIGGER), target=base.ref)
     elif not o.native_enabled:
         yield Drift("trigger", Severity.ERROR,
                     f"trigger {trigger} on {base.ref.name} is disabled (ALTER TABLE ... DISABLE TRIGGER): changes "
                     f"to {base.ref.name} are not versioned", remedy=EnableTrigger(base.ref, trigger),
                     target=base.ref)
+
+
+CHECK = CheckSpec(StoreKind.PAIRED, comparators=(version_columns, version_not_null, version_types, version_unique,
+                                                 version_meta, version_trigger))

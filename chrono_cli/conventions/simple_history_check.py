@@ -1,4 +1,5 @@
-"""Historical tables (one row per save) against their model tables (conventions.md 5.6, 9.1).
+"""check-migrations for django-simple-history: historical tables against their model tables (conventions.md 5.6,
+9.1).
 
 Historical columns = base columns - excluded_fields + ``history_*``; foreign keys are copied as nullable,
 unconstrained columns, other NOT NULL columns are copied, unique constraints become plain indexes.
@@ -8,18 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.checkspec import Rule
+from chrono_cli.conventions.checkrules import dropped_columns, excluded_line, type_drifts, uniques
+from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn, DropForeignKey
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.model import Severity
-from chrono_cli.services.check.coltypes import column_types
-from chrono_cli.services.check.columns import dropped_columns
-from chrono_cli.services.check.keys import _uniques
-from chrono_cli.services.check.registry import CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn, DropForeignKey
-from chrono_cli.services.check.transaction_versions import excluded_line
 
-RULE = Rule.HISTORICAL_ROWS
-HISTORY_ID = "history_id"
+HISTORY_ID = "history_id"  # the historical table's own key; its other bookkeeping columns share the prefix
 
 
 def _history(name: str) -> bool:
@@ -31,7 +27,6 @@ def _fk_columns(subject: Subject) -> set[str]:
     return {c for fk in subject.base.foreign_keys for c in fk.columns}
 
 
-@comparator(RULE)
 def historical_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Base fields the historical table lacks (excluded_fields or drift) and historical fields the base dropped."""
     base, store = subject.base, subject.store
@@ -52,7 +47,6 @@ def historical_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                                dropped=" (a dropped field)")
 
 
-@comparator(RULE)
 def historical_nullability(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Foreign keys nullable, other NOT NULL copied: NOT NULL where the base allows NULL breaks the next save."""
     base, store = subject.base, subject.store
@@ -79,7 +73,6 @@ def historical_nullability(subject: Subject, ctx: CheckContext) -> Iterator[Drif
                         target=store.ref)
 
 
-@comparator(RULE)
 def historical_foreign_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Foreign key constraints on copied fields: deleting a referenced row fails while history points at it."""
     store = subject.store
@@ -97,22 +90,24 @@ def historical_foreign_keys(subject: Subject, ctx: CheckContext) -> Iterator[Dri
                     DropForeignKey(store.ref, fk.name, fk.columns), store.ref)
 
 
-@comparator(RULE)
 def historical_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Types equal the base's, except auto keys and foreign keys, which become plain int/bigint."""
     base = subject.base
     if base is None or subject.store is None:
         return
     keys = set(base.pk) | _fk_columns(subject)
-    for drift in column_types(subject, ctx):
+    for drift in type_drifts(subject, ctx):
         name = drift.column
         if name in keys and drift.kind == "type-widened" and is_integer(base.columns[name].type):
             continue
         yield drift
 
 
-@comparator(RULE)
 def historical_unique(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Unique fields become plain indexes: a unique constraint breaks the second version of a row."""
     if subject.store is not None and subject.base is not None:
-        yield from _uniques(subject.store, HISTORY_ID, "the second version of a row violates it")
+        yield from uniques(subject.store, HISTORY_ID, "the second version of a row violates it")
+
+
+CHECK = CheckSpec(StoreKind.PAIRED, comparators=(historical_columns, historical_nullability, historical_foreign_keys,
+                                                 historical_types, historical_unique))
