@@ -28,7 +28,7 @@ import re
 import shutil
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,8 +226,8 @@ class Databases:
         return f"`{name}`" if backend == "mariadb" else f'"{name}"'
 
 
-def sweep(servers: Servers, reachable: Callable[[str], bool]) -> list[str]:
-    """Drop this host's test databases and templates whose run has ended; return their names."""
+def sweep(servers: Servers, reachable: Callable[[str], bool], only: Collection[str] | None = None) -> list[str]:
+    """Drop this host's test databases and templates whose run has ended (of ``only``, if given); return their names."""
     dropped = []
     listing = {"postgresql": "SELECT datname FROM pg_database WHERE datname LIKE :pattern",
                "mariadb": "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :pattern"}
@@ -240,7 +240,7 @@ def sweep(servers: Servers, reachable: Callable[[str], bool]) -> list[str]:
             with engine.connect() as conn:
                 for (name,) in conn.execute(text(query), {"pattern": "chrono\\_t%"}).all():
                     match = _NAME.match(name)
-                    if not match or _alive(int(match.group(1))):
+                    if not match or _alive(int(match.group(1))) or (only is not None and name not in only):
                         continue
                     quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
                     force = " WITH (FORCE)" if backend == "postgresql" else ""
