@@ -84,11 +84,12 @@ class _Sweeper(threading.Thread):
         self.dropped: list[str] = []
         self.problem: str | None = None
         self.seconds = 0.0
+        self.stop = threading.Event()
 
     def run(self) -> None:
         started = time.monotonic()
         try:
-            self.dropped = sweep(SERVERS, lambda url: _server_problem(url) is None)
+            sweep(SERVERS, lambda url: _server_problem(url) is None, dropped=self.dropped, stop=self.stop)
         except Exception as exc:  # noqa: BLE001 - housekeeping never fails the run; the next run tries again
             self.problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         self.seconds = time.monotonic() - started
@@ -104,9 +105,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Wait for the sweep (it only ever drops databases of runs that have ended)."""
+    """Stop the sweep after the drop under way: the tests are done, and the next run drops what is left."""
     sweeper = session.config.stash.get(_sweeper, None)
     if sweeper is not None:
+        sweeper.stop.set()
         sweeper.join()
 
 
@@ -116,8 +118,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     sweeper = config.stash.get(_sweeper, None)
     if sweeper is None:
         return
-    swept = f"sweep failed ({sweeper.problem})" if sweeper.problem else \
-        f"{len(sweeper.dropped)} of ended runs dropped in {sweeper.seconds:.1f} s"
+    swept = f"{len(sweeper.dropped)} of ended runs dropped in {sweeper.seconds:.1f} s"
+    if sweeper.problem:
+        swept += f" (then the sweep failed: {sweeper.problem})"
     terminalreporter.write_line(f"test databases: {swept}, {created} created by this run")
 
 
