@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -74,18 +76,52 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["chrono_run"] = os.getpid()
 
 
+class _Sweeper(threading.Thread):
+    """Drops the test databases of ended runs while this run's tests go on (the drops wait on the disk, not CPU)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="chrono-sweep", daemon=True)
+        self.dropped: list[str] = []
+        self.problem: str | None = None
+        self.seconds = 0.0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            sweep(SERVERS, lambda url: _server_problem(url) is None, dropped=self.dropped, stop=self.stop)
+        except Exception as exc:  # noqa: BLE001 - housekeeping never fails the run; the next run tries again
+            self.problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        self.seconds = time.monotonic() - started
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Drop the test databases of ended runs, once per run and never from a worker while others run."""
+    """Start dropping the databases of ended runs: once per run, by the controller, never by a worker."""
     if hasattr(session.config, "workerinput"):
         return
-    session.config.stash[_swept] = sweep(SERVERS, lambda url: _server_problem(url) is None)
+    sweeper = _Sweeper()
+    session.config.stash[_sweeper] = sweeper
+    sweeper.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the sweep after the drop under way: the tests are done, and the next run drops what is left."""
+    sweeper = session.config.stash.get(_sweeper, None)
+    if sweeper is not None:
+        sweeper.stop.set()
+        sweeper.join()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """One line on database housekeeping: leftovers dropped at the start, databases this run created."""
+    """One line on database housekeeping: leftovers of ended runs dropped, databases this run created."""
     created = config.stash.get(_created, 0) + sum(config.stash.get(_worker_created, {}).values())
-    swept = len(config.stash.get(_swept, []))
-    terminalreporter.write_line(f"test databases: {swept} leftover(s) dropped at start, {created} created by this run")
+    sweeper = config.stash.get(_sweeper, None)
+    if sweeper is None:
+        return
+    swept = f"{len(sweeper.dropped)} of ended runs dropped in {sweeper.seconds:.1f} s"
+    if sweeper.problem:
+        swept += f" (then the sweep failed: {sweeper.problem})"
+    terminalreporter.write_line(f"test databases: {swept}, {created} created by this run")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -95,9 +131,18 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     node.config.stash.setdefault(_worker_created, {})[node.gateway.id] = output.get("chrono_created", 0)
 
 
-_swept = pytest.StashKey[list[str]]()
+_sweeper = pytest.StashKey[_Sweeper]()
 _created = pytest.StashKey[int]()
 _worker_created = pytest.StashKey[dict[Any, int]]()
+
+
+# Single tests that take 10-20 s: run first, so that no worker is left with one of them at the end.
+_LONG_SINGLE_TESTS = ("tests/test_walkthrough.py", "tests/test_packaging.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the long single tests first (a stable sort: the order is otherwise unchanged)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_SINGLE_TESTS))
 
 
 @pytest.hookimpl(wrapper=True)

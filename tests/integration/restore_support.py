@@ -70,6 +70,17 @@ def versioned_rows_clone(story_clone: StoryClone, backend: str) -> tuple[str, di
     return story_clone(backend, "versioned_rows", versioned_rows_story)
 
 
+def sa_examples_clone(story_clone: StoryClone, backend: str) -> str:
+    """A private copy of ``history_meta_story`` and ``versioned_rows_story`` written into one database."""
+
+    def build(url: str) -> None:
+        history_meta_story(url)
+        versioned_rows_story(url)
+
+    url, _ = story_clone(backend, "history_meta+versioned_rows", build)
+    return url
+
+
 def load_fixture(url: str, name: str) -> dict[str, Any]:
     """Load ``tests/fixtures/<name>.sql`` into the (PostgreSQL) database and return its expected JSON."""
     engine = create_engine(url)

@@ -27,8 +27,9 @@ import pickle
 import re
 import shutil
 import socket
+import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,11 +227,17 @@ class Databases:
         return f"`{name}`" if backend == "mariadb" else f'"{name}"'
 
 
-def sweep(servers: Servers, reachable: Callable[[str], bool]) -> list[str]:
-    """Drop this host's test databases and templates whose run has ended; return their names."""
-    dropped = []
-    listing = {"postgresql": "SELECT datname FROM pg_database WHERE datname LIKE :pattern",
-               "mariadb": "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :pattern"}
+def sweep(servers: Servers, reachable: Callable[[str], bool], only: Collection[str] | None = None,
+          dropped: list[str] | None = None, stop: threading.Event | None = None) -> list[str]:
+    """Drop this host's test databases and templates whose run has ended (of ``only``, if given).
+
+    Returns the names dropped (appended to ``dropped`` as they go, if given); stops early once ``stop`` is set.
+    """
+    dropped = [] if dropped is None else dropped
+    listing = {  # MariaDB first: its drops take milliseconds, PostgreSQL's force a checkpoint each
+        "mariadb": "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :pattern",
+        "postgresql": "SELECT datname FROM pg_database WHERE datname LIKE :pattern",
+    }
     for backend, query in listing.items():
         url = servers.url(backend)
         if not reachable(url):
@@ -239,8 +246,10 @@ def sweep(servers: Servers, reachable: Callable[[str], bool]) -> list[str]:
         try:
             with engine.connect() as conn:
                 for (name,) in conn.execute(text(query), {"pattern": "chrono\\_t%"}).all():
+                    if stop is not None and stop.is_set():
+                        return dropped
                     match = _NAME.match(name)
-                    if not match or _alive(int(match.group(1))):
+                    if not match or _alive(int(match.group(1))) or (only is not None and name not in only):
                         continue
                     quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
                     force = " WITH (FORCE)" if backend == "postgresql" else ""
