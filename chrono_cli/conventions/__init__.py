@@ -8,8 +8,8 @@ from dataclasses import replace
 from chrono_cli.config import Config
 from chrono_cli.conventions.api import Capability, Convention, Traits
 from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.builtin.soft_delete.adapter import archive_column
 from chrono_cli.conventions.registry import default as registry
-from chrono_cli.conventions.soft_delete import archive_column
 from chrono_cli.conventions.writes.base import ArchiveWriter
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import UnsupportedOperation, UsageError
@@ -125,12 +125,15 @@ def _allowed(det: Detection, config: Config, snapshot: SchemaSnapshot) -> bool:
 
 def _declared_archives(snapshot: SchemaSnapshot, config: Config, kept: Iterable[Detection]) -> list[Detection]:
     out: list[Detection] = []
-    archive = next(c for c in registry() if c.traits.archive and c.source == "chrono_cli")
+    archive = next((c for c in registry() if c.traits.archive), None)
     for t in snapshot:
         declared = config.table(t.ref.name, t.ref.schema).archive_column
         if not declared:
             continue
         found = archive_column(t, declared)
+        if archive is None:
+            raise UsageError(f"config declares archive_column {declared!r} for {t.ref}, but no archive column "
+                             "convention is loaded (see 'chrono conventions')")
         if found is None:
             raise UsageError(f"config declares archive_column {declared!r} for {t.ref}, "
                              "but it is not a boolean or nullable timestamp column")

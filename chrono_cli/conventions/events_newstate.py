@@ -11,11 +11,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
-from chrono_cli.conventions.continuum_options import ContinuumOptions
+from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
+from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.events import window
 from chrono_cli.conventions.rows import as_utc
-from chrono_cli.conventions.simple_history import SimpleHistoryOptions
 from chrono_cli.model import Op, RowChange, RowKey
 
 _PROBES = 100  # rows per probe statement: under 1,000 bound parameters (older SQLite builds' limit)
@@ -93,7 +93,7 @@ def _previous(ctx: ReadContext, store: Table, det: Detection, rows: Sequence[Map
 
 def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
     """Version rows whose transaction was issued in the window; grouped exactly by transaction id."""
-    from chrono_cli.conventions.continuum_read import _meta, _meta_text
+    from chrono_cli.conventions.builtin.continuum.read import _meta, _meta_text
 
     o = det.opts(ContinuumOptions)
     store = ctx.info(det.store).table()

@@ -112,12 +112,13 @@ def load_entry_points() -> tuple[list[Convention], list[str]]:
 
 
 def builtins() -> list[Convention]:
-    """chrono's own conventions straight from ``chrono_cli.conventions.builtin`` (no package metadata needed)."""
+    """chrono's own conventions straight from ``chrono_cli.conventions.builtin.*.convention`` (no package metadata
+    needed)."""
     import chrono_cli.conventions.builtin as package
 
     out: list[Convention] = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(f"{package.__name__}.{info.name}.convention")
         out += _conventions(getattr(module, "CONVENTION", None) or getattr(module, "CONVENTIONS", None)) or []
     return out
 

@@ -57,3 +57,32 @@ def test_no_sql_strings_outside_db_and_conventions() -> None:
             continue
         source = path.read_text(encoding="utf-8")
         assert "exec_driver_sql" not in source and "text(\"SELECT" not in source, f"raw SQL in {rel}"
+
+
+# --- services/ and cli/ know conventions only through the registry and the api ---
+
+def _builtin_names_and_modules() -> tuple[set[str], set[str]]:
+    from collections import Counter
+
+    from chrono_cli.conventions.registry import builtins
+
+    convs = builtins()
+    names = {c.name for c in convs}
+    owners: Counter[str] = Counter()
+    for c in convs:
+        parts = {type(p).__module__ for p in (c.detector, c.reader, c.lister, c.writer, c.bulk, c.check)
+                 if p is not None}
+        owners.update(parts)
+    own = {m for m, n in owners.items() if n == 1}  # a module serving one convention only is that convention's
+    return names, own | {"chrono_cli.conventions.builtin"}
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if p.relative_to(PACKAGE).parts[0] in ("services", "cli")],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_services_and_cli_know_no_convention_by_name(path: Path) -> None:
+    names, modules = _builtin_names_and_modules()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    literals = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in names})
+    assert not literals, f"{path.relative_to(PACKAGE)} names conventions {literals}: ask the registry or a trait"
+    bad = sorted(i for i in _imports(path) for m in modules if i == m or i.startswith(m + "."))
+    assert not bad, f"{path.relative_to(PACKAGE)} imports built-in convention modules {bad}"

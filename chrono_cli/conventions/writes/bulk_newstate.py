@@ -21,19 +21,19 @@ from sqlalchemy import Table, and_, case, exists, func, insert, literal, or_, se
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.continuum import entity_name
-from chrono_cli.conventions.continuum_options import ContinuumOptions
-from chrono_cli.conventions.events import time_pair
-from chrono_cli.conventions.simple_history import SimpleHistoryOptions
-from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
-from chrono_cli.conventions.writes.continuum import (
+from chrono_cli.conventions.builtin.continuum.adapter import entity_name
+from chrono_cli.conventions.builtin.continuum.joined import is_joined
+from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
+from chrono_cli.conventions.builtin.continuum.write import (
     ContinuumWriter,
     find_info,
     is_link,
     user_id,
 )
-from chrono_cli.conventions.writes.continuum_joined import is_joined
+from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
+from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.writes.base import Step, WriteContext
+from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import Refused, UnsupportedOperation
 

@@ -23,8 +23,8 @@ from sqlalchemy import (
 from chrono_cli.config import Config
 from chrono_cli.conventions import detect, get
 from chrono_cli.conventions.base import Detection
-from chrono_cli.conventions.continuum_options import Association, ContinuumOptions, NativeTriggers
-from chrono_cli.conventions.simple_history import M2MHistory, SimpleHistoryOptions
+from chrono_cli.conventions.builtin.continuum.options import Association, ContinuumOptions, NativeTriggers
+from chrono_cli.conventions.builtin.simple_history.adapter import M2MHistory, SimpleHistoryOptions
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.triggers import TriggerInfo
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions import detect
-from chrono_cli.conventions.versioned_rows import VersionedRowsOptions
+from chrono_cli.conventions.builtin.versioned_rows.adapter import VersionedRowsOptions
 from chrono_cli.db.reflect import SchemaSnapshot
 
 

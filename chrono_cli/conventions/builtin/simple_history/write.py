@@ -22,10 +22,10 @@ from sqlalchemy import cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import REGCLASS
 
 from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.builtin.continuum.write import find_info, membership_note, user_id
+from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.simple_history import SimpleHistoryOptions
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.continuum import find_info, membership_note, user_id
 from chrono_cli.conventions.writes.oldstate import missing_keys
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import Refused

@@ -35,11 +35,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions import continuum_read
 from chrono_cli.conventions.actors import user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
-from chrono_cli.conventions.continuum_check import CHECK
-from chrono_cli.conventions.continuum_options import (
+from chrono_cli.conventions.builtin.continuum import read as continuum_read
+from chrono_cli.conventions.builtin.continuum.check import CHECK
+from chrono_cli.conventions.builtin.continuum.options import (
     END_COL,
     OP_COL,
     TX_COL,

@@ -40,8 +40,8 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import Detection
-from chrono_cli.conventions.continuum import entity_name
-from chrono_cli.conventions.continuum_options import ContinuumOptions
+from chrono_cli.conventions.builtin.continuum.adapter import entity_name
+from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
@@ -112,7 +112,7 @@ class ContinuumWriter(Writer):
 
     def context(self, ctx: WriteContext) -> WriteContext:
         """A joined-inheritance child is written as its object: every column of the tables up to it."""
-        from chrono_cli.conventions.writes.continuum_joined import ancestors, merged_info
+        from chrono_cli.conventions.builtin.continuum.joined import ancestors, merged_info
 
         up = ancestors(ctx)
         return replace(ctx, merged=merged_info(up, ctx.live_info)) if up else ctx
@@ -120,7 +120,7 @@ class ContinuumWriter(Writer):
     def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
         if ctx.merged is None:
             return super().current_row(ctx, key)
-        from chrono_cli.conventions.writes.continuum_joined import ancestors, rows_of
+        from chrono_cli.conventions.builtin.continuum.joined import ancestors, rows_of
 
         return rows_of(ctx, ancestors(ctx), key)
 
@@ -168,7 +168,7 @@ class ContinuumWriter(Writer):
 
     def _joined(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], *, op: int) -> WriteSet | None:
         """The write-set of an object of a joined hierarchy (None: the table is not part of one)."""
-        from chrono_cli.conventions.writes.continuum_joined import hierarchy, joined_steps
+        from chrono_cli.conventions.builtin.continuum.joined import hierarchy, joined_steps
 
         members = hierarchy(ctx, key)
         if not members:

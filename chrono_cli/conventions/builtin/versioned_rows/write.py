@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, true, update
 
 from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.builtin.versioned_rows.adapter import VersionedRowsOptions
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.versioned_rows import VersionedRowsOptions
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from chrono_cli.conventions.actors import UserLink, labels, user_link
 from chrono_cli.conventions.base import Detection, ReadContext
-from chrono_cli.conventions.continuum_options import ContinuumOptions
+from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.memberships import change_note, member, ordered
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where

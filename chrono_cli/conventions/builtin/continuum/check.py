@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.checkrules import dropped_columns, excluded_line, type_drifts, uniques
-from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
-from chrono_cli.conventions.continuum_options import (
+from chrono_cli.conventions.builtin.continuum.options import (
     END_COL,
     INTERNAL,
     OP_COL,
@@ -19,6 +17,8 @@ from chrono_cli.conventions.continuum_options import (
     ContinuumOptions,
     mod_columns,
 )
+from chrono_cli.conventions.checkrules import dropped_columns, excluded_line, type_drifts, uniques
+from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
 from chrono_cli.conventions.remedy import AddColumn, AlterColumn, EnableTrigger, SyncTrigger
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.model import Severity

@@ -28,11 +28,11 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, Options, ReadContext
+from chrono_cli.conventions.builtin.simple_history.check import CHECK, HISTORY_ID
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
-from chrono_cli.conventions.simple_history_check import CHECK, HISTORY_ID
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
