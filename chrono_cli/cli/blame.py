@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import AllOpt, ConventionOpt, FormatOpt, KeyArg, TableArg
+from chrono_cli.cli.options import AllOpt, ConventionOpt, FormatOpt, KeyArg, TableArg, not_blank
 from chrono_cli.cli.state import CliState
 
 
@@ -15,9 +15,9 @@ def blame(ctx: typer.Context, table: TableArg, key: KeyArg,
                                                            "comma-separated).", show_default=False)] = None,
           version: Annotated[str | None, typer.Option("--version", "-V", help="Blame the record as it was at this "
                                                       "version (number, #position or 'current').",
-                                                      show_default=False)] = None,
+                                                      show_default=False, callback=not_blank)] = None,
           at: Annotated[str | None, typer.Option("--at", help="Blame the record as it was at this time.",
-                                                 show_default=False)] = None,
+                                                 show_default=False, callback=not_blank)] = None,
           all_columns: AllOpt = False, convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
     """Show who last set each column of a record, when and why: git blame for a row.
 

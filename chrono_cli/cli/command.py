@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import ClickException

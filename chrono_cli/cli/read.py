@@ -6,13 +6,23 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import AllOpt, ColumnsOpt, ConventionOpt, FormatOpt, KeyArg, SinceOpt, TableArg, UntilOpt
+from chrono_cli.cli.options import (
+    AllOpt,
+    ColumnsOpt,
+    ConventionOpt,
+    FormatOpt,
+    HistoryLimitOpt,
+    KeyArg,
+    SinceOpt,
+    TableArg,
+    UntilOpt,
+    not_blank,
+)
 from chrono_cli.cli.state import CliState
 
 
 def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = None, until: UntilOpt = None,
-            limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show only the newest N versions.",
-                                                      show_default=False)] = None,
+            limit: HistoryLimitOpt = None,
             reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest first.")] = False,
             columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
             fmt: FormatOpt = None) -> None:
@@ -42,9 +52,10 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 
 def show(ctx: typer.Context, table: TableArg, key: KeyArg,
          version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, #position "
-                                                     "(#-1 = last) or 'current'.", show_default=False)] = None,
+                                                     "(#-1 = last) or 'current'.", show_default=False,
+                                                     callback=not_blank)] = None,
          at: Annotated[str | None, typer.Option("--at", help="The state valid at this time (ISO-8601 or 2h, 3d ago).",
-                                                show_default=False)] = None,
+                                                show_default=False, callback=not_blank)] = None,
          columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
          fmt: FormatOpt = None) -> None:
     """Show the whole record as it was at a version or a time (default: now).

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
@@ -43,18 +43,19 @@ def restore(ctx: typer.Context, table: TableArg,
                                                      "with --all-changed-since or --keys.", show_default=False)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
                                                         "version number, #position or a time.",
-                                                        show_default=False)] = None,
+                                                        show_default=False, callback=not_blank)] = None,
             at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
-                                                   show_default=False)] = None,
+                                                   show_default=False, callback=not_blank)] = None,
             only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
                                                      show_default=False)] = None,
             changed_since: Annotated[str | None, typer.Option("--all-changed-since", help="Many rows: every row "
                                                               "changed at or after this time goes back to its state "
                                                               "--at TIME (set-based, one transaction).",
-                                                              show_default=False, metavar="TIME")] = None,
+                                                              show_default=False, metavar="TIME",
+                                                              callback=not_blank)] = None,
             keys: Annotated[str | None, typer.Option("--keys", help="Many rows: the keys listed in FILE (one per "
                                                      "line, '-' for stdin) go back to their state --at TIME.",
-                                                     show_default=False, metavar="FILE")] = None,
+                                                     show_default=False, metavar="FILE", callback=not_blank)] = None,
             reason: ReasonOpt = None, actor: ActorOpt = None, convention: ConventionOpt = None,
             yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
     """Bring a row back to an earlier version, undelete it, or unarchive it; or many rows to a time.

@@ -23,7 +23,7 @@ from chrono_cli.conventions.writes.bulk import BulkWriter, staging
 from chrono_cli.conventions.writes.values import fit, jsonable, same_value
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
-from chrono_cli.errors import NothingToWrite, Refused, UsageError
+from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import compiled
@@ -110,7 +110,14 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
         keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t)
+        absent: list[tuple[Any, ...]] = []
+        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
+        if keys_file is not None and absent:
+            shown = ", ".join(_text(k) for k in absent[:5]) + (f" (and {len(absent) - 5} more)" if len(absent) > 5
+                                                              else "")
+            raise RowNotFound(f"{len(absent)} of {len(keys)} keys in {keys_file} name no row of {target.ref}, now or "
+                              f"at {at_t.isoformat()}: {shown}; nothing written",
+                              hint="a keys file names existing rows, one KEY per line")
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
@@ -174,12 +181,17 @@ def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None
     return [c for c in recorded if c in only]
 
 
+_ABSENT = "absent then and now"
+
+
 def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
     """Keys from FILE (``-``: stdin), one per line as KEY is written (42, or a=1,b=2); # starts a comment."""
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"keys file {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
     names = ctx.det.key
     types = {c: target.info.columns[c].type for c in names}
     keys: dict[tuple[Any, ...], None] = {}
@@ -199,7 +211,7 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
 
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
-          ) -> tuple[list[BulkRow], Counter[str], list[str]]:
+          absent: list[tuple[Any, ...]] | None = None) -> tuple[list[BulkRow], Counter[str], list[str]]:
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
@@ -210,13 +222,18 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     problems: list[str] = []
     for key in keys:
         current = currents.get(key)
+        if key not in states and current is None:
+            skipped[_ABSENT] += 1
+            if absent is not None:
+                absent.append(key)
+            continue
         if key not in states and writer.missing_is_current:
             skipped["unchanged since the time"] += 1
             continue
         state = states.get(key)
         if state is None:
             skipped["created after the time (chrono revert removes created rows)" if current is not None
-                    else "absent then and now"] += 1
+                    else _ABSENT] += 1
             continue
         new: dict[str, Any] = {}
         for c in columns:
