@@ -12,6 +12,7 @@ from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange
+from chrono_cli.services.keys import INT64_MAX, INT64_MIN
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -62,9 +63,10 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
         return _exact(ws, changeset_id)
     try:
         newest = datetime.fromtimestamp(int(changeset_id[1:]) / 1000, tz=UTC)
-    except ValueError:
-        raise UsageError(f"cannot read change set id {changeset_id!r}") from None
-    query = EventQuery(newest - _SHOW_SPAN, None, newest + timedelta(seconds=window, milliseconds=1), 5000)
+        start, end = newest - _SHOW_SPAN, newest + timedelta(seconds=window, milliseconds=1)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"cannot read change set id {changeset_id!r}", hint=_ID_HINT) from None
+    query = EventQuery(start, None, end, 5000)
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
         events, _ = _collect(cat, sources, query, notes)
@@ -74,19 +76,20 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
     raise NotFound(f"no change set {changeset_id}", hint="list them with 'chrono changes'")
 
 
+_ID_HINT = "exact ids are transaction ids; inferred ones look like @1763283720000 (see 'chrono changes')"
+
+
 def _exact(ws: Workspace, changeset_id: str) -> ChangeSet:
     """A change set the store recorded as one transaction (Continuum)."""
-    try:
-        ident: object = int(changeset_id)
-    except ValueError:
-        ident = changeset_id
+    text = changeset_id.strip()
+    if not text.lstrip("-").isdigit() or not INT64_MIN <= int(text) <= INT64_MAX:
+        raise UsageError(f"cannot read change set id {changeset_id!r}", hint=_ID_HINT)
+    ident = int(text)
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
         events, _ = _collect(cat, sources, EventQuery(limit=100_000, group=ident), notes)
     if not events:
-        raise NotFound(f"no change set {changeset_id}",
-                       hint="exact ids are transaction ids; inferred ones look like @1763283720000 "
-                            "(see 'chrono changes')")
+        raise NotFound(f"no change set {changeset_id}", hint=_ID_HINT)
     return group(events, 0)[0]
 
 
