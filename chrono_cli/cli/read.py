@@ -28,9 +28,9 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
             fmt: FormatOpt = None) -> None:
     """Show a record's timeline: every version, who changed what, when and why.
 
-    Oldest first: position (#), the library's own version number, operation, when the version was valid
-    (from/to), actor, reason, and the changed fields as old → new. Columns the history does not record
-    are never guessed.
+    Oldest first: position (p1, p2, ...: what --version and diff take), the library's own version
+    number, operation, when the version was valid (from/to), actor, reason, and the changed fields as
+    old → new. Columns the history does not record are never guessed.
 
     Example:
 
@@ -51,8 +51,8 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 
 
 def show(ctx: typer.Context, table: TableArg, key: KeyArg,
-         version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, #position "
-                                                     "(#-1 = last) or 'current'.", show_default=False,
+         version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, position "
+                                                     "pN (p-1 = last), 'current' or a time.", show_default=False,
                                                      callback=not_blank)] = None,
          at: Annotated[str | None, typer.Option("--at", help="The state valid at this time (ISO-8601 or 2h, 3d ago).",
                                                 show_default=False, callback=not_blank)] = None,
@@ -67,7 +67,7 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
         chrono show user 42 --version 3
         chrono show user 42 --at 2026-11-20T09:00Z
-        chrono show user 42 --version '#-2'
+        chrono show user 42 --version p-2
     """
     from chrono_cli.services import read
 
@@ -77,9 +77,9 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
 
 def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
-         old: Annotated[str | None, typer.Argument(help="From: version number, #position or time "
+         old: Annotated[str | None, typer.Argument(help="From: version number, position pN or time "
                                                    "(default: the version before TO).", show_default=False)] = None,
-         new: Annotated[str | None, typer.Argument(help="To: version number, #position or time (default: current).",
+         new: Annotated[str | None, typer.Argument(help="To: version number, position pN or time (default: current).",
                                                    show_default=False)] = None,
          all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
          convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
@@ -91,6 +91,7 @@ def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
 
         chrono diff user 42
         chrono diff user 42 2 5
+        chrono diff user 42 p1 p-1
         chrono diff user 42 2026-11-01 now --all
     """
     from chrono_cli.services import read

@@ -42,7 +42,7 @@ def restore(ctx: typer.Context, table: TableArg,
             key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
                                                      "with --all-changed-since or --keys.", show_default=False)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
-                                                        "version number, #position or a time.",
+                                                        "version number, position pN (p-1 = last) or a time.",
                                                         show_default=False, callback=not_blank)] = None,
             at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
                                                    show_default=False, callback=not_blank)] = None,
@@ -233,7 +233,7 @@ def _title(plan: Plan, item: PlanItem) -> str:
     what = f"{item.action} {item.table or plan.table} {key_text(item.key)}"
     if item.target:
         number = item.target.get("version")
-        what += f" to #{item.target['seq']}" + (f" (version {number})" if number is not None else "")
+        what += f" to p{item.target['seq']}" + (f" (version {number})" if number is not None else "")
     if item.only:
         what += f", only {', '.join(item.only)}"
     return what + f" [{item.convention}" + (f": {item.history}]" if item.history else "]")
