@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, insert
 from typer.testing import CliRunner
 
 from chrono_cli.errors import ExitCode
@@ -89,7 +84,8 @@ BAD_VALUES: list[tuple[list[str], ExitCode, str]] = [
     (["show", "user", "42", "--at", "9999-12-31T23:59:59-14:00"], ExitCode.USAGE,
      "time '9999-12-31T23:59:59-14:00' lies outside the calendar in UTC"),
     (["show", "user", "42", "--at", "0001-01-01T00:00:00+14:00"], ExitCode.USAGE, "lies outside the calendar"),
-    (["history", "user", "42", "--since", "99999999999d"], ExitCode.USAGE, "time '99999999999d' lies before the year 1"),
+    (["history", "user", "42", "--since", "99999999999d"], ExitCode.USAGE,
+     "time '99999999999d' lies before the year 1"),
     (["history", "user", "42", "--since", "1000000w"], ExitCode.USAGE, "time '1000000w' lies before the year 1"),
     (["changes", "--until", "99999999999999999999999s"], ExitCode.USAGE, "lies before the year 1"),
     (["show", "user", "42", "--at", ""], ExitCode.USAGE, "invalid value for '--at': empty value"),
