@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from chrono_cli.cli import blame, changes, check, lists, read, revert, write
 from chrono_cli.cli.command import ChronoCommand, usage_lines
+from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
 from chrono_cli.render.formats import OutputFormat
@@ -150,7 +151,7 @@ def main_options(
                                            show_default=False)] = None,
     schema: Annotated[list[str] | None, typer.Option("--schema", help="Schema to look in (repeatable; default: the "
                                                      "search path plus schemas holding history stores).",
-                                                     show_default=False)] = None,
+                                                     show_default=False, callback=clean_text)] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format for every command.",
                                                      show_default=False)] = None,
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "

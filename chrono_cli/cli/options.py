@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from chrono_cli.cli.completion import complete_table
 from chrono_cli.render.formats import OutputFormat
 
+T = TypeVar("T")
+
+
+def clean_text(value: T) -> T:
+    """Refuse text (or a list of texts) that no database takes: NUL characters, bytes that are not UTF-8."""
+    texts = value if isinstance(value, list | tuple) else [value] if isinstance(value, str) else []
+    if texts:
+        from chrono_cli.errors import UsageError
+        from chrono_cli.services.keys import check_text
+
+        for text in texts:
+            try:
+                check_text(text, "value")
+            except UsageError as exc:  # a typer error, so options of the group itself report it too
+                raise typer.BadParameter(str(exc)) from None
+    return value
+
 
 def not_blank(value: str | None) -> str | None:
     """Refuse an empty value (``--at ''``), which would otherwise read as the option left out."""
     if value is not None and not value.strip():
         raise typer.BadParameter("empty value")
-    return value
+    return clean_text(value)
 
 
 TableArg = Annotated[str, typer.Argument(help="Table: name, schema.name, alias, singular/plural or model name.",
-                                         show_default=False, autocompletion=complete_table)]
+                                         show_default=False, autocompletion=complete_table, callback=clean_text)]
 KeyArg = Annotated[str, typer.Argument(help="Primary key: 42, id=42, or a composite order_id=5,line=2.",
                                        show_default=False)]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: table on a "

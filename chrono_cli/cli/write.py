@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, not_blank
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from chrono_cli.services.plan import Plan, PlanItem
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
-                                               "for it (default: what chrono did).", show_default=False)]
+                                               "for it (default: what chrono did).", show_default=False,
+                                               callback=clean_text)]
 ActorOpt = Annotated[str | None, typer.Option("--actor", help="Who: recorded where the convention has a place for "
-                                              "it (default: config 'actor', else the OS user).", show_default=False)]
+                                              "it (default: config 'actor', else the OS user).", show_default=False,
+                                              callback=clean_text)]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required off a terminal).")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and write nothing.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "

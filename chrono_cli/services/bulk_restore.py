@@ -187,6 +187,8 @@ _ABSENT = "absent then and now"
 def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
     """Keys from FILE (``-``: stdin), one per line as KEY is written (42, or a=1,b=2); # starts a comment."""
     try:
+        if path == "-" and sys.stdin is None:
+            raise UsageError("cannot read keys from stdin: it is closed")
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None

@@ -99,6 +99,12 @@ TEXT_KEYS = [
     (["history", "account", "a\udcffb"], "key 'a\\xffb' is not valid UTF-8"),
     (["show", "account", "code=a\udcff"], "is not valid UTF-8"),
     (["restore", "account", "x\x00", "--version", "1", "--yes"], "holds a NUL character"),
+    (["restore", "account", "ab", "--version", "1", "--reason", "x\x00y", "--yes"],
+     "invalid value for '--reason': value 'x\\x00y' holds a NUL character"),
+    (["restore", "account", "ab", "--version", "1", "--actor", "x\udcff", "--yes"],
+     "invalid value for '--actor': value 'x\\xff' is not valid UTF-8"),
+    (["history", "acc\x00ount", "ab"], "invalid value for 'table': value 'acc\\x00ount' holds a NUL character"),
+    (["--schema", "pub\x00lic", "history", "account", "ab"], "invalid value for '--schema'"),
 ]
 
 
