@@ -35,7 +35,7 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and write nothing.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "
                                              "and write nothing to the database.", show_default=False,
-                                             metavar="FILE")]
+                                             metavar="FILE", callback=not_blank)]
 KeysArg = Annotated[list[str], typer.Argument(help="Primary keys of the rows (42, id=42, a=1,b=2).",
                                               show_default=False)]
 

@@ -194,6 +194,8 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
         raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"keys file {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
+    except ValueError as exc:  # a NUL in the path
+        raise UsageError(f"cannot read keys file {path!r}: {exc}") from None
     names = ctx.det.key
     types = {c: target.info.columns[c].type for c in names}
     keys: dict[tuple[Any, ...], None] = {}

@@ -157,8 +157,9 @@ class Plan:
         """Write the plan document to ``path``."""
         try:
             Path(path).write_text(self.dumps() + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write plan {path}: {exc.strerror or exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise UsageError(f"cannot write plan {path!r}: {reason}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
@@ -169,6 +170,8 @@ class Plan:
             raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
             raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
+        except ValueError as exc:  # a NUL in the path
+            raise UsageError(f"cannot read plan {path!r}: {exc}") from None
         try:
             doc = json.loads(text)
         except ValueError as exc:

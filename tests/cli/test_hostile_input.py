@@ -211,3 +211,41 @@ def test_a_plan_that_is_not_utf8(runner: CliRunner, demo: Path, tmp_path: Path) 
     result = invoke(runner, ["--db", str(demo), "apply", str(plan), "--yes"])
     assert result.exit_code == ExitCode.USAGE
     assert_one_error(result.stderr, f"plan {plan} is not UTF-8 text (byte 36 cannot be read)")
+
+
+# --- every argument position against the worst values: never a traceback, exit 1 or 7, or a usage block -----
+
+WORST = ["99999999999999999999999", "", "a\x00b", "a\udcffb", "9999-12-31T23:59:59-14:00", "1000000w", "nan",
+         "x" * 5000]
+POSITIONS = [
+    ["history", "user", "{}"], ["history", "{}", "42"], ["history", "user", "42", "--since", "{}"],
+    ["history", "user", "42", "-n", "{}"], ["show", "user", "42", "--version", "{}"],
+    ["show", "user", "42", "--at", "{}"],
+    ["show", "user", "42", "--columns", "{}"], ["diff", "user", "42", "p1", "{}"], ["blame", "user", "42", "-c", "{}"],
+    ["changes", "--since", "{}"], ["changes", "--before", "{}"], ["changes", "--actor", "{}"], ["changes", "-n", "{}"],
+    ["changes", "--window", "{}"], ["changes", "show", "{}"], ["changes", "{}"], ["deleted", "{}"],
+    ["revert", "{}", "--dry-run"], ["restore", "user", "42", "--version", "{}", "--dry-run"],
+    ["restore", "user", "42", "--only", "{}", "--version", "3", "--dry-run"],
+    ["restore", "user", "--at", "2026-11-16T10:00Z", "--all-changed-since", "{}", "--dry-run"],
+    ["restore", "user", "--at", "2026-11-16T10:00Z", "--keys", "{}", "--dry-run"],
+    ["archive", "user", "{}", "--dry-run"],
+    ["restore", "user", "42", "--version", "3", "--reason", "{}", "--dry-run"], ["apply", "{}", "--dry-run"],
+    ["restore", "user", "42", "--version", "3", "--plan", "{}"], ["archive", "user", "42", "--plan", "{}"],
+    ["--schema", "{}", "tables"], ["--config", "{}", "tables"], ["check-migrations", "{}"],
+]
+
+
+@pytest.mark.parametrize("template", POSITIONS, ids=lambda t: " ".join(t))
+def test_no_position_breaks_on_the_worst_values(runner: CliRunner, demo: Path, template: list[str],
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a plan file named by a hostile value lands here
+    before = checksum(demo)
+    for value in WORST:
+        args = [a.replace("{}", value) for a in template]
+        result = invoke(runner, ["--db", str(demo), *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.exit_code not in (ExitCode.ERROR, ExitCode.DATABASE), (args, result.stderr)
+        if result.exit_code:
+            lines = [ln for ln in result.stderr.splitlines() if not ln.startswith(("note: ", "warning: "))]
+            assert lines[0].startswith("error: ") and len(lines) <= 2 and "Usage:" not in result.output, (args, lines)
+    assert checksum(demo) == before
