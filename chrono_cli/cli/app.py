@@ -153,7 +153,7 @@ def main_options(
                                                      "search path plus schemas holding history stores).",
                                                      show_default=False, callback=clean_text)] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format for every command.",
-                                                     show_default=False)] = None,
+                                                     show_default=False, envvar="CHRONO_FORMAT")] = None,
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "
                                                "[tool.chrono] in ./pyproject.toml).", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,

@@ -65,6 +65,19 @@ def test_sqlite_main_schema_names_the_table(runner: CliRunner, demo: Path) -> No
     assert ok(runner, demo, "history", "main.users", "42") == ok(runner, demo, "history", "users", "42")
 
 
+def test_mariadb_database_name_qualifies_the_table(runner: CliRunner, mysql_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    _accounts(mysql_url)
+    name = make_url(mysql_url).database
+    plain = invoke(runner, ["--db", mysql_url, "history", "account", "ab"])
+    assert plain.exit_code == 0 and "second" in plain.stdout
+    qualified = invoke(runner, ["--db", mysql_url, "history", f"{name}.account", "ab"])
+    assert qualified.exit_code == 0 and qualified.stdout == plain.stdout
+    other = invoke(runner, ["--db", mysql_url, "history", "not_this_db.account", "ab"])
+    assert other.exit_code == ExitCode.NOT_FOUND and other.stderr.startswith("error: no schema named 'not_this_db'")
+
+
 def test_a_time_after_the_last_change_says_it_is_the_latest_state(runner: CliRunner, demo: Path) -> None:
     result = invoke(runner, ["--db", str(demo), "show", "user", "42", "--at", "2026-11-20T00:00Z"])
     assert result.exit_code == 0
@@ -78,7 +91,11 @@ def test_a_time_after_the_last_change_says_it_is_the_latest_state(runner: CliRun
 @pytest.fixture
 def accounts(pg_url: str) -> str:
     """account (text key) with a history_meta-shaped account_history: 'ab' has versions 1 and 2."""
-    engine = create_engine(pg_url)
+    return _accounts(pg_url)
+
+
+def _accounts(url: str) -> str:
+    engine = create_engine(url)
     md = MetaData()
     account = Table("account", md, Column("code", String(20), primary_key=True), Column("name", String(50)),
                     Column("version", Integer, nullable=False))
@@ -91,7 +108,7 @@ def accounts(pg_url: str) -> str:
         conn.execute(insert(history), [{"code": "ab", "name": "first", "version": 1,
                                         "changed": datetime(2026, 11, 1, 10, 0)}])
     engine.dispose()
-    return pg_url
+    return url
 
 
 TEXT_KEYS = [

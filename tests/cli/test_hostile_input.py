@@ -67,6 +67,13 @@ def test_usage_errors_are_one_error_and_one_hint(runner: CliRunner, demo: Path, 
     assert result.stdout == ""
 
 
+def test_a_bad_format_in_the_environment_is_a_usage_error(runner: CliRunner, demo: Path) -> None:
+    result = invoke(runner, ["--db", str(demo), "tables"], env={"CHRONO_FORMAT": "yaml"})
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.splitlines()[0].startswith("error: invalid value for '--format' / '-f' (env var: "
+                                                    "'CHRONO_FORMAT'): 'yaml' is not one of")
+
+
 def test_a_bare_chrono_still_prints_its_help(runner: CliRunner) -> None:
     result = invoke(runner, [])
     assert result.exit_code == ExitCode.USAGE and "Commands" in result.output and "error:" not in result.output
