@@ -109,9 +109,12 @@ _OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG
 
 
 def _say(message: str, hint: str | None) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}")
-    if hint:
-        err_console.print(f"[dim]hint: {escape(hint)}[/]")
+    try:
+        err_console.print(f"[bold red]error:[/] {escape(message)}")
+        if hint:
+            err_console.print(f"[dim]hint: {escape(hint)}[/]")
+    except OSError:
+        pass  # stderr is full or gone too: the exit code is all that is left to tell
 
 
 def _fail(message: str, hint: str | None, code: int) -> NoReturn:

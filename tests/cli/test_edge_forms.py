@@ -176,3 +176,10 @@ def test_a_reader_that_went_away_is_a_quiet_141(demo: Path) -> None:
         os.close(write_end)
     assert done.returncode == ExitCode.BROKEN_PIPE == 141
     assert done.stderr == ""
+
+
+def test_a_full_stderr_keeps_the_exit_code(demo: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "chrono_cli", "--db", str(demo), "history", "user", "999"],
+                              stdout=subprocess.PIPE, stderr=full, timeout=120, check=False)
+    assert done.returncode == ExitCode.NOT_FOUND and done.stdout == b""
