@@ -156,7 +156,7 @@ def main_options(
                                                      "search path plus schemas holding history stores).",
                                                      show_default=False, callback=clean_text)] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format for every command.",
-                                                     show_default=False, envvar="CHRONO_FORMAT")] = None,
+                                                     show_default=False)] = None,
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "
                                                "[tool.chrono] in ./pyproject.toml).", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
@@ -168,6 +168,13 @@ def main_options(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Inspect, diff and roll back record versions written by SQL versioning libraries."""
+    if fmt is None and os.environ.get("CHRONO_FORMAT"):
+        try:
+            fmt = OutputFormat(os.environ["CHRONO_FORMAT"])
+        except ValueError:
+            choices = ", ".join(repr(f.value) for f in OutputFormat)
+            raise typer.BadParameter(f"{os.environ['CHRONO_FORMAT']!r} is not one of {choices}",
+                                     param_hint="CHRONO_FORMAT") from None
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
                      debug=debug, no_color=no_color, no_pager=no_pager)
     err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too

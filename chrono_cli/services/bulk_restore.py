@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, bulk
 from chrono_cli.conventions.writes.bulk import BulkWriter, staging
 from chrono_cli.conventions.writes.values import fit, jsonable, same_value
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
+from chrono_cli.model import RowKey
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import compiled
@@ -113,11 +114,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         absent: list[tuple[Any, ...]] = []
         rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
         if keys_file is not None and absent:
-            shown = ", ".join(_text(k) for k in absent[:5]) + (f" (and {len(absent) - 5} more)" if len(absent) > 5
-                                                              else "")
-            raise RowNotFound(f"{len(absent)} of {len(keys)} keys in {keys_file} name no row of {target.ref}, now or "
-                              f"at {at_t.isoformat()}: {shown}; nothing written",
-                              hint="a keys file names existing rows, one KEY per line")
+            _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
@@ -182,6 +179,20 @@ def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None
 
 
 _ABSENT = "absent then and now"
+_CHECKED = 1000  # absent keys looked up one by one in the history (a keys file of typos is refused early)
+
+
+def _refuse_unknown(writer: Writer, ctx: WriteContext, absent: Sequence[tuple[Any, ...]], path: str,
+                    table: object) -> None:
+    """A key of a keys file with no live row and no history names no row: refuse rather than skip it."""
+    unknown = [k for k in absent[:_CHECKED]
+               if writer.history_count(ctx, RowKey(tuple(zip(ctx.det.key, k, strict=True)))) == 0]
+    if unknown:
+        shown = ", ".join(_text(k) for k in unknown[:5]) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5
+                                                             else "")
+        raise RowNotFound(f"{path} names {len(unknown)} {'key' if len(unknown) == 1 else 'keys'} with no row of "
+                          f"{table} and no history: {shown}; nothing written",
+                          hint="a keys file names rows that exist or existed, one KEY per line")
 
 
 def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
