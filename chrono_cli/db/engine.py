@@ -69,12 +69,12 @@ def _secrets(url: URL) -> list[str]:
 def _encode_userinfo(raw: str) -> str:
     """Percent-encode the user and password when the password holds a bare '@' (the last '@' ends them)."""
     scheme, sep, rest = raw.partition("://")
-    main, q, query = rest.partition("?")
-    userinfo, at, hostpath = main.rpartition("@")
-    if not at or "@" not in userinfo:
+    netloc, slash, tail = rest.partition("/")  # a password holding '/' must be percent-encoded anyway
+    userinfo, at, host = netloc.rpartition("@")
+    if not sep or not at or "@" not in userinfo:
         return raw
     user, colon, password = userinfo.partition(":")
-    return f"{scheme}{sep}{quote(user, safe='')}{colon}{quote(password, safe='')}@{hostpath}{q}{query}"
+    return f"{scheme}{sep}{quote(user, safe='')}{colon}{quote(password, safe='')}@{host}{slash}{tail}"
 
 
 def make_engine(url: URL) -> Engine:
