@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import ChangesWindowOpt, FormatOpt, PageOpt, SinceOpt, UntilOpt, not_blank
+from chrono_cli.cli.options import ChangesWindowOpt, FormatOpt, PageOpt, SinceOpt, UntilOpt, clean_text, not_blank
 from chrono_cli.cli.state import CliState
 
 
@@ -16,7 +16,7 @@ def changes(ctx: typer.Context,
                                                                show_default=False)] = None,
             since: SinceOpt = None, until: UntilOpt = None,
             actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor.",
-                                                      show_default=False)] = None,
+                                                      show_default=False, callback=clean_text)] = None,
             limit: PageOpt = 20, window: ChangesWindowOpt = 5.0,
             before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
                                                        "older than this time (printed as 'more: ...').",
