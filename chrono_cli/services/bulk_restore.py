@@ -200,7 +200,7 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
     try:
         if path == "-" and sys.stdin is None:
             raise UsageError("cannot read keys from stdin: it is closed")
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read().removeprefix("\ufeff") if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:

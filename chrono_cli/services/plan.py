@@ -165,7 +165,7 @@ class Plan:
     def load(cls, path: str | Path) -> Plan:
         """Read a plan document written by ``--plan``."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not content
         except OSError as exc:
             raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
@@ -176,6 +176,8 @@ class Plan:
             doc = json.loads(text)
         except ValueError as exc:
             raise UsageError(f"plan {path} is not JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"plan {path} is nested too deeply to be a chrono plan") from None
         return cls.from_json(doc)
 
 

@@ -213,12 +213,27 @@ def test_keys_files(runner: CliRunner, demo: Path, tmp_path: Path, content: byte
     assert checksum(demo) == before
 
 
-def test_a_plan_that_is_not_utf8(runner: CliRunner, demo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("content", "says"), [
+    (b'{"format": "chrono-plan", "table": "\xff"}', "is not UTF-8 text (byte 36 cannot be read)"),
+    (b"[" * 100_000 + b"]" * 100_000, "is nested too deeply to be a chrono plan"),
+    (b'{"format": "chrono-plan"', "is not JSON: Expecting ',' delimiter"),
+    (b'["chrono-plan"]', 'not a chrono plan (no "format": "chrono-plan")'),
+])
+def test_files_that_are_not_plans(runner: CliRunner, demo: Path, tmp_path: Path, content: bytes, says: str) -> None:
     plan = tmp_path / "plan.json"
-    plan.write_bytes(b'{"format": "chrono-plan", "table": "\xff"}')
+    plan.write_bytes(content)
     result = invoke(runner, ["--db", str(demo), "apply", str(plan), "--yes"])
     assert result.exit_code == ExitCode.USAGE
-    assert_one_error(result.stderr, f"plan {plan} is not UTF-8 text (byte 36 cannot be read)")
+    assert_one_error(result.stderr, says)
+
+
+def test_a_keys_file_with_a_byte_order_mark_and_crlf(runner: CliRunner, demo: Path, tmp_path: Path) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_bytes(b"\xef\xbb\xbf42\r\n")
+    result = invoke(runner, ["--db", str(demo), "-f", "json", "restore", "user", "--at", AT, "--keys", str(keys),
+                             "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["restored"] == 1
 
 
 # --- every argument position against the worst values: never a traceback, exit 1 or 7, or a usage block -----
