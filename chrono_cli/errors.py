@@ -19,6 +19,7 @@ class ExitCode(enum.IntEnum):
     REFUSED = 6
     DATABASE = 7
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # the reader of stdout went away, as for a process killed by SIGPIPE
 
 
 class ChronoError(Exception):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import os
-from typing import Annotated, Any
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 from typer._click.core import Context as ClickContext
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
 from chrono_cli.cli import blame, changes, check, lists, read, revert, write
+from chrono_cli.cli.command import ChronoCommand, usage_lines
+from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
 from chrono_cli.render.formats import OutputFormat
@@ -51,19 +57,80 @@ class ChronoGroup(TyperGroup):
                 exc.message = exc.message.rstrip(".") + f". Did you mean {', '.join(map(repr, prefixed))}?"
             raise
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run chrono; click's usage errors become one ``error:`` line and a ``hint:``, exit 2, no usage block."""
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                              **extra)
+        except NoArgsIsHelpError as exc:  # a bare `chrono` prints its help
+            if not standalone_mode:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            _say(*usage_lines(exc))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            _say("aborted", None)
+            sys.exit(int(ExitCode.ERROR))
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: ClickContext) -> Any:
         try:
-            return super().invoke(ctx)
+            if sys.stdout is None:  # started with stdout closed (`>&-`): refuse before doing anything
+                raise OSError(errno.EBADF, "standard output is closed")
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # so a full disk or a closed pipe is reported here, not at interpreter exit
+            return result
         except ChronoError as exc:
             if isinstance(ctx.obj, CliState) and ctx.obj.debug:
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
-            if exc.hint:
-                err_console.print(f"[dim]hint: {escape(exc.hint)}[/]")
-            raise typer.Exit(int(exc.exit_code)) from None
+            _fail(str(exc), exc.hint, int(exc.exit_code))
         except KeyboardInterrupt:
             err_console.print("[dim]interrupted[/]")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRORS or isinstance(ctx.obj, CliState) and ctx.obj.debug:
+                raise
+            _silence_stdout()
+            if exc.errno == errno.EPIPE:  # the reader went away (`| head`): quiet, like a process killed by SIGPIPE
+                raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
+            _fail(f"cannot write output: {exc.strerror or exc}", None, int(ExitCode.ERROR))
+
+
+_OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT)
+
+
+def _say(message: str, hint: str | None) -> None:
+    try:
+        err_console.print(f"[bold red]error:[/] {escape(message)}")
+        if hint:
+            err_console.print(f"[dim]hint: {escape(hint)}[/]")
+    except OSError:
+        pass  # stderr is full or gone too: the exit code is all that is left to tell
+
+
+def _fail(message: str, hint: str | None, code: int) -> NoReturn:
+    _say(message, hint)
+    raise typer.Exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again ("Exception ignored")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (CliRunner) or already gone
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_locals=False,
@@ -87,7 +154,7 @@ def main_options(
                                            show_default=False)] = None,
     schema: Annotated[list[str] | None, typer.Option("--schema", help="Schema to look in (repeatable; default: the "
                                                      "search path plus schemas holding history stores).",
-                                                     show_default=False)] = None,
+                                                     show_default=False, callback=clean_text)] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format for every command.",
                                                      show_default=False)] = None,
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "
@@ -101,6 +168,13 @@ def main_options(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Inspect, diff and roll back record versions written by SQL versioning libraries."""
+    if fmt is None and os.environ.get("CHRONO_FORMAT"):
+        try:
+            fmt = OutputFormat(os.environ["CHRONO_FORMAT"])
+        except ValueError:
+            choices = ", ".join(repr(f.value) for f in OutputFormat)
+            raise typer.BadParameter(f"{os.environ['CHRONO_FORMAT']!r} is not one of {choices}",
+                                     param_hint="CHRONO_FORMAT") from None
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
                      debug=debug, no_color=no_color, no_pager=no_pager)
     err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too
@@ -108,21 +182,21 @@ def main_options(
     ctx.call_on_close(state.close)
 
 
-app.command()(read.tables)
-app.command()(read.history)
-app.command()(read.show)
-app.command()(read.diff)
-app.command()(changes.changes)
-app.command("check-migrations")(check.check_migrations)
-app.command()(write.restore)
-app.command()(write.archive)
-app.command()(write.unarchive)
-app.command()(write.apply)
-app.command()(revert.revert)
-app.command()(lists.archived)
-app.command()(lists.deleted)
-app.command()(lists.conventions)
-app.command()(blame.blame)
+app.command(cls=ChronoCommand)(read.tables)
+app.command(cls=ChronoCommand)(read.history)
+app.command(cls=ChronoCommand)(read.show)
+app.command(cls=ChronoCommand)(read.diff)
+app.command(cls=ChronoCommand)(changes.changes)
+app.command("check-migrations", cls=ChronoCommand)(check.check_migrations)
+app.command(cls=ChronoCommand)(write.restore)
+app.command(cls=ChronoCommand)(write.archive)
+app.command(cls=ChronoCommand)(write.unarchive)
+app.command(cls=ChronoCommand)(write.apply)
+app.command(cls=ChronoCommand)(revert.revert)
+app.command(cls=ChronoCommand)(lists.archived)
+app.command(cls=ChronoCommand)(lists.deleted)
+app.command(cls=ChronoCommand)(lists.conventions)
+app.command(cls=ChronoCommand)(blame.blame)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import FormatOpt, SinceOpt, UntilOpt
+from chrono_cli.cli.options import ChangesWindowOpt, FormatOpt, PageOpt, SinceOpt, UntilOpt, clean_text, not_blank
 from chrono_cli.cli.state import CliState
 
 
@@ -16,13 +16,11 @@ def changes(ctx: typer.Context,
                                                                show_default=False)] = None,
             since: SinceOpt = None, until: UntilOpt = None,
             actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor.",
-                                                      show_default=False)] = None,
-            limit: Annotated[int, typer.Option("--limit", "-n", help="Change sets per page.")] = 20,
-            window: Annotated[float, typer.Option("--window", help="Seconds between one actor's changes that still "
-                                                  "count as one inferred change set.")] = 5.0,
+                                                      show_default=False, callback=clean_text)] = None,
+            limit: PageOpt = 20, window: ChangesWindowOpt = 5.0,
             before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
                                                        "older than this time (printed as 'more: ...').",
-                                                       show_default=False)] = None,
+                                                       show_default=False, callback=not_blank)] = None,
             fmt: FormatOpt = None) -> None:
     """List change sets across tables, newest first: who changed what, when and why.
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, LimitOpt, TableArg
 from chrono_cli.cli.state import CliState
-
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N rows.", show_default=False)]
 
 
 def archived(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, convention: ConventionOpt = None,
@@ -24,7 +20,7 @@ def archived(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, conven
     from chrono_cli.services import listing
 
     state: CliState = ctx.obj
-    state.emit(listing.archived(state.workspace, table, limit=_limit(limit), convention=convention), fmt)
+    state.emit(listing.archived(state.workspace, table, limit=limit, convention=convention), fmt)
 
 
 def deleted(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, convention: ConventionOpt = None,
@@ -41,13 +37,7 @@ def deleted(ctx: typer.Context, table: TableArg, limit: LimitOpt = None, convent
     from chrono_cli.services import listing
 
     state: CliState = ctx.obj
-    state.emit(listing.deleted(state.workspace, table, limit=_limit(limit), convention=convention), fmt)
-
-
-def _limit(limit: int | None) -> int | None:
-    if limit is not None and limit < 1:
-        raise typer.BadParameter("--limit must be at least 1")
-    return limit
+    state.emit(listing.deleted(state.workspace, table, limit=limit, convention=convention), fmt)
 
 
 def conventions(ctx: typer.Context, fmt: FormatOpt = None) -> None:

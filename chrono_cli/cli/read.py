@@ -6,21 +6,31 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.options import AllOpt, ColumnsOpt, ConventionOpt, FormatOpt, KeyArg, SinceOpt, TableArg, UntilOpt
+from chrono_cli.cli.options import (
+    AllOpt,
+    ColumnsOpt,
+    ConventionOpt,
+    FormatOpt,
+    HistoryLimitOpt,
+    KeyArg,
+    SinceOpt,
+    TableArg,
+    UntilOpt,
+    not_blank,
+)
 from chrono_cli.cli.state import CliState
 
 
 def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = None, until: UntilOpt = None,
-            limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show only the newest N versions.",
-                                                      show_default=False)] = None,
+            limit: HistoryLimitOpt = None,
             reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest first.")] = False,
             columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
             fmt: FormatOpt = None) -> None:
     """Show a record's timeline: every version, who changed what, when and why.
 
-    Oldest first: position (#), the library's own version number, operation, when the version was valid
-    (from/to), actor, reason, and the changed fields as old → new. Columns the history does not record
-    are never guessed.
+    Oldest first: position (p1, p2, ...: what --version and diff take), the library's own version
+    number, operation, when the version was valid (from/to), actor, reason, and the changed fields as
+    old → new. Columns the history does not record are never guessed.
 
     Example:
 
@@ -41,10 +51,11 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 
 
 def show(ctx: typer.Context, table: TableArg, key: KeyArg,
-         version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, #position "
-                                                     "(#-1 = last) or 'current'.", show_default=False)] = None,
+         version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, position "
+                                                     "pN (p-1 = last), 'current' or a time.", show_default=False,
+                                                     callback=not_blank)] = None,
          at: Annotated[str | None, typer.Option("--at", help="The state valid at this time (ISO-8601 or 2h, 3d ago).",
-                                                show_default=False)] = None,
+                                                show_default=False, callback=not_blank)] = None,
          columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
          fmt: FormatOpt = None) -> None:
     """Show the whole record as it was at a version or a time (default: now).
@@ -56,7 +67,7 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
         chrono show user 42 --version 3
         chrono show user 42 --at 2026-11-20T09:00Z
-        chrono show user 42 --version '#-2'
+        chrono show user 42 --version p-2
     """
     from chrono_cli.services import read
 
@@ -66,9 +77,9 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
 
 def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
-         old: Annotated[str | None, typer.Argument(help="From: version number, #position or time "
+         old: Annotated[str | None, typer.Argument(help="From: version number, position pN or time "
                                                    "(default: the version before TO).", show_default=False)] = None,
-         new: Annotated[str | None, typer.Argument(help="To: version number, #position or time (default: current).",
+         new: Annotated[str | None, typer.Argument(help="To: version number, position pN or time (default: current).",
                                                    show_default=False)] = None,
          all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
          convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
@@ -80,6 +91,7 @@ def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
 
         chrono diff user 42
         chrono diff user 42 2 5
+        chrono diff user 42 p1 p-1
         chrono diff user 42 2026-11-01 now --all
     """
     from chrono_cli.services import read

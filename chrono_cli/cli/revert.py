@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chrono_cli.cli.options import FormatOpt
+from chrono_cli.cli.options import FormatOpt, RevertWindowOpt
 from chrono_cli.cli.state import CliState, note
 from chrono_cli.cli.write import ActorOpt, DryRunOpt, PlanOpt, ReasonOpt, YesOpt, write_plan
 from chrono_cli.errors import NothingToWrite, Refused
@@ -23,8 +23,7 @@ def revert(ctx: typer.Context,
                                                     "id, or @MILLIS for an inferred set).", show_default=False)],
            force: Annotated[bool, typer.Option("--force", help="Revert rows that changed again after the change "
                                                "set too, writing over those later changes.")] = False,
-           window: Annotated[float, typer.Option("--window", help="Seconds that group an inferred change set (as "
-                                                 "given to 'chrono changes').")] = 5.0,
+           window: RevertWindowOpt = 5.0,
            reason: ReasonOpt = None, actor: ActorOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
            plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
     """Undo a whole change set: every row it touched goes back to its state just before it.

@@ -35,8 +35,12 @@ class CliState:
     def config(self) -> Config:
         if self._config is None:
             from chrono_cli.config import load
+            from chrono_cli.errors import ConfigError
 
-            self._config = load(self.config_path)
+            try:
+                self._config = load(self.config_path)
+            except OSError as exc:  # a name too long, a directory, no permission
+                raise ConfigError(f"cannot read config {self.config_path}: {exc.strerror or exc}") from None
         return self._config
 
     @property

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg
+from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
@@ -26,14 +26,16 @@ if TYPE_CHECKING:
     from chrono_cli.services.plan import Plan, PlanItem
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
-                                               "for it (default: what chrono did).", show_default=False)]
+                                               "for it (default: what chrono did).", show_default=False,
+                                               callback=clean_text)]
 ActorOpt = Annotated[str | None, typer.Option("--actor", help="Who: recorded where the convention has a place for "
-                                              "it (default: config 'actor', else the OS user).", show_default=False)]
+                                              "it (default: config 'actor', else the OS user).", show_default=False,
+                                              callback=clean_text)]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required off a terminal).")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and write nothing.")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "
                                              "and write nothing to the database.", show_default=False,
-                                             metavar="FILE")]
+                                             metavar="FILE", callback=not_blank)]
 KeysArg = Annotated[list[str], typer.Argument(help="Primary keys of the rows (42, id=42, a=1,b=2).",
                                               show_default=False)]
 
@@ -42,19 +44,20 @@ def restore(ctx: typer.Context, table: TableArg,
             key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
                                                      "with --all-changed-since or --keys.", show_default=False)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
-                                                        "version number, #position or a time.",
-                                                        show_default=False)] = None,
+                                                        "version number, position pN (p-1 = last) or a time.",
+                                                        show_default=False, callback=not_blank)] = None,
             at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
-                                                   show_default=False)] = None,
+                                                   show_default=False, callback=not_blank)] = None,
             only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
                                                      show_default=False)] = None,
             changed_since: Annotated[str | None, typer.Option("--all-changed-since", help="Many rows: every row "
                                                               "changed at or after this time goes back to its state "
                                                               "--at TIME (set-based, one transaction).",
-                                                              show_default=False, metavar="TIME")] = None,
+                                                              show_default=False, metavar="TIME",
+                                                              callback=not_blank)] = None,
             keys: Annotated[str | None, typer.Option("--keys", help="Many rows: the keys listed in FILE (one per "
                                                      "line, '-' for stdin) go back to their state --at TIME.",
-                                                     show_default=False, metavar="FILE")] = None,
+                                                     show_default=False, metavar="FILE", callback=not_blank)] = None,
             reason: ReasonOpt = None, actor: ActorOpt = None, convention: ConventionOpt = None,
             yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
     """Bring a row back to an earlier version, undelete it, or unarchive it; or many rows to a time.
@@ -232,7 +235,7 @@ def _title(plan: Plan, item: PlanItem) -> str:
     what = f"{item.action} {item.table or plan.table} {key_text(item.key)}"
     if item.target:
         number = item.target.get("version")
-        what += f" to #{item.target['seq']}" + (f" (version {number})" if number is not None else "")
+        what += f" to p{item.target['seq']}" + (f" (version {number})" if number is not None else "")
     if item.only:
         what += f", only {', '.join(item.only)}"
     return what + f" [{item.convention}" + (f": {item.history}]" if item.history else "]")

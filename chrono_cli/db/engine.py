@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -28,9 +29,14 @@ def resolve_url(raw: str) -> URL:
                              hint="pass a URL (postgresql://user@host/db) or the path of a SQLite file")
         return URL.create("sqlite", database=str(path.resolve()))
     try:
-        url = make_url(raw)
-    except ArgumentError as exc:
-        raise UsageError(f"cannot parse database URL: {_scrub(raw)}") from exc
+        url = make_url(_encode_userinfo(raw))
+        port = url.port
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(f"cannot parse database URL: {_scrub(raw)}",
+                         hint="write it as dialect://user:password@host:port/database (an IPv6 host in [brackets], "
+                              "special characters in the password percent-encoded)") from exc
+    if port is not None and not 0 < port < 65536:
+        raise UsageError(f"port {port} is out of range (1 to 65535) in {safe_url(url)}")
     backend = url.drivername.split("+", 1)[0]
     if "+" not in url.drivername and backend in _DRIVERS:
         url = url.set(drivername=_DRIVERS[backend])
@@ -41,10 +47,34 @@ def resolve_url(raw: str) -> URL:
 
 
 def safe_url(url: URL | str) -> str:
-    """The URL with its password masked, for messages."""
+    """The URL with its password masked, for messages: in the user part and in the query string."""
     if isinstance(url, str):
         return _scrub(url)
-    return url.render_as_string(hide_password=True)
+    return _mask_query(url.render_as_string(hide_password=True))
+
+
+_SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "sslpassword", "sslkey_password", "token",
+                            "access_token", "secret"})
+
+
+def _secrets(url: URL) -> list[str]:
+    """Every secret the URL carries, longest first (so a secret containing another is masked whole)."""
+    found = [str(url.password)] if url.password else []
+    for k, v in url.query.items():
+        if k.lower() in _SECRET_PARAMS:
+            found += [v] if isinstance(v, str) else list(v)
+    return sorted((f for f in found if f), key=len, reverse=True)
+
+
+def _encode_userinfo(raw: str) -> str:
+    """Percent-encode the user and password when the password holds a bare '@' (the last '@' ends them)."""
+    scheme, sep, rest = raw.partition("://")
+    netloc, slash, tail = rest.partition("/")  # a password holding '/' must be percent-encoded anyway
+    userinfo, at, host = netloc.rpartition("@")
+    if not sep or not at or "@" not in userinfo:
+        return raw
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}{sep}{quote(user, safe='')}{colon}{quote(password, safe='')}@{host}{slash}{tail}"
 
 
 def make_engine(url: URL) -> Engine:
@@ -124,8 +154,8 @@ def describe_error(exc: SQLAlchemyError, url: URL | None = None) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     first = lines[0] if lines else type(exc).__name__
     first = first.removeprefix("FATAL:").strip()
-    if url is not None and url.password:
-        first = first.replace(str(url.password), "***")
+    for secret in _secrets(url) if url is not None else []:
+        first = first.replace(secret, "***")
     lowered = text.lower()
     where = f" ({safe_url(url)})" if url is not None else ""
     if any(s in lowered for s in _CONNECT_FAILURES):
@@ -145,4 +175,15 @@ _CONNECT_FAILURES = ("could not connect", "connection refused", "could not trans
 
 
 def _scrub(raw: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)
+    """Mask the password of a URL that may not parse: everything between the user's ':' and the last '@'."""
+    scheme, sep, rest = raw.partition("://")
+    main, q, query = rest.partition("?")
+    userinfo, at, hostpath = main.rpartition("@")
+    if at and ":" in userinfo:
+        main = userinfo.partition(":")[0] + ":***@" + hostpath
+    return _mask_query(f"{scheme}{sep}{main}{q}{query}")
+
+
+def _mask_query(text: str) -> str:
+    """Mask the values of password-like query parameters (``?password=...``)."""
+    return re.sub(r"(?i)([?&](?:" + "|".join(sorted(_SECRET_PARAMS)) + r")=)[^&]*", r"\1***", text)

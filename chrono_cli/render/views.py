@@ -19,8 +19,8 @@ from chrono_cli.model import (
 from chrono_cli.render import changes_out
 from chrono_cli.render.encode import text
 
-HISTORY_COLUMNS = ("#", "version", "op", "from", "to", "actor", "reason", "changes")
-BLAME_COLUMNS = ("column", "value", "#", "version", "at", "actor", "reason", "previous")
+HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
+BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "previous")
 
 
 def tabular(result: object) -> ResultSet:
@@ -49,7 +49,7 @@ def tabular(result: object) -> ResultSet:
     if isinstance(result, BlameView):
         explained = [f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded]
         if result.deleted is not None:
-            explained.append(f"the record was deleted at #{result.deleted.seq}; blaming its last state")
+            explained.append(f"the record was deleted at p{result.deleted.seq}; blaming its last state")
         return ResultSet(BLAME_COLUMNS, [_blame_row(line) for line in result.lines],
                          title=f"{_title(result.timeline)} blame at {_label(result.state)}", notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
@@ -61,7 +61,7 @@ def _blame_row(line: BlameLine) -> list[Any]:
         value = line.value if line.recorded else "(not recorded)"
         return [line.column, value, "not recorded", "", "", "", "", ""]
     number = "" if v.number is None else str(v.number)
-    return [line.column, line.value, v.seq, number, _time(v.valid_from), v.actor or "", v.reason or "",
+    return [line.column, line.value, f"p{v.seq}", number, _time(v.valid_from), v.actor or "", v.reason or "",
             line.previous if line.has_previous else ""]
 
 
@@ -81,7 +81,7 @@ def _history_row(v: Version) -> list[Any]:
     number = "" if v.number is None else str(v.number)
     if v.current:
         number += " (current)" if number else "(current)"
-    return [v.seq, number, v.op.value, _time(v.valid_from), _time(v.valid_to), v.actor or "", v.reason or "",
+    return [f"p{v.seq}", number, v.op.value, _time(v.valid_from), _time(v.valid_to), v.actor or "", v.reason or "",
             changes_text(v)]
 
 
@@ -90,7 +90,7 @@ def _time(value: Any) -> str:
 
 
 def _label(v: Version) -> str:
-    label = f"#{v.seq}"
+    label = f"p{v.seq}"
     if v.number is not None:
         label += f" (version {v.number})"
     if v.op is Op.DELETE:

@@ -55,15 +55,15 @@ def blame_column(versions: Sequence[Version], column: str) -> BlameLine:
         if before.values is None:  # re-created after a deletion: the value came with the new record
             return BlameLine(column, value, version=setter)
         if column not in before.values:
-            return BlameLine(column, value, note=f"not recorded: unchanged since #{setter.seq}, "
-                                                 f"but #{before.seq} did not record it")
+            return BlameLine(column, value, note=f"not recorded: unchanged since p{setter.seq}, "
+                                                 f"but p{before.seq} did not record it")
         if not same(before.values[column], value):
             return BlameLine(column, value, version=setter, previous=before.values[column], has_previous=True)
         k -= 1
     first = versions[0]
     if first.op is Op.INSERT:
         return BlameLine(column, value, version=first)
-    return BlameLine(column, value, note=f"not recorded: unchanged since the first recorded state #{first.seq}")
+    return BlameLine(column, value, note=f"not recorded: unchanged since the first recorded state p{first.seq}")
 
 
 def _columns(tl: Timeline, text: str | None, default: Sequence[str]) -> tuple[str, ...]:

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, bulk
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, bulk
 from chrono_cli.conventions.writes.bulk import BulkWriter, staging
 from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
-from chrono_cli.errors import NothingToWrite, Refused, UsageError
+from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
+from chrono_cli.model import RowKey
 from chrono_cli.services.history import refuse_degraded
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.keys import parse_key
@@ -113,7 +114,10 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
         keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t)
+        absent: list[tuple[Any, ...]] = []
+        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
+        if keys_file is not None and absent:
+            _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
@@ -177,12 +181,35 @@ def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None
     return [c for c in recorded if c in only]
 
 
+_ABSENT = "absent then and now"
+_CHECKED = 1000  # absent keys looked up one by one in the history (a keys file of typos is refused early)
+
+
+def _refuse_unknown(writer: Writer, ctx: WriteContext, absent: Sequence[tuple[Any, ...]], path: str,
+                    table: object) -> None:
+    """A key of a keys file with no live row and no history names no row: refuse rather than skip it."""
+    unknown = [k for k in absent[:_CHECKED]
+               if writer.history_count(ctx, RowKey(tuple(zip(ctx.det.key, k, strict=True)))) == 0]
+    if unknown:
+        shown = ", ".join(_text(k) for k in unknown[:5]) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5
+                                                             else "")
+        raise RowNotFound(f"{path} names {len(unknown)} {'key' if len(unknown) == 1 else 'keys'} with no row of "
+                          f"{table} and no history: {shown}; nothing written",
+                          hint="a keys file names rows that exist or existed, one KEY per line")
+
+
 def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
     """Keys from FILE (``-``: stdin), one per line as KEY is written (42, or a=1,b=2); # starts a comment."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-" and sys.stdin is None:
+            raise UsageError("cannot read keys from stdin: it is closed")
+        text = sys.stdin.read().removeprefix("\ufeff") if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"keys file {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
+    except ValueError as exc:  # a NUL in the path
+        raise UsageError(f"cannot read keys file {path!r}: {exc}") from None
     names = ctx.det.key
     types = {c: target.info.columns[c].type for c in names}
     keys: dict[tuple[Any, ...], None] = {}
@@ -202,7 +229,7 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
 
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
-          ) -> tuple[list[BulkRow], Counter[str], list[str]]:
+          absent: list[tuple[Any, ...]] | None = None) -> tuple[list[BulkRow], Counter[str], list[str]]:
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
@@ -213,13 +240,18 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     problems: list[str] = []
     for key in keys:
         current = currents.get(key)
+        if key not in states and current is None:
+            skipped[_ABSENT] += 1
+            if absent is not None:
+                absent.append(key)
+            continue
         if key not in states and writer.missing_is_current:
             skipped["unchanged since the time"] += 1
             continue
         state = states.get(key)
         if state is None:
             skipped["created after the time (chrono revert removes created rows)" if current is not None
-                    else "absent then and now"] += 1
+                    else _ABSENT] += 1
             continue
         new: dict[str, Any] = {}
         for c in columns:

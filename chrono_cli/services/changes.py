@@ -15,6 +15,7 @@ from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange
+from chrono_cli.services.keys import INT64_MAX
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -39,7 +40,9 @@ class InferredId:
 def parse_changeset_id(text: str) -> InferredId | int | uuid.UUID:
     """A change-set id as ``chrono changes`` prints it: a transaction id, or ``@<ms>w<window>`` when inferred."""
     raw = text.strip()
-    if raw.isdigit() and len(raw) <= 19:
+    if raw.isdigit():
+        if int(raw) > INT64_MAX:
+            raise UsageError(f"cannot read change set id {text!r}: larger than a 64-bit transaction id")
         return int(raw)
     m = _INFERRED.match(raw)
     if m:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -13,11 +14,14 @@ from sqlalchemy.types import TypeEngine
 from chrono_cli.errors import UsageError
 from chrono_cli.model import RowKey
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def parse_key(text: str, columns: Sequence[str], types: Mapping[str, TypeEngine[Any]]) -> RowKey:
     """A RowKey with each value cast to its column's Python type; a value that does not cast is a usage error."""
     if not columns:
         raise UsageError("the table has no primary key, so rows cannot be named")
+    check_text(text, "key")
     parts = text.split(",") if "=" in text else [text]
     given: dict[str, str] = {}
     if "=" in text:
@@ -25,6 +29,9 @@ def parse_key(text: str, columns: Sequence[str], types: Mapping[str, TypeEngine[
             name, sep, value = part.partition("=")
             if not sep or not name.strip():
                 raise UsageError(f"cannot read key {text!r}", hint="write KEY as 42, id=42 or a=1,b=2")
+            if name.strip() in given:
+                raise UsageError(f"key {text!r} names {name.strip()} twice",
+                                 hint="one row per KEY; list several rows as separate arguments or in a keys file")
             given[name.strip()] = value.strip()
         unknown = [n for n in given if n not in columns]
         if unknown:
@@ -40,7 +47,19 @@ def parse_key(text: str, columns: Sequence[str], types: Mapping[str, TypeEngine[
     return RowKey(tuple((c, cast_value(given[c], types[c], c)) for c in columns))
 
 
+def check_text(text: str, what: str) -> None:
+    """Refuse text no database can take as a value: NUL characters and bytes that are not UTF-8."""
+    if "\x00" in text:
+        raise UsageError(f"{what} {text!r} holds a NUL character", hint="no database stores NUL in text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable command-line bytes arrive as lone surrogates
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
+
+
 def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
+    """``raw`` as a value of ``coltype``; what does not cast, or no column could hold, is a usage error."""
     try:
         py = coltype.python_type
     except NotImplementedError:
@@ -53,11 +72,20 @@ def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
                 return False
             raise ValueError(raw)
         if py is int:
-            return int(raw)
+            number = int(raw)
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise UsageError(f"key value {raw} is out of range for column {column} (a 64-bit integer at most)")
+            return number
         if py is Decimal:
-            return Decimal(raw)
+            dec = Decimal(raw)
+            if not dec.is_finite():
+                raise ValueError(raw)
+            return dec
         if py is float:
-            return float(raw)
+            real = float(raw)
+            if not math.isfinite(real):
+                raise ValueError(raw)
+            return real
         if py is uuid.UUID:
             value = uuid.UUID(raw)
             return value if getattr(coltype, "as_uuid", True) else str(value)
@@ -65,6 +93,6 @@ def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
             return datetime.fromisoformat(raw)
         if py is date:
             return date.fromisoformat(raw)
-    except (ValueError, InvalidOperation):
+    except (ValueError, InvalidOperation, OverflowError):
         raise UsageError(f"key value {raw!r} is not a valid {py.__name__} for column {column}") from None
     return raw

@@ -52,15 +52,54 @@ class PlanItem:
                 "statements": [dict(s) for s in self.statements], "notes": list(self.notes)}
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> PlanItem:
-        expected = doc["expected"]
-        only = doc.get("only")
-        return cls(action=str(doc["action"]), key=dict(doc["key"]), convention=str(doc["convention"]),
-                   history=doc.get("history"), expected_row=str(expected["row"]),
-                   expected_history=int(expected["history_rows"]), diff=list(doc["diff"]),
-                   statements=list(doc["statements"]), target=doc.get("target"),
-                   only=None if only is None else tuple(only), kept=list(doc.get("kept") or ()),
-                   notes=tuple(doc.get("notes") or ()), table=doc.get("table"))
+    def from_json(cls, doc: Any) -> PlanItem:
+        """An item of a plan document; a field of the wrong type is a usage error naming the field."""
+        doc = _typed(doc, dict, "item")
+        expected = _typed(doc.get("expected"), dict, "expected")
+        only = _typed(doc.get("only"), list, "only", optional=True)
+        target = _typed(doc.get("target"), dict, "target", optional=True)
+        if target is not None and "seq" in target:
+            _typed(target["seq"], int, "target.seq")
+        return cls(action=_typed(doc.get("action"), str, "action"), key=_typed(doc.get("key"), dict, "key"),
+                   convention=_typed(doc.get("convention"), str, "convention"),
+                   history=_typed(doc.get("history"), str, "history", optional=True),
+                   expected_row=_typed(expected.get("row"), str, "expected.row"),
+                   expected_history=_typed(expected.get("history_rows"), int, "expected.history_rows"),
+                   diff=_records(doc.get("diff"), "diff", ("column", "old", "new")),
+                   statements=_records(doc.get("statements"), "statements", ("label", "sql", "params")),
+                   target=target,
+                   only=None if only is None else tuple(_typed(c, str, "only[]") for c in only),
+                   kept=_records(doc.get("kept") or [], "kept", ("column", "why")),
+                   notes=_texts(doc.get("notes"), "notes"), table=_typed(doc.get("table"), str, "table", optional=True))
+
+
+class MalformedPlan(UsageError):
+    """A plan document with a missing field or a field of the wrong type."""
+
+
+def _typed(value: Any, kind: type, field: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        got = "nothing" if value is None else type(value).__name__
+        raise MalformedPlan(f"malformed plan: {field} must be {_NAMES[kind]}, not {got}")
+    return value
+
+
+_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
+
+
+def _records(value: Any, field: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    out = [_typed(v, dict, f"{field}[]") for v in _typed(value, list, field)]
+    for record in out:
+        missing = [k for k in keys if k not in record]
+        if missing:
+            raise MalformedPlan(f"malformed plan: an entry of {field} has no {', '.join(missing)}")
+    return out
+
+
+def _texts(value: Any, field: str) -> tuple[str, ...]:
+    return tuple(_typed(v, str, f"{field}[]") for v in _typed(value or [], list, field))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,34 +137,47 @@ class Plan:
             raise UsageError(f"unsupported plan format version {doc.get('format_version')!r} "
                              f"(this chrono reads version {FORMAT_VERSION})")
         try:
-            created = datetime.fromisoformat(doc["created_at"])
-            if created.tzinfo is None:
-                raise ValueError("created_at has no time zone")
-            items = tuple(PlanItem.from_json(i) for i in doc["items"])
-            return cls(table=str(doc["table"]), dialect=str(doc["dialect"]), database=str(doc.get("database", "")),
-                       created_at=created, items=items, actor=doc.get("actor"), reason=doc.get("reason"),
-                       notes=tuple(doc.get("notes") or ()), revert=doc.get("revert"))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise UsageError(f"malformed plan: {type(exc).__name__}: {exc}") from None
+            created = datetime.fromisoformat(_typed(doc.get("created_at"), str, "created_at"))
+        except ValueError:
+            raise MalformedPlan(f"malformed plan: created_at {doc['created_at']!r} is not an ISO-8601 time") from None
+        if created.tzinfo is None:
+            raise MalformedPlan("malformed plan: created_at has no time zone")
+        items = tuple(PlanItem.from_json(i) for i in _typed(doc.get("items"), list, "items"))
+        if not items:
+            raise MalformedPlan("the plan has no items: it writes nothing",
+                                hint="a plan comes from --plan FILE of a write that changes at least one row")
+        return cls(table=_typed(doc.get("table"), str, "table"), dialect=_typed(doc.get("dialect"), str, "dialect"),
+                   database=str(doc.get("database", "")), created_at=created, items=items,
+                   actor=_typed(doc.get("actor"), str, "actor", optional=True),
+                   reason=_typed(doc.get("reason"), str, "reason", optional=True),
+                   notes=_texts(doc.get("notes"), "notes"),
+                   revert=_typed(doc.get("revert"), dict, "revert", optional=True))
 
     def save(self, path: str | Path) -> None:
         """Write the plan document to ``path``."""
         try:
             Path(path).write_text(self.dumps() + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write plan {path}: {exc.strerror or exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise UsageError(f"cannot write plan {path!r}: {reason}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
         """Read a plan document written by ``--plan``."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not content
         except OSError as exc:
             raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
+        except ValueError as exc:  # a NUL in the path
+            raise UsageError(f"cannot read plan {path!r}: {exc}") from None
         try:
             doc = json.loads(text)
         except ValueError as exc:
             raise UsageError(f"plan {path} is not JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"plan {path} is nested too deeply to be a chrono plan") from None
         return cls.from_json(doc)
 
 

@@ -38,10 +38,18 @@ def variants(name: str) -> list[str]:
     return seen
 
 
-def resolve_table(query: str, names: Mapping[str | None, Sequence[str]], config: Config) -> TableRef:
-    """Exact, schema-qualified, case-insensitive, plural/singular, alias and model-name matches, in that order."""
+def resolve_table(query: str, names: Mapping[str | None, Sequence[str]], config: Config, *,
+                  default_schema: str | None = None) -> TableRef:
+    """Exact, schema-qualified, case-insensitive, plural/singular, alias and model-name matches, in that order.
+
+    ``default_schema`` is the name of the schema ``names`` lists unqualified (under None): SQLite's ``main``,
+    MariaDB's current database; ``main.users`` then names the table ``users``.
+    """
     target = config.aliases.get(query, query)
     schema_part, _, bare = target.rpartition(".")
+    if schema_part and schema_part not in names and schema_part == default_schema and None in names:
+        schema_part = ""
+        names = {None: names[None]}
     scopes = {s: n for s, n in names.items() if not schema_part or s == schema_part}
     if schema_part and not scopes:
         raise TableNotFound(f"no schema named '{schema_part}'",

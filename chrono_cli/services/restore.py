@@ -57,12 +57,12 @@ def _choose(cat: Catalog, target: Target, prep: Prepared, tl: Timeline, current:
             return archive_item(cat, target, tl.key, archived=False, convention=convention, meta=meta, now=now)
         else:
             raise UsageError(f"{tl.table} {tl.key} exists and is not archived: nothing to undo",
-                             hint="give --version N, --version '#N' or --at TIME (see 'chrono history')")
+                             hint="give --version N, --version pN (position) or --at TIME (see 'chrono history')")
     else:
         tz = cat.table_config(target.ref).timezone
         chosen = select.pick(tl, version, at=parse_time(at, tz_name=tz) if at else None, tz=tz)
         if chosen.op is Op.DELETE:
-            raise UsageError(f"#{chosen.seq} of {tl.table} {tl.key} is its deletion, not a state",
+            raise UsageError(f"p{chosen.seq} of {tl.table} {tl.key} is its deletion, not a state",
                              hint="restore to a version that holds values")
     action = "restore" if current is not None else "undelete"
     return restore_item(cat, target, tl.key, action=action, seq=chosen.seq, only=only, convention=convention,
@@ -75,15 +75,15 @@ def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq:
     """The write-set that brings ``key`` to the state at position ``seq`` of its timeline."""
     tl = timeline or load_timeline(cat, target, key_text(key), convention)
     if not 1 <= seq <= len(tl.versions):
-        raise VersionNotFound(f"no position #{seq} in the history of {tl.table} {tl.key}")
+        raise VersionNotFound(f"no position p{seq} in the history of {tl.table} {tl.key}")
     version = tl.versions[seq - 1]
-    label = f"version {version.number}" if version.number is not None else f"#{seq}"
+    label = f"version {version.number}" if version.number is not None else f"p{seq}"
     meta = default_reason(meta, f"chrono {action}: state of {label}")
     prep = prepare(cat, target, convention, meta, now, shared)
     prep.writer.writable(prep.ctx, key)
     current = prep.writer.current_row(prep.ctx, key)
     if version.values is None:
-        raise UsageError(f"#{seq} of {tl.table} {tl.key} is its deletion, not a state")
+        raise UsageError(f"p{seq} of {tl.table} {tl.key} is its deletion, not a state")
     if current is None and only:
         raise UsageError("--only cannot be used to re-create a deleted row: every column needs a value")
     if (action == "undelete") != (current is None):
@@ -93,7 +93,7 @@ def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq:
            "valid_from": None if version.valid_from is None else version.valid_from.isoformat(),
            "valid_to": None if version.valid_to is None else version.valid_to.isoformat()}
     return finish(prep, key, action, current, new, kept=kept, timeline=tl, target=doc, only=only,
-                  what=f"the state of {label} (#{seq})")
+                  what=f"the state of {label} (p{seq})")
 
 
 def _values(prep: Prepared, tl: Timeline, version: Version, current: Mapping[str, Any] | None,
@@ -122,7 +122,7 @@ def _values(prep: Prepared, tl: Timeline, version: Version, current: Mapping[str
         elif only and c not in only:
             new[c] = current[c]  # type: ignore[index]  # --only is refused for undeletes
         elif only and c not in recorded:
-            problems.append(f"{c}: not recorded by the history at #{version.seq}")
+            problems.append(f"{c}: not recorded by the history at p{version.seq}")
         elif c in recorded and current is not None and same(recorded[c], current[c]):
             new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
         elif c in recorded:
@@ -143,7 +143,7 @@ def _values(prep: Prepared, tl: Timeline, version: Version, current: Mapping[str
             problems.append(f"{c}: the column no longer exists (its value {value!r} cannot be restored)")
     if problems:
         hint = "leave those columns out with --only COLS" if current is not None else None
-        raise Refused(f"cannot restore {tl.table} {tl.key} to #{version.seq}: " + "; ".join(problems), hint=hint)
+        raise Refused(f"cannot restore {tl.table} {tl.key} to p{version.seq}: " + "; ".join(problems), hint=hint)
     return new, kept
 
 

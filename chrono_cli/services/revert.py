@@ -153,7 +153,7 @@ def _later(row: _Row, v: Version) -> Conflict:
     if v.op is Op.UNKNOWN:
         return Conflict(message="the live row differs from its newest history entry (changed outside the history)",
                         **where)  # type: ignore[arg-type]
-    label = f"#{v.seq}" + (f" (version {v.number})" if v.number is not None else "")
+    label = f"p{v.seq}" + (f" (version {v.number})" if v.number is not None else "")
     return Conflict(message=f"changed again after the change set: {label} {v.op.value}", at=v.valid_from,
                     actor=v.actor, **where)  # type: ignore[arg-type]
 

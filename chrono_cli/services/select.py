@@ -1,40 +1,58 @@
-"""Picking versions of a timeline by library number, position (#N), or time; and diffs between them."""
+"""Picking versions of a timeline by library number, position (pN), or time; and diffs between them.
+
+Positions are written ``p3`` (the third entry of the timeline) and ``p-1`` (the last): a plain word that no
+shell expands (bash, zsh and fish leave letters, digits and a hyphen alone). ``#3`` still works as an alias, but
+unquoted it starts a shell comment, so chrono never prints it.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chrono_cli.errors import UsageError, VersionNotFound
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, Version
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.times import looks_like_time, parse_time
 
+_POSITION = re.compile(r"[pP](-?\d+)")
+POSITION_HINT = "positions are p1, p2, ... and p-1 for the last (see 'chrono history')"
+
+
+def position(seq: int) -> str:
+    """How chrono writes a position, the form ``--version`` and ``diff`` take back."""
+    return f"p{seq}"
+
 
 def pick(tl: Timeline, spec: str | None = None, *, at: datetime | None = None, tz: str | None = None) -> Version:
-    """The version named by ``spec`` (``3``, ``#3``, ``#-1``, ``current``, or a time) or valid ``at`` a time."""
+    """The version named by ``spec`` (``3``, ``p3``, ``p-1``, ``current``, or a time) or valid ``at`` a time."""
     if at is not None:
         return at_time(tl, at)
-    if spec is None or spec.lower() in ("current", "latest", "head"):
+    if spec is None or spec.strip().lower() in ("current", "latest", "head"):
         return tl.versions[-1]
     s = spec.strip()
-    if s.startswith("#"):
-        return by_position(tl, s[1:])
+    if not s:
+        raise UsageError("empty version", hint=f"give a version number, a position or a time; {POSITION_HINT}")
+    m = _POSITION.fullmatch(s)
+    if m or s.startswith("#"):
+        return by_position(tl, m.group(1) if m else s[1:], s)
     if looks_like_time(s) and not s.lstrip("-").isdigit():
         return at_time(tl, parse_time(s, tz_name=tz))
     return by_number(tl, s)
 
 
-def by_position(tl: Timeline, text: str) -> Version:
+def by_position(tl: Timeline, text: str, spec: str | None = None) -> Version:
+    """The version at position ``text`` (``3``, or ``-1`` for the last)."""
     try:
         n = int(text)
     except ValueError:
-        raise UsageError(f"cannot read position #{text}",
-                         hint="positions are #1, #2, ... or #-1 for the last") from None
+        raise UsageError(f"cannot read position {spec or text!r}", hint=POSITION_HINT) from None
     count = len(tl.versions)
     index = n - 1 if n > 0 else count + n
     if n == 0 or not 0 <= index < count:
-        raise VersionNotFound(f"no position #{n} in the history of {tl.table} {tl.key} (it has #1 to #{count})")
+        raise VersionNotFound(f"no position {position(n)} in the history of {tl.table} {tl.key} "
+                              f"(it has {position(1)} to {position(count)})", hint=POSITION_HINT)
     return tl.versions[index]
 
 
@@ -44,16 +62,20 @@ def by_number(tl: Timeline, text: str) -> Version:
         numbers = [str(v.number) for v in tl.versions if v.number is not None]
         known = f"versions: {', '.join(numbers)}" if numbers else "this history has no version numbers"
         raise VersionNotFound(f"no version {text} of {tl.table} {tl.key} ({known})",
-                              hint="select by position with #N (see 'chrono history')")
+                              hint=f"select by position instead: {POSITION_HINT}")
     if len(hits) > 1:
-        where = " or ".join(f"#{v.seq}" for v in hits)
+        where = " or ".join(position(v.seq) for v in hits)
         raise UsageError(f"version {text} of {tl.table} {tl.key} appears {len(hits)} times (the key was re-created)",
                          hint=f"select by position: {where}")
     return hits[0]
 
 
 def at_time(tl: Timeline, at: datetime) -> Version:
-    """The state valid at ``at``; a deletion or a time before the first version is an error."""
+    """The state valid at ``at``; a deletion, a time before the first version or in the future is an error."""
+    now = datetime.now(UTC)
+    if at > now:
+        raise UsageError(f"{at.isoformat()} is in the future (it is now {now.isoformat(timespec='seconds')})",
+                         hint="leave out the time for the current state")
     if not any(v.valid_from or v.valid_to for v in tl.versions):
         raise UsageError(f"the {tl.convention} history of {tl.table} stores no timestamps",
                          hint="select a version by number or #position")
@@ -73,6 +95,10 @@ def at_time(tl: Timeline, at: datetime) -> Version:
         caveat = ("the store does not record when this first version began: "
                   "if the record existed at that time, this was its state")
         return replace(found, note=f"{found.note}; {caveat}" if found.note else caveat)
+    if found is tl.versions[-1] and found.valid_from is not None and found.valid_to is None:
+        latest = (f"{at.isoformat()} is after the last recorded change ({found.valid_from.isoformat()}): "
+                  "this is the latest state")
+        return replace(found, note=f"{found.note}; {latest}" if found.note else latest)
     return found
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
+
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.rows import holds
@@ -38,7 +40,7 @@ def open_target(cat: Catalog, query: str) -> Target:
     """Resolve TABLE (name, alias, plural, model name or polymorphic identity) and detect its conventions."""
     identity = None
     try:
-        ref = resolve_table(query, cat.names(), cat.config)
+        ref = resolve_table(query, cat.names(), cat.config, default_schema=inspect(cat.conn).default_schema_name)
     except TableNotFound:
         found = _polymorphic(cat, query)
         if found is None:

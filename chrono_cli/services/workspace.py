@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
 
 from chrono_cli import conventions
@@ -16,7 +16,7 @@ from chrono_cli.conventions import Detection, ReadContext
 from chrono_cli.db import engine as dbengine
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.errors import UsageError
+from chrono_cli.errors import TableNotFound, UsageError
 from chrono_cli.model import TableRef
 
 ENV_URLS = ("CHRONO_DATABASE_URL", "DATABASE_URL")
@@ -87,6 +87,11 @@ class Catalog:
     def names(self) -> dict[str | None, list[str]]:
         if self._names is None:
             if self._explicit:
+                known = set(inspect(self.conn).get_schema_names())
+                unknown = [s for s in self._explicit if s not in known]
+                if unknown:
+                    raise TableNotFound(f"no schema named {', '.join(map(repr, unknown))}",
+                                        hint=f"schemas: {', '.join(sorted(known))}")
                 self._names = reflect.table_names(self.conn, list(self._explicit))
             else:
                 path = reflect.search_path(self.conn)

@@ -58,12 +58,12 @@ def test_plain_output(runner: CliRunner, items: str) -> None:
     result = invoke(runner, ["--db", items, "blame", "item", "1"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert [line.rstrip() for line in result.stdout.splitlines()] == [
-        "item 1 [history-meta: item_history] blame at #4 (version 4)",
-        "column    value          #    version    at                         actor    reason    previous",
-        "id        1              1    1",
-        "name      widget 2       4    4          2026-11-01 12:00:00+00:00                     widget",
-        "email     b@example.com  3    3          2026-11-01 11:00:00+00:00                     a@example.com",
-        "status    active         2    2          2026-11-01 10:00:00+00:00                     new",
+        "item 1 [history-meta: item_history] blame at p4 (version 4)",
+        "column    value          pos    version    at                         actor    reason    previous",
+        "id        1              p1     1",
+        "name      widget 2       p4     4          2026-11-01 12:00:00+00:00                     widget",
+        "email     b@example.com  p3     3          2026-11-01 11:00:00+00:00                     a@example.com",
+        "status    active         p2     2          2026-11-01 10:00:00+00:00                     new",
     ]
 
 
@@ -80,7 +80,7 @@ def test_actor_reason_and_a_column_history_did_not_record(runner: CliRunner, sql
     plain = invoke(runner, ["--db", url, "blame", "note", "1"])
     row = next(line for line in plain.stdout.splitlines() if line.startswith("secret"))
     assert row.split() == ["secret", "s3cret", "not", "recorded"]
-    assert "note: secret: not recorded: unchanged since #3, but #2 did not record it" in plain.stderr
+    assert "note: secret: not recorded: unchanged since p3, but p2 did not record it" in plain.stderr
 
 
 def test_a_column_declared_hidden_has_no_value(runner: CliRunner, items: str, tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_a_column_declared_hidden_has_no_value(runner: CliRunner, items: str, tm
 
 
 def test_blame_as_of_a_version_or_a_time(runner: CliRunner, items: str) -> None:
-    for args in (["--version", "2"], ["-V", "#2"], ["--at", "2026-11-01T10:30Z"]):
+    for args in (["--version", "2"], ["-V", "p2"], ["-V", "#2"], ["--at", "2026-11-01T10:30Z"]):
         doc = _blame(runner, items, "item", "1", *args)
         assert doc["state"]["seq"] == 2, args
         cols = _by_column(doc)
@@ -112,15 +112,15 @@ def test_deleted_record_is_blamed_as_it_last_was(runner: CliRunner, items: str) 
     assert doc["state"]["seq"] == 2 and doc["deleted"]["seq"] == 3 and doc["deleted"]["operation"] == "delete"
     assert _by_column(doc)["status"]["previous"] == "new"
     plain = invoke(runner, ["--db", items, "blame", "item", "2"])
-    assert "note: the record was deleted at #3; blaming its last state" in plain.stderr
+    assert "note: the record was deleted at p3; blaming its last state" in plain.stderr
 
 
 def test_jsonl_and_csv(runner: CliRunner, items: str) -> None:
     jsonl = invoke(runner, ["--db", items, "-f", "jsonl", "blame", "item", "1"])
     assert [json.loads(line)["column"] for line in jsonl.stdout.splitlines()] == ["id", "name", "email", "status"]
     csv = invoke(runner, ["--db", items, "-f", "csv", "blame", "item", "1", "-c", "name"])
-    assert csv.stdout.splitlines() == ["column,value,#,version,at,actor,reason,previous",
-                                       "name,widget 2,4,4,2026-11-01 12:00:00+00:00,,,widget"]
+    assert csv.stdout.splitlines() == ["column,value,pos,version,at,actor,reason,previous",
+                                       "name,widget 2,p4,4,2026-11-01 12:00:00+00:00,,,widget"]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
@@ -147,7 +147,7 @@ def test_history_that_starts_mid_life_is_not_blamed_on_its_first_state() -> None
     tl = _timeline(Version({"id": 1, "a": "x"}, Op.UNKNOWN), Version({"id": 1, "a": "x"}, Op.UPDATE))
     line = blame_timeline(tl, ["a"]).lines[0]
     assert line.version is None and line.value == "x"
-    assert line.note == "not recorded: unchanged since the first recorded state #1"
+    assert line.note == "not recorded: unchanged since the first recorded state p1"
 
 
 def test_recreated_record_blames_the_new_insert() -> None:

@@ -136,7 +136,7 @@ def test_table_option(runner: CliRunner, drift_db: str) -> None:
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["check-migrations", "--table", "nope"], ExitCode.NOT_FOUND, "error: no table named 'nope'"),
-    (["check-migrations", "-f", "yaml"], ExitCode.USAGE, "Invalid value for '--format' / '-f'"),
+    (["check-migrations", "-f", "yaml"], ExitCode.USAGE, "invalid value for '--format' / '-f'"),
     (["--config", "{bad}", "check-migrations"], ExitCode.USAGE, "unknown finding kind 'missing-colum'"),
     (["--config", "{level}", "check-migrations"], ExitCode.USAGE, "expected error, warning, info or ignore"),
 ])

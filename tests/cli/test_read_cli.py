@@ -80,7 +80,7 @@ def test_history_plain_markdown_github_csv_jsonl(runner: CliRunner, demo: str) -
     gh = _ok(runner, ["--db", demo, "history", "user", "42", "-f", "github"])
     assert gh.count("\n") >= 5
     rows = list(csv.reader(io.StringIO(_ok(runner, ["--db", demo, "history", "user", "42", "-f", "csv"]))))
-    assert rows[0][:3] == ["#", "version", "op"] and len(rows) == 4
+    assert rows[0][:3] == ["pos", "version", "op"] and rows[1][0] == "p1" and len(rows) == 4
     lines = _ok(runner, ["--db", demo, "history", "user", "42", "-f", "jsonl"]).splitlines()
     assert [json.loads(x)["seq"] for x in lines] == [1, 2, 3]
 
@@ -105,6 +105,9 @@ def test_show_by_version_position_and_time(runner: CliRunner, demo: str) -> None
     assert name("--version", "1") == "Ann"
     assert name("--version", "#2") == "Anne"
     assert name("--version", "#-1") == "Anne B."
+    assert name("--version", "p2") == "Anne"
+    assert name("--version", "p-1") == "Anne B."
+    assert name("--version", "P-3") == "Ann"
     assert name("--at", "2026-11-01T09:00Z") == "Ann"
     assert name("--at", "2026-11-01T10:00Z") == "Anne"
     assert name("--at", "2026-11-05") == "Anne B."
@@ -147,7 +150,9 @@ def test_tables_counts_and_explain(runner: CliRunner, demo: str) -> None:
     (["history", "user", "999"], ExitCode.NOT_FOUND, "no row with key id=999"),
     (["history", "user", "abc"], ExitCode.USAGE, "not a valid int"),
     (["show", "user", "42", "--version", "9"], ExitCode.NOT_FOUND, "no version 9"),
-    (["show", "user", "42", "--version", "#9"], ExitCode.NOT_FOUND, "no position #9"),
+    (["show", "user", "42", "--version", "#9"], ExitCode.NOT_FOUND, "no position p9"),
+    (["show", "user", "42", "--version", "p9"], ExitCode.NOT_FOUND,
+     "no position p9 in the history of users 42 (it has p1 to p3)"),
     (["show", "user", "42", "--at", "yesterday-ish"], ExitCode.USAGE, "cannot read time"),
     (["show", "user", "42", "--version", "1", "--at", "2h"], ExitCode.USAGE, "not both"),
     (["history", "user", "42", "--columns", "nope"], ExitCode.USAGE, "no column nope"),

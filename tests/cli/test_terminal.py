@@ -116,7 +116,7 @@ def test_no_pager_for_short_output_a_pipe_or_when_turned_off(items: str, tmp_pat
 def test_mistyped_command_suggests(runner: CliRunner, typed: str, suggested: str) -> None:
     result = invoke(runner, [typed])
     assert result.exit_code == ExitCode.USAGE
-    assert f"No such command '{typed}'. Did you mean {suggested}?" in result.stderr
+    assert result.stderr.splitlines() == [f"error: no such command '{typed}'", f"hint: did you mean {suggested}?"]
 
 
 def test_keyboard_interrupt_anywhere_exits_130(monkeypatch: pytest.MonkeyPatch,

@@ -69,7 +69,7 @@ def test_dry_run_prints_the_plan_on_stdout(runner, story_db: str) -> None:
     before = checksum(story_db)
     result = chrono(runner, story_db, "restore", "appuser", "1", "--version", "2", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "restore appuser 1 to #2 (version 2) [history-meta: appuser_history]" in result.stdout
+    assert "restore appuser 1 to p2 (version 2) [history-meta: appuser_history]" in result.stdout
     assert "alice@corp.example" in result.stdout and "-- params:" in result.stdout
     assert "dry run: nothing written" in result.stderr
     assert checksum(story_db) == before

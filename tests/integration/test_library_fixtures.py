@@ -129,7 +129,7 @@ def test_chrononaut_04_timelines(runner: CliRunner, pg_url: str, key: str) -> No
         assert "password" in v["unrecorded"]
     if key == "2":  # re-created key: version 0 twice, each selectable by position
         result = invoke(runner, ["--db", pg_url, "show", "appuser", "2", "--version", "0"])
-        assert result.exit_code == 2 and "#1 or #4" in result.stderr
+        assert result.exit_code == 2 and "p1 or p4" in result.stderr
         show = json.loads(invoke(runner, ["--db", pg_url, "-f", "json", "show", "appuser", "2",
                                           "--version", "#4"]).stdout)
         assert show["version"]["values"]["name"] == steps[3]["row_after"]["name"]

@@ -40,7 +40,7 @@ def test_no_op_and_bad_versions(runner, sqlite_or_pg_backend: str, story_clone: 
     refused(runner, url, "restore", "appuser", "1", "--version", "5", says="already in the state of version 5")
     refused(runner, url, "restore", "appuser", "1", "--version", "9", code=4, says="no version 9")
     refused(runner, url, "restore", "appuser", "2", "--version", "5", code=4, says="no version 5")  # user 1's
-    refused(runner, url, "restore", "appuser", "1", "--version", "#99", code=4, says="no position #99")
+    refused(runner, url, "restore", "appuser", "1", "--version", "#99", code=4, says="no position p99")
     refused(runner, url, "restore", "appuser", "77", "--version", "1", code=4, says="no row with key")
     refused(runner, url, "restore", "nosuchtable", "1", code=4, says="no table named")
     refused(runner, url, "restore", "appuser", "1", "--version", "2", "--at", "1h", code=2, says="not both")
@@ -137,7 +137,7 @@ def test_read_only_user(runner, story_clone: StoryClone) -> None:
         admin.dispose()
 
 
-@pytest.mark.parametrize("spec", ["#1", "1"])
+@pytest.mark.parametrize("spec", ["#1", "p1", "1"])
 def test_deletion_is_not_a_target(runner, sqlite_or_pg_backend: str, story_clone: StoryClone, spec: str) -> None:
     url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     shown = chrono(runner, url, "-f", "json", "history", "appuser", "2")

@@ -98,7 +98,7 @@ def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, backen
     assert checksum(url) == untouched
 
     dry = chrono(runner, url, "revert", "3", "--dry-run")
-    assert dry.exit_code == 6 and "undelete " in dry.stdout and "article 1 to #1" in dry.stdout
+    assert dry.exit_code == 6 and "undelete " in dry.stdout and "article 1 to p1" in dry.stdout
     assert checksum(url) == untouched
 
     forced = chrono(runner, url, "revert", "3", "--force", "--yes")

@@ -1,0 +1,58 @@
+"""Parsing the command line the house way: negative numbers as arguments, usage errors as error/hint lines."""
+
+from __future__ import annotations
+
+import re
+
+from typer._click.core import Context as ClickContext
+from typer._click.exceptions import ClickException
+from typer._click.exceptions import UsageError as ClickUsageError
+from typer._click.parser import _OptionParser, _ParsingState  # what click's Command.make_parser builds
+from typer.core import TyperCommand
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
+
+
+class _NegativeNumberParser(_OptionParser):
+    """An option parser that reads ``-7`` as an argument unless the command has an option spelt ``-7``."""
+
+    def _process_args_for_options(self, state: _ParsingState) -> None:
+        # click's own loop, with one more branch: a negative number that is no option of this command
+        while state.rargs:
+            arg = state.rargs.pop(0)
+            if arg == "--":
+                return
+            if _NEGATIVE_NUMBER.match(arg) and arg not in self._short_opt and arg not in self._long_opt:
+                state.largs.append(arg)
+            elif arg[:1] in self._opt_prefixes and len(arg) > 1:
+                self._process_opts(arg, state)
+            elif self.allow_interspersed_args:
+                state.largs.append(arg)
+            else:
+                state.rargs.insert(0, arg)
+                return
+
+
+class ChronoCommand(TyperCommand):
+    """A typer command whose parser takes negative numbers (``chrono history account -7``) as arguments."""
+
+    def make_parser(self, ctx: ClickContext) -> _OptionParser:
+        parser = _NegativeNumberParser(ctx)
+        for param in self.get_params(ctx):
+            param.add_to_parser(parser, ctx)
+        return parser
+
+
+def usage_lines(exc: ClickException) -> tuple[str, str | None]:
+    """The house ``error:`` message and ``hint:`` for one of click's usage errors."""
+    message = exc.format_message().strip().rstrip(".").replace("Value error, ", "")
+    hint: str | None = None
+    suggestion = re.search(r"[.\s]*\((?:Possible options|Did you mean):? (.+?)\??\)$|[.\s]*Did you mean (.+?)\?$",
+                           message)
+    if suggestion:
+        message = message[:suggestion.start()]
+        hint = f"did you mean {(suggestion.group(1) or suggestion.group(2)).replace(', ', ' or ')}?"
+    message = message[:1].lower() + message[1:]
+    if hint is None and isinstance(exc, ClickUsageError) and exc.ctx is not None:
+        hint = f"run '{exc.ctx.command_path} --help'"
+    return message, hint
