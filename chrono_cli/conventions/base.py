@@ -52,6 +52,7 @@ class Degradation:
 
     reason: str
     column: str | None = None  # the base column concerned; config may declare it unrecorded
+    blocks_writes: bool = True  # the library's own next write fails (or differs): chrono writes nothing either
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -19,8 +19,10 @@ def missing(base: TableInfo, store: TableInfo, skip: Collection[str] = ()) -> li
 
 def extra(base: TableInfo, store: TableInfo, data: Collection[str],
           keep: Callable[[str], bool] | None = None) -> list[Degradation]:
-    """Store data columns the base no longer has (``keep`` says which of them are expected)."""
-    return [Degradation(f"history column {c} is no longer in {base.ref.name}")
+    """Store data columns the base no longer has (``keep`` says which of them are expected); only one that
+    must be filled (NOT NULL without default) breaks a write."""
+    return [Degradation(f"history column {c} is no longer in {base.ref.name}",
+                        blocks_writes=not store.columns[c].nullable and store.columns[c].default is None)
             for c in data if c not in base.columns and not (keep and keep(c))]
 
 

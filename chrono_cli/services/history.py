@@ -36,9 +36,10 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
 
 
 def refuse_degraded(det: Detection | None) -> None:
-    """Writes go only to stores that match their table: the library itself would write something else."""
-    if det is not None and det.degraded:
-        raise Refused(f"{det.store} does not match {det.live} ({'; '.join(det.reasons)}): a write would not be "
+    """No write where the drift breaks the library's own next write: chrono would write something else."""
+    blocking = [d.reason for d in det.degraded if d.blocks_writes] if det is not None else []
+    if det is not None and blocking:
+        raise Refused(f"{det.store} does not match {det.live} ({'; '.join(blocking)}): a write would not be "
                       f"what {det.adapter} writes", hint="fix the drift first: chrono check-migrations --suggest")
 
 

@@ -100,6 +100,8 @@ def test_history_meta_extra_and_retyped_columns_are_drift() -> None:
     assert reasons[0] == "history column gone is no longer in item"
     assert reasons[1].startswith("history column code no longer fits base column code: ")
     assert len(reasons) == 2
+    (det,) = detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
+    assert [d.blocks_writes for d in det.degraded] == [False, True]  # a nullable leftover is filled with NULL
 
 
 def test_a_clean_detection_wins_over_a_degraded_one() -> None:

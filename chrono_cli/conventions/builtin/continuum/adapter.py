@@ -191,7 +191,7 @@ def _drift(b: TableInfo, v: TableInfo, excluded: list[str], mods: Mapping[str, s
                                    "a migration dropped it", c))
         elif not mods:  # without PropertyModTracker flags, `exclude` and a forgotten column look the same
             out.append(Degradation(f"base column {c} has no history column (excluded, or a migration missed it)",
-                                   c))
+                                   c, blocks_writes=False))
     data = data_columns(v)
     flag = lambda n: n.endswith("_mod") and n.removesuffix("_mod") in b.columns  # noqa: E731 - a flag of a base column
     return out + extra(b, v, data, flag) + retyped(b, v, data)

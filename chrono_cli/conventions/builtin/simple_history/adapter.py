@@ -143,8 +143,8 @@ def m2m_tables(snapshot: SchemaSnapshot, h: TableInfo, base: TableInfo) -> list[
 
 def _drift(base: TableInfo, h: TableInfo, excluded: list[str]) -> list[Degradation]:
     """Base fields the historical table lacks, NOT NULL fields the base dropped, changed types."""
-    out = [Degradation(f"base column {c} has no history column (excluded_fields, or a migration missed it)", c)
-           for c in excluded]
+    out = [Degradation(f"base column {c} has no history column (excluded_fields, or a migration missed it)", c,
+                       blocks_writes=False) for c in excluded]
     cols = tracked(h)
     return out + extra(base, h, cols, lambda c: h.columns[c].nullable or h.columns[c].default is not None) \
         + retyped(base, h, cols)
