@@ -1,0 +1,112 @@
+"""One ``ConventionCase`` per history convention that has a library story: what the conformance suite runs.
+
+Adding a convention = a story that lets the real library write a history (tests/support/), a reader that
+reads it back through the library (readers.py), and one case here. test_conformance.py does the rest on
+every backend the case lists: chrono's timeline equals the library's reading, a restore reads back through
+the library with the pre-restore state kept, the library's next ordinary save works and chrono reads it,
+check-migrations passes the pristine database and reports the case's drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.conformance import readers
+from tests.integration.restore_support import run_support
+from tests.support.stories import history_meta_story, versioned_rows_story
+
+BACKENDS = ("sqlite", "postgresql", "mariadb")
+Reader = Callable[..., readers.Reading]
+Finding = tuple[str, str, str, str | None]
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Restore ``table`` ``key`` to the library's ``index``-th recorded state (its version number is used)."""
+
+    table: str
+    key: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Drift:
+    """DDL an incomplete migration would run, and the finding ``check-migrations --strict`` must report."""
+
+    ddl: tuple[str, ...]
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class ConventionCase:
+    """A convention, the library story that writes it, and how the library reads it back."""
+
+    name: str
+    convention: str                   # chrono's name for it (``history -f json`` "convention")
+    backends: tuple[str, ...]
+    build: Callable[[str, Path], Any]  # writes the story into an empty database, returns its record
+    read: Reader                      # read(url, workdir, save=None | (table, key)) -> readers.Reading
+    restore: Restore
+    drift: Drift
+    checked: frozenset[tuple[str, str | None, str]]  # (table, history table, convention) check-migrations checks
+    not_on: Mapping[str, str] = field(default_factory=dict)  # backend -> why the library does not run there
+    config: str = ""                  # chrono.toml the check needs (what the app declared in code only)
+    relation_columns: frozenset[str] = frozenset()  # many-to-many members chrono shows as a column
+    unrecorded: frozenset[str] = frozenset()        # columns chrono may list as not recorded by the library
+
+
+def _subprocess_story(module: str) -> Callable[[str, Path], Any]:
+    def build(url: str, workdir: Path) -> Any:
+        return run_support(module, url, workdir)
+
+    return build
+
+
+CASES: tuple[ConventionCase, ...] = (
+    ConventionCase(
+        name="history-meta", convention="history-meta", backends=BACKENDS,
+        build=lambda url, _: history_meta_story(url), read=readers.history_meta,
+        restore=Restore("appuser", "1", 1),
+        drift=Drift(("ALTER TABLE appuser ADD COLUMN nickname VARCHAR(40)",),
+                    ("missing-column", "error", "appuser_history", "nickname")),
+        checked=frozenset({("appuser", "appuser_history", "history-meta"),
+                           ("employee", "employee_history", "history-meta")}),
+        # single-table subclass columns: appended to employee_history, never written there (conventions.md 2A)
+        unrecorded=frozenset({"primary_language", "budget"}),
+    ),
+    ConventionCase(
+        name="versioned-rows", convention="versioned-rows", backends=BACKENDS,
+        build=lambda url, _: versioned_rows_story(url), read=readers.versioned_rows,
+        restore=Restore("price", "1", 1),
+        drift=Drift(("CREATE UNIQUE INDEX ix_price_sku_amount ON price (sku, amount)",),
+                    ("unique", "error", "price", None)),
+        checked=frozenset({("price", "price", "versioned-rows")}),  # versions in the table itself
+    ),
+    ConventionCase(
+        name="continuum", convention="continuum", backends=BACKENDS,
+        build=_subprocess_story("continuum_story"), read=readers.continuum,
+        restore=Restore("article", "2", 0),  # across a delete and a re-insert of the key
+        drift=Drift(("ALTER TABLE article_tag ADD COLUMN note VARCHAR(40)",),
+                    ("missing-column", "warning", "article_tag_version", "note")),
+        checked=frozenset({("article", "article_version", "continuum"), ("tag", "tag_version", "continuum"),
+                           ("article_tag", "article_tag_version", "continuum")}),
+        relation_columns=frozenset({"tag", "article"}),  # article_tag members, shown on both sides
+        unrecorded=frozenset({"views"}),  # __versioned__ = {"exclude": ["views"]}
+    ),
+    ConventionCase(
+        name="simple-history", convention="simple-history", backends=BACKENDS,
+        build=_subprocess_story("simple_history_story"), read=readers.simple_history,
+        restore=Restore("custom_choice_table", "1", 0),
+        drift=Drift(("ALTER TABLE djangoapp_poll ADD COLUMN rank INTEGER",),
+                    ("missing-column", "warning", "djangoapp_historicalpoll", "rank")),
+        checked=frozenset({("djangoapp_poll", "djangoapp_historicalpoll", "simple-history"),
+                           ("custom_choice_table", "djangoapp_historicalchoice", "simple-history")}),
+        # excluded_fields=["secret"] leaves no trace in the schema: the app declares it, chrono must be told
+        config='[tables.djangoapp_poll]\nexcluded = ["secret"]\n',
+        relation_columns=frozenset({"tags"}),  # HistoricalRecords(m2m_fields=[tags])
+        unrecorded=frozenset({"secret"}),
+    ),
+)

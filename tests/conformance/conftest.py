@@ -1,0 +1,124 @@
+"""``story_clone``: build each library story once per session and backend, then hand each test its own copy.
+
+PostgreSQL clones with ``CREATE DATABASE x TEMPLATE y`` (nothing stays connected to the template), SQLite
+with a file copy. MariaDB has no templates: the clone is created table by table from the template's own
+``SHOW CREATE SEQUENCE`` / ``SHOW CREATE TABLE`` (foreign keys, defaults and AUTO_INCREMENT counters
+included) and filled with ``INSERT ... SELECT``, which is faster than running a story again.
+Clones are not dropped per test; every database this session made is dropped once, at its end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import MYSQL_URL, PG_URL, require_server
+
+Build = Callable[[str, Path], Any]
+StoryClone = Callable[[str, str, Build], tuple[str, Any]]
+SERVERS = {"postgresql": (PG_URL, "PostgreSQL"), "mariadb": (MYSQL_URL, "MariaDB")}
+
+
+def _ident(name: str) -> str:
+    """A quoted identifier; names here are generated (chrono_s_<hex>) or read from the server's catalog."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+class _Clones:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.templates: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.made: dict[str, list[str]] = {"postgresql": [], "mariadb": []}
+
+    def _new_database(self, backend: str, template: str | None = None) -> str:
+        server, _ = SERVERS[backend]
+        name = f"chrono_s_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            suffix = f" TEMPLATE {template}" if template else ""
+            conn.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")  # generated names, never user input
+        admin.dispose()
+        self.made[backend].append(name)
+        return name
+
+    def _url(self, backend: str, database: str) -> str:
+        url = make_url(SERVERS[backend][0]).set(database=database)
+        return url.render_as_string(hide_password=False)
+
+    def clone(self, backend: str, name: str, build: Build) -> tuple[str, Any]:
+        if backend in SERVERS:
+            require_server(*SERVERS[backend])
+        key = (backend, name)
+        if key not in self.templates:
+            if backend == "sqlite":
+                where = self.root / f"{name}.template.db"
+                url = f"sqlite:///{where}"
+            else:
+                where_db = self._new_database(backend)
+                url = self._url(backend, where_db)
+            workdir = self.root / f"{backend}-{name}"
+            workdir.mkdir(exist_ok=True)
+            self.templates[key] = (url, build(url, workdir))
+        url, record = self.templates[key]
+        source = make_url(url).database
+        assert source is not None
+        if backend == "sqlite":
+            target = self.root / f"{name}-{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(source, target)
+            return f"sqlite:///{target}", record
+        if backend == "postgresql":
+            return self._url(backend, self._new_database(backend, template=source)), record
+        return self._mariadb_copy(source), record
+
+    def _mariadb_copy(self, source: str) -> str:
+        target = self._new_database("mariadb")
+        engine = create_engine(SERVERS["mariadb"][0], isolation_level="AUTOCOMMIT")
+        src, dst = _ident(source), _ident(target)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            objects = conn.execute(text("SELECT table_name, table_type FROM information_schema.tables "
+                                        "WHERE table_schema = :s ORDER BY table_name"), {"s": source}).all()
+            conn.exec_driver_sql(f"USE {dst}")
+            for table, kind in objects:  # sequences first: table defaults may draw from them
+                if kind == "SEQUENCE":
+                    ddl = conn.exec_driver_sql(f"SHOW CREATE SEQUENCE {src}.{_ident(table)}").one()[1]
+                    conn.exec_driver_sql(ddl)
+                    nxt = conn.exec_driver_sql(f"SELECT next_not_cached_value FROM {src}.{_ident(table)}").scalar()
+                    conn.exec_driver_sql(f"SELECT SETVAL({_ident(table)}, {int(nxt) - 1})")
+            for table, kind in objects:
+                if kind == "BASE TABLE":
+                    ddl = conn.exec_driver_sql(f"SHOW CREATE TABLE {src}.{_ident(table)}").one()[1]
+                    conn.exec_driver_sql(ddl)
+                    conn.exec_driver_sql(f"INSERT INTO {_ident(table)} SELECT * FROM {src}.{_ident(table)}")
+        engine.dispose()
+        return self._url("mariadb", target)
+
+    def drop_all(self) -> None:
+        for backend, names in self.made.items():
+            if not names:
+                continue
+            engine = create_engine(SERVERS[backend][0], isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                for name in names:
+                    force = " WITH (FORCE)" if backend == "postgresql" else ""
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def story_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoryClone]:
+    """``story_clone(backend, name, build) -> (url, record)``: a private copy of story ``name`` on ``backend``.
+
+    ``build(url, workdir)`` writes the story into an empty database and returns its record; it runs once
+    per session, backend and name.
+    """
+    clones = _Clones(tmp_path_factory.mktemp("stories"))
+    yield clones.clone
+    clones.drop_all()
