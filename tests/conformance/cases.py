@@ -65,8 +65,9 @@ def _subprocess_story(module: str) -> Callable[[str, Path], Any]:
     return build
 
 
-_DUMP_ONLY = {b: "the library wrote a PostgreSQL dump (JSONB columns; Flask-SQLAlchemy / SQLAlchemy 1.3 pins in "
-                  "tests/fixtures/generate): its story exists on PostgreSQL only" for b in ("sqlite", "mariadb")}
+_DUMP_ONLY = dict.fromkeys(("sqlite", "mariadb"),
+                           "the library wrote a PostgreSQL dump (JSONB columns; Flask-SQLAlchemy / SQLAlchemy 1.3 "
+                           "pins in tests/fixtures/generate): its story exists on PostgreSQL only")
 
 CASES: tuple[ConventionCase, ...] = (
     ConventionCase(
