@@ -44,8 +44,8 @@ def read():
             tl[table], live[table] = {}, {}
             for pk in ids:
                 d = app_mod.describe(model, pk)  # obj.versions() and the live row
-                tl[table][str(pk)] = [{"version": v["version"], "op": None, "values": v["values"]}
-                                      for v in d["versions"]]
+                tl[table][str(pk)] = [{"version": v["version"], "values": v["values"], "changed": v["changed"],
+                                       "change_info": v["change_info"]} for v in d["versions"]]
                 live[table][str(pk)] = d["current_row"]
     return tl, live
 tl, live = read()
@@ -61,7 +61,24 @@ _CHRONONAUT_02_SAVE = """    with app_mod.acting_as("admin@example.com", "203.0.
 def chrononaut_02(url: str, _workdir: Path, save: Save = None) -> Reading:
     """Chrononaut 0.2: ``obj.versions()`` (history rows) then the live row, for every appuser and note."""
     code = _CHRONONAUT_02 + _SAVE.format(save=save, save_code=_CHRONONAUT_02_SAVE)
-    return run_library("chrononaut_02", url, code)  # type: ignore[no-any-return]
+    raw = run_library("chrononaut_02", url, code)
+
+    def entries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # a history row is the state a change superseded: its changed/change_info describe the change that
+        # made the next version
+        out, prev = [], None
+        for row in rows:
+            info = (prev or {}).get("change_info") or {}
+            out.append({"version": row["version"], "op": None, "values": row["values"],
+                        "at": None if prev is None else prev["changed"], "actor": info.get("user_id"),
+                        "reason": (info.get("extra") or {}).get("rationale")})
+            prev = row
+        return out
+
+    for part in ("timelines", "after"):
+        if raw[part] is not None:
+            raw[part] = {t: {k: entries(rows) for k, rows in keys.items()} for t, keys in raw[part].items()}
+    return raw  # type: ignore[no-any-return]
 
 
 _CHRONONAUT_04 = """
@@ -72,7 +89,8 @@ def read():
             "SELECT DISTINCT (key->>'id')::int FROM chrononaut_activity WHERE table_name = 'appuser'"))
         for pk in ids:
             d = app_mod.describe(pk)  # User.versions(): one snapshot per activity row
-            tl["appuser"][str(pk)] = [{"version": v["version"], "changed": v["changed"], "values": v["data"]}
+            tl["appuser"][str(pk)] = [{"version": v["version"], "changed": v["changed"], "values": v["data"],
+                                       "user_info": v["user_info"], "extra_info": v["extra_info"]}
                                       for v in d["versions"]]
             live["appuser"][str(pk)] = d["current_row"]
     return tl, live
@@ -121,7 +139,9 @@ def chrononaut_04(url: str, _workdir: Path, save: Save = None) -> Reading:
         for snap in snaps:
             action = op(snap["changed"])
             values = None if action == "delete" else _snapshot_values(snap["values"])
-            out.append({"version": snap["version"], "op": action, "values": values})
+            out.append({"version": snap["version"], "op": action, "values": values, "at": snap["changed"],
+                        "actor": (snap["user_info"] or {}).get("user_id"),
+                        "reason": (snap["extra_info"] or {}).get("rationale")})
         return out
 
     for part in ("timelines", "after"):
@@ -140,7 +160,8 @@ def read():
     for pk in sorted(a.id for a in app_mod.Article.query.all()):
         records = app_mod.HistoryRecord.query.filter_by(object_type="article", object_id=pk).all()  # the route's query
         item = app_mod.client.get("/article/%d" % pk).get_json()
-        tl["article"][str(pk)] = [{"id": r.id, "changes": r.changes} for r in records]
+        tl["article"][str(pk)] = [{"id": r.id, "changes": r.changes, "updated_at": r.updated_at.isoformat()}
+                                  for r in records]
         live["article"][str(pk)] = item
     return tl, live
 with app_mod.app.app_context():
@@ -179,21 +200,22 @@ def potion(url: str, _workdir: Path, save: Save = None) -> Reading:
 
     live = served(raw["live"]["article"])
 
-    def entries(key: str, records: list[dict[str, Any]], state: dict[str, Any]) -> list[dict[str, Any]]:
+    def entries(records: list[dict[str, Any]], state: dict[str, Any]) -> list[dict[str, Any]]:
         out = []
         for record in reversed(records):
-            out.append({"version": record["id"], "op": None, "values": dict(state)})
+            out.append({"version": record["id"], "op": None, "values": dict(state), "at": record["updated_at"],
+                        "actor": None, "reason": None})
             for change in record["changes"]:
                 column, old = _potion_value(change["attribute"], change["old"])
                 state[column] = old
-        out.append({"version": None, "op": None, "values": dict(state)})
+        out.append({"version": None, "op": None, "values": dict(state), "at": None, "actor": None, "reason": None})
         return out[::-1]
 
-    reading: Reading = {"timelines": {"article": {k: entries(k, r, dict(live[k]))
+    reading: Reading = {"timelines": {"article": {k: entries(r, dict(live[k]))
                                                   for k, r in raw["timelines"]["article"].items()}},
                         "live": {"article": live}, "saved": raw["saved"], "after": None}
     if raw["after"] is not None:
         after_live = served(raw["after_live"]["article"])
-        reading["after"] = {"article": {k: entries(k, r, dict(after_live[k]))
+        reading["after"] = {"article": {k: entries(r, dict(after_live[k]))
                                         for k, r in raw["after"]["article"].items()}}
     return reading

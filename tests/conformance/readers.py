@@ -2,11 +2,13 @@
 
 A reading is ``{"timelines": {table: {key: [entry, ...]}}, "live": {table: {key: values | None}},
 "saved": {column: value} | None, "after": timelines | None}``; an entry is ``{"version": ..., "op":
-"insert" | "update" | "delete" | None, "values": {...} | None}`` (``op`` None: the library records no
-operation). With ``save=(table, key)`` the library then makes one ordinary save of that record and
-``after`` is read once more. SQLAlchemy's examples are read in-process through their own mapped classes;
-Continuum and simple-history in a subprocess (tests/support/*_reading.py); Chrononaut and Flask-Potion
-through their pinned virtualenvs (``run_library``).
+"insert" | "update" | "delete" | None, "values": {...} | None, "at": iso | None, "actor": ..., "reason": ...}``
+(``op`` None: the library records no operation; ``at``: when the version began by the library's clock;
+``at``/``actor``/``reason`` absent: the library records no such thing). With ``save=(table, key)`` the
+library then makes one ordinary save of that record and ``after`` is read once more. SQLAlchemy's examples
+are read in-process through their own mapped classes; Continuum and simple-history in a subprocess
+(tests/support/*_reading.py); Chrononaut and Flask-Potion through their pinned virtualenvs
+(``run_library``, dump_readers.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tests.integration.restore_support import run_support
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models, versioned_rows_models
 
-Reading = dict[str, Any]
+Reading = dict[str, Any]  # see the module docstring
 Save = tuple[str, str] | None
 
 
@@ -43,7 +45,12 @@ def _values(obj: Any, columns: list[str]) -> dict[str, Any]:
 
 
 def history_meta(url: str, _workdir: Path, save: Save = None) -> Reading:
-    """history_meta: the history class's rows (superseded versions) then the live object (current version)."""
+    """history_meta: the history class's rows (superseded versions) then the live object (current version).
+
+    A version began when the previous history row's state ended (its ``changed``); the first has no known
+    start. The history class maps no single-table subclass columns, so those are not part of the reading
+    (the library never writes them there, conventions.md 2A). No actor, no reason.
+    """
     m = history_meta_models()
     models = {"appuser": m.AppUser, "employee": m.Employee}
     engine = create_engine(url)
@@ -58,14 +65,17 @@ def history_meta(url: str, _workdir: Path, save: Save = None) -> Reading:
                 hist = cls.__history_mapper__.class_
                 columns = [c.key for c in cls.__table__.columns if c.key != "version"]
                 out: dict[str, list[dict[str, Any]]] = {}
+                ended: dict[str, Any] = {}  # a history row's `changed`: when its state was superseded
                 for h in s.scalars(select(hist).order_by(hist.id, hist.version)):
-                    # only what the history class maps: single-table subclass columns it never writes are not
-                    # part of the library's reading (conventions.md 2A)
-                    out.setdefault(str(h.id), []).append({"version": h.version, "op": None,
-                                                          "values": _values(h, columns)})
+                    key = str(h.id)
+                    out.setdefault(key, []).append({"version": h.version, "op": None, "values": _values(h, columns),
+                                                    "at": plain(ended.get(key)), "actor": None, "reason": None})
+                    ended[key] = h.changed
                 for obj in s.scalars(select(cls).order_by(cls.id)):
-                    out.setdefault(str(obj.id), []).append({"version": obj.version, "op": None,
-                                                            "values": _values(obj, columns)})
+                    key = str(obj.id)
+                    out.setdefault(key, []).append({"version": obj.version, "op": None,
+                                                    "values": _values(obj, columns), "at": plain(ended.get(key)),
+                                                    "actor": None, "reason": None})
                 timelines[table] = out
                 live[table] = {}
                 for key in out:
@@ -122,9 +132,12 @@ def versioned_rows(url: str, _workdir: Path, save: Save = None) -> Reading:
         engine.dispose()
 
 
-def continuum(url: str, workdir: Path, save: Save = None) -> Reading:
-    """SQLAlchemy-Continuum: ``version_class(Model)`` rows and ``version.tags``, in a subprocess."""
-    return run_support("continuum_reading", url, workdir, *(["--save", *save] if save else []))
+def continuum(*options: str) -> Any:
+    """SQLAlchemy-Continuum with the story's ``options``: ``version_class(Model)`` rows, in a subprocess."""
+    def read(url: str, workdir: Path, save: Save = None) -> Reading:
+        return run_support("continuum_reading", url, workdir, *options, *(["--save", *save] if save else []))
+
+    return read
 
 
 def simple_history(url: str, workdir: Path, save: Save = None) -> Reading:

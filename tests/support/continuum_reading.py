@@ -2,20 +2,24 @@
 
 Run in a subprocess (Continuum's ``make_versioned()`` is process-global)::
 
-    python -m tests.support.continuum_reading URL OUT.json [--save TABLE KEY]
+    python -m tests.support.continuum_reading URL OUT.json [--strategy validity|subquery] [--no-user] [--native]
+                                                           [--save TABLE KEY]
 
 The conformance suite's library reading (tests/conformance): for each of ``article`` and ``tag``, every
 key that has version rows, read with the version class Continuum maps (``version_class(Model)``), ordered
 by transaction. The record::
 
-    {"timelines": {"article": {"1": [{"version": 1, "op": "insert", "values": {...} | null}, ...]}},
+    {"timelines": {"article": {"1": [{"version": 1, "op": "insert", "values": {...} | null,
+                                      "at": "2026-...", "actor": "alice" | null, "reason": "..." | null}, ...]}},
      "live": {"article": {"1": {...} | null}},      # the base row through the ORM (None: deleted)
      "saved": {"name": "First! (saved)"} | null,    # what the save (--save) set
      "after": {...} | null}                         # timelines again after the save
 
 A version's values are its versioned attributes (no ``*_mod`` flags, no transaction columns) plus the
 article's tag ids as Continuum's version relationship ``version.tags`` reads them; a delete version has
-none (``null``). Nothing here imports ``chrono_cli``.
+none (``null``). ``at`` is the version's ``transaction.issued_at``, ``actor`` its ``transaction.user``'s
+username, ``reason`` the TransactionMeta value under ``reason`` (else ``comment``). The options must be the
+story's. Nothing here imports ``chrono_cli``.
 """
 
 from __future__ import annotations
@@ -38,13 +42,14 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
-def run(url: str, save: tuple[str, str] | None) -> dict[str, Any]:
+def run(url: str, save: tuple[str, str] | None, *, strategy: str = "validity", user: bool = True,
+        native: bool = False) -> dict[str, Any]:
     """Read every version of every article and tag with Continuum; save one object; read again."""
     from sqlalchemy_continuum import version_class
 
     from tests.support.continuum_story import models
 
-    m = models()
+    m = models(strategy=strategy, user=user, native=native)
     classes = {"article": m.Article, "tag": m.Tag}
     engine = sa.create_engine(url)
 
@@ -65,8 +70,12 @@ def run(url: str, save: tuple[str, str] | None) -> dict[str, Any]:
                         values = {a: _plain(getattr(v, a)) for a in names}
                         if table == "article":
                             values["tag"] = sorted(t.id for t in v.tags)
+                    tx = v.transaction
+                    meta = dict(tx.meta)
                     out.setdefault(str(v.id), []).append(
-                        {"version": v.transaction_id, "op": OPS[v.operation_type], "values": values})
+                        {"version": v.transaction_id, "op": OPS[v.operation_type], "values": values,
+                         "at": tx.issued_at.isoformat(), "actor": tx.user.username if user and tx.user else None,
+                         "reason": meta.get("reason") or meta.get("comment")})
                 timelines[table] = out
                 base = [c.key for c in sa.inspect(cls).column_attrs]
                 live[table] = {}
@@ -93,9 +102,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("out")
+    parser.add_argument("--strategy", default="validity")
+    parser.add_argument("--no-user", action="store_true")
+    parser.add_argument("--native", action="store_true")
     parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
     args = parser.parse_args()
-    record = run(args.url, tuple(args.save) if args.save else None)
+    record = run(args.url, tuple(args.save) if args.save else None, strategy=args.strategy, user=not args.no_user,
+                 native=args.native)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
 

@@ -8,13 +8,15 @@ The conformance suite's library reading (tests/conformance): for each model of t
 that has historical records, read with the library's manager ``Model.history`` ordered by
 ``history_date, history_id``. The record::
 
-    {"timelines": {"djangoapp_poll": {"1": [{"version": 4, "op": "update", "values": {...} | null}, ...]}},
+    {"timelines": {"djangoapp_poll": {"1": [{"version": 4, "op": "update", "values": {...} | null,
+                                             "at": "...", "actor": "bob" | null, "reason": "..." | null}, ...]}},
      "live": {"djangoapp_poll": {"1": {...} | null}},   # the base row (None: deleted)
      "saved": {"votes": 1} | null,                      # what the save (--save; one more vote) set
      "after": {...} | null}                             # timelines again after the save
 
 A record's values are the model's tracked fields (``excluded_fields`` left out) and, for a poll, the tag
-ids of its m2m history; a ``-`` record has none (``null``). Nothing here imports ``chrono_cli``.
+ids of its m2m history; a ``-`` record has none (``null``). ``at`` is ``history_date``, ``actor`` the
+``history_user``'s username, ``reason`` ``history_change_reason``. Nothing here imports ``chrono_cli``.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def run(url: str, save: tuple[str, str] | None) -> dict[str, Any]:
                     if cls is Poll:
                         values["tags"] = sorted(t.tag_id for t in h.tags.all())
                 out.setdefault(str(h.id), []).append(
-                    {"version": h.history_id, "op": OPS[h.history_type], "values": values})
+                    {"version": h.history_id, "op": OPS[h.history_type], "values": values,
+                     "at": h.history_date.isoformat(), "reason": h.history_change_reason,
+                     "actor": None if h.history_user is None else h.history_user.username})
             timelines[table] = out
             live[table] = {}
             for key in out:
