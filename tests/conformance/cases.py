@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
-from tests.integration.restore_support import run_support
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -51,7 +50,8 @@ class ConventionCase:
     name: str
     convention: str                   # chrono's name for it (``history -f json`` "convention")
     backends: tuple[str, ...]
-    build: Callable[[str, Path], Any]  # writes the story into an empty database, returns its record
+    build: Callable[[str, Path], Any] | None  # writes the story into an empty database, returns its record;
+                                      # None: read(url, workdir, build=True) runs it in the reader's process
     read: Reader                      # read(url, workdir, save=None | (table, key)) -> readers.Reading
     restore: Restore
     drift: Drift
@@ -61,13 +61,6 @@ class ConventionCase:
     relation_columns: frozenset[str] = frozenset()  # many-to-many members chrono shows as a column
     unrecorded: frozenset[str] = frozenset()        # columns chrono may list as not recorded by the library
     no_times: str = ""                # why the library stores no time: chrono must show none and refuse --at
-
-
-def _subprocess_story(module: str, *options: str) -> Callable[[str, Path], Any]:
-    def build(url: str, workdir: Path) -> Any:
-        return run_support(module, url, workdir, *options)
-
-    return build
 
 
 _SUBQUERY = ("--strategy", "subquery", "--no-user")
@@ -98,7 +91,7 @@ CASES: tuple[ConventionCase, ...] = (
     ),
     ConventionCase(
         name="continuum", convention="continuum", backends=BACKENDS,
-        build=_subprocess_story("continuum_story"), read=readers.continuum(),
+        build=None, read=readers.continuum(),
         restore=Restore("article", "2", 0),  # across a delete and a re-insert of the key
         drift=Drift(("ALTER TABLE article_tag ADD COLUMN note VARCHAR(40)",),
                     ("missing-column", "warning", "article_tag_version", "note")),
@@ -109,7 +102,7 @@ CASES: tuple[ConventionCase, ...] = (
     ),
     ConventionCase(
         name="continuum-subquery", convention="continuum", backends=BACKENDS,
-        build=_subprocess_story("continuum_story", *_SUBQUERY), read=readers.continuum(*_SUBQUERY),
+        build=None, read=readers.continuum(*_SUBQUERY),
         restore=Restore("article", "1", 2, op="insert"),  # deleted at the end of the story: re-created
         drift=Drift(("CREATE UNIQUE INDEX uq_tag_version_name ON tag_version (name)",),
                     ("unique", "error", "tag_version", "name")),
@@ -121,7 +114,7 @@ CASES: tuple[ConventionCase, ...] = (
     ConventionCase(
         name="continuum-native", convention="continuum", backends=("postgresql",),
         not_on=dict.fromkeys(("sqlite", "mariadb"), "native_versioning uses PostgreSQL triggers (and hstore)"),
-        build=_subprocess_story("continuum_story", "--native"), read=readers.continuum("--native"),
+        build=None, read=readers.continuum("--native"),
         restore=Restore("article", "2", 0),
         drift=Drift(("ALTER TABLE article DISABLE TRIGGER article_trigger",), ("trigger", "error", "article", None)),
         checked=frozenset({("article", "article_version", "continuum"), ("tag", "tag_version", "continuum"),
@@ -131,7 +124,7 @@ CASES: tuple[ConventionCase, ...] = (
     ),
     ConventionCase(
         name="simple-history", convention="simple-history", backends=BACKENDS,
-        build=_subprocess_story("simple_history_story"), read=readers.simple_history,
+        build=None, read=readers.simple_history,
         restore=Restore("custom_choice_table", "1", 0),
         drift=Drift(("ALTER TABLE djangoapp_poll ADD COLUMN rank INTEGER",),
                     ("missing-column", "warning", "djangoapp_historicalpoll", "rank")),

@@ -4,14 +4,18 @@ PostgreSQL clones with ``CREATE DATABASE x TEMPLATE y`` (nothing stays connected
 with a file copy. MariaDB has no templates: the clone is created table by table from the template's own
 ``SHOW CREATE SEQUENCE`` / ``SHOW CREATE TABLE`` (foreign keys, defaults and AUTO_INCREMENT counters
 included) and filled with ``INSERT ... SELECT``, which is faster than running a story again.
-Clones are not dropped per test; every database this session made is dropped once, at its end.
+Nothing is dropped per test or at the end (a DROP DATABASE costs about a second on PostgreSQL): database
+names carry their creation time (``chrono_s_<epoch minutes>_<hex>``) and each session first drops what
+earlier runs left more than an hour ago, never a database a concurrent run may still use.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,8 @@ from tests.conftest import MYSQL_URL, PG_URL, require_server
 Build = Callable[[str, Path], Any]
 StoryClone = Callable[[str, str, Build], tuple[str, Any]]
 SERVERS = {"postgresql": (PG_URL, "PostgreSQL"), "mariadb": (MYSQL_URL, "MariaDB")}
+_NAME = re.compile(r"chrono_s_(\d+)_[0-9a-f]+")
+_STALE_MINUTES = 60
 
 
 def _ident(name: str) -> str:
@@ -35,17 +41,19 @@ class _Clones:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.templates: dict[tuple[str, str], tuple[str, Any]] = {}
-        self.made: dict[str, list[str]] = {"postgresql": [], "mariadb": []}
+        self.swept: set[str] = set()
 
     def _new_database(self, backend: str, template: str | None = None) -> str:
         server, _ = SERVERS[backend]
-        name = f"chrono_s_{uuid.uuid4().hex[:12]}"
+        name = f"chrono_s_{int(time.time() // 60)}_{uuid.uuid4().hex[:10]}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
+            if backend not in self.swept:
+                self.swept.add(backend)
+                _sweep(conn, backend)
             suffix = f" TEMPLATE {template}" if template else ""
             conn.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")  # generated names, never user input
         admin.dispose()
-        self.made[backend].append(name)
         return name
 
     def _url(self, backend: str, database: str) -> str:
@@ -100,25 +108,27 @@ class _Clones:
         engine.dispose()
         return self._url("mariadb", target)
 
-    def drop_all(self) -> None:
-        for backend, names in self.made.items():
-            if not names:
-                continue
-            engine = create_engine(SERVERS[backend][0], isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                for name in names:
-                    force = " WITH (FORCE)" if backend == "postgresql" else ""
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
-            engine.dispose()
+
+def _sweep(conn: Any, backend: str) -> None:
+    """Drop the clones and templates earlier runs left (older than an hour: no run lasts that long)."""
+    if backend == "postgresql":
+        query = text("SELECT datname FROM pg_database WHERE datname LIKE :p")
+    else:
+        query = text("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :p")
+    names = conn.execute(query, {"p": "chrono\\_s\\_%"}).scalars()
+    now = int(time.time() // 60)
+    for name in list(names):
+        match = _NAME.fullmatch(name)
+        if match and now - int(match.group(1)) > _STALE_MINUTES:
+            force = " WITH (FORCE)" if backend == "postgresql" else ""
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")  # matched our generated pattern
 
 
 @pytest.fixture(scope="session")
-def story_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoryClone]:
+def story_clone(tmp_path_factory: pytest.TempPathFactory) -> StoryClone:
     """``story_clone(backend, name, build) -> (url, record)``: a private copy of story ``name`` on ``backend``.
 
     ``build(url, workdir)`` writes the story into an empty database and returns its record; it runs once
     per session, backend and name.
     """
-    clones = _Clones(tmp_path_factory.mktemp("stories"))
-    yield clones.clone
-    clones.drop_all()
+    return _Clones(tmp_path_factory.mktemp("stories")).clone

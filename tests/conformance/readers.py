@@ -133,13 +133,21 @@ def versioned_rows(url: str, _workdir: Path, save: Save = None) -> Reading:
 
 
 def continuum(*options: str) -> Any:
-    """SQLAlchemy-Continuum with the story's ``options``: ``version_class(Model)`` rows, in a subprocess."""
-    def read(url: str, workdir: Path, save: Save = None) -> Reading:
-        return run_support("continuum_reading", url, workdir, *options, *(["--save", *save] if save else []))
+    """SQLAlchemy-Continuum with the story's ``options``: ``version_class(Model)`` rows, in a subprocess.
+
+    ``build=True`` runs the story first in the same process (its record under ``"story"``).
+    """
+    def read(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+        extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+        return run_support("continuum_reading", url, workdir, *options, *extra)
 
     return read
 
 
-def simple_history(url: str, workdir: Path, save: Save = None) -> Reading:
-    """django-simple-history: ``Model.history`` records and their m2m history, in a subprocess."""
-    return run_support("simple_history_reading", url, workdir, *(["--save", *save] if save else []))
+def simple_history(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """django-simple-history: ``Model.history`` records and their m2m history, in a subprocess.
+
+    ``build=True`` runs the story first in the same process (its record under ``"story"``).
+    """
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("simple_history_reading", url, workdir, *extra)

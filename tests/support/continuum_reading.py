@@ -3,7 +3,7 @@
 Run in a subprocess (Continuum's ``make_versioned()`` is process-global)::
 
     python -m tests.support.continuum_reading URL OUT.json [--strategy validity|subquery] [--no-user] [--native]
-                                                           [--save TABLE KEY]
+                                                           [--save TABLE KEY] [--build]
 
 The conformance suite's library reading (tests/conformance): for each of ``article`` and ``tag``, every
 key that has version rows, read with the version class Continuum maps (``version_class(Model)``), ordered
@@ -19,12 +19,14 @@ A version's values are its versioned attributes (no ``*_mod`` flags, no transact
 article's tag ids as Continuum's version relationship ``version.tags`` reads them; a delete version has
 none (``null``). ``at`` is the version's ``transaction.issued_at``, ``actor`` its ``transaction.user``'s
 username, ``reason`` the TransactionMeta value under ``reason`` (else ``comment``). The options must be the
-story's. Nothing here imports ``chrono_cli``.
+story's. ``--build`` first runs the story (``continuum_story.build``, same options) in this process and adds
+its record under ``"story"``: one interpreter start instead of two. Nothing here imports ``chrono_cli``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -49,7 +51,7 @@ def run(url: str, save: tuple[str, str] | None, *, strategy: str = "validity", u
 
     from tests.support.continuum_story import models
 
-    m = models(strategy=strategy, user=user, native=native)
+    m = models(strategy=strategy, user=user, native=native, joined=False)  # the story's call, for --build
     classes = {"article": m.Article, "tag": m.Tag}
     engine = sa.create_engine(url)
 
@@ -106,9 +108,18 @@ def main() -> None:
     parser.add_argument("--no-user", action="store_true")
     parser.add_argument("--native", action="store_true")
     parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
+    parser.add_argument("--build", action="store_true")
     args = parser.parse_args()
+    story = None
+    if args.build:
+        from tests.support import continuum_story
+
+        # models() declares the classes once per process: the story and the reading must share them
+        continuum_story.models = functools.cache(continuum_story.models)  # type: ignore[method-assign]
+        story = continuum_story.build(args.url, strategy=args.strategy, user=not args.no_user, native=args.native)
     record = run(args.url, tuple(args.save) if args.save else None, strategy=args.strategy, user=not args.no_user,
                  native=args.native)
+    record["story"] = story
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
 

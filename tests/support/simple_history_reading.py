@@ -2,7 +2,7 @@
 
 Run in a subprocess (Django settings are configured once per process)::
 
-    python -m tests.support.simple_history_reading URL OUT.json [--save TABLE KEY]
+    python -m tests.support.simple_history_reading URL OUT.json [--save TABLE KEY] [--build]
 
 The conformance suite's library reading (tests/conformance): for each model of the story app, every key
 that has historical records, read with the library's manager ``Model.history`` ordered by
@@ -16,17 +16,20 @@ that has historical records, read with the library's manager ``Model.history`` o
 
 A record's values are the model's tracked fields (``excluded_fields`` left out) and, for a poll, the tag
 ids of its m2m history; a ``-`` record has none (``null``). ``at`` is ``history_date``, ``actor`` the
-``history_user``'s username, ``reason`` ``history_change_reason``. Nothing here imports ``chrono_cli``.
+``history_user``'s username, ``reason`` ``history_change_reason``. ``--build`` first runs the story
+(``simple_history_story.build``) in this process and adds its record under ``"story"``. Nothing here
+imports ``chrono_cli``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from datetime import datetime
 from typing import Any
 
-from tests.support.simple_history_story import configure
+from tests.support import simple_history_story
 
 OPS = {"+": "insert", "~": "update", "-": "delete"}
 FIELDS = {"djangoapp_poll": ("id", "question", "pub_date", "votes", "author_id"),
@@ -39,7 +42,7 @@ def _plain(value: Any) -> Any:
 
 def run(url: str, save: tuple[str, str] | None) -> dict[str, Any]:
     """Read every historical record with the library's manager; save one object; read again."""
-    configure(url)
+    simple_history_story.configure(url)
     from tests.support.djangoapp.models import Choice, Poll
 
     models: dict[str, Any] = {"djangoapp_poll": Poll, "custom_choice_table": Choice}
@@ -83,8 +86,14 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("out")
     parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
+    parser.add_argument("--build", action="store_true")
     args = parser.parse_args()
+    story = None
+    if args.build:  # Django is configured once per process: the story and the reading share it
+        simple_history_story.configure = functools.cache(simple_history_story.configure)  # type: ignore[assignment]
+        story = simple_history_story.build(args.url)
     record = run(args.url, tuple(args.save) if args.save else None)
+    record["story"] = story
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1, default=str)
 
