@@ -1,7 +1,8 @@
 """The conformance suite: every convention with a library story, on every backend its library runs on.
 
-For each case of cases.py and backend: (1) chrono's timeline (``history -f json`` and ``show --version``)
-equals the library's own reading of every record of the story; (2) a restore reads back through the
+For each case of cases.py and backend: (1) chrono's timeline (``history -f json``, and ``show --version``
+for every version on the case's first backend, for the first and last elsewhere) equals the library's own
+reading of every record of the story; (2) a restore reads back through the
 library as the restored state, with the history the library would have written (the pre-restore state
 kept); (3) the library's next ordinary save works and chrono reads it; (4) ``check-migrations --strict``
 passes the pristine story database; (5) after the case's drift DDL it exits 3 with the expected finding.
@@ -136,9 +137,10 @@ def test_timeline_equals_the_library_reading(case: ConventionCase, backend: str,
             assert doc["convention"] == case.convention
             assert_timeline(case, doc["versions"], entries, reading["live"][table][key], (table, key))
             numbers = [v["version"] for v in doc["versions"]]
-            for v in doc["versions"]:
-                if v["values"] is None:
-                    continue
+            with_values = [v for v in doc["versions"] if v["values"] is not None]
+            if backend != case.backends[0]:  # every version on the first backend; elsewhere the ends (speed)
+                with_values = with_values[:1] + with_values[1:][-1:]
+            for v in with_values:
                 unique = v["version"] is not None and numbers.count(v["version"]) == 1
                 ref = str(v["version"]) if unique else f"#{v['seq']}"
                 shown = _json(runner, url, "show", table, key, "--version", ref)["version"]
@@ -197,20 +199,16 @@ def _short(name: str | None) -> str | None:
 
 
 @pytest.mark.parametrize(("case", "backend"), PARAMS)
-def test_check_migrations_passes_the_pristine_story(case: ConventionCase, backend: str, story_clone: StoryClone,
-                                                    runner: CliRunner, tmp_path: Path) -> None:
+def test_check_migrations_passes_the_story_and_catches_the_drift(case: ConventionCase, backend: str,
+                                                                  story_clone: StoryClone, runner: CliRunner,
+                                                                  tmp_path: Path) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
-    code, doc = _check(runner, url, case, tmp_path)
+    code, doc = _check(runner, url, case, tmp_path)  # (4) the pristine story, --strict
     assert (code, doc["findings"]) == (0, [])
     assert {(_short(c["table"]), _short(c["history"]), c["convention"]) for c in doc["checked"]} == case.checked
     assert not [n for n in doc["summary"]["notes"] if "not checked" in n]
 
-
-@pytest.mark.parametrize(("case", "backend"), PARAMS)
-def test_check_migrations_catches_the_drift(case: ConventionCase, backend: str, story_clone: StoryClone,
-                                            runner: CliRunner, tmp_path: Path) -> None:
-    url, _ = story_clone(backend, case.name, _built(case))
-    engine = create_engine(url)
+    engine = create_engine(url)  # (5) an incomplete migration
     with engine.begin() as conn:
         for statement in case.drift.ddl:
             conn.exec_driver_sql(statement)
