@@ -56,9 +56,10 @@ def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     assert record["open"]["1"] == record["open"]["2"] == 1
 
 
-def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
-                                                     request: pytest.FixtureRequest) -> None:
-    _restore_and_undelete(runner, db_url, tmp_path, native=False)
+def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
+                                                     tmp_path: Path) -> None:
+    """Plan labels, notes and the undelete; MariaDB (transaction_id_seq): tests/conformance, cases continuum*."""
+    _restore_and_undelete(runner, sqlite_or_pg_url, tmp_path, native=False)
 
 
 def test_restore_and_undelete_in_native_mode(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:

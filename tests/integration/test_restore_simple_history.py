@@ -3,7 +3,8 @@
 tests/support/simple_history_story.py builds the history in a subprocess; chrono then restores poll 1 to its
 second record (through a plan and ``chrono apply``) and re-creates the deleted poll 2;
 tests/support/simple_history_after.py reads ``instance.history.all()`` and ``diff_against`` with the library
-and makes the next ordinary ``save()``. SQLite, PostgreSQL and MariaDB (Django through PyMySQL). Archiving
+and makes the next ordinary ``save()``. SQLite and PostgreSQL here; the conformance suite restores and
+reads back on MariaDB too (Django through PyMySQL). Archiving
 (``Choice.is_archived``) is in test_archive_simple_history.py.
 """
 
@@ -22,9 +23,10 @@ pytest.importorskip("simple_history")
 
 
 
-def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, db_url: str,
+def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, sqlite_or_pg_url: str,
                                                           tmp_path: Path) -> None:
-    url = db_url
+    """Plan labels, m2m, notes and the undelete; the restore read back on MariaDB: tests/conformance."""
+    url = sqlite_or_pg_url
     run_support("simple_history_story", url, tmp_path)
     before_max = max(r["history_id"] for r in rows(url, "djangoapp_historicalpoll"))
     listed = chrono(runner, url, "-f", "json", "deleted", "djangoapp_poll")
