@@ -100,7 +100,7 @@ class _Clones:
                 if kind == "SEQUENCE":
                     ddl = conn.exec_driver_sql(f"SHOW CREATE SEQUENCE {src}.{_ident(table)}").one()[1]
                     conn.exec_driver_sql(ddl)
-                    nxt = conn.exec_driver_sql(f"SELECT next_not_cached_value FROM {src}.{_ident(table)}").scalar()
+                    nxt = conn.exec_driver_sql(f"SELECT next_not_cached_value FROM {src}.{_ident(table)}").scalar_one()
                     conn.exec_driver_sql(f"SELECT SETVAL({_ident(table)}, {int(nxt) - 1})")
             for table, kind in objects:
                 if kind == "BASE TABLE":
@@ -137,7 +137,7 @@ def story_clone(tmp_path_factory: pytest.TempPathFactory) -> StoryClone:
 
 
 _COMMANDS: dict[int, Any] = {}
-_build_command = typer.testing._get_command
+_build_command = getattr(typer.testing, "_get_command")  # noqa: B009 - private, not re-exported
 
 
 def _cached_command(app: Any) -> Any:

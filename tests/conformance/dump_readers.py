@@ -66,7 +66,8 @@ def chrononaut_02(url: str, _workdir: Path, save: Save = None) -> Reading:
     def entries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # a history row is the state a change superseded: its changed/change_info describe the change that
         # made the next version
-        out, prev = [], None
+        out: list[dict[str, Any]] = []
+        prev: dict[str, Any] | None = None
         for row in rows:
             info = (prev or {}).get("change_info") or {}
             out.append({"version": row["version"], "op": None, "values": row["values"],

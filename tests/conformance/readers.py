@@ -89,6 +89,7 @@ def history_meta(url: str, _workdir: Path, save: Save = None) -> Reading:
         if save is not None:
             with factory() as s:
                 obj = s.get(models[save[0]], int(save[1]))
+                assert obj is not None, save
                 obj.name = obj.name + " (saved)"
                 s.commit()
                 reading["saved"] = {"name": obj.name}
