@@ -7,6 +7,7 @@ the DDL ``--suggest`` prints, applied, must make the next check pass.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from alembic.operations import Operations
 from sqlalchemy import Boolean, Column, Integer, Numeric, String, text
 from typer.testing import CliRunner
 
+from tests.conftest import invoke
 from tests.integration.restore_support import run_support
 from tests.integration.test_check_migrations import (
     apply,
@@ -88,6 +90,10 @@ def test_continuum_native_trigger(pg_url: str, tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
     run_support("continuum_story", pg_url, tmp_path, "--native")
     runner = CliRunner()
+    explained = invoke(runner, ["--db", pg_url, "-f", "json", "tables", "--explain"])
+    tables = json.loads(explained.stdout)["tables"]
+    evidence = {t["table"].rsplit(".", 1)[-1]: t["evidence"]["continuum"] for t in tables}
+    assert "native versioning: trigger article_trigger -> article_audit() (enabled)" in evidence["article"]
     code, doc = check(runner, pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
     apply(pg_url, ["ALTER TABLE article DISABLE TRIGGER article_trigger"])
@@ -113,11 +119,11 @@ def test_continuum_native_dropped_column_needs_sync_trigger(pg_url: str, tmp_pat
 # --------------------------------------------------------------------------- django-simple-history
 
 
-def test_simple_history_excluded_field_is_drift_until_declared(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    """Declared (POLL_CONFIG), the story checks clean: tests/conformance. Undeclared, it is a warning."""
+def test_simple_history_excluded_field_is_drift_until_declared(sqlite_url: str, tmp_path: Path) -> None:
+    """Declared (POLL_CONFIG), the story checks clean on every backend: tests/conformance. Undeclared: a warning."""
     pytest.importorskip("simple_history")
-    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
-    code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
+    run_support("simple_history_story", sqlite_url, tmp_path)
+    code, doc = check(CliRunner(), sqlite_url, "--strict")
     assert code == 3
     assert found(doc) == {("missing-column", "warning", "djangoapp_historicalpoll", "secret")}
 

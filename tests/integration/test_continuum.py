@@ -1,8 +1,8 @@
 """Timelines of histories written by the real SQLAlchemy-Continuum, on SQLite, PostgreSQL and MariaDB.
 
 Versions, values, times, actors and reasons against Continuum's own reading, for the validity (with a user
-class), subquery (without) and native strategies: tests/conformance. Here: notes, detection, state at a time,
-joined inheritance.
+class), subquery (without) and native strategies: tests/conformance (the native trigger's evidence:
+test_check_continuum_simple_history.py). Here: notes, detection, state at a time, joined inheritance.
 
 tests/support/continuum_story.py drives Continuum in a subprocess (``make_versioned()`` is process-global) and
 records what the application did; every assertion compares chrono's reading with that record. On MariaDB
@@ -143,16 +143,6 @@ def test_continuum_detection_and_state_at_time(runner: CliRunner, db_url: str, t
     diff = _json(runner, db_url, "diff", "article", "1", "#1", "#3")
     assert {c["column"]: (c["old"], c["new"]) for c in diff["changes"]} == {
         "name": ("First", "First!"), "tag": ([], [3, 5])}
-
-
-@pytest.mark.pg
-def test_continuum_native_versioning_evidence(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:
-    """The trigger is shown as evidence (its timelines: tests/conformance, case continuum-native)."""
-    run_support("continuum_story", pg_url, tmp_path, "--native")
-    doc = _json(runner, pg_url, "tables", "--explain")
-    evidence = {t["table"].rsplit(".", 1)[-1]: t["evidence"]["continuum"] for t in doc["tables"]}
-    assert any("native versioning: trigger article_trigger -> article_audit() (enabled)" in e
-               for e in evidence["article"])
 
 
 def expected_joined(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
