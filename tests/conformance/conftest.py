@@ -34,6 +34,11 @@ _NAME = re.compile(r"chrono_s_(\d+)_[0-9a-f]+")
 _STALE_MINUTES = 60
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Name pytest-xdist's group marker, so runs without xdist know it too."""
+    config.addinivalue_line("markers", "xdist_group(name): run the tests of one group on one xdist worker")
+
+
 def _ident(name: str) -> str:
     """A quoted identifier; names here are generated (chrono_s_<hex>) or read from the server's catalog."""
     return "`" + name.replace("`", "``") + "`"

@@ -27,7 +27,10 @@ from tests.conformance.cases import BACKENDS, CASES, ConventionCase
 from tests.conformance.conftest import StoryClone
 from tests.conftest import invoke
 
-PARAMS = [pytest.param(case, backend, id=f"{case.name}-{backend}") for case in CASES for backend in case.backends]
+# one xdist group per story and backend: under ``-n N --dist loadgroup`` each story is built by one worker only
+PARAMS = [pytest.param(case, backend, id=f"{case.name}-{backend}",
+                       marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}"))
+          for case in CASES for backend in case.backends]
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
