@@ -1,5 +1,9 @@
 """Timelines of histories written by the real SQLAlchemy-Continuum, on SQLite, PostgreSQL and MariaDB.
 
+Versions, values, times, actors and reasons against Continuum's own reading, for the validity (with a user
+class), subquery (without) and native strategies: tests/conformance (the native trigger's evidence:
+test_check_continuum_simple_history.py). Here: notes, detection, state at a time, joined inheritance.
+
 tests/support/continuum_story.py drives Continuum in a subprocess (``make_versioned()`` is process-global) and
 records what the application did; every assertion compares chrono's reading with that record. On MariaDB
 Continuum's ``transaction.issued_at`` is a DATETIME of whole seconds: several transactions share one time, so
@@ -9,11 +13,10 @@ a time names the newest transaction issued at or before it (what chrono and Cont
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
@@ -36,15 +39,6 @@ def _utc(text: str | None) -> datetime | None:
         return None
     value = datetime.fromisoformat(text)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def window(step: dict[str, Any], dialect: str) -> tuple[datetime, datetime]:
-    """The wall-clock interval around a step's commit, widened to whole seconds where times are stored so."""
-    lo, hi = _utc(step["started"]), _utc(step["finished"])
-    assert lo is not None and hi is not None
-    if dialect == "mysql":  # DATETIME without fractional seconds: truncated (MariaDB) or rounded (MySQL)
-        lo, hi = lo.replace(microsecond=0), hi.replace(microsecond=0) + timedelta(seconds=1)
-    return lo, hi
 
 
 def newest_at(steps: list[dict[str, Any]], at: str) -> dict[str, Any]:
@@ -91,38 +85,22 @@ def expected_timeline(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return out
 
 
-def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, deleted: bool,
-                    dialect: str = "sqlite") -> None:
-    got = doc["versions"]
-    assert [(v["version"], v["operation"]) for v in got] == [(e["version"], e["operation"]) for e in expected]
-    for i, (v, e) in enumerate(zip(got, expected, strict=True)):
-        assert _norm(v["values"]) == _norm(e["values"]), (v, e["step"]["label"])
-        assert (v["actor"], v["reason"]) == (e["actor"], e["reason"]), e["step"]["label"]
-        assert _utc(v["valid_from"]) == _utc(e["at"])
-        lo, hi = window(e["step"], dialect)
-        assert lo <= _utc(v["valid_from"]) <= hi
-        assert _utc(v["valid_to"]) == (_utc(expected[i + 1]["at"]) if i + 1 < len(expected) else None)
-        assert v["unrecorded"] == ([] if v["values"] is None else ["views"])
-        for part in e["note"]:
-            assert part in (v.get("note") or ""), (v, part)
-        assert v["current"] is (not deleted and i == len(expected) - 1)
-
-
-@pytest.mark.parametrize("variant", [("--strategy", "validity"), ("--strategy", "subquery", "--no-user")],
-                         ids=["validity-user", "subquery-no-user"])
-def test_continuum_timelines(runner: CliRunner, backend: str, story_clone: StoryClone,
-                             variant: tuple[str, ...]) -> None:
-    db_url, record = support_clone(story_clone, backend, "continuum_story", *variant)
+def test_continuum_timeline_notes(runner: CliRunner, story_clone: StoryClone) -> None:
+    """The notes chrono adds to Continuum versions (values, times, actors, reasons: tests/conformance)."""
+    sqlite_url, record = support_clone(story_clone, "sqlite", "continuum_story")
     assert [s["tx"] for s in record["steps"]].count(None) == 2  # excluded-only update, no-op save
     for key in KEYS:
-        doc = _json(runner, db_url, "history", "article", key)
-        assert doc["convention"] == "continuum" and doc["history"].endswith("article_version")
-        final = record["steps"][-1]["articles"][key]
-        assert_timeline(doc, expected_timeline(record, key), deleted=final is None, dialect=record["dialect"])
-    first = _json(runner, db_url, "history", "article", "3")["versions"][0]
+        got = _json(runner, sqlite_url, "history", "article", key)["versions"]
+        expected = expected_timeline(record, key)
+        assert [(v["version"], v["operation"]) for v in got] == [(e["version"], e["operation"]) for e in expected]
+        for v, e in zip(got, expected, strict=True):
+            assert v["unrecorded"] == ([] if v["values"] is None else ["views"])
+            for part in e["note"]:
+                assert part in (v.get("note") or ""), (v, part)
+    first = _json(runner, sqlite_url, "history", "article", "3")["versions"][0]
     assert first["operation"] == "update" and "first recorded version is an update" in first["note"]
     assert "changed per _mod flags: name, content, score" in first["note"]
-    edit = next(v for v in _json(runner, db_url, "history", "article", "1")["versions"]
+    edit = next(v for v in _json(runner, sqlite_url, "history", "article", "1")["versions"]
                 if v["reason"] == "fix typo")
     assert "meta: ticket=T-1" in edit["note"] and "remote_addr 10.0.0.7" in edit["note"]
 
@@ -162,19 +140,6 @@ def test_continuum_detection_and_state_at_time(runner: CliRunner, backend: str, 
     diff = _json(runner, db_url, "diff", "article", "1", "#1", "#3")
     assert {c["column"]: (c["old"], c["new"]) for c in diff["changes"]} == {
         "name": ("First", "First!"), "tag": ([], [3, 5])}
-
-
-@pytest.mark.pg
-def test_continuum_native_versioning(runner: CliRunner, story_clone: StoryClone) -> None:
-    pg_url, record = support_clone(story_clone, "postgresql", "continuum_story", "--native")
-    doc = _json(runner, pg_url, "tables", "--explain")
-    evidence = {t["table"].rsplit(".", 1)[-1]: t["evidence"]["continuum"] for t in doc["tables"]}
-    assert any("native versioning: trigger article_trigger -> article_audit() (enabled)" in e
-               for e in evidence["article"])
-    for key in KEYS:
-        doc = _json(runner, pg_url, "history", "article", key)
-        final = record["steps"][-1]["articles"][key]
-        assert_timeline(doc, expected_timeline(record, key), deleted=final is None)
 
 
 def expected_joined(record: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -53,9 +53,10 @@ def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     assert record["open"]["1"] == record["open"]["2"] == 1
 
 
-def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, backend: str, story_clone: StoryClone,
-                                                     tmp_path: Path) -> None:
-    url, _ = support_clone(story_clone, backend, "continuum_story")
+def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                     story_clone: StoryClone, tmp_path: Path) -> None:
+    """Plan labels, notes and the undelete; MariaDB (transaction_id_seq): tests/conformance, cases continuum*."""
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     _restore_and_undelete(runner, url, tmp_path, native=False)
 
 

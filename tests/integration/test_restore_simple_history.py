@@ -3,7 +3,8 @@
 tests/support/simple_history_story.py builds the history in a subprocess; chrono then restores poll 1 to its
 second record (through a plan and ``chrono apply``) and re-creates the deleted poll 2;
 tests/support/simple_history_after.py reads ``instance.history.all()`` and ``diff_against`` with the library
-and makes the next ordinary ``save()``. SQLite, PostgreSQL and MariaDB (Django through PyMySQL). Archiving
+and makes the next ordinary ``save()``. SQLite and PostgreSQL here; the conformance suite restores and
+reads back on MariaDB too (Django through PyMySQL). Archiving
 (``Choice.is_archived``) is in test_archive_simple_history.py.
 """
 
@@ -19,9 +20,10 @@ from tests.conftest import StoryClone
 from tests.integration.restore_support import chrono, rows, run_support, support_clone
 
 
-def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, backend: str, story_clone: StoryClone,
-                                                          tmp_path: Path) -> None:
-    url, _ = support_clone(story_clone, backend, "simple_history_story")
+def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                          story_clone: StoryClone, tmp_path: Path) -> None:
+    """Plan labels, m2m, notes and the undelete; the restore read back on MariaDB: tests/conformance."""
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "simple_history_story")
     before_max = max(r["history_id"] for r in rows(url, "djangoapp_historicalpoll"))
     listed = chrono(runner, url, "-f", "json", "deleted", "djangoapp_poll")
     assert listed.exit_code == 0, listed.output

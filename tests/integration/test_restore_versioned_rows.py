@@ -2,7 +2,8 @@
 
 chrono writes what the example's ``new_version()`` does: every row of the key gets is_current_version =
 false and the new state is INSERTed with the next version_id. Afterwards the example's own ORM update
-must keep working (no primary-key collision, version_id continues).
+must keep working (no primary-key collision, version_id continues). Restoring an earlier version, read
+back through the example: tests/conformance (case versioned-rows).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import types
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -47,30 +47,6 @@ def versions(session: Session, key: int) -> list[Any]:
 def current(session: Session, key: int) -> Any:
     p = versioned_rows_models().Price
     return session.scalars(select(p).where(p.id == key, p.is_current_version.is_(True))).one()
-
-
-def test_restore_is_a_new_version_row(runner, backend: str, story_clone: StoryClone) -> None:
-    db_url, rec = versioned_rows_clone(story_clone, backend)
-    steps = rec["timelines"]["price"][1]
-    result = chrono(runner, db_url, "restore", "price", "1", "--version", "2", "--yes", catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    engine = create_engine(db_url)
-    try:
-        with Session(engine) as s:
-            rows = versions(s, 1)
-            assert [r.version_id for r in rows] == [1, 2, 3, 4, 5]
-            assert [r.is_current_version for r in rows] == [False] * 4 + [True]
-            assert (rows[3].sku, rows[3].amount) == (steps[-1]["state"]["sku"], steps[-1]["state"]["amount"])
-            now = current(s, 1)
-            assert (now.sku, now.amount) == ("A-100", Decimal("12.50"))
-            assert now.calc_is_current_version
-            now.amount = Decimal("14.00")  # the example's next ordinary update
-            s.commit()
-        with Session(engine) as s:
-            assert [r.version_id for r in versions(s, 1)] == [1, 2, 3, 4, 5, 6]
-            assert current(s, 1).amount == Decimal("14.00")
-    finally:
-        engine.dispose()
 
 
 def test_undelete_in_table_versions(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
