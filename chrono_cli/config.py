@@ -87,6 +87,7 @@ class Config:
     hooks: Mapping[str, str] = field(default_factory=dict)
     actor: str | None = None
     source: Path | None = None
+    baseline: Path | None = None  # [check] baseline: what check-migrations compares versioning with
 
     def table(self, name: str, schema: str | None = None) -> TableConfig:
         """The declarations for a table (looked up qualified first, then bare)."""
@@ -131,6 +132,41 @@ def _strs(value: Any, where: str) -> tuple[str, ...]:
     raise ConfigError(f"config {where}: expected a list of strings")
 
 
+def _opt_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"config {where}: expected true or false (not {value!r})")
+
+
+_SEVERITIES = ("error", "warning", "info", "ignore", "off", "none")
+
+
+def _severity(value: Any, where: str) -> dict[str, str]:
+    """Finding kind -> severity; the kinds are checked by check-migrations, which knows them."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"config {where}.severity must map finding kinds to severities")
+    for kind, level in value.items():
+        if not isinstance(level, str) or level not in _SEVERITIES:
+            raise ConfigError(f"config {where}.severity.{kind}: expected error, warning, info or ignore")
+    return dict(value)
+
+
+_TOP_KEYS = ("database", "actor", "aliases", "tables", "hooks", "check")
+_CHECK_KEYS = ("baseline",)
+
+
+def _check_section(data: Mapping[str, Any], source: Path) -> Path | None:
+    check = data.get("check", {})
+    if not isinstance(check, dict):
+        raise ConfigError(f"config {source}: [check] must be a table")
+    unknown = sorted(set(check) - set(_CHECK_KEYS))
+    if unknown:
+        raise ConfigError(f"config {source}: unknown key(s) in [check]: {', '.join(unknown)}",
+                          hint=f"known keys: {', '.join(_CHECK_KEYS)}")
+    baseline = _opt_str(check.get("baseline"), "[check] baseline")
+    return None if baseline is None else (source.parent / baseline)
+
+
 def _opt_str(value: Any, where: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -138,11 +174,18 @@ def _opt_str(value: Any, where: str) -> str | None:
 
 
 def _parse(data: Mapping[str, Any], source: Path) -> Config:
+    stray = sorted(set(data) - set(_TOP_KEYS))
+    if stray:
+        raise ConfigError(f"config {source}: unknown key(s) or section(s): {', '.join(stray)}",
+                          hint=f"known: {', '.join(_TOP_KEYS)}")
+    tables_raw = data.get("tables") or {}
+    if not isinstance(tables_raw, dict):
+        raise ConfigError(f"config {source}: [tables] must hold one table per base table")
     aliases = data.get("aliases", {})
     if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
         raise ConfigError(f"config {source}: [aliases] must map names to table names")
     tables: dict[str, TableConfig] = {}
-    for name, raw in (data.get("tables") or {}).items():
+    for name, raw in tables_raw.items():
         if not isinstance(raw, dict):
             raise ConfigError(f"config {source}: [tables.{name}] must be a table")
         unknown = set(raw) - _TABLE_KEYS
@@ -150,9 +193,7 @@ def _parse(data: Mapping[str, Any], source: Path) -> Config:
             raise ConfigError(f"config {source}: unknown key(s) in [tables.{name}]: {', '.join(sorted(unknown))}",
                               hint=f"known keys: {', '.join(sorted(_TABLE_KEYS))}")
         where = f"[tables.{name}]"
-        severity = raw.get("severity", {})
-        if not isinstance(severity, dict):
-            raise ConfigError(f"config {where}.severity must map finding kinds to severities")
+        severity = _severity(raw.get("severity", {}), where)
         layout = _layout(name, raw)
         shown = raw.get("columns") if not isinstance(raw.get("columns"), dict) else None
         tables[name] = TableConfig(
@@ -162,14 +203,14 @@ def _parse(data: Mapping[str, Any], source: Path) -> Config:
             archive_column=_opt_str(raw.get("archive_column"), where),
             timezone=_opt_str(raw.get("timezone"), where), columns=_strs(shown, where),
             discriminator=_opt_str(raw.get("discriminator"), where), model=_opt_str(raw.get("model"), where),
-            ignore=bool(raw.get("ignore", False)), severity=dict(severity),
+            ignore=_opt_bool(raw.get("ignore", False), f"{where} ignore"), severity=severity,
             not_recorded=_strs(raw.get("unrecorded"), f"{where} unrecorded"), layout=layout)
     hooks = data.get("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"config {source}: [hooks] must be a table")
     return Config(database=_opt_str(data.get("database"), "database"), aliases=dict(aliases), tables=tables,
                   hooks={k: str(v) for k, v in hooks.items()}, actor=_opt_str(data.get("actor"), "actor"),
-                  source=source)
+                  source=source, baseline=_check_section(data, source))
 
 
 def _layout(name: str, raw: Mapping[str, Any]) -> Layout | None:

@@ -12,7 +12,7 @@ from chrono_cli.conventions.builtin.soft_delete.adapter import archive_column
 from chrono_cli.conventions.registry import default as registry
 from chrono_cli.conventions.writes.base import ArchiveWriter
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.errors import UnsupportedOperation, UsageError
+from chrono_cli.errors import ConfigError, UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
 
 __all__ = ["Capability", "Convention", "ConventionAdapter", "Detection", "ReadContext", "Traits", "detect", "get",
@@ -71,7 +71,11 @@ def paired_suffixes() -> set[str]:
 
 def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False) -> list[Detection]:
     """Every detection in the snapshot, near misses (degraded) included where nothing matches cleanly;
-    a table that is some convention's store is never a live table."""
+    a table that is some convention's store is never a live table.
+
+    A configuration naming an unknown convention, or a history table the schema does not have, is an error
+    (with ``missing_ok`` a missing history table is left to check-migrations to report)."""
+    _check_config(snapshot, config, missing_ok=missing_ok)
     found: list[Detection] = []
     for conv in registry():
         found.extend(_declared_drift(d, config) for d in conv.detector.detect(snapshot))
@@ -99,6 +103,25 @@ def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False
     stores |= {t.ref for t in snapshot if t.ref.name in store_names()}
     kept = [d for d in found if d.live not in stores]
     return [d for d in kept if _allowed(d, config, snapshot)] + _declared_archives(snapshot, config, kept)
+
+
+def _check_config(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool) -> None:
+    """Names in [tables.X] that would silently change what chrono shows: unknown conventions and stores."""
+    known = registry().names()
+    for name, tcfg in config.tables.items():
+        if tcfg.convention is not None and tcfg.convention not in known:
+            raise ConfigError(f"config [tables.{name}] convention: unknown convention {tcfg.convention!r}",
+                              hint=f"one of: {', '.join(known)} (see 'chrono conventions')")
+    if missing_ok:
+        return
+    for t in snapshot:
+        tcfg = config.table(t.ref.name, t.ref.schema)
+        if tcfg.history is None or tcfg.layout is not None:
+            continue  # declared layouts check their own history table
+        schema, _, name = tcfg.history.rpartition(".")
+        if snapshot.get(TableRef(schema or t.ref.schema, name)) is None:
+            raise ConfigError(f"config [tables.{t.ref.name}] history: no table {tcfg.history!r} in the database",
+                              hint="fix the name, or remove the line if the history table is gone")
 
 
 def _declared_drift(det: Detection, config: Config) -> Detection:
