@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,6 +42,15 @@ def check_migrations(
                                           "each finding (needs alembic).")] = False,
     fmt: Annotated[CheckFormat | None, typer.Option("--format", "-f", help="Output format; github prints workflow "
                                                     "annotations, junit a test report.", show_default=False)] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", metavar="FILE", show_default=False,
+                                                  help="Compare with this baseline (default: [check] baseline in "
+                                                       "chrono.toml): a table it records as versioned that no "
+                                                       "longer is fails the check.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", metavar="FILE", show_default=False,
+                                                        help="Record which tables are versioned and how in FILE "
+                                                             "(commit it next to the migrations).")] = None,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Pass on a database with no history store "
+                                              "(else exit 5: the wrong database?).")] = False,
 ) -> None:
     """Check that every history table still matches its base table: run it in CI after migrations.
 
@@ -53,8 +63,13 @@ def check_migrations(
     (history writes fail or data is lost), warnings (ambiguous) or info. Declare hidden, untracked or
     excluded columns, ignore = true and severity overrides per table in chrono.toml.
 
+    A baseline (--write-baseline FILE once, then [check] baseline = "FILE" in chrono.toml) records which
+    tables are versioned and how; with it, a table that lost its history store or its versioning is an error.
+    Without one, a table shaped like the ones a convention versions in the same schema, but with no store,
+    is an error too. A database with no history store at all exits 5 unless --allow-empty.
+
     Exit codes: 0 clean, 3 findings fail the check (errors; warnings too with --strict), 2 usage or
-    config error, 4 unknown --table, 7 database unreachable or unreadable.
+    config error, 4 unknown --table, 5 no history store at all, 7 database unreachable or unreadable.
 
     Example:
 
@@ -64,6 +79,7 @@ def check_migrations(
         chrono check-migrations -f json | jq '.findings[]'
         chrono check-migrations --suggest
         chrono check-migrations --strict --table appuser
+        chrono check-migrations --write-baseline chrono-baseline.json
     """
     from chrono_cli.render.check_out import render_report, summary_line
     from chrono_cli.services import check
@@ -75,7 +91,8 @@ def check_migrations(
     if chosen == "auto":
         chosen = "table" if sys.stdout.isatty() else "plain"
     with progress_bar() as progress:
-        report = check.run(state.workspace, tables=table or (), strict=strict, suggest=suggest, progress=progress)
+        report = check.run(state.workspace, tables=table or (), strict=strict, suggest=suggest, progress=progress,
+                           baseline=baseline, write_baseline=write_baseline, allow_empty=allow_empty)
     render_report(report, chosen, sys.stdout, color=state.color())
     if chosen in _MACHINE:
         note(summary_line(report))

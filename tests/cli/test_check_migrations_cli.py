@@ -163,10 +163,12 @@ def test_database_errors_are_not_drift(runner: CliRunner, tmp_path: Path) -> Non
     assert result.exit_code == ExitCode.USAGE and "no database given" in result.stderr
 
 
-def test_empty_database_passes(runner: CliRunner, tmp_path: Path) -> None:
+def test_empty_database_needs_allow_empty(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     create_engine(f"sqlite:///{path}").connect().close()
-    result = run(runner, "--db", str(path), "check-migrations", "-f", "json")
+    refused = run(runner, "--db", str(path), "check-migrations", "-f", "json")
+    assert refused.exit_code == 5 and refused.stdout == ""  # pointed at the wrong database: never a pass
+    result = run(runner, "--db", str(path), "check-migrations", "-f", "json", "--allow-empty")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["tables"] == 0
 

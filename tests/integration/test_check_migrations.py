@@ -270,7 +270,7 @@ SCENARIOS: dict[str, tuple[Callable[[Operations], None], Found, bool]] = {
         {("primary-key", "warning", "widget_history", None)}, True),
     "versioned table without a history table": (
         _widget(("id", "version"), unique_sku=False, history=False),
-        {("missing-history", "warning", "widget_history", None)}, True),
+        {("missing-history", "error", "widget_history", None)}, True),
     "base table dropped": (
         lambda op: op.drop_table("appuser"),
         {("orphan-history", "info", "appuser_history", None)}, False),

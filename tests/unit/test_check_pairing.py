@@ -86,7 +86,7 @@ def test_missing_history_is_inferred_only_where_the_convention_is_in_use() -> No
     history_meta(md, "item", Column("name", String(50)))
     Table("widget", md, Column("id", Integer, primary_key=True), Column("version", Integer, nullable=False))
     _, found = run(md)
-    assert found == {("missing-history", "warning", "widget_history", None)}
+    assert found == {("missing-history", "error", "widget_history", None)}
     _, found = run(md, Config(tables={"widget": TableConfig(ignore=True)}))
     assert found == set()
 

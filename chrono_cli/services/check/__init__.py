@@ -9,17 +9,22 @@ into their rule, then the convention's own comparators (``CheckSpec.comparators`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from chrono_cli import conventions
-from chrono_cli.config import TableConfig
+from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions import Detection
-from chrono_cli.errors import ConfigError
+from chrono_cli.conventions.checkspec import StoreKind
+from chrono_cli.errors import ConfigError, NoConvention
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
     columns,
     keys,
     meta,
 )
+from chrono_cli.services.check.baseline import compare as compare_baseline
+from chrono_cli.services.check.baseline import read as read_baseline
+from chrono_cli.services.check.baseline import write as write_versioning
 from chrono_cli.services.check.declared import with_declared
 from chrono_cli.services.check.pairing import find_subjects
 from chrono_cli.services.check.registry import KINDS, CheckContext, Drift, Subject, comparators_for
@@ -37,15 +42,27 @@ _ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 
 def run(ws: Workspace, *, tables: Sequence[str] = (), strict: bool = False, suggest: bool = False,
-        progress: Progress | None = None) -> CheckReport:
-    """Open the workspace's catalog and check it."""
+        progress: Progress | None = None, baseline: Path | None = None, write_baseline: Path | None = None,
+        allow_empty: bool = False) -> CheckReport:
+    """Open the workspace's catalog and check it (against the baseline, or writing one)."""
     with ws.catalog() as cat:
-        return check_migrations(cat, tables=tables, strict=strict, suggest=suggest, progress=progress)
+        return check_migrations(cat, tables=tables, strict=strict, suggest=suggest, progress=progress,
+                                baseline=baseline, write_baseline=write_baseline, allow_empty=allow_empty)
 
 
 def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool = False, suggest: bool = False,
-                     progress: Progress | None = None) -> CheckReport:
-    """Compare every history store with its base table; ``tables`` limits the check to some tables."""
+                     progress: Progress | None = None, baseline: Path | None = None,
+                     write_baseline: Path | None = None, allow_empty: bool = False) -> CheckReport:
+    """Compare every history store with its base table; ``tables`` limits the check to some tables.
+
+    With a baseline (``baseline``, else the config's ``[check] baseline``), a table it records as versioned that
+    is not versioned the same way now is an error. ``write_baseline`` records what this check found instead.
+    A database with no history store at all is refused (exit 5) unless ``allow_empty``: a CI job pointed at the
+    wrong database must not pass.
+    """
+    _check_severities(cat.config)
+    baseline = baseline or (None if write_baseline else cat.config.baseline)
+    expected = read_baseline(baseline) if baseline is not None else None
     wanted = {resolve_table(q, cat.names(), cat.config) for q in tables}
     if progress:
         progress("reading the catalog", 0, 0)
@@ -70,7 +87,22 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
         if progress and (done % 200 == 0 or done == len(subjects)):
             progress("comparing tables", done, len(subjects))
     checked = tuple(dict.fromkeys(CheckedTable(s.table, s.history, s.convention) for s in subjects))
+    if not checked and not allow_empty and expected is None:
+        raise NoConvention("no history store in this database: check-migrations has nothing to check",
+                           hint="point --db at the application's database, or pass --allow-empty")
+    versioned = tuple(dict.fromkeys(CheckedTable(s.table, s.history, s.convention) for s in subjects if s.store
+                                    is not None and (s.base is not None or s.spec.store is StoreKind.SHARED)))
+    if expected is not None:
+        reported = {f.table for f in findings if f.kind == "missing-history"}
+        findings += [f for f in compare_baseline(expected, versioned, wanted) if f.table not in reported
+                     and (_override(cat.config.table(f.table.name, f.table.schema), f.kind, f.table) or "error")
+                     not in _OFF]
     notes = list(SKIPPED) + ctx.notes + _uncovered(detections)
+    if write_baseline is not None:
+        notes.append(f"baseline written to {write_baseline}: {write_versioning(write_baseline, versioned)} versioned "
+                     "table(s); commit it and set [check] baseline in chrono.toml")
+    elif baseline is not None:
+        notes.append(f"compared with the baseline {baseline}")
     notes += [f"{ref} has no history convention: nothing to check" for ref in sorted(wanted)
               if not any(ref in (c.table, c.history) for c in checked)]
     report = CheckReport(tuple(findings), checked, strict=strict, dialect=cat.dialect, notes=tuple(notes))
@@ -106,17 +138,18 @@ def _finding(subject: Subject, drift: Drift) -> Finding | None:
                    subject.convention, target=drift.target or subject.table)
 
 
+def _check_severities(config: Config) -> None:
+    """Every [tables.X] severity names a finding kind, whether or not that finding turns up today."""
+    for name, tcfg in config.tables.items():
+        for kind in tcfg.severity:
+            if kind not in KINDS:
+                raise ConfigError(f"config [tables.{name}] severity: unknown finding kind {kind!r}",
+                                  hint=f"kinds: {', '.join(KINDS)}")
+
+
 def _override(tcfg: TableConfig, kind: str, ref: TableRef) -> str | None:
-    if not tcfg.severity:
-        return None
-    for key, value in tcfg.severity.items():
-        if key not in KINDS:
-            raise ConfigError(f"config [tables.{ref.name}] severity: unknown finding kind {key!r}",
-                              hint=f"kinds: {', '.join(KINDS)}")
-        if not isinstance(value, str) or value not in (*_LEVELS, *_OFF):
-            raise ConfigError(f"config [tables.{ref.name}] severity.{key}: expected error, warning, info or ignore")
-    level = tcfg.severity.get(kind)
-    return level if isinstance(level, str) else None
+    """The severity config sets for ``kind`` on this table (validated up front by _check_severities)."""
+    return tcfg.severity.get(kind)
 
 
 def _with_fixes(report: CheckReport, cat: Catalog, remedies: list[tuple[int, Drift]]) -> CheckReport:

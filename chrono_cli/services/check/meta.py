@@ -28,8 +28,8 @@ def missing_history(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     f"config declares {base.ref.name} as versioned ({subject.convention}) but there is no table "
                     f"{expected}: the next update of {base.ref.name} fails", remedy=remedy,
                     target=subject.store_ref)
-    else:
-        yield Drift("missing-history", Severity.WARNING,
+    else:  # a dropped history table must fail CI: the next update of the table fails in production
+        yield Drift("missing-history", Severity.ERROR,
                     f"{base.ref.name} has an integer version column like this schema's {subject.convention} tables "
                     f"but no {expected}: if it is versioned its next update fails; if not, say so with "
                     f"{ctx.section(base.ref.name)} ignore = true in {ctx.config_file}", remedy=remedy,

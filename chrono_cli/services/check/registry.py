@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "foreign-key": "a foreign key constraint in a history table",
     "trigger": "a versioning trigger that is missing or disabled",
     "stale-config": "configuration naming a column that does not exist",
+    "versioning-lost": "a table the baseline records as versioned that is no longer versioned that way",
 }
 
 
