@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -50,8 +50,11 @@ def _diff(old: Mapping[Any, Any] | None, new: Mapping[Any, Any] | None, columns:
 
 
 def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: frozenset[str],
-                     meta: Meta | None) -> list[RowChange]:
-    """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``."""
+                     meta: Meta | None, unwritten: Collection[str] = ()) -> list[RowChange]:
+    """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``.
+
+    ``unwritten``: store columns the library may leave NULL without recording anything (history_meta's
+    single-table-inheritance columns); a NULL there is unknown, so it takes part in no change."""
     if query.group is not None:
         return []
     if det.time_col is None:
@@ -85,7 +88,8 @@ def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: 
         actor, reason, meta_note = meta(r) if meta else (None, None, None)
         op = Op.DELETE if new is None else Op.UPDATE
         out.append(RowChange(det.live, RowKey(tuple(zip(keycols, key, strict=True))), op, as_utc(r[tname], tz),
-                             actor, reason, _diff(r, new, columns), note=note or meta_note))
+                             actor, reason, _diff(r, new, [c for c in columns if c not in unwritten
+                                                           or r[c] is not None]), note=note or meta_note))
     return out
 
 

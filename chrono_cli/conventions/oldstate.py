@@ -27,6 +27,9 @@ class OldStateLayout:
     meta_columns: frozenset[str]
     first_version: int
     meta: Meta | None = None
+    # history_meta appends single-table-inheritance subclass columns after the time column and never writes them
+    # (conventions.md 2A): such a column NULL in every history row of the record is not recorded, not NULL
+    appended_unwritten: bool = False
 
 
 def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout) -> list[Version]:
@@ -46,6 +49,9 @@ def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldSta
     declared = set(ctx.config.unrecorded)
     live_cols = [c for c in live_info.columns if c not in skip]
     store_cols = [c for c in store_info.columns if c not in skip and c not in declared]
+    if layout.appended_unwritten:
+        unwritten = set(appended_columns(list(store_info.columns), det.time_col or "changed")) & set(store_cols)
+        store_cols = [c for c in store_cols if c not in unwritten or any(r[c] is not None for r in rows)]
     hist_unrecorded = tuple(c for c in live_cols if c not in store_cols)
     cur_unrecorded = tuple(c for c in live_cols if c in declared)
     entries = []
@@ -59,6 +65,11 @@ def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldSta
                     note=None, no_history=None)
     return states_before(entries, live, [c for c in live_cols if c not in declared], hist_unrecorded,
                          cur_unrecorded, origin, live_number=None if live is None else live.get(vcol))
+
+
+def appended_columns(order: list[str], time_col: str) -> list[str]:
+    """Store columns after the time column: where history_meta appends subclass columns it never writes."""
+    return order[order.index(time_col) + 1:] if time_col in order else []
 
 
 def paired_base(snapshot_get: Callable[[str], Any], store_name: str, suffix: str) -> Any:

@@ -10,7 +10,7 @@ from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detectio
 from chrono_cli.conventions.checkspec import VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
+from chrono_cli.conventions.oldstate import OldStateLayout, appended_columns, read_old_state
 from chrono_cli.conventions.types import col, col_is, has_timezone, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, Severity, Version
@@ -18,7 +18,7 @@ from chrono_cli.model import RowChange, RowKey, Severity, Version
 META = frozenset({"version", "changed"})
 CONTINUUM_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
 FOREIGN_MARKERS = ("change_info", *CONTINUUM_MARKERS)
-LAYOUT = OldStateLayout(meta_columns=META, first_version=1)
+LAYOUT = OldStateLayout(meta_columns=META, first_version=1, appended_unwritten=True)
 
 
 def _versioned_base(t: TableInfo) -> bool:
@@ -139,4 +139,5 @@ class HistoryMetaAdapter(ConventionAdapter):
         return read_old_state(ctx, det, key, LAYOUT)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return old_state_events(ctx, det, query, META, None)
+        order = list(ctx.info(det.store).columns)
+        return old_state_events(ctx, det, query, META, None, appended_columns(order, det.time_col or "changed"))
