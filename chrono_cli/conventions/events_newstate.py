@@ -159,5 +159,5 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
         note = "saved without a change" if op is Op.UPDATE and not changes else None
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
-                             r[reason_col] or None, changes, note=note))
+                             r[reason_col], changes, note=note))
     return out

@@ -230,7 +230,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
                 if op is Op.UPDATE and prev is not None and all(prev.get(c) == v for c, v in values.items()):
                     notes.append("no change recorded")
             user = row[o.user_column]
-            reason = row[REASON] if REASON in row and row[REASON] not in (None, "") else None
+            reason = row[REASON] if REASON in row else None  # "" is a reason the library stored: kept as ""
             out.append(Version(values=values, op=op, number=row[ID], valid_from=as_utc(row[DATE], tz),
                                actor=None if user is None else actors.get(user, str(user)), reason=reason,
                                unrecorded=() if values is None else unrecorded, note="; ".join(notes) or None))
