@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -111,3 +112,33 @@ def test_potion_archive_and_tables(runner: CliRunner, pg_url: str) -> None:
     assert article["history_rows"] == sum(len(r["history_records"]) for k, r in expected["records"].items()
                                           if k.startswith("article:"))
     assert not any(t["table"] == "public.author" for t in tables)
+
+
+def test_potion_writes_outside_the_recorder_are_gaps_never_invented_changes(runner: CliRunner, pg_url: str) -> None:
+    """Flask-Potion records only PATCHes made through Potion. A write outside it (raw SQL here, on the database
+    the real library wrote) must show as an unrecorded change: the recorded states keep their recorded values,
+    and no recorded change is paired with a value it never saw."""
+    load_fixture(pg_url, "potion")
+    before = history(runner, pg_url, "article", "1")["versions"]
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE article SET title = 'Edited behind Potion' WHERE id = 1"))
+        # a later PATCH through Potion would record old = the edited title: the log no longer chains
+        conn.execute(text(
+            "INSERT INTO history_record (object_type, object_id, updated_at, changes) VALUES ('article', 1, "
+            "now(), CAST(:changes AS jsonb))"), {"changes": json.dumps(
+                [{"attribute": "title", "old": "Edited behind Potion", "new": "Patched through Potion"}])})
+        conn.execute(text("UPDATE article SET title = 'Patched through Potion' WHERE id = 1"))
+    engine.dispose()
+    after = history(runner, pg_url, "article", "1")["versions"]
+    # every state recorded before keeps its values: nothing of the new title is carried back
+    for old, new in zip(before[:-1], after, strict=False):
+        assert old["values"] == new["values"]
+    gap = after[len(before)]
+    assert gap["operation"] == "unknown" and "unrecorded change" in gap["note"]
+    assert gap["values"]["title"] == "Edited behind Potion"
+    assert gap["valid_from"] is None  # when the unrecorded write happened is unknown, never the next record's time
+    last = after[-1]
+    assert last["current"] and last["values"]["title"] == "Patched through Potion"
+    assert [c for c in last["changes"] if c["column"] == "title"] == [
+        {"column": "title", "old": "Edited behind Potion", "new": "Patched through Potion"}]

@@ -28,6 +28,7 @@ class _State:
     version: Version
     touched: set[str] = field(default_factory=set)
     gap_before: bool = False
+    old: dict[str, Any] = field(default_factory=dict)  # what the change that made this state says came before
 
 
 def parse_changes(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -62,14 +63,26 @@ def _inferred(old: Any, new: Any) -> Op:
     return Op.UPDATE
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One recorded change of a diff log: the old and new values it names (only those columns), and its facts."""
+
+    old: dict[str, Any]
+    new: dict[str, Any]
+    op: Op
+    at: Any = None
+    number: Any = None
+    actor: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key`` the recorded changes and the live row establish."""
     dec = declared(det)
     tz = ctx.config.timezone
     skip = set(ctx.config.unrecorded)
-    shown = live_columns(ctx, det)
-    states: list[_State] = []
-    prev: dict[str, Any] | None = None
+    changes: list[Change] = []
     for r in log_rows(ctx, det, key):
         old_raw: Any
         new_raw: Any
@@ -80,34 +93,54 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
             new_raw = as_json(r[dec.role("new") or ""]) if dec.role("new") else None
         old = {c: v for c, v in decode_values(ctx, det, old_raw)[0].items() if c not in skip}
         new = {c: v for c, v in decode_values(ctx, det, new_raw)[0].items() if c not in skip}
-        op = operation(dec, r) or _inferred(old_raw, new_raw)
         info = meta(dec, r, tz)
+        changes.append(Change(old, new, operation(dec, r) or _inferred(old_raw, new_raw), info["at"], info["number"],
+                              info["actor"], info["reason"]))
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    declared_out = tuple(c for c in ctx.info(det.live).columns if c in skip)
+    return diff_states(changes, live, live_columns(ctx, det), declared_out, key.as_dict())
+
+
+def diff_states(changes: list[Change], live: dict[str, Any] | None, shown: list[str],
+                declared_out: tuple[str, ...] = (), key: dict[str, Any] | None = None) -> list[Version]:
+    """The states a diff log establishes, oldest first: forwards from the recorded changes, with an explicit
+    "unrecorded change(s)" state wherever a change does not start from the state the previous one left.
+    ``key``: the record's key values, known in every state."""
+    states: list[_State] = []
+    prev: dict[str, Any] | None = None
+    for ch in changes:
+        old, new, op = ch.old, ch.new, ch.op
         if states and states[-1].version.valid_to is None:
-            states[-1].version = replace(states[-1].version, valid_to=info["at"])
+            states[-1].version = replace(states[-1].version, valid_to=ch.at)
         before = {} if op is Op.INSERT or prev is None else dict(prev)
         broken = [c for c, v in old.items() if c in before and not same(before[c], v)]
         if op is Op.INSERT and prev is not None or broken:
-            states.append(_State(Version(values=dict(old), op=Op.UNKNOWN, note=GAP), gap_before=True))
+            states.append(_State(Version(values=dict(old), op=Op.UNKNOWN, valid_to=ch.at, note=GAP),
+                                 gap_before=True))
             before = dict(old)
         elif op is not Op.INSERT and not states and old:
-            states.append(_State(Version(values=dict(old), op=Op.UNKNOWN,
+            states.append(_State(Version(values=dict(old), op=Op.UNKNOWN, valid_to=ch.at,
                                         note="before the first recorded change: only its changed columns are known")))
+        elif op is not Op.INSERT and not states:
+            states.append(_State(Version(values={}, op=Op.UNKNOWN, valid_to=ch.at,
+                                        note="before the first recorded change: nothing of it is known")))
         if op is Op.DELETE:
-            states.append(_State(Version(values=None, op=Op.DELETE, valid_from=info["at"], number=info["number"],
-                                         actor=info["actor"], reason=info["reason"])))
+            states.append(_State(Version(values=None, op=Op.DELETE, valid_from=ch.at, number=ch.number,
+                                         actor=ch.actor, reason=ch.reason, note=ch.note)))
             prev = None
             continue
         after = {**before, **old, **new} if op is not Op.INSERT else dict(new)
-        states.append(_State(Version(values=after, op=op, valid_from=info["at"], number=info["number"],
-                                     actor=info["actor"], reason=info["reason"]), set(old) | set(new)))
+        states.append(_State(Version(values=after, op=op, valid_from=ch.at, number=ch.number, actor=ch.actor,
+                                     reason=ch.reason, note=ch.note), set(old) | set(new), old=dict(old)))
         prev = after
-    _end(states, fetch_live(ctx.conn, ctx.info(det.live).table(), key), shown)
+    _end(states, live, shown)
     _carry_back(states)
     out = []
-    for s in states:
-        v = s.version
+    for st in states:
+        v = st.version
+        if v.values is not None and key:
+            v = replace(v, values={**{c: val for c, val in key.items() if c in shown}, **v.values})
         missing = () if v.values is None else tuple(c for c in shown if c not in v.values)
-        declared_out = tuple(c for c in ctx.info(det.live).columns if c in skip)
         out.append(replace(v, unrecorded=tuple(dict.fromkeys((*declared_out, *missing))) if v.values is not None
                            else ()))
     return out
@@ -140,6 +173,8 @@ def _carry_back(states: list[_State]) -> None:
         if nxt.version.op is Op.INSERT:
             continue
         known = dict(here.version.values)
+        for c, v in nxt.old.items():  # what the next change replaced is what this state held
+            known.setdefault(c, v)
         for c, v in nxt.version.values.items():
             if c not in known and c not in nxt.touched:
                 known[c] = v

@@ -16,6 +16,7 @@ from chrono_cli.conventions.checkspec import JSON, CheckContext, CheckSpec, Drif
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.shapes.json_diff import Change, diff_states
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
@@ -101,6 +102,8 @@ class PotionAdapter(ConventionAdapter):
         return set(conn.execute(query).scalars())
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        """States rebuilt forwards by the diff-log engine: a record that does not chain with the state before it
+        shows an explicit unrecorded change, and nothing is carried across it (Potion records only PATCHes)."""
         store = ctx.info(det.store).table()
         live_info = ctx.info(det.live)
         (_, object_id), = key.items
@@ -108,32 +111,20 @@ class PotionAdapter(ConventionAdapter):
             select(store).where(store.c.object_type == det.live.name, store.c.object_id == object_id)
             .order_by(store.c.updated_at, store.c.id)).mappings().all()
         live = fetch_live(ctx.conn, live_info.table(), key)
-        columns = live_info.columns
-        diffs = [self._changes(r, columns, ctx.config.timezone) for r in records]
         tz = ctx.config.timezone
-        times = [as_utc(r["updated_at"], tz) for r in records]
-        out: list[Version] = []
-        for i in range(len(records) + 1):
-            values, unrecorded = self._state(i, diffs, live, columns)
-            if i == 0:
-                if not records:
-                    if live is not None:
-                        out.append(Version(values=values, op=Op.UNKNOWN, current=True,
-                                           note="no history recorded"))
-                    break
-                out.append(Version(values=values, op=Op.UNKNOWN, valid_to=times[0], unrecorded=unrecorded,
-                                   note="state before the first recorded change"))
-                continue
-            rec, unknown = records[i - 1], diffs[i - 1][1]
-            notes = ["no-op update recorded (changes = [])"] if not diffs[i - 1][0] and not unknown else []
+        skip = set(ctx.config.unrecorded)
+        changes: list[Change] = []
+        for rec in records:
+            diff, unknown = self._changes(rec, live_info.columns, tz)
+            notes = ["no-op update recorded (changes = [])"] if not diff and not unknown else []
             if unknown:
                 notes.append(f"changed attributes with no matching column: {', '.join(unknown)}")
-            out.append(Version(values=values, op=Op.UPDATE, number=rec["id"], valid_from=times[i - 1],
-                               valid_to=times[i] if i < len(records) else None, unrecorded=unrecorded,
-                               current=live is not None and i == len(records), note="; ".join(notes) or None))
-        if live is None and records:
-            out.append(Version(values=None, op=Op.DELETE, note="the row no longer exists; Potion records no deletes"))
-        return out
+            changes.append(Change({c: o for c, (o, _) in diff.items() if c not in skip},
+                                  {c: n for c, (_, n) in diff.items() if c not in skip}, Op.UPDATE,
+                                  as_utc(rec["updated_at"], tz), rec["id"], note="; ".join(notes) or None))
+        shown = [c for c in live_info.columns if c not in skip]
+        return diff_states(changes, None if live is None else dict(live), shown,
+                           tuple(c for c in live_info.columns if c in skip), dict(key.as_dict()))
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         columns = ctx.info(det.live).columns
@@ -161,26 +152,3 @@ class PotionAdapter(ConventionAdapter):
             except Undecodable as exc:
                 raise DamagedHistory(f"{STORE} id {record['id']}: {exc}") from exc
         return out, unknown
-
-    @staticmethod
-    def _state(i: int, diffs: list[tuple[dict[str, tuple[Any, Any]], list[str]]],
-               live: Mapping[str, Any] | None, columns: Mapping[str, ColumnInfo]) -> tuple[dict[str, Any],
-                                                                                       tuple[str, ...]]:
-        """State after record i (0 = before the first): the oldest later 'old', else live, else latest 'new'."""
-        values: dict[str, Any] = {}
-        for c in columns:
-            value: Any = _MISSING
-            for changes, _ in diffs[i:]:
-                if c in changes:
-                    value = changes[c][0]
-                    break
-            if value is _MISSING and live is not None:
-                value = live[c]
-            if value is _MISSING:
-                for changes, _ in reversed(diffs[:i]):
-                    if c in changes:
-                        value = changes[c][1]
-                        break
-            if value is not _MISSING:
-                values[c] = value
-        return values, tuple(c for c in columns if c not in values)
