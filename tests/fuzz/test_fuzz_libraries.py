@@ -20,8 +20,7 @@ from typer.testing import CliRunner
 from tests.fuzz.check import compare_all, restore_and_write
 from tests.fuzz.remote import Remote
 from tests.fuzz.strategies import KEYS, column_values, examples, stories, text
-from tests.fuzz.test_value_classes import SH_COLUMNS
-from tests.fuzz.worker import THING
+from tests.fuzz.worker import SH_COLUMNS, THING
 
 
 def _dialect(url: str) -> str:
@@ -50,7 +49,7 @@ def _run(runner: CliRunner, url: str, lib: Remote, story: list, seed: int) -> No
     restore_and_write(runner, url, lib, readings, random.Random(seed))
 
 
-@examples(4)
+@examples(3)
 @given(data=st.data())
 def test_continuum_fuzz(runner: CliRunner, db_url: str, continuum: Remote, data: st.DataObject) -> None:
     story = data.draw(stories(column_values(_dialect(db_url)), classes=("thing", "special"),
@@ -58,7 +57,7 @@ def test_continuum_fuzz(runner: CliRunner, db_url: str, continuum: Remote, data:
     _run(runner, db_url, continuum, story, data.draw(st.integers(0, 2**16), label="seed"))
 
 
-@examples(4)
+@examples(3)
 @given(data=st.data())
 def test_simple_history_fuzz(runner: CliRunner, db_url: str, simple_history: Remote, data: st.DataObject) -> None:
     sqlite = _dialect(db_url) == "sqlite"

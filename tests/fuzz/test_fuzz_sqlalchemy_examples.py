@@ -48,7 +48,7 @@ def _run(runner: CliRunner, url: str, lib: Any, story: list[Any], seed: int) -> 
     restore_and_write(runner, url, lib, readings, random.Random(seed))
 
 
-@examples(6)
+@examples(4)
 @given(data=st.data())
 def test_history_meta_fuzz(runner: CliRunner, db_url: str, history_meta: HistoryMeta, data: st.DataObject) -> None:
     history_meta.check_unrecorded = False  # test_history_meta_sti_unrecorded below, xfail until fixed
@@ -57,7 +57,7 @@ def test_history_meta_fuzz(runner: CliRunner, db_url: str, history_meta: History
     _run(runner, db_url, history_meta, story, data.draw(st.integers(0, 2**16), label="seed"))
 
 
-@examples(5)
+@examples(3)
 @given(data=st.data())
 def test_versioned_rows_fuzz(runner: CliRunner, db_url: str, versioned_rows: VersionedRows,
                              data: st.DataObject) -> None:

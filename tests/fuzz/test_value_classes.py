@@ -21,9 +21,7 @@ from tests.fuzz.check import chrono_json, compare
 from tests.fuzz.remote import Remote
 from tests.fuzz.sa_libraries import HistoryMeta
 from tests.fuzz.wire import encode
-
-SH_COLUMNS = ("id", "label", "short", "note", "amount", "ratio", "flag", "day", "at", "data", "blob", "color",
-              "owner_id")
+from tests.fuzz.worker import SH_COLUMNS
 
 
 def _put(key: int, **values: object) -> list[object]:

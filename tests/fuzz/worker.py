@@ -24,6 +24,8 @@ from typing import Any
 from tests.fuzz.wire import decode, encode
 
 THING = ("label", "note", "amount", "ratio", "flag", "day", "at", "naive", "data", "blob", "color", "owner_id")
+SH_COLUMNS = ("id", "label", "short", "note", "amount", "ratio", "flag", "day", "at", "data", "blob", "color",
+              "owner_id")  # djangofuzz.Thing's columns (attnames), history fields left out
 
 
 class Continuum:
@@ -171,8 +173,7 @@ class SimpleHistory:
         Owner.objects.bulk_create([Owner(id=1), Owner(id=2)])
         self.users = {1: User.objects.create(id=1, username="alice"), 2: User.objects.create(id=2, username="bob")}
         self.Thing = Thing
-        self.fields = ("id", "label", "short", "note", "amount", "ratio", "flag", "day", "at", "data", "blob",
-                       "color", "owner_id")
+        self.fields = SH_COLUMNS
 
     def reset(self) -> None:
         self.Thing.history.all().delete()
