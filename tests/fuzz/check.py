@@ -77,6 +77,13 @@ def compare(lib: Library, key: int, reading: list[dict[str, Any]], shown: Any) -
             assert column in mine["values"] and got == want, (
                 f"{at} {column}: chrono shows {mine['values'].get(column)!r}, the library reads "
                 f"{theirs['values'][column]!r}")
+        prev = reading[i - 2]["values"] if i > 1 else None
+        if prev is not None:  # the changes chrono lists are the columns whose value the library reads differently
+            skip = set(reading[i - 2].get("unrecorded", ())) | set(theirs.get("unrecorded", ()))
+            cols = {c for c in lib.columns if c not in skip and c in prev and c in theirs["values"]}
+            differ = {c for c in cols if not same_state(lib, {c: prev[c]}, {c: theirs["values"][c]})}
+            listed = {change["column"] for change in mine["changes"]} & cols
+            assert listed == differ, f"{at}: chrono lists changes of {sorted(listed)}, the library's {sorted(differ)}"
 
 
 def compare_all(runner: CliRunner, url: str, lib: Library, keys: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -108,6 +115,8 @@ def restore_and_write(runner: CliRunner, url: str, lib: Library, readings: dict[
         return
     key, index = rng.choice(choices)
     before = readings[key]
+    shown = chrono_json(runner, url, "show", lib.table, str(key), "--version", f"#{index + 1}")
+    compare(lib, key, [before[index]], {"versions": [{**shown["version"], "changes": []}]})
     target, last = before[index]["values"], before[-1]["values"]
     result = invoke(runner, ["--db", url, "restore", lib.table, str(key), "--version", f"#{index + 1}", "--yes"])
     if last is not None and same_state(lib, target, last):
