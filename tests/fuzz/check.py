@@ -2,8 +2,8 @@
 
 A library adapter (in-process or a worker process) gives, per key, its own reading as a list of entries, oldest
 first: ``{"values": {column: value} | None (a deletion), "op": "insert"|"update"|"delete"|None (not said),
-"number": the library's version number or None, "current": bool, "reason": ... (only when the library records
-one), "unrecorded": [columns the library does not keep for that state]}``.
+"number": the library's version number or None, "current": bool, "reason" and "actor": ... (only when the library
+records them), "unrecorded": [columns the library does not keep for that state]}``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def compare(lib: Library, key: int, reading: list[dict[str, Any]], shown: Any) -
             assert mine["operation"] == "delete" and mine["values"] is None, f"{at}: not a deletion: {mine}"
             continue
         assert mine["values"] is not None, f"{at}: chrono shows a deletion, the library {theirs}"
-        for field, name in (("op", "operation"), ("number", "version"), ("current", "current"), ("reason", "reason")):
+        for field, name in (("op", "operation"), ("number", "version"), ("current", "current"), ("reason", "reason"),
+                            ("actor", "actor")):
             said = theirs.get(field) is not None if field in ("op", "number") else field in theirs
             if said:
                 assert mine[name] == theirs[field], f"{at}: {name} {mine[name]!r} != library {theirs[field]!r}"

@@ -135,8 +135,12 @@ class Continuum:
                     out.append({"values": None})
                     continue
                 cols = ("id", "kind", *THING, *(("extra",) if hasattr(v, "extra") else ()))
-                out.append({"values": {c: encode(getattr(v, c)) for c in cols}, "op": ops[v.operation_type],
-                            "number": v.transaction_id, "current": live is not None and i == len(versions) - 1})
+                entry = {"values": {c: encode(getattr(v, c)) for c in cols}, "op": ops[v.operation_type],
+                         "number": v.transaction_id, "current": live is not None and i == len(versions) - 1}
+                if self.user:
+                    user = v.transaction.user
+                    entry["actor"] = None if user is None else user.username
+                out.append(entry)
         return out
 
     def write(self, key: int) -> None:
@@ -211,7 +215,8 @@ class SimpleHistory:
                 out.append({"values": None})
                 continue
             out.append({"values": {f: encode(getattr(h, f)) for f in self.fields}, "op": ops[h.history_type],
-                        "current": live and i == len(records) - 1, "reason": h.history_change_reason})
+                        "current": live and i == len(records) - 1, "reason": h.history_change_reason,
+                        "actor": None if h.history_user is None else h.history_user.username})
         return out
 
     def write(self, key: int) -> None:
