@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.soft_delete import is_archived
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes.values import fit
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import Refused, UnsupportedOperation, UsageError, VersionNotFound
