@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,44 @@ from typing import Any
 from chrono_cli.errors import ConfigError
 
 _TABLE_KEYS = {"convention", "history", "hidden", "untracked", "excluded", "archive_column", "timezone",
-               "columns", "discriminator", "ignore", "severity", "model"}
+               "columns", "discriminator", "ignore", "severity", "model",
+               "layout", "unrecorded", "operations", "data_means", "table_value"}
+
+
+class Shape(enum.StrEnum):
+    """The shapes a home-grown history table can be declared with (``[tables.X] layout``)."""
+
+    OLD_STATE = "old-state"
+    NEW_STATE = "new-state"
+    JSON_SNAPSHOT = "json-snapshot"
+    JSON_DIFF = "json-diff"
+    IN_TABLE = "in-table"
+    PERIOD = "period"
+
+
+# [tables.X.columns] roles, each naming a column of the history table (key: a list of them)
+ROLES = ("version", "changed", "valid_from", "valid_to", "period", "current", "operation", "actor", "reason",
+         "table", "row_key", "data", "old", "new", "changes")
+_OPERATIONS = ("insert", "update", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A user-declared history layout: the shape, which history column plays which role, and how the
+    operation column spells each operation."""
+
+    shape: Shape
+    roles: Mapping[str, str] = field(default_factory=dict)   # role -> column (only the declared ones)
+    key: tuple[str, ...] = ()                                 # history key columns (default: base primary key)
+    insert: str = "INSERT"
+    update: str = "UPDATE"
+    delete: str = "DELETE"
+    data_means: str = "after"                                 # json-snapshot: the row after or before the change
+    table_value: str | None = None                            # shared log: the value naming this table
+
+    def role(self, name: str) -> str | None:
+        """The history column declared for ``name``, if any."""
+        return self.roles.get(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +68,13 @@ class TableConfig:
     model: str | None = None
     ignore: bool = False
     severity: Mapping[str, str] = field(default_factory=dict)
+    not_recorded: tuple[str, ...] = ()   # ``unrecorded = [...]``
+    layout: Layout | None = None
 
     @property
     def unrecorded(self) -> tuple[str, ...]:
         """Columns declared as not stored in history."""
-        return self.hidden + self.untracked + self.excluded
+        return self.hidden + self.untracked + self.excluded + self.not_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +153,73 @@ def _parse(data: Mapping[str, Any], source: Path) -> Config:
         severity = raw.get("severity", {})
         if not isinstance(severity, dict):
             raise ConfigError(f"config {where}.severity must map finding kinds to severities")
+        layout = _layout(name, raw)
+        shown = raw.get("columns") if not isinstance(raw.get("columns"), dict) else None
         tables[name] = TableConfig(
             convention=_opt_str(raw.get("convention"), where), history=_opt_str(raw.get("history"), where),
             hidden=_strs(raw.get("hidden"), where), untracked=_strs(raw.get("untracked"), where),
             excluded=_strs(raw.get("excluded"), where),
             archive_column=_opt_str(raw.get("archive_column"), where),
-            timezone=_opt_str(raw.get("timezone"), where), columns=_strs(raw.get("columns"), where),
+            timezone=_opt_str(raw.get("timezone"), where), columns=_strs(shown, where),
             discriminator=_opt_str(raw.get("discriminator"), where), model=_opt_str(raw.get("model"), where),
-            ignore=bool(raw.get("ignore", False)), severity=dict(severity))
+            ignore=bool(raw.get("ignore", False)), severity=dict(severity),
+            not_recorded=_strs(raw.get("unrecorded"), f"{where} unrecorded"), layout=layout)
     hooks = data.get("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"config {source}: [hooks] must be a table")
     return Config(database=_opt_str(data.get("database"), "database"), aliases=dict(aliases), tables=tables,
                   hooks={k: str(v) for k, v in hooks.items()}, actor=_opt_str(data.get("actor"), "actor"),
                   source=source)
+
+
+def _layout(name: str, raw: Mapping[str, Any]) -> Layout | None:
+    """``layout``, ``[tables.X.columns]`` roles, ``[tables.X.operations]``, ``data_means`` and ``table_value``."""
+    where = f"[tables.{name}]"
+    roles_raw = raw.get("columns") if isinstance(raw.get("columns"), dict) else None
+    shape_raw = raw.get("layout")
+    if shape_raw is None:
+        for extra in ("operations", "data_means", "table_value"):
+            if extra in raw:
+                raise ConfigError(f"config {where} {extra}: only valid together with layout = \"...\"")
+        if roles_raw is not None:
+            raise ConfigError(f"config [tables.{name}.columns]: column roles are only valid together with "
+                              "layout = \"...\"", hint="without a layout, columns is a list of column names")
+        return None
+    shapes = ", ".join(s.value for s in Shape)
+    if not isinstance(shape_raw, str) or shape_raw not in {s.value for s in Shape}:
+        raise ConfigError(f"config {where} layout: expected one of {shapes}, got {shape_raw!r}")
+    if raw.get("convention") is not None:
+        raise ConfigError(f"config {where} convention: give layout or convention, not both")
+    roles: dict[str, str] = {}
+    key: tuple[str, ...] = ()
+    for role, value in (roles_raw or {}).items():
+        at = f"[tables.{name}.columns] {role}"
+        if role == "key":
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not names or not all(isinstance(v, str) and v for v in names):
+                raise ConfigError(f"config {at}: expected a list of column names")
+            key = tuple(names)
+        elif role not in ROLES:
+            raise ConfigError(f"config {at}: unknown role", hint=f"roles: {', '.join((*ROLES, 'key'))}")
+        elif not isinstance(value, str) or not value:
+            raise ConfigError(f"config {at}: expected a column name (a string)")
+        else:
+            roles[role] = value
+    ops_raw = raw.get("operations", {})
+    if not isinstance(ops_raw, dict):
+        raise ConfigError(f"config {where} operations: expected a table ([tables.{name}.operations])")
+    ops = {"insert": "INSERT", "update": "UPDATE", "delete": "DELETE"}
+    for op, spelled in ops_raw.items():
+        at = f"[tables.{name}.operations] {op}"
+        if op not in _OPERATIONS:
+            raise ConfigError(f"config {at}: unknown operation", hint="operations: insert, update, delete")
+        if not isinstance(spelled, str | int) or isinstance(spelled, bool):
+            raise ConfigError(f"config {at}: expected a string")
+        ops[op] = str(spelled)
+    if len(set(ops.values())) < 3:
+        raise ConfigError(f"config [tables.{name}.operations]: two operations have the same spelling")
+    means = raw.get("data_means", "after")
+    if means not in ("after", "before"):
+        raise ConfigError(f"config {where} data_means: expected \"after\" or \"before\", got {means!r}")
+    return Layout(Shape(shape_raw), roles, key, ops["insert"], ops["update"], ops["delete"], means,
+                  _opt_str(raw.get("table_value"), f"{where} table_value"))

@@ -86,6 +86,7 @@ class Timeline:
     columns: tuple[str, ...]
     versions: tuple[Version, ...]
     row_type: str | None = None
+    warnings: tuple[str, ...] = ()  # for the person (stderr), e.g. a store that no longer follows its table
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 
 from chrono_cli.config import Config
 from chrono_cli.conventions.api import Capability, Convention, Traits
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
 from chrono_cli.conventions.registry import default as registry
 from chrono_cli.conventions.soft_delete import archive_column
+from chrono_cli.conventions.writes.base import ArchiveWriter
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.errors import UsageError
+from chrono_cli.errors import UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
 
 __all__ = ["Capability", "Convention", "ConventionAdapter", "Detection", "ReadContext", "Traits", "detect", "get",
@@ -45,6 +47,14 @@ def catalog_facts() -> frozenset[str]:
     return frozenset(f for c in registry() for f in c.facts)
 
 
+def archiver(det: Detection) -> ArchiveWriter:
+    """The writer of an archive-column detection (what the column holds, and the rows it hides)."""
+    writer = of(det).write()
+    if not isinstance(writer, ArchiveWriter):
+        raise UnsupportedOperation(f"{det.adapter} is not an archive column convention")
+    return writer
+
+
 def store_names() -> set[str]:
     """Names of one-per-database stores, for targeted reflection."""
     return {s for c in registry() for s in c.detector.singleton_stores}
@@ -59,15 +69,44 @@ def paired_suffixes() -> set[str]:
     return {s for c in registry() for s in c.detector.paired_suffixes}
 
 
-def detect(snapshot: SchemaSnapshot, config: Config) -> list[Detection]:
-    """Every detection in the snapshot; a table that is some convention's store is never a live table."""
+def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False) -> list[Detection]:
+    """Every detection in the snapshot, near misses (degraded) included where nothing matches cleanly;
+    a table that is some convention's store is never a live table."""
     found: list[Detection] = []
     for conv in registry():
-        found.extend(conv.detector.detect(snapshot))
+        found.extend(_declared_drift(d, config) for d in conv.detector.detect(snapshot))
+    for t in snapshot:  # [tables.X] history = "...": the store config names, under a convention that fits it
+        tcfg = config.table(t.ref.name, t.ref.schema)
+        schema, _, name = (tcfg.history or "").rpartition(".")
+        store = snapshot.get(TableRef(schema or t.ref.schema, name)) if name else None
+        if store is None or any(d.live == t.ref and d.store == store.ref for d in found):
+            continue
+        for conv in sorted(registry(), key=lambda c: c.name != tcfg.convention):
+            det = conv.detector.pair(snapshot, t, store)
+            if det is not None:
+                evidence = (*det.evidence, f"declared in config: [tables.{t.ref.name}] history = {tcfg.history!r}")
+                found.append(_declared_drift(replace(det, evidence=evidence), config))
+                break
+    clean = {d.live for d in found if not d.degraded and is_history(d)}
+    found = [d for d in found if not d.degraded or d.live not in clean]
+    # layouts declared in chrono.toml replace detection on their tables; their stores are never live tables
+    from chrono_cli.conventions import declared
+
+    mine = declared.detect(snapshot, config, missing_ok=missing_ok)
+    claimed = {d.live for d in mine} | {d.store for d in mine}
+    found = [d for d in found if d.live not in claimed] + mine
     stores = {d.store for d in found if not d.in_table and not d.confirm}
     stores |= {t.ref for t in snapshot if t.ref.name in store_names()}
     kept = [d for d in found if d.live not in stores]
     return [d for d in kept if _allowed(d, config, snapshot)] + _declared_archives(snapshot, config, kept)
+
+
+def _declared_drift(det: Detection, config: Config) -> Detection:
+    """Columns the config declares unrecorded (hidden, untracked, excluded) are no drift."""
+    declared = set(config.table(det.live.name, det.live.schema).unrecorded)
+    if not det.degraded or not declared:
+        return det
+    return replace(det, degraded=tuple(d for d in det.degraded if d.column not in declared))
 
 
 def _allowed(det: Detection, config: Config, snapshot: SchemaSnapshot) -> bool:
@@ -97,7 +136,7 @@ def _declared_archives(snapshot: SchemaSnapshot, config: Config, kept: Iterable[
                              "but it is not a boolean or nullable timestamp column")
         column, kind, evidence = found
         out.append(Detection(archive.name, t.ref, t.ref, t.pk, time_col=column if kind == "timestamp" else None,
-                             score=len(evidence), evidence=tuple(evidence), options={"column": column, "kind": kind}))
+                             score=len(evidence), evidence=tuple(evidence), options=ArchiveOptions(column, kind)))
     return out
 
 

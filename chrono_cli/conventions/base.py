@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import abc
-import enum
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -16,14 +15,43 @@ from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.checkspec import CheckSpec
 
-class Capability(enum.Flag):
-    """What an adapter can do for a detected table."""
 
-    HISTORY = enum.auto()
-    CHANGES = enum.auto()
-    RESTORE = enum.auto()
-    ARCHIVE = enum.auto()
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a detector learnt about one table beyond the common fields; each convention subclasses it."""
+
+    def bookkeeping(self) -> tuple[str, ...]:
+        """Live-table columns the convention maintains itself (not part of the record's values)."""
+        return ()
+
+    def ancestors(self) -> tuple[str, ...]:
+        """Tables whose versions every write of this table also writes (joined inheritance), root first."""
+        return ()
+
+
+NO_OPTIONS = Options()
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveOptions(Options):
+    """An archive column: a boolean flag or a nullable timestamp set when a row is archived."""
+
+    column: str
+    kind: str  # "boolean" or "timestamp"
+
+
+OptionsT = TypeVar("OptionsT", bound=Options)
+
+
+@dataclass(frozen=True, slots=True)
+class Degradation:
+    """Why a detection is a near miss: schema drift the store does not follow."""
+
+    reason: str
+    column: str | None = None  # the base column concerned; config may declare it unrecorded
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -38,12 +66,23 @@ class Detection:
     time_col: str | None = None
     score: int = 1
     evidence: tuple[str, ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Options = NO_OPTIONS
     confirm: bool = False  # a singleton store: confirm membership with a row query before use
+    degraded: tuple[Degradation, ...] = ()  # empty: the store matches; else the drift it does not follow
 
     @property
     def in_table(self) -> bool:
         return self.live == self.store
+
+    def opts(self, kind: type[OptionsT]) -> OptionsT:
+        """The options as the convention's own dataclass."""
+        assert isinstance(self.options, kind), f"{self.adapter} detection has {type(self.options).__name__}"
+        return self.options
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The degradation reasons as text."""
+        return tuple(d.reason for d in self.degraded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +115,9 @@ class ConventionAdapter(abc.ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]
-    capabilities: ClassVar[Capability] = Capability.HISTORY
     singleton_stores: ClassVar[tuple[str, ...]] = ()  # table names of one-per-database stores
     paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
+    check: ClassVar[CheckSpec | None] = None           # None: check-migrations does not compare its stores
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         """Other tables of ``name``'s schema this convention needs to read its history (targeted reflection)."""
@@ -87,6 +126,10 @@ class ConventionAdapter(abc.ABC):
     @abc.abstractmethod
     def detect(self, snapshot: SchemaSnapshot) -> Iterable[Detection]:
         """Look only at reflected tables and columns; never query rows."""
+
+    def pair(self, snapshot: SchemaSnapshot, base: TableInfo, store: TableInfo) -> Detection | None:
+        """``store`` as ``base``'s history, when config names it (``[tables.X] history = ...``); None: not ours."""
+        return None
 
     def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
                 names: Iterable[str]) -> set[str]:
@@ -103,8 +146,6 @@ class ConventionAdapter(abc.ABC):
 
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
         """How many history rows the store keeps for the live table."""
-        if not self.capabilities & Capability.HISTORY:
-            return None
         from chrono_cli.conventions.rows import count
 
         return count(conn, snapshot.tables[det.store].table(), self.store_filter(snapshot, det))

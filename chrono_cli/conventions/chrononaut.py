@@ -6,11 +6,15 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from sqlalchemy import types as sqltypes
+
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import JSON, VERSION, CheckSpec, MetaColumn, Rule, StoreKind
+from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.history_meta import versioned_pair
+from chrono_cli.conventions.history_meta import chrononaut_without_info, pair_shape, version_store
 from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
-from chrono_cli.conventions.types import col_is, is_json, is_text, is_timestamp
+from chrono_cli.conventions.types import col, col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -39,25 +43,48 @@ def change_info(row: Mapping[str, Any]) -> tuple[str | None, str | None, str | N
 LAYOUT = OldStateLayout(meta_columns=META, first_version=0, meta=change_info)
 
 
+def _has_info(store: TableInfo) -> bool:
+    return col_is(store, "change_info", lambda t: is_json(t) or is_text(t))
+
+
 def _is_store(store: TableInfo) -> bool:
-    return (col_is(store, "changed", is_timestamp)
-            and col_is(store, "change_info", lambda t: is_json(t) or is_text(t))
+    return (col_is(store, "changed", is_timestamp) and _has_info(store)
             and not any(m in store.columns for m in FOREIGN_MARKERS))
 
 
-def _find_base(snapshot: SchemaSnapshot, store: TableInfo) -> TableInfo | None:
+def _find_base(snapshot: SchemaSnapshot, store: TableInfo) -> tuple[TableInfo, bool] | None:
+    """The base table of ``store`` and whether it was found by name."""
     name = store.ref.name
     if name.endswith("_history"):
         base = snapshot.sibling(store.ref, name[: -len("_history")])
         if base is not None:
-            return base
-    # custom __chrononaut_tablename__: the table whose columns cover the store's data columns
+            return base, True
+    # custom __chrononaut_tablename__: the table with the store's key whose columns cover most of its data
     data = {c for c in store.columns if c not in META}
     key = set(store.pk) - {"version"}
-    matches = [t for t in snapshot if t.ref.schema == store.ref.schema and t is not store
-               and set(t.pk) == key and data <= set(t.columns) and "version" in t.columns
-               and "change_info" not in t.columns]
-    return matches[0] if len(matches) == 1 else None
+    scored = sorted(((len(data & set(t.columns)), t) for t in snapshot
+                     if t.ref.schema == store.ref.schema and t is not store and set(t.pk) == key
+                     and "version" in t.columns and "change_info" not in t.columns), key=lambda st: -st[0])
+    best = [t for score, t in scored if score == scored[0][0]] if scored else []
+    return (best[0], False) if len(best) == 1 and scored[0][0] * 2 > len(data) else None
+
+
+def _lone_store(t: TableInfo) -> bool:
+    return (version_store(t) and "version" in t.pk and "change_info" in t.columns
+            and (t.ref.name.endswith("_history") or "changed" in t.columns))
+
+
+def _versioned_base(t: TableInfo) -> bool:
+    v = col(t, "version")
+    return v is not None and is_integer(v.type) and v.nullable
+
+
+CHECK = CheckSpec(
+    StoreKind.PAIRED, frozenset({Rule.COPY_COLUMNS, Rule.VERSION_KEY, Rule.STORE_EXISTS}),
+    store_meta=(VERSION, MetaColumn("changed", sqltypes.DateTime(timezone=True)), MetaColumn("change_info", JSON)),
+    # nullable with client default 0
+    base_meta=(MetaColumn("version", sqltypes.Integer(), exact=True),),
+    hides_columns=True, store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
 
 
 class ChrononautAdapter(ConventionAdapter):
@@ -66,28 +93,55 @@ class ChrononautAdapter(ConventionAdapter):
     name = "chrononaut"
     title = "Chrononaut 0.2 (<table>_history)"
     paired_suffixes = ("_history",)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
-            if not _is_store(store):
+            if any(m in store.columns for m in FOREIGN_MARKERS) or not version_store(store):
                 continue
-            base = _find_base(snapshot, store)
-            if base is None:
-                continue
-            evidence = versioned_pair(store, base)
-            if evidence is None:
-                continue
-            extra = sorted(c for c in store.columns if c not in META and c not in base.columns)
-            if extra:
-                continue
+            if _has_info(store):
+                found = _find_base(snapshot, store)
+            else:
+                named = store.ref.name.endswith("_history")
+                sibling = snapshot.sibling(store.ref, store.ref.name[: -len("_history")]) if named else None
+                found = (sibling, True) if sibling is not None else None
+            det = self._pair(found[0], store, by_name=found[1]) if found is not None else None
+            if det is not None:
+                yield det
+
+    def pair(self, snapshot: SchemaSnapshot, base: TableInfo, store: TableInfo) -> Detection | None:
+        if any(m in store.columns for m in FOREIGN_MARKERS) or not version_store(store):
+            return None
+        return self._pair(base, store, by_name=True)
+
+    def _pair(self, base: TableInfo, store: TableInfo, *, by_name: bool) -> Detection | None:
+        degraded: list[Degradation] = []
+        if not _has_info(store):
+            if not chrononaut_without_info(store, base):
+                return None
+            degraded.append(Degradation(f"{store.ref.name} has no change_info column (Chrononaut writes who "
+                                        "and why there)"))
+        if not base.pk:
+            return None
+        evidence, shape = pair_shape(store, base)
+        degraded += shape
+        changed = col(store, "changed")
+        if changed is None or not is_timestamp(changed.type):
+            degraded.append(Degradation(f"{store.ref.name}.changed is missing or not a timestamp"))
+        elif _has_info(store):
             evidence.append(f"{store.ref.name}.changed timestamp and change_info JSON")
-            unrecorded = [c for c in base.columns if c not in store.columns]
-            if unrecorded:
-                evidence.append(f"not in history (hidden/untracked): {', '.join(unrecorded)}")
-            if not store.ref.name.endswith("_history"):
-                evidence.append(f"custom history table name, matched by shape to {base.ref.name}")
-            yield Detection(self.name, base.ref, store.ref, base.pk, version_col="version", time_col="changed",
-                            score=len(evidence), evidence=tuple(evidence))
+        else:
+            evidence.append(f"{store.ref.name}.changed timestamp with time zone, {base.ref.name}.version "
+                            "nullable: Chrononaut's layout")
+        unrecorded = [c for c in base.columns if c not in store.columns]
+        if unrecorded:
+            evidence.append(f"not in history (hidden/untracked): {', '.join(unrecorded)}")
+        degraded += column_drift(base, store, [c for c in store.columns if c not in META], report_missing=False)
+        if not by_name:
+            evidence.append(f"custom history table name, matched by shape to {base.ref.name}")
+        return Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
+                         time_col="changed" if changed is not None else None,
+                         score=len(evidence), evidence=tuple(evidence), degraded=tuple(degraded))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read_old_state(ctx, det, key, LAYOUT)

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import String, cast, select
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import activity_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
@@ -28,6 +30,18 @@ def _is_store(t: TableInfo) -> bool:
             and all(col_is(t, c, is_json) for c in ("key", "data", "user_info", "extra_info")))
 
 
+CHECK = CheckSpec(
+    StoreKind.SHARED,
+    store_meta=(MetaColumn("id", sqltypes.Integer(), nullable=False),
+                MetaColumn("table_name", sqltypes.Text(), nullable=False, server_default=""),
+                MetaColumn("changed", sqltypes.DateTime(timezone=True), nullable=False),
+                MetaColumn("version", sqltypes.Integer(), nullable=False, exact=True),
+                *(MetaColumn(n, JSON, nullable=False, server_default="{}")
+                  for n in ("key", "data", "user_info", "extra_info"))),
+    base_meta=(MetaColumn("version", sqltypes.Integer(), exact=True),),
+    lone_store=lambda t: t.ref.name == STORE)
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -38,18 +52,24 @@ class ChrononautActivityAdapter(ConventionAdapter):
     name = "chrononaut-activity"
     title = "Chrononaut 0.4 (chrononaut_activity)"
     singleton_stores = (STORE,)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
             if not _is_store(store):
                 continue
             for base in snapshot:
-                if base is store or not col_is(base, "version", is_integer) or not base.pk:
+                if base is store or not base.pk:
                     continue
+                versioned = col_is(base, "version", is_integer)
+                degraded = () if versioned else (
+                    Degradation(f"{base.ref.name} has no integer version column (Chrononaut numbers versions "
+                                "with it)"),)
                 yield Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
-                                time_col="changed", score=3, confirm=True,
+                                time_col="changed", score=3, confirm=True, degraded=degraded,
                                 evidence=(f"{store.ref} has Chrononaut's activity columns ({', '.join(COLUMNS)})",
-                                          f"{base.ref.name}.version integer",
+                                          f"{base.ref.name}.version integer" if versioned
+                                          else f"{base.ref.name} has no version column",
                                           f"{store.ref} holds rows with table_name = '{base.ref.name}'"))
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:

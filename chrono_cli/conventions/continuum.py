@@ -7,7 +7,7 @@ Each version row holds the NEW state of a record after one transaction (``operat
   ``transaction.issued_at`` (naive UTC, or the table's configured ``timezone``);
 * a delete row (op 2) is shown with values None (the stored values are the last loaded state);
 * actor = ``transaction.user_id``, shown as the user's username / email / name when the table its foreign key
-  points at has one (evidence and ``options["actor"]`` say which); ``remote_addr`` goes into the note;
+  points at has one (evidence and ``ContinuumOptions.actor`` say which); ``remote_addr`` goes into the note;
 * reason = the ``transaction_meta`` value under ``reason`` / ``change_reason`` / ``comment`` / ``message`` /
   ``rationale`` (first found); other meta keys are listed in the note;
 * base columns missing from the version table (``exclude``) are ``unrecorded``; PropertyModTracker's
@@ -17,18 +17,18 @@ Each version row holds the NEW state of a record after one transaction (``operat
   the parent as a pseudo-column holding the sorted member ids (see ``memberships``); a transaction that
   changed only the membership becomes an ``update`` entry carrying the parent's previous values;
 * native versioning (PostgreSQL triggers ``<t>_trigger`` -> ``<t>_audit()``) reads the same way; it is
-  reported in the evidence and ``options["native"]`` (a writer must then write base DML only);
+  reported in the evidence and ``ContinuumOptions.native`` (a writer must then write base DML only);
 * joined-table inheritance (a versioned table whose whole primary key is a foreign key to another versioned
   table's key, e.g. ``book.id -> item.id``): Continuum writes one version row per table of the hierarchy in
   each transaction that touches the object (every version table with its own bookkeeping columns). The child's
   versions also show the ancestors' versioned columns, taken from their version rows of the same transaction
-  (``options["inherits"]``, root first); ``versioned_columns`` stays the child's own. The root lists its
-  children in the evidence and ``options["children"]``.
+  (``ContinuumOptions.inherits``, root first); ``versioned_columns`` stays the child's own. The root lists its
+  children in the evidence and ``ContinuumOptions.children``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -37,16 +37,27 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions import continuum_read
 from chrono_cli.conventions.actors import user_link
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.continuum_check import CHECK
+from chrono_cli.conventions.continuum_options import (
+    END_COL,
+    OP_COL,
+    TX_COL,
+    Ancestor,
+    Association,
+    ContinuumOptions,
+    NativeTriggers,
+    data_columns,
+    mod_columns,
+)
+from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import pseudo_name
-from chrono_cli.conventions.types import col, col_is, is_boolean, is_integer, is_timestamp
+from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import ForeignKeyInfo, SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
 
 TX_TABLE = "transaction"
-TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
-INTERNAL = frozenset({TX_COL, END_COL, OP_COL})
 SUFFIX = "_version"
 
 
@@ -59,18 +70,6 @@ def transaction_evidence(t: TableInfo) -> list[str] | None:
     extra = [c for c in ("remote_addr", "user_id") if c in t.columns]
     return [f'"{TX_TABLE}" has id integer primary key and issued_at timestamp'
             + (f" ({', '.join(extra)})" if extra else "")]
-
-
-def mod_columns(v: TableInfo) -> dict[str, str]:
-    """PropertyModTracker flags: data column -> its boolean ``<col>_mod`` column."""
-    return {c[: -len("_mod")]: c for c, info in v.columns.items()
-            if c.endswith("_mod") and c[: -len("_mod")] in v.columns and is_boolean(info.type)}
-
-
-def data_columns(v: TableInfo) -> list[str]:
-    """The version table's copies of base columns (no bookkeeping, no ``_mod`` flags)."""
-    mods = set(mod_columns(v).values())
-    return [c for c in v.columns if c not in INTERNAL and c not in mods]
 
 
 def version_evidence(v: TableInfo) -> list[str] | None:
@@ -113,9 +112,9 @@ def _mentions(name: str, parent: str) -> bool:
 
 
 def associations(snapshot: SchemaSnapshot, parent: TableInfo,
-                 found: list[tuple[TableInfo, TableInfo]]) -> list[dict[str, Any]]:
+                 found: list[tuple[TableInfo, TableInfo]]) -> list[Association]:
     """Versioned association tables whose rows link ``parent`` to other records (for membership changes)."""
-    out: list[dict[str, Any]] = []
+    out: list[Association] = []
     for v, a in found:
         to_parent = [fk for fk in a.foreign_keys if fk.referred == parent.ref]
         if len(to_parent) != 1 or set(to_parent[0].referred_columns) != set(parent.pk) or not parent.pk:
@@ -128,10 +127,9 @@ def associations(snapshot: SchemaSnapshot, parent: TableInfo,
         by_referred = dict(zip(fk.referred_columns, fk.columns, strict=True))
         if not others or any(by_referred[k] not in v.columns for k in parent.pk):
             continue
-        taken = set(parent.columns) | {x["name"] for x in out}
-        out.append({"name": pseudo_name(a.ref.name, parent.ref.name, taken), "table": str(a.ref),
-                    "version_table": str(v.ref), "parent_columns": {by_referred[k]: k for k in parent.pk},
-                    "member_columns": list(others)})
+        taken = set(parent.columns) | {x.name for x in out}
+        out.append(Association(pseudo_name(a.ref.name, parent.ref.name, taken), str(a.ref), str(v.ref),
+                               {by_referred[k]: k for k in parent.pk}, others))
     return out
 
 
@@ -145,22 +143,18 @@ def _parent_link(b: TableInfo, bases: dict[TableRef, tuple[TableInfo, TableInfo]
     return None
 
 
-def _unreflected_parent(snapshot: SchemaSnapshot, b: TableInfo) -> dict[str, Any] | None:
+def _unreflected_parent(snapshot: SchemaSnapshot, b: TableInfo) -> TableRef | None:
     """The table ``b``'s whole primary key refers to when targeted reflection left it out (a possible parent)."""
     for fk in b.foreign_keys:
         if b.pk and set(fk.columns) == set(b.pk) and snapshot.get(fk.referred) is None:
-            return {"schema": fk.referred.schema, "name": fk.referred.name}
+            return fk.referred
     return None
 
 
-def inheritance(b: TableInfo, found: list[tuple[TableInfo, TableInfo]]) -> list[dict[str, Any]]:
-    """Joined-table inheritance: the versioned ancestors of ``b``, root first.
-
-    Each: ``table``, ``version_table``, ``key`` (``b``'s key column -> the ancestor's column) and ``columns``
-    (the ancestor's versioned non-key columns, in table order).
-    """
+def inheritance(b: TableInfo, found: list[tuple[TableInfo, TableInfo]]) -> list[Ancestor]:
+    """Joined-table inheritance: the versioned ancestors of ``b``, root first."""
     bases = {a.ref: (v, a) for v, a in found}
-    chain: list[dict[str, Any]] = []
+    chain: list[Ancestor] = []
     key = {c: c for c in b.pk}
     child, seen = b, {b.ref}
     while (fk := _parent_link(child, bases)) is not None and fk.referred not in seen:
@@ -168,25 +162,39 @@ def inheritance(b: TableInfo, found: list[tuple[TableInfo, TableInfo]]) -> list[
         up = dict(zip(fk.columns, fk.referred_columns, strict=True))
         key = {mine: up[theirs] for mine, theirs in key.items()}
         data = set(data_columns(pv))
-        chain.insert(0, {"table": str(parent.ref), "version_table": str(pv.ref), "key": dict(key),
-                         "columns": [c for c in parent.columns if c in data and c not in parent.pk]})
+        chain.insert(0, Ancestor(str(parent.ref), str(pv.ref), dict(key),
+                                 tuple(c for c in parent.columns if c in data and c not in parent.pk)))
         child = parent
         seen.add(parent.ref)
     return chain
 
 
-def _native(base: TableInfo, v: TableInfo, tx: TableInfo) -> tuple[dict[str, Any], list[str]]:
+def _native(base: TableInfo, tx: TableInfo) -> tuple[NativeTriggers | None, bool, list[str]]:
+    """Native versioning's triggers on ``base``, whether enabled, and the evidence."""
     trig = next((t for t in base.triggers if t.name == f"{base.ref.name}_trigger"), None)
     if trig is None or trig.function != f"{base.ref.name}_audit":
-        return {"native": False}, []
+        return None, True, []
     tx_trig = next((t for t in tx.triggers if t.name == "transaction_trigger"), None)
     state = "enabled" if trig.enabled else "DISABLED: changes are not versioned"
     ev = [f"native versioning: trigger {trig.name} -> {trig.function}() ({state})"]
     if tx_trig is not None:
         ev.append(f"trigger transaction_trigger -> {tx_trig.function}() on \"{TX_TABLE}\"")
-    return {"native": True, "native_enabled": trig.enabled,
-            "triggers": {"table": trig.name, "function": trig.function,
-                         "transaction": None if tx_trig is None else tx_trig.name}}, ev
+    return NativeTriggers(trig.name, trig.function, None if tx_trig is None else tx_trig.name), trig.enabled, ev
+
+
+def _drift(b: TableInfo, v: TableInfo, excluded: list[str], mods: Mapping[str, str]) -> list[Degradation]:
+    """Base columns missing where ``exclude`` does not explain them, columns the base dropped, changed types."""
+    out: list[Degradation] = []
+    for c in excluded:
+        if f"{c}_mod" in v.columns:
+            out.append(Degradation(f"base column {c} has no history column but {c}_mod is there: "
+                                   "a migration dropped it", c))
+        elif not mods:  # without PropertyModTracker flags, `exclude` and a forgotten column look the same
+            out.append(Degradation(f"base column {c} has no history column (excluded, or a migration missed it)",
+                                   c))
+    data = data_columns(v)
+    flag = lambda n: n.endswith("_mod") and n.removesuffix("_mod") in b.columns  # noqa: E731 - a flag of a base column
+    return out + extra(b, v, data, flag) + retyped(b, v, data)
 
 
 def _camel(name: str) -> str:
@@ -198,6 +206,7 @@ class ContinuumAdapter(ConventionAdapter):
 
     name = "continuum"
     title = "SQLAlchemy-Continuum"
+    check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         names = set(all_names)
@@ -221,9 +230,10 @@ class ContinuumAdapter(ConventionAdapter):
                     b = base_of(snapshot, v)
                     if b is not None:
                         found.append((v, b))
-            for v, b in found:
-                if b.pk:
-                    yield self._detection(snapshot, tx, tx_ev, v, b, found)
+            dets = [self._detection(snapshot, tx, tx_ev, v, b, found) for v, b in found if b.pk]
+            if any(d.opts(ContinuumOptions).native for d in dets):
+                dets = [replace(d, options=replace(d.opts(ContinuumOptions), schema_native=True)) for d in dets]
+            yield from dets
 
     def _detection(self, snapshot: SchemaSnapshot, tx: TableInfo, tx_ev: list[str], v: TableInfo, b: TableInfo,
                    found: list[tuple[TableInfo, TableInfo]]) -> Detection:
@@ -242,52 +252,50 @@ class ContinuumAdapter(ConventionAdapter):
         link = user_link(tx, "user_id", snapshot) if "user_id" in tx.columns else None
         if link is not None:
             evidence.append(f"actor: {TX_TABLE}.{link.described}")
-        native, native_ev = _native(b, v, tx)
+        triggers, enabled, native_ev = _native(b, tx)
         evidence += native_ev
         assoc = associations(snapshot, b, [(av, a) for av, a in found if a is not b])
-        evidence += [f"membership changes from {x['version_table']} shown as {x['name']}" for x in assoc]
+        evidence += [f"membership changes from {x.version_table} shown as {x.name}" for x in assoc]
         inherits = inheritance(b, found)
         for up in inherits:
-            evidence.append(f"joined inheritance: extends {up['table']} ({up['version_table']}): its columns "
-                            f"{', '.join(up['columns']) or '(key only)'} shown with each version")
+            evidence.append(f"joined inheritance: extends {up.table} ({up.version_table}): its columns "
+                            f"{', '.join(up.columns) or '(key only)'} shown with each version")
         bases = {a.ref: (av, a) for av, a in found}
         children = [str(a.ref) for _, a in found if (fk := _parent_link(a, bases)) is not None and fk.referred == b.ref]
         if children:
             evidence.append(f"joined inheritance root of {', '.join(children)}: their versions carry this table's "
                             "columns too")
         sibling = {n: snapshot.sibling(tx.ref, n) for n in ("transaction_changes", "transaction_meta")}
-        options = {
-            "transaction_table": str(tx.ref), "transaction_column": TX_COL,
-            "end_transaction_column": END_COL if END_COL in v.columns else None,
-            "operation_type_column": OP_COL, "strategy": "validity" if END_COL in v.columns else "subquery",
-            "versioned_columns": [c for c in b.columns if c in data], "excluded": excluded,
-            "dropped_columns": [c for c in data if c not in b.columns],
-            "mod_columns": {c: m for c, m in mods.items() if c in b.columns},
-            "user_column": "user_id" if link else None,
-            "user_table": str(link.table) if link and link.table else None,
-            "actor": link.described if link else None,
-            "remote_addr_column": "remote_addr" if "remote_addr" in tx.columns else None,
-            "transaction_changes": str(sibling["transaction_changes"].ref) if sibling["transaction_changes"] else None,
-            "transaction_meta": str(sibling["transaction_meta"].ref) if sibling["transaction_meta"] else None,
-            "entity_name_guess": _camel(b.ref.name), "sequence": "transaction_id_seq",
-            "associations": assoc, "inherits": inherits, "children": children,
-            "extends": _unreflected_parent(snapshot, b), **native,
-        }
+        options = ContinuumOptions(
+            transaction_table=str(tx.ref), end_transaction_column=END_COL if END_COL in v.columns else None,
+            strategy="validity" if END_COL in v.columns else "subquery",
+            versioned_columns=tuple(c for c in b.columns if c in data), excluded=tuple(excluded),
+            dropped_columns=tuple(c for c in data if c not in b.columns),
+            mod_columns={c: m for c, m in mods.items() if c in b.columns},
+            user_column="user_id" if link else None,
+            user_table=str(link.table) if link and link.table else None,
+            actor=link.described if link else None,
+            remote_addr_column="remote_addr" if "remote_addr" in tx.columns else None,
+            transaction_changes=str(sibling["transaction_changes"].ref) if sibling["transaction_changes"] else None,
+            transaction_meta=str(sibling["transaction_meta"].ref) if sibling["transaction_meta"] else None,
+            entity_name_guess=_camel(b.ref.name), associations=tuple(assoc), inherits=tuple(inherits),
+            children=tuple(children), extends=_unreflected_parent(snapshot, b),
+            native=triggers is not None, native_enabled=enabled, triggers=triggers)
         return Detection(self.name, b.ref, v.ref, b.pk, score=len(evidence), evidence=tuple(evidence),
-                         options=options)
+                         options=options, degraded=tuple(_drift(b, v, excluded, mods)))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        if det.options.get("extends"):
+        if det.opts(ContinuumOptions).extends:
             ctx, det = self._with_ancestors(ctx, det)
         return continuum_read.read(ctx, det, key)
 
     def _with_ancestors(self, ctx: ReadContext, det: Detection) -> tuple[ReadContext, Detection]:
         """Reflect the tables a joined-inheritance child extends (up to the root), then detect it again."""
-        snapshot, pending = ctx.snapshot, det.options.get("extends")
+        snapshot, pending = ctx.snapshot, det.opts(ContinuumOptions).extends
         for _ in range(16):  # hierarchy depth bound
-            if not pending:
+            if pending is None:
                 break
-            ref = TableRef(pending["schema"], pending["name"])
+            ref = pending
             more = reflect.reflect(ctx.conn, {ref.schema: [ref.name, ref.name + SUFFIX]})
             if ref not in more.tables:
                 break
@@ -309,8 +317,9 @@ class ContinuumAdapter(ConventionAdapter):
 
 def entity_name(conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> str:
     """The class name ``transaction_changes`` records for this table (for writers; one query)."""
-    guess = str(det.options.get("entity_name_guess") or _camel(det.live.name))
-    changes_name = det.options.get("transaction_changes")
+    o = det.opts(ContinuumOptions)
+    guess = o.entity_name_guess or _camel(det.live.name)
+    changes_name = o.transaction_changes
     changes = next((t for t in snapshot if str(t.ref) == changes_name), None) if changes_name else None
     if changes is None:
         return guess

@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from chrono_cli.conventions.actors import UserLink, labels, user_link
 from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.continuum_options import ContinuumOptions
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.memberships import change_note, member, ordered
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
@@ -86,17 +87,17 @@ def _meta(ctx: ReadContext, meta_info: TableInfo | None, ids: list[Any]) -> dict
 def _links(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Link]:
     out: list[_Link] = []
     wanted = key.as_dict()
-    for assoc in det.options.get("associations", ()):
-        info = _info(ctx, assoc["version_table"])
+    for assoc in det.opts(ContinuumOptions).associations:
+        info = _info(ctx, assoc.version_table)
         if info is None:
             continue
         av = info.table()
-        where = and_(*(av.c[acol] == wanted[pcol] for acol, pcol in assoc["parent_columns"].items()))
+        where = and_(*(av.c[acol] == wanted[pcol] for acol, pcol in assoc.parent_columns.items()))
         by_tx: dict[Any, list[RowMapping]] = {}
         for row in ctx.conn.execute(select(av).where(where).order_by(av.c[TX_COL])).mappings():
             by_tx.setdefault(row[TX_COL], []).append(row)
         if by_tx:
-            out.append(_Link(assoc["name"], tuple(assoc["member_columns"]), by_tx))
+            out.append(_Link(assoc.name, tuple(assoc.member_columns), by_tx))
     return out
 
 
@@ -120,25 +121,25 @@ class _Level:
 def _levels(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Level]:
     wanted = key.as_dict()
     out: list[_Level] = []
-    for up in det.options.get("inherits", ()):
-        info = _info(ctx, up["version_table"])
+    for up in det.opts(ContinuumOptions).inherits:
+        info = _info(ctx, up.version_table)
         if info is None:
             continue
         pv = info.table()
-        where = and_(*(pv.c[theirs] == wanted[mine] for mine, theirs in up["key"].items()))
+        where = and_(*(pv.c[theirs] == wanted[mine] for mine, theirs in up.key.items()))
         rows = ctx.conn.execute(select(pv).where(where).order_by(pv.c[TX_COL])).mappings()
-        columns = [c for c in up["columns"] if c not in ctx.config.unrecorded]
-        out.append(_Level(up["version_table"], columns, {r[TX_COL]: r for r in rows}))
+        columns = [c for c in up.columns if c not in ctx.config.unrecorded]
+        out.append(_Level(up.version_table, columns, {r[TX_COL]: r for r in rows}))
     return out
 
 
 def _unrecorded_above(ctx: ReadContext, det: Detection) -> tuple[str, ...]:
     """Columns of the joined-inheritance ancestors that their version tables do not record (or config says so)."""
     out: list[str] = []
-    for up in det.options.get("inherits", ()):
-        info = _info(ctx, up["table"])
-        recorded = set(up["columns"]) - set(ctx.config.unrecorded)
-        out += [c for c in info.columns if c not in recorded and c not in up["key"].values()] if info else []
+    for up in det.opts(ContinuumOptions).inherits:
+        info = _info(ctx, up.table)
+        recorded = set(up.columns) - set(ctx.config.unrecorded)
+        out += [c for c in info.columns if c not in recorded and c not in up.key.values()] if info else []
     return tuple(out)
 
 
@@ -172,14 +173,14 @@ def _mod_note(row: Mapping[Any, Any], mods: Mapping[str, str], recorded: list[st
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """The record's versions oldest first, with membership-only transactions as their own entries."""
-    o = det.options
+    o = det.opts(ContinuumOptions)
     live_info, store = ctx.info(det.live), ctx.info(det.store).table()
-    tx_info = _info(ctx, o["transaction_table"])
+    tx_info = _info(ctx, o.transaction_table)
     assert tx_info is not None, "detected transaction table missing from the snapshot"
     declared = set(ctx.config.unrecorded)
-    recorded = [c for c in o["versioned_columns"] if c not in declared]
+    recorded = [c for c in o.versioned_columns if c not in declared]
     unrecorded = tuple(c for c in live_info.columns if c not in recorded) + _unrecorded_above(ctx, det)
-    mods: Mapping[str, str] = o.get("mod_columns", {})
+    mods: Mapping[str, str] = o.mod_columns
     rows = {r[TX_COL]: r for r in ctx.conn.execute(
         select(store).where(key_where(store, key)).order_by(store.c[TX_COL])).mappings()}
     links = _links(ctx, det, key)
@@ -189,8 +190,8 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     ids = sorted(set(rows) | {t for link in links for t in link.by_tx}
                  | {t for lv in levels for t in lv.by_tx if first is not None and t > first})
     txs = _transactions(ctx, tx_info, ids)
-    metas = _meta(ctx, _info(ctx, o.get("transaction_meta")), ids)
-    link: UserLink | None = user_link(tx_info, "user_id", ctx.snapshot) if o.get("user_column") else None
+    metas = _meta(ctx, _info(ctx, o.transaction_meta), ids)
+    link: UserLink | None = user_link(tx_info, "user_id", ctx.snapshot) if o.user_column else None
     actors = labels(ctx.conn, ctx.snapshot, link, (t.user for t in txs.values())) if link else {}
     tz = ctx.config.timezone
 
@@ -254,12 +255,12 @@ def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | Non
     """The live row, joined-inheritance ancestors' columns included."""
     live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
     wanted = key.as_dict()
-    for up in det.options.get("inherits", ()) if live is not None else ():
-        info = _info(ctx, up["table"])
+    for up in det.opts(ContinuumOptions).inherits if live is not None else ():
+        info = _info(ctx, up.table)
         if info is not None:
             t = info.table()
             row = ctx.conn.execute(select(t).where(*(t.c[theirs] == wanted[mine]
-                                                     for mine, theirs in up["key"].items()))).mappings().first()
+                                                     for mine, theirs in up.key.items()))).mappings().first()
             live = {**dict(row or {}), **(live or {})}
     return live
 

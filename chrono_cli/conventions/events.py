@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.types import has_timezone
+from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, Op, RowChange, RowKey
 
 Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]
@@ -53,8 +54,10 @@ def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: 
     """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``."""
     if query.group is not None:
         return []
+    if det.time_col is None:
+        raise UnsupportedOperation(f"{det.store} has no time column, so its changes cannot be listed by time")
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
-    vname, tname = det.version_col or "version", det.time_col or "changed"
+    vname, tname = det.version_col or "version", det.time_col
     tz = ctx.config.timezone
     rows = ctx.conn.execute(
         select(store).where(window(store.c[tname], query, tz, ctx.conn.dialect.name))

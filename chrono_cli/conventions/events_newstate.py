@@ -11,9 +11,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
+from chrono_cli.conventions.continuum_options import ContinuumOptions
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.events import window
 from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.simple_history import SimpleHistoryOptions
 from chrono_cli.model import Op, RowChange, RowKey
 
 _PROBES = 100  # rows per probe statement: under 1,000 bound parameters (older SQLite builds' limit)
@@ -93,12 +95,12 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     """Version rows whose transaction was issued in the window; grouped exactly by transaction id."""
     from chrono_cli.conventions.continuum_read import _meta, _meta_text
 
-    o = det.options
+    o = det.opts(ContinuumOptions)
     store = ctx.info(det.store).table()
-    tx_info = next(t for t in ctx.snapshot if str(t.ref) == o["transaction_table"])
+    tx_info = next(t for t in ctx.snapshot if str(t.ref) == o.transaction_table)
     tx = tx_info.table()
-    txc, opc = o["transaction_column"], o["operation_type_column"]
-    columns = list(o["versioned_columns"])
+    txc, opc = o.transaction_column, o.operation_type_column
+    columns = list(o.versioned_columns)
     where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
     if query.group is not None:
         where = store.c[txc] == query.group
@@ -108,11 +110,11 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     if not rows:
         return []
     ids = sorted({r[txc] for r in rows})
-    cols = [tx.c.id, tx.c.issued_at] + ([tx.c.user_id] if o.get("user_column") else [])
+    cols = [tx.c.id, tx.c.issued_at] + ([tx.c.user_id] if o.user_column else [])
     txs = {t["id"]: t for t in ctx.conn.execute(select(*cols).where(tx.c.id.in_(ids))).mappings()}
-    link = user_link(tx_info, "user_id", ctx.snapshot) if o.get("user_column") else None
+    link = user_link(tx_info, "user_id", ctx.snapshot) if o.user_column else None
     actors = labels(ctx.conn, ctx.snapshot, link, [t.get("user_id") for t in txs.values()]) if link else {}
-    meta_name = o.get("transaction_meta")
+    meta_name = o.transaction_meta
     meta = _meta(ctx, next((t for t in ctx.snapshot if str(t.ref) == meta_name), None), ids) if meta_name else {}
     earlier = _previous(ctx, store, det, rows, [txc])
     out: list[RowChange] = []
@@ -134,18 +136,18 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     """Historical rows dated in the window; no transaction is stored, so grouping is inferred."""
     if query.group is not None:
         return []
-    o = det.options
+    o = det.opts(SimpleHistoryOptions)
     h_info = ctx.info(det.store)
     store = h_info.table()
-    ident, date, kind, reason_col = o["history_id_column"], o["date_column"], o["type_column"], o["reason_column"]
-    columns = list(o["tracked_columns"])
+    ident, date, kind, reason_col = o.history_id_column, o.date_column, o.type_column, o.reason_column
+    columns = list(o.tracked_columns)
     rows = ctx.conn.execute(
         select(store).where(window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name))
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []
-    link = user_link(h_info, o["user_column"], ctx.snapshot)
-    actors = labels(ctx.conn, ctx.snapshot, link, [r[o["user_column"]] for r in rows])
+    link = user_link(h_info, o.user_column, ctx.snapshot)
+    actors = labels(ctx.conn, ctx.snapshot, link, [r[o.user_column] for r in rows])
     earlier = _previous(ctx, store, det, rows, [date, ident], time_col=date)
     out: list[RowChange] = []
     for r in rows:
@@ -156,6 +158,6 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
         changes = () if op is Op.DELETE else field_changes(old, r, columns)
         note = "saved without a change" if op is Op.UPDATE and not changes else None
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
-                             as_utc(r[date], ctx.config.timezone), actors.get(r[o["user_column"]]),
+                             as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
                              r[reason_col] or None, changes, note=note))
     return out

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from sqlalchemy import types as sqltypes
+
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import VERSION, CheckSpec, MetaColumn, Rule, StoreKind
+from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.events import old_state_events
 from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
-from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
+from chrono_cli.conventions.types import col, col_is, has_timezone, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowChange, RowKey, Version
+from chrono_cli.model import RowChange, RowKey, Severity, Version
 
 META = frozenset({"version", "changed"})
-FOREIGN_MARKERS = ("change_info", "transaction_id", "operation_type", "end_transaction_id")
+CONTINUUM_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
+FOREIGN_MARKERS = ("change_info", *CONTINUUM_MARKERS)
 LAYOUT = OldStateLayout(meta_columns=META, first_version=1)
+
+
+def _versioned_base(t: TableInfo) -> bool:
+    v = col(t, "version")
+    return v is not None and is_integer(v.type) and not v.nullable
+
+
+def _lone_store(t: TableInfo) -> bool:
+    return t.ref.name.endswith("_history") and version_store(t) and "version" in t.pk and "change_info" not in t.columns
+
+
+CHECK = CheckSpec(
+    StoreKind.PAIRED, frozenset({Rule.COPY_COLUMNS, Rule.VERSION_KEY, Rule.STORE_EXISTS}),
+    # history_meta's own comment: "changed ... is optional and can be omitted"
+    store_meta=(VERSION, MetaColumn("changed", sqltypes.DateTime(), Severity.WARNING, timezone_matters=False)),
+    # its base version is NOT NULL and starts at 1
+    base_meta=(MetaColumn("version", sqltypes.Integer(), nullable=False, server_default="1", exact=True),),
+    store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
 
 
 def versioned_pair(store: TableInfo, base: TableInfo) -> list[str] | None:
@@ -30,34 +53,87 @@ def versioned_pair(store: TableInfo, base: TableInfo) -> list[str] | None:
             f"{base.ref.name}.version integer"]
 
 
+def version_store(store: TableInfo) -> bool:
+    """A ``version`` column that makes ``store`` a version store: in its key, or next to changed/change_info."""
+    if "version" not in store.columns or any(c in store.columns for c in CONTINUUM_MARKERS):
+        return False
+    return "version" in store.pk or "changed" in store.columns or "change_info" in store.columns
+
+
+def joined_child(store: TableInfo) -> bool:
+    """Joined inheritance: the history table's (id, version) refers to the parent's history table."""
+    return any("version" in fk.columns for fk in store.foreign_keys)
+
+
+def pair_shape(store: TableInfo, base: TableInfo) -> tuple[list[str], list[Degradation]]:
+    """Evidence and near misses of a store keyed by its base table's key + version."""
+    evidence = versioned_pair(store, base)
+    if evidence is not None:
+        return evidence, []
+    evidence, degraded = [f"{store.ref.name}.version next to {base.ref.name}"], []
+    v = col(store, "version")
+    if v is None or not is_integer(v.type):
+        degraded.append(Degradation(f"{store.ref.name}.version is not an integer column"))
+    expected = (*base.pk, "version")
+    if set(store.pk) != set(expected):
+        degraded.append(Degradation(f"primary key of {store.ref.name} is ({', '.join(store.pk)}), "
+                                    f"not ({', '.join(expected)})"))
+    if col_is(base, "version", is_integer):
+        evidence.append(f"{base.ref.name}.version integer")
+    elif joined_child(store):
+        evidence.append(f"joined inheritance: {store.ref.name}'s version refers to the parent's history table")
+    else:
+        degraded.append(Degradation(f"{base.ref.name} has no integer version column"))
+    return evidence, degraded
+
+
+def chrononaut_without_info(store: TableInfo, base: TableInfo) -> bool:
+    """Chrononaut 0.2 writes an aware ``changed`` next to a nullable base version; history_meta neither."""
+    changed, version = col(store, "changed"), col(base, "version")
+    return (changed is not None and has_timezone(changed.type) and version is not None and version.nullable
+            and "change_info" not in store.columns)
+
+
 class HistoryMetaAdapter(ConventionAdapter):
     """SQLAlchemy examples/versioned_history: history rows are the state before each change."""
 
     name = "history-meta"
     title = "SQLAlchemy history_meta"
     paired_suffixes = ("_history",)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
             name = store.ref.name
-            if not name.endswith("_history") or any(m in store.columns for m in FOREIGN_MARKERS):
+            if not name.endswith("_history"):
                 continue
             base = snapshot.sibling(store.ref, name[: -len("_history")])
-            if base is None:
-                continue
-            evidence = versioned_pair(store, base)
-            if evidence is None or not col_is(store, "changed", is_timestamp):
-                continue
-            missing = [c for c in base.columns if c != "version" and c not in store.columns]
-            if missing:
-                continue  # history_meta copies every column; a subset is another convention or drift
+            det = self.pair(snapshot, base, store) if base is not None else None
+            if det is not None:
+                yield det
+
+    def pair(self, snapshot: SchemaSnapshot, base: TableInfo, store: TableInfo) -> Detection | None:
+        name = store.ref.name
+        if any(m in store.columns for m in FOREIGN_MARKERS) or not version_store(store) or not base.pk \
+                or chrononaut_without_info(store, base):
+            return None
+        evidence, degraded = pair_shape(store, base)
+        changed = col(store, "changed")
+        if changed is None:
+            evidence.append(f"{name} has no changed column (optional): versions carry no times")
+        elif not is_timestamp(changed.type):
+            degraded.append(Degradation(f"{name}.changed is not a timestamp"))
+        else:
             evidence.append(f"{name}.changed timestamp, no change_info")
+        if all(c == "version" or c in store.columns for c in base.columns):
             evidence.append(f"{name} has every column of {base.ref.name}")
-            base_version = col(base, "version")
-            if base_version is not None and not base_version.nullable:
-                evidence.append(f"{base.ref.name}.version NOT NULL")
-            yield Detection(self.name, base.ref, store.ref, base.pk, version_col="version", time_col="changed",
-                            score=len(evidence), evidence=tuple(evidence))
+        degraded += column_drift(base, store, [c for c in store.columns if c not in META], skip={"version"})
+        base_version = col(base, "version")
+        if base_version is not None and not base_version.nullable:
+            evidence.append(f"{base.ref.name}.version NOT NULL")
+        return Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
+                         time_col="changed" if changed is not None else None,
+                         score=len(evidence), evidence=tuple(evidence), degraded=tuple(degraded))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read_old_state(ctx, det, key, LAYOUT)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.shapes.common import Entry, Origin, states_before
 from chrono_cli.model import Op, RowKey, Version
 
 Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]  # actor, reason, note
@@ -29,7 +30,11 @@ class OldStateLayout:
 
 
 def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout) -> list[Version]:
-    """Every state of ``key``: history rows by version, then the live row (or a deletion)."""
+    """Every state of ``key``: history rows by version, then the live row (or a deletion).
+
+    The states are built by the old-state shape engine (``shapes.common.states_before``), the same one
+    declared old-state layouts use; this library layout adds its version numbering and metadata reader.
+    """
     live_info, store_info = ctx.info(det.live), ctx.info(det.store)
     store = store_info.table()
     vcol = det.version_col or "version"
@@ -43,30 +48,17 @@ def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldSta
     store_cols = [c for c in store_info.columns if c not in skip and c not in declared]
     hist_unrecorded = tuple(c for c in live_cols if c not in store_cols)
     cur_unrecorded = tuple(c for c in live_cols if c in declared)
-
-    out: list[Version] = []
-    prev_meta: tuple[str | None, str | None, str | None] = (None, None, None)
-    prev_changed = None
-    for i, row in enumerate(rows):
-        number = row[vcol]
-        op = Op.UPDATE if i else (Op.INSERT if number == layout.first_version else Op.UNKNOWN)
-        actor, reason, note = prev_meta if i else (None, None, None)
-        changed = as_utc(row.get(det.time_col or "changed"), tz)
-        out.append(Version(values={c: row[c] for c in store_cols}, op=op, number=number,
-                           valid_from=prev_changed, valid_to=changed, actor=actor, reason=reason,
-                           unrecorded=hist_unrecorded, note=note))
-        prev_meta = layout.meta(row) if layout.meta else (None, None, None)
-        prev_changed = changed
-    actor, reason, note = prev_meta
-    if live is not None:
-        op = Op.UPDATE if rows else (Op.INSERT if live.get(vcol) in (layout.first_version, None) else Op.UNKNOWN)
-        out.append(Version(values={c: live[c] for c in live_cols if c not in declared}, op=op,
-                           number=live.get(vcol), valid_from=prev_changed, actor=actor, reason=reason,
-                           unrecorded=cur_unrecorded, current=True, note=note))
-    elif rows:
-        out.append(Version(values=None, op=Op.DELETE, valid_from=prev_changed, actor=actor, reason=reason,
-                           note=note))
-    return out
+    entries = []
+    for row in rows:
+        actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
+        entries.append(Entry(values={c: row[c] for c in store_cols}, op=None, number=row[vcol],
+                             at=as_utc(row.get(det.time_col or "changed"), tz), actor=actor, reason=reason,
+                             note=note))
+    first = layout.first_version
+    origin = Origin(first=lambda n: Op.INSERT if n == first or (n is None and not entries) else Op.UNKNOWN,
+                    note=None, no_history=None)
+    return states_before(entries, live, [c for c in live_cols if c not in declared], hist_unrecorded,
+                         cur_unrecorded, origin, live_number=None if live is None else live.get(vcol))
 
 
 def paired_base(snapshot_get: Callable[[str], Any], store_name: str, suffix: str) -> Any:

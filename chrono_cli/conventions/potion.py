@@ -11,14 +11,15 @@ from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.checkspec import JSON, CheckContext, CheckSpec, Drift, MetaColumn, StoreKind, Subject
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
-from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.model import Op, RowChange, RowKey, Severity, Version
 
 STORE = "history_record"
 _MISSING = object()
@@ -28,6 +29,28 @@ def _is_store(t: TableInfo) -> bool:
     return (t.has("object_type", "object_id", "updated_at", "changes")
             and col_is(t, "object_type", is_text) and col_is(t, "object_id", is_integer)
             and col_is(t, "updated_at", is_timestamp) and col_is(t, "changes", lambda x: is_json(x) or is_text(x)))
+
+
+def integer_key(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """The store records the base key in object_id integer: the base key must be one integer column."""
+    base = subject.base
+    if base is None:
+        return
+    if len(base.pk) != 1 or not is_integer(base.columns[base.pk[0]].type):
+        shown = ", ".join(f"{c} {ctx.type_name(base.columns[c].type)}" for c in base.pk) or "none"
+        yield Drift("primary-key", Severity.ERROR,
+                    f"{base.ref.name}'s primary key ({shown}) is not one integer column: Potion stores it in "
+                    f"{STORE}.object_id integer, so the next history write fails", target=base.ref)
+
+
+CHECK = CheckSpec(
+    StoreKind.SHARED, comparators=(integer_key,),
+    store_meta=(MetaColumn("id", sqltypes.Integer(), nullable=False),
+                MetaColumn("object_type", sqltypes.String(20), nullable=False, server_default=""),
+                MetaColumn("object_id", sqltypes.Integer(), nullable=False, exact=True),
+                MetaColumn("updated_at", sqltypes.DateTime(), nullable=False, timezone_matters=False),
+                MetaColumn("changes", JSON)),
+    lone_store=lambda t: t.ref.name == STORE and t.has("object_type", "object_id"))
 
 
 def decode_potion(value: Any, column: ColumnInfo, tz_name: str | None) -> Any:
@@ -48,19 +71,24 @@ class PotionAdapter(ConventionAdapter):
     name = "potion"
     title = "Flask-Potion history_record"
     singleton_stores = (STORE,)
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
             if store.ref.name != STORE or not _is_store(store):
                 continue
             for base in snapshot:
-                if base is store or len(base.pk) != 1 or not col_is(base, base.pk[0], is_integer):
+                if base is store or not base.pk:
                     continue
+                fits = len(base.pk) == 1 and col_is(base, base.pk[0], is_integer)
+                degraded = () if fits else (
+                    Degradation(f"the primary key of {base.ref.name} is not one integer column (object_id)"),)
                 yield Detection(self.name, base.ref, store.ref, base.pk, time_col="updated_at", score=3,
-                                confirm=True,
+                                confirm=True, degraded=degraded,
                                 evidence=(f"{store.ref} has object_type, object_id integer, updated_at "
                                           "timestamp, changes JSON",
-                                          f"{base.ref.name} has a single integer primary key",
+                                          f"{base.ref.name} has a single integer primary key" if fits
+                                          else f"{base.ref.name} has a primary key of its own",
                                           f"{store.ref} holds rows with object_type = '{base.ref.name}'"))
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:

@@ -118,9 +118,7 @@ def builtins() -> list[Convention]:
     out: list[Convention] = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        conv = getattr(module, "CONVENTION", None)
-        if isinstance(conv, Convention):
-            out.append(conv)
+        out += _conventions(getattr(module, "CONVENTION", None) or getattr(module, "CONVENTIONS", None)) or []
     return out
 
 

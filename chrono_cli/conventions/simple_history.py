@@ -20,23 +20,25 @@ Timeline semantics chosen here:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from chrono_cli.conventions.actors import labels, user_link
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, Options, ReadContext
 from chrono_cli.conventions.current import with_live
+from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.simple_history_check import CHECK, HISTORY_ID
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
 
 NAME = re.compile(r"^(.+)_historical(.+)$")
-ID, DATE, TYPE, REASON, USER = "history_id", "history_date", "history_type", "history_change_reason", "history_user_id"
+ID, DATE, TYPE, REASON, USER = HISTORY_ID, "history_date", "history_type", "history_change_reason", "history_user_id"
 M2M_ID = "m2m_history_id"
 OPS = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}
 _CHUNK = 500
@@ -72,7 +74,7 @@ def base_of(snapshot: SchemaSnapshot, h: TableInfo) -> tuple[TableInfo, str] | N
     m = NAME.match(h.ref.name)
     if m:
         b = snapshot.sibling(h.ref, f"{m[1]}_{m[2]}")
-        if b is not None and _fits(h, b, strict=False):
+        if b is not None and b.pk and all(k in h.columns for k in b.pk):
             return b, f"base table {b.ref.name} found by name"
     fits = [b for b in snapshot if b.ref.schema == h.ref.schema and b is not h and historical_evidence(b) is None
             and _fits(h, b, strict=True) and len(set(tracked(h)) & set(b.columns)) > len(b.pk)]
@@ -83,17 +85,47 @@ def base_of(snapshot: SchemaSnapshot, h: TableInfo) -> tuple[TableInfo, str] | N
     return None
 
 
-def m2m_tables(snapshot: SchemaSnapshot, h: TableInfo, base: TableInfo) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class M2MHistory:
+    """An m2m history table: the members of one field at each historical row."""
+
+    name: str                         # the pseudo-column shown on the parent
+    field: str
+    table: str
+    member_columns: tuple[str, ...]
+    through: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleHistoryOptions(Options):
+    """What detection learnt about one historical table."""
+
+    user_column: str
+    history_id_kind: str = "integer"  # else the type's name (uuid, ...)
+    history_id_column: str = ID
+    date_column: str = DATE
+    type_column: str = TYPE
+    reason_column: str = REASON
+    actor: str | None = None
+    user_table: str | None = None
+    relation_column: str | None = None
+    tracked_columns: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    extra_columns: tuple[str, ...] = ()
+    m2m: tuple[M2MHistory, ...] = ()
+
+
+def m2m_tables(snapshot: SchemaSnapshot, h: TableInfo, base: TableInfo) -> list[M2MHistory]:
     """m2m history tables of ``h``: field name, the columns that hold the member keys."""
-    out: list[dict[str, Any]] = []
+    out: list[M2MHistory] = []
     model = NAME.match(h.ref.name)
     for t in snapshot:
         if t.ref.schema != h.ref.schema or not t.ref.name.startswith(h.ref.name + "_"):
             continue
         if t.pk != (M2M_ID,) or ID not in t.columns:
             continue
-        field = t.ref.name[len(h.ref.name) + 1:]
-        through = snapshot.sibling(base.ref, f"{base.ref.name}_{field}")
+        name = t.ref.name[len(h.ref.name) + 1:]
+        through = snapshot.sibling(base.ref, f"{base.ref.name}_{name}")
         members: list[str] = []
         if through is not None:
             to_base = [fk for fk in through.foreign_keys if fk.referred == base.ref][:1]
@@ -103,11 +135,19 @@ def m2m_tables(snapshot: SchemaSnapshot, h: TableInfo, base: TableInfo) -> list[
             members = [c for c in t.columns if c not in {M2M_ID, ID, "id"} | parent and c.endswith("_id")]
         if not members:
             continue
-        taken = set(base.columns) | {x["name"] for x in out}
-        out.append({"name": field if field not in taken else pseudo_name(t.ref.name, h.ref.name, taken),
-                    "field": field, "table": str(t.ref), "member_columns": members,
-                    "through": None if through is None else str(through.ref)})
+        taken = set(base.columns) | {x.name for x in out}
+        out.append(M2MHistory(name if name not in taken else pseudo_name(t.ref.name, h.ref.name, taken), name,
+                              str(t.ref), tuple(members), None if through is None else str(through.ref)))
     return out
+
+
+def _drift(base: TableInfo, h: TableInfo, excluded: list[str]) -> list[Degradation]:
+    """Base fields the historical table lacks, NOT NULL fields the base dropped, changed types."""
+    out = [Degradation(f"base column {c} has no history column (excluded_fields, or a migration missed it)", c)
+           for c in excluded]
+    cols = tracked(h)
+    return out + extra(base, h, cols, lambda c: h.columns[c].nullable or h.columns[c].default is not None) \
+        + retyped(base, h, cols)
 
 
 class SimpleHistoryAdapter(ConventionAdapter):
@@ -115,6 +155,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
 
     name = "simple-history"
     title = "django-simple-history"
+    check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         names = set(all_names)
@@ -146,34 +187,30 @@ class SimpleHistoryAdapter(ConventionAdapter):
             link = user_link(h, users[0], snapshot)
             evidence.append(f"actor: {link.described}")
             m2m = m2m_tables(snapshot, h, base)
-            evidence += [f"m2m history {x['table']} shown as {x['name']}" for x in m2m]
+            evidence += [f"m2m history {x.table} shown as {x.name}" for x in m2m]
             id_type = h.columns[ID].type
+            options = SimpleHistoryOptions(
+                users[0], "integer" if is_integer(id_type) else type(id_type).__name__.lower(), actor=link.described,
+                user_table=None if link.table is None else str(link.table),
+                relation_column="history_relation_id" if "history_relation_id" in h.columns else None,
+                tracked_columns=tuple(c for c in base.columns if c in cols), excluded=tuple(excluded),
+                extra_columns=tuple(c for c in cols if c not in base.columns), m2m=tuple(m2m))
             yield Detection(self.name, base.ref, h.ref, base.pk, score=len(evidence), evidence=tuple(evidence),
-                            options={
-                                "history_id_column": ID, "history_id_kind": "integer" if is_integer(id_type)
-                                else type(id_type).__name__.lower(),
-                                "date_column": DATE, "type_column": TYPE, "reason_column": REASON,
-                                "user_column": users[0], "actor": link.described,
-                                "user_table": None if link.table is None else str(link.table),
-                                "relation_column": "history_relation_id" if "history_relation_id" in h.columns
-                                else None,
-                                "tracked_columns": [c for c in base.columns if c in cols], "excluded": excluded,
-                                "extra_columns": [c for c in cols if c not in base.columns],
-                                "m2m": m2m})
+                            options=options, degraded=tuple(_drift(base, h, excluded)))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        o = det.options
+        o = det.opts(SimpleHistoryOptions)
         live_info, h_info = ctx.info(det.live), ctx.info(det.store)
         store = h_info.table()
         declared = set(ctx.config.unrecorded)
-        recorded = [c for c in o["tracked_columns"] if c not in declared]
+        recorded = [c for c in o.tracked_columns if c not in declared]
         unrecorded = tuple(c for c in live_info.columns if c not in recorded)
         rows = ctx.conn.execute(select(store).where(key_where(store, key))
                                 .order_by(store.c[DATE], store.c[ID])).mappings().all()
         ids = [r[ID] for r in rows]
-        m2m = [(x["name"], by_id) for x in o.get("m2m", ()) if (by_id := self._members(ctx, x, ids))]
-        link = user_link(h_info, o["user_column"], ctx.snapshot)
-        actors = labels(ctx.conn, ctx.snapshot, link, (r[o["user_column"]] for r in rows))
+        m2m = [(x.name, by_id) for x in o.m2m if (by_id := self._members(ctx, x, ids))]
+        link = user_link(h_info, o.user_column, ctx.snapshot)
+        actors = labels(ctx.conn, ctx.snapshot, link, (r[o.user_column] for r in rows))
         tz = ctx.config.timezone
         out: list[Version] = []
         members_before: dict[str, list[Any]] = {}
@@ -192,7 +229,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
                 prev = out[-1].values if out else None
                 if op is Op.UPDATE and prev is not None and all(prev.get(c) == v for c, v in values.items()):
                     notes.append("no change recorded")
-            user = row[o["user_column"]]
+            user = row[o.user_column]
             reason = row[REASON] if REASON in row and row[REASON] not in (None, "") else None
             out.append(Version(values=values, op=op, number=row[ID], valid_from=as_utc(row[DATE], tz),
                                actor=None if user is None else actors.get(user, str(user)), reason=reason,
@@ -201,12 +238,12 @@ class SimpleHistoryAdapter(ConventionAdapter):
         return self._with_live(ctx, det, key, out, recorded, unrecorded)
 
     @staticmethod
-    def _members(ctx: ReadContext, m2m: Mapping[str, Any], ids: list[Any]) -> dict[Any, list[Any]]:
-        info = next((t for t in ctx.snapshot if str(t.ref) == m2m["table"]), None)
+    def _members(ctx: ReadContext, m2m: M2MHistory, ids: list[Any]) -> dict[Any, list[Any]]:
+        info = next((t for t in ctx.snapshot if str(t.ref) == m2m.table), None)
         if info is None:
             return {}
         t = info.table()
-        columns = tuple(m2m["member_columns"])
+        columns = m2m.member_columns
         out: dict[Any, list[Any]] = {}
         for start in range(0, len(ids), _CHUNK):
             query = select(t).where(t.c[ID].in_(ids[start:start + _CHUNK])).order_by(t.c[M2M_ID])

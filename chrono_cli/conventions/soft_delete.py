@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.base import Capability, ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.checkspec import CheckSpec, StoreKind
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -44,7 +45,7 @@ class SoftDeleteAdapter(ConventionAdapter):
 
     name = "soft-delete"
     title = "soft-delete / archive column"
-    capabilities = Capability.ARCHIVE
+    check = CheckSpec(StoreKind.IN_TABLE)  # nothing to compare: the column is the whole convention
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:
@@ -54,7 +55,7 @@ class SoftDeleteAdapter(ConventionAdapter):
             column, kind, evidence = found
             yield Detection(self.name, t.ref, t.ref, t.pk, time_col=column if kind == "timestamp" else None,
                             score=len(evidence), evidence=tuple(evidence),
-                            options={"column": column, "kind": kind})
+                            options=ArchiveOptions(column, kind))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)

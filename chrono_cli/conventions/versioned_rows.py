@@ -3,17 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Detection, Options, ReadContext
+from chrono_cli.conventions.checkrules import columns_text, uniques
+from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
+from chrono_cli.conventions.remedy import SetPrimaryKey
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.types import col_is, is_boolean, is_integer
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, RowKey, Severity, Version
 
 VERSION = "version_id"
 CURRENT = "is_current_version"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionedRowsOptions(Options):
+    """The boolean column marking the current row, if the table has one."""
+
+    current_col: str | None = None
+
+    def bookkeeping(self) -> tuple[str, ...]:
+        return (self.current_col,) if self.current_col else ()
+
+
+def keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Versioned rows insert a new row per change: the key needs version_id, uniques must include it."""
+    t = subject.base
+    if t is None:
+        return
+    version = t.columns.get(VERSION)
+    if version is None or not is_integer(version.type):
+        what = f"has no {VERSION} column" if version is None else f"has a non-integer {VERSION}"
+        yield Drift("missing-meta-column" if version is None else "meta-type", Severity.ERROR,
+                    f"{t.ref.name} {what}: versioned rows number each row's versions with it", VERSION,
+                    target=t.ref)
+        return
+    if VERSION not in t.pk:
+        key = tuple(c for c in t.pk if c != VERSION) or ("id",)
+        yield Drift("primary-key", Severity.ERROR,
+                    f"{t.ref.name}'s primary key {columns_text(t.pk)} lacks {VERSION}: the second version of a row "
+                    "violates it", remedy=SetPrimaryKey(t.ref, (*key, VERSION)), target=t.ref)
+    yield from uniques(t, VERSION, "the next version of a row repeats the value and violates it")
 
 
 class VersionedRowsAdapter(ConventionAdapter):
@@ -21,6 +55,7 @@ class VersionedRowsAdapter(ConventionAdapter):
 
     name = "versioned-rows"
     title = "SQLAlchemy versioned rows"
+    check = CheckSpec(StoreKind.IN_TABLE, comparators=(keys,))
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:
@@ -32,13 +67,13 @@ class VersionedRowsAdapter(ConventionAdapter):
             if has_current:
                 evidence.append(f"{CURRENT} boolean marks the current row")
             yield Detection(self.name, t.ref, t.ref, key, version_col=VERSION, score=len(evidence),
-                            evidence=tuple(evidence), options={"current_col": CURRENT if has_current else None})
+                            evidence=tuple(evidence), options=VersionedRowsOptions(CURRENT if has_current else None))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         info = ctx.info(det.live)
         table = info.table()
         rows = ctx.conn.execute(select(table).where(key_where(table, key)).order_by(table.c[VERSION])).mappings().all()
-        current_col = det.options.get("current_col")
+        current_col = det.opts(VersionedRowsOptions).current_col
         skip = {VERSION, current_col}
         declared = set(ctx.config.unrecorded)
         cols = [c for c in info.columns if c not in skip and c not in declared]

@@ -11,8 +11,6 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import String
 
-from chrono_cli.model import TableRef
-
 # pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h)
 _ROW, _BEFORE, _INSERT, _DELETE, _UPDATE, _TRUNCATE, _INSTEAD = 1, 2, 4, 8, 16, 32, 64
 
@@ -62,15 +60,3 @@ def pg_triggers(conn: Connection, schemas: Collection[str]) -> dict[tuple[str, s
     for row in conn.execute(query, {"schemas": sorted(schemas)}):
         out.setdefault((row.table_schema, row.table_name), []).append(_decode(row))
     return {k: tuple(v) for k, v in out.items()}
-
-
-def attach(conn: Connection, tables: dict[TableRef, Any], default_schema: str | None) -> None:
-    """Set ``.triggers`` on each reflected TableInfo (unqualified refs resolve to ``default_schema``)."""
-    schemas = {ref.schema or default_schema for ref in tables}
-    found = pg_triggers(conn, {s for s in schemas if s})
-    if not found:
-        return
-    for ref, info in tables.items():
-        triggers = found.get((ref.schema or default_schema or "", ref.name))
-        if triggers:
-            info.triggers = triggers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
-from chrono_cli.model import DiffView, ResultSet
+from chrono_cli.model import DiffView, ResultSet, Timeline
 from chrono_cli.render.documents import document, lines
 from chrono_cli.render.encode import dumps, text
 from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
@@ -32,8 +32,15 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
 
         rich_table(tabular(result), out, color=color, width=width, diff=isinstance(result, DiffView))
     if err is not None:
+        for warning in _warnings(result):
+            err.write(f"warning: {warning}\n")
         for note in _notes(result):
             err.write(f"note: {note}\n")
+
+
+def _warnings(result: object) -> tuple[str, ...]:
+    timeline = result if isinstance(result, Timeline) else getattr(result, "timeline", None)
+    return timeline.warnings if isinstance(timeline, Timeline) else ()
 
 
 def _notes(result: object) -> tuple[str, ...]:

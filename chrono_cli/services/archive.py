@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.writes import WriteMeta, WriteState
-from chrono_cli.conventions.writes.soft_delete import archive_value, is_archived
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import NoConvention, Refused, RowNotFound, UsageError
 from chrono_cli.model import RowKey
@@ -49,11 +49,11 @@ def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, c
     where = f"{target.ref} {key_text(key)}"
     if current is None:
         raise RowNotFound(f"no row {where}")
-    if is_archived(arch, current) == archived:
+    archiver = conventions.archiver(arch)
+    if archiver.is_archived(arch, current) == archived:
         raise Refused(f"{where} is already {'archived' if archived else 'not archived'}: nothing to write")
-    column = arch.options["column"]
     new = {c: current[c] for c in ctx.live_info.columns if c not in prep.bookkeeping}
-    new[column] = archive_value(arch, ctx.live_info.columns[column].type, archived, ctx)
+    new[archiver.column(arch)] = archiver.archive_value(ctx, arch, archived)
     return finish(prep, key, "archive" if archived else "unarchive", current, new,
                   timeline=timeline_or_none(cat, target, prep, key, convention),
                   what="archived" if archived else "not archived")

@@ -25,6 +25,7 @@ from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, UsageError
+from chrono_cli.services.history import refuse_degraded
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import compiled
@@ -102,6 +103,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
     with ws.catalog() as cat:
         target = open_target(cat, table)
         det = history_detection(target, convention)
+        refuse_degraded(det)
         writer = conventions.of(det).write_bulk()
         tz = cat.table_config(target.ref).timezone
         at_t = parse_time(at, tz_name=tz)

@@ -34,7 +34,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                 "table": str(ref), "conventions": [d.adapter for d in dets],
                 "history": [str(d.store) if not d.in_table else "(same table)" for d in history],
                 "key": list(dets[0].key),
-                "archive_column": archive.options["column"] if archive else None,
+                "archive_column": conventions.archiver(archive).column(archive) if archive else None,
             }
             if counts:
                 if progress:
@@ -44,6 +44,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                                           for d in history) if history else None
             if explain:
                 doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}
+                doc["degraded"] = {d.adapter: list(d.reasons) for d in dets if d.degraded}
             docs.append(doc)
     columns = ["table", "conventions", "history", "key", "archive"]
     if counts:
@@ -57,7 +58,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
         if counts:
             row += [doc["rows"], "" if doc["history_rows"] is None else doc["history_rows"]]
         if explain:
-            row.append("\n".join(f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev))
+            row.append("\n".join([f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev]
+                                  + [f"{a}: DEGRADED: {r}" for a, rs in doc["degraded"].items() for r in rs]))
         rows.append(row)
     notes = () if docs else ("no versioned or archivable tables detected",)
     return ResultSet(columns, rows, title=None, document={"tables": docs}, notes=notes)

@@ -24,6 +24,7 @@ MAX_CHANGES = 1_000_000  # a change set is read whole or refused, never cut shor
 _FETCH_FACTOR = 20
 _SHOW_SPAN = timedelta(days=1)
 _MAX_SPAN = timedelta(days=3660)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INFERRED = re.compile(r"^@(\d{1,16})(?:w(\d+(?:\.\d+)?))?$")
 
 
@@ -114,16 +115,18 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
         return _exact(ws, changeset_id, ident)
     window = check_window(window) if ident.window is None else ident.window
     try:
-        newest = datetime.fromtimestamp(ident.newest_ms / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+        newest = _EPOCH + timedelta(milliseconds=ident.newest_ms)
+    except OverflowError:
         raise UsageError(f"change set id {changeset_id!r} names no possible time") from None
     span = _SHOW_SPAN
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
         while True:
-            query = EventQuery(newest - span, None, newest + timedelta(milliseconds=1), MAX_CHANGES + 1)
+            # SQLite compares times at whole milliseconds, rounded: read a little past the anchor, cut exactly here
+            query = EventQuery(newest - span, None, newest + timedelta(milliseconds=2), MAX_CHANGES + 1)
             events, _ = _collect(cat, sources, query, notes)
             _refuse_if_cut(changeset_id, events)
+            events = [e for e in events if e.at is None or to_ms(e.at) <= ident.newest_ms]
             sets = group(events, window)
             found = sets[0] if sets and _ms(sets[0]) == ident.newest_ms else None
             oldest = _oldest(found) if found else None
@@ -161,9 +164,14 @@ def _seconds(window: float) -> str:
     return f"{window:.3f}".rstrip("0").rstrip(".")
 
 
+def to_ms(at: datetime) -> int:
+    """Whole milliseconds since the epoch, exactly (no float rounding: .933 stays 933)."""
+    return (at - _EPOCH) // timedelta(milliseconds=1)
+
+
 def _ms(s: ChangeSet) -> int | None:
     newest = s.changes[-1].at if s.changes else None
-    return None if newest is None else int(newest.timestamp() * 1000)
+    return None if newest is None else to_ms(newest)
 
 
 def group(events: list[RowChange], window: float) -> list[ChangeSet]:
@@ -191,7 +199,7 @@ def _changeset(changes: list[RowChange], window: float) -> ChangeSet:
     newest = changes[0]
     exact = newest.group is not None
     ident = str(newest.group) if exact else \
-        f"@{int(newest.at.timestamp() * 1000)}w{_seconds(window)}" if newest.at else "@unknown"
+        f"@{to_ms(newest.at)}w{_seconds(window)}" if newest.at else "@unknown"
     reason = next((c.reason for c in changes if c.reason), None)
     return ChangeSet(ident, newest.at, newest.actor, reason, exact, tuple(reversed(changes)))
 

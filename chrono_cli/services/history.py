@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from chrono_cli import conventions
-from chrono_cli.errors import NotFound, RowNotFound, UsageError
+from chrono_cli.conventions import Detection
+from chrono_cli.errors import NotFound, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key
@@ -22,7 +23,7 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
     versions = conventions.of(det).read().versions(cat.context(target.snapshot, target.ref), det, key)
     if not versions:
         raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
-    skip = {det.version_col, det.options.get("current_col")}
+    skip = {det.version_col, *det.options.bookkeeping()}
     columns = [c for c in info.columns if c not in skip]
     for v in versions:
         columns += [c for c in (v.values or {}) if c not in columns]
@@ -31,7 +32,22 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
         raise NotFound(f"{target.ref} {_key_text(key)} is a '{row_type}', not a '{target.identity}'",
                        hint=f"ask for it as: chrono history {row_type} {key_text}")
     return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
-                    number(versions, columns), row_type)
+                    number(versions, columns), row_type, degraded_warning(det))
+
+
+def refuse_degraded(det: Detection | None) -> None:
+    """Writes go only to stores that match their table: the library itself would write something else."""
+    if det is not None and det.degraded:
+        raise Refused(f"{det.store} does not match {det.live} ({'; '.join(det.reasons)}): a write would not be "
+                      f"what {det.adapter} writes", hint="fix the drift first: chrono check-migrations --suggest")
+
+
+def degraded_warning(det: Detection) -> tuple[str, ...]:
+    """One warning line when the store no longer follows its table (read anyway; check-migrations has details)."""
+    if not det.degraded:
+        return ()
+    return (f"{det.store} does not match {det.live} ({'; '.join(det.reasons)}): columns it lacks are shown as "
+            "not recorded; run chrono check-migrations",)
 
 
 def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chrono_cli import conventions
-from chrono_cli.conventions.writes import ArchiveWriter, WriteContext, WriteMeta
+from chrono_cli.conventions.writes import WriteContext, WriteMeta
 from chrono_cli.errors import NoConvention, UnsupportedOperation
 from chrono_cli.model import Op, ResultSet, RowKey, Timeline, Version
 from chrono_cli.services.target import open_target
@@ -26,17 +26,15 @@ def archived(ws: Workspace, table: str, *, limit: int | None = None, convention:
             raise NoConvention(f"no archive column detected on table '{target.ref}'",
                                hint=f"declare one in chrono.toml: [tables.{target.ref.name}] archive_column = \"...\"")
         prep = prepare(cat, target, convention, WriteMeta(), datetime.now(UTC))
-        column = arch.options["column"]
-        archiver = conventions.of(arch).write()
-        if not isinstance(archiver, ArchiveWriter):
-            raise UnsupportedOperation(f"{arch.adapter} cannot list archived rows")
+        archiver = conventions.archiver(arch)
+        column = archiver.column(arch)
         ctx = WriteContext(cat.conn, target.snapshot, arch, prep.ctx.config, prep.ctx.now)
         docs: list[dict[str, Any]] = []
         for row in archiver.archived_rows(ctx, None):
             key = RowKey(tuple((c, row[c]) for c in prep.ctx.det.key))
             if prep.history is not None and prep.writer.current_row(prep.ctx, key) != row:
                 continue  # an old version of an in-table convention, not the current row
-            when = row[column] if arch.options.get("kind") == "timestamp" else None
+            when = archiver.archived_at(arch, row)
             who = why = None
             tl = timeline_or_none(cat, target, prep, key, convention)
             change = _archived_by(tl, column) if tl else None

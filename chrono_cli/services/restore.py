@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chrono_cli.conventions.writes import WriteMeta, WriteState
-from chrono_cli.conventions.writes.soft_delete import is_archived
+from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.values import fit
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import Refused, UnsupportedOperation, UsageError, VersionNotFound
@@ -51,7 +51,7 @@ def _choose(cat: Catalog, target: Target, prep: Prepared, tl: Timeline, current:
     if version is None and at is None:
         if current is None:
             chosen = _last_state(tl)
-        elif prep.archive is not None and is_archived(prep.archive, current):
+        elif prep.archive is not None and conventions.archiver(prep.archive).is_archived(prep.archive, current):
             if only:
                 raise UsageError("--only needs --version or --at (unarchiving sets the archive column only)")
             return archive_item(cat, target, tl.key, archived=False, convention=convention, meta=meta, now=now)

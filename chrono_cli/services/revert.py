@@ -160,7 +160,7 @@ def _later(row: _Row, v: Version) -> Conflict:
 
 def _objects(rows: list[_Row]) -> list[_Row]:
     """One row per object: a joined-inheritance child's write covers its ancestors' rows of the same key."""
-    covered = {(up["table"], r.key) for r in rows for up in history_detection(r.target).options.get("inherits", ())}
+    covered = {(up, r.key) for r in rows for up in history_detection(r.target).options.ancestors()}
     return [r for r in rows if (str(r.target.ref), r.key) not in covered]
 
 

@@ -92,9 +92,11 @@ class Catalog:
                 path = reflect.search_path(self.conn)
                 names = reflect.table_names(self.conn, path)
                 stores = conventions.store_names()
+                declared = {t.history.rpartition(".")[0] for t in self.config.tables.values()
+                            if t.layout is not None and t.history and "." in t.history}  # declared layouts
                 for schema, tables in reflect.table_names(
                         self.conn, reflect.other_schemas(self.conn, path)).items():
-                    if stores & set(tables):
+                    if stores & set(tables) or schema in declared:
                         names[schema] = tables
                 self._names = names
         return self._names
@@ -126,9 +128,12 @@ class Catalog:
     def table_config(self, ref: TableRef) -> TableConfig:
         return self.config.table(ref.name, ref.schema)
 
-    def detections(self, snapshot: SchemaSnapshot, only: TableRef | None = None) -> list[Detection]:
-        """Detections in ``snapshot`` (for one live table if ``only``), singleton stores confirmed by rows."""
-        found = conventions.detect(snapshot, self.config)
+    def detections(self, snapshot: SchemaSnapshot, only: TableRef | None = None, *,
+                   missing_ok: bool = False) -> list[Detection]:
+        """Detections in ``snapshot`` (for one live table if ``only``), singleton stores confirmed by rows.
+
+        ``missing_ok``: a declared history table that is gone is no error (check-migrations reports it)."""
+        found = conventions.detect(snapshot, self.config, missing_ok=missing_ok)
         if only is not None:
             found = [d for d in found if d.live == only]
         pending: dict[tuple[str, TableRef], list[Detection]] = {}

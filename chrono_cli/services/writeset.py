@@ -17,7 +17,7 @@ from chrono_cli.conventions.writes.checks import conflicts, pending_row
 from chrono_cli.conventions.writes.values import fingerprint, jsonable
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
-from chrono_cli.services.history import load_timeline
+from chrono_cli.services.history import load_timeline, refuse_degraded
 from chrono_cli.services.plan import PlanItem, compiled
 from chrono_cli.services.target import Target, history_detection
 from chrono_cli.services.workspace import Catalog
@@ -88,6 +88,7 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
            what: str = "that state") -> PlanItem:
     """Refuse no-ops and constraint breaks, build the writer's statements, and describe them as a plan item."""
     ctx, writer = prep.ctx, prep.writer
+    refuse_degraded(prep.history)
     changes = [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
                if current is None or not same(current.get(c), v)]
     where = f"{ctx.det.live} {key_text(key)}"

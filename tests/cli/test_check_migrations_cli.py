@@ -16,25 +16,20 @@ from sqlalchemy import Column, String, create_engine
 from typer.testing import CliRunner
 
 from chrono_cli.errors import ExitCode
-from tests.conftest import invoke
-from tests.support import stories
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import history_meta_clone
 
 
-def _story(path: Path) -> str:
-    url = f"sqlite:///{path}"
-    stories.history_meta_story(url)
+@pytest.fixture
+def clean_db(story_clone: StoryClone) -> str:
+    url, _ = history_meta_clone(story_clone, "sqlite")
     return url
 
 
 @pytest.fixture
-def clean_db(tmp_path: Path) -> str:
-    return _story(tmp_path / "clean.db")
-
-
-@pytest.fixture
-def drift_db(tmp_path: Path) -> str:
+def drift_db(story_clone: StoryClone) -> str:
     """appuser gained a column its history table did not: one error."""
-    url = _story(tmp_path / "drift.db")
+    url, _ = history_meta_clone(story_clone, "sqlite")
     engine = create_engine(url)
     with engine.begin() as conn:
         Operations(MigrationContext.configure(conn)).add_column("appuser", Column("nickname", String(40)))

@@ -142,22 +142,33 @@ def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
         proc = subprocess.Popen([*CHRONO, "--db", pg_url, "history", "item", "1"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=_env())
         try:
+            # Ready when PostgreSQL shows chrono's query waiting for the lock (chrono is then inside the query,
+            # where Ctrl-C must cancel it); the deadline is wall-clock, however slow a loaded machine is.
+            deadline = time.monotonic() + 60
             waiting = 0
-            for _ in range(600):  # until PostgreSQL shows chrono's query waiting for the lock
-                watcher.rollback()
+            while not waiting and proc.poll() is None and time.monotonic() < deadline:
+                watcher.rollback()  # a fresh snapshot of pg_stat_activity
                 waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
-                    {"db": database}).scalar_one()
-                if waiting or proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-            assert waiting == 1, proc.communicate()
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock' "
+                    "AND pid <> pg_backend_pid()"), {"db": database}).scalar_one()
+                if not waiting:
+                    time.sleep(0.05)
+            if waiting != 1:
+                proc.kill()
+                out, err = proc.communicate(timeout=30)
+                pytest.fail(f"chrono's query never waited for the lock (exit {proc.returncode}): {out!r} {err!r}")
             proc.send_signal(signal.SIGINT)
             # The lock is still held: only the interrupt (which cancels the query) can end the command.
-            out, err = proc.communicate(timeout=60)
+            try:
+                out, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate(timeout=30)
+                pytest.fail(f"chrono did not stop within 30 s of Ctrl-C: {out!r} {err!r}")
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.communicate(timeout=30)
             locker.rollback()
     engine.dispose()
     assert proc.returncode == ExitCode.INTERRUPTED, err

@@ -12,16 +12,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, create_engine, insert
 
-from tests.integration.restore_support import ROOT, checksum, chrono, python_hook, rows, write_config
-from tests.support.stories import history_meta_story
+from tests.conftest import StoryClone
+from tests.integration.restore_support import (
+    ROOT,
+    checksum,
+    chrono,
+    history_meta_clone,
+    python_hook,
+    rows,
+    write_config,
+)
 
 COMMANDS = ("restore", "archive", "unarchive", "apply", "archived", "deleted")
 
 
 @pytest.fixture
-def story_db(sqlite_url: str) -> str:
-    history_meta_story(sqlite_url)
-    return sqlite_url
+def story_db(story_clone: StoryClone) -> str:
+    url, _ = history_meta_clone(story_clone, "sqlite")
+    return url
 
 
 @pytest.fixture

@@ -8,13 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, select
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
+from tests.conftest import StoryClone, invoke
+from tests.support.clone import file_lock
+from tests.support.stories import history_meta_story, versioned_rows_story
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +47,38 @@ def run_support(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, 
     assert proc.returncode == 0, proc.stderr
     record: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return record
+
+
+def support_clone(story_clone: StoryClone, backend: str, module: str, *args: str) -> tuple[str, dict[str, Any]]:
+    """A private copy of what ``python -m tests.support.<module> URL OUT ARGS`` writes (built once per run) and the
+    record it wrote."""
+
+    def build(url: str) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_support(module, url, Path(tmp), *args)
+
+    return story_clone(backend, " ".join(("support", module, *args)), build)
+
+
+def history_meta_clone(story_clone: StoryClone, backend: str) -> tuple[str, dict[str, Any]]:
+    """A private copy of ``stories.history_meta_story`` (built once per run) and its record."""
+    return story_clone(backend, "history_meta", history_meta_story)
+
+
+def versioned_rows_clone(story_clone: StoryClone, backend: str) -> tuple[str, dict[str, Any]]:
+    """A private copy of ``stories.versioned_rows_story`` (built once per run) and its record."""
+    return story_clone(backend, "versioned_rows", versioned_rows_story)
+
+
+def sa_examples_clone(story_clone: StoryClone, backend: str) -> str:
+    """A private copy of ``history_meta_story`` and ``versioned_rows_story`` written into one database."""
+
+    def build(url: str) -> None:
+        history_meta_story(url)
+        versioned_rows_story(url)
+
+    url, _ = story_clone(backend, "history_meta+versioned_rows", build)
+    return url
 
 
 def load_fixture(url: str, name: str) -> dict[str, Any]:
@@ -116,6 +151,14 @@ def _library_venv(fixture: str) -> Path | None:
     marker = venv / ".chrono-ready"
     if marker.exists():
         return python
+    VENVS.mkdir(parents=True, exist_ok=True)
+    with file_lock(VENVS / f"{fixture}.lock"):  # parallel workers: one builds, the others wait and reuse it
+        if marker.exists():
+            return python
+        return _build_library_venv(fixture, venv, python, marker)
+
+
+def _build_library_venv(fixture: str, venv: Path, python: Path, marker: Path) -> Path | None:
     requirements = GENERATE / f"requirements-{fixture}.txt"
     build = venv.with_name(f"{fixture}.building-{os.getpid()}")
     try:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, rows, run_support
-
-pytest.importorskip("sqlalchemy_continuum")
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
 
 
 def _labels(item: dict[str, Any]) -> list[str]:
@@ -33,10 +33,9 @@ def _tag_versions(url: str, tmp_path: Path) -> dict[str, Any]:
     return record
 
 
-def test_archive_and_unarchive_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
-                                                      request: pytest.FixtureRequest) -> None:
-    url = db_url
-    run_support("continuum_story", url, tmp_path)
+def test_archive_and_unarchive_read_back_by_continuum(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                      tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url, _ = support_clone(story_clone, backend, "continuum_story")
     tables = {t["table"].rsplit(".", 1)[-1]: t for t in
               json.loads(chrono(runner, url, "-f", "json", "tables").stdout)["tables"]}
     assert tables["tag"]["archive_column"] == "archived_at"

@@ -12,12 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
+import simple_history  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, rows, run_support
-
-pytest.importorskip("simple_history")
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
 
 TABLE = "custom_choice_table"
 
@@ -30,9 +29,9 @@ def _choice_history(url: str, tmp_path: Path) -> tuple[dict[str, Any], dict[str,
     return written, saved, record
 
 
-def test_archive_and_unarchive_read_back_by_simple_history(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    url = db_url
-    run_support("simple_history_story", url, tmp_path)
+def test_archive_and_unarchive_read_back_by_simple_history(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                           tmp_path: Path) -> None:
+    url, _ = support_clone(story_clone, backend, "simple_history_story")
     tables = {t["table"].rsplit(".", 1)[-1]: t for t in
               json.loads(chrono(runner, url, "-f", "json", "tables").stdout)["tables"]}
     assert tables[TABLE]["archive_column"] == "is_archived"

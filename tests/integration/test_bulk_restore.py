@@ -10,9 +10,19 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, python_hook, rows, run_support, write_config
+from tests.conftest import StoryClone
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    history_meta_clone,
+    python_hook,
+    rows,
+    run_support,
+    support_clone,
+    write_config,
+)
 from tests.integration.test_restore_history_meta import history_of, sessions, state
-from tests.support.stories import expected_state_at, history_meta_models, history_meta_story
+from tests.support.stories import expected_state_at, history_meta_models
 
 
 def _shown_at(runner: CliRunner, url: str, table: str, key: int, at: str) -> dict[str, Any] | None:
@@ -22,8 +32,8 @@ def _shown_at(runner: CliRunner, url: str, table: str, key: int, at: str) -> dic
     return values
 
 
-def test_history_meta_rows_back_to_a_time(runner: CliRunner, db_url: str) -> None:
-    rec = history_meta_story(db_url)
+def test_history_meta_rows_back_to_a_time(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, rec = history_meta_clone(story_clone, backend)
     at: datetime = rec["steps"][8]["probe_at"]  # after step 9: user 1 after step 6, user 2 before its deletion
     when = at.isoformat()
     cols = list(rec["timelines"]["appuser"][1][0]["state"])
@@ -63,10 +73,9 @@ def test_history_meta_rows_back_to_a_time(runner: CliRunner, db_url: str) -> Non
             {c: v for c, v in (expected[key] or {}).items() if c != "name" or key != 1}
 
 
-def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sqlite_or_pg_url: str,
-                                                          tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
-    record = run_support("continuum_story", url, tmp_path)
+def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                          story_clone: StoryClone, tmp_path: Path) -> None:
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     step6 = record["steps"][5]
     when = step6["finished"]
     before_tx = max(r["id"] for r in rows(url, "transaction"))
@@ -91,10 +100,9 @@ def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sql
 
 
 @pytest.mark.parametrize("source", ["file", "stdin"])
-def test_simple_history_rows_from_a_keys_file(runner: CliRunner, sqlite_url: str, tmp_path: Path,
+def test_simple_history_rows_from_a_keys_file(runner: CliRunner, story_clone: StoryClone, tmp_path: Path,
                                               source: str) -> None:
-    url = sqlite_url
-    story = run_support("simple_history_story", url, tmp_path)
+    url, story = support_clone(story_clone, "sqlite", "simple_history_story")
     when = story["steps"][2]["finished"]  # poll 1 reworded and saved; poll 2 not created yet
     keys = tmp_path / "keys.txt"
     keys.write_text("# polls to fix\n1\n2\n", encoding="utf-8")
@@ -113,8 +121,8 @@ def test_simple_history_rows_from_a_keys_file(runner: CliRunner, sqlite_url: str
     assert sorted(t["tag_id"] for t in tags) == sorted(story["steps"][-1]["tags"])  # membership snapshot
 
 
-def test_bulk_restore_refusals(runner: CliRunner, sqlite_url: str, tmp_path: Path) -> None:
-    rec = history_meta_story(sqlite_url)
+def test_bulk_restore_refusals(runner: CliRunner, story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_url, rec = history_meta_clone(story_clone, "sqlite")
     when = rec["steps"][8]["probe_at"].isoformat()
     untouched = checksum(sqlite_url)
     config = write_config(tmp_path / "chrono.toml",

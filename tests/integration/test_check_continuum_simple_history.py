@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from alembic.operations import Operations
 from sqlalchemy import Boolean, Column, Integer, Numeric, String, text
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import run_support
+from tests.conftest import StoryClone
+from tests.integration.restore_support import support_clone
 from tests.integration.test_check_migrations import (
     apply,
     assert_suggestion_fixes,
@@ -39,18 +39,19 @@ def _checked(doc: dict) -> set[tuple[str, str]]:
 # --------------------------------------------------------------------------- SQLAlchemy-Continuum
 
 
-def test_continuum_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
+def test_continuum_story_checks_clean(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum")}
+    assert _checked(doc) == {("article", "continuum"), ("tag", "continuum"), ("article_tag", "continuum"),
+                             ("tag", "soft-delete")}  # what `chrono tables` shows: tag's archive column too
     assert not any("not checked: continuum" in n for n in doc["summary"]["notes"])
 
 
-def test_continuum_subquery_strategy_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", sqlite_or_pg_url, tmp_path, "--strategy", "subquery", "--no-user")
+def test_continuum_subquery_strategy_checks_clean(sqlite_or_pg_backend: str, story_clone: StoryClone,
+                                                  tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--strategy", "subquery",
+                                        "--no-user")
     code, doc = check(CliRunner(), sqlite_or_pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
 
@@ -70,9 +71,9 @@ def _continuum_drift(ops: Operations) -> None:
         b.alter_column("score", existing_type=Numeric(8, 2), nullable=False)
 
 
-def test_continuum_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
+def test_continuum_drift_reported_and_suggestion_fixes(sqlite_or_pg_backend: str,
+                                                       story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     apply(sqlite_or_pg_url, ["UPDATE article SET content = '' WHERE content IS NULL",
                              "UPDATE article_version SET score = 0 WHERE score IS NULL"])
     migrate(sqlite_or_pg_url, _continuum_drift)
@@ -90,9 +91,9 @@ def test_continuum_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tm
     assert_suggestion_fixes(runner, sqlite_or_pg_url)
 
 
-def test_continuum_exclusion_declared_and_dropped_column(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", sqlite_or_pg_url, tmp_path)
+def test_continuum_exclusion_declared_and_dropped_column(sqlite_or_pg_backend: str,
+                                                         story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
 
     def change(ops: Operations) -> None:
         with ops.batch_alter_table("article_tag") as b:
@@ -107,9 +108,8 @@ def test_continuum_exclusion_declared_and_dropped_column(sqlite_or_pg_url: str, 
     assert found(doc) == {("extra-column", "info", "article_version", "score")}
 
 
-def test_continuum_native_trigger(pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", pg_url, tmp_path, "--native")
+def test_continuum_native_trigger(story_clone: StoryClone, tmp_path: Path) -> None:
+    pg_url, _ = support_clone(story_clone, "postgresql", "continuum_story", "--native")
     runner = CliRunner()
     code, doc = check(runner, pg_url, "--strict")
     assert code == 0 and doc["findings"] == [], doc["findings"]
@@ -124,9 +124,8 @@ def test_continuum_native_trigger(pg_url: str, tmp_path: Path) -> None:
     assert "sync_trigger(op.get_bind(), 'tag_version')" in doc["findings"][0]["fix"]["alembic"]
 
 
-def test_continuum_native_dropped_column_needs_sync_trigger(pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("sqlalchemy_continuum")
-    run_support("continuum_story", pg_url, tmp_path, "--native")
+def test_continuum_native_dropped_column_needs_sync_trigger(story_clone: StoryClone, tmp_path: Path) -> None:
+    pg_url, _ = support_clone(story_clone, "postgresql", "continuum_story", "--native")
     apply(pg_url, ["ALTER TABLE article DROP COLUMN score"])
     code, doc = check(CliRunner(), pg_url, "--strict")
     assert code == 3
@@ -136,13 +135,13 @@ def test_continuum_native_dropped_column_needs_sync_trigger(pg_url: str, tmp_pat
 # --------------------------------------------------------------------------- django-simple-history
 
 
-def test_simple_history_story_checks_clean(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("simple_history")
-    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
+def test_simple_history_story_checks_clean(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "simple_history_story")
     runner = CliRunner()
     code, doc = check(runner, sqlite_or_pg_url, "--strict", config=write_config(tmp_path, POLL_CONFIG))
     assert code == 0 and doc["findings"] == [], doc["findings"]
-    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history")}
+    assert _checked(doc) == {("djangoapp_poll", "simple-history"), ("custom_choice_table", "simple-history"),
+                             ("custom_choice_table", "soft-delete")}
     code, doc = check(runner, sqlite_or_pg_url, "--strict")  # undeclared: excluded_fields or drift
     assert code == 3
     assert found(doc) == {("missing-column", "warning", "djangoapp_historicalpoll", "secret")}
@@ -160,9 +159,9 @@ def _simple_history_drift(ops: Operations) -> None:
         b.create_foreign_key("fk_historicalchoice_poll", "djangoapp_poll", ["poll_id"], ["id"])
 
 
-def test_simple_history_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("simple_history")
-    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
+def test_simple_history_drift_reported_and_suggestion_fixes(sqlite_or_pg_backend: str,
+                                                            story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "simple_history_story")
     migrate(sqlite_or_pg_url, _simple_history_drift)
     config = write_config(tmp_path, POLL_CONFIG)
     runner = CliRunner()
@@ -178,9 +177,8 @@ def test_simple_history_drift_reported_and_suggestion_fixes(sqlite_or_pg_url: st
     assert_suggestion_fixes(runner, sqlite_or_pg_url, config=config)
 
 
-def test_simple_history_dropped_field(sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("simple_history")
-    run_support("simple_history_story", sqlite_or_pg_url, tmp_path)
+def test_simple_history_dropped_field(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path) -> None:
+    sqlite_or_pg_url, _ = support_clone(story_clone, sqlite_or_pg_backend, "simple_history_story")
 
     def change(ops: Operations) -> None:
         ops.drop_index("djangoapp_poll_author_id_4b143d18", table_name="djangoapp_poll")

@@ -40,8 +40,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
-from tests.support import stories
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import sa_examples_clone
 from tests.support.sa_examples import load_history_meta
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -123,19 +123,16 @@ def assert_suggestion_fixes(runner: CliRunner, url: str, config: Path | None = N
 
 
 @pytest.fixture
-def story_db(sqlite_or_pg_url: str) -> str:
+def story_db(sqlite_or_pg_backend: str, story_clone: StoryClone) -> str:
     """history_meta (users + single-table inheritance) and versioned rows, written by the real examples."""
-    stories.history_meta_story(sqlite_or_pg_url)
-    stories.versioned_rows_story(sqlite_or_pg_url)
-    return sqlite_or_pg_url
+    return sa_examples_clone(story_clone, sqlite_or_pg_backend)
 
 
 # --------------------------------------------------------------------------- no false positives
 
 
-def test_history_meta_and_versioned_rows_check_clean(db_url: str) -> None:
-    stories.history_meta_story(db_url)
-    stories.versioned_rows_story(db_url)
+def test_history_meta_and_versioned_rows_check_clean(backend: str, story_clone: StoryClone) -> None:
+    db_url = sa_examples_clone(story_clone, backend)
     code, doc = check(CliRunner(), db_url, "--strict")
     assert code == 0
     assert doc["findings"] == []

@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
-from tests.integration.restore_support import run_support
-
-pytest.importorskip("sqlalchemy_continuum")
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import support_clone
 
 KEYS = ("1", "2", "3")
 
@@ -112,9 +110,9 @@ def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, dele
 
 @pytest.mark.parametrize("variant", [("--strategy", "validity"), ("--strategy", "subquery", "--no-user")],
                          ids=["validity-user", "subquery-no-user"])
-def test_continuum_timelines(runner: CliRunner, db_url: str, tmp_path: Path,
+def test_continuum_timelines(runner: CliRunner, backend: str, story_clone: StoryClone,
                              variant: tuple[str, ...]) -> None:
-    record = run_support("continuum_story", db_url, tmp_path, *variant)
+    db_url, record = support_clone(story_clone, backend, "continuum_story", *variant)
     assert [s["tx"] for s in record["steps"]].count(None) == 2  # excluded-only update, no-op save
     for key in KEYS:
         doc = _json(runner, db_url, "history", "article", key)
@@ -129,8 +127,8 @@ def test_continuum_timelines(runner: CliRunner, db_url: str, tmp_path: Path,
     assert "meta: ticket=T-1" in edit["note"] and "remote_addr 10.0.0.7" in edit["note"]
 
 
-def test_continuum_detection_and_state_at_time(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = run_support("continuum_story", db_url, tmp_path)
+def test_continuum_detection_and_state_at_time(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = support_clone(story_clone, backend, "continuum_story")
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"article", "tag", "article_tag"}
@@ -167,8 +165,8 @@ def test_continuum_detection_and_state_at_time(runner: CliRunner, db_url: str, t
 
 
 @pytest.mark.pg
-def test_continuum_native_versioning(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:
-    record = run_support("continuum_story", pg_url, tmp_path, "--native")
+def test_continuum_native_versioning(runner: CliRunner, story_clone: StoryClone) -> None:
+    pg_url, record = support_clone(story_clone, "postgresql", "continuum_story", "--native")
     doc = _json(runner, pg_url, "tables", "--explain")
     evidence = {t["table"].rsplit(".", 1)[-1]: t["evidence"]["continuum"] for t in doc["tables"]}
     assert any("native versioning: trigger article_trigger -> article_audit() (enabled)" in e
@@ -193,9 +191,9 @@ def expected_joined(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return out
 
 
-def test_continuum_joined_inheritance(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+def test_continuum_joined_inheritance(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
     """A child of joined-table inheritance shows its root's columns, from the root's version rows (§4.1, §4.6.7)."""
-    record = run_support("continuum_story", db_url, tmp_path, "--joined")
+    db_url, record = support_clone(story_clone, backend, "continuum_story", "--joined")
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert {"item", "book"} <= set(by_name)

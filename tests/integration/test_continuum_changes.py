@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+import simple_history  # noqa: F401  (test-extra libraries: an import error fails the run)
+import sqlalchemy_continuum  # noqa: F401
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import run_support
+from tests.conftest import StoryClone
+from tests.integration.restore_support import support_clone
 from tests.integration.test_continuum import _json
 
-pytest.importorskip("sqlalchemy_continuum")
 
-
-def test_continuum_change_sets_are_transactions(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = run_support("continuum_story", db_url, tmp_path)
+def test_continuum_change_sets_are_transactions(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = support_clone(story_clone, backend, "continuum_story")
     doc = _json(runner, db_url, "changes", "article", "-n", "100")
     sets = doc["changesets"]
     assert sets and all(s["exact"] for s in sets)
@@ -37,12 +35,11 @@ def test_continuum_change_sets_are_transactions(runner: CliRunner, db_url: str, 
                 [c for c in v["changes"] if c["column"] != "tag"]
 
 
-def test_simple_history_change_sets_agree_with_history(runner: CliRunner, db_url: str,
-                                                        tmp_path: Path) -> None:
-    pytest.importorskip("simple_history")
+def test_simple_history_change_sets_agree_with_history(runner: CliRunner, backend: str,
+                                                        story_clone: StoryClone) -> None:
     from tests.integration.test_simple_history import _json as sh_json
 
-    run_support("simple_history_story", db_url, tmp_path)
+    db_url, _ = support_clone(story_clone, backend, "simple_history_story")
     tables = [t["table"] for t in sh_json(runner, db_url, "tables")["tables"]
               if "simple-history" in t["conventions"]]
     assert tables

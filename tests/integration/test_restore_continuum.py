@@ -18,15 +18,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
+import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, rows, run_support
-
-pytest.importorskip("sqlalchemy_continuum")
-
-
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
 
 
 def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
@@ -56,18 +53,19 @@ def _check(record: dict[str, Any], native: bool, before_tx: int) -> None:
     assert record["open"]["1"] == record["open"]["2"] == 1
 
 
-def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, db_url: str, tmp_path: Path,
-                                                     request: pytest.FixtureRequest) -> None:
-    _restore_and_undelete(runner, db_url, tmp_path, native=False)
+def test_restore_and_undelete_read_back_by_continuum(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                     tmp_path: Path) -> None:
+    url, _ = support_clone(story_clone, backend, "continuum_story")
+    _restore_and_undelete(runner, url, tmp_path, native=False)
 
 
-def test_restore_and_undelete_in_native_mode(runner: CliRunner, pg_url: str, tmp_path: Path) -> None:
+def test_restore_and_undelete_in_native_mode(runner: CliRunner, story_clone: StoryClone, tmp_path: Path) -> None:
     """Native versioning exists on PostgreSQL only: chrono writes the transaction and base rows, triggers the rest."""
-    _restore_and_undelete(runner, pg_url, tmp_path, native=True)
+    url, _ = support_clone(story_clone, "postgresql", "continuum_story", "--native")
+    _restore_and_undelete(runner, url, tmp_path, native=True)
 
 
 def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native: bool) -> None:
-    run_support("continuum_story", url, tmp_path, *(["--native"] if native else []))
     before_tx = max(r["id"] for r in rows(url, "transaction"))
     listed = chrono(runner, url, "-f", "json", "deleted", "article")
     assert listed.exit_code == 0, listed.output
@@ -102,9 +100,8 @@ def _restore_and_undelete(runner: CliRunner, url: str, tmp_path: Path, *, native
     assert shown[-2]["reason"] == "back to the first title" and shown[-2]["actor"] == "alice"
 
 
-def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner, pg_url: str,
-                                                              tmp_path: Path) -> None:
-    run_support("continuum_story", pg_url, tmp_path, "--native")
+def test_native_versioning_with_a_disabled_trigger_is_refused(runner: CliRunner, story_clone: StoryClone) -> None:
+    pg_url, _ = support_clone(story_clone, "postgresql", "continuum_story", "--native")
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE article DISABLE TRIGGER article_trigger"))
@@ -127,10 +124,9 @@ def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[st
 
 
 
-def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
-                                                                  tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
-    run_support("continuum_story", url, tmp_path, "--joined")
+def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                                  story_clone: StoryClone, tmp_path: Path) -> None:
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
     before_tx = max(r["id"] for r in rows(url, "transaction"))
     item = _write(runner, url, tmp_path, "restore", "book", "20", "--version", "#1", "--reason", "first edition")
     assert {d["column"] for d in item["diff"]} == {"title", "isbn"}
@@ -151,10 +147,9 @@ def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRun
 
 
 
-def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_url: str,
-                                                               tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
-    run_support("continuum_story", url, tmp_path, "--joined")
+def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                               story_clone: StoryClone, tmp_path: Path) -> None:
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
     _write(runner, url, tmp_path, "restore", "item", "20", "--version", "#1")  # book 20's row in the root table
     shown = json.loads(chrono(runner, url, "-f", "json", "history", "book", "20").stdout)["versions"]
     assert shown[-1]["values"]["title"] == "Dune" and shown[-1]["current"] is True  # chrono reads it either way
@@ -168,11 +163,10 @@ def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner
     _assert_chain(book, record["open_tables"], "20")
 
 
-def test_joined_hierarchy_bulk_restore_is_refused_whole(runner: CliRunner, sqlite_or_pg_url: str,
-                                                        tmp_path: Path) -> None:
+def test_joined_hierarchy_bulk_restore_is_refused_whole(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                        story_clone: StoryClone, tmp_path: Path) -> None:
     """The set-based restore does not write joined hierarchies: it refuses instead of writing one table of one."""
-    url = sqlite_or_pg_url
-    run_support("continuum_story", url, tmp_path, "--joined")
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
     untouched = checksum(url)
     for table in ("book", "item"):
         result = chrono(runner, url, "restore", table, "--at", "2999-01-01", "--all-changed-since", "2000-01-01",

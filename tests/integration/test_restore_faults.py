@@ -22,9 +22,18 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from tests.integration.restore_support import checksum, chrono, chrono_process, python_hook, rows, write_config
+from tests.conftest import StoryClone
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    chrono_process,
+    history_meta_clone,
+    python_hook,
+    rows,
+    write_config,
+)
 from tests.support.sa_examples import load_history_meta
-from tests.support.stories import history_meta_models, history_meta_story
+from tests.support.stories import history_meta_models
 
 STATE = ("email", "name", "role", "balance")
 
@@ -92,8 +101,8 @@ def write_args(runner: Any, url: str, record: dict[str, Any], write: str) -> lis
 
 
 @pytest.mark.parametrize("write", WRITES)
-def test_connection_terminated_before_commit(runner, pg_url: str, tmp_path: Path, write: str) -> None:
-    record = history_meta_story(pg_url)
+def test_connection_terminated_before_commit(runner, story_clone: StoryClone, tmp_path: Path, write: str) -> None:
+    pg_url, record = history_meta_clone(story_clone, "postgresql")
     hook = python_hook(tmp_path / "terminate.py", f"""
 import psycopg2
 conn = psycopg2.connect({dsn(pg_url)!r})
@@ -116,9 +125,9 @@ assert cur.fetchall(), "no open transaction to terminate"
 
 
 @pytest.mark.parametrize("write", WRITES)
-def test_killed_while_the_transaction_is_open(runner, sqlite_or_pg_url: str, tmp_path: Path, write: str) -> None:
-    url = sqlite_or_pg_url
-    record = history_meta_story(url)
+def test_killed_while_the_transaction_is_open(runner, sqlite_or_pg_backend: str, story_clone: StoryClone,
+                                              tmp_path: Path, write: str) -> None:
+    url, record = history_meta_clone(story_clone, sqlite_or_pg_backend)
     pidfile = tmp_path / "hook.pid"
     hook = python_hook(tmp_path / "sleep.py", f"""
 import os, time
@@ -150,9 +159,9 @@ time.sleep(120)
     assert numbers == [1, 2, 3, 4, 5]
 
 
-def test_row_changed_between_plan_and_apply(runner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
-    history_meta_story(url)
+def test_row_changed_between_plan_and_apply(runner, sqlite_or_pg_backend: str,
+                                            story_clone: StoryClone, tmp_path: Path) -> None:
+    url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     plan = tmp_path / "fix.json"
     untouched = checksum(url)
     made = chrono(runner, url, "restore", "appuser", "1", "--version", "2", "--plan", str(plan))
@@ -171,9 +180,9 @@ def test_row_changed_between_plan_and_apply(runner, sqlite_or_pg_url: str, tmp_p
     assert checksum(url) == changed
 
 
-def test_history_changed_between_plan_and_apply(runner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
-    url = sqlite_or_pg_url
-    history_meta_story(url)
+def test_history_changed_between_plan_and_apply(runner, sqlite_or_pg_backend: str,
+                                                story_clone: StoryClone, tmp_path: Path) -> None:
+    url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     plan = tmp_path / "undelete.json"
     assert chrono(runner, url, "restore", "appuser", "2", "--plan", str(plan)).exit_code == 0
     m = history_meta_models()
@@ -193,9 +202,9 @@ def test_history_changed_between_plan_and_apply(runner, sqlite_or_pg_url: str, t
 
 
 @pytest.mark.parametrize("targets", [("2", "2"), ("2", "3")], ids=["same-target", "different-targets"])
-def test_two_restores_race(sqlite_or_pg_url: str, tmp_path: Path, targets: tuple[str, str]) -> None:
-    url = sqlite_or_pg_url
-    rec = history_meta_story(url)
+def test_two_restores_race(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path,
+                           targets: tuple[str, str]) -> None:
+    url, rec = history_meta_clone(story_clone, sqlite_or_pg_backend)
     steps = {s["version"]: s["state"] for s in rec["timelines"]["appuser"][1]}
     hook = f"{sys.executable} -c \"import time; time.sleep(1)\""  # hold the lock while the other one arrives
     config = write_config(tmp_path / "chrono.toml", before_commit=hook)

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
-from tests.integration.restore_support import checksum, chrono
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, history_meta_clone
 from tests.support.sa_examples import load_history_meta
-from tests.support.stories import history_meta_models, history_meta_story
+from tests.support.stories import history_meta_models
 
 
 @functools.cache
@@ -61,8 +62,8 @@ def state(obj: Any, columns: list[str]) -> dict[str, Any]:
     return {c: getattr(obj, c) for c in columns}
 
 
-def test_restore_then_library_keeps_versioning(runner, db_url: str) -> None:
-    rec = history_meta_story(db_url)
+def test_restore_then_library_keeps_versioning(runner, backend: str, story_clone: StoryClone) -> None:
+    db_url, rec = history_meta_clone(story_clone, backend)
     steps = rec["timelines"]["appuser"][1]
     cols = list(steps[0]["state"])
     before = steps[-1]["state"]
@@ -108,9 +109,8 @@ def rows_of(url: str, key: int) -> dict[str, Any]:
         engine.dispose()
 
 
-def test_undelete_then_library_update(runner, sqlite_or_pg_url: str) -> None:
-    url = sqlite_or_pg_url
-    rec = history_meta_story(url)
+def test_undelete_then_library_update(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    url, rec = history_meta_clone(story_clone, sqlite_or_pg_backend)
     last = rec["timelines"]["appuser"][2][-2]["state"]  # before the delete
     listed = chrono(runner, url, "-f", "json", "deleted", "appuser")
     assert listed.exit_code == 0, listed.output

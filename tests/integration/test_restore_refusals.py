@@ -9,9 +9,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from tests.integration.restore_support import checksum, chrono, load_fixture, run_library
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, history_meta_clone, load_fixture, run_library
 from tests.support.sa_examples import load_history_meta
-from tests.support.stories import history_meta_models, history_meta_story
+from tests.support.stories import history_meta_models
 
 
 def refused(runner, url: str, *args: str, code: int = 6, says: str = "") -> str:
@@ -34,9 +35,8 @@ def execute(url: str, *statements: str) -> None:
     engine.dispose()
 
 
-def test_no_op_and_bad_versions(runner, sqlite_or_pg_url: str) -> None:
-    url = sqlite_or_pg_url
-    history_meta_story(url)
+def test_no_op_and_bad_versions(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     refused(runner, url, "restore", "appuser", "1", "--version", "5", says="already in the state of version 5")
     refused(runner, url, "restore", "appuser", "1", "--version", "9", code=4, says="no version 9")
     refused(runner, url, "restore", "appuser", "2", "--version", "5", code=4, says="no version 5")  # user 1's
@@ -54,9 +54,8 @@ def test_no_op_and_bad_versions(runner, sqlite_or_pg_url: str) -> None:
     refused(runner, url, "restore", "appuser", "abc", "--version", "1", code=2, says="not a valid int")
 
 
-def test_unique_and_foreign_keys(runner, sqlite_or_pg_url: str) -> None:
-    url = sqlite_or_pg_url
-    history_meta_story(url)
+def test_unique_and_foreign_keys(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     m = history_meta_models()
     engine = create_engine(url)
     factory = sessionmaker(engine)
@@ -92,8 +91,8 @@ print("{}")
         assert ok.exit_code == 0, ok.output
 
 
-def test_values_that_no_longer_fit(runner, pg_url: str) -> None:
-    history_meta_story(pg_url)
+def test_values_that_no_longer_fit(runner, story_clone: StoryClone) -> None:
+    pg_url, _ = history_meta_clone(story_clone, "postgresql")
     execute(pg_url, "ALTER TABLE appuser ALTER COLUMN name TYPE varchar(8) USING left(name, 8)")
     refused(runner, pg_url, "restore", "appuser", "1", "--version", "2", says="longer than 8")
     execute(pg_url, "ALTER TABLE appuser DROP COLUMN role")
@@ -117,8 +116,8 @@ def test_unrecorded_columns(runner, pg_url: str) -> None:
     assert "kept: tier" in ok.stderr and "kept: password" in ok.stderr
 
 
-def test_read_only_user(runner, pg_url: str) -> None:
-    history_meta_story(pg_url)
+def test_read_only_user(runner, story_clone: StoryClone) -> None:
+    pg_url, _ = history_meta_clone(story_clone, "postgresql")
     role = f"chrono_ro_{uuid.uuid4().hex[:8]}"
     execute(pg_url, f"CREATE ROLE {role} LOGIN", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
     try:
@@ -139,9 +138,8 @@ def test_read_only_user(runner, pg_url: str) -> None:
 
 
 @pytest.mark.parametrize("spec", ["#1", "1"])
-def test_deletion_is_not_a_target(runner, sqlite_or_pg_url: str, spec: str) -> None:
-    url = sqlite_or_pg_url
-    history_meta_story(url)
+def test_deletion_is_not_a_target(runner, sqlite_or_pg_backend: str, story_clone: StoryClone, spec: str) -> None:
+    url, _ = history_meta_clone(story_clone, sqlite_or_pg_backend)
     shown = chrono(runner, url, "-f", "json", "history", "appuser", "2")
     import json
 

@@ -12,20 +12,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+import simple_history  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import chrono, rows, run_support
-
-pytest.importorskip("simple_history")
-
+from tests.conftest import StoryClone
+from tests.integration.restore_support import chrono, rows, run_support, support_clone
 
 
-
-def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, db_url: str,
+def test_restore_and_undelete_read_back_by_simple_history(runner: CliRunner, backend: str, story_clone: StoryClone,
                                                           tmp_path: Path) -> None:
-    url = db_url
-    run_support("simple_history_story", url, tmp_path)
+    url, _ = support_clone(story_clone, backend, "simple_history_story")
     before_max = max(r["history_id"] for r in rows(url, "djangoapp_historicalpoll"))
     listed = chrono(runner, url, "-f", "json", "deleted", "djangoapp_poll")
     assert listed.exit_code == 0, listed.output

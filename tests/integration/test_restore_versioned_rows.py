@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import Column, DateTime, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from tests.integration.restore_support import chrono
+from tests.conftest import StoryClone
+from tests.integration.restore_support import chrono, versioned_rows_clone
 from tests.support.sa_examples import load_versioned_rows
-from tests.support.stories import versioned_rows_models, versioned_rows_story
+from tests.support.stories import versioned_rows_models
 
 
 @functools.cache
@@ -48,8 +49,8 @@ def current(session: Session, key: int) -> Any:
     return session.scalars(select(p).where(p.id == key, p.is_current_version.is_(True))).one()
 
 
-def test_restore_is_a_new_version_row(runner, db_url: str) -> None:
-    rec = versioned_rows_story(db_url)
+def test_restore_is_a_new_version_row(runner, backend: str, story_clone: StoryClone) -> None:
+    db_url, rec = versioned_rows_clone(story_clone, backend)
     steps = rec["timelines"]["price"][1]
     result = chrono(runner, db_url, "restore", "price", "1", "--version", "2", "--yes", catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -72,9 +73,8 @@ def test_restore_is_a_new_version_row(runner, db_url: str) -> None:
         engine.dispose()
 
 
-def test_undelete_in_table_versions(runner, sqlite_or_pg_url: str) -> None:
-    url = sqlite_or_pg_url
-    rec = versioned_rows_story(url)
+def test_undelete_in_table_versions(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    url, rec = versioned_rows_clone(story_clone, sqlite_or_pg_backend)
     listed = json.loads(chrono(runner, url, "-f", "json", "deleted", "price").stdout)
     assert [r["key"] for r in listed["rows"]] == [{"id": 2}]
     result = chrono(runner, url, "restore", "price", "2", "--yes", catch_exceptions=False)

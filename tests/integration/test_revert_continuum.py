@@ -10,21 +10,28 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono, python_hook, rows, run_support, write_config
-
-pytest.importorskip("sqlalchemy_continuum")
+from tests.conftest import StoryClone
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    python_hook,
+    rows,
+    run_support,
+    support_clone,
+    write_config,
+)
 
 
 def _top_tx(url: str) -> int:
     return max(r["id"] for r in rows(url, "transaction"))
 
 
-def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    url = db_url
-    run_support("continuum_story", url, tmp_path)
+def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                 tmp_path: Path) -> None:
+    url, _ = support_clone(story_clone, backend, "continuum_story")
     before = _top_tx(url)
 
     done = chrono(runner, url, "-f", "json", "revert", "10", "--actor", "1", "--yes")
@@ -78,10 +85,9 @@ def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, db_url: str, 
     assert later["after"]["2"][-1]["op"] == 1
 
 
-def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, db_url: str,
+def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, backend: str, story_clone: StoryClone,
                                                        tmp_path: Path) -> None:
-    url = db_url
-    run_support("continuum_story", url, tmp_path)
+    url, _ = support_clone(story_clone, backend, "continuum_story")
     untouched = checksum(url)
 
     refused = chrono(runner, url, "revert", "3", "--yes")
@@ -101,10 +107,9 @@ def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, db_url
     assert (article["name"], article["content"]) == ("First", "hello")  # its state before transaction 3
 
 
-def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, db_url: str,
+def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, backend: str, story_clone: StoryClone,
                                                     tmp_path: Path) -> None:
-    url = db_url
-    run_support("continuum_story", url, tmp_path)
+    url, _ = support_clone(story_clone, backend, "continuum_story")
     untouched = checksum(url)
     config = write_config(tmp_path / "chrono.toml",
                           before_commit=python_hook(tmp_path / "hook.py", "import sys; sys.exit(3)\n"))
@@ -114,10 +119,9 @@ def test_a_failing_hook_rolls_back_the_whole_revert(runner: CliRunner, db_url: s
     assert checksum(url) == untouched
 
 
-def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, db_url: str,
+def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, backend: str, story_clone: StoryClone,
                                                                tmp_path: Path) -> None:
-    url = db_url
-    run_support("continuum_story", url, tmp_path)
+    url, _ = support_clone(story_clone, backend, "continuum_story")
     plan = tmp_path / "undo.json"
     made = chrono(runner, url, "revert", "8", "--plan", str(plan))
     assert made.exit_code == 0, made.output
@@ -132,18 +136,17 @@ def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner
     assert checksum(url) == untouched
 
 
-def test_unknown_change_set(runner: CliRunner, sqlite_url: str, tmp_path: Path) -> None:
-    run_support("continuum_story", sqlite_url, tmp_path)
+def test_unknown_change_set(runner: CliRunner, story_clone: StoryClone) -> None:
+    sqlite_url, _ = support_clone(story_clone, "sqlite", "continuum_story")
     missing = chrono(runner, sqlite_url, "revert", "999", "--yes")
     assert missing.exit_code == 4 and "no change set 999" in missing.stderr
     assert "Traceback" not in missing.output
 
 
-def test_revert_on_a_joined_hierarchy_writes_each_object_once(runner: CliRunner, sqlite_or_pg_url: str,
-                                                              tmp_path: Path) -> None:
+def test_revert_on_a_joined_hierarchy_writes_each_object_once(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                              story_clone: StoryClone, tmp_path: Path) -> None:
     """Continuum lists an item row and a book row for each book of a transaction: one object, written once."""
-    url = sqlite_or_pg_url
-    record = run_support("continuum_story", url, tmp_path, "--joined")
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
     deleted = next(s["tx"] for s in record["joined"] if s["label"] == "delete book 22")
     retitled = next(s["tx"] for s in record["joined"] if s["label"] == "retitle book 20 and item 21")
     undo = chrono(runner, url, "-f", "json", "revert", str(deleted), "--yes")

@@ -7,9 +7,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from tests.integration.restore_support import checksum, chrono
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, history_meta_clone
 from tests.integration.test_restore_history_meta import history_of, sessions, state
-from tests.support.stories import history_meta_models, history_meta_story
+from tests.support.stories import history_meta_models
 
 
 def _changesets(runner: CliRunner, url: str) -> list[dict[str, Any]]:
@@ -26,8 +27,8 @@ def _find(sets: list[dict[str, Any]], key: int, op: str, columns: set[str]) -> s
     raise AssertionError(f"no {op} of appuser {key}")
 
 
-def test_revert_an_update_and_a_delete(runner: CliRunner, db_url: str) -> None:
-    rec = history_meta_story(db_url)
+def test_revert_an_update_and_a_delete(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, rec = history_meta_clone(story_clone, backend)
     one = rec["timelines"]["appuser"][1]
     two = rec["timelines"]["appuser"][2]
     cols = list(one[0]["state"])

@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
+import simple_history  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
-from tests.integration.restore_support import checksum, chrono, rows, run_support
-
-pytest.importorskip("simple_history")
+from tests.conftest import ROOT, StoryClone
+from tests.integration.restore_support import checksum, chrono, rows, support_clone
 
 READ = """
 import json, sys
@@ -57,9 +54,8 @@ def _changeset(runner: CliRunner, url: str, table: str, key: int, op: str) -> st
     raise AssertionError(f"no {op} of {table} {key} listed")
 
 
-def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    url = db_url
-    run_support("simple_history_story", url, tmp_path)
+def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    url, _ = support_clone(story_clone, backend, "simple_history_story")
 
     # the deletion of poll 2: re-inserted with a '+' row
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
@@ -93,11 +89,10 @@ def test_revert_a_delete_an_update_and_an_insert(runner: CliRunner, db_url: str,
     assert seen["saved"] == "~"
 
 
-def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRunner, db_url: str,
-                                                                  tmp_path: Path) -> None:
+def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRunner, backend: str,
+                                                                  story_clone: StoryClone) -> None:
     """Re-inserting poll 2 would need its question back; here a new poll took it (question is unique)."""
-    url = db_url
-    run_support("simple_history_story", url, tmp_path)
+    url, _ = support_clone(story_clone, backend, "simple_history_story")
     deleted = _changeset(runner, url, "djangoapp_poll", 2, "delete")
     from sqlalchemy import column, create_engine, insert, table
 

@@ -12,8 +12,9 @@ from typing import Any
 from typer.testing import CliRunner
 
 from chrono_cli.render.encode import to_json
-from tests.conftest import invoke
-from tests.support.stories import history_meta_story, versioned_rows_story
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import history_meta_clone
+from tests.support.stories import versioned_rows_story
 
 
 def _history(runner: CliRunner, url: str, table: str, key: str) -> dict[str, Any]:
@@ -40,8 +41,8 @@ def _same_values(chrono: dict[str, Any], state: dict[str, Any]) -> bool:
     return got == wanted
 
 
-def test_history_meta_timelines(runner: CliRunner, db_url: str) -> None:
-    record = history_meta_story(db_url)
+def test_history_meta_timelines(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = history_meta_clone(story_clone, backend)
     for key, steps in record["timelines"]["appuser"].items():
         doc = _history(runner, db_url, "appuser", str(key))
         assert doc["convention"] == "history-meta"
@@ -64,16 +65,16 @@ def test_history_meta_timelines(runner: CliRunner, db_url: str) -> None:
             assert doc["versions"][-1]["current"] is True
 
 
-def test_history_meta_state_at_each_probe(runner: CliRunner, db_url: str) -> None:
-    record = history_meta_story(db_url)
+def test_history_meta_state_at_each_probe(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = history_meta_clone(story_clone, backend)
     steps = record["timelines"]["appuser"][1]
     for step in steps[1:]:
         doc = _show(runner, db_url, "appuser", "1", "--at", step["probe_at"].isoformat())
         assert _same_values(doc["version"]["values"], step["state"])
 
 
-def test_history_meta_single_table_inheritance(runner: CliRunner, db_url: str) -> None:
-    record = history_meta_story(db_url)
+def test_history_meta_single_table_inheritance(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = history_meta_clone(story_clone, backend)
     doc = _history(runner, db_url, "manager", "2")
     assert doc["table"].endswith("employee") and doc["type"] == "manager"
     steps = record["timelines"]["employee"][2]
@@ -88,8 +89,8 @@ def test_history_meta_single_table_inheritance(runner: CliRunner, db_url: str) -
     assert wrong.exit_code == 4 and "is a 'engineer', not a 'manager'" in wrong.stderr
 
 
-def test_history_meta_near_miss_and_tables(runner: CliRunner, db_url: str) -> None:
-    history_meta_story(db_url)
+def test_history_meta_near_miss_and_tables(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, _ = history_meta_clone(story_clone, backend)
     doc = json.loads(invoke(runner, ["--db", db_url, "-f", "json", "tables", "--counts"]).stdout)
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"appuser", "employee"}

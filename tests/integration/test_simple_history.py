@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
+import simple_history  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
-from tests.integration.restore_support import run_support
-
-pytest.importorskip("simple_history")
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import support_clone
 
 TABLES = {"poll": "djangoapp_poll", "choice": "custom_choice_table"}
 TYPES = {"+": "insert", "~": "update", "-": "delete"}
@@ -92,8 +89,8 @@ def assert_timeline(doc: dict[str, Any], expected: list[dict[str, Any]], *, bypa
         assert _norm(live["values"]) == _norm(expected[-1]["step"]["state"]) | {"votes": 99}
 
 
-def test_simple_history_timelines(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = run_support("simple_history_story", db_url, tmp_path)
+def test_simple_history_timelines(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = support_clone(story_clone, backend, "simple_history_story")
     for model, key in (("poll", 1), ("poll", 2), ("choice", 1)):
         doc = _json(runner, db_url, "history", TABLES[model], str(key))
         assert doc["convention"] == "simple-history"
@@ -105,8 +102,8 @@ def test_simple_history_timelines(runner: CliRunner, db_url: str, tmp_path: Path
     assert [v["note"] for v in poll1 if v.get("note") == "no change recorded"] == ["no change recorded"] * 2
 
 
-def test_simple_history_detection_state_and_diff(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
-    record = run_support("simple_history_story", db_url, tmp_path)
+def test_simple_history_detection_state_and_diff(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    db_url, record = support_clone(story_clone, backend, "simple_history_story")
     doc = _json(runner, db_url, "tables", "--explain")
     by_name = {t["table"].rsplit(".", 1)[-1]: t for t in doc["tables"]}
     assert set(by_name) == {"djangoapp_poll", "custom_choice_table"}

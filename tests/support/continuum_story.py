@@ -3,12 +3,13 @@
 Run in a subprocess (Continuum's ``make_versioned()`` and mapper configuration are process-global)::
 
     python -m tests.support.continuum_story URL OUT.json [--strategy validity|subquery] [--no-user] [--native]
-                                                         [--joined]
+                                                         [--joined] [--no-tracker]
 
 Models: ``article`` (``views`` excluded from versioning, PropertyModTracker ``_mod`` flags), ``tag`` (with an
 archive column ``archived_at``, a nullable naive timestamp the story leaves NULL), and the association table
 ``article_tag`` (a plain ``secondary`` Table with a composite primary key), versioned by Continuum as
-``article_tag_version``. Plugins: PropertyModTracker, TransactionChanges, TransactionMeta. With a user class
+``article_tag_version``. Plugins: PropertyModTracker (not with ``--no-tracker``), TransactionChanges,
+TransactionMeta. With a user class
 (default) ``transaction.user_id`` references ``user`` and each step may set it; ``--native`` uses PostgreSQL
 triggers (``native_versioning=True``, needs the hstore extension). ``--joined`` adds a joined-table
 inheritance pair: ``item`` (root: ``id``, discriminator ``kind``, ``title``) and ``book`` (child table:
@@ -60,7 +61,7 @@ def _encode(value: Any) -> Any:
 
 
 def models(*, strategy: str = "validity", user: bool = True, native: bool = False,
-           joined: bool = False) -> SimpleNamespace:
+           joined: bool = False, tracker: bool = True) -> SimpleNamespace:
     """Declare the story's models under Continuum (once per process).
 
     Attributes: Base, Article, Tag, article_tag, User (None without a user class), Item and Book (None
@@ -70,7 +71,8 @@ def models(*, strategy: str = "validity", user: bool = True, native: bool = Fals
     from sqlalchemy_continuum.plugins import PropertyModTrackerPlugin, TransactionChangesPlugin, TransactionMetaPlugin
 
     make_versioned(user_cls="User" if user else None,
-                   plugins=[PropertyModTrackerPlugin(), TransactionChangesPlugin(), TransactionMetaPlugin()],
+                   plugins=[*([PropertyModTrackerPlugin()] if tracker else []), TransactionChangesPlugin(),
+                            TransactionMetaPlugin()],
                    options={"strategy": strategy, "native_versioning": native})
     Base = declarative_base()
 
@@ -147,11 +149,11 @@ def _joined_steps(m: SimpleNamespace) -> list[tuple[str, Any, int | None]]:
 
 
 def build(url: str, *, strategy: str = "validity", user: bool = True, native: bool = False,
-          joined: bool = False) -> dict[str, Any]:
+          joined: bool = False, tracker: bool = True) -> dict[str, Any]:
     """Create the tables, run the scripted steps, return the record."""
     from sqlalchemy_continuum import versioning_manager
 
-    m = models(strategy=strategy, user=user, native=native, joined=joined)
+    m = models(strategy=strategy, user=user, native=native, joined=joined, tracker=tracker)
     Base, Article, Tag, article_tag, User = m.Base, m.Article, m.Tag, m.article_tag, m.User
     engine = sa.create_engine(url)
     if native:
@@ -287,9 +289,10 @@ def main() -> None:
     parser.add_argument("--no-user", action="store_true")
     parser.add_argument("--native", action="store_true")
     parser.add_argument("--joined", action="store_true")
+    parser.add_argument("--no-tracker", action="store_true")
     args = parser.parse_args()
     record = build(args.url, strategy=args.strategy, user=not args.no_user, native=args.native,
-                   joined=args.joined)
+                   joined=args.joined, tracker=not args.no_tracker)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
 

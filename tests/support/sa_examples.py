@@ -11,7 +11,8 @@ the sdist of the *installed* SQLAlchemy version once into a cache and extract ju
 
 ``<cache>`` is ``$CHRONO_TEST_CACHE`` if set, else ``~/.cache/chrono-tests``. Both steps are safe when
 several processes race (pytest-xdist): each one downloads / extracts into its own temporary name inside
-the cache and then renames it into place; a loser of the rename discards its copy.
+the cache and then renames it into place; a loser of the rename discards its copy. A file lock in the cache
+(``sqlalchemy-<ver>.lock``) makes the other processes wait for the first download instead of repeating it.
 
 Public functions:
 
@@ -50,6 +51,8 @@ from unittest import mock
 
 import sqlalchemy
 
+from .clone import file_lock
+
 #: Example files we need, relative to the sdist's ``examples/`` directory.
 EXAMPLE_FILES = (
     "versioned_history/history_meta.py",
@@ -83,12 +86,13 @@ def examples_dir() -> Path:
     target = cache / f"sqlalchemy-{version}-examples"
     if (target / ".complete").exists():
         return target
-    with _lock:
+    with _lock, file_lock(cache / f"sqlalchemy-{version}.lock"):  # threads, then processes (xdist workers)
         if (target / ".complete").exists():
             return target
         sdist = _download_sdist(version, cache)
         _extract_examples(sdist, target)
     return target
+
 
 
 def load_history_meta() -> types.ModuleType:
@@ -155,8 +159,10 @@ def _download_sdist(version: str, cache: Path) -> Path:
         return final
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=cache))
     try:
+        # "--no-binary sqlalchemy": the sdist of SQLAlchemy only. ":all:" would also build SQLAlchemy's build
+        # requirements (Cython) from source to prepare its metadata, which takes minutes.
         cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+            sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "sqlalchemy",
             f"sqlalchemy=={version}", "-d", str(tmp),
         ]  # fmt: skip
         try:

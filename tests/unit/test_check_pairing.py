@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 
+from chrono_cli import conventions
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.services.check.pairing import find_subjects
@@ -28,11 +29,12 @@ Result = tuple[list[Subject], set[tuple[str, str, str, str | None]]]
 
 def run(md: MetaData, config: Config | None = None) -> Result:
     snapshot = SchemaSnapshot.from_tables(md.tables.values())
-    subjects = find_subjects(None, snapshot, config or Config())  # type: ignore[arg-type]  # no shared stores
+    config = config or Config()
+    subjects = find_subjects(snapshot, config, conventions.detect(snapshot, config))  # no shared stores
     ctx = CheckContext(sqlite.dialect())
     found = set()
     for s in subjects:
-        for fn in comparators_for(s.convention):
+        for fn in comparators_for(s.spec):
             for d in fn(s, ctx):
                 assert d.kind in KINDS
                 found.add((d.kind, d.severity.value, (d.target or s.table).name, d.column))
@@ -181,3 +183,24 @@ def test_stale_config_and_history_meta_changed_may_be_dropped() -> None:
     _, found = run(md, Config(tables={"item": TableConfig(excluded=("renamed",))}))
     assert found == {("missing-meta-column", "warning", "item_history", "changed"),
                      ("stale-config", "info", "item", "renamed")}
+
+
+def test_declared_convention_without_its_store() -> None:
+    md = MetaData()
+    Table("widget", md, Column("id", Integer, primary_key=True), Column("name", String(20)))
+    # a per-table store named after its base: missing-history; a store found by shape only: nothing to name
+    subjects, found = run(md, Config(tables={"widget": TableConfig(convention="history-meta")}))
+    assert pairs(subjects) == {("widget", "widget_history", "history-meta")}
+    assert found == {("missing-history", "error", "widget_history", None)}
+    assert run(md, Config(tables={"widget": TableConfig(convention="continuum")})) == ([], set())
+
+
+def test_drifted_pairs_are_the_detections_reads_use() -> None:
+    md = MetaData()
+    history_meta(md, "item", Column("name", String(50)))
+    Table("item_history", md, Column("legacy", Integer), extend_existing=True)
+    subjects, found = run(md)
+    assert pairs(subjects) == {("item", "item_history", "history-meta")}
+    assert found == {("extra-column", "info", "item_history", "legacy")}
+    detections = conventions.detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
+    assert [d.reasons for d in detections] == [("history column legacy is no longer in item",)]

@@ -181,7 +181,23 @@ class Writer(abc.ABC):
 
 
 class ArchiveWriter(Writer):
-    """A writer for an archive column: it also lists the rows the column hides."""
+    """A writer for an archive column: what the column holds, and the rows it hides."""
+
+    @abc.abstractmethod
+    def column(self, det: Detection) -> str:
+        """The archive column."""
+
+    @abc.abstractmethod
+    def is_archived(self, det: Detection, row: Mapping[str, Any]) -> bool:
+        """Whether ``row``'s archive column says archived."""
+
+    @abc.abstractmethod
+    def archived_at(self, det: Detection, row: Mapping[str, Any]) -> datetime | None:
+        """When the row was archived, where the column says so (a timestamp column)."""
+
+    @abc.abstractmethod
+    def archive_value(self, ctx: WriteContext, det: Detection, archived: bool) -> Any:
+        """What the column stores for archived (or not archived), as of the write's time."""
 
     @abc.abstractmethod
     def archived_rows(self, ctx: WriteContext, limit: int | None = None) -> list[dict[str, Any]]:

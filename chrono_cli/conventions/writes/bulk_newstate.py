@@ -22,7 +22,9 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.continuum import entity_name
+from chrono_cli.conventions.continuum_options import ContinuumOptions
 from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.simple_history import SimpleHistoryOptions
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.writes.continuum import (
@@ -41,16 +43,17 @@ class ContinuumBulk(BulkWriter):
 
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset(a["name"] for a in ctx.det.options.get("associations", ()))
+        return frozenset(a.name for a in ctx.det.opts(ContinuumOptions).associations)
 
     def recorded(self, ctx: WriteContext) -> list[str]:
-        versioned = set(ctx.det.options["versioned_columns"])
+        versioned = set(ctx.det.opts(ContinuumOptions).versioned_columns)
         return [c for c in ctx.live_info.columns if c in versioned and c not in ctx.det.key]
 
     def _tx(self, ctx: WriteContext) -> Table:
-        info = find_info(ctx, ctx.det.options["transaction_table"])
+        name = ctx.det.opts(ContinuumOptions).transaction_table
+        info = find_info(ctx, name)
         if info is None:
-            raise Refused(f"the transaction table {ctx.det.options['transaction_table']} is not in the schema")
+            raise Refused(f"the transaction table {name} is not in the schema")
         return info.table()
 
     def _issued(self, ctx: WriteContext, tx: Table, value: datetime) -> tuple[Any, Any]:
@@ -59,18 +62,18 @@ class ContinuumBulk(BulkWriter):
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         tx, v = self._tx(ctx), ctx.store
         col, value = self._issued(ctx, tx, since)
-        txcol = v.c[ctx.det.options["transaction_column"]]
+        txcol = v.c[ctx.det.opts(ContinuumOptions).transaction_column]
         return select(*(v.c[c] for c in ctx.det.key)).where(txcol.in_(select(tx.c.id).where(col >= value))).distinct()
 
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        o = ctx.det.options
+        o = ctx.det.opts(ContinuumOptions)
         tx, v = self._tx(ctx), ctx.store
         col, value = self._issued(ctx, tx, at)
         top = ctx.conn.execute(select(func.max(tx.c.id)).where(col <= value)).scalar()
         if top is None:
             return
-        names, txc, opc = list(ctx.det.key), o["transaction_column"], o["operation_type_column"]
+        names, txc, opc = list(ctx.det.key), o.transaction_column, o.operation_type_column
         newer = v.alias("newer")
         query = select(v).where(v.c[txc] <= top, ~exists().where(
             and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] <= top))
@@ -81,20 +84,20 @@ class ContinuumBulk(BulkWriter):
             yield tuple(row[c] for c in names), None if row[opc] == 2 else {c: row[c] for c in columns}
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        o = ctx.det.options
+        o = ctx.det.opts(ContinuumOptions)
         self.check(ctx)
         writer = ContinuumWriter()
-        tx_info = find_info(ctx, o["transaction_table"])
+        tx_info = find_info(ctx, o.transaction_table)
         assert tx_info is not None
         tx_step, x = writer._transaction(ctx, tx_info)
         steps = [tx_step]
-        native = bool(o.get("native"))
-        if native and (not o.get("native_enabled") or not (o.get("triggers") or {}).get("transaction")):
+        native = bool(o.native)
+        if native and (not o.native_enabled or not (o.triggers.transaction if o.triggers else None)):
             raise Refused(f"{ctx.det.live} uses native versioning but its triggers are disabled or missing: "
                           "a write would not be versioned", hint="re-enable the triggers (sync_trigger) first")
         if not native:
             steps += self._versions(ctx, stage, columns, x)
-        meta = find_info(ctx, o.get("transaction_meta"))
+        meta = find_info(ctx, o.transaction_meta)
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
             steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
                                                                "value": ctx.meta.reason}), "transaction_meta: reason"))
@@ -111,16 +114,16 @@ class ContinuumBulk(BulkWriter):
                                        hint="restore these rows through the application")
 
     def _versions(self, ctx: WriteContext, stage: Table, columns: Sequence[str], x: Any) -> list[Step]:
-        o = ctx.det.options
+        o = ctx.det.opts(ContinuumOptions)
         v, live, info = ctx.store, ctx.live, ctx.store_info
         steps: list[Step] = []
-        end = o.get("end_transaction_column")
+        end = o.end_transaction_column
         if end:
             steps.append(Step(v.update().values({end: x}).where(joined(ctx, stage, v), v.c[end].is_(None)),
                               "close the staged rows' open version rows (end_transaction_id = the new transaction)"))
-        mods: dict[str, str] = o.get("mod_columns", {})
+        mods = o.mod_columns
         flags = {f: c for c, f in mods.items()}
-        internal = {o["transaction_column"], o["operation_type_column"], end}
+        internal = {o.transaction_column, o.operation_type_column, end}
         names: list[str] = []
         exprs: list[Any] = []
         absent = stage.c[ABSENT]
@@ -136,12 +139,12 @@ class ContinuumBulk(BulkWriter):
                 exprs.append(stage.c[c])
             else:
                 exprs.append(stage.c[c] if c in columns else live.c[c] if c in live.c else literal(None))
-        names += [o["transaction_column"], o["operation_type_column"]]
+        names += [o.transaction_column, o.operation_type_column]
         exprs += [x, case((absent, 0), else_=1)]
         query = select(*exprs).select_from(stage.outerjoin(live, joined(ctx, stage, live)))
         steps.append(Step(insert(insert_table(info)).from_select(names, query),
                           "version rows: the restored states, operation_type 1 (0 for a re-insert), one INSERT"))
-        changes = find_info(ctx, o.get("transaction_changes"))
+        changes = find_info(ctx, o.transaction_changes)
         if changes is not None:
             name = entity_name(ctx.conn, ctx.snapshot, ctx.det)
             steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
@@ -154,14 +157,15 @@ class SimpleHistoryBulk(BulkWriter):
 
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset(m["name"] for m in ctx.det.options.get("m2m", ()))
+        return frozenset(m.name for m in ctx.det.opts(SimpleHistoryOptions).m2m)
 
     def recorded(self, ctx: WriteContext) -> list[str]:
-        tracked = set(ctx.det.options["tracked_columns"])
+        tracked = set(ctx.det.opts(SimpleHistoryOptions).tracked_columns)
         return [c for c in ctx.live_info.columns if c in tracked and c not in ctx.det.key]
 
     def _date(self, ctx: WriteContext, table: Any, value: datetime) -> tuple[Any, Any]:
-        return time_pair(table.c[ctx.det.options["date_column"]], value, ctx.config.timezone, ctx.conn.dialect.name)
+        column = table.c[ctx.det.opts(SimpleHistoryOptions).date_column]
+        return time_pair(column, value, ctx.config.timezone, ctx.conn.dialect.name)
 
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         h = ctx.store
@@ -170,12 +174,12 @@ class SimpleHistoryBulk(BulkWriter):
 
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        o = ctx.det.options
+        o = ctx.det.opts(SimpleHistoryOptions)
         h, names = ctx.store, list(ctx.det.key)
         newer = h.alias("newer")
         col, value = self._date(ctx, h, at)
         ncol, _ = self._date(ctx, newer, at)
-        hid = o["history_id_column"]
+        hid = o.history_id_column
         query = select(h).where(col <= value, ~exists().where(
             and_(*(newer.c[c] == h.c[c] for c in names)), ncol <= value,
             or_(ncol > col, and_(ncol == col, newer.c[hid] > h.c[hid]))))
@@ -183,25 +187,25 @@ class SimpleHistoryBulk(BulkWriter):
             query = query.where(keys)
         columns = self.recorded(ctx)
         for row in ctx.conn.execute(query).mappings():
-            gone = row[o["type_column"]] == "-"
+            gone = row[o.type_column] == "-"
             yield tuple(row[c] for c in names), None if gone else {c: row[c] for c in columns}
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        o = ctx.det.options
+        o = ctx.det.opts(SimpleHistoryOptions)
         info, live = ctx.store_info, ctx.live
-        hid = o["history_id_column"]
-        if o["history_id_kind"] != "integer" and info.columns[hid].default is None:
+        hid = o.history_id_column
+        if o.history_id_kind != "integer" and info.columns[hid].default is None:
             raise UnsupportedOperation(f"{info.ref}.{hid} is a client-side uuid: restore these rows one by one")
-        now = stamp(ctx.now, info.columns[o["date_column"]].type, ctx.config.timezone)
-        names = list(o["tracked_columns"])
+        now = stamp(ctx.now, info.columns[o.date_column].type, ctx.config.timezone)
+        names = list(o.tracked_columns)
         exprs: list[Any] = [live.c[c] for c in names]
-        uid = user_id(ctx.conn, info, o["user_column"], ctx.meta.actor)
-        extra = {o["date_column"]: literal(now, info.columns[o["date_column"]].type),
-                 o["type_column"]: case((stage.c[ABSENT], "+"), else_="~"),
-                 o["reason_column"]: literal(ctx.meta.reason, info.columns[o["reason_column"]].type),
-                 o["user_column"]: literal(uid, info.columns[o["user_column"]].type)}
-        if o.get("relation_column"):
-            extra[o["relation_column"]] = live.c[ctx.det.key[0]]
+        uid = user_id(ctx.conn, info, o.user_column, ctx.meta.actor)
+        extra = {o.date_column: literal(now, info.columns[o.date_column].type),
+                 o.type_column: case((stage.c[ABSENT], "+"), else_="~"),
+                 o.reason_column: literal(ctx.meta.reason, info.columns[o.reason_column].type),
+                 o.user_column: literal(uid, info.columns[o.user_column].type)}
+        if o.relation_column:
+            extra[o.relation_column] = live.c[ctx.det.key[0]]
         names += list(extra)
         exprs += list(extra.values())
         query = select(*exprs).select_from(live.join(stage, joined(ctx, stage, live)))
@@ -211,11 +215,11 @@ class SimpleHistoryBulk(BulkWriter):
         return steps + self._m2m(ctx, stage, now)
 
     def _m2m(self, ctx: WriteContext, stage: Table, now: Any) -> list[Step]:
-        o = ctx.det.options
-        h, hid, pk = ctx.store, o["history_id_column"], ctx.det.key[0]
+        o = ctx.det.opts(SimpleHistoryOptions)
+        h, hid, pk = ctx.store, o.history_id_column, ctx.det.key[0]
         out = []
-        for m in o.get("m2m", ()):
-            hist, through = find_info(ctx, m["table"]), find_info(ctx, m.get("through"))
+        for m in o.m2m:
+            hist, through = find_info(ctx, m.table), find_info(ctx, m.through)
             to_base = [fk for fk in through.foreign_keys if fk.referred == ctx.det.live] if through else []
             if hist is None or through is None or len(to_base) != 1 or len(to_base[0].columns) != 1:
                 continue
@@ -223,7 +227,7 @@ class SimpleHistoryBulk(BulkWriter):
             cols = [c for c in hist.columns if c not in ("m2m_history_id", hid) and c in through.columns]
             query = (select(h.c[hid], *(t.c[c] for c in cols))
                      .select_from(h.join(stage, h.c[pk] == stage.c[pk]).join(t, t.c[to_base[0].columns[0]] == h.c[pk]))
-                     .where(h.c[o["date_column"]] == literal(now, h.c[o["date_column"]].type)))
+                     .where(h.c[o.date_column] == literal(now, h.c[o.date_column].type)))
             out.append(Step(insert(insert_table(hist)).from_select([hid, *cols], query),
                             f"m2m history {hist.ref.name}: the current members under each new history row"))
         return out

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.continuum import entity_name
+from chrono_cli.conventions.continuum_options import ContinuumOptions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
@@ -107,7 +108,7 @@ class ContinuumWriter(Writer):
 
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
-        return frozenset(a["name"] for a in det.options.get("associations", ()))
+        return frozenset(a.name for a in det.opts(ContinuumOptions).associations)
 
     def context(self, ctx: WriteContext) -> WriteContext:
         """A joined-inheritance child is written as its object: every column of the tables up to it."""
@@ -128,7 +129,7 @@ class ContinuumWriter(Writer):
         joined = self._joined(ctx, key, new, op=UPDATE)
         if joined is not None:
             return joined
-        versioned = set(ctx.det.options["versioned_columns"])
+        versioned = set(ctx.det.opts(ContinuumOptions).versioned_columns)
         values = {c.column: new[c.column] for c in changes}
         base = Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "base row", expect=1)
         out = WriteSet()
@@ -172,17 +173,17 @@ class ContinuumWriter(Writer):
         members = hierarchy(ctx, key)
         if not members:
             return None
-        o = ctx.det.options
-        tx_info = find_info(ctx, o["transaction_table"])
+        o = ctx.det.opts(ContinuumOptions)
+        tx_info = find_info(ctx, o.transaction_table)
         if tx_info is None:
-            raise Refused(f"the transaction table {o['transaction_table']} is not in the schema")
+            raise Refused(f"the transaction table {o.transaction_table} is not in the schema")
         out = WriteSet()
         tx_step, x = self._transaction(ctx, tx_info)
         opened = str(tx_info.ref)
         if ctx.shared.once("transaction", opened):
             out.steps.append(tx_step)
         out.steps += joined_steps(ctx, key, members, new, x, op, opened)
-        meta = find_info(ctx, o.get("transaction_meta"))
+        meta = find_info(ctx, o.transaction_meta)
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value") \
                 and ctx.shared.once("transaction_meta", opened, "reason"):
             out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
@@ -195,14 +196,14 @@ class ContinuumWriter(Writer):
 
     def _write(self, ctx: WriteContext, key: RowKey, out: WriteSet, base: Step, state: Mapping[str, Any],
                old: Mapping[str, Any] | None, *, op: int) -> None:
-        o = ctx.det.options
-        tx_info = find_info(ctx, o["transaction_table"])
+        o = ctx.det.opts(ContinuumOptions)
+        tx_info = find_info(ctx, o.transaction_table)
         if tx_info is None:
-            raise Refused(f"the transaction table {o['transaction_table']} is not in the schema")
-        native = bool(o.get("native"))
-        if native and (not o.get("native_enabled") or not (o.get("triggers") or {}).get("transaction")):
+            raise Refused(f"the transaction table {o.transaction_table} is not in the schema")
+        native = bool(o.native)
+        if native and (not o.native_enabled or not (o.triggers.transaction if o.triggers else None)):
             raise Refused(f"{ctx.det.live} uses native versioning but its trigger "
-                          f"{(o.get('triggers') or {}).get('table')} is disabled or transaction_trigger is missing: "
+                          f"{o.triggers.table if o.triggers else None} is disabled or transaction_trigger is missing: "
                           "a write would not be versioned", hint="re-enable the triggers (sync_trigger) first")
         tx_step, x = self._transaction(ctx, tx_info)
         opened = str(tx_info.ref)
@@ -212,21 +213,21 @@ class ContinuumWriter(Writer):
         link = is_link(ctx.live_info)
         if not native:
             v = ctx.store
-            end = o.get("end_transaction_column")
+            end = o.end_transaction_column
             if end and not link:
                 out.steps.append(Step(update(v).where(key_where(v, key), v.c[end].is_(None)).values({end: x}),
                                       "close the open version row (end_transaction_id = the new transaction)"))
             what = {INSERT: "the new state", UPDATE: "the new state", DELETE: "the last state"}[op]
             out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
                 self._version_row(ctx, state, old, x, op)), f"version row: {what}, operation_type {op}"))
-            changes = find_info(ctx, o.get("transaction_changes"))
+            changes = find_info(ctx, o.transaction_changes)
             name = entity_name(ctx.conn, ctx.snapshot, ctx.det) if changes is not None and not link else None
             if changes is not None and name is not None and ctx.shared.once("transaction_changes", opened, name):
                 out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
                                       f"transaction_changes: {name}"))
         else:
             out.notes.append("native versioning: the triggers write the version row and close the previous one")
-        meta = find_info(ctx, o.get("transaction_meta"))
+        meta = find_info(ctx, o.transaction_meta)
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
             if ctx.shared.once("transaction_meta", opened, "reason"):
                 out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
@@ -239,7 +240,7 @@ class ContinuumWriter(Writer):
         """The INSERT of the transaction row, and the SQL expression that reads its id back later."""
         tx = tx_info.table()
         row: dict[str, Any] = {"issued_at": stamp(ctx.now, tx_info.columns["issued_at"].type, ctx.config.timezone)}
-        user_col = ctx.det.options.get("user_column")
+        user_col = ctx.det.opts(ContinuumOptions).user_column
         if user_col and user_col in tx_info.columns:
             uid = user_id(ctx.conn, tx_info, user_col, ctx.meta.actor)
             row[user_col] = uid
@@ -250,12 +251,12 @@ class ContinuumWriter(Writer):
             if m:
                 seq = m.group(1)
             else:
-                name = str(ctx.det.options.get("sequence") or "transaction_id_seq")
+                name = str(ctx.det.opts(ContinuumOptions).sequence or "transaction_id_seq")
                 row["id"] = DbSequence(name, schema=tx_info.ref.schema).next_value()
                 seq = f"{tx_info.ref.schema}.{name}" if tx_info.ref.schema else name
             x: Any = func.currval(cast(seq, REGCLASS))
         elif dialect in ("mysql", "mariadb"):
-            name = str(ctx.det.options.get("sequence") or "transaction_id_seq")
+            name = str(ctx.det.opts(ContinuumOptions).sequence or "transaction_id_seq")
             if reflect.has_sequence(ctx.conn, name, tx_info.ref.schema):  # MariaDB >= 10.3: what SQLAlchemy created
                 sequence = DbSequence(name, schema=tx_info.ref.schema)
                 row["id"] = sequence.next_value()
@@ -270,33 +271,33 @@ class ContinuumWriter(Writer):
 
     def _version_row(self, ctx: WriteContext, state: Mapping[str, Any], old: Mapping[str, Any] | None, x: Any,
                      op: int) -> dict[str, Any]:
-        o = ctx.det.options
+        o = ctx.det.opts(ContinuumOptions)
         info = ctx.store_info
-        mods: Mapping[str, str] = o.get("mod_columns", {})
+        mods: Mapping[str, str] = o.mod_columns
         flags = set(mods.values())
-        internal = {o["transaction_column"], o["operation_type_column"], o.get("end_transaction_column")}
+        internal = {o.transaction_column, o.operation_type_column, o.end_transaction_column}
         row: dict[str, Any] = {}
         for c in info.columns:
             if c in internal or c in flags:
                 continue
             row[c] = state.get(c)
-        row[o["transaction_column"]] = x
-        row[o["operation_type_column"]] = op
-        if o.get("end_transaction_column"):
-            row[o["end_transaction_column"]] = None
+        row[o.transaction_column] = x
+        row[o.operation_type_column] = op
+        if o.end_transaction_column:
+            row[o.end_transaction_column] = None
         for c, flag in mods.items():
             row[flag] = op != UPDATE or old is None or not same(old.get(c), state.get(c))
         return row
 
     def _notes(self, ctx: WriteContext, out: WriteSet, new: Mapping[str, Any], timeline: Timeline | None) -> None:
-        user_col = ctx.det.options.get("user_column")
-        tx_info = find_info(ctx, ctx.det.options["transaction_table"])
+        user_col = ctx.det.opts(ContinuumOptions).user_column
+        tx_info = find_info(ctx, ctx.det.opts(ContinuumOptions).transaction_table)
         if user_col and tx_info is not None and ctx.meta.actor:
             if user_id(ctx.conn, tx_info, user_col, ctx.meta.actor) is None:
                 out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: transaction.{user_col} left NULL")
         elif ctx.meta.actor:
             out.notes.append("the transaction table has no user column: the actor is not recorded")
-        names = [a["name"] for a in ctx.det.options.get("associations", ())]
+        names = [a.name for a in ctx.det.opts(ContinuumOptions).associations]
         note = membership_note(ctx.det, names, new, timeline)
         if note:
             out.notes.append(note)

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.continuum import END_COL, SUFFIX, data_columns, entity_name, mod_columns
+from chrono_cli.conventions.continuum import SUFFIX, entity_name
+from chrono_cli.conventions.continuum_options import END_COL, ContinuumOptions, data_columns, mod_columns
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -198,9 +199,9 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
             if values:
                 steps.append(Step(update(t).where(m.where(t, key)).values(values),
                                   f"{m.base.ref.name}: base row", expect=1))
-    if ctx.det.options.get("native"):
+    if ctx.det.opts(ContinuumOptions).native:
         return steps
-    o = ctx.det.options
+    o = ctx.det.opts(ContinuumOptions)
     for m in members:
         v = m.version.table()
         if m.validity:
@@ -211,14 +212,14 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
         for c in data_columns(m.version):
             if c not in row and c not in flags:
                 row[c] = state.get(c)
-        row.update({o["transaction_column"]: x, o["operation_type_column"]: op})
+        row.update({o.transaction_column: x, o.operation_type_column: op})
         if m.validity:
             row[END_COL] = None
         for c, flag in m.mods.items():
             row[flag] = op != UPDATE or old is None or not same(old.get(c), state.get(c))
         steps.append(Step(insert(insert_table(m.version)).values(row),
                           f"{m.version.ref.name}: version row, operation_type {op}"))
-    changes = next((t for t in ctx.snapshot if str(t.ref) == o.get("transaction_changes")), None)
+    changes = next((t for t in ctx.snapshot if str(t.ref) == o.transaction_changes), None)
     leaf = members[-1]
     name = _leaf_name(ctx, leaf)
     if changes is not None and ctx.shared.once("transaction_changes", opened, name):
@@ -244,7 +245,7 @@ def _all_rows(ctx: WriteContext, members: list[Member], key: RowKey) -> tuple[di
 def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
     """The object's class name for ``transaction_changes``: the leaf table's, as existing rows record it."""
     det = replace(ctx.det, live=leaf.base.ref, store=leaf.version.ref,
-                  options={**ctx.det.options, "entity_name_guess": None})
+                  options=replace(ctx.det.opts(ContinuumOptions), entity_name_guess=None))
     tables = {**ctx.snapshot.tables, leaf.base.ref: leaf.base, leaf.version.ref: leaf.version}
     snapshot = SchemaSnapshot(ctx.snapshot.dialect, ctx.snapshot.default_schema, tables, complete=False)
     return entity_name(ctx.conn, snapshot, det)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.simple_history import SimpleHistoryOptions
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.continuum import find_info, membership_note, user_id
 from chrono_cli.conventions.writes.oldstate import missing_keys
@@ -36,14 +37,14 @@ class SimpleHistoryWriter(Writer):
 
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
-        return frozenset(m["name"] for m in det.options.get("m2m", ()))
+        return frozenset(m.name for m in det.opts(SimpleHistoryOptions).m2m)
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
         values = {c.column: new[c.column] for c in changes}
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "base row",
                              expect=1)])
-        if not set(values) & set(ctx.det.options["tracked_columns"]):
+        if not set(values) & set(ctx.det.opts(SimpleHistoryOptions).tracked_columns):
             out.notes.append(f"{', '.join(values)} not tracked: the historical row repeats the previous state "
                              "(Django's save() writes one anyway)")
         self._history(ctx, key, out, {**current, **new}, "~", new, timeline)
@@ -58,8 +59,8 @@ class SimpleHistoryWriter(Writer):
                timeline: Timeline | None) -> WriteSet:
         out = WriteSet()
         (_, pk), = key.items
-        for m in ctx.det.options.get("m2m", ()):
-            through = find_info(ctx, m.get("through"))
+        for m in ctx.det.opts(SimpleHistoryOptions).m2m:
+            through = find_info(ctx, m.through)
             to_base = [fk for fk in through.foreign_keys if fk.referred == ctx.det.live] if through else []
             if through is not None and len(to_base) == 1 and len(to_base[0].columns) == 1:
                 t = through.table()
@@ -74,28 +75,28 @@ class SimpleHistoryWriter(Writer):
 
     def _history(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[str, Any], kind: str,
                  new: Mapping[str, Any], timeline: Timeline | None) -> None:
-        o = ctx.det.options
+        o = ctx.det.opts(SimpleHistoryOptions)
         info = ctx.store_info
-        hid = o["history_id_column"]
+        hid = o.history_id_column
         row: dict[str, Any] = {}
-        for c in o["tracked_columns"]:
+        for c in o.tracked_columns:
             row[c] = state.get(c)
-        for c in o.get("extra_columns", ()):
+        for c in o.extra_columns:
             if not info.columns[c].nullable and info.columns[c].default is None:
                 raise Refused(f"{info.ref}.{c} is NOT NULL and not a column of {ctx.det.live}: chrono cannot "
                               "fill it (a custom historical field)")
-        row[o["date_column"]] = stamp(ctx.now, info.columns[o["date_column"]].type, ctx.config.timezone)
-        row[o["type_column"]] = kind
-        row[o["reason_column"]] = ctx.meta.reason
-        uid = user_id(ctx.conn, info, o["user_column"], ctx.meta.actor)
-        row[o["user_column"]] = uid
+        row[o.date_column] = stamp(ctx.now, info.columns[o.date_column].type, ctx.config.timezone)
+        row[o.type_column] = kind
+        row[o.reason_column] = ctx.meta.reason
+        uid = user_id(ctx.conn, info, o.user_column, ctx.meta.actor)
+        row[o.user_column] = uid
         if ctx.meta.actor and uid is None:
-            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {o['user_column']} left NULL")
-        if o.get("relation_column"):
+            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {o.user_column} left NULL")
+        if o.relation_column:
             (_, pk), = key.items
-            row[o["relation_column"]] = pk
+            row[o.relation_column] = pk
         x: Any
-        if o["history_id_kind"] != "integer" and info.columns[hid].default is None:
+        if o.history_id_kind != "integer" and info.columns[hid].default is None:
             seed = f"{info.ref}|{key.items!r}|{ctx.now.isoformat()}".encode()
             x = uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4)
             row[hid] = x
@@ -106,13 +107,13 @@ class SimpleHistoryWriter(Writer):
                               f"historical row: the new state, history_type '{kind}'"))
         if kind != "-":  # a deleted row has no links left to snapshot
             self._m2m(ctx, key, out, x)
-        note = membership_note(ctx.det, [m["name"] for m in o.get("m2m", ())], new, timeline)
+        note = membership_note(ctx.det, [m.name for m in o.m2m], new, timeline)
         if note:
             out.notes.append(note)
 
     def _new_id(self, ctx: WriteContext) -> Any:
         info = ctx.store_info
-        hid = ctx.det.options["history_id_column"]
+        hid = ctx.det.opts(SimpleHistoryOptions).history_id_column
         dialect = ctx.conn.dialect.name
         if dialect == "postgresql":
             return func.currval(cast(func.pg_get_serial_sequence(str(info.ref), hid), REGCLASS))
@@ -121,15 +122,15 @@ class SimpleHistoryWriter(Writer):
         return select(func.max(ctx.store.c[hid])).scalar_subquery()
 
     def _m2m(self, ctx: WriteContext, key: RowKey, out: WriteSet, x: Any) -> None:
-        hid = ctx.det.options["history_id_column"]
-        for m in ctx.det.options.get("m2m", ()):
-            hist, through = find_info(ctx, m["table"]), find_info(ctx, m.get("through"))
+        hid = ctx.det.opts(SimpleHistoryOptions).history_id_column
+        for m in ctx.det.opts(SimpleHistoryOptions).m2m:
+            hist, through = find_info(ctx, m.table), find_info(ctx, m.through)
             if hist is None or through is None:
-                out.notes.append(f"m2m history {m['table']}: its through table is not known, no rows written")
+                out.notes.append(f"m2m history {m.table}: its through table is not known, no rows written")
                 continue
             to_base = [fk for fk in through.foreign_keys if fk.referred == ctx.det.live]
             if len(to_base) != 1 or len(to_base[0].columns) != 1:
-                out.notes.append(f"m2m history {m['table']}: no single foreign key to {ctx.det.live}, no rows written")
+                out.notes.append(f"m2m history {m.table}: no single foreign key to {ctx.det.live}, no rows written")
                 continue
             (_, pk), = key.items
             t = through.table()

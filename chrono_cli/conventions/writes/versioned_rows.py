@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, insert, select, true, update
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.versioned_rows import VersionedRowsOptions
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline
@@ -27,10 +28,10 @@ class VersionedRowsWriter(Writer):
 
 
     def bookkeeping(self, det: Detection) -> frozenset[str]:
-        return frozenset({det.version_col or VERSION, det.options.get("current_col")} - {None})  # type: ignore[arg-type]
+        return frozenset({det.version_col or VERSION, det.opts(VersionedRowsOptions).current_col} - {None})  # type: ignore[arg-type]
 
     def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
-        live, flag = ctx.live, ctx.det.options.get("current_col")
+        live, flag = ctx.live, ctx.det.opts(VersionedRowsOptions).current_col
         vcol = ctx.det.version_col or VERSION
         rows = ctx.conn.execute(select(live).where(key_where(live, key)).order_by(live.c[vcol].desc())).mappings()
         for row in rows:
@@ -52,12 +53,12 @@ class VersionedRowsWriter(Writer):
         return out
 
     def deletion_notes(self, det: Detection) -> list[str]:
-        if det.options.get("current_col"):
+        if det.opts(VersionedRowsOptions).current_col:
             return []
         return [f"{det.live} has no is_current_version column: deletions leave no trace"]
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
-        flag = ctx.det.options.get("current_col")
+        flag = ctx.det.opts(VersionedRowsOptions).current_col
         if flag is None:
             return []  # without is_current_version a deletion leaves no trace
         live, names = ctx.live, ctx.det.key
@@ -71,7 +72,7 @@ class VersionedRowsWriter(Writer):
         return [RowKey(tuple(zip(names, row, strict=True))) for row in ctx.conn.execute(query)]
 
     def _new_version(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any]) -> WriteSet:
-        live, flag = ctx.live, ctx.det.options.get("current_col")
+        live, flag = ctx.live, ctx.det.opts(VersionedRowsOptions).current_col
         vcol = ctx.det.version_col or VERSION
         top = ctx.conn.execute(select(func.max(live.c[vcol])).where(key_where(live, key))).scalar()
         number = (top if top is not None else 0) + 1

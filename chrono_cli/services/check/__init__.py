@@ -1,8 +1,9 @@
 """``chrono check-migrations``: prove that every history store still matches its base table.
 
-One bulk catalog read (``Catalog.full_snapshot``), one membership query per shared store, then pure
-comparisons: the comparators registered in ``columns``, ``coltypes``, ``keys`` and ``meta`` (imported below,
-in the order they report) run on every (base, store) subject.
+One bulk catalog read (``Catalog.full_snapshot``), the same detection pass ``chrono tables`` runs (one membership
+query per shared store), then pure comparisons: the shared comparators registered in ``columns``, ``keys``
+and ``meta`` (imported below, in the order they report) run on every subject whose convention's check spec opts
+into their rule, then the convention's own comparators (``CheckSpec.comparators``).
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 from chrono_cli import conventions
 from chrono_cli.config import TableConfig
-from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.conventions import Detection
 from chrono_cli.errors import ConfigError
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
-    coltypes,
     columns,
-    continuum,
     keys,
     meta,
-    simple_history,
 )
+from chrono_cli.services.check.declared import with_declared
 from chrono_cli.services.check.pairing import find_subjects
 from chrono_cli.services.check.registry import KINDS, CheckContext, Drift, Subject, comparators_for
 from chrono_cli.services.resolve import resolve_table
@@ -32,8 +31,6 @@ __all__ = ["KINDS", "Progress", "check_migrations", "run"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SKIPPED = ("trigger checks skipped: check-migrations does not cover trigger-based conventions (temporal_tables, "
            "audit triggers) yet",)
-COVERED = frozenset({"chrononaut", "history-meta", "chrononaut-activity", "potion", "versioned-rows", "soft-delete",
-                       "continuum", "simple-history"})
 _LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 _OFF = ("ignore", "off", "none")
 _ORDER = {kind: i for i, kind in enumerate(KINDS)}
@@ -53,7 +50,9 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     if progress:
         progress("reading the catalog", 0, 0)
     snapshot = cat.full_snapshot()
-    subjects = find_subjects(cat.conn, snapshot, cat.config)
+    detections = cat.detections(snapshot, missing_ok=True)
+    subjects = find_subjects(snapshot, cat.config, detections)
+    subjects = with_declared(snapshot, cat.config, subjects)  # layouts declared in chrono.toml
     if wanted:
         subjects = [s for s in subjects if s.table in wanted or s.history in wanted]
     source = cat.config.source
@@ -71,7 +70,7 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
         if progress and (done % 200 == 0 or done == len(subjects)):
             progress("comparing tables", done, len(subjects))
     checked = tuple(dict.fromkeys(CheckedTable(s.table, s.history, s.convention) for s in subjects))
-    notes = list(SKIPPED) + ctx.notes + _uncovered(snapshot)
+    notes = list(SKIPPED) + ctx.notes + _uncovered(detections)
     notes += [f"{ref} has no history convention: nothing to check" for ref in sorted(wanted)
               if not any(ref in (c.table, c.history) for c in checked)]
     report = CheckReport(tuple(findings), checked, strict=strict, dialect=cat.dialect, notes=tuple(notes))
@@ -80,12 +79,12 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     return report
 
 
-def _uncovered(snapshot: SchemaSnapshot) -> list[str]:
+def _uncovered(detections: Sequence[Detection]) -> list[str]:
     """Conventions chrono reads but check-migrations does not compare yet: say so rather than pass silently."""
     out = []
     for conv in conventions.registry():
-        if conv.name not in COVERED:
-            tables = sorted({d.live.name for d in conv.detector.detect(snapshot)})
+        if conv.check is None:
+            tables = sorted({d.live.name for d in detections if d.adapter == conv.name})
             if tables:
                 out.append(f"not checked: {conv.name} ({', '.join(tables)}): check-migrations does not compare "
                            "this convention's stores yet")
@@ -94,7 +93,7 @@ def _uncovered(snapshot: SchemaSnapshot) -> list[str]:
 
 def _drifts(subject: Subject, ctx: CheckContext) -> Iterable[Drift]:
     """Every comparator's findings for one subject, in the order KINDS lists them."""
-    drifts = [d for fn in comparators_for(subject.convention) for d in fn(subject, ctx)]
+    drifts = [d for fn in comparators_for(subject.spec) for d in fn(subject, ctx)]
     return sorted(drifts, key=lambda d: _ORDER[d.kind])
 
 

@@ -1,14 +1,14 @@
-"""Column sets and nullability of per-table history stores against their base tables."""
+"""Column sets, nullability and types of per-table history stores against their base tables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from chrono_cli.db.reflect import TableInfo
+from chrono_cli.conventions.checkrules import dropped_columns, type_drifts
+from chrono_cli.conventions.checkspec import CheckContext, Drift, Rule, Subject
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn
 from chrono_cli.model import Severity
-from chrono_cli.services.check.expect import base_meta_names, meta_names
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn
+from chrono_cli.services.check.registry import comparator
 
 
 def _config_line(subject: Subject, column: str, ctx: CheckContext) -> str:
@@ -17,21 +17,21 @@ def _config_line(subject: Subject, column: str, ctx: CheckContext) -> str:
     return f"{ctx.section(subject.table.name)} hidden = [{values}] in {ctx.config_file}"
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Base columns the history table lacks: drift, unless the convention may leave them out."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = base_meta_names(subject.convention) | set(subject.declared_columns)
+    skip = subject.spec.base_meta_names | set(subject.declared_columns)
     for name, col in base.columns.items():
         if name in skip or name in store.columns:
             continue
         kind = f"{base.ref.name}.{name} ({ctx.type_name(col.type)}) is not in {store.ref.name}"
         remedy = AddColumn(store.ref, name, col.type, nullable=True)
-        if subject.convention == "chrononaut":
+        if subject.spec.hides_columns:
             yield Drift("missing-column", Severity.WARNING,
-                        f"{kind}: fine if Chrononaut hides or does not track it (say so with "
+                        f"{kind}: fine if {subject.convention} hides or does not track it (say so with "
                         f"{_config_line(subject, name, ctx)}, or untracked), otherwise a migration missed it",
                         name, remedy, store.ref)
         else:
@@ -40,43 +40,23 @@ def missing_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                         name, remedy, store.ref)
 
 
-def dropped_columns(base: TableInfo, store: TableInfo, skip: Callable[[str], bool], *, failure: str,
-                    dropped: str = "", nullable: Callable[[str], Drift] | None = None) -> Iterator[Drift]:
-    """Store columns the base no longer has: an error when NOT NULL without default (``failure`` says what
-    breaks), else ``nullable(name)`` if given, else info (``dropped`` qualifies the column)."""
-    for name, col in store.columns.items():
-        if name in base.columns or skip(name):
-            continue
-        if not col.nullable and col.default is None:
-            yield Drift("extra-column", Severity.ERROR,
-                        f"{store.ref.name}.{name} is NOT NULL without a default and {base.ref.name} no longer has "
-                        f"it: {failure}", name,
-                        AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
-        elif nullable is not None:
-            yield nullable(name)
-        else:
-            yield Drift("extra-column", Severity.INFO,
-                        f"{store.ref.name}.{name} is no longer in {base.ref.name}{dropped}: old versions keep it, "
-                        "new ones leave it empty", name, target=store.ref)
-
-
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def extra_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """History columns the base table no longer has: harmless unless they must be filled."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = meta_names(subject.convention)
+    skip = subject.spec.meta_names
     yield from dropped_columns(base, store, skip.__contains__, failure="the next history write fails")
 
 
-@comparator(*PAIRED)
+@comparator(Rule.COPY_COLUMNS)
 def not_null(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """NOT NULL in history where the base allows NULL: the first NULL value breaks the history write."""
     base, store = subject.base, subject.store
     if base is None or store is None:
         return
-    skip = meta_names(subject.convention) | set(store.pk)
+    skip = subject.spec.meta_names | set(store.pk)
     for name, col in store.columns.items():
         other = base.columns.get(name)
         if name in skip or other is None or col.nullable or not other.nullable:
@@ -98,3 +78,9 @@ def stale_config(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                 yield Drift("stale-config", Severity.INFO,
                             f"{ctx.section(subject.table.name)} {key} names {name}, which {subject.base.ref.name} does "
                             "not have (renamed or dropped?)", name, target=subject.base.ref)
+
+
+@comparator(Rule.COPY_COLUMNS)
+def column_types(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
+    """Every shared column's history type must hold every value of its base type."""
+    yield from type_drifts(subject, ctx)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chrono_cli.conventions.types import is_integer
-from chrono_cli.db.reflect import TableInfo
+from chrono_cli.conventions.checkrules import columns_text, uniques
+from chrono_cli.conventions.checkspec import CheckContext, Drift, Rule, Subject
+from chrono_cli.conventions.remedy import SetPrimaryKey
 from chrono_cli.model import Severity
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import DropUnique, SetPrimaryKey
+from chrono_cli.services.check.registry import comparator
 
 
-def _cols(columns: tuple[str, ...] | list[str]) -> str:
-    return "(" + ", ".join(columns) + ")"
-
-
-@comparator(*PAIRED)
+@comparator(Rule.VERSION_KEY)
 def primary_key(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """The history key must be the base key plus ``version``."""
     base, store = subject.base, subject.store
@@ -28,70 +24,23 @@ def primary_key(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
         return
     if not store.pk:
         yield Drift("primary-key", Severity.WARNING,
-                    f"{store.ref.name} has no primary key; {subject.convention} keys it by {_cols(expected)}",
+                    f"{store.ref.name} has no primary key; {subject.convention} keys it by {columns_text(expected)}",
                     remedy=remedy, target=store.ref)
     elif have > set(expected):
         yield Drift("primary-key", Severity.WARNING,
-                    f"{store.ref.name}'s primary key {_cols(store.pk)} has columns beyond {_cols(expected)}: "
-                    "writes work, but lookups by key and version may match several rows", remedy=remedy,
-                    target=store.ref)
+                    f"{store.ref.name}'s primary key {columns_text(store.pk)} has columns beyond "
+                    f"{columns_text(expected)}: writes work, but lookups by key and version may match several "
+                    "rows", remedy=remedy, target=store.ref)
     else:
         missing = [c for c in expected if c not in have]
         yield Drift("primary-key", Severity.ERROR,
-                    f"{store.ref.name}'s primary key is {_cols(store.pk)}, expected {_cols(expected)} "
+                    f"{store.ref.name}'s primary key is {columns_text(store.pk)}, expected {columns_text(expected)} "
                     f"(missing {', '.join(missing)}): the second version of a row violates it", remedy=remedy,
                     target=store.ref)
 
 
-def _uniques(store: TableInfo, version: str, what: str) -> Iterator[Drift]:
-    seen: set[tuple[str, ...]] = set()
-    for ix in store.indexes:
-        if not ix.unique or version in ix.columns or ix.columns in seen:
-            continue
-        seen.add(ix.columns)
-        label = f"unique constraint or index {ix.name}" if ix.name else "an unnamed unique constraint"
-        yield Drift("unique", Severity.ERROR,
-                    f"{store.ref.name} has {label} on {_cols(ix.columns)}: {what}",
-                    ix.columns[0] if len(ix.columns) == 1 else None, DropUnique(store.ref, ix.name, ix.columns),
-                    store.ref)
-
-
-@comparator(*PAIRED)
+@comparator(Rule.VERSION_KEY)
 def unique(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """Unique constraints (without the version column) break on the second version of a row."""
     if subject.store is not None and subject.base is not None:
-        yield from _uniques(subject.store, "version", "the second version of a row violates it")
-
-
-@comparator("versioned-rows")
-def versioned_rows_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
-    """Versioned rows insert a new row per change: the key needs version_id, uniques must include it."""
-    t = subject.base
-    if t is None:
-        return
-    version = t.columns.get("version_id")
-    if version is None or not is_integer(version.type):
-        what = "has no version_id column" if version is None else "has a non-integer version_id"
-        yield Drift("missing-meta-column" if version is None else "meta-type", Severity.ERROR,
-                    f"{t.ref.name} {what}: versioned rows number each row's versions with it", "version_id",
-                    target=t.ref)
-        return
-    if "version_id" not in t.pk:
-        key = tuple(c for c in t.pk if c != "version_id") or ("id",)
-        yield Drift("primary-key", Severity.ERROR,
-                    f"{t.ref.name}'s primary key {_cols(t.pk)} lacks version_id: the second version of a row "
-                    "violates it", remedy=SetPrimaryKey(t.ref, (*key, "version_id")), target=t.ref)
-    yield from _uniques(t, "version_id", "the next version of a row repeats the value and violates it")
-
-
-@comparator("potion")
-def potion_keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
-    """Potion records object_id as an integer: the base key must be one integer column."""
-    base = subject.base
-    if base is None:
-        return
-    if len(base.pk) != 1 or not is_integer(base.columns[base.pk[0]].type):
-        shown = ", ".join(f"{c} {ctx.type_name(base.columns[c].type)}" for c in base.pk) or "none"
-        yield Drift("primary-key", Severity.ERROR,
-                    f"{base.ref.name}'s primary key ({shown}) is not one integer column: Potion stores it in "
-                    "history_record.object_id integer, so the next history write fails", target=base.ref)
+        yield from uniques(subject.store, "version", "the second version of a row violates it")

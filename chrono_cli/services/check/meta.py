@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from chrono_cli.conventions.checkspec import FIT_FINDINGS, CheckContext, Drift, MetaColumn, Rule, StoreKind, Subject
+from chrono_cli.conventions.remedy import AddColumn, AlterColumn, CreateHistory
 from chrono_cli.conventions.types import Fit, type_fit
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
-from chrono_cli.services.check.expect import BASE_META, FIT_FINDINGS, STORE_META, MetaColumn
-from chrono_cli.services.check.registry import PAIRED, CheckContext, Drift, Subject, comparator
-from chrono_cli.services.check.remedy import AddColumn, AlterColumn, CreateHistory
+from chrono_cli.services.check.registry import comparator
 
 _OK = (Fit.SAME, Fit.WIDER, Fit.LOOSER)
 
 
-@comparator(*PAIRED)
+@comparator(Rule.STORE_EXISTS)
 def missing_history(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """A versioned base table without its history table."""
     base = subject.base
     if base is None or subject.store is not None or subject.store_ref is None:
         return
     expected = subject.store_ref.name
-    skip = subject.declared_columns if subject.convention == "chrononaut" else subject.config.excluded
-    remedy = CreateHistory(base, subject.store_ref, subject.convention, tuple(skip))
+    skip = subject.declared_columns if subject.spec.hides_columns else subject.config.excluded
+    remedy = CreateHistory(base, subject.store_ref, subject.convention, tuple(skip), subject.spec.store_meta)
     if subject.declared:
         yield Drift("missing-history", Severity.ERROR,
                     f"config declares {base.ref.name} as versioned ({subject.convention}) but there is no table "
@@ -36,7 +36,7 @@ def missing_history(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     target=subject.store_ref)
 
 
-@comparator(*PAIRED)
+@comparator(Rule.STORE_EXISTS)
 def orphan_history(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """A history table whose base table is gone: its versions can no longer be read against live rows."""
     store = subject.store
@@ -45,7 +45,7 @@ def orphan_history(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     if subject.base_ref is not None:
         why = f"has no base table {subject.base_ref.name} (dropped or renamed?)"
     else:
-        why = ("looks like a Chrononaut history table but matches no base table: declare it with "
+        why = (f"looks like a {subject.convention} history table but matches no base table: declare it with "
                f"{ctx.section('<base>')} history = \"{store.ref.name}\" in {ctx.config_file}")
     yield Drift("orphan-history", Severity.INFO, f"{store.ref.name} {why}", target=store.ref)
 
@@ -78,21 +78,23 @@ def _meta(table: TableInfo, metas: tuple[MetaColumn, ...], convention: str, ctx:
 def store_meta(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """The columns the convention writes into its store."""
     store = subject.store
-    if store is None or store is subject.base or subject.convention not in STORE_META:
+    spec = subject.spec
+    if store is None or store is subject.base or not spec.store_meta:
         return
-    if subject.convention in PAIRED and subject.base is None:
+    if spec.store is StoreKind.PAIRED and subject.base is None:
         return  # orphaned: nothing writes there any more
-    if subject.convention not in PAIRED and subject.base is not None:
+    if spec.store is not StoreKind.PAIRED and subject.base is not None:
         return  # shared store: checked once, on its own subject
-    yield from _meta(store, STORE_META[subject.convention], subject.convention, ctx, "every history row")
+    yield from _meta(store, spec.store_meta, subject.convention, ctx, "every history row")
 
 
 @comparator()
 def base_meta(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     """The version column the convention keeps on the base table (joined subclasses keep it on the parent)."""
     base = subject.base
-    if base is None or subject.joined_child or subject.convention not in BASE_META:
+    spec = subject.spec
+    if base is None or subject.joined_child or not spec.base_meta:
         return
-    if subject.convention in PAIRED and subject.store is None:
+    if spec.store is StoreKind.PAIRED and subject.store is None:
         return  # reported as missing-history already
-    yield from _meta(base, BASE_META[subject.convention], subject.convention, ctx, "the base row on every change")
+    yield from _meta(base, spec.base_meta, subject.convention, ctx, "the base row on every change")

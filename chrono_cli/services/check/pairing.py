@@ -1,58 +1,39 @@
-"""Which base table check-migrations compares with which store, and under which convention."""
+"""What check-migrations checks: the detections ``chrono tables --explain`` shows (degraded ones included), plus
+what only a check looks for: stores whose base is gone, versioned base tables whose store is missing, and tables
+config declares versioned that no detection found."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.engine import Connection
-
+from chrono_cli import conventions
 from chrono_cli.config import Config, TableConfig
-from chrono_cli.conventions.base import Detection
-from chrono_cli.conventions.chrononaut_activity import STORE as ACTIVITY
-from chrono_cli.conventions.chrononaut_activity import ChrononautActivityAdapter
-from chrono_cli.conventions.potion import STORE as POTION
-from chrono_cli.conventions.potion import PotionAdapter
-from chrono_cli.conventions.types import col_is, has_timezone, is_integer
+from chrono_cli.conventions import ConventionAdapter, Detection
+from chrono_cli.conventions.checkspec import CheckSpec, Rule, StoreKind
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import TableRef
-from chrono_cli.services.check.registry import PAIRED, Subject
-
-SUFFIX = "_history"
-DETECTED = ("continuum", "simple-history")  # conventions paired by their adapters' detection
-CONTINUUM = ("transaction_id", "operation_type", "end_transaction_id")  # a convention chrono does not read yet
-CHRONONAUT_META = frozenset({"version", "changed", "change_info"})
+from chrono_cli.services.check.registry import Subject
 
 
-def find_subjects(conn: Connection, snapshot: SchemaSnapshot, config: Config) -> list[Subject]:
-    """Every (base, store) pair, lone store and store-less versioned table in the snapshot."""
+def checked_adapters() -> list[tuple[ConventionAdapter, CheckSpec]]:
+    """The conventions check-migrations compares, in detection order."""
+    return [(c.detector, c.check) for c in conventions.registry() if c.check is not None]
+
+
+def find_subjects(snapshot: SchemaSnapshot, config: Config, detections: Iterable[Detection]) -> list[Subject]:
+    """Every detection with a check spec, then orphaned stores, missing stores and undetected declarations."""
     pairing = _Pairing(snapshot, config)
-    pairing.declared_stores()
-    pairing.named_pairs()
-    pairing.custom_pairs()
-    pairing.singletons(conn)
-    pairing.detected()
-    pairing.versioned_rows()
+    pairing.detected(detections)
+    pairing.declared()
+    pairing.lone_stores()
     pairing.missing()
     return pairing.subjects
 
 
-def classify(store: TableInfo, base: TableInfo | None, tcfg: TableConfig) -> str:
-    """Chrononaut 0.2 writes change_info and an aware ``changed`` next to a nullable base version;
-    SQLAlchemy's history_meta writes no change_info, and its base version is NOT NULL."""
-    if tcfg.convention in PAIRED:
-        return tcfg.convention
-    if "change_info" in store.columns:
-        return "chrononaut"
-    changed = store.columns.get("changed")
-    version = base.columns.get("version") if base is not None else None
-    if changed is not None and has_timezone(changed.type) and version is not None and version.nullable:
-        return "chrononaut"  # its change_info is what went missing
-    return "history-meta"
-
-
-def joined_child(store: TableInfo) -> bool:
-    """Joined inheritance: the history table's (id, version) refers to the parent's history table."""
-    return any("version" in fk.columns for fk in store.foreign_keys)
+def joined_child(store: TableInfo, spec: CheckSpec) -> bool:
+    """Joined inheritance: the store's foreign key covers a column the convention keeps on the base (the
+    version lives on the parent's table)."""
+    return any(set(fk.columns) & spec.base_meta_names for fk in store.foreign_keys)
 
 
 class _Pairing:
@@ -62,6 +43,7 @@ class _Pairing:
         self.subjects: list[Subject] = []
         self.done: set[TableRef] = set()      # bases and stores already claimed (or ignored)
         self.tables = sorted(snapshot, key=lambda t: (t.ref.schema or "", t.ref.name))
+        self.specs = {a.name: spec for a, spec in checked_adapters()}
 
     def cfg(self, ref: TableRef) -> TableConfig:
         return self.config.table(ref.name, ref.schema)
@@ -76,132 +58,86 @@ class _Pairing:
         if not self.ignored(subject.table, subject.history):
             self.subjects.append(subject)
 
-    def pair(self, base: TableInfo, store: TableInfo, convention: str | None = None, declared: bool = False) -> None:
-        tcfg = self.cfg(base.ref)
-        self.add(Subject(convention or classify(store, base, tcfg), base, store, tcfg, declared=declared,
-                         joined_child=joined_child(store)))
+    def detected(self, detections: Iterable[Detection]) -> None:
+        """The one detection pass: every detection of a convention that has a check spec."""
+        for det in sorted(detections, key=lambda d: (d.live.schema or "", d.live.name)):
+            spec = self.specs.get(det.adapter)
+            base, store = self.snapshot.get(det.live), self.snapshot.get(det.store)
+            if spec is None or base is None or store is None:
+                continue
+            tcfg = self.cfg(det.live)
+            declared = tcfg.convention == det.adapter or (bool(tcfg.history) and not det.in_table)
+            self.add(Subject(det.adapter, spec, base, store, tcfg, declared=declared,
+                             joined_child=joined_child(store, spec), options=det.options))
+        self.done |= {s.store.ref for s in self.subjects if s.store is not None}
 
-    def declared_stores(self) -> None:
-        """``[tables.X] history = "..."``: the user said where the history lives."""
+    def declared(self) -> None:
+        """``[tables.X] history = "..."`` or ``convention = "..."`` that no detection confirmed."""
         for base in self.tables:
             tcfg = self.cfg(base.ref)
-            if not tcfg.history or tcfg.convention not in (None, *PAIRED):
+            if base.ref in self.done or not (tcfg.history or tcfg.convention):
                 continue
-            schema, _, name = tcfg.history.rpartition(".")
-            ref = TableRef(schema or base.ref.schema, name)
-            store = self.snapshot.get(ref)
-            if store is None:
-                self.add(Subject(tcfg.convention or "history-meta", base, None, tcfg, store_ref=ref, declared=True))
-            else:
-                self.pair(base, store, declared=True)
-
-    def named_pairs(self) -> None:
-        """``<table>_history`` next to ``<table>``, with a version column that makes it a version store."""
-        for store in self.tables:
-            name = store.ref.name
-            if store.ref in self.done or not name.endswith(SUFFIX) or not _version_store(store):
+            spec = self.specs.get(tcfg.convention) if tcfg.convention else None
+            name = tcfg.convention
+            if spec is None and tcfg.history:  # the store is named but not its convention: what the base suggests
+                name, spec = next(((n, s) for n, s in self.specs.items() if Rule.STORE_EXISTS in s.rules
+                                   and s.versioned_base is not None and s.versioned_base(base)),
+                                  next(((n, s) for n, s in self.specs.items() if Rule.STORE_EXISTS in s.rules),
+                                       (None, None)))
+            if spec is None or name is None:
                 continue
-            base = self.snapshot.sibling(store.ref, name[: -len(SUFFIX)])
-            if base is not None and base.ref not in self.done:
-                self.pair(base, store)
-            elif base is not None:
-                self.done.add(store.ref)  # the config points the base elsewhere: a leftover, not ours to judge
-            elif base is None and "version" in store.pk:
-                tcfg = self.cfg(store.ref)
-                self.add(Subject(classify(store, None, tcfg), None, store, tcfg,
-                                 base_ref=TableRef(store.ref.schema, name[: -len(SUFFIX)])))
-
-    def custom_pairs(self) -> None:
-        """Chrononaut's ``__chrononaut_tablename__``: a store matched to its base by key and columns."""
-        for store in self.tables:
-            if store.ref in self.done or not CHRONONAUT_META <= set(store.columns) or "version" not in store.pk \
-                    or any(c in store.columns for c in CONTINUUM):
-                continue
-            key = set(store.pk) - {"version"}
-            data = set(store.columns) - CHRONONAUT_META
-            scored = sorted(((len(data & set(t.columns)), t) for t in self.tables
-                             if t.ref.schema == store.ref.schema and t is not store and t.ref not in self.done
-                             and set(t.pk) == key and "version" in t.columns),
-                            key=lambda st: -st[0])
-            best = [t for score, t in scored if score == scored[0][0]] if scored else []
-            if len(best) == 1 and scored[0][0] * 2 > len(data):
-                self.pair(best[0], store, "chrononaut")
-            else:
-                self.add(Subject("chrononaut", None, store, self.cfg(store.ref)))
-
-    def singletons(self, conn: Connection) -> None:
-        """``chrononaut_activity`` and Potion's ``history_record``: the store's shape, then each member's."""
-        names = [t.ref.name for t in self.tables]
-        for store in self.snapshot.named(ACTIVITY):
-            self.add(Subject("chrononaut-activity", None, store, self.cfg(store.ref)))
-            members = set()
-            if "table_name" in store.columns:
-                det = Detection("chrononaut-activity", store.ref, store.ref, ())
-                members = ChrononautActivityAdapter().members(conn, self.snapshot, det, names)
-            self._members("chrononaut-activity", store, members)
-        for store in self.snapshot.named(POTION):
-            if not store.has("object_type", "object_id"):
-                continue
-            self.add(Subject("potion", None, store, self.cfg(store.ref)))
-            det = Detection("potion", store.ref, store.ref, ())
-            self._members("potion", store, PotionAdapter().members(conn, self.snapshot, det, names))
-
-    def _members(self, convention: str, store: TableInfo, members: Iterable[str]) -> None:
-        wanted = set(members) | {t.ref.name for t in self.tables if self.cfg(t.ref).convention == convention}
-        for name in sorted(wanted):
-            found = self.snapshot.named(name)
-            same = [t for t in found if t.ref.schema == store.ref.schema]
-            for base in (same or found)[:1]:
-                if base is not store:
-                    self.add(Subject(convention, base, store, self.cfg(base.ref),
-                                     declared=self.cfg(base.ref).convention == convention))
-
-    def detected(self) -> None:
-        """Continuum version tables and simple-history historical tables, found by their adapters."""
-        from chrono_cli import conventions
-
-        for name in DETECTED:
-            found = [d for d in conventions.get(name).detector.detect(self.snapshot)
-                     if d.live not in self.done and d.store not in self.done]
-            native = {d.live.schema for d in found if d.options.get("native")}
-            for det in found:
-                tcfg = self.cfg(det.live)
-                if tcfg.convention not in (None, name):
+            if spec.store is StoreKind.IN_TABLE:
+                self.add(Subject(name, spec, base, base, tcfg, declared=True))
+            elif spec.store is StoreKind.SHARED:
+                store = next((t for t in self.tables if spec.lone_store is not None and spec.lone_store(t)), None)
+                if store is not None and store is not base:
+                    self.add(Subject(name, spec, base, store, tcfg, declared=True))
+            elif tcfg.history or spec.store_suffix:
+                schema, _, store_name = (tcfg.history or base.ref.name + spec.store_suffix).rpartition(".")
+                ref = TableRef(schema or base.ref.schema, store_name)
+                found = self.snapshot.get(ref)
+                if found is None and Rule.STORE_EXISTS not in spec.rules:
                     continue
-                options = {**det.options, "schema_native": det.live.schema in native}
-                self.add(Subject(name, self.snapshot.tables[det.live], self.snapshot.tables[det.store], tcfg,
-                                 declared=tcfg.convention == name, options=options))
+                self.add(Subject(name, spec, base, found, tcfg, store_ref=ref, declared=True,
+                                 joined_child=found is not None and joined_child(found, spec)))
 
-    def versioned_rows(self) -> None:
-        """Versions kept in the table itself: the key includes an integer ``version_id``."""
-        for t in self.tables:
-            detected = "version_id" in t.pk and len(t.pk) >= 2 and col_is(t, "version_id", is_integer)
-            declared = self.cfg(t.ref).convention == "versioned-rows"
-            if (detected or declared) and t.ref not in self.done:
-                self.add(Subject("versioned-rows", t, t, self.cfg(t.ref), declared=declared))
+    def lone_stores(self) -> None:
+        """Shared stores (checked once, on their own) and per-table stores whose base is gone."""
+        for store in self.tables:
+            for name, spec in self.specs.items():
+                if spec.lone_store is None or not spec.lone_store(store):
+                    continue
+                if spec.store is StoreKind.SHARED:
+                    self.add(Subject(name, spec, None, store, self.cfg(store.ref)))
+                    break
+                if store.ref in self.done:
+                    break
+                base_ref = None
+                if spec.store_suffix and store.ref.name.endswith(spec.store_suffix):
+                    base_ref = TableRef(store.ref.schema, store.ref.name[: -len(spec.store_suffix)])
+                    if self.snapshot.get(base_ref) is not None:
+                        self.done.add(store.ref)  # its base is there but not versioned by it: a leftover
+                        break
+                self.add(Subject(name, spec, None, store, self.cfg(store.ref), base_ref=base_ref))
+                break
 
     def missing(self) -> None:
-        """Versioned base tables without a store: declared in config, or shaped like this schema's others."""
+        """Base tables shaped like the ones a convention versions in this schema, without their store."""
         in_use = {(s.table.schema, s.convention) for s in self.subjects if s.base is not None and s.store is not None}
-        activity = any(s.convention == "chrononaut-activity" for s in self.subjects)
+        shared_bases = any(s.spec.store is StoreKind.SHARED and s.spec.base_meta for s in self.subjects)
+        paired = [(n, s) for n, s in self.specs.items() if Rule.STORE_EXISTS in s.rules and s.store_suffix]
         for t in self.tables:
-            if t.ref in self.done or t.ref.name in (ACTIVITY, POTION) or t.ref.name.endswith(SUFFIX):
-                continue
             tcfg = self.cfg(t.ref)
-            expected = TableRef(t.ref.schema, t.ref.name + SUFFIX)
-            if tcfg.convention in PAIRED:
-                self.add(Subject(tcfg.convention, t, None, tcfg, store_ref=expected, declared=True))
+            if t.ref in self.done or tcfg.convention or not t.pk or shared_bases:
                 continue
-            version = t.columns.get("version")
-            if version is None or not is_integer(version.type) or not t.pk or activity or tcfg.convention:
+            if any(s.lone_store is not None and s.lone_store(t) for s in self.specs.values()) \
+                    or any(t.ref.name.endswith(s.store_suffix) for _, s in paired):
                 continue
-            likely = "chrononaut" if version.nullable else "history-meta"
-            used = [c for c in (likely, *PAIRED) if (t.ref.schema, c) in in_use]
+            likely = [(n, s) for n, s in paired if s.versioned_base is not None and s.versioned_base(t)]
+            if not likely:
+                continue
+            used = [(n, s) for n, s in [*likely, *paired] if (t.ref.schema, n) in in_use]
             if used:
-                self.add(Subject(used[0], t, None, tcfg, store_ref=expected))
-
-
-def _version_store(store: TableInfo) -> bool:
-    if "version" not in store.columns or any(c in store.columns for c in CONTINUUM):
-        return False
-    return "version" in store.pk or "changed" in store.columns or "change_info" in store.columns
+                name, spec = used[0]
+                self.add(Subject(name, spec, t, None, tcfg,
+                                 store_ref=TableRef(t.ref.schema, t.ref.name + spec.store_suffix)))

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from chrono_cli.config import Config
 from chrono_cli.conventions import detect, get
 from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.continuum_options import Association, ContinuumOptions, NativeTriggers
+from chrono_cli.conventions.simple_history import M2MHistory, SimpleHistoryOptions
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.triggers import TriggerInfo
 
@@ -82,15 +84,15 @@ def test_continuum_validity_with_user_mod_flags_and_excluded_column() -> None:
           Column("key", String(255), primary_key=True), Column("value", Text))
     assert _found(md) == {"article": ["continuum:article_version"]}
     det = _one(md, "article")
-    o = det.options
+    o = det.opts(ContinuumOptions)
     assert det.key == ("id",) and det.version_col is None
-    assert o["strategy"] == "validity" and o["end_transaction_column"] == "end_transaction_id"
-    assert o["versioned_columns"] == ["id", "name", "content"] and o["excluded"] == ["views"]
-    assert o["mod_columns"] == {"name": "name_mod", "content": "content_mod"}
-    assert (o["user_column"], o["user_table"]) == ("user_id", "user")
-    assert o["actor"] == "user_id shown as user.email"
-    assert (o["transaction_changes"], o["transaction_meta"]) == ("transaction_changes", "transaction_meta")
-    assert o["entity_name_guess"] == "Article" and o["native"] is False and o["associations"] == []
+    assert o.strategy == "validity" and o.end_transaction_column == "end_transaction_id"
+    assert o.versioned_columns == ("id", "name", "content") and o.excluded == ("views",)
+    assert o.mod_columns == {"name": "name_mod", "content": "content_mod"}
+    assert (o.user_column, o.user_table) == ("user_id", "user")
+    assert o.actor == "user_id shown as user.email"
+    assert (o.transaction_changes, o.transaction_meta) == ("transaction_changes", "transaction_meta")
+    assert o.entity_name_guess == "Article" and o.native is False and o.associations == ()
     assert any("excluded" in e and "views" in e for e in det.evidence)
 
 
@@ -98,9 +100,9 @@ def test_continuum_subquery_strategy_without_user_class() -> None:
     md = MetaData()
     _transaction(md, user=False)
     _article(md, validity=False)
-    o = _one(md, "article").options
-    assert o["strategy"] == "subquery" and o["end_transaction_column"] is None
-    assert o["user_column"] is None and o["actor"] is None
+    o = _one(md, "article").opts(ContinuumOptions)
+    assert o.strategy == "subquery" and o.end_transaction_column is None
+    assert o.user_column is None and o.actor is None
 
 
 def test_continuum_version_table_with_custom_name_is_found_by_shape() -> None:
@@ -121,10 +123,9 @@ def test_continuum_association_table_becomes_membership_of_both_sides() -> None:
           Column("tag_id", Integer, ForeignKey("tag.id")))  # no primary key, as a plain `secondary` Table
     Table("article_tag_version", md, Column("article_id", Integer), Column("tag_id", Integer), *_bookkeeping())
     assert _found(md) == {"article": ["continuum:article_version"], "tag": ["continuum:tag_version"]}
-    (assoc,) = _one(md, "article").options["associations"]
-    assert assoc == {"name": "tag", "table": "article_tag", "version_table": "article_tag_version",
-                     "parent_columns": {"article_id": "id"}, "member_columns": ["tag_id"]}
-    assert _one(md, "tag").options["associations"][0]["name"] == "article"
+    (assoc,) = _one(md, "article").opts(ContinuumOptions).associations
+    assert assoc == Association("tag", "article_tag", "article_tag_version", {"article_id": "id"}, ("tag_id",))
+    assert _one(md, "tag").opts(ContinuumOptions).associations[0].name == "article"
 
 
 def test_continuum_child_table_with_its_own_key_is_not_an_association() -> None:
@@ -136,7 +137,7 @@ def test_continuum_child_table_with_its_own_key_is_not_an_association() -> None:
           Column("author_id", Integer, ForeignKey("user.id")), Column("body", Text))
     Table("comment_version", md, Column("id", Integer, primary_key=True, autoincrement=False),
           Column("article_id", Integer), Column("author_id", Integer), Column("body", Text), *_bookkeeping())
-    assert _one(md, "article").options["associations"] == []
+    assert _one(md, "article").opts(ContinuumOptions).associations == ()
     assert _found(md)["comment"] == ["continuum:comment_version"]
 
 
@@ -150,12 +151,12 @@ def test_continuum_native_versioning_from_triggers() -> None:
     next(t for t in snapshot if t.ref.name == "transaction").triggers = (
         TriggerInfo("transaction_trigger", "transaction_temp_table_generator", events=("INSERT",)),)
     (det,) = detect(snapshot, Config())
-    assert det.options["native"] is True and det.options["native_enabled"] is True
-    assert det.options["triggers"] == {"table": "article_trigger", "function": "article_audit",
-                                       "transaction": "transaction_trigger"}
+    o = det.opts(ContinuumOptions)
+    assert o.native is True and o.native_enabled is True and o.schema_native is True
+    assert o.triggers == NativeTriggers("article_trigger", "article_audit", "transaction_trigger")
     article.triggers = (TriggerInfo("article_trigger", "article_audit", enabled=False),)
     (det,) = detect(snapshot, Config())
-    assert det.options["native_enabled"] is False and any("DISABLED" in e for e in det.evidence)
+    assert det.opts(ContinuumOptions).native_enabled is False and any("DISABLED" in e for e in det.evidence)
 
 
 def test_finance_table_named_transaction_is_not_continuum() -> None:
@@ -227,12 +228,12 @@ def test_simple_history_by_name_with_excluded_field_and_user() -> None:
     _poll(md)
     assert _found(md) == {"polls_poll": ["simple-history:polls_historicalpoll"]}
     det = _one(md, "polls_poll")
-    o = det.options
-    assert det.key == ("id",) and o["tracked_columns"] == ["id", "question", "votes", "author_id"]
-    assert o["excluded"] == ["secret"] and o["extra_columns"] == [] and o["m2m"] == []
-    assert (o["user_column"], o["user_table"], o["actor"]) == (
+    o = det.opts(SimpleHistoryOptions)
+    assert det.key == ("id",) and o.tracked_columns == ("id", "question", "votes", "author_id")
+    assert o.excluded == ("secret",) and o.extra_columns == () and o.m2m == ()
+    assert (o.user_column, o.user_table, o.actor) == (
         "history_user_id", "auth_user", "history_user_id shown as auth_user.username")
-    assert o["history_id_kind"] == "integer" and o["relation_column"] is None
+    assert o.history_id_kind == "integer" and o.relation_column is None
     assert any("found by name" in e for e in det.evidence)
 
 
@@ -255,9 +256,8 @@ def test_simple_history_m2m_table_becomes_membership() -> None:
     Table("polls_historicalpoll_tags", md, Column("id", BigInteger), Column("poll_id", BigInteger),
           Column("tag_id", BigInteger), Column("history_id", Integer, nullable=False),
           Column("m2m_history_id", Integer, primary_key=True))
-    (m2m,) = _one(md, "polls_poll").options["m2m"]
-    assert m2m == {"name": "tags", "field": "tags", "table": "polls_historicalpoll_tags",
-                   "member_columns": ["tag_id"], "through": "polls_poll_tags"}
+    (m2m,) = _one(md, "polls_poll").opts(SimpleHistoryOptions).m2m
+    assert m2m == M2MHistory("tags", "tags", "polls_historicalpoll_tags", ("tag_id",), "polls_poll_tags")
     assert "polls_historicalpoll_tags" not in _found(md)
 
 
@@ -267,8 +267,8 @@ def test_simple_history_m2m_members_without_the_through_table() -> None:
     Table("polls_historicalpoll_tags", md, Column("id", BigInteger), Column("poll_id", BigInteger),
           Column("tag_id", BigInteger), Column("history_id", Integer, nullable=False),
           Column("m2m_history_id", Integer, primary_key=True))
-    (m2m,) = _one(md, "polls_poll").options["m2m"]
-    assert m2m["member_columns"] == ["tag_id"] and m2m["through"] is None
+    (m2m,) = _one(md, "polls_poll").opts(SimpleHistoryOptions).m2m
+    assert m2m.member_columns == ("tag_id",) and m2m.through is None
 
 
 def test_historical_table_without_history_type_is_not_simple_history() -> None:

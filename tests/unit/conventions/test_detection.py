@@ -19,6 +19,7 @@ from sqlalchemy import (
 
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions import detect
+from chrono_cli.conventions.versioned_rows import VersionedRowsOptions
 from chrono_cli.db.reflect import SchemaSnapshot
 
 
@@ -53,21 +54,66 @@ def test_business_table_named_history_is_not_a_history_store() -> None:
     assert _found(md) == {}
 
 
-def test_history_table_without_version_in_primary_key_is_rejected() -> None:
+def _degraded(md: MetaData, config: Config | None = None) -> dict[str, tuple[str, ...]]:
+    found = detect(SchemaSnapshot.from_tables(md.tables.values()), config or Config())
+    return {f"{d.adapter}:{d.live.name}": d.reasons for d in found}
+
+
+def test_history_table_without_version_in_primary_key_is_a_degraded_detection() -> None:
     md = MetaData()
     Table("item", md, Column("id", Integer, primary_key=True), Column("version", Integer, nullable=False))
     Table("item_history", md, Column("hid", Integer, primary_key=True), Column("id", Integer),
           Column("version", Integer, nullable=False), Column("changed", DateTime))
+    assert _degraded(md) == {"history-meta:item": ("primary key of item_history is (hid), not (id, version)",
+                                                   "history column hid is no longer in item")}
+
+
+def test_history_table_without_version_key_or_time_is_not_a_store() -> None:
+    md = MetaData()
+    Table("item", md, Column("id", Integer, primary_key=True), Column("version", Integer, nullable=False))
+    Table("item_history", md, Column("hid", Integer, primary_key=True), Column("id", Integer),
+          Column("version", Integer, nullable=False))
     assert _found(md) == {}
 
 
-def test_history_meta_requires_every_base_column() -> None:
+def test_history_meta_missing_base_column_is_drift_not_a_lost_history() -> None:
     md = MetaData()
     Table("item", md, Column("id", Integer, primary_key=True), Column("secret", Text),
           Column("version", Integer, nullable=False))
     Table("item_history", md, Column("id", Integer, primary_key=True), Column("version", Integer, primary_key=True),
           Column("changed", DateTime))
-    assert _found(md) == {}
+    assert _degraded(md) == {"history-meta:item": ("base column secret has no history column",)}
+    # declared unrecorded (hidden/untracked/excluded): not drift, a clean detection
+    assert _degraded(md, Config(tables={"item": TableConfig(excluded=("secret",))})) == {"history-meta:item": ()}
+    # config naming the convention never loses the table's history to drift
+    assert _found(md, Config(tables={"item": TableConfig(convention="history-meta")})) == {
+        "item": ["history-meta:item_history"]}
+
+
+def test_history_meta_extra_and_retyped_columns_are_drift() -> None:
+    md = MetaData()
+    Table("item", md, Column("id", Integer, primary_key=True), Column("code", Text),
+          Column("version", Integer, nullable=False))
+    Table("item_history", md, Column("id", Integer, primary_key=True), Column("code", Integer),
+          Column("gone", Integer), Column("version", Integer, primary_key=True), Column("changed", DateTime))
+    (reasons,) = _degraded(md).values()
+    assert reasons[0] == "history column gone is no longer in item"
+    assert reasons[1].startswith("history column code no longer fits base column code: ")
+    assert len(reasons) == 2
+
+
+def test_a_clean_detection_wins_over_a_degraded_one() -> None:
+    md = MetaData()
+    _history_meta_pair(md)
+    Table("item_audit", md, Column("id", Integer, primary_key=True), Column("version", Integer, primary_key=True),
+          Column("name", String(50)), Column("data", Text), Column("legacy", Text),
+          Column("changed", DateTime(timezone=True)), Column("change_info", JSON))
+    found = detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
+    assert [(d.adapter, d.store.name, d.reasons) for d in found] == [("history-meta", "item_history", ())]
+    md.remove(md.tables["item_history"])
+    found = detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
+    assert [(d.adapter, d.store.name, d.reasons) for d in found] == [
+        ("chrononaut", "item_audit", ("history column legacy is no longer in item",))]
 
 
 def test_chrononaut_layout_a_allows_hidden_columns_and_is_not_history_meta() -> None:
@@ -107,7 +153,7 @@ def test_versioned_rows_need_version_id_in_a_composite_key() -> None:
           Column("qty", Integer))
     found = detect(SchemaSnapshot.from_tables(md.tables.values()), Config())
     assert [(d.adapter, d.live.name, d.key) for d in found] == [("versioned-rows", "price", ("id",))]
-    assert found[0].options["current_col"] == "is_current_version"
+    assert found[0].opts(VersionedRowsOptions).current_col == "is_current_version"
 
 
 def test_soft_delete_columns_by_name_and_type() -> None:
@@ -150,3 +196,16 @@ def test_config_can_pin_a_convention_and_ignore_tables() -> None:
     _history_meta_pair(md, "thing")
     config = Config(tables={"item": TableConfig(convention="chrononaut"), "thing": TableConfig(ignore=True)})
     assert _found(md, config) == {}
+
+
+def test_a_store_named_in_config_is_detected_for_reads_too() -> None:
+    md = MetaData()
+    Table("gadget", md, Column("id", Integer, primary_key=True), Column("name", Text),
+          Column("version", Integer, nullable=False))
+    Table("gadget_versions", md, Column("id", Integer, primary_key=True), Column("name", Text),
+          Column("version", Integer, primary_key=True), Column("changed", DateTime))
+    assert _found(md) == {}
+    config = Config(tables={"gadget": TableConfig(history="gadget_versions")})
+    (det,) = detect(SchemaSnapshot.from_tables(md.tables.values()), config)
+    assert (det.adapter, det.store.name, det.reasons) == ("history-meta", "gadget_versions", ())
+    assert det.evidence[-1] == "declared in config: [tables.gadget] history = 'gadget_versions'"

@@ -9,6 +9,7 @@ from chrono_cli.conventions.writes.chrononaut import ChrononautWriter
 
 ADAPTER = ChrononautAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="old-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=ChrononautWriter(), bulk=ChrononautBulk(), traits=Traits(records_inserts=False, records_actor=True),
     after=("simple-history",))

@@ -8,6 +8,7 @@ from chrono_cli.conventions.writes.chrononaut_activity import ChrononautActivity
 
 ADAPTER = ChrononautActivityAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="json-snapshot", detector=ADAPTER, reader=ADAPTER,
     lister=ADAPTER, writer=ChrononautActivityWriter(), traits=Traits(records_actor=True),
     after=("history-meta",))

@@ -9,6 +9,7 @@ from chrono_cli.conventions.writes.continuum import ContinuumWriter
 
 ADAPTER = ContinuumAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=ContinuumWriter(), bulk=ContinuumBulk(),
     traits=Traits(records_actor=True, exact_changesets=True),

@@ -9,6 +9,7 @@ from chrono_cli.conventions.writes.history_meta import HistoryMetaWriter
 
 ADAPTER = HistoryMetaAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="old-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=HistoryMetaWriter(), bulk=HistoryMetaBulk(), traits=Traits(records_inserts=False),
     after=("chrononaut",))

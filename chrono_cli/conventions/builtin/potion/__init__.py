@@ -8,6 +8,7 @@ from chrono_cli.conventions.writes.potion import PotionWriter
 
 ADAPTER = PotionAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="json-diff", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=PotionWriter(), traits=Traits(records_inserts=False, records_deletes=False),
     after=("chrononaut-activity",))

@@ -9,6 +9,7 @@ from chrono_cli.conventions.writes.simple_history import SimpleHistoryWriter
 
 ADAPTER = SimpleHistoryAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
     writer=SimpleHistoryWriter(), bulk=SimpleHistoryBulk(), traits=Traits(records_actor=True),
     after=("continuum",))

@@ -8,6 +8,7 @@ from chrono_cli.conventions.writes.soft_delete import SoftDeleteWriter
 
 ADAPTER = SoftDeleteAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="archive", detector=ADAPTER, reader=ADAPTER,
     writer=SoftDeleteWriter(),
     traits=Traits(records_inserts=False, records_deletes=False, archive=True), after=("*",))

@@ -8,5 +8,6 @@ from chrono_cli.conventions.writes.versioned_rows import VersionedRowsWriter
 
 ADAPTER = VersionedRowsAdapter()
 CONVENTION = Convention(
+    check=ADAPTER.check,
     name=ADAPTER.name, title=ADAPTER.title, shape="in-table", detector=ADAPTER, reader=ADAPTER,
     writer=VersionedRowsWriter(), after=("potion",))

@@ -1,14 +1,18 @@
-"""What would repair a finding, as plain data; ``suggest`` turns it into DDL and alembic ``op`` lines."""
+"""What would repair a check-migrations finding, as plain data; ``services.check.suggest`` turns it into DDL and
+alembic ``op`` lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.types import TypeEngine
 
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.checkspec import MetaColumn
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,7 @@ class CreateHistory:
     store: TableRef
     convention: str
     skip: tuple[str, ...] = ()
+    meta: tuple[MetaColumn, ...] = ()  # the columns the convention writes itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +85,11 @@ class EnableTrigger:
 
 @dataclass(frozen=True, slots=True)
 class SyncTrigger:
-    """Regenerate SQLAlchemy-Continuum's native versioning trigger with its own ``sync_trigger``."""
+    """Regenerate a native versioning trigger with the library's own ``sync_trigger``."""
 
     table: TableRef
     version_table: TableRef
+    module: str  # where the library's ``sync_trigger(connection, table_name)`` lives
 
 
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \

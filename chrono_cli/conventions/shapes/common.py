@@ -1,0 +1,242 @@
+"""What every shape engine shares: the resolved declaration, decoded history entries, and state building.
+
+A shape engine turns the rows of a history table into ``Entry`` values (one recorded change each, oldest
+first); ``states_after`` (rows hold the state a change produced) and ``states_before`` (rows hold the state a
+change replaced) turn entries into a record's versions. Built-in conventions can be expressed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.config import Layout
+from chrono_cli.conventions.base import Detection, Options, ReadContext
+from chrono_cli.conventions.current import with_live
+from chrono_cli.conventions.decode import Undecodable, decode
+from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.types import is_integer, is_json
+from chrono_cli.model import Op, RowKey, Version
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A declaration checked against the schema: the layout and the history columns that hold base values."""
+
+    layout: Layout
+    section: str                    # "[tables.invoice]", for messages
+    key: tuple[str, ...]            # history columns holding the record key, in base-key order
+    data: tuple[tuple[str, str], ...] = ()  # (history column, base column) of value columns (table shapes)
+    surrogate: tuple[str, ...] = ()  # in-table: primary-key columns that identify a version row, not the record
+
+    def role(self, name: str) -> str | None:
+        """The history column declared for ``name``."""
+        return self.layout.role(name)
+
+    @property
+    def order(self) -> list[str]:
+        """History columns that order one record's rows, oldest first."""
+        return [c for c in (self.role("version"), self.role("changed"), self.role("valid_from")) if c][:2]
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredOptions(Options):
+    """What a declared detection carries: the declaration resolved against the schema."""
+
+    declared: Declared
+
+
+def declared(det: Detection) -> Declared:
+    """The resolved declaration a declared detection carries."""
+    return det.opts(DeclaredOptions).declared
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One recorded change: the values its row holds (None: none), what it was, when, by whom and why."""
+
+    values: Mapping[str, Any] | None
+    op: Op | None                   # None: the layout has no operation column
+    at: datetime | None = None
+    number: Any = None
+    actor: str | None = None
+    reason: str | None = None
+    old: Mapping[str, Any] | None = None   # json-diff: the values before the change
+    unknown: tuple[str, ...] = ()          # json-*: keys that name no column of the base table
+    note: str | None = None                # what the store says about the change besides actor and reason
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What an old-state store can tell about a record's first known state (the insert is never a row)."""
+
+    first: Callable[[Any], Op] = field(default=lambda number: Op.UNKNOWN)  # the first state's op, by its number
+    note: str | None = "created before the first recorded change"        # on the first state
+    no_history: str | None = "no history recorded"                       # on a live row with no history rows
+
+
+DECLARED_ORIGIN = Origin()
+
+
+def operation(dec: Declared, row: Mapping[Any, Any]) -> Op | None:
+    """The row's operation as the layout spells it (UNKNOWN for another spelling; None without the role)."""
+    col = dec.role("operation")
+    if col is None:
+        return None
+    value = row[col]
+    spelled = {dec.layout.insert: Op.INSERT, dec.layout.update: Op.UPDATE, dec.layout.delete: Op.DELETE}
+    text = None if value is None else str(value).strip()
+    if text in spelled:
+        return spelled[text]
+    upper = {k.upper(): v for k, v in spelled.items()}  # 'insert' for 'INSERT': trigger languages differ
+    return upper.get((text or "").upper(), Op.UNKNOWN)
+
+
+def meta(dec: Declared, row: Mapping[Any, Any], tz: str | None) -> dict[str, Any]:
+    """Time, number, actor and reason of a history row."""
+    when = dec.role("changed") or dec.role("valid_from")
+    actor, reason = dec.role("actor"), dec.role("reason")
+    return {"at": as_utc(row[when], tz) if when else None,
+            "number": row[dec.role("version") or ""] if dec.role("version") else None,
+            "actor": None if actor is None or row[actor] is None else str(row[actor]),
+            "reason": None if reason is None or row[reason] is None else str(row[reason])}
+
+
+def key_filter(table: Table, columns: Sequence[str], key: RowKey) -> ColumnElement[bool]:
+    """``history_col = value`` for each key column, the history's names in base-key order."""
+    return and_(*(table.c[h] == v for h, (_, v) in zip(columns, key.items, strict=True)))
+
+
+def as_json(value: Any) -> Any:
+    """A JSON column's value decoded (text columns hold JSON text)."""
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def row_key_filter(table: Table, column: str, key: RowKey) -> ColumnElement[bool] | None:
+    """A SQL pre-filter on a shared log's row-key column (None: filter in Python only)."""
+    col = table.c[column]
+    if len(key.items) != 1 or is_json(col.type):
+        return None
+    value = key.items[0][1]
+    if is_integer(col.type):
+        found: ColumnElement[bool] = col == value
+        return found
+    return or_(col == str(value), col.like("{%"), col.like("[%"))
+
+
+def key_matches(raw: Any, key: RowKey) -> bool:
+    """Whether a stored row key (text, integer, JSON object or list) names ``key``."""
+    raw = as_json(raw)
+    if isinstance(raw, dict):
+        return all(k in raw and str(raw[k]) == str(v) for k, v in key.items)
+    if isinstance(raw, list):
+        return [str(v) for v in raw] == [str(v) for _, v in key.items]
+    if len(key.items) == 1:
+        return raw is not None and str(raw) == str(key.items[0][1])
+    return raw is not None and str(raw) == ",".join(str(v) for _, v in key.items)
+
+
+def decode_values(ctx: ReadContext, det: Detection, doc: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A JSON object of column values as the base table's Python values, and its keys that name no column."""
+    if not isinstance(doc, dict):
+        return {}, ()
+    columns = ctx.info(det.live).columns
+    out: dict[str, Any] = {}
+    unknown: list[str] = []
+    for name, value in doc.items():
+        column = columns.get(name)
+        if column is None:
+            unknown.append(name)
+            out[name] = value
+            continue
+        try:
+            out[name] = decode(value, column.type, ctx.config.timezone)
+        except Undecodable:
+            out[name] = value
+    return out, tuple(unknown)
+
+
+def live_columns(ctx: ReadContext, det: Detection, skip: Sequence[str] = ()) -> list[str]:
+    """Base columns shown in versions (declared unrecorded ones excluded)."""
+    declared_out = set(ctx.config.unrecorded) | set(skip)
+    return [c for c in ctx.info(det.live).columns if c not in declared_out]
+
+
+def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recorded: list[str],
+                 unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...]) -> list[Version]:
+    """Versions from rows that hold the state each change produced (new-state, json-snapshot 'after')."""
+    out: list[Version] = []
+    for i, e in enumerate(entries):
+        if out and out[-1].valid_to is None:
+            out[-1] = replace(out[-1], valid_to=e.at)
+        if e.op is Op.DELETE:
+            out.append(Version(values=None, op=Op.DELETE, number=e.number, valid_from=e.at, actor=e.actor,
+                               reason=e.reason))
+            continue
+        op = e.op
+        if op is None:
+            op = Op.UNKNOWN if i == 0 else (Op.INSERT if out[-1].values is None else Op.UPDATE)
+        values = {c: v for c, v in (e.values or {}).items() if c not in cur_unrecorded}
+        missing = tuple(c for c in recorded if c not in values)
+        out.append(Version(values=values, op=op, number=e.number, valid_from=e.at, actor=e.actor,
+                           reason=e.reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing)))))
+    current = [c for c in recorded if c not in cur_unrecorded]
+    done = with_live(out, live, current, cur_unrecorded, entry="history row",
+                     bypass="a write the history did not record", delete_bypass="no deletion recorded")
+    return done
+
+
+def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, current_cols: list[str],
+                  unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], origin: Origin = DECLARED_ORIGIN,
+                  live_number: Any = None) -> list[Version]:
+    """Versions from rows that hold the state each change replaced (old-state, json-snapshot 'before').
+
+    Row v ended at its time by its operation; its actor, reason and note describe that change, so they belong
+    to the next state. A state after a recorded deletion is a re-creation the history did not record.
+    """
+    out: list[Version] = []
+    prev: Entry | None = None
+    for e in entries:
+        op, actor, reason, start, note = origin.first(e.number), None, None, None, origin.note
+        if prev is not None and prev.op is Op.DELETE:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                               note=prev.note))
+            op, note = Op.INSERT, "re-created (the history records no inserts)"
+        elif prev is not None:
+            op, actor, reason, start, note = Op.UPDATE, prev.actor, prev.reason, prev.at, prev.note
+        values = dict(e.values or {})
+        missing = tuple(c for c in current_cols if c not in values)
+        out.append(Version(values=values, op=op, number=e.number, valid_from=start, valid_to=e.at,
+                           actor=actor, reason=reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing))),
+                           note=note))
+        prev = e
+    if live is not None:
+        values = {c: live[c] for c in current_cols}
+        if prev is None:
+            out.append(Version(values=values, op=origin.first(live_number), number=live_number,
+                               unrecorded=cur_unrecorded, current=True, note=origin.no_history))
+        elif prev.op is Op.DELETE:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                               note=prev.note))
+            out.append(Version(values=values, op=Op.INSERT, number=live_number, unrecorded=cur_unrecorded,
+                               current=True, note="re-created (the history records no inserts)"))
+        else:
+            out.append(Version(values=values, op=Op.UPDATE, number=live_number, valid_from=prev.at, actor=prev.actor,
+                               reason=prev.reason, unrecorded=cur_unrecorded, current=True, note=prev.note))
+    elif prev is not None:
+        recorded = prev.op in (Op.DELETE, None)
+        out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at if recorded else None,
+                           actor=prev.actor if recorded else None, reason=prev.reason if recorded else None,
+                           note=prev.note if recorded else "deleted without a recorded deletion (time unknown)"))
+    return out

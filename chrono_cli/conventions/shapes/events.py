@@ -1,0 +1,118 @@
+"""Change listing for every declared shape: the keys with a history row in the window, each read as a
+timeline, and the recorded changes of those timelines that fall in the window (newest first)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, func, select
+
+from chrono_cli.config import Shape
+from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
+from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.events import window
+from chrono_cli.conventions.shapes.common import as_json, declared, key_matches
+from chrono_cli.conventions.types import is_json
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import Op, RowChange, RowKey, Version
+
+Reader = Callable[[ReadContext, Detection, RowKey], list[Version]]
+
+
+def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: Reader) -> list[RowChange]:
+    """The recorded changes in the query's window, newest first (at most ``query.limit``)."""
+    if query.group is not None:
+        return []
+    dec = declared(det)
+    store = ctx.info(det.store).table()
+    times = _times(dec, store)
+    if not times:
+        raise UnsupportedOperation(f"{det.live}: the declared {dec.layout.shape} layout names no time column "
+                                   "(changed, valid_from or period), so its changes cannot be listed by time")
+    row_key = dec.role("row_key")
+    key_cols = [row_key] if row_key else list(dec.key)
+    mine = store_filter(ctx, det)
+    rows: list[Any] = []
+    for when in times:  # a period table: a change starts one period and ends another
+        query_rows = select(*[store.c[c] for c in key_cols]).where(
+            window(when, query, ctx.config.timezone, ctx.conn.dialect.name))
+        if mine is not None:
+            query_rows = query_rows.where(mine)
+        rows += ctx.conn.execute(query_rows.order_by(when.desc()).limit(query.limit)).all()
+    keys: dict[RowKey, None] = {}
+    for r in rows:
+        key = key_of(ctx, det, r[0]) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
+        if key is not None:
+            keys[key] = None
+    columns = list(ctx.info(det.live).columns)
+    out: list[RowChange] = []
+    for key in keys:
+        prev: Version | None = None
+        for v in read(ctx, det, key):
+            if v.op is not Op.UNKNOWN and _inside(v.valid_from, query):
+                changes = () if v.op is Op.DELETE else field_changes(
+                    None if v.op is Op.INSERT or prev is None else prev.values, v.values, columns)
+                out.append(RowChange(det.live, key, v.op, v.valid_from, v.actor, v.reason, changes, note=v.note))
+            prev = v
+    out.sort(key=lambda c: c.at or datetime.min, reverse=True)
+    return out[:query.limit]
+
+
+def _times(dec: Any, store: Any) -> list[Any]:
+    """The history's time expressions a change can be found by."""
+    if dec.role("period"):
+        column = store.c[dec.role("period")]
+        return [func.lower(column, type_=DateTime(timezone=True)), func.upper(column, type_=DateTime(timezone=True))]
+    when = dec.role("changed") or dec.role("valid_from")
+    if when is None:
+        return []
+    out = [store.c[when]]
+    if dec.layout.shape is Shape.PERIOD and dec.role("valid_to"):
+        out.append(store.c[dec.role("valid_to")])
+    return out
+
+
+def _inside(at: datetime | None, query: EventQuery) -> bool:
+    if at is None:
+        return False
+    return ((query.since is None or at >= query.since) and (query.until is None or at <= query.until)
+            and (query.before is None or at < query.before))
+
+
+def store_filter(ctx: ReadContext, det: Detection) -> Any:
+    """A shared log's rows of this table (None: the whole history table belongs to it)."""
+    dec = declared(det)
+    column = dec.role("table")
+    if column is None:
+        return None
+    store = ctx.info(det.store).table()
+    return store.c[column] == (dec.layout.table_value or det.live.name)
+
+
+def key_of(ctx: ReadContext, det: Detection, raw: Any) -> RowKey | None:
+    """A stored row key as the base table's key (None when it does not name one)."""
+    from chrono_cli.conventions.decode import Undecodable, decode
+
+    columns = ctx.info(det.live).columns
+    value = as_json(raw) if isinstance(raw, str) and raw[:1] in "{[" or is_json(
+        ctx.info(det.store).columns[declared(det).role("row_key") or ""].type) else raw
+    if isinstance(value, dict):
+        if not all(k in value for k in det.key):
+            return None
+        parts = [value[k] for k in det.key]
+    elif isinstance(value, list):
+        parts = list(value)
+    elif len(det.key) == 1:
+        parts = [value]
+    else:
+        parts = str(value).split(",")
+    if len(parts) != len(det.key):
+        return None
+    try:
+        items = tuple((k, decode(p, columns[k].type, ctx.config.timezone)) for k, p in zip(det.key, parts, strict=True))
+    except Undecodable:
+        return None
+    key = RowKey(items)
+    return key if key_matches(raw, key) else None

@@ -1,0 +1,194 @@
+"""In-table shape: every version is a row of the table itself (SCD-2, versioned rows).
+
+``key`` names the columns that identify a record; ``version`` and/or ``valid_from`` order its rows; ``current``
+(a boolean) or an open ``valid_to`` (NULL, 'infinity' or a far-future value) marks the current one. A record
+whose rows are all closed was deleted; a closed row followed by one that starts later was deleted and
+re-created in between.
+
+Writes need no trigger, the shape says what to write: close the current version (``current`` = false,
+``valid_to`` = now), then insert the next (``version`` + 1, ``valid_from`` = now, open, current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.shapes.common import Declared, declared, key_filter
+from chrono_cli.conventions.shapes.write import triggers_for
+from chrono_cli.conventions.types import is_boolean
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
+
+FAR = datetime(9999, 12, 31)
+
+
+def is_open(value: Any) -> bool:
+    """A valid_to that means "still current": NULL, 'infinity' or a far-future time."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in ("infinity", "9999-12-31") or value.startswith("9999")
+    return isinstance(value, datetime) and value.year >= 9000
+
+
+def bookkeeping(dec: Declared, info_pk: Sequence[str]) -> frozenset[str]:
+    """Columns the layout maintains per version row: the roles and a per-row surrogate key."""
+    return frozenset(dec.layout.roles.values()) | {c for c in info_pk if c not in dec.key}
+
+
+def current_where(dec: Declared, table: Any) -> ColumnElement[bool]:
+    """The condition that picks a record's current row."""
+    flag, until = dec.role("current"), dec.role("valid_to")
+    if flag is not None:
+        col = table.c[flag]
+        found: ColumnElement[bool] = col == true() if is_boolean(col.type) else col != 0
+        return found
+    assert until is not None
+    col = table.c[until]
+    return or_(col.is_(None), col >= FAR)
+
+
+def _open(dec: Declared, row: Mapping[Any, Any]) -> bool:
+    flag = dec.role("current")
+    if flag is not None:
+        return bool(row[flag])
+    return is_open(row[dec.role("valid_to") or ""])
+
+
+def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+    """Every version row of ``key`` in order, with deletions where the rows say one happened."""
+    dec = declared(det)
+    info = ctx.info(det.live)
+    table = info.table()
+    order = [table.c[c] for c in dec.order] + [table.c[c] for c in info.pk]
+    rows = ctx.conn.execute(select(table).where(key_filter(table, dec.key, key)).order_by(*order)).mappings().all()
+    skip = bookkeeping(dec, info.pk) | set(ctx.config.unrecorded)
+    cols = [c for c in info.columns if c not in skip]
+    declared_out = tuple(c for c in info.columns if c in ctx.config.unrecorded)
+    tz = ctx.config.timezone
+    start_col, end_col = dec.role("valid_from"), dec.role("valid_to")
+    actor, reason = dec.role("actor"), dec.role("reason")
+    out: list[Version] = []
+    prev_end: datetime | None = None
+    prev_open = False
+    for i, row in enumerate(rows):
+        start = as_utc(row[start_col], tz) if start_col else None
+        op = Op.INSERT if i == 0 else Op.UPDATE
+        if i and not prev_open and prev_end is not None and start is not None and start > prev_end:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+            op = Op.INSERT
+        is_current = _open(dec, row)
+        end = None if end_col is None or is_open(row[end_col]) else as_utc(row[end_col], tz)
+        out.append(Version(values={c: row[c] for c in cols}, op=op,
+                           number=row[dec.role("version") or ""] if dec.role("version") else None,
+                           valid_from=start, valid_to=end,
+                           actor=None if actor is None or row[actor] is None else str(row[actor]),
+                           reason=None if reason is None or row[reason] is None else str(row[reason]),
+                           unrecorded=declared_out, current=is_current))
+        prev_end, prev_open = end, is_current
+    if out and not prev_open:
+        out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end,
+                           note=None if prev_end else "no row is current: the record was deleted (time unknown)"))
+    return out
+
+
+class InTableWriter(Writer):
+    """Close the current version row, insert the next one (no trigger needed)."""
+
+    def bookkeeping(self, det: Detection) -> frozenset[str]:
+        dec = declared(det)
+        return frozenset(dec.layout.roles.values()) | set(dec.surrogate)
+
+    def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
+        return None
+
+    def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
+        dec = declared(ctx.det)
+        live = ctx.live
+        order = [live.c[c].desc() for c in dec.order]
+        row = ctx.conn.execute(select(live).where(key_filter(live, dec.key, key), current_where(dec, live))
+                               .order_by(*order).limit(1)).mappings().first()
+        return None if row is None else {c: v for c, v in row.items() if c not in self._surrogate(ctx)}
+
+    def history_count(self, ctx: WriteContext, key: RowKey) -> int:
+        live = ctx.live
+        where = key_filter(live, declared(ctx.det).key, key)
+        return int(ctx.conn.execute(select(func.count()).select_from(live).where(where)).scalar_one())
+
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        out = WriteSet([self._close(ctx, key)])
+        return self._next(ctx, key, new, out)
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        out = self._next(ctx, key, new, WriteSet())
+        out.notes.append("the deleted versions stay as they are; the re-created record starts a new version")
+        return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        return WriteSet([self._close(ctx, key)], ["a deletion closes the current version (no row is deleted)"])
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        dec = declared(ctx.det)
+        live = ctx.live
+        other = live.alias("current_rows")
+        exists = select(other.c[dec.key[0]]).where(
+            and_(*(other.c[c] == live.c[c] for c in dec.key)), current_where(dec, other)).exists()
+        cols = [live.c[c] for c in dec.key]
+        query = select(*cols).where(~exists).distinct().order_by(*cols)
+        if limit is not None:
+            query = query.limit(limit)
+        return [RowKey(tuple(zip(ctx.det.key, row, strict=True))) for row in ctx.conn.execute(query)]
+
+    def _surrogate(self, ctx: WriteContext) -> set[str]:
+        return set(declared(ctx.det).surrogate)
+
+    def _close(self, ctx: WriteContext, key: RowKey) -> Step:
+        dec = declared(ctx.det)
+        live = ctx.live
+        values: dict[str, Any] = {}
+        if dec.role("current"):
+            col = live.c[dec.role("current") or ""]
+            values[col.name] = False if is_boolean(col.type) else 0
+        if dec.role("valid_to"):
+            col = live.c[dec.role("valid_to") or ""]
+            values[col.name] = stamp(ctx.now, col.type, ctx.config.timezone)
+        return Step(update(live).where(key_filter(live, dec.key, key), current_where(dec, live)).values(values),
+                    "current version closed", expect=1)
+
+    def _next(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], out: WriteSet) -> WriteSet:
+        dec = declared(ctx.det)
+        live = ctx.live
+        row = {c: v for c, v in new.items() if c not in self._surrogate(ctx)}
+        label = "next version"
+        if dec.role("version"):
+            vcol = dec.role("version") or ""
+            top = ctx.conn.execute(select(func.max(live.c[vcol])).where(key_filter(live, dec.key, key))).scalar()
+            row[vcol] = (top if top is not None else 0) + 1
+            label = f"next version, {vcol} {row[vcol]}"
+        if dec.role("valid_from"):
+            col = live.c[dec.role("valid_from") or ""]
+            row[col.name] = stamp(ctx.now, col.type, ctx.config.timezone)
+        if dec.role("valid_to"):
+            info = ctx.live_info.columns[dec.role("valid_to") or ""]
+            row[info.name] = None if info.nullable else FAR
+        if dec.role("current"):
+            col = live.c[dec.role("current") or ""]
+            row[col.name] = True if is_boolean(col.type) else 1
+        out.steps.append(Step(insert(insert_table(ctx.live_info)).values(row), label))
+        fired = {t.name for event in ("INSERT", "UPDATE") for t in triggers_for(ctx, event)}
+        out.notes.append("versions are kept in the table: chrono closes the current version and inserts the next, "
+                         "as the in-table layout declares" + (f"; triggers on the table fire too: "
+                                                              f"{', '.join(sorted(fired))}" if fired else ""))
+        return out
+
+

@@ -1,0 +1,71 @@
+"""JSON-snapshot shape: a log (often shared by many tables) whose rows hold the whole row as JSON.
+
+``data_means = "after"`` (default): the row a change produced, read like new-state rows; ``"before"``: the row
+a change replaced, read like old-state rows. ``table`` (with ``table_value``) picks this table's rows out of a
+shared log; ``row_key`` holds the key as text, an integer or a JSON object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.rows import fetch_live
+from chrono_cli.conventions.shapes.common import (
+    Entry,
+    as_json,
+    declared,
+    decode_values,
+    key_matches,
+    live_columns,
+    meta,
+    operation,
+    row_key_filter,
+    states_after,
+    states_before,
+)
+from chrono_cli.model import Op, RowKey, Version
+
+
+def log_rows(ctx: ReadContext, det: Detection, key: RowKey) -> list[Mapping[Any, Any]]:
+    """This record's rows of the log, oldest first."""
+    dec = declared(det)
+    store = ctx.info(det.store).table()
+    query = select(store)
+    if dec.role("table"):
+        query = query.where(store.c[dec.role("table") or ""] == (dec.layout.table_value or det.live.name))
+    row_key = dec.role("row_key") or ""
+    narrowed = row_key_filter(store, row_key, key)
+    if narrowed is not None:
+        query = query.where(narrowed)
+    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
+    rows = ctx.conn.execute(query.order_by(*order)).mappings().all()
+    return [r for r in rows if key_matches(r[row_key], key)]
+
+
+def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+    """Every state of ``key`` from its snapshots and the live row."""
+    dec = declared(det)
+    data = dec.role("data") or ""
+    before = dec.layout.data_means == "before"
+    tz = ctx.config.timezone
+    skip = set(ctx.config.unrecorded)
+    entries: list[Entry] = []
+    for r in log_rows(ctx, det, key):
+        op = operation(dec, r)
+        values, unknown = decode_values(ctx, det, as_json(r[data]))
+        if op is None and not values:
+            op = Op.DELETE if not before else None  # an empty snapshot after a change: nothing is left
+        if before and op is Op.INSERT:
+            continue  # an insert replaced no state
+        kept = {c: v for c, v in values.items() if c not in skip}
+        entries.append(Entry(values=kept, op=op, unknown=unknown, **meta(dec, r, tz)))
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    shown = live_columns(ctx, det)
+    declared_out = tuple(c for c in ctx.info(det.live).columns if c in skip)
+    if before:
+        return states_before(entries, live, shown, declared_out, declared_out)
+    return states_after(entries, live, shown, declared_out, declared_out)

@@ -1,0 +1,70 @@
+"""Period shape: the base table holds the current row, the history table each replaced row with the period
+it was valid (``valid_from``/``valid_to``, or one range column ``period``, e.g. temporal_tables' sys_period).
+
+Consecutive periods that touch are updates; a period that starts after the previous one ended means the row
+was deleted in between and re-created. The live row is valid from its own ``valid_from`` (or range start)
+when the base table has that column, else from the end of the newest period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.shapes.common import declared, key_filter, live_columns
+from chrono_cli.conventions.shapes.in_table import is_open
+from chrono_cli.model import Op, RowKey, Version
+
+
+def bounds(dec: Any, row: Mapping[Any, Any], tz: str | None) -> tuple[datetime | None, datetime | None]:
+    """The period a row was valid: (start, end), None for an open or missing bound."""
+    if dec.role("period"):
+        rng = row.get(dec.role("period"))
+        lower, upper = getattr(rng, "lower", None), getattr(rng, "upper", None)
+        return as_utc(lower, tz), None if is_open(upper) else as_utc(upper, tz)
+    start = row.get(dec.role("valid_from") or "")
+    end = row.get(dec.role("valid_to") or "")
+    return as_utc(start, tz), None if is_open(end) else as_utc(end, tz)
+
+
+def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+    """Every state of ``key``: the closed periods in order, then the live row (or the deletion)."""
+    dec = declared(det)
+    store = ctx.info(det.store).table()
+    order = [store.c[c] for c in (dec.role("valid_from"), dec.role("period")) if c] + list(store.primary_key.columns)
+    rows = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key)).order_by(*order)).mappings().all()
+    tz = ctx.config.timezone
+    skip = set(ctx.config.unrecorded) | set(dec.layout.roles.values())
+    data = [(h, b) for h, b in dec.data if b not in skip]
+    shown = [c for c in live_columns(ctx, det) if c not in dec.layout.roles.values()]
+    declared_out = tuple(c for c in ctx.info(det.live).columns if c in ctx.config.unrecorded)
+    out: list[Version] = []
+    prev_end: datetime | None = None
+    for i, r in enumerate(rows):
+        start, end = bounds(dec, r, tz)
+        op = Op.INSERT if i == 0 else Op.UPDATE
+        if i and prev_end is not None and start is not None and start > prev_end:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+            op = Op.INSERT
+        values = {b: r[h] for h, b in data}
+        missing = tuple(c for c in shown if c not in values)
+        out.append(Version(values=values, op=op, valid_from=start, valid_to=end,
+                           unrecorded=tuple(dict.fromkeys((*declared_out, *missing)))))
+        prev_end = end
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    if live is not None:
+        start, _ = bounds(dec, live, tz)
+        start = start or prev_end
+        op = Op.UPDATE if out and (prev_end is None or start is None or start <= prev_end) else Op.INSERT
+        if out and op is Op.INSERT:
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+        out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, valid_from=start,
+                           unrecorded=declared_out, current=True))
+    elif out:
+        out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+    return out
