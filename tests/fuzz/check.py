@@ -110,7 +110,8 @@ def restore_and_write(runner: CliRunner, url: str, lib: Library, readings: dict[
                       rng: random.Random) -> None:
     """Restore a random record to a random earlier state with chrono; the library must read the pre-restore
     state kept and the target as the new state, and its next ordinary write must work."""
-    choices = [(k, i) for k, r in readings.items() for i, e in enumerate(r[:-1]) if e["values"] is not None]
+    choices = [(k, i) for k, r in readings.items() for i, e in enumerate(r[:-1])
+               if e["values"] is not None and (lib.check_unrecorded or not _overwrites_unrecorded(e, r[-1]))]
     if not choices:
         event("restore: no earlier version")
         return
@@ -134,6 +135,13 @@ def restore_and_write(runner: CliRunner, url: str, lib: Library, readings: dict[
         compare(lib, key, after, chrono_json(runner, url, "history", lib.table, str(key)))
     lib.ordinary_write(key)
     compare(lib, key, lib.reading(key), chrono_json(runner, url, "history", lib.table, str(key)))
+
+
+def _overwrites_unrecorded(target: dict[str, Any], last: dict[str, Any]) -> bool:
+    """While chrono reads an unrecorded column as a recorded NULL (check_unrecorded off), a restore to ``target``
+    would write that NULL over the live value (the xfailed defect): such restores are left to its own test."""
+    values = last.get("values") or {}
+    return any(values.get(c) is not None for c in target.get("unrecorded", ()))
 
 
 def _kept(lib: Library, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
