@@ -189,7 +189,7 @@ class HistoryMeta(_SaLibrary):
             if obj is None:
                 return
             old = obj.version
-            obj.label = (obj.label or "") + "+"
+            obj.label = "next" if obj.label != "next" else "next again"  # always a change, fits VARCHAR(40)
             s.commit()
             assert obj.version == old + 1
 
@@ -241,5 +241,5 @@ class VersionedRows(_SaLibrary):
             obj = self._current(s, key)
             if obj is None:
                 return
-            obj.label = (obj.label or "") + "+"
+            obj.label = "next" if obj.label != "next" else "next again"  # always a change, fits VARCHAR(40)
             s.commit()

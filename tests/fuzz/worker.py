@@ -147,7 +147,7 @@ class Continuum:
         with self.factory() as s:
             obj = s.get(self.Thing, key)
             if obj is not None:
-                obj.label = (obj.label or "") + "+"
+                obj.label = "next" if obj.label != "next" else "next again"  # always a change, fits VARCHAR(40)
                 s.commit()
 
 
@@ -222,7 +222,7 @@ class SimpleHistory:
     def write(self, key: int) -> None:
         obj = self.Thing.objects.filter(pk=key).first()
         if obj is not None:
-            obj.label = (obj.label or "") + "+"
+            obj.label = "next" if obj.label != "next" else "next again"  # always a change, fits VARCHAR(40)
             obj.save()
 
 
