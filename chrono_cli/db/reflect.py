@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, inspect
+from sqlalchemy import Column, MetaData, Table, inspect, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
@@ -79,11 +81,56 @@ class StoredDecimal(TypeDecorator[Decimal]):
             return value  # text that is no number: shown as stored
 
 
+_JSON_VALID = re.compile(r"""json_valid\s*\(\s*[`"\[]?(\w+)[`"\]]?\s*\)""", re.IGNORECASE)
+
+
+def json_columns(check_clauses: Iterable[str]) -> set[str]:
+    """Columns that CHECK constraints require to hold valid JSON (``json_valid(col)``)."""
+    return {m.group(1) for clause in check_clauses for m in _JSON_VALID.finditer(clause or "")}
+
+
+def _checks(conn: Connection, insp: Inspector, kw: dict[str, Any]) -> dict[str, list[str]]:
+    """CHECK clauses per table where a JSON column is text with a json_valid check (SQLite: Django's JSONField;
+    MariaDB: every JSON column). Elsewhere JSON columns reflect as JSON."""
+    out: dict[str, list[str]] = {}
+    if conn.dialect.name == "sqlite":
+        for (_, name), checks in insp.get_multi_check_constraints(**kw).items():
+            out[name] = [c.get("sqltext") or "" for c in checks]
+    elif conn.dialect.name == "mysql" and getattr(conn.dialect, "is_mariadb", False):
+        sql = resources.files("chrono_cli.db").joinpath("sql", "mariadb_json_checks.sql").read_text(encoding="utf-8")
+        for name, clause in conn.execute(text(sql), {"schema": kw.get("schema")}):
+            out.setdefault(name, []).append(clause)
+    return out
+
+
+def _value_type(t: TypeEngine[Any] | None, is_json: bool) -> TypeEngine[Any]:
+    if t is None:
+        return NullType()
+    if is_json and isinstance(t, sqltypes.String):
+        return sqltypes.JSON(none_as_null=True)  # SQL NULL stays NULL; the JSON text is parsed
+    return t
+
+
+class StoredBoolean(TypeDecorator[Any]):
+    """MariaDB/MySQL BOOLEAN, which is TINYINT(1): 0 and 1 read as false and true, any other number as stored."""
+
+    impl = sqltypes.Integer
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return bool(value) if value in (0, 1) and not isinstance(value, bool) else value
+
+
 def read_type(t: TypeEngine[Any], dialect: str) -> TypeEngine[Any]:
-    """The type values are read with: the reflected one, except SQLite's scale-less NUMERIC."""
+    """The type values are read with: the reflected one, except SQLite's scale-less NUMERIC, MariaDB's BOOLEAN
+    (TINYINT(1)) and floats reflected as decimals (MariaDB's DOUBLE)."""
     if dialect == "sqlite" and isinstance(t, sqltypes.Numeric) and not isinstance(t, sqltypes.Float) \
             and t.asdecimal and getattr(t, "scale", None) is None:
         return StoredDecimal()
+    if dialect == "mysql" and type(t).__name__ == "TINYINT" and getattr(t, "display_width", None) == 1:
+        return StoredBoolean()
+    if isinstance(t, sqltypes.Float) and t.asdecimal:  # MariaDB DOUBLE: a binary float, not a decimal
+        return sqltypes.Float(asdecimal=False)
     return t
 
 
@@ -231,9 +278,11 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
         indexes = insp.get_multi_indexes(**kw, include_auto_indexes=True) if sqlite else insp.get_multi_indexes(**kw)
         uniques = insp.get_multi_unique_constraints(**kw)
         fks = insp.get_multi_foreign_keys(**kw)
+        checks = _checks(conn, insp, kw)
         for (sch, name), cols in columns.items():
             ref = TableRef(schema, name)
-            info_cols = {c["name"]: ColumnInfo(c["name"], c["type"] if c["type"] is not None else NullType(),
+            json_cols = json_columns(checks.get(name, ()))
+            info_cols = {c["name"]: ColumnInfo(c["name"], _value_type(c["type"], c["name"] in json_cols),
                                                bool(c.get("nullable", True)),
                                                None if c.get("default") is None else str(c["default"]))
                          for c in cols}
