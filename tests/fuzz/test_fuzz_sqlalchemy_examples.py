@@ -51,7 +51,6 @@ def _run(runner: CliRunner, url: str, lib: Any, story: list[Any], seed: int) -> 
 @examples(4)
 @given(data=st.data())
 def test_history_meta_fuzz(runner: CliRunner, db_url: str, history_meta: HistoryMeta, data: st.DataObject) -> None:
-    history_meta.check_unrecorded = False  # test_history_meta_sti_unrecorded below, xfail until fixed
     story = data.draw(stories(column_values(_dialect(db_url)), classes=("thing", "special"),
                               extra={"extra": text(30)}), label="story")
     _run(runner, db_url, history_meta, story, data.draw(st.integers(0, 2**16), label="seed"))

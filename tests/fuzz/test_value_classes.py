@@ -1,8 +1,7 @@
 """The value classes the fuzzing found (issue 11), each proved on data the real library wrote.
 
 Each test writes through the library (django-simple-history in a worker process, history_meta in-process), reads
-with chrono, restores, and reads back through the library. Two classes whose root is in a convention reader are
-marked xfail(strict=True) with the root cause; the fuzz tests keep them out of their checks until then.
+with chrono, restores, and reads back through the library.
 """
 
 from __future__ import annotations
@@ -76,9 +75,6 @@ def test_sqlite_varchar_overflow_does_not_block_a_restore(runner: CliRunner, sh:
     compare(lib, 1, lib.reading(1), chrono_json(runner, url, "history", "djangofuzz_thing", "1"))
 
 
-@pytest.mark.xfail(strict=True, reason="chrono_cli/conventions/simple_history.py SimpleHistoryAdapter.versions "
-                   "reads history_change_reason '' as None (`row[REASON] not in (None, '')`), and "
-                   "conventions/events_newstate.py simple-history events do `r[reason_col] or None`")
 def test_simple_history_empty_reason_is_shown_as_empty(runner: CliRunner, sh: tuple[str, Remote]) -> None:
     url, lib = sh  # shrunk by Hypothesis from test_simple_history_fuzz: [[['put', 1, {'_reason': ''}, 'thing']]]
     lib.apply(_put(1, _reason=""))
@@ -110,7 +106,6 @@ def test_django_json_field_is_json_on_every_backend(runner: CliRunner, sh_any: t
 @pytest.fixture
 def history_meta_pg(pg_url: str) -> Iterator[tuple[str, HistoryMeta]]:
     lib = HistoryMeta(pg_url)
-    lib.check_unrecorded = False  # test_history_meta_sti_columns_are_not_recorded
     yield pg_url, lib
     lib.close()
 
@@ -141,7 +136,6 @@ def test_nan_is_json_adds_no_version_and_restores_on_postgresql(runner: CliRunne
 @pytest.fixture
 def history_meta_any(db_url: str) -> Iterator[tuple[str, HistoryMeta]]:
     lib = HistoryMeta(db_url)
-    lib.check_unrecorded = False  # test_history_meta_sti_columns_are_not_recorded
     yield db_url, lib
     lib.close()
 
@@ -160,10 +154,6 @@ def test_mariadb_json_boolean_and_double_read_as_the_library_reads_them(
     assert lib.reading(1)[-1]["values"] | {"id": 1} == lib.reading(1)[0]["values"] | {"id": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="chrono_cli/conventions/history_meta.py HistoryMetaAdapter (detect/versions) "
-                   "and conventions/oldstate.py read_old_state: the single-table-inheritance columns history_meta "
-                   "appends after `changed` are never written (NULL in every history row) but are read as values "
-                   "instead of being listed in Version.unrecorded")
 def test_history_meta_sti_columns_are_not_recorded(runner: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sti.db'}"
     lib = HistoryMeta(url)  # shrunk from test_history_meta_fuzz with check_unrecorded on:
