@@ -28,7 +28,7 @@ class OldStateLayout:
     first_version: int
     meta: Meta | None = None
     # history_meta appends single-table-inheritance subclass columns after the time column and never writes them
-    # (conventions.md 2A): such a column NULL in every history row of the record is not recorded, not NULL
+    # on updates (conventions.md 2A): a NULL there is not recorded (unknown), never shown as NULL
     appended_unwritten: bool = False
 
 
@@ -49,15 +49,15 @@ def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldSta
     declared = set(ctx.config.unrecorded)
     live_cols = [c for c in live_info.columns if c not in skip]
     store_cols = [c for c in store_info.columns if c not in skip and c not in declared]
-    if layout.appended_unwritten:
-        unwritten = set(appended_columns(list(store_info.columns), det.time_col or "changed")) & set(store_cols)
-        store_cols = [c for c in store_cols if c not in unwritten or any(r[c] is not None for r in rows)]
+    unwritten = set(appended_columns(list(store_info.columns), det.time_col or "changed")) & set(store_cols) \
+        if layout.appended_unwritten else set()
     hist_unrecorded = tuple(c for c in live_cols if c not in store_cols)
     cur_unrecorded = tuple(c for c in live_cols if c in declared)
     entries = []
     for row in rows:
         actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
-        entries.append(Entry(values={c: row[c] for c in store_cols}, op=None, number=row[vcol],
+        entries.append(Entry(values={c: row[c] for c in store_cols if c not in unwritten or row[c] is not None},
+                             op=None, number=row[vcol],
                              at=as_utc(row.get(det.time_col or "changed"), tz), actor=actor, reason=reason,
                              note=note))
     first = layout.first_version
