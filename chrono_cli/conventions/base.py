@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from chrono_cli.config import TableConfig
@@ -117,6 +118,7 @@ class ConventionAdapter(abc.ABC):
     name: ClassVar[str]
     title: ClassVar[str]
     singleton_stores: ClassVar[tuple[str, ...]] = ()  # table names of one-per-database stores
+    table_column: ClassVar[str | None] = None  # singleton stores: the column naming the live table of a row
     paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
     check: ClassVar[CheckSpec | None] = None           # None: check-migrations does not compare its stores
 
@@ -135,7 +137,10 @@ class ConventionAdapter(abc.ABC):
     def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
                 names: Iterable[str]) -> set[str]:
         """For singleton stores: which of ``names`` the store holds rows for (one query)."""
-        return set(names)
+        if self.table_column is None:
+            return set(names)
+        column = snapshot.tables[det.store].table().c[self.table_column]
+        return set(conn.execute(select(column).where(column.in_(list(names))).distinct()).scalars())
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         """The record's states oldest first; ``seq`` and ``changes`` are filled in by services."""
@@ -143,7 +148,9 @@ class ConventionAdapter(abc.ABC):
 
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
         """The condition selecting this live table's rows in a shared store (None: the whole store)."""
-        return None
+        if self.table_column is None:
+            return None
+        return snapshot.tables[det.store].table().c[self.table_column] == det.live.name
 
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
         """How many history rows the store keeps for the live table."""

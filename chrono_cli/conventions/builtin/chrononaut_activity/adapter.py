@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import String, cast, select
 from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
@@ -52,6 +51,7 @@ class ChrononautActivityAdapter(ConventionAdapter):
     name = "chrononaut-activity"
     title = "Chrononaut 0.4 (chrononaut_activity)"
     singleton_stores = (STORE,)
+    table_column = "table_name"
     check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
@@ -71,15 +71,6 @@ class ChrononautActivityAdapter(ConventionAdapter):
                                           f"{base.ref.name}.version integer" if versioned
                                           else f"{base.ref.name} has no version column",
                                           f"{store.ref} holds rows with table_name = '{base.ref.name}'"))
-
-    def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
-        return snapshot.tables[det.store].table().c.table_name == det.live.name
-
-    def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
-                names: Iterable[str]) -> set[str]:
-        store = snapshot.tables[det.store].table()
-        query = select(store.c.table_name).where(store.c.table_name.in_(list(names))).distinct()
-        return set(conn.execute(query).scalars())
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         store = ctx.info(det.store).table()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.checkspec import JSON, CheckContext, CheckSpec, Drift, MetaColumn, StoreKind, Subject
@@ -72,6 +71,7 @@ class PotionAdapter(ConventionAdapter):
     name = "potion"
     title = "Flask-Potion history_record"
     singleton_stores = (STORE,)
+    table_column = "object_type"
     check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
@@ -91,15 +91,6 @@ class PotionAdapter(ConventionAdapter):
                                           f"{base.ref.name} has a single integer primary key" if fits
                                           else f"{base.ref.name} has a primary key of its own",
                                           f"{store.ref} holds rows with object_type = '{base.ref.name}'"))
-
-    def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
-        return snapshot.tables[det.store].table().c.object_type == det.live.name
-
-    def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
-                names: Iterable[str]) -> set[str]:
-        store = snapshot.tables[det.store].table()
-        query = select(store.c.object_type).where(store.c.object_type.in_(list(names))).distinct()
-        return set(conn.execute(query).scalars())
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         """States rebuilt forwards by the diff-log engine: a record that does not chain with the state before it
