@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.actors import labels, user_link
+from chrono_cli.conventions.actors import condition, labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
@@ -104,6 +104,8 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
     if query.group is not None:
         where = store.c[txc] == query.group
+    if query.actor is not None and o.user_column:
+        where = and_(where, _by_actor(ctx, tx_info, tx.c.user_id, query.actor))
     rows = ctx.conn.execute(
         select(store).join(tx, tx.c.id == store.c[txc]).where(where)
         .order_by(store.c[txc].desc(), *[store.c[k] for k in det.key]).limit(query.limit)).mappings().all()
@@ -128,7 +130,7 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
         reason, note = _meta_text(meta.get(r[txc], {}))
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(t.get("issued_at"), ctx.config.timezone), actors.get(t.get("user_id")), reason,
-                             changes, group=r[txc], note=note))
+                             changes, group=r[txc], note=note, actor_id=t.get("user_id")))
     return out
 
 
@@ -141,8 +143,11 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     store = h_info.table()
     ident, date, kind, reason_col = o.history_id_column, o.date_column, o.type_column, o.reason_column
     columns = list(o.tracked_columns)
+    # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
+    # leaving the others out would merge sets (the caller filters the grouped sets)
+    where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
     rows = ctx.conn.execute(
-        select(store).where(window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name))
+        select(store).where(where)
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []
@@ -159,5 +164,11 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
         note = "saved without a change" if op is Op.UPDATE and not changes else None
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
-                             r[reason_col], changes, note=note))
+                             r[reason_col], changes, note=note, actor_id=r[o.user_column]))
     return out
+
+
+def _by_actor(ctx: ReadContext, info: Any, column: Any, wanted: str) -> ColumnElement[bool]:
+    """The SQL filter of ``--actor`` on a user-id column (true where only the caller can filter exactly)."""
+    cond = condition(ctx.conn, ctx.snapshot, user_link(info, column.name, ctx.snapshot), column, wanted)
+    return true() if cond is None else cond
