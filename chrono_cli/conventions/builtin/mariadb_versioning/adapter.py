@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.mariadb_versioning import read
+from chrono_cli.conventions.builtin.mariadb_versioning.check import CHECK
 from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import SystemTime, epoch, seconds
 from chrono_cli.conventions.diffs import field_changes
@@ -54,6 +55,7 @@ class MariaDBVersioningAdapter(ConventionAdapter):
 
     name = "mariadb-versioning"
     title = "MariaDB system-versioned table"
+    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:

@@ -123,7 +123,8 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
         if prev is None:
             op = Op.INSERT
         elif prev.end != p.start:  # the previous state ended with no successor: a deletion, then a re-creation
-            out.append(Stamped(Version(values=None, op=Op.DELETE, valid_from=prev.valid_to), prev.end if trx else None))
+            out.append(Stamped(Version(values=None, op=Op.DELETE, valid_from=prev.valid_to, valid_to=p.valid_from),
+                               prev.end if trx else None))
             op = Op.INSERT
         elif all(same(prev.values[c], p.values[c]) for c in p.values):
             note = NO_OP
