@@ -3,7 +3,8 @@
 An UPDATE closes the current row and opens the next at the same boundary, a DELETE only closes it: a row whose
 end is not the next row's start was deleted, the next one re-created. Timestamp tables stamp each statement;
 transaction-precise tables store InnoDB transaction ids, timed by their commit in ``mysql.transaction_registry``
-(the transaction id is the change's exact change-set id). Columns ``WITHOUT SYSTEM VERSIONING`` are not
+(the transaction id is the change's exact change-set id and its version number, as Continuum numbers versions by
+transaction; timestamp tables number a key's states 1, 2, ... in order). Columns ``WITHOUT SYSTEM VERSIONING`` are not
 recorded: a history row holds their value of when it was closed, so only the live row shows them.
 """
 
@@ -123,8 +124,8 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
         if prev is None:
             op = Op.INSERT
         elif prev.end != p.start:  # the previous state ended with no successor: a deletion, then a re-creation
-            out.append(Stamped(Version(values=None, op=Op.DELETE, valid_from=prev.valid_to, valid_to=p.valid_from),
-                               prev.end if trx else None))
+            out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
+                                       valid_from=prev.valid_to, valid_to=p.valid_from), prev.end if trx else None))
             op = Op.INSERT
         elif all(same(prev.values[c], p.values[c]) for c in p.values):
             note = NO_OP
@@ -132,13 +133,14 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
         values = dict(p.values)
         if current:
             values.update({c: live[c] for c in opts.unversioned if c in live})  # type: ignore[index]
-        out.append(Stamped(Version(values=values, op=op, number=n, valid_from=p.valid_from,
+        out.append(Stamped(Version(values=values, op=op, number=p.start if trx else n, valid_from=p.valid_from,
                                    valid_to=None if current else p.valid_to,
                                    unrecorded=declared if current else stale, current=current, note=note),
                            p.start if trx else None))
         prev = p
     if prev is not None and live is None:
-        out.append(Stamped(Version(values=None, op=Op.DELETE, valid_from=prev.valid_to), prev.end if trx else None))
+        out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
+                                   valid_from=prev.valid_to), prev.end if trx else None))
     return out
 
 
