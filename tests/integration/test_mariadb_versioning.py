@@ -109,7 +109,12 @@ def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str)
                  ("INSERT INTO item VALUES (1, 'ä', 1, '{\"k\": [1, 2]}'), (2, 'b', NULL, NULL), (3, 'c', 3, NULL)",))
     (mark,) = server(url, "SELECT UNIX_TIMESTAMP(NOW(6))")[0]
     transactions(url, ("UPDATE item SET qty = 5, doc = '{\"k\": []}' WHERE id = 1",),
-                 ("DELETE FROM item WHERE id = 2",), ("UPDATE item SET label = 'c2' WHERE id = 3",))
+                 ("DELETE FROM item WHERE id = 2",), ("UPDATE item SET label = 'c2' WHERE id = 3",),
+                 ("UPDATE item SET label = label WHERE id = 3",))  # a no-op: the server writes a version
+    rows = server(url, "SELECT label FROM item FOR SYSTEM_TIME ALL WHERE id = 3 ORDER BY ROW_START")
+    noop = run(url, "history", "item", "3")["versions"]
+    assert [v["values"]["label"] for v in noop] == [r.label for r in rows] == ["c", "c2", "c2"]
+    assert noop[-1]["changes"] == [] and "changed no recorded value" in noop[-1]["note"]
     (item,) = [t for t in run(url, "tables", "--explain")["tables"] if t["table"] == "item"]
     assert "history partitioned BY SYSTEM_TIME" in item["evidence"]["mariadb-versioning"]
 
@@ -136,10 +141,16 @@ def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str)
     assert all(r in history_after for r in history_before) and len(history_after) > len(history_before)
 
 
-def test_dropped_versioning_fails_against_the_baseline(mysql_url: str, tmp_path: Path) -> None:
+def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: str, tmp_path: Path) -> None:
     url = mysql_url
     transactions(url, ("CREATE TABLE note (id INT PRIMARY KEY, body TEXT) WITH SYSTEM VERSIONING",),
                  ("INSERT INTO note VALUES (1, 'a')",), ("UPDATE note SET body = 'b'",))
+    transactions(url, ("DELETE FROM note WHERE id = 1",))
+    undeleted = invoke(CliRunner(), ["--db", url, "restore", "note", "1", "--version", "1", "--yes"])
+    assert undeleted.exit_code == 0, undeleted.output
+    assert server(url, "SELECT id, body FROM note") == [(1, "a")]
+    periods = server(url, "SELECT body, ROW_END < NOW(6) FROM note FOR SYSTEM_TIME ALL ORDER BY ROW_START")
+    assert periods == [("a", 1), ("b", 1), ("a", 0)]  # the deleted versions kept, the server opened a new one
     baseline = tmp_path / "baseline.json"
     wrote = invoke(CliRunner(), ["--db", url, "check-migrations", "--write-baseline", str(baseline)])
     assert wrote.exit_code == 0, wrote.output
