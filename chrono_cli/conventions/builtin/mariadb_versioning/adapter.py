@@ -124,7 +124,7 @@ class MariaDBVersioningAdapter(ConventionAdapter):
     @staticmethod
     def _wanted(v: Version, transaction: int | None, query: EventQuery) -> bool:
         if query.group is not None:
-            return transaction == query.group
+            return bool(transaction == query.group)
         at = v.valid_from
         return at is not None and (query.since is None or at >= query.since) and (
             query.until is None or at <= query.until) and (query.before is None or at < query.before)
@@ -132,7 +132,7 @@ class MariaDBVersioningAdapter(ConventionAdapter):
 
 def _window(when: ColumnElement[Any], query: EventQuery) -> ColumnElement[bool]:
     """The query's time bounds on epoch seconds."""
-    conds = [when.is_not(None)]
+    conds: list[ColumnElement[bool]] = [when.is_not(None)]
     if query.since is not None:
         conds.append(when >= epoch(query.since))
     if query.until is not None:

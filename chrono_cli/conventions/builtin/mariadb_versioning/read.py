@@ -131,8 +131,8 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
             note = NO_OP
         current = live is not None and n == len(rows)
         values = dict(p.values)
-        if current:
-            values.update({c: live[c] for c in opts.unversioned if c in live})  # type: ignore[index]
+        if live is not None and current:
+            values.update({c: live[c] for c in opts.unversioned if c in live})
         out.append(Stamped(Version(values=values, op=op, number=p.start if trx else n, valid_from=p.valid_from,
                                    valid_to=None if current else p.valid_to,
                                    unrecorded=declared if current else stale, current=current, note=note),

@@ -47,16 +47,16 @@ class SystemTime(FromClause):
         self.at, self.until, self.transaction = at, until, transaction
 
     @property
-    def _hide_froms(self) -> list[FromClause]:  # type: ignore[override]
+    def _hide_froms(self) -> list[FromClause]:
         return [self.table, *self.same]
 
     @property
-    def _from_objects(self) -> list[FromClause]:  # type: ignore[override]
+    def _from_objects(self) -> list[FromClause]:
         return [self]
 
     def _populate_column_collection(self, *args: Any, **kw: Any) -> None:
         for col in self.table.columns:
-            self._columns.add(col)  # type: ignore[attr-defined]
+            self._columns.add(col)
 
 
 def _time(compiler: SQLCompiler, name: str, moment: datetime, kw: dict[str, Any]) -> str:
