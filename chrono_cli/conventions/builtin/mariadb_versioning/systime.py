@@ -1,4 +1,4 @@
-"""``FROM t FOR SYSTEM_TIME ALL | AS OF ... | BETWEEN ... AND ...`` as a SQLAlchemy Core construct.
+"""``FROM t FOR SYSTEM_TIME ALL | AS OF ...`` as a SQLAlchemy Core construct.
 
 SQLAlchemy has no spelling for MariaDB's system-time clause. A table hint (``with_hint``) renders after the
 table name but is plain text, so a time could only be formatted into it. ``SystemTime`` is a small FROM element
@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Numeric, bindparam, func
+from sqlalchemy import Numeric, bindparam, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,7 +22,6 @@ from sqlalchemy.sql.selectable import FromClause, TableClause
 
 ALL = "ALL"
 AS_OF = "AS OF"
-BETWEEN = "BETWEEN"
 
 
 def epoch(moment: datetime) -> Decimal:
@@ -32,19 +31,19 @@ def epoch(moment: datetime) -> Decimal:
 
 
 class SystemTime(FromClause):
-    """``table FOR SYSTEM_TIME <mode>``: ALL, AS OF a time or transaction, BETWEEN two times."""
+    """``table FOR SYSTEM_TIME <mode>``: ALL, or AS OF a time (transaction-precise tables too: the server maps the
+    time to a transaction through ``mysql.transaction_registry``)."""
 
     __visit_name__ = "mariadb_system_time"
     inherit_cache = False  # a one-off read: statements with it are compiled each time
     named_with_column = False
 
     def __init__(self, table: TableClause, mode: str = ALL, at: datetime | None = None,
-                 until: datetime | None = None, transaction: int | None = None,
                  same: tuple[TableClause, ...] = ()) -> None:
         self.table = table
         self.same = same  # other Table objects of the same table (conditions built on them name it too)
         self.mode = mode
-        self.at, self.until, self.transaction = at, until, transaction
+        self.at = at
 
     @property
     def _hide_froms(self) -> list[FromClause]:
@@ -59,22 +58,12 @@ class SystemTime(FromClause):
             self._columns.add(col)
 
 
-def _time(compiler: SQLCompiler, name: str, moment: datetime, kw: dict[str, Any]) -> str:
-    stamp = func.from_unixtime(bindparam(name, epoch(moment), type_=Numeric(20, 6)))
-    return "TIMESTAMP " + compiler.process(stamp, **kw)
-
-
 @compiles(SystemTime)
 def _compile(element: SystemTime, compiler: SQLCompiler, **kw: Any) -> str:
     table = compiler.process(element.table, **{**kw, "asfrom": True})
-    if element.mode == AS_OF and element.transaction is not None:
-        trx = compiler.process(bindparam("systime_trx", element.transaction, type_=BigInteger), **kw)
-        return f"{table} FOR SYSTEM_TIME AS OF TRANSACTION {trx}"
     if element.mode == AS_OF and element.at is not None:
-        return f"{table} FOR SYSTEM_TIME AS OF {_time(compiler, 'systime_at', element.at, kw)}"
-    if element.mode == BETWEEN and element.at is not None and element.until is not None:
-        return (f"{table} FOR SYSTEM_TIME BETWEEN {_time(compiler, 'systime_from', element.at, kw)} "
-                f"AND {_time(compiler, 'systime_to', element.until, kw)}")
+        stamp = func.from_unixtime(bindparam("systime_at", epoch(element.at), type_=Numeric(20, 6)))
+        return f"{table} FOR SYSTEM_TIME AS OF TIMESTAMP {compiler.process(stamp, **kw)}"
     return f"{table} FOR SYSTEM_TIME ALL"
 
 
