@@ -92,8 +92,16 @@ class SyncTrigger:
     module: str  # where the library's ``sync_trigger(connection, table_name)`` lives
 
 
+@dataclass(frozen=True, slots=True)
+class VersionColumn:
+    """Put a column declared WITHOUT SYSTEM VERSIONING back under system versioning (MariaDB)."""
+
+    table: TableRef
+    name: str
+
+
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger
+    | SyncTrigger | VersionColumn
 
 
 def target(remedy: Remedy) -> TableRef:

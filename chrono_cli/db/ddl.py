@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -25,3 +26,26 @@ def _enable_trigger(element: EnableTrigger, compiler: DDLCompiler, **kw: Any) ->
     if element.schema:
         table = f"{prep.quote_schema(element.schema)}.{table}"
     return f"ALTER TABLE {table} ENABLE TRIGGER {prep.quote(element.trigger)}"
+
+
+class AllowVersionedAlter(ExecutableDDLElement):
+    """``SET @@system_versioning_alter_history = KEEP``: MariaDB refuses ALTER TABLE on a system-versioned table
+    without it (error 4119)."""
+
+
+@compiles(AllowVersionedAlter)
+def _allow_versioned_alter(element: AllowVersionedAlter, compiler: DDLCompiler, **kw: Any) -> str:
+    return "SET @@system_versioning_alter_history = KEEP"
+
+
+class VersionColumn(ExecutableDDLElement):
+    """``ALTER TABLE <table> MODIFY <column as defined> WITH SYSTEM VERSIONING`` (MariaDB)."""
+
+    def __init__(self, column: Column[Any]) -> None:
+        self.column = column
+
+
+@compiles(VersionColumn)
+def _version_column(element: VersionColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    table = compiler.preparer.format_table(element.column.table)
+    return f"ALTER TABLE {table} MODIFY {compiler.get_column_specification(element.column)} WITH SYSTEM VERSIONING"

@@ -47,6 +47,8 @@ class SystemVersioning:
     row_start: str | None = None
     row_end: str | None = None
     unversioned: tuple[str, ...] = ()  # WITHOUT SYSTEM VERSIONING: history rows keep a stale value
+    transaction_precise: bool = False  # BIGINT UNSIGNED period columns: InnoDB transaction ids
+    partitioned: bool = False          # PARTITION BY SYSTEM_TIME: history rows in their own partitions
 
     @property
     def implicit(self) -> bool:
@@ -122,11 +124,13 @@ def _system_versioning(conn: Connection, tables: Mapping[TableRef, TableInfo], d
     for schema in _schemas(tables, default_schema):
         found: dict[str, dict[str, Any]] = {}
         for row in conn.execute(text(_sql("mysql_system_versioning.sql")), {"schema": schema}):
-            entry = found.setdefault(row.table_name, {"start": None, "end": None, "unversioned": []})
+            entry = found.setdefault(row.table_name, {"start": None, "end": None, "unversioned": [],
+                                                      "trx": False, "partitioned": bool(row.partitioned)})
             if row.column_name is None:
                 continue
             if row.generation == "ROW START":
                 entry["start"] = row.column_name
+                entry["trx"] = str(row.data_type or "").lower() == "bigint"
             elif row.generation == "ROW END":
                 entry["end"] = row.column_name
             elif "WITHOUT SYSTEM VERSIONING" in str(row.extra or "").upper():
@@ -135,7 +139,8 @@ def _system_versioning(conn: Connection, tables: Mapping[TableRef, TableInfo], d
             info = _find(tables, schema, name, default_schema)
             if info is not None:
                 info.facts[SYSTEM_VERSIONING] = SystemVersioning(entry["start"], entry["end"],
-                                                                 tuple(entry["unversioned"]))
+                                                                 tuple(entry["unversioned"]), entry["trx"],
+                                                                 entry["partitioned"])
 
 
 def _invisible_columns(conn: Connection, tables: Mapping[TableRef, TableInfo], default_schema: str | None) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
+from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -170,5 +171,23 @@ CASES: tuple[ConventionCase, ...] = (
         checked=frozenset({("article", "history_record", "potion"),
                            ("history_record", None, "potion"),  # the shared log itself
                            ("article", "article", "soft-delete")}),  # Potion's ArchivingResource column
+    ),
+)
+
+# MariaDB system versioning: the server is the implementation (tests/support/mariadb_versioning_story.py) and its
+# own FOR SYSTEM_TIME ALL is the reading; `visits` is WITHOUT SYSTEM VERSIONING, declared so in chrono.toml
+CASES += (
+    ConventionCase(
+        name="mariadb-versioning", convention="mariadb-versioning", backends=("mariadb",),
+        not_on=dict.fromkeys(("sqlite", "postgresql"), "WITH SYSTEM VERSIONING is a MariaDB server feature"),
+        build=lambda url, _: mariadb_versioning_story(url), read=readers.mariadb_versioning,
+        restore=Restore("appuser", "2", 0),  # across a delete and a re-create of the key
+        drift=Drift(("SET @@system_versioning_alter_history = KEEP",
+                     "ALTER TABLE appuser MODIFY name VARCHAR(40) NOT NULL WITHOUT SYSTEM VERSIONING"),
+                    ("missing-column", "warning", "appuser", "name")),
+        checked=frozenset({("appuser", "appuser", "mariadb-versioning"), ("memo", "memo", "mariadb-versioning"),
+                           ("ledger", "ledger", "mariadb-versioning")}),
+        config='[tables.appuser]\nexcluded = ["visits"]\n',
+        unrecorded=frozenset({"visits"}),
     ),
 )

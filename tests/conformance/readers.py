@@ -152,3 +152,69 @@ def simple_history(url: str, workdir: Path, save: Save = None, build: bool = Fal
     """
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("simple_history_reading", url, workdir, *extra)
+
+
+# MariaDB system versioning: the server is the implementation, so its own FOR SYSTEM_TIME ALL is the reading
+MARIADB_VERSIONED = {"appuser": (("id", "name", "email", "balance", "attrs", "seen_at", "visits"), "ROW_START",
+                                 "ROW_END"),
+                     "memo": (("id", "code", "body"), "row_start", "row_end"),
+                     "ledger": (("id", "amount", "note"), "ROW_START", "ROW_END")}
+MARIADB_JSON = {"attrs"}
+
+
+def mariadb_versioning(url: str, _workdir: Path, save: Save = None) -> Reading:
+    """The server's ``FOR SYSTEM_TIME ALL``: each row one state valid from its row start (version = its ordinal
+    among the key's rows); a row that ends where no row of the key starts was deleted (conventions.md 6C). The
+    live rows are read without FOR SYSTEM_TIME. Times in UTC (the session time zone set to +00:00)."""
+    import json
+
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+
+    def value(column: str, raw: Any) -> Any:
+        return json.loads(raw) if column in MARIADB_JSON and raw is not None else plain(raw)
+
+    def read() -> tuple[dict[str, Any], dict[str, Any]]:
+        timelines: dict[str, Any] = {}
+        live: dict[str, Any] = {}
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET time_zone = '+00:00'")
+            for table, (columns, start, end) in MARIADB_VERSIONED.items():
+                listed = ", ".join(columns)
+                now = {str(r.id): {c: value(c, r._mapping[c]) for c in columns}
+                       for r in conn.execute(text(f"SELECT {listed} FROM {table}"))}
+                out: dict[str, list[dict[str, Any]]] = {}
+                ended: dict[str, Any] = {}
+                for r in conn.execute(text(f"SELECT {listed}, {start} AS s, {end} AS e FROM {table} "
+                                           f"FOR SYSTEM_TIME ALL ORDER BY id, {start}")):
+                    key = str(r.id)
+                    entries = out.setdefault(key, [])
+                    if key in ended and ended[key] != r.s:
+                        entries.append({"version": None, "op": "delete", "values": None, "at": plain(ended[key])})
+                    number = sum(1 for e in entries if e["values"] is not None) + 1
+                    entries.append({"version": number, "op": None, "at": plain(r.s),
+                                    "values": {c: value(c, r._mapping[c]) for c in columns}})
+                    ended[key] = r.e
+                for key, entries in out.items():
+                    if key not in now:
+                        entries.append({"version": None, "op": "delete", "values": None, "at": plain(ended[key])})
+                timelines[table] = out
+                live[table] = {key: now.get(key) for key in out}
+        return timelines, live
+
+    try:
+        timelines, live = read()
+        reading: Reading = {"timelines": timelines, "live": live, "saved": None, "after": None}
+        if save is not None:
+            table, key = save
+            column = {"appuser": "name", "memo": "body", "ledger": "note"}[table]
+            with engine.begin() as conn:
+                conn.execute(text(f"UPDATE {table} SET {column} = CONCAT(COALESCE({column}, ''), ' (saved)') "
+                                  "WHERE id = :id"), {"id": int(key)})
+                saved = conn.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": int(key)}).scalar()
+            reading["saved"] = {column: saved}
+            reading["after"] = read()[0]
+        return reading
+    finally:
+        engine.dispose()

@@ -5,7 +5,8 @@ A story is built once into a template, then copied for each test that asks for i
 * PostgreSQL: ``CREATE DATABASE copy TEMPLATE template`` (a file-level copy on the server, ~0.05 s);
 * SQLite: a file copy;
 * MariaDB/MySQL (no templates): the template's tables and sequences re-created from ``SHOW CREATE`` and filled
-  with ``INSERT ... SELECT`` (everything stays on the server). A template with triggers, views, routines or
+  with ``INSERT ... SELECT`` (everything stays on the server); system-versioned tables with their history
+  (``system_versioning_insert_history``). A template with triggers, views, routines or transaction-precise
   system-versioned tables is refused rather than copied incompletely.
 
 The pytest-xdist workers of one run share the templates: the first worker that needs one builds it under a file
@@ -174,9 +175,30 @@ class Databases:
                 conn.exec_driver_sql(ddl)
                 if kind == "SEQUENCE":
                     conn.exec_driver_sql(f"SELECT SETVAL({q(name)}, {int(sequences[name])}, 0)")
+                elif kind == "SYSTEM VERSIONED":
+                    self._copy_versioned(conn, template, name)
                 else:
                     conn.exec_driver_sql(f"INSERT INTO {q(name)} SELECT * FROM {q(template)}.{q(name)}")
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+    def _copy_versioned(self, conn: Connection, template: str, name: str) -> None:
+        """A timestamp system-versioned table with its history: every row of ``FOR SYSTEM_TIME ALL``, period
+        included, written with ``system_versioning_insert_history`` (MariaDB 10.11+, what ``mariadb-dump
+        --dump-history`` does). The implicit period columns are addressed as row_start/row_end."""
+        q = lambda ident: self._quote("mariadb", ident)  # noqa: E731
+        columns = [r[0] for r in conn.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = :db AND table_name = :t "
+            "ORDER BY ordinal_position"), {"db": template, "t": name})]
+        explicit = conn.execute(text(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = :db AND table_name = :t "
+            "AND generation_expression IN ('ROW START', 'ROW END')"), {"db": template, "t": name}).scalar_one()
+        if not explicit:
+            columns += ["row_start", "row_end"]
+        listed = ", ".join(q(c) for c in columns)
+        conn.exec_driver_sql("SET @@session.system_versioning_insert_history = 1")
+        conn.exec_driver_sql(f"INSERT INTO {q(name)} ({listed}) SELECT {listed} "
+                             f"FROM {q(template)}.{q(name)} FOR SYSTEM_TIME ALL")
+        conn.exec_driver_sql("SET @@session.system_versioning_insert_history = 0")
 
     def _refuse_unsupported(self, conn: Connection, template: str) -> None:
         params = {"db": template}
@@ -185,9 +207,13 @@ class Databases:
                 "SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = :db"), params).scalar_one(),
             "routine": conn.execute(text(
                 "SELECT count(*) FROM information_schema.routines WHERE routine_schema = :db"), params).scalar_one(),
-            "view or system-versioned table": conn.execute(text(
+            "view": conn.execute(text(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = :db "
-                "AND table_type NOT IN ('BASE TABLE', 'SEQUENCE')"), params).scalar_one(),
+                "AND table_type NOT IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED')"), params).scalar_one(),
+            # transaction ids cannot be written back (the server stamps its own): that history cannot move
+            "transaction-precise system-versioned table": conn.execute(text(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = :db "
+                "AND generation_expression = 'ROW START' AND data_type = 'bigint'"), params).scalar_one(),
         }
         kinds = [kind for kind, count in found.items() if count]
         if kinds:

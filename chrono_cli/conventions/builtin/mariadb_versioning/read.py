@@ -1,0 +1,150 @@
+"""A record's versions from ``FOR SYSTEM_TIME ALL``: each row is one state valid in [row start, row end).
+
+An UPDATE closes the current row and opens the next at the same boundary, a DELETE only closes it: a row whose
+end is not the next row's start was deleted, the next one re-created. Timestamp tables stamp each statement;
+transaction-precise tables store InnoDB transaction ids, timed by their commit in ``mysql.transaction_registry``
+(the transaction id is the change's exact change-set id and its version number, as Continuum numbers versions by
+transaction; timestamp tables number a key's states 1, 2, ... in order). Columns ``WITHOUT SYSTEM VERSIONING`` are not
+recorded: a history row holds their value of when it was closed, so only the live row shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, VersioningOptions, read_table
+from chrono_cli.conventions.builtin.mariadb_versioning.systime import SystemTime, seconds
+from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.rows import fetch_live, key_where
+from chrono_cli.model import Op, RowKey, Version
+
+START, END, FROM, TO = "chrono_start", "chrono_end", "chrono_from", "chrono_to"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NO_OP = "an UPDATE that changed no recorded value: the server wrote a version all the same"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One row of ``FOR SYSTEM_TIME ALL``: the versioned values and the raw and timed bounds."""
+
+    values: dict[str, Any]
+    start: Any
+    end: Any
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """A version and the transaction that made it (transaction-precise tables; None elsewhere)."""
+
+    version: Version
+    transaction: int | None = None
+
+
+def moment(epoch: Any) -> datetime | None:
+    """Epoch seconds (a Decimal with microseconds) as an aware UTC time."""
+    if epoch is None:
+        return None
+    value = Decimal(epoch)
+    whole = int(value)
+    return EPOCH + timedelta(seconds=whole, microseconds=int((value - whole) * 1_000_000))
+
+
+def recorded(ctx: ReadContext, det: Detection) -> list[str]:
+    """Live columns whose history the server keeps (period, unversioned and declared-unrecorded ones left out)."""
+    opts = det.opts(VersioningOptions)
+    skip = {*opts.bookkeeping(), *opts.unversioned, *ctx.config.unrecorded}
+    return [c for c in ctx.info(det.live).columns if c not in skip]
+
+
+def periods(ctx: ReadContext, det: Detection, table: Table,
+            where: ColumnElement[bool]) -> list[tuple[tuple[Any, ...], Period]]:
+    """(key, period) of every row of ``table`` (``read_table``) that ``where`` selects, in the order the versions
+    of each key were written."""
+    opts = det.opts(VersioningOptions)
+    cols = recorded(ctx, det)
+    start, end = table.c[opts.row_start], table.c[opts.row_end]
+    bounds = [start.label(START), end.label(END)]
+    if not opts.transaction_precise:
+        bounds += [seconds(start).label(FROM), seconds(end).label(TO)]
+    query = (select(*(table.c[c] for c in det.key), *(table.c[c] for c in cols if c not in det.key), *bounds)
+             .select_from(SystemTime(table)).where(where).order_by(*(table.c[c] for c in det.key), start, end))
+    rows = ctx.conn.execute(query).mappings().all()
+    commits = _commits(ctx, {r[b] for r in rows for b in (START, END)}) if opts.transaction_precise else {}
+    out: list[tuple[tuple[Any, ...], Period]] = []
+    for r in rows:
+        if opts.transaction_precise:
+            (order_from, at_from), (_, at_to) = commits.get(r[START], (None, None)), commits.get(r[END], (None, None))
+            period = Period({c: r[c] for c in cols}, r[START], r[END], moment(at_from), moment(at_to))
+            out.append(((*(r[c] for c in det.key), order_from if order_from is not None else r[START]), period))
+        else:
+            period = Period({c: r[c] for c in cols}, r[START], r[END], moment(r[FROM]), moment(r[TO]))
+            out.append(((*(r[c] for c in det.key), r[FROM]), period))
+    out.sort(key=lambda kp: kp[0])  # transaction-precise: by commit order, not by transaction id
+    width = len(det.key)
+    return [(k[:width], p) for k, p in out]
+
+
+def _commits(ctx: ReadContext, ids: Iterable[Any]) -> dict[Any, tuple[Any, Any]]:
+    """transaction id -> (commit id, commit time as epoch seconds) from ``mysql.transaction_registry``."""
+    wanted = [i for i in ids if i is not None]
+    out: dict[Any, tuple[Any, Any]] = {}
+    for i in range(0, len(wanted), 1000):
+        query = select(REGISTRY.c.transaction_id, REGISTRY.c.commit_id,
+                       seconds(REGISTRY.c.commit_timestamp)).where(
+            REGISTRY.c.transaction_id.in_(wanted[i:i + 1000]))
+        out.update({t: (c, at) for t, c, at in ctx.conn.execute(query)})
+    return out
+
+
+def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | None = None) -> list[Stamped]:
+    """Every state of ``key``, oldest first, each with the transaction that made it."""
+    opts = det.opts(VersioningOptions)
+    info = ctx.info(det.live)
+    if rows is None:
+        table = read_table(info, opts)
+        rows = [p for _, p in periods(ctx, det, table, key_where(table, key))]
+    live = fetch_live(ctx.conn, info.table(), key)
+    declared = tuple(c for c in info.columns if c in ctx.config.unrecorded)
+    stale = tuple(dict.fromkeys((*declared, *opts.unversioned)))
+    trx = opts.transaction_precise
+    out: list[Stamped] = []
+    prev: Period | None = None
+    for n, p in enumerate(rows, 1):
+        op, note = Op.UPDATE, None
+        if prev is None:
+            op = Op.INSERT
+        elif prev.end != p.start:  # the previous state ended with no successor: a deletion, then a re-creation
+            out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
+                                       valid_from=prev.valid_to, valid_to=p.valid_from), prev.end if trx else None))
+            op = Op.INSERT
+        elif all(same(prev.values[c], p.values[c]) for c in p.values):
+            note = NO_OP
+        current = live is not None and n == len(rows)
+        values = dict(p.values)
+        if live is not None and current:
+            values.update({c: live[c] for c in opts.unversioned if c in live})
+        out.append(Stamped(Version(values=values, op=op, number=p.start if trx else n, valid_from=p.valid_from,
+                                   valid_to=None if current else p.valid_to,
+                                   unrecorded=declared if current else stale, current=current, note=note),
+                           p.start if trx else None))
+        prev = p
+    if prev is not None and live is None:
+        out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
+                                   valid_from=prev.valid_to), prev.end if trx else None))
+    return out
+
+
+def versions(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+    """Every state of ``key``, oldest first."""
+    return [s.version for s in stamped(ctx, det, key)]
+

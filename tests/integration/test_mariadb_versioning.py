@@ -1,0 +1,177 @@
+"""MariaDB system versioning beyond the conformance story: transaction-precise tables (exact change sets, revert),
+partitioned history with a set-based restore, and check-migrations against the baseline.
+
+The server is the implementation: each test runs DDL and DML on MariaDB, then compares chrono with the server's
+own reading (``FOR SYSTEM_TIME ALL / AS OF``, ``mysql.transaction_registry``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from tests.conftest import invoke
+
+TRX_DDL = ("CREATE TABLE account (id INT PRIMARY KEY, owner VARCHAR(40) NOT NULL, balance DECIMAL(12,2) NULL, "
+           "s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START INVISIBLE, "
+           "e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME (s, e)) "
+           "WITH SYSTEM VERSIONING",
+           "CREATE TABLE entry (id INT PRIMARY KEY, memo VARCHAR(40) NULL, "
+           "s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START INVISIBLE, "
+           "e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME (s, e)) "
+           "WITH SYSTEM VERSIONING")
+
+
+def run(url: str, *args: str) -> Any:
+    result = invoke(CliRunner(), ["--db", url, "-f", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def transactions(url: str, *groups: tuple[str, ...]) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for group in groups[:1]:
+            for statement in group:
+                conn.exec_driver_sql(statement)
+    for group in groups[1:]:
+        with engine.begin() as conn:
+            for statement in group:
+                conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def server(url: str, sql: str, **params: Any) -> list[Any]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    engine.dispose()
+    return rows
+
+
+def moment(epoch: Decimal) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(epoch * 1_000_000))
+
+
+def test_transaction_precise_history_change_sets_and_revert(mysql_url: str) -> None:
+    url = mysql_url
+    transactions(url, TRX_DDL,
+                 ("INSERT INTO account VALUES (1, 'Ann', 10.00), (2, 'Bo', NULL)", "INSERT INTO entry VALUES (1, 'x')"),
+                 ("UPDATE account SET balance = 20.00 WHERE id = 1", "UPDATE account SET owner = 'Ann B' WHERE id = 1",
+                  "DELETE FROM account WHERE id = 2", "UPDATE entry SET memo = NULL WHERE id = 1"),
+                 ("INSERT INTO account VALUES (2, 'Bo again', 1.00)",))
+    rows = server(url, "SELECT a.id, a.owner, a.balance, a.s, a.e, UNIX_TIMESTAMP(r.commit_timestamp) "
+                       "FROM account FOR SYSTEM_TIME ALL a JOIN mysql.transaction_registry r "
+                       "ON r.transaction_id = a.s ORDER BY a.id, r.commit_id")
+    first, second = sorted({r.s for r in rows if r.id == 1})  # two updates in one transaction: one version
+    assert [r.owner for r in rows if r.id == 1] == ["Ann", "Ann B"]
+
+    doc = run(url, "history", "account", "1")
+    assert [(v["operation"], v["values"]["owner"], v["values"]["balance"]) for v in doc["versions"]] == \
+        [(("insert" if r.s == first else "update"), r.owner, str(r[2])) for r in rows if r.id == 1]
+    commits = {r.s: moment(r[5]) for r in rows}
+    assert [datetime.fromisoformat(v["valid_from"]) for v in doc["versions"]] == [commits[first], commits[second]]
+    gone = run(url, "history", "account", "2")["versions"]
+    assert [v["operation"] for v in gone] == ["insert", "delete", "insert"]
+
+    sets = run(url, "changes")["changesets"]  # exact change sets: the server's transaction ids
+    by_id = {s["id"]: s for s in sets}
+    assert set(by_id) == {str(t) for t in {r.s for r in rows} | {r.e for r in rows if r.e < 2**64 - 1}}
+    middle = by_id[str(second)]
+    assert middle["exact"] is True
+    assert sorted((c["table"], c["key"]["id"], c["operation"]) for c in middle["changes"]) == \
+        [("account", 1, "update"), ("account", 2, "delete"), ("entry", 1, "update")]
+
+    before_all = server(url, "SELECT id, owner, s, e FROM account FOR SYSTEM_TIME ALL ORDER BY id, s")
+    expected = server(url, "SELECT id, owner, balance FROM account FOR SYSTEM_TIME AS OF TRANSACTION :t ORDER BY id",
+                      t=first)
+    result = invoke(CliRunner(), ["--db", url, "revert", str(second), "--force", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert server(url, "SELECT id, owner, balance FROM account WHERE id = 1") == [r for r in expected if r.id == 1]
+    assert server(url, "SELECT memo FROM entry WHERE id = 1") == [("x",)]
+    after_all = server(url, "SELECT id, owner, s, e FROM account FOR SYSTEM_TIME ALL ORDER BY id, s")
+    closed = [r for r in before_all if r.e < 2**64 - 1]
+    assert all(r in after_all for r in closed)  # history rows never touched, only closed and appended by the server
+    assert len(after_all) > len(before_all)
+
+
+def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str) -> None:
+    url = mysql_url
+    transactions(url, ("CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL, qty INT NULL, "
+                       "doc JSON NULL) WITH SYSTEM VERSIONING "
+                       "PARTITION BY SYSTEM_TIME (PARTITION p_hist HISTORY, PARTITION p_cur CURRENT)",),
+                 ("INSERT INTO item VALUES (1, 'ä', 1, '{\"k\": [1, 2]}'), (2, 'b', NULL, NULL), (3, 'c', 3, NULL)",))
+    (mark,) = server(url, "SELECT UNIX_TIMESTAMP(NOW(6))")[0]
+    transactions(url, ("UPDATE item SET qty = 5, doc = '{\"k\": []}' WHERE id = 1",),
+                 ("DELETE FROM item WHERE id = 2",), ("UPDATE item SET label = 'c2' WHERE id = 3",),
+                 ("UPDATE item SET label = label WHERE id = 3",))  # a no-op: the server writes a version
+    rows = server(url, "SELECT label FROM item FOR SYSTEM_TIME ALL WHERE id = 3 ORDER BY ROW_START")
+    noop = run(url, "history", "item", "3")["versions"]
+    assert [v["values"]["label"] for v in noop] == [r.label for r in rows] == ["c", "c2", "c2"]
+    assert noop[-1]["changes"] == [] and "changed no recorded value" in noop[-1]["note"]
+    (item,) = [t for t in run(url, "tables", "--explain")["tables"] if t["table"] == "item"]
+    assert "history partitioned BY SYSTEM_TIME" in item["evidence"]["mariadb-versioning"]
+
+    at = moment(Decimal(mark)).isoformat()
+    then = {r.id: r for r in server(url, "SELECT id, label, qty, doc FROM item FOR SYSTEM_TIME AS OF "
+                                         "TIMESTAMP FROM_UNIXTIME(:m)", m=mark)}
+    shown = run(url, "show", "item", "1", "--at", at)["version"]["values"]
+    assert (shown["label"], shown["qty"], shown["doc"]) == (then[1].label, then[1].qty, json.loads(then[1].doc))
+    diff = run(url, "diff", "item", "1", "p1", "p2")
+    assert {c["column"]: (c["old"], c["new"]) for c in diff["changes"]} == {"qty": (1, 5),
+                                                                           "doc": ({"k": [1, 2]}, {"k": []})}
+    lines = {line["column"]: line for line in run(url, "blame", "item", "1")["columns"]}
+    assert lines["qty"]["version"] == 2 and lines["label"]["version"] == 1
+
+    history_before = server(url, "SELECT id, label, qty, ROW_START, ROW_END FROM item FOR SYSTEM_TIME ALL "
+                                 "WHERE ROW_END < NOW(6) ORDER BY id, ROW_START")
+    result = invoke(CliRunner(), ["--db", url, "restore", "item", "--at", at, "--all-changed-since", at, "--yes"])
+    assert result.exit_code == 0, result.output
+    now = {r.id: r for r in server(url, "SELECT id, label, qty, doc FROM item")}
+    assert {k: (r.label, r.qty, r.doc) for k, r in now.items()} == {k: (r.label, r.qty, r.doc)
+                                                                    for k, r in then.items()}
+    history_after = server(url, "SELECT id, label, qty, ROW_START, ROW_END FROM item FOR SYSTEM_TIME ALL "
+                                "WHERE ROW_END < NOW(6) ORDER BY id, ROW_START")
+    assert all(r in history_after for r in history_before) and len(history_after) > len(history_before)
+
+
+def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: str, tmp_path: Path) -> None:
+    url = mysql_url
+    transactions(url, ("CREATE TABLE note (id INT PRIMARY KEY, body TEXT) WITH SYSTEM VERSIONING",),
+                 ("INSERT INTO note VALUES (1, 'a')",), ("UPDATE note SET body = 'b'",))
+    transactions(url, ("DELETE FROM note WHERE id = 1",))
+    undeleted = invoke(CliRunner(), ["--db", url, "restore", "note", "1", "--version", "1", "--yes"])
+    assert undeleted.exit_code == 0, undeleted.output
+    assert server(url, "SELECT id, body FROM note") == [(1, "a")]
+    periods = server(url, "SELECT body, ROW_END < NOW(6) FROM note FOR SYSTEM_TIME ALL ORDER BY ROW_START")
+    assert periods == [("a", 1), ("b", 1), ("a", 0)]  # the deleted versions kept, the server opened a new one
+    baseline = tmp_path / "baseline.json"
+    wrote = invoke(CliRunner(), ["--db", url, "check-migrations", "--write-baseline", str(baseline)])
+    assert wrote.exit_code == 0, wrote.output
+    assert {"table": "note", "history": "note", "convention": "mariadb-versioning"} in \
+        json.loads(baseline.read_text(encoding="utf-8"))["tables"]
+    transactions(url, ("SET @@system_versioning_alter_history = KEEP", "ALTER TABLE note DROP SYSTEM VERSIONING"))
+    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline)])
+    assert failed.exit_code == 3, failed.output
+    assert [(f["kind"], f["table"]) for f in json.loads(failed.stdout)["findings"]] == [("versioning-lost", "note")]
+
+
+def test_suggested_ddl_puts_a_column_back_under_versioning(mysql_url: str) -> None:
+    url = mysql_url
+    transactions(url, ("CREATE TABLE tag (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL DEFAULT 'x', "
+                       "hits INT NULL WITHOUT SYSTEM VERSIONING) WITH SYSTEM VERSIONING",))
+    found = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--suggest"])
+    assert found.exit_code == 0, found.output  # a warning: fails only under --strict
+    (finding,) = json.loads(found.stdout)["findings"]
+    assert (finding["kind"], finding["column"]) == ("missing-column", "hits")
+    transactions(url, tuple(finding["fix"]["ddl"]))
+    assert server(url, "SELECT extra FROM information_schema.columns WHERE table_schema = DATABASE() "
+                       "AND table_name = 'tag' AND column_name = 'hits'") == [("",)]
+    clean = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--strict"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["findings"] == [], clean.output
