@@ -171,4 +171,17 @@ CASES: tuple[ConventionCase, ...] = (
                            ("history_record", None, "potion"),  # the shared log itself
                            ("article", "article", "soft-delete")}),  # Potion's ArchivingResource column
     ),
+    ConventionCase(
+        name="reversion", convention="reversion", backends=("sqlite", "postgresql"),
+        not_on={"mariadb": "the Django stories run on SQLite and PostgreSQL (issue 13)"},
+        build=None, read=readers.reversion,
+        restore=Restore("shop_item", "1", 1),  # the state of the "reprice" revision
+        drift=Drift(("ALTER TABLE reversion_version DROP COLUMN object_repr",),
+                    ("missing-meta-column", "error", "reversion_version", "object_repr")),
+        checked=frozenset({("shop_item", "reversion_version", "reversion"),
+                           ("shop_maker", "reversion_version", "reversion"),
+                           ("custom_part", "reversion_version", "reversion"),  # found by its versions' fields
+                           ("reversion_version", None, "reversion")}),  # the shared store itself
+        unrecorded=frozenset({"internal"}),  # reversion.register(Item, exclude=["internal"])
+    ),
 )

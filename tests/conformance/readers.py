@@ -152,3 +152,10 @@ def simple_history(url: str, workdir: Path, save: Save = None, build: bool = Fal
     """
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("simple_history_reading", url, workdir, *extra)
+
+
+def reversion(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """django-reversion: ``Version.objects.get_for_object_reference`` per object, in a subprocess
+    (tests/support/reversion_story.py; ``build=True`` runs the story first in the same process)."""
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("reversion_story", url, workdir, *extra)
