@@ -103,3 +103,22 @@ def content_type_of(ctx: ReadContext, live: TableInfo, used: Iterable[int], samp
     types = content_types(ctx.conn, ctx.snapshot, live.ref.schema, used)
     models = {live.ref.name: ctx.config.model} if ctx.config.model else None
     return table_map(ctx.conn, live.ref.schema, types, [live], sample, models).get(live.ref.name)
+
+
+def members(conn: Connection, snapshot: SchemaSnapshot, store: TableRef, names: Iterable[str],
+            sample: Sample) -> set[str]:
+    """Which of ``names`` a content type of the store's rows (``content_type_id``) names."""
+    info = snapshot.tables[store]
+    t = info.table()
+    used = conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
+    types = content_types(conn, snapshot, store.schema, used)
+    wanted = set(names)
+    tables = [i for i in snapshot if i.ref.schema == store.schema and i.ref.name in wanted]
+    return set(table_map(conn, store.schema, types, tables, sample))
+
+
+def store_content_type(ctx: ReadContext, store: TableRef, live: TableRef, sample: Sample) -> int | None:
+    """The content type of ``live`` among those the store's rows use."""
+    t = ctx.info(store).table()
+    used = ctx.conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
+    return content_type_of(ctx, ctx.info(live), used, sample)

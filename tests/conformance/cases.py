@@ -184,4 +184,17 @@ CASES: tuple[ConventionCase, ...] = (
                            ("reversion_version", None, "reversion")}),  # the shared store itself
         unrecorded=frozenset({"internal"}),  # reversion.register(Item, exclude=["internal"])
     ),
+    ConventionCase(
+        name="auditlog", convention="auditlog", backends=("sqlite", "postgresql"),
+        not_on={"mariadb": "the Django stories run on SQLite and PostgreSQL (issue 13)"},
+        build=None, read=readers.auditlog,
+        restore=Restore("shop_item", "1", 0),  # the created state: three fields and the foreign key back
+        drift=Drift(("ALTER TABLE auditlog_logentry DROP COLUMN object_repr",),
+                    ("missing-meta-column", "error", "auditlog_logentry", "object_repr")),
+        checked=frozenset({("shop_item", "auditlog_logentry", "auditlog"),
+                           ("shop_maker", "auditlog_logentry", "auditlog"),
+                           ("custom_part", "auditlog_logentry", "auditlog"),  # found by its entries' fields
+                           ("auditlog_logentry", None, "auditlog")}),  # the shared log itself
+        unrecorded=frozenset({"internal", "secret"}),  # exclude_fields=["internal"], mask_fields=["secret"]
+    ),
 )

@@ -159,3 +159,10 @@ def reversion(url: str, workdir: Path, save: Save = None, build: bool = False) -
     (tests/support/reversion_story.py; ``build=True`` runs the story first in the same process)."""
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("reversion_story", url, workdir, *extra)
+
+
+def auditlog(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """django-auditlog: ``LogEntry`` rows per object and the states its ``changes_dict`` gives, in a subprocess
+    (tests/support/auditlog_story.py; ``build=True`` runs the story first in the same process)."""
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("auditlog_story", url, workdir, *extra)

@@ -32,7 +32,7 @@ from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.django_models import CONTENT_TYPES, content_type_of, content_types, field_column, table_map
+from chrono_cli.conventions.django_models import CONTENT_TYPES, field_column, members, store_content_type
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.events import timeline_changes
 from chrono_cli.conventions.types import is_json, is_text
@@ -121,25 +121,18 @@ class ReversionAdapter(ConventionAdapter):
 
     def members(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection, names: Iterable[str]) -> set[str]:
         store = snapshot.tables[det.store]
-        t = store.table()
-        used = conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
-        types = content_types(conn, snapshot, det.store.schema, used)
-        wanted = set(names)
-        tables = [i for i in snapshot if i.ref.schema == det.store.schema and i.ref.name in wanted]
-        return set(table_map(conn, det.store.schema, types, tables, lambda ct: sample_fields(conn, store, ct)))
+        return members(conn, snapshot, det.store, names, lambda ct: sample_fields(conn, store, ct))
 
-    def _content_type(self, ctx: ReadContext, det: Detection) -> int | None:
+    def content_type(self, ctx: ReadContext, det: Detection) -> int | None:
         store = ctx.info(det.store)
-        t = store.table()
-        used = ctx.conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
-        return content_type_of(ctx, ctx.info(det.live), used, lambda ct: sample_fields(ctx.conn, store, ct))
+        return store_content_type(ctx, det.store, det.live, lambda ct: sample_fields(ctx.conn, store, ct))
 
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
         return None  # the content type needs the table's config: counted by reading, not here
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         live_info = ctx.info(det.live)
-        ct = self._content_type(ctx, det)
+        ct = self.content_type(ctx, det)
         rows = [] if ct is None else self._rows(ctx, det, ct, key)
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
@@ -216,7 +209,7 @@ class ReversionAdapter(ConventionAdapter):
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         from chrono_cli.conventions.events import window
 
-        ct = self._content_type(ctx, det)
+        ct = self.content_type(ctx, det)
         if ct is None:
             return []
         v = ctx.info(det.store).table()

@@ -66,7 +66,7 @@ class ReversionWriter(Writer):
     """django-reversion ``reversion_revision`` + ``reversion_version``."""
 
     def _content_type(self, ctx: WriteContext) -> int:
-        ct = _ADAPTER._content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
+        ct = _ADAPTER.content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
         if ct is None:
             raise UnsupportedOperation(f"no reversion content type names {ctx.det.live}",
                                        hint=f'set [tables.{ctx.det.live.name}] model = "app_label.model"')
