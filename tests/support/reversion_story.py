@@ -6,7 +6,7 @@ Run in a subprocess (Django is configured once per process)::
 
 ``--build`` runs the story (below) first. The reading: for every object with versions,
 ``Version.objects.get_for_object(obj)`` oldest first (the library orders newest first), as
-``{"timelines": {table: {key: [{"version": version id, "op": None, "values": field_dict, "at":
+``{"timelines": {table: {key: [{"version": revision id, "op": None, "values": field_dict, "at":
 revision.date_created, "actor": username | None, "reason": revision.comment}]}}, "live": {table: {key: row |
 None}}, "saved": {...} | None, "after": timelines | None}``. A deleted object's versions are read with
 ``Version.objects.get_deleted(Model)``'s manager filter (``get_for_object_reference``). ``--save TABLE KEY``
@@ -112,7 +112,7 @@ def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
                 data = v.field_dict
                 values = {f.column: plain(data[f.attname]) for f in cols.values() if f.attname in data}
                 user = v.revision.user
-                entries.append({"version": v.pk, "op": None, "values": values,
+                entries.append({"version": v.revision_id, "op": None, "values": values,
                                 "at": v.revision.date_created.isoformat(),
                                 "actor": None if user is None else user.username, "reason": v.revision.comment})
             out[str(key)] = entries

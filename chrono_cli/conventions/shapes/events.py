@@ -50,8 +50,10 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
 
 
 def timeline_changes(ctx: ReadContext, live: TableRef, keys: Iterable[RowKey], query: EventQuery,
-                     read: Callable[[RowKey], list[Version]]) -> list[RowChange]:
-    """The recorded changes of ``keys``' timelines (``read``) that fall in the query's window, newest first."""
+                     read: Callable[[RowKey], list[Version]],
+                     group: Callable[[Version], Any] | None = None) -> list[RowChange]:
+    """The recorded changes of ``keys``' timelines (``read``) that fall in the query's window, newest first;
+    ``group``: the change set a version belongs to, where the store records one (``query.group`` keeps it)."""
     columns = list(ctx.info(live).columns)
     out: list[RowChange] = []
     for key in dict.fromkeys(keys):
@@ -60,8 +62,11 @@ def timeline_changes(ctx: ReadContext, live: TableRef, keys: Iterable[RowKey], q
             if v.op is not Op.UNKNOWN and _inside(v.valid_from, query):
                 changes = () if v.op is Op.DELETE else field_changes(
                     None if v.op is Op.INSERT or prev is None else prev.values, v.values, columns)
-                out.append(RowChange(live, key, v.op, v.valid_from, v.actor, v.reason, changes, note=v.note))
+                out.append(RowChange(live, key, v.op, v.valid_from, v.actor, v.reason, changes,
+                                     group=None if group is None else group(v), note=v.note))
             prev = v
+    if query.group is not None:
+        out = [c for c in out if c.group == query.group]
     out.sort(key=lambda c: c.at or datetime.min, reverse=True)
     return out[:query.limit]
 

@@ -4,7 +4,8 @@ object saved in a ``create_revision()`` block; ``reversion_revision`` holds the 
 Timeline semantics chosen here (conventions.md 7E):
 
 * a record's versions are its ``(content_type_id, object_id)`` rows ordered by id; the version number is the
-  version id, the time the revision's ``date_created``, the actor its user, the reason its comment;
+  revision id (unique per object: the table's 4-column unique key), which is also the exact change set; the
+  time is the revision's ``date_created``, the actor its user, the reason its comment;
 * reversion records no operation: the first version is shown as the insert (note: it may be the first save
   after the model was registered), later ones as updates; a version equal to the one before (``follow``,
   a save changing only excluded fields) says "no change recorded";
@@ -156,7 +157,8 @@ class ReversionAdapter(ConventionAdapter):
             if out:
                 out[-1] = replace(out[-1], valid_to=at)
             user = r["user_id"]
-            out.append(Version(values=values, op=Op.UPDATE if out else Op.INSERT, number=r["id"], valid_from=at,
+            out.append(Version(values=values, op=Op.UPDATE if out else Op.INSERT, number=r["revision_id"],
+                               valid_from=at,
                                actor=None if user is None else actors.get(user, str(user)), reason=r["comment"],
                                unrecorded=tuple(c for c in shown if c not in values) + tuple(
                                    c for c in live_info.columns if c in skip),
@@ -177,7 +179,8 @@ class ReversionAdapter(ConventionAdapter):
         assert revision is not None
         r = revision.table()
         (_, pk), = key.items
-        query = (select(v.c.id, v.c.serialized_data, v.c.format, r.c.date_created, r.c.user_id, r.c.comment)
+        query = (select(v.c.id, v.c.revision_id, v.c.serialized_data, v.c.format, r.c.date_created, r.c.user_id,
+                        r.c.comment)
                  .join(r, r.c.id == v.c.revision_id)
                  .where(v.c.content_type_id == ct, v.c.object_id == str(pk)).order_by(v.c.id))
         return list(ctx.conn.execute(query).mappings())
@@ -207,6 +210,7 @@ class ReversionAdapter(ConventionAdapter):
         return {c: values[c] for c in live.columns if c in values}, unknown
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        """Versions in the window (or of the revision ``query.group``), each change grouped by its revision."""
         from chrono_cli.conventions.events import window
 
         ct = self.content_type(ctx, det)
@@ -216,10 +220,12 @@ class ReversionAdapter(ConventionAdapter):
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
         r = revision.table()
-        when = window(r.c.date_created, query, ctx.config.timezone, ctx.conn.dialect.name)
+        where = (v.c.revision_id == query.group if query.group is not None
+                 else window(r.c.date_created, query, ctx.config.timezone, ctx.conn.dialect.name))
         ids = ctx.conn.execute(select(v.c.object_id).join(r, r.c.id == v.c.revision_id)
-                               .where(v.c.content_type_id == ct, when)
+                               .where(v.c.content_type_id == ct, where)
                                .order_by(r.c.date_created.desc()).limit(query.limit)).scalars().all()
         column = ctx.info(det.live).columns[det.key[0]]
         keys = [RowKey(((det.key[0], decode(i, column.type)),)) for i in ids]
-        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key))
+        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key),
+                                lambda version: version.number)

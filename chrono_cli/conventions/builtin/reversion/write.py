@@ -3,7 +3,8 @@
 UPDATE the row's changed columns (INSERT it for an undelete: ``revert()`` of a deleted object saves it again),
 then, as the block's exit does: INSERT one ``reversion_revision`` (``date_created`` = now, ``comment`` =
 --reason or '', ``user_id`` = --actor when it is the id of a user row) and one ``reversion_version`` holding
-the restored state in Django's JSON serializer format, under the new revision's id. Fields are serialized
+the restored state in Django's JSON serializer format, under the new revision's id (the rows of one write,
+e.g. a revert, share one revision, as one block would). Fields are serialized
 in the order and form of the record's stored versions: a value equal to one a version stored keeps that
 version's text (offsets, millisecond cuts), others are encoded as DjangoJSONEncoder does; ``object_repr``
 (``str(obj)``, app code) is copied from the newest version with the same state, else the newest version;
@@ -125,9 +126,10 @@ class ReversionWriter(Writer):
         if ctx.meta.actor and uid is None:
             out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
         rev_table = revision.table()
-        out.steps.append(Step(insert(insert_table(revision)).values(
-            date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
-            comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision"))
+        if ctx.shared.once("reversion_revision", str(revision.ref)):  # one block: one revision for every row
+            out.steps.append(Step(insert(insert_table(revision)).values(
+                date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
+                comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision"))
         data = json.dumps([{"model": label, "pk": document(rows[0]["serialized_data"]).get("pk", pk),
                             "fields": fields}], ensure_ascii=False)
         out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
