@@ -14,7 +14,7 @@ tracked field that is not NULL, and ``"id"``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +22,24 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ReadContext
-from chrono_cli.conventions.builtin.auditlog.adapter import STORE, AuditlogAdapter, Fields, fields_of
+from chrono_cli.conventions.builtin.auditlog.adapter import (
+    STORE,
+    AuditlogAdapter,
+    Fields,
+    changes_of,
+    fields_of,
+    masked,
+    stored_value,
+)
 from chrono_cli.conventions.builtin.continuum.write import user_id
+from chrono_cli.conventions.decode import Undecodable
+from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.django_models import field_column
 from chrono_cli.conventions.rows import key_where, zone
 from chrono_cli.conventions.types import is_integer, is_json
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.db import reflect
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
@@ -72,9 +84,8 @@ class AuditlogWriter(Writer):
         values = {c.column: new[c.column] for c in changes if c.column not in fields.masked}
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
                              expect=1)])
-        tz = ctx.config.timezone
-        diff = {fields.names[c]: [logged(current.get(c), tz), logged(v, tz)]
-                for c, v in values.items() if c in fields.names}
+        text = self._formatter(ctx, key, fields)
+        diff = {fields.names[c]: [text(c, current.get(c)), text(c, v)] for c, v in values.items() if c in fields.names}
         if diff:
             self._entry(ctx, key, out, ct, 1, diff)
         else:
@@ -84,8 +95,8 @@ class AuditlogWriter(Writer):
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         ct, fields = self._context(ctx)
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "live row re-created")])
-        tz = ctx.config.timezone
-        diff = {name: ["None", logged(new.get(c), tz)] for c, name in fields.names.items()
+        text = self._formatter(ctx, key, fields)
+        diff = {name: ["None", text(c, new.get(c))] for c, name in fields.names.items()
                 if new.get(c) is not None and c not in fields.masked}
         self._entry(ctx, key, out, ct, 0, diff)
         return out
@@ -94,18 +105,35 @@ class AuditlogWriter(Writer):
         store, live = ctx.store, ctx.live
         (name,) = ctx.det.key
         ct, _ = self._context(ctx)
-        last = select(store.c.object_pk, store.c.action).where(store.c.content_type_id == ct).order_by(
-            store.c.timestamp, store.c.id)
-        final: dict[str, int] = {}
-        for pk, action in ctx.conn.execute(last):
-            if action != 3:
-                final[pk] = action
-        gone_pks = [pk for pk, action in final.items() if action == 2]
+        pks = ctx.conn.execute(select(store.c.object_pk).where(store.c.content_type_id == ct).distinct()).scalars()
         column = ctx.live_info.columns[name]
-        wanted = [int(p) if is_integer(column.type) else p for p in gone_pks]
+        wanted = [int(p) if is_integer(column.type) else p for p in pks]
         present = set(ctx.conn.execute(select(live.c[name]).where(live.c[name].in_(wanted))).scalars())
         gone = sorted((k for k in wanted if k not in present), key=lambda k: (str(type(k)), k))
         return [RowKey(((name, k),)) for k in gone[:limit]]
+
+    def _formatter(self, ctx: WriteContext, key: RowKey, fields: Fields) -> Callable[[str, Any], str]:
+        """A value as auditlog logs it: the text an entry of the record stored for an equal value (the scale of
+        a decimal, which a SQLite column does not keep), else formatted afresh."""
+        store, columns, tz = ctx.store, ctx.live_info.columns, ctx.config.timezone
+        stored: dict[str, list[str]] = {}
+        for row in ctx.conn.execute(select(store.c.changes, store.c.changes_text).where(self.store_where(ctx, key))
+                                    .order_by(store.c.id.desc())).mappings():
+            for name, pair in changes_of(row).items():
+                column = field_column(name, columns)
+                if column is not None and isinstance(pair, list):
+                    stored.setdefault(column, []).extend(str(v) for v in pair if not masked(v))
+
+        def text(column: str, value: Any) -> str:
+            for candidate in stored.get(column, []):
+                try:
+                    if same(stored_value(candidate, columns[column], tz), value):
+                        return candidate
+                except (Undecodable, ValueError):
+                    continue
+            return logged(value, tz)
+
+        return text
 
     def _entry(self, ctx: WriteContext, key: RowKey, out: WriteSet, ct: int, action: int,
                diff: dict[str, Any]) -> None:
@@ -121,7 +149,8 @@ class AuditlogWriter(Writer):
             out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: actor_id left NULL")
         email = None
         if uid is not None:
-            users = ctx.snapshot.get(next(fk.referred for fk in info.foreign_keys if fk.columns == ("actor_id",)))
+            ref = next(fk.referred for fk in info.foreign_keys if fk.columns == ("actor_id",))
+            users = ctx.snapshot.get(ref) or reflect.reflect(ctx.conn, {ref.schema: [ref.name]}).get(ref)
             if users is not None and "email" in users.columns:
                 u = users.table()
                 email = ctx.conn.execute(select(u.c.email).where(u.c[users.pk[0]] == uid)).scalar()
