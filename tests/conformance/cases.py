@@ -197,4 +197,19 @@ CASES: tuple[ConventionCase, ...] = (
                            ("auditlog_logentry", None, "auditlog")}),  # the shared log itself
         unrecorded=frozenset({"internal", "secret"}),  # exclude_fields=["internal"], mask_fields=["secret"]
     ),
+    ConventionCase(
+        name="pghistory", convention="pghistory", backends=("postgresql",),
+        not_on={"sqlite": "pghistory records with PostgreSQL triggers: on SQLite pgtrigger cannot install them "
+                          "(its install needs a psycopg connection) and nothing is recorded",
+                "mariadb": "pghistory records with PostgreSQL triggers only"},
+        build=None, read=readers.pghistory,
+        restore=Restore("pgshop_item", "1", 1),  # the "reprice" event
+        drift=Drift(("ALTER TABLE pgshop_item ADD COLUMN rank INTEGER",),
+                    ("missing-column", "warning", "pgshop_itemevent", "rank")),
+        checked=frozenset({("pgshop_item", "pgshop_itemevent", "pghistory"),
+                           ("custom_pgpart", "pgshop_partevent", "pghistory")}),
+        # exclude=["internal"] leaves only an absent column: the app declares it, chrono must be told
+        config='[tables.pgshop_item]\nexcluded = ["internal"]\n',
+        unrecorded=frozenset({"internal"}),  # pghistory.track(..., exclude=["internal"])
+    ),
 )

@@ -166,3 +166,10 @@ def auditlog(url: str, workdir: Path, save: Save = None, build: bool = False) ->
     (tests/support/auditlog_story.py; ``build=True`` runs the story first in the same process)."""
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("auditlog_story", url, workdir, *extra)
+
+
+def pghistory(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """django-pghistory: the event models' rows per tracked object, in a subprocess
+    (tests/support/pghistory_story.py; ``build=True`` runs the story first in the same process)."""
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("pghistory_story", url, workdir, *extra)

@@ -14,17 +14,18 @@ from typing import Any
 from tests.support.simple_history_story import _database
 
 
-def configure(url: str, library_app: str) -> None:
-    """Configure Django for the shop app and ``library_app`` on ``url``, and create the tables."""
+def configure(url: str, library_app: str, app: str = "shop") -> None:
+    """Configure Django for the app ``app`` (tests/support/djangoapp/<app>) and ``library_app`` on ``url``,
+    and create the tables."""
     import django
     from django.conf import settings
     from django.core.management import call_command
 
     settings.configure(
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", library_app,
-                        "tests.support.djangoapp.shop"],
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", *library_app.split(),
+                        f"tests.support.djangoapp.{app}"],
         DATABASES={"default": _database(url)}, USE_TZ=True, TIME_ZONE="UTC",
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField", MIGRATION_MODULES={"shop": None})
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField", MIGRATION_MODULES={app: None})
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("migrate", run_syncdb=True, verbosity=0)
