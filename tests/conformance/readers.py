@@ -154,22 +154,17 @@ def simple_history(url: str, workdir: Path, save: Save = None, build: bool = Fal
     return run_support("simple_history_reading", url, workdir, *extra)
 
 
-def reversion(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
-    """django-reversion: ``Version.objects.get_for_object_reference`` per object, in a subprocess
-    (tests/support/reversion_story.py; ``build=True`` runs the story first in the same process)."""
-    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
-    return run_support("reversion_story", url, workdir, *extra)
+
+def django_story(module: str) -> Any:
+    """A Django history library's reading (tests/support/<module>.py), in a subprocess: django-reversion's
+    ``Version.objects.get_for_object_reference``, django-auditlog's ``LogEntry`` rows and the states its
+    ``changes_dict`` gives, django-pghistory's event models. ``build=True`` runs the story first in the same
+    process (its record under ``"story"``)."""
+    def read(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+        extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+        return run_support(module, url, workdir, *extra)
+
+    return read
 
 
-def auditlog(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
-    """django-auditlog: ``LogEntry`` rows per object and the states its ``changes_dict`` gives, in a subprocess
-    (tests/support/auditlog_story.py; ``build=True`` runs the story first in the same process)."""
-    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
-    return run_support("auditlog_story", url, workdir, *extra)
-
-
-def pghistory(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
-    """django-pghistory: the event models' rows per tracked object, in a subprocess
-    (tests/support/pghistory_story.py; ``build=True`` runs the story first in the same process)."""
-    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
-    return run_support("pghistory_story", url, workdir, *extra)
+reversion, auditlog, pghistory = (django_story(f"{n}_story") for n in ("reversion", "auditlog", "pghistory"))

@@ -25,22 +25,21 @@ key; a second item created, deleted and created again under the same key; a part
 
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from tests.support.django_shop import columns, configure, plain
+from tests.support.django_shop import columns, configure, main, plain
 
 TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part"}
 OPS = {0: "insert", 1: "update", 2: "delete"}
 HIDDEN = {"shop_item": {"internal", "secret"}}  # exclude_fields and mask_fields
 
 
-def setup(url: str) -> dict[str, Any]:
+def setup(url: str, create: bool) -> dict[str, Any]:
     """Configure Django and register the shop's models with auditlog; the models by table name."""
-    configure(url, "auditlog")
+    configure(url, "auditlog", create=create)
     from auditlog.registry import auditlog
 
     from tests.support.djangoapp.shop import models
@@ -150,35 +149,5 @@ def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return timelines, live
 
 
-def run(url: str, build_first: bool, save: tuple[str, str] | None) -> dict[str, Any]:
-    models = setup(url)
-    if build_first:
-        build()
-    timelines, live = read(models)
-    record: dict[str, Any] = {"timelines": timelines, "live": live, "saved": None, "after": None,
-                              "story": {"built": True} if build_first else None}
-    if save is not None:
-        table, key = save
-        obj = models[table].objects.get(pk=int(key))
-        field = "label" if table == "custom_part" else "name"
-        setattr(obj, field, getattr(obj, field) + " (saved)")
-        obj.save()
-        record["saved"] = {field: getattr(obj, field)}
-        record["after"] = read(models)[0]
-    return record
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("out")
-    parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
-    parser.add_argument("--build", action="store_true")
-    args = parser.parse_args()
-    record = run(args.url, args.build, tuple(args.save) if args.save else None)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1, default=str)
-
-
 if __name__ == "__main__":
-    main()
+    main(setup, build, read)

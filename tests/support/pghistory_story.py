@@ -23,26 +23,25 @@ insert and update trackers only) changed and deleted (its deletion is not record
 
 from __future__ import annotations
 
-import argparse
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from tests.support.django_shop import columns, configure, plain
+from tests.support.django_shop import columns, configure, main, plain
 
 TABLES = {"pgshop_item": "Item", "custom_pgpart": "Part"}
 OPS = {"insert": "insert", "update": "update", "delete": "delete"}
 
 
-def setup(url: str) -> dict[str, Any]:
+def setup(url: str, create: bool) -> dict[str, Any]:
     """Configure Django with pghistory and pgtrigger, install the triggers; the models by table name."""
-    configure(url, "pgtrigger pghistory", "pgshop")
+    configure(url, "pgtrigger pghistory", "pgshop", create=create)
     import pgtrigger
 
     from tests.support.djangoapp.pgshop import models
 
-    pgtrigger.install()
+    if create:
+        pgtrigger.install()
     return {t: getattr(models, name) for t, name in TABLES.items()}
 
 
@@ -112,35 +111,5 @@ def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return timelines, live
 
 
-def run(url: str, build_first: bool, save: tuple[str, str] | None) -> dict[str, Any]:
-    models = setup(url)
-    if build_first:
-        build()
-    timelines, live = read(models)
-    record: dict[str, Any] = {"timelines": timelines, "live": live, "saved": None, "after": None,
-                              "story": {"built": True} if build_first else None}
-    if save is not None:
-        table, key = save
-        obj = models[table].objects.get(pk=int(key))
-        field = "label" if table == "custom_pgpart" else "name"
-        setattr(obj, field, getattr(obj, field) + " (saved)")
-        obj.save()
-        record["saved"] = {field: getattr(obj, field)}
-        record["after"] = read(models)[0]
-    return record
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("out")
-    parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
-    parser.add_argument("--build", action="store_true")
-    args = parser.parse_args()
-    record = run(args.url, args.build, tuple(args.save) if args.save else None)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1, default=str)
-
-
 if __name__ == "__main__":
-    main()
+    main(setup, build, read)

@@ -23,20 +23,18 @@ again; a part in the table ``custom_part`` (``db_table``).
 
 from __future__ import annotations
 
-import argparse
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from tests.support.django_shop import columns, configure, plain
+from tests.support.django_shop import append_saved, columns, configure, main, plain
 
 TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part"}
 
 
-def setup(url: str) -> dict[str, Any]:
+def setup(url: str, create: bool) -> dict[str, Any]:
     """Configure Django and register the shop's models with reversion; the models by table name."""
-    configure(url, "reversion")
+    configure(url, "reversion", create=create)
     import reversion
 
     from tests.support.djangoapp.shop import models
@@ -123,38 +121,13 @@ def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return timelines, live
 
 
-def run(url: str, build_first: bool, save: tuple[str, str] | None) -> dict[str, Any]:
-    models = setup(url)
-    if build_first:
-        build()
-    timelines, live = read(models)
-    record: dict[str, Any] = {"timelines": timelines, "live": live, "saved": None, "after": None,
-                              "story": {"built": True} if build_first else None}
-    if save is not None:
-        import reversion
+def _save_in_revision(obj: Any) -> dict[str, Any]:
+    """reversion records only saves inside a revision block."""
+    import reversion
 
-        table, key = save
-        obj = models[table].objects.get(pk=int(key))
-        field = "label" if table == "custom_part" else "name"
-        with reversion.create_revision():
-            setattr(obj, field, getattr(obj, field) + " (saved)")
-            obj.save()
-        record["saved"] = {field: getattr(obj, field)}
-        record["after"] = read(models)[0]
-    return record
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("out")
-    parser.add_argument("--save", nargs=2, metavar=("TABLE", "KEY"))
-    parser.add_argument("--build", action="store_true")
-    args = parser.parse_args()
-    record = run(args.url, args.build, tuple(args.save) if args.save else None)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1, default=str)
+    with reversion.create_revision():
+        return append_saved(obj)
 
 
 if __name__ == "__main__":
-    main()
+    main(setup, build, read, _save_in_revision)

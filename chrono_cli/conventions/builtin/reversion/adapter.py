@@ -168,6 +168,8 @@ class ReversionAdapter(ConventionAdapter):
         out = with_live(out, compared, shown, tuple(c for c in live_info.columns if c in skip),
                         entry="recorded version", bypass="a save outside a revision block, or raw SQL",
                         delete_bypass="reversion records no deletion: time unknown")
+        if live is None and out and out[-1].op is Op.DELETE:  # not recorded: when is unknown
+            out[-1] = replace(out[-1], valid_from=None)
         if live is not None and out and out[-1].current and out[-1].values is not None:
             out[-1] = replace(out[-1], values={c: live[c] for c in out[-1].values})
         return out

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pghistory
 from django.db import models
 
+from tests.support.djangoapp.items import ItemFields
+
 
 class Maker(models.Model):
     name = models.CharField(max_length=100)
@@ -14,13 +16,8 @@ class Maker(models.Model):
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
                  pghistory.ManualEvent("checked"), exclude=["internal"])
-class Item(models.Model):
-    name = models.CharField(max_length=100)
-    price = models.DecimalField(max_digits=10, decimal_places=2, null=True)
-    meta = models.JSONField(null=True)
-    seen = models.DateTimeField(null=True)
-    maker = models.ForeignKey(Maker, null=True, on_delete=models.SET_NULL, related_name="items")
-    internal = models.CharField(max_length=50, default="")
+class Item(ItemFields):
+    pass
 
 
 @pghistory.track()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from tests.support.djangoapp.items import ItemFields
+
 
 class Maker(models.Model):
     name = models.CharField(max_length=100)
@@ -14,17 +16,8 @@ class Maker(models.Model):
         return self.name
 
 
-class Item(models.Model):
-    name = models.CharField(max_length=100)
-    price = models.DecimalField(max_digits=10, decimal_places=2, null=True)
-    meta = models.JSONField(null=True)
-    seen = models.DateTimeField(null=True)
-    maker = models.ForeignKey(Maker, null=True, on_delete=models.SET_NULL, related_name="items")
-    internal = models.CharField(max_length=50, default="")  # left out of the history by the story
-    secret = models.CharField(max_length=50, null=True)     # masked by django-auditlog
-
-    def __str__(self) -> str:
-        return f"item {self.name}"
+class Item(ItemFields):
+    secret = models.CharField(max_length=50, null=True)  # masked by django-auditlog
 
 
 class Part(models.Model):
