@@ -131,3 +131,35 @@ def test_auditlog_gap_masked_field_actor_and_undelete(runner: CliRunner, sqlite_
     shown = _history(runner, url, "custom_part", "1")
     assert [v["operation"] for v in shown] == ["insert", "update", "unknown", "insert"]  # the unrecorded delete
     assert "unrecorded change" in shown[2]["note"]
+
+
+def test_pghistory_restore_in_a_context_and_undelete(runner: CliRunner, story_clone: StoryClone,
+                                                     tmp_path: Path) -> None:
+    url = _story(story_clone, "postgresql", "pghistory_story")
+    plan = tmp_path / "plan.json"
+    made = chrono(runner, url, "restore", "pgshop_item", "1", "--version", "3", "--actor", "2",
+                  "--reason", "undo the price import", "--plan", str(plan))
+    assert made.exit_code == 0, made.output
+    applied = chrono(runner, url, "-f", "json", "apply", str(plan), "--yes")  # the same context id as planned
+    assert applied.exit_code == 0, applied.output
+    (item,) = json.loads(applied.stdout)["items"]
+    assert [s["label"] for s in item["statements"]] == [
+        "pghistory context for the triggers (as pghistory.context() sets it)",
+        "live row (its UPDATE trigger writes the event)"]
+    (context,) = [r for r in rows(url, "pghistory_context") if r["metadata"].get("reason") == "undo the price import"]
+    assert context["metadata"] == {"user": 2, "reason": "undo the price import"}
+
+    gone = json.loads(chrono(runner, url, "-f", "json", "deleted", "custom_pgpart").stdout)  # track(): no deletes
+    assert [r["key"] for r in gone["rows"]] == [{"id": 2}]
+    undelete = chrono(runner, url, "restore", "custom_pgpart", "2", "--yes")
+    assert undelete.exit_code == 0, undelete.output
+
+    record = run_support("pghistory_story", url, tmp_path)
+    one = record["timelines"]["pgshop_item"]["1"]
+    assert (one[-1]["op"], one[-1]["actor"], one[-1]["reason"]) == ("update", "bob", "undo the price import")
+    assert one[-1]["values"] == one[1]["values"]  # pgh_id 3: the "reprice" event
+    part = record["timelines"]["custom_pgpart"]["2"]
+    assert [e["op"] for e in part] == ["insert", "insert"] and part[-1]["values"] == part[0]["values"]
+    shown = _history(runner, url, "custom_pgpart", "2")
+    assert [v["operation"] for v in shown] == ["insert", "insert"]
+    assert shown[-1]["current"] is True
