@@ -75,7 +75,7 @@ def masked(text: Any) -> bool:
     return text[:half] == "*" * half
 
 
-def changes_of(entry: Mapping[str, Any]) -> dict[str, Any]:
+def changes_of(entry: Mapping[Any, Any]) -> dict[str, Any]:
     """The entry's ``{field: [old, new]}`` (``changes``, else the legacy ``changes_text``)."""
     doc = as_json(entry["changes"])
     if doc is None and entry.get("changes_text"):
@@ -209,14 +209,14 @@ class AuditlogAdapter(ConventionAdapter):
         return diff_states(changes, live, shown, tuple(c for c in live_info.columns if c in skip), key.as_dict())
 
     @staticmethod
-    def entries(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[str, Any]]:
+    def entries(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[Any, Any]]:
         t = ctx.info(det.store).table()
         (_, pk), = key.items
         return list(ctx.conn.execute(select(t).where(t.c.content_type_id == ct, t.c.object_pk == str(pk))
                                      .order_by(t.c.timestamp, t.c.id)).mappings())
 
     @staticmethod
-    def _sides(row: Mapping[str, Any], live: TableInfo, skip: set[str],
+    def _sides(row: Mapping[Any, Any], live: TableInfo, skip: set[str],
                tz: str | None) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         old: dict[str, Any] = {}
         new: dict[str, Any] = {}

@@ -78,7 +78,7 @@ class AuditlogWriter(Writer):
         ct, _ = self._context(ctx)
         return and_(ctx.store.c.content_type_id == ct, ctx.store.c.object_pk == str(pk))
 
-    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
         ct, fields = self._context(ctx)
         values = {c.column: new[c.column] for c in changes if c.column not in fields.masked}
@@ -92,7 +92,7 @@ class AuditlogWriter(Writer):
             out.notes.append(f"{', '.join(values)} not tracked by auditlog: no entry (auditlog logs no empty diff)")
         return out
 
-    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
         ct, fields = self._context(ctx)
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "live row re-created")])
         text = self._formatter(ctx, key, fields)

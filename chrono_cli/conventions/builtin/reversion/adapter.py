@@ -175,7 +175,7 @@ class ReversionAdapter(ConventionAdapter):
         return out
 
     @staticmethod
-    def _rows(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[str, Any]]:
+    def _rows(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[Any, Any]]:
         v = ctx.info(det.store).table()
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
@@ -188,7 +188,7 @@ class ReversionAdapter(ConventionAdapter):
         return list(ctx.conn.execute(query).mappings())
 
     @staticmethod
-    def _values(row: Mapping[str, Any], live: TableInfo, tz: str | None) -> tuple[dict[str, Any], list[str]]:
+    def _values(row: Mapping[Any, Any], live: TableInfo, tz: str | None) -> tuple[dict[str, Any], list[str]]:
         if row["format"] != "json":
             raise DamagedHistory(f"{VERSION} id {row['id']}: serialized in {row['format']!r}; chrono reads the "
                                  "json format only")

@@ -77,7 +77,7 @@ class ReversionWriter(Writer):
         (_, pk), = key.items
         return and_(ctx.store.c.content_type_id == self._content_type(ctx), ctx.store.c.object_id == str(pk))
 
-    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
         values = {c.column: new[c.column] for c in changes}
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
@@ -85,7 +85,7 @@ class ReversionWriter(Writer):
         self._revision(ctx, key, out, {**current, **new})
         return out
 
-    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
                              "live row re-created (revert() saves a deleted object again)")])
         self._revision(ctx, key, out, dict(new))
@@ -110,7 +110,7 @@ class ReversionWriter(Writer):
     def deletion_notes(self, det: Any) -> list[str]:
         return ["reversion records no deletion: these keys have versions and no live row (time of deletion unknown)"]
 
-    def _revision(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[str, Any]) -> None:
+    def _revision(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[Any, Any]) -> None:
         ct = self._content_type(ctx)
         store = ctx.store
         (_, pk), = key.items
@@ -138,8 +138,8 @@ class ReversionWriter(Writer):
             f"{ctx.det.store.name}: the restored state"))
 
     @staticmethod
-    def _serialize(ctx: WriteContext, rows: Sequence[Mapping[str, Any]],
-                   state: Mapping[str, Any]) -> tuple[dict[str, Any], str, str]:
+    def _serialize(ctx: WriteContext, rows: Sequence[Mapping[Any, Any]],
+                   state: Mapping[Any, Any]) -> tuple[dict[str, Any], str, str]:
         """The fields of ``state`` as the versions serialize them, the object_repr, the model label."""
         columns = ctx.live_info.columns
         tz = ctx.config.timezone
