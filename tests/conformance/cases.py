@@ -172,6 +172,47 @@ CASES: tuple[ConventionCase, ...] = (
                            ("history_record", None, "potion"),  # the shared log itself
                            ("article", "article", "soft-delete")}),  # Potion's ArchivingResource column
     ),
+    ConventionCase(
+        name="reversion", convention="reversion", backends=("sqlite", "postgresql"),
+        not_on={"mariadb": "the Django stories run on SQLite and PostgreSQL (issue 13)"},
+        build=None, read=readers.reversion,
+        restore=Restore("shop_item", "1", 1),  # the state of the "reprice" revision
+        drift=Drift(("ALTER TABLE reversion_version DROP COLUMN object_repr",),
+                    ("missing-meta-column", "error", "reversion_version", "object_repr")),
+        checked=frozenset({("shop_item", "reversion_version", "reversion"),
+                           ("shop_maker", "reversion_version", "reversion"),
+                           ("custom_part", "reversion_version", "reversion"),  # found by its versions' fields
+                           ("reversion_version", None, "reversion")}),  # the shared store itself
+        unrecorded=frozenset({"internal"}),  # reversion.register(Item, exclude=["internal"])
+    ),
+    ConventionCase(
+        name="auditlog", convention="auditlog", backends=("sqlite", "postgresql"),
+        not_on={"mariadb": "the Django stories run on SQLite and PostgreSQL (issue 13)"},
+        build=None, read=readers.auditlog,
+        restore=Restore("shop_item", "1", 0),  # the created state: three fields and the foreign key back
+        drift=Drift(("ALTER TABLE auditlog_logentry DROP COLUMN object_repr",),
+                    ("missing-meta-column", "error", "auditlog_logentry", "object_repr")),
+        checked=frozenset({("shop_item", "auditlog_logentry", "auditlog"),
+                           ("shop_maker", "auditlog_logentry", "auditlog"),
+                           ("custom_part", "auditlog_logentry", "auditlog"),  # found by its entries' fields
+                           ("auditlog_logentry", None, "auditlog")}),  # the shared log itself
+        unrecorded=frozenset({"internal", "secret"}),  # exclude_fields=["internal"], mask_fields=["secret"]
+    ),
+    ConventionCase(
+        name="pghistory", convention="pghistory", backends=("postgresql",),
+        not_on={"sqlite": "pghistory records with PostgreSQL triggers: on SQLite pgtrigger cannot install them "
+                          "(its install needs a psycopg connection) and nothing is recorded",
+                "mariadb": "pghistory records with PostgreSQL triggers only"},
+        build=None, read=readers.pghistory,
+        restore=Restore("pgshop_item", "1", 1),  # the "reprice" event
+        drift=Drift(("ALTER TABLE pgshop_item ADD COLUMN rank INTEGER",),
+                    ("missing-column", "warning", "pgshop_itemevent", "rank")),
+        checked=frozenset({("pgshop_item", "pgshop_itemevent", "pghistory"),
+                           ("custom_pgpart", "pgshop_partevent", "pghistory")}),
+        # exclude=["internal"] leaves only an absent column: the app declares it, chrono must be told
+        config='[tables.pgshop_item]\nexcluded = ["internal"]\n',
+        unrecorded=frozenset({"internal"}),  # pghistory.track(..., exclude=["internal"])
+    ),
 )
 
 # MariaDB system versioning: the server is the implementation (tests/support/mariadb_versioning_story.py) and its

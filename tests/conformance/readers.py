@@ -218,3 +218,18 @@ def mariadb_versioning(url: str, _workdir: Path, save: Save = None) -> Reading:
         return reading
     finally:
         engine.dispose()
+
+
+def django_story(module: str) -> Any:
+    """A Django history library's reading (tests/support/<module>.py), in a subprocess: django-reversion's
+    ``Version.objects.get_for_object_reference``, django-auditlog's ``LogEntry`` rows and the states its
+    ``changes_dict`` gives, django-pghistory's event models. ``build=True`` runs the story first in the same
+    process (its record under ``"story"``)."""
+    def read(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+        extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+        return run_support(module, url, workdir, *extra)
+
+    return read
+
+
+reversion, auditlog, pghistory = (django_story(f"{n}_story") for n in ("reversion", "auditlog", "pghistory"))

@@ -3,7 +3,7 @@ timeline, and the recorded changes of those timelines that fall in the window (n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from chrono_cli.conventions.events import window
 from chrono_cli.conventions.shapes.common import as_json, declared, key_matches
 from chrono_cli.conventions.types import is_json
 from chrono_cli.errors import UnsupportedOperation
-from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
 
 Reader = Callable[[ReadContext, Detection, RowKey], list[Version]]
 
@@ -46,16 +46,27 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
         key = key_of(ctx, det, r[0]) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
         if key is not None:
             keys[key] = None
-    columns = list(ctx.info(det.live).columns)
+    return timeline_changes(ctx, det.live, keys, query, lambda key: read(ctx, det, key))
+
+
+def timeline_changes(ctx: ReadContext, live: TableRef, keys: Iterable[RowKey], query: EventQuery,
+                     read: Callable[[RowKey], list[Version]],
+                     group: Callable[[Version], Any] | None = None) -> list[RowChange]:
+    """The recorded changes of ``keys``' timelines (``read``) that fall in the query's window, newest first;
+    ``group``: the change set a version belongs to, where the store records one (``query.group`` keeps it)."""
+    columns = list(ctx.info(live).columns)
     out: list[RowChange] = []
-    for key in keys:
+    for key in dict.fromkeys(keys):
         prev: Version | None = None
-        for v in read(ctx, det, key):
+        for v in read(key):
             if v.op is not Op.UNKNOWN and _inside(v.valid_from, query):
                 changes = () if v.op is Op.DELETE else field_changes(
                     None if v.op is Op.INSERT or prev is None else prev.values, v.values, columns)
-                out.append(RowChange(det.live, key, v.op, v.valid_from, v.actor, v.reason, changes, note=v.note))
+                out.append(RowChange(live, key, v.op, v.valid_from, v.actor, v.reason, changes,
+                                     group=None if group is None else group(v), note=v.note))
             prev = v
+    if query.group is not None:
+        out = [c for c in out if c.group == query.group]
     out.sort(key=lambda c: c.at or datetime.min, reverse=True)
     return out[:query.limit]
 

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Column, FetchedValue, MetaData, Table
+from sqlalchemy import Column, FetchedValue, MetaData, Table, cast, func, select
 from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.rows import zone
@@ -135,3 +137,15 @@ def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
+
+
+def last_id(conn: Connection, table: Table, column: str) -> Any:
+    """An expression for the id the write's previous INSERT into ``table`` generated (a later statement of the
+    same transaction uses it): ``currval`` on PostgreSQL, ``LAST_INSERT_ID()`` on MariaDB, the newest id under
+    SQLite's write lock."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return func.currval(cast(func.pg_get_serial_sequence(table.fullname, column), REGCLASS))
+    if dialect in ("mysql", "mariadb"):
+        return func.last_insert_id()
+    return select(func.max(table.c[column])).scalar_subquery()

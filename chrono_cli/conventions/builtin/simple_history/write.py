@@ -18,8 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import cast, delete, func, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy import delete, insert, literal, select, update
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.builtin.continuum.write import find_info, membership_note, user_id
@@ -27,7 +26,7 @@ from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryO
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.oldstate import missing_keys
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
@@ -112,14 +111,7 @@ class SimpleHistoryWriter(Writer):
             out.notes.append(note)
 
     def _new_id(self, ctx: WriteContext) -> Any:
-        info = ctx.store_info
-        hid = ctx.det.opts(SimpleHistoryOptions).history_id_column
-        dialect = ctx.conn.dialect.name
-        if dialect == "postgresql":
-            return func.currval(cast(func.pg_get_serial_sequence(str(info.ref), hid), REGCLASS))
-        if dialect in ("mysql", "mariadb"):
-            return func.last_insert_id()
-        return select(func.max(ctx.store.c[hid])).scalar_subquery()
+        return last_id(ctx.conn, ctx.store, ctx.det.opts(SimpleHistoryOptions).history_id_column)
 
     def _m2m(self, ctx: WriteContext, key: RowKey, out: WriteSet, x: Any) -> None:
         hid = ctx.det.opts(SimpleHistoryOptions).history_id_column

@@ -1,0 +1,1 @@
+"""django-auditlog: ``auditlog_logentry`` rows of ``{field: [old, new]}`` string differences."""

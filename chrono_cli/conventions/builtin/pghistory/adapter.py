@@ -1,0 +1,165 @@
+"""django-pghistory: event tables (``pgh_id``, ``pgh_created_at``, ``pgh_label``, ``pgh_obj_id``,
+``pgh_context_id`` + a copy of the tracked columns) written by PostgreSQL triggers; ``pghistory_context`` holds
+the metadata of ``pghistory.context(...)`` blocks (conventions.md 7G).
+
+Timeline semantics chosen here:
+
+* a record's events are the rows with ``pgh_obj_id`` = its key, ordered by ``pgh_id`` (the version number);
+  ``insert`` and ``update`` hold the state after the change, ``delete`` the state at deletion (the record is
+  absent afterwards); any other label is a manual event (``pghistory.create_event``): a snapshot, shown as an
+  update with the label in its note; the time is ``pgh_created_at`` (the transaction's start);
+* actor = the context metadata's ``user`` (shown as ``auth_user.username`` when it is a user id), reason = its
+  ``reason``; without a context both are unknown;
+* the tracked model's table is ``<app>_<model>`` for ``<app>_<model>event``, else the one table holding every
+  tracked column; base columns the event table lacks (``exclude``) are not recorded;
+* triggers see every writer (queryset updates, raw SQL), so a live row that differs from the newest event
+  means the triggers were off; a row gone without a ``delete`` event was deleted untracked (``track()``
+  without ``DeleteEvent``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlalchemy import types as sqltypes
+
+from chrono_cli.conventions.actors import UserLink, labels
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
+from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, Rule, StoreKind
+from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.shapes.common import Entry, as_json, states_after
+from chrono_cli.conventions.shapes.events import timeline_changes
+from chrono_cli.conventions.types import col_is, is_text, is_timestamp
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
+
+ID, CREATED, LABEL, OBJ, CONTEXT = "pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id"
+CONTEXTS = "pghistory_context"
+OPS = {"insert": Op.INSERT, "update": Op.UPDATE, "delete": Op.DELETE}
+
+CHECK = CheckSpec(
+    StoreKind.PAIRED, frozenset({Rule.COPY_COLUMNS}),
+    store_meta=(MetaColumn(ID, sqltypes.Integer(), nullable=False, exact=True),
+                MetaColumn(CREATED, sqltypes.DateTime(timezone=True), nullable=False),
+                MetaColumn(LABEL, sqltypes.Text(), nullable=False),
+                MetaColumn(OBJ, sqltypes.Integer(), nullable=False, exact=True),
+                MetaColumn(CONTEXT, sqltypes.Uuid())),
+    hides_columns=True, store_suffix="event")
+
+
+def is_event_table(t: TableInfo) -> bool:
+    return (t.pk == (ID,) and col_is(t, CREATED, is_timestamp) and col_is(t, LABEL, is_text)
+            and OBJ in t.columns)
+
+
+def tracked(event: TableInfo) -> list[str]:
+    """The event table's copies of model fields."""
+    return [c for c in event.columns if not c.startswith("pgh_")]
+
+
+def base_of(snapshot: SchemaSnapshot, event: TableInfo) -> tuple[TableInfo, str] | None:
+    """The tracked table: ``<app>_<model>`` by name, else the one table holding every tracked column."""
+    cols = tracked(event)
+    if event.ref.name.endswith("event"):
+        b = snapshot.sibling(event.ref, event.ref.name[:-len("event")])
+        if b is not None and len(b.pk) == 1 and b.pk[0] in cols:
+            return b, f"tracked table {b.ref.name} found by name"
+    fits = [b for b in snapshot if b.ref.schema == event.ref.schema and not is_event_table(b) and len(b.pk) == 1
+            and b.pk[0] in cols and all(c in b.columns for c in cols)]
+    if len(fits) == 1:
+        return fits[0], f"tracked table {fits[0].ref.name} found by its columns (every tracked column)"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PghistoryOptions(Options):
+    """The tracked columns, the excluded ones, the context table."""
+
+    tracked: tuple[str, ...]
+    excluded: tuple[str, ...]
+    contexts: str | None
+
+
+class PghistoryAdapter(ConventionAdapter):
+    """django-pghistory: each event row is a snapshot the triggers wrote."""
+
+    name = "pghistory"
+    title = "django-pghistory"
+    check = CHECK
+    singleton_stores = (CONTEXTS,)
+
+    def related(self, name: str, all_names: Collection[str]) -> set[str]:
+        return {n for n in all_names if n.endswith("event")} | ({CONTEXTS} & set(all_names))
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for event in snapshot:
+            if not is_event_table(event):
+                continue
+            found = base_of(snapshot, event)
+            if found is None:
+                continue
+            base, how = found
+            cols = tracked(event)
+            excluded = tuple(c for c in base.columns if c not in cols)
+            contexts = snapshot.sibling(event.ref, CONTEXTS)
+            evidence = [f"{event.ref.name}: {ID} primary key, {CREATED} timestamp, {LABEL} text, {OBJ}", how]
+            if excluded:
+                evidence.append(f"not tracked (exclude): {', '.join(excluded)}")
+            if contexts is not None:
+                evidence.append(f"contexts in {contexts.ref.name}")
+            yield Detection(self.name, base.ref, event.ref, base.pk, version_col=None, time_col=CREATED,
+                            score=len(evidence), evidence=tuple(evidence),
+                            options=PghistoryOptions(tuple(c for c in base.columns if c in cols), excluded,
+                                                     None if contexts is None else str(contexts.ref)))
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        o = det.opts(PghistoryOptions)
+        event = ctx.info(det.store).table()
+        contexts = ctx.snapshot.get(TableRef(det.store.schema, CONTEXTS)) if o.contexts else None
+        (_, pk), = key.items
+        query = select(event).where(event.c[OBJ] == pk).order_by(event.c[ID])
+        if contexts is not None and CONTEXT in event.c:
+            c = contexts.table()
+            query = (select(event, c.c.metadata.label("pgh_metadata"))
+                     .outerjoin(c, c.c.id == event.c[CONTEXT]).where(event.c[OBJ] == pk).order_by(event.c[ID]))
+        rows = ctx.conn.execute(query).mappings().all()
+        metas = [as_json(r.get("pgh_metadata")) or {} for r in rows]
+        link = UserLink("user", TableRef(det.store.schema, "auth_user"), "id")  # Django's user ids, when present
+        actors = labels(ctx.conn, ctx.snapshot, link, (m.get("user") for m in metas if isinstance(m, dict)
+                                                       and isinstance(m.get("user"), int)))
+        skip = set(ctx.config.unrecorded)
+        recorded = [c for c in o.tracked if c not in skip]
+        tz = ctx.config.timezone
+        entries: list[Entry] = []
+        for r, m in zip(rows, metas, strict=True):
+            label = r[LABEL]
+            op = OPS.get(label, Op.UPDATE)
+            user = m.get("user") if isinstance(m, dict) else None
+            reason = m.get("reason") if isinstance(m, dict) else None
+            note = None if label in OPS else f"event '{label}' (a snapshot pghistory.create_event wrote)"
+            entries.append(Entry(values=None if op is Op.DELETE else {c: r[c] for c in recorded}, op=op,
+                                 at=as_utc(r[CREATED], tz), number=r[ID],
+                                 actor=None if user is None else actors.get(user, str(user)),
+                                 reason=None if reason is None else str(reason), note=note))
+        versions = states_after(entries, fetch_live(ctx.conn, ctx.info(det.live).table(), key), recorded,
+                                tuple(c for c in ctx.info(det.live).columns if c not in recorded),
+                                tuple(c for c in ctx.info(det.live).columns if c not in recorded))
+        if versions and versions[-1].op is Op.DELETE and versions[-1].number is None:
+            # gone without a delete event: when is unknown (not the last event's time)
+            versions[-1] = replace(versions[-1], valid_from=None)
+        notes = {e.number: e.note for e in entries if e.note}
+        return [replace(v, note="; ".join(filter(None, (notes[v.number], v.note)))) if v.number in notes else v
+                for v in versions]
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        from chrono_cli.conventions.events import window
+
+        event = ctx.info(det.store).table()
+        ids = ctx.conn.execute(select(event.c[OBJ]).where(window(event.c[CREATED], query, ctx.config.timezone,
+                                                                  ctx.conn.dialect.name))
+                               .order_by(event.c[CREATED].desc()).limit(query.limit)).scalars().all()
+        keys = [RowKey(((det.key[0], i),)) for i in ids]
+        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key))
+

@@ -1,0 +1,1 @@
+"""django-reversion: ``reversion_version`` rows of Django-serialized states, grouped by ``reversion_revision``."""

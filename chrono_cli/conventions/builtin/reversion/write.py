@@ -1,0 +1,169 @@
+"""django-reversion: what ``version.revert()`` inside ``create_revision()`` writes (conventions.md 7E).
+
+UPDATE the row's changed columns (INSERT it for an undelete: ``revert()`` of a deleted object saves it again),
+then, as the block's exit does: INSERT one ``reversion_revision`` (``date_created`` = now, ``comment`` =
+--reason or '', ``user_id`` = --actor when it is the id of a user row) and one ``reversion_version`` holding
+the restored state in Django's JSON serializer format, under the new revision's id (the rows of one write,
+e.g. a revert, share one revision, as one block would). Fields are serialized
+in the order and form of the record's stored versions: a value equal to one a version stored keeps that
+version's text (offsets, millisecond cuts), others are encoded as DjangoJSONEncoder does; ``object_repr``
+(``str(obj)``, app code) is copied from the newest version with the same state, else the newest version;
+``db`` and ``format`` from the newest version. Unlike ``revert()``, columns the versions do not record
+(``exclude``) keep their current values (reversion would reset them to the model default, its issue #653).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.base import ReadContext
+from chrono_cli.conventions.builtin.continuum.write import user_id
+from chrono_cli.conventions.builtin.reversion.adapter import (
+    REVISION,
+    ReversionAdapter,
+    document,
+    field_value,
+    revision_info,
+)
+from chrono_cli.conventions.decode import Undecodable
+from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.django_models import field_column
+from chrono_cli.conventions.rows import key_where, zone
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import FieldChange, RowKey, Timeline
+
+_ADAPTER = ReversionAdapter()
+
+
+def encode(value: Any, tz: str | None) -> Any:
+    """A column value as DjangoJSONEncoder writes it (naive timestamps read in ``tz``, UTC by default)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=zone(tz))
+        text = aware.astimezone(UTC).isoformat() if value.tzinfo is None else aware.isoformat()
+        if aware.microsecond:
+            text = text[:23] + text[26:]
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, time):
+        text = value.isoformat()
+        return text[:12] if value.microsecond else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+class ReversionWriter(Writer):
+    """django-reversion ``reversion_revision`` + ``reversion_version``."""
+
+    def _content_type(self, ctx: WriteContext) -> int:
+        ct = _ADAPTER.content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
+        if ct is None:
+            raise UnsupportedOperation(f"no reversion content type names {ctx.det.live}",
+                                       hint=f'set [tables.{ctx.det.live.name}] model = "app_label.model"')
+        return ct
+
+    def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
+        (_, pk), = key.items
+        return and_(ctx.store.c.content_type_id == self._content_type(ctx), ctx.store.c.object_id == str(pk))
+
+    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
+               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
+        values = {c.column: new[c.column] for c in changes}
+        out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
+                             expect=1)])
+        self._revision(ctx, key, out, {**current, **new})
+        return out
+
+    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
+        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+                             "live row re-created (revert() saves a deleted object again)")])
+        self._revision(ctx, key, out, dict(new))
+        return out
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        store, live = ctx.store, ctx.live
+        (name,) = ctx.det.key
+        ids = ctx.conn.execute(select(store.c.object_id).where(store.c.content_type_id == self._content_type(ctx))
+                               .distinct()).scalars().all()
+        column = ctx.live_info.columns[name]
+        keys = {}
+        for raw in ids:
+            try:
+                keys[field_value(raw, column, None)] = raw
+            except Undecodable:
+                continue
+        present = set(ctx.conn.execute(select(live.c[name]).where(live.c[name].in_(list(keys)))).scalars())
+        gone = sorted((k for k in keys if k not in present), key=lambda k: (str(type(k)), k))
+        return [RowKey(((name, k),)) for k in gone[:limit]]
+
+    def deletion_notes(self, det: Any) -> list[str]:
+        return ["reversion records no deletion: these keys have versions and no live row (time of deletion unknown)"]
+
+    def _revision(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[Any, Any]) -> None:
+        ct = self._content_type(ctx)
+        store = ctx.store
+        (_, pk), = key.items
+        rows = ctx.conn.execute(select(store.c.serialized_data, store.c.object_repr, store.c.db, store.c.format)
+                                .where(self.store_where(ctx, key)).order_by(store.c.id.desc())).mappings().all()
+        if not rows:
+            raise UnsupportedOperation(f"{ctx.det.live} {pk} has no reversion version to take its serialized "
+                                       "form from")
+        fields, repr_, label = self._serialize(ctx, rows, state)
+        revision = revision_info(ctx.snapshot, ctx.det.store)
+        assert revision is not None
+        uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
+        if ctx.meta.actor and uid is None:
+            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
+        rev_table = revision.table()
+        if ctx.shared.once("reversion_revision", str(revision.ref)):  # one block: one revision for every row
+            out.steps.append(Step(insert(insert_table(revision)).values(
+                date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
+                comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision"))
+        data = json.dumps([{"model": label, "pk": document(rows[0]["serialized_data"]).get("pk", pk),
+                            "fields": fields}], ensure_ascii=False)
+        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+            object_id=str(pk), content_type_id=ct, db=rows[0]["db"], format=rows[0]["format"],
+            serialized_data=data, object_repr=repr_, revision_id=last_id(ctx.conn, rev_table, "id")),
+            f"{ctx.det.store.name}: the restored state"))
+
+    @staticmethod
+    def _serialize(ctx: WriteContext, rows: Sequence[Mapping[Any, Any]],
+                   state: Mapping[Any, Any]) -> tuple[dict[str, Any], str, str]:
+        """The fields of ``state`` as the versions serialize them, the object_repr, the model label."""
+        columns = ctx.live_info.columns
+        tz = ctx.config.timezone
+        docs = [document(r["serialized_data"]) for r in rows]
+        template = docs[0].get("fields") or {}
+        fields: dict[str, Any] = {}
+        for name in template:
+            column = field_column(name, columns)
+            if column is None:
+                fields[name] = template[name]  # many-to-many members or a dropped field: as last stored
+                continue
+            value = state.get(column)
+            fields[name] = encode(value, tz)
+            for doc in docs:
+                stored = (doc.get("fields") or {}).get(name, fields)
+                try:
+                    if stored is not fields and same(field_value(stored, columns[column], tz), value):
+                        fields[name] = stored
+                        break
+                except Undecodable:
+                    continue
+            else:
+                if isinstance(value, str) and isinstance(template[name], dict | list):
+                    fields[name] = json.loads(value)  # a JSON field kept in a text column
+        repr_ = next((r["object_repr"] for r, doc in zip(rows, docs, strict=True)
+                      if doc.get("fields") == fields), rows[0]["object_repr"])
+        return fields, repr_, str(docs[0].get("model", ""))

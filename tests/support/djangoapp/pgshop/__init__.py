@@ -1,0 +1,1 @@
+"""A Django app tracked by django-pghistory, for tests/support/pghistory_story.py (PostgreSQL)."""
