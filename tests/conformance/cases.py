@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
+from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -170,5 +171,28 @@ CASES: tuple[ConventionCase, ...] = (
         checked=frozenset({("article", "history_record", "potion"),
                            ("history_record", None, "potion"),  # the shared log itself
                            ("article", "article", "soft-delete")}),  # Potion's ArchivingResource column
+    ),
+    ConventionCase(
+        name="periods", convention="periods", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "the periods extension is a PostgreSQL extension"),
+        build=lambda url, _: periods_story(url), read=readers.periods,
+        restore=Restore("contract", "2", 0),  # across a delete and a re-insert of the key
+        drift=Drift(("ALTER TABLE contract ADD COLUMN nickname text",),  # allowed while versioning is on
+                    ("missing-column", "error", "contract_history", "nickname")),
+        checked=frozenset({("contract", "contract_history", "periods"), ("memo", "memo_history", "periods")}),
+        unrecorded=frozenset({"visits"}),  # add_system_time_period(excluded_column_names => ARRAY['visits'])
+    ),
+    ConventionCase(
+        name="temporal-tables", convention="temporal-tables", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "temporal_tables is a PostgreSQL trigger (tstzrange)"),
+        # the suite's own versioning() function (tests/support/period_stories.py): no implementation installable
+        build=lambda url, _: temporal_tables_story(url), read=readers.temporal_tables,
+        restore=Restore("contract", "2", 0),
+        drift=Drift(("ALTER TABLE contract DISABLE TRIGGER versioning_trigger",),
+                    ("trigger", "error", "contract", None)),
+        checked=frozenset({("contract", "contract_history", "temporal-tables"),
+                           ("memo", "memo_history", "temporal-tables")}),
+        config='[tables.contract]\nunrecorded = ["visits"]\n',  # left out of contract_history on purpose
+        unrecorded=frozenset({"visits"}),
     ),
 )

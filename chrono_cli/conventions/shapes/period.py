@@ -72,7 +72,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         start, end = bounds(dec, r, tz)
         op = Op.INSERT if i == 0 else Op.UPDATE
         if i and prev_end is not None and start is not None and start > prev_end:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, valid_to=start))
             op = Op.INSERT
         values = {b: r[h] for h, b in data}
         missing = tuple(c for c in shown if c not in values)
@@ -85,7 +85,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         start = start or prev_end
         op = Op.UPDATE if out and (prev_end is None or start is None or start <= prev_end) else Op.INSERT
         if out and op is Op.INSERT:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, valid_to=start))
         out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, number=len(rows) + 1,
                            valid_from=start, unrecorded=declared_out, current=True))
     elif out:
