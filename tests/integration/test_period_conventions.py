@@ -72,6 +72,12 @@ def _sql(url: str, *statements: str) -> None:
 def test_show_at_diff_and_blame_follow_the_library(convention: str, story_clone: StoryClone, runner: CliRunner,
                                                    tmp_path: Path) -> None:
     url, reading = _clone(story_clone, convention, tmp_path)
+    explained = {t["table"]: t for t in _json(runner, url, "tables", "--explain")["tables"]}
+    evidence = explained["public.contract"]["evidence"][convention]
+    assert explained["public.contract"]["history"] == ["public.contract_history"]
+    assert any(TRIGGER[convention] in line and "enabled" in line if convention == "periods" else
+               TRIGGER[convention] in line for line in evidence)
+    assert any("visits" in line and "not recorded" in line for line in evidence)
     entries = reading["timelines"]["contract"]["1"]
     for entry in entries:  # the state valid at each period's start, and the two updates of one transaction as one
         shown = _json(runner, url, "show", "contract", "1", "--at", entry["at"])["version"]
