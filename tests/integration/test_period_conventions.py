@@ -119,9 +119,13 @@ def test_bulk_restore_to_a_time(convention: str, story_clone: StoryClone, runner
     url, reading = _clone(story_clone, convention, tmp_path)
     config = _config(tmp_path, convention)
     first = reading["timelines"]["contract"]["1"][0]["at"]  # the story's first transaction: rows 1 and 2 inserted
+    _sql(url, "INSERT INTO contract (id, title) VALUES (4, 'created after')")
     args = ["restore", "contract", "--at", first, "--all-changed-since", first]
     plan = _json(runner, url, *args, "--dry-run", config=config)
     assert {(r["key"]["id"], r["action"]) for r in plan["rows"]} == {(1, "restore"), (2, "restore")}
+    # row 4 began after the time (no history row holds it); row 3 was created and deleted after it
+    assert plan["skipped"] == {"created after the time (chrono revert removes created rows)": 1,
+                               "absent then and now": 1}
     done = chrono(runner, url, *args, "--yes", config=config)
     assert done.exit_code == 0, done.output
     after = (readers.periods if convention == "periods" else readers.temporal_tables)(url, tmp_path)

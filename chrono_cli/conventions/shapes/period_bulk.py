@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, and_, func, select, union
+from sqlalchemy import DateTime, Table, func, select, union
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -85,9 +85,9 @@ class PeriodBulk(BulkWriter):
         later = select(*(live.c[c] for c in ctx.det.key)).where(ls > lwhen)
         if keys is not None:
             later = later.where(_on(keys, store, live))
-        for row in ctx.conn.execute(later):
-            if tuple(row) not in seen:
-                yield tuple(row), None  # its period began after T and no history row holds T: not there then
+        for found in ctx.conn.execute(later):
+            if tuple(found) not in seen:
+                yield tuple(found), None  # its period began after T and no history row holds T: not there then
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         return [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
@@ -97,9 +97,10 @@ def _on(keys: ColumnElement[bool], store: Table, live: Table) -> ColumnElement[b
     """A key condition written for the store, moved onto the live table (same key column names)."""
     from sqlalchemy.sql.visitors import replacement_traverse
 
-    def swap(element: Any) -> Any:
+    def swap(element: Any, **kw: Any) -> Any:
         if getattr(element, "table", None) is store and element.key in live.c:
             return live.c[element.key]
         return None
 
-    return and_(replacement_traverse(keys, {}, swap))
+    opts: dict[str, Any] = {}
+    return replacement_traverse(keys, opts, swap)
