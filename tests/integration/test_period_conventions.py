@@ -123,6 +123,8 @@ def test_bulk_restore_to_a_time(convention: str, story_clone: StoryClone, runner
     args = ["restore", "contract", "--at", first, "--all-changed-since", first]
     plan = _json(runner, url, *args, "--dry-run", config=config)
     assert {(r["key"]["id"], r["action"]) for r in plan["rows"]} == {(1, "restore"), (2, "restore")}
+    labels = [s["label"] for s in plan["statements"]]
+    assert len(labels) == 2 and all("chrono writes no history row" in label for label in labels)
     # row 4 began after the time (no history row holds it); row 3 was created and deleted after it
     assert plan["skipped"] == {"created after the time (chrono revert removes created rows)": 1,
                                "absent then and now": 1}

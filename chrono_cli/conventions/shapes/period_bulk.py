@@ -9,6 +9,7 @@ archive each replaced row and stamp the new periods, as for single restores.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -90,7 +91,9 @@ class PeriodBulk(BulkWriter):
                 yield tuple(found), None  # its period began after T and no history row holds T: not there then
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        return [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+        kept = f"; the triggers keep {ctx.det.store}, chrono writes no history row"
+        return [replace(step, label=step.label + kept)
+                for step in (update_live(ctx, stage, columns), insert_live(ctx, stage, columns))]
 
 
 def _on(keys: ColumnElement[bool], store: Table, live: Table) -> ColumnElement[bool]:

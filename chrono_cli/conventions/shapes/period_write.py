@@ -42,23 +42,23 @@ class PeriodTriggerWriter(TriggerWriter):
 
     def note(self, ctx: WriteContext, what: str) -> str:
         names = ", ".join(t.name for t in self.archivers(ctx)[0])
-        return (f"chrono writes only {ctx.det.live} and never {ctx.det.store}: {self.who} ({names}) {what}; "
-                "the new state's period starts at this transaction's start time")
+        return (f"chrono writes only {ctx.det.live} and never {ctx.det.store}: {what} is left to {self.who} "
+                f"({names}); the new state's period starts at this transaction's start time")
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
         ws = super().update(ctx, key, current, new, changes, timeline)
-        return WriteSet(ws.steps, [self.note(ctx, "archives the replaced state with the period it was valid")])
+        return WriteSet(ws.steps, [self.note(ctx, "archiving the replaced state with the period it was valid")])
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         ws = super().insert(ctx, key, new, timeline)
-        return WriteSet(ws.steps, [self.note(ctx, "opens the re-created row's period (an insert archives nothing: "
+        return WriteSet(ws.steps, [self.note(ctx, "stamping the re-created row's period (an insert archives nothing: "
                                                   "the deletion stays recorded as the gap before it)")])
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
                timeline: Timeline | None) -> WriteSet:
         ws = super().delete(ctx, key, current, timeline)
-        return WriteSet(ws.steps, [self.note(ctx, "archives the deleted state")])
+        return WriteSet(ws.steps, [self.note(ctx, "archiving the deleted state")])
 
 
 def check_archivers(writer: PeriodTriggerWriter, ctx: WriteContext) -> None:
