@@ -84,6 +84,18 @@ class EnableTrigger:
 
 
 @dataclass(frozen=True, slots=True)
+class CreateTrigger:
+    """Create a row trigger on ``table`` running ``function(args)`` (PostgreSQL)."""
+
+    table: TableRef
+    name: str
+    timing: str                    # BEFORE | AFTER
+    events: tuple[str, ...]        # INSERT, UPDATE, DELETE
+    function: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SyncTrigger:
     """Regenerate a native versioning trigger with the library's own ``sync_trigger``."""
 
@@ -101,7 +113,7 @@ class VersionColumn:
 
 
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger | VersionColumn
+    | SyncTrigger | VersionColumn | CreateTrigger
 
 
 def target(remedy: Remedy) -> TableRef:

@@ -49,3 +49,29 @@ class VersionColumn(ExecutableDDLElement):
 def _version_column(element: VersionColumn, compiler: DDLCompiler, **kw: Any) -> str:
     table = compiler.preparer.format_table(element.column.table)
     return f"ALTER TABLE {table} MODIFY {compiler.get_column_specification(element.column)} WITH SYSTEM VERSIONING"
+class CreateTrigger(ExecutableDDLElement):
+    """``CREATE TRIGGER <name> <timing> <events> ON <table> FOR EACH ROW EXECUTE PROCEDURE <function>(<args>)``."""
+
+    def __init__(self, table: str, name: str, timing: str, events: tuple[str, ...], function: str,
+                 args: tuple[str, ...] = (), schema: str | None = None) -> None:
+        self.table = table
+        self.name = name
+        self.timing = timing
+        self.events = events
+        self.function = function
+        self.args = args
+        self.schema = schema
+
+
+@compiles(CreateTrigger)
+def _create_trigger(element: CreateTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    prep = compiler.preparer
+    table = prep.quote(element.table)
+    if element.schema:
+        table = f"{prep.quote_schema(element.schema)}.{table}"
+    timing = {"BEFORE": "BEFORE", "AFTER": "AFTER"}[element.timing.upper()]
+    events = " OR ".join({"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}[e.upper()]
+                         for e in element.events)
+    args = ", ".join("'" + a.replace("'", "''") + "'" for a in element.args)  # trigger arguments are string literals
+    return (f"CREATE TRIGGER {prep.quote(element.name)} {timing} {events} ON {table} FOR EACH ROW "
+            f"EXECUTE PROCEDURE {prep.quote(element.function)}({args})")

@@ -66,6 +66,9 @@ class SystemPeriod:
     view: TableRef | None = None
     as_of: str | None = None            # the generated ``<t>__as_of(timestamptz)`` function
     excluded: tuple[str, ...] = ()
+    between: str | None = None          # ``<t>__between(timestamptz, timestamptz)``
+    generated_always_trigger: str | None = None  # BEFORE INSERT OR UPDATE: stamps the period columns
+    write_history_trigger: str | None = None     # AFTER INSERT OR UPDATE OR DELETE: archives replaced rows
 
 
 def _sql(name: str) -> str:
@@ -169,7 +172,8 @@ def _periods(conn: Connection, tables: Mapping[TableRef, TableInfo], default_sch
         view = None if row.view_name is None else TableRef(row.view_schema, row.view_name)
         found.setdefault((row.table_schema, row.table_name), []).append(
             SystemPeriod(row.period_name, row.start_column, row.end_column, history, view, row.func_as_of,
-                         tuple(row.excluded or ())))
+                         tuple(row.excluded or ()), row.func_between, row.generated_always_trigger,
+                         row.write_history_trigger))
     for (schema, name), periods in found.items():
         info = _find(tables, schema, name, default_schema)
         if info is not None:

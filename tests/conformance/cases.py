@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.conformance import dump_readers, readers
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
+from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -229,6 +230,33 @@ CASES += (
         checked=frozenset({("appuser", "appuser", "mariadb-versioning"), ("memo", "memo", "mariadb-versioning"),
                            ("ledger", "ledger", "mariadb-versioning")}),
         config='[tables.appuser]\nexcluded = ["visits"]\n',
+        unrecorded=frozenset({"visits"}),
+    ),
+)
+
+# PostgreSQL period conventions (tests/support/period_stories.py)
+CASES += (
+    ConventionCase(
+        name="periods", convention="periods", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "the periods extension is a PostgreSQL extension"),
+        build=lambda url, _: periods_story(url), read=readers.periods,
+        restore=Restore("contract", "2", 0),  # across a delete and a re-insert of the key
+        drift=Drift(("ALTER TABLE contract ADD COLUMN nickname text",),  # allowed while versioning is on
+                    ("missing-column", "error", "contract_history", "nickname")),
+        checked=frozenset({("contract", "contract_history", "periods"), ("memo", "memo_history", "periods")}),
+        unrecorded=frozenset({"visits"}),  # add_system_time_period(excluded_column_names => ARRAY['visits'])
+    ),
+    ConventionCase(
+        name="temporal-tables", convention="temporal-tables", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "temporal_tables is a PostgreSQL trigger (tstzrange)"),
+        # the suite's own versioning() function (tests/support/period_stories.py): no implementation installable
+        build=lambda url, _: temporal_tables_story(url), read=readers.temporal_tables,
+        restore=Restore("contract", "2", 0),
+        drift=Drift(("ALTER TABLE contract DISABLE TRIGGER versioning_trigger",),
+                    ("trigger", "error", "contract", None)),
+        checked=frozenset({("contract", "contract_history", "temporal-tables"),
+                           ("memo", "memo_history", "temporal-tables")}),
+        config='[tables.contract]\nunrecorded = ["visits"]\n',  # left out of contract_history on purpose
         unrecorded=frozenset({"visits"}),
     ),
 )

@@ -233,3 +233,98 @@ def django_story(module: str) -> Any:
 
 
 reversion, auditlog, pghistory = (django_story(f"{n}_story") for n in ("reversion", "auditlog", "pghistory"))
+
+
+def _period_timeline(rows: list[dict[str, Any]], start: str, end: str, columns: list[str]) -> list[dict[str, Any]]:
+    """One key's states ordered by start: the N-th period is version N; a gap between one state's end and the
+    next one's start is a deletion (conventions.md 6B/6D: "a delete is a gap")."""
+    out: list[dict[str, Any]] = []
+    prev_end = None
+    for n, row in enumerate(rows, 1):
+        if prev_end is not None and row[start] > prev_end:
+            out.append({"version": None, "op": "delete", "values": None, "at": plain(prev_end)})
+        out.append({"version": n, "op": None, "values": {c: plain(row[c]) for c in columns},
+                    "at": plain(row[start])})
+        prev_end = row[end]
+    return out
+
+
+def _period_reading(url: str, save: Save, read: Any) -> Reading:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            timelines, live = read(conn)
+        reading: Reading = {"timelines": timelines, "live": live, "saved": None, "after": None}
+        if save is not None:
+            table, key = save
+            with engine.begin() as conn:  # an ordinary write: the extension's / trigger's own path
+                column = "title" if table == "contract" else "body"
+                key_column = "id" if table == "contract" else "code"
+                saved = conn.exec_driver_sql(
+                    f"UPDATE {table} SET {column} = {column} || ' (saved)' WHERE {key_column} = %(k)s "
+                    f"RETURNING {column}", {"k": int(key) if table == "contract" else key}).scalar_one()
+                reading["saved"] = {column: saved}
+            with engine.connect() as conn:
+                reading["after"] = read(conn)[0]
+        return reading
+    finally:
+        engine.dispose()
+
+
+def periods(url: str, _workdir: Path, save: Save = None) -> Reading:
+    """The periods extension: each system-versioned table's ``<t>_with_history`` view (as the extension's
+    catalog names it), rows ordered by the period start; excluded columns are left out (not versioned)."""
+
+    def read(conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        timelines: dict[str, Any] = {}
+        live: dict[str, Any] = {}
+        catalog = conn.exec_driver_sql(
+            "SELECT sv.table_name::text, sv.view_name::text, p.start_column_name, p.end_column_name, "
+            "stp.excluded_column_names::text[], (SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = sv.table_name "
+            "AND i.indisprimary) FROM periods.system_versioning sv JOIN periods.periods p USING (table_name, "
+            "period_name) JOIN periods.system_time_periods stp USING (table_name, period_name)").all()
+        for table, view, start, end, excluded, pk in catalog:
+            rows = [dict(r) for r in conn.exec_driver_sql(
+                f"SELECT * FROM {view} ORDER BY {pk}, {start}").mappings()]
+            columns = [c for c in rows[0] if c not in (start, end, *excluded)] if rows else []
+            by_key: dict[str, list[dict[str, Any]]] = {}
+            for r in rows:
+                by_key.setdefault(str(r[pk]), []).append(r)
+            timelines[table] = {k: _period_timeline(v, start, end, columns) for k, v in by_key.items()}
+            current = {str(r[pk]): {c: plain(r[c]) for c in columns}
+                       for r in conn.exec_driver_sql(f"SELECT * FROM {table}").mappings()}
+            live[table] = {k: current.get(k) for k in by_key}
+        return timelines, live
+
+    return _period_reading(url, save, read)
+
+
+def temporal_tables(url: str, _workdir: Path, save: Save = None) -> Reading:
+    """temporal_tables: the history table's closed periods then the base row, by plain SQL on the tables the
+    versioning trigger names (the columns both tables have; the period bounds from ``sys_period``)."""
+
+    def read(conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        timelines: dict[str, Any] = {}
+        live: dict[str, Any] = {}
+        for table, pk in (("contract", "id"), ("memo", "code")):
+            history = f"{table}_history"
+            common = [c for (c,) in conn.exec_driver_sql(
+                "SELECT h.column_name FROM information_schema.columns h JOIN information_schema.columns b "
+                "ON b.table_name = %(t)s AND b.column_name = h.column_name WHERE h.table_name = %(h)s "
+                "AND h.column_name <> 'sys_period' ORDER BY h.ordinal_position", {"t": table, "h": history})]
+            cols = ", ".join(common)
+            rows = [dict(r) for r in conn.exec_driver_sql(
+                f"SELECT {cols}, lower(sys_period) AS valid_from, upper(sys_period) AS valid_to FROM {history} "
+                f"UNION ALL SELECT {cols}, lower(sys_period), upper(sys_period) FROM {table} "
+                f"ORDER BY {pk}, valid_from").mappings()]
+            by_key: dict[str, list[dict[str, Any]]] = {}
+            for r in rows:
+                by_key.setdefault(str(r[pk]), []).append(r)
+            timelines[table] = {k: _period_timeline(v, "valid_from", "valid_to", common) for k, v in by_key.items()}
+            current = {str(r[pk]): {c: plain(r[c]) for c in common}
+                       for r in conn.exec_driver_sql(f"SELECT {cols} FROM {table}").mappings()}
+            live[table] = {k: current.get(k) for k in by_key}
+        return timelines, live
+
+    return _period_reading(url, save, read)

@@ -41,6 +41,13 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
         if mine is not None:
             query_rows = query_rows.where(mine)
         rows += ctx.conn.execute(query_rows.order_by(when.desc()).limit(query.limit)).all()
+    if dec.layout.shape is Shape.PERIOD and not row_key:  # rows inserted or updated last: only the base knows them
+        live = ctx.info(det.live).table()
+        start = _times(dec, live)[:1] if all(c in live.c for c in dec.layout.roles.values()) else []
+        for when in start:
+            rows += ctx.conn.execute(select(*[live.c[c] for c in det.key]).where(
+                window(when, query, ctx.config.timezone, ctx.conn.dialect.name)).order_by(when.desc())
+                .limit(query.limit)).all()
     keys: dict[RowKey, None] = {}
     for r in rows:
         key = key_of(ctx, det, r[0]) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))

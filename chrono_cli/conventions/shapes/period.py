@@ -3,12 +3,18 @@ it was valid (``valid_from``/``valid_to``, or one range column ``period``, e.g. 
 
 Consecutive periods that touch are updates; a period that starts after the previous one ended means the row
 was deleted in between and re-created. The live row is valid from its own ``valid_from`` (or range start)
-when the base table has that column, else from the end of the newest period.
+when the base table has that column, else from the end of the newest period. Recorded states are numbered
+1, 2, ... in order (the N-th period of the key; a deletion has no number).
+
+Built-in period conventions (the periods extension, temporal_tables) detect a ``PeriodOptions``: a typed
+declaration plus the columns their store holds without versioning them (the periods extension's excluded
+columns: their values in history rows are those at close time, never history).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +22,24 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import as_utc, fetch_live
-from chrono_cli.conventions.shapes.common import declared, key_filter, live_columns
+from chrono_cli.conventions.shapes.common import DeclaredOptions, declared, key_filter, live_columns
 from chrono_cli.conventions.shapes.in_table import is_open
 from chrono_cli.model import Op, RowKey, Version
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodOptions(DeclaredOptions):
+    """A detected period convention: its typed layout and the store columns that are not versioned."""
+
+    unversioned: tuple[str, ...] = ()   # in history rows but stale there (shown as not recorded)
+
+    def bookkeeping(self) -> tuple[str, ...]:
+        return tuple(c for c in self.declared.layout.roles.values() if c not in self.declared.key)
+
+
+def unversioned(det: Detection) -> tuple[str, ...]:
+    """Columns ``det``'s store holds without versioning them."""
+    return det.options.unversioned if isinstance(det.options, PeriodOptions) else ()
 
 
 def bounds(dec: Any, row: Mapping[Any, Any], tz: str | None) -> tuple[datetime | None, datetime | None]:
@@ -39,22 +60,24 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     order = [store.c[c] for c in (dec.role("valid_from"), dec.role("period")) if c] + list(store.primary_key.columns)
     rows = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key)).order_by(*order)).mappings().all()
     tz = ctx.config.timezone
-    skip = set(ctx.config.unrecorded) | set(dec.layout.roles.values())
+    stale = unversioned(det)
+    skip = set(ctx.config.unrecorded) | set(dec.layout.roles.values()) | set(stale)
     data = [(h, b) for h, b in dec.data if b not in skip]
     shown = [c for c in live_columns(ctx, det) if c not in dec.layout.roles.values()]
     declared_out = tuple(c for c in ctx.info(det.live).columns if c in ctx.config.unrecorded)
+    history_out = tuple(dict.fromkeys((*declared_out, *(c for c in stale if c in shown))))
     out: list[Version] = []
     prev_end: datetime | None = None
     for i, r in enumerate(rows):
         start, end = bounds(dec, r, tz)
         op = Op.INSERT if i == 0 else Op.UPDATE
         if i and prev_end is not None and start is not None and start > prev_end:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, valid_to=start))
             op = Op.INSERT
         values = {b: r[h] for h, b in data}
         missing = tuple(c for c in shown if c not in values)
-        out.append(Version(values=values, op=op, valid_from=start, valid_to=end,
-                           unrecorded=tuple(dict.fromkeys((*declared_out, *missing)))))
+        out.append(Version(values=values, op=op, number=i + 1, valid_from=start, valid_to=end,
+                           unrecorded=tuple(dict.fromkeys((*history_out, *missing)))))
         prev_end = end
     live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
     if live is not None:
@@ -62,9 +85,9 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         start = start or prev_end
         op = Op.UPDATE if out and (prev_end is None or start is None or start <= prev_end) else Op.INSERT
         if out and op is Op.INSERT:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
-        out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, valid_from=start,
-                           unrecorded=declared_out, current=True))
+            out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, valid_to=start))
+        out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, number=len(rows) + 1,
+                           valid_from=start, unrecorded=declared_out, current=True))
     elif out:
         out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
     return out

@@ -3,7 +3,9 @@
 SELECT n.nspname AS table_schema, c.relname AS table_name, p.period_name::text AS period_name,
        p.start_column_name::text AS start_column, p.end_column_name::text AS end_column,
        hn.nspname AS history_schema, h.relname AS history_name, vn.nspname AS view_schema, v.relname AS view_name,
-       sv.func_as_of AS func_as_of, stp.excluded_column_names::text[] AS excluded
+       sv.func_as_of AS func_as_of, sv.func_between AS func_between,
+       stp.excluded_column_names::text[] AS excluded, stp.generated_always_trigger::text AS generated_always_trigger,
+       stp.write_history_trigger::text AS write_history_trigger
 FROM periods.periods p
 JOIN pg_class c ON c.oid = p.table_name
 JOIN pg_namespace n ON n.oid = c.relnamespace
