@@ -92,8 +92,17 @@ class SyncTrigger:
     module: str  # where the library's ``sync_trigger(connection, table_name)`` lives
 
 
+@dataclass(frozen=True, slots=True)
+class CallTableFunction:
+    """Run a library's own set-up function on ``table`` (``SELECT audit_table('t')``: it recreates the triggers)."""
+
+    table: TableRef
+    function: str
+    schema: str | None = None  # the function's schema
+
+
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger
+    | SyncTrigger | CallTableFunction
 
 
 def target(remedy: Remedy) -> TableRef:

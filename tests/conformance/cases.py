@@ -171,4 +171,16 @@ CASES: tuple[ConventionCase, ...] = (
                            ("history_record", None, "potion"),  # the shared log itself
                            ("article", "article", "soft-delete")}),  # Potion's ArchivingResource column
     ),
+    ConventionCase(
+        name="postgresql-audit", convention="postgresql-audit", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "postgresql-audit's triggers and JSONB log are PostgreSQL-only "
+                                                      "(xid8: PostgreSQL 13+)"),
+        build=None, read=readers.postgresql_audit,
+        restore=Restore("article", "1", 0),  # across two updates of one transaction and one without an actor
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_trigger_update",),
+                    ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "activity", "postgresql-audit"), ("tag", "activity", "postgresql-audit"),
+                           ("activity", None, "postgresql-audit")}),  # the shared log itself
+        unrecorded=frozenset({"views"}),  # __versioned__ = {"exclude": ["views"]}
+    ),
 )

@@ -152,3 +152,12 @@ def simple_history(url: str, workdir: Path, save: Save = None, build: bool = Fal
     """
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("simple_history_reading", url, workdir, *extra)
+
+
+def postgresql_audit(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """postgresql-audit: the ``Activity`` model's rows of each record (``Activity.data``), in a subprocess.
+
+    ``build=True`` runs the story first in the same process (its record under ``"story"``).
+    """
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("postgresql_audit_story", url, workdir, *extra)
