@@ -6,7 +6,8 @@ Run in a subprocess (the library's ``versioning_manager`` listens on every mappe
 
 ``--build`` creates the tables the way the library documents (``configure_mappers()`` before ``create_all()``,
 ``transaction``/``activity`` first) and runs the story: inserts, two updates of one row in one transaction,
-a change made with no actor (``transaction_id`` NULL), a delete and a re-creation of one key, a no-op update
+a change made with no actor (``transaction_id`` NULL), a delete and a re-creation of one key, a record deleted
+for good, a no-op update
 and an update of the excluded column only (the library writes no activity for either), NULLs, unicode, numeric,
 JSON and timestamps with offsets. The actor is set the library's way (``versioning_manager.values``).
 
@@ -14,9 +15,8 @@ The reading is the library's own: ``Activity`` rows of each record in id order, 
 || changed_data) as the state after the change, none after a delete; version = the activity's
 ``native_transaction_id``, at = ``issued_at`` (naive UTC), actor = its ``transaction.actor_id``. The record
 has the shape of tests/conformance/readers.py. ``--save``: one ordinary save of that record (actor
-``carol``) and the timelines read again. ``--actor``: the actor a test expects on the newest activity of
-``--save``'s record is printed under ``"newest"`` (transaction.actor_id, client_addr). Nothing here imports
-``chrono_cli``.
+``carol``) and the timelines read again. ``"newest"``: the newest activity and its transaction row
+(verb, actor_id, client_addr, transaction_id). Nothing here imports ``chrono_cli``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Article(Base):
     published_at = sa.Column(sa.DateTime(timezone=True))
     meta = sa.Column(JSONB)
     note = sa.Column(sa.Text)
-    views = sa.Column(sa.Integer, nullable=False, default=0)
+    views = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
 
 class Tag(Base):
@@ -82,6 +82,7 @@ def build(engine: sa.Engine) -> dict[str, Any]:
         s.add_all([Article(id=1, name="First", price=Decimal("12.30"), published_at=T0, meta={"tags": ["a"]},
                            note="draft"),
                    Article(id=2, name="Second", price=Decimal("5.00"), published_at=None, meta=None, note=None),
+                   Article(id=3, name="Third", price=Decimal("0.99"), note="to be deleted"),
                    Tag(id=1, label="news")])
         s.commit()
     with Session(engine) as s:  # two updates of one row in one transaction: two activities, one transaction
@@ -117,6 +118,10 @@ def build(engine: sa.Engine) -> dict[str, Any]:
         assert a is not None
         s.execute(sa.update(Article).where(Article.id == 1).values(name=a.name))
         a.views = 42
+        s.commit()
+    with Session(engine) as s:  # deleted for good (undelete)
+        _acting("bob")
+        s.delete(s.get(Article, 3))
         s.commit()
     _acting(None, None)
     return {"story": "postgresql_audit"}
