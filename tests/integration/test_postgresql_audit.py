@@ -160,3 +160,18 @@ def test_read_commands(runner: CliRunner, story: Any) -> None:
     shown = chrono(runner, url, "-f", "json", "show", "article", "1", "--at", entries[0]["at"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["version"]["values"]["name"] == "First"
+
+
+def test_bulk_restore_is_one_library_session(runner: CliRunner, story: Any, tmp_path: Path) -> None:
+    url, reading = story
+    article = reading["timelines"]["article"]
+    when = max(article[k][0]["at"] for k in ("1", "2", "3"))  # after the story's first transaction's inserts
+    result = chrono(runner, url, "-f", "json", "restore", "article", "--at", when, "--all-changed-since", when,
+                    "--actor", "frank", "--yes")
+    assert result.exit_code == 0, result.output
+    after = _library(url, tmp_path)["timelines"]["article"]
+    for key in ("1", "2", "3"):
+        assert after[key][-1]["values"] == article[key][0]["values"], key
+        assert after[key][-1]["actor"] == "frank", key
+    assert [after[k][-1]["op"] for k in ("1", "2", "3")] == ["update", "update", "insert"]
+    assert len({after[k][-1]["version"] for k in ("1", "2", "3")}) == 1  # one database transaction

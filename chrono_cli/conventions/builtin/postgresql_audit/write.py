@@ -36,7 +36,7 @@ from chrono_cli.model import FieldChange, RowKey, Timeline
 UNIQUE_TX = "transaction_unique_native_tx_id"
 
 
-def _audited(ctx: WriteContext, event: str) -> str:
+def audited(ctx: WriteContext, event: str) -> str:
     """Refuse when no enabled audit trigger records ``event`` on the table; else the plan's note."""
     if event in unaudited(ctx.live_info):
         raise Refused(f"{ctx.det.live} has no enabled postgresql-audit trigger for {event}: the write would leave no "
@@ -46,7 +46,7 @@ def _audited(ctx: WriteContext, event: str) -> str:
             f"{ACTIVITY} row itself")
 
 
-def _transaction(ctx: WriteContext, out: WriteSet) -> None:
+def transaction(ctx: WriteContext, out: WriteSet) -> None:
     """The library's transaction row, before the DML, once per write (only with an actor, as the library)."""
     actor = ctx.meta.actor
     if ctx.meta.reason:
@@ -92,24 +92,24 @@ class PostgresqlAuditWriter(Writer):
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
-        out = WriteSet(notes=[_audited(ctx, "UPDATE")])
-        _transaction(ctx, out)
+        out = WriteSet(notes=[audited(ctx, "UPDATE")])
+        transaction(ctx, out)
         values = {c.column: new[c.column] for c in changes}
         out.steps.append(Step(update(ctx.live).where(key_where(ctx.live, key)).values(values),
                               "live row (its audit trigger writes the activity)", expect=1))
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet(notes=[_audited(ctx, "INSERT")])
-        _transaction(ctx, out)
+        out = WriteSet(notes=[audited(ctx, "INSERT")])
+        transaction(ctx, out)
         out.steps.append(Step(pg_insert(insert_table(ctx.live_info)).values(dict(new)),
                               "live row re-created (its audit trigger writes the activity)"))
         return out
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
                timeline: Timeline | None) -> WriteSet:
-        out = WriteSet(notes=[_audited(ctx, "DELETE")])
-        _transaction(ctx, out)
+        out = WriteSet(notes=[audited(ctx, "DELETE")])
+        transaction(ctx, out)
         out.steps.append(Step(delete(ctx.live).where(key_where(ctx.live, key)),
                               "live row deleted (its audit trigger writes the activity)", expect=1))
         return out
