@@ -3,10 +3,9 @@ changed_data, the library's ``Activity.data``), grouped by ``native_transaction_
 
 Inserts carry the whole new row in ``changed_data``; updates the whole old row in ``old_data`` and only the
 changed keys in ``changed_data``; deletes the old row. Columns excluded from auditing never appear: they are
-not recorded. States are built by the diff-log engine (shapes/json_diff.py): an update whose old_data does not
-start from the state the previous activity left (a write with versioning disabled, or with the trigger off)
-shows as an explicit unrecorded change. The version number is the transaction (``native_transaction_id``):
-two updates of one row in one transaction are two versions with one number, told apart by position.
+not recorded. States are built by the trigger-log engine (shapes/trigger_log.py). The version number is the
+transaction (``native_transaction_id``): two updates of one row in one transaction are two versions with one
+number, told apart by position.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, Table, cast, select
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import Degradation, Detection, ReadContext
 from chrono_cli.conventions.builtin.postgresql_audit.check import CHECK
 from chrono_cli.conventions.builtin.postgresql_audit.store import (
     ACTIVITY,
@@ -28,22 +28,20 @@ from chrono_cli.conventions.builtin.postgresql_audit.store import (
     excluded,
     key_match,
     stores,
-    unaudited,
 )
-from chrono_cli.conventions.diffs import field_changes
-from chrono_cli.conventions.events import window
-from chrono_cli.conventions.rows import as_utc, fetch_live
-from chrono_cli.conventions.shapes.common import as_json, decode_values
-from chrono_cli.conventions.shapes.json_diff import Change, diff_states
+from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.shapes.common import as_json
+from chrono_cli.conventions.shapes.trigger_log import LogEntry, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_write import unaudited
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.model import Op, RowKey
 
 VERBS = {"insert": Op.INSERT, "update": Op.UPDATE, "delete": Op.DELETE}
 
 
 def xid(value: Any) -> int | None:
     """A ``native_transaction_id`` (xid8 arrives as text) as an integer."""
-    if value is None:
+    if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
@@ -51,7 +49,7 @@ def xid(value: Any) -> int | None:
         return None
 
 
-class PostgresqlAuditAdapter(ConventionAdapter):
+class PostgresqlAuditAdapter(TriggerLogAdapter):
     """postgresql-audit's trigger-written ``activity`` log."""
 
     name = NAME
@@ -67,9 +65,8 @@ class PostgresqlAuditAdapter(ConventionAdapter):
                     continue
                 triggers = audit_triggers(base)
                 schema = triggers[0].function_schema if triggers else activity.ref.schema
-                missing = unaudited(base)
                 degraded = tuple(Degradation(f"no enabled audit trigger records {e.lower()}s on {base.ref.name}: "
-                                             "such a write would leave no activity") for e in missing)
+                                             "such a write would leave no activity") for e in unaudited(triggers))
                 evidence = (f"{activity.ref} has verb, old_data and changed_data JSONB, native_transaction_id",
                             f"{tx.ref} has native_transaction_id (postgresql-audit's, not Continuum's)")
                 if triggers:
@@ -81,7 +78,7 @@ class PostgresqlAuditAdapter(ConventionAdapter):
                                 confirm=not triggers, degraded=degraded if triggers else (), evidence=evidence,
                                 options=AuditOptions(tx.ref, schema))
 
-    def _rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:
+    def log_rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:
         store = ctx.info(det.store).table()
         tx = ctx.info(det.opts(AuditOptions).transaction).table()
         actor = tx.c["actor_id"] if "actor_id" in tx.c else None
@@ -93,64 +90,19 @@ class PostgresqlAuditAdapter(ConventionAdapter):
             query = query.where(store.c.schema_name == schema)
         return query
 
-    def _decoded(self, ctx: ReadContext, det: Detection, raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-        values, unknown = decode_values(ctx, det, as_json(raw))
-        return {c: v for c, v in values.items() if c not in unknown}, unknown
+    def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
+        return key_match(store, key)
 
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        """States from the activities, oldest first, and the live row."""
-        store = ctx.info(det.store).table()
-        rows = ctx.conn.execute(self._rows(ctx, det).where(key_match(store, key)).order_by(store.c.id)).mappings()
-        rows = list(rows)
-        seen = {k for r in rows for raw in (r["old_data"], r["changed_data"]) for k in (as_json(raw) or {})}
-        live_info = ctx.info(det.live)
-        # excluded by audit_table(), or by the triggers' history: never in any activity, so never recorded
-        skip = set(ctx.config.unrecorded) | set(excluded(live_info)) | (
-            {c for c in live_info.columns if c not in seen} if rows else set())
-        changes: list[Change] = []
-        for r in rows:
-            old, gone_old = self._decoded(ctx, det, r["old_data"])
-            new, gone_new = self._decoded(ctx, det, r["changed_data"])
-            unknown = tuple(dict.fromkeys((*gone_old, *gone_new)))
-            note = f"keys with no matching column: {', '.join(unknown)}" if unknown else None
-            changes.append(Change({c: v for c, v in old.items() if c not in skip},
-                                  {c: v for c, v in new.items() if c not in skip},
-                                  VERBS.get(str(r["verb"]).lower(), Op.UNKNOWN), as_utc(r["issued_at"]),
-                                  xid(r["native_transaction_id"]), _actor(r), note=note))
-        live = fetch_live(ctx.conn, live_info.table(), key)
-        shown = [c for c in live_info.columns if c not in skip]
-        return diff_states(changes, live, shown, tuple(c for c in live_info.columns if c in skip),
-                           dict(key.as_dict()))
+    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+        actor = row.get("chrono_actor")
+        number = xid(row["native_transaction_id"])
+        return LogEntry(VERBS.get(str(row["verb"]).lower(), Op.UNKNOWN), as_json(row["old_data"]) or {},
+                        as_json(row["changed_data"]) or {}, as_utc(row["issued_at"]), number,
+                        None if actor is None else str(actor), number)
 
-    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        """Row changes in the window, newest first; ``query.group``: one transaction's (native id)."""
-        store = ctx.info(det.store).table()
-        stmt = self._rows(ctx, det).where(window(store.c.issued_at, query, None, ctx.conn.dialect.name))
-        if query.group is not None:
-            if xid(query.group) is None:
-                return []
-            stmt = stmt.where(cast(store.c.native_transaction_id, String) == str(xid(query.group)))
-        rows = ctx.conn.execute(stmt.order_by(store.c.issued_at.desc(), store.c.id.desc())
-                                .limit(query.limit)).mappings().all()
-        info = ctx.info(det.live)
-        columns = [c for c in info.columns if c not in ctx.config.unrecorded and c not in excluded(info)]
-        out: list[RowChange] = []
-        for r in rows:
-            op = VERBS.get(str(r["verb"]).lower(), Op.UNKNOWN)
-            old, _ = self._decoded(ctx, det, r["old_data"])
-            changed, _ = self._decoded(ctx, det, r["changed_data"])
-            data = {**old, **changed}
-            if any(k not in data for k in det.key):
-                continue
-            key = RowKey(tuple((k, data[k]) for k in det.key))
-            before = None if op is Op.INSERT else old
-            after = None if op is Op.DELETE else data
-            shown = [c for c in columns if c in data]
-            out.append(RowChange(det.live, key, op, as_utc(r["issued_at"]), _actor(r), None,
-                                 field_changes(before, after, shown), group=xid(r["native_transaction_id"])))
-        return out
+    def excluded(self, ctx: ReadContext, det: Detection) -> tuple[str, ...]:
+        return excluded(ctx.info(det.live))
 
-
-def _actor(row: Mapping[str, Any]) -> str | None:
-    value = row.get("chrono_actor")
-    return None if value is None else str(value)
+    def group_filter(self, store: Table, group: Any) -> ColumnElement[bool] | None:
+        number = xid(group)
+        return None if number is None else cast(store.c.native_transaction_id, String) == str(number)

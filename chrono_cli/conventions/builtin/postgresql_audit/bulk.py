@@ -14,14 +14,15 @@ from sqlalchemy import Table, and_, cast, func, select, tuple_
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.builtin.postgresql_audit.store import excluded
-from chrono_cli.conventions.builtin.postgresql_audit.write import audited, transaction
+from chrono_cli.conventions.builtin.postgresql_audit.store import audit_triggers, excluded
+from chrono_cli.conventions.builtin.postgresql_audit.write import PostgresqlAuditWriter
 from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.events import time_pair
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.writes.base import Step, WriteContext, WriteSet
+from chrono_cli.conventions.shapes.trigger_log_write import unaudited
+from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.bulk import BulkWriter, insert_live, update_live
-from chrono_cli.errors import DamagedHistory
+from chrono_cli.errors import DamagedHistory, Refused
 
 
 class PostgresqlAuditBulk(BulkWriter):
@@ -88,6 +89,8 @@ class PostgresqlAuditBulk(BulkWriter):
                 raise DamagedHistory(f"{ctx.det.store} id {row.id}: {exc}") from exc
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        out = WriteSet(notes=[audited(ctx, "UPDATE"), audited(ctx, "INSERT")])
-        transaction(ctx, out)
+        if "INSERT" in unaudited(audit_triggers(ctx.live_info)):
+            raise Refused(f"{ctx.det.live} has no enabled postgresql-audit trigger for INSERT: re-created rows would "
+                          f"leave no row in {ctx.det.store}")
+        out = PostgresqlAuditWriter().audited(ctx, "UPDATE")  # refuses without the UPDATE trigger
         return [*out.steps, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]

@@ -24,7 +24,6 @@ from chrono_cli.model import RowKey, TableRef
 NAME = "postgresql-audit"
 ACTIVITY, TRANSACTION = "activity", "transaction"
 FUNCTION = "create_activity"
-EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +69,6 @@ def excluded(base: TableInfo) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def unaudited(base: TableInfo) -> list[str]:
-    """The operations (INSERT, UPDATE, DELETE) no enabled audit trigger on ``base`` records."""
-    covered = {e for t in audit_triggers(base) if t.enabled for e in t.events}
-    return [e for e in EVENTS if e not in covered]
 
 
 def key_match(activity: Any, key: RowKey) -> ColumnElement[bool]:

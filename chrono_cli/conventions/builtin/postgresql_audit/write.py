@@ -12,10 +12,9 @@ trigger for the operation is missing or disabled is refused: the write would lea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,27 +22,20 @@ from chrono_cli.conventions.builtin.postgresql_audit.store import (
     ACTIVITY,
     TRANSACTION,
     AuditOptions,
+    audit_triggers,
     key_match,
-    unaudited,
 )
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter
 from chrono_cli.conventions.types import is_integer
-from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
+from chrono_cli.conventions.writes.base import Step, WriteContext, WriteSet
 from chrono_cli.conventions.writes.values import insert_table
+from chrono_cli.db.reflect import TableInfo
+from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.errors import Refused, UsageError
-from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.model import RowKey
 
 UNIQUE_TX = "transaction_unique_native_tx_id"
-
-
-def audited(ctx: WriteContext, event: str) -> str:
-    """Refuse when no enabled audit trigger records ``event`` on the table; else the plan's note."""
-    if event in unaudited(ctx.live_info):
-        raise Refused(f"{ctx.det.live} has no enabled postgresql-audit trigger for {event}: the write would leave no "
-                      f"row in {ACTIVITY}", hint=f"re-create the triggers (SELECT audit_table('{ctx.det.live.name}')) "
-                                                 "or enable them, then retry")
-    return (f"the table's audit triggers write the {ACTIVITY} row (old_data / changed_data); chrono writes no "
-            f"{ACTIVITY} row itself")
 
 
 def transaction(ctx: WriteContext, out: WriteSet) -> None:
@@ -76,43 +68,22 @@ def transaction(ctx: WriteContext, out: WriteSet) -> None:
     out.steps.append(Step(statement, f"{TRANSACTION}: this transaction's actor (before the write, as the library)"))
 
 
-class PostgresqlAuditWriter(Writer):
+class PostgresqlAuditWriter(TriggerLogWriter):
     """Base-table writes under the library's transaction row; the audit triggers write the activity."""
 
-    def bookkeeping(self, det: Any) -> frozenset[str]:
-        return frozenset()
+    log_name = ACTIVITY
+
+    def triggers(self, info: TableInfo) -> list[TriggerInfo]:
+        return audit_triggers(info)
+
+    def fix_hint(self, ctx: WriteContext) -> str:
+        return f"re-create the triggers (SELECT audit_table('{ctx.det.live.name}')) or enable them, then retry"
+
+    def before(self, ctx: WriteContext, out: WriteSet) -> None:
+        transaction(ctx, out)
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
         return key_match(ctx.store, key) & (ctx.store.c.table_name == ctx.det.live.name)
-
-    def lock(self, ctx: WriteContext, key: RowKey) -> None:
-        """Lock the live row only: the log is appended to by the triggers, never rewritten."""
-        live = ctx.live
-        ctx.conn.execute(select(*live.primary_key.columns).where(key_where(live, key)).with_for_update())
-
-    def update(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any], new: Mapping[str, Any],
-               changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
-        out = WriteSet(notes=[audited(ctx, "UPDATE")])
-        transaction(ctx, out)
-        values = {c.column: new[c.column] for c in changes}
-        out.steps.append(Step(update(ctx.live).where(key_where(ctx.live, key)).values(values),
-                              "live row (its audit trigger writes the activity)", expect=1))
-        return out
-
-    def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet(notes=[audited(ctx, "INSERT")])
-        transaction(ctx, out)
-        out.steps.append(Step(pg_insert(insert_table(ctx.live_info)).values(dict(new)),
-                              "live row re-created (its audit trigger writes the activity)"))
-        return out
-
-    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
-               timeline: Timeline | None) -> WriteSet:
-        out = WriteSet(notes=[audited(ctx, "DELETE")])
-        transaction(ctx, out)
-        out.steps.append(Step(delete(ctx.live).where(key_where(ctx.live, key)),
-                              "live row deleted (its audit trigger writes the activity)", expect=1))
-        return out
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, live = ctx.store, ctx.live
