@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
+from tests.support import audit_logs
 from tests.support.stories import history_meta_story, versioned_rows_story
 
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -182,5 +183,15 @@ CASES: tuple[ConventionCase, ...] = (
         checked=frozenset({("article", "activity", "postgresql-audit"), ("tag", "activity", "postgresql-audit"),
                            ("activity", None, "postgresql-audit")}),  # the shared log itself
         unrecorded=frozenset({"views"}),  # __versioned__ = {"exclude": ["views"]}
+    ),
+    ConventionCase(
+        name="supa-audit", convention="supa-audit", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
+        # no implementation is installable here: the story runs the suite's own trigger (tests/support/audit_logs.py)
+        build=lambda url, _: audit_logs.build(url, "supa"), read=readers.audit_log("supa"),
+        restore=Restore("article", "1", 0),
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_i_u_d",), ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "record_version", "supa-audit"), ("tag", "record_version", "supa-audit"),
+                           ("record_version", None, "supa-audit")}),  # the shared log itself
     ),
 )

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.checkspec import CheckContext, Drift, Subject
+from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.remedy import EnableTrigger, Remedy
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
@@ -59,6 +61,24 @@ class TriggerLogWriter(Writer):
                               "itself"])
         self.before(ctx, out)
         return out
+
+    def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        """The key values (as text, in key order) the log's delete rows name for this table."""
+        raise NotImplementedError
+
+    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
+        live, names = ctx.live, list(ctx.det.key)
+        columns = ctx.live_info.columns
+        found: list[RowKey] = []
+        for row in ctx.conn.execute(self.deleted_log_keys(ctx).distinct()):
+            try:
+                key = RowKey(tuple((n, decode(v, columns[n].type, None)) for n, v in zip(names, row, strict=True)))
+            except Undecodable:
+                continue
+            if ctx.conn.execute(select(live.c[names[0]]).where(key_where(live, key))).first() is None:
+                found.append(key)
+        found.sort(key=lambda k: tuple(str(v) for _, v in k.items))
+        return found[:limit] if limit is not None else found
 
     def bookkeeping(self, det: Any) -> frozenset[str]:
         return frozenset()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.builtin.postgresql_audit.store import (
@@ -25,7 +26,6 @@ from chrono_cli.conventions.builtin.postgresql_audit.store import (
     audit_triggers,
     key_match,
 )
-from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.conventions.writes.base import Step, WriteContext, WriteSet
@@ -85,21 +85,7 @@ class PostgresqlAuditWriter(TriggerLogWriter):
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
         return key_match(ctx.store, key) & (ctx.store.c.table_name == ctx.det.live.name)
 
-    def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
-        store, live = ctx.store, ctx.live
-        names = list(ctx.det.key)
-        columns = ctx.live_info.columns
-        query = select(*(store.c.old_data[n].astext for n in names)).where(
-            store.c.table_name == ctx.det.live.name, store.c.verb == "delete").distinct()
-        from chrono_cli.conventions.decode import Undecodable, decode
-
-        found: list[RowKey] = []
-        for row in ctx.conn.execute(query):
-            try:
-                key = RowKey(tuple((n, decode(v, columns[n].type, None)) for n, v in zip(names, row, strict=True)))
-            except Undecodable:
-                continue
-            if ctx.conn.execute(select(live.c[names[0]]).where(key_where(live, key))).first() is None:
-                found.append(key)
-        found.sort(key=lambda k: tuple(str(v) for _, v in k.items))
-        return found[:limit] if limit is not None else found
+    def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        store = ctx.store
+        return select(*(store.c.old_data[n].astext for n in ctx.det.key)).where(
+            store.c.table_name == ctx.det.live.name, store.c.verb == "delete")
