@@ -194,4 +194,15 @@ CASES: tuple[ConventionCase, ...] = (
         checked=frozenset({("article", "record_version", "supa-audit"), ("tag", "record_version", "supa-audit"),
                            ("record_version", None, "supa-audit")}),  # the shared log itself
     ),
+    ConventionCase(
+        name="audit-trigger", convention="audit-trigger", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "the audit trigger is PL/pgSQL and hstore: PostgreSQL only"),
+        # no implementation is installable here: the story runs the suite's own trigger (tests/support/audit_logs.py)
+        build=lambda url, _: audit_logs.build(url, "audit-trigger"), read=readers.audit_log("audit-trigger"),
+        restore=Restore("article", "1", 0),
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_trigger_row",), ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "logged_actions", "audit-trigger"), ("tag", "logged_actions", "audit-trigger"),
+                           ("logged_actions", None, "audit-trigger")}),  # the shared log itself
+        unrecorded=frozenset({"views"}),  # audit_table('article', true, true, '{views}')
+    ),
 )

@@ -268,14 +268,15 @@ def read(url: str, kind: str, save: tuple[str, str] | None = None) -> dict[str, 
                     # the documented state after an event, typed by the table's row type (populate_record)
                     rows = conn.execute(text(
                         "SELECT event_id, action, action_tstamp_stm, transaction_id, session_user_name, "
-                        "row_data -> 'id' AS key, to_jsonb(populate_record(NULL::" + table + ", "
-                        "row_data || coalesce(changed_fields, ''::hstore))) AS data "
+                        "row_data -> 'id' AS key, akeys(row_data) AS recorded, to_jsonb(populate_record(NULL::"
+                        + table + ", row_data || coalesce(changed_fields, ''::hstore))) AS data "
                         "FROM audit.logged_actions WHERE table_name = :t AND NOT statement_only ORDER BY event_id"),
                         {"t": table})
                     for r in rows:
                         key = r.key
                         op = {"I": "insert", "U": "update", "D": "delete"}[r.action]
-                        values = None if op == "delete" else r.data
+                        # populate_record fills the columns the row does not name (ignored ones) with NULL
+                        values = None if op == "delete" else {c: v for c, v in r.data.items() if c in r.recorded}
                         per.setdefault(key, []).append({"version": r.transaction_id, "op": op, "values": values,
                                                         "at": r.action_tstamp_stm.isoformat(),
                                                         "actor": r.session_user_name})
