@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono
+from tests.integration.restore_support import checksum, chrono, history_versions
 from tests.support import audit_logs
 
 KINDS = {"supa-audit": ("supa", "audit_i_u_d", "SELECT audit.enable_tracking('article')"),
@@ -38,19 +37,6 @@ def story(request: pytest.FixtureRequest, story_clone: StoryClone) -> tuple[str,
     return name, url, built["reading"]
 
 
-def _sql(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for s in statements:
-            conn.execute(text(s))
-    engine.dispose()
-
-
-def _history(runner: CliRunner, url: str, table: str, key: str) -> list[dict[str, Any]]:
-    result = chrono(runner, url, "-f", "json", "history", table, key)
-    assert result.exit_code == 0, result.output
-    versions: list[dict[str, Any]] = json.loads(result.stdout)["versions"]
-    return versions
 
 
 @pytest.mark.parametrize("story", PARAMS, indirect=True)
@@ -71,10 +57,11 @@ def test_undelete_is_logged_by_the_trigger(runner: CliRunner, story: Any) -> Non
 def test_a_write_the_trigger_did_not_see_shows_as_a_gap(runner: CliRunner, story: Any) -> None:
     name, url, _ = story
     trigger = KINDS[name][1]
-    before = _history(runner, url, "tag", "1")
-    _sql(url, f"ALTER TABLE tag DISABLE TRIGGER {trigger}", "UPDATE tag SET label = 'hidden' WHERE id = 1",
-         f"ALTER TABLE tag ENABLE TRIGGER {trigger}", "UPDATE tag SET label = 'seen' WHERE id = 1")
-    versions = _history(runner, url, "tag", "1")
+    before = history_versions(runner, url, "tag", "1")
+    audit_logs.execute(url, f"ALTER TABLE tag DISABLE TRIGGER {trigger}",
+                       "UPDATE tag SET label = 'hidden' WHERE id = 1",
+                       f"ALTER TABLE tag ENABLE TRIGGER {trigger}", "UPDATE tag SET label = 'seen' WHERE id = 1")
+    versions = history_versions(runner, url, "tag", "1")
     assert len(versions) == len(before) + 2
     gap, last = versions[-2], versions[-1]
     assert gap["operation"] == "unknown" and "unrecorded change" in gap["note"]
@@ -86,7 +73,7 @@ def test_a_write_the_trigger_did_not_see_shows_as_a_gap(runner: CliRunner, story
 @pytest.mark.parametrize("story", PARAMS, indirect=True)
 def test_a_missing_trigger_refuses_writes_and_check_suggests_the_set_up_call(runner: CliRunner, story: Any) -> None:
     name, url, _ = story
-    _sql(url, f"DROP TRIGGER {KINDS[name][1]} ON article")
+    audit_logs.execute(url, f"DROP TRIGGER {KINDS[name][1]} ON article")
     before = checksum(url)
     refused = chrono(runner, url, "restore", "article", "1", "--version", "p1", "--yes")
     assert refused.exit_code == 6, refused.output
@@ -96,7 +83,7 @@ def test_a_missing_trigger_refuses_writes_and_check_suggests_the_set_up_call(run
     (finding,) = json.loads(result.stdout)["findings"]
     assert (finding["kind"], finding["severity"], finding["target"]) == ("trigger", "error", "public.article")
     assert finding["fix"]["ddl"] == [KINDS[name][2]]
-    _sql(url, *finding["fix"]["ddl"])
+    audit_logs.execute(url, *finding["fix"]["ddl"])
     assert chrono(runner, url, "check-migrations").exit_code == 0
 
 

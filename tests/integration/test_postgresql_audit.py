@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from tests.conformance import readers
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, run_support
+from tests.integration.restore_support import checksum, chrono, history_versions, run_support
+from tests.support import audit_logs
 
 pytestmark = pytest.mark.xdist_group("conformance-postgresql-audit-postgresql")
 
@@ -43,19 +43,6 @@ def _library(url: str, tmp_path: Path) -> dict[str, Any]:
     return run_support("postgresql_audit_story", url, tmp_path)
 
 
-def _sql(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for s in statements:
-            conn.execute(text(s))
-    engine.dispose()
-
-
-def _history(runner: CliRunner, url: str, table: str, key: str) -> list[dict[str, Any]]:
-    result = chrono(runner, url, "-f", "json", "history", table, key)
-    assert result.exit_code == 0, result.output
-    versions: list[dict[str, Any]] = json.loads(result.stdout)["versions"]
-    return versions
 
 
 def test_restore_records_the_actor_the_library_way(runner: CliRunner, story: Any, tmp_path: Path) -> None:
@@ -71,7 +58,7 @@ def test_restore_records_the_actor_the_library_way(runner: CliRunner, story: Any
     assert after["newest"]["transaction_id"] is not None
     restored = after["timelines"]["article"]["1"][-1]
     assert restored["actor"] == "dave" and restored["values"] == first["values"]
-    assert _history(runner, url, "article", "1")[-1]["actor"] == "dave"
+    assert history_versions(runner, url, "article", "1")[-1]["actor"] == "dave"
 
 
 def test_undelete_records_the_default_actor(runner: CliRunner, story: Any, tmp_path: Path) -> None:
@@ -106,15 +93,15 @@ def test_revert_undoes_one_database_transaction(runner: CliRunner, story: Any, t
 
 def test_a_write_with_versioning_disabled_shows_as_a_gap(runner: CliRunner, story: Any) -> None:
     url, _ = story
-    before = _history(runner, url, "article", "1")
+    before = history_versions(runner, url, "article", "1")
     # the library's own versioning_manager.disable(session): SET LOCAL postgresql_audit.enable_versioning
-    _sql(url, "SET LOCAL postgresql_audit.enable_versioning = 'false'",
-         "UPDATE article SET name = 'hidden' WHERE id = 1")
-    hidden = _history(runner, url, "article", "1")
-    assert hidden[:-1] == [{**v, "current": False} for v in before[:-1]] or len(hidden) == len(before) + 1
+    audit_logs.execute(url, "SET LOCAL postgresql_audit.enable_versioning = 'false'",
+                       "UPDATE article SET name = 'hidden' WHERE id = 1")
+    hidden = history_versions(runner, url, "article", "1")
+    assert len(hidden) == len(before) + 1 and hidden[-2]["values"] == before[-1]["values"]
     assert hidden[-1]["operation"] == "unknown" and "live row differs" in hidden[-1]["note"]
-    _sql(url, "UPDATE article SET price = 1.00 WHERE id = 1")  # audited: its old_data names 'hidden'
-    versions = _history(runner, url, "article", "1")
+    audit_logs.execute(url, "UPDATE article SET price = 1.00 WHERE id = 1")  # audited: its old_data names 'hidden'
+    versions = history_versions(runner, url, "article", "1")
     gap, last = versions[-2], versions[-1]
     assert gap["operation"] == "unknown" and "unrecorded change" in gap["note"]
     assert gap["values"]["name"] == "hidden" and gap["actor"] is None
@@ -124,7 +111,7 @@ def test_a_write_with_versioning_disabled_shows_as_a_gap(runner: CliRunner, stor
 
 def test_restore_refused_when_the_audit_trigger_is_disabled(runner: CliRunner, story: Any) -> None:
     url, _ = story
-    _sql(url, "ALTER TABLE article DISABLE TRIGGER audit_trigger_update")
+    audit_logs.execute(url, "ALTER TABLE article DISABLE TRIGGER audit_trigger_update")
     before = checksum(url)
     result = chrono(runner, url, "restore", "article", "1", "--version", "p1", "--actor", "dave", "--yes")
     assert result.exit_code == 6, result.output
@@ -134,15 +121,15 @@ def test_restore_refused_when_the_audit_trigger_is_disabled(runner: CliRunner, s
 
 def test_check_migrations_suggests_audit_table_for_a_dropped_trigger(runner: CliRunner, story: Any) -> None:
     url, _ = story
-    _sql(url, "DROP TRIGGER audit_trigger_update ON tag", "DROP TRIGGER audit_trigger_insert ON tag",
-         "DROP TRIGGER audit_trigger_delete ON tag")
+    audit_logs.execute(url, "DROP TRIGGER audit_trigger_update ON tag", "DROP TRIGGER audit_trigger_insert ON tag",
+                       "DROP TRIGGER audit_trigger_delete ON tag")
     result = chrono(runner, url, "-f", "json", "check-migrations", "--suggest")
     assert result.exit_code == 3, result.output
     (finding,) = json.loads(result.stdout)["findings"]
     assert (finding["kind"], finding["severity"], finding["target"]) == ("trigger", "error", "public.tag")
     assert "no audit trigger" in finding["message"]
     assert finding["fix"]["ddl"] == ["SELECT public.audit_table('tag')"]
-    _sql(url, *finding["fix"]["ddl"])
+    audit_logs.execute(url, *finding["fix"]["ddl"])
     fixed = chrono(runner, url, "-f", "json", "check-migrations")
     assert fixed.exit_code == 0, fixed.output
 

@@ -307,3 +307,14 @@ def read(url: str, kind: str, save: tuple[str, str] | None = None) -> dict[str, 
         return reading
     finally:
         engine.dispose()
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run statements in one transaction (``SET LOCAL`` holds for the rest of them)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()

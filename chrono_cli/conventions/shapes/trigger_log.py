@@ -11,22 +11,40 @@ Columns no log row ever names (excluded from auditing, or added after the last c
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Table
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import (
+    NO_OPTIONS,
+    ConventionAdapter,
+    Degradation,
+    Detection,
+    EventQuery,
+    Options,
+    ReadContext,
+)
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.events import window
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import decode_values
 from chrono_cli.conventions.shapes.json_diff import Change, diff_states
-from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.db.triggers import TriggerInfo
+from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
+
+EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+def unaudited(triggers: list[TriggerInfo]) -> list[str]:
+    """The operations (INSERT, UPDATE, DELETE) no enabled trigger of ``triggers`` records."""
+    covered = {e for t in triggers if t.enabled for e in t.events}
+    return [e for e in EVENTS if e not in covered]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +60,54 @@ class LogEntry:
     group: Any = None  # the transaction that made it, where the log records one
 
 
-class TriggerLogAdapter(ConventionAdapter):
-    """A trigger-written log: a convention supplies its queries and how to read one row."""
+@dataclass(frozen=True, slots=True)
+class LogStore:
+    """A log found in the schema: the table, tables of the convention that are not audited tables, its options
+    and the evidence that found it."""
 
-    time_column: str = "issued_at"
+    table: TableInfo
+    evidence: tuple[str, ...]
+    own: tuple[TableRef, ...] = ()
+    options: Options = NO_OPTIONS
+
+
+class TriggerLogAdapter(ConventionAdapter):
+    """A trigger-written log: a convention supplies its queries and how to read one row.
+
+    Detection: every table with a primary key is a candidate; one with the convention's triggers is audited (and
+    degraded where an operation has no enabled trigger), one without is confirmed by its rows in the log.
+    """
+
+    time_column: ClassVar[str] = "issued_at"
+    function: ClassVar[str] = ""  # the trigger function that writes the log
+
+    @abc.abstractmethod
+    def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
+        """The logs of this convention in the snapshot."""
+
+    def audit_triggers(self, base: TableInfo) -> list[TriggerInfo]:
+        """The triggers on ``base`` that write the log, enabled or not."""
+        return [t for t in base.triggers if t.function == self.function]
+
+    def options(self, store: LogStore, base: TableInfo, triggers: list[TriggerInfo]) -> Options:
+        """What a detection of ``base`` carries."""
+        return store.options
+
+    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+        for store in self.stores(snapshot):
+            for base in snapshot:
+                if base is store.table or base.ref in store.own or not base.pk:
+                    continue
+                triggers = self.audit_triggers(base)
+                degraded = tuple(Degradation(f"no enabled audit trigger records {e.lower()}s on {base.ref.name}: "
+                                             f"such a write would leave no row in {store.table.ref.name}")
+                                 for e in unaudited(triggers)) if triggers else ()
+                names = ", ".join(f"{t.name}{'' if t.enabled else ' (disabled)'}" for t in triggers)
+                found = (f"{base.ref.name} has audit trigger(s) calling {self.function}(): {names}" if triggers
+                         else f"{store.table.ref} holds rows with table_name = '{base.ref.name}'")
+                yield Detection(self.name, base.ref, store.table.ref, base.pk, time_col=self.time_column, score=4,
+                                confirm=not triggers, degraded=degraded, evidence=(*store.evidence, found),
+                                options=self.options(store, base, triggers))
 
     @abc.abstractmethod
     def log_rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:

@@ -17,6 +17,7 @@ from chrono_cli.conventions.checkspec import CheckContext, Drift, Subject
 from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.remedy import EnableTrigger, Remedy
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.trigger_log import EVENTS, unaudited
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db.reflect import TableInfo
@@ -24,14 +25,7 @@ from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Severity, Timeline
 
-EVENTS = ("INSERT", "UPDATE", "DELETE")
 Triggers = Callable[[TableInfo], list[TriggerInfo]]
-
-
-def unaudited(triggers: list[TriggerInfo]) -> list[str]:
-    """The operations (INSERT, UPDATE, DELETE) no enabled trigger of ``triggers`` records."""
-    covered = {e for t in triggers if t.enabled for e in t.events}
-    return [e for e in EVENTS if e not in covered]
 
 
 class TriggerLogWriter(Writer):

@@ -19,13 +19,13 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import Degradation, Detection, ReadContext
+from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind, Subject
 from chrono_cli.conventions.remedy import CallTableFunction, Remedy
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.shapes.trigger_log import LogEntry, TriggerLogAdapter
-from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator, unaudited
+from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator
 from chrono_cli.conventions.types import is_boolean, is_json
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -90,24 +90,16 @@ class AuditTriggerAdapter(TriggerLogAdapter):
     singleton_stores = (STORE,)
     table_column = "table_name"
     time_column = "action_tstamp_stm"
+    function = FUNCTION
     check = CHECK
 
-    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
-        for store in snapshot:
-            if store.ref.name != STORE or not is_store(store):
-                continue
-            for base in snapshot:
-                if base is store or not base.pk:
-                    continue
-                triggers = audit_triggers(base)
-                degraded = tuple(Degradation(f"no enabled audit trigger records {e.lower()}s on {base.ref.name}")
-                                 for e in unaudited(triggers)) if triggers else ()
-                evidence = (f"{store.ref} has event_id, action, row_data, changed_fields, relid, statement_only",
-                            f"{base.ref.name} has trigger(s) calling {FUNCTION}(): "
-                            + ", ".join(t.name for t in triggers) if triggers else
-                            f"{store.ref} holds rows with table_name = '{base.ref.name}'")
-                yield Detection(self.name, base.ref, store.ref, base.pk, time_col="action_tstamp_stm", score=4,
-                                confirm=not triggers, degraded=degraded, evidence=evidence)
+    def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
+        for t in snapshot:
+            if t.ref.name == STORE and is_store(t):
+                yield LogStore(t, (f"{t.ref} has event_id, action, row_data, changed_fields, relid, statement_only",))
+
+    def audit_triggers(self, base: TableInfo) -> list[TriggerInfo]:
+        return audit_triggers(base)
 
     def log_rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:
         store = ctx.info(det.store).table()

@@ -17,23 +17,22 @@ from sqlalchemy import String, Table, cast, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import Degradation, Detection, ReadContext
+from chrono_cli.conventions.base import Detection, Options, ReadContext
 from chrono_cli.conventions.builtin.postgresql_audit.check import CHECK
 from chrono_cli.conventions.builtin.postgresql_audit.store import (
     ACTIVITY,
     FUNCTION,
     NAME,
     AuditOptions,
-    audit_triggers,
     excluded,
     key_match,
     stores,
 )
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.shapes.trigger_log import LogEntry, TriggerLogAdapter
-from chrono_cli.conventions.shapes.trigger_log_write import unaudited
-from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import Op, RowKey
 
 VERBS = {"insert": Op.INSERT, "update": Op.UPDATE, "delete": Op.DELETE}
@@ -57,26 +56,19 @@ class PostgresqlAuditAdapter(TriggerLogAdapter):
     singleton_stores = (ACTIVITY,)
     table_column = "table_name"
     check = CHECK
+    function = FUNCTION
 
-    def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
+    def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
         for activity, tx in stores(snapshot):
-            for base in snapshot:
-                if base is activity or base is tx or not base.pk:
-                    continue
-                triggers = audit_triggers(base)
-                schema = triggers[0].function_schema if triggers else activity.ref.schema
-                degraded = tuple(Degradation(f"no enabled audit trigger records {e.lower()}s on {base.ref.name}: "
-                                             "such a write would leave no activity") for e in unaudited(triggers))
-                evidence = (f"{activity.ref} has verb, old_data and changed_data JSONB, native_transaction_id",
-                            f"{tx.ref} has native_transaction_id (postgresql-audit's, not Continuum's)")
-                if triggers:
-                    names = ", ".join(f"{t.name}{'' if t.enabled else ' (disabled)'}" for t in triggers)
-                    evidence += (f"{base.ref.name} has audit trigger(s) calling {FUNCTION}(): {names}",)
-                else:
-                    evidence += (f"{activity.ref} holds rows with table_name = '{base.ref.name}'",)
-                yield Detection(self.name, base.ref, activity.ref, base.pk, time_col="issued_at", score=4,
-                                confirm=not triggers, degraded=degraded if triggers else (), evidence=evidence,
-                                options=AuditOptions(tx.ref, schema))
+            yield LogStore(activity, (f"{activity.ref} has verb, old_data and changed_data JSONB, "
+                                      "native_transaction_id",
+                                      f"{tx.ref} has native_transaction_id (postgresql-audit's, not Continuum's)"),
+                           (tx.ref,), AuditOptions(tx.ref, activity.ref.schema))
+
+    def options(self, store: LogStore, base: TableInfo, triggers: list[TriggerInfo]) -> Options:
+        found = store.options
+        assert isinstance(found, AuditOptions)
+        return AuditOptions(found.transaction, triggers[0].function_schema) if triggers else found
 
     def log_rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:
         store = ctx.info(det.store).table()
