@@ -21,7 +21,9 @@ from tests.conftest import StoryClone
 from tests.integration.restore_support import checksum, chrono, history_versions, run_support
 from tests.support import audit_logs
 
-pytestmark = pytest.mark.xdist_group("conformance-postgresql-audit-postgresql")
+pytestmark = [pytest.mark.xdist_group("conformance-postgresql-audit-postgresql"),
+              # checksum() reflects every table: SQLAlchemy has no type for xid8 (native_transaction_id)
+              pytest.mark.filterwarnings("ignore:Did not recognize type 'xid8'")]
 
 
 def _story(story_clone: StoryClone, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, cast, func, select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,7 +74,7 @@ class PostgresqlAuditBulk(BulkWriter):
         if keys is not None:
             query = query.where(keys)
         # the newest activity of each key at or before T (PostgreSQL's DISTINCT ON)
-        query = query.order_by(*key_cols, store.c.id.desc()).distinct(*key_cols)
+        query = query.order_by(*key_cols, store.c.id.desc()).ext(distinct_on(*key_cols))
         columns = ctx.live_info.columns
         wanted = self.recorded(ctx)
         width = len(key_cols)
