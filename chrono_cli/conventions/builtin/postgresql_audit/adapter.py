@@ -10,7 +10,7 @@ number, told apart by position.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import String, Table, cast, select
@@ -23,6 +23,7 @@ from chrono_cli.conventions.builtin.postgresql_audit.store import (
     ACTIVITY,
     FUNCTION,
     NAME,
+    TRANSACTION,
     AuditOptions,
     excluded,
     key_match,
@@ -57,6 +58,10 @@ class PostgresqlAuditAdapter(TriggerLogAdapter):
     table_column = "table_name"
     check = CHECK
     function = FUNCTION
+
+    def related(self, name: str, all_names: Collection[str]) -> set[str]:
+        """The transaction table next to the activity log (targeted reflection reads it too)."""
+        return {ACTIVITY, TRANSACTION} & set(all_names) if ACTIVITY in all_names else set()
 
     def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
         for activity, tx in stores(snapshot):
