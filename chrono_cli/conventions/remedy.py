@@ -112,8 +112,17 @@ class VersionColumn:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class CallTableFunction:
+    """Run a library's own set-up function on ``table`` (``SELECT audit_table('t')``: it recreates the triggers)."""
+
+    table: TableRef
+    function: str
+    schema: str | None = None  # the function's schema
+
+
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger | VersionColumn | CreateTrigger
+    | SyncTrigger | VersionColumn | CreateTrigger | CallTableFunction
 
 
 def target(remedy: Remedy) -> TableRef:

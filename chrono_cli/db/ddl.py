@@ -75,3 +75,27 @@ def _create_trigger(element: CreateTrigger, compiler: DDLCompiler, **kw: Any) ->
     args = ", ".join("'" + a.replace("'", "''") + "'" for a in element.args)  # trigger arguments are string literals
     return (f"CREATE TRIGGER {prep.quote(element.name)} {timing} {events} ON {table} FOR EACH ROW "
             f"EXECUTE PROCEDURE {prep.quote(element.function)}({args})")
+class CallTableFunction(ExecutableDDLElement):
+    """``SELECT [<schema>.]<function>('<table>')``: a library's set-up function called for one table."""
+
+    def __init__(self, function: str, table: str, table_schema: str | None = None,
+                 function_schema: str | None = None) -> None:
+        self.function = function
+        self.table = table
+        self.table_schema = table_schema
+        self.function_schema = function_schema
+
+
+@compiles(CallTableFunction)
+def _call_table_function(element: CallTableFunction, compiler: DDLCompiler, **kw: Any) -> str:
+    from sqlalchemy import String, literal
+
+    prep = compiler.preparer
+    name = prep.quote(element.function)
+    if element.function_schema:
+        name = f"{prep.quote_schema(element.function_schema)}.{name}"
+    table = prep.quote(element.table)
+    if element.table_schema:
+        table = f"{prep.quote_schema(element.table_schema)}.{table}"
+    arg = literal(table, String()).compile(dialect=compiler.dialect, compile_kwargs={"literal_binds": True})
+    return f"SELECT {name}({arg})"

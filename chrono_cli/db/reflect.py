@@ -272,6 +272,8 @@ def reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str] 
             kw["filter_names"] = list(names)
         with warnings.catch_warnings():  # MariaDB's PERIOD FOR SYSTEM_TIME clause: the "system-versioning" fact
             warnings.filterwarnings("ignore", message="Unknown schema content", category=SAWarning)
+            # xid8 (postgresql-audit's native_transaction_id): no SQLAlchemy type, read as text
+            warnings.filterwarnings("ignore", message="Did not recognize type 'xid8'", category=SAWarning)
             columns = insp.get_multi_columns(**kw)
         pks = insp.get_multi_pk_constraint(**kw)
         # SQLite: a column-level UNIQUE exists only as an automatic index (its primary key's index is dropped below)

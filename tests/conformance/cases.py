@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
+from tests.support import audit_logs
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
@@ -258,5 +259,42 @@ CASES += (
                            ("memo", "memo_history", "temporal-tables")}),
         config='[tables.contract]\nunrecorded = ["visits"]\n',  # left out of contract_history on purpose
         unrecorded=frozenset({"visits"}),
+    ),
+)
+
+# Trigger-written audit logs (tests/support/postgresql_audit_story.py, tests/support/audit_logs.py)
+CASES += (
+    ConventionCase(
+        name="postgresql-audit", convention="postgresql-audit", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "postgresql-audit's triggers and JSONB log are PostgreSQL-only "
+                                                      "(xid8: PostgreSQL 13+)"),
+        build=None, read=readers.postgresql_audit,
+        restore=Restore("article", "1", 0),  # across two updates of one transaction and one without an actor
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_trigger_update",),
+                    ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "activity", "postgresql-audit"), ("tag", "activity", "postgresql-audit"),
+                           ("activity", None, "postgresql-audit")}),  # the shared log itself
+        unrecorded=frozenset({"views"}),  # __versioned__ = {"exclude": ["views"]}
+    ),
+    ConventionCase(
+        name="supa-audit", convention="supa-audit", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
+        # no implementation is installable here: the story runs the suite's own trigger (tests/support/audit_logs.py)
+        build=lambda url, _: audit_logs.build(url, "supa"), read=readers.audit_log("supa"),
+        restore=Restore("article", "1", 0),
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_i_u_d",), ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "record_version", "supa-audit"), ("tag", "record_version", "supa-audit"),
+                           ("record_version", None, "supa-audit")}),  # the shared log itself
+    ),
+    ConventionCase(
+        name="audit-trigger", convention="audit-trigger", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "the audit trigger is PL/pgSQL and hstore: PostgreSQL only"),
+        # no implementation is installable here: the story runs the suite's own trigger (tests/support/audit_logs.py)
+        build=lambda url, _: audit_logs.build(url, "audit-trigger"), read=readers.audit_log("audit-trigger"),
+        restore=Restore("article", "1", 0),
+        drift=Drift(("ALTER TABLE article DISABLE TRIGGER audit_trigger_row",), ("trigger", "error", "article", None)),
+        checked=frozenset({("article", "logged_actions", "audit-trigger"), ("tag", "logged_actions", "audit-trigger"),
+                           ("logged_actions", None, "audit-trigger")}),  # the shared log itself
+        unrecorded=frozenset({"views"}),  # audit_table('article', true, true, '{views}')
     ),
 )

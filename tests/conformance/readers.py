@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.restore_support import run_support
+from tests.support import audit_logs
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models, versioned_rows_models
 
@@ -328,3 +329,21 @@ def temporal_tables(url: str, _workdir: Path, save: Save = None) -> Reading:
         return timelines, live
 
     return _period_reading(url, save, read)
+
+
+def postgresql_audit(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+    """postgresql-audit: the ``Activity`` model's rows of each record (``Activity.data``), in a subprocess.
+
+    ``build=True`` runs the story first in the same process (its record under ``"story"``).
+    """
+    extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+    return run_support("postgresql_audit_story", url, workdir, *extra)
+
+
+def audit_log(kind: str) -> Any:
+    """A hand-installed audit trigger's log read as its documentation says, in plain SQL (tests/support/audit_logs.py:
+    no implementation is installable from the registries here, so the suite installs its own trigger)."""
+    def read(url: str, _workdir: Path, save: Save = None) -> Reading:
+        return audit_logs.read(url, kind, save)
+
+    return read

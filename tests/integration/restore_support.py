@@ -195,3 +195,11 @@ def run_library(fixture: str, url: str, code: str) -> Any:
                           timeout=300, check=False)
     assert proc.returncode == 0, f"library script failed:\n{proc.stderr[-3000:]}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def history_versions(runner: CliRunner, url: str, table: str, key: str) -> list[dict[str, Any]]:
+    """``chrono history TABLE KEY -f json``'s versions (the command must succeed)."""
+    result = chrono(runner, url, "-f", "json", "history", table, key)
+    assert result.exit_code == 0, result.output
+    versions: list[dict[str, Any]] = json.loads(result.stdout)["versions"]
+    return versions

@@ -1,0 +1,1 @@
+"""The 2ndQuadrant audit trigger: ``audit.logged_actions`` (hstore row_data / changed_fields)."""

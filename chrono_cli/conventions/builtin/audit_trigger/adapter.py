@@ -1,0 +1,153 @@
+"""The 2ndQuadrant audit trigger (``audit.logged_actions``, the most copied hand-installed audit trigger).
+
+``audit.audit_table(t[, audit_rows, audit_query_text, ignored_cols])`` creates ``audit_trigger_row`` (AFTER
+INSERT/UPDATE/DELETE FOR EACH ROW) and ``audit_trigger_stm`` (TRUNCATE), both calling
+``audit.if_modified_func()``. Rows: I → ``row_data`` = the new row; U → ``row_data`` = the whole old row,
+``changed_fields`` = the changed columns' new values (no row for a no-op update); D → ``row_data`` = the old
+row. Values are hstore text (many forks use jsonb, same columns), cast back by the base column types;
+``ignored_cols`` are not recorded. ``transaction_id`` (``txid_current()``) groups exact change sets and numbers
+the versions; ``session_user_name`` is the database user that made the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy import types as sqltypes
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind, Subject
+from chrono_cli.conventions.remedy import CallTableFunction, Remedy
+from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.shapes.common import as_json
+from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator
+from chrono_cli.conventions.types import is_boolean, is_json
+from chrono_cli.conventions.writes.base import WriteContext
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.db.triggers import TriggerInfo
+from chrono_cli.model import Op, RowKey
+
+STORE = "logged_actions"
+FUNCTION = "if_modified_func"
+ACTIONS = {"I": Op.INSERT, "U": Op.UPDATE, "D": Op.DELETE}
+
+
+def is_store(t: TableInfo) -> bool:
+    """``audit.logged_actions`` (any schema): by its columns."""
+    return t.has("event_id", "action", "row_data", "changed_fields", "relid", "statement_only", "table_name",
+                 "action_tstamp_stm", "transaction_id")
+
+
+def audit_triggers(base: TableInfo) -> list[TriggerInfo]:
+    """The row-level triggers on ``base`` calling ``if_modified_func()`` (the statement one only logs TRUNCATE)."""
+    return [t for t in base.triggers if t.function == FUNCTION and t.for_each_row]
+
+
+def ignored(base: TableInfo) -> tuple[str, ...]:
+    """``ignored_cols`` of ``audit_table()``: the row trigger's second argument, a text[] literal."""
+    found: list[str] = []
+    for t in audit_triggers(base):
+        for arg in t.args[1:2]:
+            found += [c.strip().strip('"') for c in arg.strip().strip("{}").split(",") if c.strip()]
+    return tuple(dict.fromkeys(found))
+
+
+def _get(column: Any, name: str) -> Any:
+    """``column -> name`` as text, for hstore and for the jsonb forks."""
+    return column[name].astext if is_json(column.type) else column[name]
+
+
+def _named(store: Table, key: RowKey) -> ColumnElement[bool]:
+    return or_(*(and_(*(_get(store.c[side], n) == str(v) for n, v in key.items))
+                 for side in ("row_data", "changed_fields")))
+
+
+def _audit_table(subject: Subject) -> Remedy | None:
+    assert subject.base is not None and subject.store is not None
+    return CallTableFunction(subject.base.ref, "audit_table", subject.store.ref.schema)
+
+
+CHECK = CheckSpec(
+    StoreKind.SHARED, comparators=(trigger_comparator(audit_triggers, f"audit.{FUNCTION}", _audit_table),),
+    store_meta=(MetaColumn("event_id", sqltypes.BigInteger(), nullable=False),
+                MetaColumn("action", sqltypes.Text(), nullable=False, exact=True),
+                MetaColumn("transaction_id", sqltypes.BigInteger()),
+                MetaColumn("action_tstamp_stm", sqltypes.DateTime(timezone=True), nullable=False),
+                MetaColumn("statement_only", sqltypes.Boolean(), nullable=False)),
+    lone_store=lambda t: t.ref.name == STORE and is_store(t))
+
+
+class AuditTriggerAdapter(TriggerLogAdapter):
+    """2ndQuadrant's ``audit.logged_actions``."""
+
+    name = "audit-trigger"
+    title = "2ndQuadrant audit trigger (audit.logged_actions)"
+    singleton_stores = (STORE,)
+    table_column = "table_name"
+    time_column = "action_tstamp_stm"
+    function = FUNCTION
+    check = CHECK
+
+    def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
+        for t in snapshot:
+            if t.ref.name == STORE and is_store(t):
+                yield LogStore(t, (f"{t.ref} has event_id, action, row_data, changed_fields, relid, statement_only",))
+
+    def audit_triggers(self, base: TableInfo) -> list[TriggerInfo]:
+        return audit_triggers(base)
+
+    def log_rows(self, ctx: ReadContext, det: Detection) -> Select[Any]:
+        store = ctx.info(det.store).table()
+        query = select(store).where(store.c.table_name == det.live.name, store.c.statement_only.is_(false()))
+        schema = det.live.schema or ctx.snapshot.default_schema
+        return query.where(store.c.schema_name == schema) if schema else query
+
+    def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
+        return _named(store, key)
+
+    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+        op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)
+        data = as_json(row["row_data"]) or {}
+        changed = as_json(row["changed_fields"]) or {}
+        old, new = ({}, data) if op is Op.INSERT else (data, changed)
+        actor = row["session_user_name"]
+        return LogEntry(op, old, new, as_utc(row["action_tstamp_stm"]), row["transaction_id"],
+                        None if actor is None else str(actor), row["transaction_id"])
+
+    def excluded(self, ctx: ReadContext, det: Detection) -> tuple[str, ...]:
+        return ignored(ctx.info(det.live))
+
+    def group_filter(self, store: Table, group: Any) -> ColumnElement[bool] | None:
+        return store.c.transaction_id == group if isinstance(group, int) and not isinstance(group, bool) else None
+
+    def _decoded(self, ctx: ReadContext, det: Detection, raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+        columns = ctx.info(det.live).columns
+        # hstore keeps booleans as their text output ('t' / 'f')
+        fixed = {k: (v == "t" if k in columns and is_boolean(columns[k].type) and v in ("t", "f") else v)
+                 for k, v in dict(raw or {}).items()}
+        return super()._decoded(ctx, det, fixed)
+
+
+class AuditTriggerWriter(TriggerLogWriter):
+    """Base-table writes; ``audit_trigger_row`` writes the logged_actions row."""
+
+    log_name = STORE
+
+    def triggers(self, info: TableInfo) -> list[TriggerInfo]:
+        return audit_triggers(info)
+
+    def fix_hint(self, ctx: WriteContext) -> str:
+        return f"SELECT {ctx.det.store.schema or 'audit'}.audit_table('{ctx.det.live}'), then retry"
+
+    def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool] | None:
+        return and_(ctx.store.c.table_name == ctx.det.live.name, _named(ctx.store, key))
+
+    def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        store = ctx.store
+        return select(*(_get(store.c.row_data, n) for n in ctx.det.key)).where(
+            store.c.table_name == ctx.det.live.name, store.c.action == "D")

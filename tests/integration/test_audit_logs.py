@@ -1,0 +1,103 @@
+"""The hand-installed audit triggers (supabase supa_audit, the 2ndQuadrant audit trigger) beyond the conformance
+suite: undelete, revert, a write the log did not see, refusals and check-migrations' suggested fix.
+
+No implementation is installable from the package registries here: the stories run the suite's own triggers,
+written to the documented layouts (tests/support/audit_logs.py, the conformance suite's copies, built once per
+run); read-backs use the documented reading in plain SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, history_versions
+from tests.support import audit_logs
+
+KINDS = {"supa-audit": ("supa", "audit_i_u_d", "SELECT audit.enable_tracking('article')"),
+         "audit-trigger": ("audit-trigger", "audit_trigger_row", "SELECT audit.audit_table('article')")}
+PARAMS = [pytest.param(name, id=name, marks=pytest.mark.xdist_group(f"conformance-{name}-postgresql"))
+          for name in KINDS]
+
+
+@pytest.fixture
+def story(request: pytest.FixtureRequest, story_clone: StoryClone) -> tuple[str, str, dict[str, Any]]:
+    name = request.param
+    kind = KINDS[name][0]
+
+    def build(url: str) -> dict[str, Any]:  # what the conformance suite builds under the same name
+        return {"story": audit_logs.build(url, kind), "reading": audit_logs.read(url, kind)}
+
+    url, built = story_clone("postgresql", "conformance_" + name.replace("-", "_"), build)
+    return name, url, built["reading"]
+
+
+
+
+@pytest.mark.parametrize("story", PARAMS, indirect=True)
+def test_undelete_is_logged_by_the_trigger(runner: CliRunner, story: Any) -> None:
+    name, url, reading = story
+    deleted = chrono(runner, url, "-f", "json", "deleted", "article")
+    assert deleted.exit_code == 0, deleted.output
+    assert [r["key"] for r in json.loads(deleted.stdout)["rows"]] == [{"id": 3}]
+    result = chrono(runner, url, "restore", "article", "3", "--actor", "dave", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "records the database session, not --actor" in result.stderr
+    after = audit_logs.read(url, KINDS[name][0])["timelines"]["article"]["3"]
+    assert after[-1]["op"] == "insert"
+    assert after[-1]["values"] == reading["timelines"]["article"]["3"][0]["values"]
+
+
+@pytest.mark.parametrize("story", PARAMS, indirect=True)
+def test_a_write_the_trigger_did_not_see_shows_as_a_gap(runner: CliRunner, story: Any) -> None:
+    name, url, _ = story
+    trigger = KINDS[name][1]
+    before = history_versions(runner, url, "tag", "1")
+    audit_logs.execute(url, f"ALTER TABLE tag DISABLE TRIGGER {trigger}",
+                       "UPDATE tag SET label = 'hidden' WHERE id = 1",
+                       f"ALTER TABLE tag ENABLE TRIGGER {trigger}", "UPDATE tag SET label = 'seen' WHERE id = 1")
+    versions = history_versions(runner, url, "tag", "1")
+    assert len(versions) == len(before) + 2
+    gap, last = versions[-2], versions[-1]
+    assert gap["operation"] == "unknown" and "unrecorded change" in gap["note"]
+    assert gap["values"]["label"] == "hidden"
+    assert last["operation"] == "update" and [(c["old"], c["new"]) for c in last["changes"]] == [("hidden", "seen")]
+    assert versions[-3]["values"] == before[-1]["values"]  # nothing carried across the gap
+
+
+@pytest.mark.parametrize("story", PARAMS, indirect=True)
+def test_a_missing_trigger_refuses_writes_and_check_suggests_the_set_up_call(runner: CliRunner, story: Any) -> None:
+    name, url, _ = story
+    audit_logs.execute(url, f"DROP TRIGGER {KINDS[name][1]} ON article")
+    before = checksum(url)
+    refused = chrono(runner, url, "restore", "article", "1", "--version", "p1", "--yes")
+    assert refused.exit_code == 6, refused.output
+    assert checksum(url) == before
+    result = chrono(runner, url, "-f", "json", "check-migrations", "--suggest")
+    assert result.exit_code == 3, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["kind"], finding["severity"], finding["target"]) == ("trigger", "error", "public.article")
+    assert finding["fix"]["ddl"] == [KINDS[name][2]]
+    audit_logs.execute(url, *finding["fix"]["ddl"])
+    assert chrono(runner, url, "check-migrations").exit_code == 0
+
+
+@pytest.mark.parametrize("story", [PARAMS[1]], indirect=True)
+def test_revert_a_transaction_of_the_audit_trigger(runner: CliRunner, story: Any, tmp_path: Path) -> None:
+    _, url, reading = story
+    tx = next(e["version"] for e in reading["timelines"]["article"]["2"] if e["op"] == "delete")
+    shown = chrono(runner, url, "-f", "json", "changes", "show", str(tx))
+    assert shown.exit_code == 0, shown.output
+    doc = json.loads(shown.stdout)
+    assert doc["exact"] is True
+    assert sorted((c["table"], c["operation"]) for c in doc["changes"]) == [("public.article", "delete"),
+                                                                           ("public.tag", "update")]
+    result = chrono(runner, url, "revert", str(tx), "--force", "--yes")
+    assert result.exit_code == 0, result.output
+    tag = audit_logs.read(url, "audit-trigger")["timelines"]["tag"]["1"]
+    assert tag[-1]["values"] == {"id": 1, "label": "news"}
