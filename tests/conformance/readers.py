@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.restore_support import run_support
+from tests.support import paper_trail as paper_trail_support
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models, versioned_rows_models
 
@@ -152,3 +153,9 @@ def simple_history(url: str, workdir: Path, save: Save = None, build: bool = Fal
     """
     extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
     return run_support("simple_history_reading", url, workdir, *extra)
+
+
+def paper_trail(url: str, _workdir: Path, save: Save = None) -> Reading:
+    """Rails PaperTrail: ``reify`` of the next version (before a touch, completed by ``changeset``), the live
+    record after the newest one, in Ruby (tests/support/paper_trail_reading.rb)."""
+    return paper_trail_support.reading(url, save)
