@@ -90,10 +90,12 @@ ann.touch
 post = Post.first
 post.paper_trail_event = "publish"
 as("dave") { post.update!(title: "Hello again") }
+gone = as("dave") { Post.create!(app_user: ann, title: "Bye") }
+as("dave") { gone.destroy! } # stays destroyed: chrono's undelete re-creates it
 bea = AppUser.find_by!(name: "Bea")
 as("erin") { bea.destroy! }
 as("frank") { AppUser.create!(id: bea.id, name: "Bea again", balance: BigDecimal("7")) }
 gadget = as("gina") { Gadget.create!(name: "Widget", price: BigDecimal("1.250"), data: { "k" => [1, 2], "s" => "x" }) }
 as("gina") { gadget.update!(price: BigDecimal("0"), data: { "k" => [] }) }
 
-puts JSON.generate({ "users" => [ann.id, bea.id], "post" => post.id, "gadget" => gadget.id, "pg" => pg })
+puts JSON.generate({ "users" => [ann.id, bea.id], "post" => post.id, "gone" => gone.id, "gadget" => gadget.id, "pg" => pg })

@@ -167,7 +167,7 @@ def bigdecimal_dump(value: Decimal) -> str:
     whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
     if not whole and not fraction:
         return "18:-0.0" if sign else "18:0.0"
-    words = max(1, -(-len(whole) // 9)) + -(-len(fraction) // 9) + 1
+    words = -(-len(whole) // 9) + -(-len(fraction) // 9) + 1
     text = (whole + fraction).lstrip("0")
     magnitude = len(whole) if whole else -(len(fraction) - len(fraction.lstrip("0")))
     return f"{9 * words}:{'-' if sign else ''}0.{text.rstrip('0')}e{magnitude}"
