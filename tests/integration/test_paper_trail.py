@@ -125,3 +125,15 @@ def test_a_class_the_naming_misses_is_declared_with_model(sqlite_story: str, tmp
     doc = _json(runner, "--db", sqlite_story, "--config", str(config), "history", "app_users", "1")
     assert doc["convention"] == "paper-trail"
     assert [v["actor"] for v in doc["versions"]][:3] == ["alice", "bob", "carol"]
+
+
+def test_reverting_a_create_writes_a_destroy_version(sqlite_story: str) -> None:
+    runner = CliRunner()
+    newest = invoke(runner, ["--db", sqlite_story, "-f", "jsonl", "changes", "stock_items"])
+    assert newest.exit_code == 0, newest.output
+    change_set = json.loads(newest.stdout.splitlines()[0])["id"]
+    result = invoke(runner, ["--db", sqlite_story, "revert", change_set, "--yes", "--actor", "ops"])
+    assert result.exit_code == 0, result.output
+    timeline = paper_trail.reading(sqlite_story)["timelines"]["stock_items"]["1"]
+    assert [(e["op"], e["actor"]) for e in timeline] == [("insert", "gina"), ("update", "gina"), ("delete", "ops")]
+    assert paper_trail.reading(sqlite_story)["live"]["stock_items"]["1"] is None

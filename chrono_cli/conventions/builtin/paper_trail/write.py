@@ -3,6 +3,7 @@
 Restore: UPDATE of the changed columns with ``updated_at`` = now, then one ``update`` version: ``object`` = the
 row before the restore (attributes the store never holds, PaperTrail's ``skip``, left out), ``object_changes`` =
 the changes (``updated_at`` included), ``whodunnit`` = ``--actor``, ``created_at`` = the new ``updated_at``.
+Delete (a revert of a create): DELETE and a ``destroy`` version.
 Undelete: INSERT of the stored attributes (``updated_at`` = now) and one ``create`` version with ``object`` NULL
 and ``object_changes`` = ``{attr: [nil, value]}`` for the non-NULL attributes. Documents are written the way the
 store already writes them (JSON column, JSON text or Psych YAML, learnt from its newest rows); metadata columns
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection
@@ -69,6 +70,17 @@ class PaperTrailWriter(Writer):
         skipped = self._skipped(ctx)
         created = {c: [None, v] for c, v in row.items() if v is not None and c not in skipped}
         out.steps.append(self._version(ctx, key, "create", None, created, at, out))
+        return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        """``destroy``: DELETE, then a ``destroy`` version (object = the row, every attribute changed to nil,
+        created_at = now: a destroy is stamped with the current time, not ``updated_at``)."""
+        skipped = self._skipped(ctx)
+        out = WriteSet([Step(delete(ctx.live).where(key_where(ctx.live, key)), "live row deleted", expect=1)])
+        before = {c: current[c] for c in ctx.live_info.columns if c not in skipped}
+        gone = {c: [v, None] for c, v in before.items()}
+        out.steps.append(self._version(ctx, key, "destroy", before, gone, ctx.now, out))
         return out
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
