@@ -19,13 +19,16 @@ HERE = Path(__file__).parent
 
 
 def ar_config(url: str) -> dict[str, Any]:
-    """ActiveRecord's ``establish_connection`` hash for a SQLAlchemy URL (SQLite file or PostgreSQL)."""
+    """ActiveRecord's ``establish_connection`` hash for a SQLAlchemy URL (SQLite file, PostgreSQL, MariaDB)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         return {"adapter": "sqlite3", "database": u.database}
     if u.get_backend_name() == "postgresql":
         return {"adapter": "postgresql", "database": u.database, "host": u.host, "port": u.port or 5432,
                 "username": u.username, **({"password": u.password} if u.password else {})}
+    if u.get_backend_name() in ("mysql", "mariadb"):
+        return {"adapter": "mysql2", "database": u.database, "host": u.host, "port": u.port or 3306,
+                "username": u.username, "encoding": "utf8mb4", **({"password": u.password} if u.password else {})}
     raise ValueError(f"PaperTrail story: no ActiveRecord adapter for {u.get_backend_name()}")
 
 

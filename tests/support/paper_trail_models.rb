@@ -29,6 +29,10 @@ module PsychSafeYAML
   end
 end
 PaperTrail.serializer = PsychSafeYAML
+MYSQL = ActiveRecord::Base.connection.adapter_name.downcase.include?("mysql")
+# On MariaDB the story's app uses PaperTrail's JSON serializer (JSON text in text columns): the third form a
+# versions table comes in. MariaDB's JSON is LONGTEXT to ActiveRecord, so the models declare their json attributes.
+PaperTrail.serializer = PaperTrail::Serializers::JSON if MYSQL
 
 # A second version class whose object/object_changes are JSON columns (jsonb on PostgreSQL).
 class JsonVersion < ActiveRecord::Base
@@ -38,6 +42,7 @@ end
 
 class AppUser < ActiveRecord::Base
   has_paper_trail ignore: [:login_count], skip: [:secret]
+  attribute :settings, :json if MYSQL
   has_many :posts
 end
 
@@ -49,6 +54,7 @@ end
 # Single-table inheritance: versions name the base class (item_type StockItem), table stock_items.
 class StockItem < ActiveRecord::Base
   has_paper_trail versions: { class_name: "JsonVersion" }
+  attribute :data, :json if MYSQL
 end
 
 class Gadget < StockItem

@@ -9,10 +9,15 @@ require_relative "paper_trail_models"
 TEXT_BYTES = 1_073_741_823
 conn = ActiveRecord::Base.connection
 pg = conn.adapter_name.downcase.include?("postg")
+mysql = conn.adapter_name.downcase.include?("mysql")
+# the generator's versions_table_options on MySQL; a Rails app's other tables are utf8mb4 as well
+json_type = pg ? :jsonb : mysql ? :text : :json # MariaDB's JSON is LONGTEXT to ActiveRecord: PaperTrail serializes
+TABLE = mysql ? { options: "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci" } : {}
 ActiveRecord::Migration.verbose = false
 ActiveRecord::Schema.define do
-  create_table :versions do |t|
-    t.string :item_type, { null: false } # the 12.0.0 template on Ruby 3: a column named "{:null=>false}"
+  create_table :versions, **TABLE do |t|
+    # the 12.0.0 template on Ruby 3: a column named "{:null=>false}" ("{:null=>false, :limit=>191}" on MySQL)
+    t.string :item_type, mysql ? { null: false, limit: 191 } : { null: false }
     t.bigint :item_id, null: false
     t.string :event, null: false
     t.string :whodunnit
@@ -23,19 +28,19 @@ ActiveRecord::Schema.define do
   add_column :versions, :object_changes, :text, limit: TEXT_BYTES
   add_column :versions, :ip, :string # a metadata column (meta: / controller_info)
 
-  create_table :json_versions do |t|
+  create_table :json_versions, **TABLE do |t|
     t.string :item_type, null: false
     t.string :item_subtype
     t.bigint :item_id, null: false
     t.string :event, null: false
     t.string :whodunnit
-    t.send(pg ? :jsonb : :json, :object)
-    t.send(pg ? :jsonb : :json, :object_changes)
+    t.send(json_type, :object)
+    t.send(json_type, :object_changes)
     t.datetime :created_at
   end
   add_index :json_versions, %i[item_type item_id]
 
-  create_table :app_users do |t|
+  create_table :app_users, **TABLE do |t|
     t.string :name, null: false
     t.string :email
     t.text :bio
@@ -44,15 +49,16 @@ ActiveRecord::Schema.define do
     t.integer :login_count, default: 0, null: false
     t.string :secret
     t.date :born_on
-    t.datetime :last_seen_at
-    t.timestamps
+    # on MariaDB (the JSON serializer) to the millisecond: JSON keeps no more, so every state reads back whole
+    t.datetime :last_seen_at, **(mysql ? { precision: 3 } : {})
+    t.timestamps(**(mysql ? { precision: 3 } : {}))
   end
-  create_table :posts do |t|
+  create_table :posts, **TABLE do |t|
     t.references :app_user, foreign_key: true
     t.string :title
     t.timestamps
   end
-  create_table :stock_items do |t|
+  create_table :stock_items, **TABLE do |t|
     t.string :type
     t.string :name
     t.decimal :price, precision: 8, scale: 3

@@ -31,7 +31,7 @@ from chrono_cli.model import FieldChange, Op, RowChange, RowKey, Version
 
 OPS = {"create": Op.INSERT, "destroy": Op.DELETE}
 CORE = ("id", "item_type", "item_id", "event", "whodunnit", "object", "object_changes", "created_at", "item_subtype",
-        "transaction_id", "{:null=>false}")
+        "transaction_id", "{:null=>false}", "{:null=>false, :limit=>191}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def after_states(rows: Sequence[Row], live: Mapping[str, Any] | None) -> list[di
         nxt = rows[i + 1] if i + 1 < len(rows) else None
         if row.op is Op.DELETE:
             out.append(None)
-        elif row.touch:
+        elif row.touch and (nxt is not None or live is None or not _all_agree(row.before or {}, live)):
             out.append(dict(row.before or {}))
         elif nxt is not None and nxt.before is not None:
             state = dict(nxt.before)
@@ -116,8 +116,8 @@ def after_states(rows: Sequence[Row], live: Mapping[str, Any] | None) -> list[di
             out.append(state)
         else:
             recorded = {**(row.before or {}), **{c: new for c, (_, new) in (row.changes or {}).items()}}
-            fits = live is not None and all(_agrees(v, live[c]) for c, v in recorded.items()
-                                            if c in (row.changes or {}))
+            fits = live is not None and _all_agree({c: v for c, v in recorded.items()
+                                                    if row.touch or c in (row.changes or {})}, live)
             out.append(dict(live) if fits and live is not None else recorded)
     return out
 
@@ -213,6 +213,10 @@ class PaperTrailAdapter(ConventionAdapter):
             out.append(RowChange(det.live, RowKey(((det.key[0], r["item_id"]),)), row.op, row.at, row.actor,
                                  changes=changes, note=note))
         return out
+
+
+def _all_agree(recorded: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    return all(c in live and _agrees(v, live[c]) for c, v in recorded.items())
 
 
 def _agrees(recorded: Any, live: Any) -> bool:

@@ -12,7 +12,7 @@ from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, i
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
 
-BROKEN = "{:null=>false}"  # t.string :item_type, { null: false } on Ruby 3: a column of that name (PR #1327)
+BROKEN = "{:null=>false"  # t.string :item_type, { null: false } on Ruby 3: a column of that name (PR #1327)
 
 
 def is_store(t: TableInfo) -> bool:
@@ -41,7 +41,7 @@ def template_artefacts(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
     store = subject.store
     if store is None or subject.base is not None:
         return
-    seen = [f"a column named {BROKEN!r}" for _ in [0] if BROKEN in store.columns]
+    seen = [f"a column named {c!r}" for c in store.columns if c.startswith(BROKEN)]
     if "item_type" in store.columns and store.columns["item_type"].nullable:
         seen.append("a nullable item_type")
     if seen:
@@ -52,9 +52,10 @@ def template_artefacts(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
 
 CHECK = CheckSpec(
     StoreKind.SHARED, comparators=(item_id_fits, template_artefacts),
-    store_meta=(MetaColumn("item_type", sqltypes.String(), nullable=True),
+    # the install migration's strings: varchar(255) on MySQL (item_type limit 191), unbounded elsewhere
+    store_meta=(MetaColumn("item_type", sqltypes.String(191), nullable=True),
                 MetaColumn("item_id", sqltypes.BigInteger(), nullable=False, exact=True),
-                MetaColumn("event", sqltypes.String(), nullable=False),
-                MetaColumn("whodunnit", sqltypes.String(), missing=Severity.WARNING),
+                MetaColumn("event", sqltypes.String(255), nullable=False),
+                MetaColumn("whodunnit", sqltypes.String(255), missing=Severity.WARNING),
                 MetaColumn("created_at", sqltypes.DateTime(), timezone_matters=False)),
     lone_store=is_store)

@@ -57,7 +57,7 @@ class Form:
 
     def document(self, values: Mapping[str, Any], columns: Mapping[str, ColumnInfo], *, pairs: bool = False) -> Any:
         """``values`` (attribute -> column value; ``pairs``: -> [old, new]) as this store writes them."""
-        each = _as_json if self.json_column or self.json_text else _as_yaml
+        each = _as_json if self.json_column else _as_text_json if self.json_text else _as_yaml
         data = {k: [each(x, columns.get(k)) for x in v] if pairs else each(v, columns.get(k))
                 for k, v in values.items()}
         if self.json_column:
@@ -77,6 +77,13 @@ def _as_json(value: Any, column: ColumnInfo | None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _as_text_json(value: Any, column: ColumnInfo | None) -> Any:
+    """PaperTrail::Serializers::JSON: attributes through their type's ``serialize`` (JSON attributes as text)."""
+    if column is not None and is_json(column.type) and value is not None:
+        return as_support_json(value)
+    return _as_json(value, column)
 
 
 def _as_yaml(value: Any, column: ColumnInfo | None) -> Any:
