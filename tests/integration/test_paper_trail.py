@@ -137,3 +137,19 @@ def test_reverting_a_create_writes_a_destroy_version(sqlite_story: str) -> None:
     timeline = paper_trail.reading(sqlite_story)["timelines"]["stock_items"]["1"]
     assert [(e["op"], e["actor"]) for e in timeline] == [("insert", "gina"), ("update", "gina"), ("delete", "ops")]
     assert paper_trail.reading(sqlite_story)["live"]["stock_items"]["1"] is None
+
+
+def test_bulk_restore_writes_one_version_per_row(sqlite_story: str) -> None:
+    runner = CliRunner()
+    before = paper_trail.reading(sqlite_story)["timelines"]
+    target = before["app_users"]["1"][2]  # the state version 3 produced, until version 6
+    result = invoke(runner, ["--db", sqlite_story, "restore", "app_users", "--at", target["at"],
+                             "--all-changed-since", target["at"], "--yes", "--actor", "bulk"])
+    assert result.exit_code == 0, result.output
+    after = paper_trail.reading(sqlite_story)["timelines"]["app_users"]
+    assert after["1"][:-1] == before["app_users"]["1"]
+    restored = after["1"][-1]
+    assert (restored["op"], restored["actor"]) == ("update", "bulk")
+    assert ({c: v for c, v in restored["values"].items() if c != "updated_at"}
+            == {c: v for c, v in target["values"].items() if c != "updated_at"})
+    assert after["2"] == before["app_users"]["2"]  # did not exist at that time: left alone
