@@ -42,6 +42,10 @@ class PaperTrailBulk(BulkWriter):
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset({"updated_at"})
 
+    def notes(self, ctx: WriteContext) -> list[str]:
+        return ["PaperTrail: a row whose first version after the time is its create did not exist then (left "
+                "alone); updated_at is set to now, as ActiveRecord does on every save"]
+
     def check(self, ctx: WriteContext) -> None:
         one_type(ctx, self._types(ctx))
 
