@@ -83,11 +83,13 @@ def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False
         tcfg = config.table(t.ref.name, t.ref.schema)
         schema, _, name = (tcfg.history or "").rpartition(".")
         store = snapshot.get(TableRef(schema or t.ref.schema, name)) if name else None
-        if store is None or any(d.live == t.ref and d.store == store.ref for d in found):
+        if store is None or any(d.live == t.ref and d.store == store.ref and not d.confirm for d in found):
             continue
         for conv in sorted(registry(), key=lambda c: c.name != tcfg.convention):
             det = conv.detector.pair(snapshot, t, store)
             if det is not None:
+                # declared: a shared store's row check (confirm) would miss a table config maps (e.g. model)
+                found = [d for d in found if not (d.live == t.ref and d.store == store.ref)]
                 evidence = (*det.evidence, f"declared in config: [tables.{t.ref.name}] history = {tcfg.history!r}")
                 found.append(_declared_drift(replace(det, evidence=evidence), config))
                 break

@@ -28,7 +28,8 @@ def is_timestamp(t: T) -> bool:
 
 
 def has_timezone(t: T) -> bool:
-    return bool(getattr(t, "timezone", False))
+    # ``is True``: SQLAlchemy reads SQLite's ``datetime(6)`` (what Rails creates) as DATETIME(timezone=6)
+    return getattr(t, "timezone", False) is True
 
 
 def is_json(t: T) -> bool:

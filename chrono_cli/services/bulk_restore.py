@@ -126,8 +126,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
         steps = writer.steps(ctx, staging(ctx, columns), columns)
-        notes = ["history_meta and Chrononaut 0.2 record no creation time: a row created after the time is "
-                 "restored to its first recorded state"] if writer.missing_is_current else []
+        notes = writer.notes(ctx)
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
-from tests.support import audit_logs
+from tests.support import audit_logs, paper_trail
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
@@ -65,6 +65,7 @@ class ConventionCase:
     unrecorded: frozenset[str] = frozenset()        # columns chrono may list as not recorded by the library
     no_times: str = ""                # why the library stores no time: chrono must show none and refuse --at
     bypassed: frozenset[tuple[str, str]] = frozenset()  # (table, key) the story changed behind the library's back
+    stamped: frozenset[str] = frozenset()  # columns the library sets to the time of every save, a restore's too
 
 
 _SUBQUERY = ("--strategy", "subquery", "--no-user")
@@ -296,5 +297,21 @@ CASES += (
         checked=frozenset({("article", "logged_actions", "audit-trigger"), ("tag", "logged_actions", "audit-trigger"),
                            ("logged_actions", None, "audit-trigger")}),  # the shared log itself
         unrecorded=frozenset({"views"}),  # audit_table('article', true, true, '{views}')
+    ),
+)
+
+# Rails PaperTrail (tests/support/paper_trail.py drives Debian's Ruby)
+CASES += (
+    ConventionCase(
+        name="paper-trail", convention="paper-trail", backends=BACKENDS,  # MariaDB: the JSON serializer
+        build=lambda url, _: paper_trail.story(url), read=readers.paper_trail,
+        restore=Restore("app_users", "1", 1),
+        drift=Drift(("ALTER TABLE versions DROP COLUMN whodunnit",),
+                    ("missing-meta-column", "warning", "versions", "whodunnit")),
+        checked=frozenset({("app_users", "versions", "paper-trail"), ("posts", "versions", "paper-trail"),
+                           ("stock_items", "json_versions", "paper-trail"),
+                           ("versions", None, "paper-trail"), ("json_versions", None, "paper-trail")}),
+        unrecorded=frozenset({"secret"}),  # has_paper_trail skip: [:secret]
+        stamped=frozenset({"updated_at"}),  # ActiveRecord's timestamps: reify.save! writes now there
     ),
 )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.restore_support import run_support
 from tests.support import audit_logs
+from tests.support import paper_trail as paper_trail_support
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models, versioned_rows_models
 
@@ -347,3 +348,9 @@ def audit_log(kind: str) -> Any:
         return audit_logs.read(url, kind, save)
 
     return read
+
+
+def paper_trail(url: str, _workdir: Path, save: Save = None) -> Reading:
+    """Rails PaperTrail: ``reify`` of the next version (before a touch, completed by ``changeset``), the live
+    record after the newest one, in Ruby (tests/support/paper_trail_reading.rb)."""
+    return paper_trail_support.reading(url, save)

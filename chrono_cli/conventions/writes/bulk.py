@@ -33,6 +33,13 @@ class BulkWriter(abc.ABC):
 
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
 
+    def notes(self, ctx: WriteContext) -> list[str]:
+        """What the plan says about how states at a time are decided."""
+        if not self.missing_is_current:
+            return []
+        return ["history_meta and Chrononaut 0.2 record no creation time: a row created after the time is "
+                "restored to its first recorded state"]
+
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset({ctx.det.version_col} - {None})  # type: ignore[arg-type]
 
