@@ -6,33 +6,25 @@ ended; ``operation`` says whether an update or a delete ended it). The live row 
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import (
+    Declared,
     Entry,
     declared,
-    key_filter,
+    history_rows,
     live_columns,
-    meta,
-    operation,
+    row_entries,
     states_before,
 )
 from chrono_cli.model import RowChange, RowKey, Version
 
 
-def table_entries(ctx: ReadContext, det: Detection, key: RowKey) -> tuple[list[Entry], list[str]]:
+def table_entries(ctx: ReadContext, det: Detection, key: RowKey,
+                  dec: Declared | None = None) -> tuple[list[Entry], list[str]]:
     """The key's history rows as entries, oldest first, and the base columns the history records."""
-    dec = declared(det)
-    store = ctx.info(det.store).table()
-    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
-    rows = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key)).order_by(*order)).mappings().all()
-    skip = set(ctx.config.unrecorded)
-    data = [(h, b) for h, b in dec.data if b not in skip]
-    tz = ctx.config.timezone
-    entries = [Entry(values={b: r[h] for h, b in data}, op=operation(dec, r), **meta(dec, r, tz)) for r in rows]
-    return entries, [b for _, b in data]
+    dec = dec or declared(det)
+    return row_entries(ctx, dec, history_rows(ctx, det, key, dec))
 
 
 def unrecorded(ctx: ReadContext, det: Detection, recorded: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
