@@ -71,9 +71,3 @@ def appended_columns(order: list[str], time_col: str) -> list[str]:
     """Store columns after the time column: where history_meta appends subclass columns it never writes."""
     return order[order.index(time_col) + 1:] if time_col in order else []
 
-
-def paired_base(snapshot_get: Callable[[str], Any], store_name: str, suffix: str) -> Any:
-    """The base table for a store named ``<base><suffix>``, if it exists."""
-    if store_name.endswith(suffix) and len(store_name) > len(suffix):
-        return snapshot_get(store_name[: -len(suffix)])
-    return None
