@@ -31,7 +31,7 @@ from chrono_cli.conventions.builtin.continuum.write import (
     user_id,
 )
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
-from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.writes.values import insert_table, stamp

@@ -18,7 +18,7 @@ from sqlalchemy import Table, and_, exists, func, insert, literal, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live

@@ -44,8 +44,8 @@ from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.old_state_write import missing_keys
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.oldstate import missing_keys
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo

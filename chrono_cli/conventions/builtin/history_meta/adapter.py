@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 from sqlalchemy import types as sqltypes
 
-from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import Degradation, Detection
 from chrono_cli.conventions.checkspec import VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
-from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.oldstate import OldStateLayout, appended_columns, read_old_state
+from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
 from chrono_cli.conventions.types import col, col_is, has_timezone, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowChange, RowKey, Severity, Version
+from chrono_cli.model import Severity
 
 META = frozenset({"version", "changed"})
 CONTINUUM_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
@@ -94,13 +93,14 @@ def chrononaut_without_info(store: TableInfo, base: TableInfo) -> bool:
             and "change_info" not in store.columns)
 
 
-class HistoryMetaAdapter(ConventionAdapter):
+class HistoryMetaAdapter(OldStateAdapter):
     """SQLAlchemy examples/versioned_history: history rows are the state before each change."""
 
     name = "history-meta"
     title = "SQLAlchemy history_meta"
     paired_suffixes = ("_history",)
     check = CHECK
+    layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
@@ -134,10 +134,3 @@ class HistoryMetaAdapter(ConventionAdapter):
         return Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
                          time_col="changed" if changed is not None else None,
                          score=len(evidence), evidence=tuple(evidence), degraded=tuple(degraded))
-
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        return read_old_state(ctx, det, key, LAYOUT)
-
-    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        order = list(ctx.info(det.store).columns)
-        return old_state_events(ctx, det, query, META, None, appended_columns(order, det.time_col or "changed"))

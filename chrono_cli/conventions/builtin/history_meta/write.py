@@ -9,7 +9,7 @@ and no history row. The store has no place for an actor or a reason.
 
 from __future__ import annotations
 
-from chrono_cli.conventions.writes.oldstate import OldStateWriter
+from chrono_cli.conventions.shapes.old_state_write import OldStateWriter
 
 
 class HistoryMetaWriter(OldStateWriter):

@@ -256,7 +256,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
         return out
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        from chrono_cli.conventions.events_newstate import simple_history_events
+        from chrono_cli.conventions.builtin.simple_history.events import simple_history_events
 
         return simple_history_events(ctx, det, query)
 
