@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.base import Degradation, Detection
-from chrono_cli.conventions.builtin.history_meta.adapter import chrononaut_without_info, pair_shape, version_store
+from chrono_cli.conventions.builtin.history_meta.adapter import chrononaut_without_info
 from chrono_cli.conventions.checkspec import JSON, VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
+from chrono_cli.conventions.shapes.old_state_detect import pair_shape, version_store
 from chrono_cli.conventions.types import col, col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 
