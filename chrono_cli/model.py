@@ -235,6 +235,7 @@ class RowChange:
     changes: tuple[FieldChange, ...] = ()
     group: Any = None  # the store's own transaction id, when it has one
     note: str | None = None
+    actor_id: Any = None  # the stored user id behind ``actor``, when the store keeps one
 
 
 @dataclass(frozen=True, slots=True)

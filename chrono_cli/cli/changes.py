@@ -15,7 +15,8 @@ def changes(ctx: typer.Context,
                                                                "table). 'show ID' prints one change set.",
                                                                show_default=False)] = None,
             since: SinceOpt = None, until: UntilOpt = None,
-            actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor.",
+            actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor (name, any "
+                                                      "case, or user id).",
                                                       show_default=False, callback=clean_text)] = None,
             limit: PageOpt = 20, window: ChangesWindowOpt = 5.0,
             before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 
-from chrono_cli.config import Config
+from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions.api import Capability, Convention, Traits
 from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
 from chrono_cli.conventions.builtin.soft_delete.adapter import archive_column
 from chrono_cli.conventions.registry import default as registry
 from chrono_cli.conventions.writes.base import ArchiveWriter
-from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import ConfigError, UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
 
@@ -116,12 +116,27 @@ def _check_config(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool)
         return
     for t in snapshot:
         tcfg = config.table(t.ref.name, t.ref.schema)
+        _check_columns(t, tcfg)
         if tcfg.history is None or tcfg.layout is not None:
             continue  # declared layouts check their own history table
         schema, _, name = tcfg.history.rpartition(".")
         if snapshot.get(TableRef(schema or t.ref.schema, name)) is None:
             raise ConfigError(f"config [tables.{t.ref.name}] history: no table {tcfg.history!r} in the database",
                               hint="fix the name, or remove the line if the history table is gone")
+
+
+_COLUMN_KEYS = ("hidden", "untracked", "excluded", "unrecorded", "columns")
+
+
+def _check_columns(info: TableInfo, tcfg: TableConfig) -> None:
+    """Every base column [tables.X] names exists: a misspelt name would silently change what chrono shows."""
+    named = [(key, c) for key in _COLUMN_KEYS
+             for c in (tcfg.not_recorded if key == "unrecorded" else getattr(tcfg, key))]
+    named += [(key, c) for key in ("archive_column", "discriminator") if (c := getattr(tcfg, key)) is not None]
+    for key, column in named:
+        if column not in info.columns:
+            raise ConfigError(f"config [tables.{info.ref.name}] {key}: no column {column!r} in {info.ref}",
+                              hint=f"its columns: {', '.join(info.columns)}")
 
 
 def _declared_drift(det: Detection, config: Config) -> Detection:

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, func, or_, select
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -69,3 +71,35 @@ def labels(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, ids: Iter
             if shown not in (None, ""):
                 out[uid] = str(shown)
     return out
+
+
+def matches(wanted: str, actor: str | None, actor_id: Any = None) -> bool:
+    """Whether a change by ``actor`` (the text shown) with user id ``actor_id`` is ``wanted``'s: the name
+    compared case-insensitively (Unicode lowercase, as PostgreSQL's and MariaDB's ``lower``), or the id."""
+    if actor is not None and actor.lower() == wanted.lower():
+        return True
+    return actor_id is not None and str(actor_id) == wanted
+
+
+def condition(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, column: Any,
+              wanted: str) -> ColumnElement[bool] | None:
+    """A SQL filter keeping at least every row whose user id ``column`` ``matches`` ``wanted`` (by id, or by the
+    user's display column), or None where the database cannot say so exactly and the caller filters alone.
+
+    SQLite's ``lower`` folds ASCII only, so names are matched in the database on PostgreSQL and MariaDB only.
+    """
+    ids: list[Any] = [wanted]
+    if isinstance(column.type, sqltypes.Integer):
+        ids = [int(wanted)] if wanted.strip().lstrip("-").isdigit() and wanted == str(int(wanted)) else []
+    by_id = column.in_(ids) if ids else None
+    if link.table is None or link.key is None:
+        return by_id if by_id is not None else false()
+    if conn.dialect.name not in ("postgresql", "mysql", "mariadb"):
+        return None
+    info = _target(conn, snapshot, link.table)
+    display = link.display or (_display(info) if info is not None else None)
+    if info is None or display is None or link.key not in info.columns:
+        return by_id if by_id is not None else false()
+    users = info.table()
+    by_name = column.in_(select(users.c[link.key]).where(func.lower(users.c[display]) == func.lower(wanted)))
+    return by_name if by_id is None else or_(by_id, by_name)

@@ -110,6 +110,7 @@ class EventQuery:
     before: datetime | None = None
     limit: int = 100
     group: Any = None  # only the changes of this transaction (stores that record transactions)
+    actor: str | None = None  # only this actor's changes (name or user id): exact-changeset listers filter in SQL
 
 
 class ConventionAdapter(abc.ABC):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
-from chrono_cli.conventions import Detection
+from chrono_cli.conventions import Detection, actors
 from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
@@ -82,8 +82,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
         raise UsageError("--limit must be at least 1")
     window = check_window(window)
     query = EventQuery(parse_time(since) if since else None, parse_time(until) if until else None,
-                       parse_time(before) if before else None, max(limit * _FETCH_FACTOR, 200))
-    wanted = None if actor is None else actor.casefold()
+                       parse_time(before) if before else None, max(limit * _FETCH_FACTOR, 200), actor=actor)
     found: list[ChangeSet] = []
     with ws.catalog() as cat:
         sources, notes = _sources(cat, list(tables))
@@ -95,15 +94,21 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                 complete = sets[:1]
                 notes.append("a change set larger than one page may be cut short")
             more = len(complete) < len(sets)
-            found += [s for s in complete if wanted is None or (s.actor or "").casefold() == wanted]
+            found += [s for s in complete if actor is None or _by(s, actor)]
             last = _oldest(complete[-1]) if complete else None
-            if wanted is None or len(found) > limit or not more or last is None:
+            if actor is None or len(found) > limit or not more or last is None:
                 break
             query = replace(query, before=last)
     page = found[:limit]
     more = more or len(found) > limit
     next_before = _oldest(page[-1]).isoformat() if more and page and _oldest(page[-1]) else None  # type: ignore[union-attr]
     return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)))
+
+
+def _by(changeset: ChangeSet, actor: str) -> bool:
+    """Whether ``actor`` (a name, case-insensitive, or a user id) made the change set."""
+    return any(actors.matches(actor, c.actor, c.actor_id) for c in changeset.changes) or (
+        changeset.actor is not None and actors.matches(actor, changeset.actor))
 
 
 def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW) -> ChangeSet:

@@ -203,6 +203,22 @@ def test_config_aliases_and_default_columns(runner: CliRunner, demo: str, tmp_pa
     assert result.exit_code == ExitCode.USAGE and "unknown key" in result.stderr
 
 
+@pytest.mark.parametrize("line", ['hidden = ["pasword"]', 'columns = ["emial"]', 'unrecorded = ["nope"]',
+                                  'archive_column = "archived"', 'discriminator = "kind"'])
+def test_config_naming_an_unknown_column_is_an_error(runner: CliRunner, demo: str, tmp_path: Path,
+                                                      line: str) -> None:
+    # a misspelt column would otherwise silently change what history shows (or hides)
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text(f"[tables.users]\n{line}\n")
+    key, _, value = line.partition(" = ")
+    for args in (["history", "user", "42"], ["tables"]):
+        result = invoke(runner, ["--config", str(cfg), "--db", demo, *args])
+        assert result.exit_code == ExitCode.USAGE, result.output
+        first = result.stderr.splitlines()[0]
+        assert first.startswith(f"error: config [tables.users] {key}: no column ") and value.strip('[]"') in first
+        assert result.stdout == "" and "Traceback" not in result.output
+
+
 def test_read_commands_never_write(runner: CliRunner, demo: str) -> None:
     before = hashlib.sha256(Path(demo).read_bytes()).hexdigest()
     for args in (["tables", "--counts"], ["history", "user", "42"], ["show", "user", "7"], ["diff", "user", "42"]):

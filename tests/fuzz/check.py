@@ -26,7 +26,6 @@ class Library(Protocol):
 
     table: str
     columns: tuple[str, ...]  # the columns compared (those the library writes)
-    check_unrecorded: bool  # False while a known unrecorded-column defect is xfailed separately
 
     def reset(self) -> None: ...
     def apply(self, step: list[Any]) -> None: ...
@@ -63,9 +62,8 @@ def compare(lib: Library, key: int, reading: list[dict[str, Any]], shown: Any) -
                 assert mine[name] == theirs[field], f"{at}: {name} {mine[name]!r} != library {theirs[field]!r}"
         for column in lib.columns:
             if column in theirs.get("unrecorded", ()):
-                if lib.check_unrecorded:
-                    assert column in mine["unrecorded"], (
-                        f"{at}: the library does not record {column}, chrono shows {mine['values'].get(column)!r}")
+                assert column in mine["unrecorded"], (
+                    f"{at}: the library does not record {column}, chrono shows {mine['values'].get(column)!r}")
                 continue
             if column not in theirs["values"]:
                 continue
@@ -110,8 +108,7 @@ def restore_and_write(runner: CliRunner, url: str, lib: Library, readings: dict[
                       rng: random.Random) -> None:
     """Restore a random record to a random earlier state with chrono; the library must read the pre-restore
     state kept and the target as the new state, and its next ordinary write must work."""
-    choices = [(k, i) for k, r in readings.items() for i, e in enumerate(r[:-1])
-               if e["values"] is not None and (lib.check_unrecorded or not _overwrites_unrecorded(e, r[-1]))]
+    choices = [(k, i) for k, r in readings.items() for i, e in enumerate(r[:-1]) if e["values"] is not None]
     if not choices:
         event("restore: no earlier version")
         return
@@ -135,13 +132,6 @@ def restore_and_write(runner: CliRunner, url: str, lib: Library, readings: dict[
         compare(lib, key, after, chrono_json(runner, url, "history", lib.table, str(key)))
     lib.ordinary_write(key)
     compare(lib, key, lib.reading(key), chrono_json(runner, url, "history", lib.table, str(key)))
-
-
-def _overwrites_unrecorded(target: dict[str, Any], last: dict[str, Any]) -> bool:
-    """While chrono reads an unrecorded column as a recorded NULL (check_unrecorded off), a restore to ``target``
-    would write that NULL over the live value (the xfailed defect): such restores are left to its own test."""
-    values = last.get("values") or {}
-    return any(values.get(c) is not None for c in target.get("unrecorded", ()))
 
 
 def _kept(lib: Library, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:

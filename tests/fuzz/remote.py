@@ -13,7 +13,6 @@ from tests.conftest import ROOT
 class Remote:
     """A worker process for one library and one database (one per test function)."""
 
-    check_unrecorded = True
 
     def __init__(self, kind: str, url: str, table: str, columns: tuple[str, ...]) -> None:
         self.table, self.columns = table, columns

@@ -118,7 +118,6 @@ def _state(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:
 
 
 class _SaLibrary:
-    check_unrecorded = True
 
     def __init__(self, url: str, m: types.SimpleNamespace) -> None:
         self.m = m

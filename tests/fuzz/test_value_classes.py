@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.conftest import invoke
@@ -156,7 +157,7 @@ def test_mariadb_json_boolean_and_double_read_as_the_library_reads_them(
 
 def test_history_meta_sti_columns_are_not_recorded(runner: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sti.db'}"
-    lib = HistoryMeta(url)  # shrunk from test_history_meta_fuzz with check_unrecorded on:
+    lib = HistoryMeta(url)  # shrunk from test_history_meta_fuzz:
     try:                    # [[['put', 1, {'extra': 'x'}, 'special']], [['put', 1, {'label': 'y'}, 'special']]]
         lib.apply([["put", 1, {"extra": "x"}, "special"]])
         lib.apply([["put", 1, {"label": "y"}, "special"]])
@@ -168,5 +169,13 @@ def test_history_meta_sti_columns_are_not_recorded(runner: CliRunner, tmp_path: 
         result = invoke(runner, ["--db", url, "restore", "thing", "1", "--version", "#1", "--yes"])
         assert result.exit_code == 0, result.output
         assert lib.reading(1)[-1]["values"]["extra"] == "x"
+        # the history row chrono wrote leaves extra NULL, as the library writes it (the fuzzing's open case: the
+        # live value written there read as a recorded earlier value, which the library never stores)
+        with lib.engine.connect() as conn:
+            stored = conn.execute(select(lib.m.History.__table__.c.extra).where(
+                lib.m.History.__table__.c.id == 1).order_by(lib.m.History.__table__.c.version)).scalars().all()
+        assert stored == [None, None]
+        lib.apply([["put", 1, {"label": "z"}, "special"]])
+        compare(lib, 1, lib.reading(1), chrono_json(runner, url, "history", "thing", "1"))
     finally:
         lib.close()

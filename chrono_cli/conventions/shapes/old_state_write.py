@@ -68,8 +68,9 @@ class OldStateWriter(Writer):
         row = {**new, vcol: number}
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(row),
                              f"live row re-created with version {number} (after the newest history row)")])
-        out.notes.append("an insert writes no history row (as the library does); the deletion stays "
-                         "recorded by the last history row")
+        out.notes.append("an insert writes no history row (as the library does), and the store marks no deletion: "
+                         "once the row is back, its history reads the deletion as an update from the last "
+                         "recorded state")
         return out
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],

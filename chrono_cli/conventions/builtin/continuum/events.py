@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.actors import labels, user_link
+from chrono_cli.conventions.actors import condition, labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.read import _meta, _meta_text
@@ -29,6 +30,8 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
     if query.group is not None:
         where = store.c[txc] == query.group
+    if query.actor is not None and o.user_column:
+        where = and_(where, _by_actor(ctx, tx_info, tx.c.user_id, query.actor))
     rows = ctx.conn.execute(
         select(store).join(tx, tx.c.id == store.c[txc]).where(where)
         .order_by(store.c[txc].desc(), *[store.c[k] for k in det.key]).limit(query.limit)).mappings().all()
@@ -53,5 +56,11 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
         reason, note = _meta_text(meta.get(r[txc], {}))
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(t.get("issued_at"), ctx.config.timezone), actors.get(t.get("user_id")), reason,
-                             changes, group=r[txc], note=note))
+                             changes, group=r[txc], note=note, actor_id=t.get("user_id")))
     return out
+
+
+def _by_actor(ctx: ReadContext, info: Any, column: Any, wanted: str) -> ColumnElement[bool]:
+    """The SQL filter of ``--actor`` on a user-id column (true where only the caller can filter exactly)."""
+    cond = condition(ctx.conn, ctx.snapshot, user_link(info, column.name, ctx.snapshot), column, wanted)
+    return true() if cond is None else cond

@@ -23,8 +23,11 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     store = h_info.table()
     ident, date, kind, reason_col = o.history_id_column, o.date_column, o.type_column, o.reason_column
     columns = list(o.tracked_columns)
+    # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
+    # leaving the others out would merge sets (the caller filters the grouped sets)
+    where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
     rows = ctx.conn.execute(
-        select(store).where(window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name))
+        select(store).where(where)
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []
@@ -41,5 +44,5 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
         note = "saved without a change" if op is Op.UPDATE and not changes else None
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
-                             r[reason_col], changes, note=note))
+                             r[reason_col], changes, note=note, actor_id=r[o.user_column]))
     return out
