@@ -13,11 +13,11 @@ from sqlalchemy import Table, and_, case, exists, insert, literal, or_, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.builtin.continuum.write import find_info, user_id
+from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.shapes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.window import time_pair
-from chrono_cli.conventions.writes.base import Step, WriteContext
+from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import UnsupportedOperation
 
