@@ -183,10 +183,6 @@ def _declared_archives(snapshot: SchemaSnapshot, config: Config, kept: Iterable[
     return out
 
 
-def for_table(detections: Iterable[Detection], ref: TableRef) -> list[Detection]:
-    return [d for d in detections if d.live == ref]
-
-
 def no_inserts(names: Iterable[str]) -> str | None:
     """'history-meta and chrononaut record' for the history conventions among ``names`` that record no inserts."""
     blind = [n for n in dict.fromkeys(names)

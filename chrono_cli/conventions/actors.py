@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import Column, MetaData, Table, false, func, or_, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -103,3 +103,23 @@ def condition(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, column
     users = info.table()
     by_name = column.in_(select(users.c[link.key]).where(func.lower(users.c[display]) == func.lower(wanted)))
     return by_name if by_id is None else or_(by_id, by_name)
+
+
+def user_id(conn: Connection, holder: TableInfo, column: str, actor: str | None) -> Any:
+    """The user key --actor names (the referenced user row must exist), else None."""
+    if not actor:
+        return None
+    fk = next((f for f in holder.foreign_keys if f.columns == (column,)), None)
+    if fk is None or len(fk.referred_columns) != 1:
+        return None
+    value: Any = actor
+    pytype = getattr(holder.columns[column].type, "python_type", None) if column in holder.columns else None
+    try:
+        if pytype is int:
+            value = int(actor)
+    except (ValueError, NotImplementedError):
+        return None
+    users = Table(fk.referred.name, MetaData(), Column(fk.referred_columns[0]), schema=fk.referred.schema)
+    pk = users.c[fk.referred_columns[0]]
+    found = conn.execute(select(pk).where(pk == value).limit(1)).first()
+    return None if found is None else found[0]

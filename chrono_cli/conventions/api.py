@@ -25,8 +25,8 @@ from chrono_cli.db.facts import KNOWN as KNOWN_FACTS
 from chrono_cli.errors import UnsupportedOperation
 
 if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
     from chrono_cli.conventions.writes.base import Writer
-    from chrono_cli.conventions.writes.bulk import BulkWriter
 
 __all__ = ["ENTRY_POINT_GROUP", "SHAPES", "Capability", "Convention", "ConventionAdapter", "Detection", "EventQuery",
            "ReadContext", "Traits"]

@@ -8,8 +8,12 @@ version. Services then diff it like any column (``tags: [3] -> [3, 5]``) and the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
+
+from chrono_cli.conventions.base import Detection
+from chrono_cli.conventions.diffs import same
+from chrono_cli.model import Timeline
 
 
 def pseudo_name(store_name: str, parent_name: str, taken: Collection[str]) -> str:
@@ -56,3 +60,19 @@ def change_note(name: str, old: Iterable[Any] | None, new: Iterable[Any]) -> str
 
 def _text(m: Any) -> str:
     return ",".join(map(str, m)) if isinstance(m, tuple) else str(m)
+
+
+def membership_note(det: Detection, names: Sequence[str], new: Mapping[str, Any],
+                    timeline: Timeline | None) -> str | None:
+    """A note when a version with the restored values had other association members than now."""
+    if not names or timeline is None or not timeline.versions:
+        return None
+    states = [v.values for v in timeline.versions if v.values is not None]
+    now = next((v.values for v in reversed(timeline.versions) if v.current and v.values is not None), None)
+    now = now if now is not None else {n: [] for n in names}  # a deleted record has no links
+    matching = [s for s in states if all(same(s[c], new[c]) for c in new if c in s and c not in names)]
+    differ = sorted({n for s in matching for n in names if n in s and s.get(n) != now.get(n)})
+    if not differ:
+        return None
+    return (f"membership of {', '.join(differ)} is not restored (the restored version had other members): "
+            "the current links stay; change them through the application")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, or_
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.config import Layout
@@ -34,6 +34,7 @@ class Declared:
     key: tuple[str, ...]            # history columns holding the record key, in base-key order
     data: tuple[tuple[str, str], ...] = ()  # (history column, base column) of value columns (table shapes)
     surrogate: tuple[str, ...] = ()  # in-table: primary-key columns that identify a version row, not the record
+    sort: tuple[str, ...] = ()       # history columns ordering one record's rows when a library fixes them
 
     def role(self, name: str) -> str | None:
         """The history column declared for ``name``."""
@@ -42,6 +43,8 @@ class Declared:
     @property
     def order(self) -> list[str]:
         """History columns that order one record's rows, oldest first."""
+        if self.sort:
+            return list(self.sort)
         return [c for c in (self.role("version"), self.role("changed"), self.role("valid_from")) if c][:2]
 
 
@@ -70,6 +73,7 @@ class Entry:
     old: Mapping[str, Any] | None = None   # json-diff: the values before the change
     unknown: tuple[str, ...] = ()          # json-*: keys that name no column of the base table
     note: str | None = None                # what the store says about the change besides actor and reason
+    unrecorded: tuple[str, ...] | None = None  # the state's unrecorded columns, when the store knows them better
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,18 @@ class Origin:
 
 
 DECLARED_ORIGIN = Origin()
+
+
+@dataclass(frozen=True, slots=True)
+class Bypass:
+    """How a new-state store names its stored versions and the writes that skip it (for the live row's notes)."""
+
+    entry: str = "history row"
+    update: str = "a write the history did not record"
+    delete: str = "no deletion recorded"
+
+
+DECLARED_BYPASS = Bypass()
 
 
 def operation(dec: Declared, row: Mapping[Any, Any]) -> Op | None:
@@ -111,6 +127,23 @@ def meta(dec: Declared, row: Mapping[Any, Any], tz: str | None) -> dict[str, Any
 def key_filter(table: Table, columns: Sequence[str], key: RowKey) -> ColumnElement[bool]:
     """``history_col = value`` for each key column, the history's names in base-key order."""
     return and_(*(table.c[h] == v for h, (_, v) in zip(columns, key.items, strict=True)))
+
+
+def history_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared) -> list[Mapping[Any, Any]]:
+    """The key's rows of a history table, oldest first (the layout's order, then the primary key)."""
+    store = ctx.info(det.store).table()
+    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
+    query = select(store).where(key_filter(store, dec.key, key)).order_by(*order)
+    return list(ctx.conn.execute(query).mappings().all())
+
+
+def row_entries(ctx: ReadContext, dec: Declared, rows: Sequence[Mapping[Any, Any]]) -> tuple[list[Entry], list[str]]:
+    """History rows that copy base columns as entries, and the base columns the history records."""
+    skip = set(ctx.config.unrecorded)
+    data = [(h, b) for h, b in dec.data if b not in skip]
+    tz = ctx.config.timezone
+    entries = [Entry(values={b: r[h] for h, b in data}, op=operation(dec, r), **meta(dec, r, tz)) for r in rows]
+    return entries, [b for _, b in data]
 
 
 def as_json(value: Any) -> Any:
@@ -174,7 +207,8 @@ def live_columns(ctx: ReadContext, det: Detection, skip: Sequence[str] = ()) -> 
 
 
 def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recorded: list[str],
-                 unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...]) -> list[Version]:
+                 unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], *,
+                 bypass: Bypass = DECLARED_BYPASS) -> list[Version]:
     """Versions from rows that hold the state each change produced (new-state, json-snapshot 'after')."""
     out: list[Version] = []
     for i, e in enumerate(entries):
@@ -182,19 +216,19 @@ def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recor
             out[-1] = replace(out[-1], valid_to=e.at)
         if e.op is Op.DELETE:
             out.append(Version(values=None, op=Op.DELETE, number=e.number, valid_from=e.at, actor=e.actor,
-                               reason=e.reason))
+                               reason=e.reason, note=e.note))
             continue
         op = e.op
         if op is None:
             op = Op.UNKNOWN if i == 0 else (Op.INSERT if out[-1].values is None else Op.UPDATE)
         values = {c: v for c, v in (e.values or {}).items() if c not in cur_unrecorded}
         missing = tuple(c for c in recorded if c not in values)
+        gaps = e.unrecorded if e.unrecorded is not None else tuple(dict.fromkeys((*unrecorded, *missing)))
         out.append(Version(values=values, op=op, number=e.number, valid_from=e.at, actor=e.actor,
-                           reason=e.reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing)))))
+                           reason=e.reason, unrecorded=gaps, note=e.note))
     current = [c for c in recorded if c not in cur_unrecorded]
-    done = with_live(out, live, current, cur_unrecorded, entry="history row",
-                     bypass="a write the history did not record", delete_bypass="no deletion recorded")
-    return done
+    return with_live(out, live, current, cur_unrecorded, entry=bypass.entry, bypass=bypass.update,
+                     delete_bypass=bypass.delete)
 
 
 def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, current_cols: list[str],

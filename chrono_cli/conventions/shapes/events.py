@@ -12,8 +12,8 @@ from sqlalchemy import DateTime, func, select
 from chrono_cli.config import Shape
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
-from chrono_cli.conventions.events import window
 from chrono_cli.conventions.shapes.common import as_json, declared, key_matches
+from chrono_cli.conventions.shapes.window import window
 from chrono_cli.conventions.types import is_json
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version

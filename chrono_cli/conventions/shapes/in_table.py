@@ -11,7 +11,7 @@ Writes need no trigger, the shape says what to write: close the current version 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,9 +63,18 @@ def _open(dec: Declared, row: Mapping[Any, Any]) -> bool:
     return is_open(row[dec.role("valid_to") or ""])
 
 
+DELETED = "no row is current: the record was deleted (time unknown)"
+
+
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every version row of ``key`` in order, with deletions where the rows say one happened."""
-    dec = declared(det)
+    return read_rows(ctx, det, key, declared(det))
+
+
+def read_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared, *,
+              first: Callable[[Any], Op] = lambda number: Op.INSERT, deleted: str = DELETED) -> list[Version]:
+    """``read`` for a library's layout: ``first`` gives the first row's operation by its number, ``deleted`` the
+    note of a deletion whose time no row tells. Without ``current`` and ``valid_to`` the newest row is current."""
     info = ctx.info(det.live)
     table = info.table()
     order = [table.c[c] for c in dec.order] + [table.c[c] for c in info.pk]
@@ -75,28 +84,27 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     declared_out = tuple(c for c in info.columns if c in ctx.config.unrecorded)
     tz = ctx.config.timezone
     start_col, end_col = dec.role("valid_from"), dec.role("valid_to")
+    marked = dec.role("current") is not None or end_col is not None
     actor, reason = dec.role("actor"), dec.role("reason")
     out: list[Version] = []
     prev_end: datetime | None = None
     prev_open = False
     for i, row in enumerate(rows):
         start = as_utc(row[start_col], tz) if start_col else None
-        op = Op.INSERT if i == 0 else Op.UPDATE
+        number = row[dec.role("version") or ""] if dec.role("version") else None
+        op = first(number) if i == 0 else Op.UPDATE
         if i and not prev_open and prev_end is not None and start is not None and start > prev_end:
             out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
             op = Op.INSERT
-        is_current = _open(dec, row)
+        is_current = _open(dec, row) if marked else i == len(rows) - 1
         end = None if end_col is None or is_open(row[end_col]) else as_utc(row[end_col], tz)
-        out.append(Version(values={c: row[c] for c in cols}, op=op,
-                           number=row[dec.role("version") or ""] if dec.role("version") else None,
-                           valid_from=start, valid_to=end,
+        out.append(Version(values={c: row[c] for c in cols}, op=op, number=number, valid_from=start, valid_to=end,
                            actor=None if actor is None or row[actor] is None else str(row[actor]),
                            reason=None if reason is None or row[reason] is None else str(row[reason]),
                            unrecorded=declared_out, current=is_current))
         prev_end, prev_open = end, is_current
     if out and not prev_open:
-        out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end,
-                           note=None if prev_end else "no row is current: the record was deleted (time unknown)"))
+        out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, note=None if prev_end else deleted))
     return out
 
 

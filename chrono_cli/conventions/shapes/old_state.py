@@ -2,37 +2,44 @@
 
 A declared layout names the roles (``version`` or ``changed`` orders the rows; ``changed`` is when that state
 ended; ``operation`` says whether an update or a delete ended it). The live row is the newest state.
+
+A library's paired store (history_meta, Chrononaut 0.2, plugins) is an ``OldStateLayout``: the store is keyed by
+the base key + an integer version, ``read_old_state`` and ``old_state_events`` read it, and
+``shapes.old_state_write.OldStateWriter`` writes it. Row v is the state replaced at its time; the change that
+produced state v+1 is described by the metadata of row v.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
-from chrono_cli.conventions.rows import fetch_live
+from sqlalchemy import select, tuple_
+
+from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.conventions.shapes.common import (
+    Declared,
     Entry,
+    Origin,
     declared,
-    key_filter,
+    history_rows,
     live_columns,
-    meta,
-    operation,
+    row_entries,
     states_before,
 )
-from chrono_cli.model import RowChange, RowKey, Version
+from chrono_cli.conventions.shapes.window import window
+from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import Op, RowChange, RowKey, Version
 
 
-def table_entries(ctx: ReadContext, det: Detection, key: RowKey) -> tuple[list[Entry], list[str]]:
+def table_entries(ctx: ReadContext, det: Detection, key: RowKey,
+                  dec: Declared | None = None) -> tuple[list[Entry], list[str]]:
     """The key's history rows as entries, oldest first, and the base columns the history records."""
-    dec = declared(det)
-    store = ctx.info(det.store).table()
-    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
-    rows = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key)).order_by(*order)).mappings().all()
-    skip = set(ctx.config.unrecorded)
-    data = [(h, b) for h, b in dec.data if b not in skip]
-    tz = ctx.config.timezone
-    entries = [Entry(values={b: r[h] for h, b in data}, op=operation(dec, r), **meta(dec, r, tz)) for r in rows]
-    return entries, [b for _, b in data]
+    dec = dec or declared(det)
+    return row_entries(ctx, dec, history_rows(ctx, det, key, dec))
 
 
 def unrecorded(ctx: ReadContext, det: Detection, recorded: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -56,3 +63,116 @@ def events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChang
 
     return declared_events(ctx, det, query, read)
 
+
+Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]  # actor, reason, note
+
+
+@dataclass(frozen=True, slots=True)
+class OldStateLayout:
+    """How one library lays out an old-state store."""
+
+    meta_columns: frozenset[str]
+    first_version: int
+    meta: Meta | None = None
+    # history_meta appends single-table-inheritance subclass columns after the time column and never writes them
+    # on updates (conventions.md 2A): a NULL there is not recorded (unknown), never shown as NULL
+    appended_unwritten: bool = False
+
+
+def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout) -> list[Version]:
+    """Every state of ``key``: history rows by version, then the live row (or a deletion).
+
+    The states are built by the old-state shape engine (``shapes.common.states_before``), the same one
+    declared old-state layouts use; this library layout adds its version numbering and metadata reader.
+    """
+    live_info, store_info = ctx.info(det.live), ctx.info(det.store)
+    store = store_info.table()
+    vcol = det.version_col or "version"
+    rows = ctx.conn.execute(
+        select(store).where(key_where(store, key)).order_by(store.c[vcol])).mappings().all()
+    live = fetch_live(ctx.conn, live_info.table(), key)
+    tz = ctx.config.timezone
+    skip = layout.meta_columns | {vcol}
+    declared = set(ctx.config.unrecorded)
+    live_cols = [c for c in live_info.columns if c not in skip]
+    store_cols = [c for c in store_info.columns if c not in skip and c not in declared]
+    unwritten = set(appended_columns(list(store_info.columns), det.time_col or "changed")) & set(store_cols) \
+        if layout.appended_unwritten else set()
+    hist_unrecorded = tuple(c for c in live_cols if c not in store_cols)
+    cur_unrecorded = tuple(c for c in live_cols if c in declared)
+    entries = []
+    for row in rows:
+        actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
+        entries.append(Entry(values={c: row[c] for c in store_cols if c not in unwritten or row[c] is not None},
+                             op=None, number=row[vcol],
+                             at=as_utc(row.get(det.time_col or "changed"), tz), actor=actor, reason=reason,
+                             note=note))
+    first = layout.first_version
+    origin = Origin(first=lambda n: Op.INSERT if n == first or (n is None and not entries) else Op.UNKNOWN,
+                    note=None, no_history=None)
+    return states_before(entries, live, [c for c in live_cols if c not in declared], hist_unrecorded,
+                         cur_unrecorded, origin, live_number=None if live is None else live.get(vcol))
+
+
+def appended_columns(order: list[str], time_col: str) -> list[str]:
+    """Store columns after the time column: where history_meta appends subclass columns it never writes."""
+    return order[order.index(time_col) + 1:] if time_col in order else []
+
+
+class OldStateAdapter(ConventionAdapter):
+    """A paired old-state store read and listed by the engine: a subclass sets ``name``, ``title``,
+    ``paired_suffixes`` and ``layout`` and writes ``detect`` (a ``Detection`` with ``version_col``/``time_col``)."""
+
+    layout: ClassVar[OldStateLayout]
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        return read_old_state(ctx, det, key, self.layout)
+
+    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        unwritten = appended_columns(list(ctx.info(det.store).columns), det.time_col or "changed") \
+            if self.layout.appended_unwritten else ()
+        return old_state_events(ctx, det, query, self.layout.meta_columns, self.layout.meta, unwritten)
+
+
+def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: frozenset[str],
+                     meta: Meta | None, unwritten: Collection[str] = ()) -> list[RowChange]:
+    """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``.
+
+    ``unwritten``: store columns the library may leave NULL without recording anything (history_meta's
+    single-table-inheritance columns); a NULL there is unknown, so it takes part in no change."""
+    if query.group is not None:
+        return []
+    if det.time_col is None:
+        raise UnsupportedOperation(f"{det.store} has no time column, so its changes cannot be listed by time")
+    store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
+    vname, tname = det.version_col or "version", det.time_col
+    tz = ctx.config.timezone
+    rows = ctx.conn.execute(
+        select(store).where(window(store.c[tname], query, tz, ctx.conn.dialect.name))
+        .order_by(store.c[tname].desc(), store.c[vname].desc()).limit(query.limit)).mappings().all()
+    if not rows:
+        return []
+    keycols = list(det.key)
+    following = {(*(r[k] for k in keycols), r[vname] + 1) for r in rows if r[vname] is not None}
+    nxt = {tuple(r[k] for k in [*keycols, vname]): r for r in ctx.conn.execute(
+        select(store).where(tuple_(*[store.c[k] for k in keycols], store.c[vname]).in_(list(following)))).mappings()}
+    keys = {tuple(r[k] for k in keycols) for r in rows}
+    lives = {tuple(r[k] for k in keycols): r for r in ctx.conn.execute(
+        select(live).where(tuple_(*[live.c[k] for k in keycols]).in_(list(keys)))).mappings()}
+    columns = [c for c in store.columns.keys() if c not in skip and c not in ctx.config.unrecorded]
+    out: list[RowChange] = []
+    for r in rows:
+        key = tuple(r[k] for k in keycols)
+        new = nxt.get((*key, r[vname] + 1)) if r[vname] is not None else None
+        current = lives.get(key)
+        note = None
+        if new is None and current is not None:
+            new = current
+            if current.get(vname) != r[vname] + 1:
+                note = f"the live row is version {current.get(vname)}: a write bypassed history"
+        actor, reason, meta_note = meta(r) if meta else (None, None, None)
+        op = Op.DELETE if new is None else Op.UPDATE
+        out.append(RowChange(det.live, RowKey(tuple(zip(keycols, key, strict=True))), op, as_utc(r[tname], tz),
+                             actor, reason, field_changes(r, new, [c for c in columns if c not in unwritten
+                                                           or r[c] is not None]), note=note or meta_note))
+    return out

@@ -202,3 +202,8 @@ class ArchiveWriter(Writer):
     @abc.abstractmethod
     def archived_rows(self, ctx: WriteContext, limit: int | None = None) -> list[dict[str, Any]]:
         """Rows whose archive column is set, in key order."""
+
+
+def find_info(ctx: WriteContext, name: str | None) -> TableInfo | None:
+    """A table of the snapshot by its qualified name."""
+    return next((t for t in ctx.snapshot if str(t.ref) == name), None) if name else None

@@ -1,167 +1,20 @@
-"""Set-based restores: many rows to their state at one time, in a handful of statements.
-
-``chrono restore TABLE --at T --all-changed-since S`` (or ``--keys FILE``). A bulk writer reads the state at T
-of every row in one query per chunk of keys, and writes through a temporary staging table holding the target
-rows (key, restored columns, and ``chrono_absent`` = the live row is gone and is re-inserted): one
-``UPDATE ... FROM`` for the live rows, one ``INSERT ... SELECT`` for the history rows the library would write
-for each of them, whatever the number of rows.
-"""
+"""Moved to ``chrono_cli.conventions.shapes.bulk``; re-exported for older imports."""
 
 from __future__ import annotations
 
-import abc
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any, ClassVar
+from chrono_cli.conventions.shapes.bulk import (
+    ABSENT,
+    BATCH,
+    CHUNK,
+    STAGE,
+    BulkWriter,
+    insert_live,
+    joined,
+    locked_rows,
+    stage,
+    staging,
+    update_live,
+)
 
-from sqlalchemy import Boolean, Column, MetaData, Table, and_, insert, select, tuple_, update
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
-
-from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
-
-ABSENT = "chrono_absent"
-STAGE = "chrono_stage"
-CHUNK = 1000  # keys per IN list
-BATCH = 5000  # staged rows per INSERT
-
-
-class BulkWriter(abc.ABC):
-    """One convention's set-based restore: who changed since, the states at a time, the statements."""
-
-    missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
-
-    def notes(self, ctx: WriteContext) -> list[str]:
-        """What the plan says about how states at a time are decided."""
-        if not self.missing_is_current:
-            return []
-        return ["history_meta and Chrononaut 0.2 record no creation time: a row created after the time is "
-                "restored to its first recorded state"]
-
-    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset({ctx.det.version_col} - {None})  # type: ignore[arg-type]
-
-    def check(self, ctx: WriteContext) -> None:
-        """Raise when the table cannot be written set-based (checked before anything is read)."""
-        return None
-
-    @abc.abstractmethod
-    def recorded(self, ctx: WriteContext) -> list[str]:
-        """Live columns the store records (restorable), the key and bookkeeping excluded."""
-
-    @abc.abstractmethod
-    def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
-        """The distinct keys (live key column names) with a change at or after ``since``."""
-
-    @abc.abstractmethod
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then."""
-
-    @abc.abstractmethod
-    def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        """The statements that restore every staged row and record it as the library would."""
-
-    def keys_since(self, ctx: WriteContext, since: datetime) -> list[tuple[Any, ...]]:
-        """The keys changed at or after ``since`` (one query)."""
-        return [tuple(r) for r in ctx.conn.execute(self.changed_since(ctx, since))]
-
-    def states(self, ctx: WriteContext, at: datetime, keys: Sequence[tuple[Any, ...]],
-               since: datetime | None = None) -> dict[tuple[Any, ...], dict[str, Any] | None]:
-        """The state at ``at`` of each of ``keys`` that the store answers for.
-
-        With ``since`` (``keys`` being the keys changed since), one query; else one per chunk of keys. A key
-        left out has no store row that decides: unchanged since ``at`` where ``missing_is_current``, else it did
-        not exist at ``at``.
-        """
-        where = self.key_filter(ctx, ctx.store, keys, since)
-        out: dict[tuple[Any, ...], dict[str, Any] | None] = {}
-        for cond in where:
-            out.update(self.states_where(ctx, at, cond))
-        return out
-
-    def live_rows(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
-                  since: datetime | None) -> dict[tuple[Any, ...], dict[str, Any]]:
-        """The live rows of ``keys`` (or of the keys changed since ``since``), by key."""
-        live = ctx.live
-        names = list(live.columns.keys())
-        at = [names.index(c) for c in ctx.det.key]
-        out: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for where in self.key_filter(ctx, live, keys, since):
-            for row in ctx.conn.execute(select(live).where(where)):  # plain tuples: cheap for 100,000 rows
-                out[tuple(row[i] for i in at)] = dict(zip(names, row, strict=True))
-        return out
-
-    def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
-                   since: datetime | None) -> Iterator[ColumnElement[bool]]:
-        """Conditions on ``table``'s key columns selecting ``keys``: the changed-since subquery, or IN chunks."""
-        cols = [table.c[c] for c in ctx.det.key]
-        if since is not None:
-            changed = self.changed_since(ctx, since).subquery()
-            yield tuple_(*cols).in_(select(*changed.c)) if len(cols) > 1 else cols[0].in_(select(*changed.c))
-            return
-        for i in range(0, len(keys), CHUNK):
-            chunk = list(keys[i:i + CHUNK])
-            yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
-
-
-def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE) -> Table:
-    """The temporary table of target rows: the key, ``columns`` (live types) and the re-insert flag."""
-    info = ctx.live_info
-    cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
-    cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
-    cols.append(Column(ABSENT, Boolean, nullable=False))
-    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
-
-
-def stage(ctx: WriteContext, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-          done: Callable[[int], None] | None = None) -> Table:
-    """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
-    session) and fill it with ``rows`` in batches; ``done`` hears how many rows are staged so far."""
-    table = staging(ctx, columns, f"{STAGE}_{uuid.uuid4().hex[:12]}")
-    table.create(ctx.conn)
-    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
-    for i in range(0, len(rows), BATCH):
-        ctx.conn.execute(batch, list(rows[i:i + BATCH]))
-        if done:
-            done(min(i + BATCH, len(rows)))
-    return table
-
-
-def locked_rows(ctx: WriteContext, table: Table) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """Lock the live rows of the staged keys (FOR UPDATE) and return them as plain tuples, by key."""
-    live = ctx.live
-    width = len(ctx.det.key)
-    rows = ctx.conn.execute(select(*(live.c[c] for c in ctx.det.key), *live.columns)
-                            .select_from(live.join(table, joined(ctx, table, live))).with_for_update(of=live))
-    return {tuple(r[:width]): tuple(r[width:]) for r in rows}
-
-
-def joined(ctx: WriteContext, stage: Table, table: Table) -> ColumnElement[bool]:
-    """``table`` rows of the staged keys."""
-    return and_(*(table.c[c] == stage.c[c] for c in ctx.det.key))
-
-
-def update_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
-    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out."""
-    live = ctx.live
-    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key}
-    values.update(extra or {})
-    return Step(update(live).values(values).where(joined(ctx, stage, live), stage.c[ABSENT].is_(False)),
-                "live rows: the restored values (one UPDATE for all)")
-
-
-def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
-    """INSERT the rows that are gone from the stage."""
-    names = list(ctx.det.key) + [c for c in columns if c not in ctx.det.key]
-    exprs: list[Any] = [stage.c[c] for c in names]
-    for name, expr in (extra or {}).items():
-        names.append(name)
-        exprs.append(expr)
-    query = select(*exprs).where(stage.c[ABSENT].is_(True))
-    return Step(insert(insert_table(ctx.live_info)).from_select(names, query),
-                "live rows re-created (one INSERT for all)")
-
-
+__all__ = ["ABSENT", "BATCH", "CHUNK", "STAGE", "BulkWriter", "insert_live", "joined", "locked_rows", "stage",
+           "staging", "update_live"]

@@ -16,14 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from chrono_cli.conventions.api import Convention, ConventionAdapter, Detection, EventQuery, ReadContext, Traits
-from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
+from chrono_cli.conventions.api import Convention, Detection, Traits
+from chrono_cli.conventions.shapes import OldStateAdapter, OldStateLayout, OldStateWriter
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.conventions.writes.base import WriteContext
-from chrono_cli.conventions.writes.oldstate import OldStateWriter
 from chrono_cli.db.reflect import SchemaSnapshot
-from chrono_cli.model import RowChange, RowKey, Version
 
 SUFFIX = "_revisions"
 VERSION, TIME, ACTOR = "revision", "replaced_at", "replaced_by"
@@ -39,12 +36,13 @@ def who(row: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
 LAYOUT = OldStateLayout(meta_columns=META, first_version=1, meta=who)
 
 
-class RevisionsAdapter(ConventionAdapter):
-    """Finds ``T`` + ``T_revisions`` pairs and reads them with chrono's old-state engine."""
+class RevisionsAdapter(OldStateAdapter):
+    """Finds ``T`` + ``T_revisions`` pairs; chrono's old-state engine reads and lists them by ``layout``."""
 
     name = "revisions"
     title = "acme revision log (<table>_revisions)"
     paired_suffixes = (SUFFIX,)  # chrono reflects T_revisions along with T when one record is asked for
+    layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
@@ -67,12 +65,6 @@ class RevisionsAdapter(ConventionAdapter):
                 evidence.append(f"not in the log: {', '.join(missing)}")
             yield Detection(self.name, base.ref, store.ref, base.pk, version_col=VERSION, time_col=TIME,
                             score=len(evidence), evidence=tuple(evidence))
-
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        return read_old_state(ctx, det, key, LAYOUT)
-
-    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return old_state_events(ctx, det, query, META, who)
 
 
 class RevisionsWriter(OldStateWriter):

@@ -8,15 +8,14 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
-from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
-from chrono_cli.conventions.builtin.history_meta.adapter import chrononaut_without_info, pair_shape, version_store
+from chrono_cli.conventions.base import Degradation, Detection
+from chrono_cli.conventions.builtin.history_meta.adapter import chrononaut_without_info
 from chrono_cli.conventions.checkspec import JSON, VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
-from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.oldstate import OldStateLayout, read_old_state
+from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
+from chrono_cli.conventions.shapes.old_state_detect import pair_shape, version_store
 from chrono_cli.conventions.types import col, col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowChange, RowKey, Version
 
 META = frozenset({"version", "changed", "change_info"})
 FOREIGN_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
@@ -87,13 +86,14 @@ CHECK = CheckSpec(
     hides_columns=True, store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
 
 
-class ChrononautAdapter(ConventionAdapter):
+class ChrononautAdapter(OldStateAdapter):
     """Chrononaut 0.1-0.2: history rows are the state before each change; change_info says who and why."""
 
     name = "chrononaut"
     title = "Chrononaut 0.2 (<table>_history)"
     paired_suffixes = ("_history",)
     check = CHECK
+    layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
@@ -142,9 +142,3 @@ class ChrononautAdapter(ConventionAdapter):
         return Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
                          time_col="changed" if changed is not None else None,
                          score=len(evidence), evidence=tuple(evidence), degraded=tuple(degraded))
-
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        return read_old_state(ctx, det, key, LAYOUT)
-
-    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return old_state_events(ctx, det, query, META, change_info)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chrono_cli.conventions.api import Convention, Traits
 from chrono_cli.conventions.builtin.chrononaut.adapter import ChrononautAdapter
+from chrono_cli.conventions.builtin.chrononaut.bulk import ChrononautBulk
 from chrono_cli.conventions.builtin.chrononaut.write import ChrononautWriter
-from chrono_cli.conventions.writes.bulk_oldstate import ChrononautBulk
 
 ADAPTER = ChrononautAdapter()
 CONVENTION = Convention(

@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from chrono_cli.conventions.shapes.old_state_write import OldStateWriter
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
-from chrono_cli.conventions.writes.oldstate import OldStateWriter
 
 
 class ChrononautWriter(OldStateWriter):

@@ -10,9 +10,9 @@ from sqlalchemy import String, cast, select
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.chrononaut_activity.events import activity_events
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
-from chrono_cli.conventions.events import activity_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo

@@ -306,7 +306,7 @@ class ContinuumAdapter(ConventionAdapter):
         return replace(ctx, snapshot=snapshot), again
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        from chrono_cli.conventions.events_newstate import continuum_events
+        from chrono_cli.conventions.builtin.continuum.events import continuum_events
 
         return continuum_events(ctx, det, query)
 

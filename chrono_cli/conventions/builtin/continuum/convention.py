@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chrono_cli.conventions.api import Convention, Traits
 from chrono_cli.conventions.builtin.continuum.adapter import ContinuumAdapter
+from chrono_cli.conventions.builtin.continuum.bulk import ContinuumBulk
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter
-from chrono_cli.conventions.writes.bulk_newstate import ContinuumBulk
 
 ADAPTER = ContinuumAdapter()
 CONVENTION = Convention(

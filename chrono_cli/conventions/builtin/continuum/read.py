@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -12,9 +12,9 @@ from sqlalchemy.engine import RowMapping
 from chrono_cli.conventions.actors import UserLink, labels, user_link
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
-from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.memberships import change_note, member, ordered
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.shapes.common import Bypass, Entry, states_after
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Op, RowKey, Version
 
@@ -22,6 +22,7 @@ TX_COL, OP_COL = "transaction_id", "operation_type"
 OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
 REASON_KEYS = ("reason", "change_reason", "comment", "message", "rationale")
 _CHUNK = 500
+BYPASS = Bypass(entry="recorded version", update="bulk update or raw SQL", delete="bulk delete or raw SQL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     actors = labels(ctx.conn, ctx.snapshot, link, (t.user for t in txs.values())) if link else {}
     tz = ctx.config.timezone
 
-    out: list[Version] = []
+    entries: list[Entry] = []
     for tx in ids:
         info = txs.get(tx, _Tx())
         notes: list[str] = []
@@ -206,7 +207,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
             note = change_note(lk.name, before, after)
             if note:
                 notes.append(note)
-        prev = out[-1] if out else None
+        prev = entries[-1] if entries else None
         row = rows.get(tx)
         if row is not None:
             op = OPS.get(row[OP_COL], Op.UNKNOWN)
@@ -226,7 +227,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         elif levels and any(tx in lv.by_tx for lv in levels):
             if prev is None or prev.values is None:
                 continue  # an ancestor's row while this record did not exist
-            op, gaps = Op.UPDATE, prev.unrecorded
+            op, gaps = Op.UPDATE, prev.unrecorded or ()
             values = {**prev.values, **_inherited(levels, tx, []), **members}
             notes.append(f"only {', '.join(lv.name for lv in levels if tx in lv.by_tx)} has a row in this "
                          f"transaction (no {det.store.name} row)")
@@ -238,17 +239,17 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         elif prev.values is None:
             continue  # links of a deleted record
         else:
-            op, values, gaps = Op.UPDATE, {**prev.values, **members}, prev.unrecorded
+            op, values, gaps = Op.UPDATE, {**prev.values, **members}, prev.unrecorded or ()
         meta_reason, meta_note = _meta_text(metas.get(tx, {}))
         if meta_note:
             notes.append(meta_note)
         if info.remote_addr:
             notes.append(f"remote_addr {info.remote_addr}")
         actor = actors.get(info.user, str(info.user)) if info.user is not None else None
-        out.append(Version(values=values, op=op, number=tx, valid_from=as_utc(info.at, tz), actor=actor,
-                           reason=meta_reason, unrecorded=gaps, note="; ".join(notes) or None))
-    out = [replace(v, valid_to=out[i + 1].valid_from) if i + 1 < len(out) else v for i, v in enumerate(out)]
-    return _with_live(ctx, det, key, out, recorded + [c for lv in levels for c in lv.columns], unrecorded)
+        entries.append(Entry(values=values, op=op, number=tx, at=as_utc(info.at, tz), actor=actor,
+                             reason=meta_reason, unrecorded=gaps, note="; ".join(notes) or None))
+    shown = recorded + [c for lv in levels for c in lv.columns]
+    return states_after(entries, _live(ctx, det, key), shown, unrecorded, unrecorded, bypass=BYPASS)
 
 
 def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | None:
@@ -263,9 +264,3 @@ def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | Non
                                                      for mine, theirs in up.key.items()))).mappings().first()
             live = {**dict(row or {}), **(live or {})}
     return live
-
-
-def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
-               unrecorded: tuple[str, ...]) -> list[Version]:
-    return with_live(out, _live(ctx, det, key), recorded, unrecorded, entry="recorded version",
-                     bypass="bulk update or raw SQL", delete_bypass="bulk delete or raw SQL")

@@ -23,10 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import Sequence as DbSequence
 from sqlalchemy import (
-    Column,
-    MetaData,
-    Table,
     cast,
     delete,
     func,
@@ -35,17 +33,17 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import REGCLASS
-from sqlalchemy.engine import Connection
 
+from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.memberships import membership_note
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.oldstate import missing_keys
+from chrono_cli.conventions.shapes.old_state_write import missing_keys
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet, find_info
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
@@ -60,47 +58,6 @@ def is_link(info: TableInfo) -> bool:
     """A plain association table: every column is in its key and in a foreign key (``secondary=`` tables)."""
     fk_columns = {c for fk in info.foreign_keys for c in fk.columns}
     return len(info.foreign_keys) >= 2 and set(info.columns) <= fk_columns
-
-
-def find_info(ctx: WriteContext, name: str | None) -> TableInfo | None:
-    """A table of the snapshot by its qualified name."""
-    return next((t for t in ctx.snapshot if str(t.ref) == name), None) if name else None
-
-
-def user_id(conn: Connection, holder: TableInfo, column: str, actor: str | None) -> Any:
-    """The user key --actor names (the referenced user row must exist), else None."""
-    if not actor:
-        return None
-    fk = next((f for f in holder.foreign_keys if f.columns == (column,)), None)
-    if fk is None or len(fk.referred_columns) != 1:
-        return None
-    value: Any = actor
-    pytype = getattr(holder.columns[column].type, "python_type", None) if column in holder.columns else None
-    try:
-        if pytype is int:
-            value = int(actor)
-    except (ValueError, NotImplementedError):
-        return None
-    users = Table(fk.referred.name, MetaData(), Column(fk.referred_columns[0]), schema=fk.referred.schema)
-    pk = users.c[fk.referred_columns[0]]
-    found = conn.execute(select(pk).where(pk == value).limit(1)).first()
-    return None if found is None else found[0]
-
-
-def membership_note(det: Detection, names: Sequence[str], new: Mapping[str, Any],
-                    timeline: Timeline | None) -> str | None:
-    """A note when a version with the restored values had other association members than now."""
-    if not names or timeline is None or not timeline.versions:
-        return None
-    states = [v.values for v in timeline.versions if v.values is not None]
-    now = next((v.values for v in reversed(timeline.versions) if v.current and v.values is not None), None)
-    now = now if now is not None else {n: [] for n in names}  # a deleted record has no links
-    matching = [s for s in states if all(same(s[c], new[c]) for c in new if c in s and c not in names)]
-    differ = sorted({n for s in matching for n in names if n in s and s.get(n) != now.get(n)})
-    if not differ:
-        return None
-    return (f"membership of {', '.join(differ)} is not restored (the restored version had other members): "
-            "the current links stay; change them through the application")
 
 
 class ContinuumWriter(Writer):

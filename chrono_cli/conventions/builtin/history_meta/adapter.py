@@ -6,18 +6,17 @@ from collections.abc import Iterator
 
 from sqlalchemy import types as sqltypes
 
-from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import Degradation, Detection
 from chrono_cli.conventions.checkspec import VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
-from chrono_cli.conventions.events import old_state_events
-from chrono_cli.conventions.oldstate import OldStateLayout, appended_columns, read_old_state
-from chrono_cli.conventions.types import col, col_is, has_timezone, is_integer, is_timestamp
+from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
+from chrono_cli.conventions.shapes.old_state_detect import NEW_STATE_MARKERS, pair_shape, version_store
+from chrono_cli.conventions.types import col, has_timezone, is_integer, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import RowChange, RowKey, Severity, Version
+from chrono_cli.model import Severity
 
 META = frozenset({"version", "changed"})
-CONTINUUM_MARKERS = ("transaction_id", "operation_type", "end_transaction_id")
-FOREIGN_MARKERS = ("change_info", *CONTINUUM_MARKERS)
+FOREIGN_MARKERS = ("change_info", *NEW_STATE_MARKERS)
 LAYOUT = OldStateLayout(meta_columns=META, first_version=1, appended_unwritten=True)
 
 
@@ -39,54 +38,6 @@ CHECK = CheckSpec(
     store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
 
 
-def versioned_pair(store: TableInfo, base: TableInfo) -> list[str] | None:
-    """Evidence that ``store`` is a version-keyed copy of ``base``, or None."""
-    v = col(store, "version")
-    if v is None or not is_integer(v.type) or v.nullable or "version" not in store.pk:
-        return None
-    if set(store.pk) != set(base.pk) | {"version"} or not base.pk:
-        return None
-    if not col_is(base, "version", is_integer):
-        return None
-    return [f"{store.ref.name}.version integer NOT NULL in primary key ({', '.join(store.pk)})",
-            f"primary key of {store.ref.name} = primary key of {base.ref.name} + version",
-            f"{base.ref.name}.version integer"]
-
-
-def version_store(store: TableInfo) -> bool:
-    """A ``version`` column that makes ``store`` a version store: in its key, or next to changed/change_info."""
-    if "version" not in store.columns or any(c in store.columns for c in CONTINUUM_MARKERS):
-        return False
-    return "version" in store.pk or "changed" in store.columns or "change_info" in store.columns
-
-
-def joined_child(store: TableInfo) -> bool:
-    """Joined inheritance: the history table's (id, version) refers to the parent's history table."""
-    return any("version" in fk.columns for fk in store.foreign_keys)
-
-
-def pair_shape(store: TableInfo, base: TableInfo) -> tuple[list[str], list[Degradation]]:
-    """Evidence and near misses of a store keyed by its base table's key + version."""
-    evidence = versioned_pair(store, base)
-    if evidence is not None:
-        return evidence, []
-    evidence, degraded = [f"{store.ref.name}.version next to {base.ref.name}"], []
-    v = col(store, "version")
-    if v is None or not is_integer(v.type):
-        degraded.append(Degradation(f"{store.ref.name}.version is not an integer column"))
-    expected = (*base.pk, "version")
-    if set(store.pk) != set(expected):
-        degraded.append(Degradation(f"primary key of {store.ref.name} is ({', '.join(store.pk)}), "
-                                    f"not ({', '.join(expected)})"))
-    if col_is(base, "version", is_integer):
-        evidence.append(f"{base.ref.name}.version integer")
-    elif joined_child(store):
-        evidence.append(f"joined inheritance: {store.ref.name}'s version refers to the parent's history table")
-    else:
-        degraded.append(Degradation(f"{base.ref.name} has no integer version column"))
-    return evidence, degraded
-
-
 def chrononaut_without_info(store: TableInfo, base: TableInfo) -> bool:
     """Chrononaut 0.2 writes an aware ``changed`` next to a nullable base version; history_meta neither."""
     changed, version = col(store, "changed"), col(base, "version")
@@ -94,13 +45,14 @@ def chrononaut_without_info(store: TableInfo, base: TableInfo) -> bool:
             and "change_info" not in store.columns)
 
 
-class HistoryMetaAdapter(ConventionAdapter):
+class HistoryMetaAdapter(OldStateAdapter):
     """SQLAlchemy examples/versioned_history: history rows are the state before each change."""
 
     name = "history-meta"
     title = "SQLAlchemy history_meta"
     paired_suffixes = ("_history",)
     check = CHECK
+    layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:
@@ -134,10 +86,3 @@ class HistoryMetaAdapter(ConventionAdapter):
         return Detection(self.name, base.ref, store.ref, base.pk, version_col="version",
                          time_col="changed" if changed is not None else None,
                          score=len(evidence), evidence=tuple(evidence), degraded=tuple(degraded))
-
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        return read_old_state(ctx, det, key, LAYOUT)
-
-    def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        order = list(ctx.info(det.store).columns)
-        return old_state_events(ctx, det, query, META, None, appended_columns(order, det.time_col or "changed"))

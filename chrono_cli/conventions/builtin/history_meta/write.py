@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chrono_cli.conventions.oldstate import appended_columns
+from chrono_cli.conventions.shapes.old_state import appended_columns
+from chrono_cli.conventions.shapes.old_state_write import OldStateWriter
 from chrono_cli.conventions.writes.base import WriteContext
-from chrono_cli.conventions.writes.oldstate import OldStateWriter
 
 
 class HistoryMetaWriter(OldStateWriter):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.potion.events import potion_events
 from chrono_cli.conventions.checkspec import JSON, CheckContext, CheckSpec, Drift, MetaColumn, StoreKind, Subject
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
-from chrono_cli.conventions.events import potion_events
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.json_diff import Change, diff_states
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp

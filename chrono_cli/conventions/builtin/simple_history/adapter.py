@@ -26,13 +26,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, Options, ReadContext
 from chrono_cli.conventions.builtin.simple_history.check import CHECK, HISTORY_ID
-from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
-from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.rows import fetch_live
+from chrono_cli.conventions.shapes.common import Bypass, Declared, Entry, history_rows, row_entries, states_after
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
@@ -42,6 +43,7 @@ ID, DATE, TYPE, REASON, USER = HISTORY_ID, "history_date", "history_type", "hist
 M2M_ID = "m2m_history_id"
 OPS = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}
 _CHUNK = 500
+BYPASS = Bypass(update="queryset update or raw SQL", delete="queryset delete or raw SQL")
 
 
 def historical_evidence(h: TableInfo) -> list[str] | None:
@@ -83,6 +85,15 @@ def base_of(snapshot: SchemaSnapshot, h: TableInfo) -> tuple[TableInfo, str] | N
     if len(fits) == 1:
         return fits[0], f"base table {fits[0].ref.name} found by its columns (every tracked column, same key)"
     return None
+
+
+def layout(det: Detection) -> Declared:
+    """The historical table as a new-state layout: ``history_id`` numbers, ``history_date`` times, ``+ ~ -``."""
+    o = det.opts(SimpleHistoryOptions)
+    roles = {"version": o.history_id_column, "changed": o.date_column, "operation": o.type_column,
+             "actor": o.user_column, "reason": o.reason_column}
+    return Declared(Layout(Shape.NEW_STATE, roles, det.key, "+", "~", "-"), det.live.name, det.key,
+                    tuple((c, c) for c in o.tracked_columns), sort=(o.date_column, o.history_id_column))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,42 +211,35 @@ class SimpleHistoryAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         o = det.opts(SimpleHistoryOptions)
-        live_info, h_info = ctx.info(det.live), ctx.info(det.store)
-        store = h_info.table()
-        declared = set(ctx.config.unrecorded)
-        recorded = [c for c in o.tracked_columns if c not in declared]
-        unrecorded = tuple(c for c in live_info.columns if c not in recorded)
-        rows = ctx.conn.execute(select(store).where(key_where(store, key))
-                                .order_by(store.c[DATE], store.c[ID])).mappings().all()
+        dec = layout(det)
+        rows = history_rows(ctx, det, key, dec)
+        entries, recorded = row_entries(ctx, dec, rows)
+        unrecorded = tuple(c for c in ctx.info(det.live).columns if c not in recorded)
         ids = [r[ID] for r in rows]
         m2m = [(x.name, by_id) for x in o.m2m if (by_id := self._members(ctx, x, ids))]
-        link = user_link(h_info, o.user_column, ctx.snapshot)
+        link = user_link(ctx.info(det.store), o.user_column, ctx.snapshot)
         actors = labels(ctx.conn, ctx.snapshot, link, (r[o.user_column] for r in rows))
-        tz = ctx.config.timezone
-        out: list[Version] = []
         members_before: dict[str, list[Any]] = {}
-        for row in rows:
-            op = OPS.get(row[TYPE], Op.UNKNOWN)
-            notes: list[str] = []
-            members = {name: ordered(by_id.get(row[ID], [])) for name, by_id in m2m}
-            values: dict[str, Any] | None = None
-            if op is not Op.DELETE:
-                values = {c: row[c] for c in recorded} | members
+        prev: Entry | None = None
+        for i, (row, e) in enumerate(zip(rows, entries, strict=True)):
+            user = row[o.user_column]
+            e = replace(e, actor=None if user is None else actors.get(user, str(user)))
+            if e.op is not Op.DELETE:
+                notes: list[str] = []
+                members = {name: ordered(by_id.get(row[ID], [])) for name, by_id in m2m}
                 for name, now in members.items():
                     note = change_note(name, members_before.get(name), now)
-                    if note and (out or now):
+                    if note and (i or now):
                         notes.append(note)
                 members_before = members
-                prev = out[-1].values if out else None
-                if op is Op.UPDATE and prev is not None and all(prev.get(c) == v for c, v in values.items()):
+                values = dict(e.values or {}) | members
+                before = None if prev is None or prev.op is Op.DELETE else prev.values
+                if e.op is Op.UPDATE and before is not None and all(before.get(c) == v for c, v in values.items()):
                     notes.append("no change recorded")
-            user = row[o.user_column]
-            reason = row[REASON] if REASON in row else None  # "" is a reason the library stored: kept as ""
-            out.append(Version(values=values, op=op, number=row[ID], valid_from=as_utc(row[DATE], tz),
-                               actor=None if user is None else actors.get(user, str(user)), reason=reason,
-                               unrecorded=() if values is None else unrecorded, note="; ".join(notes) or None))
-        out = [replace(v, valid_to=out[i + 1].valid_from) if i + 1 < len(out) else v for i, v in enumerate(out)]
-        return self._with_live(ctx, det, key, out, recorded, unrecorded)
+                e = replace(e, values=values, note="; ".join(notes) or None)
+            entries[i] = prev = e
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        return states_after(entries, live, recorded, unrecorded, unrecorded, bypass=BYPASS)
 
     @staticmethod
     def _members(ctx: ReadContext, m2m: M2MHistory, ids: list[Any]) -> dict[Any, list[Any]]:
@@ -251,15 +255,8 @@ class SimpleHistoryAdapter(ConventionAdapter):
                 out.setdefault(row[ID], []).append(member(row, columns))
         return out
 
-    @staticmethod
-    def _with_live(ctx: ReadContext, det: Detection, key: RowKey, out: list[Version], recorded: list[str],
-                   unrecorded: tuple[str, ...]) -> list[Version]:
-        return with_live(out, fetch_live(ctx.conn, ctx.info(det.live).table(), key), recorded, unrecorded,
-                         entry="history row", bypass="queryset update or raw SQL",
-                         delete_bypass="queryset delete or raw SQL")
-
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        from chrono_cli.conventions.events_newstate import simple_history_events
+        from chrono_cli.conventions.builtin.simple_history.events import simple_history_events
 
         return simple_history_events(ctx, det, query)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chrono_cli.conventions.api import Convention, Traits
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryAdapter
+from chrono_cli.conventions.builtin.simple_history.bulk import SimpleHistoryBulk
 from chrono_cli.conventions.builtin.simple_history.write import SimpleHistoryWriter
-from chrono_cli.conventions.writes.bulk_newstate import SimpleHistoryBulk
 
 ADAPTER = SimpleHistoryAdapter()
 CONVENTION = Convention(

@@ -20,12 +20,13 @@ from typing import Any
 
 from sqlalchemy import delete, insert, literal, select, update
 
+from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.base import Detection
-from chrono_cli.conventions.builtin.continuum.write import find_info, membership_note, user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
+from chrono_cli.conventions.memberships import membership_note
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.oldstate import missing_keys
+from chrono_cli.conventions.shapes.old_state_write import missing_keys
+from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet, find_info
 from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline

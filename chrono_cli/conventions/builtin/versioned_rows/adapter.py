@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
+from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Detection, Options, ReadContext
 from chrono_cli.conventions.checkrules import columns_text, uniques
 from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
 from chrono_cli.conventions.remedy import SetPrimaryKey
-from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.common import Declared
+from chrono_cli.conventions.shapes.in_table import read_rows
 from chrono_cli.conventions.types import col_is, is_boolean, is_integer
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import Op, RowKey, Severity, Version
@@ -28,6 +28,13 @@ class VersionedRowsOptions(Options):
 
     def bookkeeping(self) -> tuple[str, ...]:
         return (self.current_col,) if self.current_col else ()
+
+
+def layout(det: Detection) -> Declared:
+    """The table as an in-table layout: ``version_id`` numbers the rows, ``is_current_version`` (if any) marks one."""
+    current = det.opts(VersionedRowsOptions).current_col
+    roles = {"version": VERSION} | ({"current": current} if current else {})
+    return Declared(Layout(Shape.IN_TABLE, roles, det.key), det.live.name, det.key)
 
 
 def keys(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
@@ -70,22 +77,5 @@ class VersionedRowsAdapter(ConventionAdapter):
                             evidence=tuple(evidence), options=VersionedRowsOptions(CURRENT if has_current else None))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        info = ctx.info(det.live)
-        table = info.table()
-        rows = ctx.conn.execute(select(table).where(key_where(table, key)).order_by(table.c[VERSION])).mappings().all()
-        current_col = det.opts(VersionedRowsOptions).current_col
-        skip = {VERSION, current_col}
-        declared = set(ctx.config.unrecorded)
-        cols = [c for c in info.columns if c not in skip and c not in declared]
-        out: list[Version] = []
-        flagged = [bool(r[current_col]) for r in rows] if current_col else []
-        deleted = bool(rows) and current_col is not None and not any(flagged)
-        for i, row in enumerate(rows):
-            is_current = flagged[i] if current_col else i == len(rows) - 1
-            op = Op.UPDATE if i else (Op.INSERT if row[VERSION] == 1 else Op.UNKNOWN)
-            out.append(Version(values={c: row[c] for c in cols}, op=op, number=row[VERSION],
-                               unrecorded=tuple(sorted(declared & set(info.columns))), current=is_current))
-        if deleted:
-            out.append(Version(values=None, op=Op.DELETE,
-                               note=f"no row has {CURRENT} set: the current version was deleted"))
-        return out
+        return read_rows(ctx, det, key, layout(det), first=lambda n: Op.INSERT if n == 1 else Op.UNKNOWN,
+                         deleted=f"no row has {CURRENT} set: the current version was deleted")

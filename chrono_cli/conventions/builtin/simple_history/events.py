@@ -1,0 +1,48 @@
+"""django-simple-history's change listing: historical rows dated in the window, each diffed against the one before."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from chrono_cli.conventions.actors import labels, user_link
+from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
+from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.shapes.new_state import previous_states
+from chrono_cli.conventions.shapes.window import window
+from chrono_cli.model import Op, RowChange, RowKey
+
+
+def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+    """Historical rows dated in the window; no transaction is stored, so grouping is inferred."""
+    if query.group is not None:
+        return []
+    o = det.opts(SimpleHistoryOptions)
+    h_info = ctx.info(det.store)
+    store = h_info.table()
+    ident, date, kind, reason_col = o.history_id_column, o.date_column, o.type_column, o.reason_column
+    columns = list(o.tracked_columns)
+    # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
+    # leaving the others out would merge sets (the caller filters the grouped sets)
+    where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
+    rows = ctx.conn.execute(
+        select(store).where(where)
+        .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
+    if not rows:
+        return []
+    link = user_link(h_info, o.user_column, ctx.snapshot)
+    actors = labels(ctx.conn, ctx.snapshot, link, [r[o.user_column] for r in rows])
+    earlier = previous_states(ctx, store, det, rows, [date, ident], time_col=date)
+    out: list[RowChange] = []
+    for r in rows:
+        key = tuple(r[k] for k in det.key)
+        prev = earlier.get((*key, r[ident]))
+        op = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}.get(r[kind], Op.UNKNOWN)
+        old = None if prev is None or prev[kind] == "-" else prev
+        changes = () if op is Op.DELETE else field_changes(old, r, columns)
+        note = "saved without a change" if op is Op.UPDATE and not changes else None
+        out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
+                             as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
+                             r[reason_col], changes, note=note, actor_id=r[o.user_column]))
+    return out
