@@ -118,7 +118,7 @@ class TriggerLogAdapter(ConventionAdapter):
         """The log rows that name ``key`` before or after the change."""
 
     @abc.abstractmethod
-    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+    def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         """What one log row says."""
 
     def excluded(self, ctx: ReadContext, det: Detection) -> tuple[str, ...]:

@@ -110,7 +110,7 @@ class AuditTriggerAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return _named(store, key)
 
-    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+    def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)
         data = as_json(row["row_data"]) or {}
         changed = as_json(row["changed_fields"]) or {}

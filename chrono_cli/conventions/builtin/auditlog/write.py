@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.base import ReadContext
 from chrono_cli.conventions.builtin.auditlog.adapter import (
     STORE,
@@ -31,7 +32,6 @@ from chrono_cli.conventions.builtin.auditlog.adapter import (
     masked,
     stored_value,
 )
-from chrono_cli.conventions.builtin.continuum.write import user_id
 from chrono_cli.conventions.decode import Undecodable
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_models import field_column

@@ -73,7 +73,7 @@ class Row:
         return self.event == "update" and self.changes is None and self.before is not None
 
 
-def decode_row(r: Mapping[str, Any], columns: Mapping[str, ColumnInfo], opts: PaperTrailOptions,
+def decode_row(r: Mapping[Any, Any], columns: Mapping[str, ColumnInfo], opts: PaperTrailOptions,
                tz: str | None) -> Row:
     """A version row's documents as column values (attributes with no column are listed, not shown)."""
     unknown: list[str] = []

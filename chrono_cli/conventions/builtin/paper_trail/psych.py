@@ -133,16 +133,17 @@ class PsychEmitter(yaml.emitter.Emitter):
     """PyYAML's port of the libyaml emitter, with libyaml's printable set (nothing beyond U+FFFF, no NEL)."""
 
     def choose_scalar_style(self) -> str:
-        tag = getattr(self.event, "tag", None)
-        if tag and tag.startswith("!ruby/") and not self.event.style:  # Psych: a tagged plain scalar
+        event: Any = self.event
+        tag = getattr(event, "tag", None)
+        if tag and tag.startswith("!ruby/") and not event.style:  # Psych: a tagged plain scalar
             if self.analysis is None:
-                self.analysis = self.analyze_scalar(self.event.value)
+                self.analysis = self.analyze_scalar(event.value)
             if self.analysis.allow_block_plain and not self.analysis.empty:
                 return ""
         style: str = super().choose_scalar_style()
         return style
 
-    def analyze_scalar(self, scalar: str) -> Any:  # type: ignore[override]
+    def analyze_scalar(self, scalar: str) -> Any:
         analysis = super().analyze_scalar(scalar)
         if any(ord(ch) > 0xFFFF or ch == "\x85" for ch in scalar):
             analysis.allow_flow_plain = analysis.allow_block_plain = False

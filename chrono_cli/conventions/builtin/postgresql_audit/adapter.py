@@ -90,7 +90,7 @@ class PostgresqlAuditAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return key_match(store, key)
 
-    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+    def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         actor = row.get("chrono_actor")
         number = xid(row["native_transaction_id"])
         return LogEntry(VERBS.get(str(row["verb"]).lower(), Op.UNKNOWN), as_json(row["old_data"]) or {},

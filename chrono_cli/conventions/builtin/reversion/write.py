@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.base import ReadContext
-from chrono_cli.conventions.builtin.continuum.write import user_id
 from chrono_cli.conventions.builtin.reversion.adapter import (
     REVISION,
     ReversionAdapter,

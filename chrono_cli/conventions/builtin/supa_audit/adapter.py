@@ -90,7 +90,7 @@ class SupaAuditAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return or_(_json_key(store.c.record, key), _json_key(store.c.old_record, key))
 
-    def entry(self, row: Mapping[str, Any]) -> LogEntry:
+    def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         actor = row.get("auth_uid")
         return LogEntry(OPS.get(str(row["op"]).upper(), Op.UNKNOWN), as_json(row["old_record"]) or {},
                         as_json(row["record"]) or {}, as_utc(row["ts"]), row["id"],
