@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer, bulk
-from chrono_cli.conventions.writes.bulk import BulkWriter, staging
+from chrono_cli.conventions.shapes import bulk
+from chrono_cli.conventions.shapes.bulk import BulkWriter, staging
+from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
 from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction

@@ -83,4 +83,3 @@ class OldStateBulk(BulkWriter):
                 insert_live(ctx, stage, columns, {vcol: top})]
 
 
-HistoryMetaBulk = OldStateBulk  # its first user's name, kept for older imports

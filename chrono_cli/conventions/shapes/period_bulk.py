@@ -17,12 +17,12 @@ from sqlalchemy import DateTime, Table, func, select, union
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
 from chrono_cli.conventions.shapes.common import declared
 from chrono_cli.conventions.shapes.period import unversioned
 from chrono_cli.conventions.shapes.period_write import PeriodTriggerWriter, check_archivers
+from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.bulk import BulkWriter, insert_live, update_live
 
 
 class PeriodBulk(BulkWriter):

@@ -30,10 +30,10 @@ from chrono_cli.conventions.base import (
     ReadContext,
 )
 from chrono_cli.conventions.diffs import field_changes
-from chrono_cli.conventions.events import window
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import decode_values
 from chrono_cli.conventions.shapes.json_diff import Change, diff_states
+from chrono_cli.conventions.shapes.window import window
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version

@@ -239,7 +239,7 @@ class AuditlogAdapter(ConventionAdapter):
         return old, new, unknown
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        from chrono_cli.conventions.events import window
+        from chrono_cli.conventions.shapes.window import window
 
         ct = self.content_type(ctx, det)
         if ct is None:

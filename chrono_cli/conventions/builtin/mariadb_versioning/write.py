@@ -24,8 +24,8 @@ from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVer
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime
 from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.bulk import BulkWriter, insert_live, update_live
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline
 

@@ -22,9 +22,9 @@ from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.check import CHECK, is_store
 from chrono_cli.conventions.builtin.paper_trail.naming import tableize
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.events import window
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.common import Entry, states_after
+from chrono_cli.conventions.shapes.window import window
 from chrono_cli.conventions.types import col_is, is_integer, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot
 from chrono_cli.model import FieldChange, Op, RowChange, RowKey, Version

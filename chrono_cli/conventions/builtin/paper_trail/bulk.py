@@ -27,9 +27,9 @@ from chrono_cli.conventions.builtin.paper_trail.versions import (
     version_record,
 )
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, BulkWriter, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.bulk import ABSENT, CHUNK, STAGE, BulkWriter, insert_live, locked_rows, update_live
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.model import Op
 

@@ -154,7 +154,7 @@ class PghistoryAdapter(ConventionAdapter):
                 for v in versions]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        from chrono_cli.conventions.events import window
+        from chrono_cli.conventions.shapes.window import window
 
         event = ctx.info(det.store).table()
         ids = ctx.conn.execute(select(event.c[OBJ]).where(window(event.c[CREATED], query, ctx.config.timezone,

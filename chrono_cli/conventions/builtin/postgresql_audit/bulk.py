@@ -18,11 +18,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.builtin.postgresql_audit.store import audit_triggers, excluded
 from chrono_cli.conventions.builtin.postgresql_audit.write import PostgresqlAuditWriter
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.events import time_pair
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.trigger_log import unaudited
+from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.bulk import BulkWriter, insert_live, update_live
 from chrono_cli.errors import DamagedHistory, Refused
 
 

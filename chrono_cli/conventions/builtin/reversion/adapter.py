@@ -213,7 +213,7 @@ class ReversionAdapter(ConventionAdapter):
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         """Versions in the window (or of the revision ``query.group``), each change grouped by its revision."""
-        from chrono_cli.conventions.events import window
+        from chrono_cli.conventions.shapes.window import window
 
         ct = self.content_type(ctx, det)
         if ct is None:
