@@ -20,6 +20,7 @@ from chrono_cli.cli.command import ChronoCommand, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
+from chrono_cli.render.display import Display
 from chrono_cli.render.formats import OutputFormat
 
 
@@ -138,6 +139,20 @@ app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_
                   help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
 
 
+def display_option(tz: str | None, relative: bool) -> Display:
+    """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = tz or os.environ.get("TZ", "").lstrip(":") or "UTC"
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if tz is None:  # a $TZ Python cannot read (POSIX rules): UTC, as before
+            return Display(relative=relative)
+        raise typer.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    return Display(zone, name, relative)
+
+
 def _version(value: bool) -> None:
     if value:
         import chrono_cli
@@ -164,6 +179,9 @@ def main_options(
                                            help="Never colour output (NO_COLOR is honoured too).")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $PAGER or less, "
                                            "on a terminal only).")] = False,
+    tz: Annotated[str | None, typer.Option("--tz", help="Show times in this zone (Europe/Berlin, UTC; else $TZ, "
+                                           "else UTC).", show_default=False, metavar="ZONE")] = None,
+    relative: Annotated[bool, typer.Option("--relative", help="Show times as '3 hours ago'.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -176,7 +194,7 @@ def main_options(
             raise typer.BadParameter(f"{os.environ['CHRONO_FORMAT']!r} is not one of {choices}",
                                      param_hint="CHRONO_FORMAT") from None
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
-                     debug=debug, no_color=no_color, no_pager=no_pager)
+                     debug=debug, no_color=no_color, no_pager=no_pager, display=display_option(tz, relative))
     err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too
     ctx.obj = state
     ctx.call_on_close(state.close)

@@ -58,12 +58,12 @@ def test_plain_output(runner: CliRunner, items: str) -> None:
     result = invoke(runner, ["--db", items, "blame", "item", "1"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert [line.rstrip() for line in result.stdout.splitlines()] == [
-        "item 1 [history-meta: item_history] blame at p4 (version 4)",
-        "column    value          pos    version    at                         actor    reason    previous",
-        "id        1              p1     1",
-        "name      widget 2       p4     4          2026-11-01 12:00:00+00:00                     widget",
-        "email     b@example.com  p3     3          2026-11-01 11:00:00+00:00                     a@example.com",
-        "status    active         p2     2          2026-11-01 10:00:00+00:00                     new",
+        "item 1 [history-meta: item_history] blame at p4 (version 4) (times in UTC)",
+        "column    value          pos    at                   previous",
+        "id        1              p1",
+        "name      widget 2       p4     2026-11-01 12:00:00  widget",
+        "email     b@example.com  p3     2026-11-01 11:00:00  a@example.com",
+        "status    active         p2     2026-11-01 10:00:00  new",
     ]
 
 
