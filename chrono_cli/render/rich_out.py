@@ -61,6 +61,8 @@ def _cells(rs: ResultSet, row: Any, diff: bool) -> list[Text]:
     for name, cell in zip(rs.columns, cells, strict=False):
         if name in ("op", "action") and cell.plain in _STYLES:
             cell.stylize(_STYLES[cell.plain])
+        if name in ("pos", "id") and cell.plain:
+            cell.stylize("yellow")
         if name == "changes":
             _arrows(cell)
     return cells

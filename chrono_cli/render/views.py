@@ -101,8 +101,8 @@ def _blame_row(line: BlameLine, show: _Shown) -> list[Any]:
         value = show.value(line.value) if line.recorded else "(not recorded)"
         blank = [""] * (5 if show.display is None else 4)
         return [line.column, value, "not recorded", *blank]
-    return [line.column, show.value(line.value), *show.pos(v, mark_current=False), show.time(v.valid_from), v.actor or "",
-            v.reason or "", show.value(line.previous) if line.has_previous else ""]
+    return [line.column, show.value(line.value), *show.pos(v, mark_current=False), show.time(v.valid_from),
+            v.actor or "", v.reason or "", show.value(line.previous) if line.has_previous else ""]
 
 
 def changes_text(v: Version, show: _Shown, sep: str = "\n") -> str:
