@@ -182,6 +182,9 @@ def main_options(
     tz: Annotated[str | None, typer.Option("--tz", help="Show times in this zone (Europe/Berlin, UTC; else $TZ, "
                                            "else UTC).", show_default=False, metavar="ZONE")] = None,
     relative: Annotated[bool, typer.Option("--relative", help="Show times as '3 hours ago'.")] = False,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show the values of columns named like "
+                                               "password, token, secret or api_key, and of [tables.X] redact.")]
+    = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -194,7 +197,8 @@ def main_options(
             raise typer.BadParameter(f"{os.environ['CHRONO_FORMAT']!r} is not one of {choices}",
                                      param_hint="CHRONO_FORMAT") from None
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
-                     debug=debug, no_color=no_color, no_pager=no_pager, display=display_option(tz, relative))
+                     debug=debug, no_color=no_color, no_pager=no_pager, display=display_option(tz, relative),
+                     show_secrets=show_secrets)
     err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too
     ctx.obj = state
     ctx.call_on_close(state.close)

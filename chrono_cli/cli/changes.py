@@ -34,13 +34,16 @@ def changes(ctx: typer.Context,
         chrono changes show @1763283720000
     """
     from chrono_cli.services import changes as service
+    from chrono_cli.services import redact
 
     state: CliState = ctx.obj
     args = list(tables or [])
     if args[:1] == ["show"]:
         if len(args) != 2:
             raise typer.BadParameter("usage: chrono changes show ID", param_hint="ID")
-        state.emit(service.show_changeset(state.workspace, args[1], window=window), fmt)
+        state.emit(redact.changes(state.config, service.show_changeset(state.workspace, args[1], window=window),
+                                  state.show_secrets), fmt)
         return
-    state.emit(service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
-                                    window=window, before=before), fmt)
+    listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
+                                   window=window, before=before)
+    state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)

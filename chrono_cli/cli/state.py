@@ -29,6 +29,7 @@ class CliState:
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
+    show_secrets: bool = False
     display: Display = field(default_factory=lambda: _default_display())
     _config: Config | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
@@ -53,7 +54,7 @@ class CliState:
 
             set_reporter(warn)  # a plugin that cannot be loaded: one line, then chrono goes on without it
 
-            self._workspace = Workspace(Settings(self.url, self.schemas, self.config))
+            self._workspace = Workspace(Settings(self.url, self.schemas, self.config, self.show_secrets))
         return self._workspace
 
     def close(self) -> None:

@@ -61,6 +61,6 @@ def value_text(value: Any, base: str) -> str:
     escaped = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
     escaped = "".join(c if unicodedata.category(c) != "Cc" or c == "\n" else f"\\x{ord(c):02x}" for c in escaped)
     if value == "" or value.strip().upper() == "NULL" or value != value.strip() \
-            or escaped != value or value in ("null", "true", "false", "''"):
+            or escaped != value or value in ("null", "true", "false", "''", "redacted"):
         return "'" + escaped.replace("'", "\\'") + "'"
     return value

@@ -178,3 +178,27 @@ def test_values_that_read_alike_are_told_apart() -> None:
     assert shown == [None, "''", "'NULL'", "'a '", "'a\\u200bb'", "plain"]
     assert len(set(shown)) == len(shown)
     assert tabular(RecordView(tl, states[1], ("v",))).rows[0][1] == ""  # csv keeps the stored value
+
+
+def test_secrets_are_redacted_in_every_format_unless_asked(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "chrono.toml"
+    config.write_text('[tables.users]\nactor_column = "updated_by"\nredact = ["plan"]\n')
+    args = ["--db", str(DEMO), "--config", str(config)]
+    shown = _json(runner, "--db", str(DEMO), "history", "user", "42")["versions"]
+    assert {v["values"]["plan"] for v in shown} >= {"free", "pro"}
+    hidden = _json(runner, *args, "history", "user", "42")["versions"]
+    assert {v["values"]["plan"] for v in hidden} == {"redacted"}
+    assert [[c["column"] for c in v["changes"]] for v in hidden] == [[c["column"] for c in v["changes"]] for v in shown]
+    diff = _json(runner, *args, "diff", "user", "42")
+    assert {"column": "plan", "old": "redacted", "new": "redacted"} in diff["changes"]
+    blame = {line["column"]: line for line in _json(runner, *args, "blame", "user", "42")["columns"]}
+    assert blame["plan"]["value"] == blame["plan"]["previous"] == "redacted"
+    changes = _json(runner, *args, "changes", "users", "--limit", "3")["changesets"]
+    assert all(c["old"] == c["new"] == "redacted" for s in changes for r in s["changes"] for c in r["changes"]
+               if c["column"] == "plan")
+    for fmt in ("markdown", "plain", "csv"):
+        out = invoke(runner, [*args, "-f", fmt, "history", "user", "42"])
+        assert out.exit_code == 0 and "redacted" in out.stdout and "team" not in out.stdout, fmt
+        assert "plan redacted (a secret)" in out.stderr
+    plain = _json(runner, *args, "--show-secrets", "history", "user", "42")["versions"]
+    assert [v["values"] for v in plain] == [v["values"] for v in shown]
