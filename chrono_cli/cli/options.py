@@ -45,8 +45,9 @@ ConventionOpt = Annotated[str | None, typer.Option("--convention", help="Read th
 ColumnsOpt = Annotated[str | None, typer.Option("--columns", help="Comma-separated columns to show.",
                                                 show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every column (ignore configured defaults).")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Only versions from this time on (ISO-8601 or 2h, 3d, "
-                                              "1w ago).", show_default=False, callback=not_blank)]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only versions from this time on (ISO-8601, epoch "
+                                              "seconds, yesterday, 'Nov 16', 2h, '3 days ago', 1mo, 1y).",
+                                              show_default=False, callback=not_blank)]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only versions up to this time.", show_default=False,
                                               callback=not_blank)]
 

@@ -30,7 +30,8 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 
     Oldest first: position (p1, p2, ...: what --version and diff take), the library's own version
     number, operation, when the version was valid (from/to), actor, reason, and the changed fields as
-    old → new. Columns the history does not record are never guessed.
+    old → new. Columns the history does not record are never guessed. With --columns, only the
+    versions that changed those columns are listed (like git log -- PATH).
 
     Example:
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chrono_cli.errors import UsageError
-from chrono_cli.model import DiffView, RecordView, Timeline
+from chrono_cli.model import DiffView, Op, RecordView, Timeline
 from chrono_cli.services import redact, select
 from chrono_cli.services.history import filter_timeline, load_timeline
 from chrono_cli.services.target import open_target
@@ -22,7 +22,10 @@ def history(ws: Workspace, table: str, key: str, *, convention: str | None = Non
     tz = ws.config.table(tl.table.name, tl.table.schema).timezone
     tl = filter_timeline(tl, since=parse_time(since, tz_name=tz) if since else None,
                          until=parse_time(until, tz_name=tz) if until else None, limit=limit)
-    return redact.timeline(ws.config, project(tl, _columns(ws, tl, columns, all_columns)), ws.settings.show_secrets)
+    tl = project(tl, _columns(ws, tl, columns, all_columns))
+    if columns:  # like `git log -- path`: only the versions that changed those columns
+        tl = replace(tl, versions=tuple(v for v in tl.versions if v.op is not Op.UPDATE or v.changes or v.seq == 1))
+    return redact.timeline(ws.config, tl, ws.settings.show_secrets)
 
 
 def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at: str | None = None,

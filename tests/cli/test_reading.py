@@ -202,3 +202,31 @@ def test_secrets_are_redacted_in_every_format_unless_asked(runner: CliRunner, tm
         assert "plan redacted (a secret)" in out.stderr
     plain = _json(runner, *args, "--show-secrets", "history", "user", "42")["versions"]
     assert [v["values"] for v in plain] == [v["values"] for v in shown]
+
+
+def test_history_columns_lists_only_the_versions_that_changed_them(runner: CliRunner) -> None:
+    full = _json(runner, "--db", str(DEMO), "history", "user", "42")["versions"]
+    named = _json(runner, "--db", str(DEMO), "history", "user", "42", "--columns", "name")["versions"]
+    assert [v["seq"] for v in named] == [v["seq"] for v in full
+                                        if v["seq"] == 1 or any(c["column"] == "name" for c in v["changes"])]
+    assert len(named) < len(full)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("yesterday", datetime(2026, 11, 29, tzinfo=UTC)), ("today", datetime(2026, 11, 30, tzinfo=UTC)),
+    ("3 days ago", datetime(2026, 11, 27, 12, 30, tzinfo=UTC)), ("2weeks", datetime(2026, 11, 16, 12, 30, tzinfo=UTC)),
+    ("1mo", datetime(2026, 10, 30, 12, 30, tzinfo=UTC)), ("1y", datetime(2025, 11, 30, 12, 30, tzinfo=UTC)),
+    ("5m", datetime(2026, 11, 30, 12, 25, tzinfo=UTC)), ("1763283720", datetime(2025, 11, 16, 9, 2, tzinfo=UTC)),
+    ("Nov 16", datetime(2026, 11, 16, tzinfo=UTC)), ("Dec 24", datetime(2025, 12, 24, tzinfo=UTC)),
+])
+def test_time_expressions_people_type(typed: str, expected: datetime) -> None:
+    from chrono_cli.services.times import parse_time
+
+    assert parse_time(typed, now=datetime(2026, 11, 30, 12, 30, tzinfo=UTC)) == expected
+
+
+def test_capital_m_is_refused_not_read_as_minutes(runner: CliRunner) -> None:
+    result = invoke(runner, ["--db", str(DEMO), "history", "user", "42", "--since", "1M"])
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == ("error: cannot read time '1M': M could mean minutes or months\n"
+                             "hint: write 1m for minutes or 1mo for months\n")
