@@ -13,7 +13,7 @@ from chrono_cli.cli.state import CliState
 def changes(ctx: typer.Context,
             tables: Annotated[list[str] | None, typer.Argument(help="Tables to look at (default: every versioned "
                                                                "table). 'show ID' prints one change set.",
-                                                               show_default=False)] = None,
+                                                               show_default=False, metavar="TABLE")] = None,
             since: SinceOpt = None, until: UntilOpt = None,
             actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor.",
                                                       show_default=False, callback=clean_text)] = None,

@@ -35,9 +35,10 @@ def not_blank(value: str | None) -> str | None:
 
 
 TableArg = Annotated[str, typer.Argument(help="Table: name, schema.name, alias, singular/plural or model name.",
-                                         show_default=False, autocompletion=complete_table, callback=clean_text)]
+                                         show_default=False, metavar="TABLE", autocompletion=complete_table,
+                                         callback=clean_text)]
 KeyArg = Annotated[str, typer.Argument(help="Primary key: 42, id=42, or a composite order_id=5,line=2.",
-                                       show_default=False)]
+                                       show_default=False, metavar="KEY")]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: table on a "
                                                          "terminal, plain otherwise).", show_default=False)]
 ConventionOpt = Annotated[str | None, typer.Option("--convention", help="Read this convention when a table has "

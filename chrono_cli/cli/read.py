@@ -78,10 +78,10 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
 
 def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
-         old: Annotated[str | None, typer.Argument(help="From: version number, position pN or time "
+         old: Annotated[str | None, typer.Argument(metavar="FROM", help="From: version number, position pN or time "
                                                    "(default: the version before TO).", show_default=False)] = None,
          new: Annotated[str | None, typer.Argument(help="To: version number, position pN or time (default: current).",
-                                                   show_default=False)] = None,
+                                                   show_default=False, metavar="TO")] = None,
          all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
          convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
     """Show the fields that differ between two versions of a record.

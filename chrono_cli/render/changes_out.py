@@ -32,7 +32,7 @@ def document(result: ChangeList | ChangeSet) -> dict[str, Any]:
 
 
 def rows(result: ChangeList | ChangeSet, time: Callable[[Any], Any] = lambda t: t,
-         value: Callable[[Any], str] = text) -> ResultSet:
+         value: Callable[[Any, str], str] = lambda v, _column: text(v)) -> ResultSet:
     """One row per changed record; ``time`` and ``value`` say how times and values read."""
     sets = (result,) if isinstance(result, ChangeSet) else result.changesets
     out: list[list[Any]] = []
@@ -49,8 +49,8 @@ def rows(result: ChangeList | ChangeSet, time: Callable[[Any], Any] = lambda t: 
     return ResultSet(COLUMNS, out, notes=notes)
 
 
-def _changes(c: RowChange, value: Callable[[Any], str]) -> str:
-    parts = [f"{f.column}: {value(f.old)} → {value(f.new)}" for f in c.changes]
+def _changes(c: RowChange, value: Callable[[Any, str], str]) -> str:
+    parts = [f"{f.column}: {value(f.old, f.column)} → {value(f.new, f.column)}" for f in c.changes]
     if c.note:
         parts.append(f"[{c.note}]")
     return "\n".join(parts)

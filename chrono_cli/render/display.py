@@ -10,6 +10,7 @@ from typing import Any
 
 # format characters and odd spaces a reader cannot see: shown as \u escapes
 _INVISIBLE = re.compile(r"[\u00a0\u00ad\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]")
+SECRET_NAMES = re.compile(r"password|passwd|secret|token|api_?key|private_?key|credential", re.IGNORECASE)
 _UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600),
           ("minute", 60), ("second", 1))
 
@@ -22,6 +23,11 @@ class Display:
     zone_name: str = "UTC"
     relative: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    show_secrets: bool = False
+
+    def hides(self, column: str) -> bool:
+        """Whether a column's values read ``redacted``: its name says it holds a secret (not with --show-secrets)."""
+        return not self.show_secrets and bool(SECRET_NAMES.search(column))
 
     def time(self, value: datetime | None) -> str:
         """A time for a person: in the reader's zone to the second, or relative to now."""

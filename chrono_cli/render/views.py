@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chrono_cli.model import (
+    REDACTED,
     BlameLine,
     BlameView,
     ChangeList,
@@ -42,14 +43,14 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
         rows: list[list[Any]] = []
         for c in result.columns:
             if v.values is not None and c in v.values:
-                rows.append([c, show.value(v.values[c]), ""])
+                rows.append([c, show.value(v.values[c], c), ""])
             elif c in v.unrecorded:
                 rows.append([c, None, "not recorded"])
         title = f"{_title(result.timeline)} at {_label(v)}"
         notes = (v.note,) if v.note else ()
         return ResultSet(("column", "value", "note"), rows, title=title, notes=notes)
     if isinstance(result, DiffView):
-        rows = [[c.column, show.value(c.old), show.value(c.new)] for c in result.changes]
+        rows = [[c.column, show.value(c.old, c.column), show.value(c.new, c.column)] for c in result.changes]
         rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
         return ResultSet(("column", "old", "new"), rows, title=title)
@@ -75,13 +76,17 @@ class _Shown:
             return _time(value)
         return self.display.time(value)
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, column: str | None = None) -> Any:
         if self.display is None or value is None:
             return value
+        if column is not None and self.display.hides(column):
+            return REDACTED
         return value_text(value, text(value))
 
-    def text(self, value: Any) -> str:
-        return text(value) if self.display is None else value_text(value, text(value))
+    def text(self, value: Any, column: str | None = None) -> str:
+        if self.display is None:
+            return text(value)
+        return text(self.value(value, column))
 
     def pos(self, v: Version, mark_current: bool = True) -> list[str]:
         number = "" if v.number is None else str(v.number)
@@ -98,18 +103,18 @@ class _Shown:
 def _blame_row(line: BlameLine, show: _Shown) -> list[Any]:
     v = line.version
     if v is None:
-        value = show.value(line.value) if line.recorded else "(not recorded)"
+        value = show.value(line.value, line.column) if line.recorded else "(not recorded)"
         blank = [""] * (5 if show.display is None else 4)
         return [line.column, value, "not recorded", *blank]
-    return [line.column, show.value(line.value), *show.pos(v, mark_current=False), show.time(v.valid_from),
-            v.actor or "", v.reason or "", show.value(line.previous) if line.has_previous else ""]
+    return [line.column, show.value(line.value, line.column), *show.pos(v, mark_current=False), show.time(v.valid_from),
+            v.actor or "", v.reason or "", show.value(line.previous, line.column) if line.has_previous else ""]
 
 
 def changes_text(v: Version, show: _Shown, sep: str = "\n") -> str:
     if v.op is Op.DELETE:
         return "(deleted)"
-    parts = [f"{c.column}: {show.text(c.old)} → {show.text(c.new)}" if v.op is not Op.INSERT
-             else f"{c.column} = {show.text(c.new)}" for c in v.changes]
+    parts = [f"{c.column}: {show.text(c.old, c.column)} → {show.text(c.new, c.column)}" if v.op is not Op.INSERT
+             else f"{c.column} = {show.text(c.new, c.column)}" for c in v.changes]
     if not parts and v.seq == 1 and v.op is not Op.INSERT:
         parts.append("(first recorded state)")
     if v.note:

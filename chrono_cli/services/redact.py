@@ -1,10 +1,10 @@
-"""Secrets stay out of what chrono shows: columns named like a secret, or listed in ``[tables.X] redact``.
+"""Secrets stay out of what chrono shows in every format, JSON included: the columns of ``[tables.X] redact``.
 
-Reads only: a write still works on the real values (and its plan file never leaves the machine redacted)."""
+(Columns merely named like a secret are redacted where people read: the renderers do that.) Reads only: a write
+still works on the real values."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -22,13 +22,11 @@ from chrono_cli.model import (
     Version,
 )
 
-SECRET_NAMES = re.compile(r"password|passwd|secret|token|api_?key|private_?key|credential", re.IGNORECASE)
-
 
 def secret_columns(config: Config, table: TableRef, columns: Iterable[str]) -> frozenset[str]:
     """The columns of ``table`` whose values are shown as redacted."""
     declared = set(config.table(table.name, table.schema).redact)
-    return frozenset(c for c in columns if c in declared or SECRET_NAMES.search(c))
+    return frozenset(c for c in columns if c in declared)
 
 
 def timeline(config: Config, tl: Timeline, show: bool = False) -> Timeline:

@@ -77,7 +77,7 @@ def test_actor_reason_and_a_column_history_did_not_record(runner: CliRunner, sql
     assert secret["value"] == "s3cret" and secret["recorded"] is True
     assert [secret[k] for k in ("seq", "version", "at", "actor", "reason", "previous")] == [None] * 6
     assert secret["note"].startswith("not recorded")
-    plain = invoke(runner, ["--db", url, "blame", "note", "1"])
+    plain = invoke(runner, ["--db", url, "--show-secrets", "blame", "note", "1"])
     row = next(line for line in plain.stdout.splitlines() if line.startswith("secret"))
     assert row.split() == ["secret", "s3cret", "not", "recorded"]
     assert "note: secret: not recorded: unchanged since p3, but p2 did not record it" in plain.stderr
