@@ -138,7 +138,8 @@ def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: Reason
 
 
 def apply(ctx: typer.Context,
-          file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False)],
+          file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False,
+                                              metavar="FILE")],
           yes: YesOpt = False, dry_run: DryRunOpt = False, fmt: FormatOpt = None) -> None:
     """Apply a plan written by --plan, only if nothing changed since it was made.
 
@@ -229,7 +230,7 @@ def confirm_rows(rows: int, question: str) -> None:
     """Ask before writing: y/N, or for more than MANY_ROWS rows the row count typed out."""
     if rows > MANY_ROWS:
         typed = typer.prompt(f"{question} This writes {rows} rows: type {rows} to go on", default="", err=True,
-                             show_default=False, metavar="FILE")
+                             show_default=False)
         if typed.strip() != str(rows):
             raise Refused(f"not confirmed (typed {typed.strip()!r}, not {rows}): nothing written")
     elif not typer.confirm(question, default=False, err=True):

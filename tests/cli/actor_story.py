@@ -50,3 +50,22 @@ def build(url: str) -> list[tuple[int, str]]:
     session.close()
     engine.dispose()
     return [(e, t) for e, t, _ in saves]
+
+
+def build_many(url: str, count: int) -> str:
+    """``count`` docs saved by ann, then all retitled by bob in one commit; returns an ISO time between the two."""
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    session = sessionmaker(bind=engine)()
+    hm.versioned_session(session)
+    session.add_all([Editor(id=i, email=e) for i, e in EDITORS.items()])
+    docs = [Doc(id=i, title=f"doc {i}", last_editor_id=1) for i in range(1, count + 1)]
+    session.add_all(docs)
+    session.commit()
+    between = datetime.now(UTC).isoformat()
+    for doc in docs:
+        doc.title, doc.last_editor_id = f"doc {doc.id} (edited)", 2
+    session.commit()
+    session.close()
+    engine.dispose()
+    return between

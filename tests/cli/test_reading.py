@@ -242,3 +242,53 @@ def test_columns_named_like_secrets_are_redacted_where_people_read(runner: CliRu
         assert "redacted" in out and stored not in out, fmt
         shown = invoke(runner, ["--db", url, "-f", fmt, "--show-secrets", "show", "note", "1"]).stdout
         assert stored in shown and "redacted" not in shown, fmt
+
+
+def test_a_plan_closes_with_its_counts_and_marks_each_row(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite"
+    shutil.copy(DEMO, db)
+    args = _demo("restore", "user", "42", "--version", "3", "--dry-run", db=db)
+    items = _json(runner, *args)["items"]
+    out = invoke(runner, ["-f", "plain", *args]).stdout
+    changed = sum(1 for i in items if i["action"] not in ("undelete", "delete"))
+    assert out.splitlines()[-1] == f"Plan: 0 to add, {changed} to change, 0 to delete."
+    assert out.startswith("~ restore users 42 to p3")
+
+
+def _run_tty_answering(args: list[str], answer: str) -> tuple[int, str]:
+    """chrono on a pseudo-terminal, with ``answer`` typed at its prompt."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.cli.test_terminal import CHRONO, _env
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*CHRONO, *args], stdin=slave, stdout=slave, stderr=slave, env=_env(), close_fds=True)
+    os.close(slave)
+    os.write(master, answer.encode() + b"\n")  # the terminal holds the line until chrono reads it
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=120), ESCAPES.sub("", b"".join(chunks).decode("utf-8", "replace"))
+
+
+def test_more_than_a_hundred_rows_ask_for_the_row_count(tmp_path: Path) -> None:
+    db = tmp_path / "many.sqlite"
+    between = actor_story.build_many(f"sqlite:///{db}", 101)
+    args = ["--db", str(db), "--no-pager", "restore", "docs", "--at", between, "--all-changed-since", between]
+    code, out = _run_tty_answering(args, "y")
+    assert code == ExitCode.REFUSED and "type 101 to go on" in out and "nothing written" in out
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM docs WHERE title LIKE '%(edited)'")).scalar_one() == 101
+    code, out = _run_tty_answering(args, "101")
+    assert code == 0, out
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM docs WHERE title LIKE '%(edited)'")).scalar_one() == 0
