@@ -13,7 +13,8 @@ from chrono_cli.errors import ConfigError
 
 _TABLE_KEYS = {"convention", "history", "hidden", "untracked", "excluded", "archive_column", "timezone",
                "columns", "discriminator", "ignore", "severity", "model",
-               "layout", "unrecorded", "operations", "data_means", "table_value"}
+               "layout", "unrecorded", "operations", "data_means", "table_value", "actor_column",
+               "reason_column", "redact"}
 
 
 class Shape(enum.StrEnum):
@@ -70,6 +71,9 @@ class TableConfig:
     severity: Mapping[str, str] = field(default_factory=dict)
     not_recorded: tuple[str, ...] = ()   # ``unrecorded = [...]``
     layout: Layout | None = None
+    actor_column: str | None = None    # a column of the table naming who made each state (updated_by)
+    reason_column: str | None = None   # a column of the table saying why
+    redact: tuple[str, ...] = ()       # columns shown as redacted (besides names like password, token)
 
     @property
     def unrecorded(self) -> tuple[str, ...]:
@@ -204,7 +208,10 @@ def _parse(data: Mapping[str, Any], source: Path) -> Config:
             timezone=_opt_str(raw.get("timezone"), where), columns=_strs(shown, where),
             discriminator=_opt_str(raw.get("discriminator"), where), model=_opt_str(raw.get("model"), where),
             ignore=_opt_bool(raw.get("ignore", False), f"{where} ignore"), severity=severity,
-            not_recorded=_strs(raw.get("unrecorded"), f"{where} unrecorded"), layout=layout)
+            not_recorded=_strs(raw.get("unrecorded"), f"{where} unrecorded"), layout=layout,
+            actor_column=_opt_str(raw.get("actor_column"), f"{where} actor_column"),
+            reason_column=_opt_str(raw.get("reason_column"), f"{where} reason_column"),
+            redact=_strs(raw.get("redact"), f"{where} redact"))
     hooks = data.get("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"config {source}: [hooks] must be a table")

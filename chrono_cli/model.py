@@ -44,6 +44,18 @@ class Op(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class Redacted:
+    """A secret's place in a value: shown as ``redacted`` in every format (JSON: the string "redacted")."""
+
+    def __repr__(self) -> str:
+        return "redacted"
+
+    __str__ = __repr__
+
+
+REDACTED = Redacted()
+
+
 @dataclass(frozen=True, slots=True)
 class FieldChange:
     """One column's value before and after a change."""

@@ -20,6 +20,7 @@ from chrono_cli.cli.command import ChronoCommand, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
+from chrono_cli.render.display import Display
 from chrono_cli.render.formats import OutputFormat
 
 
@@ -138,6 +139,20 @@ app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_
                   help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
 
 
+def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
+    """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = tz or os.environ.get("TZ", "").lstrip(":") or "UTC"
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if tz is None:  # a $TZ Python cannot read (POSIX rules): UTC, as before
+            return Display(relative=relative, show_secrets=show_secrets)
+        raise typer.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    return Display(zone, name, relative, show_secrets=show_secrets)
+
+
 def _version(value: bool) -> None:
     if value:
         import chrono_cli
@@ -151,19 +166,26 @@ def main_options(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path "
                                            "(else $CHRONO_DATABASE_URL, $DATABASE_URL, config).",
-                                           show_default=False)] = None,
+                                           show_default=False, metavar="URL")] = None,
     schema: Annotated[list[str] | None, typer.Option("--schema", help="Schema to look in (repeatable; default: the "
                                                      "search path plus schemas holding history stores).",
-                                                     show_default=False, callback=clean_text)] = None,
+                                                     show_default=False, callback=clean_text, metavar="SCHEMA")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format for every command.",
                                                      show_default=False)] = None,
     config: Annotated[str | None, typer.Option("--config", help="Config file (default: ./chrono.toml or "
-                                               "[tool.chrono] in ./pyproject.toml).", show_default=False)] = None,
+                                               "[tool.chrono] in ./pyproject.toml).", show_default=False,
+                                               metavar="FILE")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color",
                                            help="Never colour output (NO_COLOR is honoured too).")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $PAGER or less, "
                                            "on a terminal only).")] = False,
+    tz: Annotated[str | None, typer.Option("--tz", help="Show times in this zone (Europe/Berlin, UTC; else $TZ, "
+                                           "else UTC).", show_default=False, metavar="ZONE")] = None,
+    relative: Annotated[bool, typer.Option("--relative", help="Show times as '3 hours ago'.")] = False,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show the values of columns named like "
+                                               "password, token, secret or api_key, and of [tables.X] redact.")]
+    = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -176,7 +198,8 @@ def main_options(
             raise typer.BadParameter(f"{os.environ['CHRONO_FORMAT']!r} is not one of {choices}",
                                      param_hint="CHRONO_FORMAT") from None
     state = CliState(url=db, schemas=tuple(schema or ()), fmt=fmt.value if fmt else None, config_path=config,
-                     debug=debug, no_color=no_color, no_pager=no_pager)
+                     debug=debug, no_color=no_color, no_pager=no_pager, show_secrets=show_secrets,
+                     display=display_option(tz, relative, show_secrets))
     err_console.no_color = no_color or "NO_COLOR" in os.environ  # per invocation: stderr honours both too
     ctx.obj = state
     ctx.call_on_close(state.close)

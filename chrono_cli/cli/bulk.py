@@ -7,10 +7,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-import typer
-
 from chrono_cli.cli.state import CliState, note
-from chrono_cli.cli.write import write_footer
+from chrono_cli.cli.write import confirm_rows, write_footer
 from chrono_cli.errors import Refused
 from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
@@ -39,8 +37,7 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
     if not yes:
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
-        if not typer.confirm(f"Restore {len(plan.rows)} rows?", default=False, err=True):
-            raise Refused("not confirmed: nothing written")
+        confirm_rows(len(plan.rows), f"Restore {len(plan.rows)} rows?")
     with progress_bar("staging rows") as progress:
         warnings = apply_bulk_restore(state.workspace, plan, progress)
     for warning in warnings:
@@ -73,7 +70,7 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
     out.write("SQL (set-based, through a temporary staging table of the target rows):\n")
     for s in plan.statements:
         out.write(f"  -- {s['label']}\n  {s['sql']};\n")
-    write_footer(out, plan.notes, plan.actor, plan.reason)
+    write_footer(out, plan.notes, plan.actor, plan.reason, (doc["recreated"], doc["restored"], 0))
 
 
 def _diffs(doc: dict[str, Any]) -> ResultSet:

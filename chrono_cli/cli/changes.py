@@ -13,7 +13,7 @@ from chrono_cli.cli.state import CliState
 def changes(ctx: typer.Context,
             tables: Annotated[list[str] | None, typer.Argument(help="Tables to look at (default: every versioned "
                                                                "table). 'show ID' prints one change set.",
-                                                               show_default=False)] = None,
+                                                               show_default=False, metavar="TABLE")] = None,
             since: SinceOpt = None, until: UntilOpt = None,
             actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor (name, any "
                                                       "case, or user id).",
@@ -35,13 +35,16 @@ def changes(ctx: typer.Context,
         chrono changes show @1763283720000
     """
     from chrono_cli.services import changes as service
+    from chrono_cli.services import redact
 
     state: CliState = ctx.obj
     args = list(tables or [])
     if args[:1] == ["show"]:
         if len(args) != 2:
             raise typer.BadParameter("usage: chrono changes show ID", param_hint="ID")
-        state.emit(service.show_changeset(state.workspace, args[1], window=window), fmt)
+        state.emit(redact.changes(state.config, service.show_changeset(state.workspace, args[1], window=window),
+                                  state.show_secrets), fmt)
         return
-    state.emit(service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
-                                    window=window, before=before), fmt)
+    listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
+                                   window=window, before=before)
+    state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import ClickException
@@ -35,6 +36,16 @@ class _NegativeNumberParser(_OptionParser):
 
 class ChronoCommand(TyperCommand):
     """A typer command whose parser takes negative numbers (``chrono history account -7``) as arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:  # TABLE, not "TABLE <str>": a named argument says what it takes
+            if param.param_type_name == "argument" and param.metavar:
+                param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
+
+    def collect_usage_pieces(self, ctx: ClickContext) -> list[str]:
+        """``chrono history [OPTIONS] TABLE KEY``: required arguments bare, optional ones in brackets."""
+        return [re.sub(r"^\{(.*)\}((?:\.\.\.)?)$", r"\1\2", piece) for piece in super().collect_usage_pieces(ctx)]
 
     def make_parser(self, ctx: ClickContext) -> _OptionParser:
         parser = _NegativeNumberParser(ctx)

@@ -35,9 +35,10 @@ def not_blank(value: str | None) -> str | None:
 
 
 TableArg = Annotated[str, typer.Argument(help="Table: name, schema.name, alias, singular/plural or model name.",
-                                         show_default=False, autocompletion=complete_table, callback=clean_text)]
+                                         show_default=False, metavar="TABLE", autocompletion=complete_table,
+                                         callback=clean_text)]
 KeyArg = Annotated[str, typer.Argument(help="Primary key: 42, id=42, or a composite order_id=5,line=2.",
-                                       show_default=False)]
+                                       show_default=False, metavar="KEY")]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: table on a "
                                                          "terminal, plain otherwise).", show_default=False)]
 ConventionOpt = Annotated[str | None, typer.Option("--convention", help="Read this convention when a table has "
@@ -45,8 +46,9 @@ ConventionOpt = Annotated[str | None, typer.Option("--convention", help="Read th
 ColumnsOpt = Annotated[str | None, typer.Option("--columns", help="Comma-separated columns to show.",
                                                 show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every column (ignore configured defaults).")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Only versions from this time on (ISO-8601 or 2h, 3d, "
-                                              "1w ago).", show_default=False, callback=not_blank)]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only versions from this time on (ISO-8601, epoch "
+                                              "seconds, yesterday, 'Nov 16', 2h, '3 days ago', 1mo, 1y).",
+                                              show_default=False, callback=not_blank)]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only versions up to this time.", show_default=False,
                                               callback=not_blank)]
 

@@ -30,7 +30,8 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 
     Oldest first: position (p1, p2, ...: what --version and diff take), the library's own version
     number, operation, when the version was valid (from/to), actor, reason, and the changed fields as
-    old → new. Columns the history does not record are never guessed.
+    old → new. Columns the history does not record are never guessed. With --columns, only the
+    versions that changed those columns are listed (like git log -- PATH).
 
     Example:
 
@@ -77,10 +78,10 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
 
 def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
-         old: Annotated[str | None, typer.Argument(help="From: version number, position pN or time "
+         old: Annotated[str | None, typer.Argument(metavar="FROM", help="From: version number, position pN or time "
                                                    "(default: the version before TO).", show_default=False)] = None,
          new: Annotated[str | None, typer.Argument(help="To: version number, position pN or time (default: current).",
-                                                   show_default=False)] = None,
+                                                   show_default=False, metavar="TO")] = None,
          all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
          convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
     """Show the fields that differ between two versions of a record.

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 def revert(ctx: typer.Context,
            changeset: Annotated[str, typer.Argument(help="Change set id, as 'chrono changes' prints it (a transaction "
-                                                    "id, or @MILLIS for an inferred set).", show_default=False)],
+                                                    "id, or @MILLIS for an inferred set).", show_default=False,
+                                                    metavar="CHANGESET")],
            force: Annotated[bool, typer.Option("--force", help="Revert rows that changed again after the change "
                                                "set too, writing over those later changes.")] = False,
            window: RevertWindowOpt = 5.0,

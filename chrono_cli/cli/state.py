@@ -12,6 +12,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from chrono_cli.config import Config
+    from chrono_cli.render.display import Display
     from chrono_cli.services.workspace import Workspace
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -28,6 +29,8 @@ class CliState:
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
+    show_secrets: bool = False
+    display: Display = field(default_factory=lambda: _default_display())
     _config: Config | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 
@@ -51,7 +54,7 @@ class CliState:
 
             set_reporter(warn)  # a plugin that cannot be loaded: one line, then chrono goes on without it
 
-            self._workspace = Workspace(Settings(self.url, self.schemas, self.config))
+            self._workspace = Workspace(Settings(self.url, self.schemas, self.config, self.show_secrets))
         return self._workspace
 
     def close(self) -> None:
@@ -70,12 +73,18 @@ class CliState:
         tty = sys.stdout.isatty()
         chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), tty)
         if not tty or self.no_pager:
-            render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr)
+            render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr, display=self.display)
             return
         from chrono_cli.cli.pager import paged
 
         with paged() as (out, width):
-            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr)
+            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display)
+
+
+def _default_display() -> Display:
+    from chrono_cli.render.display import Display
+
+    return Display()
 
 
 def note(message: str) -> None:

@@ -36,13 +36,14 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and w
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "
                                              "and write nothing to the database.", show_default=False,
                                              metavar="FILE", callback=not_blank)]
-KeysArg = Annotated[list[str], typer.Argument(help="Primary keys of the rows (42, id=42, a=1,b=2).",
+KeysArg = Annotated[list[str], typer.Argument(metavar="KEY", help="Primary keys of the rows (42, id=42, a=1,b=2).",
                                               show_default=False)]
 
 
 def restore(ctx: typer.Context, table: TableArg,
             key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
-                                                     "with --all-changed-since or --keys.", show_default=False)] = None,
+                                                     "with --all-changed-since or --keys.", show_default=False,
+                                                     metavar="KEY")] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
                                                         "version number, position pN (p-1 = last) or a time.",
                                                         show_default=False, callback=not_blank)] = None,
@@ -137,7 +138,8 @@ def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: Reason
 
 
 def apply(ctx: typer.Context,
-          file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False)],
+          file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False,
+                                              metavar="FILE")],
           yes: YesOpt = False, dry_run: DryRunOpt = False, fmt: FormatOpt = None) -> None:
     """Apply a plan written by --plan, only if nothing changed since it was made.
 
@@ -185,8 +187,7 @@ def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_fi
     if not yes:
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
-        if not typer.confirm("Write these changes?", default=False, err=True):
-            raise Refused("not confirmed: nothing written")
+        confirm_rows(len(plan.items), "Write these changes?")
     applied = apply_plan(state.workspace, plan)
     for warning in applied.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
@@ -205,7 +206,7 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         return
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
-                       title=_title(plan, item))
+                       title=f"{_SIGNS.get(item.action, '~')} {_title(plan, item)}")
         render(rs, fmt, out, color=color)
         for k in item.kept:
             out.write(f"kept: {k['column']} ({k['why']})\n")
@@ -216,16 +217,36 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
-    write_footer(out, plan.notes, plan.actor, plan.reason)
+    actions = [_SIGNS.get(item.action, "~") for item in plan.items]
+    write_footer(out, plan.notes, plan.actor, plan.reason,
+                 (actions.count("+"), actions.count("~"), actions.count("-")))
 
 
-def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: str | None) -> None:
-    """A plan's closing lines: its notes, then who and why."""
+_SIGNS = {"undelete": "+", "delete": "-"}   # every other action changes an existing row
+MANY_ROWS = 100  # above this, the user types the row count instead of y
+
+
+def confirm_rows(rows: int, question: str) -> None:
+    """Ask before writing: y/N, or for more than MANY_ROWS rows the row count typed out."""
+    if rows > MANY_ROWS:
+        typed = typer.prompt(f"{question} This writes {rows} rows: type {rows} to go on", default="", err=True,
+                             show_default=False)
+        if typed.strip() != str(rows):
+            raise Refused(f"not confirmed (typed {typed.strip()!r}, not {rows}): nothing written")
+    elif not typer.confirm(question, default=False, err=True):
+        raise Refused("not confirmed: nothing written")
+
+
+def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: str | None,
+                 counts: tuple[int, int, int] | None = None) -> None:
+    """A plan's closing lines: its notes, who and why, then one line counting rows as terraform does."""
     for n in notes:
         out.write(f"note: {n}\n")
     who = ", ".join(p for p in (f"actor: {actor}" if actor else "", f"reason: {reason}" if reason else "") if p)
     if who:
         out.write(who + "\n")
+    if counts is not None:
+        out.write(f"Plan: {counts[0]} to add, {counts[1]} to change, {counts[2]} to delete.\n")
     out.flush()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chrono_cli.model import ChangeList, ChangeSet, ResultSet, RowChange
@@ -30,14 +31,16 @@ def document(result: ChangeList | ChangeSet) -> dict[str, Any]:
     return {"changesets": [changeset_doc(s) for s in result.changesets], "next_before": result.next_before}
 
 
-def rows(result: ChangeList | ChangeSet) -> ResultSet:
+def rows(result: ChangeList | ChangeSet, time: Callable[[Any], Any] = lambda t: t,
+         value: Callable[[Any, str], str] = lambda v, _column: text(v)) -> ResultSet:
+    """One row per changed record; ``time`` and ``value`` say how times and values read."""
     sets = (result,) if isinstance(result, ChangeSet) else result.changesets
     out: list[list[Any]] = []
     for s in sets:
         for i, c in enumerate(s.changes):
-            head = [s.id, s.at, s.actor or "", s.reason or "", "exact" if s.exact else "inferred"] if i == 0 \
+            head = [s.id, time(s.at), s.actor or "", s.reason or "", "exact" if s.exact else "inferred"] if i == 0 \
                 else ["", "", "", "", ""]
-            out.append([*head, str(c.table), str(c.key), c.op.value, _changes(c)])
+            out.append([*head, str(c.table), str(c.key), c.op.value, _changes(c, value)])
     notes = tuple(result.notes) if isinstance(result, ChangeList) else ()
     if isinstance(result, ChangeList) and result.next_before:
         notes += (f"more: chrono changes --before {result.next_before}",)
@@ -46,8 +49,8 @@ def rows(result: ChangeList | ChangeSet) -> ResultSet:
     return ResultSet(COLUMNS, out, notes=notes)
 
 
-def _changes(c: RowChange) -> str:
-    parts = [f"{f.column}: {text(f.old)} → {text(f.new)}" for f in c.changes]
+def _changes(c: RowChange, value: Callable[[Any, str], str]) -> str:
+    parts = [f"{f.column}: {value(f.old, f.column)} → {value(f.new, f.column)}" for f in c.changes]
     if c.note:
         parts.append(f"[{c.note}]")
     return "\n".join(parts)

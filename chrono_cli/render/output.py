@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from typing import Any, TextIO
 
 from chrono_cli.model import DiffView, ResultSet, Timeline
+from chrono_cli.render.display import Display
 from chrono_cli.render.documents import document, lines
 from chrono_cli.render.encode import dumps, text
 from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
 from chrono_cli.render.views import tabular
 
+_ALWAYS = ("column", "value", "old", "new")  # a record's own columns: empty values are shown, not dropped
+
 
 def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = False, width: int | None = None,
-           err: TextIO | None = None) -> None:
+           err: TextIO | None = None, display: Display | None = None) -> None:
     """Write ``result`` to ``out`` in ``fmt`` (resolved from ``auto``); notes for the person go to ``err``."""
+    human = display or Display()
     if fmt is OutputFormat.JSON:
         out.write(dumps(document(result)) + "\n")
     elif fmt is OutputFormat.JSONL:
@@ -26,16 +31,28 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
         writer.writerow(rs.columns)
         writer.writerows([["" if v is None else text(v) for v in row] for row in rs.rows])
     elif fmt in TABULATE_FORMATS:
-        _tabulate(tabular(result), fmt, out)
+        _tabulate(without_empty(tabular(result, human)), fmt, out)
     else:
         from chrono_cli.render.rich_out import rich_table
 
-        rich_table(tabular(result), out, color=color, width=width, diff=isinstance(result, DiffView))
+        rich_table(without_empty(tabular(result, human)), out, color=color, width=width,
+                   diff=isinstance(result, DiffView))
     if err is not None:
         for warning in _warnings(result):
             err.write(f"warning: {warning}\n")
         for note in _notes(result):
             err.write(f"note: {note}\n")
+
+
+def without_empty(rs: ResultSet) -> ResultSet:
+    """Drop the columns no row fills (actor, reason...): people read what is there."""
+    if not rs.rows:
+        return rs
+    keep = [i for i in range(len(rs.columns)) if any(row[i] not in ("", None) for row in rs.rows)
+            or rs.columns[i] in _ALWAYS]
+    if len(keep) == len(rs.columns):
+        return rs
+    return replace(rs, columns=[rs.columns[i] for i in keep], rows=[[row[i] for i in keep] for row in rs.rows])
 
 
 def _warnings(result: object) -> tuple[str, ...]:

@@ -1,4 +1,8 @@
-"""The rich table format (terminals): colours only here."""
+"""The rich table format (terminals): colours only here.
+
+A table is printed only when every column fits without breaking a word; otherwise each row becomes a
+header line and indented fields, as ``git log`` prints commits, so no value is ever cut in two.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +15,105 @@ from rich.text import Text
 from chrono_cli.model import ResultSet
 from chrono_cli.render.encode import text
 
+_SHORT = 24          # a one-line cell at most this wide is never wrapped (times, ids, positions)
+_INDENT = "    "
+# columns that say which version and who: they read unlabelled on the header line; the others get a label
+_HEAD = {"pos", "version", "op", "from", "to", "at", "actor", "reason", "exact", "table", "key", "action"}
+_STYLES = {"insert": "green", "update": "yellow", "delete": "red", "+": "green", "~": "yellow", "-": "red"}
+
 
 def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = None, diff: bool = False) -> None:
     console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
                       soft_wrap=False)
+    widths = [_least(name, [row[i] for row in rs.rows]) for i, name in enumerate(rs.columns)]
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:
+        console.print(_table(rs, diff, widths))
+    else:
+        _log(rs, console, diff)
+
+
+def _least(name: str, values: list[Any]) -> int:
+    """The narrowest a column can be without breaking a word (or a short cell) in two."""
+    words = [len(w) for w in name.split()]
+    for v in values:
+        shown = "NULL" if v is None else text(v)
+        words += [len(shown)] if _short(v) else [len(w) for w in shown.split()]
+    return max(words, default=1)
+
+
+def _table(rs: ResultSet, diff: bool, widths: list[int]) -> Table:
     # a Text title: "[history-meta: appuser_history]" would otherwise be read as rich markup and vanish
     table = Table(title=Text(rs.title) if rs.title else None, title_justify="left", header_style="bold",
                   show_lines=False)
-    for name in rs.columns:
-        table.add_column(name, overflow="fold")
+    for i, name in enumerate(rs.columns):
+        short = all(_short(row[i]) for row in rs.rows)
+        table.add_column(name, no_wrap=short, overflow="fold", min_width=widths[i])
     for row in rs.rows:
-        cells = [_cell(v) for v in row]
-        if diff and len(cells) == 3:
-            cells[1].stylize("red")
-            cells[2].stylize("green")
-        table.add_row(*cells)
-    console.print(table)
+        table.add_row(*_cells(rs, row, diff))
+    return table
+
+
+def _cells(rs: ResultSet, row: Any, diff: bool) -> list[Text]:
+    cells = [_cell(v) for v in row]
+    if diff and len(cells) == 3:
+        cells[1].stylize("red")
+        cells[2].stylize("green")
+    for name, cell in zip(rs.columns, cells, strict=False):
+        if name in ("op", "action") and cell.plain in _STYLES:
+            cell.stylize(_STYLES[cell.plain])
+        if name in ("pos", "id") and cell.plain:
+            cell.stylize("yellow")
+        if name == "changes":
+            _arrows(cell)
+    return cells
+
+
+def _arrows(cell: Text) -> None:
+    """``old → new`` lines: the old value red and the new one green, as diff shows them."""
+    at = 0
+    for line in cell.plain.split("\n"):
+        name, sep, rest = line.partition(": ")
+        old, arrow, new = rest.partition(" → ")
+        if sep and arrow:
+            start = at + len(name) + 2
+            cell.stylize("red", start, start + len(old))
+            cell.stylize("green", start + len(old) + 3, start + len(rest))
+        at += len(line) + 1
+
+
+def _short(value: Any) -> bool:
+    shown = "NULL" if value is None else text(value)
+    return "\n" not in shown and len(shown) <= _SHORT
+
+
+def _log(rs: ResultSet, console: Console, diff: bool) -> None:
+    """One header line per row (its short cells) and its long cells below, indented."""
+    if rs.title:
+        console.print(Text(rs.title, style="bold"), overflow="fold")
+    short = [i for i, name in enumerate(rs.columns)
+             if (i == 0 or name in _HEAD) and all(_short(row[i]) for row in rs.rows)]
+    for row in rs.rows:
+        cells = _cells(rs, row, diff)
+        console.print()
+        head = Text()
+        for i in short:
+            if cells[i].plain == "":
+                continue
+            piece = cells[i].copy()
+            if i == short[0]:
+                piece.stylize("bold yellow")
+            if head.plain and len(head.plain) + 2 + len(piece.plain) > console.width:
+                console.print(head, overflow="fold")
+                head = Text(_INDENT)
+            head.append("  " if head.plain.strip() else "")
+            head.append_text(piece)
+        console.print(head, overflow="fold")
+        for i, name in enumerate(rs.columns):
+            if i in short or cells[i].plain == "":
+                continue
+            for line in cells[i].split("\n"):
+                label = Text(f"{_INDENT}{name}: ", style="dim") if "\n" not in cells[i].plain else Text(_INDENT)
+                console.print(Text.assemble(label, line), overflow="fold")
 
 
 def _cell(value: Any) -> Text:

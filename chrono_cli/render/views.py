@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chrono_cli.model import (
+    REDACTED,
     BlameLine,
     BlameView,
     ChangeList,
@@ -17,32 +18,39 @@ from chrono_cli.model import (
     Version,
 )
 from chrono_cli.render import changes_out
+from chrono_cli.render.display import Display, value_text
 from chrono_cli.render.encode import text
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
 BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "previous")
+# for people: one position column ("p3", or "p3 (v17)" when the library numbers differently)
+HUMAN_HISTORY = ("pos", "op", "from", "to", "actor", "reason", "changes")
+HUMAN_BLAME = ("column", "value", "pos", "at", "actor", "reason", "previous")
 
 
-def tabular(result: object) -> ResultSet:
+def tabular(result: object, display: Display | None = None) -> ResultSet:
+    """Rows and columns of a result; ``display`` (None for csv) makes times and values read for people."""
+    show = _Shown(display)
     if isinstance(result, ResultSet):
         return result
     if isinstance(result, ChangeList | ChangeSet):
-        return changes_out.rows(result)
+        return changes_out.rows(result, show.time, show.text)
     if isinstance(result, Timeline):
-        return ResultSet(HISTORY_COLUMNS, [_history_row(v) for v in result.versions], title=_title(result))
+        columns = HISTORY_COLUMNS if display is None else HUMAN_HISTORY
+        return ResultSet(columns, [_history_row(v, show) for v in result.versions], title=show.title(_title(result)))
     if isinstance(result, RecordView):
         v = result.version
         rows: list[list[Any]] = []
         for c in result.columns:
             if v.values is not None and c in v.values:
-                rows.append([c, v.values[c], ""])
+                rows.append([c, show.value(v.values[c], c), ""])
             elif c in v.unrecorded:
                 rows.append([c, None, "not recorded"])
         title = f"{_title(result.timeline)} at {_label(v)}"
         notes = (v.note,) if v.note else ()
         return ResultSet(("column", "value", "note"), rows, title=title, notes=notes)
     if isinstance(result, DiffView):
-        rows = [[c.column, c.old, c.new] for c in result.changes]
+        rows = [[c.column, show.value(c.old, c.column), show.value(c.new, c.column)] for c in result.changes]
         rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
         return ResultSet(("column", "old", "new"), rows, title=title)
@@ -50,26 +58,63 @@ def tabular(result: object) -> ResultSet:
         explained = [f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded]
         if result.deleted is not None:
             explained.append(f"the record was deleted at p{result.deleted.seq}; blaming its last state")
-        return ResultSet(BLAME_COLUMNS, [_blame_row(line) for line in result.lines],
-                         title=f"{_title(result.timeline)} blame at {_label(result.state)}", notes=tuple(explained))
+        return ResultSet(BLAME_COLUMNS if display is None else HUMAN_BLAME,
+                         [_blame_row(line, show) for line in result.lines],
+                         title=show.title(f"{_title(result.timeline)} blame at {_label(result.state)}"),
+                         notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
 
 
-def _blame_row(line: BlameLine) -> list[Any]:
+class _Shown:
+    """Times and values as csv keeps them (no display) or as people read them."""
+
+    def __init__(self, display: Display | None) -> None:
+        self.display = display
+
+    def time(self, value: Any) -> Any:
+        if self.display is None:
+            return _time(value)
+        return self.display.time(value)
+
+    def value(self, value: Any, column: str | None = None) -> Any:
+        if self.display is None or value is None:
+            return value
+        if column is not None and self.display.hides(column):
+            return REDACTED
+        return value_text(value, text(value))
+
+    def text(self, value: Any, column: str | None = None) -> str:
+        if self.display is None:
+            return text(value)
+        return text(self.value(value, column))
+
+    def pos(self, v: Version, mark_current: bool = True) -> list[str]:
+        number = "" if v.number is None else str(v.number)
+        current = mark_current and v.current
+        if self.display is None:
+            return [f"p{v.seq}", number + (" (current)" if number and current else "(current)" if current else "")]
+        label = f"p{v.seq}" if number in ("", str(v.seq)) else f"p{v.seq} (v{number})"
+        return [label + (" current" if current else "")]
+
+    def title(self, title: str) -> str:
+        return title if self.display is None else f"{title} ({self.display.legend})"
+
+
+def _blame_row(line: BlameLine, show: _Shown) -> list[Any]:
     v = line.version
     if v is None:
-        value = line.value if line.recorded else "(not recorded)"
-        return [line.column, value, "not recorded", "", "", "", "", ""]
-    number = "" if v.number is None else str(v.number)
-    return [line.column, line.value, f"p{v.seq}", number, _time(v.valid_from), v.actor or "", v.reason or "",
-            line.previous if line.has_previous else ""]
+        value = show.value(line.value, line.column) if line.recorded else "(not recorded)"
+        blank = [""] * (5 if show.display is None else 4)
+        return [line.column, value, "not recorded", *blank]
+    return [line.column, show.value(line.value, line.column), *show.pos(v, mark_current=False), show.time(v.valid_from),
+            v.actor or "", v.reason or "", show.value(line.previous, line.column) if line.has_previous else ""]
 
 
-def changes_text(v: Version, sep: str = "\n") -> str:
+def changes_text(v: Version, show: _Shown, sep: str = "\n") -> str:
     if v.op is Op.DELETE:
         return "(deleted)"
-    parts = [f"{c.column}: {text(c.old)} → {text(c.new)}" if v.op is not Op.INSERT else f"{c.column} = {text(c.new)}"
-             for c in v.changes]
+    parts = [f"{c.column}: {show.text(c.old, c.column)} → {show.text(c.new, c.column)}" if v.op is not Op.INSERT
+             else f"{c.column} = {show.text(c.new, c.column)}" for c in v.changes]
     if not parts and v.seq == 1 and v.op is not Op.INSERT:
         parts.append("(first recorded state)")
     if v.note:
@@ -77,12 +122,9 @@ def changes_text(v: Version, sep: str = "\n") -> str:
     return sep.join(parts)
 
 
-def _history_row(v: Version) -> list[Any]:
-    number = "" if v.number is None else str(v.number)
-    if v.current:
-        number += " (current)" if number else "(current)"
-    return [f"p{v.seq}", number, v.op.value, _time(v.valid_from), _time(v.valid_to), v.actor or "", v.reason or "",
-            changes_text(v)]
+def _history_row(v: Version, show: _Shown) -> list[Any]:
+    return [*show.pos(v), v.op.value, show.time(v.valid_from), show.time(v.valid_to), v.actor or "",
+            v.reason or "", changes_text(v, show)]
 
 
 def _time(value: Any) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from chrono_cli.errors import UsageError, VersionNotFound
 from chrono_cli.model import BlameLine, BlameView, Op, Timeline, Version
-from chrono_cli.services import select
+from chrono_cli.services import redact, select
 from chrono_cli.services.diff import same
 from chrono_cli.services.history import load_timeline
 from chrono_cli.services.target import open_target
@@ -26,7 +26,7 @@ def blame(ws: Workspace, table: str, key: str, *, columns: str | None = None, al
     if version is not None or at is not None:
         upto = select.pick(tl, version, at=parse_time(at, tz_name=tcfg.timezone) if at else None, tz=tcfg.timezone)
     wanted = _columns(tl, columns, () if all_columns else tcfg.columns)
-    return blame_timeline(tl, wanted, upto)
+    return redact.blame_view(ws.config, blame_timeline(tl, wanted, upto), ws.settings.show_secrets)
 
 
 def blame_timeline(tl: Timeline, columns: Sequence[str], upto: Version | None = None) -> BlameView:

@@ -9,6 +9,7 @@ from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.rows import count
 from chrono_cli.model import ResultSet, TableRef
+from chrono_cli.services.attribution import suggestions
 from chrono_cli.services.workspace import Workspace
 
 
@@ -45,6 +46,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
             if explain:
                 doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}
                 doc["degraded"] = {d.adapter: list(d.reasons) for d in dets if d.degraded}
+                doc["suggestions"] = suggestions(snapshot.tables[ref], cat.table_config(ref))
             docs.append(doc)
     columns = ["table", "conventions", "history", "key", "archive"]
     if counts:
@@ -59,7 +61,8 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
             row += [doc["rows"], "" if doc["history_rows"] is None else doc["history_rows"]]
         if explain:
             row.append("\n".join([f"{a}: {e}" for a, ev in doc["evidence"].items() for e in ev]
-                                  + [f"{a}: DEGRADED: {r}" for a, rs in doc["degraded"].items() for r in rs]))
+                                  + [f"{a}: DEGRADED: {r}" for a, rs in doc["degraded"].items() for r in rs]
+                                  + [f"suggestion (not applied): {s}" for s in doc["suggestions"]]))
         rows.append(row)
     notes = () if docs else ("no versioned or archivable tables detected",)
     return ResultSet(columns, rows, title=None, document={"tables": docs}, notes=notes)

@@ -9,6 +9,7 @@ from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.errors import NotFound, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
+from chrono_cli.services.attribution import attribute_versions, attribution
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.target import Target, history_detection
@@ -31,6 +32,8 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
     if target.identity is not None and row_type != target.identity:
         raise NotFound(f"{target.ref} {_key_text(key)} is a '{row_type}', not a '{target.identity}'",
                        hint=f"ask for it as: chrono history {row_type} {key_text}")
+    attr = attribution(cat.table_config(target.ref), info, target.snapshot)
+    versions = attribute_versions(cat.conn, target.snapshot, attr, versions)
     return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
                     number(versions, columns), row_type, degraded_warning(det))
 

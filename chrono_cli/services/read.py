@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chrono_cli.errors import UsageError
-from chrono_cli.model import DiffView, RecordView, Timeline
-from chrono_cli.services import select
+from chrono_cli.model import DiffView, Op, RecordView, Timeline
+from chrono_cli.services import redact, select
 from chrono_cli.services.history import filter_timeline, load_timeline
 from chrono_cli.services.target import open_target
 from chrono_cli.services.times import parse_time
@@ -22,7 +22,10 @@ def history(ws: Workspace, table: str, key: str, *, convention: str | None = Non
     tz = ws.config.table(tl.table.name, tl.table.schema).timezone
     tl = filter_timeline(tl, since=parse_time(since, tz_name=tz) if since else None,
                          until=parse_time(until, tz_name=tz) if until else None, limit=limit)
-    return project(tl, _columns(ws, tl, columns, all_columns))
+    tl = project(tl, _columns(ws, tl, columns, all_columns))
+    if columns:  # like `git log -- path`: only the versions that changed those columns
+        tl = replace(tl, versions=tuple(v for v in tl.versions if v.op is not Op.UPDATE or v.changes or v.seq == 1))
+    return redact.timeline(ws.config, tl, ws.settings.show_secrets)
 
 
 def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at: str | None = None,
@@ -33,6 +36,7 @@ def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at:
     with ws.catalog() as cat:
         tl = _timeline(cat, table, key, convention)
     tz = ws.config.table(tl.table.name, tl.table.schema).timezone
+    tl = redact.timeline(ws.config, tl, ws.settings.show_secrets)
     v = select.pick(tl, version, at=parse_time(at, tz_name=tz) if at else None, tz=tz)
     return select.record_at(tl, v, _columns(ws, tl, columns, all_columns))
 
@@ -43,7 +47,7 @@ def diff(ws: Workspace, table: str, key: str, old: str | None = None, new: str |
     with ws.catalog() as cat:
         tl = _timeline(cat, table, key, convention)
     tz = ws.config.table(tl.table.name, tl.table.schema).timezone
-    return select.diff(tl, old, new, show_all=show_all, tz=tz)
+    return redact.diff_view(ws.config, select.diff(tl, old, new, show_all=show_all, tz=tz), ws.settings.show_secrets)
 
 
 def _timeline(cat: Catalog, table: str, key: str, convention: str | None) -> Timeline:

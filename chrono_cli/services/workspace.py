@@ -29,6 +29,7 @@ class Settings:
     url: str | None = None
     schemas: tuple[str, ...] = ()
     config: Config = field(default_factory=Config)
+    show_secrets: bool = False  # --show-secrets: no column is redacted
 
 
 class Workspace:

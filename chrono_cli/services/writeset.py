@@ -17,6 +17,7 @@ from chrono_cli.conventions.writes.checks import conflicts, pending_row
 from chrono_cli.conventions.writes.values import fingerprint, jsonable
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.services.attribution import actor_value, attribution
 from chrono_cli.services.history import load_timeline, refuse_degraded
 from chrono_cli.services.plan import PlanItem, compiled
 from chrono_cli.services.target import Target, history_detection
@@ -74,6 +75,18 @@ def prepare(cat: Catalog, target: Target, convention: str | None, meta: WriteMet
     return Prepared(conv, writer, ctx, None if conv.traits.archive else det, target.archive())
 
 
+def stamped(prep: Prepared, new: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``new`` with the declared actor column set to the writer's actor (--actor, else config ``actor``).
+
+    Otherwise the row would keep claiming its last editor made the state chrono writes."""
+    ctx = prep.ctx
+    column = ctx.config.actor_column
+    if column is None or ctx.meta.actor is None or column in prep.bookkeeping:
+        return new
+    attr = attribution(ctx.config, ctx.live_info, ctx.snapshot)
+    return {**new, column: actor_value(ctx.conn, ctx.snapshot, attr, ctx.meta.actor)}
+
+
 def key_text(key: RowKey | Mapping[str, Any]) -> str:
     """The KEY argument that names ``key`` again (``42`` or ``a=1,b=2``)."""
     items = list(key.items) if isinstance(key, RowKey) else list(key.items())
@@ -89,11 +102,12 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     """Refuse no-ops and constraint breaks, build the writer's statements, and describe them as a plan item."""
     ctx, writer = prep.ctx, prep.writer
     refuse_degraded(prep.history)
-    changes = [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
-               if current is None or not same(current.get(c), v)]
+    changes = _changed(current, new)
     where = f"{ctx.det.live} {key_text(key)}"
     if not changes:
         raise NothingToWrite(f"{where} is already in {what}: nothing to write")
+    new = stamped(prep, new)
+    changes = _changed(current, new)
     inserted = ctx.shared.inserted
     problems = conflicts(ctx.conn, ctx.live_info, key, new, [c.column for c in changes],
                          inserting=current is None, skip=prep.bookkeeping, pending=inserted)
@@ -108,6 +122,11 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     return _item(prep, key, action, current, changes, written, target=target, only=only, kept=kept)
 
 
+def _changed(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[FieldChange]:
+    return [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
+            if current is None or not same(current.get(c), v)]
+
+
 def finish_delete(prep: Prepared, key: RowKey, current: Mapping[str, Any], timeline: Timeline | None) -> PlanItem:
     """Build the writer's delete statements for ``key`` and describe them as a plan item."""
     changes = [FieldChange(c, v, None) for c, v in current.items() if c not in prep.bookkeeping]
@@ -119,7 +138,8 @@ def _item(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] |
           only: tuple[str, ...] | None = None, kept: Sequence[Mapping[str, Any]] = ()) -> PlanItem:
     ctx, writer = prep.ctx, prep.writer
     notes = list(written.notes)
-    if not prep.convention.traits.records_actor and not prep.convention.traits.archive:
+    if not prep.convention.traits.records_actor and not prep.convention.traits.archive \
+            and ctx.config.actor_column is None:
         notes.append(f"{ctx.det.adapter} has no place for an actor or a reason: they are not recorded")
     return PlanItem(action=action, key=jsonable(key.as_dict()), convention=ctx.det.adapter,
                     history=None if ctx.det.in_table else str(ctx.det.store),

@@ -58,12 +58,12 @@ def test_plain_output(runner: CliRunner, items: str) -> None:
     result = invoke(runner, ["--db", items, "blame", "item", "1"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert [line.rstrip() for line in result.stdout.splitlines()] == [
-        "item 1 [history-meta: item_history] blame at p4 (version 4)",
-        "column    value          pos    version    at                         actor    reason    previous",
-        "id        1              p1     1",
-        "name      widget 2       p4     4          2026-11-01 12:00:00+00:00                     widget",
-        "email     b@example.com  p3     3          2026-11-01 11:00:00+00:00                     a@example.com",
-        "status    active         p2     2          2026-11-01 10:00:00+00:00                     new",
+        "item 1 [history-meta: item_history] blame at p4 (version 4) (times in UTC)",
+        "column    value          pos    at                   previous",
+        "id        1              p1",
+        "name      widget 2       p4     2026-11-01 12:00:00  widget",
+        "email     b@example.com  p3     2026-11-01 11:00:00  a@example.com",
+        "status    active         p2     2026-11-01 10:00:00  new",
     ]
 
 
@@ -77,7 +77,7 @@ def test_actor_reason_and_a_column_history_did_not_record(runner: CliRunner, sql
     assert secret["value"] == "s3cret" and secret["recorded"] is True
     assert [secret[k] for k in ("seq", "version", "at", "actor", "reason", "previous")] == [None] * 6
     assert secret["note"].startswith("not recorded")
-    plain = invoke(runner, ["--db", url, "blame", "note", "1"])
+    plain = invoke(runner, ["--db", url, "--show-secrets", "blame", "note", "1"])
     row = next(line for line in plain.stdout.splitlines() if line.startswith("secret"))
     assert row.split() == ["secret", "s3cret", "not", "recorded"]
     assert "note: secret: not recorded: unchanged since p3, but p2 did not record it" in plain.stderr

@@ -120,7 +120,7 @@ TEXT_KEYS = [
      "invalid value for '--reason': value 'x\\x00y' holds a NUL character"),
     (["restore", "account", "ab", "--version", "1", "--actor", "x\udcff", "--yes"],
      "invalid value for '--actor': value 'x\\xff' is not valid UTF-8"),
-    (["history", "acc\x00ount", "ab"], "invalid value for 'table': value 'acc\\x00ount' holds a NUL character"),
+    (["history", "acc\x00ount", "ab"], "invalid value for 'TABLE': value 'acc\\x00ount' holds a NUL character"),
     (["--schema", "pub\x00lic", "history", "account", "ab"], "invalid value for '--schema'"),
 ]
 

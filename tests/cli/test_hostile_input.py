@@ -49,7 +49,7 @@ def assert_one_error(stderr: str, says: str) -> None:
     (["history", "user", "42", "--colums", "name"], "error: no such option: --colums",
      "hint: did you mean --columns?"),
     (["histroy", "user", "42"], "error: no such command 'histroy'", "hint: did you mean 'history'?"),
-    (["history"], "error: missing argument 'table'", "hint: run 'chrono history --help'"),
+    (["history"], "error: missing argument 'TABLE'", "hint: run 'chrono history --help'"),
     (["history", "user", "42", "-n", "abc"], "error: invalid value for '--limit' / '-n': Input should be a valid "
      "integer, unable to parse string as an integer", "hint: run 'chrono history --help'"),
     (["restore", "user", "42", "--all-changed-since", "2h"], "error: invalid value for --at: --all-changed-since / "

@@ -1,0 +1,93 @@
+"""Secrets stay out of what chrono shows in every format, JSON included: the columns of ``[tables.X] redact``.
+
+(Columns merely named like a secret are redacted where people read: the renderers do that.) Reads only: a write
+still works on the real values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from chrono_cli.config import Config
+from chrono_cli.model import (
+    REDACTED,
+    BlameView,
+    ChangeList,
+    ChangeSet,
+    DiffView,
+    FieldChange,
+    TableRef,
+    Timeline,
+    Version,
+)
+
+
+def secret_columns(config: Config, table: TableRef, columns: Iterable[str]) -> frozenset[str]:
+    """The columns of ``table`` whose values are shown as redacted."""
+    declared = set(config.table(table.name, table.schema).redact)
+    return frozenset(c for c in columns if c in declared)
+
+
+def timeline(config: Config, tl: Timeline, show: bool = False) -> Timeline:
+    """``tl`` with secret values replaced (values and changes alike), and one line saying so."""
+    hidden = set() if show else secret_columns(config, tl.table, tl.columns)
+    if not hidden:
+        return tl
+    versions = tuple(replace(v, values=_values(v.values, hidden), changes=_changes(v.changes, hidden.__contains__))
+                     for v in tl.versions)
+    note = f"{', '.join(sorted(hidden))} redacted (a secret): --show-secrets shows the values"
+    return replace(tl, versions=versions, warnings=(*tl.warnings, note))
+
+
+def version(config: Config, tl: Timeline, v: Version, show: bool = False) -> Version:
+    """One version with secret values replaced."""
+    hidden = set() if show else secret_columns(config, tl.table, tl.columns)
+    return replace(v, values=_values(v.values, hidden), changes=_changes(v.changes, hidden.__contains__)) \
+        if hidden else v
+
+
+def changes(config: Config, result: ChangeList | ChangeSet, show: bool = False) -> Any:
+    """Change sets with the secret columns of each table's changes replaced."""
+    if show:
+        return result
+    sets = (result,) if isinstance(result, ChangeSet) else result.changesets
+    cleaned = []
+    for s in sets:
+        rows = tuple(replace(c, changes=_changes(c.changes, lambda col, t=c.table: bool(  # type: ignore[misc]
+            secret_columns(config, t, [col])))) for c in s.changes)
+        cleaned.append(replace(s, changes=rows))
+    return cleaned[0] if isinstance(result, ChangeSet) else replace(result, changesets=tuple(cleaned))
+
+
+def _values(values: Mapping[str, Any] | None, hidden: set[str]) -> Mapping[str, Any] | None:
+    if values is None:
+        return None
+    return {c: REDACTED if c in hidden and v is not None else v for c, v in values.items()}
+
+
+def _changes(found: Iterable[FieldChange], secret: Callable[[str], bool]) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(c.column, REDACTED if c.old is not None else None, REDACTED if c.new is not None
+                             else None) if secret(c.column) else c for c in found)
+
+
+def diff_view(config: Config, view: DiffView, show: bool = False) -> DiffView:
+    """A diff computed on the real values, shown with secrets replaced."""
+    hidden = set() if show else secret_columns(config, view.timeline.table, view.timeline.columns)
+    if not hidden:
+        return view
+    return replace(view, timeline=timeline(config, view.timeline), old=version(config, view.timeline, view.old),
+                   new=version(config, view.timeline, view.new), changes=_changes(view.changes, hidden.__contains__))
+
+
+def blame_view(config: Config, view: BlameView, show: bool = False) -> BlameView:
+    """Blame computed on the real values, shown with secrets replaced."""
+    hidden = set() if show else secret_columns(config, view.timeline.table, view.timeline.columns)
+    if not hidden:
+        return view
+    tl = view.timeline
+    lines = tuple(replace(line, value=REDACTED if line.value is not None else None,
+                          previous=REDACTED if line.previous is not None else None,
+                          version=None if line.version is None else version(config, tl, line.version))
+                  if line.column in hidden else line for line in view.lines)
+    return replace(view, timeline=timeline(config, tl), state=version(config, tl, view.state), lines=lines)
