@@ -96,12 +96,12 @@ def attribute_events(conn: Connection, snapshot: SchemaSnapshot, attr: Attributi
     out = []
     for e in events:
         state = _state(e, states.get(e.key, ()))
-        actor, reason = e.actor, e.reason
+        actor, reason, actor_id = e.actor, e.reason, e.actor_id
         if state is not None and attr.actor is not None and attr.actor in state:
-            actor = state[attr.actor]
+            actor = actor_id = state[attr.actor]
         if state is not None and attr.reason is not None and attr.reason in state:
             reason = None if state[attr.reason] in (None, "") else str(state[attr.reason])
-        out.append(replace(e, actor=actor, reason=reason))
+        out.append(replace(e, actor=actor, reason=reason, actor_id=actor_id))
     shown = _labels(conn, snapshot, attr, [e.actor for e, o in zip(out, events, strict=True) if e is not o])
     return [e if e is o or e.actor is None else replace(e, actor=shown.get(e.actor, str(e.actor)))
             for e, o in zip(out, events, strict=True)]
@@ -170,3 +170,10 @@ def attribute_changes(ctx: ReadContext, det: Detection, events: Sequence[RowChan
     reader = conventions.of(det).read()
     states = {e.key: reader.versions(ctx, det, e.key) for e in events if needs_state(attr, e)}
     return attribute_events(ctx.conn, ctx.snapshot, attr, events, states)
+
+
+def attributed(ctx: ReadContext, det: Detection) -> bool:
+    """Whether the config names the row's own actor or reason column for ``det``'s table (the store's are not
+    the ones shown, so a lister may not filter by them)."""
+    info = ctx.snapshot.get(det.live)
+    return info is not None and attribution(ctx.config, info, ctx.snapshot).declared

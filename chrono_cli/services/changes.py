@@ -15,7 +15,7 @@ from chrono_cli.conventions.base import EventQuery
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange
-from chrono_cli.services.attribution import attribute_changes
+from chrono_cli.services.attribution import attribute_changes, attributed
 from chrono_cli.services.keys import INT64_MAX
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
@@ -251,7 +251,8 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
         try:
             lister = conventions.of(src.det).list_changes()
             ctx = cat.context(src.snapshot, src.det.live)
-            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, query))
+            asked = replace(query, actor=None) if attributed(ctx, src.det) else query  # the row names the actor
+            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, asked))
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue

@@ -5,7 +5,7 @@ still works on the real values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import replace
 from typing import Any
 
@@ -60,7 +60,7 @@ def changes(config: Config, result: ChangeList | ChangeSet, show: bool = False) 
     return cleaned[0] if isinstance(result, ChangeSet) else replace(result, changesets=tuple(cleaned))
 
 
-def _values(values: Mapping[str, Any] | None, hidden: set[str]) -> Mapping[str, Any] | None:
+def _values(values: Mapping[str, Any] | None, hidden: Set[str]) -> Mapping[str, Any] | None:
     if values is None:
         return None
     return {c: REDACTED if c in hidden and v is not None else v for c, v in values.items()}
