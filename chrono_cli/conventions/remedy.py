@@ -100,8 +100,15 @@ class VersionColumn:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class AddVersioning:
+    """Put system versioning back on a table that lost it (MariaDB ``ADD SYSTEM VERSIONING``)."""
+
+    table: TableRef
+
+
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger | VersionColumn
+    | SyncTrigger | VersionColumn | AddVersioning
 
 
 def target(remedy: Remedy) -> TableRef:

@@ -149,7 +149,7 @@ def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str)
     assert all(r in history_after for r in history_before) and len(history_after) > len(history_before)
 
 
-def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: str, tmp_path: Path) -> None:
+def test_undelete_then_dropped_versioning_fails_the_baseline_and_its_fix(mysql_url: str, tmp_path: Path) -> None:
     url = mysql_url
     transactions(url, ("CREATE TABLE note (id INT PRIMARY KEY, body TEXT) WITH SYSTEM VERSIONING",),
                  ("INSERT INTO note VALUES (1, 'a')",), ("UPDATE note SET body = 'b'",))
@@ -165,9 +165,17 @@ def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: 
     assert {"table": "note", "history": "note", "convention": "mariadb-versioning"} in \
         json.loads(baseline.read_text(encoding="utf-8"))["tables"]
     transactions(url, ("SET @@system_versioning_alter_history = KEEP", "ALTER TABLE note DROP SYSTEM VERSIONING"))
-    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline)])
+    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
+                                  "--suggest"])
     assert failed.exit_code == 3, failed.output
-    assert [(f["kind"], f["table"]) for f in json.loads(failed.stdout)["findings"]] == [("versioning-lost", "note")]
+    (finding,) = json.loads(failed.stdout)["findings"]
+    assert (finding["kind"], finding["table"]) == ("versioning-lost", "note")
+    transactions(url, tuple(finding["fix"]["ddl"]))  # the suggested DDL puts the versioning back
+    assert server(url, "SELECT table_type FROM information_schema.tables WHERE table_schema = DATABASE() "
+                       "AND table_name = 'note'") == [("SYSTEM VERSIONED",)]
+    clean = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
+                                 "--strict"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["findings"] == [], clean.output
 
 
 def test_suggested_ddl_puts_a_column_back_under_versioning(mysql_url: str) -> None:
