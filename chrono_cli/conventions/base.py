@@ -147,6 +147,13 @@ class ConventionAdapter(abc.ABC):
         """The record's states oldest first; ``seq`` and ``changes`` are filled in by services."""
         raise UnsupportedOperation(f"{self.name} cannot read history")
 
+    def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
+        """The state valid at ``at`` answered by the store itself (e.g. ``FOR SYSTEM_TIME AS OF``), without
+        reading every version: ``[previous, state]`` (or ``[state]`` when it is the first or follows a deletion),
+        each with ``seq`` set to its position in the full timeline; ``valid_to`` is None only on the latest state.
+        None: not available, or no state at that time; services then read the whole timeline (which says why)."""
+        return None
+
     def store_filter(self, snapshot: SchemaSnapshot, det: Detection) -> Any:
         """The condition selecting this live table's rows in a shared store (None: the whole store)."""
         if self.table_column is None:

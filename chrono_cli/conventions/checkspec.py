@@ -62,6 +62,8 @@ class CheckSpec:
     store_suffix: str = ""             # paired stores: ``<base><suffix>``
     versioned_base: Callable[[TableInfo], bool] | None = None  # a base that looks versioned by this convention
     lone_store: Callable[[TableInfo], bool] | None = None      # a store of this convention, with or without base
+    # the fix for a table the baseline records as versioned by this convention and that lost it (None: none)
+    reinstate: Callable[[TableInfo], Remedy | None] | None = None
 
     @property
     def meta_names(self) -> frozenset[str]:

@@ -121,8 +121,15 @@ class CallTableFunction:
     schema: str | None = None  # the function's schema
 
 
+@dataclass(frozen=True, slots=True)
+class AddVersioning:
+    """Put system versioning back on a table that lost it (MariaDB ``ADD SYSTEM VERSIONING``)."""
+
+    table: TableRef
+
+
 Remedy = AddColumn | AlterColumn | DropUnique | SetPrimaryKey | CreateHistory | DropForeignKey | EnableTrigger \
-    | SyncTrigger | VersionColumn | CreateTrigger | CallTableFunction
+    | SyncTrigger | VersionColumn | CreateTrigger | CallTableFunction | AddVersioning
 
 
 def target(remedy: Remedy) -> TableRef:

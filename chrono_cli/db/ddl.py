@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -36,6 +36,18 @@ class AllowVersionedAlter(ExecutableDDLElement):
 @compiles(AllowVersionedAlter)
 def _allow_versioned_alter(element: AllowVersionedAlter, compiler: DDLCompiler, **kw: Any) -> str:
     return "SET @@system_versioning_alter_history = KEEP"
+
+
+class AddSystemVersioning(ExecutableDDLElement):
+    """``ALTER TABLE <table> ADD SYSTEM VERSIONING`` (MariaDB: implicit invisible ROW_START/ROW_END)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+
+@compiles(AddSystemVersioning)
+def _add_system_versioning(element: AddSystemVersioning, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"ALTER TABLE {compiler.preparer.format_table(element.table)} ADD SYSTEM VERSIONING"
 
 
 class VersionColumn(ExecutableDDLElement):

@@ -16,12 +16,15 @@ from chrono_cli.services.target import Target, history_detection
 from chrono_cli.services.workspace import Catalog
 
 
-def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str | None = None) -> Timeline:
-    """Every version of one record, oldest first, from whichever convention holds its history."""
+def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str | None = None,
+                  at: datetime | None = None) -> Timeline:
+    """Every version of one record, oldest first, from whichever convention holds its history; given ``at``, only
+    the state then (and the one before it) when the convention answers "as of" itself."""
     det = history_detection(target, convention)
     info = target.info
     key = parse_key(key_text, det.key, {c: info.columns[c].type for c in det.key})
-    versions = conventions.of(det).read().versions(cat.context(target.snapshot, target.ref), det, key)
+    reader, ctx = conventions.of(det).read(), cat.context(target.snapshot, target.ref)
+    versions = (reader.state_at(ctx, det, key, at) if at is not None else None) or reader.versions(ctx, det, key)
     if not versions:
         raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
     skip = {det.version_col, *det.options.bookkeeping()}
@@ -66,7 +69,7 @@ def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:
             changes = tuple(diff_values(None, v.values, columns)) if v.op is Op.INSERT else ()
         else:
             changes = tuple(diff_values(prev.values, v.values, columns))
-        out.append(replace(v, seq=i, changes=changes))
+        out.append(replace(v, seq=v.seq or i, changes=changes))  # a state read "as of" has its position
         prev = v
     return tuple(out)
 

@@ -34,10 +34,12 @@ def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at:
     if version is not None and at is not None:
         raise UsageError("give --version or --at, not both")
     with ws.catalog() as cat:
-        tl = _timeline(cat, table, key, convention)
-    tz = ws.config.table(tl.table.name, tl.table.schema).timezone
+        target = open_target(cat, table)
+        tz = ws.config.table(target.ref.name, target.ref.schema).timezone
+        when = parse_time(at, tz_name=tz) if at else None
+        tl = load_timeline(cat, target, key, convention, at=when)
     tl = redact.timeline(ws.config, tl, ws.settings.show_secrets)
-    v = select.pick(tl, version, at=parse_time(at, tz_name=tz) if at else None, tz=tz)
+    v = select.pick(tl, version, at=when, tz=tz)
     return select.record_at(tl, v, _columns(ws, tl, columns, all_columns))
 
 

@@ -13,9 +13,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from chrono_cli.config import Config
+from chrono_cli.errors import VersionNotFound
+from chrono_cli.render.documents import document
+from chrono_cli.services.history import load_timeline
+from chrono_cli.services.select import at_time, record_at
+from chrono_cli.services.target import open_target
+from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import invoke
 
 TRX_DDL = ("CREATE TABLE account (id INT PRIMARY KEY, owner VARCHAR(40) NOT NULL, balance DECIMAL(12,2) NULL, "
@@ -141,7 +149,7 @@ def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str)
     assert all(r in history_after for r in history_before) and len(history_after) > len(history_before)
 
 
-def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: str, tmp_path: Path) -> None:
+def test_undelete_then_dropped_versioning_fails_the_baseline_and_its_fix(mysql_url: str, tmp_path: Path) -> None:
     url = mysql_url
     transactions(url, ("CREATE TABLE note (id INT PRIMARY KEY, body TEXT) WITH SYSTEM VERSIONING",),
                  ("INSERT INTO note VALUES (1, 'a')",), ("UPDATE note SET body = 'b'",))
@@ -157,9 +165,17 @@ def test_undelete_then_dropped_versioning_fails_against_the_baseline(mysql_url: 
     assert {"table": "note", "history": "note", "convention": "mariadb-versioning"} in \
         json.loads(baseline.read_text(encoding="utf-8"))["tables"]
     transactions(url, ("SET @@system_versioning_alter_history = KEEP", "ALTER TABLE note DROP SYSTEM VERSIONING"))
-    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline)])
+    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
+                                  "--suggest"])
     assert failed.exit_code == 3, failed.output
-    assert [(f["kind"], f["table"]) for f in json.loads(failed.stdout)["findings"]] == [("versioning-lost", "note")]
+    (finding,) = json.loads(failed.stdout)["findings"]
+    assert (finding["kind"], finding["table"]) == ("versioning-lost", "note")
+    transactions(url, tuple(finding["fix"]["ddl"]))  # the suggested DDL puts the versioning back
+    assert server(url, "SELECT table_type FROM information_schema.tables WHERE table_schema = DATABASE() "
+                       "AND table_name = 'note'") == [("SYSTEM VERSIONED",)]
+    clean = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
+                                 "--strict"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["findings"] == [], clean.output
 
 
 def test_suggested_ddl_puts_a_column_back_under_versioning(mysql_url: str) -> None:
@@ -175,3 +191,55 @@ def test_suggested_ddl_puts_a_column_back_under_versioning(mysql_url: str) -> No
                        "AND table_name = 'tag' AND column_name = 'hits'") == [("",)]
     clean = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--strict"])
     assert clean.exit_code == 0 and json.loads(clean.stdout)["findings"] == [], clean.output
+
+
+AS_OF_DDL = {"stamped": "CREATE TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20) NULL) WITH SYSTEM VERSIONING",
+             "trx": "CREATE TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20) NULL, "
+                    "s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START, "
+                    "e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) "
+                    "WITH SYSTEM VERSIONING"}
+
+
+@pytest.mark.parametrize("kind", sorted(AS_OF_DDL))
+def test_show_at_pushed_down_equals_the_timeline(mysql_url: str, kind: str) -> None:
+    """``show --at`` asks the server (FOR SYSTEM_TIME AS OF) and answers exactly what the whole timeline answers:
+    before the first version, within each state (a no-op update, a deletion gap, a re-creation) and after the last."""
+    url, t = mysql_url, f"asof_{kind}"
+    steps = [(AS_OF_DDL[kind].format(t=t), f"INSERT INTO {t} (id, v) VALUES (9, 'other')"),
+             (f"INSERT INTO {t} (id, v) VALUES (1, 'a')",), (f"UPDATE {t} SET v = 'b' WHERE id = 1",),
+             (f"UPDATE {t} SET v = v WHERE id = 1", f"UPDATE {t} SET v = 'c' WHERE id = 9"),
+             (f"DELETE FROM {t} WHERE id = 1",), (f"INSERT INTO {t} (id, v) VALUES (1, NULL)",),
+             (f"UPDATE {t} SET v = 'ü' WHERE id = 1", f"UPDATE {t} SET v = 'e' WHERE id = 1")]
+    marks = []
+    for step in steps:
+        transactions(url, step)
+        marks.append(server(url, "SELECT UNIX_TIMESTAMP(NOW(6))")[0][0])
+    times = [moment(Decimal(m)) for m in marks]
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        with ws.catalog() as cat:
+            target = open_target(cat, t)
+            full = load_timeline(cat, target, "1")
+            answers = []
+            for at in times:
+                try:
+                    expected = document(record_at(full, at_time(full, at)))
+                except VersionNotFound as e:
+                    expected = str(e)
+                pushed = load_timeline(cat, target, "1", at=at)
+                assert len(pushed.versions) <= 2 or isinstance(expected, str)
+                try:
+                    got = document(record_at(pushed, at_time(pushed, at)))
+                except VersionNotFound as e:
+                    got = str(e)
+                assert got == expected, at
+                answers.append(expected)
+        before, gap, latest = answers[0], answers[4], answers[-1]
+        assert "history starts" in before and "did not exist" in gap and "latest state" in latest["version"]["note"]
+        assert [a["version"]["seq"] for a in answers[1:4]] == [1, 2, 3] and answers[5]["version"]["seq"] == 5
+        rows = server(url, f"SELECT v FROM {t} FOR SYSTEM_TIME AS OF TIMESTAMP FROM_UNIXTIME(:m) WHERE id = 1",
+                      m=marks[3])
+        shown = run(url, "show", t, "1", "--at", times[3].isoformat())["version"]
+        assert shown["values"]["v"] == rows[0].v == "b" and shown["seq"] == 3 and "changed no recorded" in shown["note"]
+    finally:
+        ws.close()

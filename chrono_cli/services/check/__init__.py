@@ -15,6 +15,8 @@ from chrono_cli import conventions
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.checkspec import StoreKind
+from chrono_cli.conventions.remedy import Remedy
+from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import ConfigError, NoConvention
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
@@ -75,14 +77,14 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     source = cat.config.source
     ctx = CheckContext(cat.conn.dialect, source.name if source is not None else "chrono.toml")
     findings: list[Finding] = []
-    remedies: list[tuple[int, Drift]] = []
+    remedies: list[tuple[int, Remedy]] = []
     for done, subject in enumerate(subjects, 1):
         for drift in _drifts(subject, ctx):
             finding = _finding(subject, drift)
             if finding is None:
                 continue
             if drift.remedy is not None:
-                remedies.append((len(findings), drift))
+                remedies.append((len(findings), drift.remedy))
             findings.append(finding)
         if progress and (done % 200 == 0 or done == len(subjects)):
             progress("comparing tables", done, len(subjects))
@@ -94,9 +96,14 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
                                     is not None and (s.base is not None or s.spec.store is StoreKind.SHARED)))
     if expected is not None:
         reported = {f.table for f in findings if f.kind == "missing-history"}
-        findings += [f for f in compare_baseline(expected, versioned, wanted) if f.table not in reported
-                     and (_override(cat.config.table(f.table.name, f.table.schema), f.kind, f.table) or "error")
-                     not in _OFF]
+        for f in compare_baseline(expected, versioned, wanted):
+            if f.table in reported or (_override(cat.config.table(f.table.name, f.table.schema), f.kind, f.table)
+                                       or "error") in _OFF:
+                continue
+            remedy = _reinstate(snapshot, f)
+            if remedy is not None:
+                remedies.append((len(findings), remedy))
+            findings.append(f)
     notes = list(SKIPPED) + ctx.notes + _uncovered(detections)
     if write_baseline is not None:
         notes.append(f"baseline written to {write_baseline}: {write_versioning(write_baseline, versioned)} versioned "
@@ -107,7 +114,7 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
               if not any(ref in (c.table, c.history) for c in checked)]
     report = CheckReport(tuple(findings), checked, strict=strict, dialect=cat.dialect, notes=tuple(notes))
     if suggest:
-        report = _with_fixes(report, cat, [(i, d) for i, d in remedies])
+        report = _with_fixes(report, cat, remedies)
     return report
 
 
@@ -152,12 +159,20 @@ def _override(tcfg: TableConfig, kind: str, ref: TableRef) -> str | None:
     return tcfg.severity.get(kind)
 
 
-def _with_fixes(report: CheckReport, cat: Catalog, remedies: list[tuple[int, Drift]]) -> CheckReport:
+def _reinstate(snapshot: SchemaSnapshot, finding: Finding) -> Remedy | None:
+    """The fix of a table the baseline records as versioned, when its convention can put the versioning back."""
+    info = snapshot.get(finding.table)
+    conv = conventions.registry().find(finding.convention or "")
+    reinstate = None if conv is None or conv.check is None else conv.check.reinstate
+    return None if info is None or reinstate is None else reinstate(info)
+
+
+def _with_fixes(report: CheckReport, cat: Catalog, remedies: list[tuple[int, Remedy]]) -> CheckReport:
     from dataclasses import replace
 
     from chrono_cli.services.check.suggest import suggest
 
-    fixes, migration = suggest([(i, d.remedy) for i, d in remedies if d.remedy is not None], cat.conn,
+    fixes, migration = suggest(remedies, cat.conn,
                                cat.full_snapshot().default_schema)
     findings = tuple(replace(f, fix=fixes.get(i)) for i, f in enumerate(report.findings))
     return replace(report, findings=findings, migration=migration if migration.ddl else None)

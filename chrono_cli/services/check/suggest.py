@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeEngine
 from chrono_cli.conventions.checkspec import native
 from chrono_cli.conventions.remedy import (
     AddColumn,
+    AddVersioning,
     AlterColumn,
     CallTableFunction,
     CreateHistory,
@@ -186,6 +187,12 @@ class _Suggester:
             return _Plan([ops.ExecuteSQLOp(AllowVersionedAlter()),
                           ops.ExecuteSQLOp(VersionDDL(self.full(ref).c[remedy.name]))],
                          notes=["its past stays unrecorded: history rows keep the values they had when closed"])
+        if isinstance(remedy, AddVersioning):
+            from chrono_cli.db.ddl import AddSystemVersioning
+
+            return _Plan([ops.ExecuteSQLOp(AddSystemVersioning(self.full(ref)))],
+                         notes=["history from before the versioning was dropped is gone; an explicit or "
+                                "transaction-precise period needs its ROW START/END columns declared again"])
         return self._create_history(remedy, schema)
 
     def _drop_unique(self, remedy: DropUnique, schema: str | None) -> _Plan:

@@ -71,6 +71,9 @@ class MariaDBVersioningAdapter(ConventionAdapter):
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read.versions(ctx, det, key)
 
+    def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
+        return read.state_at(ctx, det, key, at)
+
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         table = read_table(ctx.info(det.live), det.opts(VersioningOptions))
         return select(*(table.c[c] for c in det.key)).select_from(SystemTime(table)).distinct()

@@ -1,14 +1,16 @@
 """check-migrations for system-versioned tables: the history is the table itself, so what can drift is a column
 taken out of versioning (``WITHOUT SYSTEM VERSIONING``: its changes are no longer recorded). A table whose
-versioning was dropped altogether leaves nothing in the schema: the baseline reports it (versioning-lost)."""
+versioning was dropped altogether leaves nothing in the schema: the baseline reports it (versioning-lost), and
+``reinstate`` gives its fix."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
-from chrono_cli.conventions.remedy import VersionColumn
+from chrono_cli.conventions.remedy import AddVersioning, VersionColumn
 from chrono_cli.db.facts import SYSTEM_VERSIONING, SystemVersioning
+from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity
 
 
@@ -27,4 +29,9 @@ def unversioned_columns(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     f"excluded = [\"{name}\"]", name, remedy=VersionColumn(t.ref, name), target=t.ref)
 
 
-CHECK = CheckSpec(StoreKind.IN_TABLE, comparators=(unversioned_columns,))
+def reinstate(table: TableInfo) -> AddVersioning | None:
+    """A table the baseline records as system-versioned that no longer is: ``ADD SYSTEM VERSIONING``."""
+    return None if isinstance(table.facts.get(SYSTEM_VERSIONING), SystemVersioning) else AddVersioning(table.ref)
+
+
+CHECK = CheckSpec(StoreKind.IN_TABLE, comparators=(unversioned_columns,), reinstate=reinstate)

@@ -11,17 +11,18 @@ recorded: a history row holds their value of when it was closed, so only the liv
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, VersioningOptions, read_table
-from chrono_cli.conventions.builtin.mariadb_versioning.systime import SystemTime, seconds
+from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime, seconds
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live, key_where
 from chrono_cli.model import Op, RowKey, Version
@@ -66,10 +67,10 @@ def recorded(ctx: ReadContext, det: Detection) -> list[str]:
     return [c for c in ctx.info(det.live).columns if c not in skip]
 
 
-def periods(ctx: ReadContext, det: Detection, table: Table,
-            where: ColumnElement[bool]) -> list[tuple[tuple[Any, ...], Period]]:
+def periods(ctx: ReadContext, det: Detection, table: Table, where: ColumnElement[bool],
+            source: FromClause | None = None) -> list[tuple[tuple[Any, ...], Period]]:
     """(key, period) of every row of ``table`` (``read_table``) that ``where`` selects, in the order the versions
-    of each key were written."""
+    of each key were written; from ``source`` (default: ``FOR SYSTEM_TIME ALL``)."""
     opts = det.opts(VersioningOptions)
     cols = recorded(ctx, det)
     start, end = table.c[opts.row_start], table.c[opts.row_end]
@@ -77,7 +78,8 @@ def periods(ctx: ReadContext, det: Detection, table: Table,
     if not opts.transaction_precise:
         bounds += [seconds(start).label(FROM), seconds(end).label(TO)]
     query = (select(*(table.c[c] for c in det.key), *(table.c[c] for c in cols if c not in det.key), *bounds)
-             .select_from(SystemTime(table)).where(where).order_by(*(table.c[c] for c in det.key), start, end))
+             .select_from(SystemTime(table) if source is None else source).where(where)
+             .order_by(*(table.c[c] for c in det.key), start, end))
     rows = ctx.conn.execute(query).mappings().all()
     commits = _commits(ctx, {r[b] for r in rows for b in (START, END)}) if opts.transaction_precise else {}
     out: list[tuple[tuple[Any, ...], Period]] = []
@@ -106,8 +108,10 @@ def _commits(ctx: ReadContext, ids: Iterable[Any]) -> dict[Any, tuple[Any, Any]]
     return out
 
 
-def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | None = None) -> list[Stamped]:
-    """Every state of ``key``, oldest first, each with the transaction that made it."""
+def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | None = None, *, first: int = 1,
+            latest: bool = True) -> list[Stamped]:
+    """Every state of ``key``, oldest first, each with the transaction that made it. Given ``rows``: those periods,
+    the first one numbered ``first``; ``latest``: they end with the key's latest period."""
     opts = det.opts(VersioningOptions)
     info = ctx.info(det.live)
     if rows is None:
@@ -119,7 +123,7 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
     trx = opts.transaction_precise
     out: list[Stamped] = []
     prev: Period | None = None
-    for n, p in enumerate(rows, 1):
+    for n, p in enumerate(rows, first):
         op, note = Op.UPDATE, None
         if prev is None:
             op = Op.INSERT
@@ -129,7 +133,7 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
             op = Op.INSERT
         elif all(same(prev.values[c], p.values[c]) for c in p.values):
             note = NO_OP
-        current = live is not None and n == len(rows)
+        current = live is not None and latest and n == first + len(rows) - 1
         values = dict(p.values)
         if live is not None and current:
             values.update({c: live[c] for c in opts.unversioned if c in live})
@@ -138,7 +142,7 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
                                    unrecorded=declared if current else stale, current=current, note=note),
                            p.start if trx else None))
         prev = p
-    if prev is not None and live is None:
+    if prev is not None and live is None and latest:
         out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
                                    valid_from=prev.valid_to), prev.end if trx else None))
     return out
@@ -148,3 +152,37 @@ def versions(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key``, oldest first."""
     return [s.version for s in stamped(ctx, det, key)]
 
+
+
+def state_at(ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
+    """The state valid at ``at`` as the server answers ``FOR SYSTEM_TIME AS OF``, after the state it followed
+    (for its changes), each with its position in the timeline; None when the key had no state then.
+
+    Positions come from one aggregate over the key's period bounds: periods written earlier, and how many of those
+    ended with no successor (each a deletion, one timeline entry more)."""
+    opts = det.opts(VersioningOptions)
+    table = read_table(ctx.info(det.live), opts)
+    where = key_where(table, key)
+    found = periods(ctx, det, table, where, SystemTime(table, AS_OF, at))
+    if not found:
+        return None
+    p = found[0][1]
+    start, end = table.c[opts.row_start], table.c[opts.row_end]
+    source: FromClause = SystemTime(table)
+    if opts.transaction_precise:  # written in commit order, as ``periods`` orders them
+        source = SystemTime(table, outer=(REGISTRY, REGISTRY.c.transaction_id == start))
+        order: ColumnElement[Any] = func.coalesce(REGISTRY.c.commit_id, start)
+        here = _commits(ctx, [p.start]).get(p.start, (p.start, None))[0]
+    else:
+        order, here = start, p.start
+    earlier = or_(order < here, and_(start == p.start, end < p.end))
+    starts = select(start).select_from(SystemTime(table)).where(where).correlate(None)
+    total, before, gaps = ctx.conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(earlier, end.not_in(starts)), 1), else_=0)), 0))
+        .select_from(source).where(where)).one()
+    previous = [q for _, q in periods(ctx, det, table, and_(where, end == p.start))][-1:]
+    rows = [*previous, p]
+    states = stamped(ctx, det, key, rows, first=int(before) + 1 - len(previous), latest=int(total) == int(before) + 1)
+    position = int(before) + int(gaps) + 1
+    return [replace(s.version, seq=position - len(rows) + i) for i, s in enumerate(states[:len(rows)], 1)]

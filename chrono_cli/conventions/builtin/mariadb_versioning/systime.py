@@ -39,15 +39,17 @@ class SystemTime(FromClause):
     named_with_column = False
 
     def __init__(self, table: TableClause, mode: str = ALL, at: datetime | None = None,
-                 same: tuple[TableClause, ...] = ()) -> None:
+                 same: tuple[TableClause, ...] = (),
+                 outer: tuple[TableClause, ColumnElement[bool]] | None = None) -> None:
         self.table = table
         self.same = same  # other Table objects of the same table (conditions built on them name it too)
         self.mode = mode
         self.at = at
+        self.outer = outer  # (table, on): LEFT OUTER JOIN it after the clause
 
     @property
     def _hide_froms(self) -> list[FromClause]:
-        return [self.table, *self.same]
+        return [self.table, *self.same, *(self.outer[:1] if self.outer else ())]
 
     @property
     def _from_objects(self) -> list[FromClause]:
@@ -63,8 +65,14 @@ def _compile(element: SystemTime, compiler: SQLCompiler, **kw: Any) -> str:
     table = compiler.process(element.table, **{**kw, "asfrom": True})
     if element.mode == AS_OF and element.at is not None:
         stamp = func.from_unixtime(bindparam("systime_at", epoch(element.at), type_=Numeric(20, 6)))
-        return f"{table} FOR SYSTEM_TIME AS OF TIMESTAMP {compiler.process(stamp, **kw)}"
-    return f"{table} FOR SYSTEM_TIME ALL"
+        clause = f"{table} FOR SYSTEM_TIME AS OF TIMESTAMP {compiler.process(stamp, **kw)}"
+    else:
+        clause = f"{table} FOR SYSTEM_TIME ALL"
+    if element.outer is None:
+        return clause
+    joined, on = element.outer
+    return (f"{clause} LEFT OUTER JOIN {compiler.process(joined, **{**kw, 'asfrom': True})} "
+            f"ON {compiler.process(on, **kw)}")
 
 
 def seconds(column: ColumnElement[Any]) -> ColumnElement[Any]:
