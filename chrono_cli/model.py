@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,8 @@ class Redacted:
 
 
 REDACTED = Redacted()
+# columns whose name says they hold a secret: redacted in every format unless --show-secrets
+SECRET_NAMES = re.compile(r"password|passwd|secret|token|api_?key|private_?key|credential", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

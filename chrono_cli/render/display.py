@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from chrono_cli.model import SECRET_NAMES
+
 # format characters and odd spaces a reader cannot see: shown as \u escapes
 _INVISIBLE = re.compile(r"[\u00a0\u00ad\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]")
-SECRET_NAMES = re.compile(r"password|passwd|secret|token|api_?key|private_?key|credential", re.IGNORECASE)
 _UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600),
           ("minute", 60), ("second", 1))
 

@@ -1,7 +1,6 @@
-"""Secrets stay out of what chrono shows in every format, JSON included: the columns of ``[tables.X] redact``.
-
-(Columns merely named like a secret are redacted where people read: the renderers do that.) Reads only: a write
-still works on the real values."""
+"""Secrets stay out of what chrono shows in every format, JSON included: columns named like a secret (password,
+token, secret, api_key...) and the columns of ``[tables.X] redact``, unless ``--show-secrets``. Reads only: a
+write still works on the real values."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from typing import Any
 from chrono_cli.config import Config
 from chrono_cli.model import (
     REDACTED,
+    SECRET_NAMES,
     BlameView,
     ChangeList,
     ChangeSet,
@@ -26,7 +26,7 @@ from chrono_cli.model import (
 def secret_columns(config: Config, table: TableRef, columns: Iterable[str]) -> frozenset[str]:
     """The columns of ``table`` whose values are shown as redacted."""
     declared = set(config.table(table.name, table.schema).redact)
-    return frozenset(c for c in columns if c in declared)
+    return frozenset(c for c in columns if c in declared or SECRET_NAMES.search(c))
 
 
 def timeline(config: Config, tl: Timeline, show: bool = False) -> Timeline:

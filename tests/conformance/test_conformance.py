@@ -59,7 +59,8 @@ def canon(value: Any) -> Any:
 
 
 def _json(runner: CliRunner, url: str, *args: str) -> Any:
-    result = invoke(runner, ["--db", url, "-f", "json", *args], catch_exceptions=False)
+    # the library's reading holds every stored value: compare with chrono's secrets shown (--show-secrets)
+    result = invoke(runner, ["--db", url, "--show-secrets", "-f", "json", *args], catch_exceptions=False)
     assert result.exit_code == 0, (args, result.stderr)
     return json.loads(result.stdout)
 
