@@ -20,7 +20,8 @@ class ChangesScreen(ListScreen):
     """Change sets newest first, exact or inferred (labelled); enter drills down, ``v`` plans the revert."""
 
     COLUMNS = ("id", "at", "actor", "reason", "kind", "rows", "tables")
-    PLACEHOLDER = "type to filter by id, actor, reason or table; enter opens the highlighted change set"
+    PLACEHOLDER = "/ filters by id, actor, reason or table; enter opens the highlighted change set"
+    TYPE_TO_FILTER = False
     BINDINGS = [Binding("v", "revert", "Revert this change set")]
 
     def __init__(self, since: str | None) -> None:
@@ -31,7 +32,7 @@ class ChangesScreen(ListScreen):
     def on_mount(self) -> None:
         from chrono_cli.services.changes import list_changes
 
-        self.query_one("#input").focus()
+        super().on_mount()
         self.load(lambda: list_changes(self.ws, since=self.since, limit=PAGE), self.show)
 
     def show(self, listing: ChangeList) -> None:
@@ -79,7 +80,8 @@ class ChangeSetScreen(ListScreen):
     """One change set's rows with their field changes; enter opens a row's timeline, ``v`` plans the revert."""
 
     COLUMNS = ("table", "key", "op", "at", "actor", "what changed")
-    PLACEHOLDER = "enter opens the highlighted row's timeline"
+    PLACEHOLDER = ""
+    TYPE_TO_FILTER = False
     BINDINGS = [Binding("v", "revert", "Revert this change set")]
 
     def __init__(self, cs: ChangeSet) -> None:
@@ -95,7 +97,7 @@ class ChangeSetScreen(ListScreen):
             what = "; ".join(f"{f.column}: {text(f.old)} → {text(f.new)}" for f in c.changes)
             table.add_row(str(c.table), key_text(c.key), c.op.value, when(c.at), cell(c.actor, unknown=""), what,
                           key=str(i))
-        table.focus()
+        super().on_mount()
 
     def open(self, key: Any) -> None:
         from chrono_cli.browse.timeline import TimelineScreen

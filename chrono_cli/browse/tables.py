@@ -21,9 +21,11 @@ class ListScreen(BrowseScreen):
 
     BINDINGS = [Binding("down", "move(1)", "Down", show=False), Binding("up", "move(-1)", "Up", show=False),
                 Binding("pagedown", "move(10)", "Page down", show=False),
-                Binding("pageup", "move(-10)", "Page up", show=False)]
+                Binding("pageup", "move(-10)", "Page up", show=False),
+                Binding("slash", "filter", "Filter", show=False)]
     COLUMNS: tuple[str, ...] = ()
     PLACEHOLDER = ""
+    TYPE_TO_FILTER = True  # keys go to the input first; else to the table (``/`` moves to the input)
 
     def __init__(self, heading: str) -> None:
         super().__init__()
@@ -32,11 +34,19 @@ class ListScreen(BrowseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(self.heading, style="bold"), id="title")
-        yield Input(placeholder=self.PLACEHOLDER, id="input")
+        line = Input(placeholder=self.PLACEHOLDER, id="input")
+        line.display = bool(self.PLACEHOLDER)  # a screen without a filter shows no input line
+        yield line
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="rows")
         table.add_columns(*self.COLUMNS)
         yield table
         yield Footer()
+
+    def on_mount(self) -> None:
+        (self.query_one("#input", Input) if self.TYPE_TO_FILTER else self.rows).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#input", Input).focus()
 
     @property
     def rows(self) -> DataTable[Any]:
@@ -65,7 +75,7 @@ class TablesScreen(ListScreen):
         self.found: list[list[Any]] = []
 
     def on_mount(self) -> None:
-        self.query_one("#input", Input).focus()
+        super().on_mount()
         self.load(lambda: tables_overview(self.ws), self.show)
 
     def show(self, found: list[list[Any]]) -> None:
@@ -122,7 +132,7 @@ class RecordsScreen(ListScreen):
         self.table_name = table
 
     def on_mount(self) -> None:
-        self.query_one("#input", Input).focus()
+        super().on_mount()
         self.load(lambda: records_overview(self.ws, self.table_name), self.show)
 
     def show(self, found: list[list[Any]]) -> None:

@@ -83,7 +83,7 @@ class TimelineScreen(BrowseScreen):
         self.shown += len(newest_first)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - 20:
+        if event.cursor_row >= self.shown - 1 - PAGE // 4:  # a quarter page before the end: the next page
             self.more()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
