@@ -6,13 +6,15 @@ from typing import Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_table
 from chrono_cli.cli.options import ConventionOpt, SinceOpt, clean_text
 from chrono_cli.cli.state import CliState
 
 
 def browse(ctx: typer.Context,
            table: Annotated[str | None, typer.Argument(help="Start at this table's records (else: every table).",
-                                                       show_default=False, callback=clean_text)] = None,
+                                                       show_default=False, callback=clean_text,
+                                                       autocompletion=complete_table)] = None,
            key: Annotated[str | None, typer.Argument(help="Start at this record's timeline (42, id=42, a=1,b=2).",
                                                      show_default=False, callback=clean_text)] = None,
            changes: Annotated[bool, typer.Option("--changes", help="Start at the change sets (with --since).")] = False,
