@@ -42,7 +42,8 @@ class BrowseScreen(Screen[None]):
                 return
             self.app.call_from_thread(done, result)
 
-        self.run_worker(work, thread=True, exclusive=False, group="load")
+        # after the next paint: the screen shows at once, the service call does not hold the first frame up
+        self.call_after_refresh(self.run_worker, work, thread=True, exclusive=False, group="load")
 
     def fail(self, exc: ChronoError) -> None:
         """A service said no: one line (and its hint), like the CLI's ``error:`` line."""
