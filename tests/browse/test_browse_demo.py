@@ -197,3 +197,18 @@ def test_change_sets_drill_down_and_revert(tmp_path: Path) -> None:
     now = read.history(ws, "user", "42").versions[-1].values
     ws.close()
     assert now == before_42
+
+
+def test_mouse_opens_rows(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await pilot.click("#rows", offset=(3, 2))  # the second table: highlighted
+        await press(pilot)
+        assert isinstance(pilot.app.screen, TablesScreen)
+        await pilot.click("#rows", offset=(3, 2))  # clicked again: opened
+        await press(pilot)
+        assert isinstance(pilot.app.screen, RecordsScreen)
+        assert pilot.app.screen.table_name == "orders"
+
+    drive(BrowseApp(workspace(url)), script)
