@@ -23,7 +23,7 @@ from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
 
 if TYPE_CHECKING:
-    from chrono_cli.services.plan import Plan, PlanItem
+    from chrono_cli.services.plan import Plan
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
                                                "for it (default: what chrono did).", show_default=False,
@@ -197,6 +197,7 @@ def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_fi
 def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False) -> None:
     """The plan for people (diff table, kept columns, SQL, notes), or its JSON document."""
     from chrono_cli.render import render
+    from chrono_cli.services.plan import item_title
 
     if fmt in (OutputFormat.JSON, OutputFormat.JSONL):
         out.write((plan.dumps() if fmt is OutputFormat.JSON else json.dumps(plan.to_json())) + "\n")
@@ -206,7 +207,7 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         return
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
-                       title=f"{_SIGNS.get(item.action, '~')} {_title(plan, item)}")
+                       title=f"{_SIGNS.get(item.action, '~')} {item_title(plan, item)}")
         render(rs, fmt, out, color=color)
         for k in item.kept:
             out.write(f"kept: {k['column']} ({k['why']})\n")
@@ -248,18 +249,6 @@ def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: s
     if counts is not None:
         out.write(f"Plan: {counts[0]} to add, {counts[1]} to change, {counts[2]} to delete.\n")
     out.flush()
-
-
-def _title(plan: Plan, item: PlanItem) -> str:
-    from chrono_cli.services.writeset import key_text
-
-    what = f"{item.action} {item.table or plan.table} {key_text(item.key)}"
-    if item.target:
-        number = item.target.get("version")
-        what += f" to p{item.target['seq']}" + (f" (version {number})" if number is not None else "")
-    if item.only:
-        what += f", only {', '.join(item.only)}"
-    return what + f" [{item.convention}" + (f": {item.history}]" if item.history else "]")
 
 
 def _diff_rows(plan: Plan) -> ResultSet:

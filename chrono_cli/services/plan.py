@@ -188,3 +188,16 @@ def compiled(steps: Sequence[Step], dialect: Any) -> list[dict[str, Any]]:
         c = step.statement.compile(dialect=dialect)
         out.append({"label": step.label, "sql": str(c).strip(), "params": jsonable(dict(c.params))})
     return out
+
+
+def item_title(plan: Plan, item: PlanItem) -> str:
+    """One line naming a plan item: what, which row, to which version, in which store (CLI and browser alike)."""
+    from chrono_cli.services.writeset import key_text
+
+    what = f"{item.action} {item.table or plan.table} {key_text(item.key)}"
+    if item.target:
+        number = item.target.get("version")
+        what += f" to p{item.target['seq']}" + (f" (version {number})" if number is not None else "")
+    if item.only:
+        what += f", only {', '.join(item.only)}"
+    return what + f" [{item.convention}" + (f": {item.history}]" if item.history else "]")

@@ -1,4 +1,4 @@
-"""The layering of style.md: cli -> services -> conventions -> db; render beside cli; nothing imports cli."""
+"""The layering of style.md: cli -> services -> conventions -> db; render and browse beside cli; nothing imports cli."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "chrono_cli"
 FORBIDDEN = {
-    "services": {"chrono_cli.cli", "chrono_cli.render", "typer", "rich", "tabulate"},
-    "conventions": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.render", "typer", "rich", "tabulate"},
-    "db": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.render", "typer", "rich"},
-    "render": {"chrono_cli.cli", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.db", "sqlalchemy",
-               "typer"},
+    "services": {"chrono_cli.cli", "chrono_cli.browse", "chrono_cli.render", "typer", "rich", "tabulate", "textual"},
+    "conventions": {"chrono_cli.cli", "chrono_cli.browse", "chrono_cli.services", "chrono_cli.render", "typer", "rich",
+                    "tabulate", "textual"},
+    "db": {"chrono_cli.cli", "chrono_cli.browse", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.render",
+           "typer", "rich", "textual"},
+    "render": {"chrono_cli.cli", "chrono_cli.browse", "chrono_cli.services", "chrono_cli.conventions", "chrono_cli.db",
+               "sqlalchemy", "typer", "textual"},
+    # the browser sits beside cli: it reads and writes through services only, never the database itself
+    "browse": {"chrono_cli.cli", "chrono_cli.conventions", "chrono_cli.db", "sqlalchemy", "typer"},
 }
 LEAVES = {"model.py", "errors.py", "config.py", "encoding.py"}
 
@@ -77,7 +81,8 @@ def _builtin_names_and_modules() -> tuple[set[str], set[str]]:
     return names, own | {"chrono_cli.conventions.builtin"}
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if p.relative_to(PACKAGE).parts[0] in ("services", "cli")],
+@pytest.mark.parametrize("path", [p for p in _modules()
+                                  if p.relative_to(PACKAGE).parts[0] in ("services", "cli", "browse")],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_services_and_cli_know_no_convention_by_name(path: Path) -> None:
     names, modules = _builtin_names_and_modules()

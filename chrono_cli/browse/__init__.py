@@ -1,0 +1,1 @@
+"""``chrono browse``: a Textual browser over the same services the commands use (tables, timeline, diff, writes)."""

@@ -1,0 +1,214 @@
+"""``chrono browse`` on the demo, driven headless: every screen shows what the services (the CLI) read."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from chrono_cli.browse import timeline as timeline_screen
+from chrono_cli.browse.app import BrowseApp, HelpScreen
+from chrono_cli.browse.changes import ChangeSetScreen, ChangesScreen
+from chrono_cli.browse.tables import RecordsScreen, TablesScreen
+from chrono_cli.browse.timeline import TimelineScreen
+from chrono_cli.browse.views import BlameScreen, DiffScreen
+from chrono_cli.browse.writes import ConfirmScreen
+from chrono_cli.render.encode import text
+from chrono_cli.services import catalog, listing, read, select
+from chrono_cli.services.blame import blame_timeline
+from chrono_cli.services.changes import list_changes
+from chrono_cli.services.writeset import key_text
+from tests.browse.pilot import demo_copy, drive, press, rich_rows, rows, workspace
+
+
+def _sha(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_tables_records_timeline(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    tables = catalog.list_tables(ws, counts=True).document["tables"]
+    deleted = {key_text(r["key"]) for r in listing.deleted(ws, "users").document["rows"]}
+    archived = {key_text(r["key"]) for r in listing.archived(ws, "users").document["rows"]}
+    tl = read.history(ws, "users", "42")
+    ws.close()
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app.screen, TablesScreen)
+        shown = rows(pilot)
+        assert [r[0] for r in shown] == [t["table"] for t in tables]
+        assert [r[3] for r in shown] == [str(t["history_rows"] or "") for t in tables]
+        await press(pilot, "u", "s")  # type to filter
+        assert [r[0] for r in rows(pilot)] == ["users"]
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, RecordsScreen)
+        states = {r[0]: r[1] for r in rows(pilot)}
+        assert {k for k, s in states.items() if s == "deleted"} == deleted
+        assert {k for k, s in states.items() if s == "archived"} == archived
+        await press(pilot, "4", "2", "enter")
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        shown = rows(pilot)
+        assert [r[1] for r in shown] == [f"p{v.seq}" for v in reversed(tl.versions)]
+        assert [r[4] for r in shown] == [text(v.valid_from) if v.valid_from else "not recorded"
+                                         for v in reversed(tl.versions)]
+        plan = [v.values["plan"] for v in tl.versions if v.values]
+        steps = [p for i, p in enumerate(plan) if i == 0 or plan[i - 1] != p]
+        strip = str(pilot.app.screen.query_one("#strip").render())
+        assert strip == "plan: " + " → ".join(steps)
+        await press(pilot, "f")
+        assert str(pilot.app.screen.query_one("#strip").render()).startswith("is_archived: ")
+        await press(pilot, "escape", "escape")
+        assert isinstance(pilot.app.screen, TablesScreen)
+
+    drive(BrowseApp(workspace(url)), script)
+    assert _sha(url) == _sha(str(Path(__file__).resolve().parents[2] / "examples" / "demo.sqlite"))  # reads only
+
+
+def test_diff_blame_and_help(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    tl = read.history(ws, "user", "42")
+    ws.close()
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, "down", "enter")  # p9: what it changed
+        screen = pilot.app.screen
+        assert isinstance(screen, DiffScreen)
+        expected = select.diff(tl, "p8", "p9")
+        assert [r[:3] for r in rich_rows(screen.table)] == [[c.column, text(c.old), text(c.new)]
+                                                             for c in expected.changes]
+        assert rich_rows(screen.table)[0][3] == "Dana OkaforWhitfield"  # Okafor struck out, Whitfield added
+        await press(pilot, "escape", "up", "space", "down", "down", "down", "space", "d")  # marks p10 and p7
+        screen = pilot.app.screen
+        assert isinstance(screen, DiffScreen)
+        assert screen.heading == "users 42: p7 (version 7) → p10 (version 10)"
+        assert [r[0] for r in rich_rows(screen.table)] == [c.column for c in select.diff(tl, "p7", "p10").changes]
+        await press(pilot, "escape", "b")  # blame as of the highlighted p7
+        screen = pilot.app.screen
+        assert isinstance(screen, BlameScreen)
+        view = blame_timeline(tl, tl.columns, tl.versions[6])
+        assert [(r[0], r[2]) for r in rich_rows(screen.table)] == [
+            (b.column, f"p{b.version.seq} (version {b.version.number})" if b.version else "not recorded")
+            for b in view.lines]
+        await press(pilot, "escape", "question_mark")
+        assert isinstance(pilot.app.screen, HelpScreen)
+        keys = {tuple(r) for r in rows(pilot)}
+        assert {("r", "Restore to this"), ("a", "Archive"), ("b", "Blame"), ("d", "Diff marked")} <= keys
+        await press(pilot, "escape")
+        assert isinstance(pilot.app.screen, TimelineScreen)
+
+    drive(BrowseApp(workspace(url), table="user", key="42"), script)
+
+
+def test_read_only_hides_every_write_key(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, "down", "r", "a")
+        assert isinstance(pilot.app.screen, TimelineScreen)  # no plan, no confirmation screen
+        await press(pilot, "question_mark")
+        does = {r[1] for r in rows(pilot)}
+        assert "Blame" in does and not does & {"Restore to this", "Archive"}
+        await press(pilot, "escape")
+
+    drive(BrowseApp(workspace(url), table="user", key="42", read_only=True), script)
+
+    async def changes(pilot: Pilot[None]) -> None:
+        await press(pilot, "v", "enter")
+        assert isinstance(pilot.app.screen, ChangeSetScreen)
+        await press(pilot, "v")
+        assert isinstance(pilot.app.screen, ChangeSetScreen)
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01", read_only=True), changes)
+    assert _sha(url) == before
+
+
+def test_timeline_pages_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timeline_screen, "PAGE", 3)
+    url = demo_copy(tmp_path)
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert [r[1] for r in rows(pilot)] == ["p10", "p9", "p8"]  # one page, newest first
+        await press(pilot, "down")
+        assert len(rows(pilot)) == 3
+        await press(pilot, "down")
+        assert len(rows(pilot)) == 6  # on the last row shown: the next page
+        await press(pilot, *["down"] * 7)
+        assert [r[1] for r in rows(pilot)] == [f"p{n}" for n in range(10, 0, -1)]
+
+    drive(BrowseApp(workspace(url), table="user", key="42"), script)
+
+
+def test_archive_asks_then_writes(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, "a")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await press(pilot, "n")  # cancel: nothing written
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        assert _sha(url) == before
+        await press(pilot, "a", "y")
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        assert rows(pilot)[0][1] == "p11"  # reloaded: the archive is a versioned update
+
+    drive(BrowseApp(workspace(url), table="user", key="42"), script)
+    ws = workspace(url)
+    last = read.history(ws, "user", "42").versions[-1]
+    ws.close()
+    assert last.values is not None and last.values["is_archived"] is True
+    assert [c.column for c in last.changes] == ["is_archived"]
+
+
+def test_change_sets_drill_down_and_revert(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    listed = list_changes(ws, since="2026-11-01", limit=50).changesets
+    before_42 = read.history(ws, "user", "42").versions[-2].values
+    ws.close()
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app.screen, ChangesScreen)
+        assert [r[0] for r in rows(pilot)] == [cs.id for cs in listed]
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, ChangeSetScreen)
+        assert [r[:3] for r in rows(pilot)] == [[str(c.table), key_text(c.key), c.op.value]
+                                                for c in listed[0].changes]
+        await press(pilot, "v")
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert [i.action for i in screen.plan.items] == ["restore"]
+        await press(pilot, "escape")
+        assert _sha(url) == before
+        await press(pilot, "v", "y")
+        assert isinstance(pilot.app.screen, ChangeSetScreen)
+        await press(pilot, "enter")  # the reverted row's timeline, reloaded from the database
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        assert rows(pilot)[0][1] == "p11"
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
+    ws = workspace(url)
+    now = read.history(ws, "user", "42").versions[-1].values
+    ws.close()
+    assert now == before_42
+
+
+def test_mouse_opens_rows(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await pilot.click("#rows", offset=(3, 2))  # the second table: highlighted
+        await press(pilot)
+        assert isinstance(pilot.app.screen, TablesScreen)
+        await pilot.click("#rows", offset=(3, 2))  # clicked again: opened
+        await press(pilot)
+        assert isinstance(pilot.app.screen, RecordsScreen)
+        assert pilot.app.screen.table_name == "orders"
+
+    drive(BrowseApp(workspace(url)), script)
