@@ -69,7 +69,9 @@ def test_plain_output(runner: CliRunner, items: str) -> None:
 
 def test_actor_reason_and_a_column_history_did_not_record(runner: CliRunner, sqlite_or_pg_url: str) -> None:
     url = build(sqlite_or_pg_url)
-    cols = _by_column(_blame(runner, url, "note", "1"))
+    assert _by_column(_blame(runner, url, "note", "1"))["secret"]["value"] == "redacted"  # named like a secret
+    result = invoke(runner, ["--db", url, "--show-secrets", "-f", "json", "blame", "note", "1"])
+    cols = _by_column(json.loads(result.stdout))
     assert (cols["title"]["seq"], cols["title"]["actor"], cols["title"]["reason"], cols["title"]["previous"]) == (
         2, "ada", "fix title", "draft")
     # secret is in the live row only: its value is known, who set it is not, and chrono does not guess

@@ -232,12 +232,13 @@ def test_capital_m_is_refused_not_read_as_minutes(runner: CliRunner) -> None:
                              "hint: write 1m for minutes or 1mo for months\n")
 
 
-def test_columns_named_like_secrets_are_redacted_where_people_read(runner: CliRunner, tmp_path: Path) -> None:
+def test_columns_named_like_secrets_are_redacted_in_every_format(runner: CliRunner, tmp_path: Path) -> None:
     from tests.cli.history_db import build
 
     url = build(f"sqlite:///{tmp_path / 'items.db'}")   # note.secret: only in the live row, as Chrononaut keeps it
-    stored = _json(runner, "--db", url, "show", "note", "1")["version"]["values"]["secret"]
-    for fmt in ("plain", "markdown", "table"):
+    stored = _json(runner, "--db", url, "--show-secrets", "show", "note", "1")["version"]["values"]["secret"]
+    assert stored and _json(runner, "--db", url, "show", "note", "1")["version"]["values"]["secret"] == "redacted"
+    for fmt in ("plain", "markdown", "table", "csv", "jsonl"):
         out = invoke(runner, ["--db", url, "-f", fmt, "show", "note", "1"]).stdout
         assert "redacted" in out and stored not in out, fmt
         shown = invoke(runner, ["--db", url, "-f", fmt, "--show-secrets", "show", "note", "1"]).stdout

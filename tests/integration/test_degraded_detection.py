@@ -27,7 +27,7 @@ POLL_CONFIG = f'[tables.{POLL}]\nexcluded = ["secret"]\n'
 
 def _read(runner: CliRunner, url: str, *args: str, config: Path | None = None) -> tuple[dict[str, Any], list[str]]:
     """``chrono -f json ARGS``: the document and the warning lines on stderr (PostgreSQL's schema left out)."""
-    head = ["--db", url] + (["--config", str(config)] if config else [])
+    head = ["--db", url, "--show-secrets"] + (["--config", str(config)] if config else [])  # no redaction line
     result = invoke(runner, [*head, "-f", "json", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     warnings = [line.replace("public.", "") for line in result.stderr.splitlines() if line.startswith("warning:")]
