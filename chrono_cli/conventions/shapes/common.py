@@ -19,9 +19,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.config import Layout
 from chrono_cli.conventions.base import Detection, Options, ReadContext
 from chrono_cli.conventions.current import with_live
-from chrono_cli.conventions.decode import Undecodable, decode
+from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
+from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.types import is_integer, is_json
+from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowKey, Version
 
 
@@ -95,6 +97,8 @@ class Bypass:
     entry: str = "history row"
     update: str = "a write the history did not record"
     delete: str = "no deletion recorded"
+    differs: str | None = None      # the whole note of a live row the history does not end with (None: built)
+    since_last: bool = True         # such a row is valid from the newest stored version (False: unknown)
 
 
 DECLARED_BYPASS = Bypass()
@@ -180,23 +184,33 @@ def key_matches(raw: Any, key: RowKey) -> bool:
     return raw is not None and str(raw) == ",".join(str(v) for _, v in key.items)
 
 
-def decode_values(ctx: ReadContext, det: Detection, doc: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """A JSON object of column values as the base table's Python values, and its keys that name no column."""
+def decode_values(ctx: ReadContext, det: Detection, doc: Any, *, loose_names: bool = False,
+                  keep_unknown: bool = True, strict: bool = False) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A JSON object of column values as the base table's Python values, and its keys that name no column.
+
+    ``loose_names``: a key names the column it equals after ``normalise_name`` (attribute names); ``keep_unknown
+    =False`` leaves keys naming no column out of the values; ``strict``: an undecodable value is a damaged
+    history (else the stored value is kept).
+    """
     if not isinstance(doc, dict):
         return {}, ()
     columns = ctx.info(det.live).columns
+    by_norm = {normalise_name(c): c for c in columns} if loose_names else {}
     out: dict[str, Any] = {}
     unknown: list[str] = []
     for name, value in doc.items():
-        column = columns.get(name)
-        if column is None:
+        column_name = name if name in columns else by_norm.get(normalise_name(name)) if loose_names else None
+        if column_name is None:
             unknown.append(name)
-            out[name] = value
+            if keep_unknown:
+                out[name] = value
             continue
         try:
-            out[name] = decode(value, column.type, ctx.config.timezone)
-        except Undecodable:
-            out[name] = value
+            out[column_name] = decode(value, columns[column_name].type, ctx.config.timezone)
+        except Undecodable as exc:
+            if strict:
+                raise DamagedHistory(f"{det.store.name}: {exc} (column {column_name})") from exc
+            out[column_name] = value
     return out, tuple(unknown)
 
 
@@ -208,8 +222,13 @@ def live_columns(ctx: ReadContext, det: Detection, skip: Sequence[str] = ()) -> 
 
 def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recorded: list[str],
                  unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], *,
-                 bypass: Bypass = DECLARED_BYPASS) -> list[Version]:
-    """Versions from rows that hold the state each change produced (new-state, json-snapshot 'after')."""
+                 bypass: Bypass = DECLARED_BYPASS, live_number: Any = None,
+                 equal: Callable[[Any, Any], bool] = same) -> list[Version]:
+    """Versions from rows that hold the state each change produced (new-state, json-snapshot 'after').
+
+    ``live_number`` numbers a live row the history does not end with; ``equal`` compares a stored value with
+    the live one (whether the live row is the newest stored state).
+    """
     out: list[Version] = []
     for i, e in enumerate(entries):
         if out and out[-1].valid_to is None:
@@ -228,7 +247,8 @@ def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recor
                            reason=e.reason, unrecorded=gaps, note=e.note))
     current = [c for c in recorded if c not in cur_unrecorded]
     return with_live(out, live, current, cur_unrecorded, entry=bypass.entry, bypass=bypass.update,
-                     delete_bypass=bypass.delete)
+                     delete_bypass=bypass.delete, differs=bypass.differs, number=live_number,
+                     since_last=bypass.since_last, equal=equal)
 
 
 def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, current_cols: list[str],

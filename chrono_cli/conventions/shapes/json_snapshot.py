@@ -7,14 +7,16 @@ shared log; ``row_key`` holds the key as text, an integer or a JSON object.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import (
+    Declared,
     Entry,
     as_json,
     declared,
@@ -30,20 +32,29 @@ from chrono_cli.conventions.shapes.common import (
 from chrono_cli.model import Op, RowKey, Version
 
 
-def log_rows(ctx: ReadContext, det: Detection, key: RowKey) -> list[Mapping[Any, Any]]:
-    """This record's rows of the log, oldest first."""
-    dec = declared(det)
+def log_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared | None = None, *,
+             json_key: bool = False) -> list[Mapping[Any, Any]]:
+    """This record's rows of the log, oldest first. ``json_key``: the row key is the JSON object of the key
+    columns, matched in SQL (jsonb equality on PostgreSQL, its text as written elsewhere)."""
+    dec = dec or declared(det)
     store = ctx.info(det.store).table()
     query = select(store)
     if dec.role("table"):
         query = query.where(store.c[dec.role("table") or ""] == (dec.layout.table_value or det.live.name))
     row_key = dec.role("row_key") or ""
-    narrowed = row_key_filter(store, row_key, key)
+    narrowed = _json_key(ctx, store.c[row_key], key) if json_key else row_key_filter(store, row_key, key)
     if narrowed is not None:
         query = query.where(narrowed)
     order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
     rows = ctx.conn.execute(query.order_by(*order)).mappings().all()
     return [r for r in rows if key_matches(r[row_key], key)]
+
+
+def _json_key(ctx: ReadContext, column: Any, key: RowKey) -> Any:
+    text = json.dumps(key.as_dict(), default=str)
+    if ctx.conn.dialect.name == "postgresql":  # jsonb equality: type-sensitive, can use an index on the key
+        return column == json.loads(text)
+    return cast(column, String) == text
 
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import String, cast, select
 from sqlalchemy import types as sqltypes
 
+from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.chrononaut_activity.events import activity_events
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
-from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.shapes.common import Bypass, Declared, Entry, decode_values, states_after
+from chrono_cli.conventions.shapes.json_snapshot import log_rows
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowChange, RowKey, Version
 
 STORE = "chrononaut_activity"
+UNRECORDED_DELETE = "deleted without a recorded activity row"
+BYPASS = Bypass(differs="live row differs from the newest recorded state", since_last=False)
 COLUMNS = ("id", "table_name", "changed", "version", "key", "data", "user_info", "extra_info")
 
 
@@ -73,96 +77,65 @@ class ChrononautActivityAdapter(ConventionAdapter):
                                           f"{store.ref} holds rows with table_name = '{base.ref.name}'"))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        store = ctx.info(det.store).table()
-        live_info = ctx.info(det.live)
-        key_json = json.dumps(key.as_dict(), default=str)
-        if ctx.conn.dialect.name == "postgresql":  # jsonb equality: type-sensitive, uses the (key, table_name) index
-            match = store.c.key == json.loads(key_json)
-        else:
-            match = cast(store.c.key, String) == key_json
-        rows = ctx.conn.execute(
-            select(store).where(store.c.table_name == det.live.name, match)
-            .order_by(store.c.changed, store.c.id)).mappings().all()
-        live = fetch_live(ctx.conn, live_info.table(), key)
-        columns = {c: info for c, info in live_info.columns.items() if c != "version"}
+        rows = log_rows(ctx, det, key, layout(det), json_key=True)
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        columns = [c for c in ctx.info(det.live).columns if c != "version"]
         declared = set(ctx.config.unrecorded)
-        out: list[Version] = []
+        entries: list[Entry] = []
         for i, row in enumerate(rows):
             nxt = rows[i + 1] if i + 1 < len(rows) else None
             is_delete = (nxt is None and live is None) or (nxt is not None and nxt["version"] == 0)
-            user, extra = _json(row["user_info"]) or {}, _json(row["extra_info"]) or {}
-            hidden = extra.get("hidden_cols_changed") if isinstance(extra, dict) else None
-            values, unrecorded, unknown = self._decode(_json(row["data"]) or {}, columns, ctx, declared)
-            notes = []
-            if hidden:
-                notes.append(f"hidden columns changed: {', '.join(map(str, hidden))}")
-            if unknown:
-                notes.append(f"stored keys with no matching column: {', '.join(unknown)}")
-            valid_to = as_utc(nxt["changed"]) if nxt else None
-            if row["version"] == 0:
-                out.append(self._entry(row, values, unrecorded, Op.INSERT, valid_to, user, extra, notes))
-                if is_delete:  # deleted by something that bypassed Chrononaut: no row says when
-                    out.append(Version(values=None, op=Op.DELETE, valid_from=valid_to,
-                                       note="deleted without a recorded activity row"))
-            elif is_delete:
-                out.append(self._entry(row, None, (), Op.DELETE, valid_to, user, extra, notes))
-            else:
-                out.append(self._entry(row, values, unrecorded, Op.UPDATE, valid_to, user, extra, notes))
-        if live is not None:
-            current = {c: live[c] for c in columns if c not in declared}
-            last = out[-1] if out else None
-            if last is not None and last.values is not None and self._same(last.values, current):
-                out[-1] = _replace_current(last)
-            else:
-                note = "no history recorded" if last is None else "live row differs from the newest recorded state"
-                out.append(Version(values=current, op=Op.UNKNOWN, number=live.get("version"),
-                                   valid_from=None, unrecorded=tuple(sorted(declared & set(columns))),
-                                   current=True, note=note))
-        return out
+            values, unrecorded, notes = self._decode(ctx, det, row, columns, declared)
+            op = Op.INSERT if row["version"] == 0 else Op.DELETE if is_delete else Op.UPDATE
+            entries.append(Entry(values=values, op=op, at=as_utc(row["changed"]), number=row["version"],
+                                 unrecorded=unrecorded, note="; ".join(notes) or None, **_actor_reason(row)))
+            if row["version"] == 0 and is_delete:  # deleted by something that bypassed Chrononaut: no row says when
+                entries.append(Entry(values=None, op=Op.DELETE, at=as_utc(nxt["changed"]) if nxt else None,
+                                     note=UNRECORDED_DELETE))
+        shown = [c for c in columns if c not in declared]
+        out = states_after(entries, live, shown, (), tuple(sorted(declared & set(columns))), bypass=BYPASS,
+                           live_number=None if live is None else live.get("version"), equal=operator.eq)
+        # an unrecorded deletion stays open-ended: Chrononaut knows neither when it happened nor how long it held
+        return [replace(v, valid_to=None) if v.note == UNRECORDED_DELETE and v.values is None else v for v in out]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        columns = {c: info for c, info in ctx.info(det.live).columns.items() if c != "version"}
+        columns = [c for c in ctx.info(det.live).columns if c != "version"]
         declared = set(ctx.config.unrecorded)
-        return activity_events(ctx, det, query, lambda data: self._decode(data, columns, ctx, declared)[0])
+        return activity_events(ctx, det, query, lambda data: _values(ctx, det, data, columns, declared)[0])
 
     @staticmethod
-    def _entry(row: Mapping[Any, Any], values: dict[str, Any] | None, unrecorded: tuple[str, ...], op: Op,
-               valid_to: Any, user: Any, extra: Any, notes: list[str]) -> Version:
-        actor = user.get("user_id") if isinstance(user, dict) else None
-        reason = extra.get("rationale") if isinstance(extra, dict) else None
-        return Version(values=values, op=op, number=row["version"], valid_from=as_utc(row["changed"]),
-                       valid_to=valid_to, actor=None if actor is None else str(actor),
-                       reason=None if reason is None else str(reason), unrecorded=unrecorded,
-                       note="; ".join(notes) or None)
-
-    @staticmethod
-    def _decode(data: Mapping[str, Any], columns: Mapping[str, Any], ctx: ReadContext,
+    def _decode(ctx: ReadContext, det: Detection, row: Mapping[Any, Any], columns: list[str],
                 declared: set[str]) -> tuple[dict[str, Any], tuple[str, ...], list[str]]:
-        by_norm = {normalise_name(c): c for c in columns}
-        values: dict[str, Any] = {}
-        unknown: list[str] = []
-        for attr, raw in data.items():
-            if attr == "version":
-                continue
-            column = attr if attr in columns else by_norm.get(normalise_name(attr))
-            if column is None:
-                unknown.append(attr)
-                continue
-            try:
-                values[column] = decode(raw, columns[column].type, ctx.config.timezone)
-            except Undecodable as exc:
-                raise DamagedHistory(f"{STORE}: {exc} (column {column})") from exc
-        for c in declared:
-            values.pop(c, None)
-        unrecorded = tuple(c for c in columns if c not in values)
-        return {c: values[c] for c in columns if c in values}, unrecorded, unknown
-
-    @staticmethod
-    def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-        return all(a[k] == b.get(k) for k in a)
+        """A row's values (attribute names matched loosely, ``version`` not a value), its unrecorded columns and
+        its notes (hidden columns Chrononaut saw change, stored keys naming no column)."""
+        values, unknown = _values(ctx, det, _json(row["data"]) or {}, columns, declared)
+        notes = []
+        extra = _json(row["extra_info"]) or {}
+        hidden = extra.get("hidden_cols_changed") if isinstance(extra, dict) else None
+        if hidden:
+            notes.append(f"hidden columns changed: {', '.join(map(str, hidden))}")
+        if unknown:
+            notes.append(f"stored keys with no matching column: {', '.join(unknown)}")
+        return values, tuple(c for c in columns if c not in values), notes
 
 
-def _replace_current(v: Version) -> Version:
-    from dataclasses import replace
+def layout(det: Detection) -> Declared:
+    """The activity table as a json-snapshot layout: this table's rows by ``table_name``, the key as JSON."""
+    roles = {"table": "table_name", "row_key": "key", "data": "data", "changed": "changed", "version": "version"}
+    return Declared(Layout(Shape.JSON_SNAPSHOT, roles, det.key), STORE, det.key, sort=("changed", "id"))
 
-    return replace(v, current=True)
+
+def _values(ctx: ReadContext, det: Detection, data: Mapping[str, Any], columns: list[str],
+            declared: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """Stored attributes as column values (in column order) and the keys that name no column."""
+    values, unknown = decode_values(ctx, det, data, loose_names=True, keep_unknown=False, strict=True)
+    return ({c: values[c] for c in columns if c in values and c not in declared},
+            [u for u in unknown if u != "version"])
+
+
+def _actor_reason(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """``user_info.user_id`` is who, ``extra_info.rationale`` why."""
+    user, extra = _json(row["user_info"]) or {}, _json(row["extra_info"]) or {}
+    actor = user.get("user_id") if isinstance(user, dict) else None
+    reason = extra.get("rationale") if isinstance(extra, dict) else None
+    return {"actor": None if actor is None else str(actor), "reason": None if reason is None else str(reason)}
