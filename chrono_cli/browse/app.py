@@ -78,7 +78,7 @@ class BrowseApp(App[None]):
                  ("escape", "back")]
         self.push_screen(HelpScreen(list(dict.fromkeys([*own, *moves]))))
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         """Escape: back to the previous screen; on the first one, nothing (q quits)."""
         if len(self.screen_stack) > 2:
-            self.pop_screen()
+            await self.pop_screen()
