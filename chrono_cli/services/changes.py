@@ -137,7 +137,11 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
             _refuse_if_cut(changeset_id, events)
             events = [e for e in events if e.at is None or to_ms(e.at) <= ident.newest_ms]
             sets = group(events, window)
-            found = sets[0] if sets and _ms(sets[0]) == ident.newest_ms else None
+            named = [s for s in sets if _ms(s) == ident.newest_ms]
+            if len(named) > 1:  # never the wrong set: two runs (two actors, or a gap under a millisecond) end then
+                raise Refused(f"change set id {changeset_id} names {len(named)} change sets that end in the same "
+                              "millisecond", hint="restore the rows one by one ('chrono restore TABLE KEY --at TIME')")
+            found = named[0] if named and named[0] is sets[0] else None
             oldest = _oldest(found) if found else None
             if found is None or oldest is None or oldest - timedelta(seconds=window) > newest - span \
                     or span >= _MAX_SPAN:

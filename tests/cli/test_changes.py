@@ -149,3 +149,19 @@ def test_chrononaut_activity_reads_the_same_on_sqlite(runner: CliRunner, pg_url:
                   for c in s["changes"]]) for s in doc["changesets"]]
 
     assert shape(on_sqlite) == shape(on_pg) and on_pg["changesets"]
+
+
+def test_an_id_naming_two_sets_is_refused_not_guessed(runner: CliRunner, demo: str) -> None:
+    # two runs that end in the same millisecond (here 0.5 ms apart, --window 0) print the same inferred id:
+    # showing or reverting it must not pick one of them silently
+    import sqlite3
+
+    with sqlite3.connect(demo) as conn:
+        conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000100' WHERE id = 1 AND version = 3")
+        conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000600' WHERE id = 2 AND version = 1")
+    sets = _json(runner, ["--db", demo, "-f", "json", "changes", "--window", "0", "-n", "2"])["changesets"]
+    assert len(sets) == 2 and sets[0]["id"] == sets[1]["id"]
+    for args in (["changes", "show", sets[0]["id"]], ["revert", sets[0]["id"], "--yes"]):
+        result = invoke(runner, ["--db", demo, *args])
+        assert result.exit_code == ExitCode.REFUSED, result.output
+        assert "names 2 change sets that end in the same millisecond" in result.stderr
