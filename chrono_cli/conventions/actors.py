@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -90,7 +91,7 @@ def condition(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, column
     """
     ids: list[Any] = [wanted]
     if isinstance(column.type, sqltypes.Integer):
-        ids = [int(wanted)] if wanted.strip().lstrip("-").isdigit() and wanted == str(int(wanted)) else []
+        ids = [int(wanted)] if re.fullmatch(r"-?[1-9][0-9]*|0", wanted) else []  # as str(id) prints it
     by_id = column.in_(ids) if ids else None
     if link.table is None or link.key is None:
         return by_id if by_id is not None else false()

@@ -10,6 +10,12 @@ from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 
 
+def _qualified(compiler: DDLCompiler, name: str, schema: str | None) -> str:
+    """``name`` quoted for the dialect, after its quoted schema when it has one."""
+    prep = compiler.preparer
+    return f"{prep.quote_schema(schema)}.{prep.quote(name)}" if schema else prep.quote(name)
+
+
 class EnableTrigger(ExecutableDDLElement):
     """``ALTER TABLE <table> ENABLE TRIGGER <trigger>`` (PostgreSQL)."""
 
@@ -21,11 +27,8 @@ class EnableTrigger(ExecutableDDLElement):
 
 @compiles(EnableTrigger)
 def _enable_trigger(element: EnableTrigger, compiler: DDLCompiler, **kw: Any) -> str:
-    prep = compiler.preparer
-    table = prep.quote(element.table)
-    if element.schema:
-        table = f"{prep.quote_schema(element.schema)}.{table}"
-    return f"ALTER TABLE {table} ENABLE TRIGGER {prep.quote(element.trigger)}"
+    table = _qualified(compiler, element.table, element.schema)
+    return f"ALTER TABLE {table} ENABLE TRIGGER {compiler.preparer.quote(element.trigger)}"
 
 
 class AllowVersionedAlter(ExecutableDDLElement):
@@ -61,6 +64,8 @@ class VersionColumn(ExecutableDDLElement):
 def _version_column(element: VersionColumn, compiler: DDLCompiler, **kw: Any) -> str:
     table = compiler.preparer.format_table(element.column.table)
     return f"ALTER TABLE {table} MODIFY {compiler.get_column_specification(element.column)} WITH SYSTEM VERSIONING"
+
+
 class CreateTrigger(ExecutableDDLElement):
     """``CREATE TRIGGER <name> <timing> <events> ON <table> FOR EACH ROW EXECUTE PROCEDURE <function>(<args>)``."""
 
@@ -78,15 +83,15 @@ class CreateTrigger(ExecutableDDLElement):
 @compiles(CreateTrigger)
 def _create_trigger(element: CreateTrigger, compiler: DDLCompiler, **kw: Any) -> str:
     prep = compiler.preparer
-    table = prep.quote(element.table)
-    if element.schema:
-        table = f"{prep.quote_schema(element.schema)}.{table}"
+    table = _qualified(compiler, element.table, element.schema)
     timing = {"BEFORE": "BEFORE", "AFTER": "AFTER"}[element.timing.upper()]
     events = " OR ".join({"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE"}[e.upper()]
                          for e in element.events)
     args = ", ".join("'" + a.replace("'", "''") + "'" for a in element.args)  # trigger arguments are string literals
     return (f"CREATE TRIGGER {prep.quote(element.name)} {timing} {events} ON {table} FOR EACH ROW "
             f"EXECUTE PROCEDURE {prep.quote(element.function)}({args})")
+
+
 class CallTableFunction(ExecutableDDLElement):
     """``SELECT [<schema>.]<function>('<table>')``: a library's set-up function called for one table."""
 
@@ -102,12 +107,7 @@ class CallTableFunction(ExecutableDDLElement):
 def _call_table_function(element: CallTableFunction, compiler: DDLCompiler, **kw: Any) -> str:
     from sqlalchemy import String, literal
 
-    prep = compiler.preparer
-    name = prep.quote(element.function)
-    if element.function_schema:
-        name = f"{prep.quote_schema(element.function_schema)}.{name}"
-    table = prep.quote(element.table)
-    if element.table_schema:
-        table = f"{prep.quote_schema(element.table_schema)}.{table}"
+    name = _qualified(compiler, element.function, element.function_schema)
+    table = _qualified(compiler, element.table, element.table_schema)
     arg = literal(table, String()).compile(dialect=compiler.dialect, compile_kwargs={"literal_binds": True})
     return f"SELECT {name}({arg})"

@@ -108,8 +108,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
 
 def _by(changeset: ChangeSet, actor: str) -> bool:
     """Whether ``actor`` (a name, case-insensitive, or a user id) made the change set."""
-    return any(actors.matches(actor, c.actor, c.actor_id) for c in changeset.changes) or (
-        changeset.actor is not None and actors.matches(actor, changeset.actor))
+    return any(actors.matches(actor, c.actor, c.actor_id) for c in changeset.changes)  # the set's actor is one
 
 
 def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW) -> ChangeSet:
