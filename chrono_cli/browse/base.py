@@ -23,6 +23,8 @@ WRITE_ACTIONS = frozenset({"restore", "archive", "revert"})
 class BrowseScreen(Screen[None]):
     """A screen that reads through services in a worker thread and shows a ChronoError as a notification."""
 
+    loading = 0  # service calls started and not yet shown (a call starts after the next paint)
+
     @property
     def browser(self) -> BrowseApp:
         return self.app  # type: ignore[return-value]
@@ -38,12 +40,19 @@ class BrowseScreen(Screen[None]):
             try:
                 result = fetch()
             except ChronoError as exc:
-                self.app.call_from_thread(self.fail, exc)
+                self.app.call_from_thread(self._finish, self.fail, exc)
                 return
-            self.app.call_from_thread(done, result)
+            self.app.call_from_thread(self._finish, done, result)
 
+        self.loading += 1
         # after the next paint: the screen shows at once, the service call does not hold the first frame up
         self.call_after_refresh(self.run_worker, work, thread=True, exclusive=False, group="load")
+
+    def _finish(self, then: Callable[[Any], None], value: Any) -> None:
+        try:
+            then(value)
+        finally:
+            self.loading -= 1
 
     def fail(self, exc: ChronoError) -> None:
         """A service said no: one line (and its hint), like the CLI's ``error:`` line."""
