@@ -85,6 +85,13 @@ def test_chrononaut_actors_and_inferred_grouping(runner: CliRunner, pg_url: str)
     assert admin["changesets"] and all(s["actor"] == "admin@example.com" for s in admin["changesets"])
     grouped = _json(runner, ["--db", pg_url, "-f", "json", "changes", "-n", "100", "--window", "3600"])
     assert len(grouped["changesets"]) < len(doc["changesets"])  # one actor's burst becomes one inferred set
+    # the listing reads each record's timeline (the json-snapshot listing): its operations, times and notes
+    # (Chrononaut's "hidden columns changed") are the timeline's
+    timeline = {(k, v["valid_from"], v["operation"], v.get("note"))
+                for k in {c["key"]["id"] for c in changes}
+                for v in _json(runner, ["--db", pg_url, "-f", "json", "history", "appuser", str(k)])["versions"]}
+    listed = {(c["key"]["id"], c["at"], c["operation"], c.get("note")) for c in changes}
+    assert listed == timeline and any(note for *_, note in listed)
 
 
 def _previous_version(steps: list[dict[str, Any]], step: dict[str, Any]) -> object:

@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, func, select
 from chrono_cli.config import Shape
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
-from chrono_cli.conventions.shapes.common import as_json, declared, key_matches
+from chrono_cli.conventions.shapes.common import Declared, as_json, declared, key_matches
 from chrono_cli.conventions.shapes.window import window
 from chrono_cli.conventions.types import is_json
 from chrono_cli.errors import UnsupportedOperation
@@ -21,11 +21,13 @@ from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
 Reader = Callable[[ReadContext, Detection, RowKey], list[Version]]
 
 
-def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: Reader) -> list[RowChange]:
-    """The recorded changes in the query's window, newest first (at most ``query.limit``)."""
+def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: Reader,
+                    dec: Declared | None = None) -> list[RowChange]:
+    """The recorded changes in the query's window, newest first (at most ``query.limit``). ``dec``: the layout
+    when ``det`` does not carry one (a built-in convention read through a shape)."""
     if query.group is not None:
         return []
-    dec = declared(det)
+    dec = dec or declared(det)
     store = ctx.info(det.store).table()
     times = _times(dec, store)
     if not times:
@@ -33,7 +35,7 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
                                    "(changed, valid_from or period), so its changes cannot be listed by time")
     row_key = dec.role("row_key")
     key_cols = [row_key] if row_key else list(dec.key)
-    mine = store_filter(ctx, det)
+    mine = store_filter(ctx, det, dec)
     rows: list[Any] = []
     for when in times:  # a period table: a change starts one period and ends another
         query_rows = select(*[store.c[c] for c in key_cols]).where(
@@ -50,7 +52,7 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
                 .limit(query.limit)).all()
     keys: dict[RowKey, None] = {}
     for r in rows:
-        key = key_of(ctx, det, r[0]) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
+        key = key_of(ctx, det, r[0], dec) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
         if key is not None:
             keys[key] = None
     return timeline_changes(ctx, det.live, keys, query, lambda key: read(ctx, det, key))
@@ -99,9 +101,9 @@ def _inside(at: datetime | None, query: EventQuery) -> bool:
             and (query.before is None or at < query.before))
 
 
-def store_filter(ctx: ReadContext, det: Detection) -> Any:
+def store_filter(ctx: ReadContext, det: Detection, dec: Declared | None = None) -> Any:
     """A shared log's rows of this table (None: the whole history table belongs to it)."""
-    dec = declared(det)
+    dec = dec or declared(det)
     column = dec.role("table")
     if column is None:
         return None
@@ -109,13 +111,13 @@ def store_filter(ctx: ReadContext, det: Detection) -> Any:
     return store.c[column] == (dec.layout.table_value or det.live.name)
 
 
-def key_of(ctx: ReadContext, det: Detection, raw: Any) -> RowKey | None:
+def key_of(ctx: ReadContext, det: Detection, raw: Any, dec: Declared | None = None) -> RowKey | None:
     """A stored row key as the base table's key (None when it does not name one)."""
     from chrono_cli.conventions.decode import Undecodable, decode
 
     columns = ctx.info(det.live).columns
     value = as_json(raw) if isinstance(raw, str) and raw[:1] in "{[" or is_json(
-        ctx.info(det.store).columns[declared(det).role("row_key") or ""].type) else raw
+        ctx.info(det.store).columns[(dec or declared(det)).role("row_key") or ""].type) else raw
     if isinstance(value, dict):
         if not all(k in value for k in det.key):
             return None

@@ -12,10 +12,10 @@ from sqlalchemy import types as sqltypes
 
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
-from chrono_cli.conventions.builtin.chrononaut_activity.events import activity_events
 from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.common import Bypass, Declared, Entry, decode_values, states_after
+from chrono_cli.conventions.shapes.events import declared_events
 from chrono_cli.conventions.shapes.json_snapshot import log_rows
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -99,9 +99,7 @@ class ChrononautActivityAdapter(ConventionAdapter):
         return [replace(v, valid_to=None) if v.note == UNRECORDED_DELETE and v.values is None else v for v in out]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        columns = [c for c in ctx.info(det.live).columns if c != "version"]
-        declared = set(ctx.config.unrecorded)
-        return activity_events(ctx, det, query, lambda data: _values(ctx, det, data, columns, declared)[0])
+        return declared_events(ctx, det, query, self.versions, layout(det))
 
     @staticmethod
     def _decode(ctx: ReadContext, det: Detection, row: Mapping[Any, Any], columns: list[str],
