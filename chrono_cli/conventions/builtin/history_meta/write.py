@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chrono_cli.conventions.builtin.history_meta.adapter import LAYOUT
 from chrono_cli.conventions.shapes.old_state import appended_columns
 from chrono_cli.conventions.shapes.old_state_write import OldStateWriter
 from chrono_cli.conventions.writes.base import WriteContext
@@ -22,7 +23,7 @@ from chrono_cli.conventions.writes.base import WriteContext
 class HistoryMetaWriter(OldStateWriter):
     """SQLAlchemy's history_meta example."""
 
-    meta_columns = frozenset({"version", "changed"})
+    meta_columns = LAYOUT.meta_columns
 
     def _history_row(self, ctx: WriteContext, current: Mapping[str, Any], number: int,
                      hidden: Sequence[str]) -> dict[str, Any]:
