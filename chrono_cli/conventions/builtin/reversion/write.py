@@ -66,16 +66,20 @@ def encode(value: Any, tz: str | None) -> Any:
 class ReversionWriter(Writer):
     """django-reversion ``reversion_revision`` + ``reversion_version``."""
 
-    def _content_type(self, ctx: WriteContext) -> int:
+    def content_type(self, ctx: WriteContext) -> int:
+        memo = ctx.shared.memo("reversion content type")
+        if ctx.det.live in memo:
+            return memo[ctx.det.live]  # type: ignore[no-any-return]
         ct = _ADAPTER.content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
         if ct is None:
             raise UnsupportedOperation(f"no reversion content type names {ctx.det.live}",
                                        hint=f'set [tables.{ctx.det.live.name}] model = "app_label.model"')
+        memo[ctx.det.live] = ct
         return ct
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
         (_, pk), = key.items
-        return and_(ctx.store.c.content_type_id == self._content_type(ctx), ctx.store.c.object_id == str(pk))
+        return and_(ctx.store.c.content_type_id == self.content_type(ctx), ctx.store.c.object_id == str(pk))
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
@@ -94,7 +98,7 @@ class ReversionWriter(Writer):
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, live = ctx.store, ctx.live
         (name,) = ctx.det.key
-        ids = ctx.conn.execute(select(store.c.object_id).where(store.c.content_type_id == self._content_type(ctx))
+        ids = ctx.conn.execute(select(store.c.object_id).where(store.c.content_type_id == self.content_type(ctx))
                                .distinct()).scalars().all()
         column = ctx.live_info.columns[name]
         keys = {}
@@ -111,31 +115,41 @@ class ReversionWriter(Writer):
         return ["reversion records no deletion: these keys have versions and no live row (time of deletion unknown)"]
 
     def _revision(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[Any, Any]) -> None:
-        ct = self._content_type(ctx)
         store = ctx.store
         (_, pk), = key.items
         rows = ctx.conn.execute(select(store.c.serialized_data, store.c.object_repr, store.c.db, store.c.format)
                                 .where(self.store_where(ctx, key)).order_by(store.c.id.desc())).mappings().all()
+        if ctx.shared.once("reversion_revision", str(ctx.det.store)):  # one block: one revision for every row
+            out.steps.append(self.revision_step(ctx, out.notes))
+        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(self.version_row(ctx, pk, rows, state)),
+                              f"{ctx.det.store.name}: the restored state"))
+
+    def revision_step(self, ctx: WriteContext, notes: list[str]) -> Step:
+        """The INSERT of the write's ``reversion_revision`` (--actor as the user when it is a user id)."""
+        revision = revision_info(ctx.snapshot, ctx.det.store)
+        assert revision is not None
+        uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
+        if ctx.meta.actor and uid is None:
+            notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
+        return Step(insert(insert_table(revision)).values(
+            date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
+            comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")
+
+    def version_row(self, ctx: WriteContext, pk: Any, rows: Sequence[Mapping[Any, Any]],
+                    state: Mapping[Any, Any]) -> dict[str, Any]:
+        """The ``reversion_version`` row of ``state`` for the record ``pk`` (``rows``: its stored versions, newest
+        first), under the revision the write inserted last."""
         if not rows:
             raise UnsupportedOperation(f"{ctx.det.live} {pk} has no reversion version to take its serialized "
                                        "form from")
         fields, repr_, label = self._serialize(ctx, rows, state)
         revision = revision_info(ctx.snapshot, ctx.det.store)
         assert revision is not None
-        uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
-        if ctx.meta.actor and uid is None:
-            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
-        rev_table = revision.table()
-        if ctx.shared.once("reversion_revision", str(revision.ref)):  # one block: one revision for every row
-            out.steps.append(Step(insert(insert_table(revision)).values(
-                date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
-                comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision"))
         data = json.dumps([{"model": label, "pk": document(rows[0]["serialized_data"]).get("pk", pk),
                             "fields": fields}], ensure_ascii=False)
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
-            object_id=str(pk), content_type_id=ct, db=rows[0]["db"], format=rows[0]["format"],
-            serialized_data=data, object_repr=repr_, revision_id=last_id(ctx.conn, rev_table, "id")),
-            f"{ctx.det.store.name}: the restored state"))
+        return {"object_id": str(pk), "content_type_id": self.content_type(ctx), "db": rows[0]["db"],
+                "format": rows[0]["format"], "serialized_data": data, "object_repr": repr_,
+                "revision_id": last_id(ctx.conn, revision.table(), "id")}
 
     @staticmethod
     def _serialize(ctx: WriteContext, rows: Sequence[Mapping[Any, Any]],
