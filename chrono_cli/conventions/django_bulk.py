@@ -69,19 +69,24 @@ class TimelineBulk(BulkWriter):
                 continue  # an id that names no row of this table's key type
         return [(k,) for k in out]
 
-    def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
-                   since: datetime | None) -> Iterator[ColumnElement[bool]]:
+    def key_filter(
+        self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]], since: datetime | None
+    ) -> Iterator[ColumnElement[bool]]:
         """IN chunks of the keys, on the store's id column or the live key column (``since`` is not used: the
         store's ids are not the live key's type)."""
         for i in range(0, len(keys), CHUNK):
-            chunk = [k[0] for k in keys[i:i + CHUNK]]
+            chunk = [k[0] for k in keys[i : i + CHUNK]]
             if table is ctx.store:
                 yield self.store_key(ctx).in_([self.stored(ctx, k) for k in chunk])
             else:
                 yield table.c[ctx.det.key[0]].in_(chunk)
 
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+    def states_where(
+        self,
+        ctx: WriteContext,
+        at: datetime,
+        keys: ColumnElement[bool] | None,
+    ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
         query: Select[Any] = select(self.store_key(ctx)).distinct()
         for cond in (keys, self.mine(ctx)):
             if cond is not None:
@@ -101,9 +106,11 @@ class TimelineBulk(BulkWriter):
                 continue
             missing = [c for c in wanted if c not in version.values or c in version.unrecorded]
             if missing:
-                raise Refused(f"{ctx.det.live} {key}: its state at {at.isoformat()} is not fully recorded "
-                              f"({', '.join(missing)} unknown{': ' + version.note if version.note else ''}); "
-                              "nothing written",
-                              hint=f"restore the other columns with --only, or this row alone ('chrono restore "
-                                   f"{ctx.det.live.name} {key} --at TIME' shows what is known)")
+                raise Refused(
+                    f"{ctx.det.live} {key}: its state at {at.isoformat()} is not fully recorded "
+                    f"({', '.join(missing)} unknown{': ' + version.note if version.note else ''}); "
+                    "nothing written",
+                    hint=f"restore the other columns with --only, or this row alone ('chrono restore "
+                    f"{ctx.det.live.name} {key} --at TIME' shows what is known)",
+                )
             yield (key,), {c: version.values[c] for c in wanted}

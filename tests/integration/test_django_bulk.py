@@ -21,15 +21,15 @@ from tests.integration.test_django_libraries import _story
 
 
 def _bulk(runner: CliRunner, url: str, table: str, at: str, *args: str) -> dict[str, Any]:
-    result = chrono(runner, url, "-f", "json", "restore", table, "--at", at, "--all-changed-since", at, "--yes",
-                    *args)
+    result = chrono(runner, url, "-f", "json", "restore", table, "--at", at, "--all-changed-since", at, "--yes", *args)
     assert result.exit_code == 0, result.output
     doc: dict[str, Any] = json.loads(result.stdout)
     return doc
 
 
-def test_reversion_bulk_restore_writes_one_revision(runner: CliRunner, sqlite_or_pg_backend: str,
-                                                    story_clone: StoryClone, tmp_path: Path) -> None:
+def test_reversion_bulk_restore_writes_one_revision(
+    runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
+) -> None:
     url = _story(story_clone, sqlite_or_pg_backend, "reversion_story")
     saved = run_support("reversion_story", url, tmp_path, "--save", "shop_item", "1")
     before = saved["after"]["shop_item"]
@@ -49,8 +49,9 @@ def test_reversion_bulk_restore_writes_one_revision(runner: CliRunner, sqlite_or
     assert after["1"][:-1] == before["1"] and after["2"][:-1] == before["2"]  # history left complete
 
 
-def test_auditlog_bulk_restore_logs_each_row(runner: CliRunner, sqlite_or_pg_backend: str,
-                                             story_clone: StoryClone, tmp_path: Path) -> None:
+def test_auditlog_bulk_restore_logs_each_row(
+    runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
+) -> None:
     url = _story(story_clone, sqlite_or_pg_backend, "auditlog_story")
     saved = run_support("auditlog_story", url, tmp_path, "--save", "shop_item", "1")
     before = saved["after"]["shop_item"]
@@ -61,8 +62,10 @@ def test_auditlog_bulk_restore_logs_each_row(runner: CliRunner, sqlite_or_pg_bac
     assert "secret" not in doc["columns"] and "internal" not in doc["columns"]  # masked, excluded
     logged = rows(url, "auditlog_logentry")[entries:]
     assert [(e["object_pk"], e["action"], e["actor_id"]) for e in logged] == [("1", 1, 2), ("2", 1, 2)]
-    extra = [e["additional_data"] if isinstance(e["additional_data"], dict) else json.loads(e["additional_data"])
-             for e in logged]
+    extra = [
+        e["additional_data"] if isinstance(e["additional_data"], dict) else json.loads(e["additional_data"])
+        for e in logged
+    ]
     assert extra == [{"reason": "bulk undo"}] * 2
     first = logged[0]["changes"] if isinstance(logged[0]["changes"], dict) else json.loads(logged[0]["changes"])
     assert first == {"name": ["Lamp \U0001d11e (saved)", "Lamp \U0001d11e"]}

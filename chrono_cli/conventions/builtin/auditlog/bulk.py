@@ -70,8 +70,17 @@ class AuditlogBulk(TimelineBulk):
         notes: list[str] = []
         target = insert(insert_table(ctx.store_info))
         if stage.name == STAGE:  # planning: the staging table does not exist yet; entries are per row
-            names = ("content_type_id", "object_pk", "object_id", "object_repr", "action", "changes", "timestamp",
-                     "actor_id", "changes_text")
+            names = (
+                "content_type_id",
+                "object_pk",
+                "object_id",
+                "object_repr",
+                "action",
+                "changes",
+                "timestamp",
+                "actor_id",
+                "changes_text",
+            )
             rows: list[dict[str, Any]] | None = [{n: bindparam(n) for n in names}]
         else:
             rows = self._entries(ctx, stage, columns, notes)
@@ -79,8 +88,9 @@ class AuditlogBulk(TimelineBulk):
         steps = [Step(target.values(rows), label + ("; " + "; ".join(notes) if notes else ""))] if rows else []
         return [*steps, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
 
-    def _entries(self, ctx: WriteContext, stage: Table, columns: Sequence[str],
-                 notes: list[str]) -> list[dict[str, Any]]:
+    def _entries(
+        self, ctx: WriteContext, stage: Table, columns: Sequence[str], notes: list[str]
+    ) -> list[dict[str, Any]]:
         ct, fields = _WRITER.table_fields(ctx)
         live_names = list(ctx.live.columns.keys())
         current = {k: dict(zip(live_names, row, strict=True)) for k, row in locked_rows(ctx, stage).items()}
@@ -94,13 +104,19 @@ class AuditlogBulk(TimelineBulk):
             new = {c: row[c] for c in columns}
             if row[ABSENT]:
                 full = {name: key, **new}
-                diff = {f: ["None", text(c, full[c])] for c, f in fields.names.items()
-                        if full.get(c) is not None and c not in fields.masked}
+                diff = {
+                    f: ["None", text(c, full[c])]
+                    for c, f in fields.names.items()
+                    if full.get(c) is not None and c not in fields.masked
+                }
                 action = 0
             else:
                 before = current[(key,)]
-                diff = {fields.names[c]: [text(c, before[c]), text(c, v)] for c, v in new.items()
-                        if c in fields.names and not same(before[c], v)}
+                diff = {
+                    fields.names[c]: [text(c, before[c]), text(c, v)]
+                    for c, v in new.items()
+                    if c in fields.names and not same(before[c], v)
+                }
                 action = 1
             if diff:
                 out.append(_WRITER.entry_row(ctx, notes, ct, key, reprs.get(str(key)), action, diff))
@@ -111,8 +127,11 @@ class AuditlogBulk(TimelineBulk):
         t = ctx.store
         out: dict[str, str] = {}
         for i in range(0, len(keys), CHUNK):
-            chunk = [str(k) for k in keys[i:i + CHUNK]]
-            query = (select(t.c.object_pk, t.c.object_repr).where(self.mine(ctx), t.c.object_pk.in_(chunk))
-                     .order_by(t.c.timestamp, t.c.id))
+            chunk = [str(k) for k in keys[i : i + CHUNK]]
+            query = (
+                select(t.c.object_pk, t.c.object_repr)
+                .where(self.mine(ctx), t.c.object_pk.in_(chunk))
+                .order_by(t.c.timestamp, t.c.id)
+            )
             out.update({r.object_pk: r.object_repr for r in ctx.conn.execute(query)})
         return out

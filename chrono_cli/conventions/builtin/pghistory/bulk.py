@@ -51,8 +51,10 @@ class PghistoryBulk(TimelineBulk):
         return select(ctx.store.c[OBJ]).where(col >= value).distinct()
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        if stage.name != STAGE and ctx.conn.execute(
-                select(func.count()).select_from(stage).where(stage.c[ABSENT].is_(True))).scalar():
+        if (
+            stage.name != STAGE
+            and ctx.conn.execute(select(func.count()).select_from(stage).where(stage.c[ABSENT].is_(True))).scalar()
+        ):
             PghistoryWriter.triggers(ctx, "INSERT")  # a re-created row needs its insert event
         context = context_step(ctx, f"{ctx.det.live}|bulk")
         return [*([context] if context else []), update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]

@@ -38,8 +38,10 @@ class ReversionBulk(TimelineBulk):
         _WRITER.content_type(ctx)
 
     def notes(self, ctx: WriteContext) -> list[str]:
-        return ["reversion: one revision holds the restored state of every row; a row whose first version is "
-                "after the time is left alone (reversion records no creation)"]
+        return [
+            "reversion: one revision holds the restored state of every row; a row whose first version is "
+            "after the time is left alone (reversion records no creation)"
+        ]
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset()
@@ -65,8 +67,12 @@ class ReversionBulk(TimelineBulk):
         assert revision is not None
         r = revision.table()
         col, value = time_pair(r.c.date_created, since, ctx.config.timezone, ctx.conn.dialect.name)
-        return (select(v.c.object_id).join(r, r.c.id == v.c.revision_id)
-                .where(v.c.content_type_id == _WRITER.content_type(ctx), col >= value).distinct())
+        return (
+            select(v.c.object_id)
+            .join(r, r.c.id == v.c.revision_id)
+            .where(v.c.content_type_id == _WRITER.content_type(ctx), col >= value)
+            .distinct()
+        )
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         notes: list[str] = []
@@ -101,10 +107,12 @@ class ReversionBulk(TimelineBulk):
         store = ctx.store
         out: dict[str, list[Mapping[str, Any]]] = {}
         for i in range(0, len(keys), CHUNK):
-            chunk = [str(k) for k in keys[i:i + CHUNK]]
-            query = (select(store.c.object_id, store.c.serialized_data, store.c.object_repr, store.c.db,
-                            store.c.format)
-                     .where(self.mine(ctx), store.c.object_id.in_(chunk)).order_by(store.c.id.desc()))
+            chunk = [str(k) for k in keys[i : i + CHUNK]]
+            query = (
+                select(store.c.object_id, store.c.serialized_data, store.c.object_repr, store.c.db, store.c.format)
+                .where(self.mine(ctx), store.c.object_id.in_(chunk))
+                .order_by(store.c.id.desc())
+            )
             for r in ctx.conn.execute(query).mappings():
                 out.setdefault(r["object_id"], []).append(r)
         return out
