@@ -216,8 +216,9 @@ class ReversionAdapter(ConventionAdapter):
         from chrono_cli.conventions.shapes.window import window
 
         ct = self.content_type(ctx, det)
-        if ct is None:
-            return []
+        if ct is None or (query.group is not None and (isinstance(query.group, bool)
+                                                       or not isinstance(query.group, int))):
+            return []  # a change set of another store (a UUID): revisions have integer ids
         v = ctx.info(det.store).table()
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
