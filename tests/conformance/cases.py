@@ -315,3 +315,22 @@ CASES += (
         stamped=frozenset({"updated_at"}),  # ActiveRecord's timestamps: reify.save! writes now there
     ),
 )
+
+# django-reversion with its versions in Django's xml and yaml serializer formats (reversion.register(format=...)),
+# and django-pghistory with the context denormalized into each event (PGHISTORY_CONTEXT_FIELD = ContextJSONField())
+_REVERSION = next(c for c in CASES if c.name == "reversion")
+_PGHISTORY = next(c for c in CASES if c.name == "pghistory")
+CASES += tuple(
+    ConventionCase(
+        name=f"reversion-{fmt}", convention="reversion", backends=_REVERSION.backends, not_on=_REVERSION.not_on,
+        build=None, read=readers.reversion_format(fmt), restore=_REVERSION.restore, drift=_REVERSION.drift,
+        checked=_REVERSION.checked, unrecorded=_REVERSION.unrecorded,
+    )
+    for fmt in ("xml", "yaml")
+) + (
+    ConventionCase(
+        name="pghistory-json-context", convention="pghistory", backends=_PGHISTORY.backends, not_on=_PGHISTORY.not_on,
+        build=None, read=readers.pghistory_json, restore=_PGHISTORY.restore, drift=_PGHISTORY.drift,
+        checked=_PGHISTORY.checked, config=_PGHISTORY.config, unrecorded=_PGHISTORY.unrecorded,
+    ),
+)

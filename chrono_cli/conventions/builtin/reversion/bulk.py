@@ -9,7 +9,7 @@ rows' UPDATE and the re-created rows' INSERT.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from chrono_cli.conventions.builtin.reversion.adapter import ReversionAdapter, r
 from chrono_cli.conventions.builtin.reversion.write import ReversionWriter
 from chrono_cli.conventions.django_bulk import TimelineBulk
 from chrono_cli.conventions.django_models import field_column
-from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.bulk import ABSENT, STAGE, insert_live, locked_rows, update_live
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -93,26 +93,14 @@ class ReversionBulk(TimelineBulk):
         current = {k: dict(zip(live_names, row, strict=True)) for k, row in locked_rows(ctx, stage).items()}
         staged = list(ctx.conn.execute(select(stage)).mappings())
         (name,) = ctx.det.key
-        stored = self._stored(ctx, [r[name] for r in staged])
-        out = []
+        ct = _WRITER.content_type(ctx)
+        stored = _WRITER.stored(ctx, ct, [r[name] for r in staged])
+        out, states = [], []
         for row in staged:
             key = row[name]
             new = {c: row[c] for c in columns}
             state = {name: key, **new} if row[ABSENT] else {**current[(key,)], **new}
+            ctx.shared.once("reversion_version", str(ct), str(key))
+            states.append(state)
             out.append(_WRITER.version_row(ctx, key, stored.get(str(key), []), state))
-        return out
-
-    def _stored(self, ctx: WriteContext, keys: Sequence[Any]) -> dict[str, list[Mapping[str, Any]]]:
-        """Every stored version of ``keys``, newest first, by ``object_id``."""
-        store = ctx.store
-        out: dict[str, list[Mapping[str, Any]]] = {}
-        for i in range(0, len(keys), CHUNK):
-            chunk = [str(k) for k in keys[i : i + CHUNK]]
-            query = (
-                select(store.c.object_id, store.c.serialized_data, store.c.object_repr, store.c.db, store.c.format)
-                .where(self.mine(ctx), store.c.object_id.in_(chunk))
-                .order_by(store.c.id.desc())
-            )
-            for r in ctx.conn.execute(query).mappings():
-                out.setdefault(r["object_id"], []).append(r)
-        return out
+        return out + _WRITER.follow_versions(ctx, ct, states)
