@@ -53,7 +53,8 @@ CHECK = CheckSpec(
                 MetaColumn(CREATED, sqltypes.DateTime(timezone=True), nullable=False),
                 MetaColumn(LABEL, sqltypes.Text(), nullable=False),
                 MetaColumn(OBJ, sqltypes.Integer(), nullable=False, exact=True),
-                MetaColumn(CONTEXT, sqltypes.Uuid())),
+                MetaColumn(CONTEXT, sqltypes.Uuid()),
+                MetaColumn(CONTEXT_JSON, sqltypes.JSON(), optional=True)),  # ContextJSONField
     hides_columns=True, store_suffix="event")
 
 
