@@ -47,6 +47,9 @@ class TimelineBulk(BulkWriter):
         if len(ctx.det.key) != 1:
             raise UnsupportedOperation(f"{ctx.det.live}: the store names records by one key column")
 
+    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
+        return frozenset()  # the libraries keep no version column in the live table
+
     @abc.abstractmethod
     def store_key(self, ctx: WriteContext) -> Any:
         """The store column naming the record."""

@@ -27,16 +27,24 @@ def _bulk(runner: CliRunner, url: str, table: str, at: str, *args: str) -> dict[
     return doc
 
 
+def _save_then_bulk(
+    runner: CliRunner, url: str, module: str, tmp_path: Path, table: str, actor: str
+) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """One more ordinary save of item 1 by the library, then every shop_item changed since "Chair" was created
+    restored to that time (item 1 was then in its "seen abroad" state): the library's timelines before the
+    restore, how many rows ``table`` had then, and the restore's JSON."""
+    before = run_support(module, url, tmp_path, "--save", "shop_item", "1")["after"]["shop_item"]
+    count = len(rows(url, table))
+    doc = _bulk(runner, url, "shop_item", before["2"][0]["at"], "--actor", actor, "--reason", "bulk undo")
+    assert (doc["restored"], doc["recreated"]) == (2, 0), doc
+    return before, count, doc
+
+
 def test_reversion_bulk_restore_writes_one_revision(
     runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
 ) -> None:
     url = _story(story_clone, sqlite_or_pg_backend, "reversion_story")
-    saved = run_support("reversion_story", url, tmp_path, "--save", "shop_item", "1")
-    before = saved["after"]["shop_item"]
-    at = before["2"][0]["at"]  # the revision creating "Chair"; item 1 was then in its "seen abroad" state
-    revisions = len(rows(url, "reversion_revision"))
-    doc = _bulk(runner, url, "shop_item", at, "--actor", "1", "--reason", "bulk undo")
-    assert (doc["restored"], doc["recreated"]) == (2, 0), doc
+    before, revisions, _ = _save_then_bulk(runner, url, "reversion_story", tmp_path, "reversion_revision", "1")
     assert len(rows(url, "reversion_revision")) == revisions + 1  # one block: one revision for both rows
     after = run_support("reversion_story", url, tmp_path)["timelines"]["shop_item"]
     one, two = after["1"][-1], after["2"][-1]
@@ -53,12 +61,7 @@ def test_auditlog_bulk_restore_logs_each_row(
     runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
 ) -> None:
     url = _story(story_clone, sqlite_or_pg_backend, "auditlog_story")
-    saved = run_support("auditlog_story", url, tmp_path, "--save", "shop_item", "1")
-    before = saved["after"]["shop_item"]
-    at = before["2"][0]["at"]  # "Chair" created; item 1 was then in its "seen abroad" state
-    entries = len(rows(url, "auditlog_logentry"))
-    doc = _bulk(runner, url, "shop_item", at, "--actor", "2", "--reason", "bulk undo")
-    assert (doc["restored"], doc["recreated"]) == (2, 0), doc
+    before, entries, doc = _save_then_bulk(runner, url, "auditlog_story", tmp_path, "auditlog_logentry", "2")
     assert "secret" not in doc["columns"] and "internal" not in doc["columns"]  # masked, excluded
     logged = rows(url, "auditlog_logentry")[entries:]
     assert [(e["object_pk"], e["action"], e["actor_id"]) for e in logged] == [("1", 1, 2), ("2", 1, 2)]

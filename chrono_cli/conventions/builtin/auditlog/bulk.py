@@ -43,9 +43,6 @@ class AuditlogBulk(TimelineBulk):
         masked = f"; masked fields are not restored ({', '.join(sorted(fields.masked))})" if fields.masked else ""
         return ["auditlog: one entry per restored row, as an ordinary save logs it" + masked]
 
-    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset()
-
     def recorded(self, ctx: WriteContext) -> list[str]:
         _, fields = _WRITER.table_fields(ctx)
         skip = set(ctx.config.unrecorded) | set(ctx.det.key) | set(fields.masked)

@@ -36,9 +36,6 @@ class PghistoryBulk(TimelineBulk):
     def notes(self, ctx: WriteContext) -> list[str]:
         return ["pghistory: the table's triggers write one event per restored row, all in one context"]
 
-    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset()
-
     def recorded(self, ctx: WriteContext) -> list[str]:
         skip = set(ctx.config.unrecorded) | set(ctx.det.key)
         return [c for c in ctx.det.opts(PghistoryOptions).tracked if c not in skip]

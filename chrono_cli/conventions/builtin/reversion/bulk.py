@@ -43,9 +43,6 @@ class ReversionBulk(TimelineBulk):
             "after the time is left alone (reversion records no creation)"
         ]
 
-    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset()
-
     def recorded(self, ctx: WriteContext) -> list[str]:
         columns = ctx.live_info.columns
         fields = {field_column(f, columns) for f in sample_fields(ctx.conn, ctx.store_info, _WRITER.content_type(ctx))}
@@ -76,7 +73,7 @@ class ReversionBulk(TimelineBulk):
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         notes: list[str] = []
-        revision = _WRITER.revision_step(ctx, notes)
+        revision = _WRITER.revision_steps(ctx, notes)
         label = f"{ctx.det.store.name}: the restored state of every row (one version each, in that revision)"
         if notes:
             label += "; " + "; ".join(notes)
@@ -86,7 +83,7 @@ class ReversionBulk(TimelineBulk):
             versions = Step(target.values({n: bindparam(n) for n in names}), label)
         else:
             versions = Step(target.values(self._versions(ctx, stage, columns)), label)
-        return [revision, versions, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+        return [*revision, versions, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
 
     def _versions(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[dict[str, Any]]:
         live_names = list(ctx.live.columns.keys())

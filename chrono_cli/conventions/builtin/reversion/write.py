@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, literal_column, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
@@ -45,6 +45,11 @@ from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 _ADAPTER = ReversionAdapter()
+REVISION_VAR = "@chrono_revision"  # MariaDB: the id of the write's revision (a session variable)
+
+
+def _mariadb(ctx: WriteContext) -> bool:
+    return ctx.conn.dialect.name in ("mysql", "mariadb")
 
 
 class ReversionWriter(Writer):
@@ -102,7 +107,7 @@ class ReversionWriter(Writer):
         (_, pk), = key.items
         ct = self.content_type(ctx)
         if ctx.shared.once("reversion_revision", str(ctx.det.store)):  # one block: one revision for every row
-            out.steps.append(self.revision_step(ctx, out.notes))
+            out.steps += self.revision_steps(ctx, out.notes)
         ctx.shared.once("reversion_version", str(ct), str(pk))
         out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
             self.version_row(ctx, pk, self.stored(ctx, ct, [pk]).get(str(pk), []), state)),
@@ -137,16 +142,21 @@ class ReversionWriter(Writer):
                     out.append(self.version_row(ctx, pk, rows, row, info=info, ct=target_ct))
         return out
 
-    def revision_step(self, ctx: WriteContext, notes: list[str]) -> Step:
-        """The INSERT of the write's ``reversion_revision`` (--actor as the user when it is a user id)."""
+    def revision_steps(self, ctx: WriteContext, notes: list[str]) -> list[Step]:
+        """The INSERT of the write's ``reversion_revision`` (--actor as the user when it is a user id); on MariaDB
+        then ``SET @chrono_revision = LAST_INSERT_ID()``: every version INSERT replaces LAST_INSERT_ID()."""
         revision = revision_info(ctx.snapshot, ctx.det.store)
         assert revision is not None
         uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
         if ctx.meta.actor and uid is None:
             notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
-        return Step(insert(insert_table(revision)).values(
+        steps = [Step(insert(insert_table(revision)).values(
             date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
-            comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")
+            comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")]
+        if _mariadb(ctx):
+            steps.append(Step(text(f"SET {REVISION_VAR} = LAST_INSERT_ID()"),  # type: ignore[arg-type]
+                              "the revision's id, for the versions"))
+        return steps
 
     def version_row(self, ctx: WriteContext, pk: Any, rows: Sequence[Mapping[Any, Any]], state: Mapping[Any, Any],
                     *, info: TableInfo | None = None, ct: int | None = None) -> dict[str, Any]:
@@ -165,7 +175,8 @@ class ReversionWriter(Writer):
         return {"object_id": str(pk), "content_type_id": self.content_type(ctx) if ct is None else ct,
                 "db": rows[0]["db"],
                 "format": rows[0]["format"], "serialized_data": data, "object_repr": repr_,
-                "revision_id": last_id(ctx.conn, revision.table(), "id")}
+                "revision_id": literal_column(REVISION_VAR) if _mariadb(ctx) else last_id(ctx.conn, revision.table(),
+                                                                                         "id")}
 
     @staticmethod
     def _serialize(ctx: WriteContext, columns: Mapping[str, ColumnInfo], rows: Sequence[Mapping[Any, Any]],
