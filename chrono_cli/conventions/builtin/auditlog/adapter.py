@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
@@ -264,6 +265,7 @@ class AuditlogAdapter(ConventionAdapter):
             return []
         t = ctx.info(det.store).table()
         mine = t.c.content_type_id == ct
+        when: ColumnElement[bool]
         if query.group is not None:
             if not isinstance(query.group, uuid.UUID) or "cid" not in t.c:
                 return []

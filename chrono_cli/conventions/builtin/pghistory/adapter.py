@@ -165,9 +165,9 @@ class PghistoryAdapter(ConventionAdapter):
         if versions and versions[-1].op is Op.DELETE and versions[-1].number is None:
             # gone without a delete event: when is unknown (not the last event's time)
             versions[-1] = replace(versions[-1], valid_from=None)
-        notes = {e.number: e.note for e in entries if e.note}  # states_after may carry them already
-        return [replace(v, note="; ".join(filter(None, (notes[v.number], v.note))))
-                if v.number in notes and notes[v.number] not in (v.note or "") else v for v in versions]
+        noted = {e.number: e.note for e in entries if e.note}  # states_after may carry them already
+        return [replace(v, note="; ".join(filter(None, (noted[v.number], v.note))))
+                if v.number in noted and noted[v.number] not in (v.note or "") else v for v in versions]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         """Events in the window (or of the context ``query.group``), grouped by their context."""

@@ -124,5 +124,6 @@ def follow_rows(
         row = ctx.conn.execute(select(t).where(t.c[f.target.pk[0]] == pk)).mappings().first()
         if row is None:
             continue
-        yield f.target, f.content_type, dict(row)
-        yield from follow_rows(ctx, f.target, f.content_type, row, seen)
+        current = dict(row)
+        yield f.target, f.content_type, current
+        yield from follow_rows(ctx, f.target, f.content_type, current, seen)

@@ -116,10 +116,10 @@ class ReversionWriter(Writer):
             out.steps.append(Step(insert(insert_table(ctx.store_info)).values(row),
                                   f"{ctx.det.store.name}: a followed object's current state (reversion's follow)"))
 
-    def stored(self, ctx: WriteContext, ct: int, keys: Sequence[Any]) -> dict[str, list[Mapping[str, Any]]]:
+    def stored(self, ctx: WriteContext, ct: int, keys: Sequence[Any]) -> dict[str, list[Mapping[Any, Any]]]:
         """Every stored version of ``keys`` of the content type ``ct``, newest first, by ``object_id``."""
         store = ctx.store
-        out: dict[str, list[Mapping[str, Any]]] = {}
+        out: dict[str, list[Mapping[Any, Any]]] = {}
         for i in range(0, len(keys), CHUNK):
             chunk = [str(k) for k in keys[i:i + CHUNK]]
             query = (select(store.c.object_id, store.c.serialized_data, store.c.object_repr, store.c.db,
