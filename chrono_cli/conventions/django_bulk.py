@@ -17,14 +17,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ConventionAdapter, ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter
-from chrono_cli.conventions.writes.base import WriteContext
+from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, BulkWriter, insert_live, update_live
+from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import Op, RowKey, Version
 
@@ -46,6 +46,17 @@ class TimelineBulk(BulkWriter):
     def check(self, ctx: WriteContext) -> None:
         if len(ctx.det.key) != 1:
             raise UnsupportedOperation(f"{ctx.det.live}: the store names records by one key column")
+
+    def live_steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
+        """The live rows' UPDATE, and the INSERT of the re-created ones when there are any (MariaDB refuses an
+        INSERT ... SELECT leaving out a NOT NULL column without default even when it selects no row)."""
+        steps = [update_live(ctx, stage, columns)]
+        if (
+            stage.name == STAGE
+            or ctx.conn.execute(select(func.count()).select_from(stage).where(stage.c[ABSENT].is_(True))).scalar()
+        ):
+            steps.append(insert_live(ctx, stage, columns))
+        return steps
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset()  # the libraries keep no version column in the live table

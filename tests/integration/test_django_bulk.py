@@ -41,9 +41,9 @@ def _save_then_bulk(
 
 
 def test_reversion_bulk_restore_writes_one_revision(
-    runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
+    runner: CliRunner, backend: str, story_clone: StoryClone, tmp_path: Path
 ) -> None:
-    url = _story(story_clone, sqlite_or_pg_backend, "reversion_story")
+    url = _story(story_clone, backend, "reversion_story")
     before, revisions, _ = _save_then_bulk(runner, url, "reversion_story", tmp_path, "reversion_revision", "1")
     assert len(rows(url, "reversion_revision")) == revisions + 1  # one block: one revision for both rows
     after = run_support("reversion_story", url, tmp_path)["timelines"]["shop_item"]
@@ -58,9 +58,9 @@ def test_reversion_bulk_restore_writes_one_revision(
 
 
 def test_auditlog_bulk_restore_logs_each_row(
-    runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path
+    runner: CliRunner, backend: str, story_clone: StoryClone, tmp_path: Path
 ) -> None:
-    url = _story(story_clone, sqlite_or_pg_backend, "auditlog_story")
+    url = _story(story_clone, backend, "auditlog_story")
     before, entries, doc = _save_then_bulk(runner, url, "auditlog_story", tmp_path, "auditlog_logentry", "2")
     assert "secret" not in doc["columns"] and "internal" not in doc["columns"]  # masked, excluded
     logged = rows(url, "auditlog_logentry")[entries:]

@@ -36,8 +36,8 @@ def _shown(runner: CliRunner, url: str, ident: str) -> list[tuple[str, int, str]
     return sorted((c["table"].split(".")[-1], c["key"]["id"], c["operation"]) for c in doc["changes"])
 
 
-def test_auditlog_cid_is_a_change_set(runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
-    url = _story(story_clone, sqlite_or_pg_backend, "auditlog_story")
+def test_auditlog_cid_is_a_change_set(runner: CliRunner, backend: str, story_clone: StoryClone) -> None:
+    url = _story(story_clone, backend, "auditlog_story")
     ident = str(uuid.uuid5(uuid.NAMESPACE_URL, "auditlog-cid:req-1"))  # the cid is text: a name-based UUID
     (listed,) = [s for s in _changesets(runner, url) if s["exact"]]  # the only entries with a cid
     assert listed["id"] == ident and listed["actor"] == "alice"

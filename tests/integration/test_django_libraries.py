@@ -165,11 +165,11 @@ def test_pghistory_restore_in_a_context_and_undelete(runner: CliRunner, story_cl
     assert shown[-1]["current"] is True
 
 
-def test_reversion_restore_follows_the_maker(runner: CliRunner, sqlite_or_pg_backend: str,
+def test_reversion_restore_follows_the_maker(runner: CliRunner, backend: str,
                                              story_clone: StoryClone, tmp_path: Path) -> None:
     """Item is registered with follow=["maker"]: every revision saving an item with a maker holds the maker's
     version too, so a restore of an item with a maker writes the maker's current state in its revision."""
-    url = _story(story_clone, sqlite_or_pg_backend, "reversion_story")
+    url = _story(story_clone, backend, "reversion_story")
     restored = chrono(runner, url, "-f", "json", "restore", "shop_item", "1", "--version", "1", "--yes")
     assert restored.exit_code == 0, restored.output
     (item,) = json.loads(restored.stdout)["items"]

@@ -20,7 +20,7 @@ from chrono_cli.conventions.builtin.auditlog.adapter import STORE, AuditlogAdapt
 from chrono_cli.conventions.builtin.auditlog.write import AuditlogWriter
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_bulk import TimelineBulk
-from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, locked_rows
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -83,7 +83,7 @@ class AuditlogBulk(TimelineBulk):
             rows = self._entries(ctx, stage, columns, notes)
         label = f"{STORE}: one entry per restored row (action 1, or 0 when re-created)"
         steps = [Step(target.values(rows), label + ("; " + "; ".join(notes) if notes else ""))] if rows else []
-        return [*steps, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+        return [*steps, *self.live_steps(ctx, stage, columns)]
 
     def _entries(
         self, ctx: WriteContext, stage: Table, columns: Sequence[str], notes: list[str]

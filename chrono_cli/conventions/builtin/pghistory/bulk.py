@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.builtin.pghistory.adapter import CREATED, OBJ, PghistoryAdapter, PghistoryOptions
 from chrono_cli.conventions.builtin.pghistory.write import PghistoryWriter, context_step
 from chrono_cli.conventions.django_bulk import TimelineBulk
-from chrono_cli.conventions.shapes.bulk import ABSENT, STAGE, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 
@@ -48,10 +48,8 @@ class PghistoryBulk(TimelineBulk):
         return select(ctx.store.c[OBJ]).where(col >= value).distinct()
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        if (
-            stage.name != STAGE
-            and ctx.conn.execute(select(func.count()).select_from(stage).where(stage.c[ABSENT].is_(True))).scalar()
-        ):
+        live = self.live_steps(ctx, stage, columns)
+        if stage.name != STAGE and len(live) > 1:
             PghistoryWriter.triggers(ctx, "INSERT")  # a re-created row needs its insert event
         context = context_step(ctx, f"{ctx.det.live}|bulk")
-        return [*([context] if context else []), update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+        return [*([context] if context else []), *live]

@@ -20,7 +20,7 @@ from chrono_cli.conventions.builtin.reversion.adapter import ReversionAdapter, r
 from chrono_cli.conventions.builtin.reversion.write import ReversionWriter
 from chrono_cli.conventions.django_bulk import TimelineBulk
 from chrono_cli.conventions.django_models import field_column
-from chrono_cli.conventions.shapes.bulk import ABSENT, STAGE, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.bulk import ABSENT, STAGE, locked_rows
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -83,7 +83,7 @@ class ReversionBulk(TimelineBulk):
             versions = Step(target.values({n: bindparam(n) for n in names}), label)
         else:
             versions = Step(target.values(self._versions(ctx, stage, columns)), label)
-        return [*revision, versions, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+        return [*revision, versions, *self.live_steps(ctx, stage, columns)]
 
     def _versions(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[dict[str, Any]]:
         live_names = list(ctx.live.columns.keys())
