@@ -17,7 +17,7 @@ def _format() -> str:
     """``--format NAME`` taken out of the command line (the shared ``main`` parses the rest)."""
     at = sys.argv.index("--format")
     name = sys.argv[at + 1]
-    del sys.argv[at:at + 2]
+    del sys.argv[at : at + 2]
     return name
 
 
