@@ -47,6 +47,7 @@ class MetaColumn:
     server_default: str | None = None
     timezone_matters: bool = True           # False where the library writes aware values into naive columns
     exact: bool = False                     # keys and ordering depend on it: kept as text is an error too
+    optional: bool = False                  # written only in some set-ups: its absence is no finding
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,10 +140,13 @@ def _row(cat: Catalog, table: TableRef, key: RowKey, changes: list[RowChange], m
 
 
 def _made(tl: Timeline, changes: list[RowChange]) -> list[int]:
-    """Indexes of the versions the change set made: by transaction id where there is one, else by time."""
+    """Indexes of the versions the change set made: by transaction id where the versions are numbered by it, else
+    by time (a change set that is no version number: an auditlog cid, a pghistory context)."""
     groups = {c.group for c in changes if c.group is not None}
     if groups:
-        return [i for i, v in enumerate(tl.versions) if v.number in groups and v.op is not Op.UNKNOWN]
+        made = [i for i, v in enumerate(tl.versions) if v.number in groups and v.op is not Op.UNKNOWN]
+        if made:
+            return made
     times = {c.at for c in changes if c.at is not None}
     return [i for i, v in enumerate(tl.versions) if v.valid_from in times and v.op is not Op.UNKNOWN]
 

@@ -10,7 +10,7 @@ check-migrations passes the pristine database and reports the case's drift.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -313,5 +313,29 @@ CASES += (
                            ("versions", None, "paper-trail"), ("json_versions", None, "paper-trail")}),
         unrecorded=frozenset({"secret"}),  # has_paper_trail skip: [:secret]
         stamped=frozenset({"updated_at"}),  # ActiveRecord's timestamps: reify.save! writes now there
+    ),
+)
+
+# django-reversion and django-auditlog on MariaDB too (Django's MySQL backend through PyMySQL standing in for
+# mysqlclient, which does not build here: tests/support/simple_history_story.py _database)
+CASES = tuple(replace(c, backends=BACKENDS, not_on={}) if c.name in ("reversion", "auditlog") else c
+              for c in CASES)
+
+# django-reversion with its versions in Django's xml and yaml serializer formats (reversion.register(format=...)),
+# and django-pghistory with the context denormalized into each event (PGHISTORY_CONTEXT_FIELD = ContextJSONField())
+_REVERSION = next(c for c in CASES if c.name == "reversion")
+_PGHISTORY = next(c for c in CASES if c.name == "pghistory")
+CASES += tuple(
+    ConventionCase(
+        name=f"reversion-{fmt}", convention="reversion", backends=_REVERSION.backends, not_on=_REVERSION.not_on,
+        build=None, read=readers.reversion_format(fmt), restore=_REVERSION.restore, drift=_REVERSION.drift,
+        checked=_REVERSION.checked, unrecorded=_REVERSION.unrecorded,
+    )
+    for fmt in ("xml", "yaml")
+) + (
+    ConventionCase(
+        name="pghistory-json-context", convention="pghistory", backends=_PGHISTORY.backends, not_on=_PGHISTORY.not_on,
+        build=None, read=readers.pghistory_json, restore=_PGHISTORY.restore, drift=_PGHISTORY.drift,
+        checked=_PGHISTORY.checked, config=_PGHISTORY.config, unrecorded=_PGHISTORY.unrecorded,
     ),
 )

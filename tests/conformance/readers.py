@@ -354,3 +354,16 @@ def paper_trail(url: str, _workdir: Path, save: Save = None) -> Reading:
     """Rails PaperTrail: ``reify`` of the next version (before a touch, completed by ``changeset``), the live
     record after the newest one, in Ruby (tests/support/paper_trail_reading.rb)."""
     return paper_trail_support.reading(url, save)
+
+
+def reversion_format(fmt: str) -> Any:
+    """django-reversion's reading of its story serialized in ``fmt`` (tests/support/reversion_formats_story.py)."""
+    def read(url: str, workdir: Path, save: Save = None, build: bool = False) -> Reading:
+        extra = [*(["--save", *save] if save else []), *(["--build"] if build else [])]
+        return run_support("reversion_formats_story", url, workdir, "--format", fmt, *extra)
+
+    return read
+
+
+# django-pghistory with the context denormalized into each event (ContextJSONField)
+pghistory_json = django_story("pghistory_json_story")

@@ -163,3 +163,22 @@ def test_pghistory_restore_in_a_context_and_undelete(runner: CliRunner, story_cl
     shown = _history(runner, url, "custom_pgpart", "2")
     assert [v["operation"] for v in shown] == ["insert", "insert"]
     assert shown[-1]["current"] is True
+
+
+def test_reversion_restore_follows_the_maker(runner: CliRunner, backend: str,
+                                             story_clone: StoryClone, tmp_path: Path) -> None:
+    """Item is registered with follow=["maker"]: every revision saving an item with a maker holds the maker's
+    version too, so a restore of an item with a maker writes the maker's current state in its revision."""
+    url = _story(story_clone, backend, "reversion_story")
+    restored = chrono(runner, url, "-f", "json", "restore", "shop_item", "1", "--version", "1", "--yes")
+    assert restored.exit_code == 0, restored.output
+    (item,) = json.loads(restored.stdout)["items"]
+    assert [s["label"] for s in item["statements"]][-1] == \
+        "reversion_version: a followed object's current state (reversion's follow)"
+    record = run_support("reversion_story", url, tmp_path)["timelines"]
+    one, maker = record["shop_item"]["1"], record["shop_maker"]["1"]
+    assert one[-1]["values"]["maker_id"] == 1 and one[-1]["version"] == maker[-1]["version"]  # one revision
+    assert maker[-1]["values"] == maker[-2]["values"] == {"id": 1, "name": "Acme"}
+    again = chrono(runner, url, "-f", "json", "restore", "shop_item", "1", "--version", "4", "--yes")  # no maker
+    assert again.exit_code == 0, again.output
+    assert run_support("reversion_story", url, tmp_path)["timelines"]["shop_maker"]["1"] == maker

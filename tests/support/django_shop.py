@@ -16,9 +16,9 @@ from tests.conformance.readers import plain  # noqa: F401  (the stories' value f
 from tests.support.simple_history_story import _database
 
 
-def configure(url: str, library_app: str, app: str = "shop", *, create: bool = True) -> None:
-    """Configure Django for the app ``app`` (tests/support/djangoapp/<app>) and ``library_app`` on ``url``,
-    and create the tables (``create``)."""
+def configure(url: str, library_app: str, app: str = "shop", *, create: bool = True, **extra: Any) -> None:
+    """Configure Django for the app ``app`` (tests/support/djangoapp/<app>) and ``library_app`` on ``url``
+    (``extra``: more settings), and create the tables (``create``)."""
     import django
     from django.conf import settings
     from django.core.management import call_command
@@ -27,7 +27,7 @@ def configure(url: str, library_app: str, app: str = "shop", *, create: bool = T
         INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", *library_app.split(),
                         f"tests.support.djangoapp.{app}"],
         DATABASES={"default": _database(url)}, USE_TZ=True, TIME_ZONE="UTC",
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField", MIGRATION_MODULES={app: None})
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField", MIGRATION_MODULES={app: None}, **extra)
     django.setup()
     if create:
         call_command("migrate", verbosity=0)

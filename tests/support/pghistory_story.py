@@ -33,9 +33,16 @@ TABLES = {"pgshop_item": "Item", "custom_pgpart": "Part"}
 OPS = {"insert": "insert", "update": "update", "delete": "delete"}
 
 
-def setup(url: str, create: bool) -> dict[str, Any]:
-    """Configure Django with pghistory and pgtrigger, install the triggers; the models by table name."""
-    configure(url, "pgtrigger pghistory", "pgshop", create=create)
+def setup(url: str, create: bool, *, context_json: bool = False) -> dict[str, Any]:
+    """Configure Django with pghistory and pgtrigger, install the triggers; the models by table name.
+    ``context_json``: the context denormalized into each event (``PGHISTORY_CONTEXT_FIELD = ContextJSONField()``,
+    a ``pgh_context`` JSON column instead of rows of ``pghistory_context``)."""
+    extra: dict[str, Any] = {}
+    if context_json:
+        import pghistory
+
+        extra["PGHISTORY_CONTEXT_FIELD"] = pghistory.ContextJSONField()
+    configure(url, "pgtrigger pghistory", "pgshop", create=create, **extra)
     import pgtrigger
 
     from tests.support.djangoapp.pgshop import models
@@ -59,7 +66,7 @@ def build() -> None:
     with pghistory.context(user=alice.pk, reason="first stock"), transaction.atomic():
         Item.objects.create(id=1, name="Lamp", price=Decimal("10.00"), meta={"k": [1]}, maker=acme)
         Item.objects.create(id=2, name="Chair", price=Decimal("0.10"))
-    with pghistory.context(user=bob.pk, reason="reprice"):
+    with pghistory.context(user=bob.pk, reason="reprice", url="/items/1"):  # url: as HistoryMiddleware adds it
         item = Item.objects.get(pk=1)
         item.name, item.price, item.meta = "Lamp \U0001d11e", Decimal("12.30"), {"ü": "\U0001d11e", "n": None}
         item.save()
@@ -97,7 +104,10 @@ def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         out: dict[str, Any] = {}
         live[table] = {}
         for e in event_model.objects.order_by("pgh_obj_id", "pgh_id"):
-            ctx = e.pgh_context.metadata if e.pgh_context_id else {}
+            if isinstance(e.pgh_context, dict) or e.pgh_context is None:  # ContextJSONField: the metadata itself
+                ctx = e.pgh_context or {}
+            else:
+                ctx = e.pgh_context.metadata
             values = None if e.pgh_label == "delete" else {c: plain(getattr(e, f.attname))
                                                             for c, f in tracked.items()}
             out.setdefault(str(e.pgh_obj_id), []).append(

@@ -32,16 +32,17 @@ from tests.support.django_shop import append_saved, columns, configure, main, pl
 TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part"}
 
 
-def setup(url: str, create: bool) -> dict[str, Any]:
-    """Configure Django and register the shop's models with reversion; the models by table name."""
+def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
+    """Configure Django and register the shop's models with reversion (``serializer``: the format its versions
+    are serialized in); the models by table name."""
     configure(url, "reversion", create=create)
     import reversion
 
     from tests.support.djangoapp.shop import models
 
-    reversion.register(models.Maker)
-    reversion.register(models.Item, exclude=["internal"], follow=["maker"])
-    reversion.register(models.Part)
+    reversion.register(models.Maker, format=serializer)
+    reversion.register(models.Item, exclude=["internal"], follow=["maker"], format=serializer)
+    reversion.register(models.Part, format=serializer)
     return {t: getattr(models, name) for t, name in TABLES.items()}
 
 

@@ -54,6 +54,8 @@ def _meta(table: TableInfo, metas: tuple[MetaColumn, ...], convention: str, ctx:
           role: str) -> Iterator[Drift]:
     for m in metas:
         col = table.columns.get(m.name)
+        if col is None and m.optional:
+            continue
         if col is None:
             want = ctx.type_name(ctx.native(m.type))
             yield Drift("missing-meta-column", m.missing,

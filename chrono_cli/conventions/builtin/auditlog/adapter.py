@@ -15,12 +15,17 @@ Timeline semantics chosen here:
   (``mask_fields``: the first half of the characters replaced by ``*``) are never shown: not recorded;
   keys that name no column (reverse relations, many-to-many) are ignored;
 * a recorded change that does not start from the state the one before left is an explicit gap: nothing is
-  carried across it; ``cid`` groups the entries of one request or job when the app sets it.
+  carried across it;
+* ``cid`` (the correlation id of a request or job, when the app sets one) is the change-set id of its entries.
+  Change-set ids are transaction numbers or UUIDs, and a cid is free text, so a cid that is a UUID is used as
+  is and any other maps to ``uuid5(NAMESPACE_URL, "auditlog-cid:" + cid)`` (``cid_changeset``): the id
+  ``changes`` prints is one ``changes show`` and ``revert`` take back; the cid itself is in the change's note.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
@@ -47,6 +53,7 @@ STORE = "auditlog_logentry"
 COLUMNS = ("object_pk", "object_id", "object_repr", "action", "changes", "timestamp", "content_type_id", "actor_id")
 ACTIONS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
 SCAN = 500  # entries of a table read to learn its tracked and masked fields
+CID_PREFIX = "auditlog-cid:"
 
 CHECK = CheckSpec(
     StoreKind.SHARED,
@@ -65,6 +72,17 @@ CHECK = CheckSpec(
 
 def is_store(t: TableInfo) -> bool:
     return t.ref.name == STORE and t.has(*COLUMNS) and is_text(t.columns["object_pk"].type)
+
+
+def cid_changeset(cid: Any) -> uuid.UUID | None:
+    """The change-set id of the entries sharing a correlation id: the cid itself when it is a UUID, else the
+    name-based UUID of ``auditlog-cid:<cid>``; None without a cid."""
+    if cid is None or cid == "":
+        return None
+    try:
+        return uuid.UUID(str(cid))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, CID_PREFIX + str(cid))
 
 
 def masked(text: Any) -> bool:
@@ -239,15 +257,33 @@ class AuditlogAdapter(ConventionAdapter):
         return old, new, unknown
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        """Entries in the window (or of the change set ``query.group``: the entries of one cid)."""
         from chrono_cli.conventions.shapes.window import window
 
         ct = self.content_type(ctx, det)
         if ct is None:
             return []
         t = ctx.info(det.store).table()
-        when = window(t.c.timestamp, query, ctx.config.timezone, ctx.conn.dialect.name)
-        ids = ctx.conn.execute(select(t.c.object_pk).where(t.c.content_type_id == ct, when)
+        mine = t.c.content_type_id == ct
+        when: ColumnElement[bool]
+        if query.group is not None:
+            if not isinstance(query.group, uuid.UUID) or "cid" not in t.c:
+                return []
+            cids = ctx.conn.execute(select(t.c.cid).where(mine, t.c.cid.is_not(None)).distinct()).scalars()
+            named = [c for c in cids if cid_changeset(c) == query.group]
+            if not named:
+                return []
+            when = t.c.cid.in_(named)
+        else:
+            when = window(t.c.timestamp, query, ctx.config.timezone, ctx.conn.dialect.name)
+        ids = ctx.conn.execute(select(t.c.object_pk).where(mine, when)
                                .order_by(t.c.timestamp.desc()).limit(query.limit)).scalars().all()
         column = ctx.info(det.live).columns[det.key[0]]
         keys = [RowKey(((det.key[0], decode(i, column.type)),)) for i in ids]
-        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key))
+        groups: dict[Any, uuid.UUID | None] = {}
+        if "cid" in t.c and ids:
+            found = ctx.conn.execute(select(t.c.id, t.c.cid).where(mine, t.c.object_pk.in_(set(ids)),
+                                                                   t.c.cid.is_not(None)))
+            groups = {r.id: cid_changeset(r.cid) for r in found}
+        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key),
+                                lambda version: groups.get(version.number))

@@ -66,25 +66,30 @@ def logged(value: Any, tz: str | None) -> str:
 class AuditlogWriter(Writer):
     """django-auditlog ``auditlog_logentry``."""
 
-    def _context(self, ctx: WriteContext) -> tuple[int, Fields]:
+    def table_fields(self, ctx: WriteContext) -> tuple[int, Fields]:
+        """The content type of the live table and what its entries say about its fields (once per write)."""
+        memo = ctx.shared.memo("auditlog fields")
+        if ctx.det.live in memo:
+            return memo[ctx.det.live]  # type: ignore[no-any-return]
         ct = _ADAPTER.content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
         if ct is None:
             raise UnsupportedOperation(f"no auditlog content type names {ctx.det.live}",
                                        hint=f'set [tables.{ctx.det.live.name}] model = "app_label.model"')
-        return ct, fields_of(ctx.conn, ctx.store_info, ct, ctx.live_info)
+        memo[ctx.det.live] = ct, fields_of(ctx.conn, ctx.store_info, ct, ctx.live_info)
+        return memo[ctx.det.live]  # type: ignore[no-any-return]
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
         (_, pk), = key.items
-        ct, _ = self._context(ctx)
+        ct, _ = self.table_fields(ctx)
         return and_(ctx.store.c.content_type_id == ct, ctx.store.c.object_pk == str(pk))
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
-        ct, fields = self._context(ctx)
+        ct, fields = self.table_fields(ctx)
         values = {c.column: new[c.column] for c in changes if c.column not in fields.masked}
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
                              expect=1)])
-        text = self._formatter(ctx, key, fields)
+        text = self.formatter(ctx, key, fields)
         diff = {fields.names[c]: [text(c, current.get(c)), text(c, v)] for c, v in values.items() if c in fields.names}
         if diff:
             self._entry(ctx, key, out, ct, 1, diff)
@@ -93,9 +98,9 @@ class AuditlogWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
-        ct, fields = self._context(ctx)
+        ct, fields = self.table_fields(ctx)
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "live row re-created")])
-        text = self._formatter(ctx, key, fields)
+        text = self.formatter(ctx, key, fields)
         diff = {name: ["None", text(c, new.get(c))] for c, name in fields.names.items()
                 if new.get(c) is not None and c not in fields.masked}
         self._entry(ctx, key, out, ct, 0, diff)
@@ -104,7 +109,7 @@ class AuditlogWriter(Writer):
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, live = ctx.store, ctx.live
         (name,) = ctx.det.key
-        ct, _ = self._context(ctx)
+        ct, _ = self.table_fields(ctx)
         pks = ctx.conn.execute(select(store.c.object_pk).where(store.c.content_type_id == ct).distinct()).scalars()
         column = ctx.live_info.columns[name]
         wanted = [int(p) if is_integer(column.type) else p for p in pks]
@@ -112,7 +117,7 @@ class AuditlogWriter(Writer):
         gone = sorted((k for k in wanted if k not in present), key=lambda k: (str(type(k)), k))
         return [RowKey(((name, k),)) for k in gone[:limit]]
 
-    def _formatter(self, ctx: WriteContext, key: RowKey, fields: Fields) -> Callable[[str, Any], str]:
+    def formatter(self, ctx: WriteContext, key: RowKey, fields: Fields) -> Callable[[str, Any], str]:
         """A value as auditlog logs it: the text an entry of the record stored for an equal value (the scale of
         a decimal, which a SQLite column does not keep), else formatted afresh."""
         store, columns, tz = ctx.store, ctx.live_info.columns, ctx.config.timezone
@@ -141,19 +146,17 @@ class AuditlogWriter(Writer):
         (_, pk), = key.items
         repr_ = ctx.conn.execute(select(store.c.object_repr).where(self.store_where(ctx, key))
                                  .order_by(store.c.timestamp.desc(), store.c.id.desc()).limit(1)).scalar()
+        row = self.entry_row(ctx, out.notes, ct, pk, repr_, action, diff)
+        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(row),
+                              f"{STORE}: action {action}, the changed fields as auditlog formats them"))
+
+    def entry_row(self, ctx: WriteContext, notes: list[str], ct: int, pk: Any, repr_: str | None, action: int,
+                  diff: dict[str, Any]) -> dict[str, Any]:
+        """The ``auditlog_logentry`` row of one change of the record ``pk`` (``repr_``: its newest object_repr)."""
         if repr_ is None:
             raise UnsupportedOperation(f"{ctx.det.live} {pk} has no auditlog entry to take its object_repr from")
         info = ctx.store_info
-        uid = user_id(ctx.conn, info, "actor_id", ctx.meta.actor)
-        if ctx.meta.actor and uid is None:
-            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: actor_id left NULL")
-        email = None
-        if uid is not None:
-            ref = next(fk.referred for fk in info.foreign_keys if fk.columns == ("actor_id",))
-            users = ctx.snapshot.get(ref) or reflect.reflect(ctx.conn, {ref.schema: [ref.name]}).get(ref)
-            if users is not None and "email" in users.columns:
-                u = users.table()
-                email = ctx.conn.execute(select(u.c.email).where(u.c[users.pk[0]] == uid)).scalar()
+        uid, email = self._actor(ctx, notes)
         extra = {"reason": ctx.meta.reason} if ctx.meta.reason else None
         changes: Any = diff if is_json(info.columns["changes"].type) else json.dumps(diff)
         data: Any = extra
@@ -168,5 +171,24 @@ class AuditlogWriter(Writer):
             row["actor_email"] = email
         if "additional_data" in info.columns:
             row["additional_data"] = data
-        out.steps.append(Step(insert(insert_table(info)).values(row),
-                              f"{STORE}: action {action}, the changed fields as auditlog formats them"))
+        return row
+
+    @staticmethod
+    def _actor(ctx: WriteContext, notes: list[str]) -> tuple[Any, Any]:
+        """--actor as ``actor_id`` (when it is a user id) and that user's email, looked up once per write."""
+        memo = ctx.shared.memo("auditlog actor")
+        if "actor" in memo:
+            return memo["actor"]  # type: ignore[no-any-return]
+        info = ctx.store_info
+        uid = user_id(ctx.conn, info, "actor_id", ctx.meta.actor)
+        if ctx.meta.actor and uid is None:
+            notes.append(f"actor {ctx.meta.actor!r} is not a user id: actor_id left NULL")
+        email = None
+        if uid is not None:
+            ref = next(fk.referred for fk in info.foreign_keys if fk.columns == ("actor_id",))
+            users = ctx.snapshot.get(ref) or reflect.reflect(ctx.conn, {ref.schema: [ref.name]}).get(ref)
+            if users is not None and "email" in users.columns:
+                u = users.table()
+                email = ctx.conn.execute(select(u.c.email).where(u.c[users.pk[0]] == uid)).scalar()
+        memo["actor"] = (uid, email)
+        return uid, email

@@ -29,6 +29,8 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     columns = list(o.versioned_columns)
     where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
     if query.group is not None:
+        if isinstance(query.group, bool) or not isinstance(query.group, int):
+            return []  # another store's change set (a UUID): transactions have integer ids
         where = store.c[txc] == query.group
     if query.actor is not None and o.user_column:
         where = and_(where, _by_actor(ctx, tx_info, tx.c.user_id, query.actor))

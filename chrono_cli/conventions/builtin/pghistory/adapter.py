@@ -9,7 +9,11 @@ Timeline semantics chosen here:
   absent afterwards); any other label is a manual event (``pghistory.create_event``): a snapshot, shown as an
   update with the label in its note; the time is ``pgh_created_at`` (the transaction's start);
 * actor = the context metadata's ``user`` (shown as ``auth_user.username`` when it is a user id), reason = its
-  ``reason``; without a context both are unknown;
+  ``reason``, its other keys (``url``, app keys) are shown in the note; without a context all are unknown. The
+  metadata is read from ``pghistory_context``, or from the event's own ``pgh_context`` JSON column when the app
+  denormalizes it (``PGHISTORY_CONTEXT_FIELD = ContextJSONField()``: no context table);
+* the change set of an event is its context (``pgh_context_id``, a UUID: one ``pghistory.context()`` block,
+  which may span transactions); events without a context are grouped by actor and time;
 * the tracked model's table is ``<app>_<model>`` for ``<app>_<model>event``, else the one table holding every
   tracked column; base columns the event table lacks (``exclude``) are not recorded;
 * triggers see every writer (queryset updates, raw SQL), so a live row that differs from the newest event
@@ -19,6 +23,8 @@ Timeline semantics chosen here:
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
@@ -36,6 +42,8 @@ from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
 
 ID, CREATED, LABEL, OBJ, CONTEXT = "pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id"
+CONTEXT_JSON = "pgh_context"  # ContextJSONField: the metadata denormalized into each event
+SHOWN = ("user", "reason")  # metadata keys shown as actor and reason; the others go to the note
 CONTEXTS = "pghistory_context"
 OPS = {"insert": Op.INSERT, "update": Op.UPDATE, "delete": Op.DELETE}
 
@@ -45,7 +53,8 @@ CHECK = CheckSpec(
                 MetaColumn(CREATED, sqltypes.DateTime(timezone=True), nullable=False),
                 MetaColumn(LABEL, sqltypes.Text(), nullable=False),
                 MetaColumn(OBJ, sqltypes.Integer(), nullable=False, exact=True),
-                MetaColumn(CONTEXT, sqltypes.Uuid())),
+                MetaColumn(CONTEXT, sqltypes.Uuid()),
+                MetaColumn(CONTEXT_JSON, sqltypes.JSON(), optional=True)),  # ContextJSONField
     hides_columns=True, store_suffix="event")
 
 
@@ -120,7 +129,10 @@ class PghistoryAdapter(ConventionAdapter):
         contexts = ctx.snapshot.get(TableRef(det.store.schema, CONTEXTS)) if o.contexts else None
         (_, pk), = key.items
         query = select(event).where(event.c[OBJ] == pk).order_by(event.c[ID])
-        if contexts is not None and CONTEXT in event.c:
+        if CONTEXT_JSON in event.c:
+            query = (select(event, event.c[CONTEXT_JSON].label("pgh_metadata")).where(event.c[OBJ] == pk)
+                     .order_by(event.c[ID]))
+        elif contexts is not None and CONTEXT in event.c:
             c = contexts.table()
             query = (select(event, c.c.metadata.label("pgh_metadata"))
                      .outerjoin(c, c.c.id == event.c[CONTEXT]).where(event.c[OBJ] == pk).order_by(event.c[ID]))
@@ -138,7 +150,11 @@ class PghistoryAdapter(ConventionAdapter):
             op = OPS.get(label, Op.UPDATE)
             user = m.get("user") if isinstance(m, dict) else None
             reason = m.get("reason") if isinstance(m, dict) else None
-            note = None if label in OPS else f"event '{label}' (a snapshot pghistory.create_event wrote)"
+            notes = [] if label in OPS else [f"event '{label}' (a snapshot pghistory.create_event wrote)"]
+            if isinstance(m, dict) and any(k not in SHOWN for k in m):
+                notes.append("context " + ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                                                    for k, v in m.items() if k not in SHOWN))
+            note = "; ".join(notes) or None
             entries.append(Entry(values=None if op is Op.DELETE else {c: r[c] for c in recorded}, op=op,
                                  at=as_utc(r[CREATED], tz), number=r[ID],
                                  actor=None if user is None else actors.get(user, str(user)),
@@ -149,17 +165,29 @@ class PghistoryAdapter(ConventionAdapter):
         if versions and versions[-1].op is Op.DELETE and versions[-1].number is None:
             # gone without a delete event: when is unknown (not the last event's time)
             versions[-1] = replace(versions[-1], valid_from=None)
-        notes = {e.number: e.note for e in entries if e.note}
-        return [replace(v, note="; ".join(filter(None, (notes[v.number], v.note)))) if v.number in notes else v
-                for v in versions]
+        noted = {e.number: e.note for e in entries if e.note}  # states_after may carry them already
+        return [replace(v, note="; ".join(filter(None, (noted[v.number], v.note))))
+                if v.number in noted and noted[v.number] not in (v.note or "") else v for v in versions]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        """Events in the window (or of the context ``query.group``), grouped by their context."""
         from chrono_cli.conventions.shapes.window import window
 
         event = ctx.info(det.store).table()
-        ids = ctx.conn.execute(select(event.c[OBJ]).where(window(event.c[CREATED], query, ctx.config.timezone,
-                                                                  ctx.conn.dialect.name))
+        has_context = CONTEXT in event.c
+        if query.group is not None:
+            if not isinstance(query.group, uuid.UUID) or not has_context:
+                return []
+            when = event.c[CONTEXT] == query.group
+        else:
+            when = window(event.c[CREATED], query, ctx.config.timezone, ctx.conn.dialect.name)
+        ids = ctx.conn.execute(select(event.c[OBJ]).where(when)
                                .order_by(event.c[CREATED].desc()).limit(query.limit)).scalars().all()
         keys = [RowKey(((det.key[0], i),)) for i in ids]
-        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key))
-
+        groups: dict[int, uuid.UUID] = {}
+        if has_context and ids:
+            found = ctx.conn.execute(select(event.c[ID], event.c[CONTEXT])
+                                     .where(event.c[OBJ].in_(set(ids)), event.c[CONTEXT].is_not(None)))
+            groups = {r[0]: r[1] if isinstance(r[1], uuid.UUID) else uuid.UUID(str(r[1])) for r in found}
+        return timeline_changes(ctx, det.live, keys, query, lambda key: self.versions(ctx, det, key),
+                                lambda version: groups.get(version.number))

@@ -41,6 +41,10 @@ class PghistoryWriter(Writer):
         return and_(ctx.store.c[OBJ] == pk)
 
     def writable(self, ctx: WriteContext, key: RowKey) -> None:
+        self.on_postgresql(ctx)
+
+    @staticmethod
+    def on_postgresql(ctx: WriteContext) -> None:
         if ctx.conn.dialect.name != "postgresql":
             raise UnsupportedOperation("django-pghistory records events with PostgreSQL triggers only")
 
@@ -50,7 +54,7 @@ class PghistoryWriter(Writer):
         out = WriteSet()
         tracked = set(ctx.det.opts(PghistoryOptions).tracked)
         if set(values) & tracked:
-            out.notes.append(self._triggers(ctx, "UPDATE"))
+            out.notes.append(self.triggers(ctx, "UPDATE"))
         else:
             out.notes.append(f"{', '.join(values)} not tracked by pghistory: the update trigger writes no event")
         self._context(ctx, key, out)
@@ -59,7 +63,7 @@ class PghistoryWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet([], [self._triggers(ctx, "INSERT")])
+        out = WriteSet([], [self.triggers(ctx, "INSERT")])
         self._context(ctx, key, out)
         out.steps.append(Step(insert(insert_table(ctx.live_info)).values(dict(new)),
                               "live row re-created (its INSERT trigger writes the event)"))
@@ -75,7 +79,7 @@ class PghistoryWriter(Writer):
         return [RowKey(((name, v),)) for (v,) in ctx.conn.execute(query)]
 
     @staticmethod
-    def _triggers(ctx: WriteContext, event: str) -> str:
+    def triggers(ctx: WriteContext, event: str) -> str:
         found = [t for t in ctx.live_info.triggers if t.enabled and event in t.events]
         if not found:
             raise UnsupportedOperation(f"{ctx.det.live} has no enabled {event} trigger: pghistory would record no "
@@ -85,20 +89,29 @@ class PghistoryWriter(Writer):
 
     @staticmethod
     def _context(ctx: WriteContext, key: RowKey, out: WriteSet) -> None:
-        metadata: dict[str, Any] = {}
-        if ctx.meta.actor:
-            metadata["user"] = _user(ctx, ctx.meta.actor)
-        if ctx.meta.reason:
-            metadata["reason"] = ctx.meta.reason
-        if not metadata:
+        step = context_step(ctx, f"{ctx.det.live}|{key.items!r}")
+        if step is None:
             out.notes.append("no --actor or --reason: no pghistory context (the event's pgh_context_id stays NULL)")
-            return
-        seed = f"{ctx.det.live}|{key.items!r}|{ctx.now.isoformat()}".encode()
-        context_id = uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4)
-        statement = select(func.set_config("pghistory.context_id", str(context_id), True),
-                           func.set_config("pghistory.context_metadata", json.dumps(metadata), True))
-        label = "pghistory context for the triggers (as pghistory.context() sets it)"
-        out.steps.append(Step(statement, label))  # type: ignore[arg-type]  # a SELECT: set_config has no DML form
+        else:
+            out.steps.append(step)
+
+
+def context_step(ctx: WriteContext, seed: str) -> Step | None:
+    """The ``set_config`` of a pghistory context carrying --actor and --reason (None: neither given); the id is
+    derived from ``seed`` and the time of the write, so a plan applies the same statements."""
+    metadata: dict[str, Any] = {}
+    if ctx.meta.actor:
+        metadata["user"] = _user(ctx, ctx.meta.actor)
+    if ctx.meta.reason:
+        metadata["reason"] = ctx.meta.reason
+    if not metadata:
+        return None
+    digest = hashlib.sha256(f"{seed}|{ctx.now.isoformat()}".encode()).digest()
+    context_id = uuid.UUID(bytes=digest[:16], version=4)
+    statement = select(func.set_config("pghistory.context_id", str(context_id), True),
+                       func.set_config("pghistory.context_metadata", json.dumps(metadata), True))
+    label = "pghistory context for the triggers (as pghistory.context() sets it)"
+    return Step(statement, label)  # type: ignore[arg-type]  # a SELECT: set_config has no DML form
 
 
 def _user(ctx: WriteContext, actor: str) -> Any:

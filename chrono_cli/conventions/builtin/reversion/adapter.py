@@ -12,8 +12,8 @@ Timeline semantics chosen here (conventions.md 7E):
 * deletions are not recorded: a key without a live row is shown deleted at an unknown time; a key created
   again continues the same versions (nothing marks the gap);
 * fields missing from a version's ``fields`` (``exclude``) are unrecorded there; stored keys that name no
-  column (many-to-many lists, dropped fields) are not shown; datetimes are stored at millisecond precision,
-  so the live row is compared at that precision.
+  column (many-to-many lists, dropped fields) are not shown; the json format stores datetimes at millisecond
+  precision, so the live row is compared at that precision (xml and yaml keep microseconds: formats.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.reversion import formats
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.decode import Undecodable, decode
@@ -69,15 +70,12 @@ def revision_info(snapshot: SchemaSnapshot, store: TableRef) -> TableInfo | None
     return info if info is not None and info.has(*REVISION_COLUMNS) else None
 
 
-def document(raw: Any) -> dict[str, Any]:
-    """The one object of a version's ``serialized_data`` (JSON format), or {} when it holds none."""
+def document(raw: Any, fmt: str = "json") -> dict[str, Any]:
+    """The one object of a version's ``serialized_data`` (in its ``format``), or {} when it holds none."""
     try:
-        doc = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    except ValueError:
+        return formats.parse(raw, fmt)
+    except formats.UnknownFormat:
         return {}
-    if isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict):
-        return doc[0]
-    return {}
 
 
 def field_value(value: Any, column: ColumnInfo, tz: str | None) -> Any:
@@ -90,9 +88,9 @@ def field_value(value: Any, column: ColumnInfo, tz: str | None) -> Any:
 def sample_fields(conn: Connection, store: TableInfo, content_type: int) -> list[str]:
     """The field names of the newest version of a content type."""
     t = store.table()
-    raw = conn.execute(select(t.c.serialized_data).where(t.c.content_type_id == content_type)
-                       .order_by(t.c.id.desc()).limit(1)).scalar()
-    fields = document(raw).get("fields")
+    row = conn.execute(select(t.c.serialized_data, t.c.format).where(t.c.content_type_id == content_type)
+                       .order_by(t.c.id.desc()).limit(1)).first()
+    fields = None if row is None else document(row[0], row[1]).get("fields")
     return list(fields) if isinstance(fields, dict) else []
 
 
@@ -164,7 +162,8 @@ class ReversionAdapter(ConventionAdapter):
                                    c for c in live_info.columns if c in skip),
                                note="; ".join(notes) or None))
         live = fetch_live(ctx.conn, live_info.table(), key)
-        compared = None if live is None else {c: _ms(v) for c, v in live.items()}
+        cut = bool(rows) and rows[-1]["format"] == "json"  # json keeps milliseconds, xml and yaml microseconds
+        compared = None if live is None else {c: _ms(v) if cut else v for c, v in live.items()}
         out = with_live(out, compared, shown, tuple(c for c in live_info.columns if c in skip),
                         entry="recorded version", bypass="a save outside a revision block, or raw SQL",
                         delete_bypass="reversion records no deletion: time unknown")
@@ -189,10 +188,10 @@ class ReversionAdapter(ConventionAdapter):
 
     @staticmethod
     def _values(row: Mapping[Any, Any], live: TableInfo, tz: str | None) -> tuple[dict[str, Any], list[str]]:
-        if row["format"] != "json":
-            raise DamagedHistory(f"{VERSION} id {row['id']}: serialized in {row['format']!r}; chrono reads the "
-                                 "json format only")
-        doc = document(row["serialized_data"])
+        try:
+            doc = formats.parse(row["serialized_data"], row["format"])
+        except formats.UnknownFormat as exc:
+            raise DamagedHistory(f"{VERSION} id {row['id']}: {exc}") from exc
         fields = doc.get("fields")
         if not isinstance(fields, dict):
             raise DamagedHistory(f"{VERSION} id {row['id']}: serialized_data holds no object")
@@ -216,8 +215,9 @@ class ReversionAdapter(ConventionAdapter):
         from chrono_cli.conventions.shapes.window import window
 
         ct = self.content_type(ctx, det)
-        if ct is None:
-            return []
+        if ct is None or (query.group is not None and (isinstance(query.group, bool)
+                                                       or not isinstance(query.group, int))):
+            return []  # a change set of another store (a UUID): revisions have integer ids
         v = ctx.info(det.store).table()
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None

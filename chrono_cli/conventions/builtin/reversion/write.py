@@ -3,10 +3,11 @@
 UPDATE the row's changed columns (INSERT it for an undelete: ``revert()`` of a deleted object saves it again),
 then, as the block's exit does: INSERT one ``reversion_revision`` (``date_created`` = now, ``comment`` =
 --reason or '', ``user_id`` = --actor when it is the id of a user row) and one ``reversion_version`` holding
-the restored state in Django's JSON serializer format, under the new revision's id (the rows of one write,
+the restored state in the Django serializer format of the record's newest version (json, xml or yaml:
+formats.py), under the new revision's id (the rows of one write,
 e.g. a revert, share one revision, as one block would). Fields are serialized
 in the order and form of the record's stored versions: a value equal to one a version stored keeps that
-version's text (offsets, millisecond cuts), others are encoded as DjangoJSONEncoder does; ``object_repr``
+version's text (offsets, millisecond cuts), others are encoded as Django's serializer does; ``object_repr``
 (``str(obj)``, app code) is copied from the newest version with the same state, else the newest version;
 ``db`` and ``format`` from the newest version. Unlike ``revert()``, columns the versions do not record
 (``exclude``) keep their current values (reversion would reset them to the model default, its issue #653).
@@ -15,17 +16,15 @@ version's text (offsets, millisecond cuts), others are encoded as DjangoJSONEnco
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, literal_column, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.base import ReadContext
+from chrono_cli.conventions.builtin.reversion import formats
 from chrono_cli.conventions.builtin.reversion.adapter import (
     REVISION,
     ReversionAdapter,
@@ -33,49 +32,43 @@ from chrono_cli.conventions.builtin.reversion.adapter import (
     field_value,
     revision_info,
 )
+from chrono_cli.conventions.builtin.reversion.follow import follow_rows
 from chrono_cli.conventions.decode import Undecodable
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_models import field_column
-from chrono_cli.conventions.rows import key_where, zone
+from chrono_cli.conventions.rows import key_where
+from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
+from chrono_cli.db.reflect import ColumnInfo, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 _ADAPTER = ReversionAdapter()
+REVISION_VAR = "@chrono_revision"  # MariaDB: the id of the write's revision (a session variable)
 
 
-def encode(value: Any, tz: str | None) -> Any:
-    """A column value as DjangoJSONEncoder writes it (naive timestamps read in ``tz``, UTC by default)."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=zone(tz))
-        text = aware.astimezone(UTC).isoformat() if value.tzinfo is None else aware.isoformat()
-        if aware.microsecond:
-            text = text[:23] + text[26:]
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-    if isinstance(value, time):
-        text = value.isoformat()
-        return text[:12] if value.microsecond else text
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    return value
+def _mariadb(ctx: WriteContext) -> bool:
+    return ctx.conn.dialect.name in ("mysql", "mariadb")
 
 
 class ReversionWriter(Writer):
     """django-reversion ``reversion_revision`` + ``reversion_version``."""
 
-    def _content_type(self, ctx: WriteContext) -> int:
+    def content_type(self, ctx: WriteContext) -> int:
+        memo = ctx.shared.memo("reversion content type")
+        if ctx.det.live in memo:
+            return memo[ctx.det.live]  # type: ignore[no-any-return]
         ct = _ADAPTER.content_type(ReadContext(ctx.conn, ctx.snapshot, ctx.config), ctx.det)
         if ct is None:
             raise UnsupportedOperation(f"no reversion content type names {ctx.det.live}",
                                        hint=f'set [tables.{ctx.det.live.name}] model = "app_label.model"')
+        memo[ctx.det.live] = ct
         return ct
 
     def store_where(self, ctx: WriteContext, key: RowKey) -> ColumnElement[bool]:
         (_, pk), = key.items
-        return and_(ctx.store.c.content_type_id == self._content_type(ctx), ctx.store.c.object_id == str(pk))
+        return and_(ctx.store.c.content_type_id == self.content_type(ctx), ctx.store.c.object_id == str(pk))
 
     def update(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any], new: Mapping[Any, Any],
                changes: Sequence[FieldChange], timeline: Timeline | None) -> WriteSet:
@@ -94,7 +87,7 @@ class ReversionWriter(Writer):
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, live = ctx.store, ctx.live
         (name,) = ctx.det.key
-        ids = ctx.conn.execute(select(store.c.object_id).where(store.c.content_type_id == self._content_type(ctx))
+        ids = ctx.conn.execute(select(store.c.object_id).where(store.c.content_type_id == self.content_type(ctx))
                                .distinct()).scalars().all()
         column = ctx.live_info.columns[name]
         keys = {}
@@ -111,40 +104,93 @@ class ReversionWriter(Writer):
         return ["reversion records no deletion: these keys have versions and no live row (time of deletion unknown)"]
 
     def _revision(self, ctx: WriteContext, key: RowKey, out: WriteSet, state: Mapping[Any, Any]) -> None:
-        ct = self._content_type(ctx)
-        store = ctx.store
         (_, pk), = key.items
-        rows = ctx.conn.execute(select(store.c.serialized_data, store.c.object_repr, store.c.db, store.c.format)
-                                .where(self.store_where(ctx, key)).order_by(store.c.id.desc())).mappings().all()
-        if not rows:
-            raise UnsupportedOperation(f"{ctx.det.live} {pk} has no reversion version to take its serialized "
-                                       "form from")
-        fields, repr_, label = self._serialize(ctx, rows, state)
+        ct = self.content_type(ctx)
+        if ctx.shared.once("reversion_revision", str(ctx.det.store)):  # one block: one revision for every row
+            out.steps += self.revision_steps(ctx, out.notes)
+        ctx.shared.once("reversion_version", str(ct), str(pk))
+        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+            self.version_row(ctx, pk, self.stored(ctx, ct, [pk]).get(str(pk), []), state)),
+            f"{ctx.det.store.name}: the restored state"))
+        for row in self.follow_versions(ctx, ct, [state]):
+            out.steps.append(Step(insert(insert_table(ctx.store_info)).values(row),
+                                  f"{ctx.det.store.name}: a followed object's current state (reversion's follow)"))
+
+    def stored(self, ctx: WriteContext, ct: int, keys: Sequence[Any]) -> dict[str, list[Mapping[Any, Any]]]:
+        """Every stored version of ``keys`` of the content type ``ct``, newest first, by ``object_id``."""
+        store = ctx.store
+        out: dict[str, list[Mapping[Any, Any]]] = {}
+        for i in range(0, len(keys), CHUNK):
+            chunk = [str(k) for k in keys[i:i + CHUNK]]
+            query = (select(store.c.object_id, store.c.serialized_data, store.c.object_repr, store.c.db,
+                            store.c.format)
+                     .where(store.c.content_type_id == ct, store.c.object_id.in_(chunk)).order_by(store.c.id.desc()))
+            for r in ctx.conn.execute(query).mappings():
+                out.setdefault(r["object_id"], []).append(r)
+        return out
+
+    def follow_versions(self, ctx: WriteContext, ct: int, states: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The versions of the objects ``states`` follow (follow.py), each object once per revision."""
+        out = []
+        for states_of in states:
+            for info, target_ct, row in follow_rows(ctx, ctx.live_info, ct, states_of):
+                pk = row[info.pk[0]]
+                if not ctx.shared.once("reversion_version", str(target_ct), str(pk)):
+                    continue
+                rows = self.stored(ctx, target_ct, [pk]).get(str(pk), [])
+                if rows:  # a followed object never versioned has no serialized form to copy: left out
+                    out.append(self.version_row(ctx, pk, rows, row, info=info, ct=target_ct))
+        return out
+
+    def revision_steps(self, ctx: WriteContext, notes: list[str]) -> list[Step]:
+        """The INSERT of the write's ``reversion_revision`` (--actor as the user when it is a user id); on MariaDB
+        then ``SET @chrono_revision = LAST_INSERT_ID()``: every version INSERT replaces LAST_INSERT_ID()."""
         revision = revision_info(ctx.snapshot, ctx.det.store)
         assert revision is not None
         uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
         if ctx.meta.actor and uid is None:
-            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
-        rev_table = revision.table()
-        if ctx.shared.once("reversion_revision", str(revision.ref)):  # one block: one revision for every row
-            out.steps.append(Step(insert(insert_table(revision)).values(
-                date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
-                comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision"))
-        data = json.dumps([{"model": label, "pk": document(rows[0]["serialized_data"]).get("pk", pk),
-                            "fields": fields}], ensure_ascii=False)
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
-            object_id=str(pk), content_type_id=ct, db=rows[0]["db"], format=rows[0]["format"],
-            serialized_data=data, object_repr=repr_, revision_id=last_id(ctx.conn, rev_table, "id")),
-            f"{ctx.det.store.name}: the restored state"))
+            notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
+        steps = [Step(insert(insert_table(revision)).values(
+            date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
+            comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")]
+        if _mariadb(ctx):
+            steps.append(Step(text(f"SET {REVISION_VAR} = LAST_INSERT_ID()"),  # type: ignore[arg-type]
+                              "the revision's id, for the versions"))
+        return steps
+
+    def version_row(self, ctx: WriteContext, pk: Any, rows: Sequence[Mapping[Any, Any]], state: Mapping[Any, Any],
+                    *, info: TableInfo | None = None, ct: int | None = None) -> dict[str, Any]:
+        """The ``reversion_version`` row of ``state`` for the record ``pk`` (``rows``: its stored versions, newest
+        first; ``info``, ``ct``: its table and content type, the live table's by default), under the revision the
+        write inserted last."""
+        if not rows:
+            raise UnsupportedOperation(f"{ctx.det.live} {pk} has no reversion version to take its serialized "
+                                       "form from")
+        fields, repr_, label = self._serialize(ctx, (info or ctx.live_info).columns, rows, state)
+        revision = revision_info(ctx.snapshot, ctx.det.store)
+        assert revision is not None
+        fmt = rows[0]["format"]
+        newest = document(rows[0]["serialized_data"], fmt)
+        data = formats.dump({"model": label, "pk": newest.get("pk", pk), "fields": fields}, fmt, newest)
+        return {"object_id": str(pk), "content_type_id": self.content_type(ctx) if ct is None else ct,
+                "db": rows[0]["db"],
+                "format": rows[0]["format"], "serialized_data": data, "object_repr": repr_,
+                "revision_id": literal_column(REVISION_VAR) if _mariadb(ctx) else last_id(ctx.conn, revision.table(),
+                                                                                         "id")}
 
     @staticmethod
-    def _serialize(ctx: WriteContext, rows: Sequence[Mapping[Any, Any]],
+    def _serialize(ctx: WriteContext, columns: Mapping[str, ColumnInfo], rows: Sequence[Mapping[Any, Any]],
                    state: Mapping[Any, Any]) -> tuple[dict[str, Any], str, str]:
-        """The fields of ``state`` as the versions serialize them, the object_repr, the model label."""
-        columns = ctx.live_info.columns
+        """The fields of ``state`` (a row of ``columns``) as its versions serialize them, the object_repr, the
+        model label."""
         tz = ctx.config.timezone
-        docs = [document(r["serialized_data"]) for r in rows]
+        fmt = rows[0]["format"]
+        if fmt not in formats.FORMATS:
+            raise UnsupportedOperation(f"{ctx.det.live}: versions are serialized in {fmt!r}; chrono writes "
+                                       f"{', '.join(formats.FORMATS)}")
+        docs = [document(r["serialized_data"], r["format"]) if r["format"] == fmt else {} for r in rows]
         template = docs[0].get("fields") or {}
+        kinds = docs[0].get(formats.XML_ATTRS) or {}
         fields: dict[str, Any] = {}
         for name in template:
             column = field_column(name, columns)
@@ -152,7 +198,7 @@ class ReversionWriter(Writer):
                 fields[name] = template[name]  # many-to-many members or a dropped field: as last stored
                 continue
             value = state.get(column)
-            fields[name] = encode(value, tz)
+            fields[name] = formats.encode(value, tz, fmt, (kinds.get(name) or {}).get("type") == "JSONField")
             for doc in docs:
                 stored = (doc.get("fields") or {}).get(name, fields)
                 try:
@@ -162,7 +208,7 @@ class ReversionWriter(Writer):
                 except Undecodable:
                     continue
             else:
-                if isinstance(value, str) and isinstance(template[name], dict | list):
+                if fmt != "xml" and isinstance(value, str) and isinstance(template[name], dict | list):
                     fields[name] = json.loads(value)  # a JSON field kept in a text column
         repr_ = next((r["object_repr"] for r, doc in zip(rows, docs, strict=True)
                       if doc.get("fields") == fields), rows[0]["object_repr"])
