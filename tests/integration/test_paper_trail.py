@@ -153,3 +153,41 @@ def test_bulk_restore_writes_one_version_per_row(sqlite_story: str) -> None:
     assert ({c: v for c, v in restored["values"].items() if c != "updated_at"}
             == {c: v for c, v in target["values"].items() if c != "updated_at"})
     assert after["2"] == before["app_users"]["2"]  # did not exist at that time: left alone
+
+
+LOCAL = "Asia/Kolkata"  # +05:30 all year (no daylight saving), and not a whole hour: no offset hides it
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_application_keeping_local_time(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """An app with ``default_timezone = :local`` stores naive wall-clock times of its zone in ``created_at`` and
+    the record's columns. Declared (``[tables.X] timezone``), chrono reads the times PaperTrail reads and a restore
+    stamps the wall clock PaperTrail would; undeclared, every version says its times are off, never silently."""
+    url = str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))
+    paper_trail.story(url, local_zone=LOCAL)
+    library = paper_trail.reading(url, local_zone=LOCAL)["timelines"]
+    runner = CliRunner()
+    config = tmp_path / "chrono.toml"
+    config.write_text("".join(f'[tables.{t}]\ntimezone = "{LOCAL}"\n' for t in library), encoding="utf-8")
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    for table, records in library.items():
+        for key, expected in records.items():
+            declared = _json(runner, "--db", url, "--config", str(config), "history", table, key)["versions"]
+            assert [at(v["valid_from"]) for v in declared if v["operation"] != "unknown"] \
+                == [at(e["at"]) for e in expected], (table, key)
+            assert not any("off the updated_at" in (v.get("note") or "") for v in declared)
+    undeclared = _json(runner, "--db", url, "history", "app_users", "1")["versions"]
+    assert all("created_at is +05:30 off the updated_at" in (v.get("note") or "") for v in undeclared
+               if v["operation"] != "unknown")
+    before = datetime.now(UTC)
+    result = invoke(runner, ["--db", url, "--config", str(config), "restore", "app_users", "1", "--version",
+                             str(library["app_users"]["1"][0]["version"]), "--yes", "--actor", "ops"])
+    assert result.exit_code == 0, result.output
+    after = datetime.now(UTC)
+    restored = paper_trail.reading(url, local_zone=LOCAL)["timelines"]["app_users"]["1"][-1]
+    assert restored["actor"] == "ops" and before <= at(restored["at"]) <= after  # stamped in the app's wall clock
+    assert before <= at(restored["values"]["updated_at"]) <= after
+    shown = _json(runner, "--db", url, "--config", str(config), "history", "app_users", "1")["versions"][-1]
+    assert at(shown["valid_from"]) == at(restored["at"])

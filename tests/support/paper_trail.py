@@ -32,22 +32,26 @@ def ar_config(url: str) -> dict[str, Any]:
     raise ValueError(f"PaperTrail story: no ActiveRecord adapter for {u.get_backend_name()}")
 
 
-def run_ruby(script: str, url: str, *args: str) -> Any:
-    """Run ``ruby tests/support/<script> ARGS`` against ``url`` and return the JSON it printed."""
+def run_ruby(script: str, url: str, *args: str, local_zone: str | None = None) -> Any:
+    """Run ``ruby tests/support/<script> ARGS`` against ``url`` and return the JSON it printed. ``local_zone``:
+    the application keeps ActiveRecord's times in that zone's wall clock (``default_timezone = :local``)."""
     env = {**os.environ, "CHRONO_AR_CONFIG": json.dumps(ar_config(url))}
+    if local_zone:
+        env |= {"TZ": local_zone, "CHRONO_AR_LOCAL_TIME": "1"}
     proc = subprocess.run(["ruby", str(HERE / script), *args], env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def story(url: str) -> dict[str, Any]:
+def story(url: str, local_zone: str | None = None) -> dict[str, Any]:
     """Let PaperTrail write the story into the empty database at ``url``."""
-    record: dict[str, Any] = run_ruby("paper_trail_story.rb", url)
+    record: dict[str, Any] = run_ruby("paper_trail_story.rb", url, local_zone=local_zone)
     return record
 
 
-def reading(url: str, save: tuple[str, str] | None = None) -> dict[str, Any]:
+def reading(url: str, save: tuple[str, str] | None = None, local_zone: str | None = None) -> dict[str, Any]:
     """PaperTrail's own reading of every versioned record (then one ordinary save of ``save``, read again)."""
-    out: dict[str, Any] = run_ruby("paper_trail_reading.rb", url, *(["--save", *save] if save else []))
+    out: dict[str, Any] = run_ruby("paper_trail_reading.rb", url, *(["--save", *save] if save else []),
+                                   local_zone=local_zone)
     return out

@@ -2,7 +2,7 @@
 
 # The models of the PaperTrail story (tests/support/paper_trail_story.rb) and of its reader
 # (paper_trail_reading.rb), on Debian's PaperTrail 12.0.0 / ActiveRecord 6.1 without Rails. What railties
-# would set at boot is set here (time-zone-aware attributes, UTC). CHRONO_AR_CONFIG holds the connection as
+# would set at boot is set here (time-zone-aware attributes, UTC unless CHRONO_AR_LOCAL_TIME). CHRONO_AR_CONFIG holds the connection as
 # JSON (adapter, database, host, port, username).
 require "json"
 require "yaml"
@@ -12,7 +12,9 @@ require "active_support/all"
 require "paper_trail"
 require "paper_trail/frameworks/active_record"
 
-ActiveRecord::Base.default_timezone = :utc
+# CHRONO_AR_LOCAL_TIME=1: an application with `config.active_record.default_timezone = :local` (naive columns hold
+# the wall clock of the process's TZ) instead of Rails' default :utc.
+ActiveRecord::Base.default_timezone = ENV["CHRONO_AR_LOCAL_TIME"] ? :local : :utc
 ActiveRecord::Base.time_zone_aware_attributes = true
 Time.zone_default = Time.find_zone!("UTC")
 ActiveRecord::Base.logger = nil

@@ -73,8 +73,43 @@ class Row:
         return self.event == "update" and self.changes is None and self.before is not None
 
 
+SKEW = "off the updated_at"
+
+
+def _zone_skew(at: datetime | None, changes: Any) -> str | None:
+    """How far ``created_at`` (read in the declared zone) is from the instant of the ``updated_at`` the version
+    recorded, when that is a whole number of quarter hours (a zone's offset; PaperTrail stamps a version with the
+    record's updated_at): ActiveRecord's default_timezone is not the zone chrono reads naive times in."""
+    pair = changes.get("updated_at") if isinstance(changes, dict) else None
+    if at is None or not isinstance(pair, list) or len(pair) != 2:
+        return None
+    new = pair[1]
+    if isinstance(new, str):  # the JSON serializers: ISO 8601 in UTC, cut to milliseconds
+        try:
+            new = datetime.fromisoformat(new.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(new, datetime) or new.tzinfo is None:
+        return None
+    minutes = round((at - new).total_seconds() / 60)
+    if minutes == 0 or minutes % 15:
+        return None
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _skew_on_every_row(rows: list[Row]) -> list[Row]:
+    """A zone mismatch one version shows holds for the record's other versions too (those that recorded no
+    updated_at to compare with): each says so."""
+    said = next((n for r in rows for n in (r.note or "").split("; ") if SKEW in n), None)
+    if said is None:
+        return rows
+    return [r if r.note and SKEW in r.note else replace(r, note="; ".join(filter(None, (r.note, said))))
+            for r in rows]
+
+
 def decode_row(r: Mapping[Any, Any], columns: Mapping[str, ColumnInfo], opts: PaperTrailOptions,
-               tz: str | None) -> Row:
+               tz: str | None, table: str = "<table>") -> Row:
     """A version row's documents as column values (attributes with no column are listed, not shown)."""
     unknown: list[str] = []
     obj = codec.parse(r["object"])
@@ -95,7 +130,13 @@ def decode_row(r: Mapping[Any, Any], columns: Mapping[str, ColumnInfo], opts: Pa
     notes += [f"{m}: {r[m]}" for m in opts.metadata if r[m] is not None]
     if unknown:
         notes.append(f"attributes with no matching column: {', '.join(sorted(set(unknown)))}")
-    return Row(r["id"], str(r["event"]), as_utc(r["created_at"], "UTC"),
+    at = as_utc(r["created_at"], tz)
+    skew = _zone_skew(at, raw)
+    if skew:
+        notes.append(f"created_at is {skew} {SKEW} this version recorded: the application keeps its "
+                     f"times in another zone than {tz or 'UTC'} (declare it: [tables.{table}] timezone), so the "
+                     "times shown are not right")
+    return Row(r["id"], str(r["event"]), at,
                None if r.get("whodunnit") is None else str(r["whodunnit"]), before, changes, tuple(unknown),
                "; ".join(notes) or None)
 
@@ -179,7 +220,9 @@ class PaperTrailAdapter(ConventionAdapter):
                  .order_by(store.c.created_at, store.c.id))
         columns = ctx.info(det.live).columns
         opts = det.opts(PaperTrailOptions)
-        return [decode_row(r, columns, opts, ctx.config.timezone) for r in ctx.conn.execute(query).mappings()]
+        rows = [decode_row(r, columns, opts, ctx.config.timezone, det.live.name)
+                for r in ctx.conn.execute(query).mappings()]
+        return _skew_on_every_row(rows)
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         rows = self.rows(ctx, det, key)
@@ -201,13 +244,13 @@ class PaperTrailAdapter(ConventionAdapter):
         types = item_types(ctx.conn, store, det.live.name, ctx.config.model)
         rows = ctx.conn.execute(
             select(store).where(store.c.item_type.in_(types),
-                                window(store.c.created_at, query, "UTC", ctx.conn.dialect.name))
+                                window(store.c.created_at, query, ctx.config.timezone, ctx.conn.dialect.name))
             .order_by(store.c.created_at.desc(), store.c.id.desc()).limit(query.limit)).mappings().all()
         columns = ctx.info(det.live).columns
         opts = det.opts(PaperTrailOptions)
         out = []
         for r in rows:
-            row = decode_row(r, columns, opts, ctx.config.timezone)
+            row = decode_row(r, columns, opts, ctx.config.timezone, det.live.name)
             changes = tuple(FieldChange(c, old, new) for c, (old, new) in (row.changes or {}).items())
             note = "touch: the changes are not recorded" if row.touch else row.note
             out.append(RowChange(det.live, RowKey(((det.key[0], r["item_id"]),)), row.op, row.at, row.actor,

@@ -61,7 +61,7 @@ class PaperTrailBulk(BulkWriter):
 
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         store = ctx.store
-        col, value = time_pair(store.c.created_at, since, "UTC", ctx.conn.dialect.name)
+        col, value = time_pair(store.c.created_at, since, ctx.config.timezone, ctx.conn.dialect.name)
         return select(store.c.item_id.label(ctx.det.key[0])).where(self._mine(ctx), col >= value).distinct()
 
     def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
@@ -78,7 +78,7 @@ class PaperTrailBulk(BulkWriter):
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
         store = ctx.store
-        col, value = time_pair(store.c.created_at, at, "UTC", ctx.conn.dialect.name)
+        col, value = time_pair(store.c.created_at, at, ctx.config.timezone, ctx.conn.dialect.name)
         query = select(store.c.item_id, store.c.event, store.c.object).where(self._mine(ctx), col > value)
         if keys is not None:
             query = query.where(keys)
@@ -93,11 +93,13 @@ class PaperTrailBulk(BulkWriter):
             if OPS.get(str(event)) is Op.INSERT or not isinstance(doc, dict):
                 yield (item_id,), None
                 continue
-            yield (item_id,), {c: codec.column_value(doc[c], columns[c], "UTC") for c in wanted if c in doc}
+            tz = ctx.config.timezone
+            yield (item_id,), {c: codec.column_value(doc[c], columns[c], tz) for c in wanted if c in doc}
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         info = ctx.live_info
-        now = stamp(ctx.now, info.columns["updated_at"].type, "UTC") if "updated_at" in info.columns else None
+        now = stamp(ctx.now, info.columns["updated_at"].type, ctx.config.timezone) \
+            if "updated_at" in info.columns else None
         stamped = {"updated_at": literal(now, info.columns["updated_at"].type)} if now is not None else {}
         versions = self._versions(ctx, stage, columns, now)
         return [*([versions] if versions else []), update_live(ctx, stage, columns, stamped),

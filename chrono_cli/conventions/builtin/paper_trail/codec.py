@@ -16,6 +16,7 @@ from typing import Any
 
 from chrono_cli.conventions.builtin.paper_trail import psych
 from chrono_cli.conventions.decode import Undecodable, decode
+from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import is_json
 from chrono_cli.db.reflect import ColumnInfo
 
@@ -40,9 +41,9 @@ def column_value(value: Any, column: ColumnInfo, tz: str | None) -> Any:
         except ValueError:
             return value
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(UTC)  # ActiveRecord's default_timezone :utc: naive columns hold UTC
+        value = value.astimezone(zone(tz))  # ActiveRecord's default_timezone: naive columns hold UTC (or local time)
     try:
-        return decode(value.isoformat() if isinstance(value, datetime) else value, column.type, "UTC")
+        return decode(value.isoformat() if isinstance(value, datetime) else value, column.type, tz)
     except Undecodable:
         return value
 
@@ -54,17 +55,25 @@ class Form:
     json_column: bool = False
     json_text: bool = False
     style: psych.Style = psych.Style()  # noqa: RUF009 - a frozen value
+    zone: str | None = None  # the zone naive column values are in (ActiveRecord's default_timezone; None: UTC)
 
     def document(self, values: Mapping[str, Any], columns: Mapping[str, ColumnInfo], *, pairs: bool = False) -> Any:
         """``values`` (attribute -> column value; ``pairs``: -> [old, new]) as this store writes them."""
         each = _as_json if self.json_column else _as_text_json if self.json_text else _as_yaml
-        data = {k: [each(x, columns.get(k)) for x in v] if pairs else each(v, columns.get(k))
-                for k, v in values.items()}
+        data = {k: [each(_aware(x, self.zone), columns.get(k)) for x in v] if pairs
+                else each(_aware(v, self.zone), columns.get(k)) for k, v in values.items()}
         if self.json_column:
             return data
         if self.json_text:
             return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return psych.dump(data, self.style)
+
+
+def _aware(value: Any, zone_name: str | None) -> Any:
+    """A naive column time as the instant it names (ActiveRecord reads naive columns in its default_timezone)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=zone(zone_name))
+    return value
 
 
 def _as_json(value: Any, column: ColumnInfo | None) -> Any:
@@ -87,11 +96,9 @@ def _as_text_json(value: Any, column: ColumnInfo | None) -> Any:
 
 
 def _as_yaml(value: Any, column: ColumnInfo | None) -> Any:
-    """The Ruby value ``YAML.dump`` sees: JSON attributes as their JSON text, naive times as UTC."""
+    """The Ruby value ``YAML.dump`` sees: JSON attributes as their JSON text."""
     if column is not None and is_json(column.type) and value is not None:
         return as_support_json(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
     return value
 
 

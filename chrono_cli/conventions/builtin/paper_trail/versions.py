@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from chrono_cli.conventions.builtin.paper_trail import codec, psych
 from chrono_cli.conventions.builtin.paper_trail.adapter import PaperTrailOptions, item_types
+from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.conventions.writes.values import stamp
@@ -34,11 +35,11 @@ def _samples(ctx: WriteContext) -> list[Any]:
 def store_form(ctx: WriteContext) -> codec.Form:
     """How this store serializes documents, learnt from its column type and newest rows."""
     if is_json(ctx.store_info.columns["object"].type):
-        return codec.Form(json_column=True)
+        return codec.Form(json_column=True, zone=ctx.config.timezone)
     texts = [s for s in _samples(ctx) if isinstance(s, str)]
     if texts and texts[0].lstrip().startswith("{"):
-        return codec.Form(json_text=True)
-    return codec.Form(style=psych.learn_style(texts))
+        return codec.Form(json_text=True, zone=ctx.config.timezone)
+    return codec.Form(style=psych.learn_style(texts), zone=ctx.config.timezone)
 
 
 def skipped_columns(ctx: WriteContext) -> set[str]:
@@ -72,11 +73,11 @@ def version_record(ctx: WriteContext, form: codec.Form, event: str, item_type: s
     info = ctx.store_info
     opts = ctx.det.opts(PaperTrailOptions)
     columns = ctx.live_info.columns
-    moment = at if at.tzinfo else at.replace(tzinfo=ctx.now.tzinfo)  # naive times here are UTC (stamp)
+    moment = at if at.tzinfo else at.replace(tzinfo=zone(ctx.config.timezone))  # naive: the wall clock of stamp
     record: dict[str, Any] = {
         "item_type": item_type, "item_id": item_id, "event": event,
         "object": None if before is None else form.document(before, columns),
-        "created_at": stamp(moment, info.columns["created_at"].type, "UTC")}
+        "created_at": stamp(moment, info.columns["created_at"].type, ctx.config.timezone)}
     if "whodunnit" in info.columns:
         record["whodunnit"] = ctx.meta.actor
     if opts.changes:

@@ -53,7 +53,7 @@ class PaperTrailWriter(Writer):
         diff = {c.column: [c.old, new[c.column]] for c in changes}
         at = ctx.now
         if "updated_at" in columns:
-            values["updated_at"] = stamp(ctx.now, columns["updated_at"].type, "UTC")
+            values["updated_at"] = stamp(ctx.now, columns["updated_at"].type, ctx.config.timezone)
             diff["updated_at"] = [current.get("updated_at"), values["updated_at"]]
             at = values["updated_at"]
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row", expect=1)])
@@ -67,7 +67,7 @@ class PaperTrailWriter(Writer):
         row = dict(new)
         at = ctx.now
         if "updated_at" in columns:
-            row["updated_at"] = at = stamp(ctx.now, columns["updated_at"].type, "UTC")
+            row["updated_at"] = at = stamp(ctx.now, columns["updated_at"].type, ctx.config.timezone)
         out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(row), "live row re-created")])
         skipped = skipped_columns(ctx)
         created = {c: [None, v] for c, v in row.items() if v is not None and c not in skipped}
