@@ -17,7 +17,8 @@ from sqlalchemy import Table, and_, exists, func, insert, literal, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.shapes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table, stamp
@@ -27,6 +28,7 @@ class OldStateBulk(BulkWriter):
     """A paired old-state store (history_meta's ``version`` and ``changed``; subclasses add metadata columns)."""
 
     missing_is_current = True
+    raw_states = True
     meta_columns: ClassVar[frozenset[str]] = frozenset({"version", "changed"})
 
     def extra(self, ctx: WriteContext) -> dict[str, Any]:
