@@ -32,8 +32,18 @@ STAGE = "chrono_stage"
 WAS = "chrono_was_"  # + the live column's position
 BATCH = 5000  # staged rows per INSERT where there is no COPY
 
-_COMPARABLE = (sqltypes.Integer, sqltypes.Numeric, sqltypes.String, sqltypes.Boolean, sqltypes.Date,
-               sqltypes.DateTime, sqltypes.Time, sqltypes.Uuid, sqltypes.LargeBinary, sqltypes.Interval)
+_COMPARABLE = (
+    sqltypes.Integer,
+    sqltypes.Numeric,
+    sqltypes.String,
+    sqltypes.Boolean,
+    sqltypes.Date,
+    sqltypes.DateTime,
+    sqltypes.Time,
+    sqltypes.Uuid,
+    sqltypes.LargeBinary,
+    sqltypes.Interval,
+)
 # SQLite stores times, decimals and uuids as text SQLAlchemy writes its own way: a copy may differ from the original
 _SQLITE_COMPARABLE = (sqltypes.Integer, sqltypes.Float, sqltypes.String, sqltypes.Boolean, sqltypes.LargeBinary)
 
@@ -42,8 +52,10 @@ def comparable(ctx: WriteContext) -> bool:
     """Every live column can be compared in SQL with a staged copy of its value (JSON only as PostgreSQL's jsonb)."""
     dialect = ctx.conn.dialect.name
     kinds = _SQLITE_COMPARABLE if dialect == "sqlite" else _COMPARABLE
-    return all((is_json(c.type) and dialect == "postgresql") or (isinstance(c.type, kinds) and not is_json(c.type))
-               for c in ctx.live_info.columns.values())
+    return all(
+        (is_json(c.type) and dialect == "postgresql") or (isinstance(c.type, kinds) and not is_json(c.type))
+        for c in ctx.live_info.columns.values()
+    )
 
 
 def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was: bool = False) -> Table:
@@ -58,27 +70,44 @@ def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
 
 
-def stage(ctx: WriteContext, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, was: bool = False,
-          done: Callable[[int], None] | None = None) -> Table:
+def stage(
+    ctx: WriteContext,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    was: bool = False,
+    done: Callable[[int], None] | None = None,
+) -> Table:
     """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
-    session) and fill it with ``rows``, tuples in the table's column order; ``done`` hears how many are staged."""
-    table = staging(ctx, columns, f"{STAGE}_{uuid.uuid4().hex[:12]}", was=was)
+    session) and fill it with ``rows``, tuples in the column order of ``staging(..., was=True)``; ``done`` hears how
+    many are staged. On PostgreSQL the live row as seen is staged only by COPY (psycopg2 reads 'infinity' as
+    9999-12-31, which only COPY writes back as it was): without COPY it is left out and compared in Python."""
+    name = f"{STAGE}_{uuid.uuid4().hex[:12]}"
+    table = staging(ctx, columns, name, was=was)
+    copied = _encoded(table, rows) if ctx.conn.dialect.name == "postgresql" else None
+    if copied is None and was and ctx.conn.dialect.name == "postgresql":
+        table = staging(ctx, columns, name)
     table.create(ctx.conn)
-    if ctx.conn.dialect.name == "postgresql" and _copy(ctx, table, rows):
+    if copied is not None:
+        _copy(ctx, table, copied)
         if done:
             done(len(rows))
         return table
     names = list(table.columns.keys())
+    width = len(names)
     batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
     for i in range(0, len(rows), BATCH):
-        ctx.conn.execute(batch, [dict(zip(names, r, strict=True)) for r in rows[i:i + BATCH]])
+        ctx.conn.execute(batch, [dict(zip(names, r[:width], strict=True)) for r in rows[i : i + BATCH]])
         if done:
             done(min(i + BATCH, len(rows)))
     return table
 
 
-def changed(ctx: WriteContext, table: Table, seen: Mapping[tuple[Any, ...], tuple[Any, ...] | None],
-            ) -> list[tuple[Any, ...]]:
+def changed(
+    ctx: WriteContext,
+    table: Table,
+    seen: Mapping[tuple[Any, ...], tuple[Any, ...] | None],
+) -> list[tuple[Any, ...]]:
     """Lock the live rows of the staged keys (FOR UPDATE) and return the keys whose live row is not the one the
     plan saw (``seen``: key -> live row tuple, None where it was gone): in SQL where the table has ``was``
     columns, else row by row in Python."""
@@ -87,8 +116,7 @@ def changed(ctx: WriteContext, table: Table, seen: Mapping[tuple[Any, ...], tupl
     on = and_(*(live.c[c] == table.c[c] for c in ctx.det.key))
     width = len(keys)
     if f"{WAS}0" not in table.c:
-        rows = ctx.conn.execute(select(*keys, *live.columns).select_from(live.join(table, on))
-                                .with_for_update(of=live))
+        rows = ctx.conn.execute(select(*keys, *live.columns).select_from(live.join(table, on)).with_for_update(of=live))
         found = {tuple(r[:width]): tuple(r[width:]) for r in rows}
         return [k for k, row in seen.items() if found.get(k) != row]
     dialect = ctx.conn.dialect.name
@@ -108,32 +136,36 @@ def _same(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:
     return live.is_not_distinct_from(was)  # type: ignore[no-any-return]
 
 
-def _copy(ctx: WriteContext, table: Table, rows: Iterable[tuple[Any, ...]]) -> bool:
-    """COPY ``rows`` into ``table``; False (nothing sent) when a value has no exact COPY text form."""
+def _encoded(table: Table, rows: Iterable[tuple[Any, ...]]) -> io.StringIO | None:
+    """``rows`` in COPY text format, or None when a value has no exact text form."""
     encoders = [_encoder(c.type) for c in table.columns]
     if any(e is None for e in encoders):
-        return False
+        return None
     buf = io.StringIO()
     try:
         for row in rows:
             buf.write("\t".join([_NULL if v is None else e(v) for e, v in zip(encoders, row, strict=True)]))  # type: ignore[misc]
             buf.write("\n")
     except _NoText:
-        return False
+        return None
     buf.seek(0)
-    raw = ctx.conn.connection.dbapi_connection
+    return buf
+
+
+def _copy(ctx: WriteContext, table: Table, buf: io.StringIO) -> None:
     from psycopg2 import extensions
 
+    raw = ctx.conn.connection.dbapi_connection
+    quote = ctx.conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in table.columns)
     waiting = extensions.get_wait_callback()
     extensions.set_wait_callback(None)  # COPY is refused under a wait callback (see db/interrupt.py)
     try:
         with raw.cursor() as cur:  # type: ignore[union-attr]
-            names = ", ".join(ctx.conn.dialect.identifier_preparer.quote(c.name) for c in table.columns)
-            cur.copy_expert(f"COPY {ctx.conn.dialect.identifier_preparer.quote(table.name)} ({names}) FROM STDIN",
-                            buf)  # quoted identifiers of the table chrono just created, no values
+            # identifiers of the table chrono just created, quoted; the values travel as COPY data
+            cur.copy_expert(f"COPY {quote(table.name)} ({names}) FROM STDIN", buf)
     finally:
         extensions.set_wait_callback(waiting)
-    return True
 
 
 class _NoText(Exception):
@@ -167,7 +199,12 @@ def _text(v: Any) -> str:
         return str(v)
     if kind is float:
         return repr(v)
-    if kind is datetime or kind is date or kind is time:
+    if kind is datetime or kind is date:
+        bare = v.replace(tzinfo=None) if kind is datetime else v
+        if bare == kind.max or bare == kind.min:  # psycopg2's reading of 'infinity' / '-infinity'
+            return "infinity" if bare == kind.max else "-infinity"
+        return v.isoformat()  # type: ignore[no-any-return]
+    if kind is time:
         return v.isoformat()  # type: ignore[no-any-return]
     if kind is uuid.UUID:
         return str(v)
