@@ -290,7 +290,9 @@ _PLAIN = frozenset({str, int, datetime, date})  # types whose == is the stored-v
 
 
 def _same(a: Any, b: Any) -> bool:
-    return a is b or (type(a) is type(b) and type(a) in _PLAIN and a == b) or same(a, b)
+    if type(a) is type(b) and type(a) in _PLAIN:
+        return bool(a == b)
+    return same(a, b)
 
 
 def _fit_as_stored(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> frozenset[str]:
