@@ -10,7 +10,9 @@ a file on SQLite), then per run takes a fresh copy and times, on the copy, alter
   hand SQL   the same restore written by hand: one INSERT ... SELECT of the pre-restore states into the
              history and one UPDATE ... FROM the first history row after T, in one transaction.
 Every way ends with the same live rows (checked: the live table's checksum after chrono = after the hand SQL).
-The ratio is chrono's median wall time over the hand SQL's, measured side by side in one run.
+Ratios are medians measured side by side in one run: wall time, and CPU time of the client plus its server
+session (the PostgreSQL backend process, the MariaDB connection thread, read from /proc; SQLite runs in the
+client), which the load of other processes on the machine does not inflate.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, insert, text
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 T = datetime(2026, 1, 1, 12, 0, 0)
@@ -252,30 +254,77 @@ def run_chrono(url: str) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def run_in_process(url: str) -> tuple[float, float]:
+class SessionCpu:
+    """CPU seconds used by an engine's server sessions (PostgreSQL backends, MariaDB threads) and this process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect.name
+        self.stats: list[str] = []
+        self.client = time.process_time()
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_conn: object, _record: object) -> None:
+        cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        if self.dialect == "postgresql":
+            cur.execute("SELECT pg_backend_pid()")
+            self.stats.append(f"/proc/{cur.fetchone()[0]}/stat")
+        elif self.dialect in ("mysql", "mariadb"):
+            cur.execute("SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()")
+            self.stats.append(f"/proc/{_mariadbd()}/task/{cur.fetchone()[0]}/stat")
+        cur.close()
+        dbapi_conn.rollback()  # type: ignore[attr-defined]  # end the transaction the query began
+
+    def seconds(self) -> float:
+        """Client CPU since creation plus the sessions' CPU so far (read while they are still open)."""
+        total = time.process_time() - self.client
+        for path in self.stats:
+            with open(path) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+
+def _mariadbd() -> int:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() in ("mariadbd", "mysqld"):
+                    return int(pid)
+        except OSError:
+            continue
+    raise SystemExit("no mariadbd process on this machine: cannot read the server's CPU time")
+
+
+def run_in_process(url: str) -> tuple[float, float, float]:
+    """Plan seconds, apply seconds, CPU seconds (client + server sessions)."""
     from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.workspace import Settings, Workspace
 
     ws = Workspace(Settings(url=url))
+    cpu = SessionCpu(ws.engine)
     started = time.perf_counter()
     plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", since=T.isoformat() + "Z")
     planned = time.perf_counter()
     apply_bulk_restore(ws, plan)
     applied = time.perf_counter()
+    used = cpu.seconds()
     ws.close()
-    return planned - started, applied - planned
+    return planned - started, applied - planned, used
 
 
-def run_hand(url: str, dialect: str) -> float:
+def run_hand(url: str, dialect: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (client + server session)."""
     engine = create_engine(url)
+    cpu = SessionCpu(engine)
     t = T.isoformat(sep=" ") if dialect == "sqlite" else T  # SQLite compares the stored text
     started = time.perf_counter()
     with engine.begin() as conn:
         for stmt in HAND[dialect]:
             conn.execute(text(stmt), {"t": t})
     elapsed = time.perf_counter() - started
+    used = cpu.seconds()
     engine.dispose()
-    return elapsed
+    return elapsed, used
 
 
 def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
@@ -288,7 +337,7 @@ def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
             "chrono apply (in process)": [],
             "hand-written SQL": [],
         }
-        cpu: list[float] = []
+        cpu: dict[str, list[float]] = {"cli": [], "inproc": [], "hand": []}
         rss: list[float] = []
         sums = set()
         for _ in range(runs):
@@ -298,30 +347,36 @@ def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
                     if kind == "cli":
                         wall, seconds, peak = run_chrono(url)
                         results["chrono end to end"].append(wall)
-                        cpu.append(seconds)
                         rss.append(peak)
                     elif kind == "inproc":
-                        plan_s, apply_s = run_in_process(url)
+                        plan_s, apply_s, seconds = run_in_process(url)
                         results["chrono plan (in process)"].append(plan_s)
                         results["chrono apply (in process)"].append(apply_s)
                     else:
-                        results["hand-written SQL"].append(run_hand(url, dialect))
+                        wall, seconds = run_hand(url, dialect)
+                        results["hand-written SQL"].append(wall)
+                    cpu[kind].append(seconds)
                     sums.add(checksum(url))
                 finally:
                     backend.drop(url)
         med = {k: statistics.median(v) for k, v in results.items()}
+        cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
         print(
             f"{backend.name}: rows restored {rows:,}; runs {runs}; same final rows every way: {len(sums) == 1}; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         for label, values in results.items():
             print(f"  {label:28s} median {med[label]:6.2f} s   (min {min(values):.2f}, max {max(values):.2f})")
-        print(f"  chrono CLI CPU time median {statistics.median(cpu):.2f} s, peak RSS {max(rss):.0f} MiB")
+        print(
+            f"  CPU time medians: chrono CLI process {cpu_med['cli']:.2f} s (peak RSS {max(rss):.0f} MiB); "
+            f"chrono in process + server session {cpu_med['inproc']:.2f} s; "
+            f"hand SQL client + server session {cpu_med['hand']:.2f} s"
+        )
         hand = med["hand-written SQL"]
         inproc = med["chrono plan (in process)"] + med["chrono apply (in process)"]
         print(
-            f"  ratio to the hand SQL: chrono end to end {med['chrono end to end'] / hand:.2f}x, "
-            f"in process (plan + apply) {inproc / hand:.2f}x",
+            f"  ratio to the hand SQL: wall, end to end {med['chrono end to end'] / hand:.2f}x; "
+            f"wall, in process {inproc / hand:.2f}x; CPU, in process {cpu_med['inproc'] / cpu_med['hand']:.2f}x",
             flush=True,
         )
     finally:
