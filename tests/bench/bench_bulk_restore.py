@@ -223,24 +223,11 @@ def checksum(url: str) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
-def run_chrono(url: str) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of the CLI in a subprocess."""
+def run_cli(url: str, *args: str) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one `chrono --db URL ARGS --yes` in a subprocess."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "chrono_cli",
-            "--db",
-            url,
-            "restore",
-            "appuser",
-            "--at",
-            T.isoformat() + "Z",
-            "--all-changed-since",
-            T.isoformat() + "Z",
-            "--yes",
-        ],
+        [sys.executable, "-m", "chrono_cli", "--db", url, *args, "--yes"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -248,10 +235,12 @@ def run_chrono(url: str) -> tuple[float, float, float]:
     err = proc.stderr.read() if proc.stderr else ""
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
     elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(err)
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+RESTORE = ("restore", "appuser", "--at", T.isoformat() + "Z", "--all-changed-since", T.isoformat() + "Z")
 
 
 class SessionCpu:
@@ -345,7 +334,7 @@ def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
                 url = backend.copy()
                 try:
                     if kind == "cli":
-                        wall, seconds, peak = run_chrono(url)
+                        wall, seconds, peak = run_cli(url, *RESTORE)
                         results["chrono end to end"].append(wall)
                         rss.append(peak)
                     elif kind == "inproc":

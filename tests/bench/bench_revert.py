@@ -17,12 +17,10 @@ import argparse
 import hashlib
 import os
 import statistics
-import subprocess
-import sys
-import time
 import uuid
 from datetime import UTC, datetime
 
+from bench_bulk_restore import run_cli  # a sibling script: the benchmarks run as scripts
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -79,23 +77,6 @@ def checksum(url: str) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
-def run(url: str, *args: str) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one CLI run in a subprocess."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chrono_cli", "--db", url, *args, "--yes"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    err = proc.stderr.read() if proc.stderr else ""
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(err)
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
 KINDS = {
     "revert": ("revert", "2"),
     "bulk restore": ("restore", "article", "--at", T1.isoformat() + "Z", "--all-changed-since", T2.isoformat() + "Z"),
@@ -113,7 +94,7 @@ def bench(server: str, rows: int, runs: int) -> None:
                 name = f"{template}_c{uuid.uuid4().hex[:6]}"
                 admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
                 try:
-                    results[kind].append(run(url_for(server, name), *args))
+                    results[kind].append(run_cli(url_for(server, name), *args))
                     sums.add(checksum(url_for(server, name)))
                 finally:
                     admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
