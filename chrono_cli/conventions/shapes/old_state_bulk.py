@@ -56,12 +56,13 @@ class OldStateBulk(BulkWriter):
         lcol, _ = time_pair(later.c[ctx.det.time_col or "changed"], at, ctx.config.timezone, ctx.conn.dialect.name)
         earlier_after = exists().where(and_(*(later.c[c] == store.c[c] for c in names)), lcol > value,
                                        later.c[vcol] < store.c[vcol])
-        query = select(store).where(col > value, ~earlier_after)
+        columns = self.recorded(ctx)
+        width = len(names)
+        query = select(*(store.c[c] for c in names), *(store.c[c] for c in columns)).where(col > value, ~earlier_after)
         if keys is not None:
             query = query.where(keys)
-        columns = self.recorded(ctx)
-        for row in ctx.conn.execute(query).mappings():
-            yield tuple(row[c] for c in names), {c: row[c] for c in columns}
+        for row in ctx.conn.execute(query):  # plain tuples, only the columns used: cheap for 100,000 rows
+            yield tuple(row[:width]), dict(zip(columns, row[width:], strict=True))
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         live, store = ctx.live, ctx.store
