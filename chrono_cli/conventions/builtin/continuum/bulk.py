@@ -34,7 +34,6 @@ class ContinuumBulk(BulkWriter):
 
     raw_states = True
 
-
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(a.name for a in ctx.det.opts(ContinuumOptions).associations)
 
