@@ -13,16 +13,16 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.shapes import bulk
-from chrono_cli.conventions.shapes.bulk import BulkWriter, staging
+from chrono_cli.conventions.shapes import staging
+from chrono_cli.conventions.shapes.bulk import BulkWriter
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
-from chrono_cli.conventions.writes.values import fit, jsonable
+from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
@@ -126,7 +126,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         if not rows:
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
-        steps = writer.steps(ctx, staging(ctx, columns), columns)
+        steps = writer.steps(ctx, staging.staging(ctx, columns), columns)
         notes = writer.notes(ctx)
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
@@ -144,11 +144,16 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
         writer = conventions.get(plan.convention).write_bulk()
         ctx = _context(cat, target, plan.convention, meta, now)
         total = len(plan.rows)
-        staged = [{**dict(zip(plan.key, r.key, strict=True)), **r.new, bulk.ABSENT: r.current is None}
-                  for r in plan.rows]
-        stage = bulk.stage(ctx, plan.columns, staged,
-                           (lambda n: progress("staging rows", n, total)) if progress else None)
-        _recheck(ctx, stage, plan)
+        names = list(ctx.live.columns.keys())
+        seen = {r.key: None if r.current is None else tuple(r.current[c] for c in names) for r in plan.rows}
+        was = staging.comparable(ctx)
+        restored = [c for c in plan.columns if c not in plan.key]
+        blank = (None,) * len(names)
+        staged = [(*r.key, *(r.new[c] for c in restored), r.current is None,
+                   *((seen[r.key] or blank) if was else ())) for r in plan.rows]
+        stage = staging.stage(ctx, plan.columns, staged, was=was,
+                              done=(lambda n: progress("staging rows", n, total)) if progress else None)
+        _recheck(ctx, stage, plan, seen)
         steps = writer.steps(ctx, stage, plan.columns)
         for n, step in enumerate(steps, 1):
             if progress:
@@ -235,6 +240,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     info, tz = ctx.live_info, ctx.config.timezone
     required = [c for c, col in info.columns.items() if c not in columns and c not in ctx.det.key
                 and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
+    stored = _fit_as_stored(writer, ctx, columns)
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
     problems: list[str] = []
@@ -254,31 +260,52 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
                     else _ABSENT] += 1
             continue
         new: dict[str, Any] = {}
+        differs = current is None
         for c in columns:
-            if current is not None and c in current and same(state.get(c), current[c]):
+            value = state.get(c)
+            if current is not None and c in current and _same(value, current[c]):
                 new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
                 continue
-            value, problem = fit(state.get(c), info.columns[c], tz, dialect=info.dialect)
+            if c in stored:  # a value of the column's own type: only NULL can have stopped fitting
+                problem = None if value is not None or info.columns[c].nullable else \
+                    "NULL no longer fits (the column is NOT NULL)"
+            else:
+                value, problem = fit(value, info.columns[c], tz, dialect=info.dialect)
             if problem:
                 problems.append(f"{_text(key)} {c}: {problem}")
             new[c] = value
+            differs = differs or current is None or not same(current.get(c), value)
         if current is None and (only or required):
             why = "--only cannot re-create a deleted row" if only else \
                 f"{', '.join(required)} not recorded and NOT NULL without a default"
             problems.append(f"{_text(key)} is deleted and cannot be re-created: {why}")
-        elif current is not None and all(same(current.get(c), v) for c, v in new.items()):
+        elif not differs:
             skipped["already in that state"] += 1
             continue
         rows.append(BulkRow(key, current, new))
     return rows, skipped, problems
 
 
-def _recheck(ctx: WriteContext, stage: Table, plan: BulkPlan) -> None:
+_PLAIN = frozenset({str, int, datetime, date})  # types whose == is the stored-value equality (no NaN, no bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is type(b) and type(a) in _PLAIN:
+        return bool(a == b)
+    return same(a, b)
+
+
+def _fit_as_stored(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> frozenset[str]:
+    """One fit check per column: the columns whose states are read from a store column of the live column's own
+    type, so every value fits but a NULL in a column that became NOT NULL."""
+    raw = writer.raw_columns(ctx)
+    return frozenset(c for c in columns
+                     if c in raw and same_type(ctx.store_info.columns[c], ctx.live_info.columns[c], ctx.conn.dialect))
+
+
+def _recheck(ctx: WriteContext, stage: Table, plan: BulkPlan, seen: dict[tuple[Any, ...], Any]) -> None:
     """Lock the staged live rows and refuse if any changed (or appeared) since the plan."""
-    names = list(ctx.live.columns.keys())
-    found = bulk.locked_rows(ctx, stage)
-    changed = [r.key for r in plan.rows
-               if found.get(r.key) != (None if r.current is None else tuple(r.current[c] for c in names))]
+    changed = staging.changed(ctx, stage, seen)
     if changed:
         shown = ", ".join(_text(k) for k in changed[:5])
         raise Refused(f"{len(changed)} rows of {plan.table} changed since the plan was made ({shown}): nothing "

@@ -1,162 +1,412 @@
-"""Benchmark: set-based `chrono restore TABLE --at T --all-changed-since T` of 100,000 rows on PostgreSQL.
+"""Benchmark: set-based `chrono restore TABLE --at T --all-changed-since T` of 100,000 rows, against hand SQL.
 
-Not a test: prints numbers. Usage: python tests/bench/bench_bulk_restore.py [--server URL] [--rows N] [--runs N]
+Not a test: prints numbers. Usage: python tests/bench/bench_bulk_restore.py [--backend pg mariadb sqlite]
+[--rows N] [--runs N]
 Builds a history_meta pair (appuser / appuser_history, 3 history rows per user, every user changed after T)
-once as a template database, then per run copies it (CREATE DATABASE ... TEMPLATE) and times, on the copy:
-  chrono     `chrono restore appuser --at T --all-changed-since T --yes` end to end (subprocess), and the
-             plan / apply split measured in process;
+once per backend as a template (a template database on PostgreSQL, a database copied table by table on MariaDB,
+a file on SQLite), then per run takes a fresh copy and times, on the copy, alternating:
+  chrono     `chrono restore appuser --at T --all-changed-since T --yes` end to end (a subprocess: wall time,
+             its CPU time and peak RSS), and the plan / apply split measured in process;
   hand SQL   the same restore written by hand: one INSERT ... SELECT of the pre-restore states into the
-             history and one UPDATE ... FROM (SELECT DISTINCT ON ...) in one transaction.
-Both end with the same rows (checked: the live table's checksum after chrono = after the hand-written SQL).
+             history and one UPDATE ... FROM the first history row after T, in one transaction.
+Every way ends with the same live rows (checked: the live table's checksum after chrono = after the hand SQL).
+Ratios are medians measured side by side in one run: wall time, and CPU time of the client plus its server
+session (the PostgreSQL backend process, the MariaDB connection thread, read from /proc; SQLite runs in the
+client), which the load of other processes on the machine does not inflate.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-T = "2026-01-01 12:00:00"
-SETUP = [
-    "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL UNIQUE, name varchar(80), "
-    "plan varchar(20), version integer NOT NULL)",
-    "CREATE TABLE appuser_history (id integer NOT NULL, email varchar(120) NOT NULL, name varchar(80), "
-    "plan varchar(20), version integer NOT NULL, changed timestamp, PRIMARY KEY (id, version))",
-    # each user: v1 (ended 10:00), v2 (ended 13:00, after T), v3 (ended 14:00); live row = v4
-    "INSERT INTO appuser SELECT u, 'u' || u || '@example.com', 'name ' || u || ' v4', 'team', 4 "
-    "FROM generate_series(1, :users) u",
-    "INSERT INTO appuser_history SELECT u, 'u' || u || '@example.com', 'name ' || u || ' v' || v, "
-    "CASE WHEN v = 2 THEN 'pro' ELSE 'free' END, v, timestamp '2026-01-01 09:00' + v * interval '1 hour' "
-    "+ CASE WHEN v > 1 THEN interval '2 hours' ELSE interval '0' END FROM generate_series(1, :users) u, "
-    "generate_series(1, 3) v",
-    "CREATE INDEX ON appuser_history (changed)",
-]
-HAND = [
+T = datetime(2026, 1, 1, 12, 0, 0)
+SERVERS = {
+    "pg": "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
+    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/mysql",
+}
+BATCH = 10_000
+
+md = MetaData()
+APPUSER = Table(
+    "appuser",
+    md,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("email", String(120), nullable=False, unique=True),
+    Column("name", String(80)),
+    Column("plan", String(20)),
+    Column("version", Integer, nullable=False),
+)
+HISTORY = Table(
+    "appuser_history",
+    md,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("email", String(120), nullable=False),
+    Column("name", String(80)),
+    Column("plan", String(20)),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("changed", DateTime, index=True),
+)
+
+# the hand-written restore: the live rows into the history (stamped now), then each row set to its first
+# history row after T (the rows just written have a higher version, so the first one stays the old one)
+FIRST_AFTER = (
+    "SELECT h.* FROM appuser_history h JOIN (SELECT id, MIN(version) AS v FROM appuser_history "
+    "WHERE changed > :t GROUP BY id) f ON h.id = f.id AND h.version = f.v"
+)
+TO_HISTORY = (
     "INSERT INTO appuser_history (id, email, name, plan, version, changed) "
-    "SELECT a.id, a.email, a.name, a.plan, a.version, now() AT TIME ZONE 'UTC' FROM appuser a "
-    "WHERE a.id IN (SELECT id FROM appuser_history WHERE changed >= :t)",
-    "UPDATE appuser a SET email = h.email, name = h.name, plan = h.plan, version = a.version + 1 "
-    "FROM (SELECT DISTINCT ON (id) * FROM appuser_history WHERE changed > :t AND changed < now() AT TIME ZONE 'UTC' "
-    "- interval '1 minute' ORDER BY id, version) h WHERE a.id = h.id",
-]
-CHECKSUM = "SELECT md5(string_agg(id || '|' || email || '|' || name || '|' || plan, ',' ORDER BY id)) FROM appuser"
+    "SELECT a.id, a.email, a.name, a.plan, a.version, {now} FROM appuser a "
+    "WHERE a.id IN (SELECT id FROM appuser_history WHERE changed >= :t)"
+)
+HAND = {
+    "pg": [
+        TO_HISTORY.format(now="now() AT TIME ZONE 'UTC'"),
+        "UPDATE appuser a SET email = h.email, name = h.name, plan = h.plan, version = a.version + 1 "
+        "FROM (SELECT DISTINCT ON (id) * FROM appuser_history WHERE changed > :t ORDER BY id, version) h "
+        "WHERE a.id = h.id",
+    ],
+    "mariadb": [
+        TO_HISTORY.format(now="UTC_TIMESTAMP()"),
+        f"UPDATE appuser a JOIN ({FIRST_AFTER}) h ON a.id = h.id SET a.email = h.email, a.name = h.name, "
+        "a.plan = h.plan, a.version = a.version + 1",
+    ],
+    "sqlite": [
+        TO_HISTORY.format(now="strftime('%Y-%m-%d %H:%M:%f', 'now')"),
+        f"UPDATE appuser SET email = h.email, name = h.name, plan = h.plan, version = appuser.version + 1 "
+        f"FROM ({FIRST_AFTER}) h WHERE appuser.id = h.id",
+    ],
+}
+
+
+@dataclass
+class Backend:
+    """Where the template lives and how a run gets a fresh copy of it."""
+
+    name: str
+    build: Callable[[int], None]
+    copy: Callable[[], str]  # a fresh copy's URL
+    drop: Callable[[str], None]  # drop a copy
+    close: Callable[[], None]  # drop the template
+
+
+# the rows, generated by the server: user u has v1 (changed 10:00), v2 (13:00, after T), v3 (14:00); live is v4
+NUMBERS = {
+    "postgresql": "(SELECT generate_series(1, {n}) AS seq)",
+    "mysql": "seq_1_to_{n}",  # MariaDB's sequence engine
+    "sqlite": "(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < {n}) SELECT seq FROM s)",
+}
+CONCAT = {"postgresql": "{a} || {b}", "mysql": "CONCAT({a}, {b})", "sqlite": "{a} || {b}"}
+CHANGED = {
+    "postgresql": "timestamp '2026-01-01 09:00' + (v.seq + CASE WHEN v.seq > 1 THEN 2 ELSE 0 END) * interval '1 hour'",
+    "mysql": "TIMESTAMP '2026-01-01 09:00:00' + INTERVAL (v.seq + CASE WHEN v.seq > 1 THEN 2 ELSE 0 END) HOUR",
+    # the text SQLAlchemy stores for a DateTime on SQLite
+    "sqlite": "strftime('%Y-%m-%d %H:%M:%S.000000', '2026-01-01 09:00', "
+    "'+' || (v.seq + CASE WHEN v.seq > 1 THEN 2 ELSE 0 END) || ' hours')",
+}
+
+
+def fill(url: str, users: int) -> None:
+    """The tables and rows, generated by the server (INSERT ... SELECT over a series of numbers)."""
+    engine = create_engine(url)
+    md.create_all(engine)
+    dialect = engine.dialect.name
+    numbers = NUMBERS[dialect]
+
+    def cat(*parts: str) -> str:
+        out = parts[0]
+        for part in parts[1:]:
+            out = CONCAT[dialect].format(a=out, b=part)
+        return out
+
+    users_from = numbers.format(n=users) + " u"
+    versions_from = numbers.format(n=3) + " v"
+    email = cat("'u'", "u.seq", "'@example.com'")
+    live_name = cat("'name '", "u.seq", "' v4'")
+    old_name = cat("'name '", "u.seq", "' v'", "v.seq")
+    plan = "CASE WHEN v.seq = 2 THEN 'pro' ELSE 'free' END"
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO appuser SELECT u.seq, {email}, {live_name}, 'team', 4 FROM {users_from}"))
+        conn.execute(
+            text(
+                f"INSERT INTO appuser_history SELECT u.seq, {email}, {old_name}, {plan}, v.seq, {CHANGED[dialect]} "
+                f"FROM {users_from}, {versions_from}"
+            )
+        )
+    engine.dispose()
+
+
+def admin(server: str, *statements: str) -> None:
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))  # generated identifiers only
+    engine.dispose()
 
 
 def url_for(server: str, name: str) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-def admin(server: str, statement: str) -> None:
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(statement))  # generated identifiers only
-    engine.dispose()
+def postgresql(server: str) -> Backend:
+    template = f"chrono_bench_bulk_{uuid.uuid4().hex[:8]}"
+
+    def build(users: int) -> None:
+        admin(server, f"CREATE DATABASE {template}")
+        fill(url_for(server, template), users)
+        admin(url_for(server, template), "VACUUM ANALYZE")
+
+    def copy() -> str:
+        name = f"{template}_c{uuid.uuid4().hex[:6]}"
+        admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+        return url_for(server, name)
+
+    def drop(url: str) -> None:
+        admin(server, f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+    return Backend("PostgreSQL", build, copy, drop, lambda: drop(url_for(server, template)))
 
 
-def build(server: str, users: int) -> str:
-    name = f"chrono_bench_bulk_{uuid.uuid4().hex[:8]}"
-    admin(server, f"CREATE DATABASE {name}")
-    engine = create_engine(url_for(server, name))
-    with engine.begin() as conn:
-        for stmt in SETUP:
-            conn.execute(text(stmt), {"users": users})
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    engine.dispose()
-    return name
+def mariadb(server: str) -> Backend:
+    template = f"chrono_bench_bulk_{uuid.uuid4().hex[:8]}"
+
+    def build(users: int) -> None:
+        admin(server, f"CREATE DATABASE {template}")
+        fill(url_for(server, template), users)
+
+    def copy() -> str:
+        name = f"{template}_c{uuid.uuid4().hex[:6]}"
+        admin(
+            server,
+            f"CREATE DATABASE {name}",
+            *(
+                s
+                for t in ("appuser", "appuser_history")
+                for s in (
+                    f"CREATE TABLE {name}.{t} LIKE {template}.{t}",
+                    f"INSERT INTO {name}.{t} SELECT * FROM {template}.{t}",
+                )
+            ),
+            f"ANALYZE TABLE {name}.appuser, {name}.appuser_history",
+        )
+        return url_for(server, name)
+
+    def drop(url: str) -> None:
+        admin(server, f"DROP DATABASE IF EXISTS {make_url(url).database}")
+
+    return Backend("MariaDB", build, copy, drop, lambda: drop(url_for(server, template)))
 
 
-def copy(server: str, template: str) -> str:
-    name = f"{template}_c{uuid.uuid4().hex[:6]}"
-    admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
-    return name
+def sqlite() -> Backend:
+    folder = tempfile.mkdtemp(prefix="chrono_bench_bulk_")
+    template = os.path.join(folder, "template.db")
+
+    def build(users: int) -> None:
+        fill(f"sqlite:///{template}", users)
+
+    def copy() -> str:
+        path = os.path.join(folder, f"c{uuid.uuid4().hex[:6]}.db")
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+
+    def drop(url: str) -> None:
+        os.unlink(make_url(url).database or "")
+
+    return Backend("SQLite", build, copy, drop, lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def checksum(url: str) -> str:
     engine = create_engine(url)
     with engine.connect() as conn:
-        value = str(conn.execute(text(CHECKSUM)).scalar())
+        rows = conn.execute(text("SELECT id, email, name, plan, version FROM appuser ORDER BY id")).all()
     engine.dispose()
-    return value
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
-def run_chrono(url: str) -> float:
+def run_cli(url: str, *args: str) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one `chrono --db URL ARGS --yes` in a subprocess."""
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "chrono_cli", "--db", url, "restore", "appuser", "--at", T + "Z",
-                           "--all-changed-since", T + "Z", "--yes"], capture_output=True, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chrono_cli", "--db", url, *args, "--yes"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    err = proc.stderr.read() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
     elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr)
-    return elapsed
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(err)
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def run_in_process(url: str) -> tuple[float, float]:
+RESTORE = ("restore", "appuser", "--at", T.isoformat() + "Z", "--all-changed-since", T.isoformat() + "Z")
+
+
+class SessionCpu:
+    """CPU seconds used by an engine's server sessions (PostgreSQL backends, MariaDB threads) and this process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect.name
+        self.stats: list[tuple[str, int]] = []
+        self.client = time.process_time()
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_conn: object, _record: object) -> None:
+        cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        if self.dialect == "postgresql":
+            cur.execute("SELECT pg_backend_pid()")
+            path = f"/proc/{cur.fetchone()[0]}/stat"
+        elif self.dialect in ("mysql", "mariadb"):
+            cur.execute("SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()")
+            path = f"/proc/{_mariadbd()}/task/{cur.fetchone()[0]}/stat"
+        else:
+            path = ""
+        cur.close()
+        dbapi_conn.rollback()  # type: ignore[attr-defined]  # end the transaction the query began
+        if path:  # a MariaDB thread may have served other connections before: count from now
+            self.stats.append((path, _ticks(path)))
+
+    def seconds(self) -> float:
+        """Client CPU since creation plus the sessions' CPU so far (read while they are still open)."""
+        total = time.process_time() - self.client
+        for path, start in self.stats:
+            total += (_ticks(path) - start) / os.sysconf("SC_CLK_TCK")
+        return total
+
+
+def _ticks(stat: str) -> int:
+    """User + system CPU clock ticks of a process or thread, from its /proc stat file."""
+    with open(stat) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def _mariadbd() -> int:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() in ("mariadbd", "mysqld"):
+                    return int(pid)
+        except OSError:
+            continue
+    raise SystemExit("no mariadbd process on this machine: cannot read the server's CPU time")
+
+
+def run_in_process(url: str) -> tuple[float, float, float]:
+    """Plan seconds, apply seconds, CPU seconds (client + server sessions)."""
     from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.workspace import Settings, Workspace
 
     ws = Workspace(Settings(url=url))
+    cpu = SessionCpu(ws.engine)
     started = time.perf_counter()
-    plan = plan_bulk_restore(ws, "appuser", at=T + "Z", since=T + "Z")
+    plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", since=T.isoformat() + "Z")
     planned = time.perf_counter()
     apply_bulk_restore(ws, plan)
     applied = time.perf_counter()
+    used = cpu.seconds()
     ws.close()
-    return planned - started, applied - planned
+    return planned - started, applied - planned, used
 
 
-def run_hand(url: str) -> float:
+def run_hand(url: str, dialect: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (client + server session)."""
     engine = create_engine(url)
+    cpu = SessionCpu(engine)
+    t = T.isoformat(sep=" ") if dialect == "sqlite" else T  # SQLite compares the stored text
     started = time.perf_counter()
     with engine.begin() as conn:
-        for stmt in HAND:
-            conn.execute(text(stmt), {"t": datetime.fromisoformat(T).replace(tzinfo=None)})
+        for stmt in HAND[dialect]:
+            conn.execute(text(stmt), {"t": t})
     elapsed = time.perf_counter() - started
+    used = cpu.seconds()
     engine.dispose()
-    return elapsed
+    return elapsed, used
+
+
+def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
+    print(f"{backend.name}: building {rows:,} users x 3 history rows ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
+    backend.build(rows)
+    try:
+        results: dict[str, list[float]] = {
+            "chrono end to end": [],
+            "chrono plan (in process)": [],
+            "chrono apply (in process)": [],
+            "hand-written SQL": [],
+        }
+        cpu: dict[str, list[float]] = {"cli": [], "inproc": [], "hand": []}
+        rss: list[float] = []
+        sums = set()
+        for _ in range(runs):
+            for kind in ("cli", "hand", "inproc"):
+                url = backend.copy()
+                try:
+                    if kind == "cli":
+                        wall, seconds, peak = run_cli(url, *RESTORE)
+                        results["chrono end to end"].append(wall)
+                        rss.append(peak)
+                    elif kind == "inproc":
+                        plan_s, apply_s, seconds = run_in_process(url)
+                        results["chrono plan (in process)"].append(plan_s)
+                        results["chrono apply (in process)"].append(apply_s)
+                    else:
+                        wall, seconds = run_hand(url, dialect)
+                        results["hand-written SQL"].append(wall)
+                    cpu[kind].append(seconds)
+                    sums.add(checksum(url))
+                finally:
+                    backend.drop(url)
+        med = {k: statistics.median(v) for k, v in results.items()}
+        cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
+        print(
+            f"{backend.name}: rows restored {rows:,}; runs {runs}; same final rows every way: {len(sums) == 1}; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        for label, values in results.items():
+            print(f"  {label:28s} median {med[label]:6.2f} s   (min {min(values):.2f}, max {max(values):.2f})")
+        print(
+            f"  CPU time medians: chrono CLI process {cpu_med['cli']:.2f} s (peak RSS {max(rss):.0f} MiB); "
+            f"chrono in process + server session {cpu_med['inproc']:.2f} s; "
+            f"hand SQL client + server session {cpu_med['hand']:.2f} s"
+        )
+        hand = med["hand-written SQL"]
+        inproc = med["chrono plan (in process)"] + med["chrono apply (in process)"]
+        print(
+            f"  ratio to the hand SQL: wall, end to end {med['chrono end to end'] / hand:.2f}x; "
+            f"wall, in process {inproc / hand:.2f}x; CPU, in process {cpu_med['inproc'] / cpu_med['hand']:.2f}x",
+            flush=True,
+        )
+    finally:
+        backend.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    names = ["pg", "mariadb", "sqlite"]
+    parser.add_argument("--backend", nargs="+", choices=names, default=names)
+    parser.add_argument("--pg", default=SERVERS["pg"], help="PostgreSQL server URL")
+    parser.add_argument("--mariadb", default=SERVERS["mariadb"], help="MariaDB server URL")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"building {args.rows:,} users x 3 history rows ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
-    template = build(args.server, args.rows)
-    made: list[str] = []
-    try:
-        results: dict[str, list[float]] = {"chrono end to end": [], "chrono plan (in process)": [],
-                                           "chrono apply (in process)": [], "hand-written SQL": []}
-        sums = set()
-        for _ in range(args.runs):
-            for kind in ("cli", "inproc", "hand"):
-                name = copy(args.server, template)
-                made.append(name)
-                url = url_for(args.server, name)
-                if kind == "cli":
-                    results["chrono end to end"].append(run_chrono(url))
-                elif kind == "inproc":
-                    plan_s, apply_s = run_in_process(url)
-                    results["chrono plan (in process)"].append(plan_s)
-                    results["chrono apply (in process)"].append(apply_s)
-                else:
-                    results["hand-written SQL"].append(run_hand(url))
-                sums.add(checksum(url))
-                admin(args.server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        print(f"rows restored: {args.rows:,}; runs: {args.runs}; same final rows every way: {len(sums) == 1}")
-        for label, values in results.items():
-            print(f"  {label:28s} median {statistics.median(values):6.2f} s   "
-                  f"(min {min(values):.2f}, max {max(values):.2f})")
-    finally:
-        for name in [*made, template]:
-            admin(args.server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    makers = {"pg": lambda: postgresql(args.pg), "mariadb": lambda: mariadb(args.mariadb), "sqlite": sqlite}
+    for name in args.backend:
+        bench(makers[name](), name, args.rows, args.runs)
 
 
 if __name__ == "__main__":

@@ -10,28 +10,32 @@ for each of them, whatever the number of rows.
 from __future__ import annotations
 
 import abc
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, Column, MetaData, Table, and_, insert, select, tuple_, update
+from sqlalchemy import Table, and_, insert, select, tuple_, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 
-ABSENT = "chrono_absent"
-STAGE = "chrono_stage"
 CHUNK = 1000  # keys per IN list
-BATCH = 5000  # staged rows per INSERT
 
 
 class BulkWriter(abc.ABC):
     """One convention's set-based restore: who changed since, the states at a time, the statements."""
 
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
+    raw_states: ClassVar[bool] = False  # states are the store's own columns of the live names, values as stored
+
+    def raw_columns(self, ctx: WriteContext) -> frozenset[str]:
+        """Restorable columns whose states are read from a store column of the same name, as stored."""
+        if not self.raw_states:
+            return frozenset()
+        return frozenset(c for c in self.recorded(ctx) if c in ctx.store_info.columns)
 
     def notes(self, ctx: WriteContext) -> list[str]:
         """What the plan says about how states at a time are decided."""
@@ -105,29 +109,6 @@ class BulkWriter(abc.ABC):
         for i in range(0, len(keys), CHUNK):
             chunk = list(keys[i:i + CHUNK])
             yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
-
-
-def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE) -> Table:
-    """The temporary table of target rows: the key, ``columns`` (live types) and the re-insert flag."""
-    info = ctx.live_info
-    cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
-    cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
-    cols.append(Column(ABSENT, Boolean, nullable=False))
-    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
-
-
-def stage(ctx: WriteContext, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-          done: Callable[[int], None] | None = None) -> Table:
-    """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
-    session) and fill it with ``rows`` in batches; ``done`` hears how many rows are staged so far."""
-    table = staging(ctx, columns, f"{STAGE}_{uuid.uuid4().hex[:12]}")
-    table.create(ctx.conn)
-    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
-    for i in range(0, len(rows), BATCH):
-        ctx.conn.execute(batch, list(rows[i:i + BATCH]))
-        if done:
-            done(min(i + BATCH, len(rows)))
-    return table
 
 
 def locked_rows(ctx: WriteContext, table: Table) -> dict[tuple[Any, ...], tuple[Any, ...]]:

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Column, FetchedValue, MetaData, Table, cast, func, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import REGCLASS
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import CompileError
 from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.rows import zone
@@ -70,6 +71,14 @@ def fit(value: Any, column: ColumnInfo, tz_name: str | None = None, *,
     except (ValueError, TypeError, InvalidOperation, ArithmeticError) as exc:
         why = f" ({exc})" if str(exc) else ""
         return value, f"{_short(value)} no longer fits {t}{why}"
+
+
+def same_type(a: ColumnInfo, b: ColumnInfo, dialect: Dialect) -> bool:
+    """The two columns have one type as the database names it: a value of one fits the other (NULL aside)."""
+    try:
+        return str(a.type.compile(dialect=dialect)) == str(b.type.compile(dialect=dialect))
+    except CompileError:  # a type SQLAlchemy cannot name: check every value
+        return False
 
 
 def _fit(value: Any, t: TypeEngine[Any], tz_name: str | None, *, lengths: bool = True) -> tuple[Any, str | None]:

@@ -21,7 +21,8 @@ from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.joined import is_joined
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, is_link
-from chrono_cli.conventions.shapes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
 from chrono_cli.conventions.writes.values import insert_table
@@ -31,6 +32,7 @@ from chrono_cli.errors import Refused, UnsupportedOperation
 class ContinuumBulk(BulkWriter):
     """SQLAlchemy-Continuum ``<table>_version`` + ``transaction``."""
 
+    raw_states = True
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(a.name for a in ctx.det.opts(ContinuumOptions).associations)

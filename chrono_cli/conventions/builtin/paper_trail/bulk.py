@@ -27,7 +27,8 @@ from chrono_cli.conventions.builtin.paper_trail.versions import (
     version_record,
 )
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, BulkWriter, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, insert_live, locked_rows, update_live
+from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table, stamp

@@ -15,7 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
-from chrono_cli.conventions.shapes.bulk import ABSENT, BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
 from chrono_cli.conventions.writes.values import insert_table, stamp
@@ -24,6 +25,8 @@ from chrono_cli.errors import UnsupportedOperation
 
 class SimpleHistoryBulk(BulkWriter):
     """django-simple-history ``<app>_historical<model>``."""
+
+    raw_states = True
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(m.name for m in ctx.det.opts(SimpleHistoryOptions).m2m)

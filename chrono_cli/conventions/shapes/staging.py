@@ -1,0 +1,215 @@
+"""The staging table of a set-based restore, filled fast, and the one-query check that the plan still holds.
+
+The table holds the target rows: the key, the restored columns, ``chrono_absent`` (the live row is gone and is
+re-inserted) and, where every live column can be compared in SQL, the live row as the plan saw it
+(``chrono_was_<n>``, one per live column). PostgreSQL fills it with ``COPY`` (the rows are encoded once, in
+memory, before the COPY starts: a value with no exact text form falls back to batched INSERTs); MariaDB and SQLite
+with batched multi-row INSERTs. The check locks the staged live rows and compares them with what the plan saw in
+one query, returning only the keys and a changed flag.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Boolean, Column, MetaData, Table, and_, case, cast, false, insert, or_, select, true
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
+
+from chrono_cli.conventions.types import is_json
+from chrono_cli.conventions.writes.base import WriteContext
+
+ABSENT = "chrono_absent"
+STAGE = "chrono_stage"
+WAS = "chrono_was_"  # + the live column's position
+BATCH = 5000  # staged rows per INSERT where there is no COPY
+
+_COMPARABLE = (
+    sqltypes.Integer,
+    sqltypes.Numeric,
+    sqltypes.String,
+    sqltypes.Boolean,
+    sqltypes.Date,
+    sqltypes.DateTime,
+    sqltypes.Time,
+    sqltypes.Uuid,
+    sqltypes.LargeBinary,
+    sqltypes.Interval,
+)
+# SQLite stores times, decimals and uuids as text SQLAlchemy writes its own way: a copy may differ from the original
+_SQLITE_COMPARABLE = (sqltypes.Integer, sqltypes.Float, sqltypes.String, sqltypes.Boolean, sqltypes.LargeBinary)
+
+
+def comparable(ctx: WriteContext) -> bool:
+    """Every live column can be compared in SQL with a staged copy of its value (JSON only as PostgreSQL's jsonb)."""
+    dialect = ctx.conn.dialect.name
+    kinds = _SQLITE_COMPARABLE if dialect == "sqlite" else _COMPARABLE
+    return all(
+        (is_json(c.type) and dialect == "postgresql") or (isinstance(c.type, kinds) and not is_json(c.type))
+        for c in ctx.live_info.columns.values()
+    )
+
+
+def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was: bool = False) -> Table:
+    """The temporary table of target rows: the key, ``columns`` (live types), the re-insert flag, and with ``was``
+    the live row as the plan saw it."""
+    info = ctx.live_info
+    cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
+    cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
+    cols.append(Column(ABSENT, Boolean, nullable=False))
+    if was:
+        cols += [Column(f"{WAS}{n}", c.type, nullable=True) for n, c in enumerate(info.columns.values())]
+    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+def stage(
+    ctx: WriteContext,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    was: bool = False,
+    done: Callable[[int], None] | None = None,
+) -> Table:
+    """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
+    session) and fill it with ``rows``, tuples in the column order of ``staging(..., was=True)``; ``done`` hears how
+    many are staged. On PostgreSQL the live row as seen is staged only by COPY (psycopg2 reads 'infinity' as
+    9999-12-31, which only COPY writes back as it was): without COPY it is left out and compared in Python."""
+    name = f"{STAGE}_{uuid.uuid4().hex[:12]}"
+    table = staging(ctx, columns, name, was=was)
+    copied = _encoded(table, rows) if ctx.conn.dialect.name == "postgresql" else None
+    if copied is None and was and ctx.conn.dialect.name == "postgresql":
+        table = staging(ctx, columns, name)
+    table.create(ctx.conn)
+    if copied is not None:
+        _copy(ctx, table, copied)
+        if done:
+            done(len(rows))
+        return table
+    names = list(table.columns.keys())
+    width = len(names)
+    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
+    for i in range(0, len(rows), BATCH):
+        ctx.conn.execute(batch, [dict(zip(names, r[:width], strict=True)) for r in rows[i : i + BATCH]])
+        if done:
+            done(min(i + BATCH, len(rows)))
+    return table
+
+
+def changed(
+    ctx: WriteContext,
+    table: Table,
+    seen: Mapping[tuple[Any, ...], tuple[Any, ...] | None],
+) -> list[tuple[Any, ...]]:
+    """Lock the live rows of the staged keys (FOR UPDATE) and return the keys whose live row is not the one the
+    plan saw (``seen``: key -> live row tuple, None where it was gone): in SQL where the table has ``was``
+    columns, else row by row in Python."""
+    live = ctx.live
+    keys = [live.c[c] for c in ctx.det.key]
+    on = and_(*(live.c[c] == table.c[c] for c in ctx.det.key))
+    width = len(keys)
+    if f"{WAS}0" not in table.c:
+        rows = ctx.conn.execute(select(*keys, *live.columns).select_from(live.join(table, on)).with_for_update(of=live))
+        found = {tuple(r[:width]): tuple(r[width:]) for r in rows}
+        return [k for k, row in seen.items() if found.get(k) != row]
+    dialect = ctx.conn.dialect.name
+    same = and_(*(_same(c, table.c[f"{WAS}{n}"], dialect) for n, c in enumerate(live.columns)))
+    differs = case((or_(table.c[ABSENT], ~same), true()), else_=false())
+    found_rows = ctx.conn.execute(select(*keys, differs).select_from(live.join(table, on)).with_for_update(of=live))
+    found = {tuple(r[:width]): bool(r[width]) for r in found_rows}
+    return [k for k, row in seen.items() if (k in found) != (row is not None) or found.get(k)]
+
+
+def _same(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql" and is_json(live.type) and not isinstance(live.type, JSONB):
+        return cast(live, JSONB).is_not_distinct_from(cast(was, JSONB))  # json has no equality operator
+    if dialect in ("mysql", "mariadb") and isinstance(live.type, sqltypes.String):
+        # byte for byte: a _ci collation would call 'a' and 'A' (or 'a' and 'a ') the same
+        return cast(live, sqltypes.LargeBinary).is_not_distinct_from(cast(was, sqltypes.LargeBinary))
+    return live.is_not_distinct_from(was)  # type: ignore[no-any-return]
+
+
+def _encoded(table: Table, rows: Iterable[tuple[Any, ...]]) -> io.StringIO | None:
+    """``rows`` in COPY text format, or None when a value has no exact text form."""
+    encoders = [_encoder(c.type) for c in table.columns]
+    if any(e is None for e in encoders):
+        return None
+    buf = io.StringIO()
+    try:
+        for row in rows:
+            buf.write("\t".join([_NULL if v is None else e(v) for e, v in zip(encoders, row, strict=True)]))  # type: ignore[misc]
+            buf.write("\n")
+    except _NoText:
+        return None
+    buf.seek(0)
+    return buf
+
+
+def _copy(ctx: WriteContext, table: Table, buf: io.StringIO) -> None:
+    from psycopg2 import extensions
+
+    raw = ctx.conn.connection.dbapi_connection
+    quote = ctx.conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in table.columns)
+    waiting = extensions.get_wait_callback()
+    extensions.set_wait_callback(None)  # COPY is refused under a wait callback (see db/interrupt.py)
+    try:
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            # identifiers of the table chrono just created, quoted; the values travel as COPY data
+            cur.copy_expert(f"COPY {quote(table.name)} ({names}) FROM STDIN", buf)
+    finally:
+        extensions.set_wait_callback(waiting)
+
+
+class _NoText(Exception):
+    """A value with no exact COPY text form."""
+
+
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _encoder(t: TypeEngine[Any]) -> Callable[[Any], str] | None:
+    """How a column's values are written in COPY text format, or None (no exact form: use INSERT)."""
+    if is_json(t):
+        return lambda v: json.dumps(v, ensure_ascii=False).translate(_ESCAPES)
+    if isinstance(t, sqltypes.ARRAY | sqltypes.NullType):
+        return None
+    if isinstance(t, _COMPARABLE):
+        return _text
+    return None
+
+
+def _text(v: Any) -> str:
+    kind = type(v)
+    if kind is str:
+        if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
+            return v.translate(_ESCAPES)  # type: ignore[no-any-return]
+        return v  # type: ignore[no-any-return]
+    if kind is bool:
+        return "t" if v else "f"
+    if kind is int or kind is Decimal:
+        return str(v)
+    if kind is float:
+        return repr(v)
+    if kind is datetime or kind is date:
+        bare = v.replace(tzinfo=None) if kind is datetime else v
+        if bare == kind.max or bare == kind.min:  # psycopg2's reading of 'infinity' / '-infinity'
+            return "infinity" if bare == kind.max else "-infinity"
+        return v.isoformat()  # type: ignore[no-any-return]
+    if kind is time:
+        return v.isoformat()  # type: ignore[no-any-return]
+    if kind is uuid.UUID:
+        return str(v)
+    if kind is bytes or kind is memoryview or kind is bytearray:
+        return "\\\\x" + bytes(v).hex()
+    if kind is timedelta:
+        return f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds"
+    raise _NoText(kind.__name__)
