@@ -111,6 +111,7 @@ class EventQuery:
     limit: int = 100
     group: Any = None  # only the changes of this transaction (stores that record transactions)
     actor: str | None = None  # only this actor's changes (name or user id): exact-changeset listers filter in SQL
+    match: Any = None  # a pickaxe.ValueMatch: listers that can narrow to its changes in SQL do (the caller filters)
 
 
 class ConventionAdapter(abc.ABC):

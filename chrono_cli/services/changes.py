@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection, actors
 from chrono_cli.conventions.base import EventQuery
+from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange
 from chrono_cli.services.attribution import attribute_changes, attributed
-from chrono_cli.services.keys import INT64_MAX
+from chrono_cli.services.keys import INT64_MAX, cast_value
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -69,24 +70,31 @@ class Source:
 
     det: Detection
     snapshot: SchemaSnapshot
+    match: ValueMatch | None = None  # the pickaxe, typed through this table's column
 
 
 def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
                  actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW,
-                 before: str | None = None) -> ChangeList:
+                 before: str | None = None, column: str | None = None, value: str | None = None) -> ChangeList:
     """The newest change sets (at most ``limit``), newest first, with a cursor for the next page.
 
-    ``actor`` keeps the change sets of that actor (case-insensitive); pages are read until ``limit`` of them
-    are found or the history ends, so other people's newer changes never hide them.
+    ``actor`` keeps the change sets of that actor (case-insensitive); ``column`` and ``value`` (the pickaxe)
+    keep the row changes that set or cleared that value. Pages are read until ``limit`` sets are found or the
+    history ends, so other people's newer changes never hide them.
     """
     if limit < 1:
         raise UsageError("--limit must be at least 1")
+    if (column is None) != (value is None):
+        raise UsageError("--column and --value go together: the changes that set or cleared VALUE in COLUMN")
     window = check_window(window)
     query = EventQuery(parse_time(since) if since else None, parse_time(until) if until else None,
                        parse_time(before) if before else None, max(limit * _FETCH_FACTOR, 200), actor=actor)
     found: list[ChangeSet] = []
     with ws.catalog() as cat:
         sources, notes = _sources(cat, list(tables))
+        if column is not None and value is not None:
+            sources = pickaxe_sources(sources, column, value, bool(tables))
+        filtered = actor is not None or column is not None
         while True:
             events, cut = _collect(cat, sources, query, notes)
             sets = group(events, window)
@@ -97,7 +105,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
             more = len(complete) < len(sets)
             found += [s for s in complete if actor is None or _by(s, actor)]
             last = _oldest(complete[-1]) if complete else None
-            if actor is None or len(found) > limit or not more or last is None:
+            if not filtered or len(found) > limit or not more or last is None:
                 break
             query = replace(query, before=last)
     page = found[:limit]
@@ -255,17 +263,36 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
             lister = conventions.of(src.det).list_changes()
             ctx = cat.context(src.snapshot, src.det.live)
             asked = replace(query, actor=None) if attributed(ctx, src.det) else query  # the row names the actor
-            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, asked))
+            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, replace(asked, match=src.match)))
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue
-        events += found
         slow = _unindexed_time(src)
         if slow:
             notes.append(slow)
-        if len(found) >= query.limit and found[-1].at is not None:
+        if len(found) >= query.limit and found[-1].at is not None:  # a full page: what is older is not read yet
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
+        match = src.match
+        events += found if match is None else [e for e in found if touches(e, match)]
     blind = conventions.no_inserts(s.det.adapter for s in sources)
     if blind:
         notes.append(f"{blind} no inserts: created rows appear from their first update")
     return events, cut
+
+
+def pickaxe_sources(sources: list[Source], column: str, value: str, named: bool) -> list[Source]:
+    """The sources whose table has ``column``, each with the value typed through that column's type (a value the
+    column cannot hold is a usage error). Tables named on the command line must all have it."""
+    out = []
+    for src in sources:
+        info = src.snapshot.get(src.det.live)
+        if info is None or column not in info.columns:
+            if named:
+                raise UsageError(f"{src.det.live} has no column {column!r}",
+                                 hint=f"its columns: {', '.join(info.columns) if info else '(unknown)'}")
+            continue
+        typed = cast_value(value, info.table().c[column].type, column, what="--value")
+        out.append(replace(src, match=ValueMatch(column, typed, value)))
+    if not out:
+        raise UsageError(f"no versioned table has a column {column!r}")
+    return out

@@ -15,10 +15,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select, tuple_
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.pickaxe import old_state_match
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.conventions.shapes.common import (
     Declared,
@@ -147,8 +148,11 @@ def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: 
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
     vname, tname = det.version_col or "version", det.time_col
     tz = ctx.config.timezone
+    where = window(store.c[tname], query, tz, ctx.conn.dialect.name)
+    if query.match is not None and query.match.column in store.c and query.match.column in live.c:
+        where = and_(where, old_state_match(store, live, det.key, vname, query.match))
     rows = ctx.conn.execute(
-        select(store).where(window(store.c[tname], query, tz, ctx.conn.dialect.name))
+        select(store).where(where)
         .order_by(store.c[tname].desc(), store.c[vname].desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []

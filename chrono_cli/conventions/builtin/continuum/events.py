@@ -13,6 +13,7 @@ from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.read import _meta, _meta_text
 from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.pickaxe import new_state_match
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.new_state import previous_states
 from chrono_cli.conventions.shapes.window import window
@@ -30,6 +31,8 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
     if query.group is not None:
         where = store.c[txc] == query.group
+    if query.match is not None and query.match.column in store.c:
+        where = and_(where, new_state_match(store, det.key, [txc], query.match, {opc: 2}))
     if query.actor is not None and o.user_column:
         where = and_(where, _by_actor(ctx, tx_info, tx.c.user_id, query.actor))
     rows = ctx.conn.execute(

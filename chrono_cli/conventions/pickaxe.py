@@ -1,0 +1,102 @@
+"""The pickaxe (``changes TABLE --column C --value V``): the changes that set or cleared a value.
+
+A change matches when its field change of the column has the value on either side (a change *to* it, an insert
+with it, or a change *away from* it); a deletion shows no field change, so it never matches. ``touches`` is that
+rule on a listed change, and every store is filtered by it. Where the store allows, the listing is narrowed in
+SQL first, to exactly the rows whose change can match, so a page costs what the matching rows cost:
+``new_state_match`` compares a row with the state stored just before it (Continuum, django-simple-history),
+``old_state_match`` a row with the state after it (history_meta: the next row, or the live row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, false, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from chrono_cli.conventions.diffs import same
+from chrono_cli.model import RowChange
+
+
+@dataclass(frozen=True, slots=True)
+class ValueMatch:
+    """Changes that set or cleared ``value`` (typed through the column's type) in ``column``."""
+
+    column: str
+    value: Any
+    text: str  # as typed: stores that keep values as text (JSON diffs) compare with it
+
+
+def touches(change: RowChange, match: ValueMatch) -> bool:
+    """Whether ``change`` set or cleared the value (its field change of the column has it on either side)."""
+    return any(fc.column == match.column and (_is(fc.old, match) or _is(fc.new, match)) for fc in change.changes)
+
+
+def _is(stored: Any, match: ValueMatch) -> bool:
+    if stored is None:
+        return False
+    return same(stored, match.value) or (isinstance(stored, str) and stored == match.text)
+
+
+def holds(column: Any, match: ValueMatch) -> ColumnElement[Any]:
+    """``column = value`` as true or false (never NULL), so a NULL differs from the value."""
+    return func.coalesce(column == literal(match.value, column.type), false())
+
+
+def new_state_match(
+    store: Table,
+    key: Sequence[str],
+    order: Sequence[str],
+    match: ValueMatch,
+    deleted: Mapping[str, Any] | None = None,
+    dialect: str = "",
+    time_col: str | None = None,
+) -> ColumnElement[bool]:
+    """Rows of a new-state store whose change can set or clear the value: the row holds it and the state before
+    it (same key, next lower in ``order``) does not, or the other way round. ``deleted``: the operation column
+    and its deletion value (a deletion row holds no state, so the row after it starts from nothing)."""
+    before = store.alias("pickaxe_before")
+    now = {c: store.c[c] for c in dict.fromkeys([*key, *order])}
+
+    def pair(name: str) -> tuple[Any, Any]:
+        if name == time_col and dialect == "sqlite":  # times kept as text in the writer's format
+            return func.julianday(before.c[name]), func.julianday(now[name])
+        return before.c[name], now[name]
+
+    col, value = pair(order[-1])
+    earlier: ColumnElement[bool] = col < value
+    for name in reversed(order[:-1]):
+        col, value = pair(name)
+        earlier = (col < value) | and_(col == value, earlier)
+    had = holds(before.c[match.column], match)
+    if deleted is not None:
+        ((op, gone),) = deleted.items()
+        had = and_(had, func.coalesce(before.c[op] != gone, false()))
+    prev = (
+        select(had)
+        .where(*[before.c[k] == store.c[k] for k in key], earlier)
+        .order_by(*[before.c[c].desc() for c in order])
+        .limit(1)
+        .scalar_subquery()
+    )
+    return holds(store.c[match.column], match) != func.coalesce(prev, false())
+
+
+def old_state_match(
+    store: Table, live: Table, key: Sequence[str], version: str, match: ValueMatch
+) -> ColumnElement[bool]:
+    """Rows of an old-state store (row v: the state a change replaced) whose change can set or clear the value:
+    the row holds it and the state after it (row v + 1, else the live row) does not, or the other way round."""
+    after = store.alias("pickaxe_after")
+    following = (
+        select(holds(after.c[match.column], match))
+        .where(*[after.c[k] == store.c[k] for k in key], after.c[version] == store.c[version] + 1)
+        .scalar_subquery()
+    )
+    current = (
+        select(holds(live.c[match.column], match)).where(*[live.c[k] == store.c[k] for k in key]).scalar_subquery()
+    )
+    return holds(store.c[match.column], match) != func.coalesce(following, current, false())
