@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, literal, select
+from sqlalchemy import Table, and_, case, false, func, literal, select
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.diffs import same
@@ -41,9 +43,31 @@ def _is(stored: Any, match: ValueMatch) -> bool:
     return same(stored, match.value) or (isinstance(stored, str) and stored == match.text)
 
 
-def holds(column: Any, match: ValueMatch) -> ColumnElement[Any]:
+def comparable(column: Any) -> bool:
+    """Whether SQL compares ``column`` with a value as Python does: text, numbers, booleans, uuids, times (JSON,
+    arrays and the rest are filtered after reading, by ``touches``)."""
+    return isinstance(column.type, _COMPARABLE) and not isinstance(column.type, sqltypes.JSON)
+
+
+_COMPARABLE = (
+    sqltypes.String,
+    sqltypes.Integer,
+    sqltypes.Numeric,
+    sqltypes.Boolean,
+    sqltypes.Uuid,
+    sqltypes.DateTime,
+    sqltypes.Date,
+    sqltypes.Enum,
+)
+
+
+def holds(column: Any, match: ValueMatch, dialect: str) -> ColumnElement[Any]:
     """``column = value`` as true or false (never NULL), so a NULL differs from the value."""
-    return func.coalesce(column == literal(match.value, column.type), false())
+    value: Any = literal(match.value, column.type)
+    if dialect == "sqlite" and isinstance(match.value, date):  # times kept as text in the writer's format
+        text = match.value.isoformat(" ") if isinstance(match.value, datetime) else match.value.isoformat()
+        column, value = func.julianday(column), func.julianday(text)
+    return func.coalesce(column == value, false())
 
 
 def new_state_match(
@@ -54,10 +78,13 @@ def new_state_match(
     deleted: Mapping[str, Any] | None = None,
     dialect: str = "",
     time_col: str | None = None,
-) -> ColumnElement[bool]:
+) -> ColumnElement[bool] | None:
     """Rows of a new-state store whose change can set or clear the value: the row holds it and the state before
     it (same key, next lower in ``order``) does not, or the other way round. ``deleted``: the operation column
-    and its deletion value (a deletion row holds no state, so the row after it starts from nothing)."""
+    and its deletion value (a deletion row holds no state, so the row after it starts from nothing).
+    None: SQL cannot compare the column."""
+    if match.column not in store.c or not comparable(store.c[match.column]):
+        return None
     before = store.alias("pickaxe_before")
     now = {c: store.c[c] for c in dict.fromkeys([*key, *order])}
 
@@ -71,7 +98,7 @@ def new_state_match(
     for name in reversed(order[:-1]):
         col, value = pair(name)
         earlier = (col < value) | and_(col == value, earlier)
-    had = holds(before.c[match.column], match)
+    had = holds(before.c[match.column], match, dialect)
     if deleted is not None:
         ((op, gone),) = deleted.items()
         had = and_(had, func.coalesce(before.c[op] != gone, false()))
@@ -82,21 +109,21 @@ def new_state_match(
         .limit(1)
         .scalar_subquery()
     )
-    return holds(store.c[match.column], match) != func.coalesce(prev, false())
+    return holds(store.c[match.column], match, dialect) != func.coalesce(prev, false())
 
 
 def old_state_match(
-    store: Table, live: Table, key: Sequence[str], version: str, match: ValueMatch
-) -> ColumnElement[bool]:
+    store: Table, after: Any, live: Table, key: Sequence[str], match: ValueMatch, dialect: str = ""
+) -> ColumnElement[bool] | None:
     """Rows of an old-state store (row v: the state a change replaced) whose change can set or clear the value:
-    the row holds it and the state after it (row v + 1, else the live row) does not, or the other way round."""
-    after = store.alias("pickaxe_after")
-    following = (
-        select(holds(after.c[match.column], match))
-        .where(*[after.c[k] == store.c[k] for k in key], after.c[version] == store.c[version] + 1)
-        .scalar_subquery()
+    the row holds it and the state after it does not, or the other way round. The query joins that state:
+    ``after`` (row v + 1) and ``live`` (the live row, used when there is no row v + 1), both outer joins.
+    None: SQL cannot compare the column."""
+    if not all(match.column in t.c and comparable(t.c[match.column]) for t in (store, after, live)):
+        return None
+    then = case(
+        (after.c[key[0]].is_not(None), holds(after.c[match.column], match, dialect)),
+        (live.c[key[0]].is_not(None), holds(live.c[match.column], match, dialect)),
+        else_=false(),
     )
-    current = (
-        select(holds(live.c[match.column], match)).where(*[live.c[k] == store.c[k] for k in key]).scalar_subquery()
-    )
-    return holds(store.c[match.column], match) != func.coalesce(following, current, false())
+    return holds(store.c[match.column], match, dialect) != then

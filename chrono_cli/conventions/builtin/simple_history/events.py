@@ -27,9 +27,10 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
     # leaving the others out would merge sets (the caller filters the grouped sets)
     where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
-    if query.match is not None and query.match.column in store.c:
-        where = and_(where, new_state_match(store, det.key, [date, ident], query.match, {kind: "-"},
-                                            ctx.conn.dialect.name, date))
+    narrow = new_state_match(store, det.key, [date, ident], query.match, {kind: "-"}, ctx.conn.dialect.name,
+                             date) if query.match else None
+    if narrow is not None:
+        where = and_(where, narrow)
     rows = ctx.conn.execute(
         select(store).where(where)
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
