@@ -19,6 +19,7 @@ from sqlalchemy import Table, and_, case, false, func, literal, select
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.diffs import same
 from chrono_cli.model import RowChange
 
@@ -72,7 +73,7 @@ def holds(column: Any, match: ValueMatch, dialect: str) -> ColumnElement[Any]:
 
 def new_state_match(
     store: Table,
-    key: Sequence[str],
+    det: Detection,
     order: Sequence[str],
     match: ValueMatch,
     deleted: Mapping[str, Any] | None = None,
@@ -83,28 +84,19 @@ def new_state_match(
     it (same key, next lower in ``order``) does not, or the other way round. ``deleted``: the operation column
     and its deletion value (a deletion row holds no state, so the row after it starts from nothing).
     None: SQL cannot compare the column."""
+    from chrono_cli.conventions.shapes.new_state import earlier
+
     if match.column not in store.c or not comparable(store.c[match.column]):
         return None
     before = store.alias("pickaxe_before")
-    now = {c: store.c[c] for c in dict.fromkeys([*key, *order])}
-
-    def pair(name: str) -> tuple[Any, Any]:
-        if name == time_col and dialect == "sqlite":  # times kept as text in the writer's format
-            return func.julianday(before.c[name]), func.julianday(now[name])
-        return before.c[name], now[name]
-
-    col, value = pair(order[-1])
-    earlier: ColumnElement[bool] = col < value
-    for name in reversed(order[:-1]):
-        col, value = pair(name)
-        earlier = (col < value) | and_(col == value, earlier)
+    now = {c: store.c[c] for c in dict.fromkeys([*det.key, *order])}
     had = holds(before.c[match.column], match, dialect)
     if deleted is not None:
         ((op, gone),) = deleted.items()
         had = and_(had, func.coalesce(before.c[op] != gone, false()))
     prev = (
         select(had)
-        .where(*[before.c[k] == store.c[k] for k in key], earlier)
+        .where(earlier(before, det, now, order, time_col, dialect))
         .order_by(*[before.c[c].desc() for c in order])
         .limit(1)
         .scalar_subquery()

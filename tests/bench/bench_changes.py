@@ -3,7 +3,8 @@
 Not a test: prints numbers. Usage: python tests/bench/bench_changes.py [--server URL] [--rows N] [--runs N]
 Builds one throwaway database per layout with N history rows (default 10 million, 10 versions per record,
 three changes a minute): a history_meta pair (appuser / appuser_history, timed by `changed`) and an
-SQLAlchemy-Continuum store (article / article_version / "transaction", with the indexes Continuum 2.0 creates).
+SQLAlchemy-Continuum store (article / article_version / "transaction", with the indexes Continuum 2.0 creates)
+and a django-simple-history one (shop_item / shop_historicalitem, with the indexes its migration creates).
 Cases: every table, one table, its second page (the `next_before` cursor `-f json` prints), and pages at
 depths 50% and 99% back (the cursor such a page would print: a time, and for Continuum `#` and the transaction
 id), and one table again after adding a record with --hot versions that are the newest changes (the first page
@@ -75,7 +76,23 @@ CONTINUUM = [
     "CREATE INDEX ix_article_version_pk_validity ON article_version (id, transaction_id, end_transaction_id)",
 ]
 
-LAYOUTS = {"history_meta": HISTORY_META, "continuum": CONTINUUM}
+SIMPLE_HISTORY = [  # the tables and indexes django-simple-history's migration creates for a model Item in app shop
+    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(255) NOT NULL)",
+    "CREATE TABLE shop_historicalitem (id integer NOT NULL, name varchar(255) NOT NULL, history_id serial PRIMARY KEY, "
+    "history_date timestamptz NOT NULL, history_change_reason varchar(100), history_type varchar(1) NOT NULL, "
+    "history_user_id integer)",
+    "INSERT INTO shop_item SELECT a, 'item ' || a || ' v' || :per FROM generate_series(1, :keys) a",
+    # the same clock as history_meta: change n = (v-1)*keys + (a-1) at minute n/3, second n%3
+    "INSERT INTO shop_historicalitem (id, name, history_date, history_type) SELECT a, 'item ' || a || ' v' || v, "
+    "timestamptz '2020-01-01 00:00:00+00' + (((v - 1)::bigint * :keys + a - 1) / 3) * interval '1 minute' "
+    "+ (((v - 1)::bigint * :keys + a - 1) % 3) * interval '1 second', CASE WHEN v = 1 THEN '+' ELSE '~' END "
+    "FROM generate_series(1, :per) v, generate_series(1, :keys) a ORDER BY v, a",
+    "CREATE INDEX shop_historicalitem_history_date ON shop_historicalitem (history_date)",
+    "CREATE INDEX shop_historicalitem_id ON shop_historicalitem (id)",
+    "CREATE INDEX shop_historicalitem_history_user_id ON shop_historicalitem (history_user_id)",
+]
+
+LAYOUTS = {"history_meta": HISTORY_META, "continuum": CONTINUUM, "simple_history": SIMPLE_HISTORY}
 
 # one record (id 0) with :hot versions, newer than every other change; :top is past the newest minute / transaction
 HOT = {
@@ -92,7 +109,14 @@ HOT = {
         "CASE WHEN v = 1 THEN 0 ELSE 1 END FROM generate_series(1, :hot) v",
     ],
 }
+HOT["simple_history"] = [
+    "INSERT INTO shop_item VALUES (0, 'hot v' || :hot)",
+    "INSERT INTO shop_historicalitem (id, name, history_date, history_type) SELECT 0, 'hot v' || v, "
+    "timestamptz '2020-01-01 00:00:00+00' + (:top + v) * interval '1 minute', CASE WHEN v = 1 THEN '+' ELSE '~' END "
+    "FROM generate_series(1, :hot) v",
+]
 UNHOT = {
+    "simple_history": ["DELETE FROM shop_historicalitem WHERE id = 0", "DELETE FROM shop_item WHERE id = 0"],
     "history_meta": ["DELETE FROM appuser_history WHERE id = 0", "DELETE FROM appuser WHERE id = 0"],
     "continuum": ["DELETE FROM article_version WHERE id = 0", "DELETE FROM article WHERE id = 0",
                   "DELETE FROM \"transaction\" WHERE remote_addr = 'hot'"],
@@ -196,6 +220,9 @@ def chrono_once(url: str, tables: list[str], before: str | None, log: Statements
 FLOOR = {  # the page by hand: the 20 newest changes below the cursor, in the store's own index order
     "history_meta": ("SELECT * FROM appuser_history WHERE changed < %(at)s ORDER BY changed DESC, version DESC "
                      "LIMIT 20", "SELECT * FROM appuser_history ORDER BY changed DESC, version DESC LIMIT 20"),
+    "simple_history": ("SELECT * FROM shop_historicalitem WHERE history_date < %(at)s "
+                       "ORDER BY history_date DESC, history_id DESC LIMIT 20",
+                       "SELECT * FROM shop_historicalitem ORDER BY history_date DESC, history_id DESC LIMIT 20"),
     "continuum": ("SELECT v.*, t.issued_at FROM article_version v JOIN transaction t ON t.id = v.transaction_id "
                   "WHERE v.transaction_id < %(tx)s AND t.id < %(tx)s ORDER BY v.transaction_id DESC LIMIT 20",
                   "SELECT v.*, t.issued_at FROM article_version v JOIN transaction t ON t.id = v.transaction_id "
@@ -211,7 +238,8 @@ def floor_once(url: str, layout: str, before: str | None) -> Sample:
 
     cursor = parse_cursor(before) if before else None
     keyset, first = FLOOR[layout]
-    params = {"at": cursor.at.replace(tzinfo=None), "tx": cursor.tx} if cursor else {}
+    naive = layout != "simple_history"  # history_date is a timestamptz
+    params = {"at": cursor.at.replace(tzinfo=None) if naive else cursor.at, "tx": cursor.tx} if cursor else {}
     if cursor and layout == "continuum" and cursor.tx is None:  # a bare time: the transaction it falls in
         keyset = keyset.replace("v.transaction_id < %(tx)s AND t.id < %(tx)s", "t.issued_at < %(at)s")
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -327,7 +355,7 @@ def at_depth(layout: str, rows: int, depth: float) -> str:
     t is at minute t - 1, three changes each)."""
     minutes = int(rows / 3 * (1 - depth))
     at = (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)).isoformat()
-    return at if layout == "history_meta" else f"{at}#{minutes + 1}"
+    return f"{at}#{minutes + 1}" if layout == "continuum" else at
 
 
 def add_hot(url: str, layout: str, rows: int, hot: int) -> str:
@@ -371,20 +399,26 @@ def bench_history_meta(url: str, rows: int, hot: int, ctx: Context) -> None:
         drop_hot(url, "history_meta")
 
 
-def bench_continuum(url: str, rows: int, hot: int, ctx: Context) -> None:
-    drop_hot(url, "continuum")
-    for case in (Case(), Case(("article",)), Case(("article",), "next"),
-                 *[Case(("article",), at_depth("continuum", rows, d)) for d in DEPTHS]):
-        measure("continuum", rows, "-", url, case, ctx)
-    if hot:
-        took = add_hot(url, "continuum", rows, hot)
-        print(f"  (+ article 0 with {hot:,} versions, the newest changes: {took})", flush=True)
-        measure("continuum", rows + hot, "-", url, Case(("article",)), ctx)
-        drop_hot(url, "continuum")
+def bench_indexed(layout: str, table: str) -> Callable[[str, int, int, Context], None]:
+    """The cases of a store indexed on its order (Continuum's transaction ids, simple-history's history_date)."""
+    def bench(url: str, rows: int, hot: int, ctx: Context) -> None:
+        drop_hot(url, layout)
+        for case in (Case(), Case((table,)), Case((table,), "next"),
+                     *[Case((table,), at_depth(layout, rows, d)) for d in DEPTHS]):
+            measure(layout, rows, "yes", url, case, ctx)
+        if hot:
+            took = add_hot(url, layout, rows, hot)
+            print(f"  (+ {table} 0 with {hot:,} versions, the newest changes: {took})", flush=True)
+            measure(layout, rows + hot, "yes", url, Case((table,)), ctx)
+            drop_hot(url, layout)
+
+    return bench
 
 
 BENCHES: dict[str, Callable[[str, int, int, Context], None]] = {"history_meta": bench_history_meta,
-                                                                "continuum": bench_continuum}
+                                                                "continuum": bench_indexed("continuum", "article"),
+                                                                "simple_history": bench_indexed("simple_history",
+                                                                                                "shop_item")}
 
 
 def main() -> None:

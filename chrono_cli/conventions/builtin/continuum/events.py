@@ -38,7 +38,7 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     if query.group is not None:
         where = store.c[txc] == query.group
     dialect = ctx.conn.dialect.name
-    narrow = new_state_match(store, det.key, [txc], query.match, {opc: 2}, dialect) if query.match else None
+    narrow = new_state_match(store, det, [txc], query.match, {opc: 2}, dialect) if query.match else None
     if narrow is not None:
         where = and_(where, narrow)
     if query.actor is not None and o.user_column:

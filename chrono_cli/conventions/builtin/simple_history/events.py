@@ -27,7 +27,7 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
     # leaving the others out would merge sets (the caller filters the grouped sets)
     where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
-    narrow = new_state_match(store, det.key, [date, ident], query.match, {kind: "-"}, ctx.conn.dialect.name,
+    narrow = new_state_match(store, det, [date, ident], query.match, {kind: "-"}, ctx.conn.dialect.name,
                              date) if query.match else None
     if narrow is not None:
         where = and_(where, narrow)
