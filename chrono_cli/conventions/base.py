@@ -173,6 +173,10 @@ class ConventionAdapter(abc.ABC):
         """The newest row changes in the window (at most ``query.limit``), newest first."""
         raise UnsupportedOperation(f"{self.name} stores no times, so its changes cannot be listed by time")
 
+    def listing_time(self, det: Detection) -> str | None:
+        """The store column ``events`` pages by time (an index on it keeps every page constant-time)."""
+        return det.time_col
+
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         """A select of the distinct keys the store knows (for listing deleted rows)."""
         raise UnsupportedOperation(f"{self.name} cannot list the keys of its history")

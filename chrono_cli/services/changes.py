@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection, actors
-from chrono_cli.conventions.base import EventQuery
+from chrono_cli.conventions.base import ConventionAdapter, EventQuery
 from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
@@ -318,9 +318,9 @@ def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
     return [Source(d, snapshot) for d in dets], notes
 
 
-def _unindexed_time(src: Source) -> str | None:
+def _unindexed_time(src: Source, lister: ConventionAdapter) -> str | None:
     """A note when the store's time column has no index: each page then scans the whole store."""
-    column = src.det.time_col
+    column = lister.listing_time(src.det)
     store = src.snapshot.get(src.det.store)
     if not column or store is None or src.det.in_table or column not in store.columns:
         return None
@@ -348,7 +348,7 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue
-        slow = _unindexed_time(src)
+        slow = _unindexed_time(src, lister)
         if slow:
             notes.append(slow)
         if len(found) >= query.limit and found[-1].at is not None:  # a full page: what is older is not read yet

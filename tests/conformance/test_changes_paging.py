@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from tests.conformance.cases import CASES
@@ -62,3 +63,22 @@ def test_a_cursor_that_names_no_transaction_is_refused(case: Any, backend: str, 
     for bad in ("2026-01-01T00:00:00+00:00#99999999999999999999", "not a time#12"):
         result = invoke(runner, ["--db", url, "changes", "article", "--before", bad, "-n", ALL])
         assert result.exit_code == 2 and result.stdout == "" and result.stderr.startswith("error: "), result.output
+
+
+@pytest.mark.parametrize(("case", "backend"), [p for p in PARAMS if p.values[0].name == "simple-history"
+                                               and p.values[1] == "postgresql"])
+def test_a_store_without_an_index_on_its_time_says_so(case: Any, backend: str, story_clone: StoryClone,
+                                                      runner: CliRunner) -> None:
+    url, _ = story_clone(backend, case.name, _built(case))
+    table = _tables(runner, url, case.name)[0]
+    history = json.loads(_chrono(runner, url, "-f", "json", "tables").stdout)
+    store = next(t["history"][0] for t in history["tables"] if t["table"] == table)
+    assert "no index on history_date" not in _chrono(runner, url, "changes", table).stderr
+    engine = create_engine(url)
+    with engine.begin() as conn:  # what a migration that dropped the index leaves
+        for (name,) in conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexdef LIKE "
+                                         "'%(history_date)'"), {"t": store.rsplit(".", 1)[-1]}):
+            conn.execute(text(f'DROP INDEX "{name}"'))  # a name the catalog gave
+    engine.dispose()
+    said = _chrono(runner, url, "changes", table).stderr
+    assert "has no index on history_date" in said and "CREATE INDEX ON" in said, said
