@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from measured import measured  # tests/bench, this script's folder
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -273,14 +274,12 @@ def end_to_end(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, i
     """Median wall seconds of the CLI and its peak RSS (KiB), after one warm-up run."""
     walls, peak = [], 0
     for n in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+        done = measured(cmd, env)
+        if done.code:
+            raise SystemExit(f"{' '.join(cmd)} failed ({done.code})")
         if n:
-            walls.append(time.perf_counter() - start)
-            peak = max(peak, usage.ru_maxrss)
+            walls.append(done.wall)
+            peak = max(peak, done.rss_kib)
     return statistics.median(walls), peak
 
 

@@ -16,9 +16,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from measured import measured  # noqa: E402 - tests/bench, this script's folder
 
 BASE = ("CREATE TABLE t{i} (id serial PRIMARY KEY, sku varchar(40) NOT NULL UNIQUE, name varchar(120), "
         "price numeric(10,2), qty integer NOT NULL DEFAULT 0, notes text, created timestamptz DEFAULT now(), "
@@ -79,16 +78,11 @@ class Runs:
     last: tuple[int, str] = (0, "")  # exit code and stdout of the last run
 
     def run(self, cmd: list[str]) -> None:
-        with tempfile.TemporaryFile() as out:
-            started = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own usage, not every child's so far
-            self.walls.append(time.perf_counter() - started)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            self.cpus.append(usage.ru_utime + usage.ru_stime)
-            self.rss.append(usage.ru_maxrss)
-            out.seek(0)
-            self.last = (proc.returncode, out.read().decode())
+        done = measured(cmd)
+        self.walls.append(done.wall)
+        self.cpus.append(done.cpu)
+        self.rss.append(done.rss_kib)
+        self.last = (done.code, done.stdout)
 
     def line(self) -> str:
         return (f"{statistics.median(self.walls):6.2f} s  (CPU {statistics.median(self.cpus):.2f} s, "
