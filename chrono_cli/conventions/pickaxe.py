@@ -65,7 +65,9 @@ _COMPARABLE = (
 def holds(column: Any, match: ValueMatch, dialect: str) -> ColumnElement[Any]:
     """``column = value`` as true or false (never NULL), so a NULL differs from the value."""
     value: Any = literal(match.value, column.type)
-    if dialect == "sqlite" and isinstance(match.value, date):  # times kept as text in the writer's format
+    if dialect in ("mysql", "mariadb") and isinstance(column.type, sqltypes.String):
+        column, value = func.binary(column), func.binary(value)  # as Python compares: case and trailing spaces
+    elif dialect == "sqlite" and isinstance(match.value, date):  # times kept as text in the writer's format
         text = match.value.isoformat(" ") if isinstance(match.value, datetime) else match.value.isoformat()
         column, value = func.julianday(column), func.julianday(text)
     return func.coalesce(column == value, false())
