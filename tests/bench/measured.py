@@ -31,8 +31,9 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
         raise SystemExit(f"{TIME} (GNU time) is needed to measure peak RSS")
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         started = time.perf_counter()
-        done = subprocess.run([TIME, "-f", "%U %S %M", "-o", report.name, *cmd], capture_output=True, text=True,
-                              env=env)
+        done = subprocess.run(
+            [TIME, "-f", "%U %S %M", "-o", report.name, *cmd], capture_output=True, text=True, env=env
+        )
         wall = time.perf_counter() - started
         user, system, rss = report.read().split()[-3:]
     return Measured(wall, float(user) + float(system), int(rss), done.returncode, done.stdout)

@@ -21,9 +21,14 @@ from tests.conformance.test_pickaxe import ALL, _chrono, _rows, _sets, _tables
 from tests.conftest import invoke
 
 PAGED = ("history-meta", "continuum", "simple-history", "paper-trail")
-PARAMS = [pytest.param(case, backend, id=f"{case.name}-{backend}",
-                       marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}"))
-          for case in CASES if case.name in PAGED for backend in case.backends]
+PARAMS = [
+    pytest.param(
+        case, backend, id=f"{case.name}-{backend}", marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}")
+    )
+    for case in CASES
+    if case.name in PAGED
+    for backend in case.backends
+]
 
 
 def _pages(runner: CliRunner, url: str, table: str, size: int, bound: int) -> tuple[list[dict[str, Any]], list[str]]:
@@ -31,8 +36,9 @@ def _pages(runner: CliRunner, url: str, table: str, size: int, bound: int) -> tu
     cursors: list[str] = []
     before: list[str] = []
     for _ in range(bound):
-        doc = json.loads(_chrono(runner, url, "-f", "json", "changes", table, "-n", str(size), "--window", "0",
-                                 *before).stdout)
+        doc = json.loads(
+            _chrono(runner, url, "-f", "json", "changes", table, "-n", str(size), "--window", "0", *before).stdout
+        )
         assert doc["changesets"] or doc["next_before"] is None
         sets += doc["changesets"]
         if doc["next_before"] is None:
@@ -43,8 +49,9 @@ def _pages(runner: CliRunner, url: str, table: str, size: int, bound: int) -> tu
 
 
 @pytest.mark.parametrize(("case", "backend"), PARAMS)
-def test_pages_through_the_cursor_show_every_change_set_once(case: Any, backend: str, story_clone: StoryClone,
-                                                             runner: CliRunner) -> None:
+def test_pages_through_the_cursor_show_every_change_set_once(
+    case: Any, backend: str, story_clone: StoryClone, runner: CliRunner
+) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
     for table in _tables(runner, url, case.name):
         whole = _sets(runner, url, table)
@@ -57,18 +64,21 @@ def test_pages_through_the_cursor_show_every_change_set_once(case: Any, backend:
 
 
 @pytest.mark.parametrize(("case", "backend"), [p for p in PARAMS if p.values[0].name == "continuum"][:1])
-def test_a_cursor_that_names_no_transaction_is_refused(case: Any, backend: str, story_clone: StoryClone,
-                                                       runner: CliRunner) -> None:
+def test_a_cursor_that_names_no_transaction_is_refused(
+    case: Any, backend: str, story_clone: StoryClone, runner: CliRunner
+) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
     for bad in ("2026-01-01T00:00:00+00:00#99999999999999999999", "not a time#12"):
         result = invoke(runner, ["--db", url, "changes", "article", "--before", bad, "-n", ALL])
         assert result.exit_code == 2 and result.stdout == "" and result.stderr.startswith("error: "), result.output
 
 
-@pytest.mark.parametrize(("case", "backend"), [p for p in PARAMS if p.values[0].name == "simple-history"
-                                               and p.values[1] == "postgresql"])
-def test_a_store_without_an_index_on_its_time_says_so(case: Any, backend: str, story_clone: StoryClone,
-                                                      runner: CliRunner) -> None:
+@pytest.mark.parametrize(
+    ("case", "backend"), [p for p in PARAMS if p.values[0].name == "simple-history" and p.values[1] == "postgresql"]
+)
+def test_a_store_without_an_index_on_its_time_says_so(
+    case: Any, backend: str, story_clone: StoryClone, runner: CliRunner
+) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
     table = _tables(runner, url, case.name)[0]
     history = json.loads(_chrono(runner, url, "-f", "json", "tables").stdout)
@@ -76,8 +86,10 @@ def test_a_store_without_an_index_on_its_time_says_so(case: Any, backend: str, s
     assert "no index on history_date" not in _chrono(runner, url, "changes", table).stderr
     engine = create_engine(url)
     with engine.begin() as conn:  # what a migration that dropped the index leaves
-        for (name,) in conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexdef LIKE "
-                                         "'%(history_date)'"), {"t": store.rsplit(".", 1)[-1]}):
+        for (name,) in conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexdef LIKE '%(history_date)'"),
+            {"t": store.rsplit(".", 1)[-1]},
+        ):
             conn.execute(text(f'DROP INDEX "{name}"'))  # a name the catalog gave
     engine.dispose()
     said = _chrono(runner, url, "changes", table).stderr

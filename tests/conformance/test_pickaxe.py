@@ -25,9 +25,14 @@ from tests.conformance.test_conformance import _built
 from tests.conftest import invoke
 
 PICKAXE_CASES = ("history-meta", "continuum", "simple-history", "paper-trail", "auditlog")
-PARAMS = [pytest.param(case, backend, id=f"{case.name}-{backend}",
-                       marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}"))
-          for case in CASES if case.name in PICKAXE_CASES for backend in case.backends]
+PARAMS = [
+    pytest.param(
+        case, backend, id=f"{case.name}-{backend}", marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}")
+    )
+    for case in CASES
+    if case.name in PICKAXE_CASES
+    for backend in case.backends
+]
 ALL = "100000"  # a page larger than any story: one page holds the whole answer
 
 
@@ -38,8 +43,7 @@ def _chrono(runner: CliRunner, url: str, *args: str) -> Any:
 
 
 def _sets(runner: CliRunner, url: str, table: str, *args: str) -> list[dict[str, Any]]:
-    doc = json.loads(_chrono(runner, url, "-f", "json", "changes", table, "-n", ALL, "--window", "0",
-                             *args).stdout)
+    doc = json.loads(_chrono(runner, url, "-f", "json", "changes", table, "-n", ALL, "--window", "0", *args).stdout)
     assert doc["next_before"] is None
     sets: list[dict[str, Any]] = doc["changesets"]
     return sets
@@ -47,8 +51,11 @@ def _sets(runner: CliRunner, url: str, table: str, *args: str) -> list[dict[str,
 
 def _rows(sets: list[dict[str, Any]]) -> Counter[str]:
     """Each row change once, as comparable text (a multiset: two changes may look alike)."""
-    return Counter(json.dumps({k: c[k] for k in ("table", "key", "operation", "at", "changes")}, sort_keys=True)
-                   for s in sets for c in s["changes"])
+    return Counter(
+        json.dumps({k: c[k] for k in ("table", "key", "operation", "at", "changes")}, sort_keys=True)
+        for s in sets
+        for c in s["changes"]
+    )
 
 
 def _values(sets: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
@@ -58,15 +65,23 @@ def _values(sets: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
         for c in s["changes"]:
             for fc in c["changes"]:
                 for v in (fc["old"], fc["new"]):
-                    if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip() == str(v) \
-                            and str(v) and not str(v).startswith("-"):
+                    if (
+                        isinstance(v, str | int)
+                        and not isinstance(v, bool)
+                        and str(v).strip() == str(v)
+                        and str(v)
+                        and not str(v).startswith("-")
+                    ):
                         seen[(fc["column"], str(v))] += 1
     return seen
 
 
 def _touches(change: dict[str, Any], column: str, value: str) -> bool:
-    return any(fc["column"] == column and any(v is not None and not isinstance(v, bool) and str(v) == value
-                                              for v in (fc["old"], fc["new"])) for fc in change["changes"])
+    return any(
+        fc["column"] == column
+        and any(v is not None and not isinstance(v, bool) and str(v) == value for v in (fc["old"], fc["new"]))
+        for fc in change["changes"]
+    )
 
 
 def _tables(runner: CliRunner, url: str, case_name: str) -> list[str]:
@@ -76,9 +91,9 @@ def _tables(runner: CliRunner, url: str, case_name: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("case", "backend"), PARAMS)
-def test_pickaxe_lists_exactly_the_changes_that_set_or_cleared_the_value(case: Any, backend: str,
-                                                                         story_clone: StoryClone,
-                                                                         runner: CliRunner) -> None:
+def test_pickaxe_lists_exactly_the_changes_that_set_or_cleared_the_value(
+    case: Any, backend: str, story_clone: StoryClone, runner: CliRunner
+) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
     looked = 0
     for table in _tables(runner, url, case.name):
@@ -104,36 +119,59 @@ def test_pickaxe_pages_and_formats(case: Any, backend: str, story_clone: StoryCl
     pages: list[dict[str, Any]] = []
     before: list[str] = []
     for _ in range(len(whole) + 2):  # one set per page, through the printed cursor
-        doc = json.loads(_chrono(runner, url, "-f", "json", "changes", table, "-n", "1", "--window", "0",
-                                 "--column", column, "--value", value, *before).stdout)
+        doc = json.loads(
+            _chrono(
+                runner,
+                url,
+                "-f",
+                "json",
+                "changes",
+                table,
+                "-n",
+                "1",
+                "--window",
+                "0",
+                "--column",
+                column,
+                "--value",
+                value,
+                *before,
+            ).stdout
+        )
         pages += doc["changesets"]
         if doc["next_before"] is None:
             break
         before = ["--before", doc["next_before"]]
     assert _rows(pages) == _rows(whole)
     keys = Counter(json.dumps(c["key"], sort_keys=True) for s in whole for c in s["changes"])
-    shown = _chrono(runner, url, "-f", "csv", "changes", table, "-n", ALL, "--window", "0", "--column", column,
-                    "--value", value).stdout
+    shown = _chrono(
+        runner, url, "-f", "csv", "changes", table, "-n", ALL, "--window", "0", "--column", column, "--value", value
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(shown)))
     assert rows and {r["id"] for r in rows} == {s["id"] for s in whole}
-    jsonl = _chrono(runner, url, "-f", "jsonl", "changes", table, "-n", ALL, "--window", "0", "--column", column,
-                    "--value", value).stdout.splitlines()
+    jsonl = _chrono(
+        runner, url, "-f", "jsonl", "changes", table, "-n", ALL, "--window", "0", "--column", column, "--value", value
+    ).stdout.splitlines()
     assert len(jsonl) == len(whole)
     for fmt in ("table", "plain", "markdown"):
-        text = _chrono(runner, url, "-f", fmt, "changes", table, "-n", ALL, "--window", "0", "--column", column,
-                       "--value", value).stdout
+        text = _chrono(
+            runner, url, "-f", fmt, "changes", table, "-n", ALL, "--window", "0", "--column", column, "--value", value
+        ).stdout
         assert value in text and all(s["id"] in text for s in whole), fmt
     assert sum(keys.values()) == sum(len(s["changes"]) for s in whole)
 
 
 @pytest.mark.parametrize(("case", "backend"), PARAMS[:3])
-def test_pickaxe_refuses_a_value_the_column_cannot_hold(case: Any, backend: str, story_clone: StoryClone,
-                                                        runner: CliRunner) -> None:
+def test_pickaxe_refuses_a_value_the_column_cannot_hold(
+    case: Any, backend: str, story_clone: StoryClone, runner: CliRunner
+) -> None:
     url, _ = story_clone(backend, case.name, _built(case))
     table = _tables(runner, url, case.name)[0]
-    for args, said in ((["--column", "id", "--value", "not-a-number"], "--value 'not-a-number' is not a valid int"),
-                       (["--column", "no_such_column", "--value", "x"], "has no column 'no_such_column'"),
-                       (["--column", "id"], "--column and --value go together")):
+    for args, said in (
+        (["--column", "id", "--value", "not-a-number"], "--value 'not-a-number' is not a valid int"),
+        (["--column", "no_such_column", "--value", "x"], "has no column 'no_such_column'"),
+        (["--column", "id"], "--column and --value go together"),
+    ):
         result = invoke(runner, ["--db", url, "changes", table, *args])
         assert result.exit_code == 2, result.output
         assert result.stdout == "" and said in result.stderr and "Traceback" not in result.output

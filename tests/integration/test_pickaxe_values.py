@@ -28,10 +28,32 @@ def test_case_and_trailing_spaces_are_values_of_their_own(runner: CliRunner, db_
             user.role = role
             session.commit()
     engine.dispose()
-    result = invoke(runner, ["--db", db_url, "-f", "json", "changes", "appuser", "--column", "role", "--value",
-                             "team", "-n", "100", "--window", "0"])
+    result = invoke(
+        runner,
+        [
+            "--db",
+            db_url,
+            "-f",
+            "json",
+            "changes",
+            "appuser",
+            "--column",
+            "role",
+            "--value",
+            "team",
+            "-n",
+            "100",
+            "--window",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    shown = [(fc["old"], fc["new"]) for s in json.loads(result.stdout)["changesets"] for c in s["changes"]
-             for fc in c["changes"] if fc["column"] == "role"]
+    shown = [
+        (fc["old"], fc["new"])
+        for s in json.loads(result.stdout)["changesets"]
+        for c in s["changes"]
+        for fc in c["changes"]
+        if fc["column"] == "role"
+    ]
     # history_meta records no insert: the first change shown is the first update
     assert sorted(shown) == [("team", "Team"), ("team", "pro"), ("team ", "team")]
