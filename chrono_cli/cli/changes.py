@@ -19,8 +19,9 @@ def changes(ctx: typer.Context,
                                                       "case, or user id).",
                                                       show_default=False, callback=clean_text)] = None,
             limit: PageOpt = 20, window: ChangesWindowOpt = 5.0,
-            before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
-                                                       "older than this time (printed as 'more: ...').",
+            before: Annotated[str | None, typer.Option("--before", help="Continue a listing: the cursor a page "
+                                                       "printed ('more: ...'), or a time (only change sets older "
+                                                       "than it).",
                                                        show_default=False, callback=not_blank)] = None,
             column: Annotated[str | None, typer.Option("--column", help="With --value: only the changes that set "
                                                        "or cleared VALUE in this column (a pickaxe).",
