@@ -53,5 +53,6 @@ def changes(ctx: typer.Context,
                                   state.show_secrets), fmt)
         return
     listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
-                                   window=window, before=before, column=column, value=value)
+                                   window=window, before=before, column=column, value=value,
+                                   show_secrets=state.show_secrets)
     state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)

@@ -18,6 +18,7 @@ from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageErro
 from chrono_cli.model import ChangeList, ChangeSet, RowChange, TableRef
 from chrono_cli.services.attribution import attribute_changes, attributed
 from chrono_cli.services.keys import INT64_MAX, cast_value
+from chrono_cli.services.redact import secret_columns
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -75,11 +76,13 @@ class Source:
 
 def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
                  actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW,
-                 before: str | None = None, column: str | None = None, value: str | None = None) -> ChangeList:
+                 before: str | None = None, column: str | None = None, value: str | None = None,
+                 show_secrets: bool = False) -> ChangeList:
     """The newest change sets (at most ``limit``), newest first, with a cursor for the next page.
 
     ``actor`` keeps the change sets of that actor (case-insensitive); ``column`` and ``value`` (the pickaxe)
-    keep the row changes that set or cleared that value. Pages are read until ``limit`` sets are found or the
+    keep the row changes that set or cleared that value (a secret column's only with ``show_secrets``: the
+    answer would tell its values). Pages are read until ``limit`` sets are found or the
     history ends, so other people's newer changes never hide them.
     """
     if limit < 1:
@@ -96,6 +99,11 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
         sources, notes = _sources(cat, list(tables))
         if column is not None and value is not None:
             sources = pickaxe_sources(sources, column, value, bool(tables))
+            secret = next((s.det.live for s in sources if not show_secrets
+                           and secret_columns(ws.config, s.det.live, [column])), None)
+            if secret is not None:
+                raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
+                                 "would tell it", hint="add --show-secrets to look for its values")
         filtered = actor is not None or column is not None
         while True:
             events, cut, by_tx = _collect(cat, sources, query, notes)
