@@ -14,21 +14,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from tests.conformance.cases import CASES
 from tests.conformance.conftest import StoryClone
+from tests.conformance.test_conformance import PARAMS as CONFORMANCE
 from tests.conformance.test_conformance import _built
 from tests.conformance.test_pickaxe import ALL, _chrono, _rows, _sets, _tables
 from tests.conftest import invoke
 
 PAGED = ("history-meta", "continuum", "simple-history", "paper-trail")
-PARAMS = [
-    pytest.param(
-        case, backend, id=f"{case.name}-{backend}", marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}")
-    )
-    for case in CASES
-    if case.name in PAGED
-    for backend in case.backends
-]
+PARAMS = [p for p in CONFORMANCE if p.values[0].name in PAGED]  # the suite's own ids and xdist groups
 
 
 def _pages(runner: CliRunner, url: str, table: str, size: int, bound: int) -> tuple[list[dict[str, Any]], list[str]]:

@@ -21,18 +21,12 @@ from typer.testing import CliRunner
 
 from tests.conformance.cases import CASES
 from tests.conformance.conftest import StoryClone
+from tests.conformance.test_conformance import PARAMS as CONFORMANCE
 from tests.conformance.test_conformance import _built
 from tests.conftest import invoke
 
 PICKAXE_CASES = ("history-meta", "continuum", "simple-history", "paper-trail", "auditlog")
-PARAMS = [
-    pytest.param(
-        case, backend, id=f"{case.name}-{backend}", marks=pytest.mark.xdist_group(f"conformance-{case.name}-{backend}")
-    )
-    for case in CASES
-    if case.name in PICKAXE_CASES
-    for backend in case.backends
-]
+PARAMS = [p for p in CONFORMANCE if p.values[0].name in PICKAXE_CASES]  # the suite's own ids and xdist groups
 ALL = "100000"  # a page larger than any story: one page holds the whole answer
 
 
