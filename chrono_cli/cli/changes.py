@@ -19,9 +19,15 @@ def changes(ctx: typer.Context,
                                                       "case, or user id).",
                                                       show_default=False, callback=clean_text)] = None,
             limit: PageOpt = 20, window: ChangesWindowOpt = 5.0,
-            before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
-                                                       "older than this time (printed as 'more: ...').",
+            before: Annotated[str | None, typer.Option("--before", help="Continue a listing: the cursor a page "
+                                                       "printed ('more: ...'), or a time (only change sets older "
+                                                       "than it).",
                                                        show_default=False, callback=not_blank)] = None,
+            column: Annotated[str | None, typer.Option("--column", help="With --value: only the changes that set "
+                                                       "or cleared VALUE in this column (a pickaxe).",
+                                                       show_default=False, callback=not_blank)] = None,
+            value: Annotated[str | None, typer.Option("--value", help="The value --column looks for, typed "
+                                                      "through the column's type.", show_default=False)] = None,
             fmt: FormatOpt = None) -> None:
     """List change sets across tables, newest first: who changed what, when and why.
 
@@ -32,6 +38,7 @@ def changes(ctx: typer.Context,
 
         chrono changes --since 2h
         chrono changes user --actor alice@example.com --since 2026-11-01 --until 2026-11-02
+        chrono changes user --column plan --value team
         chrono changes show @1763283720000
     """
     from chrono_cli.services import changes as service
@@ -46,5 +53,6 @@ def changes(ctx: typer.Context,
                                   state.show_secrets), fmt)
         return
     listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
-                                   window=window, before=before)
+                                   window=window, before=before, column=column, value=value,
+                                   show_secrets=state.show_secrets)
     state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)

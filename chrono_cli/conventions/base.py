@@ -111,6 +111,8 @@ class EventQuery:
     limit: int = 100
     group: Any = None  # only the changes of this transaction (stores that record transactions)
     actor: str | None = None  # only this actor's changes (name or user id): exact-changeset listers filter in SQL
+    before_group: Any = None  # stores that record transactions: only those older than this one (a page cursor)
+    match: Any = None  # a pickaxe.ValueMatch: listers that can narrow to its changes in SQL do (the caller filters)
 
 
 class ConventionAdapter(abc.ABC):
@@ -122,6 +124,7 @@ class ConventionAdapter(abc.ABC):
     table_column: ClassVar[str | None] = None  # singleton stores: the column naming the live table of a row
     paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
     check: ClassVar[CheckSpec | None] = None           # None: check-migrations does not compare its stores
+    pages_by_group: ClassVar[bool] = False  # its change listing honours EventQuery.before_group (integer ids)
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         """Other tables of ``name``'s schema this convention needs to read its history (targeted reflection)."""
@@ -169,6 +172,10 @@ class ConventionAdapter(abc.ABC):
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         """The newest row changes in the window (at most ``query.limit``), newest first."""
         raise UnsupportedOperation(f"{self.name} stores no times, so its changes cannot be listed by time")
+
+    def listing_time(self, det: Detection) -> str | None:
+        """The store column ``events`` pages by time (an index on it keeps every page constant-time)."""
+        return det.time_col
 
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
         """A select of the distinct keys the store knows (for listing deleted rows)."""

@@ -5,18 +5,20 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection, actors
-from chrono_cli.conventions.base import EventQuery
+from chrono_cli.conventions.base import ConventionAdapter, EventQuery
+from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
-from chrono_cli.model import ChangeList, ChangeSet, RowChange
+from chrono_cli.model import ChangeList, ChangeSet, RowChange, TableRef
 from chrono_cli.services.attribution import attribute_changes, attributed
-from chrono_cli.services.keys import INT64_MAX
+from chrono_cli.services.keys import INT64_MAX, cast_value
+from chrono_cli.services.redact import secret_columns
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -69,41 +71,132 @@ class Source:
 
     det: Detection
     snapshot: SchemaSnapshot
+    match: ValueMatch | None = None  # the pickaxe, typed through this table's column
 
 
 def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
                  actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW,
-                 before: str | None = None) -> ChangeList:
+                 before: str | None = None, column: str | None = None, value: str | None = None,
+                 show_secrets: bool = False) -> ChangeList:
     """The newest change sets (at most ``limit``), newest first, with a cursor for the next page.
 
-    ``actor`` keeps the change sets of that actor (case-insensitive); pages are read until ``limit`` of them
-    are found or the history ends, so other people's newer changes never hide them.
+    ``actor`` keeps the change sets of that actor (case-insensitive); ``column`` and ``value`` (the pickaxe)
+    keep the row changes that set or cleared that value (a secret column's only with ``show_secrets``: the
+    answer would tell its values). Pages are read until ``limit`` sets are found or the
+    history ends, so other people's newer changes never hide them.
     """
     if limit < 1:
         raise UsageError("--limit must be at least 1")
+    if (column is None) != (value is None):
+        raise UsageError("--column and --value go together: the changes that set or cleared VALUE in COLUMN")
     window = check_window(window)
+    cursor = parse_cursor(before) if before else None
     query = EventQuery(parse_time(since) if since else None, parse_time(until) if until else None,
-                       parse_time(before) if before else None, max(limit * _FETCH_FACTOR, 200), actor=actor)
+                       cursor.at if cursor else None, max(limit * _FETCH_FACTOR, 200), actor=actor,
+                       before_group=cursor.tx if cursor else None)
     found: list[ChangeSet] = []
     with ws.catalog() as cat:
         sources, notes = _sources(cat, list(tables))
+        if column is not None and value is not None:
+            sources = pickaxe_sources(sources, column, value, bool(tables))
+            secret = next((s.det.live for s in sources if not show_secrets
+                           and secret_columns(ws.config, s.det.live, [column])), None)
+            if secret is not None:
+                raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
+                                 "would tell it", hint="add --show-secrets to look for its values")
+        filtered = actor is not None or column is not None
         while True:
-            events, cut = _collect(cat, sources, query, notes)
+            events, cut, by_tx = _collect(cat, sources, query, notes)
             sets = group(events, window)
             complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
             if cut is not None and not complete and sets:
                 complete = sets[:1]
                 notes.append("a change set larger than one page may be cut short")
+            kept = {id(s) for s in complete}
+            complete, last = settle(complete, [], [e for s in sets if id(s) not in kept for e in s.changes], by_tx)
             more = len(complete) < len(sets)
             found += [s for s in complete if actor is None or _by(s, actor)]
-            last = _oldest(complete[-1]) if complete else None
-            if actor is None or len(found) > limit or not more or last is None:
+            if not filtered or len(found) > limit or not more or last is None:
                 break
-            query = replace(query, before=last)
-    page = found[:limit]
-    more = more or len(found) > limit
-    next_before = _oldest(page[-1]).isoformat() if more and page and _oldest(page[-1]) else None  # type: ignore[union-attr]
+            query = replace(query, before=last.at, before_group=last.tx)
+    page, rest = found[:limit], found[limit:]
+    if rest:
+        page, last = settle(page, rest, [], by_tx)
+    more = more or len(found) > len(page)
+    next_before = last.text() if more and page and last else None
     return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)))
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page of ``changes`` ends: changes older than ``at``; where the store records transactions, those
+    older than transaction ``tx`` (Continuum pages by its transaction ids, which its version table indexes)."""
+
+    at: datetime
+    tx: int | None = None
+
+    def text(self) -> str:
+        """As ``next_before`` prints it: ``2026-11-16T10:41:00+00:00``, ``...#1234`` with a transaction id."""
+        return self.at.isoformat() + ("" if self.tx is None else f"#{self.tx}")
+
+
+_CURSOR = re.compile(r"^(.*\S)#(\d{1,19})$")
+
+
+def parse_cursor(text: str) -> Cursor:
+    """``--before``: a time as users type them, or a cursor ``next_before`` printed (a time, ``#`` and a
+    transaction id)."""
+    m = _CURSOR.match(text.strip())
+    if m is None:
+        return Cursor(parse_time(text))
+    if int(m.group(2)) > INT64_MAX:
+        raise UsageError(f"cannot read --before {text!r}: larger than a 64-bit transaction id")
+    return Cursor(parse_time(m.group(1)), int(m.group(2)))
+
+
+def settle(page: list[ChangeSet], rest: list[ChangeSet], loose: list[RowChange],
+           by_tx: Set[TableRef] = frozenset()) -> tuple[list[ChangeSet], Cursor | None]:
+    """``page`` made safe to continue from, and its cursor: nothing read but left off the page (``rest``: whole
+    sets; ``loose``: changes of sets read in part) may fall between two pages. The tables of ``by_tx``
+    (Continuum) page by transaction id, below the page's oldest one, so a newer transaction left off (its time
+    older) joins this page; sets with a change at the page's oldest moment join it too, so no moment is split
+    (a page may then hold more than ``--limit`` sets)."""
+    page, rest = list(page), list(rest)
+    while page:
+        tx, oldest = _oldest_tx(page, by_tx), _oldest_at(page)
+        joining = [s for s in rest if _newer_tx(s, tx, by_tx) or _reaches(s.changes, oldest, by_tx)]
+        if not joining:
+            break
+        moved = {id(s) for s in joining}
+        page, rest = [*page, *joining], [s for s in rest if id(s) not in moved]
+    page.sort(key=lambda s: (s.at is None, -(s.at.timestamp() if s.at else 0)))
+    while len(page) > 1 and _reaches(loose, _oldest_at(page), by_tx):  # a set read in part reaches the oldest
+        oldest = _oldest_at(page)  # moment: that moment waits for the next page
+        tied = [s for s in page if _oldest(s) == oldest and _oldest_tx([s], by_tx) is None]
+        if not tied or len(tied) == len(page):
+            break
+        page = [s for s in page if all(s is not t for t in tied)]
+    oldest = _oldest_at(page)
+    return page, None if oldest is None else Cursor(oldest, _oldest_tx(page, by_tx))
+
+
+def _oldest_at(page: list[ChangeSet]) -> datetime | None:
+    return min((at for s in page if (at := _oldest(s)) is not None), default=None)
+
+
+def _oldest_tx(page: list[ChangeSet], by_tx: Set[TableRef]) -> int | None:
+    txs = [c.group for s in page if s.exact for c in s.changes if c.table in by_tx and isinstance(c.group, int)]
+    return min(txs) if txs else None
+
+
+def _newer_tx(s: ChangeSet, tx: int | None, by_tx: Set[TableRef]) -> bool:
+    own = _oldest_tx([s], by_tx)
+    return tx is not None and own is not None and own > tx
+
+
+def _reaches(changes: Iterable[RowChange], oldest: datetime | None, by_tx: Set[TableRef]) -> bool:
+    """Whether a change paged by time (not by transaction) is at ``oldest`` or newer."""
+    return oldest is not None and any(c.table not in by_tx and c.at is not None and c.at >= oldest for c in changes)
 
 
 def _by(changeset: ChangeSet, actor: str) -> bool:
@@ -132,7 +225,7 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
         while True:
             # SQLite compares times at whole milliseconds, rounded: read a little past the anchor, cut exactly here
             query = EventQuery(newest - span, None, newest + timedelta(milliseconds=2), MAX_CHANGES + 1)
-            events, _ = _collect(cat, sources, query, notes)
+            events, _, _ = _collect(cat, sources, query, notes)
             _refuse_if_cut(changeset_id, events)
             events = [e for e in events if e.at is None or to_ms(e.at) <= ident.newest_ms]
             sets = group(events, window)
@@ -155,7 +248,7 @@ def _exact(ws: Workspace, changeset_id: str, ident: object) -> ChangeSet:
     """A change set the store recorded as one transaction (Continuum)."""
     with ws.catalog() as cat:
         sources, notes = _sources(cat, [])
-        events, _ = _collect(cat, sources, EventQuery(limit=MAX_CHANGES + 1, group=ident), notes)
+        events, _, _ = _collect(cat, sources, EventQuery(limit=MAX_CHANGES + 1, group=ident), notes)
     _refuse_if_cut(changeset_id, events)
     if not events:
         raise NotFound(f"no change set {changeset_id}",
@@ -233,9 +326,9 @@ def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
     return [Source(d, snapshot) for d in dets], notes
 
 
-def _unindexed_time(src: Source) -> str | None:
+def _unindexed_time(src: Source, lister: ConventionAdapter) -> str | None:
     """A note when the store's time column has no index: each page then scans the whole store."""
-    column = src.det.time_col
+    column = lister.listing_time(src.det)
     store = src.snapshot.get(src.det.store)
     if not column or store is None or src.det.in_table or column not in store.columns:
         return None
@@ -246,26 +339,49 @@ def _unindexed_time(src: Source) -> str | None:
 
 
 def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
-             notes: list[str]) -> tuple[list[RowChange], datetime | None]:
-    """Events from every source, and the time above which the listing is complete (None: everything)."""
+             notes: list[str]) -> tuple[list[RowChange], datetime | None, set[TableRef]]:
+    """Events from every source, the time above which the listing is complete (None: everything), and the
+    tables whose listing pages by transaction id."""
     events: list[RowChange] = []
     cut: datetime | None = None
+    by_tx: set[TableRef] = set()
     for src in sources:
         try:
             lister = conventions.of(src.det).list_changes()
+            if lister.pages_by_group:
+                by_tx.add(src.det.live)
             ctx = cat.context(src.snapshot, src.det.live)
             asked = replace(query, actor=None) if attributed(ctx, src.det) else query  # the row names the actor
-            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, asked))
+            found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, replace(asked, match=src.match)))
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue
-        events += found
-        slow = _unindexed_time(src)
+        slow = _unindexed_time(src, lister)
         if slow:
             notes.append(slow)
-        if len(found) >= query.limit and found[-1].at is not None:
+        if len(found) >= query.limit and found[-1].at is not None:  # a full page: what is older is not read yet
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
+        match = src.match
+        events += found if match is None else [e for e in found if touches(e, match)]
     blind = conventions.no_inserts(s.det.adapter for s in sources)
     if blind:
         notes.append(f"{blind} no inserts: created rows appear from their first update")
-    return events, cut
+    return events, cut, by_tx
+
+
+def pickaxe_sources(sources: list[Source], column: str, value: str, named: bool) -> list[Source]:
+    """The sources whose table has ``column``, each with the value typed through that column's type (a value the
+    column cannot hold is a usage error). Tables named on the command line must all have it."""
+    out = []
+    for src in sources:
+        info = src.snapshot.get(src.det.live)
+        if info is None or column not in info.columns:
+            if named:
+                raise UsageError(f"{src.det.live} has no column {column!r}",
+                                 hint=f"its columns: {', '.join(info.columns) if info else '(unknown)'}")
+            continue
+        typed = cast_value(value, info.table().c[column].type, column, what="--value")
+        out.append(replace(src, match=ValueMatch(column, typed, value)))
+    if not out:
+        raise UsageError(f"no versioned table has a column {column!r}")
+    return out

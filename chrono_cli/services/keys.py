@@ -58,7 +58,7 @@ def check_text(text: str, what: str) -> None:
         raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
 
 
-def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
+def cast_value(raw: str, coltype: TypeEngine[Any], column: str, what: str = "key value") -> Any:
     """``raw`` as a value of ``coltype``; what does not cast, or no column could hold, is a usage error."""
     try:
         py = coltype.python_type
@@ -74,7 +74,7 @@ def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
         if py is int:
             number = int(raw)
             if not INT64_MIN <= number <= INT64_MAX:
-                raise UsageError(f"key value {raw} is out of range for column {column} (a 64-bit integer at most)")
+                raise UsageError(f"{what} {raw} is out of range for column {column} (a 64-bit integer at most)")
             return number
         if py is Decimal:
             dec = Decimal(raw)
@@ -94,5 +94,5 @@ def cast_value(raw: str, coltype: TypeEngine[Any], column: str) -> Any:
         if py is date:
             return date.fromisoformat(raw)
     except (ValueError, InvalidOperation, OverflowError):
-        raise UsageError(f"key value {raw!r} is not a valid {py.__name__} for column {column}") from None
+        raise UsageError(f"{what} {raw!r} is not a valid {py.__name__} for column {column}") from None
     return raw

@@ -3,15 +3,18 @@
 Not a test: prints numbers. Usage: python tests/bench/bench_changes.py [--server URL] [--rows N] [--runs N]
 Builds one throwaway database per layout with N history rows (default 10 million, 10 versions per record,
 three changes a minute): a history_meta pair (appuser / appuser_history, timed by `changed`) and an
-SQLAlchemy-Continuum store (article / article_version / "transaction", with the indexes Continuum 2.0 creates).
-Cases: every table, one table, its second page (the `next_before` cursor `-f json` prints), a page half-way back
-(`--before` the middle of the history), and one table again after adding a record with --hot versions that are
-the newest changes (the first page is then all that record's). history_meta runs without an index on `changed`,
-then after CREATE INDEX ON appuser_history (changed).
-Each case is timed end to end (the CLI in a subprocess, median of --runs after a warm-up), next to
-`chrono --help` (import and start-up cost), and in process (list_changes through a fresh Workspace: connect,
-reflect, query), with the time spent in SQL and in its slowest statement; EXPLAIN ANALYZE of that statement is
-printed when a case takes more than --slow seconds in process.
+SQLAlchemy-Continuum store (article / article_version / "transaction", with the indexes Continuum 2.0 creates)
+and a django-simple-history one (shop_item / shop_historicalitem, with the indexes its migration creates).
+Cases: every table, one table, its second page (the `next_before` cursor `-f json` prints), and pages at
+depths 50% and 99% back (the cursor such a page would print: a time, and for Continuum `#` and the transaction
+id), and one table again after adding a record with --hot versions that are the newest changes (the first page
+is then all that record's). history_meta runs without an index on `changed`, then after CREATE INDEX ON
+appuser_history (changed).
+Each case prints, side by side, chrono in process (list_changes through a fresh Workspace: connect, reflect,
+query) and the floor: a fresh connection running the single keyset query by hand for the same page (the 20
+newest changes below the cursor, by the store's index), taking turns, medians of --runs; their ratio (wall and
+this process's CPU), the time chrono spent in SQL, and the CLI end to end in a subprocess with its peak RSS.
+EXPLAIN ANALYZE of chrono's slowest statement is printed when a case takes more than --slow seconds in process.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from measured import measured  # tests/bench, this script's folder
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -73,7 +77,23 @@ CONTINUUM = [
     "CREATE INDEX ix_article_version_pk_validity ON article_version (id, transaction_id, end_transaction_id)",
 ]
 
-LAYOUTS = {"history_meta": HISTORY_META, "continuum": CONTINUUM}
+SIMPLE_HISTORY = [  # the tables and indexes django-simple-history's migration creates for a model Item in app shop
+    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(255) NOT NULL)",
+    "CREATE TABLE shop_historicalitem (id integer NOT NULL, name varchar(255) NOT NULL, history_id serial PRIMARY KEY, "
+    "history_date timestamptz NOT NULL, history_change_reason varchar(100), history_type varchar(1) NOT NULL, "
+    "history_user_id integer)",
+    "INSERT INTO shop_item SELECT a, 'item ' || a || ' v' || :per FROM generate_series(1, :keys) a",
+    # the same clock as history_meta: change n = (v-1)*keys + (a-1) at minute n/3, second n%3
+    "INSERT INTO shop_historicalitem (id, name, history_date, history_type) SELECT a, 'item ' || a || ' v' || v, "
+    "timestamptz '2020-01-01 00:00:00+00' + (((v - 1)::bigint * :keys + a - 1) / 3) * interval '1 minute' "
+    "+ (((v - 1)::bigint * :keys + a - 1) % 3) * interval '1 second', CASE WHEN v = 1 THEN '+' ELSE '~' END "
+    "FROM generate_series(1, :per) v, generate_series(1, :keys) a ORDER BY v, a",
+    "CREATE INDEX shop_historicalitem_history_date ON shop_historicalitem (history_date)",
+    "CREATE INDEX shop_historicalitem_id ON shop_historicalitem (id)",
+    "CREATE INDEX shop_historicalitem_history_user_id ON shop_historicalitem (history_user_id)",
+]
+
+LAYOUTS = {"history_meta": HISTORY_META, "continuum": CONTINUUM, "simple_history": SIMPLE_HISTORY}
 
 # one record (id 0) with :hot versions, newer than every other change; :top is past the newest minute / transaction
 HOT = {
@@ -90,12 +110,20 @@ HOT = {
         "CASE WHEN v = 1 THEN 0 ELSE 1 END FROM generate_series(1, :hot) v",
     ],
 }
+HOT["simple_history"] = [
+    "INSERT INTO shop_item VALUES (0, 'hot v' || :hot)",
+    "INSERT INTO shop_historicalitem (id, name, history_date, history_type) SELECT 0, 'hot v' || v, "
+    "timestamptz '2020-01-01 00:00:00+00' + (:top + v) * interval '1 minute', CASE WHEN v = 1 THEN '+' ELSE '~' END "
+    "FROM generate_series(1, :hot) v",
+]
 UNHOT = {
+    "simple_history": ["DELETE FROM shop_historicalitem WHERE id = 0", "DELETE FROM shop_item WHERE id = 0"],
     "history_meta": ["DELETE FROM appuser_history WHERE id = 0", "DELETE FROM appuser WHERE id = 0"],
     "continuum": ["DELETE FROM article_version WHERE id = 0", "DELETE FROM article WHERE id = 0",
                   "DELETE FROM \"transaction\" WHERE remote_addr = 'hot'"],
 }
 PER = 10  # versions per record
+DEPTHS = (0.5, 0.99)  # pages this far back in the history
 PLAN_LINES = 60  # longer EXPLAIN output is cut in the middle
 TIME_INDEX = "appuser_history_changed_idx"  # the name CREATE INDEX ON appuser_history (changed) picks
 
@@ -144,19 +172,6 @@ def run_sql(url: str, *stmts: str) -> None:
     engine.dispose()
 
 
-def median_seconds(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    """Median wall time of ``cmd`` after one warm-up run (which also writes the bytecode cache)."""
-    times = []
-    for n in range(runs + 1):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if done.returncode:
-            raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
-        if n:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 @dataclass
 class Statements:
     """Every SQL statement the engines of this process run, with its time (to tell SQL from Python)."""
@@ -175,37 +190,97 @@ class Statements:
 
 
 @dataclass
-class InProcess:
-    seconds: float
-    sql: float
-    slowest: float
-    slowest_sql: tuple[str, Any]  # statement and parameters
-    next_before: str | None
-    notes: tuple[str, ...]
+class Sample:
+    """Medians of one side of a case."""
+
+    wall: float
+    cpu: float
+    sql: float = 0.0
+    slowest: float = 0.0
+    slowest_sql: tuple[str, Any] = ("", None)
+    notes: tuple[str, ...] = ()
 
 
-def in_process(url: str, tables: list[str], before: str | None, runs: int, log: Statements) -> InProcess:
-    """list_changes through a fresh Workspace each run (connect, reflect, query): no import cost."""
+def chrono_once(url: str, tables: list[str], before: str | None, log: Statements) -> Sample:
+    """list_changes through a fresh Workspace (connect, reflect, query): no import cost."""
     from chrono_cli.services.changes import list_changes
     from chrono_cli.services.workspace import Settings, Workspace
 
-    results = []
+    log.seen.clear()
+    ws = Workspace(Settings(url))
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        page = list_changes(ws, tables, before=before)
+    finally:
+        ws.close()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    slow = max(log.seen, key=lambda seen: seen[0])
+    return Sample(wall, cpu, sum(seen[0] for seen in log.seen), slow[0], (slow[1], slow[2]), page.notes)
+
+
+FLOOR = {  # the page by hand: the 20 newest changes below the cursor, in the store's own index order
+    "history_meta": ("SELECT * FROM appuser_history WHERE changed < %(at)s ORDER BY changed DESC, version DESC "
+                     "LIMIT 20", "SELECT * FROM appuser_history ORDER BY changed DESC, version DESC LIMIT 20"),
+    "simple_history": ("SELECT * FROM shop_historicalitem WHERE history_date < %(at)s "
+                       "ORDER BY history_date DESC, history_id DESC LIMIT 20",
+                       "SELECT * FROM shop_historicalitem ORDER BY history_date DESC, history_id DESC LIMIT 20"),
+    "continuum": ("SELECT v.*, t.issued_at FROM article_version v JOIN transaction t ON t.id = v.transaction_id "
+                  "WHERE v.transaction_id < %(tx)s AND t.id < %(tx)s ORDER BY v.transaction_id DESC LIMIT 20",
+                  "SELECT v.*, t.issued_at FROM article_version v JOIN transaction t ON t.id = v.transaction_id "
+                  "ORDER BY v.transaction_id DESC LIMIT 20"),
+}
+
+
+def floor_once(url: str, layout: str, before: str | None) -> Sample:
+    """A fresh connection and the single keyset query (psycopg2 directly: the least a Python client can do)."""
+    import psycopg2
+
+    from chrono_cli.services.changes import parse_cursor
+
+    cursor = parse_cursor(before) if before else None
+    keyset, first = FLOOR[layout]
+    naive = layout != "simple_history"  # history_date is a timestamptz
+    params = {"at": cursor.at.replace(tzinfo=None) if naive else cursor.at, "tx": cursor.tx} if cursor else {}
+    if cursor and layout == "continuum" and cursor.tx is None:  # a bare time: the transaction it falls in
+        keyset = keyset.replace("v.transaction_id < %(tx)s AND t.id < %(tx)s", "t.issued_at < %(at)s")
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    wall, cpu = time.perf_counter(), time.process_time()
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(keyset if cursor else first, params)
+            cur.fetchall()
+    finally:
+        conn.close()
+    return Sample(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def side_by_side(url: str, layout: str, tables: list[str], before: str | None, runs: int,
+                 log: Statements) -> tuple[Sample, Sample]:
+    """chrono and the floor, taking turns (so load falls on both alike), after one warm-up each; medians."""
+    chrono_once(url, tables, before, log)
+    floor_once(url, layout, before)
+    mine, floors = [], []
     for _ in range(runs):
-        log.seen.clear()
-        ws = Workspace(Settings(url))
-        start = time.perf_counter()
-        try:
-            page = list_changes(ws, tables, before=before)
-        finally:
-            ws.close()
-        took = time.perf_counter() - start
-        slow = max(log.seen, key=lambda seen: seen[0])
-        results.append(InProcess(took, sum(seen[0] for seen in log.seen), slow[0], (slow[1], slow[2]),
-                                 page.next_before, page.notes))
-    mid = sorted(results, key=lambda r: r.seconds)[len(results) // 2]
-    mid.sql = statistics.median(r.sql for r in results)
-    mid.slowest = statistics.median(r.slowest for r in results)
-    return mid
+        mine.append(chrono_once(url, tables, before, log))
+        floors.append(floor_once(url, layout, before))
+    mid = sorted(mine, key=lambda r: r.wall)[len(mine) // 2]
+    return (Sample(mid.wall, statistics.median(r.cpu for r in mine), statistics.median(r.sql for r in mine),
+                   statistics.median(r.slowest for r in mine), mid.slowest_sql, mid.notes),
+            Sample(statistics.median(r.wall for r in floors), statistics.median(r.cpu for r in floors)))
+
+
+def end_to_end(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, int]:
+    """Median wall seconds of the CLI and its peak RSS (KiB), after one warm-up run."""
+    walls, peak = [], 0
+    for n in range(runs + 1):
+        done = measured(cmd, env)
+        if done.code:
+            raise SystemExit(f"{' '.join(cmd)} failed ({done.code})")
+        if n:
+            walls.append(done.wall)
+            peak = max(peak, done.rss_kib)
+    return statistics.median(walls), peak
 
 
 def cli_cursor(ctx: Context, url: str, tables: list[str]) -> str | None:
@@ -232,8 +307,8 @@ def explain(url: str, statement: tuple[str, Any]) -> tuple[str, str]:
     return " ".join(sql.split()), "\n".join(f"    {line}" for line in plan)
 
 
-HEADER = (f"{'layout':<13} {'rows':>11} {'time index':>10}  {'command':<44} {'end-to-end':>10} "
-          f"{'- --help':>8} {'in-proc':>8} {'SQL':>7} {'slowest':>7}")
+HEADER = (f"{'layout':<13} {'rows':>11} {'index':>5}  {'command':<50} {'chrono':>7} {'floor':>7} {'ratio':>6} "
+          f"{'CPU x':>6} {'SQL':>6}  {'CLI':>6} {'RSS':>7}")
 
 
 @dataclass
@@ -258,24 +333,28 @@ def measure(layout: str, rows: int, indexed: str, url: str, case: Case, ctx: Con
     if case.before == "next":
         before, shown_before = cli_cursor(ctx, url, tables), "<next_before>"
         if before is None:
-            print(f"{layout:<13} {rows:>11,} {indexed:>10}  changes {' '.join(tables)}: no next_before printed")
+            print(f"{layout:<13} {rows:>11,} {indexed:>5}  changes {' '.join(tables)}: no next_before printed")
             return
     opts = ["--before", before] if before else []
-    e2e = median_seconds([*ctx.chrono, "--db", url, "changes", *tables, *opts], ctx.runs, ctx.env)
-    inproc = in_process(url, tables, before, ctx.runs, ctx.log)
+    mine, floor = side_by_side(url, layout, tables, before, ctx.runs, ctx.log)
+    cli, rss = end_to_end([*ctx.chrono, "--db", url, "changes", *tables, *opts], ctx.runs, ctx.env)
     shown = " ".join(["changes", *tables, *(["--before", shown_before] if shown_before else [])])
-    print(f"{layout:<13} {rows:>11,} {indexed:>10}  {shown:<44} {e2e:>10.3f} {e2e - ctx.help_time:>8.3f} "
-          f"{inproc.seconds:>8.3f} {inproc.sql:>7.3f} {inproc.slowest:>7.3f}", flush=True)
-    if inproc.seconds > ctx.slow:
-        print(f"  slow (> {ctx.slow} s in process); notes: {'; '.join(inproc.notes) or '-'}")
-        sql, plan = explain(url, inproc.slowest_sql)
-        print(f"  slowest statement ({inproc.slowest:.3f} s):\n    {sql[:2000]}")
+    print(f"{layout:<13} {rows:>11,} {indexed:>5}  {shown:<50} {mine.wall:>7.3f} {floor.wall:>7.3f} "
+          f"{mine.wall / floor.wall:>5.1f}x {mine.cpu / max(floor.cpu, 1e-6):>5.1f}x {mine.sql:>6.3f}  {cli:>6.2f} "
+          f"{rss / 1024:>4.0f} MiB", flush=True)
+    if mine.wall > ctx.slow:
+        print(f"  slow (> {ctx.slow} s in process); notes: {'; '.join(mine.notes) or '-'}")
+        sql, plan = explain(url, mine.slowest_sql)
+        print(f"  slowest statement ({mine.slowest:.3f} s):\n    {sql[:2000]}")
         print(plan, flush=True)
 
 
-def middle(rows: int) -> str:
-    """A time half-way through the generated history (both layouts put three changes in each minute)."""
-    return (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=rows // 6)).isoformat().replace("+00:00", "Z")
+def at_depth(layout: str, rows: int, depth: float) -> str:
+    """The cursor a page ``depth`` of the way back would print (three changes a minute; Continuum: transaction
+    t is at minute t - 1, three changes each)."""
+    minutes = int(rows / 3 * (1 - depth))
+    at = (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)).isoformat()
+    return f"{at}#{minutes + 1}" if layout == "continuum" else at
 
 
 def add_hot(url: str, layout: str, rows: int, hot: int) -> str:
@@ -303,7 +382,8 @@ def drop_hot(url: str, layout: str) -> None:
 def bench_history_meta(url: str, rows: int, hot: int, ctx: Context) -> None:
     drop_hot(url, "history_meta")
     run_sql(url, f"DROP INDEX IF EXISTS {TIME_INDEX}", "ANALYZE appuser_history")
-    cases = [Case(), Case(("appuser",)), Case(("appuser",), "next"), Case(("appuser",), middle(rows))]
+    cases = [Case(), Case(("appuser",)), Case(("appuser",), "next"),
+             *[Case(("appuser",), at_depth("history_meta", rows, d)) for d in DEPTHS]]
     for case in cases:
         measure("history_meta", rows, "no", url, case, ctx)
     start = time.perf_counter()
@@ -318,19 +398,26 @@ def bench_history_meta(url: str, rows: int, hot: int, ctx: Context) -> None:
         drop_hot(url, "history_meta")
 
 
-def bench_continuum(url: str, rows: int, hot: int, ctx: Context) -> None:
-    drop_hot(url, "continuum")
-    for case in (Case(), Case(("article",)), Case(("article",), "next"), Case(("article",), middle(rows))):
-        measure("continuum", rows, "-", url, case, ctx)
-    if hot:
-        took = add_hot(url, "continuum", rows, hot)
-        print(f"  (+ article 0 with {hot:,} versions, the newest changes: {took})", flush=True)
-        measure("continuum", rows + hot, "-", url, Case(("article",)), ctx)
-        drop_hot(url, "continuum")
+def bench_indexed(layout: str, table: str) -> Callable[[str, int, int, Context], None]:
+    """The cases of a store indexed on its order (Continuum's transaction ids, simple-history's history_date)."""
+    def bench(url: str, rows: int, hot: int, ctx: Context) -> None:
+        drop_hot(url, layout)
+        for case in (Case(), Case((table,)), Case((table,), "next"),
+                     *[Case((table,), at_depth(layout, rows, d)) for d in DEPTHS]):
+            measure(layout, rows, "yes", url, case, ctx)
+        if hot:
+            took = add_hot(url, layout, rows, hot)
+            print(f"  (+ {table} 0 with {hot:,} versions, the newest changes: {took})", flush=True)
+            measure(layout, rows + hot, "yes", url, Case((table,)), ctx)
+            drop_hot(url, layout)
+
+    return bench
 
 
 BENCHES: dict[str, Callable[[str, int, int, Context], None]] = {"history_meta": bench_history_meta,
-                                                                "continuum": bench_continuum}
+                                                                "continuum": bench_indexed("continuum", "article"),
+                                                                "simple_history": bench_indexed("simple_history",
+                                                                                                "shop_item")}
 
 
 def main() -> None:
@@ -364,11 +451,12 @@ def main() -> None:
         server = conn.execute(text("SHOW server_version")).scalar()
     print(f"machine: nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, PostgreSQL {server}, "
           f"runs per case {args.runs} (medians)")
-    help_time = median_seconds([*chrono, "--help"], args.runs, env)
-    print(f"chrono --help: {help_time:.3f} s")
+    help_time, help_rss = end_to_end([*chrono, "--help"], args.runs, env)
+    print(f"chrono --help: {help_time:.3f} s, peak RSS {help_rss / 1024:.0f} MiB")
     ctx = Context(chrono, env, args.runs, help_time, args.slow, log)
-    print("times in seconds; '- --help' = end-to-end minus chrono --help; in-proc = list_changes with a fresh "
-          "Workspace (connect + reflect + SQL); SQL = time in statements; slowest = its slowest statement")
+    print("seconds; chrono = list_changes in process with a fresh Workspace (connect + reflect + SQL); floor = a "
+          "fresh psycopg2 connection + the keyset query for the page by hand; ratio = wall, CPU x = this process's "
+          "CPU; SQL = chrono's time in statements; CLI = `chrono changes` end to end, RSS = its peak")
     for layout in args.layout or list(LAYOUTS):
         name = reuse.get(layout) or build(args.server, layout, args.rows)
         rows = args.rows // PER * PER

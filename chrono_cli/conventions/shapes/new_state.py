@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import fetch_live
@@ -44,7 +45,7 @@ _PROBES = 100  # rows per probe statement: under 1,000 bound parameters (older S
 _FETCH = 200  # previous states fetched per statement (one IN list per column: also under 1,000 parameters)
 
 
-def _earlier(store: Table, det: Detection, row: Mapping[str, Any], order: Sequence[str], time_col: str | None,
+def earlier(store: FromClause, det: Detection, row: Mapping[str, Any], order: Sequence[str], time_col: str | None,
              dialect: str) -> ColumnElement[bool]:
     """The stored states of ``row``'s key that come before it in ``order`` (compared column by column)."""
     def pair(name: str) -> tuple[Any, Any]:
@@ -68,7 +69,7 @@ def _probes(store: Table, det: Detection, order: Sequence[str], time_col: str | 
 
     def probe(i: int) -> Any:
         row: dict[str, Any] = {c: bindparam(f"p{i}_{c}") for c in columns}
-        return (select(store.c[order[-1]]).where(_earlier(store, det, row, order, time_col, dialect))
+        return (select(store.c[order[-1]]).where(earlier(store, det, row, order, time_col, dialect))
                 .order_by(*[store.c[c].desc() for c in order]).limit(1).scalar_subquery().label(f"p{i}"))
 
     return select(*[probe(i) for i in range(n)])

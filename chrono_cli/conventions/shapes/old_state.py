@@ -15,10 +15,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.pickaxe import old_state_match
 from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
 from chrono_cli.conventions.shapes.common import (
     Declared,
@@ -147,24 +148,33 @@ def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: 
     store, live = ctx.info(det.store).table(), ctx.info(det.live).table()
     vname, tname = det.version_col or "version", det.time_col
     tz = ctx.config.timezone
-    rows = ctx.conn.execute(
-        select(store).where(window(store.c[tname], query, tz, ctx.conn.dialect.name))
-        .order_by(store.c[tname].desc(), store.c[vname].desc()).limit(query.limit)).mappings().all()
-    if not rows:
-        return []
+    # each row with the state after it (the next row, else the live row) in one statement: two index probes a row
+    nxt = store.alias("next_state")
     keycols = list(det.key)
-    following = {(*(r[k] for k in keycols), r[vname] + 1) for r in rows if r[vname] is not None}
-    nxt = {tuple(r[k] for k in [*keycols, vname]): r for r in ctx.conn.execute(
-        select(store).where(tuple_(*[store.c[k] for k in keycols], store.c[vname]).in_(list(following)))).mappings()}
-    keys = {tuple(r[k] for k in keycols) for r in rows}
-    lives = {tuple(r[k] for k in keycols): r for r in ctx.conn.execute(
-        select(live).where(tuple_(*[live.c[k] for k in keycols]).in_(list(keys)))).mappings()}
-    columns = [c for c in store.columns.keys() if c not in skip and c not in ctx.config.unrecorded]
+    where = window(store.c[tname], query, tz, ctx.conn.dialect.name)
+    narrow = old_state_match(store, nxt, live, keycols, query.match, ctx.conn.dialect.name) if query.match else None
+    if narrow is not None:
+        where = and_(where, narrow)
+    joined = store.outerjoin(nxt, and_(*[nxt.c[k] == store.c[k] for k in keycols],
+                                       nxt.c[vname] == store.c[vname] + 1))
+    joined = joined.outerjoin(live, and_(*[live.c[k] == store.c[k] for k in keycols]))
+    names = list(store.columns.keys())
+    found = ctx.conn.execute(
+        select(store, *[nxt.c[c].label(f"_next_{i}") for i, c in enumerate(names)],
+               *[live.c[c].label(f"_live_{i}") for i, c in enumerate(live.columns.keys())])
+        .select_from(joined).where(where)
+        .order_by(store.c[tname].desc(), store.c[vname].desc()).limit(query.limit)).mappings().all()
+    if not found:
+        return []
+    columns = [c for c in names if c not in skip and c not in ctx.config.unrecorded]
+    live_names = list(live.columns.keys())
+    probe_next, probe_live = f"_next_{names.index(keycols[0])}", f"_live_{live_names.index(keycols[0])}"
     out: list[RowChange] = []
-    for r in rows:
+    for f in found:
+        r = {c: f[store.c[c]] for c in names}
         key = tuple(r[k] for k in keycols)
-        new = nxt.get((*key, r[vname] + 1)) if r[vname] is not None else None
-        current = lives.get(key)
+        new = {c: f[f"_next_{i}"] for i, c in enumerate(names)} if f[probe_next] is not None else None
+        current = {c: f[f"_live_{i}"] for i, c in enumerate(live_names)} if f[probe_live] is not None else None
         note = None
         if new is None and current is not None:
             new = current

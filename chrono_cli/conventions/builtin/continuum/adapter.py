@@ -205,6 +205,7 @@ class ContinuumAdapter(ConventionAdapter):
     """SQLAlchemy-Continuum / SQLAlchemy-History: NEW states per transaction in ``<table>_version``."""
 
     name = "continuum"
+    pages_by_group = True  # transaction ids: its version table indexes them
     title = "SQLAlchemy-Continuum"
     check = CHECK
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, select, true
@@ -13,6 +14,7 @@ from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.read import _meta, _meta_text
 from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.pickaxe import new_state_match
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.new_state import previous_states
 from chrono_cli.conventions.shapes.window import window
@@ -27,11 +29,20 @@ def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> lis
     tx = tx_info.table()
     txc, opc = o.transaction_column, o.operation_type_column
     columns = list(o.versioned_columns)
-    where = window(tx.c.issued_at, query, ctx.config.timezone, ctx.conn.dialect.name)
+    # a page cursor that carries a transaction id pages by it (the version table's index), not by time
+    paged = query if query.before_group is None else replace(query, before=None)
+    where = window(tx.c.issued_at, paged, ctx.config.timezone, ctx.conn.dialect.name)
+    if query.before_group is not None:
+        # on both sides of the join: a merge join would otherwise walk the transactions from the newest
+        where = and_(where, store.c[txc] < query.before_group, tx.c.id < query.before_group)
     if query.group is not None:
         if isinstance(query.group, bool) or not isinstance(query.group, int):
             return []  # another store's change set (a UUID): transactions have integer ids
         where = store.c[txc] == query.group
+    dialect = ctx.conn.dialect.name
+    narrow = new_state_match(store, det, [txc], query.match, {opc: 2}, dialect) if query.match else None
+    if narrow is not None:
+        where = and_(where, narrow)
     if query.actor is not None and o.user_column:
         where = and_(where, _by_actor(ctx, tx_info, tx.c.user_id, query.actor))
     rows = ctx.conn.execute(

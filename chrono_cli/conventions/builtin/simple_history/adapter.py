@@ -255,6 +255,9 @@ class SimpleHistoryAdapter(ConventionAdapter):
                 out.setdefault(row[ID], []).append(member(row, columns))
         return out
 
+    def listing_time(self, det: Detection) -> str | None:
+        return det.opts(SimpleHistoryOptions).date_column
+
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         from chrono_cli.conventions.builtin.simple_history.events import simple_history_events
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.diffs import field_changes
+from chrono_cli.conventions.pickaxe import new_state_match
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.new_state import previous_states
 from chrono_cli.conventions.shapes.window import window
@@ -26,6 +27,10 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
     # leaving the others out would merge sets (the caller filters the grouped sets)
     where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
+    narrow = new_state_match(store, det, [date, ident], query.match, {kind: "-"}, ctx.conn.dialect.name,
+                             date) if query.match else None
+    if narrow is not None:
+        where = and_(where, narrow)
     rows = ctx.conn.execute(
         select(store).where(where)
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
