@@ -23,7 +23,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ConventionAdapter, ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import Op, RowKey, Version

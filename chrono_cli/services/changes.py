@@ -107,7 +107,10 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
         filtered = actor is not None or column is not None
         while True:
             events, cut, by_tx = _collect(cat, sources, query, notes)
-            sets = group(events, window)
+            # the pickaxe reads only the matching changes: grouping them by the window could chain two of them
+            # across a change it did not read (another actor's), a set no id names. Each inferred set is then
+            # its moment's (window 0), which its id names whatever else happened around it.
+            sets = group(events, 0 if column is not None else window)
             complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
             if cut is not None and not complete and sets:
                 complete = sets[:1]

@@ -123,8 +123,8 @@ def changed(
     same = and_(*(_same(c, table.c[f"{WAS}{n}"], dialect) for n, c in enumerate(live.columns)))
     differs = case((or_(table.c[ABSENT], ~same), true()), else_=false())
     found_rows = ctx.conn.execute(select(*keys, differs).select_from(live.join(table, on)).with_for_update(of=live))
-    found = {tuple(r[:width]): bool(r[width]) for r in found_rows}
-    return [k for k, row in seen.items() if (k in found) != (row is not None) or found.get(k)]
+    differ = {tuple(r[:width]): bool(r[width]) for r in found_rows}
+    return [k for k, row in seen.items() if (k in differ) != (row is not None) or differ.get(k)]
 
 
 def _same(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:

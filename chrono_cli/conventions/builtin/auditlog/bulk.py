@@ -20,7 +20,8 @@ from chrono_cli.conventions.builtin.auditlog.adapter import STORE, AuditlogAdapt
 from chrono_cli.conventions.builtin.auditlog.write import AuditlogWriter
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_bulk import TimelineBulk
-from chrono_cli.conventions.shapes.bulk import ABSENT, CHUNK, STAGE, locked_rows
+from chrono_cli.conventions.shapes.bulk import CHUNK, locked_rows
+from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table

@@ -18,7 +18,7 @@ from sqlalchemy.sql import Select
 from chrono_cli.conventions.builtin.pghistory.adapter import CREATED, OBJ, PghistoryAdapter, PghistoryOptions
 from chrono_cli.conventions.builtin.pghistory.write import PghistoryWriter, context_step
 from chrono_cli.conventions.django_bulk import TimelineBulk
-from chrono_cli.conventions.shapes.bulk import STAGE
+from chrono_cli.conventions.shapes.staging import STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 

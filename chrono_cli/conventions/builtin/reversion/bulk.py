@@ -20,7 +20,8 @@ from chrono_cli.conventions.builtin.reversion.adapter import ReversionAdapter, r
 from chrono_cli.conventions.builtin.reversion.write import ReversionWriter
 from chrono_cli.conventions.django_bulk import TimelineBulk
 from chrono_cli.conventions.django_models import field_column
-from chrono_cli.conventions.shapes.bulk import ABSENT, STAGE, locked_rows
+from chrono_cli.conventions.shapes.bulk import locked_rows
+from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
