@@ -77,8 +77,9 @@ class CliState:
             return
         from chrono_cli.cli.pager import paged
 
-        with paged() as (out, width):
-            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display)
+        with paged() as (out, width, height):
+            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display,
+                   height=height)
 
 
 def _default_display() -> Display:
