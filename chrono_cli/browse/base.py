@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from chrono_cli.services.workspace import Workspace
 
 T = TypeVar("T")
-WRITE_ACTIONS = frozenset({"restore", "archive", "revert"})
+WRITE_ACTIONS = frozenset({"restore", "archive", "unarchive", "revert", "force_revert"})
 
 
 class BrowseScreen(Screen[None]):

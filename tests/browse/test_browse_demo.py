@@ -108,19 +108,19 @@ def test_read_only_hides_every_write_key(tmp_path: Path) -> None:
     before = _sha(url)
 
     async def script(pilot: Pilot[None]) -> None:
-        await press(pilot, "down", "r", "a")
+        await press(pilot, "down", "r", "a", "u")
         assert isinstance(pilot.app.screen, TimelineScreen)  # no plan, no confirmation screen
         await press(pilot, "question_mark")
         does = {r[1] for r in rows(pilot)}
-        assert "Blame" in does and not does & {"Restore to this", "Archive"}
+        assert "Blame" in does and not does & {"Restore to this", "Archive", "Unarchive"}
         await press(pilot, "escape")
 
     drive(BrowseApp(workspace(url), table="user", key="42", read_only=True), script)
 
     async def changes(pilot: Pilot[None]) -> None:
-        await press(pilot, "v", "enter")
+        await press(pilot, "v", "V", "enter")
         assert isinstance(pilot.app.screen, ChangeSetScreen)
-        await press(pilot, "v")
+        await press(pilot, "v", "V")
         assert isinstance(pilot.app.screen, ChangeSetScreen)
 
     drive(BrowseApp(workspace(url), changes=True, since="2026-11-01", read_only=True), changes)
@@ -212,3 +212,61 @@ def test_mouse_opens_rows(tmp_path: Path) -> None:
         assert pilot.app.screen.table_name == "orders"
 
     drive(BrowseApp(workspace(url)), script)
+
+
+def test_unarchive_asks_then_writes(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    key = sorted(key_text(r["key"]) for r in listing.archived(ws, "users").document["rows"])[0]
+    ws.close()
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, "u")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert [i.action for i in pilot.app.screen.plan.items] == ["unarchive"]
+        await press(pilot, "n")  # cancel: nothing written
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        assert _sha(url) == before
+        await press(pilot, "u", "y")
+        assert isinstance(pilot.app.screen, TimelineScreen)
+
+    drive(BrowseApp(workspace(url), table="users", key=key), script)
+    ws = workspace(url)
+    last = read.history(ws, "users", key).versions[-1]
+    ws.close()
+    assert last.values is not None and last.values["is_archived"] is False
+    assert [c.column for c in last.changes] == ["is_archived"]
+
+
+def test_force_revert_writes_over_later_changes_after_confirmation(tmp_path: Path) -> None:
+    """v refuses a change set whose rows changed again later (as `chrono revert` does); V is `--force`."""
+    from chrono_cli.services.revert import plan_revert
+
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    listed = list_changes(ws, since="2026-11-01", limit=50).changesets
+    at, result = next((i, r) for i, r in ((i, plan_revert(ws, cs.id, force=True)) for i, cs in enumerate(listed))
+                      if r.conflicts and not r.blocked and r.plan is not None)
+    ws.close()
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, *["down"] * at, "v")
+        assert isinstance(pilot.app.screen, ChangesScreen)  # refused: nothing planned, nothing written
+        await press(pilot, "V")
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert [(i.action, i.table, i.key) for i in screen.plan.items] == \
+            [(i.action, i.table, i.key) for i in result.plan.items]
+        await press(pilot, "n")
+        assert _sha(url) == before
+        await press(pilot, "V", "y")
+        assert isinstance(pilot.app.screen, ChangesScreen)
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
+    assert _sha(url) != before
+    ws = workspace(url)
+    again = plan_revert(ws, listed[at].id, force=True)
+    ws.close()
+    assert again.plan is None  # every row is now as it was before the change set
