@@ -158,11 +158,16 @@ def test_archive_asks_then_writes(tmp_path: Path) -> None:
         assert rows(pilot)[0][1] == "p11"  # reloaded: the archive is a versioned update
 
     drive(BrowseApp(workspace(url), table="user", key="42"), script)
+    assert _archive_flag_written(url, "user", "42") is True
+
+
+def _archive_flag_written(url: str, table: str, key: str) -> bool:
+    """The archive flag of the record's newest version, a versioned update of that flag alone."""
     ws = workspace(url)
-    last = read.history(ws, "user", "42").versions[-1]
+    last = read.history(ws, table, key).versions[-1]
     ws.close()
-    assert last.values is not None and last.values["is_archived"] is True
-    assert [c.column for c in last.changes] == ["is_archived"]
+    assert last.values is not None and [c.column for c in last.changes] == ["is_archived"]
+    return bool(last.values["is_archived"])
 
 
 def test_change_sets_drill_down_and_revert(tmp_path: Path) -> None:
@@ -232,11 +237,7 @@ def test_unarchive_asks_then_writes(tmp_path: Path) -> None:
         assert isinstance(pilot.app.screen, TimelineScreen)
 
     drive(BrowseApp(workspace(url), table="users", key=key), script)
-    ws = workspace(url)
-    last = read.history(ws, "users", key).versions[-1]
-    ws.close()
-    assert last.values is not None and last.values["is_archived"] is False
-    assert [c.column for c in last.changes] == ["is_archived"]
+    assert _archive_flag_written(url, "users", key) is False
 
 
 def test_force_revert_writes_over_later_changes_after_confirmation(tmp_path: Path) -> None:
