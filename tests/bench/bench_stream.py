@@ -97,8 +97,11 @@ class Store:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NO_COLOR", "PAGER", "LESS", "COLUMNS", "LINES", "CHRONO_FORMAT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "PAGER", "LESS", "COLUMNS", "LINES", "CHRONO_FORMAT")
+    }
     env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", **extra)
     return env
 
@@ -115,8 +118,15 @@ def first_screen(args: list[str]) -> tuple[float, float]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     start = time.perf_counter()
-    proc = subprocess.Popen([*CHRONO, *args], stdin=slave, stdout=slave, stderr=slave, env=_env(PAGER="less"),
-                            close_fds=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [*CHRONO, *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=_env(PAGER="less"),
+        close_fds=True,
+        start_new_session=True,
+    )
     os.close(slave)
     seen, elapsed, cpu = b"", None, 0.0
     try:
@@ -168,24 +178,35 @@ def main() -> None:
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
     tmp = Path(tempfile.mkdtemp(prefix="chrono_stream_"))
     try:
-        print("\nfirst screen of `chrono history appuser 1` on a 160x24 terminal (less): CPU seconds chrono used "
-              "until then (wall-clock seconds), median of 3")
+        print(
+            "\nfirst screen of `chrono history appuser 1` on a 160x24 terminal (less): CPU seconds chrono used "
+            "until then (wall-clock seconds), median of 3"
+        )
         print(f"{'db':<11} {'versions':>9} {'streamed':>16} {'read whole':>16} {'cpu ratio':>9}")
         for kind in ("postgresql", "sqlite"):
             for n in (20, 2_000):
                 store = Store(kind, args.server, n, tmp)
                 try:
                     db = ["--db", store.url]
-                    runs = [(first_screen([*db, "history", "appuser", "1"]),
-                             first_screen([*db, "history", "appuser", "1", "--limit", str(n)])) for _ in range(3)]
+                    runs = [
+                        (
+                            first_screen([*db, "history", "appuser", "1"]),
+                            first_screen([*db, "history", "appuser", "1", "--limit", str(n)]),
+                        )
+                        for _ in range(3)
+                    ]
                     (s_wall, s_cpu), (w_wall, w_cpu) = (_median([r[i] for r in runs]) for i in (0, 1))
-                    print(f"{kind:<11} {n:>9,} {s_cpu:>7.2f} ({s_wall:>5.2f}) {w_cpu:>7.2f} ({w_wall:>5.2f}) "
-                          f"{w_cpu / s_cpu:>8.1f}x")
+                    print(
+                        f"{kind:<11} {n:>9,} {s_cpu:>7.2f} ({s_wall:>5.2f}) {w_cpu:>7.2f} ({w_wall:>5.2f}) "
+                        f"{w_cpu / s_cpu:>8.1f}x"
+                    )
                 finally:
                     store.drop()
         print("\npeak RSS of `chrono -f jsonl history appuser 1 > /dev/null`")
-        print(f"{'db':<11} {'versions':>9} {'history size':>13} {'streamed':>9} {'cpu s':>7} "
-              f"{'read whole':>11} {'cpu s':>7}")
+        print(
+            f"{'db':<11} {'versions':>9} {'history size':>13} {'streamed':>9} {'cpu s':>7} "
+            f"{'read whole':>11} {'cpu s':>7}"
+        )
         sizes = (10_000,) if args.skip_big else (10_000, args.big)
         for kind in ("postgresql", "sqlite"):
             for n in sizes:
@@ -193,8 +214,13 @@ def main() -> None:
                 try:
                     db = ["--db", store.url, "-f", "jsonl"]
                     rss, cpu = peak_rss([*db, "history", "appuser", "1"])
-                    whole = "" if n > 10_000 else "{:>9.0f} MB {:>7.1f}".format(
-                        *peak_rss([*db, "history", "appuser", "1", "--limit", str(n)]))
+                    whole = (
+                        ""
+                        if n > 10_000
+                        else "{:>9.0f} MB {:>7.1f}".format(
+                            *peak_rss([*db, "history", "appuser", "1", "--limit", str(n)])
+                        )
+                    )
                     print(f"{kind:<11} {n:>9,} {store.size / 2**20:>10.1f} MB {rss:>6.0f} MB {cpu:>7.1f} {whole}")
                 finally:
                     store.drop()

@@ -19,12 +19,18 @@ def test_json_text_column_is_diffed_by_path(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'prefs.db'}"
     engine = create_engine(url)
     with engine.begin() as conn:  # history_meta's shape: the history row holds the state before the change
-        conn.execute(text("CREATE TABLE pref (id INTEGER PRIMARY KEY, settings TEXT, note TEXT, "
-                          "version INTEGER NOT NULL)"))
-        conn.execute(text("CREATE TABLE pref_history (id INTEGER NOT NULL, settings TEXT, note TEXT, "
-                          "version INTEGER NOT NULL, changed DATETIME, PRIMARY KEY (id, version))"))
-        conn.execute(text("INSERT INTO pref_history VALUES (1, :old, '{not json', 1, '2026-11-01 09:00:00')"),
-                     {"old": OLD})
+        conn.execute(
+            text("CREATE TABLE pref (id INTEGER PRIMARY KEY, settings TEXT, note TEXT, version INTEGER NOT NULL)")
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE pref_history (id INTEGER NOT NULL, settings TEXT, note TEXT, "
+                "version INTEGER NOT NULL, changed DATETIME, PRIMARY KEY (id, version))"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO pref_history VALUES (1, :old, '{not json', 1, '2026-11-01 09:00:00')"), {"old": OLD}
+        )
         conn.execute(text("INSERT INTO pref VALUES (1, :new, '{still not json', 2)"), {"new": NEW})
     engine.dispose()
 
@@ -33,8 +39,11 @@ def test_json_text_column_is_diffed_by_path(tmp_path: Path) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, DiffScreen)
         shown = {r[0]: r[3] for r in rich_rows(screen.table)}
-        assert shown["settings"].splitlines() == ['$.theme: light → dark', "$.tags[1]: b → (absent)",
-                                                  "$.limits.rooms: (absent) → 2"]
+        assert shown["settings"].splitlines() == [
+            "$.theme: light → dark",
+            "$.tags[1]: b → (absent)",
+            "$.limits.rooms: (absent) → 2",
+        ]
         assert shown["note"] == "{still not json"  # not JSON: changed words (still added), as for any text
 
     drive(BrowseApp(workspace(url), table="pref", key="1"), script)

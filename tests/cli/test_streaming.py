@@ -28,10 +28,10 @@ TABLES = [
 ]
 FILL = {  # user :id with :n versions: :n - 1 history rows and the live row
     "postgresql": "INSERT INTO appuser_history SELECT :id, 'u@example.com', 'name v' || v, v, "
-                  "timestamp '2026-01-01' + v * interval '1 second' FROM generate_series(1, :n - 1) v",
+    "timestamp '2026-01-01' + v * interval '1 second' FROM generate_series(1, :n - 1) v",
     "sqlite": "WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < :n - 1) "
-              "INSERT INTO appuser_history SELECT :id, 'u@example.com', 'name v' || v, v, "
-              "datetime('2026-01-01', '+' || v || ' seconds') FROM s",
+    "INSERT INTO appuser_history SELECT :id, 'u@example.com', 'name v' || v, v, "
+    "datetime('2026-01-01', '+' || v || ' seconds') FROM s",
 }
 
 
@@ -42,8 +42,9 @@ def long_histories(url: str, sizes: dict[int, int]) -> None:
         for statement in TABLES:
             conn.execute(text(statement))
         for user, n in sizes.items():
-            conn.execute(text("INSERT INTO appuser VALUES (:id, 'u@example.com', 'name v' || :n, :n)"),
-                         {"id": user, "n": n})
+            conn.execute(
+                text("INSERT INTO appuser VALUES (:id, 'u@example.com', 'name v' || :n, :n)"), {"id": user, "n": n}
+            )
             conn.execute(text(FILL[engine.dialect.name]), {"id": user, "n": n})
     engine.dispose()
 
@@ -53,8 +54,9 @@ def _args(url: str, config: Path | None) -> list[str]:
 
 
 @pytest.mark.parametrize("store", ["history-meta", "old-state", "new-state"])
-def test_streamed_history_is_the_history_read_whole(runner: CliRunner, sqlite_or_pg_url: str, store: str,
-                                                    tmp_path: Path) -> None:
+def test_streamed_history_is_the_history_read_whole(
+    runner: CliRunner, sqlite_or_pg_url: str, store: str, tmp_path: Path
+) -> None:
     """Every format prints exactly what reading every version first prints (``--limit`` reads them all)."""
     if store == "history-meta":
         history_meta_story(sqlite_or_pg_url)
