@@ -29,29 +29,48 @@ class ChangesScreen(ListScreen):
         super().__init__("change sets" + (f" since {since}" if since else ""))
         self.since = since
         self.sets: tuple[ChangeSet, ...] = ()
+        self.next_before: str | None = None  # the cursor of the next page (None: the listing ended)
+        self.fetching = False
+        self.needle = ""
 
     def on_mount(self) -> None:
+        super().on_mount()
+        self.fetch()
+
+    def fetch(self) -> None:
+        """The next page of change sets (``chrono changes --before``), added below those shown."""
         from chrono_cli.services.changes import list_changes
 
-        super().on_mount()
-        self.load(lambda: list_changes(self.ws, since=self.since, limit=PAGE), self.show)
+        before, self.fetching = self.next_before, True
+        self.load(lambda: list_changes(self.ws, since=self.since, limit=PAGE, before=before), self.show)
 
     def show(self, listing: ChangeList) -> None:
-        self.sets = listing.changesets
-        for note in listing.notes:
-            self.notify(note, timeout=6)
-        if not self.sets:
-            self.notify("no changes in that window", timeout=6)
-        self.refill("")
+        first = not self.sets and self.next_before is None
+        self.sets += listing.changesets
+        self.next_before, self.fetching = listing.next_before, False
+        if first:
+            for note in listing.notes:
+                self.notify(note, timeout=6)
+            if not self.sets:
+                self.notify("no changes in that window", timeout=6)
+        self.add(listing.changesets)
+
+    def on_data_table_row_highlighted(self, event: Any) -> None:
+        if event.cursor_row >= self.rows.row_count - 1 - PAGE // 4 and self.next_before and not self.fetching:
+            self.fetch()  # a quarter page before the end: the next page
 
     def refill(self, needle: str) -> None:
+        self.needle = needle
+        self.rows.clear()
+        self.add(self.sets)
+
+    def add(self, sets: tuple[ChangeSet, ...]) -> None:
         table = self.rows
-        table.clear()
-        for cs in self.sets:
+        for cs in sets:
             tables = ", ".join(dict.fromkeys(str(c.table) for c in cs.changes))
             row = [cs.id, when(cs.at), cell(cs.actor, unknown="unknown"), cell(cs.reason, unknown=""),
                    "exact" if cs.exact else Text("inferred", style="yellow"), str(len(cs.changes)), tables]
-            if needle.lower() in " ".join(map(str, (cs.id, cs.actor, cs.reason, tables))).lower():
+            if self.needle.lower() in " ".join(map(str, (cs.id, cs.actor, cs.reason, tables))).lower():
                 table.add_row(*row, key=cs.id)
 
     def on_input_changed(self, event: Any) -> None:

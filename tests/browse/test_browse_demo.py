@@ -271,3 +271,23 @@ def test_force_revert_writes_over_later_changes_after_confirmation(tmp_path: Pat
     again = plan_revert(ws, listed[at].id, force=True)
     ws.close()
     assert again.plan is None  # every row is now as it was before the change set
+
+
+def test_change_sets_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chrono_cli.browse import changes as changes_screen
+
+    monkeypatch.setattr(changes_screen, "PAGE", 4)
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    listed = [cs.id for cs in list_changes(ws, since="2026-11-01", limit=1000).changesets]
+    ws.close()
+    assert len(listed) > 8  # more than two pages
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert [r[0] for r in rows(pilot)] == listed[:4]  # one page (the cursor on its first row)
+        await press(pilot, "down", "down", "down")
+        assert [r[0] for r in rows(pilot)] == listed[:8]  # on the last row of a page: the next one
+        await press(pilot, *["down"] * len(listed))
+        assert [r[0] for r in rows(pilot)] == listed  # every change set, none twice, none left out
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
