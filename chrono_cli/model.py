@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +102,22 @@ class Timeline:
     versions: tuple[Version, ...]
     row_type: str | None = None
     warnings: tuple[str, ...] = ()  # for the person (stderr), e.g. a store that no longer follows its table
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStream:
+    """A timeline printed while it is read (``chrono history``): ``head`` is the timeline without its versions,
+    which come oldest first as the store yields them; iterate them once. ``late_warnings`` fills up as they come
+    (a secret column only the history holds)."""
+
+    head: Timeline
+    versions: Iterator[Version]
+    late_warnings: list[str] = field(default_factory=list)
+
+    def whole(self) -> Timeline:
+        """Every version read, as one ``Timeline`` (what the formats that need all rows at once print)."""
+        versions = tuple(self.versions)
+        return replace(self.head, versions=versions, warnings=(*self.head.warnings, *self.late_warnings))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from chrono_cli.services.workspace import Workspace
 
 T = TypeVar("T")
-WRITE_ACTIONS = frozenset({"restore", "archive", "revert"})
+WRITE_ACTIONS = frozenset({"restore", "archive", "unarchive", "revert", "force_revert"})
 
 
 class BrowseScreen(Screen[None]):
     """A screen that reads through services in a worker thread and shows a ChronoError as a notification."""
 
-    loading = 0  # service calls started and not yet shown (a call starts after the next paint)
+    pending = 0  # service calls started and not yet shown (a call starts after the next paint)
 
     @property
     def browser(self) -> BrowseApp:
@@ -44,7 +44,7 @@ class BrowseScreen(Screen[None]):
                 return
             self.app.call_from_thread(self._finish, done, result)
 
-        self.loading += 1
+        self.pending += 1
         # after the next paint: the screen shows at once, the service call does not hold the first frame up
         self.call_after_refresh(self.run_worker, work, thread=True, exclusive=False, group="load")
 
@@ -52,7 +52,7 @@ class BrowseScreen(Screen[None]):
         try:
             then(value)
         finally:
-            self.loading -= 1
+            self.pending -= 1
 
     def fail(self, exc: ChronoError) -> None:
         """A service said no: one line (and its hint), like the CLI's ``error:`` line."""

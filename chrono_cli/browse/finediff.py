@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -44,7 +45,11 @@ def json_paths(old: Any, new: Any, path: str = "$") -> Iterator[tuple[str, Any, 
 
 
 def fine(old: Any, new: Any) -> Text:
-    """How ``old`` became ``new``: changed words for texts, changed paths for JSON, else old → new."""
+    """How ``old`` became ``new``: changed words for texts, changed paths for JSON (a JSON document kept in a text
+    column too), else old → new."""
+    old_doc, new_doc = _document(old), _document(new)
+    if old_doc is not None and new_doc is not None:
+        old, new = old_doc, new_doc
     if isinstance(old, str) and isinstance(new, str):
         return words(old, new)
     if isinstance(old, Mapping | list) and isinstance(new, Mapping | list):
@@ -52,6 +57,17 @@ def fine(old: Any, new: Any) -> Text:
                  for p, o, n in json_paths(old, new)]
         return Text("\n").join(lines)
     return Text.assemble(_side(old, "red"), " → ", _side(new, "green"))
+
+
+def _document(value: Any) -> Any:
+    """A JSON object or array stored as text, parsed (None: not one)."""
+    if not isinstance(value, str) or value.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict | list) else None
 
 
 def _side(value: Any, style: str) -> Text:

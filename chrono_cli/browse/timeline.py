@@ -24,7 +24,8 @@ class TimelineScreen(BrowseScreen):
     BINDINGS = [Binding("space", "mark", "Mark"), Binding("d", "diff", "Diff marked"),
                 Binding("enter", "select_version", "Diff with previous", show=False),
                 Binding("b", "blame", "Blame"), Binding("f", "field", "Next field"),
-                Binding("r", "restore", "Restore to this"), Binding("a", "archive", "Archive")]
+                Binding("r", "restore", "Restore to this"), Binding("a", "archive", "Archive"),
+                Binding("u", "unarchive", "Unarchive")]
 
     def __init__(self, table: str, key: str) -> None:
         super().__init__()
@@ -186,11 +187,18 @@ class TimelineScreen(BrowseScreen):
 
     def action_archive(self) -> None:
         """a: the plan ``chrono archive TABLE KEY`` makes, then the confirmation screen."""
+        self.plan_archive(archived=True)
+
+    def action_unarchive(self) -> None:
+        """u: the plan ``chrono unarchive TABLE KEY`` makes, then the confirmation screen."""
+        self.plan_archive(archived=False)
+
+    def plan_archive(self, archived: bool) -> None:
         from chrono_cli.services.archive import plan_archive
         from chrono_cli.services.writeset import resolve_meta
 
         convention = self.browser.convention
-        self.load(lambda: plan_archive(self.ws, self.table_name, [self.key], archived=True,
+        self.load(lambda: plan_archive(self.ws, self.table_name, [self.key], archived=archived,
                                        meta=resolve_meta(self.ws.config, None, None), convention=convention),
                   self.confirm)
 

@@ -20,12 +20,13 @@ def browse(ctx: typer.Context,
            changes: Annotated[bool, typer.Option("--changes", help="Start at the change sets (with --since).")] = False,
            since: SinceOpt = None, convention: ConventionOpt = None,
            read_only: Annotated[bool, typer.Option("--read-only", help="Hide every write key (restore, archive, "
-                                                   "revert).")] = False) -> None:
+                                                   "unarchive, revert).")] = False) -> None:
     """Browse history interactively: tables, records, a record's timeline, diffs, blame, change sets.
 
     Keyboard first (? lists the keys of each screen), the mouse works too. r on a version builds the same
-    plan as 'chrono restore', a archives, v reverts a change set: each shows the plan and writes nothing
-    until you press y on the confirmation screen. --read-only hides every write key. Needs a terminal.
+    plan as 'chrono restore', a archives and u unarchives, v reverts a change set (V: over later changes,
+    as 'revert --force'): each shows the plan and writes nothing until you press y on the confirmation
+    screen. --read-only hides every write key. Needs a terminal.
 
     Example:
 

@@ -42,6 +42,11 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
     from chrono_cli.services import read
 
     state: CliState = ctx.obj
+    if since is None and until is None and limit is None and columns is None and not reverse:
+        # printed while it is read: the first screen shows before the rest of a long history is read
+        with read.history_stream(state.workspace, table, key, convention=convention, all_columns=all_columns) as ts:
+            state.emit(ts, fmt)
+        return
     tl = read.history(state.workspace, table, key, convention=convention, since=since, until=until, limit=limit,
                       columns=columns, all_columns=all_columns)
     if reverse:

@@ -73,12 +73,17 @@ class CliState:
         tty = sys.stdout.isatty()
         chosen = resolve(fmt or self.fmt or os.environ.get("CHRONO_FORMAT"), tty)
         if not tty or self.no_pager:
-            render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr, display=self.display)
+            import shutil
+
+            height = shutil.get_terminal_size().lines if tty else None
+            render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr, display=self.display,
+                   height=height)
             return
         from chrono_cli.cli.pager import paged
 
-        with paged() as (out, width):
-            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display)
+        with paged() as (out, width, height):
+            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display,
+                   height=height)
 
 
 def _default_display() -> Display:

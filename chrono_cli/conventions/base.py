@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -149,6 +149,11 @@ class ConventionAdapter(abc.ABC):
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         """The record's states oldest first; ``seq`` and ``changes`` are filled in by services."""
         raise UnsupportedOperation(f"{self.name} cannot read history")
+
+    def iter_versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
+        """``versions`` one at a time, as the store yields them: an adapter that can stream its store (a
+        server-side cursor) overrides this so a long history is never held whole; by default, ``versions``."""
+        return iter(self.versions(ctx, det, key))
 
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         """The state valid at ``at`` answered by the store itself (e.g. ``FOR SYSTEM_TIME AS OF``), without

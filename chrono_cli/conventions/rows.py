@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, and_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Select, Table, and_, select
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.errors import ConfigError
@@ -24,6 +24,19 @@ def fetch_live(conn: Connection, table: Table, key: RowKey) -> dict[str, Any] | 
     """The live row for ``key`` as a dict, or None."""
     row = conn.execute(select(table).where(key_where(table, key))).mappings().first()
     return dict(row) if row is not None else None
+
+
+STREAM_BATCH = 1000  # rows fetched per round trip when a history is streamed
+
+
+def streamed(conn: Connection, query: Select[Any]) -> Iterator[RowMapping]:
+    """A query's rows as the server sends them, never all in memory: PostgreSQL's server-side cursor and SQLite's
+    own stepping cursor both let other statements run on the connection meanwhile. MariaDB's unbuffered result
+    would block the connection until read to the end, so there the rows are buffered by the driver."""
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        query = query.execution_options(stream_results=True, yield_per=STREAM_BATCH)
+    with conn.execute(query) as result:
+        yield from result.mappings()
 
 
 def zone(name: str | None) -> Any:

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import csv
 from dataclasses import replace
+from itertools import chain, islice
 from typing import Any, TextIO
 
-from chrono_cli.model import DiffView, ResultSet, Timeline
+from chrono_cli.model import DiffView, ResultSet, Timeline, TimelineStream
 from chrono_cli.render.display import Display
-from chrono_cli.render.documents import document, lines
+from chrono_cli.render.documents import document, header, lines, version_doc
 from chrono_cli.render.encode import dumps, text
 from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
-from chrono_cli.render.views import tabular
+from chrono_cli.render.views import history_rows, tabular
 
 _ALWAYS = ("column", "value", "old", "new")  # a record's own columns: empty values are shown, not dropped
 
 
 def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = False, width: int | None = None,
-           err: TextIO | None = None, display: Display | None = None) -> None:
-    """Write ``result`` to ``out`` in ``fmt`` (resolved from ``auto``); notes for the person go to ``err``."""
+           err: TextIO | None = None, display: Display | None = None, height: int | None = None) -> None:
+    """Write ``result`` to ``out`` in ``fmt`` (resolved from ``auto``); notes for the person go to ``err``.
+
+    A ``TimelineStream`` is written as it is read where the format allows (json, jsonl, csv, and the table on a
+    terminal of ``height`` rows); the other formats size their columns on every row, so they read it whole."""
     human = display or Display()
-    if fmt is OutputFormat.JSON:
+    if isinstance(result, TimelineStream):
+        if not _stream(result, fmt, out, color=color, width=width, display=human, height=height):
+            render(result.whole(), fmt, out, color=color, width=width, err=err, display=display)
+            return
+        result = result.whole()  # only the warnings are left to write
+    elif fmt is OutputFormat.JSON:
         out.write(dumps(document(result)) + "\n")
     elif fmt is OutputFormat.JSONL:
         for item in lines(result):
@@ -42,6 +51,43 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
             err.write(f"warning: {warning}\n")
         for note in _notes(result):
             err.write(f"note: {note}\n")
+
+
+def _stream(ts: TimelineStream, fmt: OutputFormat, out: TextIO, *, color: bool, width: int | None, display: Display,
+            height: int | None) -> bool:
+    """Write a timeline as its versions come; False when ``fmt`` needs them all first."""
+    if fmt is OutputFormat.JSONL:
+        for v in ts.versions:
+            out.write(dumps(version_doc(v), indent=None) + "\n")
+    elif fmt is OutputFormat.JSON:
+        # the document ``dumps(document(timeline))`` prints, its versions written one by one
+        opening = dumps({**header(ts.head), "versions": []})
+        out.write(opening[:opening.rindex("[]")] + "[")
+        for i, v in enumerate(ts.versions):
+            item = "\n".join("    " + line for line in dumps(version_doc(v)).split("\n"))
+            out.write(("\n" if i == 0 else ",\n") + item)
+        out.write("\n  ]\n}\n")
+    elif fmt is OutputFormat.CSV:
+        columns, rows = history_rows(ts.head, ts.versions)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else text(v) for v in row])
+    elif fmt is OutputFormat.TABLE and height is not None:
+        from chrono_cli.render.rich_out import rich_log, rich_table
+
+        columns, rows = history_rows(ts.head, ts.versions, display)
+        title = tabular(ts.head, display).title
+        first = list(islice(rows, max(height, 1)))  # the first screenful sizes the output
+        following = next(rows, None)
+        if following is None:
+            rich_table(without_empty(ResultSet(columns, first, title=title)), out, color=color, width=width)
+        else:
+            rich_log(ResultSet(columns, first, title=title), chain(first, (following,), rows), out, color=color,
+                     width=width)
+    else:
+        return False
+    return True
 
 
 def without_empty(rs: ResultSet) -> ResultSet:

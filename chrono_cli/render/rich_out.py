@@ -6,6 +6,7 @@ header line and indented fields, as ``git log`` prints commits, so no value is e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -30,6 +31,15 @@ def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = N
         console.print(_table(rs, diff, widths))
     else:
         _log(rs, console, diff)
+
+
+def rich_log(sample: ResultSet, rows: Iterable[Any], out: TextIO, *, color: bool, width: int | None = None) -> None:
+    """``rows`` as a log (a header line per row, its long cells below), printed one row at a time: the output of
+    a long timeline, laid out on its first screenful (``sample``) so it starts before the rest is read. A value
+    longer than the sample's wraps; an empty cell is left out, so no column is dropped for the whole table."""
+    console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
+                      soft_wrap=False)
+    _log(sample, console, False, rows)
 
 
 def _least(name: str, values: list[Any]) -> int:
@@ -86,13 +96,14 @@ def _short(value: Any) -> bool:
     return "\n" not in shown and len(shown) <= _SHORT
 
 
-def _log(rs: ResultSet, console: Console, diff: bool) -> None:
-    """One header line per row (its short cells) and its long cells below, indented."""
+def _log(rs: ResultSet, console: Console, diff: bool, rows: Iterable[Any] | None = None) -> None:
+    """One header line per row (its short cells) and its long cells below, indented; ``rows`` (default: the
+    result's) are laid out as ``rs.rows`` are."""
     if rs.title:
         console.print(Text(rs.title, style="bold"), overflow="fold")
     short = [i for i, name in enumerate(rs.columns)
              if (i == 0 or name in _HEAD) and all(_short(row[i]) for row in rs.rows)]
-    for row in rs.rows:
+    for row in rs.rows if rows is None else rows:
         cells = _cells(rs, row, diff)
         console.print()
         head = Text()

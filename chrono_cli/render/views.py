@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from chrono_cli.model import (
@@ -36,8 +37,8 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
     if isinstance(result, ChangeList | ChangeSet):
         return changes_out.rows(result, show.time, show.text)
     if isinstance(result, Timeline):
-        columns = HISTORY_COLUMNS if display is None else HUMAN_HISTORY
-        return ResultSet(columns, [_history_row(v, show) for v in result.versions], title=show.title(_title(result)))
+        columns, lines = history_rows(result, result.versions, display)
+        return ResultSet(columns, list(lines), title=show.title(_title(result)))
     if isinstance(result, RecordView):
         v = result.version
         rows: list[list[Any]] = []
@@ -63,6 +64,13 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
                          title=show.title(f"{_title(result.timeline)} blame at {_label(result.state)}"),
                          notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
+
+
+def history_rows(tl: Timeline, versions: Iterable[Version],
+                 display: Display | None = None) -> tuple[tuple[str, ...], Iterator[list[Any]]]:
+    """The columns of a timeline's table and its rows, one per version as they come."""
+    show = _Shown(display)
+    return HISTORY_COLUMNS if display is None else HUMAN_HISTORY, (_history_row(v, show) for v in versions)
 
 
 class _Shown:

@@ -6,8 +6,9 @@ shown through its foreign key as the user's username, email or name). A deletion
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -82,6 +83,17 @@ def attribute_versions(conn: Connection, snapshot: SchemaSnapshot, attr: Attribu
             changes["reason"] = None if raw in (None, "") else str(raw)
         out.append(replace(v, **changes))
     return out
+
+
+def attribute_stream(conn: Connection, snapshot: SchemaSnapshot, attr: Attribution, versions: Iterable[Version],
+                     batch: int = 1000) -> Iterator[Version]:
+    """``attribute_versions`` over a stream, a batch at a time (one user lookup per batch)."""
+    if not attr.declared:
+        yield from versions
+        return
+    it = iter(versions)
+    while chunk := list(islice(it, batch)):
+        yield from attribute_versions(conn, snapshot, attr, chunk)
 
 
 def attribute_events(conn: Connection, snapshot: SchemaSnapshot, attr: Attribution, events: Sequence[RowChange],

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain
 
 from chrono_cli import conventions
-from chrono_cli.conventions import Detection
+from chrono_cli.conventions import ConventionAdapter, Detection, ReadContext
 from chrono_cli.errors import NotFound, Refused, RowNotFound, UsageError
-from chrono_cli.model import FieldChange, Op, RowKey, Timeline, Version
-from chrono_cli.services.attribution import attribute_versions, attribution
+from chrono_cli.model import FieldChange, Op, RowKey, Timeline, TimelineStream, Version
+from chrono_cli.services.attribution import attribute_stream, attribute_versions, attribution
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.target import Target, history_detection
@@ -20,15 +22,12 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
                   at: datetime | None = None) -> Timeline:
     """Every version of one record, oldest first, from whichever convention holds its history; given ``at``, only
     the state then (and the one before it) when the convention answers "as of" itself."""
-    det = history_detection(target, convention)
+    det, key, reader, ctx = _reader(cat, target, key_text, convention)
     info = target.info
-    key = parse_key(key_text, det.key, {c: info.columns[c].type for c in det.key})
-    reader, ctx = conventions.of(det).read(), cat.context(target.snapshot, target.ref)
     versions = (reader.state_at(ctx, det, key, at) if at is not None else None) or reader.versions(ctx, det, key)
     if not versions:
         raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
-    skip = {det.version_col, *det.options.bookkeeping()}
-    columns = [c for c in info.columns if c not in skip]
+    columns = _base_columns(target, det)
     for v in versions:
         columns += [c for c in (v.values or {}) if c not in columns]
     row_type = _row_type(target, versions)
@@ -39,6 +38,38 @@ def load_timeline(cat: Catalog, target: Target, key_text: str, convention: str |
     versions = attribute_versions(cat.conn, target.snapshot, attr, versions)
     return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
                     number(versions, columns), row_type, degraded_warning(det))
+
+
+def stream_timeline(cat: Catalog, target: Target, key_text: str, convention: str | None = None) -> TimelineStream:
+    """``load_timeline`` without holding the history: the versions are read (a server-side cursor where the
+    adapter streams), attributed and numbered as the caller consumes them, inside the catalog's transaction."""
+    if target.discriminator:  # the row type is the newest state's, checked before anything is printed
+        tl = load_timeline(cat, target, key_text, convention)
+        return TimelineStream(replace(tl, versions=()), iter(tl.versions))
+    det, key, reader, ctx = _reader(cat, target, key_text, convention)
+    versions = reader.iter_versions(ctx, det, key)
+    first = next(versions, None)
+    if first is None:
+        raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
+    columns = _base_columns(target, det)
+    head = Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns), (), None,
+                    degraded_warning(det))
+    attr = attribution(cat.table_config(target.ref), target.info, target.snapshot)
+    attributed = attribute_stream(cat.conn, target.snapshot, attr, chain((first,), versions))
+    return TimelineStream(head, iter_numbered(attributed, columns))
+
+
+def _reader(cat: Catalog, target: Target, key_text: str,
+            convention: str | None) -> tuple[Detection, RowKey, ConventionAdapter, ReadContext]:
+    """The detection holding the record's history, its key, and the adapter and context that read it."""
+    det = history_detection(target, convention)
+    key = parse_key(key_text, det.key, {c: target.info.columns[c].type for c in det.key})
+    return det, key, conventions.of(det).read(), cat.context(target.snapshot, target.ref)
+
+
+def _base_columns(target: Target, det: Detection) -> list[str]:
+    skip = {det.version_col, *det.options.bookkeeping()}
+    return [c for c in target.info.columns if c not in skip]
 
 
 def refuse_degraded(det: Detection | None) -> None:
@@ -59,9 +90,15 @@ def degraded_warning(det: Detection) -> tuple[str, ...]:
 
 def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:
     """Give each version its position and the changes that produced it."""
-    out: list[Version] = []
+    return tuple(iter_numbered(versions, list(columns)))
+
+
+def iter_numbered(versions: Iterable[Version], columns: list[str]) -> Iterator[Version]:
+    """``number`` one version at a time; ``columns`` grows by the columns only the history holds, as they come
+    (a change involves only columns of the two states it compares, so it is the same as with the whole list)."""
     prev: Version | None = None
     for i, v in enumerate(versions, 1):
+        columns += [c for c in (v.values or ()) if c not in columns]
         changes: tuple[FieldChange, ...]
         if v.op is Op.DELETE:
             changes = ()
@@ -69,9 +106,8 @@ def number(versions: list[Version], columns: list[str]) -> tuple[Version, ...]:
             changes = tuple(diff_values(None, v.values, columns)) if v.op is Op.INSERT else ()
         else:
             changes = tuple(diff_values(prev.values, v.values, columns))
-        out.append(replace(v, seq=v.seq or i, changes=changes))  # a state read "as of" has its position
+        yield replace(v, seq=v.seq or i, changes=changes)  # a state read "as of" has its position
         prev = v
-    return tuple(out)
 
 
 def filter_timeline(tl: Timeline, *, since: datetime | None = None, until: datetime | None = None,

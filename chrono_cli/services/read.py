@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from chrono_cli.errors import UsageError
-from chrono_cli.model import DiffView, Op, RecordView, Timeline
+from chrono_cli.model import DiffView, Op, RecordView, Timeline, TimelineStream, Version
 from chrono_cli.services import redact, select
-from chrono_cli.services.history import filter_timeline, load_timeline
+from chrono_cli.services.history import filter_timeline, load_timeline, stream_timeline
 from chrono_cli.services.target import open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -26,6 +28,30 @@ def history(ws: Workspace, table: str, key: str, *, convention: str | None = Non
     if columns:  # like `git log -- path`: only the versions that changed those columns
         tl = replace(tl, versions=tuple(v for v in tl.versions if v.op is not Op.UPDATE or v.changes or v.seq == 1))
     return redact.timeline(ws.config, tl, ws.settings.show_secrets)
+
+
+@contextmanager
+def history_stream(ws: Workspace, table: str, key: str, *, convention: str | None = None,
+                   all_columns: bool = False) -> Iterator[TimelineStream]:
+    """A record's whole timeline, oldest first, read while the caller prints it: the versions come from the
+    store as they are consumed, so the read-only transaction stays open until the ``with`` block ends."""
+    with ws.catalog() as cat:
+        ts = stream_timeline(cat, open_target(cat, table), key, convention)
+        default = () if all_columns else ws.config.table(ts.head.table.name, ts.head.table.schema).columns
+        if any(c not in ts.head.columns for c in default):  # a column only the history holds: known at the end
+            tl = ts.whole()
+            ts = TimelineStream(replace(tl, versions=()), iter(tl.versions))
+        columns = _columns(ws, ts.head, None, all_columns)
+        if columns != ts.head.columns:
+            keep = set(columns)
+            ts = TimelineStream(replace(ts.head, columns=columns), (_project(v, columns, keep) for v in ts.versions))
+        shown = redact.stream(ws.config, ts, ws.settings.show_secrets)
+        try:
+            yield shown
+        finally:  # the reader stopped early (a closed pager or pipe): close the store's cursor while it is open
+            close = getattr(shown.versions, "close", None)
+            if close is not None:
+                close()
 
 
 def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at: str | None = None,
@@ -76,8 +102,10 @@ def project(tl: Timeline, columns: tuple[str, ...]) -> Timeline:
     if columns == tl.columns:
         return tl
     keep = set(columns)
-    versions = tuple(replace(v, values=None if v.values is None else {c: v.values[c] for c in columns if c in v.values},
-                             changes=tuple(c for c in v.changes if c.column in keep),
-                             unrecorded=tuple(c for c in v.unrecorded if c in keep))
-                     for v in tl.versions)
-    return replace(tl, columns=columns, versions=versions)
+    return replace(tl, columns=columns, versions=tuple(_project(v, columns, keep) for v in tl.versions))
+
+
+def _project(v: Version, columns: tuple[str, ...], keep: set[str]) -> Version:
+    return replace(v, values=None if v.values is None else {c: v.values[c] for c in columns if c in v.values},
+                   changes=tuple(c for c in v.changes if c.column in keep),
+                   unrecorded=tuple(c for c in v.unrecorded if c in keep))

@@ -4,7 +4,7 @@ write still works on the real values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +19,7 @@ from chrono_cli.model import (
     FieldChange,
     TableRef,
     Timeline,
+    TimelineStream,
     Version,
 )
 
@@ -36,8 +37,36 @@ def timeline(config: Config, tl: Timeline, show: bool = False) -> Timeline:
         return tl
     versions = tuple(replace(v, values=_values(v.values, hidden), changes=_changes(v.changes, hidden.__contains__))
                      for v in tl.versions)
-    note = f"{', '.join(sorted(hidden))} redacted (a secret): --show-secrets shows the values"
-    return replace(tl, versions=versions, warnings=(*tl.warnings, note))
+    return replace(tl, versions=versions, warnings=(*tl.warnings, _note(sorted(hidden))))
+
+
+def stream(config: Config, ts: TimelineStream, show: bool = False) -> TimelineStream:
+    """``timeline`` for a timeline being read: each version as it comes; a secret column only the history holds
+    adds its line to ``late_warnings`` once the versions are read."""
+    if show:
+        return ts
+    base = secret_columns(config, ts.head.table, ts.head.columns)
+    known: dict[str, bool] = {c: c in base for c in ts.head.columns}
+
+    def secret(column: str) -> bool:
+        if column not in known:
+            known[column] = bool(secret_columns(config, ts.head.table, [column]))
+        return known[column]
+
+    def versions() -> Iterator[Version]:
+        for v in ts.versions:
+            hidden = {c for c in v.values or () if secret(c)} | {c.column for c in v.changes if secret(c.column)}
+            yield replace(v, values=_values(v.values, hidden), changes=_changes(v.changes, secret)) if hidden else v
+        late = sorted(c for c, is_secret in known.items() if is_secret and c not in base)
+        if late:
+            ts.late_warnings.append(_note(late))
+
+    head = replace(ts.head, warnings=(*ts.head.warnings, _note(sorted(base)))) if base else ts.head
+    return TimelineStream(head, versions(), ts.late_warnings)
+
+
+def _note(hidden: Iterable[str]) -> str:
+    return f"{', '.join(hidden)} redacted (a secret): --show-secrets shows the values"
 
 
 def version(config: Config, tl: Timeline, v: Version, show: bool = False) -> Version:

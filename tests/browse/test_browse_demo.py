@@ -108,19 +108,19 @@ def test_read_only_hides_every_write_key(tmp_path: Path) -> None:
     before = _sha(url)
 
     async def script(pilot: Pilot[None]) -> None:
-        await press(pilot, "down", "r", "a")
+        await press(pilot, "down", "r", "a", "u")
         assert isinstance(pilot.app.screen, TimelineScreen)  # no plan, no confirmation screen
         await press(pilot, "question_mark")
         does = {r[1] for r in rows(pilot)}
-        assert "Blame" in does and not does & {"Restore to this", "Archive"}
+        assert "Blame" in does and not does & {"Restore to this", "Archive", "Unarchive"}
         await press(pilot, "escape")
 
     drive(BrowseApp(workspace(url), table="user", key="42", read_only=True), script)
 
     async def changes(pilot: Pilot[None]) -> None:
-        await press(pilot, "v", "enter")
+        await press(pilot, "v", "V", "enter")
         assert isinstance(pilot.app.screen, ChangeSetScreen)
-        await press(pilot, "v")
+        await press(pilot, "v", "V")
         assert isinstance(pilot.app.screen, ChangeSetScreen)
 
     drive(BrowseApp(workspace(url), changes=True, since="2026-11-01", read_only=True), changes)
@@ -158,11 +158,16 @@ def test_archive_asks_then_writes(tmp_path: Path) -> None:
         assert rows(pilot)[0][1] == "p11"  # reloaded: the archive is a versioned update
 
     drive(BrowseApp(workspace(url), table="user", key="42"), script)
+    assert _archive_flag_written(url, "user", "42") is True
+
+
+def _archive_flag_written(url: str, table: str, key: str) -> bool:
+    """The archive flag of the record's newest version, a versioned update of that flag alone."""
     ws = workspace(url)
-    last = read.history(ws, "user", "42").versions[-1]
+    last = read.history(ws, table, key).versions[-1]
     ws.close()
-    assert last.values is not None and last.values["is_archived"] is True
-    assert [c.column for c in last.changes] == ["is_archived"]
+    assert last.values is not None and [c.column for c in last.changes] == ["is_archived"]
+    return bool(last.values["is_archived"])
 
 
 def test_change_sets_drill_down_and_revert(tmp_path: Path) -> None:
@@ -212,3 +217,77 @@ def test_mouse_opens_rows(tmp_path: Path) -> None:
         assert pilot.app.screen.table_name == "orders"
 
     drive(BrowseApp(workspace(url)), script)
+
+
+def test_unarchive_asks_then_writes(tmp_path: Path) -> None:
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    key = sorted(key_text(r["key"]) for r in listing.archived(ws, "users").document["rows"])[0]
+    ws.close()
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, "u")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert [i.action for i in pilot.app.screen.plan.items] == ["unarchive"]
+        await press(pilot, "n")  # cancel: nothing written
+        assert isinstance(pilot.app.screen, TimelineScreen)
+        assert _sha(url) == before
+        await press(pilot, "u", "y")
+        assert isinstance(pilot.app.screen, TimelineScreen)
+
+    drive(BrowseApp(workspace(url), table="users", key=key), script)
+    assert _archive_flag_written(url, "users", key) is False
+
+
+def test_force_revert_writes_over_later_changes_after_confirmation(tmp_path: Path) -> None:
+    """v refuses a change set whose rows changed again later (as `chrono revert` does); V is `--force`."""
+    from chrono_cli.services.revert import plan_revert
+
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    listed = list_changes(ws, since="2026-11-01", limit=50).changesets
+    at, result = next((i, r) for i, r in ((i, plan_revert(ws, cs.id, force=True)) for i, cs in enumerate(listed))
+                      if r.conflicts and not r.blocked and r.plan is not None)
+    ws.close()
+    before = _sha(url)
+
+    async def script(pilot: Pilot[None]) -> None:
+        await press(pilot, *["down"] * at, "v")
+        assert isinstance(pilot.app.screen, ChangesScreen)  # refused: nothing planned, nothing written
+        await press(pilot, "V")
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert [(i.action, i.table, i.key) for i in screen.plan.items] == \
+            [(i.action, i.table, i.key) for i in result.plan.items]
+        await press(pilot, "n")
+        assert _sha(url) == before
+        await press(pilot, "V", "y")
+        assert isinstance(pilot.app.screen, ChangesScreen)
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
+    assert _sha(url) != before
+    ws = workspace(url)
+    again = plan_revert(ws, listed[at].id, force=True)
+    ws.close()
+    assert again.plan is None  # every row is now as it was before the change set
+
+
+def test_change_sets_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chrono_cli.browse import changes as changes_screen
+
+    monkeypatch.setattr(changes_screen, "PAGE", 4)
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    listed = [cs.id for cs in list_changes(ws, since="2026-11-01", limit=1000).changesets]
+    ws.close()
+    assert len(listed) > 8  # more than two pages
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert [r[0] for r in rows(pilot)] == listed[:4]  # one page (the cursor on its first row)
+        await press(pilot, "down", "down", "down")
+        assert [r[0] for r in rows(pilot)] == listed[:8]  # on the last row of a page: the next one
+        await press(pilot, *["down"] * len(listed))
+        assert [r[0] for r in rows(pilot)] == listed  # every change set, none twice, none left out
+
+    drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -15,18 +15,24 @@ from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
 Reader = Callable[[ReadContext, Detection, RowKey], list[Version]]
+Streamer = Callable[[ReadContext, Detection, RowKey], Iterator[Version]]
 
 
 class DeclaredAdapter(ConventionAdapter):
     """A layout declared in chrono.toml, read by one shape engine."""
 
     reader: Reader
+    streamer: Streamer | None = None  # the engine's lazy reader, where it has one
 
     def detect(self, snapshot: SchemaSnapshot) -> list[Detection]:
         return []  # declared layouts come from config: chrono_cli.conventions.declared.detect
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return type(self).reader(ctx, det, key)
+
+    def iter_versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
+        streamer = type(self).streamer
+        return streamer(ctx, det, key) if streamer is not None else iter(self.versions(ctx, det, key))
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         return shape_events.declared_events(ctx, det, query, type(self).reader)
@@ -51,6 +57,7 @@ class OldStateAdapter(DeclaredAdapter):
     name = "old-state"
     title = "declared old-state history table"
     reader = staticmethod(old_state.read)
+    streamer = staticmethod(old_state.stream)
 
 
 class NewStateAdapter(DeclaredAdapter):
@@ -59,6 +66,7 @@ class NewStateAdapter(DeclaredAdapter):
     name = "new-state"
     title = "declared new-state history table"
     reader = staticmethod(new_state.read)
+    streamer = staticmethod(new_state.stream)
 
 
 class JsonSnapshotAdapter(DeclaredAdapter):

@@ -8,7 +8,7 @@ change replaced) turn entries into a record's versions. Built-in conventions can
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from chrono_cli.conventions.base import Detection, Options, ReadContext
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.rows import as_utc
+from chrono_cli.conventions.rows import as_utc, streamed
 from chrono_cli.conventions.types import is_integer, is_json
 from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowKey, Version
@@ -135,19 +135,34 @@ def key_filter(table: Table, columns: Sequence[str], key: RowKey) -> ColumnEleme
 
 def history_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared) -> list[Mapping[Any, Any]]:
     """The key's rows of a history table, oldest first (the layout's order, then the primary key)."""
+    return list(stream_history_rows(ctx, det, key, dec))
+
+
+def stream_history_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared) -> Iterator[Mapping[Any, Any]]:
+    """``history_rows`` as the server sends them (a server-side cursor where the driver allows)."""
     store = ctx.info(det.store).table()
     order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
-    query = select(store).where(key_filter(store, dec.key, key)).order_by(*order)
-    return list(ctx.conn.execute(query).mappings().all())
+    yield from streamed(ctx.conn, select(store).where(key_filter(store, dec.key, key)).order_by(*order))
 
 
 def row_entries(ctx: ReadContext, dec: Declared, rows: Sequence[Mapping[Any, Any]]) -> tuple[list[Entry], list[str]]:
     """History rows that copy base columns as entries, and the base columns the history records."""
+    return list(iter_entries(ctx, dec, rows)), recorded_columns(ctx, dec)
+
+
+def recorded_columns(ctx: ReadContext, dec: Declared) -> list[str]:
+    """The base columns a table-shaped history records (declared unrecorded ones left out)."""
+    skip = set(ctx.config.unrecorded)
+    return [b for _, b in dec.data if b not in skip]
+
+
+def iter_entries(ctx: ReadContext, dec: Declared, rows: Iterable[Mapping[Any, Any]]) -> Iterator[Entry]:
+    """History rows that copy base columns as entries, one at a time."""
     skip = set(ctx.config.unrecorded)
     data = [(h, b) for h, b in dec.data if b not in skip]
     tz = ctx.config.timezone
-    entries = [Entry(values={b: r[h] for h, b in data}, op=operation(dec, r), **meta(dec, r, tz)) for r in rows]
-    return entries, [b for _, b in data]
+    for r in rows:
+        yield Entry(values={b: r[h] for h, b in data}, op=operation(dec, r), **meta(dec, r, tz))
 
 
 def as_json(value: Any) -> Any:
@@ -220,7 +235,7 @@ def live_columns(ctx: ReadContext, det: Detection, skip: Sequence[str] = ()) -> 
     return [c for c in ctx.info(det.live).columns if c not in declared_out]
 
 
-def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recorded: list[str],
+def states_after(entries: Iterable[Entry], live: Mapping[str, Any] | None, recorded: list[str],
                  unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], *,
                  bypass: Bypass = DECLARED_BYPASS, live_number: Any = None,
                  equal: Callable[[Any, Any], bool] = same) -> list[Version]:
@@ -229,29 +244,38 @@ def states_after(entries: Sequence[Entry], live: Mapping[str, Any] | None, recor
     ``live_number`` numbers a live row the history does not end with; ``equal`` compares a stored value with
     the live one (whether the live row is the newest stored state).
     """
-    out: list[Version] = []
-    for i, e in enumerate(entries):
-        if out and out[-1].valid_to is None:
-            out[-1] = replace(out[-1], valid_to=e.at)
+    return list(iter_states_after(entries, live, recorded, unrecorded, cur_unrecorded, bypass=bypass,
+                                  live_number=live_number, equal=equal))
+
+
+def iter_states_after(entries: Iterable[Entry], live: Mapping[str, Any] | None, recorded: list[str],
+                      unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], *,
+                      bypass: Bypass = DECLARED_BYPASS, live_number: Any = None,
+                      equal: Callable[[Any, Any], bool] = same) -> Iterator[Version]:
+    """``states_after`` one version at a time: a version is yielded once the next entry says when it ended."""
+    last: Version | None = None
+    for e in entries:
+        if last is not None:
+            yield replace(last, valid_to=e.at) if last.valid_to is None else last
         if e.op is Op.DELETE:
-            out.append(Version(values=None, op=Op.DELETE, number=e.number, valid_from=e.at, actor=e.actor,
-                               reason=e.reason, note=e.note))
+            last = Version(values=None, op=Op.DELETE, number=e.number, valid_from=e.at, actor=e.actor,
+                           reason=e.reason, note=e.note)
             continue
         op = e.op
         if op is None:
-            op = Op.UNKNOWN if i == 0 else (Op.INSERT if out[-1].values is None else Op.UPDATE)
+            op = Op.UNKNOWN if last is None else (Op.INSERT if last.values is None else Op.UPDATE)
         values = {c: v for c, v in (e.values or {}).items() if c not in cur_unrecorded}
         missing = tuple(c for c in recorded if c not in values)
         gaps = e.unrecorded if e.unrecorded is not None else tuple(dict.fromkeys((*unrecorded, *missing)))
-        out.append(Version(values=values, op=op, number=e.number, valid_from=e.at, actor=e.actor,
-                           reason=e.reason, unrecorded=gaps, note=e.note))
+        last = Version(values=values, op=op, number=e.number, valid_from=e.at, actor=e.actor,
+                       reason=e.reason, unrecorded=gaps, note=e.note)
     current = [c for c in recorded if c not in cur_unrecorded]
-    return with_live(out, live, current, cur_unrecorded, entry=bypass.entry, bypass=bypass.update,
-                     delete_bypass=bypass.delete, differs=bypass.differs, number=live_number,
-                     since_last=bypass.since_last, equal=equal)
+    yield from with_live([] if last is None else [last], live, current, cur_unrecorded, entry=bypass.entry,
+                         bypass=bypass.update, delete_bypass=bypass.delete, differs=bypass.differs,
+                         number=live_number, since_last=bypass.since_last, equal=equal)
 
 
-def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, current_cols: list[str],
+def states_before(entries: Iterable[Entry], live: Mapping[str, Any] | None, current_cols: list[str],
                   unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...], origin: Origin = DECLARED_ORIGIN,
                   live_number: Any = None) -> list[Version]:
     """Versions from rows that hold the state each change replaced (old-state, json-snapshot 'before').
@@ -259,38 +283,43 @@ def states_before(entries: Sequence[Entry], live: Mapping[str, Any] | None, curr
     Row v ended at its time by its operation; its actor, reason and note describe that change, so they belong
     to the next state. A state after a recorded deletion is a re-creation the history did not record.
     """
-    out: list[Version] = []
+    return list(iter_states_before(entries, live, current_cols, unrecorded, cur_unrecorded, origin, live_number))
+
+
+def iter_states_before(entries: Iterable[Entry], live: Mapping[str, Any] | None, current_cols: list[str],
+                       unrecorded: tuple[str, ...], cur_unrecorded: tuple[str, ...],
+                       origin: Origin = DECLARED_ORIGIN, live_number: Any = None) -> Iterator[Version]:
+    """``states_before`` one version at a time, as the entries come."""
     prev: Entry | None = None
     for e in entries:
         op, actor, reason, start, note = origin.first(e.number), None, None, None, origin.note
         if prev is not None and prev.op is Op.DELETE:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
-                               note=prev.note))
+            yield Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                           note=prev.note)
             op, note = Op.INSERT, "re-created (the history records no inserts)"
         elif prev is not None:
             op, actor, reason, start, note = Op.UPDATE, prev.actor, prev.reason, prev.at, prev.note
         values = dict(e.values or {})
         missing = tuple(c for c in current_cols if c not in values)
-        out.append(Version(values=values, op=op, number=e.number, valid_from=start, valid_to=e.at,
-                           actor=actor, reason=reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing))),
-                           note=note))
+        yield Version(values=values, op=op, number=e.number, valid_from=start, valid_to=e.at,
+                       actor=actor, reason=reason, unrecorded=tuple(dict.fromkeys((*unrecorded, *missing))),
+                       note=note)
         prev = e
     if live is not None:
         values = {c: live[c] for c in current_cols}
         if prev is None:
-            out.append(Version(values=values, op=origin.first(live_number), number=live_number,
-                               unrecorded=cur_unrecorded, current=True, note=origin.no_history))
+            yield Version(values=values, op=origin.first(live_number), number=live_number,
+                           unrecorded=cur_unrecorded, current=True, note=origin.no_history)
         elif prev.op is Op.DELETE:
-            out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
-                               note=prev.note))
-            out.append(Version(values=values, op=Op.INSERT, number=live_number, unrecorded=cur_unrecorded,
-                               current=True, note="re-created (the history records no inserts)"))
+            yield Version(values=None, op=Op.DELETE, valid_from=prev.at, actor=prev.actor, reason=prev.reason,
+                           note=prev.note)
+            yield Version(values=values, op=Op.INSERT, number=live_number, unrecorded=cur_unrecorded,
+                           current=True, note="re-created (the history records no inserts)")
         else:
-            out.append(Version(values=values, op=Op.UPDATE, number=live_number, valid_from=prev.at, actor=prev.actor,
-                               reason=prev.reason, unrecorded=cur_unrecorded, current=True, note=prev.note))
+            yield Version(values=values, op=Op.UPDATE, number=live_number, valid_from=prev.at, actor=prev.actor,
+                           reason=prev.reason, unrecorded=cur_unrecorded, current=True, note=prev.note)
     elif prev is not None:
         recorded = prev.op in (Op.DELETE, None)
-        out.append(Version(values=None, op=Op.DELETE, valid_from=prev.at if recorded else None,
-                           actor=prev.actor if recorded else None, reason=prev.reason if recorded else None,
-                           note=prev.note if recorded else "deleted without a recorded deletion (time unknown)"))
-    return out
+        yield Version(values=None, op=Op.DELETE, valid_from=prev.at if recorded else None,
+                       actor=prev.actor if recorded else None, reason=prev.reason if recorded else None,
+                       note=prev.note if recorded else "deleted without a recorded deletion (time unknown)")

@@ -10,7 +10,7 @@ A change listing of a new-state store diffs each row against the stored state ju
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +20,32 @@ from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.common import live_columns, states_after
-from chrono_cli.conventions.shapes.old_state import table_entries, unrecorded
+from chrono_cli.conventions.shapes.common import (
+    declared,
+    iter_entries,
+    iter_states_after,
+    live_columns,
+    recorded_columns,
+    stream_history_rows,
+)
+from chrono_cli.conventions.shapes.old_state import unrecorded
 from chrono_cli.model import RowChange, RowKey, Version
 
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key``: one per history row, the live row marked current (or added if it differs)."""
-    entries, recorded = table_entries(ctx, det, key)
+    return list(stream(ctx, det, key))
+
+
+def stream(ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
+    """``read`` one state at a time, the history rows streamed from the server."""
+    dec = declared(det)
+    recorded = recorded_columns(ctx, dec)
     live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
     hist_out, cur_out = unrecorded(ctx, det, recorded)
     shown = [c for c in live_columns(ctx, det) if c in recorded]
-    return states_after(entries, live, shown, hist_out, cur_out)
+    entries = iter_entries(ctx, dec, stream_history_rows(ctx, det, key, dec))
+    yield from iter_states_after(entries, live, shown, hist_out, cur_out)
 
 
 def events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:

@@ -11,7 +11,7 @@ produced state v+1 is described by the metadata of row v.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,27 +20,20 @@ from sqlalchemy import and_, select
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.pickaxe import old_state_match
-from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.rows import as_utc, fetch_live, key_where, streamed
 from chrono_cli.conventions.shapes.common import (
-    Declared,
     Entry,
     Origin,
     declared,
-    history_rows,
+    iter_entries,
+    iter_states_before,
     live_columns,
-    row_entries,
-    states_before,
+    recorded_columns,
+    stream_history_rows,
 )
 from chrono_cli.conventions.shapes.window import window
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op, RowChange, RowKey, Version
-
-
-def table_entries(ctx: ReadContext, det: Detection, key: RowKey,
-                  dec: Declared | None = None) -> tuple[list[Entry], list[str]]:
-    """The key's history rows as entries, oldest first, and the base columns the history records."""
-    dec = dec or declared(det)
-    return row_entries(ctx, dec, history_rows(ctx, det, key, dec))
 
 
 def unrecorded(ctx: ReadContext, det: Detection, recorded: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -52,10 +45,17 @@ def unrecorded(ctx: ReadContext, det: Detection, recorded: list[str]) -> tuple[t
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key``: the history rows in order, then the live row (or the deletion)."""
-    entries, recorded = table_entries(ctx, det, key)
+    return list(stream(ctx, det, key))
+
+
+def stream(ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
+    """``read`` one state at a time, the history rows streamed from the server."""
+    dec = declared(det)
+    recorded = recorded_columns(ctx, dec)
     live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
     hist_out, cur_out = unrecorded(ctx, det, recorded)
-    return states_before(entries, live, live_columns(ctx, det), hist_out, cur_out)
+    entries = iter_entries(ctx, dec, stream_history_rows(ctx, det, key, dec))
+    yield from iter_states_before(entries, live, live_columns(ctx, det), hist_out, cur_out)
 
 
 def events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
@@ -81,16 +81,19 @@ class OldStateLayout:
 
 
 def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout) -> list[Version]:
-    """Every state of ``key``: history rows by version, then the live row (or a deletion).
+    """Every state of ``key``: history rows by version, then the live row (or a deletion)."""
+    return list(stream_old_state(ctx, det, key, layout))
 
-    The states are built by the old-state shape engine (``shapes.common.states_before``), the same one
+
+def stream_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout) -> Iterator[Version]:
+    """``read_old_state`` one state at a time, the history rows streamed from the server.
+
+    The states are built by the old-state shape engine (``shapes.common.iter_states_before``), the same one
     declared old-state layouts use; this library layout adds its version numbering and metadata reader.
     """
     live_info, store_info = ctx.info(det.live), ctx.info(det.store)
     store = store_info.table()
     vcol = det.version_col or "version"
-    rows = ctx.conn.execute(
-        select(store).where(key_where(store, key)).order_by(store.c[vcol])).mappings().all()
     live = fetch_live(ctx.conn, live_info.table(), key)
     tz = ctx.config.timezone
     skip = layout.meta_columns | {vcol}
@@ -101,18 +104,22 @@ def read_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldSta
         if layout.appended_unwritten else set()
     hist_unrecorded = tuple(c for c in live_cols if c not in store_cols)
     cur_unrecorded = tuple(c for c in live_cols if c in declared)
-    entries = []
-    for row in rows:
-        actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
-        entries.append(Entry(values={c: row[c] for c in store_cols if c not in unwritten or row[c] is not None},
-                             op=None, number=row[vcol],
-                             at=as_utc(row.get(det.time_col or "changed"), tz), actor=actor, reason=reason,
-                             note=note))
+    seen = False  # whether the store holds any row of the key (known once the first row arrives)
+
+    def entries() -> Iterator[Entry]:
+        nonlocal seen
+        for row in streamed(ctx.conn, select(store).where(key_where(store, key)).order_by(store.c[vcol])):
+            seen = True
+            actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
+            yield Entry(values={c: row[c] for c in store_cols if c not in unwritten or row[c] is not None},
+                        op=None, number=row[vcol], at=as_utc(row.get(det.time_col or "changed"), tz), actor=actor,
+                        reason=reason, note=note)
+
     first = layout.first_version
-    origin = Origin(first=lambda n: Op.INSERT if n == first or (n is None and not entries) else Op.UNKNOWN,
+    origin = Origin(first=lambda n: Op.INSERT if n == first or (n is None and not seen) else Op.UNKNOWN,
                     note=None, no_history=None)
-    return states_before(entries, live, [c for c in live_cols if c not in declared], hist_unrecorded,
-                         cur_unrecorded, origin, live_number=None if live is None else live.get(vcol))
+    yield from iter_states_before(entries(), live, [c for c in live_cols if c not in declared], hist_unrecorded,
+                                  cur_unrecorded, origin, live_number=None if live is None else live.get(vcol))
 
 
 def appended_columns(order: list[str], time_col: str) -> list[str]:
@@ -128,6 +135,9 @@ class OldStateAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return read_old_state(ctx, det, key, self.layout)
+
+    def iter_versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
+        return stream_old_state(ctx, det, key, self.layout)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         unwritten = appended_columns(list(ctx.info(det.store).columns), det.time_col or "changed") \
