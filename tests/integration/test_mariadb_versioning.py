@@ -243,3 +243,27 @@ def test_show_at_pushed_down_equals_the_timeline(mysql_url: str, kind: str) -> N
         assert shown["values"]["v"] == rows[0].v == "b" and shown["seq"] == 3 and "changed no recorded" in shown["note"]
     finally:
         ws.close()
+
+
+def test_a_versioned_table_without_a_primary_key_is_detected_and_never_keyed_by_guess(mysql_url: str) -> None:
+    """No primary key: a NOT NULL unique key tells records apart (the server appends its row end to it); with
+    none, the table is still found, degraded, and every keyed read is refused with the reason."""
+    url = mysql_url
+    transactions(url, ("CREATE TABLE tag (code VARCHAR(10) NOT NULL, label VARCHAR(20) NULL, UNIQUE KEY (code)) "
+                       "WITH SYSTEM VERSIONING",
+                       "CREATE TABLE note (body VARCHAR(20) NULL, n INT NULL, UNIQUE KEY (n)) WITH SYSTEM VERSIONING",
+                       "INSERT INTO tag VALUES ('a', 'first')", "INSERT INTO note VALUES ('x', 1)"),
+                 ("UPDATE tag SET label = 'second' WHERE code = 'a'", "UPDATE note SET body = 'y'"))
+    tables = {t["table"].rsplit(".", 1)[-1]: t for t in run(url, "tables", "--explain")["tables"]}
+    assert any("unique key (code)" in line for line in tables["tag"]["evidence"]["mariadb-versioning"])
+    note = tables["note"]
+    assert note["conventions"] == ["mariadb-versioning"], note
+    assert any("no primary key and no unique key of NOT NULL columns" in r for r in note["degraded"]["mariadb-versioning"]), note
+    history = run(url, "history", "tag", "a")
+    assert [(v["operation"], v["values"]["label"]) for v in history["versions"]] == [("insert", "first"),
+                                                                              ("update", "second")]
+    refused = invoke(CliRunner(), ["--db", url, "history", "note", "1"])
+    assert refused.exit_code != 0 and refused.stdout == ""
+    assert "no primary key" in refused.stderr and "Traceback" not in refused.output
+    changes = invoke(CliRunner(), ["--db", url, "-f", "json", "changes", "--window", "0"])
+    assert changes.exit_code == 0 and "note has no primary key" in changes.stderr, changes.output
