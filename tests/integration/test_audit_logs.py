@@ -83,6 +83,9 @@ def test_a_missing_trigger_refuses_writes_and_check_suggests_the_set_up_call(run
     (finding,) = json.loads(result.stdout)["findings"]
     assert (finding["kind"], finding["severity"], finding["target"]) == ("trigger", "error", "public.article")
     assert finding["fix"]["ddl"] == [KINDS[name][2]]
+    log = "audit.record_version" if name == "supa-audit" else "audit.logged_actions"
+    rows = audit_logs.scalar(url, f"SELECT count(*) FROM {log} WHERE table_name = 'article'")
+    assert rows > 0 and f"({rows:,} history row(s) of article in {log} so far" in finding["message"], finding
     audit_logs.execute(url, *finding["fix"]["ddl"])
     assert chrono(runner, url, "check-migrations").exit_code == 0
 

@@ -9,6 +9,7 @@ into their rule, then the convention's own comparators (``CheckSpec.comparators`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chrono_cli import conventions
@@ -80,6 +81,8 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     remedies: list[tuple[int, Remedy]] = []
     for done, subject in enumerate(subjects, 1):
         for drift in _drifts(subject, ctx):
+            if drift.kind == "trigger":
+                drift = _with_history_rows(cat, snapshot, detections, subject, drift)
             finding = _finding(subject, drift)
             if finding is None:
                 continue
@@ -116,6 +119,20 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     if suggest:
         report = _with_fixes(report, cat, remedies)
     return report
+
+
+def _with_history_rows(cat: Catalog, snapshot: SchemaSnapshot, detections: Sequence[Detection], subject: Subject,
+                       drift: Drift) -> Drift:
+    """A trigger finding says how many history rows the table has: the trail the missing trigger breaks."""
+    det = next((d for d in detections if d.adapter == subject.convention and d.live == subject.table), None)
+    if det is None:
+        return drift
+    rows = conventions.of(det).detector.count_history(cat.conn, snapshot, det)
+    if rows is None:
+        return drift
+    where = "" if det.in_table else f" in {det.store}"
+    return replace(drift, message=f"{drift.message} ({rows:,} history row(s) of {det.live.name}{where} so far, "
+                                  "and nothing after them)")
 
 
 def _uncovered(detections: Sequence[Detection]) -> list[str]:
@@ -168,8 +185,6 @@ def _reinstate(snapshot: SchemaSnapshot, finding: Finding) -> Remedy | None:
 
 
 def _with_fixes(report: CheckReport, cat: Catalog, remedies: list[tuple[int, Remedy]]) -> CheckReport:
-    from dataclasses import replace
-
     from chrono_cli.services.check.suggest import suggest
 
     fixes, migration = suggest(remedies, cat.conn,
