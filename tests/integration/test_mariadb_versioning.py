@@ -258,7 +258,8 @@ def test_a_versioned_table_without_a_primary_key_is_detected_and_never_keyed_by_
     assert any("unique key (code)" in line for line in tables["tag"]["evidence"]["mariadb-versioning"])
     note = tables["note"]
     assert note["conventions"] == ["mariadb-versioning"], note
-    assert any("no primary key and no unique key of NOT NULL columns" in r for r in note["degraded"]["mariadb-versioning"]), note
+    assert any("no primary key and no unique key of NOT NULL columns" in r
+               for r in note["degraded"]["mariadb-versioning"]), note
     history = run(url, "history", "tag", "a")
     assert [(v["operation"], v["values"]["label"]) for v in history["versions"]] == [("insert", "first"),
                                                                               ("update", "second")]

@@ -110,6 +110,13 @@ class AuditTriggerAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return _named(store, key)
 
+    def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
+        """``audit_trigger_stm`` logs each TRUNCATE as a statement-only row with action 'T'."""
+        store = ctx.info(det.store).table()
+        query = select(store).where(store.c.table_name == det.live.name, store.c.action == "T")
+        schema = det.live.schema or ctx.snapshot.default_schema
+        return query.where(store.c.schema_name == schema) if schema else query
+
     def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)
         data = as_json(row["row_data"]) or {}

@@ -3,19 +3,23 @@ in ``old_record`` (``to_jsonb(row)``), ``op`` INSERT/UPDATE/DELETE/TRUNCATE, ``t
 the table by ``table_oid``/``table_schema``/``table_name``. Triggers from ``audit.enable_tracking(regclass)``:
 ``audit_i_u_d`` (row level, calling ``audit.insert_update_delete_trigger()``) and ``audit_t`` (TRUNCATE).
 
-Every UPDATE writes a row, no-op updates included (a version with no change). A record's rows are found by its
-key values in ``record``/``old_record`` (the record_id uuid embeds the table's OID, which a dump and restore
-changes). No transaction id is stored: change sets are inferred. ``auth_uid`` (inside Supabase) is the actor.
+Every UPDATE writes a row, no-op updates included (a version with no change). A record's rows are found by the
+indexed ``record_id``/``old_record_id`` uuid the extension computes from the table's OID and the key, and by the
+key values in ``record``/``old_record`` when that finds none (a dump and restore changes the OID). An UPDATE that
+changes the key has ``old_record_id`` <> ``record_id``: the two keys' timelines are linked. ``audit_t`` logs a
+TRUNCATE as one row without data: a deletion of every row then. No transaction id is stored: change sets are
+inferred. ``auth_uid`` (inside Supabase) is the actor.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, bindparam, cast, func, or_, select
 from sqlalchemy import types as sqltypes
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, OID, REGCLASS
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -35,6 +39,7 @@ from chrono_cli.model import Op, RowKey
 STORE = "record_version"
 FUNCTION = "insert_update_delete_trigger"
 OPS = {"INSERT": Op.INSERT, "UPDATE": Op.UPDATE, "DELETE": Op.DELETE}
+NAMESPACE = uuid.UUID("fd62bc3d-8d6e-43c2-919c-802ba3762271")  # supa_audit's to_record_id
 
 
 def is_store(t: TableInfo) -> bool:
@@ -46,6 +51,19 @@ def is_store(t: TableInfo) -> bool:
 def audit_triggers(base: TableInfo) -> list[TriggerInfo]:
     """The row triggers on ``base`` calling ``audit.insert_update_delete_trigger()``."""
     return [t for t in base.triggers if t.function == FUNCTION]
+
+
+def record_id(ctx: ReadContext, det: Detection, key: RowKey) -> uuid.UUID:
+    """supa_audit's ``record_id`` of ``key``: uuid v5 of ``jsonb_build_array(to_jsonb(table_oid)) || jsonb_agg(rec
+    ->> pk_col)`` as text, the name built by the server (its JSON text of each value) and hashed here."""
+    info = ctx.info(det.live)
+    table = str(info.ref) if info.ref.schema else info.ref.name
+    oid = cast(cast(bindparam("table", table, type_=sqltypes.Text()), REGCLASS), OID)
+    values = [func.jsonb_build_array(cast(bindparam(f"k{i}", v, type_=info.columns[n].type), info.columns[n].type))
+              .op("->>")(0) for i, (n, v) in enumerate(key.items)]  # the value's JSON text, as ``rec ->> col``
+    name = ctx.conn.execute(select(cast(func.jsonb_build_array(func.to_jsonb(oid)).op("||")(
+        func.jsonb_build_array(*values)), sqltypes.Text()))).scalar_one()
+    return uuid.uuid5(NAMESPACE, str(name))
 
 
 def _json_key(column: Any, key: RowKey) -> ColumnElement[bool]:
@@ -89,6 +107,16 @@ class SupaAuditAdapter(TriggerLogAdapter):
 
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return or_(_json_key(store.c.record, key), _json_key(store.c.old_record, key))
+
+    def record_filters(self, ctx: ReadContext, det: Detection, store: Table, key: RowKey) -> list[ColumnElement[bool]]:
+        """By the indexed ``record_id`` / ``old_record_id`` the extension computes; by the JSON values when that
+        finds nothing (the id embeds the table's OID, which a dump and restore changes)."""
+        rid = record_id(ctx, det, key)
+        return [or_(store.c.record_id == rid, store.c.old_record_id == rid), self.record_filter(store, key)]
+
+    def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
+        store = ctx.info(det.store).table()
+        return self.log_rows(ctx, det).where(store.c.op == "TRUNCATE")
 
     def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         actor = row.get("auth_uid")
