@@ -29,6 +29,7 @@ from chrono_cli.conventions.remedy import CallTableFunction, Remedy
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_bulk import TriggerLogBulk
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator
 from chrono_cli.conventions.types import col_is, is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -146,3 +147,26 @@ class SupaAuditWriter(TriggerLogWriter):
         return select(*(store.c.old_record[n].astext for n in ctx.det.key)).where(
             store.c.table_name == ctx.det.live.name, store.c.op == "DELETE")
 
+
+
+class SupaAuditBulk(TriggerLogBulk):
+    """supa_audit: the state a row left is ``record``; ``audit_t`` logs TRUNCATE rows."""
+
+    time_column = "ts"
+
+    def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
+        store = ctx.store
+        schema = ctx.det.live.schema or ctx.snapshot.default_schema
+        return and_(store.c.table_name == ctx.det.live.name, *([store.c.table_schema == schema] if schema else []))
+
+    def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        return func.coalesce(ctx.store.c.record[name].astext, ctx.store.c.old_record[name].astext)
+
+    def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        return ctx.store.c.old_record[name].astext
+
+    def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
+        return OPS.get(str(row["op"]).upper(), Op.UNKNOWN), dict(as_json(row["record"]) or {})
+
+    def truncated(self, ctx: WriteContext) -> ColumnElement[bool] | None:
+        return ctx.store.c.op == "TRUNCATE"
