@@ -315,3 +315,8 @@ CASES += (
         stamped=frozenset({"updated_at"}),  # ActiveRecord's timestamps: reify.save! writes now there
     ),
 )
+
+# Bulk restore to a time (``restore TABLE --at T --all-changed-since T``) for database-native and trigger-log
+# conventions: case name -> the table test_conformance restores, then reads back through the library.
+BULK: Mapping[str, str] = {"mariadb-versioning": "appuser", "periods": "contract", "temporal-tables": "contract",
+                           "postgresql-audit": "article", "supa-audit": "article", "audit-trigger": "article"}
