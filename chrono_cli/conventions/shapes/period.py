@@ -13,7 +13,7 @@ columns: their values in history rows are those at close time, never history).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,7 +62,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     return states(ctx, det, list(rows), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
 
 
-def states(ctx: ReadContext, det: Detection, rows: list[Mapping[Any, Any]], live: Mapping[str, Any] | None, *,
+def states(ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]], live: Mapping[str, Any] | None, *,
            first: int = 1, latest: bool = True) -> list[Version]:
     """The versions of closed periods ``rows`` (in order, the first numbered ``first``), then, when they end with
     the key's latest period (``latest``), the live row or the deletion."""

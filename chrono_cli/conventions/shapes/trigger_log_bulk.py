@@ -51,7 +51,7 @@ class TriggerLogBulk(BulkWriter):
         """Key column ``name`` as text before the logged change (None for an insert)."""
 
     @abc.abstractmethod
-    def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
+    def state(self, ctx: WriteContext, row: Mapping[Any, Any]) -> tuple[Op, dict[str, Any]]:
         """The operation a log row records and the values of the state it left (as stored)."""
 
     @abc.abstractmethod
@@ -157,8 +157,8 @@ class TriggerLogBulk(BulkWriter):
                                                 or_(*(b.is_distinct_from(a) for a, b in zip(after, before,
                                                                                            strict=True))))
         moves = moves.order_by(*before, order[0].desc()).ext(distinct_on(*before))
-        for row in ctx.conn.execute(moves):
-            key, moved_at = tuple(row[:width]), row[width]
+        for move in ctx.conn.execute(moves):
+            key, moved_at = tuple(move[:width]), move[width]
             if newest.get(key) is None or newest[key] < moved_at:
                 out[key] = None
         yield from out.items()

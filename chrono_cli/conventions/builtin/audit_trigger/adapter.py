@@ -179,7 +179,8 @@ class AuditTriggerBulk(TriggerLogBulk):
         return func.coalesce(_get(ctx.store.c.changed_fields, name), _get(ctx.store.c.row_data, name))
 
     def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
-        return _get(ctx.store.c.row_data, name)
+        key: ColumnElement[Any] = _get(ctx.store.c.row_data, name)
+        return key
 
     def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
         op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)

@@ -80,7 +80,8 @@ class MariaDBVersioningAdapter(ConventionAdapter):
             if opts is None:
                 continue
             key = tuple(c for c in t.pk if c not in (opts.row_start, opts.row_end))  # the server appends row end
-            found, degraded = evidence(opts), ()
+            found = evidence(opts)
+            degraded: tuple[Degradation, ...] = ()
             if not key:
                 key = record_key(t, opts)
                 if key:

@@ -163,7 +163,8 @@ class SupaAuditBulk(TriggerLogBulk):
         return func.coalesce(ctx.store.c.record[name].astext, ctx.store.c.old_record[name].astext)
 
     def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
-        return ctx.store.c.old_record[name].astext
+        key: ColumnElement[Any] = ctx.store.c.old_record[name].astext
+        return key
 
     def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
         return OPS.get(str(row["op"]).upper(), Op.UNKNOWN), dict(as_json(row["record"]) or {})
