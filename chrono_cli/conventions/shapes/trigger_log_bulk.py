@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Table, and_, cast, func, or_, select, tuple_, union
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -33,14 +33,18 @@ from chrono_cli.model import Op
 class TriggerLogBulk(BulkWriter):
     """Restore many rows of a table whose audit triggers log whole rows: live-table DML only."""
 
-    time_column = "ts"
+    time_column: ClassVar[str] = "ts"
+    schema_column: ClassVar[str] = "table_schema"  # with ``table_name``: the table a log row is about
 
     def __init__(self, writer: TriggerLogWriter) -> None:
         self.writer = writer
 
-    @abc.abstractmethod
     def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
         """The log rows of this table."""
+        store = ctx.store
+        schema = ctx.det.live.schema or ctx.snapshot.default_schema
+        named = store.c.table_name == ctx.det.live.name
+        return and_(named, store.c[self.schema_column] == schema) if schema else named
 
     @abc.abstractmethod
     def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:

@@ -168,12 +168,8 @@ class AuditTriggerBulk(TriggerLogBulk):
     """The audit trigger: an insert leaves ``row_data``, an update ``row_data || changed_fields``;
     ``audit_trigger_stm`` logs TRUNCATE as a statement row (action 'T')."""
 
+    schema_column = "schema_name"
     time_column = "action_tstamp_stm"
-
-    def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
-        store = ctx.store
-        schema = ctx.det.live.schema or ctx.snapshot.default_schema
-        return and_(store.c.table_name == ctx.det.live.name, *([store.c.schema_name == schema] if schema else []))
 
     def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
         return func.coalesce(_get(ctx.store.c.changed_fields, name), _get(ctx.store.c.row_data, name))

@@ -152,12 +152,8 @@ class SupaAuditWriter(TriggerLogWriter):
 class SupaAuditBulk(TriggerLogBulk):
     """supa_audit: the state a row left is ``record``; ``audit_t`` logs TRUNCATE rows."""
 
+    schema_column = "table_schema"
     time_column = "ts"
-
-    def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
-        store = ctx.store
-        schema = ctx.det.live.schema or ctx.snapshot.default_schema
-        return and_(store.c.table_name == ctx.det.live.name, *([store.c.table_schema == schema] if schema else []))
 
     def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
         return func.coalesce(ctx.store.c.record[name].astext, ctx.store.c.old_record[name].astext)
