@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
-from tests.support import audit_logs, paper_trail
+from tests.support import audit_log_moves, audit_logs, paper_trail
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
@@ -320,3 +320,29 @@ CASES += (
 # conventions: case name -> the table test_conformance restores, then reads back through the library.
 BULK: Mapping[str, str] = {"mariadb-versioning": "appuser", "periods": "contract", "temporal-tables": "contract",
                            "postgresql-audit": "article", "supa-audit": "article", "audit-trigger": "article"}
+
+# The two hand-installed audit triggers across a primary-key change and a logged TRUNCATE
+# (tests/support/audit_log_moves.py: the documented reading follows the key chain and the TRUNCATE rows)
+CASES += (
+    ConventionCase(
+        name="supa-audit-moves", convention="supa-audit", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
+        build=lambda url, _: audit_log_moves.build(url, "supa"),
+        read=lambda url, _workdir, save=None: audit_log_moves.read(url, "supa", save),
+        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
+        drift=Drift(("ALTER TABLE tag DISABLE TRIGGER audit_i_u_d",), ("trigger", "error", "tag", None)),
+        checked=frozenset({("article", "record_version", "supa-audit"), ("tag", "record_version", "supa-audit"),
+                           ("record_version", None, "supa-audit")}),
+    ),
+    ConventionCase(
+        name="audit-trigger-moves", convention="audit-trigger", backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), "the audit trigger is PL/pgSQL and hstore: PostgreSQL only"),
+        build=lambda url, _: audit_log_moves.build(url, "audit-trigger"),
+        read=lambda url, _workdir, save=None: audit_log_moves.read(url, "audit-trigger", save),
+        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
+        drift=Drift(("ALTER TABLE tag DISABLE TRIGGER audit_trigger_row",), ("trigger", "error", "tag", None)),
+        checked=frozenset({("article", "logged_actions", "audit-trigger"), ("tag", "logged_actions", "audit-trigger"),
+                           ("logged_actions", None, "audit-trigger")}),
+        unrecorded=frozenset({"views"}),  # audit_table('article', true, true, '{views}')
+    ),
+)
