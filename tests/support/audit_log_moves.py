@@ -42,26 +42,57 @@ def _rows(conn: Any, kind: str, table: str) -> list[tuple[str, str | None, str |
     """(op, key before, key after, entry) of every log row of ``table``, in log order."""
     out = []
     if kind == "supa":
-        for r in conn.execute(text("SELECT id, op::text AS op, ts, record, old_record FROM audit.record_version "
-                                   "WHERE table_name = :t ORDER BY id"), {"t": table}):
+        for r in conn.execute(
+            text(
+                "SELECT id, op::text AS op, ts, record, old_record FROM audit.record_version "
+                "WHERE table_name = :t ORDER BY id"
+            ),
+            {"t": table},
+        ):
             op = r.op.lower()
             before = None if r.old_record is None else str(r.old_record["id"])
             after = None if r.record is None else str(r.record["id"])
             version = None if op == "truncate" else r.id
-            out.append((op, before, after, {"version": version, "op": "delete" if op == "truncate" else op,
-                                            "values": r.record, "at": r.ts.isoformat(), "actor": None}))
+            out.append(
+                (
+                    op,
+                    before,
+                    after,
+                    {
+                        "version": version,
+                        "op": "delete" if op == "truncate" else op,
+                        "values": r.record,
+                        "at": r.ts.isoformat(),
+                        "actor": None,
+                    },
+                )
+            )
         return out
-    for r in conn.execute(text(
+    for r in conn.execute(
+        text(
             "SELECT event_id, action, action_tstamp_stm, transaction_id, session_user_name, row_data -> 'id' AS old, "
             "coalesce(changed_fields -> 'id', row_data -> 'id') AS new, akeys(row_data) AS recorded, "
             "to_jsonb(populate_record(NULL::" + table + ", row_data || coalesce(changed_fields, ''::hstore))) AS data "
-            "FROM audit.logged_actions WHERE table_name = :t ORDER BY event_id"), {"t": table}):
+            "FROM audit.logged_actions WHERE table_name = :t ORDER BY event_id"
+        ),
+        {"t": table},
+    ):
         op = {"I": "insert", "U": "update", "D": "delete", "T": "truncate"}[r.action]
         values = None if op in ("delete", "truncate") else {c: v for c, v in r.data.items() if c in r.recorded}
-        out.append((op, None if op == "insert" else r.old, r.new, {
-            "version": None if op == "truncate" else r.transaction_id, "op": "delete" if op == "truncate" else op,
-            "values": values, "at": r.action_tstamp_stm.isoformat(),
-            "actor": None if op == "truncate" else r.session_user_name}))
+        out.append(
+            (
+                op,
+                None if op == "insert" else r.old,
+                r.new,
+                {
+                    "version": None if op == "truncate" else r.transaction_id,
+                    "op": "delete" if op == "truncate" else op,
+                    "values": values,
+                    "at": r.action_tstamp_stm.isoformat(),
+                    "actor": None if op == "truncate" else r.session_user_name,
+                },
+            )
+        )
     return out
 
 
@@ -116,11 +147,18 @@ def read(url: str, kind: str, save: tuple[str, str] | None = None) -> dict[str, 
                 for life in every:
                     row = None
                     if life.alive:
-                        row = conn.execute(text(f"SELECT * FROM {table} WHERE id = :k"),  # a fixed story table
-                                           {"k": int(life.keys[-1])}).mappings().first()
+                        row = (
+                            conn.execute(
+                                text(f"SELECT * FROM {table} WHERE id = :k"),  # a fixed story table
+                                {"k": int(life.keys[-1])},
+                            )
+                            .mappings()
+                            .first()
+                        )
                     for key in life.keys:
-                        out[table][key] = None if row is None else {c: audit_logs._plain(row[c])
-                                                                    for c in audit_logs.COLUMNS[table]}
+                        out[table][key] = (
+                            None if row is None else {c: audit_logs._plain(row[c]) for c in audit_logs.COLUMNS[table]}
+                        )
         return out
 
     try:
@@ -130,8 +168,10 @@ def read(url: str, kind: str, save: tuple[str, str] | None = None) -> dict[str, 
             table, key = save
             column = "name" if table == "article" else "label"
             with engine.begin() as conn:
-                value = conn.execute(text(f"UPDATE {table} SET {column} = {column} || ' (saved)' WHERE id = :k "
-                                          f"RETURNING {column}"), {"k": int(key)}).scalar_one()
+                value = conn.execute(
+                    text(f"UPDATE {table} SET {column} = {column} || ' (saved)' WHERE id = :k RETURNING {column}"),
+                    {"k": int(key)},
+                ).scalar_one()
             reading["saved"] = {column: value}
             reading["after"] = timelines(lives())
         return reading

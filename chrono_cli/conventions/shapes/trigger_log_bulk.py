@@ -72,8 +72,11 @@ class TriggerLogBulk(BulkWriter):
     def check(self, ctx: WriteContext) -> None:
         for event in ("INSERT", "UPDATE"):
             if event in unaudited(self.writer.triggers(ctx.live_info)):
-                raise Refused(f"{ctx.det.live} has no enabled {ctx.det.adapter} trigger for {event}: restored rows "
-                              f"would leave no row in {ctx.det.store}", hint=self.writer.fix_hint(ctx))
+                raise Refused(
+                    f"{ctx.det.live} has no enabled {ctx.det.adapter} trigger for {event}: restored rows "
+                    f"would leave no row in {ctx.det.store}",
+                    hint=self.writer.fix_hint(ctx),
+                )
 
     def recorded(self, ctx: WriteContext) -> list[str]:
         skip = set(self.excluded(ctx)) | set(ctx.config.unrecorded) | set(ctx.det.key)
@@ -81,8 +84,10 @@ class TriggerLogBulk(BulkWriter):
 
     def _typed(self, ctx: WriteContext, texts: Sequence[ColumnElement[Any]], prefix: str) -> list[Any]:
         live = ctx.live
-        return [cast(t, live.c[k].type).label(f"{prefix}_{i}") for i, (k, t) in enumerate(zip(ctx.det.key, texts,
-                                                                                              strict=True))]
+        return [
+            cast(t, live.c[k].type).label(f"{prefix}_{i}")
+            for i, (k, t) in enumerate(zip(ctx.det.key, texts, strict=True))
+        ]
 
     def _after(self, ctx: WriteContext) -> list[Any]:
         return self._typed(ctx, [self.key_after(ctx, k) for k in ctx.det.key], "chrono_key")
@@ -105,13 +110,17 @@ class TriggerLogBulk(BulkWriter):
         if truncated is not None:
             first = ctx.store.primary_key.columns[0]
             last_cut = select(func.max(first)).where(recent, truncated).scalar_subquery()
-            parts.append(select(*self._after(ctx)).where(self.mine(ctx), first < last_cut,
-                                                         *(k.is_not(None) for k in self._after(ctx))))
+            parts.append(
+                select(*self._after(ctx)).where(
+                    self.mine(ctx), first < last_cut, *(k.is_not(None) for k in self._after(ctx))
+                )
+            )
         keys = union(*parts).subquery()
         return select(*keys.c)
 
-    def key_filter(self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]],
-                   since: datetime | None) -> Iterator[ColumnElement[bool]]:
+    def key_filter(
+        self, ctx: WriteContext, table: Table, keys: Sequence[tuple[Any, ...]], since: datetime | None
+    ) -> Iterator[ColumnElement[bool]]:
         if table is not ctx.store:
             yield from super().key_filter(ctx, table, keys, since)
             return
@@ -125,19 +134,26 @@ class TriggerLogBulk(BulkWriter):
             yield or_(among(after, select(*changed.c)), among(before, select(*changed.c)))
             return
         for i in range(0, len(keys), CHUNK):
-            chunk = list(keys[i:i + CHUNK])
+            chunk = list(keys[i : i + CHUNK])
             values = chunk if len(after) > 1 else [k[0] for k in chunk]
             yield or_(among(after, values), among(before, values))
 
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+    def states_where(
+        self,
+        ctx: WriteContext,
+        at: datetime,
+        keys: ColumnElement[bool] | None,
+    ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
         store = ctx.store
         order = list(store.primary_key.columns)
         col, value = self._time(ctx, at)
         upto = [self.mine(ctx), col <= value, *([keys] if keys is not None else [])]
         truncated = self.truncated(ctx)
-        cut = None if truncated is None else ctx.conn.execute(
-            select(func.max(order[0])).where(self.mine(ctx), col <= value, truncated)).scalar()
+        cut = (
+            None
+            if truncated is None
+            else ctx.conn.execute(select(func.max(order[0])).where(self.mine(ctx), col <= value, truncated)).scalar()
+        )
         after, before = self._after(ctx), self._before(ctx)
         width = len(after)
         newest: dict[tuple[Any, ...], Any] = {}
@@ -157,9 +173,11 @@ class TriggerLogBulk(BulkWriter):
             except Undecodable as exc:
                 raise DamagedHistory(f"{ctx.det.store} row {row[order[0].name]}: {exc}") from exc
         # a key whose row moved to another key by T (an UPDATE of the key) did not exist under it then
-        moves = select(*before, order[0]).where(*upto, *(k.is_not(None) for k in before),
-                                                or_(*(b.is_distinct_from(a) for a, b in zip(after, before,
-                                                                                           strict=True))))
+        moves = select(*before, order[0]).where(
+            *upto,
+            *(k.is_not(None) for k in before),
+            or_(*(b.is_distinct_from(a) for a, b in zip(after, before, strict=True))),
+        )
         moves = moves.order_by(*before, order[0].desc()).ext(distinct_on(*before))
         for move in ctx.conn.execute(moves):
             key, moved_at = tuple(move[:width]), move[width]

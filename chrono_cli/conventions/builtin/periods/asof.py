@@ -32,7 +32,7 @@ def function_name(signature: str) -> tuple[str | None, str]:
     while i < len(signature):
         ch = signature[i]
         if quoted:
-            if ch == '"' and signature[i + 1:i + 2] == '"':
+            if ch == '"' and signature[i + 1 : i + 2] == '"':
                 word += '"'
                 i += 1
             elif ch == '"':
@@ -61,8 +61,9 @@ def _as_of(p: SystemPeriod, at: datetime, columns: list[Any]) -> Any:
     return Function(quoted_name(name, True), at, packagenames=packages).table_valued(*columns).alias("as_of")
 
 
-def state_at(ctx: ReadContext, det: Detection, key: RowKey, at: datetime,
-             p: SystemPeriod | None) -> list[Version] | None:
+def state_at(
+    ctx: ReadContext, det: Detection, key: RowKey, at: datetime, p: SystemPeriod | None
+) -> list[Version] | None:
     """The state valid at ``at`` as ``<t>__as_of`` answers (``p``: the table's system-time period), after the state
     it replaced; None when the key had no state then, or the catalog names no function (the whole timeline then
     says why)."""
@@ -82,13 +83,19 @@ def state_at(ctx: ReadContext, det: Detection, key: RowKey, at: datetime,
     previous = ctx.conn.execute(select(store).where(mine, store.c[end] == here)).mappings().first()
     # every period of the key (history and live) by its start, to tell a deletion (an end nobody starts at)
     live_t = info.table()
-    starts = select(store.c[start]).where(mine).union_all(
-        select(live_t.c[start]).where(key_filter(live_t, dec.key, key))).subquery()
+    starts = (
+        select(store.c[start])
+        .where(mine)
+        .union_all(select(live_t.c[start]).where(key_filter(live_t, dec.key, key)))
+        .subquery()
+    )
     earlier = store.c[start] < here
     before, gaps = ctx.conn.execute(
-        select(func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(earlier, store.c[end].not_in(select(starts.c[start]))), 1),
-                                           else_=0)), 0)).where(mine)).one()
+        select(
+            func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(earlier, store.c[end].not_in(select(starts.c[start]))), 1), else_=0)), 0),
+        ).where(mine)
+    ).one()
     rows = [r for r in (previous, None if current else found) if r is not None]
     live = fetch_live(ctx.conn, info.table(), key) if current else None
     first = int(before) + 1 - (previous is not None)
