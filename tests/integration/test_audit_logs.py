@@ -145,6 +145,9 @@ def test_a_truncate_the_trigger_records_is_a_deletion_of_every_row(runner: CliRu
         gone = versions[-1]
         assert gone["operation"] == "delete" and "TRUNCATE" in gone["note"], gone
         assert datetime.fromisoformat(gone["valid_from"]) == at
+    deleted = chrono(runner, url, "-f", "json", "deleted", "article")
+    assert deleted.exit_code == 0, deleted.output
+    assert [r["key"] for r in json.loads(deleted.stdout)["rows"]] == [{"id": 1}, {"id": 2}, {"id": 3}]
     audit_logs.execute(url, "INSERT INTO article (id, name) VALUES (1, 'after truncate')")
     versions = history_versions(runner, url, "article", "1")
     assert [v["operation"] for v in versions[-2:]] == ["delete", "insert"]  # no unrecorded-change gap

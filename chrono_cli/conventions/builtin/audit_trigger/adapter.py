@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, or_, select
+from sqlalchemy import Table, and_, false, func, or_, select, union
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -159,9 +159,14 @@ class AuditTriggerWriter(TriggerLogWriter):
         return and_(ctx.store.c.table_name == ctx.det.live.name, _named(ctx.store, key))
 
     def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        """Keys of delete rows, and of every row logged before the last TRUNCATE (``audit_trigger_stm``)."""
         store = ctx.store
-        return select(*(_get(store.c.row_data, n) for n in ctx.det.key)).where(
-            store.c.table_name == ctx.det.live.name, store.c.action == "D")
+        named = store.c.table_name == ctx.det.live.name
+        keys = [_get(store.c.row_data, n).label(f"k{i}") for i, n in enumerate(ctx.det.key)]
+        cut = select(func.max(store.c.event_id)).where(named, store.c.action == "T").scalar_subquery()
+        both = union(select(*keys).where(named, store.c.action == "D"),
+                     select(*keys).where(named, store.c.event_id < cut, store.c.row_data.is_not(None))).subquery()
+        return select(*both.c)
 
 
 class AuditTriggerBulk(TriggerLogBulk):

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Table, and_, bindparam, cast, func, or_, select, union
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import JSONB, OID, REGCLASS
 from sqlalchemy.sql import Select
@@ -143,9 +143,16 @@ class SupaAuditWriter(TriggerLogWriter):
                     or_(_json_key(store.c.record, key), _json_key(store.c.old_record, key)))
 
     def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        """Keys of DELETE rows, and of every row logged before the last TRUNCATE (``audit_t``)."""
         store = ctx.store
-        return select(*(store.c.old_record[n].astext for n in ctx.det.key)).where(
-            store.c.table_name == ctx.det.live.name, store.c.op == "DELETE")
+        named = store.c.table_name == ctx.det.live.name
+        deleted = select(*(store.c.old_record[n].astext.label(f"k{i}") for i, n in enumerate(ctx.det.key))).where(
+            named, store.c.op == "DELETE")
+        cut = select(func.max(store.c.id)).where(named, store.c.op == "TRUNCATE").scalar_subquery()
+        truncated = select(*(store.c.record[n].astext.label(f"k{i}") for i, n in enumerate(ctx.det.key))).where(
+            named, store.c.id < cut, store.c.record.is_not(None))
+        both = union(deleted, truncated).subquery()
+        return select(*both.c)
 
 
 
