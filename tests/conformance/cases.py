@@ -323,26 +323,23 @@ BULK: Mapping[str, str] = {"mariadb-versioning": "appuser", "periods": "contract
 
 # The two hand-installed audit triggers across a primary-key change and a logged TRUNCATE
 # (tests/support/audit_log_moves.py: the documented reading follows the key chain and the TRUNCATE rows)
+def _moves(convention: str, kind: str, trigger: str, log: str, not_on: str,
+           unrecorded: frozenset[str] = frozenset()) -> ConventionCase:
+    return ConventionCase(
+        name=f"{convention}-moves", convention=convention, backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), not_on),
+        build=lambda url, _: audit_log_moves.build(url, kind),
+        read=lambda url, _workdir, save=None: audit_log_moves.read(url, kind, save),
+        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
+        drift=Drift((f"ALTER TABLE tag DISABLE TRIGGER {trigger}",), ("trigger", "error", "tag", None)),
+        checked=frozenset({("article", log, convention), ("tag", log, convention), (log, None, convention)}),
+        unrecorded=unrecorded)
+
+
 CASES += (
-    ConventionCase(
-        name="supa-audit-moves", convention="supa-audit", backends=("postgresql",),
-        not_on=dict.fromkeys(("sqlite", "mariadb"), "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
-        build=lambda url, _: audit_log_moves.build(url, "supa"),
-        read=lambda url, _workdir, save=None: audit_log_moves.read(url, "supa", save),
-        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
-        drift=Drift(("ALTER TABLE tag DISABLE TRIGGER audit_i_u_d",), ("trigger", "error", "tag", None)),
-        checked=frozenset({("article", "record_version", "supa-audit"), ("tag", "record_version", "supa-audit"),
-                           ("record_version", None, "supa-audit")}),
-    ),
-    ConventionCase(
-        name="audit-trigger-moves", convention="audit-trigger", backends=("postgresql",),
-        not_on=dict.fromkeys(("sqlite", "mariadb"), "the audit trigger is PL/pgSQL and hstore: PostgreSQL only"),
-        build=lambda url, _: audit_log_moves.build(url, "audit-trigger"),
-        read=lambda url, _workdir, save=None: audit_log_moves.read(url, "audit-trigger", save),
-        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
-        drift=Drift(("ALTER TABLE tag DISABLE TRIGGER audit_trigger_row",), ("trigger", "error", "tag", None)),
-        checked=frozenset({("article", "logged_actions", "audit-trigger"), ("tag", "logged_actions", "audit-trigger"),
-                           ("logged_actions", None, "audit-trigger")}),
-        unrecorded=frozenset({"views"}),  # audit_table('article', true, true, '{views}')
-    ),
+    _moves("supa-audit", "supa", "audit_i_u_d", "record_version",
+           "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
+    _moves("audit-trigger", "audit-trigger", "audit_trigger_row", "logged_actions",
+           "the audit trigger is PL/pgSQL and hstore: PostgreSQL only",
+           frozenset({"views"})),  # audit_table('article', true, true, '{views}')
 )
