@@ -65,6 +65,11 @@ class CheckSpec:
     lone_store: Callable[[TableInfo], bool] | None = None      # a store of this convention, with or without base
     # the fix for a table the baseline records as versioned by this convention and that lost it (None: none)
     reinstate: Callable[[TableInfo], Remedy | None] | None = None
+    # the base columns whose changes the store records now (the baseline keeps them: a column that leaves
+    # versioning is an error even when the schema no longer says it was versioned); None: not tracked
+    versioned_columns: Callable[[Subject], tuple[str, ...] | None] | None = None
+    # the fix for a base column the baseline records as versioned that no longer is (None: none)
+    reinstate_column: Callable[[TableInfo, str], Remedy | None] | None = None
 
     @property
     def meta_names(self) -> frozenset[str]:

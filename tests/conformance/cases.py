@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import dump_readers, readers
-from tests.support import audit_logs, paper_trail
+from tests.support import audit_log_moves, audit_logs, paper_trail
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.period_stories import periods_story, temporal_tables_story
 from tests.support.stories import history_meta_story, versioned_rows_story
@@ -338,4 +338,32 @@ CASES += tuple(
         build=None, read=readers.pghistory_json, restore=_PGHISTORY.restore, drift=_PGHISTORY.drift,
         checked=_PGHISTORY.checked, config=_PGHISTORY.config, unrecorded=_PGHISTORY.unrecorded,
     ),
+)
+
+# Bulk restore to a time (``restore TABLE --at T --all-changed-since T``) for database-native and trigger-log
+# conventions: case name -> the table test_conformance restores, then reads back through the library.
+BULK: Mapping[str, str] = {"mariadb-versioning": "appuser", "periods": "contract", "temporal-tables": "contract",
+                           "postgresql-audit": "article", "supa-audit": "article", "audit-trigger": "article"}
+
+# The two hand-installed audit triggers across a primary-key change and a logged TRUNCATE
+# (tests/support/audit_log_moves.py: the documented reading follows the key chain and the TRUNCATE rows)
+def _moves(convention: str, kind: str, trigger: str, log: str, not_on: str,
+           unrecorded: frozenset[str] = frozenset()) -> ConventionCase:
+    return ConventionCase(
+        name=f"{convention}-moves", convention=convention, backends=("postgresql",),
+        not_on=dict.fromkeys(("sqlite", "mariadb"), not_on),
+        build=lambda url, _: audit_log_moves.build(url, kind),
+        read=lambda url, _workdir, save=None: audit_log_moves.read(url, kind, save),
+        restore=Restore("article", "2", 2),  # its state before the TRUNCATE, over the row inserted after it
+        drift=Drift((f"ALTER TABLE tag DISABLE TRIGGER {trigger}",), ("trigger", "error", "tag", None)),
+        checked=frozenset({("article", log, convention), ("tag", log, convention), (log, None, convention)}),
+        unrecorded=unrecorded)
+
+
+CASES += (
+    _moves("supa-audit", "supa", "audit_i_u_d", "record_version",
+           "supa_audit is PL/pgSQL triggers and JSONB: PostgreSQL only"),
+    _moves("audit-trigger", "audit-trigger", "audit_trigger_row", "logged_actions",
+           "the audit trigger is PL/pgSQL and hstore: PostgreSQL only",
+           frozenset({"views"})),  # audit_table('article', true, true, '{views}')
 )

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from tests.conformance.cases import BACKENDS, CASES, ConventionCase
+from tests.conformance.cases import BACKENDS, BULK, CASES, ConventionCase
 from tests.conformance.conftest import StoryClone
 from tests.conftest import invoke
 
@@ -233,3 +233,42 @@ def test_every_case_says_where_its_library_does_not_run() -> None:
     for case in CASES:
         assert set(case.backends) | set(case.not_on) == set(BACKENDS), case.name
         assert not set(case.backends) & set(case.not_on), case.name
+
+
+BULK_PARAMS = [p for p in PARAMS if p.values[0].name in BULK]
+
+
+@pytest.mark.parametrize(("case", "backend"), BULK_PARAMS)
+def test_bulk_restore_to_a_time_reads_back_through_the_library(case: ConventionCase, backend: str,
+                                                               story_clone: StoryClone, runner: CliRunner,
+                                                               tmp_path: Path) -> None:
+    """Every key of the case's table that changed since T and existed then has, after the restore, the state the
+    library's own reading gives at T; the history before it is kept."""
+    url, built = story_clone(backend, case.name, _built(case))
+    table = BULK[case.name]
+    timelines = built["reading"]["timelines"][table]
+    # after the first state of every key that changes again (those changes are what the restore undoes)
+    when = max(entries[0]["at"] for entries in timelines.values() if len(entries) > 1)
+    head = ["--db", url]
+    if case.config:
+        config = tmp_path / "chrono.toml"
+        config.write_text(case.config, encoding="utf-8")
+        head += ["--config", str(config)]
+    result = invoke(runner, [*head, "restore", table, "--at", when, "--all-changed-since", when, "--yes"])
+    assert result.exit_code == 0, result.output
+    library = case.read(url, tmp_path)
+    restored = 0
+    for key, entries in timelines.items():
+        after = library["timelines"][table][key]
+        assert after[:len(entries)] == entries, key  # the history as it was
+        then = [e for e in entries if canon(e["at"]) <= canon(when)]
+        state = then[-1]["values"] if then and then[-1]["op"] != "delete" else None
+        if state is None or len(then) == len(entries):
+            continue  # not there at T (left alone), or unchanged since
+        wanted = {c: v for c, v in state.items() if c not in case.unrecorded | case.stamped}
+        live = library["live"][table][key]
+        assert live is not None, key
+        assert {c: canon(live[c]) for c in wanted if c in live} == {c: canon(v) for c, v in wanted.items()
+                                                                     if c in live}, key
+        restored += 1
+    assert restored, "the story changes some key after T"

@@ -162,7 +162,7 @@ def test_undelete_then_dropped_versioning_fails_the_baseline_and_its_fix(mysql_u
     baseline = tmp_path / "baseline.json"
     wrote = invoke(CliRunner(), ["--db", url, "check-migrations", "--write-baseline", str(baseline)])
     assert wrote.exit_code == 0, wrote.output
-    assert {"table": "note", "history": "note", "convention": "mariadb-versioning"} in \
+    assert {"table": "note", "history": "note", "convention": "mariadb-versioning", "columns": ["id", "body"]} in \
         json.loads(baseline.read_text(encoding="utf-8"))["tables"]
     transactions(url, ("SET @@system_versioning_alter_history = KEEP", "ALTER TABLE note DROP SYSTEM VERSIONING"))
     failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
@@ -243,3 +243,55 @@ def test_show_at_pushed_down_equals_the_timeline(mysql_url: str, kind: str) -> N
         assert shown["values"]["v"] == rows[0].v == "b" and shown["seq"] == 3 and "changed no recorded" in shown["note"]
     finally:
         ws.close()
+
+
+def test_a_versioned_table_without_a_primary_key_is_detected_and_never_keyed_by_guess(mysql_url: str) -> None:
+    """No primary key: a NOT NULL unique key tells records apart (the server appends its row end to it); with
+    none, the table is still found, degraded, and every keyed read is refused with the reason."""
+    url = mysql_url
+    transactions(url, ("CREATE TABLE tag (code VARCHAR(10) NOT NULL, label VARCHAR(20) NULL, UNIQUE KEY (code)) "
+                       "WITH SYSTEM VERSIONING",
+                       "CREATE TABLE note (body VARCHAR(20) NULL, n INT NULL, UNIQUE KEY (n)) WITH SYSTEM VERSIONING",
+                       "INSERT INTO tag VALUES ('a', 'first')", "INSERT INTO note VALUES ('x', 1)"),
+                 ("UPDATE tag SET label = 'second' WHERE code = 'a'", "UPDATE note SET body = 'y'"))
+    tables = {t["table"].rsplit(".", 1)[-1]: t for t in run(url, "tables", "--explain")["tables"]}
+    assert any("unique key (code)" in line for line in tables["tag"]["evidence"]["mariadb-versioning"])
+    note = tables["note"]
+    assert note["conventions"] == ["mariadb-versioning"], note
+    assert any("no primary key and no unique key of NOT NULL columns" in r
+               for r in note["degraded"]["mariadb-versioning"]), note
+    history = run(url, "history", "tag", "a")
+    assert [(v["operation"], v["values"]["label"]) for v in history["versions"]] == [("insert", "first"),
+                                                                              ("update", "second")]
+    refused = invoke(CliRunner(), ["--db", url, "history", "note", "1"])
+    assert refused.exit_code != 0 and refused.stdout == ""
+    assert "no primary key" in refused.stderr and "Traceback" not in refused.output
+    changes = invoke(CliRunner(), ["--db", url, "-f", "json", "changes", "--window", "0"])
+    assert changes.exit_code == 0 and "note has no primary key" in changes.stderr, changes.output
+
+
+def test_the_baseline_records_the_versioned_columns(mysql_url: str, tmp_path: Path) -> None:
+    """A column taken out of versioning after the baseline is an error (the schema alone only warns), fixed by the
+    suggested DDL."""
+    url = mysql_url
+    transactions(url, ("CREATE TABLE stock (id INT PRIMARY KEY, qty INT NULL, seen INT NULL WITHOUT SYSTEM "
+                       "VERSIONING) WITH SYSTEM VERSIONING", "INSERT INTO stock VALUES (1, 5, 0)"))
+    baseline = tmp_path / "baseline.json"
+    wrote = invoke(CliRunner(), ["--db", url, "check-migrations", "--write-baseline", str(baseline)])
+    assert wrote.exit_code == 0, wrote.output  # seen is WITHOUT SYSTEM VERSIONING: a warning
+    entry = next(t for t in json.loads(baseline.read_text(encoding="utf-8"))["tables"] if t["table"] == "stock")
+    assert entry["columns"] == ["id", "qty"]
+    transactions(url, ("SET @@system_versioning_alter_history = KEEP",
+                       "ALTER TABLE stock MODIFY qty INT NULL WITHOUT SYSTEM VERSIONING"))
+    assert invoke(CliRunner(), ["--db", url, "check-migrations"]).exit_code == 0  # without the baseline: warnings
+    failed = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline),
+                                  "--suggest"])
+    assert failed.exit_code == 3, failed.output
+    lost = [f for f in json.loads(failed.stdout)["findings"] if f["kind"] == "versioning-lost"]
+    assert [(f["table"], f["column"], f["severity"]) for f in lost] == [("stock", "qty", "error")]
+    assert "stock.qty was versioned by mariadb-versioning (baseline)" in lost[0]["message"]
+    transactions(url, ("SET @@system_versioning_alter_history = KEEP", *lost[0]["fix"]["ddl"]))
+    assert server(url, "SELECT extra FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                       "table_name = 'stock' AND column_name = 'qty'") == [("",)]
+    again = invoke(CliRunner(), ["--db", url, "-f", "json", "check-migrations", "--baseline", str(baseline)])
+    assert not [f for f in json.loads(again.stdout)["findings"] if f["kind"] == "versioning-lost"], again.output

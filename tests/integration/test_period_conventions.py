@@ -193,3 +193,51 @@ def test_periods_history_out_of_step(story_clone: StoryClone, runner: CliRunner,
     assert finding["fix"]["ddl"] == ["ALTER TABLE memo_history ADD COLUMN tag VARCHAR(10)"]
     shown = chrono(runner, url, "history", "memo", "m1", config=config)
     assert shown.exit_code == 0 and "does not match" in shown.stderr  # read anyway, with the drift said
+
+
+def test_periods_show_at_pushed_down_equals_the_timeline(story_clone: StoryClone, tmp_path: Path) -> None:
+    """``show --at`` on the periods extension asks its ``<t>__as_of`` function for the state and answers exactly
+    what the whole timeline answers: before the first state, at and inside each state, in the deletion gap of
+    key 2, and after key 3's deletion."""
+    from datetime import timedelta
+
+    from chrono_cli.config import Config
+    from chrono_cli.errors import VersionNotFound
+    from chrono_cli.render.documents import document
+    from chrono_cli.services.history import load_timeline
+    from chrono_cli.services.select import at_time, record_at
+    from chrono_cli.services.target import open_target
+    from chrono_cli.services.workspace import Settings, Workspace
+
+    url, _ = _clone(story_clone, "periods", tmp_path)
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        with ws.catalog() as cat:
+            target = open_target(cat, "contract")
+            for key in ("1", "2", "3"):
+                full = load_timeline(cat, target, key)
+                bounds = sorted({t for v in full.versions for t in (v.valid_from, v.valid_to) if t is not None})
+                times = [bounds[0] - timedelta(seconds=1), *bounds, bounds[-1] + timedelta(seconds=1),
+                         *(a + (b - a) / 2 for a, b in zip(bounds, bounds[1:], strict=False))]
+                kinds = set()
+                for at in times:
+                    try:
+                        expected: Any = document(record_at(full, at_time(full, at)))
+                    except VersionNotFound as e:
+                        expected = str(e)
+                    pushed = load_timeline(cat, target, key, at=at)
+                    try:
+                        got: Any = document(record_at(pushed, at_time(pushed, at)))
+                    except VersionNotFound as e:
+                        got = str(e)
+                    assert got == expected, (key, at)
+                    if not isinstance(expected, str):
+                        assert len(pushed.versions) <= 2  # answered by __as_of, not by the whole timeline
+                        kinds.add("state")
+                    else:
+                        kinds.add("gap" if "did not exist" in expected else "before")
+                assert "state" in kinds and "before" in kinds
+                if key in ("2", "3"):
+                    assert "gap" in kinds, key  # key 2 deleted and re-created, key 3 deleted
+    finally:
+        ws.close()

@@ -164,3 +164,21 @@ def test_bulk_restore_is_one_library_session(runner: CliRunner, story: Any, tmp_
         assert after[key][-1]["actor"] == "frank", key
     assert [after[k][-1]["op"] for k in ("1", "2", "3")] == ["update", "update", "insert"]
     assert len({after[k][-1]["version"] for k in ("1", "2", "3")}) == 1  # one database transaction
+
+
+def test_a_primary_key_change_is_followed_and_a_truncate_is_not_invented(runner: CliRunner, story: Any) -> None:
+    """The activity of an UPDATE that changes the key links the two keys' timelines (no false delete); postgresql-
+    audit has no TRUNCATE trigger, so a truncated row's end is shown as a deletion the log did not record."""
+    url, _ = story
+    before = history_versions(runner, url, "tag", "1")
+    audit_logs.execute(url, "UPDATE tag SET id = 7 WHERE id = 1")
+    audit_logs.execute(url, "UPDATE tag SET label = 'moved' WHERE id = 7")
+    old, new = history_versions(runner, url, "tag", "1"), history_versions(runner, url, "tag", "7")
+    assert old == new and len(old) == len(before) + 2 and "delete" not in [v["operation"] for v in old]
+    assert "primary key changed: id=1 -> id=7" in old[len(before)]["note"]
+    assert old[-1]["values"]["label"] == "moved" and old[-1]["current"] is True
+
+    audit_logs.execute(url, "TRUNCATE article")
+    gone = history_versions(runner, url, "article", "1")[-1]
+    assert gone["operation"] == "delete" and gone["valid_from"] is None
+    assert "without a recorded deletion" in gone["note"]

@@ -29,6 +29,7 @@ class _State:
     touched: set[str] = field(default_factory=set)
     gap_before: bool = False
     old: dict[str, Any] = field(default_factory=dict)  # what the change that made this state says came before
+    moved: bool = False  # the row took another key here: no deletion follows, a later insert is no gap
 
 
 def parse_changes(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -75,6 +76,7 @@ class Change:
     actor: str | None = None
     reason: str | None = None
     note: str | None = None
+    moved: bool = False  # an UPDATE that gave the row another key, whose later life the timeline does not follow
 
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
@@ -131,8 +133,9 @@ def diff_states(changes: list[Change], live: dict[str, Any] | None, shown: list[
             continue
         after = {**before, **old, **new} if op is not Op.INSERT else dict(new)
         states.append(_State(Version(values=after, op=op, valid_from=ch.at, number=ch.number, actor=ch.actor,
-                                     reason=ch.reason, note=ch.note), set(old) | set(new), old=dict(old)))
-        prev = after
+                                     reason=ch.reason, note=ch.note), set(old) | set(new), old=dict(old),
+                             moved=ch.moved))
+        prev = None if ch.moved else after
     _end(states, live, shown)
     _carry_back(states)
     out = []
@@ -150,7 +153,7 @@ def _end(states: list[_State], live: dict[str, Any] | None, shown: list[str]) ->
     """The live row: the newest state when it agrees with it, else a change the log did not record."""
     last = states[-1].version if states else None
     if live is None:
-        if last is not None and last.values is not None:
+        if last is not None and last.values is not None and not states[-1].moved:
             states.append(_State(Version(values=None, op=Op.DELETE, note="deleted without a recorded deletion "
                                                                          "(time unknown)")))
         return

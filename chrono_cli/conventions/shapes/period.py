@@ -13,7 +13,7 @@ columns: their values in history rows are those at close time, never history).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +59,14 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     store = ctx.info(det.store).table()
     order = [store.c[c] for c in (dec.role("valid_from"), dec.role("period")) if c] + list(store.primary_key.columns)
     rows = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key)).order_by(*order)).mappings().all()
+    return states(ctx, det, list(rows), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+
+def states(ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]], live: Mapping[str, Any] | None, *,
+           first: int = 1, latest: bool = True) -> list[Version]:
+    """The versions of closed periods ``rows`` (in order, the first numbered ``first``), then, when they end with
+    the key's latest period (``latest``), the live row or the deletion."""
+    dec = declared(det)
     tz = ctx.config.timezone
     stale = unversioned(det)
     skip = set(ctx.config.unrecorded) | set(dec.layout.roles.values()) | set(stale)
@@ -76,17 +84,18 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
             op = Op.INSERT
         values = {b: r[h] for h, b in data}
         missing = tuple(c for c in shown if c not in values)
-        out.append(Version(values=values, op=op, number=i + 1, valid_from=start, valid_to=end,
+        out.append(Version(values=values, op=op, number=first + i, valid_from=start, valid_to=end,
                            unrecorded=tuple(dict.fromkeys((*history_out, *missing)))))
         prev_end = end
-    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    if not latest:
+        return out
     if live is not None:
         start, _ = bounds(dec, live, tz)
         start = start or prev_end
         op = Op.UPDATE if out and (prev_end is None or start is None or start <= prev_end) else Op.INSERT
         if out and op is Op.INSERT:
             out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end, valid_to=start))
-        out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, number=len(rows) + 1,
+        out.append(Version(values={c: live[c] for c in shown}, op=op if out else Op.INSERT, number=first + len(rows),
                            valid_from=start, unrecorded=declared_out, current=True))
     elif out:
         out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))

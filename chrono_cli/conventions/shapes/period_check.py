@@ -37,3 +37,11 @@ def period_columns(subject: Subject, ctx: CheckContext, *, missing: Severity, ex
                         f"{store.ref.name}.{name} is NOT NULL without a default and not in {base.ref.name}: "
                         "archiving a row fails, and with it every UPDATE and DELETE", name,
                         AlterColumn(store.ref, name, col.type, col.nullable, nullable=True), store.ref)
+
+
+def paired_versioned(subject: Subject, bookkeeping: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The base columns a history table archives: those it has too, less ``bookkeeping`` (period, excluded)."""
+    base, store = subject.base, subject.store
+    if base is None or store is None:
+        return None
+    return tuple(c for c in base.columns if c in store.columns and c not in bookkeeping)

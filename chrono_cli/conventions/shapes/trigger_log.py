@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -69,6 +69,42 @@ class LogStore:
     evidence: tuple[str, ...]
     own: tuple[TableRef, ...] = ()
     options: Options = NO_OPTIONS
+
+
+TRUNCATED = "TRUNCATE of the table: every row deleted (the log records the statement, not the rows)"
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """One log row of a record as a change: its place in the log, the key before it and, for an UPDATE that
+    changed the key, the key after it."""
+
+    order: tuple[Any, ...]
+    change: Change
+    key: RowKey | None
+    moved_to: RowKey | None = None
+
+    def noted(self, note: str, *, moved: bool = False) -> Logged:
+        """The same change with ``note`` (and marked as ending the row's life under its key)."""
+        text = f"{note}; {self.change.note}" if self.change.note else note
+        return replace(self, change=replace(self.change, note=text, moved=moved))
+
+    def without(self, skip: set[str]) -> Logged:
+        """The change without the columns ``skip`` names."""
+        ch = self.change
+        return replace(self, change=replace(ch, old={c: v for c, v in ch.old.items() if c not in skip},
+                                            new={c: v for c, v in ch.new.items() if c not in skip}))
+
+
+def _key_of(names: tuple[str, ...], values: Mapping[str, Any]) -> RowKey | None:
+    """The key ``values`` name (None: not all its columns)."""
+    if any(n not in values for n in names):
+        return None
+    return RowKey(tuple((n, values[n]) for n in names))
+
+
+def _key_text(key: RowKey) -> str:
+    return ", ".join(f"{n}={v}" for n, v in key.items)
 
 
 class TriggerLogAdapter(ConventionAdapter):
@@ -133,26 +169,114 @@ class TriggerLogAdapter(ConventionAdapter):
         values, unknown = decode_values(ctx, det, dict(raw or {}))
         return {c: v for c, v in values.items() if c not in unknown}, unknown
 
-    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        """The record's states from its log rows, oldest first, and the live row."""
+    def record_filters(self, ctx: ReadContext, det: Detection, store: Table, key: RowKey) -> list[ColumnElement[bool]]:
+        """Ways to find the log rows naming ``key``, tried in order until one finds rows (an indexed lookup first,
+        where the log keeps one)."""
+        return [self.record_filter(store, key)]
+
+    def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
+        """The log rows recording a TRUNCATE of this table (None: the log records none)."""
+        return None
+
+    def _changes(self, ctx: ReadContext, det: Detection, key: RowKey, skip: set[str]) -> list[Logged]:
+        """The key's log rows as changes, in log order, each with its place in the log and the keys it joins."""
         store = ctx.info(det.store).table()
-        rows = ctx.conn.execute(self.log_rows(ctx, det).where(self.record_filter(store, key))
-                                .order_by(*store.primary_key.columns)).mappings().all()
-        entries = [self.entry(r) for r in rows]
-        live_info = ctx.info(det.live)
-        seen = {c for e in entries for c in (*e.old, *e.new)}
-        skip = set(ctx.config.unrecorded) | set(self.excluded(ctx, det)) | (
-            {c for c in live_info.columns if c not in seen} if entries else set())
-        changes: list[Change] = []
-        for e in entries:
+        order = list(store.primary_key.columns)
+        rows: list[Any] = []
+        for cond in self.record_filters(ctx, det, store, key):
+            rows = list(ctx.conn.execute(self.log_rows(ctx, det).where(cond).order_by(*order)).mappings())
+            if rows:
+                break
+        out = []
+        for r in rows:
+            e = self.entry(r)
             old, gone_old = self._decoded(ctx, det, e.old)
             new, gone_new = self._decoded(ctx, det, e.new)
             unknown = tuple(dict.fromkeys((*gone_old, *gone_new)))
             note = f"keys with no matching column: {', '.join(unknown)}" if unknown else None
-            changes.append(Change({c: v for c, v in old.items() if c not in skip},
-                                  {c: v for c, v in new.items() if c not in skip}, e.op, e.at, e.number, e.actor,
-                                  note=note))
-        live = fetch_live(ctx.conn, live_info.table(), key)
+            before = _key_of(det.key, old)
+            after = _key_of(det.key, {**old, **new}) if e.op is Op.UPDATE else None
+            out.append(Logged(tuple(r[c.name] for c in order),
+                              Change({c: v for c, v in old.items() if c not in skip},
+                                     {c: v for c, v in new.items() if c not in skip}, e.op, e.at, e.number, e.actor,
+                                     note=note), before, after if after != before else None))
+        return out
+
+    def _life(self, ctx: ReadContext, det: Detection, key: RowKey, skip: set[str]) -> tuple[list[Logged], RowKey]:
+        """The record's changes across primary-key changes, and the key it has after them.
+
+        An UPDATE that changed the key links the two keys' logs: the new key's timeline starts with the old key's
+        changes before it; the old key's continues with the new key's changes after it, unless the old key was
+        used again later (then the move ends that life, and no deletion is invented)."""
+        own = self._changes(ctx, det, key, skip)
+        first = own[0] if own else None
+        if first is not None and first.moved_to == key and first.key is not None and first.key != key:
+            earlier = [c for c in self._changes(ctx, det, first.key, skip) if c.order < first.order]
+            moved = first.noted(f"primary key changed: {_key_text(first.key)} -> {_key_text(key)}")
+            own = [*earlier, moved, *own[1:]]  # moved in from another key: its earlier life first
+        life: list[Logged] = []
+        for i, c in enumerate(own):
+            if c.key != key or c.moved_to is None or c.moved_to == key:
+                life.append(c)
+                continue
+            target = c.moved_to
+            note = f"primary key changed: {_key_text(key)} -> {_key_text(target)}"
+            if own[i + 1:]:  # the old key was used again: this life ends with the move
+                life.append(c.noted(note + " (the row lives on under that key)", moved=True))
+                continue
+            later, final = self._follow(ctx, det, target, c.order, skip, 0)
+            return [*life, c.noted(note), *later], final
+        return life, key
+
+    def _follow(self, ctx: ReadContext, det: Detection, key: RowKey, after: tuple[Any, ...], skip: set[str],
+                depth: int) -> tuple[list[Logged], RowKey]:
+        """The changes of ``key`` after a move into it, following further moves (bounded)."""
+        out: list[Logged] = []
+        later = [c for c in self._changes(ctx, det, key, skip) if c.order > after]
+        for i, c in enumerate(later):
+            if c.moved_to is None or c.moved_to == key or c.key != key or depth >= 20 or later[i + 1:]:
+                out.append(c)
+                continue
+            rest, final = self._follow(ctx, det, c.moved_to, c.order, skip, depth + 1)
+            return [*out, c.noted(f"primary key changed: {_key_text(key)} -> {_key_text(c.moved_to)}"), *rest], final
+        return out, key
+
+    def _with_truncates(self, ctx: ReadContext, det: Detection, life: list[Logged]) -> list[Change]:
+        """The changes, with a deletion wherever the log recorded a TRUNCATE of the table while the row existed."""
+        query = self.truncates(ctx, det)
+        if query is None or not life:
+            return [c.change for c in life]
+        store = ctx.info(det.store).table()
+        order = list(store.primary_key.columns)
+        cuts = [(tuple(r[c.name] for c in order), self.entry(r).at)
+                for r in ctx.conn.execute(query.where(*(c > v for c, v in zip(order, life[0].order, strict=True)))
+                                          .order_by(*order)).mappings()]
+        out: list[Change] = []
+        exists = False
+        pending = list(cuts)
+        for c in life:
+            while pending and pending[0][0] < c.order:
+                _, at = pending.pop(0)
+                if exists:
+                    out.append(Change({}, {}, Op.DELETE, at, note=TRUNCATED))
+                    exists = False
+            out.append(c.change)
+            exists = c.change.op is not Op.DELETE and not c.change.moved
+        if exists and pending:
+            out.append(Change({}, {}, Op.DELETE, pending[0][1], note=TRUNCATED))
+        return out
+
+    def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        """The record's states from its log rows (across primary-key changes), oldest first, and the live row."""
+        live_info = ctx.info(det.live)
+        skip = set(ctx.config.unrecorded) | set(self.excluded(ctx, det))
+        life, final = self._life(ctx, det, key, skip)
+        seen = {c for e in life for c in (*e.change.old, *e.change.new)}
+        if life:
+            skip |= {c for c in live_info.columns if c not in seen}
+            life = [e.without(skip) for e in life]
+        changes = self._with_truncates(ctx, det, life)
+        live = fetch_live(ctx.conn, live_info.table(), final)
         shown = [c for c in live_info.columns if c not in skip]
         return diff_states(changes, live, shown, tuple(c for c in live_info.columns if c in skip),
                            dict(key.as_dict()))

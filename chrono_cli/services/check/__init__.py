@@ -9,6 +9,7 @@ into their rule, then the convention's own comparators (``CheckSpec.comparators`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chrono_cli import conventions
@@ -80,6 +81,8 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     remedies: list[tuple[int, Remedy]] = []
     for done, subject in enumerate(subjects, 1):
         for drift in _drifts(subject, ctx):
+            if drift.kind == "trigger":
+                drift = _with_history_rows(cat, snapshot, detections, subject, drift)
             finding = _finding(subject, drift)
             if finding is None:
                 continue
@@ -94,11 +97,13 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
                            hint="point --db at the application's database, or pass --allow-empty")
     versioned = tuple(dict.fromkeys(CheckedTable(s.table, s.history, s.convention) for s in subjects if s.store
                                     is not None and (s.base is not None or s.spec.store is StoreKind.SHARED)))
+    versioned_cols = _versioned_columns(subjects)
     if expected is not None:
         reported = {f.table for f in findings if f.kind == "missing-history"}
-        for f in compare_baseline(expected, versioned, wanted):
-            if f.table in reported or (_override(cat.config.table(f.table.name, f.table.schema), f.kind, f.table)
-                                       or "error") in _OFF:
+        errors = {(f.table, f.column) for f in findings if f.column and f.severity is Severity.ERROR}
+        for f in compare_baseline(expected, versioned, wanted, versioned_cols, lambda ref: _columns_of(snapshot, ref)):
+            if f.table in reported or (f.table, f.column) in errors or (_override(
+                    cat.config.table(f.table.name, f.table.schema), f.kind, f.table) or "error") in _OFF:
                 continue
             remedy = _reinstate(snapshot, f)
             if remedy is not None:
@@ -106,8 +111,9 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
             findings.append(f)
     notes = list(SKIPPED) + ctx.notes + _uncovered(detections)
     if write_baseline is not None:
-        notes.append(f"baseline written to {write_baseline}: {write_versioning(write_baseline, versioned)} versioned "
-                     "table(s); commit it and set [check] baseline in chrono.toml")
+        count = write_versioning(write_baseline, versioned, versioned_cols)
+        notes.append(f"baseline written to {write_baseline}: {count} versioned table(s); commit it and set [check] "
+                     "baseline in chrono.toml")
     elif baseline is not None:
         notes.append(f"compared with the baseline {baseline}")
     notes += [f"{ref} has no history convention: nothing to check" for ref in sorted(wanted)
@@ -116,6 +122,35 @@ def check_migrations(cat: Catalog, *, tables: Sequence[str] = (), strict: bool =
     if suggest:
         report = _with_fixes(report, cat, remedies)
     return report
+
+
+def _with_history_rows(cat: Catalog, snapshot: SchemaSnapshot, detections: Sequence[Detection], subject: Subject,
+                       drift: Drift) -> Drift:
+    """A trigger finding says how many history rows the table has: the trail the missing trigger breaks."""
+    det = next((d for d in detections if d.adapter == subject.convention and d.live == subject.table), None)
+    if det is None:
+        return drift
+    rows = conventions.of(det).detector.count_history(cat.conn, snapshot, det)
+    if rows is None:
+        return drift
+    where = "" if det.in_table else f" in {det.store}"
+    return replace(drift, message=f"{drift.message} ({rows:,} history row(s) of {det.live.name}{where} so far, "
+                                  "and nothing after them)")
+
+
+def _versioned_columns(subjects: Sequence[Subject]) -> dict[tuple[TableRef, str], tuple[str, ...]]:
+    """(table, convention) -> the columns its convention versions now, where the convention says."""
+    out: dict[tuple[TableRef, str], tuple[str, ...]] = {}
+    for s in subjects:
+        found = s.spec.versioned_columns(s) if s.spec.versioned_columns is not None else None
+        if found is not None:
+            out[(s.table, s.convention)] = found
+    return out
+
+
+def _columns_of(snapshot: SchemaSnapshot, ref: TableRef) -> frozenset[str]:
+    info = snapshot.get(ref)
+    return frozenset(info.columns) if info is not None else frozenset()
 
 
 def _uncovered(detections: Sequence[Detection]) -> list[str]:
@@ -163,13 +198,15 @@ def _reinstate(snapshot: SchemaSnapshot, finding: Finding) -> Remedy | None:
     """The fix of a table the baseline records as versioned, when its convention can put the versioning back."""
     info = snapshot.get(finding.table)
     conv = conventions.registry().find(finding.convention or "")
-    reinstate = None if conv is None or conv.check is None else conv.check.reinstate
-    return None if info is None or reinstate is None else reinstate(info)
+    if info is None or conv is None or conv.check is None:
+        return None
+    if finding.column is not None:
+        again = conv.check.reinstate_column
+        return None if again is None else again(info, finding.column)
+    return None if conv.check.reinstate is None else conv.check.reinstate(info)
 
 
 def _with_fixes(report: CheckReport, cat: Catalog, remedies: list[tuple[int, Remedy]]) -> CheckReport:
-    from dataclasses import replace
-
     from chrono_cli.services.check.suggest import suggest
 
     fixes, migration = suggest(remedies, cat.conn,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy import Table, and_, false, func, or_, select, union
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,6 +25,7 @@ from chrono_cli.conventions.remedy import CallTableFunction, Remedy
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_bulk import TriggerLogBulk
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator
 from chrono_cli.conventions.types import is_boolean, is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -55,6 +56,13 @@ def ignored(base: TableInfo) -> tuple[str, ...]:
         for arg in t.args[1:2]:
             found += [c.strip().strip('"') for c in arg.strip().strip("{}").split(",") if c.strip()]
     return tuple(dict.fromkeys(found))
+
+
+def booleans(base: TableInfo, raw: Any) -> dict[str, Any]:
+    """hstore keeps booleans as their text output ('t' / 'f'): as booleans for the boolean columns of ``base``."""
+    columns = base.columns
+    return {k: (v == "t" if k in columns and is_boolean(columns[k].type) and v in ("t", "f") else v)
+            for k, v in dict(raw or {}).items()}
 
 
 def _get(column: Any, name: str) -> Any:
@@ -110,6 +118,13 @@ class AuditTriggerAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return _named(store, key)
 
+    def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
+        """``audit_trigger_stm`` logs each TRUNCATE as a statement-only row with action 'T'."""
+        store = ctx.info(det.store).table()
+        query = select(store).where(store.c.table_name == det.live.name, store.c.action == "T")
+        schema = det.live.schema or ctx.snapshot.default_schema
+        return query.where(store.c.schema_name == schema) if schema else query
+
     def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)
         data = as_json(row["row_data"]) or {}
@@ -126,11 +141,7 @@ class AuditTriggerAdapter(TriggerLogAdapter):
         return store.c.transaction_id == group if isinstance(group, int) and not isinstance(group, bool) else None
 
     def _decoded(self, ctx: ReadContext, det: Detection, raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-        columns = ctx.info(det.live).columns
-        # hstore keeps booleans as their text output ('t' / 'f')
-        fixed = {k: (v == "t" if k in columns and is_boolean(columns[k].type) and v in ("t", "f") else v)
-                 for k, v in dict(raw or {}).items()}
-        return super()._decoded(ctx, det, fixed)
+        return super()._decoded(ctx, det, booleans(ctx.info(det.live), raw))
 
 
 class AuditTriggerWriter(TriggerLogWriter):
@@ -148,6 +159,38 @@ class AuditTriggerWriter(TriggerLogWriter):
         return and_(ctx.store.c.table_name == ctx.det.live.name, _named(ctx.store, key))
 
     def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        """Keys of delete rows, and of every row logged before the last TRUNCATE (``audit_trigger_stm``)."""
         store = ctx.store
-        return select(*(_get(store.c.row_data, n) for n in ctx.det.key)).where(
-            store.c.table_name == ctx.det.live.name, store.c.action == "D")
+        named = store.c.table_name == ctx.det.live.name
+        keys = [_get(store.c.row_data, n).label(f"k{i}") for i, n in enumerate(ctx.det.key)]
+        cut = select(func.max(store.c.event_id)).where(named, store.c.action == "T").scalar_subquery()
+        both = union(select(*keys).where(named, store.c.action == "D"),
+                     select(*keys).where(named, store.c.event_id < cut, store.c.row_data.is_not(None))).subquery()
+        return select(*both.c)
+
+
+class AuditTriggerBulk(TriggerLogBulk):
+    """The audit trigger: an insert leaves ``row_data``, an update ``row_data || changed_fields``;
+    ``audit_trigger_stm`` logs TRUNCATE as a statement row (action 'T')."""
+
+    schema_column = "schema_name"
+    time_column = "action_tstamp_stm"
+
+    def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        return func.coalesce(_get(ctx.store.c.changed_fields, name), _get(ctx.store.c.row_data, name))
+
+    def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        key: ColumnElement[Any] = _get(ctx.store.c.row_data, name)
+        return key
+
+    def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
+        op = ACTIONS.get(str(row["action"]).upper(), Op.UNKNOWN)
+        data = {**(as_json(row["row_data"]) or {}), **(as_json(row["changed_fields"]) or {} if op is Op.UPDATE
+                                                        else {})}
+        return op, booleans(ctx.live_info, data)
+
+    def truncated(self, ctx: WriteContext) -> ColumnElement[bool] | None:
+        return ctx.store.c.action == "T"
+
+    def excluded(self, ctx: WriteContext) -> tuple[str, ...]:
+        return ignored(ctx.live_info)

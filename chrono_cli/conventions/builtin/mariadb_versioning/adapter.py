@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.mariadb_versioning import read
 from chrono_cli.conventions.builtin.mariadb_versioning.check import CHECK
 from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, VersioningOptions, read_table
@@ -18,6 +18,7 @@ from chrono_cli.conventions.builtin.mariadb_versioning.systime import SystemTime
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.db.facts import SYSTEM_VERSIONING, SystemVersioning
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op, RowChange, RowKey, Version
 
 
@@ -50,6 +51,22 @@ def evidence(opts: VersioningOptions) -> tuple[str, ...]:
     return tuple(out)
 
 
+NO_KEY = "no primary key and no unique key of NOT NULL columns"
+NO_KEY_COST = ("chrono cannot tell one record's versions from another's, so reading or restoring a row (history, "
+               "show, diff, blame, restore) is not possible and its changes are not listed; the server's history "
+               "is intact (add a primary key)")
+
+
+def record_key(info: TableInfo, opts: VersioningOptions) -> tuple[str, ...]:
+    """A table without a primary key: its first unique key of NOT NULL columns (the server appends the row end
+    column to it), else () -- a key is never guessed."""
+    for columns in info.unique_sets():
+        key = tuple(c for c in columns if c not in (opts.row_start, opts.row_end))
+        if key and all(c in info.columns and not info.columns[c].nullable for c in key):
+            return key
+    return ()
+
+
 class MariaDBVersioningAdapter(ConventionAdapter):
     """The server versions rows itself: one table holds current and historical rows."""
 
@@ -63,18 +80,27 @@ class MariaDBVersioningAdapter(ConventionAdapter):
             if opts is None:
                 continue
             key = tuple(c for c in t.pk if c not in (opts.row_start, opts.row_end))  # the server appends row end
-            if not key:
-                continue
             found = evidence(opts)
-            yield Detection(self.name, t.ref, t.ref, key, score=len(found) + 2, evidence=found, options=opts)
+            degraded: tuple[Degradation, ...] = ()
+            if not key:
+                key = record_key(t, opts)
+                if key:
+                    found += (f"no primary key: records are told apart by the unique key ({', '.join(key)}), "
+                              "NOT NULL",)
+                else:
+                    degraded = (Degradation(f"{NO_KEY}: {NO_KEY_COST}"),)
+            yield Detection(self.name, t.ref, t.ref, key, score=len(found) + 2, evidence=found, degraded=degraded,
+                            options=opts)
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        _keyed(det)
         return read.versions(ctx, det, key)
 
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         return read.state_at(ctx, det, key, at)
 
     def history_keys(self, ctx: ReadContext, det: Detection) -> Any:
+        _keyed(det)
         table = read_table(ctx.info(det.live), det.opts(VersioningOptions))
         return select(*(table.c[c] for c in det.key)).select_from(SystemTime(table)).distinct()
 
@@ -87,6 +113,7 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         return int(every) - int(live)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
+        _keyed(det)
         opts = det.opts(VersioningOptions)
         if query.group is not None and not opts.transaction_precise:
             return []
@@ -131,6 +158,12 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         at = v.valid_from
         return at is not None and (query.since is None or at >= query.since) and (
             query.until is None or at <= query.until) and (query.before is None or at < query.before)
+
+
+def _keyed(det: Detection) -> None:
+    """Reads of records need a key: refuse (exit 5) on a table that has none."""
+    if not det.key:
+        raise UnsupportedOperation(f"{det.live} has {NO_KEY}", hint=NO_KEY_COST)
 
 
 def _window(when: ColumnElement[Any], query: EventQuery) -> ColumnElement[bool]:

@@ -34,4 +34,21 @@ def reinstate(table: TableInfo) -> AddVersioning | None:
     return None if isinstance(table.facts.get(SYSTEM_VERSIONING), SystemVersioning) else AddVersioning(table.ref)
 
 
-CHECK = CheckSpec(StoreKind.IN_TABLE, comparators=(unversioned_columns,), reinstate=reinstate)
+def versioned_columns(subject: Subject) -> tuple[str, ...] | None:
+    """The columns the server versions: every user column but the period and WITHOUT SYSTEM VERSIONING ones."""
+    t = subject.base
+    fact = None if t is None else t.facts.get(SYSTEM_VERSIONING)
+    if t is None or not isinstance(fact, SystemVersioning):
+        return None
+    skip = {fact.row_start, fact.row_end, *fact.unversioned}
+    return tuple(c for c in t.columns if c not in skip)
+
+
+def reinstate_column(table: TableInfo, name: str) -> VersionColumn | None:
+    """A column taken out of versioning: ``MODIFY ... WITH SYSTEM VERSIONING``."""
+    fact = table.facts.get(SYSTEM_VERSIONING)
+    return VersionColumn(table.ref, name) if isinstance(fact, SystemVersioning) and name in fact.unversioned else None
+
+
+CHECK = CheckSpec(StoreKind.IN_TABLE, comparators=(unversioned_columns,), reinstate=reinstate,
+                  versioned_columns=versioned_columns, reinstate_column=reinstate_column)

@@ -10,9 +10,11 @@ columns are copied into history rows with their value at close time: never shown
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.periods import asof
 from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import Declared
@@ -75,6 +77,9 @@ class PeriodsAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return period.read(ctx, det, key)
+
+    def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
+        return asof.state_at(ctx, det, key, at, system_versioned(ctx.info(det.live)))
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         return declared_events(ctx, det, query, period.read)

@@ -9,7 +9,7 @@ from chrono_cli.conventions.builtin.periods.adapter import system_versioned
 from chrono_cli.conventions.checkrules import type_drifts
 from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
 from chrono_cli.conventions.remedy import EnableTrigger
-from chrono_cli.conventions.shapes.period_check import period_columns
+from chrono_cli.conventions.shapes.period_check import paired_versioned, period_columns
 from chrono_cli.model import Severity
 
 
@@ -41,4 +41,11 @@ def triggers(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                         "are not versioned", remedy=EnableTrigger(base.ref, name or ""), target=base.ref)
 
 
-CHECK = CheckSpec(StoreKind.PAIRED, comparators=(columns, type_drifts, triggers), store_suffix="_history")
+def versioned_columns(subject: Subject) -> tuple[str, ...] | None:
+    """The base columns the history archives: not the period's, not the excluded ones."""
+    p = system_versioned(subject.base) if subject.base is not None else None
+    return None if p is None else paired_versioned(subject, (p.start, p.end, *p.excluded))
+
+
+CHECK = CheckSpec(StoreKind.PAIRED, comparators=(columns, type_drifts, triggers), store_suffix="_history",
+                  versioned_columns=versioned_columns)

@@ -3,19 +3,23 @@ in ``old_record`` (``to_jsonb(row)``), ``op`` INSERT/UPDATE/DELETE/TRUNCATE, ``t
 the table by ``table_oid``/``table_schema``/``table_name``. Triggers from ``audit.enable_tracking(regclass)``:
 ``audit_i_u_d`` (row level, calling ``audit.insert_update_delete_trigger()``) and ``audit_t`` (TRUNCATE).
 
-Every UPDATE writes a row, no-op updates included (a version with no change). A record's rows are found by its
-key values in ``record``/``old_record`` (the record_id uuid embeds the table's OID, which a dump and restore
-changes). No transaction id is stored: change sets are inferred. ``auth_uid`` (inside Supabase) is the actor.
+Every UPDATE writes a row, no-op updates included (a version with no change). A record's rows are found by the
+indexed ``record_id``/``old_record_id`` uuid the extension computes from the table's OID and the key, and by the
+key values in ``record``/``old_record`` when that finds none (a dump and restore changes the OID). An UPDATE that
+changes the key has ``old_record_id`` <> ``record_id``: the two keys' timelines are linked. ``audit_t`` logs a
+TRUNCATE as one row without data: a deletion of every row then. No transaction id is stored: change sets are
+inferred. ``auth_uid`` (inside Supabase) is the actor.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, bindparam, cast, func, or_, select, union
 from sqlalchemy import types as sqltypes
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, OID, REGCLASS
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +29,7 @@ from chrono_cli.conventions.remedy import CallTableFunction, Remedy
 from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.trigger_log import LogEntry, LogStore, TriggerLogAdapter
+from chrono_cli.conventions.shapes.trigger_log_bulk import TriggerLogBulk
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter, trigger_comparator
 from chrono_cli.conventions.types import col_is, is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -35,6 +40,7 @@ from chrono_cli.model import Op, RowKey
 STORE = "record_version"
 FUNCTION = "insert_update_delete_trigger"
 OPS = {"INSERT": Op.INSERT, "UPDATE": Op.UPDATE, "DELETE": Op.DELETE}
+NAMESPACE = uuid.UUID("fd62bc3d-8d6e-43c2-919c-802ba3762271")  # supa_audit's to_record_id
 
 
 def is_store(t: TableInfo) -> bool:
@@ -46,6 +52,19 @@ def is_store(t: TableInfo) -> bool:
 def audit_triggers(base: TableInfo) -> list[TriggerInfo]:
     """The row triggers on ``base`` calling ``audit.insert_update_delete_trigger()``."""
     return [t for t in base.triggers if t.function == FUNCTION]
+
+
+def record_id(ctx: ReadContext, det: Detection, key: RowKey) -> uuid.UUID:
+    """supa_audit's ``record_id`` of ``key``: uuid v5 of ``jsonb_build_array(to_jsonb(table_oid)) || jsonb_agg(rec
+    ->> pk_col)`` as text, the name built by the server (its JSON text of each value) and hashed here."""
+    info = ctx.info(det.live)
+    table = str(info.ref) if info.ref.schema else info.ref.name
+    oid = cast(cast(bindparam("table", table, type_=sqltypes.Text()), REGCLASS), OID)
+    values = [func.jsonb_build_array(cast(bindparam(f"k{i}", v, type_=info.columns[n].type), info.columns[n].type))
+              .op("->>")(0) for i, (n, v) in enumerate(key.items)]  # the value's JSON text, as ``rec ->> col``
+    name = ctx.conn.execute(select(cast(func.jsonb_build_array(func.to_jsonb(oid)).op("||")(
+        func.jsonb_build_array(*values)), sqltypes.Text()))).scalar_one()
+    return uuid.uuid5(NAMESPACE, str(name))
 
 
 def _json_key(column: Any, key: RowKey) -> ColumnElement[bool]:
@@ -90,6 +109,16 @@ class SupaAuditAdapter(TriggerLogAdapter):
     def record_filter(self, store: Table, key: RowKey) -> ColumnElement[bool]:
         return or_(_json_key(store.c.record, key), _json_key(store.c.old_record, key))
 
+    def record_filters(self, ctx: ReadContext, det: Detection, store: Table, key: RowKey) -> list[ColumnElement[bool]]:
+        """By the indexed ``record_id`` / ``old_record_id`` the extension computes; by the JSON values when that
+        finds nothing (the id embeds the table's OID, which a dump and restore changes)."""
+        rid = record_id(ctx, det, key)
+        return [or_(store.c.record_id == rid, store.c.old_record_id == rid), self.record_filter(store, key)]
+
+    def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
+        store = ctx.info(det.store).table()
+        return self.log_rows(ctx, det).where(store.c.op == "TRUNCATE")
+
     def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         actor = row.get("auth_uid")
         return LogEntry(OPS.get(str(row["op"]).upper(), Op.UNKNOWN), as_json(row["old_record"]) or {},
@@ -114,7 +143,34 @@ class SupaAuditWriter(TriggerLogWriter):
                     or_(_json_key(store.c.record, key), _json_key(store.c.old_record, key)))
 
     def deleted_log_keys(self, ctx: WriteContext) -> Select[Any]:
+        """Keys of DELETE rows, and of every row logged before the last TRUNCATE (``audit_t``)."""
         store = ctx.store
-        return select(*(store.c.old_record[n].astext for n in ctx.det.key)).where(
-            store.c.table_name == ctx.det.live.name, store.c.op == "DELETE")
+        named = store.c.table_name == ctx.det.live.name
+        deleted = select(*(store.c.old_record[n].astext.label(f"k{i}") for i, n in enumerate(ctx.det.key))).where(
+            named, store.c.op == "DELETE")
+        cut = select(func.max(store.c.id)).where(named, store.c.op == "TRUNCATE").scalar_subquery()
+        truncated = select(*(store.c.record[n].astext.label(f"k{i}") for i, n in enumerate(ctx.det.key))).where(
+            named, store.c.id < cut, store.c.record.is_not(None))
+        both = union(deleted, truncated).subquery()
+        return select(*both.c)
 
+
+
+class SupaAuditBulk(TriggerLogBulk):
+    """supa_audit: the state a row left is ``record``; ``audit_t`` logs TRUNCATE rows."""
+
+    schema_column = "table_schema"
+    time_column = "ts"
+
+    def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        return func.coalesce(ctx.store.c.record[name].astext, ctx.store.c.old_record[name].astext)
+
+    def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        key: ColumnElement[Any] = ctx.store.c.old_record[name].astext
+        return key
+
+    def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
+        return OPS.get(str(row["op"]).upper(), Op.UNKNOWN), dict(as_json(row["record"]) or {})
+
+    def truncated(self, ctx: WriteContext) -> ColumnElement[bool] | None:
+        return ctx.store.c.op == "TRUNCATE"

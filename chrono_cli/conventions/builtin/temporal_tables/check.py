@@ -10,7 +10,7 @@ from chrono_cli.conventions.builtin.temporal_tables.adapter import TemporalOptio
 from chrono_cli.conventions.checkrules import type_drifts
 from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
 from chrono_cli.conventions.remedy import AddColumn, CreateTrigger, EnableTrigger
-from chrono_cli.conventions.shapes.period_check import period_columns
+from chrono_cli.conventions.shapes.period_check import paired_versioned, period_columns
 from chrono_cli.model import Severity
 
 
@@ -58,5 +58,11 @@ def trigger(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
                     "archived", remedy=EnableTrigger(base.ref, o.trigger), target=base.ref)
 
 
+def versioned_columns(subject: Subject) -> tuple[str, ...] | None:
+    """The base columns the history archives: those it has, less the period column."""
+    o = _options(subject)
+    return None if o is None else paired_versioned(subject, (o.declared.role("period") or "",))
+
+
 CHECK = CheckSpec(StoreKind.PAIRED, comparators=(columns, type_drifts, trigger), store_suffix="_history",
-                  hides_columns=True)
+                  hides_columns=True, versioned_columns=versioned_columns)
