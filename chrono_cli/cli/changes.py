@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click.core import Context as ClickContext
 
+from chrono_cli.cli.command import ChronoCommand, keep_examples
+from chrono_cli.cli.completion import complete_changeset, complete_table
 from chrono_cli.cli.options import ChangesWindowOpt, FormatOpt, PageOpt, SinceOpt, UntilOpt, clean_text, not_blank
 from chrono_cli.cli.state import CliState
 
@@ -13,7 +16,8 @@ from chrono_cli.cli.state import CliState
 def changes(ctx: typer.Context,
             tables: Annotated[list[str] | None, typer.Argument(help="Tables to look at (default: every versioned "
                                                                "table). 'show ID' prints one change set.",
-                                                               show_default=False, metavar="TABLE")] = None,
+                                                               show_default=False, metavar="TABLE",
+                                                               autocompletion=complete_table)] = None,
             since: SinceOpt = None, until: UntilOpt = None,
             actor: Annotated[str | None, typer.Option("--actor", help="Only change sets by this actor (name, any "
                                                       "case, or user id).",
@@ -39,12 +43,58 @@ def changes(ctx: typer.Context,
 
     state: CliState = ctx.obj
     args = list(tables or [])
-    if args[:1] == ["show"]:
-        if len(args) != 2:
-            raise typer.BadParameter("usage: chrono changes show ID", param_hint="ID")
-        state.emit(redact.changes(state.config, service.show_changeset(state.workspace, args[1], window=window),
-                                  state.show_secrets), fmt)
-        return
     listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
                                    window=window, before=before)
     state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)
+
+
+def show(ctx: typer.Context,
+         changeset: Annotated[str, typer.Argument(help="Change-set id, as 'chrono changes' prints it (a "
+                                                  "transaction id, or @MILLISECONDS for an inferred set).",
+                                                  show_default=False, metavar="ID",
+                                                  autocompletion=complete_changeset, callback=clean_text)],
+         window: ChangesWindowOpt = 5.0, fmt: FormatOpt = None) -> None:
+    """Print one change set in full: every changed record with its field diffs.
+
+    Example:
+
+        chrono changes show 4711
+        chrono changes show @1763283720000
+    """
+    from chrono_cli.services import changes as service
+    from chrono_cli.services import redact
+
+    state: CliState = ctx.obj
+    state.emit(redact.changes(state.config, service.show_changeset(state.workspace, changeset, window=window),
+                              state.show_secrets), fmt)
+
+
+class ChangesCommand(ChronoCommand):
+    """``chrono changes``, whose first argument ``show`` runs the ``changes show`` sub-command (help included).
+
+    Not a click group: ``chrono changes user`` names a table, so tables and ``show`` share the first argument.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: ClickContext | None = None,
+                     **extra: Any) -> ClickContext:
+        if args[:1] != ["show"]:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        # one name of two words, so usage reads "chrono changes show" (not "changes [TABLE]... show")
+        return show_command().make_context(f"{info_name} show", args[1:], parent=parent, **extra)
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        if ctx.command is not self:  # the context make_context built for `changes show`
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+def show_command() -> ChronoCommand:
+    """The ``changes show`` command, built from :func:`show` as typer builds every command."""
+    from typer.main import get_command_from_info
+    from typer.models import CommandInfo
+
+    command = get_command_from_info(CommandInfo(name="show", cls=ChronoCommand, callback=show),
+                                    pretty_exceptions_short=True, rich_markup_mode=None)
+    assert isinstance(command, ChronoCommand)
+    command.help = keep_examples(command.help or "")
+    return command

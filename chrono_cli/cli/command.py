@@ -34,6 +34,20 @@ class _NegativeNumberParser(_OptionParser):
                 return
 
 
+def keep_examples(help_text: str) -> str:
+    """Mark the indented paragraphs after ``Example:`` so --help prints them line by line, unwrapped."""
+    paragraphs = help_text.split("\n\n")
+    in_examples = False
+    for i, para in enumerate(paragraphs):
+        if para.strip().rstrip(":").lower() in ("example", "examples"):
+            in_examples = True
+        elif in_examples and para.startswith((" ", "\t")):
+            paragraphs[i] = "\b\n" + para
+        elif not para.startswith("\b"):
+            in_examples = False
+    return "\n\n".join(paragraphs)
+
+
 class ChronoCommand(TyperCommand):
     """A typer command whose parser takes negative numbers (``chrono history account -7``) as arguments."""
 

@@ -47,6 +47,11 @@ def complete_table(ctx: typer.Context, incomplete: str) -> list[str]:
     return [n for n in names if n.startswith(incomplete)]
 
 
+def complete_changeset(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Change-set ids (filled in below)."""
+    return []
+
+
 def table_names(url: str | None, schemas: tuple[str, ...], config_path: str | None,
                 timeout: float | None = None) -> list[str]:
     """Detected table names and config aliases; [] on any error or when the database is slower than ``timeout``."""
