@@ -1,10 +1,11 @@
-"""Long output on a terminal goes through $PAGER (default ``less``), as git and dolt do."""
+"""Long output on a terminal goes through $CHRONO_PAGER, else $PAGER (default ``less``), as git and dolt do."""
 
 from __future__ import annotations
 
 import io
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -17,8 +18,12 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @contextmanager
-def paged() -> Iterator[tuple[TextIO, int]]:
-    """A stream and width to render into: stdout, or a buffer that is paged when taller than the terminal."""
+def paged(newest_last: bool = False) -> Iterator[tuple[TextIO, int]]:
+    """A stream and width to render into: stdout, or a buffer that is paged when taller than the terminal.
+
+    ``newest_last``: the output runs oldest to newest, so the pager opens at its end (``less +G``), where the
+    newest version is; a pager chrono does not know opens where it always does.
+    """
     size = shutil.get_terminal_size()
     command = pager_command()
     if command is None:
@@ -27,6 +32,8 @@ def paged() -> Iterator[tuple[TextIO, int]]:
     buffer = io.StringIO()
     yield buffer, size.columns
     text = buffer.getvalue()
+    if newest_last:
+        command = at_end(command)
     if not (rows(text, size.columns) >= size.lines and page(text, command)):
         sys.stdout.write(text)
 
@@ -37,16 +44,31 @@ def rows(text: str, columns: int) -> int:
     return sum(max(1, -(-len(line) // max(columns, 1))) for line in plain.splitlines())
 
 
+PAGER_VARIABLES = ("CHRONO_PAGER", "PAGER")  # the first one set wins, as GIT_PAGER does over PAGER
+
+
 def pager_command() -> str | None:
-    """$PAGER, else less or more; None when paging is off (PAGER empty or cat) or no pager exists."""
-    command = os.environ.get("PAGER")
-    if command is not None:
-        command = command.strip()
-        return None if command in ("", "cat") else command
+    """$CHRONO_PAGER, else $PAGER, else less or more; None when paging is off (set empty or to cat) or no pager."""
+    for variable in PAGER_VARIABLES:
+        command = os.environ.get(variable)
+        if command is not None:
+            command = command.strip()
+            return None if command in ("", "cat") else command
     for candidate in ("less", "more"):
         if shutil.which(candidate):
             return candidate
     return None
+
+
+def at_end(command: str) -> str:
+    """``command`` told to open at the end of its input: ``+G`` for less; other pagers are left as they are."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # an unbalanced quote: the shell will say so, chrono adds nothing
+        return command
+    if words and os.path.basename(words[0]) == "less" and "+G" not in words:
+        return command + " +G"
+    return command
 
 
 def page(text: str, command: str) -> bool:
