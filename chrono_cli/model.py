@@ -272,3 +272,4 @@ class ChangeList:
     changesets: tuple[ChangeSet, ...]
     next_before: str | None = None
     notes: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()  # how to make listing faster (an index to create): the CLI says it once per database

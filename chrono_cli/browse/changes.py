@@ -37,7 +37,7 @@ class ChangesScreen(ListScreen):
 
     def show(self, listing: ChangeList) -> None:
         self.sets = listing.changesets
-        for note in listing.notes:
+        for note in (*listing.notes, *listing.advice):  # the browser has no -v: its advice every time
             self.notify(note, timeout=6)
         if not self.sets:
             self.notify("no changes in that window", timeout=6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -26,11 +27,14 @@ def changes(ctx: typer.Context,
             before: Annotated[str | None, typer.Option("--before", help="Continue a listing: only change sets "
                                                        "older than this time (printed as 'more: ...').",
                                                        show_default=False, callback=not_blank)] = None,
+            verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Repeat advice already given for this "
+                                                  "database (an index that would make listing faster).")] = False,
             fmt: FormatOpt = None) -> None:
     """List change sets across tables, newest first: who changed what, when and why.
 
     Exact where the store records transactions; otherwise inferred (one actor, gaps of at most --window
     seconds) and labelled as inferred. 'chrono changes show ID' prints one change set with its field diffs.
+    Advice (a missing index) is given once per database, or every time with -v.
 
     Example:
 
@@ -45,6 +49,8 @@ def changes(ctx: typer.Context,
     args = list(tables or [])
     listing = service.list_changes(state.workspace, args, since=since, until=until, actor=actor, limit=limit,
                                    window=window, before=before)
+    advice = listing.advice if verbose else advice_once(state.workspace.url, listing.advice)
+    listing = replace(listing, notes=(*listing.notes, *advice), advice=())
     state.emit(redact.changes(state.config, listing, state.show_secrets), fmt)
 
 
@@ -67,6 +73,25 @@ def show(ctx: typer.Context,
     state: CliState = ctx.obj
     state.emit(redact.changes(state.config, service.show_changeset(state.workspace, changeset, window=window),
                               state.show_secrets), fmt)
+
+
+ADVICE_FILE = "advice.json"  # {database: [advice already given]}
+
+
+def advice_once(url: object, advice: tuple[str, ...]) -> tuple[str, ...]:
+    """The advice not yet given for this database, remembered as given (all of it when nothing can be stored)."""
+    from chrono_cli.cli import userstate
+
+    if not advice:
+        return ()
+    given = userstate.load(ADVICE_FILE)
+    key = userstate.database_key(url)
+    before = given.get(key) if isinstance(given.get(key), list) else []
+    new = tuple(a for a in advice if a not in before)
+    if new:
+        given[key] = [*before, *new]
+        userstate.save(ADVICE_FILE, given)
+    return new
 
 
 class ChangesCommand(ChronoCommand):

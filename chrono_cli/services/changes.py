@@ -87,6 +87,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
     found: list[ChangeSet] = []
     with ws.catalog() as cat:
         sources, notes = _sources(cat, list(tables))
+        advice = [a for a in map(_unindexed_time, sources) if a]
         while True:
             events, cut = _collect(cat, sources, query, notes)
             sets = group(events, window)
@@ -103,7 +104,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
     page = found[:limit]
     more = more or len(found) > limit
     next_before = _oldest(page[-1]).isoformat() if more and page and _oldest(page[-1]) else None  # type: ignore[union-attr]
-    return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)))
+    return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)), tuple(dict.fromkeys(advice)))
 
 
 def _by(changeset: ChangeSet, actor: str) -> bool:
@@ -260,9 +261,6 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
             notes.append(f"{src.det.live}: {exc}")
             continue
         events += found
-        slow = _unindexed_time(src)
-        if slow:
-            notes.append(slow)
         if len(found) >= query.limit and found[-1].at is not None:
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
     blind = conventions.no_inserts(s.det.adapter for s in sources)
