@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, TextIO
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -112,7 +112,8 @@ def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOp
     """Archive rows: set the table's archive column (true, or now) in one transaction.
 
     If the table is also versioned, the archive is an ordinary versioned update: the history rows the
-    library would write are written too.
+    library would write are written too. Of several rows, those already archived are skipped (the plan
+    and its JSON "skipped" list say so); one row already archived, or all of them, is refused (exit 6).
 
     Example:
 
@@ -127,6 +128,8 @@ def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: Reason
               convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
               plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
     """Unarchive rows: clear the table's archive column (false, or NULL).
+
+    Of several rows, those not archived are skipped, as archive skips rows already archived.
 
     Example:
 
@@ -218,6 +221,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
+    for skip in plan.skipped:
+        out.write(f"skipped: {skip_text(skip)}\n")
     actions = [_SIGNS.get(item.action, "~") for item in plan.items]
     write_footer(out, plan.notes, plan.actor, plan.reason,
                  (actions.count("+"), actions.count("~"), actions.count("-")))
@@ -251,11 +256,19 @@ def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: s
     out.flush()
 
 
+def skip_text(skip: Mapping[str, Any]) -> str:
+    """One row a plan leaves alone: ``users id=45 (already archived)``."""
+    from chrono_cli.services.writeset import key_text
+
+    return f"{skip['table']} {key_text(skip['key'])} ({skip['why']})"
+
+
 def _diff_rows(plan: Plan) -> ResultSet:
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
             for i in plan.items for d in i.diff]
+    rows += [["skip", s["table"], key_text(s["key"]), "", "", ""] for s in plan.skipped]
     return ResultSet(("action", "table", "key", "column", "current", "new"), rows)
 
 
@@ -264,5 +277,6 @@ def _summary(plan: Plan) -> ResultSet:
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
             for i in plan.items]
+    rows += [["skip", s["table"], key_text(s["key"]), "", "", 0] for s in plan.skipped]
     return ResultSet(("action", "table", "key", "convention", "history", "statements"), rows,
                      title="written", document=plan.to_json())
