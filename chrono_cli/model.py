@@ -127,13 +127,15 @@ class DiffView:
 
 @dataclass(frozen=True, slots=True)
 class ResultSet:
-    """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts)."""
+    """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts);
+    ``lines`` what jsonl prints (default: the document's list)."""
 
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     title: str | None = None
     document: Any = None
     notes: tuple[str, ...] = field(default=())
+    lines: Sequence[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

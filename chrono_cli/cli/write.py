@@ -202,8 +202,11 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     from chrono_cli.render import render
     from chrono_cli.services.plan import item_title
 
-    if fmt in (OutputFormat.JSON, OutputFormat.JSONL):
-        out.write((plan.dumps() if fmt is OutputFormat.JSON else json.dumps(plan.to_json())) + "\n")
+    if fmt is OutputFormat.JSON:
+        out.write(plan.dumps() + "\n")
+        return
+    if fmt is OutputFormat.JSONL:
+        out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in plan.lines())
         return
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
@@ -279,4 +282,4 @@ def _summary(plan: Plan) -> ResultSet:
             for i in plan.items]
     rows += [["skip", s["table"], key_text(s["key"]), "", "", 0] for s in plan.skipped]
     return ResultSet(("action", "table", "key", "convention", "history", "statements"), rows,
-                     title="written", document=plan.to_json())
+                     title="written", document=plan.to_json(), lines=plan.lines())

@@ -11,7 +11,7 @@ from chrono_cli.render.display import Display
 from chrono_cli.render.documents import document, lines
 from chrono_cli.render.encode import dumps, text
 from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
-from chrono_cli.render.views import tabular
+from chrono_cli.render.views import tabular, tidy
 
 _ALWAYS = ("column", "value", "old", "new")  # a record's own columns: empty values are shown, not dropped
 
@@ -26,7 +26,7 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
         for item in lines(result):
             out.write(dumps(item, indent=None) + "\n")
     elif fmt is OutputFormat.CSV:
-        rs = tabular(result)
+        rs = tidy(result)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(rs.columns)
         writer.writerows([["" if v is None else text(v) for v in row] for row in rs.rows])

@@ -22,6 +22,8 @@ from chrono_cli.render.display import Display, value_text
 from chrono_cli.render.encode import text
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
+# -f csv history is tidy: one row per (version, column) change
+TIDY_HISTORY = ("pos", "version", "current", "op", "from", "to", "actor", "reason", "column", "old", "new", "note")
 BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "previous")
 # for people: one position column ("p3", or "p3 (v17)" when the library numbers differently)
 HUMAN_HISTORY = ("pos", "op", "from", "to", "actor", "reason", "changes")
@@ -63,6 +65,25 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
                          title=show.title(f"{_title(result.timeline)} blame at {_label(result.state)}"),
                          notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
+
+
+def tidy(result: object) -> ResultSet:
+    """What ``-f csv`` writes: a history one row per (version, column) change; anything else as ``tabular``.
+
+    A version that changed no column (a delete, a first recorded state) still has its one row, column empty.
+    """
+    if not isinstance(result, Timeline):
+        return tabular(result)
+    show = _Shown(None)
+    rows: list[list[Any]] = []
+    for v in result.versions:
+        head = [*show.pos(v, mark_current=False), "true" if v.current else "false", v.op.value, _time(v.valid_from),
+                _time(v.valid_to), v.actor or "", v.reason or ""]
+        changes = [] if v.op is Op.DELETE else v.changes
+        rows += [[*head, c.column, c.old, c.new, v.note or ""] for c in changes]
+        if not changes:
+            rows.append([*head, "", None, None, v.note or ("(first recorded state)" if v.seq == 1 else "")])
+    return ResultSet(TIDY_HISTORY, rows, title=_title(result))
 
 
 class _Shown:

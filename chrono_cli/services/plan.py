@@ -129,6 +129,14 @@ class Plan:
             doc["skipped"] = [dict(s) for s in self.skipped]
         return doc
 
+    def lines(self) -> list[dict[str, Any]]:
+        """``-f jsonl``: one line per row, written (its item) or skipped (``"action": "skip"``), table and key first."""
+        written = [{"table": i.table or self.table, "key": dict(i.key), **{k: v for k, v in i.to_json().items()
+                                                                         if k not in ("table", "key")}}
+                   for i in self.items]
+        return written + [{"table": s["table"], "key": s["key"], "action": "skip", "why": s["why"]}
+                          for s in self.skipped]
+
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
 
