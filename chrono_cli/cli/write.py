@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from chrono_cli.cli.completion import complete_columns, complete_key, complete_version
 from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
@@ -37,20 +38,21 @@ PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as J
                                              "and write nothing to the database.", show_default=False,
                                              metavar="FILE", callback=not_blank)]
 KeysArg = Annotated[list[str], typer.Argument(metavar="KEY", help="Primary keys of the rows (42, id=42, a=1,b=2).",
-                                              show_default=False)]
+                                              show_default=False, autocompletion=complete_key)]
 
 
 def restore(ctx: typer.Context, table: TableArg,
             key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
                                                      "with --all-changed-since or --keys.", show_default=False,
-                                                     metavar="KEY")] = None,
+                                                     metavar="KEY", autocompletion=complete_key)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
                                                         "version number, position pN (p-1 = last) or a time.",
-                                                        show_default=False, callback=not_blank)] = None,
+                                                        show_default=False, callback=not_blank,
+                                                        autocompletion=complete_version)] = None,
             at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
                                                    show_default=False, callback=not_blank)] = None,
             only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
-                                                     show_default=False)] = None,
+                                                     show_default=False, autocompletion=complete_columns)] = None,
             changed_since: Annotated[str | None, typer.Option("--all-changed-since", help="Many rows: every row "
                                                               "changed at or after this time goes back to its state "
                                                               "--at TIME (set-based, one transaction).",
