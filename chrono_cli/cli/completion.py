@@ -16,7 +16,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ COMPLETE_VAR = "_CHRONO_COMPLETE"
 SHELLS = {"bash": "chrono.bash", "zsh": "_chrono", "fish": "chrono.fish"}
 TIMEOUT_ENV = "CHRONO_COMPLETE_TIMEOUT"
 DEFAULT_TIMEOUT = 2.0  # seconds: a TAB press may wait this long for the database, never longer
+BACKGROUND = 10.0  # seconds a lookup that outlasted its TAB press may go on, unseen, to fill the cache
 
 
 def script(shell: str) -> str:
@@ -50,19 +50,18 @@ def write_scripts(directory: Path) -> list[Path]:
 TTL_ENV = "CHRONO_COMPLETE_TTL"
 DEFAULT_TTL = 60.0  # seconds a cached answer is offered: a new key shows up at the latest this long after
 CACHE_FILE = "completion.json"  # {database: {what: [when, values]}} in the user's state directory
+INSTALLED = "installed"  # the cache's entry for what needs no database (the conventions installed)
 
 
 def complete_table(ctx: typer.Context, incomplete: str) -> list[str]:
     """TABLE values: the versioned tables of the database named by --db, the environment or the config."""
-    return _offer(ctx, incomplete, "tables", lambda ws: _suggest().tables(ws))
+    return _offer(ctx, incomplete, ("tables",))
 
 
 def complete_key(ctx: typer.Context, incomplete: str) -> list[str]:
     """KEY values: the keys of the table's most recently changed records, from its history store."""
     table = ctx.params.get("table")
-    if not table:
-        return []
-    return _offer(ctx, incomplete, f"keys:{table}", lambda ws: _suggest().keys(ws, table), keep_order=True)
+    return _offer(ctx, incomplete, ("keys", table), keep_order=True) if table else []
 
 
 def complete_columns(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -73,8 +72,7 @@ def complete_columns(ctx: typer.Context, incomplete: str) -> list[str]:
     head, _, last = incomplete.rpartition(",")
     prefix = head + "," if head else ""
     done = set(head.split(",")) if head else set()
-    names = _offer(ctx, last, f"columns:{table}", lambda ws: _suggest().columns(ws, table), keep_order=True)
-    return [prefix + name for name in names if name not in done]
+    return [prefix + name for name in _offer(ctx, last, ("columns", table), keep_order=True) if name not in done]
 
 
 def complete_version(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -82,47 +80,48 @@ def complete_version(ctx: typer.Context, incomplete: str) -> list[str]:
     table, key = ctx.params.get("table"), ctx.params.get("key")
     if not table or not key:
         return []
-    found = _offer(ctx, incomplete, f"versions:{table}:{key}", lambda ws: _suggest().versions(ws, table, key),
-                   keep_order=True)
+    found = _offer(ctx, incomplete, ("versions", table, key), keep_order=True)
     numbered = [v for v in found if not v.startswith("p")]
     return found if incomplete.startswith("p") or not numbered else numbered
 
 
 def complete_changeset(ctx: typer.Context, incomplete: str) -> list[str]:
     """Change-set ids: the newest change sets of the database, newest first."""
-    return _offer(ctx, incomplete, "changesets", lambda ws: _suggest().changesets(ws), keep_order=True)
+    return _offer(ctx, incomplete, ("changesets",), keep_order=True)
 
 
 def complete_convention(ctx: typer.Context, incomplete: str) -> list[str]:
     """--convention values: every convention chrono knows (built-in and plugins); no database needed."""
-    try:
-        from chrono_cli.conventions.registry import default
+    names = _cached(INSTALLED, "conventions")
+    if names is None:
+        try:
+            from chrono_cli.conventions.registry import default
 
-        return [n for n in default().names() if n.startswith(incomplete)]
-    except Exception:  # noqa: BLE001 - a broken plugin: complete nothing rather than print an error
-        return []
-
-
-def _suggest() -> Any:
-    from chrono_cli.services import suggest
-
-    return suggest
+            names = default().names()
+        except Exception:  # noqa: BLE001 - a broken plugin: complete nothing rather than print an error
+            return []
+        _remember(INSTALLED, "conventions", names)
+    return [n for n in names if n.startswith(incomplete)]
 
 
-def _offer(ctx: typer.Context, incomplete: str, what: str, lookup: Callable[[Any], list[str]],
-           keep_order: bool = False) -> list[str]:
+ASKED = {"tables", "keys", "columns", "versions", "changesets"}  # what services.suggest answers
+
+
+def _offer(ctx: typer.Context, incomplete: str, what: tuple[str, ...], keep_order: bool = False) -> list[str]:
     """Cached values of ``what`` for the database of this command line, filtered by ``incomplete``."""
     root = ctx.find_root().params
-    values = lookup_values(root.get("db"), tuple(root.get("schema") or ()), root.get("config"), what, lookup)
+    values = lookup_values(root.get("db"), tuple(root.get("schema") or ()), root.get("config"), what)
     matching = [v for v in values if v.startswith(incomplete)]
     return matching if keep_order else sorted(set(matching))
 
 
-def lookup_values(url: str | None, schemas: tuple[str, ...], config_path: str | None, what: str,
-                  lookup: Callable[[Any], list[str]], timeout: float | None = None) -> list[str]:
-    """``lookup(workspace)`` from the cache when fresh, else from the database within ``timeout``; [] on any error.
+def lookup_values(url: str | None, schemas: tuple[str, ...], config_path: str | None, what: tuple[str, ...],
+                  timeout: float | None = None) -> list[str]:
+    """``services.suggest`` 's answer to ``what`` (``("keys", "users")``): from the cache while fresh, else from the
+    database within ``timeout``; [] on any error. Tables also get the config's aliases (read each time, never cached).
 
-    Tables also get the config's aliases (never cached: the config is read each time, it costs nothing).
+    A TAB press (``timeout`` None) that outlasts its time leaves the lookup to a detached process, which caches
+    the answer for the next TAB; the shell is not kept waiting for it.
     """
     import warnings
 
@@ -134,30 +133,61 @@ def lookup_values(url: str | None, schemas: tuple[str, ...], config_path: str | 
         database = _database(url, schemas, config)
     except Exception:  # noqa: BLE001 - no database named, or a config that cannot be read: offer nothing
         return []
-    aliases = list(config.aliases) if what == "tables" else []
-    cached = _cached(database, what)
+    aliases = list(config.aliases) if what == ("tables",) else []
+    entry = "\t".join(what)
+    cached = _cached(database, entry)
     if cached is not None:
         return cached + aliases
-    found: list[list[str]] = []
+    found: list[list[str] | None] = []
 
     def run() -> None:
-        found.append(_lookup(url, schemas, config, lookup))
+        found.append(_lookup(url, schemas, config, what))
 
     # A daemon thread: if the database hangs, the shell gets its answer anyway and the process exits.
     worker = threading.Thread(target=run, name="chrono-complete", daemon=True)
     worker.start()
     worker.join(_timeout() if timeout is None else timeout)
-    if worker.is_alive() or not found or found[0] is None:
+    if worker.is_alive():
+        if timeout is None:
+            _warm_later(url, schemas, config_path, what)
         return []
-    _remember(database, what, found[0])
-    return found[0] + aliases
+    answer = found[0] if found else None
+    if answer is None:
+        return []
+    _remember(database, entry, answer)
+    return answer + aliases
+
+
+WARM_ENV = "CHRONO_WARM_COMPLETION"  # what a detached warm-up process is to look up (JSON; not on its command line)
+
+
+def _warm_later(url: str | None, schemas: tuple[str, ...], config_path: str | None, what: tuple[str, ...]) -> None:
+    """Start a detached process that looks ``what`` up (for up to BACKGROUND seconds) and caches it."""
+    import json
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_CHRONO")}
+    env[WARM_ENV] = json.dumps([url, list(schemas), config_path, list(what)])
+    try:
+        subprocess.Popen([sys.executable, "-m", "chrono_cli.cli.completion", "--warm"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True, close_fds=True)
+    except OSError:
+        pass  # the next TAB tries again
+
+
+def _warm() -> None:
+    """The detached process of ``_warm_later``."""
+    import json
+
+    url, schemas, config_path, what = json.loads(os.environ[WARM_ENV])
+    lookup_values(url, tuple(schemas), config_path, tuple(what), timeout=BACKGROUND)
 
 
 def table_names(url: str | None, schemas: tuple[str, ...], config_path: str | None,
                 timeout: float | None = None) -> list[str]:
     """Detected table names and config aliases; [] on any error or when the database is slower than ``timeout``."""
-    return sorted(set(lookup_values(url, schemas, config_path, "tables", lambda ws: _suggest().tables(ws),
-                                    timeout=timeout)))
+    return sorted(set(lookup_values(url, schemas, config_path, ("tables",), timeout=timeout)))
 
 
 def _timeout() -> float:
@@ -175,11 +205,24 @@ def _ttl() -> float:
 
 
 def _database(url: str | None, schemas: tuple[str, ...], config: Any) -> str:
-    """The cache key of the database: its URL without the password, and the schemas asked for."""
-    from chrono_cli.cli.userstate import database_key
-    from chrono_cli.services.workspace import Settings, Workspace
+    """The cache key of the database named (and the schemas asked for), without its password.
 
-    return database_key(Workspace(Settings(url, schemas, config)).url) + "".join(f" --schema {s}" for s in schemas)
+    Worked out without SQLAlchemy, whose import alone costs more than a TAB press may take: a file path is made
+    absolute, a URL loses the password in its user part, and the key is a digest of what is left.
+    """
+    import hashlib
+    import re
+
+    from chrono_cli.config import named_database
+
+    raw = named_database(url, config)
+    if not raw:
+        raise ValueError("no database named")
+    if "://" in raw:
+        raw = re.sub(r"^([^:/]+://[^:@/]*):[^@/]*@", r"\1@", raw)
+    else:
+        raw = "sqlite:///" + os.path.abspath(os.path.expanduser(raw))
+    return hashlib.sha256("\n".join((raw, *schemas)).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _cached(database: str, what: str) -> list[str] | None:
@@ -211,14 +254,16 @@ def _remember(database: str, what: str, values: list[str]) -> None:
     userstate.save(CACHE_FILE, fresh)
 
 
-def _lookup(url: str | None, schemas: tuple[str, ...], config: Any,
-            lookup: Callable[[Any], list[str]]) -> list[str] | None:
+def _lookup(url: str | None, schemas: tuple[str, ...], config: Any, what: tuple[str, ...]) -> list[str] | None:
+    from chrono_cli.services import suggest
     from chrono_cli.services.workspace import Settings, Workspace
 
+    if what[0] not in ASKED:
+        return None
     ws = None
     try:
         ws = Workspace(Settings(url, schemas, config))
-        return [str(v) for v in lookup(ws)]
+        return [str(v) for v in getattr(suggest, what[0])(ws, *what[1:])]
     except Exception:  # noqa: BLE001 - completion offers nothing rather than an error
         return None
     finally:
@@ -227,5 +272,8 @@ def _lookup(url: str | None, schemas: tuple[str, ...], config: Any,
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--warm"]:
+        _warm()
+        sys.exit(0)
     for written in write_scripts(Path(sys.argv[1] if len(sys.argv) > 1 else "completions")):
         print(written)

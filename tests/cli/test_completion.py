@@ -276,7 +276,8 @@ def test_completion_is_cached_per_database_for_a_short_time(bin_dir: Path, demo:
     keys = _history_keys(demo, "4")
     assert set(bash_complete(bin_dir, line)) == keys
     cache = json.loads((_own_state_dir / "chrono" / "completion.json").read_text())
-    assert list(cache) == [f"sqlite:///{demo}"] and set(cache[f"sqlite:///{demo}"]) == {"keys:users"}
+    assert [set(entries) for entries in cache.values()] == [{"keys\tusers"}]
+    assert str(demo) not in json.dumps(cache)  # keyed by a digest of the database's name
     with sqlite3.connect(demo) as conn:  # a record changed since: a key the cache does not know yet
         conn.execute("INSERT INTO users_history (id, email, name, plan, is_archived, updated_by, version, changed) "
                      "SELECT 4000, email, name, plan, is_archived, updated_by, 1, '2026-11-20 10:00:00' "
@@ -291,7 +292,7 @@ def test_completion_is_cached_per_database_for_a_short_time(bin_dir: Path, demo:
     # another database has its own entry; a corrupt cache file is ignored and replaced
     (_own_state_dir / "chrono" / "completion.json").write_text("{not json")
     assert set(bash_complete(bin_dir, f"chrono --db {copy} history users 4")) == keys | {"4000"}
-    assert list(json.loads((_own_state_dir / "chrono" / "completion.json").read_text())) == [f"sqlite:///{copy}"]
+    assert len(json.loads((_own_state_dir / "chrono" / "completion.json").read_text())) == 1
 
 
 def _zsh_complete(bin_dir: Path, line: str, **env: str) -> list[str]:
@@ -337,8 +338,23 @@ def test_fish_completes_keys_columns_and_conventions(bin_dir: Path, demo: Path, 
 def test_lookups_stop_at_the_timeout_and_give_nothing(silent_server: tuple[int, threading.Event]) -> None:
     port, _ = silent_server
     start = time.monotonic()
-    from chrono_cli.services import suggest
-
-    assert completion.lookup_values(f"postgresql://u@127.0.0.1:{port}/x", (), None, "tables", suggest.tables,
+    assert completion.lookup_values(f"postgresql://u@127.0.0.1:{port}/x", (), None, ("keys", "users"),
                                     timeout=0.2) == []
     assert time.monotonic() - start < 5
+
+
+@needs_bash
+def test_a_lookup_slower_than_the_tab_press_is_cached_for_the_next_one(bin_dir: Path, demo: Path) -> None:
+    line = f"chrono --db {demo} history users 4"
+    start = time.monotonic()
+    assert bash_complete(bin_dir, line, CHRONO_COMPLETE_TIMEOUT="0") == []  # no time at all: nothing offered
+    waited = time.monotonic() - start
+    keys = _history_keys(demo, "4")
+    deadline = time.monotonic() + 60  # a detached process finishes the lookup and caches it
+    while time.monotonic() < deadline:
+        offered = bash_complete(bin_dir, line, CHRONO_COMPLETE_TIMEOUT="0")
+        if offered:
+            break
+        time.sleep(0.5)
+    assert set(offered) == keys
+    assert waited < 30  # the shell did not wait for the lookup
