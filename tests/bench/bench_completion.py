@@ -52,7 +52,8 @@ def main() -> None:
                 "_CHRONO_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split(" ")) - 1)}
         plain = {k: v for k, v in base.items() if not k.startswith(("_CHRONO", "COMP_"))}
         sides = {"python": ([sys.executable, "-c", "pass"], plain), "--help": ([*chrono, "--help"], plain),
-                 "cached": (chrono, {**base, "CHRONO_COMPLETE_TTL": "3600"}), "database": (chrono, {**base, "CHRONO_COMPLETE_TTL": "0"})}
+                 "cached": (chrono, {**base, "CHRONO_COMPLETE_TTL": "3600"}),
+                 "database": (chrono, {**base, "CHRONO_COMPLETE_TTL": "0"})}
         expected = run(chrono, base)[2]  # fills the cache; every side must then offer the same keys
         assert "42" in expected.split(), expected
         cpu: dict[str, list[float]] = {name: [] for name in sides}
