@@ -178,8 +178,8 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color",
                                            help="Never colour output (NO_COLOR is honoured too).")] = False,
-    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $PAGER or less, "
-                                           "on a terminal only).")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $CHRONO_PAGER, $PAGER "
+                                           "or less, on a terminal only).")] = False,
     tz: Annotated[str | None, typer.Option("--tz", help="Show times in this zone (Europe/Berlin, UTC; else $TZ, "
                                            "else UTC).", show_default=False, metavar="ZONE")] = None,
     relative: Annotated[bool, typer.Option("--relative", help="Show times as '3 hours ago'.")] = False,
