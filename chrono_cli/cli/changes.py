@@ -102,10 +102,24 @@ class ChangesCommand(ChronoCommand):
 
     def make_context(self, info_name: str | None, args: list[str], parent: ClickContext | None = None,
                      **extra: Any) -> ClickContext:
-        if args[:1] != ["show"]:
+        at = self._first_argument(args)
+        if at is None or args[at] != "show":
             return super().make_context(info_name, args, parent=parent, **extra)
         # one name of two words, so usage reads "chrono changes show" (not "changes [TABLE]... show")
-        return show_command().make_context(f"{info_name} show", args[1:], parent=parent, **extra)
+        return show_command().make_context(f"{info_name} show", args[:at] + args[at + 1:], parent=parent, **extra)
+
+    def _first_argument(self, args: list[str]) -> int | None:
+        """Where the first argument that is no option (nor an option's value) is in ``args``."""
+        valued = {name for p in self.params if p.param_type_name == "option" and not getattr(p, "is_flag", False)
+                  for name in (*p.opts, *p.secondary_opts)}
+        i = 0
+        while i < len(args):
+            if args[i] == "--":
+                return i + 1 if i + 1 < len(args) else None
+            if not args[i].startswith("-") or args[i] == "-":
+                return i
+            i += 2 if args[i] in valued else 1
+        return None
 
     def invoke(self, ctx: ClickContext) -> Any:
         if ctx.command is not self:  # the context make_context built for `changes show`

@@ -27,6 +27,12 @@ SHELLS = {"bash": "chrono.bash", "zsh": "_chrono", "fish": "chrono.fish"}
 TIMEOUT_ENV = "CHRONO_COMPLETE_TIMEOUT"
 DEFAULT_TIMEOUT = 2.0  # seconds: a TAB press may wait this long for the database, never longer
 BACKGROUND = 10.0  # seconds a lookup that outlasted its TAB press may go on, unseen, to fill the cache
+TTL_ENV = "CHRONO_COMPLETE_TTL"
+DEFAULT_TTL = 60.0  # seconds a cached answer is offered: a new key shows up at the latest this long after
+CACHE_FILE = "completion.json"  # {database: {what: [when, values]}} in the user's state directory
+INSTALLED = "installed"  # the cache's entry for what needs no database (the conventions installed)
+ASKED = {"tables", "keys", "columns", "versions", "changesets"}  # what services.suggest answers
+WARM_ENV = "CHRONO_WARM_COMPLETION"  # what a detached warm-up process is to look up (JSON; not on its command line)
 
 
 def script(shell: str) -> str:
@@ -45,12 +51,6 @@ def write_scripts(directory: Path) -> list[Path]:
         path.write_text(script(shell), encoding="utf-8")
         written.append(path)
     return written
-
-
-TTL_ENV = "CHRONO_COMPLETE_TTL"
-DEFAULT_TTL = 60.0  # seconds a cached answer is offered: a new key shows up at the latest this long after
-CACHE_FILE = "completion.json"  # {database: {what: [when, values]}} in the user's state directory
-INSTALLED = "installed"  # the cache's entry for what needs no database (the conventions installed)
 
 
 def complete_table(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -104,9 +104,6 @@ def complete_convention(ctx: typer.Context, incomplete: str) -> list[str]:
     return [n for n in names if n.startswith(incomplete)]
 
 
-ASKED = {"tables", "keys", "columns", "versions", "changesets"}  # what services.suggest answers
-
-
 def _offer(ctx: typer.Context, incomplete: str, what: tuple[str, ...], keep_order: bool = False) -> list[str]:
     """Cached values of ``what`` for the database of this command line, filtered by ``incomplete``."""
     root = ctx.find_root().params
@@ -156,9 +153,6 @@ def lookup_values(url: str | None, schemas: tuple[str, ...], config_path: str | 
         return []
     _remember(database, entry, answer)
     return answer + aliases
-
-
-WARM_ENV = "CHRONO_WARM_COMPLETION"  # what a detached warm-up process is to look up (JSON; not on its command line)
 
 
 def _warm_later(url: str | None, schemas: tuple[str, ...], config_path: str | None, what: tuple[str, ...]) -> None:

@@ -62,6 +62,11 @@ def test_show_one_change_set(runner: CliRunner, demo: str) -> None:
     assert shown == first
     text = invoke(runner, ["--db", demo, "changes", "show", first["id"]])
     assert text.exit_code == 0 and "inferred" in text.stdout
+    # options may come before `show`, as they could when show was a plain argument
+    assert _json(runner, ["--db", demo, "changes", "-f", "json", "--window", "5", "show", first["id"]]) == first
+    refused = invoke(runner, ["--db", demo, "changes", "--since", "2h", "show", first["id"]])
+    assert refused.exit_code == 2 and refused.stderr.splitlines() == [
+        "error: no such option: --since", "hint: run 'chrono changes show --help'"]
 
 
 def test_potion_and_versioned_rows_notes(runner: CliRunner, demo: str) -> None:
