@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,13 @@ _TABLE_KEYS = {"convention", "history", "hidden", "untracked", "excluded", "arch
                "columns", "discriminator", "ignore", "severity", "model",
                "layout", "unrecorded", "operations", "data_means", "table_value", "actor_column",
                "reason_column", "redact"}
+
+ENV_URLS = ("CHRONO_DATABASE_URL", "DATABASE_URL")
+
+
+def named_database(explicit: str | None, config: Config) -> str | None:
+    """The database as the user named it: --db, else $CHRONO_DATABASE_URL or $DATABASE_URL, else the config's."""
+    return explicit or next((os.environ[v] for v in ENV_URLS if os.environ.get(v)), None) or config.database
 
 
 class Shape(enum.StrEnum):

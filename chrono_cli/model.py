@@ -143,13 +143,15 @@ class DiffView:
 
 @dataclass(frozen=True, slots=True)
 class ResultSet:
-    """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts)."""
+    """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts);
+    ``lines`` what jsonl prints (default: the document's list)."""
 
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     title: str | None = None
     document: Any = None
     notes: tuple[str, ...] = field(default=())
+    lines: Sequence[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,3 +290,4 @@ class ChangeList:
     changesets: tuple[ChangeSet, ...]
     next_before: str | None = None
     notes: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()  # how to make listing faster (an index to create): the CLI says it once per database

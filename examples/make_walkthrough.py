@@ -96,6 +96,7 @@ def render() -> str:
     env.pop("CHRONO_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
+        env["XDG_STATE_HOME"] = tmp  # advice given once per database: every run starts as a first run
         db = Path(tmp) / "demo.sqlite"
         shutil.copy(HERE / "demo.sqlite", db)
         names = commands()

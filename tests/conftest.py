@@ -183,6 +183,15 @@ def _pin_terminal() -> None:
     os.environ.pop("CHRONO_FORMAT", None)
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own $XDG_STATE_HOME: chrono's remembered advice and completion cache never leak between
+    tests (or come from the user running them)."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -25,8 +25,9 @@ def command_names() -> list[str]:
 
     group = typer.main.get_command(app)
     ctx = group.make_context("chrono", [], resilient_parsing=True)
-    return [name for name in group.list_commands(ctx)  # type: ignore[attr-defined]
-            if not group.get_command(ctx, name).hidden]  # type: ignore[attr-defined, union-attr]
+    names = [name for name in group.list_commands(ctx)  # type: ignore[attr-defined]
+             if not group.get_command(ctx, name).hidden]  # type: ignore[attr-defined, union-attr]
+    return [word for name in names for word in ([name, "changes show"] if name == "changes" else [name])]
 
 
 def help_text(args: list[str]) -> str:
@@ -45,7 +46,7 @@ def reference() -> str:
     """The generated section, markers included."""
     parts = [START, "## CLI reference", "",
              f"Generated from each command's `--help` by `{COMMAND}`; edit the docstrings, not this section.", ""]
-    for args in [[]] + [[name] for name in command_names()]:
+    for args in [[]] + [name.split(" ") for name in command_names()]:
         title = " ".join(["chrono", *args])
         parts += [f"### {title}", "", "```text", help_text(args), "```", ""]
     parts.append(END)

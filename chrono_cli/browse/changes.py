@@ -49,7 +49,7 @@ class ChangesScreen(ListScreen):
         self.sets += listing.changesets
         self.next_before, self.fetching = listing.next_before, False
         if first:
-            for note in listing.notes:
+            for note in (*listing.notes, *listing.advice):  # the browser has no -v: its advice every time
                 self.notify(note, timeout=6)
             if not self.sets:
                 self.notify("no changes in that window", timeout=6)

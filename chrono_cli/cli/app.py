@@ -16,26 +16,12 @@ from typer._click.exceptions import UsageError as ClickUsageError  # what typer.
 from typer.core import TyperGroup
 
 from chrono_cli.cli import blame, browse, changes, check, lists, read, revert, write
-from chrono_cli.cli.command import ChronoCommand, usage_lines
+from chrono_cli.cli.command import ChronoCommand, keep_examples, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
 from chrono_cli.render.display import Display
 from chrono_cli.render.formats import OutputFormat
-
-
-def keep_examples(help_text: str) -> str:
-    """Mark the indented paragraphs after ``Example:`` so --help prints them line by line, unwrapped."""
-    paragraphs = help_text.split("\n\n")
-    in_examples = False
-    for i, para in enumerate(paragraphs):
-        if para.strip().rstrip(":").lower() in ("example", "examples"):
-            in_examples = True
-        elif in_examples and para.startswith((" ", "\t")):
-            paragraphs[i] = "\b\n" + para
-        elif not para.startswith("\b"):
-            in_examples = False
-    return "\n\n".join(paragraphs)
 
 
 class ChronoGroup(TyperGroup):
@@ -46,6 +32,20 @@ class ChronoGroup(TyperGroup):
         for command in self.commands.values():
             if command.help:
                 command.help = keep_examples(command.help)
+
+    def format_commands(self, ctx: ClickContext, formatter: Any) -> None:
+        """The commands under one heading per panel (Read, Write, CI, Setup), in the order they were added."""
+        panels: dict[str, list[tuple[str, Any]]] = {}
+        for name in self.commands:  # registration order, not alphabetical: the order people learn them in
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                panels.setdefault(getattr(command, "rich_help_panel", None) or "Commands", []).append((name, command))
+        if not panels:
+            return
+        limit = formatter.width - 6 - max(len(name) for rows in panels.values() for name, _ in rows)
+        for panel, rows in panels.items():
+            with formatter.section(f"{panel} commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
 
     def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         """A mistyped command suggests the commands it is a prefix of, or the closest ones."""
@@ -178,8 +178,8 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color",
                                            help="Never colour output (NO_COLOR is honoured too).")] = False,
-    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $PAGER or less, "
-                                           "on a terminal only).")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output (else $CHRONO_PAGER, $PAGER "
+                                           "or less, on a terminal only).")] = False,
     tz: Annotated[str | None, typer.Option("--tz", help="Show times in this zone (Europe/Berlin, UTC; else $TZ, "
                                            "else UTC).", show_default=False, metavar="ZONE")] = None,
     relative: Annotated[bool, typer.Option("--relative", help="Show times as '3 hours ago'.")] = False,
@@ -205,23 +205,24 @@ def main_options(
     ctx.call_on_close(state.close)
 
 
-app.command(cls=ChronoCommand)(read.tables)
-app.command(cls=ChronoCommand)(read.history)
-app.command(cls=ChronoCommand)(read.show)
-app.command(cls=ChronoCommand)(read.diff)
-app.command(cls=ChronoCommand)(changes.changes)
-app.command("check-migrations", cls=ChronoCommand)(check.check_migrations)
-app.command(cls=ChronoCommand)(write.restore)
-app.command(cls=ChronoCommand)(write.archive)
-app.command(cls=ChronoCommand)(write.unarchive)
-app.command(cls=ChronoCommand)(write.apply)
-app.command(cls=ChronoCommand)(revert.revert)
-app.command(cls=ChronoCommand)(lists.archived)
-app.command(cls=ChronoCommand)(lists.deleted)
-app.command(cls=ChronoCommand)(lists.conventions)
-app.command(cls=ChronoCommand)(blame.blame)
-app.command(cls=ChronoCommand)(browse.browse)
-
+# `chrono --help` lists the commands under these headings, in this order
+READ, WRITE, CI, SETUP = "Read", "Write", "CI", "Setup"
+app.command(cls=ChronoCommand, rich_help_panel=READ)(read.tables)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(read.history)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(read.show)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(read.diff)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(blame.blame)
+app.command(cls=changes.ChangesCommand, rich_help_panel=READ)(changes.changes)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.archived)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.deleted)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(browse.browse)
+app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.restore)
+app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.archive)
+app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.unarchive)
+app.command(cls=ChronoCommand, rich_help_panel=WRITE)(revert.revert)
+app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.apply)
+app.command("check-migrations", cls=ChronoCommand, rich_help_panel=CI)(check.check_migrations)
+app.command(cls=ChronoCommand, rich_help_panel=SETUP)(lists.conventions)
 
 def main() -> None:
     """Console-script entry point; Ctrl-C anywhere exits 130 without a traceback."""

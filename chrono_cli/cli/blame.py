@@ -6,16 +6,19 @@ from typing import Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_columns, complete_version
 from chrono_cli.cli.options import AllOpt, ConventionOpt, FormatOpt, KeyArg, TableArg, not_blank
 from chrono_cli.cli.state import CliState
 
 
 def blame(ctx: typer.Context, table: TableArg, key: KeyArg,
           column: Annotated[list[str] | None, typer.Option("--column", "-c", help="Only this column (repeatable, or "
-                                                           "comma-separated).", show_default=False)] = None,
+                                                           "comma-separated).", show_default=False,
+                                                           autocompletion=complete_columns)] = None,
           version: Annotated[str | None, typer.Option("--version", "-V", help="Blame the record as it was at this "
                                                       "version (number, position pN or 'current').",
-                                                      show_default=False, callback=not_blank)] = None,
+                                                      show_default=False, callback=not_blank,
+                                                      autocompletion=complete_version)] = None,
           at: Annotated[str | None, typer.Option("--at", help="Blame the record as it was at this time.",
                                                  show_default=False, callback=not_blank)] = None,
           all_columns: AllOpt = False, convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chrono_cli.cli.completion import complete_table
+from chrono_cli.cli.completion import complete_key, complete_table
 from chrono_cli.cli.options import ConventionOpt, SinceOpt, clean_text
 from chrono_cli.cli.state import CliState
 
@@ -16,7 +16,8 @@ def browse(ctx: typer.Context,
                                                        show_default=False, callback=clean_text,
                                                        autocompletion=complete_table)] = None,
            key: Annotated[str | None, typer.Argument(help="Start at this record's timeline (42, id=42, a=1,b=2).",
-                                                     show_default=False, callback=clean_text)] = None,
+                                                     show_default=False, callback=clean_text,
+                                                     autocompletion=complete_key)] = None,
            changes: Annotated[bool, typer.Option("--changes", help="Start at the change sets (with --since).")] = False,
            since: SinceOpt = None, convention: ConventionOpt = None,
            read_only: Annotated[bool, typer.Option("--read-only", help="Hide every write key (restore, archive, "

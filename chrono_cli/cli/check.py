@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_table
 from chrono_cli.cli.progress import progress_bar
 from chrono_cli.cli.state import CliState, note
 from chrono_cli.errors import ExitCode
@@ -37,7 +38,8 @@ def check_migrations(
     table: Annotated[list[str] | None, typer.Option("--table", "-t", metavar="TABLE", show_default=False,
                                                     help="Check only this table (repeatable; base or history name).")
                      ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.",
+                                         autocompletion=complete_table)] = False,
     suggest: Annotated[bool, typer.Option("--suggest", help="Show the DDL and alembic op lines that would fix "
                                           "each finding (needs alembic).")] = False,
     fmt: Annotated[CheckFormat | None, typer.Option("--format", "-f", help="Output format; github prints workflow "

@@ -15,7 +15,16 @@ _NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
 
 
 class _NegativeNumberParser(_OptionParser):
-    """An option parser that reads ``-7`` as an argument unless the command has an option spelt ``-7``."""
+    """An option parser that reads ``-7`` as an argument unless the command has an option spelt ``-7``.
+
+    While the shell completes (resilient parsing), an option still waiting for its value at the end of the line
+    (``show users 42 --version <TAB>``) is no error: the arguments before it stay parsed for the completer.
+    """
+
+    def _get_value_from_state(self, option_name: str, option: Any, state: _ParsingState) -> Any:
+        if self.ctx is not None and self.ctx.resilient_parsing and len(state.rargs) < option.nargs:
+            return None
+        return super()._get_value_from_state(option_name, option, state)
 
     def _process_args_for_options(self, state: _ParsingState) -> None:
         # click's own loop, with one more branch: a negative number that is no option of this command
@@ -32,6 +41,20 @@ class _NegativeNumberParser(_OptionParser):
             else:
                 state.rargs.insert(0, arg)
                 return
+
+
+def keep_examples(help_text: str) -> str:
+    """Mark the indented paragraphs after ``Example:`` so --help prints them line by line, unwrapped."""
+    paragraphs = help_text.split("\n\n")
+    in_examples = False
+    for i, para in enumerate(paragraphs):
+        if para.strip().rstrip(":").lower() in ("example", "examples"):
+            in_examples = True
+        elif in_examples and para.startswith((" ", "\t")):
+            paragraphs[i] = "\b\n" + para
+        elif not para.startswith("\b"):
+            in_examples = False
+    return "\n\n".join(paragraphs)
 
 
 class ChronoCommand(TyperCommand):

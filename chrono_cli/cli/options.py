@@ -6,7 +6,12 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from chrono_cli.cli.completion import complete_table
+from chrono_cli.cli.completion import (
+    complete_columns,
+    complete_convention,
+    complete_key,
+    complete_table,
+)
 from chrono_cli.render.formats import OutputFormat
 
 T = TypeVar("T")
@@ -15,7 +20,7 @@ T = TypeVar("T")
 def clean_text(value: T) -> T:
     """Refuse text (or a list of texts) that no database takes: NUL characters, bytes that are not UTF-8."""
     texts = value if isinstance(value, list | tuple) else [value] if isinstance(value, str) else []
-    if texts:
+    if any(not _plain(text) for text in texts):  # the check's module is heavy: import it for a real problem only
         from chrono_cli.errors import UsageError
         from chrono_cli.services.keys import check_text
 
@@ -25,6 +30,19 @@ def clean_text(value: T) -> T:
             except UsageError as exc:  # a typer error, so options of the group itself report it too
                 raise typer.BadParameter(str(exc)) from None
     return value
+
+
+def _plain(text: object) -> bool:
+    """Text every database takes: no NUL, nothing that is not UTF-8 (what services.keys.check_text refuses)."""
+    if not isinstance(text, str):
+        return True
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def not_blank(value: str | None) -> str | None:
@@ -38,13 +56,14 @@ TableArg = Annotated[str, typer.Argument(help="Table: name, schema.name, alias, 
                                          show_default=False, metavar="TABLE", autocompletion=complete_table,
                                          callback=clean_text)]
 KeyArg = Annotated[str, typer.Argument(help="Primary key: 42, id=42, or a composite order_id=5,line=2.",
-                                       show_default=False, metavar="KEY")]
+                                       show_default=False, metavar="KEY", autocompletion=complete_key)]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default: table on a "
                                                          "terminal, plain otherwise).", show_default=False)]
 ConventionOpt = Annotated[str | None, typer.Option("--convention", help="Read this convention when a table has "
-                                                    "several (see 'chrono tables').", show_default=False)]
+                                                    "several (see 'chrono tables').", show_default=False,
+                                                    autocompletion=complete_convention)]
 ColumnsOpt = Annotated[str | None, typer.Option("--columns", help="Comma-separated columns to show.",
-                                                show_default=False)]
+                                                show_default=False, autocompletion=complete_columns)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every column (ignore configured defaults).")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only versions from this time on (ISO-8601, epoch "
                                               "seconds, yesterday, 'Nov 16', 2h, '3 days ago', 1mo, 1y).",

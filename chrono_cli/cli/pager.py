@@ -1,4 +1,4 @@
-"""Long output on a terminal goes through $PAGER (default ``less``), as git and dolt do.
+"""Long output on a terminal goes through $CHRONO_PAGER, else $PAGER (default ``less``), as git and dolt do.
 
 Output is held until it is taller than the terminal; then the pager starts, gets what was held and everything
 written after it as it is written, so the first screen of a long history shows before the rest is read.
@@ -26,15 +26,19 @@ class PagerClosed(Exception):
 
 
 @contextmanager
-def paged() -> Iterator[tuple[TextIO, int, int]]:
+def paged(newest_last: bool = False) -> Iterator[tuple[TextIO, int, int]]:
     """A stream, width and height to render into: stdout, or a stream that starts the pager once the text is
-    taller than the terminal."""
+    taller than the terminal.
+
+    ``newest_last``: the output runs oldest to newest, so the pager opens at its end (``less +G``), where the
+    newest version is; a pager chrono does not know opens where it always does.
+    """
     size = shutil.get_terminal_size()
     command = pager_command()
     if command is None:
         yield sys.stdout, size.columns, size.lines
         return
-    stream = PagerStream(command, size.columns, size.lines)
+    stream = PagerStream(at_end(command) if newest_last else command, size.columns, size.lines)
     try:
         yield cast(TextIO, stream), size.columns, size.lines
     except PagerClosed:
@@ -126,22 +130,38 @@ def rows(text: str, columns: int) -> int:
     return sum(max(1, -(-len(line) // max(columns, 1))) for line in plain.splitlines())
 
 
+PAGER_VARIABLES = ("CHRONO_PAGER", "PAGER")  # the first one set wins, as GIT_PAGER does over PAGER
+
+
 def pager_command() -> str | None:
-    """$PAGER, else less or more; None when paging is off (PAGER empty or cat) or its program does not exist."""
-    command = os.environ.get("PAGER")
-    if command is not None:
-        command = command.strip()
-        if command in ("", "cat"):
-            return None
-        try:
-            program = shlex.split(command)[0]
-        except (ValueError, IndexError):
-            return None
-        return command if shutil.which(program) else None
+    """$CHRONO_PAGER, else $PAGER, else less or more; None when paging is off (set empty or to cat) or its program
+    does not exist."""
+    for variable in PAGER_VARIABLES:
+        command = os.environ.get(variable)
+        if command is not None:
+            command = command.strip()
+            if command in ("", "cat"):
+                return None
+            try:
+                program = shlex.split(command)[0]
+            except (ValueError, IndexError):
+                return None
+            return command if shutil.which(program) else None
     for candidate in ("less", "more"):
         if shutil.which(candidate):
             return candidate
     return None
+
+
+def at_end(command: str) -> str:
+    """``command`` told to open at the end of its input: ``+G`` for less; other pagers are left as they are."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # an unbalanced quote: the shell will say so, chrono adds nothing
+        return command
+    if words and os.path.basename(words[0]) == "less" and "+G" not in words:
+        return command + " +G"
+    return command
 
 
 def _ignore_sigint() -> Any:

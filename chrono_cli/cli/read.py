@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_version
 from chrono_cli.cli.options import (
     AllOpt,
     ColumnsOpt,
@@ -59,7 +60,7 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
 def show(ctx: typer.Context, table: TableArg, key: KeyArg,
          version: Annotated[str | None, typer.Option("--version", "-V", help="Library version number, position "
                                                      "pN (p-1 = last), 'current' or a time.", show_default=False,
-                                                     callback=not_blank)] = None,
+                                                     callback=not_blank, autocompletion=complete_version)] = None,
          at: Annotated[str | None, typer.Option("--at", help="The state valid at this time (ISO-8601 or 2h, 3d ago).",
                                                 show_default=False, callback=not_blank)] = None,
          columns: ColumnsOpt = None, all_columns: AllOpt = False, convention: ConventionOpt = None,
@@ -84,9 +85,11 @@ def show(ctx: typer.Context, table: TableArg, key: KeyArg,
 
 def diff(ctx: typer.Context, table: TableArg, key: KeyArg,
          old: Annotated[str | None, typer.Argument(metavar="FROM", help="From: version number, position pN or time "
-                                                   "(default: the version before TO).", show_default=False)] = None,
+                                                   "(default: the version before TO).", show_default=False,
+                                                   autocompletion=complete_version)] = None,
          new: Annotated[str | None, typer.Argument(help="To: version number, position pN or time (default: current).",
-                                                   show_default=False, metavar="TO")] = None,
+                                                   show_default=False, metavar="TO",
+                                                   autocompletion=complete_version)] = None,
          all_columns: Annotated[bool, typer.Option("--all", help="Show unchanged columns too.")] = False,
          convention: ConventionOpt = None, fmt: FormatOpt = None) -> None:
     """Show the fields that differ between two versions of a record.

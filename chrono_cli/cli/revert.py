@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from chrono_cli.cli.completion import complete_changeset
 from chrono_cli.cli.options import FormatOpt, RevertWindowOpt
 from chrono_cli.cli.state import CliState, note
 from chrono_cli.cli.write import ActorOpt, DryRunOpt, PlanOpt, ReasonOpt, YesOpt, write_plan
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 def revert(ctx: typer.Context,
            changeset: Annotated[str, typer.Argument(help="Change set id, as 'chrono changes' prints it (a transaction "
                                                     "id, or @MILLIS for an inferred set).", show_default=False,
-                                                    metavar="CHANGESET")],
+                                                    metavar="CHANGESET", autocompletion=complete_changeset)],
            force: Annotated[bool, typer.Option("--force", help="Revert rows that changed again after the change "
                                                "set too, writing over those later changes.")] = False,
            window: RevertWindowOpt = 5.0,

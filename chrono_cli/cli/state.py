@@ -79,11 +79,28 @@ class CliState:
             render(result, chosen, sys.stdout, color=self.color(), err=sys.stderr, display=self.display,
                    height=height)
             return
+        import io
+
         from chrono_cli.cli.pager import paged
 
-        with paged() as (out, width, height):
-            render(result, chosen, out, color=self.color(), width=width, err=sys.stderr, display=self.display,
-                   height=height)
+        notes = io.StringIO()  # notes and hints (more: ...) follow the table, after the pager closes
+        try:
+            with paged(newest_last=_newest_last(result)) as (out, width, height):
+                render(result, chosen, out, color=self.color(), width=width, err=notes, display=self.display,
+                       height=height)
+        finally:
+            sys.stderr.write(notes.getvalue())
+
+
+def _newest_last(result: object) -> bool:
+    """Whether ``result`` is a timeline listed oldest first (``history`` without --reverse; a streamed history
+    always comes oldest first)."""
+    from chrono_cli.model import Timeline, TimelineStream
+
+    if isinstance(result, TimelineStream):
+        return True
+    versions = result.versions if isinstance(result, Timeline) else ()
+    return len(versions) > 1 and versions[-1].seq > versions[0].seq
 
 
 def _default_display() -> Display:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, TextIO
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from chrono_cli.cli.completion import complete_columns, complete_key, complete_version
 from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
@@ -37,20 +38,21 @@ PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as J
                                              "and write nothing to the database.", show_default=False,
                                              metavar="FILE", callback=not_blank)]
 KeysArg = Annotated[list[str], typer.Argument(metavar="KEY", help="Primary keys of the rows (42, id=42, a=1,b=2).",
-                                              show_default=False)]
+                                              show_default=False, autocompletion=complete_key)]
 
 
 def restore(ctx: typer.Context, table: TableArg,
             key: Annotated[str | None, typer.Argument(help="Primary key of the row (42, id=42, a=1,b=2); left out "
                                                      "with --all-changed-since or --keys.", show_default=False,
-                                                     metavar="KEY")] = None,
+                                                     metavar="KEY", autocompletion=complete_key)] = None,
             version: Annotated[str | None, typer.Option("--version", "-V", help="Version to go back to: library "
                                                         "version number, position pN (p-1 = last) or a time.",
-                                                        show_default=False, callback=not_blank)] = None,
+                                                        show_default=False, callback=not_blank,
+                                                        autocompletion=complete_version)] = None,
             at: Annotated[str | None, typer.Option("--at", help="Go back to the state valid at this time.",
                                                    show_default=False, callback=not_blank)] = None,
             only: Annotated[str | None, typer.Option("--only", help="Restore only these comma-separated columns.",
-                                                     show_default=False)] = None,
+                                                     show_default=False, autocompletion=complete_columns)] = None,
             changed_since: Annotated[str | None, typer.Option("--all-changed-since", help="Many rows: every row "
                                                               "changed at or after this time goes back to its state "
                                                               "--at TIME (set-based, one transaction).",
@@ -112,7 +114,8 @@ def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOp
     """Archive rows: set the table's archive column (true, or now) in one transaction.
 
     If the table is also versioned, the archive is an ordinary versioned update: the history rows the
-    library would write are written too.
+    library would write are written too. Of several rows, those already archived are skipped (the plan
+    and its JSON "skipped" list say so); one row already archived, or all of them, is refused (exit 6).
 
     Example:
 
@@ -127,6 +130,8 @@ def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: Reason
               convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
               plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
     """Unarchive rows: clear the table's archive column (false, or NULL).
+
+    Of several rows, those not archived are skipped, as archive skips rows already archived.
 
     Example:
 
@@ -199,8 +204,11 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     from chrono_cli.render import render
     from chrono_cli.services.plan import item_title
 
-    if fmt in (OutputFormat.JSON, OutputFormat.JSONL):
-        out.write((plan.dumps() if fmt is OutputFormat.JSON else json.dumps(plan.to_json())) + "\n")
+    if fmt is OutputFormat.JSON:
+        out.write(plan.dumps() + "\n")
+        return
+    if fmt is OutputFormat.JSONL:
+        out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in plan.lines())
         return
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
@@ -218,6 +226,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
+    for skip in plan.skipped:
+        out.write(f"skipped: {skip_text(skip)}\n")
     actions = [_SIGNS.get(item.action, "~") for item in plan.items]
     write_footer(out, plan.notes, plan.actor, plan.reason,
                  (actions.count("+"), actions.count("~"), actions.count("-")))
@@ -251,11 +261,19 @@ def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: s
     out.flush()
 
 
+def skip_text(skip: Mapping[str, Any]) -> str:
+    """One row a plan leaves alone: ``users id=45 (already archived)``."""
+    from chrono_cli.services.writeset import key_text
+
+    return f"{skip['table']} {key_text(skip['key'])} ({skip['why']})"
+
+
 def _diff_rows(plan: Plan) -> ResultSet:
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
             for i in plan.items for d in i.diff]
+    rows += [["skip", s["table"], key_text(s["key"]), "", "", ""] for s in plan.skipped]
     return ResultSet(("action", "table", "key", "column", "current", "new"), rows)
 
 
@@ -264,5 +282,6 @@ def _summary(plan: Plan) -> ResultSet:
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
             for i in plan.items]
+    rows += [["skip", s["table"], key_text(s["key"]), "", "", 0] for s in plan.skipped]
     return ResultSet(("action", "table", "key", "convention", "history", "statements"), rows,
-                     title="written", document=plan.to_json())
+                     title="written", document=plan.to_json(), lines=plan.lines())

@@ -25,6 +25,12 @@ def _row_doc(c: RowChange) -> dict[str, Any]:
     return doc
 
 
+def row_lines(result: ChangeList | ChangeSet) -> list[dict[str, Any]]:
+    """``-f jsonl``: one line per changed record (table and key first), with the id of its change set."""
+    sets = (result,) if isinstance(result, ChangeSet) else result.changesets
+    return [{**_row_doc(c), "changeset": s.id, "exact": s.exact} for s in sets for c in s.changes]
+
+
 def document(result: ChangeList | ChangeSet) -> dict[str, Any]:
     if isinstance(result, ChangeSet):
         return changeset_doc(result)

@@ -80,19 +80,28 @@ def document(result: object) -> Any:
 
 
 def lines(result: object) -> list[Any]:
-    """What ``-f jsonl`` prints, one item per line."""
+    """What ``-f jsonl`` prints, one item per line; a line about a record names its table and key first."""
     if isinstance(result, Timeline):
-        return [version_doc(v) for v in result.versions]
+        return [{**record(result), **version_doc(v)} for v in result.versions]
     if isinstance(result, BlameView):
-        return [blame_doc(line) for line in result.lines]
-    if isinstance(result, ChangeList):
-        return [changes_out.changeset_doc(s) for s in result.changesets]
+        return [{**record(result.timeline), **blame_doc(line)} for line in result.lines]
+    if isinstance(result, ChangeList | ChangeSet):
+        return changes_out.row_lines(result)
+    if isinstance(result, ResultSet) and result.lines is not None:
+        return list(result.lines)
     doc = document(result)
     if isinstance(result, ResultSet) and isinstance(doc, dict):
         for value in doc.values():
-            if isinstance(value, list):
-                return value
+            if isinstance(value, list):  # the listing's rows: each with the table the listing is of
+                table = doc.get("table")
+                return [{"table": table, **item} if isinstance(table, str) and isinstance(item, dict)
+                        and "table" not in item else item for item in value]
     return doc if isinstance(doc, list) else [doc]
+
+
+def record(tl: Timeline) -> dict[str, Any]:
+    """The table and key a timeline is of, as every jsonl line about it starts."""
+    return {"table": str(tl.table), "key": tl.key.as_dict()}
 
 
 def _summary(v: Version) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any, TextIO
 
 from chrono_cli.model import DiffView, ResultSet, Timeline, TimelineStream
 from chrono_cli.render.display import Display
-from chrono_cli.render.documents import document, header, lines, version_doc
+from chrono_cli.render.documents import document, header, lines, record, version_doc
 from chrono_cli.render.encode import dumps, text
 from chrono_cli.render.formats import TABULATE_FORMATS, OutputFormat
-from chrono_cli.render.views import history_rows, tabular
+from chrono_cli.render.views import TIDY_HISTORY, history_rows, tabular, tidy, tidy_rows
 
 _ALWAYS = ("column", "value", "old", "new")  # a record's own columns: empty values are shown, not dropped
 
@@ -35,7 +35,7 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
         for item in lines(result):
             out.write(dumps(item, indent=None) + "\n")
     elif fmt is OutputFormat.CSV:
-        rs = tabular(result)
+        rs = tidy(result)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(rs.columns)
         writer.writerows([["" if v is None else text(v) for v in row] for row in rs.rows])
@@ -57,8 +57,9 @@ def _stream(ts: TimelineStream, fmt: OutputFormat, out: TextIO, *, color: bool, 
             height: int | None) -> bool:
     """Write a timeline as its versions come; False when ``fmt`` needs them all first."""
     if fmt is OutputFormat.JSONL:
+        about = record(ts.head)
         for v in ts.versions:
-            out.write(dumps(version_doc(v), indent=None) + "\n")
+            out.write(dumps({**about, **version_doc(v)}, indent=None) + "\n")
     elif fmt is OutputFormat.JSON:
         # the document ``dumps(document(timeline))`` prints, its versions written one by one
         opening = dumps({**header(ts.head), "versions": []})
@@ -68,10 +69,9 @@ def _stream(ts: TimelineStream, fmt: OutputFormat, out: TextIO, *, color: bool, 
             out.write(("\n" if i == 0 else ",\n") + item)
         out.write("\n  ]\n}\n")
     elif fmt is OutputFormat.CSV:
-        columns, rows = history_rows(ts.head, ts.versions)
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
+        writer.writerow(TIDY_HISTORY)
+        for row in tidy_rows(ts.versions):
             writer.writerow(["" if v is None else text(v) for v in row])
     elif fmt is OutputFormat.TABLE and height is not None:
         from chrono_cli.render.rich_out import rich_log, rich_table

@@ -23,6 +23,8 @@ from chrono_cli.render.display import Display, value_text
 from chrono_cli.render.encode import text
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
+# -f csv history is tidy: one row per (version, column) change
+TIDY_HISTORY = ("pos", "version", "current", "op", "from", "to", "actor", "reason", "column", "old", "new", "note")
 BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "previous")
 # for people: one position column ("p3", or "p3 (v17)" when the library numbers differently)
 HUMAN_HISTORY = ("pos", "op", "from", "to", "actor", "reason", "changes")
@@ -71,6 +73,26 @@ def history_rows(tl: Timeline, versions: Iterable[Version],
     """The columns of a timeline's table and its rows, one per version as they come."""
     show = _Shown(display)
     return HISTORY_COLUMNS if display is None else HUMAN_HISTORY, (_history_row(v, show) for v in versions)
+
+
+def tidy(result: object) -> ResultSet:
+    """What ``-f csv`` writes: a history one row per (version, column) change; anything else as ``tabular``."""
+    if not isinstance(result, Timeline):
+        return tabular(result)
+    return ResultSet(TIDY_HISTORY, list(tidy_rows(result.versions)), title=_title(result))
+
+
+def tidy_rows(versions: Iterable[Version]) -> Iterator[list[Any]]:
+    """A history's csv rows, one per (version, column) change, as the versions come. A version that changed no
+    column (a delete, a first recorded state) still has its one row, column empty."""
+    show = _Shown(None)
+    for v in versions:
+        head = [*show.pos(v, mark_current=False), "true" if v.current else "false", v.op.value, _time(v.valid_from),
+                _time(v.valid_to), v.actor or "", v.reason or ""]
+        changes = [] if v.op is Op.DELETE else v.changes
+        yield from ([*head, c.column, c.old, c.new, v.note or ""] for c in changes)
+        if not changes:
+            yield [*head, "", None, None, v.note or ("(first recorded state)" if v.seq == 1 else "")]
 
 
 class _Shown:

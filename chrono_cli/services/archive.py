@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.writes import WriteMeta, WriteState
+from chrono_cli.conventions.writes.values import jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import NoConvention, Refused, RowNotFound, UsageError
 from chrono_cli.model import RowKey
@@ -31,10 +33,30 @@ def plan_archive(ws: Workspace, table: str, keys: list[str], *, archived: bool, 
         names = prep.ctx.det.key
         rowkeys = list(dict.fromkeys(parse_key(k, names, {c: info.columns[c].type for c in names}) for k in keys))
         shared = WriteState()  # the rows are one write: e.g. one Continuum transaction for all
-        items = tuple(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta, now=now,
-                                   shared=shared) for k in rowkeys)
+        items: list[PlanItem] = []
+        skipped: list[dict[str, Any]] = []
+        for k in rowkeys:
+            try:
+                items.append(archive_item(cat, target, k, archived=archived, convention=convention, meta=meta,
+                                          now=now, shared=shared))
+            except AlreadyInState as exc:
+                if len(rowkeys) == 1:
+                    raise  # one row already so: nothing to write, as before
+                skipped.append({"table": str(target.ref), "key": jsonable(k.as_dict()), "why": exc.state})
+        if not items:
+            listed = ", ".join(key_text(k) for k in rowkeys)
+            raise Refused(f"{target.ref} {listed} are already {'archived' if archived else 'not archived'}: "
+                          "nothing to write")
         return Plan(table=str(target.ref), dialect=cat.dialect, database=safe_url(ws.url), created_at=now,
-                    items=items, actor=meta.actor, reason=meta.reason)
+                    items=tuple(items), actor=meta.actor, reason=meta.reason, skipped=tuple(skipped))
+
+
+class AlreadyInState(Refused):
+    """The row is already archived (or not archived): archiving it again would write nothing."""
+
+    def __init__(self, message: str, state: str) -> None:
+        super().__init__(message)
+        self.state = state
 
 
 def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, convention: str | None,
@@ -51,7 +73,8 @@ def archive_item(cat: Catalog, target: Target, key: RowKey, *, archived: bool, c
         raise RowNotFound(f"no row {where}")
     archiver = conventions.archiver(arch)
     if archiver.is_archived(arch, current) == archived:
-        raise Refused(f"{where} is already {'archived' if archived else 'not archived'}: nothing to write")
+        state = f"already {'archived' if archived else 'not archived'}"
+        raise AlreadyInState(f"{where} is {state}: nothing to write", state)
     new = {c: current[c] for c in ctx.live_info.columns if c not in prep.bookkeeping}
     new[archiver.column(arch)] = archiver.archive_value(ctx, arch, archived)
     return finish(prep, key, "archive" if archived else "unarchive", current, new,

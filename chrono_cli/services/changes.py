@@ -105,6 +105,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                 raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
                                  "would tell it", hint="add --show-secrets to look for its values")
         filtered = actor is not None or column is not None
+        advice = [a for src in sources if (a := _unindexed_time(src, conventions.of(src.det).list_changes()))]
         while True:
             events, cut, by_tx = _collect(cat, sources, query, notes)
             # the pickaxe reads only the matching changes: grouping them by the window could chain two of them
@@ -127,7 +128,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
         page, last = settle(page, rest, [], by_tx)
     more = more or len(found) > len(page)
     next_before = last.text() if more and page and last else None
-    return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)))
+    return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)), tuple(dict.fromkeys(advice)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,9 +360,6 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")
             continue
-        slow = _unindexed_time(src, lister)
-        if slow:
-            notes.append(slow)
         if len(found) >= query.limit and found[-1].at is not None:  # a full page: what is older is not read yet
             cut = found[-1].at if cut is None else max(cut, found[-1].at)
         match = src.match

@@ -115,6 +115,7 @@ class Plan:
     reason: str | None = None
     notes: tuple[str, ...] = ()
     revert: Mapping[str, Any] | None = None  # {"changeset", "exact", "force", "conflicts", "skipped"}
+    skipped: tuple[Mapping[str, Any], ...] = ()  # {"table", "key", "why"}: rows named but left alone
 
     def to_json(self) -> dict[str, Any]:
         """The plan document (``--plan FILE``, ``-f json``, hook stdin)."""
@@ -124,7 +125,17 @@ class Plan:
                "items": [i.to_json() for i in self.items]}
         if self.revert is not None:
             doc["revert"] = dict(self.revert)
+        if self.skipped:
+            doc["skipped"] = [dict(s) for s in self.skipped]
         return doc
+
+    def lines(self) -> list[dict[str, Any]]:
+        """``-f jsonl``: one line per row, written (its item) or skipped (``"action": "skip"``), table and key first."""
+        written = [{"table": i.table or self.table, "key": dict(i.key), **{k: v for k, v in i.to_json().items()
+                                                                         if k not in ("table", "key")}}
+                   for i in self.items]
+        return written + [{"table": s["table"], "key": s["key"], "action": "skip", "why": s["why"]}
+                          for s in self.skipped]
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2)
@@ -151,7 +162,8 @@ class Plan:
                    actor=_typed(doc.get("actor"), str, "actor", optional=True),
                    reason=_typed(doc.get("reason"), str, "reason", optional=True),
                    notes=_texts(doc.get("notes"), "notes"),
-                   revert=_typed(doc.get("revert"), dict, "revert", optional=True))
+                   revert=_typed(doc.get("revert"), dict, "revert", optional=True),
+                   skipped=tuple(_records(doc.get("skipped") or [], "skipped", ("table", "key", "why"))))
 
     def save(self, path: str | Path) -> None:
         """Write the plan document to ``path``."""

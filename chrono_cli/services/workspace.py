@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,15 +10,13 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
 
 from chrono_cli import conventions
-from chrono_cli.config import Config, TableConfig
+from chrono_cli.config import Config, TableConfig, named_database
 from chrono_cli.conventions import Detection, ReadContext
 from chrono_cli.db import engine as dbengine
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import TableNotFound, UsageError
 from chrono_cli.model import TableRef
-
-ENV_URLS = ("CHRONO_DATABASE_URL", "DATABASE_URL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +39,7 @@ class Workspace:
 
     @property
     def url(self) -> URL:
-        raw = self.settings.url or next((os.environ[v] for v in ENV_URLS if os.environ.get(v)), None) \
-            or self.config.database
+        raw = named_database(self.settings.url, self.config)
         if not raw:
             raise UsageError("no database given",
                              hint="pass --db URL, set CHRONO_DATABASE_URL, or put database = ... in chrono.toml")

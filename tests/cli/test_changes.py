@@ -62,6 +62,11 @@ def test_show_one_change_set(runner: CliRunner, demo: str) -> None:
     assert shown == first
     text = invoke(runner, ["--db", demo, "changes", "show", first["id"]])
     assert text.exit_code == 0 and "inferred" in text.stdout
+    # options may come before `show`, as they could when show was a plain argument
+    assert _json(runner, ["--db", demo, "changes", "-f", "json", "--window", "5", "show", first["id"]]) == first
+    refused = invoke(runner, ["--db", demo, "changes", "--since", "2h", "show", first["id"]])
+    assert refused.exit_code == 2 and refused.stderr.splitlines() == [
+        "error: no such option: --since", "hint: run 'chrono changes show --help'"]
 
 
 def test_potion_and_versioned_rows_notes(runner: CliRunner, demo: str) -> None:
@@ -119,8 +124,53 @@ def test_an_unindexed_time_column_is_pointed_out(runner: CliRunner, demo: str) -
     assert "users_history has no index on changed" in result.stderr
     with sqlite3.connect(demo) as conn:
         conn.execute("CREATE INDEX ix_users_history_changed ON users_history (changed)")
-    result = invoke(runner, ["--db", demo, "changes", "users", "-n", "1"])
+    result = invoke(runner, ["--db", demo, "changes", "users", "-n", "1", "-v"])
     assert result.exit_code == 0 and "no index on changed" not in result.stderr
+
+
+ADVICE = "note: users_history has no index on changed"
+
+
+def test_index_advice_is_given_once_per_database(runner: CliRunner, demo: str, tmp_path: Path,
+                                                 _own_state_dir: Path) -> None:
+    first = invoke(runner, ["--db", demo, "changes", "users", "-n", "1"])
+    assert first.exit_code == 0 and ADVICE in first.stderr
+    again = invoke(runner, ["--db", demo, "changes", "users", "-n", "1"])
+    assert again.exit_code == 0 and "no index" not in again.stderr
+    assert again.stdout == first.stdout and "note: more: chrono changes --before" in again.stderr  # other notes stay
+    verbose = invoke(runner, ["--db", demo, "changes", "users", "-n", "1", "-v"])
+    assert ADVICE in verbose.stderr
+    other = tmp_path / "other.sqlite"  # another database gets its own advice
+    shutil.copy(demo, other)
+    assert ADVICE in invoke(runner, ["--db", str(other), "changes", "users", "-n", "1"]).stderr
+    remembered = json.loads((_own_state_dir / "chrono" / "advice.json").read_text())
+    assert sorted(remembered) == sorted([f"sqlite:///{demo}", f"sqlite:///{other}"])
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "not a directory", "a directory"])
+def test_advice_survives_a_state_file_it_cannot_use(runner: CliRunner, demo: str, _own_state_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    chrono_dir = _own_state_dir / "chrono"
+    if damage == "corrupt":
+        chrono_dir.mkdir()
+        (chrono_dir / "advice.json").write_bytes(b'{"sqlite:///x": [1, \xff')
+    elif damage == "not a directory":
+        blocker = _own_state_dir / "file"
+        blocker.write_text("")
+        monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    else:
+        (chrono_dir / "advice.json").mkdir(parents=True)
+    runs = [invoke(runner, ["--db", demo, "changes", "users", "-n", "1"]) for _ in range(2)]
+    for result in runs:
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output and "warning" not in result.stderr
+    assert ADVICE in runs[0].stderr
+    if damage == "corrupt":  # replaced by a good file: the advice is given once, then remembered
+        assert ADVICE not in runs[1].stderr
+        remembered = json.loads((chrono_dir / "advice.json").read_text())
+        assert list(remembered) == [f"sqlite:///{demo}"] and remembered[f"sqlite:///{demo}"][0].startswith(ADVICE[6:])
+    else:  # nothing can be stored: the advice is given every time, quietly
+        assert ADVICE in runs[1].stderr
 
 
 def test_chrononaut_activity_reads_the_same_on_sqlite(runner: CliRunner, pg_url: str, tmp_path: Any) -> None:

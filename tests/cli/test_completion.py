@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,3 +206,155 @@ def test_fish_completes_commands_and_tables(bin_dir: Path, tmp_path: Path) -> No
     result = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True, text=True,
                             env=_env(bin_dir, HOME=str(tmp_path)), check=True, timeout=60)
     assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["blame", "item", "note"]
+
+
+# --- values from the database: keys, columns, versions, change sets, conventions; cached per database ---------
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A copy of the demo database (users is versioned by history-meta)."""
+    copy = tmp_path / "demo.sqlite"
+    shutil.copy(ROOT / "examples" / "demo.sqlite", copy)
+    return copy
+
+
+def _history_keys(db: Path, prefix: str = "") -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return {str(k) for (k,) in conn.execute("SELECT DISTINCT id FROM users_history") if str(k).startswith(prefix)}
+
+
+def _versions(db: Path, key: int) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        (live,) = conn.execute("SELECT version FROM users WHERE id = ?", (key,)).fetchone()
+    return [str(v) for v in range(1, live + 1)]
+
+
+@needs_bash
+def test_keys_columns_versions_and_change_sets_complete(bin_dir: Path, demo: Path) -> None:
+    before = _checksum(demo)
+    keys = _history_keys(demo, "4")
+    assert len(keys) > 3
+    assert set(bash_complete(bin_dir, f"chrono --db {demo} history users 4")) == keys
+    assert set(bash_complete(bin_dir, f"chrono --db {demo} archive users 13 4")) == keys  # every KEY of a write
+    columns = ["id", "email", "name", "plan", "is_archived", "updated_by", "version"]
+    assert bash_complete(bin_dir, f"chrono --db {demo} show users 42 --columns ") == columns
+    assert bash_complete(bin_dir, f"chrono --db {demo} history users 42 --columns email,n") == ["email,name"]
+    assert bash_complete(bin_dir, f"chrono --db {demo} blame users 42 -c e") == ["email"]
+    assert bash_complete(bin_dir, f"chrono --db {demo} restore users 42 --only pl") == ["plan"]
+    assert bash_complete(bin_dir, f"chrono --db {demo} show users 42 --version ") == _versions(demo, 42)
+    assert bash_complete(bin_dir, f"chrono --db {demo} diff users 42 1") == [
+        v for v in _versions(demo, 42) if v.startswith("1")]
+    positions = bash_complete(bin_dir, f"chrono --db {demo} restore users 42 -V p")
+    assert positions == [f"p{n}" for n in range(1, len(_versions(demo, 42)) + 1)]
+    newest = json.loads(subprocess.run([sys.executable, "-m", "chrono_cli", "--db", str(demo), "-f", "json",
+                                        "changes", "-n", "3"], capture_output=True, text=True, check=True,
+                                       env=_env(bin_dir)).stdout)
+    ids = [s["id"] for s in newest["changesets"]]
+    assert bash_complete(bin_dir, f"chrono --db {demo} changes show @")[:3] == ids
+    assert bash_complete(bin_dir, f"chrono --db {demo} revert ")[:3] == ids
+    assert bash_complete(bin_dir, f"chrono --db {demo} history users 42 --convention hist") == ["history-meta"]
+    assert "soft-delete" in bash_complete(bin_dir, "chrono archive users 42 --convention ")  # no database needed
+    assert _checksum(demo) == before  # completing never writes to the database
+
+
+def _checksum(db: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(db.read_bytes()).hexdigest()
+
+
+@needs_bash
+def test_completion_is_cached_per_database_for_a_short_time(bin_dir: Path, demo: Path, tmp_path: Path,
+                                                             _own_state_dir: Path) -> None:
+    import sqlite3
+
+    line = f"chrono --db {demo} history users 4"
+    keys = _history_keys(demo, "4")
+    assert set(bash_complete(bin_dir, line)) == keys
+    cache = json.loads((_own_state_dir / "chrono" / "completion.json").read_text())
+    assert [set(entries) for entries in cache.values()] == [{"keys\tusers"}]
+    assert str(demo) not in json.dumps(cache)  # keyed by a digest of the database's name
+    with sqlite3.connect(demo) as conn:  # a record changed since: a key the cache does not know yet
+        conn.execute("INSERT INTO users_history (id, email, name, plan, is_archived, updated_by, version, changed) "
+                     "SELECT 4000, email, name, plan, is_archived, updated_by, 1, '2026-11-20 10:00:00' "
+                     "FROM users WHERE id = 42")
+    assert set(bash_complete(bin_dir, line)) == keys  # the cached answer, without the database
+    assert set(bash_complete(bin_dir, line, CHRONO_COMPLETE_TTL="0")) == keys | {"4000"}  # stale: read again
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(demo, copy)
+    demo.write_bytes(b"not a database")  # the cache answers without opening the database at all
+    assert set(bash_complete(bin_dir, line)) == keys | {"4000"}
+    assert bash_complete(bin_dir, line, CHRONO_COMPLETE_TTL="0") == []
+    # another database has its own entry; a corrupt cache file is ignored and replaced
+    (_own_state_dir / "chrono" / "completion.json").write_text("{not json")
+    assert set(bash_complete(bin_dir, f"chrono --db {copy} history users 4")) == keys | {"4000"}
+    assert len(json.loads((_own_state_dir / "chrono" / "completion.json").read_text())) == 1
+
+
+def _zsh_complete(bin_dir: Path, line: str, **env: str) -> list[str]:
+    """What real zsh runs for TAB at the end of ``line`` with completions/_chrono loaded: the values typer hands
+    to ``_arguments`` (a stub prints them instead of drawing a menu)."""
+    words = line.split(" ")
+    script = ("compdef() { :; }\n"
+              "_arguments() { print -rl -- \"$@\"; }\n"
+              f"source {ROOT / 'completions' / '_chrono'}\n"
+              f"words=({' '.join(_quote(w) for w in words)})\n"
+              f"CURRENT={len(words)}\n"
+              "_chrono_completion\n")
+    result = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True, env=_env(bin_dir, **env),
+                            timeout=60, check=False)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    spec = result.stdout.strip()
+    if not spec.startswith("*: :(("):
+        return []
+    return [v.replace('""', '"') for v in re.findall(r'"((?:[^"]|"")*)"', spec)]
+
+
+def test_zsh_completes_keys_and_versions(bin_dir: Path, demo: Path) -> None:
+    require_shell("zsh")
+    assert set(_zsh_complete(bin_dir, f"chrono --db {demo} history users 4")) == _history_keys(demo, "4")
+    assert _zsh_complete(bin_dir, f"chrono --db {demo} show users 42 --version ") == _versions(demo, 42)
+    assert _zsh_complete(bin_dir, f"chrono --db {demo} history users 42 --columns email,n") == ["email,name"]
+    assert _zsh_complete(bin_dir, f"chrono --db {demo} bl")[0] == "blame"  # then its help: "Show who last set..."
+
+
+def test_fish_completes_keys_columns_and_conventions(bin_dir: Path, demo: Path, tmp_path: Path) -> None:
+    require_shell("fish")
+    script = (f"source {ROOT / 'completions' / 'chrono.fish'}; complete -C 'chrono --db {demo} history users 4'; "
+              f"echo ===; complete -C 'chrono --db {demo} show users 42 --columns em'; "
+              f"echo ===; complete -C 'chrono --db {demo} show users 42 --convention soft'")
+    result = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True, text=True,
+                            env=_env(bin_dir, HOME=str(tmp_path)), check=True, timeout=60)
+    keys, columns, conventions = (
+        [line.split("\t")[0] for line in part.strip().splitlines()] for part in result.stdout.split("===\n"))
+    assert set(keys) == _history_keys(demo, "4")
+    assert columns == ["email"] and conventions == ["soft-delete"]
+
+
+def test_lookups_stop_at_the_timeout_and_give_nothing(silent_server: tuple[int, threading.Event]) -> None:
+    port, _ = silent_server
+    start = time.monotonic()
+    assert completion.lookup_values(f"postgresql://u@127.0.0.1:{port}/x", (), None, ("keys", "users"),
+                                    timeout=0.2) == []
+    assert time.monotonic() - start < 5
+
+
+@needs_bash
+def test_a_lookup_slower_than_the_tab_press_is_cached_for_the_next_one(bin_dir: Path, demo: Path) -> None:
+    line = f"chrono --db {demo} history users 4"
+    start = time.monotonic()
+    assert bash_complete(bin_dir, line, CHRONO_COMPLETE_TIMEOUT="0") == []  # no time at all: nothing offered
+    waited = time.monotonic() - start
+    keys = _history_keys(demo, "4")
+    deadline = time.monotonic() + 60  # a detached process finishes the lookup and caches it
+    while time.monotonic() < deadline:
+        offered = bash_complete(bin_dir, line, CHRONO_COMPLETE_TIMEOUT="0")
+        if offered:
+            break
+        time.sleep(0.5)
+    assert set(offered) == keys
+    assert waited < 30  # the shell did not wait for the lookup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from chrono_cli.cli.app import keep_examples
+from chrono_cli.cli.command import keep_examples
 from tests import gen_cli_reference
 from tests.conftest import invoke
 
@@ -47,24 +47,39 @@ def test_command_has_summary_and_examples(runner: CliRunner, name: str) -> None:
     import typer
 
     from chrono_cli.cli.app import app
+    from chrono_cli.cli.changes import show_command
 
-    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+    group = typer.main.get_command(app)
+    command = show_command() if name == "changes show" else group.commands[name]  # type: ignore[attr-defined]
     assert problems(command.help) == [], f"chrono {name}: fix its docstring in chrono_cli/cli/"
-    result = invoke(runner, [name, "--help"])
+    result = invoke(runner, [*name.split(" "), "--help"])
     assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Usage: chrono {name} [OPTIONS]")  # its own help, not its parent's
     shown = [line.strip() for line in result.stdout.splitlines()]
     for example in examples(command.help):
         assert example.startswith("chrono "), f"chrono {name}: example {example!r} should start with 'chrono '"
         assert example in shown, f"chrono {name} --help re-wrapped the example {example!r}"
 
 
-def test_root_help_lists_every_command(runner: CliRunner) -> None:
+def test_root_help_lists_every_command_under_its_heading(runner: CliRunner) -> None:
     result = invoke(runner, ["--help"])
     assert result.exit_code == 0
-    listed = result.stdout.split("Commands:", 1)[1]
-    for name in COMMANDS:
-        assert f"  {name} " in listed
-    assert "blame" in COMMANDS
+    headings = [line for line in result.stdout.splitlines() if line.endswith(" commands:")]
+    assert headings == ["Read commands:", "Write commands:", "CI commands:", "Setup commands:"]
+    listed = result.stdout.split(headings[0], 1)[1]  # the commands, after the options
+    sections = {"Read commands:": listed.split("Write commands:")[0],
+                "Write commands:": listed.split("Write commands:")[1].split("CI commands:")[0],
+                "CI commands:": listed.split("CI commands:")[1].split("Setup commands:")[0],
+                "Setup commands:": listed.split("Setup commands:")[1]}
+    top = [name for name in COMMANDS if " " not in name]
+    for name in top:  # each command under exactly one heading
+        assert sum(f"  {name} " in body for body in sections.values()) == 1, name
+    for name in ("history", "blame", "changes"):
+        assert f"  {name} " in sections["Read commands:"]
+    for name in ("restore", "archive", "revert", "apply"):
+        assert f"  {name} " in sections["Write commands:"]
+    assert "  check-migrations " in sections["CI commands:"]
+    assert "changes show" in COMMANDS
 
 
 def test_keep_examples_marks_only_the_example_paragraphs() -> None:

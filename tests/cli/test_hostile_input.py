@@ -54,8 +54,7 @@ def assert_one_error(stderr: str, says: str) -> None:
      "integer, unable to parse string as an integer", "hint: run 'chrono history --help'"),
     (["restore", "user", "42", "--all-changed-since", "2h"], "error: invalid value for --at: --all-changed-since / "
      "--keys restore many rows: give --at TIME, and no KEY, --version or --plan", "hint: run 'chrono restore --help'"),
-    (["changes", "show"], "error: invalid value for ID: usage: chrono changes show ID",
-     "hint: run 'chrono changes --help'"),
+    (["changes", "show"], "error: missing argument 'ID'", "hint: run 'chrono changes show --help'"),
     (["history", "user", "42", "extra"], "error: got unexpected extra argument(s) (extra)",
      "hint: run 'chrono history --help'"),
 ])
@@ -77,7 +76,7 @@ def test_a_bad_format_in_the_environment_is_a_usage_error(runner: CliRunner, dem
 
 def test_a_bare_chrono_still_prints_its_help(runner: CliRunner) -> None:
     result = invoke(runner, [])
-    assert result.exit_code == ExitCode.USAGE and "Commands" in result.output and "error:" not in result.output
+    assert result.exit_code == ExitCode.USAGE and "Read commands:" in result.output and "error:" not in result.output
 
 
 # --- values that cannot be parsed, and what chrono refuses instead of answering silently ---------------------

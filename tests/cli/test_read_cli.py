@@ -79,10 +79,29 @@ def test_history_plain_markdown_github_csv_jsonl(runner: CliRunner, demo: str) -
     assert "|" in md and "---" in md
     gh = _ok(runner, ["--db", demo, "history", "user", "42", "-f", "github"])
     assert gh.count("\n") >= 5
-    rows = list(csv.reader(io.StringIO(_ok(runner, ["--db", demo, "history", "user", "42", "-f", "csv"]))))
-    assert rows[0][:3] == ["pos", "version", "op"] and rows[1][0] == "p1" and len(rows) == 4
     lines = _ok(runner, ["--db", demo, "history", "user", "42", "-f", "jsonl"]).splitlines()
     assert [json.loads(x)["seq"] for x in lines] == [1, 2, 3]
+    assert all(json.loads(x)["table"] == "users" and json.loads(x)["key"] == {"id": 42} for x in lines)
+
+
+def test_history_csv_is_one_row_per_version_and_column(runner: CliRunner, demo: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(_ok(runner, ["--db", demo, "history", "user", "42", "-f", "csv"]))))
+    assert [(r["pos"], r["version"], r["current"], r["op"], r["column"], r["old"], r["new"]) for r in rows] == [
+        ("p1", "1", "false", "insert", "id", "", "42"), ("p1", "1", "false", "insert", "email", "", "ann@x.org"),
+        ("p1", "1", "false", "insert", "name", "", "Ann"), ("p1", "1", "false", "insert", "is_archived", "", "false"),
+        ("p2", "2", "false", "update", "name", "Ann", "Anne"), ("p3", "3", "true", "update", "name", "Anne", "Anne B.")]
+    assert {(r["from"], r["to"]) for r in rows if r["pos"] == "p2"} == {("2026-11-01 10:00:00+00:00",
+                                                                          "2026-11-02 10:00:00+00:00")}
+    deleted = list(csv.DictReader(io.StringIO(_ok(runner, ["--db", demo, "history", "user", "7", "-f", "csv"]))))
+    assert [(r["pos"], r["op"], r["column"]) for r in deleted][-1] == ("p2", "delete", "")  # a version of no column
+
+
+def test_plain_history_is_one_line_per_field_change_at_any_width(runner: CliRunner, demo: str) -> None:
+    for width in ("40", "80", "200"):
+        plain = invoke(runner, ["--db", demo, "-f", "plain", "history", "user", "42"], env={"COLUMNS": width}).stdout
+        lines = plain.splitlines()
+        assert sum("→" in line for line in lines) == 2 and sum(" = " in line for line in lines) == 4, width
+        assert any(line.startswith("p2 ") and line.rstrip().endswith("name: Ann → Anne") for line in lines), width
 
 
 def test_history_filters(runner: CliRunner, demo: str) -> None:

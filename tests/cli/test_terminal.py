@@ -7,6 +7,8 @@ import fcntl
 import os
 import pty
 import re
+import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -36,7 +38,8 @@ def items(tmp_path: Path) -> str:
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("NO_COLOR", "FORCE_COLOR", "PAGER", "LESS", "COLUMNS", "LINES", "CHRONO_FORMAT")}
+           if k not in ("NO_COLOR", "FORCE_COLOR", "PAGER", "CHRONO_PAGER", "LESS", "COLUMNS", "LINES",
+                        "CHRONO_FORMAT")}
     env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", **extra)
     return env
 
@@ -109,6 +112,67 @@ def test_no_pager_for_short_output_a_pipe_or_when_turned_off(items: str, tmp_pat
     result = run_piped(["--db", items, "history", "item", "3"], PAGER=pager, LINES="20")
     assert result.returncode == 0 and f"l{LONG}@example.com" in result.stdout
     assert not paged.exists()
+
+
+def test_chrono_pager_comes_before_pager(items: str, tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.txt", tmp_path / "theirs.txt"
+    code, shown = run_tty(["--db", items, "history", "item", "3"], rows=20, CHRONO_PAGER=f"cat > {ours}",
+                          PAGER=f"cat > {theirs}")
+    assert code == 0 and f"l{LONG}@example.com" in ours.read_text() and not theirs.exists()
+    for off in ("", "cat", "  "):  # CHRONO_PAGER set empty or to cat turns paging off, whatever PAGER says
+        code, shown = run_tty(["--db", items, "history", "item", "3"], rows=20, CHRONO_PAGER=off,
+                              PAGER=f"cat > {theirs}")
+        assert code == 0 and f"l{LONG}@example.com" in shown and not theirs.exists(), repr(off)
+
+
+def _recording_pager(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """A pager called ``name`` that records its arguments (one per line) and shows nothing."""
+    script = tmp_path / name
+    record = tmp_path / f"{name}.args"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\ncat > /dev/null\n')
+    script.chmod(0o755)
+    return str(script), record
+
+
+def test_the_pager_opens_at_the_newest_version(items: str, tmp_path: Path) -> None:
+    less, args = _recording_pager(tmp_path, "less")
+    code, _ = run_tty(["--db", items, "history", "item", "3"], rows=20, PAGER=f"{less} -S")
+    assert code == 0 and args.read_text().split() == ["-S", "+G"]  # oldest first: the newest is at the end
+    code, _ = run_tty(["--db", items, "history", "item", "3", "--reverse"], rows=20, PAGER=less)
+    assert code == 0 and args.read_text().split() == []  # newest first: the top is the newest
+    other, other_args = _recording_pager(tmp_path, "most")
+    code, _ = run_tty(["--db", items, "history", "item", "3"], rows=20, CHRONO_PAGER=other)
+    assert code == 0 and other_args.read_text().split() == []  # a pager chrono does not know gets no flags
+
+
+def test_real_less_shows_the_newest_version_first(items: str) -> None:
+    if shutil.which("less") is None:
+        pytest.skip("less not installed")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 160, 0, 0))
+    proc = subprocess.Popen([*CHRONO, "--db", items, "history", "item", "3"], stdin=slave, stdout=slave,
+                            stderr=slave, env=_env(PAGER="less"), close_fds=True)
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 60
+    while f"l{LONG}@example.com".encode() not in screen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            screen += os.read(master, 65536)
+    os.write(master, b"q")
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    shown = screen.decode("utf-8", "replace")
+    assert f"l{LONG}@example.com" in shown  # the first screen less draws ends at the newest version
+    assert "l1@example.com" not in shown
+
+
+def test_notes_and_paging_hints_come_after_the_table(items: str) -> None:
+    # `cat -u` is a pager (not plain cat, which turns paging off) that prints straight to the terminal
+    code, shown = run_tty(["--db", items, "changes", "--limit", "30"], rows=20, PAGER="cat -u")
+    assert code == 0
+    assert shown.index("note: more: chrono changes --before") > shown.rindex("@example.com")
+    assert shown.index("note:") > shown.rindex("@example.com")
 
 
 @pytest.mark.parametrize(("typed", "suggested"), [("histroy", "'history'"), ("bl", "'blame'"),

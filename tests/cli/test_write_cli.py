@@ -162,13 +162,13 @@ def test_archive_without_history(runner, notes_db: str) -> None:
     listed = chrono(runner, notes_db, "-f", "json", "archived", "notes")
     assert [r["key"] for r in json.loads(listed.stdout)["rows"]] == [{"id": 1}, {"id": 2}]
     before = checksum(notes_db)
-    result = chrono(runner, notes_db, "archive", "notes", "3", "2", "--yes")  # 2 is archived already: all or nothing
+    result = chrono(runner, notes_db, "archive", "notes", "2", "--yes")  # one row, archived already: refused
     assert result.exit_code == 6 and "notes 2 is already archived" in result.stderr
     assert checksum(notes_db) == before
     assert chrono(runner, notes_db, "restore", "notes", "1", "--version", "1", "--yes").exit_code == 5
     assert chrono(runner, notes_db, "restore", "notes", "1", "--yes").exit_code == 0  # archived: unarchive
     assert chrono(runner, notes_db, "unarchive", "notes", "2", "--yes").exit_code == 0
-    assert all(r["deleted_at"] is None for r in rows(notes_db, "notes"))
+    assert [r["deleted_at"] is not None for r in rows(notes_db, "notes")] == [False, False, False]
     assert chrono(runner, notes_db, "unarchive", "notes", "9", "--yes").exit_code == 4
     assert chrono(runner, notes_db, "deleted", "notes").exit_code == 5
 
@@ -206,3 +206,48 @@ def test_confirmation_on_a_terminal(story_db: str) -> None:
     yes = _on_a_terminal(story_db, "y\n")
     assert yes.returncode == 0, yes.stderr
     assert rows(story_db, "appuser", id=1)[0]["name"] == "Alice Smith"
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> str:
+    """A copy of the demo: users is versioned (history-meta) and archivable; user 13 is archived."""
+    import shutil
+
+    copy = tmp_path / "demo.sqlite"
+    shutil.copy(ROOT / "examples" / "demo.sqlite", copy)
+    return f"sqlite:///{copy}"
+
+
+def test_archiving_rows_of_which_some_are_archived_skips_those(runner, demo_db: str, tmp_path: Path) -> None:
+    dry = chrono(runner, demo_db, "archive", "users", "42", "13", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "~ archive users 42 [history-meta: users_history]" in dry.stdout
+    assert "skipped: users 13 (already archived)\n" in dry.stdout  # the plan shows the skip
+    planned = chrono(runner, demo_db, "-f", "json", "archive", "users", "42", "13", "--plan", str(tmp_path / "p.json"))
+    doc = json.loads(planned.stdout)
+    assert [i["key"] for i in doc["items"]] == [{"id": 42}]
+    assert doc["skipped"] == [{"table": "users", "key": {"id": 13}, "why": "already archived"}]
+    history_before = len(rows(demo_db, "users_history", id=42))
+    done = chrono(runner, demo_db, "-f", "json", "apply", str(tmp_path / "p.json"), "--yes")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["skipped"] == doc["skipped"]  # the JSON outcome reports it too
+    assert "skipped: users 13 (already archived)" in done.stderr
+    assert rows(demo_db, "users", id=42)[0]["is_archived"] and rows(demo_db, "users", id=13)[0]["is_archived"]
+    assert len(rows(demo_db, "users_history", id=42)) == history_before + 1  # an ordinary versioned update
+    assert len(rows(demo_db, "users_history", id=13)) == len(rows(demo_db, "users_history", id=13))
+
+
+def test_archive_skips_only_rows_already_so(runner, demo_db: str) -> None:
+    before = checksum(demo_db)
+    every = chrono(runner, demo_db, "archive", "users", "13", "13", "--yes")  # nothing left to write: refused
+    assert every.exit_code == 6 and "users 13 is already archived: nothing to write" in every.stderr
+    both = chrono(runner, demo_db, "unarchive", "users", "42", "8", "--yes")
+    assert both.exit_code == 6 and "users 42, 8 are already not archived: nothing to write" in both.stderr
+    missing = chrono(runner, demo_db, "archive", "users", "42", "13", "999999", "--yes")  # other refusals stay
+    assert missing.exit_code == 4 and "no row users 999999" in missing.stderr
+    assert checksum(demo_db) == before
+    table = chrono(runner, demo_db, "archive", "users", "42", "13", "--yes")
+    assert table.exit_code == 0, table.output
+    assert [line.split()[:3] for line in table.stdout.splitlines()[2:]] == [["archive", "users", "42"],
+                                                                            ["skip", "users", "13"]]
+    assert "skipped: users 13 (already archived)" in table.stderr

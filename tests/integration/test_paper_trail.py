@@ -131,7 +131,7 @@ def test_reverting_a_create_writes_a_destroy_version(sqlite_story: str) -> None:
     runner = CliRunner()
     newest = invoke(runner, ["--db", sqlite_story, "-f", "jsonl", "changes", "stock_items"])
     assert newest.exit_code == 0, newest.output
-    change_set = json.loads(newest.stdout.splitlines()[0])["id"]
+    change_set = json.loads(newest.stdout.splitlines()[0])["changeset"]
     result = invoke(runner, ["--db", sqlite_story, "revert", change_set, "--yes", "--actor", "ops"])
     assert result.exit_code == 0, result.output
     timeline = paper_trail.reading(sqlite_story)["timelines"]["stock_items"]["1"]
