@@ -105,7 +105,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                 raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
                                  "would tell it", hint="add --show-secrets to look for its values")
         filtered = actor is not None or column is not None
-        advice = [a for src in sources if (a := _unindexed_time(src, conventions.of(src.det).list_changes()))]
+        advice = [a for src in sources if (a := _advice(src))]
         while True:
             events, cut, by_tx = _collect(cat, sources, query, notes)
             # the pickaxe reads only the matching changes: grouping them by the window could chain two of them
@@ -328,6 +328,14 @@ def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
     snapshot = cat.full_snapshot()
     dets = [d for d in cat.detections(snapshot) if conventions.is_history(d)]
     return [Source(d, snapshot) for d in dets], notes
+
+
+def _advice(src: Source) -> str | None:
+    """What would make listing ``src`` faster (None: nothing, or it cannot be listed: its note says why)."""
+    try:
+        return _unindexed_time(src, conventions.of(src.det).list_changes())
+    except UnsupportedOperation:
+        return None
 
 
 def _unindexed_time(src: Source, lister: ConventionAdapter) -> str | None:
