@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from chrono_cli.model import (
@@ -11,21 +12,26 @@ from chrono_cli.model import (
     ChangeList,
     ChangeSet,
     DiffView,
+    FieldChange,
     Op,
     RecordView,
+    Redacted,
     ResultSet,
     Timeline,
     Version,
 )
 from chrono_cli.render import changes_out
+from chrono_cli.render.colors import NEW, OLD, Styled
 from chrono_cli.render.display import Display, value_text
-from chrono_cli.render.encode import text
+from chrono_cli.render.encode import dumps, text
+from chrono_cli.render.finediff import detail, marked
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
 BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "previous")
 # for people: one position column ("p3", or "p3 (v17)" when the library numbers differently)
 HUMAN_HISTORY = ("pos", "op", "from", "to", "actor", "reason", "changes")
 HUMAN_BLAME = ("column", "value", "pos", "at", "actor", "reason", "previous")
+DIFF_COLUMNS = ("column", "old", "new", "change")  # change: the changed words or JSON paths of a long field
 
 
 def tabular(result: object, display: Display | None = None) -> ResultSet:
@@ -50,10 +56,14 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
         notes = (v.note,) if v.note else ()
         return ResultSet(("column", "value", "note"), rows, title=title, notes=notes)
     if isinstance(result, DiffView):
-        rows = [[c.column, show.value(c.old, c.column), show.value(c.new, c.column)] for c in result.changes]
-        rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
-        return ResultSet(("column", "old", "new"), rows, title=title)
+        if display is None:
+            rows = [[c.column, c.old, c.new] for c in result.changes]
+            rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
+            return ResultSet(("column", "old", "new"), rows, title=title)
+        rows = diff_rows(result.changes, show.value)
+        rows += [[c, "(not recorded)", "(not recorded)", ""] for c in result.unrecorded if result.show_all]
+        return ResultSet(DIFF_COLUMNS, rows, title=title)
     if isinstance(result, BlameView):
         explained = [f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded]
         if result.deleted is not None:
@@ -63,6 +73,27 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
                          title=show.title(f"{_title(result.timeline)} blame at {_label(result.state)}"),
                          notes=tuple(explained))
     raise TypeError(f"cannot render {type(result).__name__}")
+
+
+def diff_rows(changes: Iterable[FieldChange], value: Callable[[Any, str], Any]) -> list[list[Any]]:
+    """``[column, old, new, change]`` for people: old red and new green; a long text or a JSON document reads
+    as its changed words or paths in ``change`` (old and new left blank); an unchanged field stays uncoloured."""
+    rows: list[list[Any]] = []
+    for c in changes:
+        old, new = value(c.old, c.column), value(c.new, c.column)
+        if dumps(c.old, indent=None) == dumps(c.new, indent=None):  # diff --all: an unchanged field
+            rows.append([c.column, old, new, ""])
+            continue
+        found = None if isinstance(old, Redacted) or isinstance(new, Redacted) else detail(c.column, c.old, c.new)
+        if found is not None:
+            rows.append([c.column, "", "", marked(found)])
+        else:
+            rows.append([c.column, _coloured(old, OLD), _coloured(new, NEW), ""])
+    return rows
+
+
+def _coloured(value: Any, style: str) -> Any:
+    return value if value is None else Styled.whole(text(value), style)
 
 
 class _Shown:
