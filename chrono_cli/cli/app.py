@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
-from chrono_cli.cli import blame, browse, changes, check, lists, read, revert, write
+from chrono_cli.cli import blame, browse, changes, check, lists, read, report, revert, write
 from chrono_cli.cli.command import ChronoCommand, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
@@ -220,6 +220,7 @@ app.command(cls=ChronoCommand)(lists.archived)
 app.command(cls=ChronoCommand)(lists.deleted)
 app.command(cls=ChronoCommand)(lists.conventions)
 app.command(cls=ChronoCommand)(blame.blame)
+app.command(cls=ChronoCommand)(report.report)
 app.command(cls=ChronoCommand)(browse.browse)
 
 

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 OLD = "red"  # a value before the change, words and JSON paths a change removed
 NEW = "green"  # a value after the change, words and JSON paths a change added
 MUTED = "dim"  # NULL, "removed"/"added" markers, labels
+CHANGED = "yellow"  # an update, a row a plan changes
 POSITION = "yellow"  # p3, change-set ids
-OPERATIONS = {"insert": NEW, "update": "yellow", "delete": OLD, "+": NEW, "~": "yellow", "-": OLD}
+OPERATIONS = {"insert": NEW, "update": CHANGED, "delete": OLD, "+": NEW, "~": CHANGED, "-": OLD}
 
 
 class Styled(str):
