@@ -30,7 +30,7 @@ PREFS2 = {"theme": "light", "tags": ["a", "c"], "notify": {"email": True, "sms":
 PAYLOAD1 = '{"items": [1, 2], "note": "x"}'
 PAYLOAD2 = '{"items": [1, 2, 3], "note": "x"}'
 TOKEN1, TOKEN2 = "tok-first-secret-value", "tok-second-secret-value"
-HOSTILE = "<script>alert('x')</script> | pipe \"quoted\"\nsecond line"
+HOSTILE = "<script>alert('x')</script> | pipe \"quoted\" ```sql `tick`\nsecond line & more"
 
 
 def build(url: str) -> str:
