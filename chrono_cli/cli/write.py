@@ -224,7 +224,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
                color=color)
         for k in item.kept:
             out.write(f"kept: {k['column']} ({k['why']})\n")
-        out.write(f"expected current row: {item.expected_row}\n")
+        # short, as git shows commits: the whole fingerprint is in the plan document (-f json, --plan FILE)
+        out.write(f"expected current row: {item.expected_row[:19]}\n")
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")

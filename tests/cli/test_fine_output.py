@@ -37,15 +37,21 @@ def test_json_detail_for_words_and_paths(runner: CliRunner, sqlite_or_pg_url: st
     bio = changes["bio"]["detail"]
     assert bio["kind"] == "words"
     assert [(p["op"], p["text"]) for p in bio["parts"] if p["op"] != "same"] == [
-        ("removed", "brown"), ("added", "red"), ("removed", "lazy"), ("added", "sleepy")]
+        ("removed", "brown"),
+        ("added", "red"),
+        ("removed", "lazy"),
+        ("added", "sleepy"),
+    ]
     prefs = changes["prefs"]["detail"]
     assert prefs["kind"] == "json"
     assert sorted(prefs["paths"], key=lambda p: p["path"]) == [  # jsonb keeps keys in its own order
         {"path": "prefs.notify.sms", "change": "added", "old": None, "new": False},
         {"path": "prefs.tags[1]", "change": "removed", "old": "b", "new": None},
-        {"path": "prefs.theme", "change": "changed", "old": "dark", "new": "light"}]
+        {"path": "prefs.theme", "change": "changed", "old": "dark", "new": "light"},
+    ]
     assert changes["payload"]["detail"]["paths"] == [  # JSON text in a text column
-        {"path": "payload.items[2]", "change": "added", "old": None, "new": 3}]
+        {"path": "payload.items[2]", "change": "added", "old": None, "new": 3}
+    ]
     assert "detail" not in changes["title"]  # nothing in common: old and new say it
     assert changes["api_token"] == {"column": "api_token", "old": "redacted", "new": "redacted"}
     assert TOKEN1 not in result.stdout and TOKEN2 not in result.stdout
@@ -56,8 +62,12 @@ def test_plain_diff_marks_words_and_paths(doc: str) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Ada writes the quick [-brown-]{+red+} fox jumps over the [-lazy-]{+sleepy+} dog" in out
-    for line in ('prefs.theme: "dark" → "light"', 'prefs.tags[1]: "b" → removed', "prefs.notify.sms: added → false",
-                 "payload.items[2]: added → 3"):
+    for line in (
+        'prefs.theme: "dark" → "light"',
+        'prefs.tags[1]: "b" → removed',
+        "prefs.notify.sms: added → false",
+        "payload.items[2]: added → 3",
+    ):
         assert line in out
     assert "\x1b" not in out and TOKEN1 not in out and TOKEN2 not in out
 
@@ -75,8 +85,15 @@ def test_diff_in_a_terminal(doc: str, cols: int) -> None:
     lines = shown_lines(out)
     assert max(cell_len(line) for line in lines) <= cols, out
     text = "\n".join(lines)
-    for token in ("[-brown-]{+red+}", "[-lazy-]{+sleepy+}", "prefs.tags[1]:", "prefs.notify.sms:",
-                  "payload.items[2]:", "<script>alert('x')</script>", "p1 (version 1) → p2 (version 2)"):
+    for token in (
+        "[-brown-]{+red+}",
+        "[-lazy-]{+sleepy+}",
+        "prefs.tags[1]:",
+        "prefs.notify.sms:",
+        "payload.items[2]:",
+        "<script>alert('x')</script>",
+        "p1 (version 1) → p2 (version 2)",
+    ):
         assert token in text, (token, text)
     assert RED in out and GREEN in out and COLOUR.search(out)
     assert TOKEN1 not in text and TOKEN2 not in text
@@ -85,8 +102,11 @@ def test_diff_in_a_terminal(doc: str, cols: int) -> None:
 def test_diff_all_leaves_unchanged_fields_uncoloured(doc: str) -> None:
     code, out = run_tty(["--db", doc, "--no-pager", "diff", "doc", "1", "--all"], cols=200, rows=60)
     assert code == 0, out
-    rows = {ANSI.sub("", line).split()[1]: line for line in out.replace("\r", "").split("\n")
-            if len(ANSI.sub("", line).split()) > 2 and ANSI.sub("", line).split()[0] in "│┃"}
+    rows = {
+        ANSI.sub("", line).split()[1]: line
+        for line in out.replace("\r", "").split("\n")
+        if len(ANSI.sub("", line).split()) > 2 and ANSI.sub("", line).split()[0] in "│┃"
+    }
     assert not COLOUR.search(rows["id"]), rows["id"]  # unchanged: 1 and 1, plain
     assert RED in rows["title"] and GREEN in rows["title"]  # changed: old red, new green
     assert RED in rows["bio"] and GREEN in rows["bio"]  # the changed words only

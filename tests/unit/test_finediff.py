@@ -32,14 +32,22 @@ def test_a_redacted_value_is_never_diffed() -> None:
 
 
 def test_json_paths_match_array_elements_in_order() -> None:
-    found = detail("prefs", {"tags": ["a", "b", "c"], "theme": "dark"}, {"tags": ["a", "c"], "theme": "light",
-                                                                         "new key": [1]})
-    assert found == {"kind": "json", "paths": [
-        {"path": "prefs.tags[1]", "change": "removed", "old": "b", "new": None},
-        {"path": "prefs.theme", "change": "changed", "old": "dark", "new": "light"},
-        {"path": 'prefs["new key"]', "change": "added", "old": None, "new": [1]}]}
-    assert str(marked(found)).splitlines() == ['prefs.tags[1]: "b" → removed', 'prefs.theme: "dark" → "light"',
-                                               'prefs["new key"]: added → [1]']
+    found = detail(
+        "prefs", {"tags": ["a", "b", "c"], "theme": "dark"}, {"tags": ["a", "c"], "theme": "light", "new key": [1]}
+    )
+    assert found == {
+        "kind": "json",
+        "paths": [
+            {"path": "prefs.tags[1]", "change": "removed", "old": "b", "new": None},
+            {"path": "prefs.theme", "change": "changed", "old": "dark", "new": "light"},
+            {"path": 'prefs["new key"]', "change": "added", "old": None, "new": [1]},
+        ],
+    }
+    assert str(marked(found)).splitlines() == [
+        'prefs.tags[1]: "b" → removed',
+        'prefs.theme: "dark" → "light"',
+        'prefs["new key"]: added → [1]',
+    ]
 
 
 def test_json_text_in_a_text_column_diffs_when_both_sides_parse() -> None:
