@@ -71,7 +71,7 @@ def _heading(report: Any, display: Display) -> tuple[str, str]:
     tl = report.timeline
     title = f"{tl.table} {tl.key}"
     store = f"{tl.convention}" + (f": {tl.history}" if tl.history else "")
-    made = display.time(report.made_at) if not display.relative else report.made_at.isoformat()
+    made = report.made_at.isoformat(timespec="milliseconds")
     about = (
         f"History from {store}, database {report.database}. Report made by chrono at {made}; "
         f"{display.legend}; secret values redacted. Nothing was written."
