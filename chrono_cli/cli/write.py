@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, TextIO
@@ -220,7 +221,7 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         return
     for item in plan.items:
         table = item.table or plan.table
-        render(item_table(item.action, item_title(plan, item), item.diff, lambda c, t=table: hides(t, c)), fmt, out,
+        render(item_table(item.action, item_title(plan, item), item.diff, partial(hides, table)), fmt, out,
                color=color)
         for k in item.kept:
             out.write(f"kept: {k['column']} ({k['why']})\n")

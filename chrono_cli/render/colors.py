@@ -32,7 +32,7 @@ class Styled(str):
         return cls(value, [(0, len(value), style)] if value else [])
 
     @classmethod
-    def join(cls, pieces: Sequence[tuple[str, str | None]], sep: str = "") -> Styled:
+    def assemble(cls, pieces: Sequence[tuple[str, str | None]], sep: str = "") -> Styled:
         """Pieces ``(text, style or None)`` put together."""
         text, spans, at = [], [], 0
         for i, (piece, style) in enumerate(pieces):

@@ -59,7 +59,7 @@ def marked(found: dict[str, Any]) -> Styled:
                 pieces.append((f"{{+{shown}+}}", NEW))
             else:
                 pieces.append((shown, None))
-        return Styled.join(pieces)
+        return Styled.assemble(pieces)
     paths = found["paths"]
     lines = [_path_line(p) for p in paths[:SHOWN_PATHS]]
     if len(paths) > SHOWN_PATHS:
@@ -70,7 +70,7 @@ def marked(found: dict[str, Any]) -> Styled:
 def _path_line(p: dict[str, Any]) -> Styled:
     old = ("added", MUTED) if p["change"] == "added" else (_json(p["old"]), OLD)
     new = ("removed", MUTED) if p["change"] == "removed" else (_json(p["new"]), NEW)
-    return Styled.join([(f"{p['path']}: ", None), old, (" → ", None), new])
+    return Styled.assemble([(f"{p['path']}: ", None), old, (" → ", None), new])
 
 
 def _json(value: Any) -> str:

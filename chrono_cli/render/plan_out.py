@@ -32,7 +32,7 @@ def item_table(action: str, title: str, diff: Sequence[Mapping[str, Any]], hides
     changes = [FieldChange(d["column"], d["old"], d["new"]) for d in diff]
     s = sign(action)
     return ResultSet(
-        PLAN_COLUMNS, diff_rows(changes, shown), title=Styled.join([(s, OPERATIONS[s]), (f" {title}", None)])
+        PLAN_COLUMNS, diff_rows(changes, shown), title=Styled.assemble([(s, OPERATIONS[s]), (f" {title}", None)])
     )
 
 

@@ -55,7 +55,9 @@ def report(
     shown = filter_timeline(tl, since=since_t) if since_t else tl
     blame = redact.blame_view(config, blame_timeline(tl, tl.columns), show)
     last = redact.diff_view(config, select.diff(tl), show) if len(tl.versions) > 1 else None
-    plan, sql, why = None, (), None
+    plan: Plan | None = None
+    sql: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    why: str | None = None
     if restore_to is not None:
         try:
             plan = plan_restore(ws, table, key, version=restore_to, convention=convention)
