@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from functools import partial
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer

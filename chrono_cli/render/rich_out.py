@@ -115,6 +115,11 @@ def _log(rs: ResultSet, console: Console) -> None:
                 console.print(Text.assemble(label, line), overflow="fold")
 
 
+def as_text(value: Any) -> Text:
+    """A value as rich Text: a ``Styled`` value's spans become colours, None a dim NULL (the browser can use it)."""
+    return _cell(value)
+
+
 def _cell(value: Any) -> Text:
     if value is None:
         return Text("NULL", style=MUTED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from chrono_cli.model import (
@@ -23,7 +23,7 @@ from chrono_cli.model import (
 from chrono_cli.render import changes_out
 from chrono_cli.render.colors import NEW, OLD, Styled
 from chrono_cli.render.display import Display, value_text
-from chrono_cli.render.encode import dumps, text
+from chrono_cli.render.encode import text
 from chrono_cli.render.finediff import detail, marked
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
@@ -61,7 +61,7 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
             rows = [[c.column, c.old, c.new] for c in result.changes]
             rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
             return ResultSet(("column", "old", "new"), rows, title=title)
-        rows = diff_rows(result.changes, show.value)
+        rows = diff_rows(result.changes, show.value, set(result.unchanged))
         rows += [[c, "(not recorded)", "(not recorded)", ""] for c in result.unrecorded if result.show_all]
         return ResultSet(DIFF_COLUMNS, rows, title=title)
     if isinstance(result, BlameView):
@@ -75,13 +75,14 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
     raise TypeError(f"cannot render {type(result).__name__}")
 
 
-def diff_rows(changes: Iterable[FieldChange], value: Callable[[Any, str], Any]) -> list[list[Any]]:
+def diff_rows(changes: Iterable[FieldChange], value: Callable[[Any, str], Any],
+              unchanged: Collection[str] = ()) -> list[list[Any]]:
     """``[column, old, new, change]`` for people: old red and new green; a long text or a JSON document reads
     as its changed words or paths in ``change`` (old and new left blank); an unchanged field stays uncoloured."""
     rows: list[list[Any]] = []
     for c in changes:
         old, new = value(c.old, c.column), value(c.new, c.column)
-        if dumps(c.old, indent=None) == dumps(c.new, indent=None):  # diff --all: an unchanged field
+        if c.column in unchanged:  # diff --all
             rows.append([c.column, old, new, ""])
             continue
         found = None if isinstance(old, Redacted) or isinstance(new, Redacted) else detail(c.column, c.old, c.new)
