@@ -31,8 +31,6 @@ _CSS = (
 
 def sections(report: Any, display: Display) -> list[tuple[str, list[Any]]]:
     """``(heading, parts)``: a part is a paragraph (str), a table (ResultSet) or code (a one-item tuple)."""
-    from chrono_cli.services.plan import item_title
-
     tl = report.timeline
     since = f" since {display.time(report.since)}" if report.since else ""
     timeline = without_empty(tabular(tl, display))
@@ -51,8 +49,8 @@ def sections(report: Any, display: Display) -> list[tuple[str, list[Any]]]:
             parts.append(f"restore to {report.restore_to}: {report.plan_note}")
         else:
             plan = report.plan
-            for item in plan.items:
-                rs = item_table(item.action, item_title(plan, item), item.diff, lambda _c: False)
+            for item, title in zip(plan.items, report.titles, strict=True):
+                rs = item_table(item.action, title, item.diff, lambda _c: False)
                 parts += [rs.title or "", without_empty(rs)]
             add, change, delete = counts([i.action for i in plan.items])
             parts.append(f"Plan: {add} to add, {change} to change, {delete} to delete.")

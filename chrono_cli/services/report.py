@@ -12,7 +12,7 @@ from chrono_cli.model import REDACTED, BlameView, DiffView, Timeline
 from chrono_cli.services import redact, select
 from chrono_cli.services.blame import blame_timeline
 from chrono_cli.services.history import filter_timeline, load_timeline
-from chrono_cli.services.plan import Plan
+from chrono_cli.services.plan import Plan, item_title
 from chrono_cli.services.restore import plan_restore
 from chrono_cli.services.sqltext import plan_sql
 from chrono_cli.services.target import open_target
@@ -35,6 +35,7 @@ class Report:
     plan: Plan | None = None
     sql: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     plan_note: str | None = None
+    titles: tuple[str, ...] = ()  # one line naming each item of the plan
 
 
 def report(
@@ -76,6 +77,7 @@ def report(
         plan=plan,
         sql=sql,
         plan_note=why,
+        titles=() if plan is None else tuple(item_title(plan, i) for i in plan.items),
     )
 
 
