@@ -139,6 +139,7 @@ class DiffView:
     changes: tuple[FieldChange, ...]
     unrecorded: tuple[str, ...]
     show_all: bool = False
+    unchanged: tuple[str, ...] = ()  # with show_all: the listed columns whose value did not change
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,8 @@ STEPS: list[tuple[str, str, str]] = [
     ("For scripts", "The JSON contract (see the main README), here with jq-friendly jsonl.",
      "chrono --db DB -f jsonl history user 7"),
     ("Who set each column", "git blame for a row.", "chrono --db DB blame user 42"),
+    ("A page for a ticket", "Timeline, blame, last change and the plan that would restore version 3, in Markdown "
+     "(nothing is written).", "chrono --db DB report user 42 --since 2026-11-16T11:00Z --restore-to 3"),
     ("Archived rows", "Rows whose archive column is set.", "chrono --db DB archived user"),
     ("Deleted rows", "Rows the history knows but the table no longer has.", "chrono --db DB deleted user"),
     ("Undo a whole change set", "Revert the 11:38 edit of user 42: the state just before it, with the history row "
@@ -57,8 +59,10 @@ STEPS: list[tuple[str, str, str]] = [
     ("Many rows to a point in time", "Every user changed since 10 November back to its state then, set-based "
      "(dry run): user 7 comes back, the others are restored.",
      "chrono --db DB restore user --at 2026-11-10T00:00Z --all-changed-since 2026-11-10T00:00Z --dry-run"),
-    ("Roll back, dry run first", "What restoring user 42 to version 3 would write: the row diff and the SQL.",
+    ("Roll back, dry run first", "What restoring user 42 to version 3 would write, as terraform plan shows it.",
      "chrono --db DB restore user 42 --version 3 --dry-run"),
+    ("The SQL behind it", "The statements that restore would run, values inlined (nothing is written).",
+     "chrono --db DB restore user 42 --version 3 --sql"),
     ("Roll back", "The restore itself; off a terminal it needs --yes. The pre-restore state becomes a version.",
      "chrono --db DB restore user 42 --version 3 --yes --reason 'ticket #4711: undo edit war'"),
     ("The restore is history too", "The two newest versions after the restore.",
@@ -107,10 +111,12 @@ def render() -> str:
             done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
             shown = command.replace("DB", "examples/demo.sqlite")
             result = (done.stdout + done.stderr).replace(str(db), "examples/demo.sqlite").rstrip()
-            out += [f"## {heading}", "", text, "", "```console", f"$ {shown}", result]
+            # a fence longer than any run of backticks in the output (the report holds a fenced SQL block)
+            fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", result)), default=0))
+            out += [f"## {heading}", "", text, "", f"{fence}console", f"$ {shown}", result]
             if done.returncode:
                 out.append(f"[exit code {done.returncode}]")
-            out += ["```", ""]
+            out += [fence, ""]
     return "\n".join(out)
 
 

@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
-from chrono_cli.cli import blame, browse, changes, check, lists, read, revert, write
+from chrono_cli.cli import blame, browse, changes, check, lists, read, report, revert, write
 from chrono_cli.cli.command import ChronoCommand, keep_examples, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
@@ -215,6 +215,7 @@ app.command(cls=ChronoCommand, rich_help_panel=READ)(blame.blame)
 app.command(cls=changes.ChangesCommand, rich_help_panel=READ)(changes.changes)
 app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.archived)
 app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.deleted)
+app.command(cls=ChronoCommand, rich_help_panel=READ)(report.report)
 app.command(cls=ChronoCommand, rich_help_panel=READ)(browse.browse)
 app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.restore)
 app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.archive)

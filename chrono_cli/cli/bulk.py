@@ -21,13 +21,22 @@ SHOWN = 20  # rows whose diff the plan lists
 
 def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, keys_file: str | None,
                  only: str | None, reason: str | None, actor: str | None, convention: str | None, yes: bool,
-                 dry_run: bool, fmt: OutputFormat | None) -> None:
+                 dry_run: bool, sql: bool, fmt: OutputFormat | None) -> None:
     from chrono_cli.cli.progress import progress_bar
     from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.restore import columns_option
 
     plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
                              only=columns_option(only), actor=actor, reason=reason, convention=convention)
+    if sql:
+        from chrono_cli.render.plan_out import write_sql
+        from chrono_cli.services.sqltext import bulk_sql
+
+        title = (f"restore {plan.table} to its state at {plan.at.isoformat()}: {len(plan.rows)} rows, set-based "
+                 "through a temporary staging table of the target rows")
+        write_sql(sys.stdout, [(title, bulk_sql(state.workspace, plan))])
+        note("--sql: nothing written")
+        return
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
     if dry_run:
         _show(plan, sys.stdout, chosen)
@@ -67,9 +76,9 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
     render(_diffs(doc), fmt, out)
     if len(plan.rows) > SHOWN:
         out.write(f"... and {len(plan.rows) - SHOWN} more rows (-f json lists them all)\n")
-    out.write("SQL (set-based, through a temporary staging table of the target rows):\n")
-    for s in plan.statements:
-        out.write(f"  -- {s['label']}\n  {s['sql']};\n")
+    n = len(plan.statements)
+    out.write(f"SQL: {n} set-based statement{'' if n == 1 else 's'} through a temporary staging table of the target "
+              "rows, in one transaction (--sql prints them)\n")
     write_footer(out, plan.notes, plan.actor, plan.reason, (doc["recreated"], doc["restored"], 0))
 
 

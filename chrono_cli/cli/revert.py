@@ -10,7 +10,7 @@ import typer
 from chrono_cli.cli.completion import complete_changeset
 from chrono_cli.cli.options import FormatOpt, RevertWindowOpt
 from chrono_cli.cli.state import CliState, note
-from chrono_cli.cli.write import ActorOpt, DryRunOpt, PlanOpt, ReasonOpt, YesOpt, write_plan
+from chrono_cli.cli.write import ActorOpt, DryRunOpt, PlanOpt, ReasonOpt, SqlOpt, YesOpt, write_plan
 from chrono_cli.errors import NothingToWrite, Refused
 from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
@@ -27,7 +27,7 @@ def revert(ctx: typer.Context,
                                                "set too, writing over those later changes.")] = False,
            window: RevertWindowOpt = 5.0,
            reason: ReasonOpt = None, actor: ActorOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
-           plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
+           plan: PlanOpt = None, sql: SqlOpt = False, fmt: FormatOpt = None) -> None:
     """Undo a whole change set: every row it touched goes back to its state just before it.
 
     Updated rows are restored, rows it created are deleted and rows it deleted are re-inserted, each
@@ -55,6 +55,9 @@ def revert(ctx: typer.Context,
                       "(listed above); nothing written")
     if result.plan is None:
         raise NothingToWrite(f"every row of change set {cs.id} is already as it was before it: nothing to write")
+    if sql:
+        write_plan(state, result.plan, yes=yes, dry_run=True, plan_file=None, fmt=fmt, sql=True)
+        return
     if result.conflicts and not force:
         if dry_run:
             write_plan(state, result.plan, yes=yes, dry_run=True, plan_file=None, fmt=fmt)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -37,6 +38,8 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and w
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Write the plan as JSON to FILE (for 'chrono apply') "
                                              "and write nothing to the database.", show_default=False,
                                              metavar="FILE", callback=not_blank)]
+SqlOpt = Annotated[bool, typer.Option("--sql", help="Print the SQL the write would run (values inlined, secrets "
+                                      "redacted unless --show-secrets) and write nothing.")]
 KeysArg = Annotated[list[str], typer.Argument(metavar="KEY", help="Primary keys of the rows (42, id=42, a=1,b=2).",
                                               show_default=False, autocompletion=complete_key)]
 
@@ -62,7 +65,8 @@ def restore(ctx: typer.Context, table: TableArg,
                                                      "line, '-' for stdin) go back to their state --at TIME.",
                                                      show_default=False, metavar="FILE", callback=not_blank)] = None,
             reason: ReasonOpt = None, actor: ActorOpt = None, convention: ConventionOpt = None,
-            yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
+            yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None, sql: SqlOpt = False,
+            fmt: FormatOpt = None) -> None:
     """Bring a row back to an earlier version, undelete it, or unarchive it; or many rows to a time.
 
     With --version or --at: UPDATE the row to that state (INSERT it again if it was deleted), writing
@@ -98,19 +102,19 @@ def restore(ctx: typer.Context, table: TableArg,
             raise typer.BadParameter("--all-changed-since / --keys restore many rows: give --at TIME, and no KEY, "
                                      "--version or --plan", param_hint="--at")
         bulk_restore(state, table, at=at, since=changed_since, keys_file=keys, only=only, reason=reason,
-                     actor=actor, convention=convention, yes=yes, dry_run=dry_run, fmt=fmt)
+                     actor=actor, convention=convention, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
         return
     if key is None:
         raise typer.BadParameter("name the row (KEY), or give --all-changed-since TIME / --keys FILE",
                                  param_hint="KEY")
     planned = service.plan_restore(state.workspace, table, key, version=version, at=at, only=only, reason=reason,
                                    actor=actor, convention=convention)
-    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
+    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt, sql=sql)
 
 
 def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOpt = None, actor: ActorOpt = None,
             convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False, plan: PlanOpt = None,
-            fmt: FormatOpt = None) -> None:
+            sql: SqlOpt = False, fmt: FormatOpt = None) -> None:
     """Archive rows: set the table's archive column (true, or now) in one transaction.
 
     If the table is also versioned, the archive is an ordinary versioned update: the history rows the
@@ -123,12 +127,12 @@ def archive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOp
         chrono archive user 42 --dry-run
     """
     _archive(ctx, table, keys, archived=True, reason=reason, actor=actor, convention=convention, yes=yes,
-             dry_run=dry_run, plan_file=plan, fmt=fmt)
+             dry_run=dry_run, plan_file=plan, sql=sql, fmt=fmt)
 
 
 def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: ReasonOpt = None, actor: ActorOpt = None,
               convention: ConventionOpt = None, yes: YesOpt = False, dry_run: DryRunOpt = False,
-              plan: PlanOpt = None, fmt: FormatOpt = None) -> None:
+              plan: PlanOpt = None, sql: SqlOpt = False, fmt: FormatOpt = None) -> None:
     """Unarchive rows: clear the table's archive column (false, or NULL).
 
     Of several rows, those not archived are skipped, as archive skips rows already archived.
@@ -139,13 +143,13 @@ def unarchive(ctx: typer.Context, table: TableArg, keys: KeysArg, reason: Reason
         chrono unarchive user 42 43 --yes
     """
     _archive(ctx, table, keys, archived=False, reason=reason, actor=actor, convention=convention, yes=yes,
-             dry_run=dry_run, plan_file=plan, fmt=fmt)
+             dry_run=dry_run, plan_file=plan, sql=sql, fmt=fmt)
 
 
 def apply(ctx: typer.Context,
           file: Annotated[str, typer.Argument(help="A plan written by --plan FILE.", show_default=False,
                                               metavar="FILE")],
-          yes: YesOpt = False, dry_run: DryRunOpt = False, fmt: FormatOpt = None) -> None:
+          yes: YesOpt = False, dry_run: DryRunOpt = False, sql: SqlOpt = False, fmt: FormatOpt = None) -> None:
     """Apply a plan written by --plan, only if nothing changed since it was made.
 
     Inside one transaction, after locking the rows, chrono checks each row's fingerprint and history
@@ -159,36 +163,44 @@ def apply(ctx: typer.Context,
     from chrono_cli.services.plan import Plan
 
     state: CliState = ctx.obj
-    write_plan(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt)
+    write_plan(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt, sql=sql)
 
 
 def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool, reason: str | None,
              actor: str | None, convention: str | None, yes: bool, dry_run: bool, plan_file: str | None,
-             fmt: OutputFormat | None) -> None:
+             sql: bool, fmt: OutputFormat | None) -> None:
     from chrono_cli.services.archive import plan_archive
     from chrono_cli.services.writeset import resolve_meta
 
     state: CliState = ctx.obj
     meta = resolve_meta(state.config, actor, reason)
     planned = plan_archive(state.workspace, table, keys, archived=archived, meta=meta, convention=convention)
-    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt)
+    write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt, sql=sql)
 
 
 def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_file: str | None,
-               fmt: OutputFormat | None) -> None:
-    """Show the plan, then save it (--plan), stop (--dry-run), or ask (--yes off a terminal) and apply it."""
+               fmt: OutputFormat | None, sql: bool = False) -> None:
+    """Show the plan, then save it (--plan), stop (--dry-run, --sql), or ask (--yes off a terminal) and apply it."""
     from chrono_cli.services.apply import apply_plan
+
+    if sql:
+        from chrono_cli.render.plan_out import write_sql
+        from chrono_cli.services.sqltext import plan_sql
+
+        write_sql(sys.stdout, plan_sql(state.workspace, plan))
+        note("--sql: nothing written")
+        return
 
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
     if dry_run or plan_file:
         if plan_file:
             plan.save(plan_file)
-        show_plan(plan, sys.stdout, chosen, color=state.color())
+        show_plan(plan, sys.stdout, chosen, color=state.color(), hides=_hides(state))
         note(f"plan written to {plan_file}; apply it with: chrono apply {plan_file}" if plan_file
              else "dry run: nothing written")
         return
     human = resolve(None, sys.stderr.isatty())
-    show_plan(plan, sys.stderr, human, color=human is OutputFormat.TABLE and not state.no_color)
+    show_plan(plan, sys.stderr, human, color=human is OutputFormat.TABLE and not state.no_color, hides=_hides(state))
     if not yes:
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
@@ -199,9 +211,11 @@ def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_fi
     state.emit(_summary(applied.plan), fmt.value if fmt else None)
 
 
-def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False) -> None:
-    """The plan for people (diff table, kept columns, SQL, notes), or its JSON document."""
+def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False,
+              hides: Callable[[str, str], bool] = lambda _table, _column: False) -> None:
+    """The plan for people (a coloured + ~ - per row, its fields, kept columns, notes), or its JSON document."""
     from chrono_cli.render import render
+    from chrono_cli.render.plan_out import counts, item_table
     from chrono_cli.services.plan import item_title
 
     if fmt is OutputFormat.JSON:
@@ -214,26 +228,30 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
         render(_diff_rows(plan), fmt, out)
         return
     for item in plan.items:
-        rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
-                       title=f"{_SIGNS.get(item.action, '~')} {item_title(plan, item)}")
-        render(rs, fmt, out, color=color)
+        table = item.table or plan.table
+        render(item_table(item.action, item_title(plan, item), item.diff, partial(hides, table)), fmt, out,
+               color=color)
         for k in item.kept:
             out.write(f"kept: {k['column']} ({k['why']})\n")
-        out.write(f"expected current row: {item.expected_row}\n")
-        out.write("SQL:\n")
-        for s in item.statements:
-            out.write(f"  -- {s['label']}\n  {s['sql']};\n  -- params: {json.dumps(s['params'], ensure_ascii=False)}\n")
+        # short, as git shows commits: the whole fingerprint is in the plan document (-f json, --plan FILE)
+        out.write(f"expected current row: {item.expected_row[:19]}\n")
         for n in item.notes:
             out.write(f"note: {n}\n")
         out.write("\n")
     for skip in plan.skipped:
         out.write(f"skipped: {skip_text(skip)}\n")
-    actions = [_SIGNS.get(item.action, "~") for item in plan.items]
-    write_footer(out, plan.notes, plan.actor, plan.reason,
-                 (actions.count("+"), actions.count("~"), actions.count("-")))
+    statements = sum(len(item.statements) for item in plan.items)
+    out.write(f"SQL: {statements} statement{'' if statements == 1 else 's'} in one transaction (--sql prints them)\n")
+    write_footer(out, plan.notes, plan.actor, plan.reason, counts([item.action for item in plan.items]))
 
 
-_SIGNS = {"undelete": "+", "delete": "-"}   # every other action changes an existing row
+def _hides(state: CliState) -> Callable[[str, str], bool]:
+    """Whether a (table, column)'s values read redacted in a plan."""
+    from chrono_cli.services import redact
+
+    return lambda table, column: redact.hides(state.config, table, state.show_secrets)(column)
+
+
 MANY_ROWS = 100  # above this, the user types the row count instead of y
 
 

@@ -65,9 +65,14 @@ def value_text(value: Any, base: str) -> str:
     ``base`` is the ordinary text of the value; only strings that would read as something else are quoted."""
     if not isinstance(value, str):
         return base
-    escaped = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
-    escaped = "".join(c if unicodedata.category(c) != "Cc" or c == "\n" else f"\\x{ord(c):02x}" for c in escaped)
+    escaped = visible(value)
     if value == "" or value.strip().upper() == "NULL" or value != value.strip() \
             or escaped != value or value in ("null", "true", "false", "''", "redacted"):
         return "'" + escaped.replace("'", "\\'") + "'"
     return value
+
+
+def visible(value: str) -> str:
+    """``value`` with the characters a reader cannot see (zero-width, controls but newline) as escapes."""
+    escaped = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return "".join(c if unicodedata.category(c) != "Cc" or c == "\n" else f"\\x{ord(c):02x}" for c in escaped)

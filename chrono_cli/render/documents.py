@@ -17,6 +17,7 @@ from chrono_cli.model import (
     Version,
 )
 from chrono_cli.render import changes_out
+from chrono_cli.render.finediff import detail
 
 
 def version_doc(v: Version) -> dict[str, Any]:
@@ -33,6 +34,15 @@ def version_doc(v: Version) -> dict[str, Any]:
 
 def change_doc(c: FieldChange) -> dict[str, Any]:
     return {"column": c.column, "old": c.old, "new": c.new}
+
+
+def diff_change_doc(c: FieldChange) -> dict[str, Any]:
+    """A change of ``chrono diff``: with ``detail`` (changed words or JSON paths) when the field has one."""
+    doc = change_doc(c)
+    found = detail(c.column, c.old, c.new)
+    if found is not None:
+        doc["detail"] = found
+    return doc
 
 
 def blame_doc(line: BlameLine) -> dict[str, Any]:
@@ -65,7 +75,7 @@ def document(result: object) -> Any:
         return {**header(result.timeline), "version": doc}
     if isinstance(result, DiffView):
         return {**header(result.timeline), "from": _summary(result.old), "to": _summary(result.new),
-                "changes": [change_doc(c) for c in result.changes], "unrecorded": list(result.unrecorded)}
+                "changes": [diff_change_doc(c) for c in result.changes], "unrecorded": list(result.unrecorded)}
     if isinstance(result, BlameView):
         return {**header(result.timeline), "state": _summary(result.state),
                 "deleted": None if result.deleted is None else _summary(result.deleted),

@@ -7,7 +7,7 @@ from dataclasses import replace
 from itertools import chain, islice
 from typing import Any, TextIO
 
-from chrono_cli.model import DiffView, ResultSet, Timeline, TimelineStream
+from chrono_cli.model import ResultSet, Timeline, TimelineStream
 from chrono_cli.render.display import Display
 from chrono_cli.render.documents import document, header, lines, record, version_doc
 from chrono_cli.render.encode import dumps, text
@@ -44,8 +44,7 @@ def render(result: object, fmt: OutputFormat, out: TextIO, *, color: bool = Fals
     else:
         from chrono_cli.render.rich_out import rich_table
 
-        rich_table(without_empty(tabular(result, human)), out, color=color, width=width,
-                   diff=isinstance(result, DiffView))
+        rich_table(without_empty(tabular(result, human)), out, color=color, width=width)
     if err is not None:
         for warning in _warnings(result):
             err.write(f"warning: {warning}\n")

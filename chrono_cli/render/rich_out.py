@@ -14,23 +14,23 @@ from rich.table import Table
 from rich.text import Text
 
 from chrono_cli.model import ResultSet
+from chrono_cli.render.colors import MUTED, NEW, OLD, OPERATIONS, POSITION, Styled
 from chrono_cli.render.encode import text
 
 _SHORT = 24          # a one-line cell at most this wide is never wrapped (times, ids, positions)
 _INDENT = "    "
 # columns that say which version and who: they read unlabelled on the header line; the others get a label
 _HEAD = {"pos", "version", "op", "from", "to", "at", "actor", "reason", "exact", "table", "key", "action"}
-_STYLES = {"insert": "green", "update": "yellow", "delete": "red", "+": "green", "~": "yellow", "-": "red"}
 
 
-def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = None, diff: bool = False) -> None:
+def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = None) -> None:
     console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
                       soft_wrap=False)
     widths = [_least(name, [row[i] for row in rs.rows]) for i, name in enumerate(rs.columns)]
     if sum(widths) + 3 * len(widths) + 1 <= console.width:
-        console.print(_table(rs, diff, widths))
+        console.print(_table(rs, widths))
     else:
-        _log(rs, console, diff)
+        _log(rs, console)
 
 
 def rich_log(sample: ResultSet, rows: Iterable[Any], out: TextIO, *, color: bool, width: int | None = None) -> None:
@@ -39,7 +39,7 @@ def rich_log(sample: ResultSet, rows: Iterable[Any], out: TextIO, *, color: bool
     longer than the sample's wraps; an empty cell is left out, so no column is dropped for the whole table."""
     console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
                       soft_wrap=False)
-    _log(sample, console, False, rows)
+    _log(sample, console, rows)
 
 
 def _least(name: str, values: list[Any]) -> int:
@@ -51,28 +51,25 @@ def _least(name: str, values: list[Any]) -> int:
     return max(words, default=1)
 
 
-def _table(rs: ResultSet, diff: bool, widths: list[int]) -> Table:
+def _table(rs: ResultSet, widths: list[int]) -> Table:
     # a Text title: "[history-meta: appuser_history]" would otherwise be read as rich markup and vanish
-    table = Table(title=Text(rs.title) if rs.title else None, title_justify="left", header_style="bold",
+    table = Table(title=_cell(rs.title) if rs.title else None, title_justify="left", header_style="bold",
                   show_lines=False)
     for i, name in enumerate(rs.columns):
         short = all(_short(row[i]) for row in rs.rows)
         table.add_column(name, no_wrap=short, overflow="fold", min_width=widths[i])
     for row in rs.rows:
-        table.add_row(*_cells(rs, row, diff))
+        table.add_row(*_cells(rs, row))
     return table
 
 
-def _cells(rs: ResultSet, row: Any, diff: bool) -> list[Text]:
+def _cells(rs: ResultSet, row: Any) -> list[Text]:
     cells = [_cell(v) for v in row]
-    if diff and len(cells) == 3:
-        cells[1].stylize("red")
-        cells[2].stylize("green")
     for name, cell in zip(rs.columns, cells, strict=False):
-        if name in ("op", "action") and cell.plain in _STYLES:
-            cell.stylize(_STYLES[cell.plain])
+        if name in ("op", "action") and cell.plain in OPERATIONS:
+            cell.stylize(OPERATIONS[cell.plain])
         if name in ("pos", "id") and cell.plain:
-            cell.stylize("yellow")
+            cell.stylize(POSITION)
         if name == "changes":
             _arrows(cell)
     return cells
@@ -86,8 +83,8 @@ def _arrows(cell: Text) -> None:
         old, arrow, new = rest.partition(" → ")
         if sep and arrow:
             start = at + len(name) + 2
-            cell.stylize("red", start, start + len(old))
-            cell.stylize("green", start + len(old) + 3, start + len(rest))
+            cell.stylize(OLD, start, start + len(old))
+            cell.stylize(NEW, start + len(old) + 3, start + len(rest))
         at += len(line) + 1
 
 
@@ -96,15 +93,17 @@ def _short(value: Any) -> bool:
     return "\n" not in shown and len(shown) <= _SHORT
 
 
-def _log(rs: ResultSet, console: Console, diff: bool, rows: Iterable[Any] | None = None) -> None:
+def _log(rs: ResultSet, console: Console, rows: Iterable[Any] | None = None) -> None:
     """One header line per row (its short cells) and its long cells below, indented; ``rows`` (default: the
     result's) are laid out as ``rs.rows`` are."""
     if rs.title:
-        console.print(Text(rs.title, style="bold"), overflow="fold")
+        title = _cell(rs.title)
+        title.stylize("bold")
+        console.print(title, overflow="fold")
     short = [i for i, name in enumerate(rs.columns)
              if (i == 0 or name in _HEAD) and all(_short(row[i]) for row in rs.rows)]
     for row in rs.rows if rows is None else rows:
-        cells = _cells(rs, row, diff)
+        cells = _cells(rs, row)
         console.print()
         head = Text()
         for i in short:
@@ -123,11 +122,21 @@ def _log(rs: ResultSet, console: Console, diff: bool, rows: Iterable[Any] | None
             if i in short or cells[i].plain == "":
                 continue
             for line in cells[i].split("\n"):
-                label = Text(f"{_INDENT}{name}: ", style="dim") if "\n" not in cells[i].plain else Text(_INDENT)
+                label = Text(f"{_INDENT}{name}: ", style=MUTED) if "\n" not in cells[i].plain else Text(_INDENT)
                 console.print(Text.assemble(label, line), overflow="fold")
+
+
+def as_text(value: Any) -> Text:
+    """A value as rich Text: a ``Styled`` value's spans become colours, None a dim NULL (the browser can use it)."""
+    return _cell(value)
 
 
 def _cell(value: Any) -> Text:
     if value is None:
-        return Text("NULL", style="dim")
+        return Text("NULL", style=MUTED)
+    if isinstance(value, Styled):
+        cell = Text(str(value))
+        for start, end, style in value.spans:
+            cell.stylize(style, start, end)
+        return cell
     return Text(text(value))

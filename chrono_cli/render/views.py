@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from chrono_cli.model import (
@@ -12,15 +12,19 @@ from chrono_cli.model import (
     ChangeList,
     ChangeSet,
     DiffView,
+    FieldChange,
     Op,
     RecordView,
+    Redacted,
     ResultSet,
     Timeline,
     Version,
 )
 from chrono_cli.render import changes_out
+from chrono_cli.render.colors import NEW, OLD, Styled
 from chrono_cli.render.display import Display, value_text
 from chrono_cli.render.encode import text
+from chrono_cli.render.finediff import detail, marked
 
 HISTORY_COLUMNS = ("pos", "version", "op", "from", "to", "actor", "reason", "changes")
 # -f csv history is tidy: one row per (version, column) change
@@ -29,6 +33,7 @@ BLAME_COLUMNS = ("column", "value", "pos", "version", "at", "actor", "reason", "
 # for people: one position column ("p3", or "p3 (v17)" when the library numbers differently)
 HUMAN_HISTORY = ("pos", "op", "from", "to", "actor", "reason", "changes")
 HUMAN_BLAME = ("column", "value", "pos", "at", "actor", "reason", "previous")
+DIFF_COLUMNS = ("column", "old", "new", "change")  # change: the changed words or JSON paths of a long field
 
 
 def tabular(result: object, display: Display | None = None) -> ResultSet:
@@ -53,10 +58,14 @@ def tabular(result: object, display: Display | None = None) -> ResultSet:
         notes = (v.note,) if v.note else ()
         return ResultSet(("column", "value", "note"), rows, title=title, notes=notes)
     if isinstance(result, DiffView):
-        rows = [[c.column, show.value(c.old, c.column), show.value(c.new, c.column)] for c in result.changes]
-        rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
         title = f"{_title(result.timeline)}: {_label(result.old)} → {_label(result.new)}"
-        return ResultSet(("column", "old", "new"), rows, title=title)
+        if display is None:
+            rows = [[c.column, c.old, c.new] for c in result.changes]
+            rows += [[c, "(not recorded)", "(not recorded)"] for c in result.unrecorded if result.show_all]
+            return ResultSet(("column", "old", "new"), rows, title=title)
+        rows = diff_rows(result.changes, show.value, set(result.unchanged))
+        rows += [[c, "(not recorded)", "(not recorded)", ""] for c in result.unrecorded if result.show_all]
+        return ResultSet(DIFF_COLUMNS, rows, title=title)
     if isinstance(result, BlameView):
         explained = [f"{line.column}: {line.note}" for line in result.lines if line.note and line.recorded]
         if result.deleted is not None:
@@ -93,6 +102,28 @@ def tidy_rows(versions: Iterable[Version]) -> Iterator[list[Any]]:
         yield from ([*head, c.column, c.old, c.new, v.note or ""] for c in changes)
         if not changes:
             yield [*head, "", None, None, v.note or ("(first recorded state)" if v.seq == 1 else "")]
+
+
+def diff_rows(changes: Iterable[FieldChange], value: Callable[[Any, str], Any],
+              unchanged: Collection[str] = ()) -> list[list[Any]]:
+    """``[column, old, new, change]`` for people: old red and new green; a long text or a JSON document reads
+    as its changed words or paths in ``change`` (old and new left blank); an unchanged field stays uncoloured."""
+    rows: list[list[Any]] = []
+    for c in changes:
+        old, new = value(c.old, c.column), value(c.new, c.column)
+        if c.column in unchanged:  # diff --all
+            rows.append([c.column, old, new, ""])
+            continue
+        found = None if isinstance(old, Redacted) or isinstance(new, Redacted) else detail(c.column, c.old, c.new)
+        if found is not None:
+            rows.append([c.column, "", "", marked(found)])
+        else:
+            rows.append([c.column, _coloured(old, OLD), _coloured(new, NEW), ""])
+    return rows
+
+
+def _coloured(value: Any, style: str) -> Any:
+    return value if value is None else Styled.whole(text(value), style)
 
 
 class _Shown:

@@ -21,7 +21,7 @@ from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter
-from chrono_cli.conventions.writes import WriteContext, WriteMeta, Writer
+from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
@@ -70,6 +70,7 @@ class BulkPlan:
     actor: str | None = None
     reason: str | None = None
     notes: tuple[str, ...] = field(default=())
+    steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (--sql inlines their values)
 
     @property
     def recreated(self) -> int:
@@ -131,7 +132,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),
-                        actor=meta.actor, reason=meta.reason, notes=tuple(notes))
+                        actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=tuple(steps))
 
 
 def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None = None) -> list[str]:

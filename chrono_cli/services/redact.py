@@ -30,6 +30,15 @@ def secret_columns(config: Config, table: TableRef, columns: Iterable[str]) -> f
     return frozenset(c for c in columns if c in declared or SECRET_NAMES.search(c))
 
 
+def hides(config: Config, table: str, show: bool = False) -> Callable[[str], bool]:
+    """Whether a column of ``table`` (``name`` or ``schema.name``) is shown redacted (plans, ``--sql``)."""
+    if show:
+        return lambda _column: False
+    schema, _, name = table.rpartition(".")
+    declared = set(config.table(name, schema or None).redact)
+    return lambda column: column in declared or bool(SECRET_NAMES.search(column))
+
+
 def timeline(config: Config, tl: Timeline, show: bool = False) -> Timeline:
     """``tl`` with secret values replaced (values and changes alike), and one line saying so."""
     hidden = set() if show else secret_columns(config, tl.table, tl.columns)

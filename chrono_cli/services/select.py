@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from chrono_cli.errors import UsageError, VersionNotFound
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, Version
-from chrono_cli.services.diff import diff_values
+from chrono_cli.services.diff import diff_values, same
 from chrono_cli.services.times import looks_like_time, parse_time
 
 _POSITION = re.compile(r"[pP](-?\d+)")
@@ -126,4 +126,5 @@ def diff(tl: Timeline, old_spec: str | None = None, new_spec: str | None = None,
                     if (old.values is not None and c not in old.values)
                     or (new.values is not None and c not in new.values))
     changes = diff_values(old.values, new.values, tl.columns, include_same=show_all)
-    return DiffView(tl, old, new, tuple(changes), unknown, show_all)
+    unchanged = tuple(c.column for c in changes if same(c.old, c.new)) if show_all else ()
+    return DiffView(tl, old, new, tuple(changes), unknown, show_all, unchanged)

@@ -60,7 +60,7 @@ def test_refuses_without_yes_off_a_terminal(runner, story_db: str) -> None:
     result = chrono(runner, story_db, "restore", "appuser", "1", "--version", "2")
     assert result.exit_code == 6
     assert result.stdout == ""
-    assert "UPDATE appuser SET" in result.stderr and "INSERT INTO appuser_history" in result.stderr  # the plan
+    assert "~ restore appuser 1 to p2" in result.stderr and "SQL: 2 statements" in result.stderr  # the plan
     assert result.stderr.strip().splitlines()[-1] == "error: not on a terminal: pass --yes to write (nothing written)"
     assert checksum(story_db) == before
 
@@ -70,7 +70,8 @@ def test_dry_run_prints_the_plan_on_stdout(runner, story_db: str) -> None:
     result = chrono(runner, story_db, "restore", "appuser", "1", "--version", "2", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "restore appuser 1 to p2 (version 2) [history-meta: appuser_history]" in result.stdout
-    assert "alice@corp.example" in result.stdout and "-- params:" in result.stdout
+    assert "alice@corp.example" in result.stdout and "(--sql prints them)" in result.stdout
+    assert "Plan: 0 to add, 1 to change, 0 to delete." in result.stdout
     assert "dry run: nothing written" in result.stderr
     assert checksum(story_db) == before
 

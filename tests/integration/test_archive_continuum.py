@@ -45,7 +45,9 @@ def test_archive_and_unarchive_read_back_by_continuum(runner: CliRunner, backend
     shown = chrono(runner, url, "archive", "tag", "5", "--reason", "retired", "--actor", "2")
     assert shown.exit_code == 6 and "pass --yes" in shown.stderr  # off a terminal: the plan, nothing written
     plan = shown.output.replace("public.", "")
-    assert "archive tag 5 [continuum: tag_version]" in plan and "UPDATE tag SET archived_at" in plan
+    assert "archive tag 5 [continuum: tag_version]" in plan and "SQL: " in plan
+    sql = chrono(runner, url, "archive", "tag", "5", "--reason", "retired", "--actor", "2", "--sql")
+    assert sql.exit_code == 0 and "UPDATE tag SET archived_at" in sql.stdout.replace("public.", "")
     assert checksum(url) == before
 
     started = datetime.now(UTC).replace(tzinfo=None)
