@@ -16,6 +16,7 @@ from typer._click.exceptions import UsageError as ClickUsageError  # what typer.
 from typer.core import TyperGroup
 
 from chrono_cli.cli import blame, browse, changes, check, lists, read, revert, write
+from chrono_cli.cli.coerce import install as install_coercion
 from chrono_cli.cli.command import ChronoCommand, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
@@ -46,6 +47,9 @@ class ChronoGroup(TyperGroup):
         for command in self.commands.values():
             if command.help:
                 command.help = keep_examples(command.help)
+
+    def get_params(self, ctx: ClickContext) -> list[Any]:
+        return install_coercion(super().get_params(ctx))
 
     def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         """A mistyped command suggests the commands it is a prefix of, or the closest ones."""

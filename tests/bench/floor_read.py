@@ -21,11 +21,21 @@ def read(url: str, live: str, history: str, key_column: str, key: str, order: st
     engine = sa.create_engine(url)
     key_value: object = int(key) if key.lstrip("-").isdigit() else key
     with engine.connect() as conn:
-        live_row = conn.execute(sa.select(sa.text("*")).select_from(sa.table(live))
-                                .where(sa.column(key_column) == key_value)).mappings().first()
-        versions = conn.execute(sa.select(sa.text("*")).select_from(sa.table(history))
-                                .where(sa.column(key_column) == key_value)
-                                .order_by(sa.column(order))).mappings().all()
+        live_row = (
+            conn.execute(sa.select(sa.text("*")).select_from(sa.table(live)).where(sa.column(key_column) == key_value))
+            .mappings()
+            .first()
+        )
+        versions = (
+            conn.execute(
+                sa.select(sa.text("*"))
+                .select_from(sa.table(history))
+                .where(sa.column(key_column) == key_value)
+                .order_by(sa.column(order))
+            )
+            .mappings()
+            .all()
+        )
     engine.dispose()
     return {"live": dict(live_row) if live_row else None, "versions": [dict(v) for v in versions]}
 
@@ -35,7 +45,7 @@ def main(argv: list[str]) -> None:
     if "--order" in argv:
         at = argv.index("--order")
         order = argv[at + 1]
-        del argv[at:at + 2]
+        del argv[at : at + 2]
     url, live, history, key_column, key = argv
     json.dump(read(url, live, history, key_column, key, order), sys.stdout, default=str, indent=2)
     sys.stdout.write("\n")
