@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.markup import escape
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
@@ -114,6 +113,8 @@ _OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG
 
 
 def _say(message: str, hint: str | None) -> None:
+    from rich.markup import escape
+
     try:
         err_console.print(f"[bold red]error:[/] {escape(message)}")
         if hint:
