@@ -6,7 +6,7 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click.core import Context as ClickContext
@@ -20,8 +20,10 @@ from chrono_cli.cli.command import ChronoCommand, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
-from chrono_cli.render.display import Display
 from chrono_cli.render.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from chrono_cli.render.display import Display
 
 
 def keep_examples(help_text: str) -> str:
@@ -147,6 +149,8 @@ app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_
 def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
     """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from chrono_cli.render.display import Display
 
     name = tz or os.environ.get("TZ", "").lstrip(":") or "UTC"
     try:

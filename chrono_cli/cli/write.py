@@ -19,10 +19,10 @@ import typer
 from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
-from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
 
 if TYPE_CHECKING:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.plan import Plan
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
@@ -205,6 +205,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
         return
+    from chrono_cli.model import ResultSet
+
     for item in plan.items:
         rs = ResultSet(("column", "current", "new"), [[d["column"], d["old"], d["new"]] for d in item.diff],
                        title=f"{_SIGNS.get(item.action, '~')} {item_title(plan, item)}")
@@ -252,6 +254,7 @@ def write_footer(out: TextIO, notes: Sequence[str], actor: str | None, reason: s
 
 
 def _diff_rows(plan: Plan) -> ResultSet:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
@@ -260,6 +263,7 @@ def _diff_rows(plan: Plan) -> ResultSet:
 
 
 def _summary(plan: Plan) -> ResultSet:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]
