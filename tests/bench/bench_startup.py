@@ -60,8 +60,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(line("python -c pass (interpreter alone)", median_seconds([sys.executable, "-c", "pass"], args.runs),
-               args.runs, False))
+    print(
+        line(
+            "python -c pass (interpreter alone)",
+            median_seconds([sys.executable, "-c", "pass"], args.runs),
+            args.runs,
+            False,
+        )
+    )
     for label, base in (("chrono", chrono_script()), ("python -m chrono_cli", [sys.executable, "-m", "chrono_cli"])):
         for flag in ("--help", "--version"):
             print(line(f"{label} {flag}", median_seconds([*base, flag], args.runs), args.runs, flag == "--help"))
