@@ -6,22 +6,24 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.markup import escape
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
 from chrono_cli.cli import blame, browse, changes, check, lists, read, report, revert, write
+from chrono_cli.cli.coerce import install as install_coercion
 from chrono_cli.cli.command import ChronoCommand, keep_examples, usage_lines
 from chrono_cli.cli.options import clean_text
 from chrono_cli.cli.state import CliState, err_console
 from chrono_cli.errors import ChronoError, ExitCode
-from chrono_cli.render.display import Display
 from chrono_cli.render.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from chrono_cli.render.display import Display
 
 
 class ChronoGroup(TyperGroup):
@@ -46,6 +48,9 @@ class ChronoGroup(TyperGroup):
         for panel, rows in panels.items():
             with formatter.section(f"{panel} commands"):
                 formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+    def get_params(self, ctx: ClickContext) -> list[Any]:
+        return install_coercion(super().get_params(ctx))
 
     def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         """A mistyped command suggests the commands it is a prefix of, or the closest ones."""
@@ -110,6 +115,8 @@ _OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG
 
 
 def _say(message: str, hint: str | None) -> None:
+    from rich.markup import escape
+
     try:
         err_console.print(f"[bold red]error:[/] {escape(message)}")
         if hint:
@@ -142,6 +149,8 @@ app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_
 def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
     """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from chrono_cli.render.display import Display
 
     name = tz or os.environ.get("TZ", "").lstrip(":") or "UTC"
     try:

@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from chrono_cli.cli.completion import complete_table
-from chrono_cli.cli.progress import progress_bar
 from chrono_cli.cli.state import CliState, note
 from chrono_cli.errors import ExitCode
 
@@ -92,6 +91,8 @@ def check_migrations(
         raise typer.BadParameter(f"unknown format {chosen!r}", param_hint="--format")
     if chosen == "auto":
         chosen = "table" if sys.stdout.isatty() else "plain"
+    from chrono_cli.cli.progress import progress_bar
+
     with progress_bar() as progress:
         report = check.run(state.workspace, tables=table or (), strict=strict, suggest=suggest, progress=progress,
                            baseline=baseline, write_baseline=write_baseline, allow_empty=allow_empty)

@@ -11,6 +11,8 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer._click.parser import _OptionParser, _ParsingState  # what click's Command.make_parser builds
 from typer.core import TyperCommand
 
+from chrono_cli.cli.coerce import install as install_coercion
+
 _NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
 
 
@@ -65,6 +67,9 @@ class ChronoCommand(TyperCommand):
         for param in self.params:  # TABLE, not "TABLE <str>": a named argument says what it takes
             if param.param_type_name == "argument" and param.metavar:
                 param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
+
+    def get_params(self, ctx: ClickContext) -> list[Any]:
+        return install_coercion(super().get_params(ctx))
 
     def collect_usage_pieces(self, ctx: ClickContext) -> list[str]:
         """``chrono history [OPTIONS] TABLE KEY``: required arguments bare, optional ones in brackets."""

@@ -19,7 +19,7 @@ def progress_bar(first_stage: str = "reading the catalog") -> Iterator[Progress 
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console.real,
                   transient=True) as bar:
         task = bar.add_task(first_stage, total=None)
 

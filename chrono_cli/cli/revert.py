@@ -12,10 +12,10 @@ from chrono_cli.cli.options import FormatOpt, RevertWindowOpt
 from chrono_cli.cli.state import CliState, note
 from chrono_cli.cli.write import ActorOpt, DryRunOpt, PlanOpt, ReasonOpt, SqlOpt, YesOpt, write_plan
 from chrono_cli.errors import NothingToWrite, Refused
-from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
 
 if TYPE_CHECKING:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.revert import Conflict, Revert
 
 
@@ -94,6 +94,7 @@ def _report(result: Revert, state: CliState) -> None:
 
 
 def _table(title: str, rows: tuple[Conflict, ...]) -> ResultSet:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
     return ResultSet(("table", "key", "what", "at", "actor"),

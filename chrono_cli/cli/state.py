@@ -5,17 +5,50 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from chrono_cli.config import Config
     from chrono_cli.render.display import Display
     from chrono_cli.services.workspace import Workspace
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class StderrConsole:
+    """rich's Console on stderr, built when something is first printed: importing rich costs more CPU than
+    `chrono --help` has, and most commands print nothing on stderr. Attributes set before that are applied then."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_console", None)
+        object.__setattr__(self, "_pending", {})
+
+    @property
+    def real(self) -> Console:
+        """The Console itself (for rich objects that take a console)."""
+        console: Console | None = object.__getattribute__(self, "_console")
+        if console is None:
+            from rich.console import Console
+
+            console = Console(stderr=True, highlight=False, soft_wrap=True)
+            for name, value in object.__getattribute__(self, "_pending").items():
+                setattr(console, name, value)
+            object.__setattr__(self, "_console", console)
+        return console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        console = object.__getattribute__(self, "_console")
+        if console is None:
+            object.__getattribute__(self, "_pending")[name] = value
+        else:
+            setattr(console, name, value)
+
+
+err_console = StderrConsole()
 
 
 @dataclass
@@ -116,4 +149,6 @@ def note(message: str) -> None:
 
 def warn(message: str) -> None:
     """A warning line on stderr."""
+    from rich.markup import escape
+
     err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)

@@ -21,10 +21,10 @@ from chrono_cli.cli.completion import complete_columns, complete_key, complete_v
 from chrono_cli.cli.options import ConventionOpt, FormatOpt, TableArg, clean_text, not_blank
 from chrono_cli.cli.state import CliState, err_console, note
 from chrono_cli.errors import Refused
-from chrono_cli.model import ResultSet
 from chrono_cli.render.formats import OutputFormat, resolve
 
 if TYPE_CHECKING:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.plan import Plan
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why: recorded where the convention has a place "
@@ -227,6 +227,8 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
         return
+    from chrono_cli.model import ResultSet
+
     for item in plan.items:
         table = item.table or plan.table
         render(item_table(item.action, item_title(plan, item), item.diff, partial(hides, table)), fmt, out,
@@ -287,6 +289,7 @@ def skip_text(skip: Mapping[str, Any]) -> str:
 
 
 def _diff_rows(plan: Plan) -> ResultSet:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), d["column"], d["old"], d["new"]]
@@ -296,6 +299,7 @@ def _diff_rows(plan: Plan) -> ResultSet:
 
 
 def _summary(plan: Plan) -> ResultSet:
+    from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
     rows = [[i.action, i.table or plan.table, key_text(i.key), i.convention, i.history or "", len(i.statements)]

@@ -87,12 +87,13 @@ def load_entry_points() -> tuple[list[Convention], list[str]]:
     found: list[Convention] = []
     problems: list[str] = []
     points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
-    points.sort(key=lambda ep: _dist_name(ep) != OWN)  # stable: chrono's own first, each in declared order
-    if not any(_dist_name(ep) == OWN for ep in points):
+    origins = _Origins()
+    points.sort(key=lambda ep: origins.name(ep) != OWN)  # stable: chrono's own first, each in declared order
+    if not any(origins.name(ep) == OWN for ep in points):
         found += builtins()  # running from a source tree without installed metadata
     taken = {c.name for c in found}
     for ep in points:
-        dist = _dist_name(ep)
+        dist = origins.name(ep)
         where = f"plugin {ep.name!r} ({ep.value}, from {dist or 'an unknown package'})"
         try:
             loaded = _conventions(ep.load())
@@ -107,7 +108,7 @@ def load_entry_points() -> tuple[list[Convention], list[str]]:
                 problems.append(f"{where}: a convention named {conv.name!r} is already loaded; skipped")
                 continue
             taken.add(conv.name)
-            found.append(replace(conv, source=dist or conv.source, version=_dist_version(ep) or conv.version))
+            found.append(replace(conv, source=dist or conv.source, version=origins.version(ep) or conv.version))
     return found, problems
 
 
@@ -152,18 +153,33 @@ def _ordered(conventions: list[Convention]) -> list[Convention]:
     return out
 
 
-def _dist_name(ep: metadata.EntryPoint) -> str | None:
-    dist = getattr(ep, "dist", None)
-    name = getattr(dist, "name", None) if dist is not None else None
-    if isinstance(name, str) and name.replace("-", "_").lower() == OWN:
-        return OWN
-    return name if isinstance(name, str) else None
+class _Origins:
+    """The name and version of the distribution behind each entry point, its metadata read once per distribution
+    (parsing a METADATA file costs milliseconds, and every entry point of a distribution asked for it again)."""
 
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[str | None, str | None]] = {}
 
-def _dist_version(ep: metadata.EntryPoint) -> str | None:
-    dist = getattr(ep, "dist", None)
-    version = getattr(dist, "version", None) if dist is not None else None
-    return version if isinstance(version, str) else None
+    def _read(self, ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
+        dist = getattr(ep, "dist", None)
+        if dist is None:
+            return None, None
+        found = self._seen.get(id(dist))
+        if found is None:
+            meta = getattr(dist, "metadata", None)
+            name, version = (meta["Name"], meta["Version"]) if meta is not None else (None, None)
+            found = self._seen[id(dist)] = (name if isinstance(name, str) else None,
+                                            version if isinstance(version, str) else None)
+        return found
+
+    def name(self, ep: metadata.EntryPoint) -> str | None:
+        name = self._read(ep)[0]
+        if name is not None and name.replace("-", "_").lower() == OWN:
+            return OWN
+        return name
+
+    def version(self, ep: metadata.EntryPoint) -> str | None:
+        return self._read(ep)[1]
 
 
 def _first_line(exc: BaseException) -> str:
