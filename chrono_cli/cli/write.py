@@ -227,7 +227,6 @@ def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False
     if fmt is OutputFormat.CSV:
         render(_diff_rows(plan), fmt, out)
         return
-    from chrono_cli.model import ResultSet
 
     for item in plan.items:
         table = item.table or plan.table
