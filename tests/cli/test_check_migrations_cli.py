@@ -8,6 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic.migration import MigrationContext
@@ -246,7 +247,8 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         assert progress is None
     terminal = Stream(True)
     monkeypatch.setattr(check_cli.sys, "stderr", terminal)
-    monkeypatch.setattr(check_cli, "err_console", Console(file=terminal, force_terminal=True))
+    # the stderr console is built on first use (state.StderrConsole): its real Console is the terminal's here
+    monkeypatch.setattr(check_cli, "err_console", SimpleNamespace(real=Console(file=terminal, force_terminal=True)))
     with check_cli.progress_bar() as progress:
         assert progress is not None
         progress("comparing tables", 5, 10)
