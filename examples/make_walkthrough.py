@@ -110,7 +110,8 @@ def render() -> str:
             args = [sys.executable, "-m", "chrono_cli", *shlex.split(command.replace("DB", str(db)))[1:]]
             done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
             shown = command.replace("DB", "examples/demo.sqlite")
-            result = (done.stdout + done.stderr).replace(str(db), "examples/demo.sqlite").rstrip()
+            result = (done.stdout + done.stderr).replace(str(db), "examples/demo.sqlite")
+            result = result.replace(str(db).replace("_", "\\_"), "examples/demo.sqlite").rstrip()  # markdown
             # a fence longer than any run of backticks in the output (the report holds a fenced SQL block)
             fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", result)), default=0))
             out += [f"## {heading}", "", text, "", f"{fence}console", f"$ {shown}", result]
