@@ -10,7 +10,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from chrono_cli.browse.base import BrowseScreen, cell
-from chrono_cli.browse.finediff import fine
 from chrono_cli.model import BlameView, Op, Timeline, Version
 from chrono_cli.render.encode import text
 
@@ -63,8 +62,8 @@ class DiffScreen(DetailScreen):
             title = f"{tl.table} {tl.key}: {label(old)} → {label(new)}"
         for c in changes:
             table.add_row(c.column, _styled(c.old, "red"), _styled(c.new, "green"),
-                          fine(c.old, c.new) if old is not None and old.values is not None and new.values is not None
-                          else Text(""))
+                          _fine(c.column, c.old, c.new) if old is not None and old.values is not None
+                          and new.values is not None else Text(""))
         notes = [f"{c}: not recorded on one side (never guessed)" for c in unrecorded]
         if not changes:
             notes.insert(0, "no recorded field differs")
@@ -93,6 +92,18 @@ class BlameScreen(DetailScreen):
         if view.deleted is not None:
             notes.append(f"the record was deleted at p{view.deleted.seq}; blaming its last state")
         super().__init__(f"{tl.table} {tl.key} blame at {label(view.state)}", table, notes)
+
+
+def _fine(column: str, old: object, new: object) -> Text:
+    """What changed, as ``chrono diff`` shows it: the changed words of a long text, the changed paths of a JSON
+    document (a JSON column, or JSON text in a text column), else old → new."""
+    from chrono_cli.render.finediff import detail, marked
+    from chrono_cli.render.rich_out import as_text
+
+    found = detail(column, old, new)
+    if found is None:
+        return Text.assemble(_styled(old, "red"), " → ", _styled(new, "green"))
+    return as_text(marked(found))
 
 
 def _styled(value: object, style: str) -> Text:

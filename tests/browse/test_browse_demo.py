@@ -80,7 +80,7 @@ def test_diff_blame_and_help(tmp_path: Path) -> None:
         expected = select.diff(tl, "p8", "p9")
         assert [r[:3] for r in rich_rows(screen.table)] == [[c.column, text(c.old), text(c.new)]
                                                              for c in expected.changes]
-        assert rich_rows(screen.table)[0][3] == "Dana OkaforWhitfield"  # Okafor struck out, Whitfield added
+        assert rich_rows(screen.table)[0][3] == "Dana Okafor → Dana Whitfield"  # short: old → new, as chrono diff
         await press(pilot, "escape", "up", "space", "down", "down", "down", "space", "d")  # marks p10 and p7
         screen = pilot.app.screen
         assert isinstance(screen, DiffScreen)

@@ -39,11 +39,11 @@ def test_json_text_column_is_diffed_by_path(tmp_path: Path) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, DiffScreen)
         shown = {r[0]: r[3] for r in rich_rows(screen.table)}
-        assert shown["settings"].splitlines() == [
-            "$.theme: light → dark",
-            "$.tags[1]: b → (absent)",
-            "$.limits.rooms: (absent) → 2",
+        assert shown["settings"].splitlines() == [  # as chrono diff shows it (render/finediff.py)
+            'settings.theme: "light" → "dark"',
+            'settings.tags[1]: "b" → removed',
+            "settings.limits.rooms: added → 2",
         ]
-        assert shown["note"] == "{still not json"  # not JSON: changed words (still added), as for any text
+        assert shown["note"] == "{not json → {still not json"  # not JSON, and short: old → new, as for any text
 
     drive(BrowseApp(workspace(url), table="pref", key="1"), script)
