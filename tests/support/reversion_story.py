@@ -18,7 +18,10 @@ The story: one revision creating a maker and an item (several objects in one tra
 changing the item that also holds the maker's unchanged version (``follow``); a save that changes only the
 excluded field ``internal`` (a version equal to the previous one); a timestamp with a +02:00 offset, a NULL
 foreign key, unicode beyond the BMP, decimals and JSON; an item deleted (not recorded) and its key created
-again; a part in the table ``custom_part`` (``db_table``).
+again; a part in the table ``custom_part`` (``db_table``); then crates registered with ``follow=["bottles"]``
+(a reverse foreign key) and bottles with ``follow=["crate"]``: a revision creating two crates and two bottles,
+one saving a crate (its bottles follow), one saving a bottle (its crate follows, and that crate's other bottle),
+and one creating a bottle without a crate.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Any
 
 from tests.support.django_shop import append_saved, columns, configure, main, plain
 
-TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part"}
+TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part", "shop_crate": "Crate",
+          "shop_bottle": "Bottle"}
 
 
 def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
@@ -43,6 +47,8 @@ def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
     reversion.register(models.Maker, format=serializer)
     reversion.register(models.Item, exclude=["internal"], follow=["maker"], format=serializer)
     reversion.register(models.Part, format=serializer)
+    reversion.register(models.Crate, follow=["bottles"], format=serializer)
+    reversion.register(models.Bottle, follow=["crate"], format=serializer)
     return {t: getattr(models, name) for t, name in TABLES.items()}
 
 
@@ -51,7 +57,7 @@ def build() -> None:
     import reversion
     from django.contrib.auth.models import User
 
-    from tests.support.djangoapp.shop.models import Item, Maker, Part
+    from tests.support.djangoapp.shop.models import Bottle, Crate, Item, Maker, Part
 
     alice = User.objects.create(username="alice", email="alice@example.com")
     bob = User.objects.create(username="bob", email="")
@@ -92,6 +98,21 @@ def build() -> None:
         part = Part.objects.get(pk=1)
         part.label = "bulb 100W"
         part.save()
+    with reversion.create_revision():
+        reversion.set_comment("crates")
+        red = Crate.objects.create(id=1, label="red")
+        Bottle.objects.create(id=1, crate=red, name="water")
+        Bottle.objects.create(id=2, crate=red, name="juice")
+        Crate.objects.create(id=2, label="blue")
+    with reversion.create_revision():  # the bottles follow
+        red.label = "red crate"
+        red.save()
+    with reversion.create_revision():  # the crate follows, then its other bottle
+        bottle = Bottle.objects.get(pk=2)
+        bottle.name = "orange juice"
+        bottle.save()
+    with reversion.create_revision():
+        Bottle.objects.create(id=3, name="loose")
 
 
 def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
