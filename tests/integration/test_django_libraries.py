@@ -192,10 +192,10 @@ def _in_revision(timelines: dict[str, Any], revision: int) -> list[tuple[str, st
 
 def test_reversion_restore_follows_reverse_relations(runner: CliRunner, backend: str,
                                                      story_clone: StoryClone, tmp_path: Path) -> None:
-    """Crate is registered with follow=["bottles"] (a reverse foreign key), Bottle with follow=["crate"]: a
-    restore's revision holds the same objects as the library's own next save of that object inside
-    ``create_revision()`` (recursively: a bottle's crate, then that crate's other bottle), each once, the
-    followed ones in their current state."""
+    """Crate is registered with follow=["bottles", "stickers"] (a reverse foreign key, a many-to-many field),
+    Bottle with follow=["crate"]: a restore's revision holds the same objects as the library's own next save of
+    that object inside ``create_revision()`` (recursively: a bottle's crate, then that crate's other bottle and
+    its sticker), each once, the followed ones in their current state."""
     url = _story(story_clone, backend, "reversion_story")
     for table, key in (("shop_crate", "1"), ("shop_bottle", "2")):
         restored = chrono(runner, url, "-f", "json", "restore", table, key, "--version", "p1", "--yes")
@@ -213,8 +213,8 @@ def test_reversion_restore_follows_reverse_relations(runner: CliRunner, backend:
 
 def test_reversion_bulk_restore_follows_reverse_relations(runner: CliRunner, backend: str,
                                                           story_clone: StoryClone, tmp_path: Path) -> None:
-    """A bulk restore of crates writes, in its one revision, each restored crate and each bottle of those
-    crates once (their follows), as one ``create_revision()`` block saving those crates would."""
+    """A bulk restore of crates writes, in its one revision, each restored crate and each bottle and sticker of
+    those crates once (their follows), as one ``create_revision()`` block saving those crates would."""
     url = _story(story_clone, backend, "reversion_story")
     at = run_support("reversion_story", url, tmp_path)["timelines"]["shop_crate"]["1"][0]["at"]
     result = chrono(runner, url, "-f", "json", "restore", "shop_crate", "--at", at, "--all-changed-since", at,
@@ -225,7 +225,9 @@ def test_reversion_bulk_restore_follows_reverse_relations(runner: CliRunner, bac
     revision = timelines["shop_crate"]["1"][-1]["version"]
     restored = {k for k, entries in timelines["shop_crate"].items() if entries[-1]["version"] == revision}
     bottles = {k for k, row in live["shop_bottle"].items() if row and str(row["crate_id"]) in restored}
-    assert "1" in restored and bottles
+    stickers = {str(r["sticker_id"]) for r in rows(url, "shop_crate_stickers") if str(r["crate_id"]) in restored}
+    assert "1" in restored and bottles and stickers and set(live["shop_sticker"]) - stickers
     assert _in_revision(timelines, revision) == sorted(
-        [("shop_crate", k) for k in restored] + [("shop_bottle", k) for k in bottles])
+        [("shop_crate", k) for k in restored] + [("shop_bottle", k) for k in bottles]
+        + [("shop_sticker", k) for k in stickers])
     assert timelines["shop_crate"]["1"][-1]["values"]["label"] == "red"

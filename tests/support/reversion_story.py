@@ -19,9 +19,10 @@ changing the item that also holds the maker's unchanged version (``follow``); a 
 excluded field ``internal`` (a version equal to the previous one); a timestamp with a +02:00 offset, a NULL
 foreign key, unicode beyond the BMP, decimals and JSON; an item deleted (not recorded) and its key created
 again; a part in the table ``custom_part`` (``db_table``); then crates registered with ``follow=["bottles"]``
-(a reverse foreign key) and bottles with ``follow=["crate"]``: a revision creating two crates and two bottles,
-one saving a crate (its bottles follow), one saving a bottle (its crate follows, and that crate's other bottle),
-and one creating a bottle without a crate.
+and ``"stickers"`` (a reverse foreign key, a many-to-many field) and bottles with ``follow=["crate"]``: a revision
+creating two crates, two bottles and two stickers, one on a crate; one saving a crate (its bottles and sticker
+follow), one saving a bottle (its crate follows, and that crate's other bottle and sticker), and one creating a
+bottle without a crate.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 from tests.support.django_shop import append_saved, columns, configure, main, plain
 
 TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part", "shop_crate": "Crate",
-          "shop_bottle": "Bottle"}
+          "shop_bottle": "Bottle", "shop_sticker": "Sticker"}
 
 
 def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
@@ -47,7 +48,8 @@ def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
     reversion.register(models.Maker, format=serializer)
     reversion.register(models.Item, exclude=["internal"], follow=["maker"], format=serializer)
     reversion.register(models.Part, format=serializer)
-    reversion.register(models.Crate, follow=["bottles"], format=serializer)
+    reversion.register(models.Sticker, format=serializer)
+    reversion.register(models.Crate, follow=["bottles", "stickers"], format=serializer)
     reversion.register(models.Bottle, follow=["crate"], format=serializer)
     return {t: getattr(models, name) for t, name in TABLES.items()}
 
@@ -57,7 +59,7 @@ def build() -> None:
     import reversion
     from django.contrib.auth.models import User
 
-    from tests.support.djangoapp.shop.models import Bottle, Crate, Item, Maker, Part
+    from tests.support.djangoapp.shop.models import Bottle, Crate, Item, Maker, Part, Sticker
 
     alice = User.objects.create(username="alice", email="alice@example.com")
     bob = User.objects.create(username="bob", email="")
@@ -104,6 +106,8 @@ def build() -> None:
         Bottle.objects.create(id=1, crate=red, name="water")
         Bottle.objects.create(id=2, crate=red, name="juice")
         Crate.objects.create(id=2, label="blue")
+        red.stickers.add(Sticker.objects.create(id=1, text="fragile"))
+        Sticker.objects.create(id=2, text="glass")
     with reversion.create_revision():  # the bottles follow
         red.label = "red crate"
         red.save()

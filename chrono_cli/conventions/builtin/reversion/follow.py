@@ -19,13 +19,19 @@ the newest ``SAMPLE`` versions of the model M:
   version in R, and at least one sampled revision holds a C version naming p. The C objects looked at are
   those versioned in the sampled revisions and those naming p now (their live rows): one that named p then
   and neither is now nor was versioned there cannot be seen. An app that always saves p and all its C
-  objects in one block is indistinguishable from ``follow`` and is taken as one.
+  objects in one block is indistinguishable from ``follow`` and is taken as one;
+* a **many-to-many field** ``tags`` of M (a list of pks in its versions, kept in the link table
+  ``<M's table>_tags``, Django's default name, whose two foreign keys name M and the target) is followed when
+  every sampled version's listed objects all have a version in its revision (and at least one lists some).
 
-Not inferred: many-to-many fields (forward or reverse) and relations on a multi-column key.
+Not inferred: the reverse side of a many-to-many field (``follow=["poll_set"]`` on the target), a link table
+of another name (``through=``, ``db_table``), a many-to-many field of a model to itself, and relations on a
+multi-column key.
 
 A restore then writes, in its revision, a version of each followed object's current row (for a reverse
-relation: the rows naming the restored object now, before the write), serialized as that object's own
-versions are, each object once, recursively, never the restored objects themselves again.
+relation: the rows naming the restored object now, before the write; for a many-to-many field: its current
+members in the link table), serialized as that object's own versions are, each object once, recursively, never
+the restored objects themselves again.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from sqlalchemy import select
 from chrono_cli.conventions.base import ReadContext
 from chrono_cli.conventions.builtin.reversion import formats
 from chrono_cli.conventions.decode import Undecodable
-from chrono_cli.conventions.django_models import content_type_of
+from chrono_cli.conventions.django_models import content_type_of, field_column
 from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.db.reflect import TableInfo
@@ -50,13 +56,16 @@ SAMPLE = 50  # newest versions of a model read to infer what it follows
 
 @dataclass(frozen=True, slots=True)
 class Followed:
-    """A followed relation: the foreign key ``column`` (of this table, or of ``target`` when ``reverse``), the
+    """A followed relation: the foreign key ``column`` (of this table; of ``target`` when ``reverse``; of
+    ``through`` naming the target, for a many-to-many field, whose column ``own`` names this table's row), the
     table it leads to and that table's content type."""
 
     column: str
     target: TableInfo
     content_type: int
     reverse: bool = False
+    through: TableInfo | None = None
+    own: str = ""
 
 
 def _sample(ctx: WriteContext, ct: int) -> list[str]:
@@ -90,7 +99,7 @@ def followed(ctx: WriteContext, info: TableInfo, ct: int) -> list[Followed]:
         .order_by(v.c.id.desc())
         .limit(SAMPLE)
     ).all()
-    out = _forward(ctx, info, rows) + _reverse(ctx, info, rows)
+    out = _forward(ctx, info, rows) + _many(ctx, info, rows) + _reverse(ctx, info, rows)
     memo[(info.ref, ct)] = out
     return out
 
@@ -112,6 +121,40 @@ def _forward(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Fo
         if named and all(_holds(ctx, rev, target_ct, pk) for rev, pk in named):
             out.append(Followed(fk.columns[0], target, target_ct))
     return out
+
+
+def _many(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Followed]:
+    if len(info.pk) != 1:
+        return []
+    lists: dict[str, list[tuple[int, list[Any]]]] = {}  # many-to-many field -> (revision, the pks it lists)
+    for r in rows:
+        for name, value in (formats.parse(r.serialized_data, r.format).get("fields") or {}).items():
+            if isinstance(value, list) and field_column(name, info.columns) is None:
+                lists.setdefault(name, []).append((r.revision_id, value))
+    tables = {t.ref.name: t for t in _schema(ctx, info.ref.schema)} if lists else {}
+    out = []
+    for name, named in lists.items():
+        through = tables.get(f"{info.ref.name}_{name}")
+        link = None if through is None else _link(through, info)
+        target = None if link is None else _table(ctx, link[2])
+        if link is None or target is None or len(target.pk) != 1:
+            continue
+        target_ct = content_type(ctx, target)
+        members = [(rev, pk) for rev, pks in named for pk in pks]
+        if target_ct is not None and members and all(_holds(ctx, rev, target_ct, pk) for rev, pk in members):
+            out.append(Followed(link[1], target, target_ct, through=through, own=link[0]))
+    return out
+
+
+def _link(through: TableInfo, info: TableInfo) -> tuple[str, str, TableRef] | None:
+    """(its column naming ``info``'s row, its column naming the target, the target) of a many-to-many link table
+    (two single-column foreign keys, exactly one of them to ``info``)."""
+    fks = [fk for fk in through.foreign_keys if len(fk.columns) == 1]
+    own = [fk for fk in fks if fk.referred.name == info.ref.name and fk.referred_columns == info.pk]
+    other = [fk for fk in fks if fk not in own]
+    if len(fks) != 2 or len(own) != 1 or len(other) != 1:
+        return None
+    return own[0].columns[0], other[0].columns[0], other[0].referred
 
 
 def _reverse(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Followed]:
@@ -216,8 +259,12 @@ def follow_rows(
     for f in followed(ctx, info, ct):
         t = f.target.table()
         key = t.c[f.target.pk[0]]
-        if f.reverse:
-            own = state.get(info.pk[0])
+        own = state.get(info.pk[0])
+        if f.through is not None:
+            link = f.through.table()
+            members = select(link.c[f.column]).where(link.c[f.own] == own)
+            query = None if own is None else select(t).where(key.in_(members)).order_by(key)
+        elif f.reverse:
             query = None if own is None else select(t).where(t.c[f.column] == own).order_by(key)
         else:
             pk = state.get(f.column)

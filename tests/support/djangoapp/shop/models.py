@@ -33,10 +33,19 @@ class Part(models.Model):
         return self.label
 
 
+class Sticker(models.Model):
+    text = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Crate(models.Model):
-    """django-reversion's story registers it with ``follow=["bottles"]`` (a reverse foreign key)."""
+    """django-reversion's story registers it with ``follow=["bottles", "stickers"]`` (a reverse foreign key and a
+    many-to-many field)."""
 
     label = models.CharField(max_length=50)
+    stickers = models.ManyToManyField(Sticker, blank=True)
 
     def __str__(self) -> str:
         return self.label
