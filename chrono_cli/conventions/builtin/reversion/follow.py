@@ -150,7 +150,7 @@ def _link(through: TableInfo, info: TableInfo) -> tuple[str, str, TableRef] | No
     """(its column naming ``info``'s row, its column naming the target, the target) of a many-to-many link table
     (two single-column foreign keys, exactly one of them to ``info``)."""
     fks = [fk for fk in through.foreign_keys if len(fk.columns) == 1]
-    own = [fk for fk in fks if fk.referred.name == info.ref.name and fk.referred_columns == info.pk]
+    own = [fk for fk in fks if fk.referred == info.ref and fk.referred_columns == info.pk]
     other = [fk for fk in fks if fk not in own]
     if len(fks) != 2 or len(own) != 1 or len(other) != 1:
         return None
@@ -163,7 +163,7 @@ def _reverse(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Fo
     out = []
     for child in _schema(ctx, info.ref.schema):
         for fk in child.foreign_keys:
-            if (fk.referred.name != info.ref.name or fk.referred_columns != info.pk or len(fk.columns) != 1
+            if (fk.referred != info.ref or fk.referred_columns != info.pk or len(fk.columns) != 1
                     or not fk.columns[0].endswith("_id") or len(child.pk) != 1):
                 continue
             child_ct = content_type(ctx, child)
