@@ -193,11 +193,12 @@ def _in_revision(timelines: dict[str, Any], revision: int) -> list[tuple[str, st
 def test_reversion_restore_follows_reverse_relations(runner: CliRunner, backend: str,
                                                      story_clone: StoryClone, tmp_path: Path) -> None:
     """Crate is registered with follow=["bottles", "stickers"] (a reverse foreign key, a many-to-many field),
-    Bottle with follow=["crate"]: a restore's revision holds the same objects as the library's own next save of
-    that object inside ``create_revision()`` (recursively: a bottle's crate, then that crate's other bottle and
-    its sticker), each once, the followed ones in their current state."""
+    Bottle with follow=["crate"], Sticker with follow=["crate_set"] (the reverse side of the many-to-many field):
+    a restore's revision holds the same objects as the library's own next save of that object inside
+    ``create_revision()`` (recursively: a bottle's crate, then that crate's other bottle and its sticker), each
+    once, the followed ones in their current state."""
     url = _story(story_clone, backend, "reversion_story")
-    for table, key in (("shop_crate", "1"), ("shop_bottle", "2")):
+    for table, key in (("shop_crate", "1"), ("shop_bottle", "2"), ("shop_sticker", "1")):
         restored = chrono(runner, url, "-f", "json", "restore", table, key, "--version", "p1", "--yes")
         assert restored.exit_code == 0, restored.output
         record = run_support("reversion_story", url, tmp_path, "--save", table, key)

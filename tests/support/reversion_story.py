@@ -22,7 +22,8 @@ again; a part in the table ``custom_part`` (``db_table``); then crates registere
 and ``"stickers"`` (a reverse foreign key, a many-to-many field) and bottles with ``follow=["crate"]``: a revision
 creating two crates, two bottles and two stickers, one on a crate; one saving a crate (its bottles and sticker
 follow), one saving a bottle (its crate follows, and that crate's other bottle and sticker), and one creating a
-bottle without a crate.
+bottle without a crate; stickers follow their crates (``follow=["crate_set"]``, the reverse side of the
+many-to-many field), and a sticker is renamed.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
     reversion.register(models.Maker, format=serializer)
     reversion.register(models.Item, exclude=["internal"], follow=["maker"], format=serializer)
     reversion.register(models.Part, format=serializer)
-    reversion.register(models.Sticker, format=serializer)
+    reversion.register(models.Sticker, follow=["crate_set"], format=serializer)
     reversion.register(models.Crate, follow=["bottles", "stickers"], format=serializer)
     reversion.register(models.Bottle, follow=["crate"], format=serializer)
     return {t: getattr(models, name) for t, name in TABLES.items()}
@@ -106,8 +107,8 @@ def build() -> None:
         Bottle.objects.create(id=1, crate=red, name="water")
         Bottle.objects.create(id=2, crate=red, name="juice")
         Crate.objects.create(id=2, label="blue")
-        red.stickers.add(Sticker.objects.create(id=1, text="fragile"))
-        Sticker.objects.create(id=2, text="glass")
+        red.stickers.add(Sticker.objects.create(id=1, label="fragile"))
+        Sticker.objects.create(id=2, label="glass")
     with reversion.create_revision():  # the bottles follow
         red.label = "red crate"
         red.save()
@@ -117,6 +118,10 @@ def build() -> None:
         bottle.save()
     with reversion.create_revision():
         Bottle.objects.create(id=3, name="loose")
+    with reversion.create_revision():  # its crates follow (the reverse side of their many-to-many field)
+        sticker = Sticker.objects.get(pk=1)
+        sticker.label = "very fragile"
+        sticker.save()
 
 
 def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -22,11 +22,13 @@ the newest ``SAMPLE`` versions of the model M:
   objects in one block is indistinguishable from ``follow`` and is taken as one;
 * a **many-to-many field** ``tags`` of M (a list of pks in its versions, kept in the link table
   ``<M's table>_tags``, Django's default name, whose two foreign keys name M and the target) is followed when
-  every sampled version's listed objects all have a version in its revision (and at least one lists some).
+  every sampled version's listed objects all have a version in its revision (and at least one lists some);
+* the **reverse side of a many-to-many field** (``follow=["poll_set"]`` on the target M: a registered model C
+  whose field ``tags`` lists M's objects, link table ``<C's table>_tags``) by the reverse foreign key's rule,
+  "names p" meaning "lists p", the C objects listing p now read from the link table.
 
-Not inferred: the reverse side of a many-to-many field (``follow=["poll_set"]`` on the target), a link table
-of another name (``through=``, ``db_table``), a many-to-many field of a model to itself, and relations on a
-multi-column key.
+Not inferred: a link table of another name (``through=``, ``db_table``), a many-to-many field of a model to
+itself, and relations on a multi-column key.
 
 A restore then writes, in its revision, a version of each followed object's current row (for a reverse
 relation: the rows naming the restored object now, before the write; for a many-to-many field: its current
@@ -158,6 +160,7 @@ def _link(through: TableInfo, info: TableInfo) -> tuple[str, str, TableRef] | No
 
 
 def _reverse(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Followed]:
+    """Reverse foreign keys and reverse many-to-many fields of ``info`` its revisions show to be followed."""
     if len(info.pk) != 1 or not rows:
         return []
     out = []
@@ -167,39 +170,58 @@ def _reverse(ctx: WriteContext, info: TableInfo, rows: Sequence[Any]) -> list[Fo
                     or not fk.columns[0].endswith("_id") or len(child.pk) != 1):
                 continue
             child_ct = content_type(ctx, child)
-            if child_ct is not None and _reverse_followed(ctx, rows, child, child_ct, fk.columns[0]):
+            field = fk.columns[0][: -len("_id")]
+            if child_ct is not None and _reverse_followed(ctx, rows, child_ct, field, child, fk.columns[0],
+                                                          child.pk[0]):
                 out.append(Followed(fk.columns[0], child, child_ct, reverse=True))
+        link = _link(child, info)
+        owner = None if link is None else _table(ctx, link[2])
+        if link is None or owner is None or len(owner.pk) != 1 or not child.ref.name.startswith(owner.ref.name + "_"):
+            continue
+        owner_ct = content_type(ctx, owner)
+        field = child.ref.name[len(owner.ref.name) + 1:]  # Django's default link table: <owner's table>_<field>
+        if owner_ct is not None and _reverse_followed(ctx, rows, owner_ct, field, child, link[0], link[1]):
+            out.append(Followed(link[1], owner, owner_ct, through=child, own=link[0]))
     return out
 
 
-def _reverse_followed(ctx: WriteContext, rows: Sequence[Any], child: TableInfo, ct: int, column: str) -> bool:
-    """The rule of the module doc for the C objects of table ``child`` (content type ``ct``) naming the sampled
-    objects through ``column``."""
-    v, field = ctx.store, column[: -len("_id")]
+def _named(value: Any) -> set[str]:
+    """The pks a serialized relation field names (a foreign key's pk, a many-to-many field's list)."""
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return set() if value is None else {str(value)}
+
+
+def _reverse_followed(ctx: WriteContext, rows: Sequence[Any], ct: int, field: str, table: TableInfo, naming: str,
+                      named_by: str) -> bool:
+    """The rule of the module doc for the objects of content type ``ct`` naming the sampled objects through
+    their ``field``; which name them now: ``table``'s rows whose ``naming`` column is one of them, the objects
+    in their ``named_by`` column (the model's own table, or a many-to-many link table)."""
+    v = ctx.store
     sampled = {(r.revision_id, r.object_id) for r in rows}
     revisions = sorted({rev for rev, _ in sampled})
-    in_revision: dict[int, dict[str, str]] = {}  # revision -> {C object: the object it names there}
+    in_revision: dict[int, dict[str, set[str]]] = {}  # revision -> {object: the objects it names there}
     for r in ctx.conn.execute(
         select(v.c.revision_id, v.c.object_id, v.c.serialized_data, v.c.format)
         .where(v.c.content_type_id == ct, v.c.revision_id.in_(revisions))
     ):
-        in_revision.setdefault(r.revision_id, {})[r.object_id] = str(_field(r.serialized_data, r.format, field))
-    if not any(p in in_revision.get(rev, {}).values() for rev, p in sampled):
-        return False  # no sampled revision holds a C object naming its object
+        in_revision.setdefault(r.revision_id, {})[r.object_id] = _named(_field(r.serialized_data, r.format, field))
+    if not any(p in named for rev, p in sampled for named in in_revision.get(rev, {}).values()):
+        return False  # no sampled revision holds an object naming its sampled object
     from chrono_cli.conventions.builtin.reversion.adapter import field_value
 
-    t = child.table()
+    t = table.table()
     parents = []
     for p in sorted({p for _, p in sampled}):
         try:
-            parents.append(field_value(p, child.columns[column], None))
+            parents.append(field_value(p, table.columns[naming], None))
         except Undecodable:
             continue
     now: set[str] = set()
     for i in range(0, len(parents), CHUNK):
-        pk = t.c[child.pk[0]]
-        now |= {str(k) for k in ctx.conn.execute(select(pk).where(t.c[column].in_(parents[i:i + CHUNK]))).scalars()}
-    history: dict[str, list[tuple[int, str]]] = {}  # C object -> (revision, the object it names), newest first
+        query = select(t.c[named_by]).where(t.c[naming].in_(parents[i:i + CHUNK]))
+        now |= {str(k) for k in ctx.conn.execute(query).scalars()}
+    history: dict[str, list[tuple[int, set[str]]]] = {}  # object -> (revision, the objects it names), newest first
     ids = sorted(now | {c for held in in_revision.values() for c in held})
     for i in range(0, len(ids), CHUNK):
         for r in ctx.conn.execute(
@@ -207,12 +229,13 @@ def _reverse_followed(ctx: WriteContext, rows: Sequence[Any], child: TableInfo, 
             .where(v.c.content_type_id == ct, v.c.object_id.in_(ids[i:i + CHUNK]))
             .order_by(v.c.revision_id.desc())
         ):
-            history.setdefault(r.object_id, []).append((r.revision_id, str(_field(r.serialized_data, r.format, field))))
+            history.setdefault(r.object_id, []).append(
+                (r.revision_id, _named(_field(r.serialized_data, r.format, field))))
     for rev, p in sampled:
         held = in_revision.get(rev, {})
         for c, versions in history.items():
-            then = next((named for at, named in versions if at <= rev), None)
-            if then == p and c not in held:
+            then = next((named for at, named in versions if at <= rev), set())
+            if p in then and c not in held:
                 return False
     return True
 

@@ -34,10 +34,13 @@ class Part(models.Model):
 
 
 class Sticker(models.Model):
-    text = models.CharField(max_length=50)
+    """django-reversion's story registers it with ``follow=["crate_set"]`` (the reverse side of a many-to-many
+    field)."""
+
+    label = models.CharField(max_length=50)
 
     def __str__(self) -> str:
-        return self.text
+        return self.label
 
 
 class Crate(models.Model):
