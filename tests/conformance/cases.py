@@ -185,6 +185,9 @@ CASES: tuple[ConventionCase, ...] = (
         checked=frozenset({("shop_item", "reversion_version", "reversion"),
                            ("shop_maker", "reversion_version", "reversion"),
                            ("custom_part", "reversion_version", "reversion"),  # found by its versions' fields
+                           ("shop_crate", "reversion_version", "reversion"),  # follow=["bottles", "stickers"]
+                           ("shop_sticker", "reversion_version", "reversion"),
+                           ("shop_bottle", "reversion_version", "reversion"),  # follow=["crate"]
                            ("reversion_version", None, "reversion")}),  # the shared store itself
         unrecorded=frozenset({"internal"}),  # reversion.register(Item, exclude=["internal"])
     ),

@@ -182,3 +182,53 @@ def test_reversion_restore_follows_the_maker(runner: CliRunner, backend: str,
     again = chrono(runner, url, "-f", "json", "restore", "shop_item", "1", "--version", "4", "--yes")  # no maker
     assert again.exit_code == 0, again.output
     assert run_support("reversion_story", url, tmp_path)["timelines"]["shop_maker"]["1"] == maker
+
+
+def _in_revision(timelines: dict[str, Any], revision: int) -> list[tuple[str, str]]:
+    """(table, key) of every version of ``revision`` in a reading's timelines, sorted."""
+    return sorted((table, key) for table, keys in timelines.items() for key, entries in keys.items()
+                  for e in entries if e["version"] == revision)
+
+
+def test_reversion_restore_follows_reverse_relations(runner: CliRunner, backend: str,
+                                                     story_clone: StoryClone, tmp_path: Path) -> None:
+    """Crate is registered with follow=["bottles", "stickers"] (a reverse foreign key, a many-to-many field),
+    Bottle with follow=["crate"], Sticker with follow=["crate_set"] (the reverse side of the many-to-many field):
+    a restore's revision holds the same objects as the library's own next save of that object inside
+    ``create_revision()`` (recursively: a bottle's crate, then that crate's other bottle and its sticker), each
+    once, the followed ones in their current state."""
+    url = _story(story_clone, backend, "reversion_story")
+    for table, key in (("shop_crate", "1"), ("shop_bottle", "2"), ("shop_sticker", "1")):
+        restored = chrono(runner, url, "-f", "json", "restore", table, key, "--version", "p1", "--yes")
+        assert restored.exit_code == 0, restored.output
+        record = run_support("reversion_story", url, tmp_path, "--save", table, key)
+        ours = record["timelines"][table][key][-1]
+        theirs = record["after"][table][key][-1]["version"]
+        assert ours["values"] == record["timelines"][table][key][0]["values"]
+        held = _in_revision(record["timelines"], ours["version"])
+        assert held == _in_revision(record["after"], theirs) and len(held) > 1, (held, table)
+        for t, k in held:
+            if (t, k) != (table, key):
+                assert record["timelines"][t][k][-1]["values"] == record["live"][t][k]
+
+
+def test_reversion_bulk_restore_follows_reverse_relations(runner: CliRunner, backend: str,
+                                                          story_clone: StoryClone, tmp_path: Path) -> None:
+    """A bulk restore of crates writes, in its one revision, each restored crate and each bottle and sticker of
+    those crates once (their follows), as one ``create_revision()`` block saving those crates would."""
+    url = _story(story_clone, backend, "reversion_story")
+    at = run_support("reversion_story", url, tmp_path)["timelines"]["shop_crate"]["1"][0]["at"]
+    result = chrono(runner, url, "-f", "json", "restore", "shop_crate", "--at", at, "--all-changed-since", at,
+                    "--yes")
+    assert result.exit_code == 0, result.output
+    record = run_support("reversion_story", url, tmp_path)
+    timelines, live = record["timelines"], record["live"]
+    revision = timelines["shop_crate"]["1"][-1]["version"]
+    restored = {k for k, entries in timelines["shop_crate"].items() if entries[-1]["version"] == revision}
+    bottles = {k for k, row in live["shop_bottle"].items() if row and str(row["crate_id"]) in restored}
+    stickers = {str(r["sticker_id"]) for r in rows(url, "shop_crate_stickers") if str(r["crate_id"]) in restored}
+    assert "1" in restored and bottles and stickers and set(live["shop_sticker"]) - stickers
+    assert _in_revision(timelines, revision) == sorted(
+        [("shop_crate", k) for k in restored] + [("shop_bottle", k) for k in bottles]
+        + [("shop_sticker", k) for k in stickers])
+    assert timelines["shop_crate"]["1"][-1]["values"]["label"] == "red"

@@ -18,7 +18,12 @@ The story: one revision creating a maker and an item (several objects in one tra
 changing the item that also holds the maker's unchanged version (``follow``); a save that changes only the
 excluded field ``internal`` (a version equal to the previous one); a timestamp with a +02:00 offset, a NULL
 foreign key, unicode beyond the BMP, decimals and JSON; an item deleted (not recorded) and its key created
-again; a part in the table ``custom_part`` (``db_table``).
+again; a part in the table ``custom_part`` (``db_table``); then crates registered with ``follow=["bottles"]``
+and ``"stickers"`` (a reverse foreign key, a many-to-many field) and bottles with ``follow=["crate"]``: a revision
+creating two crates, two bottles and two stickers, one on a crate; one saving a crate (its bottles and sticker
+follow), one saving a bottle (its crate follows, and that crate's other bottle and sticker), and one creating a
+bottle without a crate; stickers follow their crates (``follow=["crate_set"]``, the reverse side of the
+many-to-many field), and a sticker is renamed.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from typing import Any
 
 from tests.support.django_shop import append_saved, columns, configure, main, plain
 
-TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part"}
+TABLES = {"shop_maker": "Maker", "shop_item": "Item", "custom_part": "Part", "shop_crate": "Crate",
+          "shop_bottle": "Bottle", "shop_sticker": "Sticker"}
 
 
 def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
@@ -43,6 +49,9 @@ def setup(url: str, create: bool, serializer: str = "json") -> dict[str, Any]:
     reversion.register(models.Maker, format=serializer)
     reversion.register(models.Item, exclude=["internal"], follow=["maker"], format=serializer)
     reversion.register(models.Part, format=serializer)
+    reversion.register(models.Sticker, follow=["crate_set"], format=serializer)
+    reversion.register(models.Crate, follow=["bottles", "stickers"], format=serializer)
+    reversion.register(models.Bottle, follow=["crate"], format=serializer)
     return {t: getattr(models, name) for t, name in TABLES.items()}
 
 
@@ -51,7 +60,7 @@ def build() -> None:
     import reversion
     from django.contrib.auth.models import User
 
-    from tests.support.djangoapp.shop.models import Item, Maker, Part
+    from tests.support.djangoapp.shop.models import Bottle, Crate, Item, Maker, Part, Sticker
 
     alice = User.objects.create(username="alice", email="alice@example.com")
     bob = User.objects.create(username="bob", email="")
@@ -92,6 +101,27 @@ def build() -> None:
         part = Part.objects.get(pk=1)
         part.label = "bulb 100W"
         part.save()
+    with reversion.create_revision():
+        reversion.set_comment("crates")
+        red = Crate.objects.create(id=1, label="red")
+        Bottle.objects.create(id=1, crate=red, name="water")
+        Bottle.objects.create(id=2, crate=red, name="juice")
+        Crate.objects.create(id=2, label="blue")
+        red.stickers.add(Sticker.objects.create(id=1, label="fragile"))
+        Sticker.objects.create(id=2, label="glass")
+    with reversion.create_revision():  # the bottles follow
+        red.label = "red crate"
+        red.save()
+    with reversion.create_revision():  # the crate follows, then its other bottle
+        bottle = Bottle.objects.get(pk=2)
+        bottle.name = "orange juice"
+        bottle.save()
+    with reversion.create_revision():
+        Bottle.objects.create(id=3, name="loose")
+    with reversion.create_revision():  # its crates follow (the reverse side of their many-to-many field)
+        sticker = Sticker.objects.get(pk=1)
+        sticker.label = "very fragile"
+        sticker.save()
 
 
 def read(models: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

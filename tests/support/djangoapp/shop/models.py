@@ -31,3 +31,34 @@ class Part(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class Sticker(models.Model):
+    """django-reversion's story registers it with ``follow=["crate_set"]`` (the reverse side of a many-to-many
+    field)."""
+
+    label = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Crate(models.Model):
+    """django-reversion's story registers it with ``follow=["bottles", "stickers"]`` (a reverse foreign key and a
+    many-to-many field)."""
+
+    label = models.CharField(max_length=50)
+    stickers = models.ManyToManyField(Sticker, blank=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Bottle(models.Model):
+    """django-reversion's story registers it with ``follow=["crate"]`` (whose crate follows its bottles)."""
+
+    crate = models.ForeignKey(Crate, null=True, on_delete=models.SET_NULL, related_name="bottles")
+    name = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.name
