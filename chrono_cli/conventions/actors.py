@@ -50,7 +50,8 @@ def _display(info: TableInfo) -> str | None:
     return next((c for c in DISPLAY_COLUMNS if c in info.columns), None)
 
 
-def _target(conn: Connection, snapshot: SchemaSnapshot, ref: TableRef) -> TableInfo | None:
+def target(conn: Connection, snapshot: SchemaSnapshot, ref: TableRef) -> TableInfo | None:
+    """The users table a link names: from the snapshot, else reflected."""
     return snapshot.get(ref) or reflect.reflect(conn, {ref.schema: [ref.name]}).get(ref)
 
 
@@ -60,7 +61,7 @@ def labels(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, ids: Iter
     out = {i: str(i) for i in wanted}
     if not wanted or link.table is None or link.key is None:
         return out
-    info = _target(conn, snapshot, link.table)
+    info = target(conn, snapshot, link.table)
     display = link.display or (_display(info) if info is not None else None)
     if info is None or display is None or link.key not in info.columns:
         return out
@@ -97,13 +98,28 @@ def condition(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, column
         return by_id if by_id is not None else false()
     if conn.dialect.name not in ("postgresql", "mysql", "mariadb"):
         return None
-    info = _target(conn, snapshot, link.table)
+    info = target(conn, snapshot, link.table)
     display = link.display or (_display(info) if info is not None else None)
     if info is None or display is None or link.key not in info.columns:
         return by_id if by_id is not None else false()
     users = info.table()
     by_name = column.in_(select(users.c[link.key]).where(func.lower(users.c[display]) == func.lower(wanted)))
     return by_name if by_id is None else or_(by_id, by_name)
+
+
+def find_user(conn: Connection, users_info: TableInfo, key: str, actor: str) -> Any:
+    """The key of the one user row whose key, username, email or name is ``actor`` (as chrono displays it); None
+    when no row, or several, match."""
+    users = users_info.table()
+    for column in (key, *(c for c in DISPLAY_COLUMNS if c in users_info.columns)):
+        try:
+            probe = users.c[column].type.python_type(actor) if column == key else actor
+        except (ValueError, TypeError, NotImplementedError):
+            continue
+        found = conn.execute(select(users.c[key]).where(users.c[column] == probe).limit(2)).scalars().all()
+        if len(found) == 1:
+            return found[0]
+    return None
 
 
 def user_id(conn: Connection, holder: TableInfo, column: str, actor: str | None) -> Any:

@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from chrono_cli import conventions
 from chrono_cli.config import TableConfig
 from chrono_cli.conventions import Detection, ReadContext
-from chrono_cli.conventions.actors import UserLink, labels, user_link
+from chrono_cli.conventions.actors import UserLink, find_user, labels, target, user_link
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import ConfigError, UsageError
 from chrono_cli.model import Op, RowChange, Version
@@ -148,22 +147,12 @@ def actor_value(conn: Connection, snapshot: SchemaSnapshot, attr: Attribution, a
     link = attr.link
     if link is None or link.table is None or link.key is None:
         return actor
-    info = snapshot.get(link.table)
-    if info is None:
-        from chrono_cli.db import reflect
-
-        info = reflect.reflect(conn, {link.table.schema: [link.table.name]}).get(link.table)
+    info = target(conn, snapshot, link.table)
     if info is None:
         return actor
-    users = info.table()
-    for column in (link.key, *(c for c in ("username", "email", "name") if c in info.columns)):
-        try:
-            probe = users.c[column].type.python_type(actor) if column == link.key else actor
-        except (ValueError, TypeError, NotImplementedError):
-            continue
-        found = conn.execute(select(users.c[link.key]).where(users.c[column] == probe).limit(2)).scalars().all()
-        if len(found) == 1:
-            return found[0]
+    found = find_user(conn, info, link.key, actor)
+    if found is not None:
+        return found
     raise UsageError(f"--actor {actor!r} names no row of {link.table}: {attr.actor} holds a {link.table} id",
                      hint=f"give the id or the {link.display or 'username, email or name'} chrono shows")
 
