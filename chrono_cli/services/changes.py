@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -29,15 +30,17 @@ _FETCH_FACTOR = 20
 _SHOW_SPAN = timedelta(days=1)
 _MAX_SPAN = timedelta(days=3660)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_INFERRED = re.compile(r"^@(\d{1,16})(?:w(\d+(?:\.\d+)?))?$")
+_INFERRED = re.compile(r"^@(\d{1,16})(?:\.(\d{3}))?(?:w(\d+(?:\.\d+)?))?$")
 
 
 @dataclass(frozen=True, slots=True)
 class InferredId:
-    """An inferred change set: the time of its newest change (ms) and the grouping window that defines it."""
+    """An inferred change set: the time of its newest change (ms; with the microseconds within that millisecond
+    where two sets end in the same one) and the grouping window that defines it."""
 
     newest_ms: int
     window: float | None  # None: an id printed before ids carried their window (the --window given applies)
+    micro: int | None = None  # 0-999: the microseconds after newest_ms (ids of sets ending in the same ms)
 
 
 def parse_changeset_id(text: str) -> InferredId | int | uuid.UUID:
@@ -49,7 +52,8 @@ def parse_changeset_id(text: str) -> InferredId | int | uuid.UUID:
         return int(raw)
     m = _INFERRED.match(raw)
     if m:
-        return InferredId(int(m.group(1)), None if m.group(2) is None else check_window(float(m.group(2))))
+        micro = None if m.group(2) is None else int(m.group(2))
+        return InferredId(int(m.group(1)), None if m.group(3) is None else check_window(float(m.group(3))), micro)
     try:
         return uuid.UUID(raw)
     except ValueError:
@@ -231,12 +235,13 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
             query = EventQuery(newest - span, None, newest + timedelta(milliseconds=2), MAX_CHANGES + 1)
             events, _, _ = _collect(cat, sources, query, notes)
             _refuse_if_cut(changeset_id, events)
-            events = [e for e in events if e.at is None or to_ms(e.at) <= ident.newest_ms]
+            last = ident.newest_ms * 1000 + (999 if ident.micro is None else ident.micro)
+            events = [e for e in events if e.at is None or to_us(e.at) <= last]
             sets = group(events, window)
-            named = [s for s in sets if _ms(s) == ident.newest_ms]
+            named = [s for s in sets if _ms(s) == ident.newest_ms
+                     and (ident.micro is None or to_us(s.changes[-1].at) % 1000 == ident.micro)]  # type: ignore[arg-type]
             if len(named) > 1:  # never the wrong set: two runs (two actors, or a gap under a millisecond) end then
-                raise Refused(f"change set id {changeset_id} names {len(named)} change sets that end in the same "
-                              "millisecond", hint="restore the rows one by one ('chrono restore TABLE KEY --at TIME')")
+                _refuse_shared(changeset_id, named, ident)
             found = named[0] if named and named[0] is sets[0] else None
             oldest = _oldest(found) if found else None
             if found is None or oldest is None or oldest - timedelta(seconds=window) > newest - span \
@@ -245,7 +250,19 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
             span *= 4  # the chain may reach further back than the span read: read further
     if found is None:
         raise NotFound(f"no change set {changeset_id}", hint="list them with 'chrono changes'")
-    return found
+    # read up to its microsecond, the set is alone in its millisecond here: its id is the one the listing printed
+    return found if ident.micro is None else replace(found, id=_inferred_id(found.changes[-1].at, window, micro=True))
+
+
+def _refuse_shared(changeset_id: str, named: list[ChangeSet], ident: InferredId) -> None:
+    """Several sets end at the moment an id names: the ids ``changes`` prints for them, or, where they end in the
+    same microsecond, no id tells them apart."""
+    ids = sorted({s.id for s in named})
+    if ident.micro is None and len(ids) == len(named):
+        raise Refused(f"change set id {changeset_id} names {len(named)} change sets that end in the same "
+                      "millisecond", hint=f"name one of them: {', '.join(ids)}")
+    raise Refused(f"change set id {changeset_id} names {len(named)} change sets that end in the same "
+                  "microsecond", hint="restore the rows one by one ('chrono restore TABLE KEY --at TIME')")
 
 
 def _exact(ws: Workspace, changeset_id: str, ident: object) -> ChangeSet:
@@ -278,6 +295,11 @@ def to_ms(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(milliseconds=1)
 
 
+def to_us(at: datetime) -> int:
+    """Microseconds since the epoch, exactly."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
 def _ms(s: ChangeSet) -> int | None:
     newest = s.changes[-1].at if s.changes else None
     return None if newest is None else to_ms(newest)
@@ -301,16 +323,27 @@ def group(events: list[RowChange], window: float) -> list[ChangeSet]:
             current.append(e)
         else:
             sets.append([e])
-    return [_changeset(s, window) for s in sets]
+    out = [_changeset(s, window) for s in sets]
+    shared = {ms for ms, n in Counter(_ms(s) for s in out if not s.exact).items() if ms is not None and n > 1}
+    return [replace(s, id=_inferred_id(s.changes[-1].at, window, micro=True))
+            if not s.exact and _ms(s) in shared else s for s in out]
 
 
 def _changeset(changes: list[RowChange], window: float) -> ChangeSet:
     newest = changes[0]
     exact = newest.group is not None
-    ident = str(newest.group) if exact else \
-        f"@{to_ms(newest.at)}w{_seconds(window)}" if newest.at else "@unknown"
+    ident = str(newest.group) if exact else _inferred_id(newest.at, window)
     reason = next((c.reason for c in changes if c.reason), None)
     return ChangeSet(ident, newest.at, newest.actor, reason, exact, tuple(reversed(changes)))
+
+
+def _inferred_id(newest: datetime | None, window: float, *, micro: bool = False) -> str:
+    """``@<ms>w<window>``; with ``micro`` (sets ending in the same millisecond) ``@<ms>.<µs>w<window>``, the
+    microseconds within that millisecond."""
+    if newest is None:
+        return "@unknown"
+    us = f".{to_us(newest) % 1000:03d}" if micro else ""
+    return f"@{to_ms(newest)}{us}w{_seconds(window)}"
 
 
 def _oldest(s: ChangeSet) -> datetime | None:

@@ -208,17 +208,42 @@ def test_chrononaut_activity_reads_the_same_on_sqlite(runner: CliRunner, pg_url:
     assert shape(on_sqlite) == shape(on_pg) and on_pg["changesets"]
 
 
-def test_an_id_naming_two_sets_is_refused_not_guessed(runner: CliRunner, demo: str) -> None:
-    # two runs that end in the same millisecond (here 0.5 ms apart, --window 0) print the same inferred id:
-    # showing or reverting it must not pick one of them silently
+def test_sets_ending_in_one_millisecond_are_told_apart_by_microseconds(runner: CliRunner, demo: str) -> None:
+    # two runs that end in the same millisecond (here 0.5 ms apart, --window 0): their ids carry the microseconds,
+    # each names its own set, and the millisecond-only id (as an older chrono printed it) is refused, not guessed
     import sqlite3
 
     with sqlite3.connect(demo) as conn:
         conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000100' WHERE id = 1 AND version = 3")
         conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000600' WHERE id = 2 AND version = 1")
     sets = _json(runner, ["--db", demo, "-f", "json", "changes", "--window", "0", "-n", "2"])["changesets"]
-    assert len(sets) == 2 and sets[0]["id"] == sets[1]["id"]
-    for args in (["changes", "show", sets[0]["id"]], ["revert", sets[0]["id"], "--yes"]):
+    ms = sets[0]["id"].split(".")[0]
+    assert [s["id"] for s in sets] == [f"{ms}.600w0", f"{ms}.100w0"], sets
+    for listed in sets:
+        shown = _json(runner, ["--db", demo, "-f", "json", "changes", "show", listed["id"]])
+        assert shown == listed
+    for args in (["changes", "show", f"{ms}w0"], ["revert", f"{ms}w0", "--yes"]):
         result = invoke(runner, ["--db", demo, *args])
         assert result.exit_code == ExitCode.REFUSED, result.output
         assert "names 2 change sets that end in the same millisecond" in result.stderr
+        assert f"hint: name one of them: {ms}.100w0, {ms}.600w0" in result.stderr
+
+
+def test_an_id_naming_two_sets_is_refused_not_guessed(runner: CliRunner, demo: str, tmp_path: Path) -> None:
+    # two actors' runs that end in the same microsecond cannot be told apart by time: showing or reverting the id
+    # they share must not pick one of them silently (the demo's config makes users.updated_by the actor)
+    import sqlite3
+
+    with sqlite3.connect(demo) as conn:
+        conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000100' WHERE id = 1 AND version = 3")
+        conn.execute("UPDATE users_history SET changed = '2026-11-20 10:00:00.000100' WHERE id = 42 AND version = 9")
+    config = tmp_path / "chrono.toml"
+    config.write_text('[tables.users]\nactor_column = "updated_by"\n')
+    base = ["--db", demo, "--config", str(config)]
+    sets = _json(runner, [*base, "-f", "json", "changes", "--window", "0", "-n", "2"])["changesets"]
+    assert len(sets) == 2 and sets[0]["actor"] != sets[1]["actor"], sets
+    assert sets[0]["id"] == sets[1]["id"] and sets[0]["id"].endswith(".100w0"), sets
+    for args in (["changes", "show", sets[0]["id"]], ["revert", sets[0]["id"], "--yes"]):
+        result = invoke(runner, [*base, *args])
+        assert result.exit_code == ExitCode.REFUSED, result.output
+        assert "names 2 change sets that end in the same microsecond" in result.stderr
