@@ -107,6 +107,14 @@ def condition(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, column
     return by_name if by_id is None else or_(by_id, by_name)
 
 
+def text_condition(conn: Connection, column: Any, wanted: str) -> ColumnElement[bool] | None:
+    """A SQL filter keeping every row whose actor text ``column`` ``matches`` ``wanted`` (case-insensitively), or
+    None on SQLite, whose ``lower`` folds ASCII only (the caller filters alone)."""
+    if conn.dialect.name not in ("postgresql", "mysql", "mariadb"):
+        return None
+    return func.lower(column) == func.lower(wanted)
+
+
 def find_user(conn: Connection, users_info: TableInfo, key: str, actor: str) -> Any:
     """The key of the one user row whose key, username, email or name is ``actor`` (as chrono displays it); None
     when no row, or several, match."""

@@ -110,7 +110,8 @@ class EventQuery:
     before: datetime | None = None
     limit: int = 100
     group: Any = None  # only the changes of this transaction (stores that record transactions)
-    actor: str | None = None  # only this actor's changes (name or user id): exact-changeset listers filter in SQL
+    actor: str | None = None  # only this actor's changes (name or user id), kept by listers that can in SQL (at
+    # least every change ``actors.matches``; the caller filters exactly and regroups inferred sets)
     before_group: Any = None  # stores that record transactions: only those older than this one (a page cursor)
     match: Any = None  # a pickaxe.ValueMatch: listers that can narrow to its changes in SQL do (the caller filters)
 
@@ -125,6 +126,7 @@ class ConventionAdapter(abc.ABC):
     paired_suffixes: ClassVar[tuple[str, ...]] = ()    # store names derived from the live table name
     check: ClassVar[CheckSpec | None] = None           # None: check-migrations does not compare its stores
     pages_by_group: ClassVar[bool] = False  # its change listing honours EventQuery.before_group (integer ids)
+    filters_actor: ClassVar[bool] = False  # its listing of inferred changes narrows to EventQuery.actor in SQL
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
         """Other tables of ``name``'s schema this convention needs to read its history (targeted reflection)."""

@@ -109,6 +109,7 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                 raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
                                  "would tell it", hint="add --show-secrets to look for its values")
         filtered = actor is not None or column is not None
+        narrowed = actor is not None and column is None and any(_narrows(src) for src in sources)
         advice = [a for src in sources if (a := _advice(src))]
         while True:
             events, cut, by_tx = _collect(cat, sources, query, notes)
@@ -116,6 +117,8 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
             # across a change it did not read (another actor's), a set no id names. Each inferred set is then
             # its moment's (window 0), which its id names whatever else happened around it.
             sets = group(events, 0 if column is not None else window)
+            if narrowed and actor is not None:
+                sets = _actor_sets(cat, sources, sets, actor, window)
             complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
             if cut is not None and not complete and sets:
                 complete = sets[:1]
@@ -205,6 +208,39 @@ def _newer_tx(s: ChangeSet, tx: int | None, by_tx: Set[TableRef]) -> bool:
 def _reaches(changes: Iterable[RowChange], oldest: datetime | None, by_tx: Set[TableRef]) -> bool:
     """Whether a change paged by time (not by transaction) is at ``oldest`` or newer."""
     return oldest is not None and any(c.table not in by_tx and c.at is not None and c.at >= oldest for c in changes)
+
+
+def _narrows(src: Source) -> bool:
+    """Whether ``src``'s lister leaves other actors' changes out in SQL (``--actor``)."""
+    try:
+        return conventions.of(src.det).list_changes().filters_actor
+    except UnsupportedOperation:
+        return False
+
+
+def _actor_sets(cat: Catalog, sources: list[Source], sets: list[ChangeSet], actor: str,
+                window: float) -> list[ChangeSet]:
+    """``sets`` grouped from changes that listers narrowed to ``actor`` in SQL, made the sets a listing of every
+    actor gives: an inferred set of ``actor``'s may chain across another actor's change left out (which ends a
+    set), and its id carries microseconds only where another set ends in its millisecond. So the span of each
+    is read whole (every actor, every table, a little past both ends) and grouped again; the sets holding its
+    changes replace it."""
+    out: list[ChangeSet] = []
+    for s in sets:
+        oldest, newest = (s.changes[0].at, s.changes[-1].at) if s.changes else (None, None)
+        if s.exact or oldest is None or newest is None or not _by(s, actor):
+            out.append(s)
+            continue
+        pad = timedelta(milliseconds=2)
+        events, _, _ = _collect(cat, sources, EventQuery(oldest - pad, newest + pad, None, MAX_CHANGES + 1), [])
+        _refuse_if_cut(s.id, events)
+        mine = {_identity(c) for c in s.changes}
+        out += [t for t in group(events, window) if any(_identity(c) in mine for c in t.changes)]
+    return out
+
+
+def _identity(change: RowChange) -> tuple[object, ...]:
+    return change.table, change.key, change.at, change.op, change.group
 
 
 def _by(changeset: ChangeSet, actor: str) -> bool:

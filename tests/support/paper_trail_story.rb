@@ -103,5 +103,6 @@ as("erin") { bea.destroy! }
 as("frank") { AppUser.create!(id: bea.id, name: "Bea again", balance: BigDecimal("7")) }
 gadget = as("gina") { Gadget.create!(name: "Widget", price: BigDecimal("1.250"), data: { "k" => [1, 2], "s" => "x" }) }
 as("gina") { gadget.update!(price: BigDecimal("0"), data: { "k" => [] }) }
+as("alice") { post.update!(title: "Hello, again") } # alice's second turn, seconds after her first: two change sets
 
 puts JSON.generate({ "users" => [ann.id, bea.id], "post" => post.id, "gone" => gone.id, "gadget" => gadget.id, "pg" => pg })

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.engine import Connection
 
+from chrono_cli.conventions.actors import text_condition
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
 from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.check import CHECK, is_store
@@ -167,6 +168,7 @@ class PaperTrailAdapter(ConventionAdapter):
     """Rails PaperTrail's ``versions`` table (and custom version classes' ``*_versions`` tables)."""
 
     name = "paper-trail"
+    filters_actor = True  # whodunnit, on PostgreSQL and MariaDB
     title = "Rails PaperTrail"
     singleton_stores = ("versions",)
     check = CHECK
@@ -242,9 +244,13 @@ class PaperTrailAdapter(ConventionAdapter):
             return []
         store = ctx.info(det.store).table()
         types = item_types(ctx.conn, store, det.live.name, ctx.config.model)
+        where = and_(store.c.item_type.in_(types),
+                     window(store.c.created_at, query, ctx.config.timezone, ctx.conn.dialect.name))
+        if query.actor is not None and "whodunnit" in store.c:  # the caller regroups the sets
+            by_actor = text_condition(ctx.conn, store.c.whodunnit, query.actor)
+            where = where if by_actor is None else and_(where, by_actor)
         rows = ctx.conn.execute(
-            select(store).where(store.c.item_type.in_(types),
-                                window(store.c.created_at, query, ctx.config.timezone, ctx.conn.dialect.name))
+            select(store).where(where)
             .order_by(store.c.created_at.desc(), store.c.id.desc()).limit(query.limit)).mappings().all()
         columns = ctx.info(det.live).columns
         opts = det.opts(PaperTrailOptions)

@@ -165,6 +165,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
     """django-simple-history: each historical row is the state after a save or a delete."""
 
     name = "simple-history"
+    filters_actor = True  # history_user_id (by id; by name through the users table, not on SQLite)
     title = "django-simple-history"
     check = CHECK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, select
 
-from chrono_cli.conventions.actors import labels, user_link
+from chrono_cli.conventions.actors import condition, labels, user_link
 from chrono_cli.conventions.base import Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.diffs import field_changes
@@ -24,9 +24,11 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     store = h_info.table()
     ident, date, kind, reason_col = o.history_id_column, o.date_column, o.type_column, o.reason_column
     columns = list(o.tracked_columns)
-    # no --actor filter here: inferred change sets are runs of one actor that another actor's change ends, so
-    # leaving the others out would merge sets (the caller filters the grouped sets)
     where = window(store.c[date], query, ctx.config.timezone, ctx.conn.dialect.name)
+    link = user_link(h_info, o.user_column, ctx.snapshot)
+    if query.actor is not None:  # the caller regroups: another actor's change left out here still ends a set
+        by_actor = condition(ctx.conn, ctx.snapshot, link, store.c[o.user_column], query.actor)
+        where = where if by_actor is None else and_(where, by_actor)
     narrow = new_state_match(store, det, [date, ident], query.match, {kind: "-"}, ctx.conn.dialect.name,
                              date) if query.match else None
     if narrow is not None:
@@ -36,7 +38,6 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
         .order_by(store.c[date].desc(), store.c[ident].desc()).limit(query.limit)).mappings().all()
     if not rows:
         return []
-    link = user_link(h_info, o.user_column, ctx.snapshot)
     actors = labels(ctx.conn, ctx.snapshot, link, [r[o.user_column] for r in rows])
     earlier = previous_states(ctx, store, det, rows, [date, ident], time_col=date)
     out: list[RowChange] = []
