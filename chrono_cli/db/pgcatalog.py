@@ -77,25 +77,27 @@ def read(conn: Connection, insp: Inspector, schema: str, names: Collection[str] 
 def _columns(rows: Any, insp: Inspector, schema: str) -> Rows:
     out: Rows = {}
     elsewhere: list[str] = []  # tables with a type only SQLAlchemy's reflection reads right
-    for row in sorted(rows, key=lambda r: (r.table_name, r.position or 0)):  # SQLAlchemy's order (names' "C" order)
-        key = (schema, row.table_name)
-        cols = out.setdefault(key, [])
-        if row.name is None:
+    cols: list[dict[str, Any]] = []
+    table = None
+    # in SQLAlchemy's order: by table name (Python's order of str is the "C" order of names), then position
+    for name, _, column, format_type, not_null, default, generated, own_collation in sorted(
+            rows, key=lambda r: (r[0], r[1] or 0)):
+        if name != table:
+            table, cols = name, out.setdefault((schema, name), [])
+        if column is None:
             continue
-        make = None if row.own_collation else column_type(row.format_type)
+        make = None if own_collation else column_type(format_type)
         if make is None:
-            if not elsewhere or elsewhere[-1] != row.table_name:
-                elsewhere.append(row.table_name)
+            if not elsewhere or elsewhere[-1] != name:
+                elsewhere.append(name)
             continue
-        coltype = make()
-        default = row.default
-        if row.generated:  # a generated column: its expression is no default
+        if generated:  # a generated column: its expression is no default
             default = None
         elif default is not None:
             match = _NEXTVAL.search(default)
             if match is not None and "." not in match.group(2):  # as SQLAlchemy writes a sequence's name
                 default = f'{match.group(1)}"{schema}".{match.group(2)}{match.group(3)}'
-        cols.append({"name": row.name, "type": coltype, "nullable": not row.not_null, "default": default})
+        cols.append({"name": column, "type": make(), "nullable": not not_null, "default": default})
     if elsewhere:
         out.update(cast(Rows, insp.get_multi_columns(schema=schema, filter_names=elsewhere)))
     return out
