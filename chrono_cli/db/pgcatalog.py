@@ -58,6 +58,8 @@ def read(conn: Connection, insp: Inspector, schema: str, names: Collection[str] 
     fks: Rows = {key: [] for key in columns}
     for row in query("pg_keys.sql"):
         key = (schema, row.table_name)
+        if key not in columns:  # created since the columns were read (each query sees its own moment)
+            continue
         if row.kind == "p":
             pks[key] = {"constrained_columns": list(row.columns), "name": row.name}
         elif row.kind == "u":
@@ -69,8 +71,9 @@ def read(conn: Connection, insp: Inspector, schema: str, names: Collection[str] 
                              "referred_table": row.referred_table, "referred_columns": list(row.referred_columns)})
     indexes: Rows = {key: [] for key in columns}
     for row in query("pg_indexes.sql"):
-        indexes[(schema, row.table_name)].append({"name": row.name, "unique": row.is_unique,
-                                                  "column_names": list(row.columns)})
+        if (schema, row.table_name) in indexes:
+            indexes[(schema, row.table_name)].append({"name": row.name, "unique": row.is_unique,
+                                                      "column_names": list(row.columns)})
     return columns, pks, indexes, uniques, fks
 
 
