@@ -68,6 +68,7 @@ def read(conn: Connection, insp: Inspector, schema: str, names: Collection[str] 
             named = not row.referred_visible or row.referred_schema == schema
             fks[key].append({"name": row.name, "constrained_columns": list(row.columns),
                              "referred_schema": row.referred_schema if named else None,
+                             "referred_schema_found": row.referred_schema,  # where the table really is
                              "referred_table": row.referred_table, "referred_columns": list(row.referred_columns)})
     indexes: Rows = {key: [] for key in columns}
     for row in query("pg_indexes.sql"):

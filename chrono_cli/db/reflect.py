@@ -316,8 +316,11 @@ def _reflect(conn: Connection, names_by_schema: dict[str | None, Collection[str]
             idx += [IndexInfo(u.get("name"), tuple(u["column_names"]), True) for u in uniques.get(key, [])]
             if sqlite:
                 idx = _without_auto_duplicates(idx, pk)
+            # SQLAlchemy names no schema for a table on PostgreSQL's search path (and then this table's own,
+            # wrongly, when this table is outside it); the direct catalog read knows where the table is
             fk = [ForeignKeyInfo(f.get("name"), tuple(f["constrained_columns"]),
-                                 TableRef(f.get("referred_schema") or schema, f["referred_table"]),
+                                 TableRef(f.get("referred_schema_found") or f.get("referred_schema") or schema,
+                                          f["referred_table"]),
                                  tuple(f["referred_columns"]))
                   for f in fks.get(key, [])]
             tables[ref] = TableInfo(ref, info_cols, pk, tuple(idx), tuple(fk), dialect=conn.dialect.name)
