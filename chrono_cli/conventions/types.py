@@ -188,6 +188,7 @@ def _same_family(family: str, base: T, hist: T) -> Fit:
 
 
 _FITS: dict[tuple[Any, Any], tuple[Fit, str]] = {}
+_BY_INSTANCE: dict[tuple[int, int], tuple[Any, Any, tuple[Fit, str]]] = {}
 
 
 _LISTED: dict[type[Any], bool] = {}
@@ -218,6 +219,9 @@ def type_fit(base: T, hist: T) -> tuple[Fit, str]:
     Returns the fit and a short reason (empty for SAME). Results are memoised by type signature: a schema
     repeats a handful of types thousands of times.
     """
+    same = _BY_INSTANCE.get((id(base), id(hist)))
+    if same is not None and same[0] is base and same[1] is hist:  # a snapshot shares one instance per type text
+        return same[2]
     if _unlisted(base) or _unlisted(hist):  # types chrono knows nothing about: no memo, compare them whole
         return _type_fit(base, hist)
     try:
@@ -229,6 +233,8 @@ def type_fit(base: T, hist: T) -> tuple[Fit, str]:
         found = _type_fit(base, hist)
         if len(_FITS) < 4096:
             _FITS[key] = found
+    if len(_BY_INSTANCE) < 4096:  # the instances are kept with the answer: their ids stay theirs
+        _BY_INSTANCE[(id(base), id(hist))] = (base, hist, found)
     return found
 
 
