@@ -1,0 +1,115 @@
+"""Benchmark: `chrono browse` first screens (issue 16: responsive on a 10,000-version record; startup).
+
+Not a test: prints numbers. Usage: python tests/bench/bench_browse.py [--server URL] [--versions N] [--runs K]
+                                   [--before PATH]
+
+Each measurement runs the browser headless (Textual's pilot, 160x48) in a child process under GNU time and
+prints, side by side in one run:
+
+- timeline: seconds from starting the child until the timeline of a history_meta record with N versions (user 1
+  of tests/bench/bench_stream.py's tables, on SQLite and PostgreSQL) shows its first rows, the child's CPU
+  seconds until then, and its peak RSS;
+- demo: the same for `chrono --db examples/demo.sqlite browse` (the tables screen).
+
+``--before PATH``: also run every measurement against the chrono_cli of another checkout (e.g. /work/main, the
+code before a change) and print the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.bench_stream import Store  # noqa: E402
+from tests.bench.measured import measured  # noqa: E402
+
+
+def child(url: str, table: str | None, key: str | None) -> None:
+    """In the measured process: open the browser, wait for the first rows, print the times, quit."""
+    started = time.perf_counter()
+    from textual.widgets import DataTable
+
+    from chrono_cli.browse.app import BrowseApp
+    from chrono_cli.config import Config
+    from chrono_cli.services.workspace import Settings, Workspace
+
+    async def main() -> float:
+        app = BrowseApp(Workspace(Settings(url, (), Config())), table=table, key=key)
+        async with app.run_test(size=(160, 48)) as pilot:
+            while True:
+                tables = list(app.screen.query(DataTable)) if len(app.screen_stack) > 1 else []
+                if tables and tables[0].row_count:
+                    shown = time.perf_counter() - started
+                    break
+                await pilot.pause(0.005)
+            await pilot.press("q")
+        return shown
+
+    shown = asyncio.run(main())
+    usage = os.times()
+    print(json.dumps({"first_screen": shown, "cpu": usage.user + usage.system}))
+
+
+def run(code: Path, url: str, table: str | None, key: str | None) -> tuple[float, float, float]:
+    """First-screen seconds, CPU seconds until the child ended, and peak RSS (MB) of one child run."""
+    env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT}"}
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", url, *([table] if table else []),
+            *([key] if key else [])]
+    m = measured(args, env)
+    if m.code:
+        raise SystemExit(f"child failed ({m.code}): {args}")
+    doc = json.loads(m.stdout.strip().splitlines()[-1])
+    return doc["first_screen"], m.cpu, m.rss_kib / 1024
+
+
+def _median(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return tuple(sorted(v[i] for v in values)[len(values) // 2] for i in range(3))  # type: ignore[return-value]
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        rest = sys.argv[2:]
+        child(rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--versions", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout's root: measure its chrono_cli too")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
+    codes = [("this", ROOT), *([("before", args.before)] if args.before else [])]
+    print(f"first screen (s), CPU (s) and peak RSS (MB) of the headless browser, median of {args.runs}")
+    print(f"{'what':<28} " + " ".join(f"{name:>26}" for name, _ in codes) + ("   ratio" if args.before else ""))
+    tmp = Path(tempfile.mkdtemp(prefix="chrono_browse_"))
+    cases: list[tuple[str, str, str | None, str | None, Store | None]] = [
+        ("demo: tables screen", f"sqlite:///{ROOT / 'examples' / 'demo.sqlite'}", None, None, None)]
+    for kind in ("sqlite", "postgresql"):
+        store = Store(kind, args.server, args.versions, tmp)
+        cases.append((f"{kind}: {args.versions:,} versions", store.url, "appuser", "1", store))
+    try:
+        for label, url, table, key, _ in cases:
+            results = []
+            for _name, code in codes:
+                results.append(_median([run(code, url, table, key) for _ in range(args.runs)]))
+            cells = " ".join(f"{s:>8.2f} {c:>7.2f} {r:>8.0f} MB" for s, c, r in results)
+            ratio = f"  {results[1][0] / results[0][0]:>5.1f}x" if args.before else ""
+            print(f"{label:<28} {cells}{ratio}", flush=True)
+    finally:
+        for *_, store in cases:
+            if store is not None:
+                store.drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""``chrono browse`` reads a timeline newest page first: on histories the libraries wrote, the pages are the
+timeline, for every convention that runs on SQLite or PostgreSQL (a store that cannot read a window is read
+whole once and cut into pages; one that can must give the same versions, changes and metadata)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chrono_cli.config import Config
+from chrono_cli.services import read
+from chrono_cli.services.workspace import Settings, Workspace
+from tests.browse.test_timeline_pages import assert_pages_are_the_timeline
+from tests.conformance.conftest import StoryClone
+from tests.conformance.test_conformance import PARAMS as CONFORMANCE
+from tests.conformance.test_conformance import _built
+
+PARAMS = [p for p in CONFORMANCE if p.values[1] in ("sqlite", "postgresql")]
+
+
+@pytest.mark.parametrize(("case", "backend"), PARAMS)
+def test_pages_newest_first_are_the_timeline(case: Any, backend: str, story_clone: StoryClone) -> None:
+    url, built = story_clone(backend, case.name, _built(case))
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        for table, keys in built["reading"]["timelines"].items():
+            for key in keys:
+                whole = read.history(ws, table, key)
+                assert whole.convention == case.convention
+                for size in (1, 2, 200):
+                    assert_pages_are_the_timeline(ws, table, key, size, whole)
+    finally:
+        ws.close()
