@@ -25,50 +25,52 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+if __name__ == "__main__" and sys.argv[1:2] != ["--child"]:
+    sys.path.insert(0, str(ROOT))
+    from tests.bench.bench_stream import Store
+    from tests.bench.measured import measured
 
-from tests.bench.bench_stream import Store  # noqa: E402
-from tests.bench.measured import measured  # noqa: E402
 
-
-def child(url: str, table: str | None, key: str | None) -> None:
-    """In the measured process: open the browser, wait for the first rows, print the times, quit."""
-    started = time.perf_counter()
+def child(spawned: float, url: str, table: str | None, key: str | None) -> None:
+    """In the measured process: open the browser, wait for the first rows, print the seconds since the parent
+    started this process (the interpreter's start and every import included), quit."""
     from textual.widgets import DataTable
 
     from chrono_cli.browse.app import BrowseApp
     from chrono_cli.config import Config
     from chrono_cli.services.workspace import Settings, Workspace
 
-    async def main() -> float:
+    async def main() -> tuple[float, float]:
         app = BrowseApp(Workspace(Settings(url, (), Config())), table=table, key=key)
         async with app.run_test(size=(160, 48)) as pilot:
             while True:
                 tables = list(app.screen.query(DataTable)) if len(app.screen_stack) > 1 else []
                 if tables and tables[0].row_count:
-                    shown = time.perf_counter() - started
+                    shown = time.time() - spawned
+                    usage = os.times()
+                    cpu = usage.user + usage.system
                     break
                 await pilot.pause(0.005)
             await pilot.press("q")
-        return shown
+        return shown, cpu
 
-    shown = asyncio.run(main())
-    usage = os.times()
-    print(json.dumps({"first_screen": shown, "cpu": usage.user + usage.system}))
+    shown, cpu = asyncio.run(main())
+    print(json.dumps({"first_screen": shown, "cpu": cpu}))
 
 
 def run(code: Path, url: str, table: str | None, key: str | None) -> tuple[float, float, float]:
-    """First-screen seconds, CPU seconds until the child ended, and peak RSS (MB) of one child run."""
+    """Seconds until the first screen (wall clock, and the child's CPU), and its peak RSS (MB), of one run."""
     env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT}"}
-    args = [sys.executable, str(Path(__file__).resolve()), "--child", url, *([table] if table else []),
-            *([key] if key else [])]
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", str(time.time()), url,
+            *([table] if table else []), *([key] if key else [])]
     m = measured(args, env)
     if m.code:
         raise SystemExit(f"child failed ({m.code}): {args}")
     doc = json.loads(m.stdout.strip().splitlines()[-1])
-    return doc["first_screen"], m.cpu, m.rss_kib / 1024
+    return doc["first_screen"], doc["cpu"], m.rss_kib / 1024
 
 
 def _median(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
@@ -78,7 +80,7 @@ def _median(values: list[tuple[float, float, float]]) -> tuple[float, float, flo
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         rest = sys.argv[2:]
-        child(rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
+        child(float(rest[0]), rest[1], rest[2] if len(rest) > 2 else None, rest[3] if len(rest) > 3 else None)
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -89,10 +91,11 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
     codes = [("this", ROOT), *([("before", args.before)] if args.before else [])]
-    print(f"first screen (s), CPU (s) and peak RSS (MB) of the headless browser, median of {args.runs}")
+    print(f"first screen: wall-clock s, CPU s until then, and the peak RSS of the headless browser, "
+          f"median of {args.runs}")
     print(f"{'what':<28} " + " ".join(f"{name:>26}" for name, _ in codes) + ("   ratio" if args.before else ""))
     tmp = Path(tempfile.mkdtemp(prefix="chrono_browse_"))
-    cases: list[tuple[str, str, str | None, str | None, Store | None]] = [
+    cases: list[tuple[str, str, str | None, str | None, Any]] = [
         ("demo: tables screen", f"sqlite:///{ROOT / 'examples' / 'demo.sqlite'}", None, None, None)]
     for kind in ("sqlite", "postgresql"):
         store = Store(kind, args.server, args.versions, tmp)
