@@ -12,7 +12,8 @@ prints, side by side in one run:
 - demo: the same for `chrono --db examples/demo.sqlite browse` (the tables screen).
 
 ``--before PATH``: also run every measurement against the chrono_cli of another checkout (e.g. /work/main, the
-code before a change) and print the ratio.
+code before a change), alternating, and print the ratio of the CPU seconds (steadier than wall-clock time on a
+shared machine).
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def main() -> None:
     codes = [("this", ROOT), *([("before", args.before)] if args.before else [])]
     print(f"first screen: wall-clock s, CPU s until then, and the peak RSS of the headless browser, "
           f"median of {args.runs}")
-    print(f"{'what':<28} " + " ".join(f"{name:>26}" for name, _ in codes) + ("   ratio" if args.before else ""))
+    head = " ".join(f"{name:>26}" for name, _ in codes)
+    print(f"{'what':<28} {head}" + ("  CPU before/this" if args.before else ""))
     tmp = Path(tempfile.mkdtemp(prefix="chrono_browse_"))
     cases: list[tuple[str, str, str | None, str | None, Any]] = [
         ("demo: tables screen", f"sqlite:///{ROOT / 'examples' / 'demo.sqlite'}", None, None, None)]
@@ -102,11 +104,10 @@ def main() -> None:
         cases.append((f"{kind}: {args.versions:,} versions", store.url, "appuser", "1", store))
     try:
         for label, url, table, key, _ in cases:
-            results = []
-            for _name, code in codes:
-                results.append(_median([run(code, url, table, key) for _ in range(args.runs)]))
+            runs = [[run(code, url, table, key) for _name, code in codes] for _ in range(args.runs)]  # alternating
+            results = [_median([r[i] for r in runs]) for i in range(len(codes))]
             cells = " ".join(f"{s:>8.2f} {c:>7.2f} {r:>8.0f} MB" for s, c, r in results)
-            ratio = f"  {results[1][0] / results[0][0]:>5.1f}x" if args.before else ""
+            ratio = f"  {results[1][1] / results[0][1]:>5.2f}x" if args.before else ""  # CPU: the steadier one
             print(f"{label:<28} {cells}{ratio}", flush=True)
     finally:
         for *_, store in cases:
