@@ -1,7 +1,7 @@
 """Benchmark: `chrono browse` first screens (issue 16: responsive on a 10,000-version record; startup).
 
 Not a test: prints numbers. Usage: python tests/bench/bench_browse.py [--server URL] [--versions N] [--runs K]
-                                   [--before PATH]
+                                   [--tables N] [--before PATH]
 
 Each measurement runs the browser headless (Textual's pilot, 160x48) in a child process under GNU time and
 prints, side by side in one run:
@@ -9,7 +9,8 @@ prints, side by side in one run:
 - timeline: seconds from starting the child until the timeline of a history_meta record with N versions (user 1
   of tests/bench/bench_stream.py's tables, on SQLite and PostgreSQL) shows its first rows, the child's CPU
   seconds until then, and its peak RSS;
-- demo: the same for `chrono --db examples/demo.sqlite browse` (the tables screen).
+- demo: the same for `chrono --db examples/demo.sqlite browse` (the tables screen);
+- tables: the tables screen of a SQLite database with ``--tables`` history_meta pairs.
 
 ``--before PATH``: also run every measurement against the chrono_cli of another checkout (e.g. /work/main, the
 code before a change), alternating, and print the ratio of the CPU seconds (steadier than wall-clock time on a
@@ -25,6 +26,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,29 @@ def run(code: Path, url: str, table: str | None, key: str | None) -> tuple[float
     return doc["first_screen"], doc["cpu"], m.rss_kib / 1024
 
 
+def many_tables(url: str, n: int) -> None:
+    """``n`` history_meta pairs (t0001 / t0001_history ...), each with one record of three versions."""
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine
+
+    meta = MetaData()
+    pairs = []
+    for i in range(1, n + 1):
+        live = Table(f"t{i:04d}", meta, Column("id", Integer, primary_key=True), Column("name", String(40)),
+                     Column("version", Integer, nullable=False))
+        history = Table(f"t{i:04d}_history", meta, Column("id", Integer, primary_key=True),
+                        Column("name", String(40)), Column("version", Integer, primary_key=True),
+                        Column("changed", DateTime))
+        pairs.append((live, history))
+    engine = create_engine(url)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        for live, history in pairs:
+            conn.execute(live.insert(), {"id": 1, "name": "v3", "version": 3})
+            conn.execute(history.insert(), [{"id": 1, "name": f"v{v}", "version": v,
+                                             "changed": datetime(2026, 1, v, tzinfo=UTC)} for v in (1, 2)])
+    engine.dispose()
+
+
 def _median(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     return tuple(sorted(v[i] for v in values)[len(values) // 2] for i in range(3))  # type: ignore[return-value]
 
@@ -87,6 +112,7 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tables", type=int, default=500, help="history_meta pairs of the wide database")
     parser.add_argument("--before", type=Path, help="another checkout's root: measure its chrono_cli too")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -102,6 +128,9 @@ def main() -> None:
     for kind in ("sqlite", "postgresql"):
         store = Store(kind, args.server, args.versions, tmp)
         cases.append((f"{kind}: {args.versions:,} versions", store.url, "appuser", "1", store))
+    wide = tmp / "wide.sqlite"
+    many_tables(f"sqlite:///{wide}", args.tables)
+    cases.append((f"sqlite: {args.tables} tables", f"sqlite:///{wide}", None, None, None))
     try:
         for label, url, table, key, _ in cases:
             runs = [[run(code, url, table, key) for _name, code in codes] for _ in range(args.runs)]  # alternating
