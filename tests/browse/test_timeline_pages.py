@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
-from chrono_cli.model import Op, Timeline
+from chrono_cli.model import Op, Timeline, Version
 from chrono_cli.services import read
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.history import load_page
@@ -35,10 +35,18 @@ def assert_pages_are_the_timeline(ws: Workspace, table: str, key: str, size: int
     assert pages and all(0 < len(p.versions) <= size for p in pages), (table, key, size)
     assert all(len(p.versions) == size for p in pages[:-1]), (table, key, size)  # only the oldest page is short
     together = [v for p in reversed(pages) for v in p.versions]
-    assert together == list(whole.versions), (table, key, size)
+    assert together == list(whole.versions), (table, key, size, _first_difference(together, list(whole.versions)))
     assert {c for p in pages for c in p.columns} <= set(whole.columns)
     assert all(p.table == whole.table and p.convention == whole.convention for p in pages)
     return pages
+
+
+def _first_difference(paged: list[Version], whole: list[Version]) -> Any:
+    """Where two version lists part: the position and the fields that differ (a readable failure)."""
+    for a, b in zip(paged, whole, strict=False):
+        if a != b:
+            return a.seq, {f: (getattr(a, f), getattr(b, f)) for f in a.__slots__ if getattr(a, f) != getattr(b, f)}
+    return len(paged), len(whole)
 
 
 def _keys(ws: Workspace, path: str, table: str) -> list[str]:

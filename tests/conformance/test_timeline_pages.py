@@ -11,13 +11,15 @@ import pytest
 
 from chrono_cli.config import Config
 from chrono_cli.services import read
+from chrono_cli.services.history import load_page
+from chrono_cli.services.target import open_target
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.browse.test_timeline_pages import assert_pages_are_the_timeline
 from tests.conformance.conftest import StoryClone
 from tests.conformance.test_conformance import PARAMS as CONFORMANCE
 from tests.conformance.test_conformance import _built
 
-WINDOWED = ("history-meta", "chrononaut")  # old-state stores read a page's window: on MariaDB too
+WINDOWED = ("history-meta", "chrononaut", "simple-history")  # stores that read a page's window: on MariaDB too
 PARAMS = [p for p in CONFORMANCE if p.values[1] in ("sqlite", "postgresql") or p.values[0].convention in WINDOWED]
 
 
@@ -32,5 +34,8 @@ def test_pages_newest_first_are_the_timeline(case: Any, backend: str, story_clon
                 assert whole.convention == case.convention
                 for size in (1, 2, 200):
                     assert_pages_are_the_timeline(ws, table, key, size, whole)
+                if case.convention in WINDOWED:  # read by window, not whole and cut up
+                    with ws.catalog() as cat:
+                        assert load_page(cat, open_target(cat, table), key, None, None, 2) is not None
     finally:
         ws.close()
