@@ -133,3 +133,34 @@ def test_a_10000_version_record_pages_by_window(sqlite_or_pg_url: str) -> None:
         assert page is not None and [v.seq for v in page.versions] == list(range(4801, 5001))
     finally:
         ws.close()
+
+
+def test_a_long_simple_history_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """django-simple-history's layout, written by hand: 2,000 saves with deletions and re-creations among them,
+    then a write the history did not record (the live row differs from the newest historical row)."""
+    engine = create_engine(sqlite_or_pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(40))"))
+        conn.execute(text("CREATE TABLE shop_historicalitem (id integer NOT NULL, name varchar(40), "
+                          "history_id integer PRIMARY KEY, history_date timestamp NOT NULL, "
+                          "history_change_reason varchar(100), history_type varchar(1) NOT NULL, "
+                          "history_user_id integer)"))
+        kinds = ["+" if v == 1 or v % 500 == 1 else "-" if v % 500 == 0 else "~" for v in range(1, 2001)]
+        conn.execute(text("INSERT INTO shop_historicalitem VALUES (1, :name, :v, :at, :why, :kind, NULL)"),
+                     [{"name": f"n{v // 3}", "v": v, "at": f"2026-02-01 {v // 3600:02d}:{v // 60 % 60:02d}:"
+                       f"{v % 60:02d}", "why": f"save {v}" if v % 7 else None, "kind": kinds[v - 1]}
+                      for v in range(1, 2001)])
+        conn.execute(text("INSERT INTO shop_item VALUES (1, 'changed behind the history')"))
+    engine.dispose()
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "shop_item", "1")
+        assert whole.convention == "simple-history" and len(whole.versions) == 2001
+        assert [v.op for v in whole.versions[498:502]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].note
+        for size in (97, 200):
+            assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
