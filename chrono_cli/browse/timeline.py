@@ -16,7 +16,7 @@ from chrono_cli.errors import ChronoError
 from chrono_cli.model import Op, Timeline, Version
 from chrono_cli.render.encode import text
 
-PAGE = 200  # rows added to the table at a time: a 10,000-version record never builds 10,000 rows up front
+PAGE = 200  # versions read, and rows added to the table, at a time: a long history is never read whole up front
 STRIP_STEPS = 40  # the field strip shows this many newest values (older ones are elided)
 
 
