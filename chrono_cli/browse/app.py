@@ -54,19 +54,20 @@ class BrowseApp(App[None]):
             self.sub_title = "read-only"
 
     def on_mount(self) -> None:
-        from chrono_cli.browse.changes import ChangesScreen
-        from chrono_cli.browse.tables import RecordsScreen, TablesScreen
-        from chrono_cli.browse.timeline import TimelineScreen
-
+        # only the first screen's module: the others are imported when the user opens them (startup time)
         table, key, changes, since = self._start
         if changes:
+            from chrono_cli.browse.changes import ChangesScreen
+
             self.push_screen(ChangesScreen(since))
         elif table is not None and key is not None:
+            from chrono_cli.browse.timeline import TimelineScreen
+
             self.push_screen(TimelineScreen(table, key))
-        elif table is not None:
-            self.push_screen(RecordsScreen(table))
         else:
-            self.push_screen(TablesScreen())
+            from chrono_cli.browse.tables import RecordsScreen, TablesScreen
+
+            self.push_screen(RecordsScreen(table) if table is not None else TablesScreen())
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -13,7 +13,8 @@ from chrono_cli.browse.base import BrowseScreen, cell, cursor_row, when
 from chrono_cli.errors import ChronoError
 from chrono_cli.services.workspace import Workspace
 
-RECENT = 50  # change sets read for a table's records screen
+RECENT = 50  # change sets read for a table's records screen at a time
+STATS = 30  # tables whose history rows and last change are read at a time
 
 
 class ListScreen(BrowseScreen):
@@ -65,30 +66,70 @@ class ListScreen(BrowseScreen):
 
 
 class TablesScreen(ListScreen):
-    """Every table with a detected convention: its history-row count and last change; type to filter."""
+    """Every table with a detected convention; its history-row count and last change are read a page at a time
+    (the rows in view first, more as the cursor goes down); type to filter."""
 
     COLUMNS = ("table", "conventions", "history", "history rows", "last change")
     PLACEHOLDER = "type to filter tables; enter opens the highlighted one"
 
     def __init__(self) -> None:
         super().__init__("tables with a detected history or archive convention")
-        self.found: list[list[Any]] = []
+        self.found: dict[str, list[Any]] = {}  # table -> [table, conventions, history, history rows, last change]
+        self.counted: set[str] = set()  # tables whose history rows and last change are read
+        self.fetching = False
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.load(lambda: tables_overview(self.ws), self.show)
+        from chrono_cli.services import catalog
 
-    def show(self, found: list[list[Any]]) -> None:
-        self.found = found
+        super().on_mount()
+        self.load(lambda: catalog.list_tables(self.ws).document["tables"], self.show)
+
+    def show(self, docs: list[dict[str, Any]]) -> None:
+        self.found = {d["table"]: [d["table"], ", ".join(d["conventions"]), ", ".join(d["history"]), "", None]
+                      for d in docs}
+        self.counted = {d["table"] for d in docs if not d["history"]}  # no history store: nothing to count
         self.refill(self.query_one("#input", Input).value)
 
     def refill(self, needle: str) -> None:
         table = self.rows
         table.clear()
-        for row in self.found:
+        for name, row in self.found.items():
             if needle.lower() in " ".join(map(str, row[:3])).lower():
-                table.add_row(*[cell(v, unknown="") for v in row[:4]], when(row[4]) if row[3] != "" else
-                              Text("no history", style="dim"), key=row[0])
+                table.add_row(*[cell(v, unknown="") for v in row[:3]], *self._stats(name), key=name)
+        self.count_from(0)
+
+    def _stats(self, name: str) -> list[Text]:
+        row = self.found[name]
+        if name not in self.counted:
+            return [Text("…", style="dim"), Text("…", style="dim")]
+        if row[3] == "":
+            return [Text(""), Text("no history", style="dim")]
+        return [cell(row[3]), when(row[4])]
+
+    def count_from(self, index: int) -> None:
+        """Where a table from row ``index`` to a page below it is not counted yet: read the next page of counts.
+        (A read that fails says so once and stops the counting: the cells keep "…", never a guess.)"""
+        keys = [str(r.value) for r in self.rows.rows]
+        if self.fetching or all(k in self.counted for k in keys[index:index + STATS]):
+            return
+        todo = [k for k in keys[index:] if k not in self.counted][:STATS]
+        self.fetching = True
+        self.load(lambda: table_stats(self.ws, todo), self.counted_in)
+
+    def counted_in(self, stats: dict[str, tuple[int | None, Any]]) -> None:
+        self.fetching = False
+        table = self.rows
+        columns = [c.key for c in table.ordered_columns]
+        for name, (rows, last) in stats.items():
+            self.found[name][3:5] = ["" if rows is None else rows, last]
+            self.counted.add(name)
+            if name in table.rows:
+                for column, value in zip(columns[3:], self._stats(name), strict=True):
+                    table.update_cell(name, column, value, update_width=True)
+        self.count_from(max(0, table.cursor_row))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.count_from(event.cursor_row)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refill(event.value)
@@ -102,27 +143,27 @@ class TablesScreen(ListScreen):
         self.app.push_screen(RecordsScreen(str(key)))
 
 
-def tables_overview(ws: Workspace) -> list[list[Any]]:
-    """Rows of the tables screen: table, conventions, history store, history rows, time of the newest change."""
+def table_stats(ws: Workspace, tables: list[str]) -> dict[str, tuple[int | None, Any]]:
+    """The tables screen's history rows and time of the newest change of each of ``tables``."""
     from chrono_cli.services import catalog
     from chrono_cli.services.changes import list_changes
 
-    out = []
-    for doc in catalog.list_tables(ws, counts=True).document["tables"]:
+    out: dict[str, tuple[int | None, Any]] = {}
+    for name, rows in catalog.history_counts(ws, tables).items():
         last = None
-        if doc["history_rows"] is not None:
+        if rows is not None:
             try:
-                sets = list_changes(ws, [doc["table"]], limit=1).changesets
+                sets = list_changes(ws, [name], limit=1).changesets
             except ChronoError:
                 sets = ()
             last = sets[0].at if sets else None
-        out.append([doc["table"], ", ".join(doc["conventions"]), ", ".join(doc["history"]),
-                    "" if doc["history_rows"] is None else doc["history_rows"], last])
+        out[name] = (rows, last)
     return out
 
 
 class RecordsScreen(ListScreen):
-    """A table's recently changed records, then its deleted and archived ones (marked); or type a key."""
+    """A table's recently changed records, then its deleted and archived ones (marked); or type a key. Older
+    changes are read a page at a time as the cursor goes down (the ``chrono changes --before`` cursor)."""
 
     COLUMNS = ("key", "state", "at", "actor", "op", "what changed")
     PLACEHOLDER = "type a key (42, id=42, a=1,b=2) and press enter; or pick a row"
@@ -130,17 +171,43 @@ class RecordsScreen(ListScreen):
     def __init__(self, table: str) -> None:
         super().__init__(f"records of {table}: recent changes, deleted and archived rows")
         self.table_name = table
+        self.marks: dict[str, tuple[str, Any, Any]] = {}
+        self.next_before: str | None = None  # the cursor of the next page of changes (None: the listing ended)
+        self.fetching = False
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.fetching = True
         self.load(lambda: records_overview(self.ws, self.table_name), self.show)
 
-    def show(self, found: list[list[Any]]) -> None:
+    def show(self, found: tuple[list[list[Any]], dict[str, tuple[str, Any, Any]], str | None]) -> None:
+        rows, self.marks, self.next_before = found
+        self.fetching = False
+        self.rows.clear()
+        self.add(rows)
+
+    def add(self, found: list[list[Any]]) -> None:
         table = self.rows
-        table.clear()
         for key, state, at, actor, op, what in found:
+            if key in table.rows:
+                continue  # shown already: its newest change, or its mark
             style = {"deleted": "red", "archived": "yellow"}.get(state, "")
             table.add_row(key, Text(state, style=style), when(at), cell(actor, unknown=""), op, what, key=key)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.older(event.cursor_row)
+
+    def older(self, cursor: int) -> None:
+        """A quarter page before the end: the records of the next page of older changes."""
+        if cursor >= self.rows.row_count - 1 - RECENT // 4 and self.next_before and not self.fetching:
+            before, self.fetching = self.next_before, True
+            self.load(lambda: older_records(self.ws, self.table_name, before, self.marks), self.more)
+
+    def more(self, found: tuple[list[list[Any]], str | None]) -> None:
+        rows, self.next_before = found
+        self.fetching = False
+        self.add(rows)
+        self.older(self.rows.cursor_row)  # a page of records shown already: the cursor is still near the end
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         typed = event.value.strip()
@@ -154,10 +221,10 @@ class RecordsScreen(ListScreen):
         self.app.push_screen(TimelineScreen(self.table_name, str(key)))
 
 
-def records_overview(ws: Workspace, table: str) -> list[list[Any]]:
-    """Rows of the records screen: key, deleted/archived, when, who, what the newest change did."""
+def records_overview(ws: Workspace, table: str) -> tuple[list[list[Any]], dict[str, tuple[str, Any, Any]], str | None]:
+    """Rows of the records screen (key, deleted/archived, when, who, what the newest change did): the records of
+    the newest page of changes, then the deleted and archived ones; the marks; the cursor of the next page."""
     from chrono_cli.services import listing
-    from chrono_cli.services.changes import list_changes
     from chrono_cli.services.writeset import key_text
 
     marks: dict[str, tuple[str, Any, Any]] = {}
@@ -167,21 +234,31 @@ def records_overview(ws: Workspace, table: str) -> list[list[Any]]:
                 marks[key_text(doc["key"])] = (state, doc["when"], doc["actor"])
         except ChronoError:
             pass  # no archive column, or no history store to know deletions from
-    rows: dict[str, list[Any]] = {}
+    rows, next_before = older_records(ws, table, None, marks)
+    shown = {r[0] for r in rows}
+    rows += [[key, state, at, actor, "", ""] for key, (state, at, actor) in marks.items() if key not in shown]
+    return rows, marks, next_before
+
+
+def older_records(ws: Workspace, table: str, before: str | None,
+                  marks: dict[str, tuple[str, Any, Any]]) -> tuple[list[list[Any]], str | None]:
+    """The records a page of ``table``'s changes older than ``before`` touched, each with its newest change there
+    and its mark; and the cursor of the page after (None: the listing ended)."""
+    from chrono_cli.services.changes import list_changes
+    from chrono_cli.services.writeset import key_text
+
     try:
-        sets = list_changes(ws, [table], limit=RECENT).changesets
+        listing = list_changes(ws, [table], limit=RECENT, before=before)
     except ChronoError:
-        sets = ()
-    for cs in sets:
+        return [], None
+    rows: dict[str, list[Any]] = {}
+    for cs in listing.changesets:
         for rc in cs.changes:
             key = key_text(rc.key)
             if key not in rows:
                 what = "; ".join(f"{f.column}: {_short(f.old)} → {_short(f.new)}" for f in rc.changes)
                 rows[key] = [key, marks.get(key, ("",))[0], rc.at, rc.actor, rc.op.value, what]
-    for key, (state, at, actor) in marks.items():
-        if key not in rows:
-            rows[key] = [key, state, at, actor, "", ""]
-    return list(rows.values())
+    return list(rows.values()), listing.next_before
 
 
 def _short(value: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -14,7 +16,7 @@ from chrono_cli.errors import ChronoError
 from chrono_cli.model import Op, Timeline, Version
 from chrono_cli.render.encode import text
 
-PAGE = 200  # rows added to the table at a time: a 10,000-version record never builds 10,000 rows up front
+PAGE = 200  # versions read, and rows added to the table, at a time: a long history is never read whole up front
 STRIP_STEPS = 40  # the field strip shows this many newest values (older ones are elided)
 
 
@@ -31,7 +33,13 @@ class TimelineScreen(BrowseScreen):
         super().__init__()
         self.table_name = table
         self.key = key
-        self.timeline: Timeline | None = None
+        self.timeline: Timeline | None = None  # the versions read so far (a newest part), oldest first
+        self.pages: Iterator[Timeline] = iter(())  # the older pages still to read (services.read.history_pages)
+        self.complete = False  # every version is read
+        self.fetching = False
+        self.waiting: list[Callable[[], None]] = []  # what runs once the page being read is in
+        self.by_seq: dict[int, Version] = {}
+        self.total = 0  # the newest version's position: how many versions the record has
         self.marked: list[int] = []
         self.shown = 0  # versions added to the table so far (newest first)
         self.field = 0
@@ -51,31 +59,73 @@ class TimelineScreen(BrowseScreen):
         self.reload()
 
     def reload(self) -> None:
-        from chrono_cli.services import read
+        """Read the record again from its newest page (on opening, and after a write)."""
+        from chrono_cli.services.read import history_pages
 
-        convention = self.browser.convention
-        self.load(lambda: read.history(self.ws, self.table_name, self.key, convention=convention), self.show)
+        self.pages = history_pages(self.ws, self.table_name, self.key, convention=self.browser.convention,
+                                   size=PAGE)
+        self.timeline, self.complete, self.fetching, self.waiting = None, False, False, []
+        self.fetch()
+
+    def fetch(self, then: Callable[[], None] | None = None) -> None:
+        """Read the next (older) page of versions, then run ``then``."""
+        if then is not None:
+            self.waiting.append(then)
+        if self.fetching:
+            return
+        self.fetching = True
+        pages = self.pages
+        # a page of a timeline read again since (after a write) is dropped
+        self.load(lambda: next(pages, None), lambda page: self.add_page(page) if pages is self.pages else None)
+
+    def fail(self, exc: ChronoError) -> None:
+        self.fetching, self.complete, self.waiting = False, True, []
+        super().fail(exc)
+
+    def add_page(self, page: Timeline | None) -> None:
+        self.fetching = False
+        first = self.timeline is None
+        if page is None or not page.versions:
+            self.complete = True
+        elif self.timeline is None:
+            self.show(page)
+        else:
+            tl = self.timeline
+            columns = (*tl.columns, *(c for c in page.columns if c not in tl.columns))
+            self.timeline = replace(tl, columns=columns, versions=page.versions + tl.versions)
+        if page is not None:
+            self.by_seq.update((v.seq, v) for v in page.versions)
+            self.complete = self.complete or not page.versions or page.versions[0].seq <= 1
+        if first and self.timeline is not None:
+            self.more()
+            self.field = _busiest(self.timeline)
+            self.query_one("#versions", DataTable).focus()
+        self.strip()
+        waiting, self.waiting = self.waiting, []
+        for then in waiting:
+            then()
 
     def show(self, tl: Timeline) -> None:
-        self.timeline = tl
+        """The newest page: the title, the warnings, an empty table."""
+        self.timeline, self.by_seq = tl, {}
         self.marked = []
         self.shown = 0
+        self.total = tl.versions[-1].seq
         title = f"{tl.table} {tl.key} [{tl.convention}" + (f": {tl.history}]" if tl.history else "]")
-        title += f" · {len(tl.versions)} versions" + (f" · type={tl.row_type}" if tl.row_type else "")
+        title += f" · {self.total} versions" + (f" · type={tl.row_type}" if tl.row_type else "")
         self.query_one("#title", Static).update(Text(title))
         for warning in tl.warnings:
             self.notify(f"warning: {warning}", severity="warning", timeout=8)
-        table = self.query_one("#versions", DataTable)
-        table.clear()
-        self.more()
-        self.field = _busiest(tl)
-        self.strip()
-        table.focus()
+        self.query_one("#versions", DataTable).clear()
 
     def more(self) -> None:
-        """Add the next page of (older) versions to the table."""
+        """Add the next page of (older) versions to the table, reading it first when it is not read yet."""
         tl = self.timeline
-        if tl is None or self.shown >= len(tl.versions):
+        if tl is None:
+            return
+        if self.shown >= len(tl.versions):
+            if not self.complete:
+                self.fetch(self.more)
             return
         table = self.query_one("#versions", DataTable)
         newest_first = tl.versions[::-1][self.shown:self.shown + PAGE]
@@ -83,8 +133,16 @@ class TimelineScreen(BrowseScreen):
             table.add_row(*_row(v, v.seq in self.marked), key=str(v.seq))
         self.shown += len(newest_first)
 
+    def older(self, seq: int, then: Callable[[], None]) -> bool:
+        """Whether the versions down to position ``seq`` are read; if not, read the next page, then ``then``."""
+        tl = self.timeline
+        if tl is None or self.complete or tl.versions[0].seq <= seq:
+            return tl is not None
+        self.fetch(then)
+        return False
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - 1 - PAGE // 4:  # a quarter page before the end: the next page
+        if event.cursor_row >= self.shown - 1 - PAGE // 4 and not self.fetching:  # a quarter page before the end
             self.more()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -92,9 +150,7 @@ class TimelineScreen(BrowseScreen):
 
     def version(self) -> Version | None:
         seq = cursor_row(self.query_one("#versions", DataTable))
-        if self.timeline is None or seq is None:
-            return None
-        return self.timeline.versions[int(seq) - 1]
+        return None if seq is None else self.by_seq.get(int(seq))
 
     def strip(self) -> None:
         """The field strip: how one column's value went, oldest to newest (``plan: free → pro → free``)."""
@@ -112,8 +168,8 @@ class TimelineScreen(BrowseScreen):
                 step = "(not recorded)"
             if not steps or steps[-1] != step:
                 steps.append(step)
-        shown = steps[-STRIP_STEPS:]
-        line = Text.assemble((f"{column}: ", "bold"), "… → " if len(shown) < len(steps) else "")
+        shown = steps[-STRIP_STEPS:]  # older values, and those of versions not read yet, are elided
+        line = Text.assemble((f"{column}: ", "bold"), "… → " if len(shown) < len(steps) or not self.complete else "")
         line.append(Text(" → ").join(Text(s, style="dim" if s.startswith("(") else "") for s in shown))
         self.query_one("#strip", Static).update(line)
 
@@ -131,7 +187,7 @@ class TimelineScreen(BrowseScreen):
         else:
             self.marked = [*self.marked[-1:], v.seq]  # two marks at most: the oldest mark goes
         table = self.query_one("#versions", DataTable)
-        for seq in range(1, (self.timeline.versions[-1].seq if self.timeline else 0) + 1):
+        for seq in self.by_seq:
             if str(seq) in table.rows:
                 table.update_cell(str(seq), "mark", "●" if seq in self.marked else "")
 
@@ -140,10 +196,9 @@ class TimelineScreen(BrowseScreen):
         from chrono_cli.browse.views import DiffScreen
 
         v = self.version()
-        if v is None or self.timeline is None:
+        if v is None or self.timeline is None or not self.older(v.seq - 1, self.action_select_version):
             return
-        before = self.timeline.versions[v.seq - 2] if v.seq > 1 else None
-        self.app.push_screen(DiffScreen(self.timeline, before, v))
+        self.app.push_screen(DiffScreen(self.timeline, self.by_seq.get(v.seq - 1), v))
 
     def action_diff(self) -> None:
         """d: the two marked versions (one mark: against the highlighted version)."""
@@ -157,16 +212,17 @@ class TimelineScreen(BrowseScreen):
         if len(pair) < 2:
             self.notify("mark two versions with space (or one, then move to the other)", timeout=4)
             return
-        self.app.push_screen(DiffScreen(tl, tl.versions[pair[0] - 1], tl.versions[pair[1] - 1]))
+        self.app.push_screen(DiffScreen(tl, self.by_seq[pair[0]], self.by_seq[pair[1]]))
 
     def action_blame(self) -> None:
         from chrono_cli.browse.views import BlameScreen
         from chrono_cli.services.blame import blame_timeline
 
-        tl = self.timeline
         v = self.version()
-        if tl is None or v is None:
+        if v is None or not self.older(1, self.action_blame):  # who set a value may be any older version
             return
+        tl = self.timeline
+        assert tl is not None
         try:
             view = blame_timeline(tl, tl.columns, v)
         except ChronoError as exc:

@@ -57,7 +57,7 @@ class DiffScreen(DetailScreen):
             changes, unrecorded = new.changes, new.unrecorded
             title = f"{tl.table} {tl.key}: {label(new)}, its first recorded state"
         else:
-            view = select.diff(tl, f"p{old.seq}", f"p{new.seq}")
+            view = select.compare(tl, old, new)
             changes, unrecorded = view.changes, view.unrecorded
             title = f"{tl.table} {tl.key}: {label(old)} → {label(new)}"
         for c in changes:

@@ -157,6 +157,14 @@ class ConventionAdapter(abc.ABC):
         server-side cursor) overrides this so a long history is never held whole; by default, ``versions``."""
         return iter(self.versions(ctx, det, key))
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Newest first, a page at a time: up to ``size`` states before position ``before`` (None: the newest
+        ones), preceded by the state just before them when there is one (a change is a difference from it),
+        oldest first, each with ``seq`` set to its position in the full timeline; [] when there is none. The
+        store reads only that window. None: this store cannot be read so (services then read it whole)."""
+        return None
+
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         """The state valid at ``at`` answered by the store itself (e.g. ``FOR SYSTEM_TIME AS OF``), without
         reading every version: ``[previous, state]`` (or ``[state]`` when it is the first or follows a deletion),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection
 from chrono_cli.conventions.rows import count
+from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import ResultSet, TableRef
 from chrono_cli.services.attribution import suggestions
-from chrono_cli.services.workspace import Workspace
+from chrono_cli.services.target import open_target
+from chrono_cli.services.workspace import Catalog, Workspace
 
 
 def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
@@ -41,8 +43,7 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
                 if progress:
                     progress("counting rows", len(docs), len(by_table))
                 doc["rows"] = count(cat.conn, snapshot.tables[ref].table())
-                doc["history_rows"] = sum(conventions.of(d).detector.count_history(cat.conn, snapshot, d) or 0
-                                          for d in history) if history else None
+                doc["history_rows"] = _history_rows(cat, snapshot, history)
             if explain:
                 doc["evidence"] = {d.adapter: list(d.evidence) for d in dets}
                 doc["degraded"] = {d.adapter: list(d.reasons) for d in dets if d.degraded}
@@ -66,3 +67,20 @@ def list_tables(ws: Workspace, *, counts: bool = False, explain: bool = False,
         rows.append(row)
     notes = () if docs else ("no versioned or archivable tables detected",)
     return ResultSet(columns, rows, title=None, document={"tables": docs}, notes=notes)
+
+
+def history_counts(ws: Workspace, tables: Sequence[str]) -> dict[str, int | None]:
+    """The history rows each of ``tables`` keeps, as ``tables --counts`` says (None: no history store)."""
+    out: dict[str, int | None] = {}
+    with ws.catalog() as cat:
+        for name in tables:
+            target = open_target(cat, name)
+            history = [d for d in target.detections if not conventions.is_archive(d)]
+            out[name] = _history_rows(cat, target.snapshot, history)
+    return out
+
+
+def _history_rows(cat: Catalog, snapshot: SchemaSnapshot, history: list[Detection]) -> int | None:
+    if not history:
+        return None
+    return sum(conventions.of(d).detector.count_history(cat.conn, snapshot, d) or 0 for d in history)

@@ -59,6 +59,29 @@ def stream_timeline(cat: Catalog, target: Target, key_text: str, convention: str
     return TimelineStream(head, iter_numbered(attributed, columns))
 
 
+def load_page(cat: Catalog, target: Target, key_text: str, convention: str | None, before: int | None,
+              size: int) -> Timeline | None:
+    """Up to ``size`` versions of one record before position ``before`` (None: the newest), oldest first, with
+    their positions and changes as ``load_timeline`` gives them, the store reading only that window; a page
+    without versions has none left. None: the store cannot page (or a typed row, whose type is the newest
+    state's): read the timeline whole."""
+    if target.discriminator:
+        return None
+    det, key, reader, ctx = _reader(cat, target, key_text, convention)
+    window = reader.versions_page(ctx, det, key, before, size)
+    if window is None:
+        return None
+    if not window and before is None:
+        raise RowNotFound(f"no row with key {_key_text(key)} in {target.ref} or its history")
+    columns = _base_columns(target, det)
+    attr = attribution(cat.table_config(target.ref), target.info, target.snapshot)
+    # the window's first version may be the one before the page: the changes of the page's oldest are from it
+    numbered = list(iter_numbered(attribute_versions(cat.conn, target.snapshot, attr, window), columns))
+    newest = window[-1].seq if window else 0
+    return Timeline(target.ref, key, det.adapter, None if det.in_table else det.store, tuple(columns),
+                    tuple(v for v in numbered if v.seq > newest - size), None, degraded_warning(det))
+
+
 def _reader(cat: Catalog, target: Target, key_text: str,
             convention: str | None) -> tuple[Detection, RowKey, ConventionAdapter, ReadContext]:
     """The detection holding the record's history, its key, and the adapter and context that read it."""

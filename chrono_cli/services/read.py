@@ -9,7 +9,7 @@ from dataclasses import replace
 from chrono_cli.errors import UsageError
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, TimelineStream, Version
 from chrono_cli.services import redact, select
-from chrono_cli.services.history import filter_timeline, load_timeline, stream_timeline
+from chrono_cli.services.history import filter_timeline, load_page, load_timeline, stream_timeline
 from chrono_cli.services.target import open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -52,6 +52,34 @@ def history_stream(ws: Workspace, table: str, key: str, *, convention: str | Non
             close = getattr(shown.versions, "close", None)
             if close is not None:
                 close()
+
+
+def history_pages(ws: Workspace, table: str, key: str, *, convention: str | None = None,
+                  size: int = 200) -> Iterator[Timeline]:
+    """A record's timeline a page of ``size`` versions at a time, the newest page first (each oldest first, its
+    versions numbered by position in the whole timeline, as ``history`` shows them): each page is one read-only
+    transaction reading only its window where the store can; else the timeline is read whole once and cut up."""
+    before: int | None = None
+    while True:
+        with ws.catalog() as cat:
+            target = open_target(cat, table)
+            page = load_page(cat, target, key, convention, before, size)
+            whole = load_timeline(cat, target, key, convention) if page is None else None
+        if whole is not None:
+            shown = _shown(ws, whole)
+            for end in range(len(shown.versions), 0, -size):
+                yield replace(shown, versions=shown.versions[max(0, end - size):end])
+            return
+        assert page is not None
+        yield _shown(ws, page)
+        if not page.versions or page.versions[0].seq <= 1:
+            return
+        before = page.versions[0].seq
+
+
+def _shown(ws: Workspace, tl: Timeline) -> Timeline:
+    """``tl`` as ``history`` shows it by default: the configured columns, secrets redacted."""
+    return redact.timeline(ws.config, project(tl, _columns(ws, tl, None, False)), ws.settings.show_secrets)
 
 
 def show(ws: Workspace, table: str, key: str, *, version: str | None = None, at: str | None = None,

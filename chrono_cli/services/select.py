@@ -122,6 +122,11 @@ def diff(tl: Timeline, old_spec: str | None = None, new_spec: str | None = None,
     else:
         old = pick(tl, old_spec, tz=tz)
         new = pick(tl, new_spec, tz=tz) if new_spec is not None else tl.versions[-1]
+    return compare(tl, old, new, show_all=show_all)
+
+
+def compare(tl: Timeline, old: Version, new: Version, *, show_all: bool = False) -> DiffView:
+    """The changes from ``old`` to ``new``, two versions of ``tl``'s record, over its columns."""
     unknown = tuple(c for c in tl.columns
                     if (old.values is not None and c not in old.values)
                     or (new.values is not None and c not in new.values))

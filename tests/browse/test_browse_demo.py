@@ -67,7 +67,9 @@ def test_tables_records_timeline(tmp_path: Path) -> None:
     assert _sha(url) == _sha(str(Path(__file__).resolve().parents[2] / "examples" / "demo.sqlite"))  # reads only
 
 
-def test_diff_blame_and_help(tmp_path: Path) -> None:
+@pytest.mark.parametrize("page", [200, 3])  # 3: blame and the diff of a page's oldest version read older pages
+def test_diff_blame_and_help(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: int) -> None:
+    monkeypatch.setattr(timeline_screen, "PAGE", page)
     url = demo_copy(tmp_path)
     ws = workspace(url)
     tl = read.history(ws, "user", "42")
@@ -141,6 +143,34 @@ def test_timeline_pages_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert [r[1] for r in rows(pilot)] == [f"p{n}" for n in range(10, 0, -1)]
 
     drive(BrowseApp(workspace(url), table="user", key="42"), script)
+
+
+def test_timeline_reads_the_newest_page_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timeline_screen, "PAGE", 3)
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    tl = read.history(ws, "users", "42")
+    ws.close()
+
+    def steps(column: str) -> str:
+        values = [text(v.values[column]) for v in tl.versions if v.values]
+        return " → ".join(p for i, p in enumerate(values) if i == 0 or values[i - 1] != p)
+
+    async def script(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, TimelineScreen) and screen.timeline is not None
+        assert [v.seq for v in screen.timeline.versions] == [8, 9, 10]  # only the newest page is read
+        assert str(screen.query_one("#title").render()).endswith("· 10 versions")
+        column = screen.timeline.columns[screen.field]
+        strip = str(screen.query_one("#strip").render())  # the older values are not read yet: elided
+        assert strip.startswith(f"{column}: … → ") and steps(column).endswith(strip.split(" … → ", 1)[1])
+        await press(pilot, *["down"] * 9)
+        assert [v.seq for v in screen.timeline.versions] == list(range(1, 11)) and screen.complete
+        assert str(screen.query_one("#strip").render()) == f"{column}: {steps(column)}"
+        assert [r[1] for r in rows(pilot)] == [f"p{v.seq}" for v in reversed(tl.versions)]
+        assert [r[7] for r in rows(pilot)] == [str(timeline_screen._changes(v)) for v in reversed(tl.versions)]
+
+    drive(BrowseApp(workspace(url), table="users", key="42"), script)
 
 
 def test_archive_asks_then_writes(tmp_path: Path) -> None:
@@ -291,3 +321,53 @@ def test_change_sets_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: p
         assert [r[0] for r in rows(pilot)] == listed  # every change set, none twice, none left out
 
     drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
+
+
+def test_records_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chrono_cli.browse import tables as tables_screen
+
+    monkeypatch.setattr(tables_screen, "RECENT", 2)
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    every = list_changes(ws, ["users"], limit=10_000).changesets
+    first = list_changes(ws, ["users"], limit=2).changesets
+    marked = {key_text(r["key"]) for lister in (listing.deleted, listing.archived)
+              for r in lister(ws, "users", limit=2).document["rows"]}
+    ws.close()
+    newest = list(dict.fromkeys(key_text(c.key) for cs in first for c in cs.changes))
+    changed = {key_text(c.key) for cs in every for c in cs.changes}
+    assert len(changed) > len(newest) + len(marked)  # more than the first page shows
+
+    async def script(pilot: Pilot[None]) -> None:
+        shown = [r[0] for r in rows(pilot)]
+        assert shown[:len(newest)] == newest and set(shown) == set(newest) | marked  # one page, then the marks
+        await press(pilot, "tab")  # from the key input to the list
+        for _ in range(len(changed) + len(marked)):
+            await press(pilot, "down")
+        shown = [r[0] for r in rows(pilot)]
+        assert len(shown) == len(set(shown)) and set(shown) == changed | marked  # every record once
+        states = {r[0]: r[1] for r in rows(pilot)}
+        assert all(states[k] in ("deleted", "archived") for k in marked)
+
+    drive(BrowseApp(workspace(url), table="users"), script)
+
+
+def test_tables_are_counted_a_page_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chrono_cli.browse import tables as tables_screen
+
+    monkeypatch.setattr(tables_screen, "STATS", 2)
+    url = demo_copy(tmp_path)
+    ws = workspace(url)
+    docs = catalog.list_tables(ws, counts=True).document["tables"]
+    ws.close()
+    counts = [str(d["history_rows"] if d["history_rows"] is not None else "") for d in docs]
+    assert [d["table"] for d in docs] == ["articles", "orders", "sessions", "users"] and counts[2] == ""
+
+    async def script(pilot: Pilot[None]) -> None:
+        assert [r[3] for r in rows(pilot)] == [*counts[:3], "…"]  # the rows in reach of the cursor, and no-history
+        assert rows(pilot)[2][4] == "no history" and rows(pilot)[3][4] == "…"
+        await press(pilot, "down", "down")
+        assert [r[3] for r in rows(pilot)] == counts
+        assert rows(pilot)[3][4] != "…"
+
+    drive(BrowseApp(workspace(url)), script)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.config import Layout
@@ -143,6 +143,26 @@ def stream_history_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Decl
     store = ctx.info(det.store).table()
     order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
     yield from streamed(ctx.conn, select(store).where(key_filter(store, dec.key, key)).order_by(*order))
+
+
+def count_history_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared) -> int:
+    """How many history rows the key has."""
+    store = ctx.info(det.store).table()
+    return int(ctx.conn.execute(select(func.count()).select_from(store)
+                                .where(key_filter(store, dec.key, key))).scalar_one())
+
+
+def history_window(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared, first: int, last: int,
+                   total: int) -> list[Mapping[Any, Any]]:
+    """The key's history rows ``first`` to ``last`` (1-based, in ``history_rows``' order) of its ``total``, read
+    from the newest end (the newest pages skip the fewest rows)."""
+    if last < first:
+        return []
+    store = ctx.info(det.store).table()
+    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
+    found = ctx.conn.execute(select(store).where(key_filter(store, dec.key, key))
+                             .order_by(*[c.desc() for c in order]).offset(total - last).limit(last - first + 1))
+    return list(reversed(found.mappings().all()))
 
 
 def row_entries(ctx: ReadContext, dec: Declared, rows: Sequence[Mapping[Any, Any]]) -> tuple[list[Entry], list[str]]:

@@ -11,11 +11,11 @@ produced state v+1 is described by the metadata of row v.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
@@ -91,10 +91,46 @@ def stream_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldS
     The states are built by the old-state shape engine (``shapes.common.iter_states_before``), the same one
     declared old-state layouts use; this library layout adds its version numbering and metadata reader.
     """
+    store = ctx.info(det.store).table()
+    order = store.c[det.version_col or "version"]
+    rows = streamed(ctx.conn, select(store).where(key_where(store, key)).order_by(order))
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    return _old_states(ctx, det, layout, rows, live)
+
+
+def page_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldStateLayout, before: int | None,
+                   size: int) -> list[Version]:
+    """Up to ``size`` states before position ``before`` (None: the newest), with the state just before them,
+    oldest first, each ``seq`` its position in the whole timeline; only the window's history rows are read.
+
+    History row i is state i (this layout records no operation, so no row adds a deletion in the middle); the
+    live row, or the deletion when there is none, is the state after the last row. A state's time, actor and
+    reason come from the row before it: the window starts one row early, and that row's own state (its
+    metadata unknown here) is the predecessor, kept only when it is a state of the window (position 1)."""
+    store = ctx.info(det.store).table()
+    where = key_where(store, key)
+    rows = ctx.conn.execute(select(func.count()).select_from(store).where(where)).scalar_one()
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+    total = rows + 1 if rows or live is not None else 0
+    last = total if before is None else min(before - 1, total)
+    if last < 1:
+        return []
+    start = max(1, last - size)  # the predecessor of the page's first state, or state 1
+    early = max(1, start - 1)  # the row that gives ``start`` its metadata (``start`` itself when it is the first)
+    upto = min(last, rows)
+    window = list(ctx.conn.execute(
+        select(store).where(where).order_by(store.c[det.version_col or "version"].desc())
+        .offset(rows - upto).limit(max(0, upto - early + 1))).mappings()) if upto >= early else []
+    states = list(_old_states(ctx, det, layout, reversed(window), live if last == total else None))
+    states = states[start - early:last - early + 1]  # a window without the live row ends in no deletion
+    return [replace(v, seq=start + i) for i, v in enumerate(states)]
+
+
+def _old_states(ctx: ReadContext, det: Detection, layout: OldStateLayout, rows: Iterable[Mapping[Any, Any]],
+                live: dict[str, Any] | None) -> Iterator[Version]:
+    """The states of the history ``rows`` (in version order), then ``live`` (or the deletion, None)."""
     live_info, store_info = ctx.info(det.live), ctx.info(det.store)
-    store = store_info.table()
     vcol = det.version_col or "version"
-    live = fetch_live(ctx.conn, live_info.table(), key)
     tz = ctx.config.timezone
     skip = layout.meta_columns | {vcol}
     declared = set(ctx.config.unrecorded)
@@ -108,7 +144,7 @@ def stream_old_state(ctx: ReadContext, det: Detection, key: RowKey, layout: OldS
 
     def entries() -> Iterator[Entry]:
         nonlocal seen
-        for row in streamed(ctx.conn, select(store).where(key_where(store, key)).order_by(store.c[vcol])):
+        for row in rows:
             seen = True
             actor, reason, note = layout.meta(row) if layout.meta else (None, None, None)
             yield Entry(values={c: row[c] for c in store_cols if c not in unwritten or row[c] is not None},
@@ -138,6 +174,10 @@ class OldStateAdapter(ConventionAdapter):
 
     def iter_versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> Iterator[Version]:
         return stream_old_state(ctx, det, key, self.layout)
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return page_old_state(ctx, det, key, self.layout, before, size)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         unwritten = appended_columns(list(ctx.info(det.store).columns), det.time_col or "changed") \

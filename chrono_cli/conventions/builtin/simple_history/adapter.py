@@ -20,7 +20,7 @@ Timeline semantics chosen here:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,17 @@ from chrono_cli.conventions.builtin.simple_history.check import CHECK, HISTORY_I
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
 from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.common import Bypass, Declared, Entry, history_rows, row_entries, states_after
+from chrono_cli.conventions.shapes.common import (
+    Bypass,
+    Declared,
+    Entry,
+    count_history_rows,
+    history_rows,
+    history_window,
+    key_filter,
+    row_entries,
+    states_after,
+)
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
@@ -211,13 +221,43 @@ class SimpleHistoryAdapter(ConventionAdapter):
                             options=options, degraded=tuple(_drift(base, h, excluded)))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        return self._states(ctx, det, history_rows(ctx, det, key, layout(det)), live)
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Historical row i is version i; after the last row the live row may add one (a write the history did
+        not record, or a deletion without a row). The newest page reads its rows, the one before them and the
+        live row; an older page its rows, the one before them and the one after (when its last version ended)."""
+        dec = layout(det)
+        rows = count_history_rows(ctx, det, key, dec)
+        shown = self._with_members(ctx, det, key, dec)
+        if before is None:
+            first = max(1, rows - size)
+            live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+            states = self._states(ctx, det, history_window(ctx, det, key, dec, first, rows, rows), live, shown)
+        else:
+            last = min(before - 1, rows)
+            if last < 1:
+                return []
+            first = max(1, last - size)
+            window = history_window(ctx, det, key, dec, first, min(last + 1, rows), rows)
+            states = self._states(ctx, det, window, None, shown)[:last - first + 1]
+        return [replace(v, seq=first + i) for i, v in enumerate(states)]
+
+    def _states(self, ctx: ReadContext, det: Detection, rows: list[Mapping[Any, Any]],
+                live: dict[str, Any] | None, shown: Collection[str] | None = None) -> list[Version]:
+        """The versions of consecutive historical ``rows`` (oldest first), then what ``live`` adds; ``shown``:
+        the m2m fields shown (None: ``rows`` are all the record's, which tell)."""
         o = det.opts(SimpleHistoryOptions)
         dec = layout(det)
-        rows = history_rows(ctx, det, key, dec)
         entries, recorded = row_entries(ctx, dec, rows)
         unrecorded = tuple(c for c in ctx.info(det.live).columns if c not in recorded)
         ids = [r[ID] for r in rows]
-        m2m = [(x.name, by_id) for x in o.m2m if (by_id := self._members(ctx, x, ids))]
+        if shown is None:  # every row of the record: a field is shown when any of them has members
+            m2m = [(x.name, by_id) for x in o.m2m if (by_id := self._members(ctx, x, ids))]
+        else:
+            m2m = [(x.name, self._members(ctx, x, ids)) for x in o.m2m if x.name in shown]
         link = user_link(ctx.info(det.store), o.user_column, ctx.snapshot)
         actors = labels(ctx.conn, ctx.snapshot, link, (r[o.user_column] for r in rows))
         members_before: dict[str, list[Any]] = {}
@@ -239,8 +279,21 @@ class SimpleHistoryAdapter(ConventionAdapter):
                     notes.append("no change recorded")
                 e = replace(e, values=values, note="; ".join(notes) or None)
             entries[i] = prev = e
-        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
         return states_after(entries, live, recorded, unrecorded, unrecorded, bypass=BYPASS)
+
+    @staticmethod
+    def _with_members(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared) -> set[str]:
+        """The m2m fields with members at any historical row of the record (those the whole timeline shows)."""
+        store = ctx.info(det.store).table()
+        rows = select(store.c[ID]).where(key_filter(store, dec.key, key))
+        found = set()
+        for m2m in det.opts(SimpleHistoryOptions).m2m:
+            info = next((t for t in ctx.snapshot if str(t.ref) == m2m.table), None)
+            if info is not None:
+                t = info.table()
+                if ctx.conn.execute(select(t.c[ID]).where(t.c[ID].in_(rows)).limit(1)).first() is not None:
+                    found.add(m2m.name)
+        return found
 
     @staticmethod
     def _members(ctx: ReadContext, m2m: M2MHistory, ids: list[Any]) -> dict[Any, list[Any]]:
