@@ -54,7 +54,8 @@ async def settle(pilot: Pilot[None]) -> None:
     for _ in range(400):  # a screen's service calls start after its first paint: wait until each is shown
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not getattr(pilot.app.screen, "pending", 0):
+        screen = pilot.app.screen  # mounted: its on_mount has started the calls it makes (pending counts them)
+        if screen.is_mounted and not getattr(screen, "pending", 0):
             break
     for _ in range(100):  # a DataTable measures new rows when idle: on a busy machine that comes late
         pending = [t for t in pilot.app.screen.query(DataTable) if t._require_update_dimensions or t._updated_cells]
