@@ -30,6 +30,7 @@ class BulkWriter(abc.ABC):
 
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
     raw_states: ClassVar[bool] = False  # states are the store's own columns of the live names, values as stored
+    states_after: ClassVar[bool] = False  # a key's state at T is a store row written after T (so it changed since)
 
     def raw_columns(self, ctx: WriteContext) -> frozenset[str]:
         """Restorable columns whose states are read from a store column of the same name, as stored."""
@@ -63,6 +64,12 @@ class BulkWriter(abc.ABC):
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
         """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then."""
+
+    def state_query(self, ctx: WriteContext, at: datetime) -> Select[Any] | None:
+        """The state at ``at`` of every key the store decides, as one SELECT of the store (for planning in SQL):
+        the key and the restorable columns under the live names, as stored, and optionally ``chrono_gone`` (true:
+        the row did not exist then); at most one row per key. None: the states are decided in Python."""
+        return None
 
     @abc.abstractmethod
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
