@@ -285,7 +285,9 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
         names, n = list(ctx.live.columns.keys()), len(ctx.live.columns)
         at_key = names.index(ctx.det.key[0])
         read = {}
-        for row in ctx.conn.execute(bulk_plan.listed(joined, None if listed is None else shown)):
+        query = bulk_plan.listed(joined, None) if listed is None else \
+            bulk_plan.listed(bulk_plan.joined(writer, ctx, at, since, columns, few=True), shown)
+        for row in ctx.conn.execute(query):
             live = row[width:width + n]
             read[tuple(row[:width])] = (None if live[at_key] is None else dict(zip(names, live, strict=True)),
                                         dict(zip(columns, row[width + n:], strict=True)))

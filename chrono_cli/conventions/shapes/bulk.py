@@ -65,10 +65,11 @@ class BulkWriter(abc.ABC):
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
         """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then."""
 
-    def state_query(self, ctx: WriteContext, at: datetime) -> Select[Any] | None:
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any] | None:
         """The state at ``at`` of every key the store decides, as one SELECT of the store (for planning in SQL):
         the key and the restorable columns under the live names, as stored, and optionally ``chrono_gone`` (true:
-        the row did not exist then); at most one row per key. None: the states are decided in Python."""
+        the row did not exist then); at most one row per key; ``few``: in the form cheap when a condition on the
+        key picks a few. None: the states are decided in Python."""
         return None
 
     @abc.abstractmethod

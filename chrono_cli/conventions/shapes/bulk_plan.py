@@ -71,12 +71,15 @@ class Joined:
         return self.states.c[GONE].is_(True) if GONE in self.states.c else false()
 
     def fingerprint(self, present: bool = True) -> ColumnElement[Any]:
+        """The live row (NULLs: gone) and the state's values, as one text."""
         live = [c if present else literal(None, c.type) for c in self.live.columns]
-        return row_text(self.ctx.conn.dialect.name, [*live, *self.new()])
+        return row_text(self.ctx.conn.dialect.name, [*live, *(self.states.c[c] for c in self.columns)])
 
 
-def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str]) -> Joined:
-    query = writer.state_query(ctx, at)
+def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str], *,
+           few: bool = False) -> Joined:
+    """The joined sources; ``few``: the states in the form cheap for a few keys."""
+    query = writer.state_query(ctx, at, few=few)
     assert query is not None
     keys = writer.changed_since(ctx, since).subquery("chrono_keys")
     states = query.subquery("chrono_states")
@@ -99,12 +102,16 @@ def classified(j: Joined, checked: Sequence[str], missing_is_current: bool) -> S
 
 
 def listed(j: Joined, keys: Sequence[tuple[Any, ...]] | None) -> Select[Any]:
-    """The rows to write (of ``keys``, or all): the key, the live row (NULLs: gone), the restored values."""
-    query = select(*j.keys.c, *j.live.columns, *j.new()).select_from(
-        j.keys.join(j.states, j.on_state).outerjoin(j.live, j.on_live)).where(
-        ~j.gone(), or_(j.live.c[j.ctx.det.key[0]].is_(None), j.differs()))
-    if keys is not None:
-        cols = list(j.keys.c)
+    """The rows to write (of ``keys``, rows ``classified`` found to write, or all): the key, the live row (NULLs:
+    gone), the restored values. ``j`` made with ``few`` for ``keys``."""
+    names = j.ctx.det.key
+    cols = [j.states.c[n] for n in names]
+    query = select(*cols, *j.live.columns, *j.new())
+    if keys is None:
+        query = query.select_from(j.keys.join(j.states, j.on_state).outerjoin(j.live, j.on_live)).where(
+            ~j.gone(), or_(j.live.c[names[0]].is_(None), j.differs()))
+    else:
+        query = query.select_from(j.states.outerjoin(j.live, and_(*(j.live.c[n] == j.states.c[n] for n in names))))
         query = query.where(tuple_(*cols).in_(keys) if len(cols) > 1 else cols[0].in_([k[0] for k in keys]))
     return query
 
@@ -147,11 +154,14 @@ def fetched(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
 
 
 def row_text(dialect: str, values: Sequence[Any]) -> ColumnElement[Any]:
-    """``values`` as one exact text: PostgreSQL's row output, elsewhere each value ``QUOTE``d (NULL as NULL) and
-    joined by commas (on MariaDB in hexadecimal: a value's text is its bytes, whatever its character set)."""
+    """``values`` as one exact text: PostgreSQL's row output; on MariaDB each value ``QUOTE``d (NULL as NULL),
+    joined by commas, in hexadecimal (a value's text is its bytes, whatever its character set); on SQLite a JSON
+    array, integers and text as themselves, other values as their SQL literal (``quote``: a real to the last bit,
+    a blob in hexadecimal)."""
     if dialect == "postgresql":
         return cast(tuple_(*values), sqltypes.Text)
-    quoted = [func.quote(v) for v in values]
     if dialect in ("mysql", "mariadb"):
-        return func.hex(func.concat_ws(",", *quoted), type_=sqltypes.Text)
-    return reduce(lambda a, b: a.op("||")(literal(",")).op("||")(b), quoted)
+        return func.hex(func.concat_ws(",", *(func.quote(v) for v in values)), type_=sqltypes.Text)
+    plain = (sqltypes.Integer, sqltypes.String)
+    return func.json_array(*(v if isinstance(v.type, plain) else func.quote(v) for v in values),
+                           type_=sqltypes.Text)

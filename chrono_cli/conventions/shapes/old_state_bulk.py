@@ -49,10 +49,10 @@ class OldStateBulk(BulkWriter):
         col, value = self._time(ctx, since)
         return select(*(ctx.store.c[c] for c in ctx.det.key)).where(col >= value).distinct()
 
-    def state_query(self, ctx: WriteContext, at: datetime) -> Select[Any]:
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
         """The key's first history row (by version) stamped after ``at`` (keys with none are unchanged since):
         PostgreSQL's DISTINCT ON, elsewhere a join with each key's lowest such version."""
-        return self._first_after(ctx, at, whole=True)
+        return self._first_after(ctx, at, whole=not few)
 
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
