@@ -25,12 +25,10 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
-from chrono_cli.conventions.shapes.bulk import BulkWriter
+from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter
 from chrono_cli.conventions.shapes.staging import ABSENT, SEEN, compared, same_value
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.conventions.writes.values import same_type
-
-GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
 
 RESTORE, RECREATE, ABSENT_BOTH, UNCHANGED, CREATED_LATER, SAME = range(6)  # the rows to write come first
 

@@ -9,14 +9,13 @@ restored values and version + 1, and one INSERT of the rows that are gone with v
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, and_, exists, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.staging import ABSENT
@@ -53,16 +52,6 @@ class OldStateBulk(BulkWriter):
         """The key's first history row (by version) stamped after ``at`` (keys with none are unchanged since):
         PostgreSQL's DISTINCT ON, elsewhere a join with each key's lowest such version."""
         return self._first_after(ctx, at, whole=not few)
-
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        query = self._first_after(ctx, at, whole=keys is None)
-        if keys is not None:
-            query = query.where(keys)
-        columns, width = self.recorded(ctx), len(ctx.det.key)
-        for row in ctx.conn.execute(query):  # plain tuples, only the columns used: cheap for 100,000 rows
-            yield tuple(row[:width]), dict(zip(columns, row[width:], strict=True))
-
     def _first_after(self, ctx: WriteContext, at: datetime, *, whole: bool) -> Select[Any]:
         """The first history row after ``at`` of each key; not ``whole``: the form that is cheap for a few keys
         (each row checked for an earlier one after ``at``) where PostgreSQL's DISTINCT ON is missing."""
