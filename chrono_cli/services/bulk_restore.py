@@ -326,11 +326,11 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
                 absent.append(key)
             continue
         if key not in states and writer.missing_is_current:
-            skipped["unchanged since the time"] += 1
+            skipped[_SKIPPED[bulk_plan.UNCHANGED]] += 1
             continue
         state = states.get(key)
         if state is None:
-            skipped["created after the time (chrono revert removes created rows)" if current is not None
+            skipped[_SKIPPED[bulk_plan.CREATED_LATER] if current is not None
                     else _ABSENT] += 1
             continue
         new: dict[str, Any] = {}
@@ -352,7 +352,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
         if current is None and (only or required):
             problems.append(_uncreatable(key, only, required))
         elif not differs:
-            skipped["already in that state"] += 1
+            skipped[_SKIPPED[bulk_plan.SAME]] += 1
             continue
         rows.append(BulkRow(key, current, new))
     return rows, skipped, problems

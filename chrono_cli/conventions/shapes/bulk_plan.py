@@ -3,8 +3,8 @@ own columns (``BulkWriter.state_query``) and ``--all-changed-since``.
 
 One query joins the keys changed since S with their states at T and their live rows and returns, per key, its class
 (restore, re-create, or why it is skipped), whether a restored NULL meets a NOT NULL column, and for the rows to
-write a fingerprint: the live row and the restored values as the database writes them as text (exact, one string).
-Only the rows a plan shows are read whole. The write stages the same rows with one ``INSERT ... SELECT`` that locks
+write a fingerprint: the live row and the state as one exact text the database prints (``row_text``). Only the
+rows a plan shows are read whole. The write stages the same rows with one ``INSERT ... SELECT`` that locks
 the live rows (re-created rows in a second one, only when the plan has any) and stores each fingerprint beside
 them, so the check that the plan still holds is one read of the staging table compared with the plan's.
 """
