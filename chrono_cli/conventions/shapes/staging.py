@@ -66,7 +66,8 @@ def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was
     """The temporary table of target rows: the key, ``columns`` (live types), the re-insert flag, with ``was``
     the live row as the plan saw it, with ``seen`` each row's fingerprint (``bulk_plan``)."""
     info = ctx.live_info
-    cols = [Column(c, info.columns[c].type, primary_key=not seen) for c in ctx.det.key]
+    keyed = not seen or ctx.conn.dialect.name != "postgresql"  # PostgreSQL hash-joins an unindexed stage faster
+    cols = [Column(c, info.columns[c].type, primary_key=keyed) for c in ctx.det.key]
     cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
     cols.append(Column(ABSENT, Boolean, nullable=False))
     if was:
