@@ -26,18 +26,20 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
     from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.restore import columns_option
 
+    chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
+    every = dry_run and not sql and chosen in (OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.CSV)
     plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
-                             only=columns_option(only), actor=actor, reason=reason, convention=convention)
+                             only=columns_option(only), actor=actor, reason=reason, convention=convention,
+                             listed=None if every else SHOWN)  # the rows the display lists, read whole
     if sql:
         from chrono_cli.render.plan_out import write_sql
         from chrono_cli.services.sqltext import bulk_sql
 
-        title = (f"restore {plan.table} to its state at {plan.at.isoformat()}: {len(plan.rows)} rows, set-based "
+        title = (f"restore {plan.table} to its state at {plan.at.isoformat()}: {plan.size} rows, set-based "
                  "through a temporary staging table of the target rows")
         write_sql(sys.stdout, [(title, bulk_sql(state.workspace, plan))])
         note("--sql: nothing written")
         return
-    chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
     if dry_run:
         _show(plan, sys.stdout, chosen)
         note("dry run: nothing written")
@@ -46,7 +48,7 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
     if not yes:
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
-        confirm_rows(len(plan.rows), f"Restore {len(plan.rows)} rows?")
+        confirm_rows(plan.size, f"Restore {plan.size} rows?")
     with progress_bar("staging rows") as progress:
         warnings = apply_bulk_restore(state.workspace, plan, progress)
     for warning in warnings:
@@ -74,8 +76,8 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
     for why, n in plan.skipped.items():
         out.write(f"skipped: {n} rows {why}\n")
     render(_diffs(doc), fmt, out)
-    if len(plan.rows) > SHOWN:
-        out.write(f"... and {len(plan.rows) - SHOWN} more rows (-f json lists them all)\n")
+    if plan.size > SHOWN:
+        out.write(f"... and {plan.size - SHOWN} more rows (-f json lists them all)\n")
     n = len(plan.statements)
     out.write(f"SQL: {n} set-based statement{'' if n == 1 else 's'} through a temporary staging table of the target "
               "rows, in one transaction (--sql prints them)\n")

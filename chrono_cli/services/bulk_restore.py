@@ -1,10 +1,13 @@
 """``chrono restore TABLE --at T --all-changed-since S | --keys FILE``: many rows, set-based, one transaction.
 
-Planning (read-only): the keys (changed since S, or listed in FILE), their states at T (one query per chunk
-of keys), the live rows, and per row: restore, re-create, or skip (unchanged since T, already in that state,
-did not exist at T). Every restored value is checked to still fit its column. Applying: a temporary staging
-table is filled with the target rows in batches, the live rows are locked and compared with the plan (any row
-changed meanwhile refuses the whole restore), then the convention's set-based statements run.
+Planning (read-only): the keys (changed since S, or listed in FILE), their states at T, the live rows, and per
+row: restore, re-create, or skip (unchanged since T, already in that state, did not exist at T); every restored
+value is checked to still fit its column. Where the convention's states are one SELECT of values stored as the
+live columns store them and the keys are the changed-since ones, the database does all this (``bulk_plan``): the
+plan keeps counts, one fingerprint per row and reads whole only the rows it shows. Else the states and live rows
+are read and compared here. Applying: a temporary staging table is filled with the target rows (INSERT ...
+SELECT locking the live rows, or the plan's rows sent in batches), the live rows are compared with the plan (any
+row changed meanwhile refuses the whole restore), then the convention's set-based statements run.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.shapes import staging
+from chrono_cli.conventions.shapes import bulk_plan, staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
@@ -71,10 +75,17 @@ class BulkPlan:
     reason: str | None = None
     notes: tuple[str, ...] = field(default=())
     steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (--sql inlines their values)
+    counts: tuple[int, int] | None = None  # (restored, re-created) when ``rows`` lists only the first ones
+    seen: Mapping[tuple[Any, ...], Any] | None = field(default=None, compare=False)  # planned in SQL: fingerprints
 
     @property
     def recreated(self) -> int:
-        return sum(1 for r in self.rows if r.current is None)
+        return self.counts[1] if self.counts else sum(1 for r in self.rows if r.current is None)
+
+    @property
+    def size(self) -> int:
+        """How many rows the restore writes (``rows`` may list only the first ones)."""
+        return sum(self.counts) if self.counts else len(self.rows)
 
     def to_json(self, *, rows: bool | int = True) -> dict[str, Any]:
         """The plan document; ``rows``: every row's diff (True), none (False), or the first N."""
@@ -82,7 +93,7 @@ class BulkPlan:
             "table": self.table, "convention": self.convention, "history": self.history,
             "at": self.at.isoformat(), "since": None if self.since is None else self.since.isoformat(),
             "database": self.database, "created_at": self.created_at.isoformat(), "actor": self.actor,
-            "reason": self.reason, "columns": list(self.columns), "restored": len(self.rows) - self.recreated,
+            "reason": self.reason, "columns": list(self.columns), "restored": self.size - self.recreated,
             "recreated": self.recreated, "skipped": dict(self.skipped), "statements": list(self.statements),
             "notes": list(self.notes)}
         if rows is not False:
@@ -98,8 +109,9 @@ class BulkPlan:
 
 def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None = None, keys_file: str | None = None,
                       only: tuple[str, ...] | None = None, actor: str | None = None, reason: str | None = None,
-                      convention: str | None = None) -> BulkPlan:
-    """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``."""
+                      convention: str | None = None, listed: int | None = None) -> BulkPlan:
+    """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``;
+    ``listed``: read whole only the first N rows (a plan planned in SQL; None: every row)."""
     if (since is None) == (keys_file is None):
         raise UsageError("give --all-changed-since TIME or --keys FILE")
     now = datetime.now(UTC)
@@ -115,16 +127,21 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         ctx = _context(cat, target, det.adapter if convention is None else convention, meta, now)
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
-        keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-        absent: list[tuple[Any, ...]] = []
-        rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
-        if keys_file is not None and absent:
-            _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
+        counts: tuple[int, int] | None = None
+        seen: dict[tuple[Any, ...], Any] | None = None
+        if since_t is not None and bulk_plan.usable(writer, ctx, at_t, columns):
+            rows, skipped, problems, counts, seen = _planned(writer, ctx, at_t, since_t, columns, only, listed)
+        else:
+            keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
+            absent: list[tuple[Any, ...]] = []
+            rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
+            if keys_file is not None and absent:
+                _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
                           hint="leave the columns out with --only COLS")
-        if not rows:
+        if not (sum(counts) if counts else rows):
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
         steps = writer.steps(ctx, staging.staging(ctx, columns), columns)
@@ -132,7 +149,8 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),
-                        actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=tuple(steps))
+                        actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=tuple(steps), counts=counts,
+                        seen=seen)
 
 
 def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None = None) -> list[str]:
@@ -144,17 +162,12 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
         target = open_target(cat, plan.table)
         writer = conventions.get(plan.convention).write_bulk()
         ctx = _context(cat, target, plan.convention, meta, now)
-        total = len(plan.rows)
-        names = list(ctx.live.columns.keys())
-        seen = {r.key: None if r.current is None else tuple(r.current[c] for c in names) for r in plan.rows}
-        was = staging.comparable(ctx)
-        restored = [c for c in plan.columns if c not in plan.key]
-        blank = (None,) * len(names)
-        staged = [(*r.key, *(r.new[c] for c in restored), r.current is None,
-                   *((seen[r.key] or blank) if was else ())) for r in plan.rows]
-        stage = staging.stage(ctx, plan.columns, staged, was=was,
-                              done=(lambda n: progress("staging rows", n, total)) if progress else None)
-        _recheck(ctx, stage, plan, seen)
+        if plan.seen is not None:
+            stage = _stage_planned(writer, ctx, plan)
+            if progress:
+                progress("staging rows", plan.size, plan.size)
+        else:
+            stage = _stage_rows(ctx, plan, progress)
         steps = writer.steps(ctx, stage, plan.columns)
         for n, step in enumerate(steps, 1):
             if progress:
@@ -233,14 +246,74 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
     return list(keys)
 
 
+_SKIPPED = {bulk_plan.ABSENT_BOTH: _ABSENT, bulk_plan.UNCHANGED: "unchanged since the time",
+            bulk_plan.CREATED_LATER: "created after the time (chrono revert removes created rows)",
+            bulk_plan.SAME: "already in that state"}
+
+
+def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str],
+             only: tuple[str, ...] | None, listed: int | None,
+             ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[int, int], dict[tuple[Any, ...], Any]]:
+    """``_rows`` decided by the database: one query classifies every key (in key order here), then only the rows
+    listed are read whole."""
+    joined = bulk_plan.joined(writer, ctx, at, since, columns)
+    checked = [c for c in columns if not ctx.live_info.columns[c].nullable]
+    required = _required(writer, ctx, columns)
+    width = len(ctx.det.key)
+    found = bulk_plan.fetched(ctx.conn, bulk_plan.classified(joined, checked, writer.missing_is_current))
+    found.sort(key=itemgetter(*range(width)))
+    skipped: Counter[str] = Counter()
+    problems: list[str] = []
+    seen: dict[tuple[Any, ...], Any] = {}
+    recreated = 0
+    for row in found:
+        key, kind = row[:width], row[width]
+        if kind > bulk_plan.RECREATE:
+            skipped[_SKIPPED[kind]] += 1
+            continue
+        seen[key] = row[width + 1]
+        if row[width + 2]:
+            problems += [f"{_text(key)} {c}: NULL no longer fits (the column is NOT NULL)"
+                         for c, null in zip(checked, row[width + 3:], strict=True) if null]
+        if kind == bulk_plan.RECREATE:
+            recreated += 1
+            if only or required:
+                problems.append(_uncreatable(key, only, required))
+    shown = list(seen) if listed is None else list(seen)[:listed]
+    rows: list[BulkRow] = []
+    if shown:
+        names, n = list(ctx.live.columns.keys()), len(ctx.live.columns)
+        at_key = names.index(ctx.det.key[0])
+        read = {}
+        query = bulk_plan.listed(joined, None) if listed is None else \
+            bulk_plan.listed(bulk_plan.joined(writer, ctx, at, since, columns, few=True), shown)
+        for row in ctx.conn.execute(query):
+            live = row[width:width + n]
+            read[tuple(row[:width])] = (None if live[at_key] is None else dict(zip(names, live, strict=True)),
+                                        dict(zip(columns, row[width + n:], strict=True)))
+        rows = [BulkRow(k, *read[k]) for k in shown]
+    return rows, skipped, problems, (len(seen) - recreated, recreated), seen
+
+
+def _required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:
+    """Live columns a re-created row needs and the restore does not write: NOT NULL, no default, not recorded."""
+    return [c for c, col in ctx.live_info.columns.items() if c not in columns and c not in ctx.det.key
+            and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
+
+
+def _uncreatable(key: tuple[Any, ...], only: tuple[str, ...] | None, required: Sequence[str]) -> str:
+    why = "--only cannot re-create a deleted row" if only else \
+        f"{', '.join(required)} not recorded and NOT NULL without a default"
+    return f"{_text(key)} is deleted and cannot be re-created: {why}"
+
+
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
           absent: list[tuple[Any, ...]] | None = None) -> tuple[list[BulkRow], Counter[str], list[str]]:
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
-    required = [c for c, col in info.columns.items() if c not in columns and c not in ctx.det.key
-                and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
+    required = _required(writer, ctx, columns)
     stored = _fit_as_stored(writer, ctx, columns)
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
@@ -253,11 +326,11 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
                 absent.append(key)
             continue
         if key not in states and writer.missing_is_current:
-            skipped["unchanged since the time"] += 1
+            skipped[_SKIPPED[bulk_plan.UNCHANGED]] += 1
             continue
         state = states.get(key)
         if state is None:
-            skipped["created after the time (chrono revert removes created rows)" if current is not None
+            skipped[_SKIPPED[bulk_plan.CREATED_LATER] if current is not None
                     else _ABSENT] += 1
             continue
         new: dict[str, Any] = {}
@@ -277,11 +350,9 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
             new[c] = value
             differs = differs or current is None or not same(current.get(c), value)
         if current is None and (only or required):
-            why = "--only cannot re-create a deleted row" if only else \
-                f"{', '.join(required)} not recorded and NOT NULL without a default"
-            problems.append(f"{_text(key)} is deleted and cannot be re-created: {why}")
+            problems.append(_uncreatable(key, only, required))
         elif not differs:
-            skipped["already in that state"] += 1
+            skipped[_SKIPPED[bulk_plan.SAME]] += 1
             continue
         rows.append(BulkRow(key, current, new))
     return rows, skipped, problems
@@ -304,9 +375,38 @@ def _fit_as_stored(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]
                      if c in raw and same_type(ctx.store_info.columns[c], ctx.live_info.columns[c], ctx.conn.dialect))
 
 
-def _recheck(ctx: WriteContext, stage: Table, plan: BulkPlan, seen: dict[tuple[Any, ...], Any]) -> None:
-    """Lock the staged live rows and refuse if any changed (or appeared) since the plan."""
-    changed = staging.changed(ctx, stage, seen)
+def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) -> Table:
+    """Stage the plan's rows and the live rows as it saw them, then lock and compare (``staging.changed``)."""
+    total = len(plan.rows)
+    names = list(ctx.live.columns.keys())
+    seen = {r.key: None if r.current is None else tuple(r.current[c] for c in names) for r in plan.rows}
+    was = staging.comparable(ctx)
+    restored = [c for c in plan.columns if c not in plan.key]
+    blank = (None,) * len(names)
+    staged = [(*r.key, *(r.new[c] for c in restored), r.current is None,
+               *((seen[r.key] or blank) if was else ())) for r in plan.rows]
+    stage = staging.stage(ctx, plan.columns, staged, was=was,
+                          done=(lambda n: progress("staging rows", n, total)) if progress else None)
+    _refuse_changed(plan, staging.changed(ctx, stage, seen))
+    return stage
+
+
+def _stage_planned(writer: BulkWriter, ctx: WriteContext, plan: BulkPlan) -> Table:
+    """Stage the rows to write with one INSERT ... SELECT locking the live rows (``bulk_plan.stage``), then compare
+    each staged row's fingerprint with the plan's: a row changed, gone, or new to the restore refuses it."""
+    assert plan.seen is not None and plan.since is not None
+    stage = staging.empty(ctx, plan.columns, seen=True)
+    joined = bulk_plan.joined(writer, ctx, plan.at, plan.since, plan.columns)
+    found = bulk_plan.stage(joined, stage, plan.recreated > 0, writer.states_after and plan.since <= plan.at)
+    if found != plan.seen:
+        missing = object()
+        changed = [k for k, seen in plan.seen.items() if found.pop(k, missing) != seen]
+        _refuse_changed(plan, changed + list(found))
+    return stage
+
+
+def _refuse_changed(plan: BulkPlan, changed: Sequence[tuple[Any, ...]]) -> None:
+    """Refuse when any row changed (or appeared) since the plan."""
     if changed:
         shown = ", ".join(_text(k) for k in changed[:5])
         raise Refused(f"{len(changed)} rows of {plan.table} changed since the plan was made ({shown}): nothing "

@@ -315,7 +315,7 @@ def run_in_process(url: str) -> tuple[float, float, float]:
     ws = Workspace(Settings(url=url))
     cpu = SessionCpu(ws.engine)
     started = time.perf_counter()
-    plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", since=T.isoformat() + "Z")
+    plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", since=T.isoformat() + "Z", listed=20)  # as the CLI
     planned = time.perf_counter()
     apply_bulk_restore(ws, plan)
     applied = time.perf_counter()

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from chrono_cli.services.bulk_restore import plan_bulk_restore
+from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
 from tests.integration.restore_support import (
     checksum,
@@ -97,6 +99,28 @@ def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sql
     after = run_support("continuum_after", url, tmp_path, "--save", "2")  # Continuum reads it all and saves again
     assert after["before"]["1"][-1]["tx"] == x and after["before"]["2"][-1]["tx"] == x
     assert after["after"]["2"][-1]["op"] == 1 and after["open"] == {"1": 1, "2": 1, "3": 1}
+
+
+@pytest.mark.parametrize(("story", "table", "store"), [
+    ("continuum_story", "article", "article_version"),
+    ("simple_history_story", "djangoapp_poll", "djangoapp_historicalpoll"),
+])
+def test_the_database_plans_as_python_does(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path,
+                                           story: str, table: str, store: str) -> None:
+    """Planned by the database (changed since T) or in Python (every key the history names, from a keys file):
+    the same rows to write, with the same values."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, story)
+    when = record["steps"][2]["finished"]
+    keys = tmp_path / "keys.txt"
+    keys.write_text("".join(f"{k}\n" for k in sorted({r["id"] for r in rows(url, store)})), encoding="utf-8")
+    ws = Workspace(Settings(url=url))
+    try:
+        planned = plan_bulk_restore(ws, table, at=when, since=when)
+        by_python = plan_bulk_restore(ws, table, at=when, keys_file=str(keys))
+    finally:
+        ws.close()
+    assert planned.seen is not None or sqlite_or_pg_backend == "sqlite"  # SQLite: times compared in Python
+    assert by_python.seen is None and planned.rows == by_python.rows and planned.rows
 
 
 @pytest.mark.parametrize("source", ["file", "stdin"])

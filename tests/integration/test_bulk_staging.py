@@ -1,16 +1,20 @@
 """Set-based restore internals on real servers: COPY staging writes values exactly, the plan-still-holds check runs
-in SQL and sees every change (a change of case under a case-insensitive collation too), fit is checked per column."""
+in SQL and sees every change (a change of case under a case-insensitive collation too), fit is checked per column.
+A restore planned by the database (history_meta, ``--all-changed-since``) gives the rows, counts and refusals of the
+plan made in Python (``--keys``), reads whole only the listed rows, and refuses when any row changed, was deleted,
+re-created or newly changed between the plan and the write."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from chrono_cli.errors import Refused
-from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
+from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, plan_bulk_restore
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
 from tests.integration.restore_support import checksum, history_meta_clone
@@ -28,7 +32,7 @@ def _sql(url: str, *statements: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
-def _plan(url: str, at: str, **kw: Any) -> tuple[Workspace, Any]:
+def _plan(url: str, at: str, **kw: Any) -> tuple[Workspace, BulkPlan]:
     ws = Workspace(Settings(url=url))
     return ws, plan_bulk_restore(ws, kw.pop("table", "appuser"), at=at, since=at, **kw)
 
@@ -145,3 +149,98 @@ def test_fit_is_checked_per_column_where_the_types_differ(pg_url: str) -> None:
     assert "1 tag: a 13-character value no longer fits VARCHAR(5)" in message
     assert "2 tag: NULL no longer fits (the column is NOT NULL)" in message
     assert checksum(pg_url) == untouched
+
+
+AT = T.isoformat() + "Z"
+
+
+def _items(url: str, tag: str = "'a-then'") -> None:
+    """item / item_history (history_meta): 1 changed after T (restored), 3 changed back (already in that state),
+    5 deleted after T (re-created), 4 changed before T only (not among the keys)."""
+    stamp = "datetime(6)" if url.startswith("mysql") else "timestamp"
+    _sql(
+        url,
+        "CREATE TABLE item (id integer PRIMARY KEY, tag varchar(20) NOT NULL, note varchar(20), "
+        "version integer NOT NULL)",
+        f"CREATE TABLE item_history (id integer NOT NULL, tag varchar(20), note varchar(20), version integer NOT NULL, "
+        f"changed {stamp}, PRIMARY KEY (id, version))",
+        "INSERT INTO item VALUES (1, 'a-now', 'x', 2), (3, 'c', NULL, 2), (4, 'd-now', 'y', 2)",
+        f"INSERT INTO item_history VALUES (1, {tag}, 'x', 1, :after), (3, 'c', NULL, 1, :after), "
+        "(4, 'd-then', 'y', 1, :before), (5, 'e-then', 'z', 1, :after), (5, 'e-later', 'z', 2, :later)",
+        after=T + timedelta(hours=1),
+        later=T + timedelta(hours=2),
+        before=T - timedelta(hours=1),
+    )
+
+
+def test_the_database_plans_what_python_plans(db_url: str, tmp_path: Path) -> None:
+    _items(db_url)
+    keys = tmp_path / "keys.txt"
+    keys.write_text("1\n3\n5\n", encoding="utf-8")
+    ws, planned = _plan(db_url, AT, table="item")
+    try:
+        by_python = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
+        first = plan_bulk_restore(ws, "item", at=AT, since=AT, listed=1)
+    finally:
+        ws.close()
+    assert planned.seen is not None and by_python.seen is None  # made by the database, and in Python
+    assert planned.rows == by_python.rows
+    assert [(r.key, r.current is None, dict(r.new)) for r in planned.rows] == [
+        ((1,), False, {"tag": "a-then", "note": "x"}),
+        ((5,), True, {"tag": "e-then", "note": "z"}),
+    ]
+    assert planned.skipped == by_python.skipped == {"already in that state": 1}
+    assert first.rows == planned.rows[:1] and (first.size, first.recreated) == (2, 1)
+    counted = ("restored", "recreated", "skipped")
+    assert [first.to_json(rows=False)[k] for k in counted] == [planned.to_json(rows=False)[k] for k in counted]
+    ws = Workspace(Settings(url=db_url))
+    try:
+        apply_bulk_restore(ws, first)
+    finally:
+        ws.close()
+    assert _sql(db_url, "SELECT id, tag, note, version FROM item ORDER BY id")[0] == [
+        (1, "a-then", "x", 3), (3, "c", None, 2), (4, "d-now", "y", 2), (5, "e-then", "z", 3)]
+    kept = _sql(db_url, "SELECT id, tag, version FROM item_history WHERE id = 1 ORDER BY version")[0]
+    assert kept == [(1, "a-then", 1), (1, "a-now", 2)]  # the row before the restore, under its version
+
+
+def test_a_null_that_no_longer_fits_refuses_naming_the_row(db_url: str) -> None:
+    _items(db_url, tag="NULL")
+    untouched = checksum(db_url)
+    ws = Workspace(Settings(url=db_url))
+    try:
+        with pytest.raises(Refused) as refused:
+            plan_bulk_restore(ws, "item", at=AT, since=AT)
+    finally:
+        ws.close()
+    table = "public.item" if db_url.startswith("postgresql") else "item"
+    assert str(refused.value).startswith(f"cannot restore 1 rows of {table}: 1 tag: NULL no longer fits (the column "
+                                         "is NOT NULL)")
+    assert checksum(db_url) == untouched
+
+
+CHANGES = {
+    "updated": ("UPDATE item SET note = 'other' WHERE id = 1", "1"),
+    "deleted": ("DELETE FROM item WHERE id = 1", "1"),
+    "re-created meanwhile": ("INSERT INTO item VALUES (5, 'e-other', 'z', 1)", "5"),
+    "newly changed": ("INSERT INTO item_history VALUES (4, 'd-now', 'y', 2, :later)", "4"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_row_changed_between_plan_and_write_refuses(db_url: str, change: str) -> None:
+    _items(db_url)
+    statement, key = CHANGES[change]
+    ws, plan = _plan(db_url, AT, table="item", listed=0)
+    try:
+        assert plan.seen is not None and plan.rows == () and plan.size == 2
+        _sql(db_url, statement, later=T + timedelta(hours=3))
+        if change == "newly changed":
+            _sql(db_url, "UPDATE item SET tag = 'd-newer', version = 3 WHERE id = 4")
+        changed = checksum(db_url)
+        stale = rf"1 rows of (public\.)?item changed since the plan was made \({key}\): nothing written"
+        with pytest.raises(Refused, match=stale):
+            apply_bulk_restore(ws, plan)
+        assert checksum(db_url) == changed
+    finally:
+        ws.close()

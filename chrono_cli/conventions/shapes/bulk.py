@@ -23,6 +23,7 @@ from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 
 CHUNK = 1000  # keys per IN list
+GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
 
 
 class BulkWriter(abc.ABC):
@@ -30,6 +31,7 @@ class BulkWriter(abc.ABC):
 
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
     raw_states: ClassVar[bool] = False  # states are the store's own columns of the live names, values as stored
+    states_after: ClassVar[bool] = False  # a key's state at T is a store row written after T (so it changed since)
 
     def raw_columns(self, ctx: WriteContext) -> frozenset[str]:
         """Restorable columns whose states are read from a store column of the same name, as stored."""
@@ -59,10 +61,27 @@ class BulkWriter(abc.ABC):
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         """The distinct keys (live key column names) with a change at or after ``since``."""
 
-    @abc.abstractmethod
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then."""
+        """(key, state at ``at``) for the keys ``keys`` selects on the store; None: the row did not exist then.
+        By default read through ``state_query``."""
+        query = self.state_query(ctx, at, few=keys is not None)
+        if query is None:
+            raise NotImplementedError(f"{type(self).__name__} has no state query")
+        if keys is not None:
+            query = query.where(keys)
+        columns, width = self.recorded(ctx), len(ctx.det.key)
+        gone = GONE in query.selected_columns.keys()
+        for row in ctx.conn.execute(query):  # plain tuples, only the columns used: cheap for 100,000 rows
+            yield tuple(row[:width]), None if gone and row[width] else \
+                dict(zip(columns, row[width + gone:], strict=True))
+
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any] | None:
+        """The state at ``at`` of every key the store decides, as one SELECT of the store (for planning in SQL):
+        the key and the restorable columns under the live names, as stored, and optionally ``chrono_gone`` (true:
+        the row did not exist then); at most one row per key; ``few``: in the form cheap when a condition on the
+        key picks a few. None: the states are decided in Python."""
+        return None
 
     @abc.abstractmethod
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:

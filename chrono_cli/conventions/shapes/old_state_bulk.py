@@ -9,13 +9,13 @@ restored values and version + 1, and one INSERT of the rows that are gone with v
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, and_, exists, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.staging import ABSENT
@@ -29,6 +29,7 @@ class OldStateBulk(BulkWriter):
 
     missing_is_current = True
     raw_states = True
+    states_after = True
     meta_columns: ClassVar[frozenset[str]] = frozenset({"version", "changed"})
 
     def extra(self, ctx: WriteContext) -> dict[str, Any]:
@@ -47,22 +48,28 @@ class OldStateBulk(BulkWriter):
         col, value = self._time(ctx, since)
         return select(*(ctx.store.c[c] for c in ctx.det.key)).where(col >= value).distinct()
 
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
+        """The key's first history row (by version) stamped after ``at`` (keys with none are unchanged since):
+        PostgreSQL's DISTINCT ON, elsewhere a join with each key's lowest such version."""
+        return self._first_after(ctx, at, whole=not few)
+    def _first_after(self, ctx: WriteContext, at: datetime, *, whole: bool) -> Select[Any]:
+        """The first history row after ``at`` of each key; not ``whole``: the form that is cheap for a few keys
+        (each row checked for an earlier one after ``at``) where PostgreSQL's DISTINCT ON is missing."""
         store, names = ctx.store, list(ctx.det.key)
-        vcol = ctx.det.version_col or "version"
-        later = store.alias("later")
+        vcol = store.c[ctx.det.version_col or "version"]
         col, value = self._time(ctx, at)
+        keys = [store.c[c] for c in names]
+        query = select(*keys, *(store.c[c] for c in self.recorded(ctx)))
+        if ctx.conn.dialect.name == "postgresql":
+            return query.where(col > value).order_by(*keys, vcol).ext(distinct_on(*keys))
+        if whole:
+            first = select(*keys, func.min(vcol).label("chrono_first")).where(col > value).group_by(*keys).subquery()
+            return query.select_from(store.join(first, and_(*(first.c[c] == store.c[c] for c in names),
+                                                            vcol == first.c.chrono_first)))
+        later = store.alias("later")
         lcol, _ = time_pair(later.c[ctx.det.time_col or "changed"], at, ctx.config.timezone, ctx.conn.dialect.name)
-        earlier_after = exists().where(and_(*(later.c[c] == store.c[c] for c in names)), lcol > value,
-                                       later.c[vcol] < store.c[vcol])
-        columns = self.recorded(ctx)
-        width = len(names)
-        query = select(*(store.c[c] for c in names), *(store.c[c] for c in columns)).where(col > value, ~earlier_after)
-        if keys is not None:
-            query = query.where(keys)
-        for row in ctx.conn.execute(query):  # plain tuples, only the columns used: cheap for 100,000 rows
-            yield tuple(row[:width]), dict(zip(columns, row[width:], strict=True))
+        return query.where(col > value, ~exists().where(and_(*(later.c[c] == store.c[c] for c in names)),
+                                                        lcol > value, later.c[vcol.name] < vcol))
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         live, store = ctx.live, ctx.store

@@ -30,6 +30,7 @@ from chrono_cli.conventions.writes.base import WriteContext
 ABSENT = "chrono_absent"
 STAGE = "chrono_stage"
 WAS = "chrono_was_"  # + the live column's position
+SEEN = "chrono_seen"  # a planned-in-SQL row's fingerprint (bulk_plan)
 BATCH = 5000  # staged rows per INSERT where there is no COPY
 
 _COMPARABLE = (
@@ -50,24 +51,41 @@ _SQLITE_COMPARABLE = (sqltypes.Integer, sqltypes.Float, sqltypes.String, sqltype
 
 def comparable(ctx: WriteContext) -> bool:
     """Every live column can be compared in SQL with a staged copy of its value (JSON only as PostgreSQL's jsonb)."""
+    return all(compared(ctx, c.type) for c in ctx.live_info.columns.values())
+
+
+def compared(ctx: WriteContext, t: TypeEngine[Any]) -> bool:
+    """Values of type ``t`` compare in SQL as chrono compares them in Python."""
     dialect = ctx.conn.dialect.name
     kinds = _SQLITE_COMPARABLE if dialect == "sqlite" else _COMPARABLE
-    return all(
-        (is_json(c.type) and dialect == "postgresql") or (isinstance(c.type, kinds) and not is_json(c.type))
-        for c in ctx.live_info.columns.values()
-    )
+    return (is_json(t) and dialect == "postgresql") or (isinstance(t, kinds) and not is_json(t))
 
 
-def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was: bool = False) -> Table:
-    """The temporary table of target rows: the key, ``columns`` (live types), the re-insert flag, and with ``was``
-    the live row as the plan saw it."""
+def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was: bool = False,
+            seen: bool = False) -> Table:
+    """The temporary table of target rows: the key, ``columns`` (live types), the re-insert flag, with ``was``
+    the live row as the plan saw it, with ``seen`` each row's fingerprint (``bulk_plan``)."""
     info = ctx.live_info
-    cols = [Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key]
+    keyed = not seen or ctx.conn.dialect.name != "postgresql"  # PostgreSQL hash-joins an unindexed stage faster
+    cols = [Column(c, info.columns[c].type, primary_key=keyed) for c in ctx.det.key]
     cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
     cols.append(Column(ABSENT, Boolean, nullable=False))
     if was:
         cols += [Column(f"{WAS}{n}", c.type, nullable=True) for n, c in enumerate(info.columns.values())]
+    if seen:
+        cols.append(Column(SEEN, sqltypes.Text, nullable=True))
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+def empty(ctx: WriteContext, columns: Sequence[str], *, seen: bool = False) -> Table:
+    """Create an empty staging table under a name unique to this run (see ``stage``)."""
+    table = staging(ctx, columns, _unique(), seen=seen)
+    table.create(ctx.conn)
+    return table
+
+
+def _unique() -> str:
+    return f"{STAGE}_{uuid.uuid4().hex[:12]}"
 
 
 def stage(
@@ -82,7 +100,7 @@ def stage(
     session) and fill it with ``rows``, tuples in the column order of ``staging(..., was=True)``; ``done`` hears how
     many are staged. On PostgreSQL the live row as seen is staged only by COPY (psycopg2 reads 'infinity' as
     9999-12-31, which only COPY writes back as it was): without COPY it is left out and compared in Python."""
-    name = f"{STAGE}_{uuid.uuid4().hex[:12]}"
+    name = _unique()
     table = staging(ctx, columns, name, was=was)
     copied = _encoded(table, rows) if ctx.conn.dialect.name == "postgresql" else None
     if copied is None and was and ctx.conn.dialect.name == "postgresql":
@@ -120,14 +138,15 @@ def changed(
         found = {tuple(r[:width]): tuple(r[width:]) for r in rows}
         return [k for k, row in seen.items() if found.get(k) != row]
     dialect = ctx.conn.dialect.name
-    same = and_(*(_same(c, table.c[f"{WAS}{n}"], dialect) for n, c in enumerate(live.columns)))
+    same = and_(*(same_value(c, table.c[f"{WAS}{n}"], dialect) for n, c in enumerate(live.columns)))
     differs = case((or_(table.c[ABSENT], ~same), true()), else_=false())
     found_rows = ctx.conn.execute(select(*keys, differs).select_from(live.join(table, on)).with_for_update(of=live))
     differ = {tuple(r[:width]): bool(r[width]) for r in found_rows}
     return [k for k, row in seen.items() if (k in differ) != (row is not None) or differ.get(k)]
 
 
-def _same(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:
+def same_value(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:
+    """``live`` holds the value ``was`` holds, exactly (bytes for MariaDB's text, jsonb for PostgreSQL's json)."""
     if dialect == "postgresql" and is_json(live.type) and not isinstance(live.type, JSONB):
         return cast(live, JSONB).is_not_distinct_from(cast(was, JSONB))  # json has no equality operator
     if dialect in ("mysql", "mariadb") and isinstance(live.type, sqltypes.String):

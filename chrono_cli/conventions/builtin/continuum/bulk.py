@@ -9,19 +9,18 @@ versioning: the transaction row and the live rows only (the triggers write the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, func, insert, literal, select, true
+from sqlalchemy import Table, and_, case, exists, false, func, insert, literal, select, true
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.joined import is_joined
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, is_link
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
@@ -57,23 +56,21 @@ class ContinuumBulk(BulkWriter):
         txcol = v.c[ctx.det.opts(ContinuumOptions).transaction_column]
         return select(*(v.c[c] for c in ctx.det.key)).where(txcol.in_(select(tx.c.id).where(col >= value))).distinct()
 
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
+        """The key's newest version row up to the newest transaction issued at or before ``at`` (gone: a delete
+        row); none at all when no transaction was issued by then."""
         o = ctx.det.opts(ContinuumOptions)
         tx, v = self._tx(ctx), ctx.store
         col, value = self._issued(ctx, tx, at)
         top = ctx.conn.execute(select(func.max(tx.c.id)).where(col <= value)).scalar()
+        names, txc = list(ctx.det.key), o.transaction_column
+        query = select(*(v.c[c] for c in names), (v.c[o.operation_type_column] == 2).label(GONE),
+                       *(v.c[c] for c in self.recorded(ctx)))
         if top is None:
-            return
-        names, txc, opc = list(ctx.det.key), o.transaction_column, o.operation_type_column
+            return query.where(false())
         newer = v.alias("newer")
-        query = select(v).where(v.c[txc] <= top, ~exists().where(
+        return query.where(v.c[txc] <= top, ~exists().where(
             and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] <= top))
-        if keys is not None:
-            query = query.where(keys)
-        columns = self.recorded(ctx)
-        for row in ctx.conn.execute(query).mappings():
-            yield tuple(row[c] for c in names), None if row[opc] == 2 else {c: row[c] for c in columns}
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         o = ctx.det.opts(ContinuumOptions)

@@ -5,17 +5,16 @@ row, or none, means the record did not exist then): the live rows, then one INSE
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, case, exists, insert, literal, or_, select
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
@@ -44,23 +43,18 @@ class SimpleHistoryBulk(BulkWriter):
         col, value = self._date(ctx, h, since)
         return select(*(h.c[c] for c in ctx.det.key)).where(col >= value).distinct()
 
-    def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
-                     ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
+    def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
+        """The key's newest historical row at or before ``at`` (gone: a ``-`` row)."""
         o = ctx.det.opts(SimpleHistoryOptions)
         h, names = ctx.store, list(ctx.det.key)
         newer = h.alias("newer")
         col, value = self._date(ctx, h, at)
         ncol, _ = self._date(ctx, newer, at)
         hid = o.history_id_column
-        query = select(h).where(col <= value, ~exists().where(
-            and_(*(newer.c[c] == h.c[c] for c in names)), ncol <= value,
-            or_(ncol > col, and_(ncol == col, newer.c[hid] > h.c[hid]))))
-        if keys is not None:
-            query = query.where(keys)
-        columns = self.recorded(ctx)
-        for row in ctx.conn.execute(query).mappings():
-            gone = row[o.type_column] == "-"
-            yield tuple(row[c] for c in names), None if gone else {c: row[c] for c in columns}
+        return select(*(h.c[c] for c in names), (h.c[o.type_column] == "-").label(GONE),
+                      *(h.c[c] for c in self.recorded(ctx))).where(col <= value, ~exists().where(
+                          and_(*(newer.c[c] == h.c[c] for c in names)), ncol <= value,
+                          or_(ncol > col, and_(ncol == col, newer.c[hid] > h.c[hid]))))
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         o = ctx.det.opts(SimpleHistoryOptions)
