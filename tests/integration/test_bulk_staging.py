@@ -244,3 +244,30 @@ def test_a_row_changed_between_plan_and_write_refuses(db_url: str, change: str) 
         assert checksum(db_url) == changed
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("change", ["16th digit", "blob byte"])
+def test_sqlite_values_of_another_storage_class_plan_and_are_compared_exactly(tmp_path: Path, change: str) -> None:
+    """SQLite keeps a real in an integer column and a blob in a text column: the database's plan reads them (JSON
+    would refuse a blob) and tells a change in a real's last digit or a blob's last byte from none."""
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    _items(url)
+    _sql(url, "UPDATE item SET note = :blob, version = 2.0000000000000004 WHERE id = 1", blob=b"\xff\x00")
+    ws, plan = _plan(url, AT, table="item", listed=0)
+    try:
+        assert plan.seen is not None and plan.size == 2
+        statement = ("UPDATE item SET version = 2.0000000000000009 WHERE id = 1" if change == "16th digit"
+                     else "UPDATE item SET note = :other WHERE id = 1")
+        _sql(url, statement, other=b"\xff\x01")
+        changed = checksum(url)
+        with pytest.raises(Refused, match=r"1 rows of item changed since the plan was made \(1\): nothing written"):
+            apply_bulk_restore(ws, plan)
+        assert checksum(url) == changed
+    finally:
+        ws.close()
+    ws, plan = _plan(url, AT, table="item")
+    try:
+        apply_bulk_restore(ws, plan)
+    finally:
+        ws.close()
+    assert _sql(url, "SELECT id, tag, note FROM item WHERE id = 1")[0] == [(1, "a-then", "x")]

@@ -155,11 +155,18 @@ def row_text(dialect: str, values: Sequence[Any]) -> ColumnElement[Any]:
     """``values`` as one exact text: PostgreSQL's row output; on MariaDB each value ``QUOTE``d (NULL as NULL),
     joined by commas, in hexadecimal (a value's text is its bytes, whatever its character set); on SQLite a JSON
     array, integers and text as themselves, other values as their SQL literal (``quote``: a real to the last bit,
-    a blob in hexadecimal)."""
+    a blob in hexadecimal). SQLite keeps any value in any column, so a column declared integer or text is asked
+    what it holds (a real or a blob there is quoted too: JSON would round the one and refuse the other)."""
     if dialect == "postgresql":
         return cast(tuple_(*values), sqltypes.Text)
     if dialect in ("mysql", "mariadb"):
         return func.hex(func.concat_ws(",", *(func.quote(v) for v in values)), type_=sqltypes.Text)
     plain = (sqltypes.Integer, sqltypes.String)
-    return func.json_array(*(v if isinstance(v.type, plain) else func.quote(v) for v in values),
+    return func.json_array(*(_as_stored(v) if isinstance(v.type, plain) else func.quote(v) for v in values),
                            type_=sqltypes.Text)
+
+
+def _as_stored(value: Any) -> ColumnElement[Any]:
+    """A SQLite value as JSON keeps it exactly: integers and text themselves, anything else ``quote``d."""
+    kind = func.typeof(value)
+    return case((or_(kind == "real", kind == "blob"), func.quote(value)), else_=value)
