@@ -45,18 +45,20 @@ def revert(ctx: typer.Context,
         chrono revert @1763283720000 --reason "undo bad import" --yes
         chrono revert 4711 --force --plan undo.json
     """
+    from chrono_cli.services.changes import show_changeset
     from chrono_cli.services.revert import plan_revert
     from chrono_cli.services.revert_set import plan_set_revert
 
     state: CliState = ctx.obj
+    cs = show_changeset(state.workspace, changeset, window=window)
     if plan is None:  # a plan file holds row-by-row items ('chrono apply' re-checks each): only then row by row
-        whole = plan_set_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason)
+        whole = plan_set_revert(state.workspace, cs, force=force, actor=actor, reason=reason)
         if whole is not None:
             _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
             return
-    result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason)
+    result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason,
+                         changeset=cs)
     _report(result, state)
-    cs = result.changeset
     if result.blocked:
         raise Refused(f"change set {cs.id} cannot be reverted: {_rows(len(result.blocked))} cannot be written "
                       "(listed above); nothing written")

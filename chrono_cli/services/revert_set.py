@@ -33,7 +33,6 @@ from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, RowChange, RowKey, TableRef
-from chrono_cli.services.changes import DEFAULT_WINDOW, show_changeset
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
@@ -152,10 +151,9 @@ class _Table:
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
 
 
-def plan_set_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW, force: bool = False,
-                    actor: str | None = None, reason: str | None = None) -> SetRevert | None:
-    """Plan the revert of ``changeset_id`` set-based; None when it must go row by row (see the module)."""
-    cs = show_changeset(ws, changeset_id, window=window)
+def plan_set_revert(ws: Workspace, cs: ChangeSet, *, force: bool = False, actor: str | None = None,
+                    reason: str | None = None) -> SetRevert | None:
+    """Plan the revert of change set ``cs`` set-based; None when it must go row by row (see the module)."""
     groups = {c.group for c in cs.changes}
     if not cs.exact or len(groups) != 1:
         return None
@@ -178,7 +176,8 @@ def plan_set_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT
             t.rank = ranks.get(ref, 0)
         planner = _Planner(cat, snapshot, meta, now)
         try:
-            planner.plan(list(tables.values()))
+            order = dict.fromkeys((c.table, tuple(v for _, v in c.key.items)) for c in cs.changes)
+            planner.plan([(tables[ref], key) for ref, key in order])
         except _RowByRow:
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
@@ -225,17 +224,17 @@ class _Planner:
         self.shared = WriteState()  # the rows re-inserted so far (a foreign key to one of them holds)
         self.deleting: set[tuple[TableRef, RowKey]] = set()
 
-    def plan(self, tables: list[_Table]) -> None:
+    def plan(self, order: list[tuple[_Table, tuple[Any, ...]]]) -> None:
         """Each table's rows (``_Table.rows``), and the conflicts, blocked and skipped rows (raises _RowByRow)."""
         decided: list[tuple[_Table, tuple[Any, ...], SetRow]] = []
-        for t in tables:
-            for key, u in t.undo.items():
-                row = self._decide(t, key, u)
-                if row is not None:
-                    decided.append((t, key, row))
+        for t, key in order:  # the change set's order, as the row-by-row revert reads its rows
+            row = self._decide(t, key, t.undo[key])
+            if row is not None:
+                decided.append((t, key, row))
         self.deleting = {(t.target.ref, _rowkey(t, k)) for t, k, r in decided if r.action == "delete"}
-        order = {"undelete": 0, "restore": 1, "delete": 2}
-        decided.sort(key=lambda d: (order[d[2].action], -d[0].rank if d[2].action == "delete" else d[0].rank))
+        # the row-by-row order: re-inserts parents first, then updates, then deletes children first
+        decided.sort(key=lambda d: (0, d[0].rank) if d[2].action == "undelete" else (1, 0) if d[2].action == "restore"
+                     else (2, -d[0].rank))
         for t, key, row in decided:
             if not self._checked(t, key, row):
                 self._settle(t, key)

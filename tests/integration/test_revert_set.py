@@ -1,0 +1,135 @@
+"""``chrono revert`` set-based, on a real SQLAlchemy-Continuum history of two tables joined by a foreign key
+(tests/support/continuum_orders.py), read back by Continuum itself and compared with the row-by-row revert."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
+from sqlalchemy import column, create_engine, insert, table
+from typer.testing import CliRunner
+
+from chrono_cli.config import Config
+from chrono_cli.services.changes import show_changeset
+from chrono_cli.services.revert import plan_revert
+from chrono_cli.services.revert_set import plan_set_revert
+from chrono_cli.services.workspace import Settings, Workspace
+from tests.conftest import StoryClone
+from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
+
+STORY = "continuum_orders"
+
+
+def _story(story_clone: StoryClone, backend: str) -> tuple[str, dict[str, int]]:
+    url, record = support_clone(story_clone, backend, STORY)
+    return url, record["tx"]
+
+
+def _read(url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    return run_support(STORY, url, tmp_path, "--read", *args)
+
+
+def _chains_hold(seen: dict[str, Any]) -> None:
+    """Continuum's validity strategy: each version ends where the key's next one starts, the newest is open."""
+    for name in ("customer", "purchase"):
+        by_id: dict[int, list[dict[str, Any]]] = {}
+        for v in seen[name]:
+            by_id.setdefault(v["id"], []).append(v)
+        for versions in by_id.values():
+            assert [v["end"] for v in versions] == [v["tx"] for v in versions[1:]] + [None], versions
+
+
+def test_a_two_table_change_set_is_reverted_set_based(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                      tmp_path: Path) -> None:
+    url, tx = _story(story_clone, backend)
+    done = chrono(runner, url, "-f", "json", "revert", str(tx["import"]), "--yes")
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.stdout)
+    assert doc["set_based"] is True
+    assert sorted((i["table"].split(".")[-1], i["key"]["id"], i["action"]) for i in doc["items"]) == [
+        ("customer", 2, "restore"), ("customer", 4, "delete"), ("purchase", 10, "restore"),
+        ("purchase", 13, "undelete"), ("purchase", 14, "delete")]
+    x = max(r["id"] for r in rows(url, "transaction"))
+    assert x == tx["drop customer 5"] + 1  # one transaction row for both tables
+    assert sorted(r["entity_name"] for r in rows(url, "transaction_changes", transaction_id=x)) == [
+        "Customer", "Purchase"]
+    assert rows(url, "transaction_meta", transaction_id=x)[0]["value"] == f"chrono revert: change set {tx['import']}"
+
+    seen = _read(url, tmp_path, "--save", "10")
+    _chains_hold(seen)
+    assert [(c["id"], c["name"]) for c in seen["customer_live"]] == [(1, "Ann"), (2, "Bob"), (3, "Cyd")]
+    assert [(p["id"], p["customer_id"], p["item"], p["qty"]) for p in seen["purchase_live"]] == [
+        (10, 1, "pen", 2), (11, 1, "ink", 3), (12, 2, "pad", 3), (13, 3, "cap", 4)]  # 10: qty 1 back, then saved
+    written = {(n, v["id"]): v for n in ("customer", "purchase") for v in seen[n] if v["tx"] == x}
+    assert {k: v["op"] for k, v in written.items()} == {("customer", 2): 1, ("customer", 4): 2,
+                                                        ("purchase", 10): 1, ("purchase", 13): 0,
+                                                        ("purchase", 14): 2}
+    assert written[("purchase", 14)]["item"] == "mug" and written[("customer", 4)]["name"] == "Dan"
+    saved = [v for v in seen["purchase"] if v["id"] == 10][-1]
+    assert saved["tx"] > x and saved["op"] == 1 and saved["qty"] == 2  # the library's next write follows chrono's
+
+    again = chrono(runner, url, "revert", str(x), "--force", "--yes")  # the revert is a change set too
+    assert again.exit_code == 0, again.output
+    assert [r["id"] for r in rows(url, "purchase")] == [10, 11, 12, 14] and rows(url, "customer", id=4)
+
+
+def test_set_based_and_row_by_row_reverts_agree(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                story_clone: StoryClone, tmp_path: Path) -> None:
+    """Every change set of the story: the same conflicts, refusals, skips and rows, and the same writes."""
+    url, tx = _story(story_clone, sqlite_or_pg_backend)
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        for label, ident in tx.items():
+            fast = plan_set_revert(ws, show_changeset(ws, str(ident)), force=True)
+            slow = plan_revert(ws, str(ident), force=True)
+            assert fast is not None, label
+            assert (fast.conflicts, fast.blocked, fast.skipped) == (slow.conflicts, slow.blocked, slow.skipped), label
+            rows_slow = [] if slow.plan is None else [(i.table, dict(i.key), i.action) for i in slow.plan.items]
+            assert sorted(map(repr, [(i["table"], i["key"], i["action"]) for p in fast.parts for i in p.items()])) \
+                == sorted(map(repr, rows_slow)), label
+    finally:
+        ws.close()
+
+    other, _ = _story(story_clone, sqlite_or_pg_backend)
+    plan = tmp_path / "undo.json"
+    assert chrono(runner, other, "revert", str(tx["import"]), "--plan", str(plan)).exit_code == 0
+    assert json.loads(plan.read_text(encoding="utf-8"))["items"]  # a plan file is the row-by-row document
+    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    assert chrono(runner, url, "revert", str(tx["import"]), "--yes").exit_code == 0
+    assert _read(url, tmp_path) == _read(other, tmp_path)
+
+
+def test_later_changes_refuse_a_set_based_revert_unless_forced(runner: CliRunner, backend: str,
+                                                               story_clone: StoryClone) -> None:
+    url, tx = _story(story_clone, backend)
+    untouched = checksum(url)
+    refused = chrono(runner, url, "revert", str(tx["rename 3"]), "--yes")
+    assert refused.exit_code == 6, refused.output
+    assert "1 later change would be overwritten" in refused.stderr
+    assert f"changed again after the change set: p3 (version {tx['rename 3 again']}) update" in refused.stderr
+    dry = chrono(runner, url, "revert", str(tx["rename 3"]), "--dry-run")
+    assert dry.exit_code == 6 and "set-based: 0 rows re-inserted, 1 restored, 0 deleted" in dry.stdout
+    sql = chrono(runner, url, "revert", str(tx["rename 3"]), "--sql")
+    assert sql.exit_code == 0 and "UPDATE " in sql.stdout and "FROM chrono_stage" in sql.stdout
+    assert checksum(url) == untouched
+
+    forced = chrono(runner, url, "revert", str(tx["rename 3"]), "--force", "--yes")
+    assert forced.exit_code == 0, forced.output
+    assert rows(url, "customer", id=3)[0]["name"] == "Cat"  # its state before the change set
+
+
+def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_set_based_revert(runner: CliRunner, backend: str,
+                                                                           story_clone: StoryClone) -> None:
+    url, tx = _story(story_clone, backend)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(table("customer", column("id"), column("name"), column("email")))
+                     .values(id=9, name="Eva", email="eve@example.org"))
+    engine.dispose()
+    untouched = checksum(url)
+    blocked = chrono(runner, url, "revert", str(tx["drop customer 5"]), "--force", "--yes")
+    assert blocked.exit_code == 6, blocked.output
+    assert "cannot be reverted" in blocked.stderr and "unique" in blocked.stderr and "id=9" in blocked.stderr
+    assert checksum(url) == untouched
