@@ -45,19 +45,20 @@ def revert(ctx: typer.Context,
         chrono revert @1763283720000 --reason "undo bad import" --yes
         chrono revert 4711 --force --plan undo.json
     """
-    from chrono_cli.services.changes import show_changeset
+    from chrono_cli.services.changes import changeset_head
     from chrono_cli.services.revert import plan_revert
     from chrono_cli.services.revert_set import plan_set_revert
 
     state: CliState = ctx.obj
-    cs = show_changeset(state.workspace, changeset, window=window)
-    if plan is None:  # a plan file holds row-by-row items ('chrono apply' re-checks each): only then row by row
-        whole = plan_set_revert(state.workspace, cs, force=force, actor=actor, reason=reason)
-        if whole is not None:
-            _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
-            return
-    result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason,
-                         changeset=cs)
+    # a plan file holds row-by-row items ('chrono apply' re-checks each): then, and where the set-based revert
+    # cannot be used (services/revert_set.py), row by row
+    head = changeset_head(state.workspace, changeset) if plan is None else None
+    whole = plan_set_revert(state.workspace, head, force=force, actor=actor, reason=reason) if head else None
+    if whole is not None:
+        _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
+        return
+    result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason)
+    cs = result.changeset
     _report(result, state)
     if result.blocked:
         raise Refused(f"change set {cs.id} cannot be reverted: {_rows(len(result.blocked))} cannot be written "
@@ -128,8 +129,10 @@ def _set_revert(state: CliState, result: SetRevert, *, yes: bool, dry_run: bool,
         note(f"warning: {warning}")
     table = [[p.table, *(sum(1 for r in p.rows if r.action == a) for a in ("undelete", "restore", "delete"))]
              for p in result.parts]
+    documents = chosen in (OutputFormat.JSON, OutputFormat.JSONL)  # built only when printed: 100,000 rows cost
     state.emit(ResultSet(("table", "undelete", "restore", "delete"), table, title="written",
-                         document=result.to_json(), lines=result.lines()), fmt.value if fmt else None)
+                         document=result.to_json() if documents else None,
+                         lines=result.lines() if documents else None), fmt.value if fmt else None)
 
 
 SHOWN = 20  # rows whose diff the plan lists

@@ -76,10 +76,9 @@ class RevertRow:
 
 
 def plan_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW, force: bool = False,
-                actor: str | None = None, reason: str | None = None, changeset: ChangeSet | None = None) -> Revert:
-    """Plan the revert of change set ``changeset_id`` (an id ``chrono changes`` printed; ``changeset``: that set,
-    already read)."""
-    cs = changeset or show_changeset(ws, changeset_id, window=window)
+                actor: str | None = None, reason: str | None = None) -> Revert:
+    """Plan the revert of change set ``changeset_id`` (an id ``chrono changes`` printed)."""
+    cs = show_changeset(ws, changeset_id, window=window)
     meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {cs.id}")
     now = datetime.now(UTC)
     conflicts: list[Conflict] = []

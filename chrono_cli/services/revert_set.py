@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
-from chrono_cli.model import ChangeSet, RowChange, RowKey, TableRef
+from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
@@ -72,10 +72,10 @@ class SetPart:
     rank: int  # the table's place in foreign-key order (parents first)
     rows: tuple[SetRow, ...]
 
-    def items(self) -> list[dict[str, Any]]:
-        """One entry per row: table, action, key and diff, as a row-by-row plan lists them."""
+    def items(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them."""
         out = []
-        for r in self.rows:
+        for r in self.rows[:limit]:
             if r.new is None:
                 diff = [(c, v, None) for c, v in (r.current or {}).items()]
             else:
@@ -125,8 +125,12 @@ class SetRevert:
                        "actor": cs.actor, "force": self.force, "conflicts": [c.to_json() for c in self.conflicts],
                        "skipped": list(self.skipped)}}
         if rows is not False:
-            items = [i for p in self.parts for i in p.items()]
-            doc["items"] = items if rows is True else items[:rows]
+            items: list[dict[str, Any]] = []
+            for p in self.parts:
+                if rows is not True and len(items) >= rows:
+                    break
+                items += p.items(None if rows is True else rows - len(items))
+            doc["items"] = items
         return doc
 
     def lines(self) -> list[dict[str, Any]]:
@@ -145,39 +149,41 @@ class _Table:
     writer: BulkWriter
     ctx: WriteContext
     undo: dict[tuple[Any, ...], Undo]
-    changes: dict[tuple[Any, ...], list[RowChange]]
     currents: dict[tuple[Any, ...], dict[str, Any]]
+    recorded: list[str]  # the restored columns
+    bookkeeping: frozenset[str]
+    stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
     rank: int = 0
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
 
 
-def plan_set_revert(ws: Workspace, cs: ChangeSet, *, force: bool = False, actor: str | None = None,
+def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, actor: str | None = None,
                     reason: str | None = None) -> SetRevert | None:
-    """Plan the revert of change set ``cs`` set-based; None when it must go row by row (see the module)."""
-    groups = {c.group for c in cs.changes}
-    if not cs.exact or len(groups) != 1:
+    """Plan the revert of an exact change set set-based, from its head (``changes.changeset_head``: a row change
+    per table); None when it must go row by row (see the module)."""
+    groups = {c.group for c in head.changes}
+    if not head.exact or len(groups) != 1:
         return None
     group = groups.pop()
-    meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {cs.id}")
+    meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
     now = datetime.now(UTC)
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
-        by_table: dict[TableRef, dict[tuple[Any, ...], list[RowChange]]] = {}
-        for c in cs.changes:
-            by_table.setdefault(c.table, {}).setdefault(tuple(v for _, v in c.key.items), []).append(c)
         tables: dict[TableRef, _Table] = {}
-        for ref, changes in by_table.items():
-            found = _open(cat, ref, changes, group, meta, now)
+        for ref in dict.fromkeys(c.table for c in head.changes):
+            found = _open(cat, ref, group, meta, now)
             if found is None:
                 return None
             tables[ref] = found
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
-        planner = _Planner(cat, snapshot, meta, now)
+        # the order the change set lists its rows in (tables as listed, keys newest-listed first)
+        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)]
+        cs = replace(head, changes=tuple(_change(t, key, head) for t, key in order))
+        planner = _Planner(cat, snapshot, head, meta, now)
         try:
-            order = dict.fromkeys((c.table, tuple(v for _, v in c.key.items)) for c in cs.changes)
-            planner.plan([(tables[ref], key) for ref, key in order])
+            planner.plan(order)
         except _RowByRow:
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
@@ -191,8 +197,16 @@ def plan_set_revert(ws: Workspace, cs: ChangeSet, *, force: bool = False, actor:
                          compiled(steps, cat.conn.dialect), tuple(steps))
 
 
-def _open(cat: Catalog, ref: TableRef, changes: dict[tuple[Any, ...], list[RowChange]], group: Any,
-          meta: WriteMeta, now: datetime) -> _Table | None:
+_OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
+
+
+def _change(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> RowChange:
+    """The change set's change of ``key`` as far as a revert needs it (no field changes)."""
+    return RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
+                     head.reason, group=head.changes[0].group)
+
+
+def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime) -> _Table | None:
     """The table's bulk writer and what the transaction did to its keys; None: it cannot be reverted set-based."""
     target = open_target(cat, str(ref))
     det = history_detection(target)
@@ -207,17 +221,19 @@ def _open(cat: Catalog, ref: TableRef, changes: dict[tuple[Any, ...], list[RowCh
     except UnsupportedOperation:
         return None
     undo = conv.bulk.undo(ctx, group)
-    if undo is None or any(k not in undo for k in changes) or len(undo) != len(changes):
+    if not undo:
         return None
-    keys = list(changes)
-    return _Table(target, conv.bulk, ctx, undo, changes, conv.bulk.live_rows(ctx, keys, None))
+    writer = conv.bulk
+    return _Table(target, writer, ctx, undo, writer.live_rows(ctx, list(undo), None), writer.recorded(ctx),
+                  writer.bookkeeping(ctx), _as_stored(writer, ctx))
 
 
 class _Planner:
     """Decides each row's write (as the row-by-row revert would), and settles odd rows through that code."""
 
-    def __init__(self, cat: Catalog, snapshot: SchemaSnapshot, meta: WriteMeta, now: datetime) -> None:
-        self.cat, self.snapshot, self.meta, self.now = cat, snapshot, meta, now
+    def __init__(self, cat: Catalog, snapshot: SchemaSnapshot, head: ChangeSet, meta: WriteMeta,
+                 now: datetime) -> None:
+        self.cat, self.snapshot, self.head, self.meta, self.now = cat, snapshot, head, meta, now
         self.conflicts: list[Conflict] = []
         self.blocked: list[Conflict] = []
         self.skipped: list[str] = []
@@ -242,8 +258,7 @@ class _Planner:
     def _decide(self, t: _Table, key: tuple[Any, ...], u: Undo) -> SetRow | None:
         """The row's write; None: settled (skipped, blocked)."""
         current = t.currents.get(key)
-        recorded = t.writer.recorded(t.ctx)
-        if u.later or _differs(u, current, recorded):
+        if u.later or _differs(u, current, t.recorded):
             row = self._row(t, key)
             if row is None:
                 return None
@@ -256,15 +271,14 @@ class _Planner:
                 self.skipped.append(f"{t.target.ref} {key_text(_rowkey(t, key))} is already gone (the change set "
                                     "created it)")
                 return None
-            return SetRow(key, "delete", {c: v for c, v in current.items()
-                                          if c not in t.writer.bookkeeping(t.ctx)}, None)
+            return SetRow(key, "delete", {c: v for c, v in current.items() if c not in t.bookkeeping}, None)
         return SetRow(key, "undelete" if current is None else "restore", current, dict(u.before))
 
     def _row(self, t: _Table, key: tuple[Any, ...]) -> Any:
         """The row-by-row reading of the row (its timeline); None when it cannot be reverted (blocked)."""
         rowkey = _rowkey(t, key)
         try:
-            return read_row(self.cat, t.target.ref, rowkey, t.changes[key], self.meta, self.now)
+            return read_row(self.cat, t.target.ref, rowkey, [_change(t, key, self.head)], self.meta, self.now)
         except _UNWRITABLE as exc:
             self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
             return None
@@ -299,9 +313,9 @@ class _Planner:
         assert row.new is not None
         new = dict(row.new)
         changed = []
-        stored = _as_stored(t.writer, ctx)
+        stored = t.stored
         for c, value in row.new.items():
-            if row.current is not None and same(value, row.current[c]):
+            if row.current is not None and _same(value, row.current[c]):
                 new[c] = row.current[c]  # unchanged: what is stored stays
                 continue
             changed.append(c)
@@ -314,13 +328,13 @@ class _Planner:
         if not changed and not inserting:
             return False  # already in that state: skipped, as the row-by-row revert words it
         if inserting and [c for c, col in info.columns.items() if c not in new and c not in ctx.det.key
-                          and c not in t.writer.bookkeeping(ctx) and not col.nullable and col.default is None]:
+                          and c not in t.bookkeeping and not col.nullable and col.default is None]:
             return False
         whole = {**(row.current or {}), **rowkey.as_dict(), **new}
         constrained = {c for ix in info.indexes if ix.unique for c in ix.columns} | \
             {c for fk in info.foreign_keys for c in fk.columns}
         if (inserting or constrained & set(changed)) and conflicts(
-                ctx.conn, info, rowkey, whole, changed, inserting=inserting, skip=t.writer.bookkeeping(ctx),
+                ctx.conn, info, rowkey, whole, changed, inserting=inserting, skip=t.bookkeeping,
                 pending=self.shared.inserted):
             return False
         if inserting:
@@ -333,7 +347,17 @@ def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]
     """The live row is not the state the change set left (changed or deleted outside the history since)."""
     if u.made is None or current is None:
         return (u.made is None) != (current is None)
-    return not all(c not in u.made or same(u.made[c], current[c]) for c in recorded)
+    made = u.made
+    return not all(c not in made or _same(made[c], current[c]) for c in recorded)
+
+
+_PLAIN = frozenset({str, int, datetime})  # types whose == is the stored-value equality (no NaN, no bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is type(b) and type(a) in _PLAIN:
+        return bool(a == b)
+    return same(a, b)
 
 
 def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:
@@ -351,7 +375,7 @@ def _part(t: _Table) -> SetPart:
     det = t.ctx.det
     rows = tuple(t.rows.values())
     return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
-                   tuple(t.writer.recorded(t.ctx)), t.rank, rows)
+                   tuple(t.recorded), t.rank, rows)
 
 
 def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,

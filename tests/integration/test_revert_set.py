@@ -12,7 +12,7 @@ from sqlalchemy import column, create_engine, insert, table
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
-from chrono_cli.services.changes import show_changeset
+from chrono_cli.services.changes import changeset_head
 from chrono_cli.services.revert import plan_revert
 from chrono_cli.services.revert_set import plan_set_revert
 from chrono_cli.services.workspace import Settings, Workspace
@@ -82,7 +82,9 @@ def test_set_based_and_row_by_row_reverts_agree(runner: CliRunner, sqlite_or_pg_
     ws = Workspace(Settings(url, (), Config()))
     try:
         for label, ident in tx.items():
-            fast = plan_set_revert(ws, show_changeset(ws, str(ident)), force=True)
+            head = changeset_head(ws, str(ident))
+            assert head is not None, label
+            fast = plan_set_revert(ws, head, force=True)
             slow = plan_revert(ws, str(ident), force=True)
             assert fast is not None, label
             assert (fast.conflicts, fast.blocked, fast.skipped) == (slow.conflicts, slow.blocked, slow.skipped), label
