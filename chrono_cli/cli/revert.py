@@ -184,7 +184,7 @@ def _report(result: Revert | SetRevert, state: CliState) -> None:
     cs = result.changeset
     kind = "exact" if cs.exact else "inferred"
     when = cs.at.isoformat() if cs.at else "unknown time"
-    note(f"change set {cs.id} ({kind}, {when}, by {cs.actor or 'unknown'}): {_rows(len(cs.changes), 'row change')}")
+    note(f"change set {cs.id} ({kind}, {when}, by {cs.actor or 'unknown'}): {_rows(result.change_count, 'row change')}")
     human = resolve(None, sys.stderr.isatty())
     if human in (OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.CSV):
         human = OutputFormat.PLAIN

@@ -61,6 +61,11 @@ class Revert:
     blocked: tuple[Conflict, ...] = ()      # rows that cannot be reverted (refused even with --force)
     skipped: tuple[str, ...] = ()           # rows already in their state before the change set
 
+    @property
+    def change_count(self) -> int:
+        """The change set's row changes."""
+        return len(self.changeset.changes)
+
 
 @dataclass(slots=True)
 class RevertRow:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,7 +92,8 @@ class SetPart:
 class SetRevert:
     """What a set-based revert writes, and what stands in its way."""
 
-    changeset: ChangeSet
+    changeset: ChangeSet  # its head: a row change per table (changes.changeset_head)
+    change_count: int  # the change set's row changes
     parts: tuple[SetPart, ...]
     conflicts: tuple[Conflict, ...]
     blocked: tuple[Conflict, ...]
@@ -180,7 +181,6 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
             t.rank = ranks.get(ref, 0)
         # the order the change set lists its rows in (tables as listed, keys newest-listed first)
         order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)]
-        cs = replace(head, changes=tuple(_change(t, key, head) for t, key in order))
         planner = _Planner(cat, snapshot, head, meta, now)
         try:
             planner.plan(order)
@@ -192,8 +192,8 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
         blind = conventions.no_inserts(p.convention for p in parts)
         notes = [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] if blind \
             else []
-        return SetRevert(cs, parts, tuple(conflicts), tuple(blocked), tuple(skipped), force, safe_url(ws.url),
-                         cat.dialect, now, meta.actor, meta.reason, tuple(notes),
+        return SetRevert(head, len(order), parts, tuple(conflicts), tuple(blocked), tuple(skipped), force,
+                         safe_url(ws.url), cat.dialect, now, meta.actor, meta.reason, tuple(notes),
                          compiled(steps, cat.conn.dialect), tuple(steps))
 
 

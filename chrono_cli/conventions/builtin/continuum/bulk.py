@@ -12,7 +12,6 @@ one revert share its transaction row.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -122,22 +121,18 @@ class ContinuumBulk(BulkWriter):
         keys = [v.c[c] for c in names]
         mine = (tuple_(*keys) if width > 1 else keys[0]).in_(select(*(made.c[c] for c in names))
                                                              .where(made.c[txc] == group))
-        out: dict[tuple[Any, ...], Undo] = {}
-        query = select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] == group)
-        for row in ctx.conn.execute(query):
+        made_by: dict[tuple[Any, ...], tuple[int, dict[str, Any] | None]] = {}
+        for row in ctx.conn.execute(select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] == group)):
             op = row[width]
-            out[tuple(row[:width])] = Undo(op, None if op == 2 else dict(zip(columns, row[width + 1:], strict=True)),
-                                           None)
+            made_by[tuple(row[:width])] = op, None if op == 2 else dict(zip(columns, row[width + 1:], strict=True))
         newer = v.alias("newer")
         query = select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] < group, mine, ~exists().where(
             and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] < group))
-        for row in ctx.conn.execute(query):
-            key, gone = tuple(row[:width]), row[width] == 2
-            out[key] = replace(out[key], before_gone=gone,
-                               before=None if gone else dict(zip(columns, row[width + 1:], strict=True)))
-        for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct()):
-            out[tuple(row)] = replace(out[tuple(row)], later=True)
-        return out
+        before = {tuple(row[:width]): None if row[width] == 2 else dict(zip(columns, row[width + 1:], strict=True))
+                  for row in ctx.conn.execute(query)}
+        later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
+        return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later)
+                for key, (op, made) in made_by.items()}
 
     def _opening(self, ctx: WriteContext) -> tuple[list[Step], Any]:
         """The transaction row (once per write: a revert's tables share it) and the expression of its id."""
