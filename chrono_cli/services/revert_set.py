@@ -26,7 +26,7 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
-from chrono_cli.conventions.writes.checks import conflicts, pending_row, referencing
+from chrono_cli.conventions.writes.checks import pending_row
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
@@ -43,6 +43,7 @@ from chrono_cli.services.revert import (
     read_row,
     table_ranks,
 )
+from chrono_cli.services.revert_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, resolve_meta
@@ -251,9 +252,16 @@ class _Planner:
         # the row-by-row order: re-inserts parents first, then updates, then deletes children first
         decided.sort(key=lambda d: (0, d[0].rank) if d[2].action == "undelete" else (1, 0) if d[2].action == "restore"
                      else (2, -d[0].rank))
-        for t, key, row in decided:
-            if not self._checked(t, key, row):
+        ready = [(t, key, row, self._values(t, key, row)) for t, key, row in decided]
+        flagged, needs = self._flagged(ready)
+        for t, key, row, written in ready:
+            ref = t.target.ref
+            if written is None or (ref, key) in flagged or not needs.get((ref, key), set()) <= self.shared.inserted:
                 self._settle(t, key)
+                continue
+            if row.action == "undelete":
+                self.shared.inserted.add(pending_row(t.ctx.det.live, _rowkey(t, key).as_dict()))
+            t.rows[key] = row if row.action == "delete" else SetRow(key, row.action, row.current, written.values)
 
     def _decide(self, t: _Table, key: tuple[Any, ...], u: Undo) -> SetRow | None:
         """The row's write; None: settled (skipped, blocked)."""
@@ -301,46 +309,56 @@ class _Planner:
         if items:
             raise _RowByRow
 
-    def _checked(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> bool:
-        """The row's values fit and break no unique or foreign key (else it is settled row by row)."""
+    def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> Written | None:
+        """The row's values as written (every one fits) and what changes; None: settled row by row (a value that no
+        longer fits, nothing to change, a NOT NULL column the history does not record)."""
         ctx, info = t.ctx, t.ctx.live_info
-        rowkey = _rowkey(t, key)
-        if row.action == "delete":
-            if [r for r in referencing(ctx.conn, self.snapshot, info, rowkey) if (r[0], r[2]) not in self.deleting]:
-                return False
-            t.rows[key] = row
-            return True
-        assert row.new is not None
+        if row.new is None:  # a delete
+            return Written(key, {}, (), False)
         new = dict(row.new)
         changed = []
-        stored = t.stored
         for c, value in row.new.items():
             if row.current is not None and _same(value, row.current[c]):
                 new[c] = row.current[c]  # unchanged: what is stored stays
                 continue
             changed.append(c)
-            if c in stored and (value is not None or info.columns[c].nullable):
+            if c in t.stored and (value is not None or info.columns[c].nullable):
                 continue
             new[c], problem = fit(value, info.columns[c], ctx.config.timezone, dialect=info.dialect)
             if problem:
-                return False
+                return None
         inserting = row.current is None
         if not changed and not inserting:
-            return False  # already in that state: skipped, as the row-by-row revert words it
+            return None  # already in that state: skipped, as the row-by-row revert words it
         if inserting and [c for c, col in info.columns.items() if c not in new and c not in ctx.det.key
                           and c not in t.bookkeeping and not col.nullable and col.default is None]:
-            return False
-        whole = {**(row.current or {}), **rowkey.as_dict(), **new}
-        constrained = {c for ix in info.indexes if ix.unique for c in ix.columns} | \
-            {c for fk in info.foreign_keys for c in fk.columns}
-        if (inserting or constrained & set(changed)) and conflicts(
-                ctx.conn, info, rowkey, whole, changed, inserting=inserting, skip=t.bookkeeping,
-                pending=self.shared.inserted):
-            return False
-        if inserting:
-            self.shared.inserted.add(pending_row(ctx.det.live, rowkey.as_dict()))
-        t.rows[key] = SetRow(key, row.action, row.current, new)
-        return True
+            return None
+        return Written(key, new, changed, inserting)
+
+    def _flagged(self, ready: list[tuple[_Table, tuple[Any, ...], SetRow, Written | None]],
+                 ) -> tuple[set[tuple[TableRef, tuple[Any, ...]]], dict[tuple[TableRef, tuple[Any, ...]], set[Any]]]:
+        """The rows a unique or foreign key may concern (settled row by row), and the re-inserted parents each row
+        needs re-inserted before it."""
+        planned = {pending_row(t.ctx.det.live, _rowkey(t, k).as_dict()) for t, k, r, w in ready
+                   if r.action == "undelete" and w is not None}
+        flagged: set[tuple[TableRef, tuple[Any, ...]]] = set()
+        needs: dict[tuple[TableRef, tuple[Any, ...]], set[Any]] = {}
+        tables = {id(t): t for t, _, _, _ in ready}
+        for t in tables.values():
+            conn, info, ref, key = self.cat.conn, t.ctx.live_info, t.target.ref, t.ctx.det.key
+            mine = [(r, w) for u, _, r, w in ready if u is t and w is not None]
+            rows = [w for r, w in mine if r.action != "delete"]
+            # the row's whole new state, as the row-by-row check sees it
+            whole = [Written(w.key, {**(t.currents.get(w.key) or {}), **_rowkey(t, w.key).as_dict(), **w.values},
+                             w.changed, w.inserting) for w in rows]
+            found = unique_taken(conn, info, whole, key, t.bookkeeping)
+            missing, parents = parents_missing(conn, info, whole, planned)
+            found |= missing | still_referenced(conn, self.snapshot, info, [w.key for r, w in mine
+                                                                            if r.action == "delete"],
+                                                key, self.deleting)
+            flagged |= {(ref, k) for k in found}
+            needs.update({(ref, k): p for k, p in parents.items()})
+        return flagged, needs
 
 
 def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]) -> bool:

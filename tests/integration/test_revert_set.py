@@ -135,3 +135,30 @@ def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_set_based_revert(runn
     assert blocked.exit_code == 6, blocked.output
     assert "cannot be reverted" in blocked.stderr and "unique" in blocked.stderr and "id=9" in blocked.stderr
     assert checksum(url) == untouched
+
+
+def test_foreign_keys_block_a_set_based_revert_as_row_by_row(runner: CliRunner, backend: str,
+                                                             story_clone: StoryClone) -> None:
+    """Outside the history: customer 3 deleted (purchase 13 cannot come back) and a purchase of customer 4 added
+    (customer 4, which the change set created, cannot go): both refused, worded as the row-by-row revert words them."""
+    url, tx = _story(story_clone, backend)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(table("customer", column("id")).delete().where(column("id") == 3))
+        conn.execute(insert(table("purchase", column("id"), column("customer_id"), column("item"), column("qty")))
+                     .values(id=15, customer_id=4, item="cup", qty=1))
+    engine.dispose()
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        head = changeset_head(ws, str(tx["import"]))
+        assert head is not None
+        fast = plan_set_revert(ws, head, force=True)
+        slow = plan_revert(ws, str(tx["import"]), force=True)
+        assert fast is not None and fast.blocked == slow.blocked and len(fast.blocked) == 2
+    finally:
+        ws.close()
+    untouched = checksum(url)
+    blocked = chrono(runner, url, "revert", str(tx["import"]), "--force", "--yes")
+    assert blocked.exit_code == 6, blocked.output
+    assert "foreign key" in blocked.stderr and "still referenced by" in blocked.stderr
+    assert checksum(url) == untouched
