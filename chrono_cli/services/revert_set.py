@@ -26,7 +26,7 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
-from chrono_cli.conventions.writes.checks import pending_row
+from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
@@ -225,7 +225,8 @@ def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetim
     if not undo:
         return None
     writer = conv.bulk
-    return _Table(target, writer, ctx, undo, writer.live_rows(ctx, list(undo), None), writer.recorded(ctx),
+    currents = {k: u.current for k, u in undo.items() if u.current is not None}
+    return _Table(target, writer, ctx, undo, currents, writer.recorded(ctx),
                   writer.bookkeeping(ctx), _as_stored(writer, ctx))
 
 
@@ -347,17 +348,20 @@ class _Planner:
         for t in tables.values():
             conn, info, ref, key = self.cat.conn, t.ctx.live_info, t.target.ref, t.ctx.det.key
             mine = [(r, w) for u, _, r, w in ready if u is t and w is not None]
-            rows = [w for r, w in mine if r.action != "delete"]
-            # the row's whole new state, as the row-by-row check sees it
-            whole = [Written(w.key, {**(t.currents.get(w.key) or {}), **_rowkey(t, w.key).as_dict(), **w.values},
-                             w.changed, w.inserting) for w in rows]
-            found = unique_taken(conn, info, whole, key, t.bookkeeping)
-            missing, parents = parents_missing(conn, info, whole, planned)
-            found |= missing | still_referenced(conn, self.snapshot, info, [w.key for r, w in mine
-                                                                            if r.action == "delete"],
-                                                key, self.deleting)
+            found: set[tuple[Any, ...]] = set()
+            if info.foreign_keys or any(True for _ in unique_indexes(info, t.bookkeeping)):
+                # each row's whole new state, as the row-by-row check sees it
+                whole = [Written(w.key, {**(t.currents.get(w.key) or {}), **dict(zip(key, w.key, strict=True)),
+                                         **w.values}, w.changed, w.inserting)
+                         for r, w in mine if r.action != "delete"]
+                found = unique_taken(conn, info, whole, key, t.bookkeeping)
+                missing, parents = parents_missing(conn, info, whole, planned)
+                found |= missing
+                needs.update({(ref, k): p for k, p in parents.items()})
+            deletes = [w.key for r, w in mine if r.action == "delete"]
+            if deletes:
+                found |= still_referenced(conn, self.snapshot, info, deletes, key, self.deleting)
             flagged |= {(ref, k) for k in found}
-            needs.update({(ref, k): p for k, p in parents.items()})
         return flagged, needs
 
 

@@ -36,6 +36,7 @@ class Undo:
     before: dict[str, Any] | None        # the recorded state just before it (None: no version before it)
     before_gone: bool = False            # the version just before it is a deletion (the set re-created the row)
     later: bool = False                  # the key has a version after the change set
+    current: dict[str, Any] | None = None  # the live row (None: gone)
 
 
 class BulkWriter(abc.ABC):
@@ -82,8 +83,8 @@ class BulkWriter(abc.ABC):
         """The statements that restore every staged row and record it as the library would."""
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """Every key the change set ``group`` (a store transaction id) changed, with what it did; None: this store
-        cannot answer set-based (a revert then reads each row's timeline)."""
+        """Every key the change set ``group`` (a store transaction id) changed, with what it did and the live row;
+        None: this store cannot answer set-based (a revert then reads each row's timeline)."""
         return None
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:

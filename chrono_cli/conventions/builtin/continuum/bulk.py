@@ -108,31 +108,36 @@ class ContinuumBulk(BulkWriter):
         return steps + self._meta(ctx, x) + [delete_live(ctx, stage)]
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """Transaction ``group``'s version row of each key, the newest older one and whether a newer one exists
-        (three queries); None where a record's timeline holds more than its version rows (associations)."""
+        """Transaction ``group``'s version row of each key with its live row, the newest older version row and
+        whether a newer one exists (three queries); None where a record's timeline holds more than its version rows
+        (associations, joined inheritance)."""
         o = ctx.det.opts(ContinuumOptions)
         if o.associations or o.inherits or not isinstance(group, int):
             return None
-        v, names = ctx.store, list(ctx.det.key)
+        v, live, names = ctx.store, ctx.live, list(ctx.det.key)
         txc, opc = o.transaction_column, o.operation_type_column
         columns = self.recorded(ctx)
-        width = len(names)
+        width, at, lnames = len(names), len(names) + 1 + len(columns), list(live.columns.keys())
         made = v.alias("made")
         keys = [v.c[c] for c in names]
         mine = (tuple_(*keys) if width > 1 else keys[0]).in_(select(*(made.c[c] for c in names))
                                                              .where(made.c[txc] == group))
-        made_by: dict[tuple[Any, ...], tuple[int, dict[str, Any] | None]] = {}
-        for row in ctx.conn.execute(select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] == group)):
+        made_by: dict[tuple[Any, ...], tuple[int, dict[str, Any] | None, dict[str, Any] | None]] = {}
+        query = (select(*keys, v.c[opc], *(v.c[c] for c in columns), live.c[names[0]].is_not(None), *live.columns)
+                 .select_from(v.outerjoin(live, and_(*(live.c[c] == v.c[c] for c in names))))
+                 .where(v.c[txc] == group))
+        for row in ctx.conn.execute(query):  # plain tuples: cheap for 100,000 rows
             op = row[width]
-            made_by[tuple(row[:width])] = op, None if op == 2 else dict(zip(columns, row[width + 1:], strict=True))
+            made_by[tuple(row[:width])] = (op, None if op == 2 else dict(zip(columns, row[width + 1:at], strict=True)),
+                                           dict(zip(lnames, row[at + 1:], strict=True)) if row[at] else None)
         newer = v.alias("newer")
         query = select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] < group, mine, ~exists().where(
             and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] < group))
         before = {tuple(row[:width]): None if row[width] == 2 else dict(zip(columns, row[width + 1:], strict=True))
                   for row in ctx.conn.execute(query)}
         later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
-        return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later)
-                for key, (op, made) in made_by.items()}
+        return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later, current)
+                for key, (op, made, current) in made_by.items()}
 
     def _opening(self, ctx: WriteContext) -> tuple[list[Step], Any]:
         """The transaction row (once per write: a revert's tables share it) and the expression of its id."""
