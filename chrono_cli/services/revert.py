@@ -33,7 +33,7 @@ from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, prepare, resolve_meta
 
-_UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)
+UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)  # what makes a row unrevertable
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def plan_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WIN
             where = {"table": str(table), "key": dict(key.as_dict())}
             try:
                 row = read_row(cat, table, key, changes, meta, now)
-            except _UNWRITABLE as exc:
+            except UNWRITABLE as exc:
                 blocked.append(Conflict(message=str(exc), **where))  # type: ignore[arg-type]
                 continue
             conflicts += [later_conflict(row, v) for v in row.later]
@@ -218,7 +218,7 @@ def plan_items(cat: Catalog, rows: list[RevertRow], meta: WriteMeta, now: dateti
             shared.rollback(saved)
             skipped.append(str(exc))
             continue
-        except _UNWRITABLE as exc:
+        except UNWRITABLE as exc:
             shared.rollback(saved)
             blocked.append(Conflict(str(r.timeline.table), dict(r.key.as_dict()), str(exc)))
             continue

@@ -24,7 +24,7 @@ from typing import Any
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo, locked_rows
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
@@ -36,7 +36,7 @@ from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
 from chrono_cli.services.hooks import run_hook
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
-    _UNWRITABLE,
+    UNWRITABLE,
     Conflict,
     later_conflict,
     plan_items,
@@ -214,7 +214,7 @@ def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetim
     conv = conventions.of(det)
     config = cat.table_config(target.ref)
     if conv.bulk is None or [d for d in det.degraded if d.blocks_writes] or config.unrecorded or config.actor_column \
-            or history_detection(target).options.ancestors():
+            or det.options.ancestors():
         return None
     ctx = WriteContext(cat.conn, target.snapshot, det, config, now, meta)
     try:
@@ -288,7 +288,7 @@ class _Planner:
         rowkey = _rowkey(t, key)
         try:
             return read_row(self.cat, t.target.ref, rowkey, [_change(t, key, self.head)], self.meta, self.now)
-        except _UNWRITABLE as exc:
+        except UNWRITABLE as exc:
             self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
             return None
 
@@ -474,8 +474,6 @@ def _write(ctx: WriteContext, writer: BulkWriter, part: SetPart, rows: list[SetR
 
 def _gone(ctx: WriteContext, stage: Any, rows: list[SetRow]) -> list[tuple[Any, ...]]:
     """Lock the live rows to delete and return the keys whose row changed (or went) since the plan."""
-    from chrono_cli.conventions.shapes.bulk import locked_rows
-
     names = list(ctx.live.columns.keys())
     found = locked_rows(ctx, stage)
     out = []
