@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Table
+
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
@@ -431,14 +433,22 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         shared = WriteState()
         order = _order(plan.parts)
-        for n, (part, deletes) in enumerate(order):
+        staged: list[tuple[WriteContext, SetPart, bool, Table]] = []
+        for part, deletes in order:  # every live row locked and compared before anything is written
             if progress:
-                progress(f"{'deleting' if deletes else 'writing'} {part.table}", n, len(order))
+                progress(f"staging {part.table}", len(staged), len(order))
             target = open_target(cat, part.table)
             det = history_detection(target, part.convention)
             ctx = WriteContext(conn, target.snapshot, det, cat.table_config(target.ref), now, meta, shared)
             rows = [r for r in part.rows if (r.action == "delete") == deletes]
-            _write(ctx, conventions.get(part.convention).write_bulk(), part, rows, deletes)
+            staged.append((ctx, part, deletes, _stage(ctx, part, rows, deletes)))
+        for n, (ctx, part, deletes, stage) in enumerate(staged):
+            if progress:
+                progress(f"{'deleting' if deletes else 'writing'} {part.table}", n, len(staged))
+            writer = conventions.get(part.convention).write_bulk()
+            for step in (writer.delete_steps(ctx, stage) if deletes else writer.steps(ctx, stage, part.columns)):
+                conn.execute(step.statement)
+            stage.drop(conn)
         before = ws.config.hooks.get("before_commit")
         if before:
             problem = run_hook("before_commit", before, _hook_doc(plan, now))
@@ -449,8 +459,8 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
     return [f"{problem} (the change is committed)"] if problem else []
 
 
-def _write(ctx: WriteContext, writer: BulkWriter, part: SetPart, rows: list[SetRow], deletes: bool) -> None:
-    """Stage ``rows``, lock and compare their live rows with the plan, then run the writer's statements."""
+def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:
+    """Stage ``rows`` and lock their live rows; refuse if any changed since the plan."""
     columns = () if deletes else part.columns
     names = list(ctx.live.columns.keys())
     seen = {r.key: None if r.current is None else tuple(r.current.get(c) for c in names) for r in rows}
@@ -459,20 +469,15 @@ def _write(ctx: WriteContext, writer: BulkWriter, part: SetPart, rows: list[SetR
     staged = [(*r.key, *((r.new or {})[c] for c in columns), r.current is None,
                *((seen[r.key] or blank) if was else ())) for r in rows]
     stage = staging.stage(ctx, columns, staged, was=was)
-    if deletes:
-        changed = _gone(ctx, stage, rows)
-    else:
-        changed = staging.changed(ctx, stage, seen)
+    changed = _gone(ctx, stage, rows) if deletes else staging.changed(ctx, stage, seen)
     if changed:
         shown = ", ".join(",".join(str(v) for v in k) for k in changed[:5])
         raise Refused(f"{len(changed)} rows of {part.table} changed since the plan was made ({shown}): nothing "
                       "written", hint="run the revert again")
-    for step in (writer.delete_steps(ctx, stage) if deletes else writer.steps(ctx, stage, columns)):
-        ctx.conn.execute(step.statement)
-    stage.drop(ctx.conn)
+    return stage
 
 
-def _gone(ctx: WriteContext, stage: Any, rows: list[SetRow]) -> list[tuple[Any, ...]]:
+def _gone(ctx: WriteContext, stage: Table, rows: list[SetRow]) -> list[tuple[Any, ...]]:
     """Lock the live rows to delete and return the keys whose row changed (or went) since the plan."""
     names = list(ctx.live.columns.keys())
     found = locked_rows(ctx, stage)

@@ -7,17 +7,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
 from sqlalchemy import column, create_engine, insert, table
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
+from chrono_cli.errors import Refused
 from chrono_cli.services.changes import changeset_head
 from chrono_cli.services.revert import plan_revert
-from chrono_cli.services.revert_set import plan_set_revert
+from chrono_cli.services.revert_set import apply_set_revert, plan_set_revert
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    python_hook,
+    rows,
+    run_support,
+    support_clone,
+    write_config,
+)
 
 STORY = "continuum_orders"
 
@@ -161,4 +171,44 @@ def test_foreign_keys_block_a_set_based_revert_as_row_by_row(runner: CliRunner, 
     blocked = chrono(runner, url, "revert", str(tx["import"]), "--force", "--yes")
     assert blocked.exit_code == 6, blocked.output
     assert "foreign key" in blocked.stderr and "still referenced by" in blocked.stderr
+    assert checksum(url) == untouched
+
+
+def test_a_set_based_revert_is_refused_when_a_row_changed_since_its_plan(backend: str,
+                                                                        story_clone: StoryClone) -> None:
+    """The live rows are locked and compared with the plan before anything is written: a row to restore or to
+    delete that changed in between refuses the whole revert."""
+    url, tx = _story(story_clone, backend)
+    ws = Workspace(Settings(url, (), Config()))
+    engine = create_engine(url)
+    try:
+        head = changeset_head(ws, str(tx["import"]))
+        assert head is not None
+        plan = plan_set_revert(ws, head)
+        assert plan is not None and plan.counts() == (1, 2, 2)
+        for name, key, column_, value in (("customer", 4, "name", "Dana"), ("purchase", 10, "qty", 7)):
+            with engine.begin() as conn:
+                conn.execute(table(name, column("id"), column(column_)).update().where(column("id") == key)
+                             .values({column_: value}))
+            untouched = checksum(url)
+            with pytest.raises(Refused, match="changed since the plan was made"):
+                apply_set_revert(ws, plan)
+            assert checksum(url) == untouched
+    finally:
+        engine.dispose()
+        ws.close()
+
+
+def test_a_failing_hook_rolls_back_a_set_based_revert(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                      story_clone: StoryClone, tmp_path: Path) -> None:
+    url, tx = _story(story_clone, sqlite_or_pg_backend)
+    untouched = checksum(url)
+    config = write_config(tmp_path / "chrono.toml",
+                          before_commit=python_hook(tmp_path / "hook.py",
+                                                    "import json, sys\n"
+                                                    "assert json.load(sys.stdin)['set_based']\n"
+                                                    "sys.exit(3)\n"))
+    failed = chrono(runner, url, "revert", str(tx["import"]), "--yes", config=config)
+    assert failed.exit_code == 6, failed.output
+    assert "exited with 3" in failed.stderr and "rolled back, nothing written" in failed.stderr  # it read the plan
     assert checksum(url) == untouched
