@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from chrono_cli.render.formats import OutputFormat, resolve
 if TYPE_CHECKING:
     from chrono_cli.model import ResultSet
     from chrono_cli.services.revert import Conflict, Revert
+    from chrono_cli.services.revert_set import SetRevert
 
 
 def revert(ctx: typer.Context,
@@ -44,12 +45,21 @@ def revert(ctx: typer.Context,
         chrono revert @1763283720000 --reason "undo bad import" --yes
         chrono revert 4711 --force --plan undo.json
     """
+    from chrono_cli.services.changes import changeset_head
     from chrono_cli.services.revert import plan_revert
+    from chrono_cli.services.revert_set import plan_set_revert
 
     state: CliState = ctx.obj
+    # a plan file holds row-by-row items ('chrono apply' re-checks each): then, and where the set-based revert
+    # cannot be used (services/revert_set.py), row by row
+    head = changeset_head(state.workspace, changeset) if plan is None else None
+    whole = plan_set_revert(state.workspace, head, force=force, actor=actor, reason=reason) if head else None
+    if whole is not None:
+        _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
+        return
     result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason)
-    _report(result, state)
     cs = result.changeset
+    _report(result, state)
     if result.blocked:
         raise Refused(f"change set {cs.id} cannot be reverted: {_rows(len(result.blocked))} cannot be written "
                       "(listed above); nothing written")
@@ -67,18 +77,114 @@ def revert(ctx: typer.Context,
     write_plan(state, result.plan, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
 
 
+def _set_revert(state: CliState, result: SetRevert, *, yes: bool, dry_run: bool, sql: bool,
+                fmt: OutputFormat | None) -> None:
+    """The set-based revert: the same report and refusals, its plan, then the write (see services/revert_set)."""
+    import os
+
+    from chrono_cli.cli.progress import progress_bar
+    from chrono_cli.cli.write import confirm_rows
+    from chrono_cli.model import ResultSet
+    from chrono_cli.services.revert_set import apply_set_revert
+
+    _report(result, state)
+    cs = result.changeset
+    if result.blocked:
+        raise Refused(f"change set {cs.id} cannot be reverted: {_rows(len(result.blocked))} cannot be written "
+                      "(listed above); nothing written")
+    if not result.parts:
+        raise NothingToWrite(f"every row of change set {cs.id} is already as it was before it: nothing to write")
+    if sql:
+        from chrono_cli.render.plan_out import write_sql
+        from chrono_cli.services import redact
+        from chrono_cli.services.sqltext import statements
+
+        ws = state.workspace
+        hidden = [redact.hides(ws.config, p.table, ws.settings.show_secrets) for p in result.parts]
+        write_sql(sys.stdout, [(f"revert change set {cs.id}: {sum(result.counts())} rows, set-based through "
+                                "temporary staging tables of the target rows",
+                                statements(result.steps, ws.engine.dialect, lambda c: any(h(c) for h in hidden)))])
+        note("--sql: nothing written")
+        return
+    chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
+    refused = bool(result.conflicts) and not result.force
+    if dry_run or refused:
+        if dry_run:
+            _show(result, sys.stdout, chosen)
+        if refused:
+            raise Refused(f"revert of change set {cs.id} refused: {_rows(len(result.conflicts), 'later change')} "
+                          "would be overwritten (listed above); nothing written",
+                          hint="--force reverts anyway, writing over those changes")
+        note("dry run: nothing written")
+        return
+    _show(result, sys.stderr, resolve(None, sys.stderr.isatty()))
+    rows = sum(result.counts())
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("not on a terminal: pass --yes to write (nothing written)")
+        confirm_rows(rows, "Write these changes?")
+    with progress_bar("writing") as progress:
+        warnings = apply_set_revert(state.workspace, result, progress)
+    for warning in warnings:
+        note(f"warning: {warning}")
+    table = [[p.table, *(sum(1 for r in p.rows if r.action == a) for a in ("undelete", "restore", "delete"))]
+             for p in result.parts]
+    documents = chosen in (OutputFormat.JSON, OutputFormat.JSONL)  # built only when printed: 100,000 rows cost
+    state.emit(ResultSet(("table", "undelete", "restore", "delete"), table, title="written",
+                         document=result.to_json() if documents else None,
+                         lines=result.lines() if documents else None), fmt.value if fmt else None)
+
+
+SHOWN = 20  # rows whose diff the plan lists
+
+
+def _show(result: SetRevert, out: Any, fmt: OutputFormat) -> None:
+    """The set-based plan: counts, the first rows' diffs, the statement count (or its JSON document)."""
+    import json
+
+    from chrono_cli.cli.write import write_footer
+    from chrono_cli.model import ResultSet
+    from chrono_cli.render import render
+    from chrono_cli.services.writeset import key_text
+
+    if fmt is OutputFormat.JSONL:
+        out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in result.lines())
+        return
+    doc = result.to_json(rows=True if fmt in (OutputFormat.JSON, OutputFormat.CSV) else SHOWN)
+    if fmt is OutputFormat.JSON:
+        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    diffs = ResultSet(("action", "table", "key", "column", "current", "new"),
+                      [[i["action"], i["table"], key_text(i["key"]), d["column"], d["old"], d["new"]]
+                       for i in doc["items"] for d in i["diff"]])
+    if fmt is OutputFormat.CSV:
+        render(diffs, fmt, out)
+        return
+    added, changed, deleted = result.counts()
+    out.write(f"revert change set {result.changeset.id}, set-based: {added} rows re-inserted, {changed} restored, "
+              f"{deleted} deleted\n")
+    render(diffs, fmt, out)
+    total = added + changed + deleted
+    if total > SHOWN:
+        out.write(f"... and {total - SHOWN} more rows (-f json lists them all)\n")
+    n = len(result.statements)
+    out.write(f"SQL: {n} set-based statement{'' if n == 1 else 's'} through temporary staging tables of the target "
+              "rows, in one transaction (--sql prints them)\n")
+    write_footer(out, result.notes, result.actor, result.reason, (added, changed, deleted))
+
+
 def _rows(n: int, what: str = "row") -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def _report(result: Revert, state: CliState) -> None:
+def _report(result: Revert | SetRevert, state: CliState) -> None:
     """The change set, its conflicts, the rows that cannot be reverted and those already as before (stderr)."""
     from chrono_cli.render import render
 
     cs = result.changeset
     kind = "exact" if cs.exact else "inferred"
     when = cs.at.isoformat() if cs.at else "unknown time"
-    note(f"change set {cs.id} ({kind}, {when}, by {cs.actor or 'unknown'}): {_rows(len(cs.changes), 'row change')}")
+    note(f"change set {cs.id} ({kind}, {when}, by {cs.actor or 'unknown'}): {_rows(result.change_count, 'row change')}")
     human = resolve(None, sys.stderr.isatty())
     if human in (OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.CSV):
         human = OutputFormat.PLAIN

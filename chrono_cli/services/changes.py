@@ -314,6 +314,18 @@ def _exact(ws: Workspace, changeset_id: str, ident: object) -> ChangeSet:
     return group(events, 0)[0]
 
 
+def changeset_head(ws: Workspace, changeset_id: str) -> ChangeSet | None:
+    """An exact change set's first row change in each table (its tables, time, actor and reason), read without the
+    rest; None for an inferred id or an unknown one (``show_changeset`` says why)."""
+    ident = parse_changeset_id(changeset_id)
+    if isinstance(ident, InferredId):
+        return None
+    with ws.catalog() as cat:
+        sources, notes = _sources(cat, [])
+        events, _, _ = _collect(cat, sources, EventQuery(limit=1, group=ident), notes)
+    return group(events, 0)[0] if events else None
+
+
 def _refuse_if_cut(changeset_id: str, events: list[RowChange]) -> None:
     if len(events) > MAX_CHANGES:
         raise Refused(f"change set {changeset_id} has more than {MAX_CHANGES:,} row changes: chrono reads a change "

@@ -33,7 +33,7 @@ from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, prepare, resolve_meta
 
-_UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)
+UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)  # what makes a row unrevertable
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,16 @@ class Revert:
     blocked: tuple[Conflict, ...] = ()      # rows that cannot be reverted (refused even with --force)
     skipped: tuple[str, ...] = ()           # rows already in their state before the change set
 
+    @property
+    def change_count(self) -> int:
+        """The change set's row changes."""
+        return len(self.changeset.changes)
+
 
 @dataclass(slots=True)
-class _Row:
+class RevertRow:
+    """One row of a revert as its timeline decides it."""
+
     target: Target
     key: RowKey
     timeline: Timeline
@@ -84,21 +91,21 @@ def plan_revert(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WIN
     skipped: list[str] = []
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
-        rows: list[_Row] = []
+        rows: list[RevertRow] = []
         for (table, key), changes in _by_row(cs.changes).items():
             where = {"table": str(table), "key": dict(key.as_dict())}
             try:
-                row = _row(cat, table, key, changes, meta, now)
-            except _UNWRITABLE as exc:
+                row = read_row(cat, table, key, changes, meta, now)
+            except UNWRITABLE as exc:
                 blocked.append(Conflict(message=str(exc), **where))  # type: ignore[arg-type]
                 continue
-            conflicts += [_later(row, v) for v in row.later]
+            conflicts += [later_conflict(row, v) for v in row.later]
             if row.action == "skip":
                 skipped.append(f"{table} {key_text(key)} is already gone (the change set created it)")
             else:
                 rows.append(row)
         ordered = _order(_objects(rows), snapshot)
-        items = _items(cat, ordered, meta, now, blocked, skipped)
+        items = plan_items(cat, ordered, meta, now, blocked, skipped)
     notes = _notes(cs, items)
     plan = None
     if items:
@@ -118,8 +125,8 @@ def _by_row(changes: Iterable[RowChange]) -> dict[tuple[TableRef, RowKey], list[
     return out
 
 
-def _row(cat: Catalog, table: TableRef, key: RowKey, changes: list[RowChange], meta: WriteMeta,
-         now: datetime) -> _Row:
+def read_row(cat: Catalog, table: TableRef, key: RowKey, changes: list[RowChange], meta: WriteMeta,
+             now: datetime) -> RevertRow:
     """The row's timeline, the versions the change set made, and what undoing them means."""
     target = open_target(cat, str(table))
     tl = load_timeline(cat, target, key_text(key), None)
@@ -135,8 +142,8 @@ def _row(cat: Catalog, table: TableRef, key: RowKey, changes: list[RowChange], m
         raise Refused(f"{table} {key_text(key)}: its history starts with the change set, so the state before it "
                       "is not recorded")
     if before is None or before.values is None:  # the change set created the row
-        return _Row(target, tl.key, tl, "delete" if exists else "skip", later=later)
-    return _Row(target, tl.key, tl, "restore" if exists else "undelete", seq=before.seq, later=later)
+        return RevertRow(target, tl.key, tl, "delete" if exists else "skip", later=later)
+    return RevertRow(target, tl.key, tl, "restore" if exists else "undelete", seq=before.seq, later=later)
 
 
 def _made(tl: Timeline, changes: list[RowChange]) -> list[int]:
@@ -151,7 +158,7 @@ def _made(tl: Timeline, changes: list[RowChange]) -> list[int]:
     return [i for i, v in enumerate(tl.versions) if v.valid_from in times and v.op is not Op.UNKNOWN]
 
 
-def _later(row: _Row, v: Version) -> Conflict:
+def later_conflict(row: RevertRow, v: Version) -> Conflict:
     where = {"table": str(row.timeline.table), "key": dict(row.key.as_dict())}
     if v.op is Op.UNKNOWN:
         return Conflict(message="the live row differs from its newest history entry (changed outside the history)",
@@ -161,21 +168,26 @@ def _later(row: _Row, v: Version) -> Conflict:
                     actor=v.actor, **where)  # type: ignore[arg-type]
 
 
-def _objects(rows: list[_Row]) -> list[_Row]:
+def _objects(rows: list[RevertRow]) -> list[RevertRow]:
     """One row per object: a joined-inheritance child's write covers its ancestors' rows of the same key."""
     covered = {(up, r.key) for r in rows for up in history_detection(r.target).options.ancestors()}
     return [r for r in rows if (str(r.target.ref), r.key) not in covered]
 
 
-def _order(rows: list[_Row], snapshot: SchemaSnapshot) -> list[_Row]:
-    """Re-inserts parents first, then updates, then deletes children first (foreign keys hold throughout)."""
-    tables = {r.target.ref for r in rows}
-    graph = {t: {fk.referred for fk in info.foreign_keys if fk.referred in tables and fk.referred != t}
-             for t in tables if (info := snapshot.get(t)) is not None}
+def table_ranks(tables: Iterable[TableRef], snapshot: SchemaSnapshot) -> dict[TableRef, int]:
+    """Each table's place in foreign-key order, parents first (empty when the keys form a cycle)."""
+    among = set(tables)
+    graph = {t: {fk.referred for fk in info.foreign_keys if fk.referred in among and fk.referred != t}
+             for t in among if (info := snapshot.get(t)) is not None}
     try:
-        rank = {t: n for n, t in enumerate(graphlib.TopologicalSorter(graph).static_order())}
+        return {t: n for n, t in enumerate(graphlib.TopologicalSorter(graph).static_order())}
     except graphlib.CycleError:
-        rank = {}
+        return {}
+
+
+def _order(rows: list[RevertRow], snapshot: SchemaSnapshot) -> list[RevertRow]:
+    """Re-inserts parents first, then updates, then deletes children first (foreign keys hold throughout)."""
+    rank = table_ranks({r.target.ref for r in rows}, snapshot)
     for r in rows:
         r.rank = rank.get(r.target.ref, 0)
     undeletes = sorted((r for r in rows if r.action == "undelete"), key=lambda r: r.rank)
@@ -184,11 +196,14 @@ def _order(rows: list[_Row], snapshot: SchemaSnapshot) -> list[_Row]:
     return undeletes + restores + deletes
 
 
-def _items(cat: Catalog, rows: list[_Row], meta: WriteMeta, now: datetime, blocked: list[Conflict],
-           skipped: list[str]) -> list[PlanItem]:
-    """Plan items in order, sharing write state (one Continuum transaction for the whole revert)."""
-    shared = WriteState()
-    deleting = {(r.target.ref, r.key) for r in rows if r.action == "delete"}
+def plan_items(cat: Catalog, rows: list[RevertRow], meta: WriteMeta, now: datetime, blocked: list[Conflict],
+               skipped: list[str], shared: WriteState | None = None,
+               deleting: set[tuple[TableRef, RowKey]] | None = None) -> list[PlanItem]:
+    """Plan items in order, sharing write state (one Continuum transaction for the whole revert); ``deleting``:
+    every row the revert deletes (default: those of ``rows``)."""
+    shared = WriteState() if shared is None else shared
+    if deleting is None:
+        deleting = {(r.target.ref, r.key) for r in rows if r.action == "delete"}
     items: list[PlanItem] = []
     for r in rows:
         saved = shared.checkpoint()
@@ -203,7 +218,7 @@ def _items(cat: Catalog, rows: list[_Row], meta: WriteMeta, now: datetime, block
             shared.rollback(saved)
             skipped.append(str(exc))
             continue
-        except _UNWRITABLE as exc:
+        except UNWRITABLE as exc:
             shared.rollback(saved)
             blocked.append(Conflict(str(r.timeline.table), dict(r.key.as_dict()), str(exc)))
             continue

@@ -11,19 +11,33 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, and_, insert, select, tuple_, update
+from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
+from chrono_cli.errors import UnsupportedOperation
 
 CHUNK = 1000  # keys per IN list
 GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """What one change set did to one key, as a set-based revert needs it (see ``BulkWriter.undo``)."""
+
+    op: int | None                       # the change set's operation on the key (0 insert, 1 update, 2 delete)
+    made: dict[str, Any] | None          # the state it left (None: it deleted the row)
+    before: dict[str, Any] | None        # the recorded state just before it (None: no version before it)
+    before_gone: bool = False            # the version just before it is a deletion (the set re-created the row)
+    later: bool = False                  # the key has a version after the change set
+    current: dict[str, Any] | None = None  # the live row (None: gone)
 
 
 class BulkWriter(abc.ABC):
@@ -86,6 +100,15 @@ class BulkWriter(abc.ABC):
     @abc.abstractmethod
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         """The statements that restore every staged row and record it as the library would."""
+
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """Every key the change set ``group`` (a store transaction id) changed, with what it did and the live row;
+        None: this store cannot answer set-based (a revert then reads each row's timeline)."""
+        return None
+
+    def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
+        """The statements that delete every staged live row and record the deletions as the library would."""
+        raise UnsupportedOperation(f"a set-based delete is not available for {ctx.det.adapter} tables")
 
     def keys_since(self, ctx: WriteContext, since: datetime) -> list[tuple[Any, ...]]:
         """The keys changed at or after ``since`` (one query)."""
@@ -165,3 +188,9 @@ def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: 
                 "live rows re-created (one INSERT for all)")
 
 
+
+
+def delete_live(ctx: WriteContext, stage: Table) -> Step:
+    """DELETE the live rows of the staged keys."""
+    live = ctx.live
+    return Step(delete(live).where(exists().where(joined(ctx, stage, live))), "live rows deleted (one DELETE for all)")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, and_, not_, select
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
+from chrono_cli.db.reflect import IndexInfo, SchemaSnapshot, TableInfo
 from chrono_cli.model import RowKey, TableRef
 
 REFERENCING_SHOWN = 20  # referencing rows listed per foreign key
@@ -31,16 +31,22 @@ def pending_row(table: TableRef, values: Mapping[str, Any]) -> tuple[str, tuple[
     return str(table), tuple(sorted(values.items()))
 
 
+def unique_indexes(info: TableInfo, skip: Collection[str]) -> Iterator[tuple[IndexInfo, tuple[str, ...]]]:
+    """The table's unique indexes other than its primary key and those on ``skip`` columns, once per column set."""
+    seen: set[tuple[str, ...]] = set()
+    for ix in info.indexes:
+        cols = tuple(ix.columns)
+        if not ix.unique or not cols or cols in seen or set(cols) == set(info.pk) or set(cols) & set(skip):
+            continue
+        seen.add(cols)
+        yield ix, cols
+
+
 def _unique(conn: Connection, info: TableInfo, key: RowKey, new: Mapping[str, Any], changed: Collection[str],
             *, inserting: bool, skip: Collection[str]) -> list[str]:
     table = info.table()
     out: list[str] = []
-    seen: set[tuple[str, ...]] = set()
-    for ix in info.indexes:
-        cols = ix.columns
-        if not ix.unique or not cols or cols in seen or set(cols) == set(info.pk) or set(cols) & set(skip):
-            continue
-        seen.add(cols)
+    for ix, cols in unique_indexes(info, skip):
         if not all(c in new and c in table.c for c in cols) or any(new[c] is None for c in cols):
             continue
         if not inserting and not set(cols) & set(changed):

@@ -1,0 +1,496 @@
+"""Set-based ``chrono revert``: a change set's rows read, checked and written a table at a time.
+
+Taken when the change set is one store transaction and every table it touched has a bulk writer that says what
+the transaction did to each of its keys (``BulkWriter.undo``: the version it made, the one just before it,
+whether a later one exists; a few queries per table, whatever the number of rows). Each row's write is decided
+from those as the row-by-row revert decides it from the row's timeline: the state before restored, a row the set
+created deleted, a row it deleted re-inserted. Rows changed again since (or whose live row differs from the
+version the set made), and rows the quick checks cannot settle (a value that no longer fits, a unique or foreign
+key, a row already as before), are handed to the row-by-row code one by one, so their conflicts, refusals and
+skips read exactly as there; should it write one of them differently, the whole revert goes row by row (None).
+The write, in one transaction: per table, parents first, the target rows are staged, the live rows locked and
+compared with the plan, and the bulk writer's statements run (re-inserts and updates); then the deletes,
+children first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+
+from chrono_cli import conventions
+from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.shapes import staging
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo, locked_rows
+from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
+from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
+from chrono_cli.conventions.writes.values import fit, jsonable, same_type
+from chrono_cli.db.engine import safe_url
+from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.db.write import write_transaction
+from chrono_cli.errors import Refused, UnsupportedOperation
+from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
+from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.plan import compiled
+from chrono_cli.services.revert import (
+    UNWRITABLE,
+    Conflict,
+    later_conflict,
+    plan_items,
+    read_row,
+    table_ranks,
+)
+from chrono_cli.services.revert_checks import Written, parents_missing, still_referenced, unique_taken
+from chrono_cli.services.target import Target, history_detection, open_target
+from chrono_cli.services.workspace import Catalog, Workspace
+from chrono_cli.services.writeset import default_reason, key_text, resolve_meta
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SetRow:
+    """One row of a set-based revert: its key, action, live row (None: gone) and restored values (None: delete)."""
+
+    key: tuple[Any, ...]
+    action: str  # restore | undelete | delete
+    current: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetPart:
+    """The rows of one table, and how they are written."""
+
+    table: str
+    convention: str
+    history: str | None
+    key: tuple[str, ...]
+    columns: tuple[str, ...]  # the restored columns
+    rank: int  # the table's place in foreign-key order (parents first)
+    rows: tuple[SetRow, ...]
+
+    def items(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them."""
+        out = []
+        for r in self.rows[:limit]:
+            if r.new is None:
+                diff = [(c, v, None) for c, v in (r.current or {}).items()]
+            else:
+                diff = [(c, None if r.current is None else r.current.get(c), v) for c, v in r.new.items()
+                        if r.current is None or not same(r.current.get(c), v)]
+            out.append({"table": self.table, "action": r.action,
+                        "key": jsonable(dict(zip(self.key, r.key, strict=True))), "convention": self.convention,
+                        "history": self.history,
+                        "diff": [{"column": c, "old": jsonable(o), "new": jsonable(n)} for c, o, n in diff]})
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SetRevert:
+    """What a set-based revert writes, and what stands in its way."""
+
+    changeset: ChangeSet  # its head: a row change per table (changes.changeset_head)
+    change_count: int  # the change set's row changes
+    parts: tuple[SetPart, ...]
+    conflicts: tuple[Conflict, ...]
+    blocked: tuple[Conflict, ...]
+    skipped: tuple[str, ...]
+    force: bool
+    database: str
+    dialect: str
+    created_at: datetime
+    actor: str | None = None
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+    statements: Sequence[Mapping[str, Any]] = ()
+    steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (--sql inlines their values)
+
+    def counts(self) -> tuple[int, int, int]:
+        """Rows re-inserted, restored, deleted."""
+        actions = [r.action for p in self.parts for r in p.rows]
+        return actions.count("undelete"), actions.count("restore"), actions.count("delete")
+
+    def to_json(self, *, rows: bool | int = True) -> dict[str, Any]:
+        """The plan document; ``rows``: every row's diff (True), none (False), or the first N."""
+        cs = self.changeset
+        added, changed, deleted = self.counts()
+        doc: dict[str, Any] = {
+            "set_based": True, "tables": [p.table for p in self.parts], "dialect": self.dialect,
+            "database": self.database, "created_at": self.created_at.isoformat(), "actor": self.actor,
+            "reason": self.reason, "notes": list(self.notes), "undelete": added, "restore": changed,
+            "delete": deleted, "statements": list(self.statements),
+            "revert": {"changeset": cs.id, "exact": cs.exact, "at": None if cs.at is None else cs.at.isoformat(),
+                       "actor": cs.actor, "force": self.force, "conflicts": [c.to_json() for c in self.conflicts],
+                       "skipped": list(self.skipped)}}
+        if rows is not False:
+            items: list[dict[str, Any]] = []
+            for p in self.parts:
+                if rows is not True and len(items) >= rows:
+                    break
+                items += p.items(None if rows is True else rows - len(items))
+            doc["items"] = items
+        return doc
+
+    def lines(self) -> list[dict[str, Any]]:
+        """``-f jsonl``: one line per row written, table and key first."""
+        return [{"table": i["table"], "key": i["key"], **{k: v for k, v in i.items() if k not in ("table", "key")}}
+                for p in self.parts for i in p.items()]
+
+
+class _RowByRow(Exception):
+    """A row the row-by-row revert would write where the set-based one would not: revert row by row."""
+
+
+@dataclass(slots=True)
+class _Table:
+    target: Target
+    writer: BulkWriter
+    ctx: WriteContext
+    undo: dict[tuple[Any, ...], Undo]
+    currents: dict[tuple[Any, ...], dict[str, Any]]
+    recorded: list[str]  # the restored columns
+    bookkeeping: frozenset[str]
+    stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
+    rank: int = 0
+    rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
+
+
+def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, actor: str | None = None,
+                    reason: str | None = None) -> SetRevert | None:
+    """Plan the revert of an exact change set set-based, from its head (``changes.changeset_head``: a row change
+    per table); None when it must go row by row (see the module)."""
+    groups = {c.group for c in head.changes}
+    if not head.exact or len(groups) != 1:
+        return None
+    group = groups.pop()
+    meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
+    now = datetime.now(UTC)
+    with ws.catalog() as cat:
+        snapshot = cat.full_snapshot()
+        tables: dict[TableRef, _Table] = {}
+        for ref in dict.fromkeys(c.table for c in head.changes):
+            found = _open(cat, ref, group, meta, now)
+            if found is None:
+                return None
+            tables[ref] = found
+        ranks = table_ranks(tables, snapshot)
+        for ref, t in tables.items():
+            t.rank = ranks.get(ref, 0)
+        # the order the change set lists its rows in (tables as listed, keys newest-listed first)
+        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)]
+        planner = _Planner(cat, snapshot, head, meta, now)
+        try:
+            planner.plan(order)
+        except _RowByRow:
+            return None
+        conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
+        parts = tuple(sorted((_part(t) for t in tables.values() if t.rows), key=lambda p: p.rank))
+        steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
+        blind = conventions.no_inserts(p.convention for p in parts)
+        notes = [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] if blind \
+            else []
+        return SetRevert(head, len(order), parts, tuple(conflicts), tuple(blocked), tuple(skipped), force,
+                         safe_url(ws.url), cat.dialect, now, meta.actor, meta.reason, tuple(notes),
+                         compiled(steps, cat.conn.dialect), tuple(steps))
+
+
+_OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
+
+
+def _change(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> RowChange:
+    """The change set's change of ``key`` as far as a revert needs it (no field changes)."""
+    return RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
+                     head.reason, group=head.changes[0].group)
+
+
+def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime) -> _Table | None:
+    """The table's bulk writer and what the transaction did to its keys; None: it cannot be reverted set-based."""
+    target = open_target(cat, str(ref))
+    det = history_detection(target)
+    conv = conventions.of(det)
+    config = cat.table_config(target.ref)
+    if conv.bulk is None or [d for d in det.degraded if d.blocks_writes] or config.unrecorded or config.actor_column \
+            or det.options.ancestors():
+        return None
+    ctx = WriteContext(cat.conn, target.snapshot, det, config, now, meta)
+    try:
+        conv.bulk.check(ctx)
+    except UnsupportedOperation:
+        return None
+    undo = conv.bulk.undo(ctx, group)
+    if not undo:
+        return None
+    writer = conv.bulk
+    currents = {k: u.current for k, u in undo.items() if u.current is not None}
+    return _Table(target, writer, ctx, undo, currents, writer.recorded(ctx),
+                  writer.bookkeeping(ctx), _as_stored(writer, ctx))
+
+
+class _Planner:
+    """Decides each row's write (as the row-by-row revert would), and settles odd rows through that code."""
+
+    def __init__(self, cat: Catalog, snapshot: SchemaSnapshot, head: ChangeSet, meta: WriteMeta,
+                 now: datetime) -> None:
+        self.cat, self.snapshot, self.head, self.meta, self.now = cat, snapshot, head, meta, now
+        self.conflicts: list[Conflict] = []
+        self.blocked: list[Conflict] = []
+        self.skipped: list[str] = []
+        self.shared = WriteState()  # the rows re-inserted so far (a foreign key to one of them holds)
+        self.deleting: set[tuple[TableRef, RowKey]] = set()
+
+    def plan(self, order: list[tuple[_Table, tuple[Any, ...]]]) -> None:
+        """Each table's rows (``_Table.rows``), and the conflicts, blocked and skipped rows (raises _RowByRow)."""
+        decided: list[tuple[_Table, tuple[Any, ...], SetRow]] = []
+        for t, key in order:  # the change set's order, as the row-by-row revert reads its rows
+            row = self._decide(t, key, t.undo[key])
+            if row is not None:
+                decided.append((t, key, row))
+        self.deleting = {(t.target.ref, _rowkey(t, k)) for t, k, r in decided if r.action == "delete"}
+        # the row-by-row order: re-inserts parents first, then updates, then deletes children first
+        decided.sort(key=lambda d: (0, d[0].rank) if d[2].action == "undelete" else (1, 0) if d[2].action == "restore"
+                     else (2, -d[0].rank))
+        ready = [(t, key, row, self._values(t, key, row)) for t, key, row in decided]
+        flagged, needs = self._flagged(ready)
+        for t, key, row, written in ready:
+            ref = t.target.ref
+            if written is None or (ref, key) in flagged or not needs.get((ref, key), set()) <= self.shared.inserted:
+                self._settle(t, key)
+                continue
+            if row.action == "undelete":
+                self.shared.inserted.add(pending_row(t.ctx.det.live, _rowkey(t, key).as_dict()))
+            t.rows[key] = row if row.action == "delete" else SetRow(key, row.action, row.current, written.values)
+
+    def _decide(self, t: _Table, key: tuple[Any, ...], u: Undo) -> SetRow | None:
+        """The row's write; None: settled (skipped, blocked)."""
+        current = t.currents.get(key)
+        if u.later or _differs(u, current, t.recorded):
+            row = self._row(t, key)
+            if row is None:
+                return None
+            self.conflicts += [later_conflict(row, v) for v in row.later]
+        if u.op not in (0, 1, 2) or (u.before is None and not u.before_gone and u.op != 0):
+            self._settle(t, key)
+            return None
+        if u.before is None:  # the change set created the row
+            if current is None:
+                self.skipped.append(f"{t.target.ref} {key_text(_rowkey(t, key))} is already gone (the change set "
+                                    "created it)")
+                return None
+            return SetRow(key, "delete", {c: v for c, v in current.items() if c not in t.bookkeeping}, None)
+        return SetRow(key, "undelete" if current is None else "restore", current, dict(u.before))
+
+    def _row(self, t: _Table, key: tuple[Any, ...]) -> Any:
+        """The row-by-row reading of the row (its timeline); None when it cannot be reverted (blocked)."""
+        rowkey = _rowkey(t, key)
+        try:
+            return read_row(self.cat, t.target.ref, rowkey, [_change(t, key, self.head)], self.meta, self.now)
+        except UNWRITABLE as exc:
+            self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
+            return None
+
+    def _settle(self, t: _Table, key: tuple[Any, ...]) -> None:
+        """Settle a row through the row-by-row code: noted when it is blocked or skipped there; should that code
+        write it, the whole revert goes row by row (raises _RowByRow)."""
+        if any(b.table == str(t.target.ref) and b.key == dict(_rowkey(t, key).as_dict()) for b in self.blocked):
+            return
+        row = self._row(t, key)
+        if row is None:
+            return
+        if row.action == "skip":
+            self.skipped.append(f"{t.target.ref} {key_text(row.key)} is already gone (the change set created it)")
+            return
+        saved = self.shared.checkpoint()
+        items = plan_items(self.cat, [row], self.meta, self.now, self.blocked, self.skipped, self.shared,
+                           self.deleting)
+        self.shared.rollback(saved)
+        if items:
+            raise _RowByRow
+
+    def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> Written | None:
+        """The row's values as written (every one fits) and what changes; None: settled row by row (a value that no
+        longer fits, nothing to change, a NOT NULL column the history does not record)."""
+        ctx, info = t.ctx, t.ctx.live_info
+        if row.new is None:  # a delete
+            return Written(key, {}, (), False)
+        new = dict(row.new)
+        changed = []
+        for c, value in row.new.items():
+            if row.current is not None and _same(value, row.current[c]):
+                new[c] = row.current[c]  # unchanged: what is stored stays
+                continue
+            changed.append(c)
+            if c in t.stored and (value is not None or info.columns[c].nullable):
+                continue
+            new[c], problem = fit(value, info.columns[c], ctx.config.timezone, dialect=info.dialect)
+            if problem:
+                return None
+        inserting = row.current is None
+        if not changed and not inserting:
+            return None  # already in that state: skipped, as the row-by-row revert words it
+        if inserting and [c for c, col in info.columns.items() if c not in new and c not in ctx.det.key
+                          and c not in t.bookkeeping and not col.nullable and col.default is None]:
+            return None
+        return Written(key, new, changed, inserting)
+
+    def _flagged(self, ready: list[tuple[_Table, tuple[Any, ...], SetRow, Written | None]],
+                 ) -> tuple[set[tuple[TableRef, tuple[Any, ...]]], dict[tuple[TableRef, tuple[Any, ...]], set[Any]]]:
+        """The rows a unique or foreign key may concern (settled row by row), and the re-inserted parents each row
+        needs re-inserted before it."""
+        planned = {pending_row(t.ctx.det.live, _rowkey(t, k).as_dict()) for t, k, r, w in ready
+                   if r.action == "undelete" and w is not None}
+        flagged: set[tuple[TableRef, tuple[Any, ...]]] = set()
+        needs: dict[tuple[TableRef, tuple[Any, ...]], set[Any]] = {}
+        tables = {id(t): t for t, _, _, _ in ready}
+        for t in tables.values():
+            conn, info, ref, key = self.cat.conn, t.ctx.live_info, t.target.ref, t.ctx.det.key
+            mine = [(r, w) for u, _, r, w in ready if u is t and w is not None]
+            found: set[tuple[Any, ...]] = set()
+            if info.foreign_keys or any(True for _ in unique_indexes(info, t.bookkeeping)):
+                # each row's whole new state, as the row-by-row check sees it
+                whole = [Written(w.key, {**(t.currents.get(w.key) or {}), **dict(zip(key, w.key, strict=True)),
+                                         **w.values}, w.changed, w.inserting)
+                         for r, w in mine if r.action != "delete"]
+                found = unique_taken(conn, info, whole, key, t.bookkeeping)
+                missing, parents = parents_missing(conn, info, whole, planned)
+                found |= missing
+                needs.update({(ref, k): p for k, p in parents.items()})
+            deletes = [w.key for r, w in mine if r.action == "delete"]
+            if deletes:
+                found |= still_referenced(conn, self.snapshot, info, deletes, key, self.deleting)
+            flagged |= {(ref, k) for k in found}
+        return flagged, needs
+
+
+def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]) -> bool:
+    """The live row is not the state the change set left (changed or deleted outside the history since)."""
+    if u.made is None or current is None:
+        return (u.made is None) != (current is None)
+    made = u.made
+    return not all(c not in made or _same(made[c], current[c]) for c in recorded)
+
+
+_PLAIN = frozenset({str, int, datetime})  # types whose == is the stored-value equality (no NaN, no bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is type(b) and type(a) in _PLAIN:
+        return bool(a == b)
+    return same(a, b)
+
+
+def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:
+    return RowKey(tuple(zip(t.ctx.det.key, key, strict=True)))
+
+
+def _as_stored(writer: BulkWriter, ctx: WriteContext) -> frozenset[str]:
+    """Columns whose recorded values come from a store column of the live column's own type (they fit, NULL
+    aside), so they need no value-by-value check."""
+    return frozenset(c for c in writer.raw_columns(ctx)
+                     if same_type(ctx.store_info.columns[c], ctx.live_info.columns[c], ctx.conn.dialect))
+
+
+def _part(t: _Table) -> SetPart:
+    det = t.ctx.det
+    rows = tuple(t.rows.values())
+    return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
+                   tuple(t.recorded), t.rank, rows)
+
+
+def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,
+           now: datetime) -> list[Step]:
+    """The statements the write runs, against placeholder staging tables (for the plan and --sql)."""
+    shared = WriteState()
+    out: list[Step] = []
+    by_name = {str(ref): t for ref, t in tables.items()}
+    for part, deletes in _order(parts):
+        t = by_name[part.table]
+        ctx = WriteContext(cat.conn, t.ctx.snapshot, t.ctx.det, t.ctx.config, now, meta, shared)
+        if deletes:
+            out += t.writer.delete_steps(ctx, staging.staging(ctx, ()))
+        else:
+            out += t.writer.steps(ctx, staging.staging(ctx, part.columns), part.columns)
+    return out
+
+
+def _order(parts: Sequence[SetPart]) -> list[tuple[SetPart, bool]]:
+    """Re-inserts and updates parents first, then deletes children first: (part, deletes?)."""
+    ranked = sorted(parts, key=lambda p: p.rank)
+    writes = [(p, False) for p in ranked if any(r.action != "delete" for r in p.rows)]
+    return writes + [(p, True) for p in reversed(ranked) if any(r.action == "delete" for r in p.rows)]
+
+
+def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None = None) -> list[str]:
+    """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
+    now = datetime.now(UTC)
+    meta = WriteMeta(actor=plan.actor, reason=plan.reason)
+    with write_transaction(ws.engine) as conn:
+        cat = Catalog(conn, ws.config, ws.settings.schemas)
+        shared = WriteState()
+        order = _order(plan.parts)
+        staged: list[tuple[WriteContext, SetPart, bool, Table]] = []
+        for part, deletes in order:  # every live row locked and compared before anything is written
+            if progress:
+                progress(f"staging {part.table}", len(staged), len(order))
+            target = open_target(cat, part.table)
+            det = history_detection(target, part.convention)
+            ctx = WriteContext(conn, target.snapshot, det, cat.table_config(target.ref), now, meta, shared)
+            rows = [r for r in part.rows if (r.action == "delete") == deletes]
+            staged.append((ctx, part, deletes, _stage(ctx, part, rows, deletes)))
+        for n, (ctx, part, deletes, stage) in enumerate(staged):
+            if progress:
+                progress(f"{'deleting' if deletes else 'writing'} {part.table}", n, len(staged))
+            writer = conventions.get(part.convention).write_bulk()
+            for step in (writer.delete_steps(ctx, stage) if deletes else writer.steps(ctx, stage, part.columns)):
+                conn.execute(step.statement)
+            stage.drop(conn)
+        before = ws.config.hooks.get("before_commit")
+        if before:
+            problem = run_hook("before_commit", before, _hook_doc(plan, now))
+            if problem:
+                raise Refused(f"{problem}; rolled back, nothing written")
+    after = ws.config.hooks.get("after_commit")
+    problem = run_hook("after_commit", after, _hook_doc(plan, now)) if after else None
+    return [f"{problem} (the change is committed)"] if problem else []
+
+
+def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:
+    """Stage ``rows`` and lock their live rows; refuse if any changed since the plan."""
+    columns = () if deletes else part.columns
+    names = list(ctx.live.columns.keys())
+    seen = {r.key: None if r.current is None else tuple(r.current.get(c) for c in names) for r in rows}
+    was = staging.comparable(ctx) and not deletes
+    blank = (None,) * len(names)
+    staged = [(*r.key, *((r.new or {})[c] for c in columns), r.current is None,
+               *((seen[r.key] or blank) if was else ())) for r in rows]
+    stage = staging.stage(ctx, columns, staged, was=was)
+    changed = _gone(ctx, stage, rows) if deletes else staging.changed(ctx, stage, seen)
+    if changed:
+        shown = ", ".join(",".join(str(v) for v in k) for k in changed[:5])
+        raise Refused(f"{len(changed)} rows of {part.table} changed since the plan was made ({shown}): nothing "
+                      "written", hint="run the revert again")
+    return stage
+
+
+def _gone(ctx: WriteContext, stage: Table, rows: list[SetRow]) -> list[tuple[Any, ...]]:
+    """Lock the live rows to delete and return the keys whose row changed (or went) since the plan."""
+    names = list(ctx.live.columns.keys())
+    found = locked_rows(ctx, stage)
+    out = []
+    for r in rows:
+        now = found.get(r.key)
+        if now is None or any(c in (r.current or {}) and not same(r.current[c], v)  # type: ignore[index]
+                              for c, v in zip(names, now, strict=True)):
+            out.append(r.key)
+    return out
+
+
+def _hook_doc(plan: SetRevert, now: datetime) -> str:
+    doc = plan.to_json(rows=False)
+    doc["applied_at"] = now.isoformat()
+    return json.dumps(doc, ensure_ascii=False)
