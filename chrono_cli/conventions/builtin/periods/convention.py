@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.periods import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.periods.adapter import PeriodsAdapter
 from chrono_cli.conventions.builtin.periods.check import CHECK
 from chrono_cli.conventions.builtin.periods.write import PeriodsWriter
@@ -10,8 +10,5 @@ from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
 
 ADAPTER = PeriodsAdapter()
 WRITER = PeriodsWriter()
-CONVENTION = Convention(
-    name=ADAPTER.name, title=ADAPTER.title, shape="period", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=WRITER, bulk=PeriodBulk(WRITER), check=CHECK,
-    traits=Traits(records_inserts=True, records_deletes=True),
-    facts=("periods", "triggers"))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER,
+                                 bulk=PeriodBulk(WRITER), check=CHECK)

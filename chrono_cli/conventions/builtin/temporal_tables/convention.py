@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.temporal_tables import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.temporal_tables.adapter import TemporalTablesAdapter
 from chrono_cli.conventions.builtin.temporal_tables.check import CHECK
 from chrono_cli.conventions.builtin.temporal_tables.write import TemporalTablesWriter
@@ -10,7 +10,5 @@ from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
 
 ADAPTER = TemporalTablesAdapter()
 WRITER = TemporalTablesWriter()
-CONVENTION = Convention(
-    name=ADAPTER.name, title=ADAPTER.title, shape="period", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=WRITER, bulk=PeriodBulk(WRITER), check=CHECK, traits=Traits(), facts=("triggers",),
-    after=("periods",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER,
+                                 bulk=PeriodBulk(WRITER), check=CHECK)
