@@ -97,6 +97,7 @@ class Signature:
     singleton_stores: tuple[str, ...] = ()   # as its detector's (targeted reflection reads them with every table)
     paired_suffixes: tuple[str, ...] = ()
     related: Related | None = None           # as its detector's ``related``
+    bulk: str = ""  # "module:NAME": a function making its bulk writer, called on first use (else in ``parts``)
 
     def seen_in(self, snapshot: SchemaSnapshot) -> bool:
         """Whether the snapshot holds a table the detector looks for."""
@@ -142,10 +143,18 @@ class Convention:
         return conv
 
     def with_parts(self, **parts: Any) -> Convention:
-        """This declaration with its parts (what ``signature.parts`` names)."""
-        return Convention(name=self.name, title=self.title, shape=self.shape, traits=self.traits, after=self.after,
+        """This declaration with its parts (what ``signature.parts`` names); a bulk writer the signature makes
+        itself is made on first use."""
+        conv = Convention(name=self.name, title=self.title, shape=self.shape, traits=self.traits, after=self.after,
                           facts=self.facts, source=self.source, version=self.version, signature=self.signature,
                           **parts)
+        if self._makes_bulk and "bulk" not in parts:
+            object.__delattr__(conv, "bulk")
+        return conv
+
+    @property
+    def _makes_bulk(self) -> bool:
+        return self.signature is not None and bool(self.signature.bulk)
 
     def located(self, source: str, version: str) -> Convention:
         """The same convention, provided by ``source`` at ``version`` (a declared one stays unimported)."""
@@ -168,13 +177,15 @@ class Convention:
         # reached only for an unset slot: the parts of a declared convention not used yet
         if attr not in PARTS or self.signature is None:
             raise AttributeError(attr)
-        module, _, name = self.signature.parts.partition(":")
-        bundled = [c for c in as_conventions(getattr(importlib.import_module(module), name)) or []
-                   if c.name == self.name and c.loaded]
+        if attr == "bulk" and self._makes_bulk:
+            object.__setattr__(self, "bulk", _named(self.signature.bulk)())
+            return object.__getattribute__(self, attr)
+        bundled = [c for c in as_conventions(_named(self.signature.parts)) or [] if c.name == self.name and c.loaded]
         if not bundled:
             raise ImportError(f"convention {self.name}: {self.signature.parts} does not bundle its parts")
         for part in PARTS:
-            object.__setattr__(self, part, getattr(bundled[0], part))
+            if not (part == "bulk" and self._makes_bulk):
+                object.__setattr__(self, part, getattr(bundled[0], part))
         return object.__getattribute__(self, attr)
 
     def detect(self, snapshot: SchemaSnapshot) -> list[Detection]:
@@ -214,10 +225,11 @@ class Convention:
         caps = Capability(0)
         if self.reader is not None and not self.traits.archive:  # an archive column's reader shows the live row only
             caps |= Capability.HISTORY
-        for part, cap in ((self.lister, Capability.CHANGES),
-                          (self.bulk, Capability.BULK), (self.check, Capability.CHECK)):
+        for part, cap in ((self.lister, Capability.CHANGES), (self.check, Capability.CHECK)):
             if part is not None:
                 caps |= cap
+        if self._makes_bulk or self.bulk is not None:  # a signature's bulk writer is not made to be counted
+            caps |= Capability.BULK
         if self.writer is not None:
             caps |= Capability.ARCHIVE if self.traits.archive else Capability.RESTORE
         return caps
@@ -251,6 +263,12 @@ class Convention:
                                        hint="restore rows one by one ('chrono restore TABLE KEY --at TIME') or "
                                             "revert their change sets")
         return self.bulk
+
+
+def _named(path: str) -> Any:
+    """What ``module:NAME`` names, its module imported."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def as_conventions(obj: Any) -> list[Convention] | None:

@@ -1,5 +1,5 @@
 """Declared conventions: each built-in's light declaration agrees with its parts, and nothing of a convention is
-imported before one of its parts is used."""
+imported before one of its parts is used (its bulk writer not before that is used)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chrono_cli.conventions.api import Capability
 from chrono_cli.conventions.registry import builtins
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,6 +27,7 @@ def test_every_builtin_is_declared_and_agrees_with_its_parts() -> None:
         assert conv.paired_suffixes == detector.paired_suffixes, conv.name
         for name in NAMES:
             assert conv.related(name, NAMES) == detector.related(name, NAMES), (conv.name, name)
+        assert (Capability.BULK in conv.capabilities) == (conv.bulk is not None), conv.name
 
 
 def test_a_declared_convention_imports_its_parts_on_first_use() -> None:
@@ -40,8 +42,10 @@ def test_a_declared_convention_imports_its_parts_on_first_use() -> None:
         "conv = convs.get('history-meta')\n"
         "assert not conv.loaded\n"
         "conv.reader\n"
-        "print(before, conv.loaded, sorted(set(parts())))\n"
+        "bulk = 'chrono_cli.conventions.shapes.bulk' in sys.modules\n"
+        "conv.bulk\n"
+        "print(before, conv.loaded, sorted(set(parts())), bulk, 'chrono_cli.conventions.shapes.bulk' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[] True ['history_meta']"
+    assert done.stdout.strip() == "[] True ['history_meta'] False True"  # the bulk writer: on its first use only

@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign, Traits
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.auditlog.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.auditlog.convention:bulk",
               tables=(TableSign(name="auditlog_logentry",
                                 columns=("object_pk", "object_id", "object_repr", "action", "changes", "timestamp",
                                          "content_type_id", "actor_id")),),

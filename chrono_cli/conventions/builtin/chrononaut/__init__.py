@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign, Traits
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.chrononaut.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.chrononaut.convention:bulk",
               tables=(TableSign(columns=("version", "change_info")),
                       TableSign(suffix="_history", columns=("version",))),
               paired_suffixes=("_history",)),

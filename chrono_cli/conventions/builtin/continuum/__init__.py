@@ -30,6 +30,7 @@ def related(name: str, all_names: Collection[str]) -> set[str]:
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.continuum.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.continuum.convention:bulk",
               tables=(TableSign(name="transaction", columns=("id", "issued_at")),),
               related=related),
     name="continuum", title="SQLAlchemy-Continuum", shape="new-state",

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chrono_cli.conventions.builtin.continuum import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.continuum.adapter import ContinuumAdapter
-from chrono_cli.conventions.builtin.continuum.bulk import ContinuumBulk
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = ContinuumAdapter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ContinuumWriter(),
-                                 bulk=ContinuumBulk(), check=ADAPTER.check)
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.continuum.bulk import ContinuumBulk
+
+    return ContinuumBulk()

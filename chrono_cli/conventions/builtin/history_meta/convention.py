@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chrono_cli.conventions.builtin.history_meta import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.history_meta.adapter import HistoryMetaAdapter
 from chrono_cli.conventions.builtin.history_meta.write import HistoryMetaWriter
-from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = HistoryMetaAdapter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=HistoryMetaWriter(),
-                                 bulk=OldStateBulk(), check=ADAPTER.check)
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+
+    return OldStateBulk()

@@ -13,6 +13,7 @@ def related(name: str, all_names: Collection[str]) -> set[str]:
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.paper_trail.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.paper_trail.convention:bulk",
               tables=(TableSign(columns=("item_type", "item_id", "event", "object", "created_at")),),
               singleton_stores=("versions",),
               related=related),

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chrono_cli.conventions.builtin.paper_trail import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.paper_trail.adapter import PaperTrailAdapter
-from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
 from chrono_cli.conventions.builtin.paper_trail.write import PaperTrailWriter
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PaperTrailAdapter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PaperTrailWriter(),
-                                 bulk=PaperTrailBulk(), check=ADAPTER.check)
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
+
+    return PaperTrailBulk()

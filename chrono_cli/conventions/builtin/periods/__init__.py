@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.periods.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.periods.convention:bulk",
               tables=(TableSign(fact="periods"),),
               paired_suffixes=("_history",)),
     name="periods", title="PostgreSQL periods extension (system versioning)", shape="period",

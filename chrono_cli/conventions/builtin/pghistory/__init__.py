@@ -15,6 +15,7 @@ def related(name: str, all_names: Collection[str]) -> set[str]:
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.pghistory.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.pghistory.convention:bulk",
               tables=(TableSign(columns=("pgh_created_at", "pgh_label", "pgh_obj_id"), key=("pgh_id",)),),
               singleton_stores=("pghistory_context",),
               related=related),

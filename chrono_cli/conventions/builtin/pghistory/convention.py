@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chrono_cli.conventions.builtin.pghistory import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.pghistory.adapter import PghistoryAdapter
-from chrono_cli.conventions.builtin.pghistory.bulk import PghistoryBulk
 from chrono_cli.conventions.builtin.pghistory.write import PghistoryWriter
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PghistoryAdapter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PghistoryWriter(),
-                                 bulk=PghistoryBulk(), check=ADAPTER.check)
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.pghistory.bulk import PghistoryBulk
+
+    return PghistoryBulk()

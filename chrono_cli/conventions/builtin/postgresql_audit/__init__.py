@@ -15,6 +15,7 @@ def related(name: str, all_names: Collection[str]) -> set[str]:
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.postgresql_audit.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.postgresql_audit.convention:bulk",
               tables=(TableSign(name="activity", columns=("verb", "old_data", "changed_data", "table_name",
                                                           "native_transaction_id", "issued_at")),),
               singleton_stores=("activity",),

@@ -3,11 +3,22 @@ the database transaction (``transaction`` carries the actor)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chrono_cli.conventions.builtin.postgresql_audit import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.postgresql_audit.adapter import PostgresqlAuditAdapter
-from chrono_cli.conventions.builtin.postgresql_audit.bulk import PostgresqlAuditBulk
 from chrono_cli.conventions.builtin.postgresql_audit.write import PostgresqlAuditWriter
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PostgresqlAuditAdapter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PostgresqlAuditWriter(),
-                                 bulk=PostgresqlAuditBulk(), check=ADAPTER.check)
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.postgresql_audit.bulk import PostgresqlAuditBulk
+
+    return PostgresqlAuditBulk()

@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign, Traits
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.reversion.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.reversion.convention:bulk",
               tables=(TableSign(name="reversion_version",
                                 columns=("object_id", "format", "serialized_data", "object_repr", "content_type_id",
                                          "revision_id", "db")),),

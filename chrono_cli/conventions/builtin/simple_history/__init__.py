@@ -22,6 +22,7 @@ def related(name: str, all_names: Collection[str]) -> set[str]:
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.simple_history.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.simple_history.convention:bulk",
               tables=(TableSign(columns=("history_date", "history_type", "history_change_reason"),
                                 key=("history_id",)),),
               related=related),

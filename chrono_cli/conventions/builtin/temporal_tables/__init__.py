@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.temporal_tables.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.temporal_tables.convention:bulk",
               tables=(TableSign(suffix="_history"),
                       TableSign(trigger="versioning")),
               paired_suffixes=("_history",)),
