@@ -141,9 +141,13 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-app = typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
-                  help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
+def _typer() -> typer.Typer:
+    return typer.Typer(cls=ChronoGroup, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                       rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                       help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
+
+
+app = _typer()
 
 
 def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
@@ -170,7 +174,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path "
@@ -216,28 +219,61 @@ def main_options(
 
 # `chrono --help` lists the commands under these headings, in this order
 READ, WRITE, CI, SETUP = "Read", "Write", "CI", "Setup"
-app.command(cls=ChronoCommand, rich_help_panel=READ)(read.tables)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(read.history)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(read.show)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(read.diff)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(blame.blame)
-app.command(cls=changes.ChangesCommand, rich_help_panel=READ)(changes.changes)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.archived)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(lists.deleted)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(report.report)
-app.command(cls=ChronoCommand, rich_help_panel=READ)(browse.browse)
-app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.restore)
-app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.archive)
-app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.unarchive)
-app.command(cls=ChronoCommand, rich_help_panel=WRITE)(revert.revert)
-app.command(cls=ChronoCommand, rich_help_panel=WRITE)(write.apply)
-app.command("check-migrations", cls=ChronoCommand, rich_help_panel=CI)(check.check_migrations)
-app.command(cls=ChronoCommand, rich_help_panel=SETUP)(lists.conventions)
+COMMANDS: dict[str, tuple[type[ChronoCommand], str, Any]] = {
+    "tables": (ChronoCommand, READ, read.tables), "history": (ChronoCommand, READ, read.history),
+    "show": (ChronoCommand, READ, read.show), "diff": (ChronoCommand, READ, read.diff),
+    "blame": (ChronoCommand, READ, blame.blame), "changes": (changes.ChangesCommand, READ, changes.changes),
+    "archived": (ChronoCommand, READ, lists.archived), "deleted": (ChronoCommand, READ, lists.deleted),
+    "report": (ChronoCommand, READ, report.report), "browse": (ChronoCommand, READ, browse.browse),
+    "restore": (ChronoCommand, WRITE, write.restore), "archive": (ChronoCommand, WRITE, write.archive),
+    "unarchive": (ChronoCommand, WRITE, write.unarchive), "revert": (ChronoCommand, WRITE, revert.revert),
+    "apply": (ChronoCommand, WRITE, write.apply), "check-migrations": (ChronoCommand, CI, check.check_migrations),
+    "conventions": (ChronoCommand, SETUP, lists.conventions)}
+
+
+def _register(target: typer.Typer, names: Sequence[str]) -> typer.Typer:
+    target.callback()(main_options)
+    for name in names:
+        cls, panel, function = COMMANDS[name]
+        target.command(name, cls=cls, rich_help_panel=panel)(function)
+    return target
+
+
+_register(app, list(COMMANDS))
+
+# global options that take a value (the command is the first word after the global options)
+_VALUED = ("--db", "--schema", "--format", "-f", "--config", "--tz")
+
+
+def _command_word(args: Sequence[str]) -> str | None:
+    """The command ``args`` run, when the global options before it are all well-formed; else None."""
+    at = 0
+    while at < len(args):
+        arg = args[at]
+        if not arg.startswith("-"):
+            return arg
+        if arg in _VALUED:
+            at += 1
+        elif arg in ("-h", "--help", "--", "--version") or arg.startswith("-") and not arg.startswith("--") \
+                and not arg.startswith("-f"):
+            return None
+        at += 1
+    return None
+
+
+def _app_for(args: Sequence[str]) -> typer.Typer:
+    """The application with only the command ``args`` run (building every command's options costs as much as
+    running a read); the whole application for help, completion, a mistyped command or anything unusual."""
+    name = _command_word(args)
+    if name not in COMMANDS or any(k.endswith("_COMPLETE") for k in os.environ if k.startswith("_CHRONO")):
+        return app
+    return _register(_typer(), [name])
+
 
 def main() -> None:
     """Console-script entry point; Ctrl-C anywhere exits 130 without a traceback."""
     try:
-        app(prog_name="chrono")
+        _app_for(sys.argv[1:])(prog_name="chrono")
     except KeyboardInterrupt:
         err_console.print("[dim]interrupted[/]")
         raise SystemExit(int(ExitCode.INTERRUPTED)) from None

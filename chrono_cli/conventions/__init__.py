@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chrono_cli.config import Config, TableConfig
 from chrono_cli.conventions.api import Capability, Convention, Traits
 from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
-from chrono_cli.conventions.builtin.soft_delete.adapter import archive_column
 from chrono_cli.conventions.registry import default as registry
-from chrono_cli.conventions.writes.base import ArchiveWriter
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import ConfigError, UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.writes.base import ArchiveWriter
 
 __all__ = ["Capability", "Convention", "ConventionAdapter", "Detection", "ReadContext", "Traits", "detect", "get",
            "names", "registry"]
@@ -49,6 +51,8 @@ def catalog_facts() -> frozenset[str]:
 
 def archiver(det: Detection) -> ArchiveWriter:
     """The writer of an archive-column detection (what the column holds, and the rows it hides)."""
+    from chrono_cli.conventions.writes.base import ArchiveWriter
+
     writer = of(det).write()
     if not isinstance(writer, ArchiveWriter):
         raise UnsupportedOperation(f"{det.adapter} is not an archive column convention")
@@ -57,16 +61,16 @@ def archiver(det: Detection) -> ArchiveWriter:
 
 def store_names() -> set[str]:
     """Names of one-per-database stores, for targeted reflection."""
-    return {s for c in registry() for s in c.detector.singleton_stores}
+    return {s for c in registry() for s in c.singleton_stores}
 
 
 def related(name: str, all_names: Collection[str]) -> set[str]:
     """Tables some convention needs besides ``name`` to read its history (from the names of its schema)."""
-    return {r for c in registry() for r in c.detector.related(name, all_names)}
+    return {r for c in registry() for r in c.related(name, all_names)}
 
 
 def paired_suffixes() -> set[str]:
-    return {s for c in registry() for s in c.detector.paired_suffixes}
+    return {s for c in registry() for s in c.paired_suffixes}
 
 
 def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False) -> list[Detection]:
@@ -78,7 +82,7 @@ def detect(snapshot: SchemaSnapshot, config: Config, *, missing_ok: bool = False
     _check_config(snapshot, config, missing_ok=missing_ok)
     found: list[Detection] = []
     for conv in registry():
-        found.extend(_declared_drift(d, config) for d in conv.detector.detect(snapshot))
+        found.extend(_declared_drift(d, config) for d in conv.detect(snapshot))
     for t in snapshot:  # [tables.X] history = "...": the store config names, under a convention that fits it
         tcfg = config.table(t.ref.name, t.ref.schema)
         schema, _, name = (tcfg.history or "").rpartition(".")
@@ -170,6 +174,8 @@ def _declared_archives(snapshot: SchemaSnapshot, config: Config, kept: Iterable[
         declared = config.table(t.ref.name, t.ref.schema).archive_column
         if not declared:
             continue
+        from chrono_cli.conventions.builtin.soft_delete.adapter import archive_column
+
         found = archive_column(t, declared)
         if archive is None:
             raise UsageError(f"config declares archive_column {declared!r} for {t.ref}, but no archive column "

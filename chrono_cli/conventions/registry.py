@@ -2,8 +2,10 @@
 
 chrono's own conventions are declared as entry points in its pyproject.toml, next to any a third-party package
 declares, so a plugin is found exactly the way a built-in is (pytest's dogfooding). An entry point names a
-``Convention`` (or a callable returning one or a list of them). A plugin that fails to import, returns something
-else, or reuses a taken name is reported in one line and skipped; chrono goes on with the rest.
+``Convention`` (or a callable returning one or a list of them); chrono's own name the light declarations in
+``builtin/<name>/__init__.py``, whose parts are imported only for a schema that has their tables. A plugin that
+fails to import, returns something else, or reuses a taken name is reported in one line and skipped; chrono goes
+on with the rest.
 
 Detection order: conventions declare ``after=(...)`` (``"*"``: after every convention without ``"*"``); ties keep
 load order, chrono's own first.
@@ -14,11 +16,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from importlib import metadata
-from typing import Any
 
-from chrono_cli.conventions.api import ENTRY_POINT_GROUP, Convention
+from chrono_cli.conventions.api import ENTRY_POINT_GROUP, Convention, as_conventions
 from chrono_cli.errors import UsageError
 
 OWN = "chrono_cli"
@@ -96,7 +96,7 @@ def load_entry_points() -> tuple[list[Convention], list[str]]:
         dist = origins.name(ep)
         where = f"plugin {ep.name!r} ({ep.value}, from {dist or 'an unknown package'})"
         try:
-            loaded = _conventions(ep.load())
+            loaded = as_conventions(ep.load())
         except Exception as exc:  # noqa: BLE001 - a broken plugin must never take the CLI down
             problems.append(f"{where} could not be loaded: {type(exc).__name__}: {_first_line(exc)}")
             continue
@@ -108,32 +108,20 @@ def load_entry_points() -> tuple[list[Convention], list[str]]:
                 problems.append(f"{where}: a convention named {conv.name!r} is already loaded; skipped")
                 continue
             taken.add(conv.name)
-            found.append(replace(conv, source=dist or conv.source, version=origins.version(ep) or conv.version))
+            found.append(conv.located(dist or conv.source, origins.version(ep) or conv.version))
     return found, problems
 
 
 def builtins() -> list[Convention]:
-    """chrono's own conventions straight from ``chrono_cli.conventions.builtin.*.convention`` (no package metadata
-    needed)."""
+    """chrono's own conventions straight from their declarations in ``chrono_cli.conventions.builtin.*`` (no
+    package metadata needed)."""
     import chrono_cli.conventions.builtin as package
 
     out: list[Convention] = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}.convention")
-        out += _conventions(getattr(module, "CONVENTION", None) or getattr(module, "CONVENTIONS", None)) or []
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        out += as_conventions(getattr(module, "CONVENTION", None) or getattr(module, "CONVENTIONS", None)) or []
     return out
-
-
-def _conventions(obj: Any) -> list[Convention] | None:
-    if isinstance(obj, Convention):
-        return [obj]
-    if callable(obj) and not isinstance(obj, type):
-        obj = obj()
-        if isinstance(obj, Convention):
-            return [obj]
-    if isinstance(obj, (list, tuple)) and obj and all(isinstance(c, Convention) for c in obj):
-        return list(obj)
-    return None
 
 
 def _ordered(conventions: list[Convention]) -> list[Convention]:
@@ -146,10 +134,10 @@ def _ordered(conventions: list[Convention]) -> list[Convention]:
     placed: set[str] = set()
     pending = list(conventions)
     while pending:
-        ready = next((c for c in pending if deps[c.name] <= placed), pending[0])
+        at = next((i for i, c in enumerate(pending) if deps[c.name] <= placed), 0)
+        ready = pending.pop(at)  # by position: comparing conventions would import declared ones' parts
         out.append(ready)
         placed.add(ready.name)
-        pending.remove(ready)
     return out
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Column, FetchedValue, MetaData, Table, cast, func, select
 from sqlalchemy import types as sqltypes
-from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import TypeEngine
@@ -154,6 +153,8 @@ def last_id(conn: Connection, table: Table, column: str) -> Any:
     SQLite's write lock."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import REGCLASS  # only here: other backends never import the dialect
+
         return func.currval(cast(func.pg_get_serial_sequence(table.fullname, column), REGCLASS))
     if dialect in ("mysql", "mariadb"):
         return func.last_insert_id()

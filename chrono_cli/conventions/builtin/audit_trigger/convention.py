@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.audit_trigger import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.audit_trigger.adapter import (
     AuditTriggerAdapter,
     AuditTriggerBulk,
@@ -11,9 +11,5 @@ from chrono_cli.conventions.builtin.audit_trigger.adapter import (
 
 ADAPTER = AuditTriggerAdapter()
 WRITER = AuditTriggerWriter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-diff", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=WRITER, bulk=AuditTriggerBulk(WRITER),
-    traits=Traits(records_actor=True, exact_changesets=True),  # session_user_name; txid_current()
-    facts=("triggers",))  # audit_trigger_row: which tables are audited, and whether a write would be recorded
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER,
+                                 bulk=AuditTriggerBulk(WRITER), check=ADAPTER.check)

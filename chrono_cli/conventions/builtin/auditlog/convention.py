@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.auditlog import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.auditlog.adapter import AuditlogAdapter
-from chrono_cli.conventions.builtin.auditlog.bulk import AuditlogBulk
 from chrono_cli.conventions.builtin.auditlog.write import AuditlogWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = AuditlogAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-diff", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=AuditlogWriter(), bulk=AuditlogBulk(), traits=Traits(records_actor=True))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=AuditlogWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.auditlog.bulk import AuditlogBulk
+
+    return AuditlogBulk()

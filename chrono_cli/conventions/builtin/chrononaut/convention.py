@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.chrononaut import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.chrononaut.adapter import ChrononautAdapter
-from chrono_cli.conventions.builtin.chrononaut.bulk import ChrononautBulk
 from chrono_cli.conventions.builtin.chrononaut.write import ChrononautWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = ChrononautAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="old-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=ChrononautWriter(), bulk=ChrononautBulk(), traits=Traits(records_inserts=False, records_actor=True),
-    after=("simple-history",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ChrononautWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.chrononaut.bulk import ChrononautBulk
+
+    return ChrononautBulk()

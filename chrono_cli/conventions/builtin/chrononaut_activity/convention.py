@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.chrononaut_activity import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.chrononaut_activity.adapter import ChrononautActivityAdapter
 from chrono_cli.conventions.builtin.chrononaut_activity.write import ChrononautActivityWriter
 
 ADAPTER = ChrononautActivityAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-snapshot", detector=ADAPTER, reader=ADAPTER,
-    lister=ADAPTER, writer=ChrononautActivityWriter(), traits=Traits(records_actor=True),
-    after=("history-meta",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ChrononautActivityWriter(),
+                                 check=ADAPTER.check)

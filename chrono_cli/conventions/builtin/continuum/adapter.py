@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.actors import user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
+from chrono_cli.conventions.builtin.continuum import SUFFIX, TX_TABLE, related
 from chrono_cli.conventions.builtin.continuum import read as continuum_read
 from chrono_cli.conventions.builtin.continuum.check import CHECK
 from chrono_cli.conventions.builtin.continuum.options import (
@@ -56,9 +57,6 @@ from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import ForeignKeyInfo, SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
-
-TX_TABLE = "transaction"
-SUFFIX = "_version"
 
 
 def transaction_evidence(t: TableInfo) -> list[str] | None:
@@ -104,11 +102,6 @@ def base_of(snapshot: SchemaSnapshot, v: TableInfo) -> TableInfo | None:
     fits = [b for b in snapshot if b.ref.schema == v.ref.schema and b is not v and b.pk
             and _pairs(v, b) and data <= set(b.columns) and len(data) > len(b.pk)]
     return fits[0] if len(fits) == 1 else None
-
-
-def _mentions(name: str, parent: str) -> bool:
-    variants = {parent, parent + "s", parent + "es", parent.removesuffix("s")} - {""}
-    return any(name.startswith(p + "_") or name.endswith("_" + p) or f"_{p}_" in name for p in variants)
 
 
 def associations(snapshot: SchemaSnapshot, parent: TableInfo,
@@ -210,15 +203,7 @@ class ContinuumAdapter(ConventionAdapter):
     check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
-        names = set(all_names)
-        if TX_TABLE not in names or name + SUFFIX not in names:
-            return set()
-        out = {TX_TABLE, "transaction_changes", "transaction_meta", name + SUFFIX} & names
-        for n in names:
-            base = n[: -len(SUFFIX)]
-            if n.endswith(SUFFIX) and base in names and base != name and _mentions(base, name):
-                out |= {n, base}
-        return out
+        return related(name, all_names)
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for tx in snapshot:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.continuum import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.continuum.adapter import ContinuumAdapter
-from chrono_cli.conventions.builtin.continuum.bulk import ContinuumBulk
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = ContinuumAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=ContinuumWriter(), bulk=ContinuumBulk(),
-    traits=Traits(records_actor=True, exact_changesets=True),
-    facts=("triggers",))  # native versioning: the triggers that write the version rows
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ContinuumWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.continuum.bulk import ContinuumBulk
+
+    return ContinuumBulk()

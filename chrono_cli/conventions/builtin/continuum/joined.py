@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.builtin.continuum.adapter import SUFFIX, entity_name
+from chrono_cli.conventions.builtin.continuum import SUFFIX
+from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.options import END_COL, ContinuumOptions, data_columns, mod_columns
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.writes.base import Step, WriteContext

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.history_meta import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.history_meta.adapter import HistoryMetaAdapter
 from chrono_cli.conventions.builtin.history_meta.write import HistoryMetaWriter
-from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = HistoryMetaAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="old-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=HistoryMetaWriter(), bulk=OldStateBulk(), traits=Traits(records_inserts=False),
-    after=("chrononaut",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=HistoryMetaWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+
+    return OldStateBulk()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.actors import text_condition
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
-from chrono_cli.conventions.builtin.paper_trail import codec
+from chrono_cli.conventions.builtin.paper_trail import codec, related
 from chrono_cli.conventions.builtin.paper_trail.check import CHECK, is_store
 from chrono_cli.conventions.builtin.paper_trail.naming import tableize
 from chrono_cli.conventions.diffs import same
@@ -174,7 +174,7 @@ class PaperTrailAdapter(ConventionAdapter):
     check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
-        return {n for n in all_names if n.endswith("_versions")}
+        return related(name, all_names)
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         stores = [t for t in snapshot if is_store(t)]

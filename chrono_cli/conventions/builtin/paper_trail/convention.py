@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.paper_trail import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.paper_trail.adapter import PaperTrailAdapter
-from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
 from chrono_cli.conventions.builtin.paper_trail.write import PaperTrailWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = PaperTrailAdapter()
-CONVENTION = Convention(
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-snapshot", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    check=ADAPTER.check, writer=PaperTrailWriter(), bulk=PaperTrailBulk(), traits=Traits(records_actor=True))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PaperTrailWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
+
+    return PaperTrailBulk()

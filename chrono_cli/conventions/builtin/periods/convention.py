@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.periods import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.periods.adapter import PeriodsAdapter
 from chrono_cli.conventions.builtin.periods.check import CHECK
 from chrono_cli.conventions.builtin.periods.write import PeriodsWriter
-from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PeriodsAdapter()
 WRITER = PeriodsWriter()
-CONVENTION = Convention(
-    name=ADAPTER.name, title=ADAPTER.title, shape="period", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=WRITER, bulk=PeriodBulk(WRITER), check=CHECK,
-    traits=Traits(records_inserts=True, records_deletes=True),
-    facts=("periods", "triggers"))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER, check=CHECK)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
+
+    return PeriodBulk(WRITER)

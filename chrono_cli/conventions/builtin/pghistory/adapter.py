@@ -33,6 +33,7 @@ from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.actors import UserLink, labels
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
+from chrono_cli.conventions.builtin.pghistory import CONTEXTS, related
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.common import Entry, as_json, states_after
@@ -44,7 +45,6 @@ from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
 ID, CREATED, LABEL, OBJ, CONTEXT = "pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id"
 CONTEXT_JSON = "pgh_context"  # ContextJSONField: the metadata denormalized into each event
 SHOWN = ("user", "reason")  # metadata keys shown as actor and reason; the others go to the note
-CONTEXTS = "pghistory_context"
 OPS = {"insert": Op.INSERT, "update": Op.UPDATE, "delete": Op.DELETE}
 
 CHECK = CheckSpec(
@@ -100,7 +100,7 @@ class PghistoryAdapter(ConventionAdapter):
     singleton_stores = (CONTEXTS,)
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
-        return {n for n in all_names if n.endswith("event")} | ({CONTEXTS} & set(all_names))
+        return related(name, all_names)
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for event in snapshot:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.pghistory import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.pghistory.adapter import PghistoryAdapter
-from chrono_cli.conventions.builtin.pghistory.bulk import PghistoryBulk
 from chrono_cli.conventions.builtin.pghistory.write import PghistoryWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = PghistoryAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=PghistoryWriter(), bulk=PghistoryBulk(), traits=Traits(records_actor=True), facts=("triggers",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PghistoryWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.pghistory.bulk import PghistoryBulk
+
+    return PghistoryBulk()

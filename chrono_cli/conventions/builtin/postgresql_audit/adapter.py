@@ -18,12 +18,12 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection, Options, ReadContext
+from chrono_cli.conventions.builtin.postgresql_audit import related
 from chrono_cli.conventions.builtin.postgresql_audit.check import CHECK
 from chrono_cli.conventions.builtin.postgresql_audit.store import (
     ACTIVITY,
     FUNCTION,
     NAME,
-    TRANSACTION,
     AuditOptions,
     excluded,
     key_match,
@@ -60,8 +60,7 @@ class PostgresqlAuditAdapter(TriggerLogAdapter):
     function = FUNCTION
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
-        """The transaction table next to the activity log (targeted reflection reads it too)."""
-        return {ACTIVITY, TRANSACTION} & set(all_names) if ACTIVITY in all_names else set()
+        return related(name, all_names)
 
     def stores(self, snapshot: SchemaSnapshot) -> Iterator[LogStore]:
         for activity, tx in stores(snapshot):

@@ -16,13 +16,14 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Options
+from chrono_cli.conventions.builtin.postgresql_audit import ACTIVITY as ACTIVITY
+from chrono_cli.conventions.builtin.postgresql_audit import TRANSACTION as TRANSACTION
 from chrono_cli.conventions.types import col_is, is_json, is_text
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import RowKey, TableRef
 
 NAME = "postgresql-audit"
-ACTIVITY, TRANSACTION = "activity", "transaction"
 FUNCTION = "create_activity"
 
 

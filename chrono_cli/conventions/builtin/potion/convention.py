@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.potion import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.potion.adapter import PotionAdapter
 from chrono_cli.conventions.builtin.potion.write import PotionWriter
 
 ADAPTER = PotionAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-diff", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=PotionWriter(), traits=Traits(records_inserts=False, records_deletes=False),
-    after=("chrononaut-activity",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PotionWriter(),
+                                 check=ADAPTER.check)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.reversion import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.reversion.adapter import ReversionAdapter
-from chrono_cli.conventions.builtin.reversion.bulk import ReversionBulk
 from chrono_cli.conventions.builtin.reversion.write import ReversionWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = ReversionAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="json-snapshot", detector=ADAPTER, reader=ADAPTER,
-    lister=ADAPTER, writer=ReversionWriter(), bulk=ReversionBulk(),
-    traits=Traits(records_deletes=False, records_actor=True, exact_changesets=True))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ReversionWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.reversion.bulk import ReversionBulk
+
+    return ReversionBulk()

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.actors import labels, user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, Options, ReadContext
+from chrono_cli.conventions.builtin.simple_history import related
 from chrono_cli.conventions.builtin.simple_history.check import CHECK, HISTORY_ID
 from chrono_cli.conventions.drift import extra, retyped
 from chrono_cli.conventions.memberships import change_note, member, ordered, pseudo_name
@@ -180,16 +181,7 @@ class SimpleHistoryAdapter(ConventionAdapter):
     check = CHECK
 
     def related(self, name: str, all_names: Collection[str]) -> set[str]:
-        names = set(all_names)
-        out: set[str] = set()
-        parts = name.split("_")
-        for i in range(1, len(parts)):
-            hist = "_".join(parts[:i]) + "_historical" + "_".join(parts[i:])
-            if hist in names:
-                out.add(hist)
-                fields = [n[len(hist) + 1:] for n in names if n.startswith(hist + "_")]
-                out |= {f"{hist}_{f}" for f in fields} | ({f"{name}_{f}" for f in fields} & names)
-        return out
+        return related(name, all_names)
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for h in snapshot:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.simple_history import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryAdapter
-from chrono_cli.conventions.builtin.simple_history.bulk import SimpleHistoryBulk
 from chrono_cli.conventions.builtin.simple_history.write import SimpleHistoryWriter
 
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
+
 ADAPTER = SimpleHistoryAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="new-state", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=SimpleHistoryWriter(), bulk=SimpleHistoryBulk(), traits=Traits(records_actor=True),
-    after=("continuum",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=SimpleHistoryWriter(),
+                                 check=ADAPTER.check)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.simple_history.bulk import SimpleHistoryBulk
+
+    return SimpleHistoryBulk()

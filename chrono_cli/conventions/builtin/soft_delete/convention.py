@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from chrono_cli.conventions.builtin.soft_delete import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.soft_delete.adapter import SoftDeleteAdapter
 from chrono_cli.conventions.builtin.soft_delete.write import SoftDeleteWriter
 
 ADAPTER = SoftDeleteAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="archive", detector=ADAPTER, reader=ADAPTER,
-    writer=SoftDeleteWriter(),
-    traits=Traits(records_inserts=False, records_deletes=False, archive=True), after=("*",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, writer=SoftDeleteWriter(), check=ADAPTER.check)

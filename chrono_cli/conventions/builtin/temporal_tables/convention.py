@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention, Traits
+from typing import TYPE_CHECKING
+
+from chrono_cli.conventions.builtin.temporal_tables import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.temporal_tables.adapter import TemporalTablesAdapter
 from chrono_cli.conventions.builtin.temporal_tables.check import CHECK
 from chrono_cli.conventions.builtin.temporal_tables.write import TemporalTablesWriter
-from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
+
+if TYPE_CHECKING:
+    from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = TemporalTablesAdapter()
 WRITER = TemporalTablesWriter()
-CONVENTION = Convention(
-    name=ADAPTER.name, title=ADAPTER.title, shape="period", detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
-    writer=WRITER, bulk=PeriodBulk(WRITER), check=CHECK, traits=Traits(), facts=("triggers",),
-    after=("periods",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER, check=CHECK)
+
+
+def bulk() -> BulkWriter:
+    """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
+
+    return PeriodBulk(WRITER)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from chrono_cli.conventions.api import Convention
+from chrono_cli.conventions.builtin.versioned_rows import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.versioned_rows.adapter import VersionedRowsAdapter
 from chrono_cli.conventions.builtin.versioned_rows.write import VersionedRowsWriter
 
 ADAPTER = VersionedRowsAdapter()
-CONVENTION = Convention(
-    check=ADAPTER.check,
-    name=ADAPTER.name, title=ADAPTER.title, shape="in-table", detector=ADAPTER, reader=ADAPTER,
-    writer=VersionedRowsWriter(), after=("potion",))
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, writer=VersionedRowsWriter(), check=ADAPTER.check)
