@@ -1,12 +1,14 @@
 """A timeline read a page at a time, newest page first (what ``chrono browse`` shows first), is the timeline.
 
-``read.history_pages`` reads a window of versions where the store can (history_meta, Chrononaut 0.2: old-state
-stores) and reads the rest whole once; either way the pages, put back together, must be exactly the timeline
-``chrono history`` reads: the same versions, positions, changes, times, actors and notes.
+``read.history_pages`` reads a window of versions where the store can (history_meta, Chrononaut 0.2,
+django-simple-history, SQLAlchemy-Continuum) and reads the rest whole once; either way the pages, put back
+together, must be exactly the timeline ``chrono history`` reads: the same versions, positions, changes, times,
+actors and notes.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,5 +164,89 @@ def test_a_long_simple_history_record_pages_by_window(sqlite_or_pg_url: str) -> 
             assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
         with ws.catalog() as cat:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
+
+
+CONTINUUM = (  # the tables SQLAlchemy-Continuum 1.4 creates with PropertyModTracker and TransactionMeta
+    "CREATE TABLE appuser (id integer PRIMARY KEY, username varchar(50) NOT NULL)",
+    "CREATE TABLE article (id integer PRIMARY KEY, name varchar(100) NOT NULL, content text, views integer)",
+    'CREATE TABLE "transaction" (id integer PRIMARY KEY, remote_addr varchar(50), '
+    "user_id integer REFERENCES appuser (id), issued_at timestamp)",
+    "CREATE TABLE transaction_meta (transaction_id integer NOT NULL, key varchar(255) NOT NULL, value text, "
+    "PRIMARY KEY (transaction_id, key))",
+    "CREATE TABLE article_version (id integer NOT NULL, name varchar(100), content text, "
+    "transaction_id integer NOT NULL, end_transaction_id integer, operation_type smallint NOT NULL, "
+    "name_mod boolean NOT NULL, content_mod boolean NOT NULL, PRIMARY KEY (id, transaction_id))",
+    "CREATE INDEX ix_article_version_pk_transaction_id ON article_version (id, transaction_id DESC)",
+)
+
+
+def _continuum_rows(article: int, txs: range, kind: Any) -> list[dict[str, Any]]:
+    """Version rows as Continuum writes them: the new state, the operation, the next version's transaction as
+    the end (validity strategy), _mod flags of what changed (the content flag wrongly set every 13th)."""
+    out = []
+    for i, tx in enumerate(txs, 1):
+        op = kind(i)
+        out.append({"id": article, "name": f"a{article} n{i // 3}", "content": f"c{i // 5}", "transaction_id": tx,
+                    "end_transaction_id": tx + 1 if i < len(txs) else None, "operation_type": op,
+                    "name_mod": op == 0 or i % 3 == 0, "content_mod": op == 0 or i % 5 == 0 or i % 13 == 0})
+    return out
+
+
+def _fill_continuum(url: str, n: int) -> None:
+    """Article 1: ``n`` versions (deleted and re-created every 2,500), then a write the history did not
+    record; article 2: 5 versions, deleted without a version; article 3: created, then deleted."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in CONTINUUM:
+            conn.execute(text(statement))
+        md = MetaData()
+        t = {name: Table(name, md, autoload_with=conn)
+             for name in ("appuser", "article", "transaction", "transaction_meta", "article_version")}
+        conn.execute(t["appuser"].insert(), [{"id": 1, "username": "alice"}, {"id": 2, "username": "bob"}])
+        base = datetime(2026, 3, 1)
+        total = n + 7
+        conn.execute(t["transaction"].insert(), [
+            {"id": tx, "issued_at": base + timedelta(seconds=tx), "user_id": (None, 1, 2)[tx % 3],
+             "remote_addr": f"10.0.0.{tx % 9}" if tx % 4 == 0 else None} for tx in range(1, total + 1)])
+        conn.execute(t["transaction_meta"].insert(),
+                     [{"transaction_id": tx, "key": "reason", "value": f"edit {tx}"} for tx in range(1, total + 1)
+                      if tx % 7] + [{"transaction_id": tx, "key": "ticket", "value": f"T-{tx}"}
+                                    for tx in range(1, total + 1, 11)])
+        conn.execute(t["article_version"].insert(), [
+            *_continuum_rows(1, range(1, n), lambda i: 0 if i % 2500 == 1 else 2 if i % 2500 == 0 else 1),
+            *_continuum_rows(2, range(n, n + 5), lambda i: 0 if i == 1 else 1),
+            *_continuum_rows(3, range(n + 5, n + 7), lambda i: 0 if i == 1 else 2)])
+        conn.execute(t["article"].insert(), [{"id": 1, "name": "changed behind the history", "content": "c",
+                                              "views": 3}])
+    engine.dispose()
+
+
+def test_a_10000_version_continuum_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """SQLAlchemy-Continuum's layout (validity strategy, _mod flags, transaction meta, users), its rows inserted
+    in bulk by hand in the shape the library writes them (writing 10,000 versions through the ORM is too slow):
+    a 10,000-version record with deletions, re-creations and a write the history did not record, and two short
+    ones ending in deletions (one recorded, one not), paged at every boundary."""
+    n = 10_000
+    _fill_continuum(sqlite_or_pg_url, n)
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "article", "1")
+        assert whole.convention == "continuum" and len(whole.versions) == n
+        assert [v.op for v in whole.versions[2498:2502]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].note
+        assert whole.versions[0].actor == "alice" and whole.versions[0].reason == "edit 1"
+        assert any(v.note and "_mod flags" in v.note for v in whole.versions)
+        for size in (97, 200):
+            assert_pages_are_the_timeline(ws, "article", "1", size, whole)
+        with ws.catalog() as cat:
+            page = load_page(cat, open_target(cat, "article"), "1", None, 5001, 200)
+        assert page is not None and [v.seq for v in page.versions] == list(range(4801, 5001))
+        for key, ops in (("2", [Op.INSERT, *[Op.UPDATE] * 4, Op.DELETE]), ("3", [Op.INSERT, Op.DELETE])):
+            short = read.history(ws, "article", key)
+            assert [v.op for v in short.versions] == ops
+            for size in range(1, len(ops) + 2):
+                assert_pages_are_the_timeline(ws, "article", key, size, short)
     finally:
         ws.close()

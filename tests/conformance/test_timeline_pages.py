@@ -19,7 +19,8 @@ from tests.conformance.conftest import StoryClone
 from tests.conformance.test_conformance import PARAMS as CONFORMANCE
 from tests.conformance.test_conformance import _built
 
-WINDOWED = ("history-meta", "chrononaut", "simple-history", "continuum")  # stores that read a page's window: on MariaDB too
+# stores that read a page's window (on MariaDB too)
+WINDOWED = ("history-meta", "chrononaut", "simple-history", "continuum")
 PARAMS = [p for p in CONFORMANCE if p.values[1] in ("sqlite", "postgresql") or p.values[0].convention in WINDOWED]
 
 
