@@ -8,6 +8,7 @@ actors and notes.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,20 @@ def _first_difference(paged: list[Version], whole: list[Version]) -> Any:
         if a != b:
             return a.seq, {f: (getattr(a, f), getattr(b, f)) for f in a.__slots__ if getattr(a, f) != getattr(b, f)}
     return len(paged), len(whole)
+
+
+def _assert_long_record(ws: Workspace, table: str, convention: str, n: int, deleted: int,
+                        sizes: tuple[int, ...]) -> Timeline:
+    """Record 1 of ``table``: ``n`` versions, deleted at position ``deleted`` and re-created, ending with a write
+    the history did not record; paged at ``sizes``, the pages are its timeline."""
+    whole = read.history(ws, table, "1")
+    assert whole.convention == convention and len(whole.versions) == n
+    ops = [v.op for v in whole.versions[deleted - 2:deleted + 2]]
+    assert ops == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE], ops
+    assert whole.versions[-1].current and whole.versions[-1].note
+    for size in sizes:
+        assert_pages_are_the_timeline(ws, table, "1", size, whole)
+    return whole
 
 
 def _keys(ws: Workspace, path: str, table: str) -> list[str]:
@@ -156,12 +171,7 @@ def test_a_long_simple_history_record_pages_by_window(sqlite_or_pg_url: str) -> 
     engine.dispose()
     ws = workspace(sqlite_or_pg_url)
     try:
-        whole = read.history(ws, "shop_item", "1")
-        assert whole.convention == "simple-history" and len(whole.versions) == 2001
-        assert [v.op for v in whole.versions[498:502]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
-        assert whole.versions[-1].current and whole.versions[-1].note
-        for size in (97, 200):
-            assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
+        _assert_long_record(ws, "shop_item", "simple-history", 2001, 500, (97, 200))
         with ws.catalog() as cat:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
     finally:
@@ -232,14 +242,9 @@ def test_a_10000_version_continuum_record_pages_by_window(sqlite_or_pg_url: str)
     _fill_continuum(sqlite_or_pg_url, n)
     ws = workspace(sqlite_or_pg_url)
     try:
-        whole = read.history(ws, "article", "1")
-        assert whole.convention == "continuum" and len(whole.versions) == n
-        assert [v.op for v in whole.versions[2498:2502]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
-        assert whole.versions[-1].current and whole.versions[-1].note
+        whole = _assert_long_record(ws, "article", "continuum", n, 2500, (97, 200))
         assert whole.versions[0].actor == "alice" and whole.versions[0].reason == "edit 1"
         assert any(v.note and "_mod flags" in v.note for v in whole.versions)
-        for size in (97, 200):
-            assert_pages_are_the_timeline(ws, "article", "1", size, whole)
         with ws.catalog() as cat:
             page = load_page(cat, open_target(cat, "article"), "1", None, 5001, 200)
         assert page is not None and [v.seq for v in page.versions] == list(range(4801, 5001))
@@ -248,5 +253,66 @@ def test_a_10000_version_continuum_record_pages_by_window(sqlite_or_pg_url: str)
             assert [v.op for v in short.versions] == ops
             for size in range(1, len(ops) + 2):
                 assert_pages_are_the_timeline(ws, "article", key, size, short)
+    finally:
+        ws.close()
+
+
+def _paper_trail_rows(item: int, n: int, start: int, skewed: int = 0) -> list[dict[str, Any]]:
+    """``n`` versions of widget ``item`` as PaperTrail writes them with its JSON serializer: ``object`` the state
+    before the event (a touch's the state after it, without changes), ``object_changes`` the changes, times in
+    UTC to the millisecond; destroyed and re-created every 150; row ``skewed`` (if any) stamped an hour late."""
+    def state(i: int, at: datetime) -> dict[str, Any]:
+        return {"id": item, "name": f"w{item} n{i // 2}", "updated_at": at.isoformat(timespec="milliseconds") + "Z"}
+
+    base = datetime(2026, 3, 1)
+    out, prev = [], None
+    for i in range(1, n + 1):
+        at = base + timedelta(seconds=start + i)
+        now = state(i, at)
+        event = "create" if i == 1 or i % 150 == 1 else "destroy" if i % 150 == 0 else "update"
+        touch = event == "update" and i % 10 == 5
+        if touch:
+            now["name"] = (prev or now)["name"]
+        changes = None if event == "destroy" or touch else {
+            k: [None if event == "create" else (prev or {}).get(k), v] for k, v in now.items()
+            if event == "create" or (prev or {}).get(k) != v}
+        obj = now if touch else None if event == "create" else prev
+        out.append({"item_type": "Widget", "item_id": item, "event": event, "whodunnit": f"u{i % 4}",
+                    "object": None if obj is None else json.dumps(obj),
+                    "object_changes": None if changes is None else json.dumps(changes),
+                    "created_at": at + timedelta(hours=1 if i == skewed else 0), "ticket": f"T{i}" if i % 9 else None})
+        prev = None if event == "destroy" else now
+    return out
+
+
+def test_paper_trail_pages_read_windows(sqlite_or_pg_url: str) -> None:
+    """Rails PaperTrail's layout (JSON serializer, a metadata column), rows written by hand in the shape the
+    library writes them: 1,000 events with touches, destroys and re-creations, then a write the history did not
+    record, paged by window; a record one of whose rows shows a zone skew (noted on all its rows) is read whole."""
+    engine = create_engine(sqlite_or_pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE widgets (id integer PRIMARY KEY, name varchar(40), updated_at timestamp)"))
+        conn.execute(text("CREATE TABLE versions (id integer PRIMARY KEY, item_type varchar(100) NOT NULL, "
+                          "item_id bigint NOT NULL, event varchar(20) NOT NULL, whodunnit varchar(100), object text, "
+                          "object_changes text, created_at timestamp, ticket varchar(20))"))
+        rows = [*_paper_trail_rows(1, 1000, 0), *_paper_trail_rows(2, 12, 2000, skewed=7)]
+        versions = Table("versions", MetaData(), autoload_with=conn)
+        conn.execute(versions.insert(), [{"id": i, **r} for i, r in enumerate(rows, 1)])
+        conn.execute(text("INSERT INTO widgets VALUES (1, 'changed behind the history', '2026-04-01 00:00:00'), "
+                          "(2, 'w2 n6', '2026-03-01 00:33:32')"))
+    engine.dispose()
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = _assert_long_record(ws, "widgets", "paper-trail", 1001, 150, (1, 97, 200))
+        assert [c.column for c in whole.versions[4].changes] == ["updated_at"]  # a touch
+        skewed = read.history(ws, "widgets", "2")
+        assert all("off the updated_at" in (v.note or "") for v in skewed.versions[:12])
+        for size in range(1, len(skewed.versions) + 2):
+            assert_pages_are_the_timeline(ws, "widgets", "2", size, skewed)
+        with ws.catalog() as cat:
+            target = open_target(cat, "widgets")
+            page = load_page(cat, target, "1", None, 501, 200)
+            assert page is not None and [v.seq for v in page.versions] == list(range(301, 501))
+            assert load_page(cat, target, "2", None, None, 2) is None  # the skew: read whole
     finally:
         ws.close()
