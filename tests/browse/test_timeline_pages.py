@@ -204,7 +204,7 @@ def _continuum_rows(article: int, txs: range, kind: Any) -> list[dict[str, Any]]
     return out
 
 
-def _fill_continuum(url: str, n: int) -> None:
+def fill_continuum(url: str, n: int) -> None:
     """Article 1: ``n`` versions (deleted and re-created every 2,500), then a write the history did not
     record; article 2: 5 versions, deleted without a version; article 3: created, then deleted."""
     engine = create_engine(url)
@@ -239,7 +239,7 @@ def test_a_10000_version_continuum_record_pages_by_window(sqlite_or_pg_url: str)
     a 10,000-version record with deletions, re-creations and a write the history did not record, and two short
     ones ending in deletions (one recorded, one not), paged at every boundary."""
     n = 10_000
-    _fill_continuum(sqlite_or_pg_url, n)
+    fill_continuum(sqlite_or_pg_url, n)
     ws = workspace(sqlite_or_pg_url)
     try:
         whole = _assert_long_record(ws, "article", "continuum", n, 2500, (97, 200))
