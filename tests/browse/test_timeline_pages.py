@@ -179,10 +179,10 @@ def test_a_long_simple_history_record_pages_by_window(sqlite_or_pg_url: str) -> 
 
 
 CONTINUUM = (  # the tables SQLAlchemy-Continuum 1.4 creates with PropertyModTracker and TransactionMeta
-    "CREATE TABLE appuser (id integer PRIMARY KEY, username varchar(50) NOT NULL)",
+    "CREATE TABLE account (id integer PRIMARY KEY, username varchar(50) NOT NULL)",
     "CREATE TABLE article (id integer PRIMARY KEY, name varchar(100) NOT NULL, content text, views integer)",
     'CREATE TABLE "transaction" (id integer PRIMARY KEY, remote_addr varchar(50), '
-    "user_id integer REFERENCES appuser (id), issued_at timestamp)",
+    "user_id integer REFERENCES account (id), issued_at timestamp)",
     "CREATE TABLE transaction_meta (transaction_id integer NOT NULL, key varchar(255) NOT NULL, value text, "
     "PRIMARY KEY (transaction_id, key))",
     "CREATE TABLE article_version (id integer NOT NULL, name varchar(100), content text, "
@@ -213,8 +213,8 @@ def fill_continuum(url: str, n: int) -> None:
             conn.execute(text(statement))
         md = MetaData()
         t = {name: Table(name, md, autoload_with=conn)
-             for name in ("appuser", "article", "transaction", "transaction_meta", "article_version")}
-        conn.execute(t["appuser"].insert(), [{"id": 1, "username": "alice"}, {"id": 2, "username": "bob"}])
+             for name in ("account", "article", "transaction", "transaction_meta", "article_version")}
+        conn.execute(t["account"].insert(), [{"id": 1, "username": "alice"}, {"id": 2, "username": "bob"}])
         base = datetime(2026, 3, 1)
         total = n + 7
         conn.execute(t["transaction"].insert(), [
