@@ -8,7 +8,9 @@ prints, side by side in one run:
 
 - timeline: seconds from starting the child until the timeline of a history_meta record with N versions (user 1
   of tests/bench/bench_stream.py's tables, on SQLite and PostgreSQL) shows its first rows, the child's CPU
-  seconds until then, and its peak RSS;
+  seconds until then, and its peak RSS; the same for a SQLAlchemy-Continuum and a PaperTrail record with N
+  versions (article 1 and widget 1 of tests/browse/test_timeline_pages.py's ``fill_continuum`` and
+  ``fill_paper_trail``);
 - demo: the same for `chrono --db examples/demo.sqlite browse` (the tables screen);
 - tables: the tables screen of a SQLite database with ``--tables`` history_meta pairs.
 
@@ -35,6 +37,7 @@ if __name__ == "__main__" and sys.argv[1:2] != ["--child"]:
     sys.path.insert(0, str(ROOT))
     from tests.bench.bench_stream import Store
     from tests.bench.measured import measured
+    from tests.browse.test_timeline_pages import fill_continuum, fill_paper_trail
 
 
 def child(spawned: float, url: str, table: str | None, key: str | None) -> None:
@@ -128,6 +131,12 @@ def main() -> None:
     for kind in ("sqlite", "postgresql"):
         store = Store(kind, args.server, args.versions, tmp)
         cases.append((f"{kind}: {args.versions:,} versions", store.url, "appuser", "1", store))
+        continuum = Store(kind, args.server, 1, tmp)  # a throwaway database; the article is all that is opened
+        fill_continuum(continuum.url, args.versions)
+        cases.append((f"{kind}: Continuum {args.versions:,}", continuum.url, "article", "1", continuum))
+        paper_trail = Store(kind, args.server, 2, tmp)
+        fill_paper_trail(paper_trail.url, args.versions - 1)
+        cases.append((f"{kind}: PaperTrail {args.versions:,}", paper_trail.url, "widgets", "1", paper_trail))
     wide = tmp / "wide.sqlite"
     many_tables(f"sqlite:///{wide}", args.tables)
     cases.append((f"sqlite: {args.tables} tables", f"sqlite:///{wide}", None, None, None))

@@ -1,12 +1,15 @@
 """A timeline read a page at a time, newest page first (what ``chrono browse`` shows first), is the timeline.
 
-``read.history_pages`` reads a window of versions where the store can (history_meta, Chrononaut 0.2: old-state
-stores) and reads the rest whole once; either way the pages, put back together, must be exactly the timeline
-``chrono history`` reads: the same versions, positions, changes, times, actors and notes.
+``read.history_pages`` reads a window of versions where the store can (history_meta, Chrononaut 0.2,
+django-simple-history, SQLAlchemy-Continuum) and reads the rest whole once; either way the pages, put back
+together, must be exactly the timeline ``chrono history`` reads: the same versions, positions, changes, times,
+actors and notes.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,20 @@ def _first_difference(paged: list[Version], whole: list[Version]) -> Any:
         if a != b:
             return a.seq, {f: (getattr(a, f), getattr(b, f)) for f in a.__slots__ if getattr(a, f) != getattr(b, f)}
     return len(paged), len(whole)
+
+
+def _assert_long_record(ws: Workspace, table: str, convention: str, n: int, deleted: int,
+                        sizes: tuple[int, ...]) -> Timeline:
+    """Record 1 of ``table``: ``n`` versions, deleted at position ``deleted`` and re-created, ending with a write
+    the history did not record; paged at ``sizes``, the pages are its timeline."""
+    whole = read.history(ws, table, "1")
+    assert whole.convention == convention and len(whole.versions) == n
+    ops = [v.op for v in whole.versions[deleted - 2:deleted + 2]]
+    assert ops == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE], ops
+    assert whole.versions[-1].current and whole.versions[-1].note
+    for size in sizes:
+        assert_pages_are_the_timeline(ws, table, "1", size, whole)
+    return whole
 
 
 def _keys(ws: Workspace, path: str, table: str) -> list[str]:
@@ -154,13 +171,152 @@ def test_a_long_simple_history_record_pages_by_window(sqlite_or_pg_url: str) -> 
     engine.dispose()
     ws = workspace(sqlite_or_pg_url)
     try:
-        whole = read.history(ws, "shop_item", "1")
-        assert whole.convention == "simple-history" and len(whole.versions) == 2001
-        assert [v.op for v in whole.versions[498:502]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
-        assert whole.versions[-1].current and whole.versions[-1].note
-        for size in (97, 200):
-            assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
+        _assert_long_record(ws, "shop_item", "simple-history", 2001, 500, (97, 200))
         with ws.catalog() as cat:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
+
+
+CONTINUUM = (  # the tables SQLAlchemy-Continuum 1.4 creates with PropertyModTracker and TransactionMeta
+    "CREATE TABLE account (id integer PRIMARY KEY, username varchar(50) NOT NULL)",
+    "CREATE TABLE article (id integer PRIMARY KEY, name varchar(100) NOT NULL, content text, views integer)",
+    'CREATE TABLE "transaction" (id integer PRIMARY KEY, remote_addr varchar(50), '
+    "user_id integer REFERENCES account (id), issued_at timestamp)",
+    "CREATE TABLE transaction_meta (transaction_id integer NOT NULL, key varchar(255) NOT NULL, value text, "
+    "PRIMARY KEY (transaction_id, key))",
+    "CREATE TABLE article_version (id integer NOT NULL, name varchar(100), content text, "
+    "transaction_id integer NOT NULL, end_transaction_id integer, operation_type smallint NOT NULL, "
+    "name_mod boolean NOT NULL, content_mod boolean NOT NULL, PRIMARY KEY (id, transaction_id))",
+    "CREATE INDEX ix_article_version_pk_transaction_id ON article_version (id, transaction_id DESC)",
+)
+
+
+def _continuum_rows(article: int, txs: range, kind: Any) -> list[dict[str, Any]]:
+    """Version rows as Continuum writes them: the new state, the operation, the next version's transaction as
+    the end (validity strategy), _mod flags of what changed (the content flag wrongly set every 13th)."""
+    out = []
+    for i, tx in enumerate(txs, 1):
+        op = kind(i)
+        out.append({"id": article, "name": f"a{article} n{i // 3}", "content": f"c{i // 5}", "transaction_id": tx,
+                    "end_transaction_id": tx + 1 if i < len(txs) else None, "operation_type": op,
+                    "name_mod": op == 0 or i % 3 == 0, "content_mod": op == 0 or i % 5 == 0 or i % 13 == 0})
+    return out
+
+
+def fill_continuum(url: str, n: int) -> None:
+    """Article 1: ``n`` versions (deleted and re-created every 2,500), then a write the history did not
+    record; article 2: 5 versions, deleted without a version; article 3: created, then deleted."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in CONTINUUM:
+            conn.execute(text(statement))
+        md = MetaData()
+        t = {name: Table(name, md, autoload_with=conn)
+             for name in ("account", "article", "transaction", "transaction_meta", "article_version")}
+        conn.execute(t["account"].insert(), [{"id": 1, "username": "alice"}, {"id": 2, "username": "bob"}])
+        base = datetime(2026, 3, 1)
+        total = n + 7
+        conn.execute(t["transaction"].insert(), [
+            {"id": tx, "issued_at": base + timedelta(seconds=tx), "user_id": (None, 1, 2)[tx % 3],
+             "remote_addr": f"10.0.0.{tx % 9}" if tx % 4 == 0 else None} for tx in range(1, total + 1)])
+        conn.execute(t["transaction_meta"].insert(),
+                     [{"transaction_id": tx, "key": "reason", "value": f"edit {tx}"} for tx in range(1, total + 1)
+                      if tx % 7] + [{"transaction_id": tx, "key": "ticket", "value": f"T-{tx}"}
+                                    for tx in range(1, total + 1, 11)])
+        conn.execute(t["article_version"].insert(), [
+            *_continuum_rows(1, range(1, n), lambda i: 0 if i % 2500 == 1 else 2 if i % 2500 == 0 else 1),
+            *_continuum_rows(2, range(n, n + 5), lambda i: 0 if i == 1 else 1),
+            *_continuum_rows(3, range(n + 5, n + 7), lambda i: 0 if i == 1 else 2)])
+        conn.execute(t["article"].insert(), [{"id": 1, "name": "changed behind the history", "content": "c",
+                                              "views": 3}])
+    engine.dispose()
+
+
+def test_a_10000_version_continuum_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """SQLAlchemy-Continuum's layout (validity strategy, _mod flags, transaction meta, users), its rows inserted
+    in bulk by hand in the shape the library writes them (writing 10,000 versions through the ORM is too slow):
+    a 10,000-version record with deletions, re-creations and a write the history did not record, and two short
+    ones ending in deletions (one recorded, one not), paged at every boundary."""
+    n = 10_000
+    fill_continuum(sqlite_or_pg_url, n)
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = _assert_long_record(ws, "article", "continuum", n, 2500, (97, 200))
+        assert whole.versions[0].actor == "alice" and whole.versions[0].reason == "edit 1"
+        assert any(v.note and "_mod flags" in v.note for v in whole.versions)
+        with ws.catalog() as cat:
+            page = load_page(cat, open_target(cat, "article"), "1", None, 5001, 200)
+        assert page is not None and [v.seq for v in page.versions] == list(range(4801, 5001))
+        for key, ops in (("2", [Op.INSERT, *[Op.UPDATE] * 4, Op.DELETE]), ("3", [Op.INSERT, Op.DELETE])):
+            short = read.history(ws, "article", key)
+            assert [v.op for v in short.versions] == ops
+            for size in range(1, len(ops) + 2):
+                assert_pages_are_the_timeline(ws, "article", key, size, short)
+    finally:
+        ws.close()
+
+
+def _paper_trail_rows(item: int, n: int, start: int, skewed: int = 0) -> list[dict[str, Any]]:
+    """``n`` versions of widget ``item`` as PaperTrail writes them with its JSON serializer: ``object`` the state
+    before the event (a touch's the state after it, without changes), ``object_changes`` the changes, times in
+    UTC to the millisecond; destroyed and re-created every 150; row ``skewed`` (if any) stamped an hour late."""
+    def state(i: int, at: datetime) -> dict[str, Any]:
+        return {"id": item, "name": f"w{item} n{i // 2}", "updated_at": at.isoformat(timespec="milliseconds") + "Z"}
+
+    base = datetime(2026, 3, 1)
+    out, prev = [], None
+    for i in range(1, n + 1):
+        at = base + timedelta(seconds=start + i)
+        now = state(i, at)
+        event = "create" if i == 1 or i % 150 == 1 else "destroy" if i % 150 == 0 else "update"
+        touch = event == "update" and i % 10 == 5
+        if touch:
+            now["name"] = (prev or now)["name"]
+        changes = None if event == "destroy" or touch else {
+            k: [None if event == "create" else (prev or {}).get(k), v] for k, v in now.items()
+            if event == "create" or (prev or {}).get(k) != v}
+        obj = now if touch else None if event == "create" else prev
+        out.append({"item_type": "Widget", "item_id": item, "event": event, "whodunnit": f"u{i % 4}",
+                    "object": None if obj is None else json.dumps(obj),
+                    "object_changes": None if changes is None else json.dumps(changes),
+                    "created_at": at + timedelta(hours=1 if i == skewed else 0), "ticket": f"T{i}" if i % 9 else None})
+        prev = None if event == "destroy" else now
+    return out
+
+
+def fill_paper_trail(url: str, n: int) -> None:
+    """Widget 1: ``n`` events, then a write the history did not record; widget 2: 12 events, one skewed."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE widgets (id integer PRIMARY KEY, name varchar(40), updated_at timestamp)"))
+        conn.execute(text("CREATE TABLE versions (id integer PRIMARY KEY, item_type varchar(100) NOT NULL, "
+                          "item_id bigint NOT NULL, event varchar(20) NOT NULL, whodunnit varchar(100), object text, "
+                          "object_changes text, created_at timestamp, ticket varchar(20))"))
+        rows = [*_paper_trail_rows(1, n, 0), *_paper_trail_rows(2, 12, n + 1000, skewed=7)]
+        versions = Table("versions", MetaData(), autoload_with=conn)
+        conn.execute(versions.insert(), [{"id": i, **r} for i, r in enumerate(rows, 1)])
+        conn.execute(text("INSERT INTO widgets VALUES (1, 'changed behind the history', '2026-04-01 00:00:00')"))
+    engine.dispose()
+
+
+def test_paper_trail_pages_read_windows(sqlite_or_pg_url: str) -> None:
+    """Rails PaperTrail's layout (JSON serializer, a metadata column), rows written by hand in the shape the
+    library writes them: 1,000 events with touches, destroys and re-creations, then a write the history did not
+    record, paged by window; a record one of whose rows shows a zone skew (noted on all its rows) is read whole."""
+    fill_paper_trail(sqlite_or_pg_url, 1000)
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = _assert_long_record(ws, "widgets", "paper-trail", 1001, 150, (1, 97, 200))
+        assert [c.column for c in whole.versions[4].changes] == ["updated_at"]  # a touch
+        skewed = read.history(ws, "widgets", "2")
+        assert all("off the updated_at" in (v.note or "") for v in skewed.versions[:12])
+        for size in range(1, len(skewed.versions) + 2):
+            assert_pages_are_the_timeline(ws, "widgets", "2", size, skewed)
+        with ws.catalog() as cat:
+            target = open_target(cat, "widgets")
+            page = load_page(cat, target, "1", None, 501, 200)
+            assert page is not None and [v.seq for v in page.versions] == list(range(301, 501))
+            assert load_page(cat, target, "2", None, None, 2) is None  # the skew: read whole
     finally:
         ws.close()

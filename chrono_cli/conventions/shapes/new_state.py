@@ -11,6 +11,7 @@ A change listing of a new-state store diffs each row against the stored state ju
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -126,3 +127,32 @@ def previous_states(ctx: ReadContext, store: Table, det: Detection, rows: Sequen
         for r in ctx.conn.execute(select(store).where(*match)).mappings():
             stored[tuple(r[c] for c in [*det.key, ident])] = r
     return {r_key: stored[p_key] for r_key, p_key in wanted.items() if p_key in stored}
+
+
+def page_bounds(rows: int, before: int | None, size: int) -> tuple[int, int, int]:
+    """The history rows a page of a new-state store reads, when history row i is version i and the live row may
+    add one version after the last row: (first row, last row, newest position shown; 0: nothing). The rows run
+    from two before the page (the predecessor, and the row its own notes come from) to one after it (when its
+    last version ended); the newest page also reads the live row (read it when the last row is ``rows``)."""
+    last = rows + 1 if before is None else before - 1
+    if last < 1:
+        return 1, 0, 0
+    return max(1, min(last, rows) - size - 1), min(rows, last + 1), last
+
+
+def window_rows(ctx: ReadContext, store: Table, where: ColumnElement[bool], order: Sequence[ColumnElement[Any]],
+                first: int, last: int, total: int) -> list[Mapping[Any, Any]]:
+    """Rows ``first`` to ``last`` (1-based in ``order``) of the ``total`` rows matching ``where``, oldest first,
+    read from the newest end (the newest pages skip the fewest rows)."""
+    if last < first:
+        return []
+    found = ctx.conn.execute(select(store).where(where).order_by(*[c.desc() for c in order])
+                             .offset(total - last).limit(last - first + 1))
+    return list(reversed(found.mappings().all()))
+
+
+def page_slice(states: Sequence[Version], first: int, last: int, size: int) -> list[Version]:
+    """The versions built from rows ``first`` on (version i at position i), up to position ``last``: the page's
+    ``size`` and the one before them, each ``seq`` its position."""
+    numbered = [replace(v, seq=first + i) for i, v in enumerate(states) if first + i <= last]
+    return numbered[-(size + 1):]

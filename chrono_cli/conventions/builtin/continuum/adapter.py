@@ -275,6 +275,10 @@ class ContinuumAdapter(ConventionAdapter):
             ctx, det = self._with_ancestors(ctx, det)
         return continuum_read.read(ctx, det, key)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return continuum_read.page(ctx, det, key, before, size)
+
     def _with_ancestors(self, ctx: ReadContext, det: Detection) -> tuple[ReadContext, Detection]:
         """Reflect the tables a joined-inheritance child extends (up to the root), then detect it again."""
         snapshot, pending = ctx.snapshot, det.opts(ContinuumOptions).extends

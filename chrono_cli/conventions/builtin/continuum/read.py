@@ -13,8 +13,9 @@ from chrono_cli.conventions.actors import UserLink, labels, user_link
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.memberships import change_note, member, ordered
-from chrono_cli.conventions.rows import as_utc, fetch_live, key_where
+from chrono_cli.conventions.rows import as_utc, count, fetch_live, key_where
 from chrono_cli.conventions.shapes.common import Bypass, Entry, states_after
+from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, window_rows
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Op, RowKey, Version
 
@@ -174,18 +175,41 @@ def _mod_note(row: Mapping[Any, Any], mods: Mapping[str, str], recorded: list[st
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """The record's versions oldest first, with membership-only transactions as their own entries."""
+    store = ctx.info(det.store).table()
+    rows = {r[TX_COL]: r for r in ctx.conn.execute(
+        select(store).where(key_where(store, key)).order_by(store.c[TX_COL])).mappings()}
+    return _versions(ctx, det, rows, _links(ctx, det, key), _levels(ctx, det, key), _live(ctx, det, key))
+
+
+def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size: int) -> list[Version] | None:
+    """A page of versions (``ConventionAdapter.versions_page``) read by window: version row i is version i (no
+    membership or ancestor entries: a record with association rows, or a joined-inheritance table, returns None),
+    the live row only for the page that ends with the newest row."""
     o = det.opts(ContinuumOptions)
-    live_info, store = ctx.info(det.live), ctx.info(det.store).table()
+    if o.inherits or o.extends or _links(ctx, det, key):
+        return None
+    store = ctx.info(det.store).table()
+    where = key_where(store, key)
+    total = count(ctx.conn, store, where)
+    first, last, shown = page_bounds(total, before, size)
+    if shown < 1:
+        return []
+    rows = {r[TX_COL]: r for r in window_rows(ctx, store, where, [store.c[TX_COL]], first, last, total)}
+    live = _live(ctx, det, key) if last == total else None
+    return page_slice(_versions(ctx, det, rows, [], [], live), first, shown, size)
+
+
+def _versions(ctx: ReadContext, det: Detection, rows: Mapping[Any, Mapping[Any, Any]], links: list[_Link],
+              levels: list[_Level], live: dict[str, Any] | None) -> list[Version]:
+    """The versions of consecutive version ``rows`` (by transaction, oldest first), then what ``live`` adds."""
+    o = det.opts(ContinuumOptions)
+    live_info = ctx.info(det.live)
     tx_info = _info(ctx, o.transaction_table)
     assert tx_info is not None, "detected transaction table missing from the snapshot"
     declared = set(ctx.config.unrecorded)
     recorded = [c for c in o.versioned_columns if c not in declared]
     unrecorded = tuple(c for c in live_info.columns if c not in recorded) + _unrecorded_above(ctx, det)
     mods: Mapping[str, str] = o.mod_columns
-    rows = {r[TX_COL]: r for r in ctx.conn.execute(
-        select(store).where(key_where(store, key)).order_by(store.c[TX_COL])).mappings()}
-    links = _links(ctx, det, key)
-    levels = _levels(ctx, det, key)
     keys = set(det.key)
     first = min(rows, default=None)
     ids = sorted(set(rows) | {t for link in links for t in link.by_tx}
@@ -249,7 +273,7 @@ def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         entries.append(Entry(values=values, op=op, number=tx, at=as_utc(info.at, tz), actor=actor,
                              reason=meta_reason, unrecorded=gaps, note="; ".join(notes) or None))
     shown = recorded + [c for lv in levels for c in lv.columns]
-    return states_after(entries, _live(ctx, det, key), shown, unrecorded, unrecorded, bypass=BYPASS)
+    return states_after(entries, live, shown, unrecorded, unrecorded, bypass=BYPASS)
 
 
 def _live(ctx: ReadContext, det: Detection, key: RowKey) -> dict[str, Any] | None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, Text, and_, cast, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import text_condition
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
@@ -23,8 +24,9 @@ from chrono_cli.conventions.builtin.paper_trail import codec, related
 from chrono_cli.conventions.builtin.paper_trail.check import CHECK, is_store
 from chrono_cli.conventions.builtin.paper_trail.naming import tableize
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.rows import as_utc, count, fetch_live
 from chrono_cli.conventions.shapes.common import Entry, states_after
+from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, window_rows
 from chrono_cli.conventions.shapes.window import window
 from chrono_cli.conventions.types import col_is, is_integer, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot
@@ -208,27 +210,45 @@ class PaperTrailAdapter(ConventionAdapter):
         return tables & set(names)
 
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
-        from chrono_cli.conventions.rows import count
-
         store = snapshot.tables[det.store].table()
         return count(conn, store, store.c.item_type.in_(item_types(conn, store, det.live.name, None)))
 
     def rows(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Row]:
         """The record's version rows, decoded, in PaperTrail's order (created_at, then id)."""
         store = ctx.info(det.store).table()
-        types = item_types(ctx.conn, store, det.live.name, ctx.config.model)
-        (_, item_id), = key.items
-        query = (select(store).where(store.c.item_type.in_(types), store.c.item_id == item_id)
-                 .order_by(store.c.created_at, store.c.id))
+        query = select(store).where(_record(ctx, det, key)).order_by(store.c.created_at, store.c.id)
+        return _skew_on_every_row(self._decoded(ctx, det, ctx.conn.execute(query).mappings()))
+
+    @staticmethod
+    def _decoded(ctx: ReadContext, det: Detection, found: Iterable[Mapping[Any, Any]]) -> list[Row]:
         columns = ctx.info(det.live).columns
         opts = det.opts(PaperTrailOptions)
-        rows = [decode_row(r, columns, opts, ctx.config.timezone, det.live.name)
-                for r in ctx.conn.execute(query).mappings()]
-        return _skew_on_every_row(rows)
+        return [decode_row(r, columns, opts, ctx.config.timezone, det.live.name) for r in found]
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        rows = self.rows(ctx, det, key)
-        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        return self._states(ctx, det, self.rows(ctx, det, key), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Version row i is version i, the live row may add one after the last. A version is the state its event
+        produced, the next row's ``object``: the page's rows, the two before them and the one after, the live row
+        only when the window reaches the newest row. A zone skew one row shows is noted on every row of the
+        record: a record with one anywhere is read whole (None); the check reads only ``object_changes``."""
+        store = ctx.info(det.store).table()
+        where = _record(ctx, det, key)
+        total = count(ctx.conn, store, where)
+        first, last, shown = page_bounds(total, before, size)
+        if shown < 1:
+            return []
+        if _any_skew(ctx, det, store, where):
+            return None
+        found = window_rows(ctx, store, where, [store.c.created_at, store.c.id], first, last, total)
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
+        return page_slice(self._states(ctx, det, self._decoded(ctx, det, found), live), first, shown, size)
+
+    def _states(self, ctx: ReadContext, det: Detection, rows: list[Row],
+                live: dict[str, Any] | None) -> list[Version]:
+        """The versions of consecutive version ``rows`` (oldest first), then what ``live`` adds."""
         skip = set(ctx.config.unrecorded)
         entries = []
         for row, state in zip(rows, after_states(rows, live), strict=True):
@@ -262,6 +282,25 @@ class PaperTrailAdapter(ConventionAdapter):
             out.append(RowChange(det.live, RowKey(((det.key[0], r["item_id"]),)), row.op, row.at, row.actor,
                                  changes=changes, note=note))
         return out
+
+
+def _record(ctx: ReadContext, det: Detection, key: RowKey) -> ColumnElement[bool]:
+    """The version rows of one record (its item types and id)."""
+    store = ctx.info(det.store).table()
+    (_, item_id), = key.items
+    return and_(store.c.item_type.in_(item_types(ctx.conn, store, det.live.name, ctx.config.model)),
+                store.c.item_id == item_id)
+
+
+def _any_skew(ctx: ReadContext, det: Detection, store: Table, where: ColumnElement[bool]) -> bool:
+    """Whether any version row of the record shows a zone skew (``_zone_skew``): only rows whose changes name
+    updated_at are read, and only their time and changes."""
+    if not det.opts(PaperTrailOptions).changes:
+        return False
+    tz = ctx.config.timezone
+    found = ctx.conn.execute(select(store.c.created_at, store.c.object_changes).where(
+        where, cast(store.c.object_changes, Text).contains("updated_at")))
+    return any(_zone_skew(as_utc(at, tz), codec.parse(raw)) for at, raw in found)
 
 
 def _all_agree(recorded: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
