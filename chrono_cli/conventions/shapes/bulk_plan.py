@@ -167,6 +167,7 @@ def row_text(dialect: str, values: Sequence[Any]) -> ColumnElement[Any]:
 
 
 def _as_stored(value: Any) -> ColumnElement[Any]:
-    """A SQLite value as JSON keeps it exactly: integers and text themselves, anything else ``quote``d."""
+    """A SQLite value as JSON keeps it exactly: integers and text themselves, a real or a blob as its literal in
+    an array of its own (so the blob x'41' and the text "X'41'" differ)."""
     kind = func.typeof(value)
-    return case((or_(kind == "real", kind == "blob"), func.quote(value)), else_=value)
+    return case((or_(kind == "real", kind == "blob"), func.json_array(func.quote(value))), else_=value)
