@@ -21,7 +21,7 @@ from chrono_cli.errors import Refused, UsageError
 from chrono_cli.model import RowKey, TableRef
 from chrono_cli.services.archive import archive_item
 from chrono_cli.services.delete import delete_item
-from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import Plan, PlanItem
 from chrono_cli.services.restore import restore_item
@@ -51,18 +51,8 @@ def apply_plan(ws: Workspace, plan: Plan) -> Applied:
         run = _Run(cat, plan, meta, now)
         items = tuple(run.apply(item) for item in plan.items)
         applied = replace(plan, created_at=now, items=items)
-        before = hooks.get("before_commit")
-        if before:
-            problem = run_hook("before_commit", before, applied.dumps())
-            if problem:
-                raise Refused(f"{problem}; rolled back, nothing written")
-    warnings: list[str] = []
-    after = hooks.get("after_commit")
-    if after:
-        problem = run_hook("after_commit", after, applied.dumps())
-        if problem:
-            warnings.append(f"{problem} (the change is committed)")
-    return Applied(applied, tuple(warnings))
+        before_commit(hooks, applied.dumps)
+    return Applied(applied, tuple(after_commit(hooks, applied.dumps)))
 
 
 class _Run:

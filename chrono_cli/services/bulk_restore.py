@@ -32,7 +32,7 @@ from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import RowKey
 from chrono_cli.services.history import refuse_degraded
-from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.target import Target, history_detection, open_target
@@ -174,14 +174,8 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
                 progress(step.label, n - 1, len(steps))
             conn.execute(step.statement)
         stage.drop(conn)
-        before = ws.config.hooks.get("before_commit")
-        if before:
-            problem = run_hook("before_commit", before, _hook_doc(plan, now))
-            if problem:
-                raise Refused(f"{problem}; rolled back, nothing written")
-    after = ws.config.hooks.get("after_commit")
-    problem = run_hook("after_commit", after, _hook_doc(plan, now)) if after else None
-    return [f"{problem} (the change is committed)"] if problem else []
+        before_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
+    return after_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
 
 
 def _context(cat: Catalog, target: Target, convention: str, meta: WriteMeta, now: datetime) -> WriteContext:

@@ -35,7 +35,7 @@ from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
-from chrono_cli.services.hooks import run_hook
+from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
     UNWRITABLE,
@@ -449,14 +449,8 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
             for step in (writer.delete_steps(ctx, stage) if deletes else writer.steps(ctx, stage, part.columns)):
                 conn.execute(step.statement)
             stage.drop(conn)
-        before = ws.config.hooks.get("before_commit")
-        if before:
-            problem = run_hook("before_commit", before, _hook_doc(plan, now))
-            if problem:
-                raise Refused(f"{problem}; rolled back, nothing written")
-    after = ws.config.hooks.get("after_commit")
-    problem = run_hook("after_commit", after, _hook_doc(plan, now)) if after else None
-    return [f"{problem} (the change is committed)"] if problem else []
+        before_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
+    return after_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
 
 
 def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:
