@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import typer.rich_utils
+import typer.testing
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -181,6 +182,27 @@ def _pin_terminal() -> None:
     os.environ.pop("CHRONO_DATABASE_URL", None)
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("CHRONO_FORMAT", None)
+
+
+_COMMANDS: dict[tuple[int, str | None], tuple[Any, Any]] = {}
+_build_command = getattr(typer.testing, "_get_command")  # noqa: B009 - private, not re-exported
+
+
+def _cached_command(app: Any) -> Any:
+    """The click command of a Typer app, built once per app (and completion setting), not on every invoke."""
+    key = (id(app), os.environ.get("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"))  # the one input besides app
+    if key not in _COMMANDS:
+        _COMMANDS[key] = (app, _build_command(app))  # the app is kept: its id stays its own
+    return _COMMANDS[key][1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _build_commands_once() -> Iterator[None]:
+    """CliRunner.invoke builds chrono's click command from the Typer app on every call (~50 ms, thousands of
+    invokes per run); the command is a pure function of the app, so each process builds it once."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", _cached_command)
+        yield
 
 
 @pytest.fixture(autouse=True)
