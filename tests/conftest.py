@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import typer.rich_utils
+import typer.testing
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -113,27 +114,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """One line on database housekeeping: leftovers of ended runs dropped, databases this run created."""
-    created = config.stash.get(_created, 0) + sum(config.stash.get(_worker_created, {}).values())
+    """One line on database housekeeping: leftovers of ended runs dropped, databases this run created, time spent
+    building stories and waiting for another worker's build."""
+    counts = [config.stash.get(_counts, {}), *config.stash.get(_worker_counts, {}).values()]
+    created, built, waited = (sum(c.get(name, 0) for c in counts) for name in ("created", "built", "waited"))
     sweeper = config.stash.get(_sweeper, None)
     if sweeper is None:
         return
     swept = f"{len(sweeper.dropped)} of ended runs dropped in {sweeper.seconds:.1f} s"
     if sweeper.problem:
         swept += f" (then the sweep failed: {sweeper.problem})"
-    terminalreporter.write_line(f"test databases: {swept}, {created} created by this run")
+    terminalreporter.write_line(f"test databases: {swept}, {created} created by this run; stories built in "
+                                f"{built:.1f} s, {waited:.1f} s waited for another worker's build")
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """(xdist controller) Collect how many databases each worker created."""
+    """(xdist controller) Collect each worker's database counts."""
     output = getattr(node, "workeroutput", {})
-    node.config.stash.setdefault(_worker_created, {})[node.gateway.id] = output.get("chrono_created", 0)
+    node.config.stash.setdefault(_worker_counts, {})[node.gateway.id] = output.get("chrono_counts", {})
 
 
 _sweeper = pytest.StashKey[_Sweeper]()
-_created = pytest.StashKey[int]()
-_worker_created = pytest.StashKey[dict[Any, int]]()
+_counts = pytest.StashKey[dict[str, float]]()
+_worker_counts = pytest.StashKey[dict[Any, dict[str, float]]]()
 
 
 # Single tests that take 10-20 s: run first, so that no worker is left with one of them at the end.
@@ -183,6 +187,27 @@ def _pin_terminal() -> None:
     os.environ.pop("CHRONO_FORMAT", None)
 
 
+_COMMANDS: dict[tuple[int, str | None], tuple[Any, Any]] = {}
+_build_command = getattr(typer.testing, "_get_command")  # noqa: B009 - private, not re-exported
+
+
+def _cached_command(app: Any) -> Any:
+    """The click command of a Typer app, built once per app (and completion setting), not on every invoke."""
+    key = (id(app), os.environ.get("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"))  # the one input besides app
+    if key not in _COMMANDS:
+        _COMMANDS[key] = (app, _build_command(app))  # the app is kept: its id stays its own
+    return _COMMANDS[key][1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _build_commands_once() -> Iterator[None]:
+    """CliRunner.invoke builds chrono's click command from the Typer app on every call (~50 ms, thousands of
+    invokes per run); the command is a pure function of the app, so each process builds it once."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", _cached_command)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test its own $XDG_STATE_HOME: chrono's remembered advice and completion cache never leak between
@@ -209,10 +234,11 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     dbs = Databases(run=run, shared=shared, scratch=tmp_path_factory.mktemp("db"), servers=SERVERS)
     yield dbs
     dbs.close()
+    counts = {"created": dbs.created, "built": dbs.built, "waited": dbs.waited}
     if worker is not None:
-        config.workeroutput["chrono_created"] = dbs.created  # type: ignore[attr-defined]
+        config.workeroutput["chrono_counts"] = counts  # type: ignore[attr-defined]
     else:
-        config.stash[_created] = dbs.created
+        config.stash[_counts] = counts
 
 
 @pytest.fixture(scope="session")

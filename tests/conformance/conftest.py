@@ -1,5 +1,5 @@
 """Fixtures of the conformance suite: ``story_clone`` over the suite-wide one (tests/support/clone.py), whose
-builds also get a work folder, and a CliRunner that builds chrono's command once."""
+builds also get a work folder."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.testing
-from typer.testing import CliRunner
 
 Build = Callable[[str, Path], Any]
 StoryClone = Callable[[str, str, Build], tuple[str, Any]]
@@ -34,20 +32,3 @@ def story_clone(story_clone: Callable[[str, str, Callable[[str], Any]], tuple[st
                            lambda url: build(url, tmp_path_factory.mktemp("story")))
 
     return clone
-
-
-_COMMANDS: dict[int, Any] = {}
-_build_command = getattr(typer.testing, "_get_command")  # noqa: B009 - private, not re-exported
-
-
-def _cached_command(app: Any) -> Any:
-    if id(app) not in _COMMANDS:
-        _COMMANDS[id(app)] = (app, _build_command(app))  # the app is kept: its id stays its own
-    return _COMMANDS[id(app)][1]
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CliRunner that builds chrono's click command once, not on every invoke (~50 ms each, ~300 invokes)."""
-    monkeypatch.setattr(typer.testing, "_get_command", _cached_command)
-    return CliRunner()

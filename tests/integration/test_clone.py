@@ -96,7 +96,10 @@ def test_mariadb_template_with_a_trigger_is_refused(story_clone: StoryClone) -> 
 
 
 def test_sweep_drops_only_the_databases_of_ended_runs(databases: Databases) -> None:
+    """A dead run's database is dropped (PostgreSQL), a live run's is kept (PostgreSQL), another host's is kept
+    (MariaDB: the host test is the same for both servers, and there its clean-up drop costs no checkpoint)."""
     require_server(SERVERS.postgresql, "PostgreSQL")
+    require_server(SERVERS.mariadb, "MariaDB")
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                            check=True)
     dead = int(ended.stdout)
@@ -104,15 +107,21 @@ def test_sweep_drops_only_the_databases_of_ended_runs(databases: Databases) -> N
              "alive": f"chrono_t_{HOST}_{databases.run}_{uuid.uuid4().hex[:12]}",
              "other host": f"chrono_t_{'x' * len(HOST)}_{dead}_{uuid.uuid4().hex[:12]}"}
     admin = create_engine(SERVERS.postgresql, isolation_level="AUTOCOMMIT")
+    other = create_engine(SERVERS.mariadb, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            for name in names.values():
+            for name in (names["dead"], names["alive"]):
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        dropped = sweep(SERVERS, lambda url: url == SERVERS.postgresql, only=set(names.values()))
+        with other.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE `{names['other host']}`")
+        dropped = sweep(SERVERS, lambda url: True, only=set(names.values()))
         with admin.connect() as conn:
             left = {r[0] for r in conn.execute(text("SELECT datname FROM pg_database"))}
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{names["other host"]}"')  # no run of ours owns it
+        with other.connect() as conn:
+            left |= {r[0] for r in conn.execute(text("SELECT schema_name FROM information_schema.schemata"))}
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{names['other host']}`")  # no run of ours owns it
     finally:
         admin.dispose()
+        other.dispose()
     assert names["dead"] in dropped and names["dead"] not in left
     assert names["alive"] in left and names["other host"] in left

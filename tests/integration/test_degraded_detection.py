@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Column, String
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
-from tests.integration.restore_support import run_support
+from tests.conftest import StoryClone, invoke
+from tests.integration.restore_support import run_support, support_clone
 from tests.integration.test_check_migrations import apply, check, found, load_fixture, migrate, write_config
 from tests.integration.test_sa_examples import _same_values
 from tests.support.stories import history_meta_story, versioned_rows_story
@@ -112,10 +112,10 @@ def test_continuum_column_added_without_version_column(runner: CliRunner, sqlite
     assert found(report) == {("missing-column", "warning", "article_version", "phone")}
 
 
-def test_continuum_half_migration_with_mod_flag(runner: CliRunner, sqlite_or_pg_url: str, tmp_path: Path) -> None:
+def test_continuum_half_migration_with_mod_flag(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                story_clone: StoryClone) -> None:
     pytest.importorskip("sqlalchemy_continuum")
-    url = sqlite_or_pg_url
-    run_support("continuum_story", url, tmp_path)
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story")
     _add_phone(url, "tag")
     apply(url, ["ALTER TABLE tag_version ADD COLUMN phone_mod BOOLEAN NOT NULL DEFAULT false"])
     doc, warnings = _read(runner, url, "history", "tag", "3")
@@ -131,11 +131,10 @@ def test_continuum_half_migration_with_mod_flag(runner: CliRunner, sqlite_or_pg_
 # --------------------------------------------------------------------------- django-simple-history
 
 
-def test_simple_history_field_added_without_historical_column(runner: CliRunner, sqlite_or_pg_url: str,
-                                                              tmp_path: Path) -> None:
+def test_simple_history_field_added_without_historical_column(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                              story_clone: StoryClone, tmp_path: Path) -> None:
     pytest.importorskip("simple_history")
-    url = sqlite_or_pg_url
-    run_support("simple_history_story", url, tmp_path)
+    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "simple_history_story")
     config = write_config(tmp_path, POLL_CONFIG)
     before, warnings = _read(runner, url, "history", POLL, "1", config=config)
     assert warnings == []
@@ -192,18 +191,15 @@ def test_check_migrations_checks_what_tables_shows_sqlalchemy_stories(runner: Cl
     assert _same_subjects(runner, sqlite_url) == shown
 
 
-def test_check_migrations_checks_what_tables_shows_library_stories(runner: CliRunner, sqlite_url: str,
+def test_check_migrations_checks_what_tables_shows_library_stories(runner: CliRunner, story_clone: StoryClone,
                                                                    tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy_continuum")
     pytest.importorskip("simple_history")
-    continuum = tmp_path / "continuum"
-    continuum.mkdir()
-    url = f"sqlite:///{continuum / 'c.db'}"
-    run_support("continuum_story", url, continuum, "--joined")
+    url, _ = support_clone(story_clone, "sqlite", "continuum_story", "--joined")
     assert ("book", "book_version", "continuum") in _same_subjects(runner, url)
-    run_support("simple_history_story", sqlite_url, tmp_path)
+    url, _ = support_clone(story_clone, "sqlite", "simple_history_story")
     config = write_config(tmp_path, POLL_CONFIG)
-    assert (POLL, "djangoapp_historicalpoll", "simple-history") in _same_subjects(runner, sqlite_url, config)
+    assert (POLL, "djangoapp_historicalpoll", "simple-history") in _same_subjects(runner, url, config)
 
 
 @pytest.mark.parametrize("fixture", ["chrononaut_02", "chrononaut_04", "potion"])

@@ -25,14 +25,19 @@ from tests.integration.restore_support import chrono, rows, run_support
 
 def _story(story_clone: StoryClone, backend: str, module: str) -> str:
     """A private copy of the conformance story of ``module`` (shared with tests/conformance)."""
+    return _story_read(story_clone, backend, module)[0]
+
+
+def _story_read(story_clone: StoryClone, backend: str, module: str) -> tuple[str, dict[str, Any]]:
+    """``_story`` and the library's reading of the story as built."""
     def build(url: str) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             reading = run_support(module, url, Path(tmp), "--build")
         return {"story": reading.pop("story"), "reading": reading}
 
     name = module.removesuffix("_story")
-    url, _ = story_clone(backend, f"conformance_{name}", build)
-    return url
+    url, built = story_clone(backend, f"conformance_{name}", build)
+    return url, built["reading"]
 
 
 def _sql(url: str, statement: str) -> None:
@@ -216,8 +221,8 @@ def test_reversion_bulk_restore_follows_reverse_relations(runner: CliRunner, bac
                                                           story_clone: StoryClone, tmp_path: Path) -> None:
     """A bulk restore of crates writes, in its one revision, each restored crate and each bottle and sticker of
     those crates once (their follows), as one ``create_revision()`` block saving those crates would."""
-    url = _story(story_clone, backend, "reversion_story")
-    at = run_support("reversion_story", url, tmp_path)["timelines"]["shop_crate"]["1"][0]["at"]
+    url, reading = _story_read(story_clone, backend, "reversion_story")
+    at = reading["timelines"]["shop_crate"]["1"][0]["at"]
     result = chrono(runner, url, "-f", "json", "restore", "shop_crate", "--at", at, "--all-changed-since", at,
                     "--yes")
     assert result.exit_code == 0, result.output

@@ -29,6 +29,7 @@ import re
 import shutil
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ class Databases:
     scratch: Path  # this process's own directory for SQLite copies
     servers: Servers
     created: int = 0
+    built: float = 0.0  # seconds spent building stories (templates)
+    waited: float = 0.0  # seconds spent waiting for a template another process was building
     _admins: dict[str, Engine] = field(default_factory=dict)
     _records: dict[str, tuple[Any, dict[str, int]]] = field(default_factory=dict)
 
@@ -120,9 +123,14 @@ class Databases:
         tag = f"{backend}-{key}"
         if tag not in self._records:
             done = self.shared / f"{tag}.pickle"
+            asked = time.monotonic()
             with file_lock(self.shared / f"{tag}.lock"):
-                if not done.exists():
+                started = time.monotonic()
+                if done.exists():
+                    self.waited += started - asked
+                else:
                     result = self._build(backend, key, build)
+                    self.built += time.monotonic() - started
                     partial = done.with_suffix(f".{os.getpid()}.tmp")
                     partial.write_bytes(pickle.dumps({"story": story, "result": result}))
                     partial.replace(done)
