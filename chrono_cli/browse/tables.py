@@ -126,7 +126,17 @@ class TablesScreen(ListScreen):
             if name in table.rows:
                 for column, value in zip(columns[3:], self._stats(name), strict=True):
                     table.update_cell(name, column, value, update_width=True)
+        # Textual's DataTable widens a column when idle but keeps the cells it drew before at the old width (its
+        # cell cache knows no widths): once widened, change a cell again so every cell is drawn anew
+        table.call_after_refresh(self._redraw)
         self.count_from(max(0, table.cursor_row))
+
+    def _redraw(self) -> None:
+        table = self.rows
+        if table.row_count:
+            row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            column = table.ordered_columns[0].key
+            table.update_cell(row, column, table.get_cell(row, column))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.count_from(event.cursor_row)

@@ -86,6 +86,10 @@ _NOW = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?")
 _ID = re.compile(r"terminal-\d+")
 
 
+def _screen(pilot: Pilot[None]) -> str:
+    return _ID.sub("terminal", _NOW.sub("0000-00-00T00:00:00", pilot.app.export_screenshot(title="chrono browse")))
+
+
 async def snapshot(pilot: Pilot[None], name: str) -> None:
     """Compare the screen's SVG with tests/browse/snapshots/NAME-WxH.svg (CHRONO_UPDATE_SNAPSHOTS=1 rewrites it).
 
@@ -95,7 +99,13 @@ async def snapshot(pilot: Pilot[None], name: str) -> None:
         line.cursor_blink = False
     await pilot.pause()
     width, height = pilot.app.size
-    svg = _ID.sub("terminal", _NOW.sub("0000-00-00T00:00:00", pilot.app.export_screenshot(title="chrono browse")))
+    svg = _screen(pilot)
+    for _ in range(40):  # a data table resized by late cells repaints on a later frame: take the screen once still
+        await pilot.pause(0.05)
+        again = _screen(pilot)
+        if again == svg:
+            break
+        svg = again
     path = SNAPSHOTS / f"{name}-{width}x{height}.svg"
     if os.environ.get("CHRONO_UPDATE_SNAPSHOTS") == "1":
         path.write_text(svg, encoding="utf-8")
