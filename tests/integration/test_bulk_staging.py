@@ -271,3 +271,28 @@ def test_sqlite_values_of_another_storage_class_plan_and_are_compared_exactly(tm
     finally:
         ws.close()
     assert _sql(url, "SELECT id, tag, note FROM item WHERE id = 1")[0] == [(1, "a-then", "x")]
+
+
+def test_a_change_a_fraction_of_a_millisecond_after_the_time_is_after_it(db_url: str) -> None:
+    """SQLite's date functions keep milliseconds: a change 0.4 ms after T (stored to the microsecond, as SQLAlchemy
+    writes it) rounded to T and counted as at it, so the state before it was not T's. Both plans see it after T."""
+    stamp = "datetime(6)" if db_url.startswith("mysql") else "timestamp"
+    _sql(
+        db_url,
+        "CREATE TABLE item (id integer PRIMARY KEY, tag varchar(20) NOT NULL, version integer NOT NULL)",
+        f"CREATE TABLE item_history (id integer NOT NULL, tag varchar(20), version integer NOT NULL, changed {stamp}, "
+        "PRIMARY KEY (id, version))",
+        "INSERT INTO item VALUES (1, 'after', 2), (2, 'after', 2)",
+        "INSERT INTO item_history VALUES (1, 'at T', 1, :just_after), (2, 'before T', 1, :just_before)",
+        just_after=T + timedelta(microseconds=400),
+        just_before=T - timedelta(microseconds=400),
+    )
+    ws, planned = _plan(db_url, AT, table="item")
+    try:
+        by_python = plan_bulk_restore(ws, "item", at=AT, since=(T - timedelta(seconds=1)).isoformat() + "Z")
+    finally:
+        ws.close()
+    assert planned.seen is not None
+    for plan in (planned, by_python):
+        assert [(r.key, dict(r.new)) for r in plan.rows if r.key == (1,)] == [((1,), {"tag": "at T"})]
+        assert all(r.key != (2,) for r in plan.rows)  # changed before T: its state at T is the live one
