@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, and_, case, cast, func, literal
+from sqlalchemy import Column, and_, case, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import EventQuery
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone
 
-_EPOCH = datetime(1970, 1, 1)
-
 
 def time_pair(column: Column[Any], value: datetime, tz_name: str | None, dialect: str = "") -> tuple[Any, Any]:
     """``column`` and ``value`` in a form they compare correctly (naive columns in their own zone; SQLite text
-    times as microseconds since the epoch, whatever format the writer chose)."""
+    times in one sortable text form, whatever format the writer chose)."""
     naive = value if has_timezone(column.type) else value.astimezone(zone(tz_name)).replace(tzinfo=None)
     if dialect == "sqlite":
         if naive.tzinfo is not None:
             naive = naive.astimezone(UTC).replace(tzinfo=None)
-        return sqlite_micros(column), literal((naive - _EPOCH) // timedelta(microseconds=1))
+        return sqlite_time(column), literal(naive.isoformat(" ", "microseconds"))
     return column, naive
 
 
-def sqlite_micros(column: Any) -> ColumnElement[int]:
-    """A SQLite text time as whole microseconds since the epoch (UTC where the text names its offset; a naive
-    text as it is). Exact where the text has six fractional digits after the seconds, as SQLAlchemy, Django and
-    Rails write it: SQLite's own date functions keep milliseconds only, so two changes 0.4 ms apart would be one
-    moment, and a change just after a time would count as at it. Other forms: to the millisecond."""
-    digits = func.substr(column, 21, 6)
-    exact = and_(func.substr(column, 20, 1) == ".", digits.op("GLOB")("[0-9][0-9][0-9][0-9][0-9][0-9]"))
-    whole = func.strftime("%s", func.substr(column, 1, 19).op("||")(func.substr(column, 27)))
-    millis = cast(func.round(func.julianday(column) * 86_400_000), Integer) - 210_866_760_000_000  # its own unit
-    return case((exact, cast(whole, Integer) * 1_000_000 + cast(digits, Integer)), else_=millis * 1000)
+def sqlite_time(column: Any) -> ColumnElement[str]:
+    """A SQLite text time in one form that sorts as time does: ``YYYY-MM-DD HH:MM:SS.ffffff``. Text already in that
+    form (as SQLAlchemy, Django and Rails write it) is itself, so exact to the microsecond: SQLite's own date
+    functions keep milliseconds only, and two changes 0.4 ms apart would be one moment, a change just after a time
+    at it. Other forms (a ``T``, an offset, fewer digits) are read by ``strftime``, in UTC, to the millisecond."""
+    canonical = and_(func.length(column) == 26, func.substr(column, 20, 1) == ".", func.substr(column, 11, 1) == " ")
+    return case((canonical, column), else_=func.strftime("%Y-%m-%d %H:%M:%f", column).op("||")("000"))
 
 
 def window(column: Column[Any], query: EventQuery, tz_name: str | None, dialect: str = "") -> ColumnElement[bool]:
