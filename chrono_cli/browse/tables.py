@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +12,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from chrono_cli.browse.base import BrowseScreen, cell, cursor_row, when
 from chrono_cli.errors import ChronoError
 from chrono_cli.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from chrono_cli.model import RowKey
 
 RECENT = 50  # change sets read for a table's records screen at a time
 STATS = 30  # tables whose history rows and last change are read at a time
@@ -255,6 +258,7 @@ def older_records(ws: Workspace, table: str, before: str | None,
     """The records a page of ``table``'s changes older than ``before`` touched, each with its newest change there
     and its mark; and the cursor of the page after (None: the listing ended)."""
     from chrono_cli.services.changes import list_changes
+    from chrono_cli.services.listing import marks as listing_marks
     from chrono_cli.services.writeset import key_text
 
     try:
@@ -262,12 +266,22 @@ def older_records(ws: Workspace, table: str, before: str | None,
     except ChronoError:
         return [], None
     rows: dict[str, list[Any]] = {}
+    keys: dict[str, RowKey] = {}
     for cs in listing.changesets:
         for rc in cs.changes:
             key = key_text(rc.key)
             if key not in rows:
                 what = "; ".join(f"{f.column}: {_short(f.old)} → {_short(f.new)}" for f in rc.changes)
                 rows[key] = [key, marks.get(key, ("",))[0], rc.at, rc.actor, rc.op.value, what]
+                keys[key] = rc.key
+    # the marks read first are the newest deleted and archived rows: a record of an older page is asked itself
+    unmarked = [k for t, k in keys.items() if t not in marks]
+    try:
+        now = listing_marks(ws, table, unmarked)
+    except ChronoError:
+        now = {}
+    for text, state in now.items():
+        rows[text][1] = state
     return list(rows.values()), listing.next_before
 
 

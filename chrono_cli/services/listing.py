@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +74,23 @@ def deleted(ws: Workspace, table: str, *, limit: int | None = None, convention: 
                    {"table": str(target.ref), "convention": prep.history.adapter})
 
 
+def marks(ws: Workspace, table: str, keys: Iterable[RowKey]) -> dict[str, str]:
+    """Each key's mark as the live table says now, by its key text: ``deleted`` (no live row), ``archived`` (its
+    archive column set) or ``""`` (there). One point read per key, as the library sees its rows."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    with ws.catalog() as cat:
+        target = open_target(cat, table)
+        prep = prepare(cat, target, None, WriteMeta(), datetime.now(UTC))
+        arch = target.archive()
+        column = conventions.archiver(arch).column(arch) if arch is not None else None
+        out: dict[str, str] = {}
+        for key in keys:
+            row = prep.writer.current_row(prep.ctx, key)
+            out[key_text(key)] = "deleted" if row is None else \
+                "archived" if column is not None and is_archived_value(row.get(column)) else ""
+    return out
 
 
 def _archived_by(tl: Timeline, column: str) -> Version | None:

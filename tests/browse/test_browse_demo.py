@@ -371,3 +371,21 @@ def test_tables_are_counted_a_page_at_a_time(tmp_path: Path, monkeypatch: pytest
         assert rows(pilot)[3][4] != "…"
 
     drive(BrowseApp(workspace(url)), script)
+
+
+@pytest.mark.parametrize(("table", "marked"), [("users", {"7": "deleted", "13": "archived"}),
+                                               ("articles", {"3": "archived"})])
+def test_records_of_an_older_page_are_marked_as_the_table_says(tmp_path: Path, table: str,
+                                                              marked: dict[str, str]) -> None:
+    """A page of changes read after the screen's first marks (here: no marks at all, as for a record deleted
+    before the newest deleted rows the screen read first) still marks each record as its live row says."""
+    from chrono_cli.browse.tables import older_records
+
+    ws = workspace(demo_copy(tmp_path))
+    try:
+        found, _ = older_records(ws, table, None, {})
+        states = {key: state for key, state, *_ in found}
+        assert set(marked) <= set(states), states  # the demo's older changes touched them
+        assert states == {key: marked.get(key, "") for key in states}
+    finally:
+        ws.close()
