@@ -363,3 +363,50 @@ def test_a_long_pghistory_record_pages_by_window(pg_url: str) -> None:
             assert load_page(cat, open_target(cat, "pgshop_item"), "1", None, 1001, 200) is not None
     finally:
         ws.close()
+
+
+REVERSION = (  # the tables django-reversion 5 and django.contrib.contenttypes / auth create
+    "CREATE TABLE auth_user (id integer PRIMARY KEY, username varchar(150) NOT NULL)",
+    "CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100) NOT NULL, "
+    "model varchar(100) NOT NULL)",
+    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(40) NOT NULL)",
+    "CREATE TABLE reversion_revision (id integer PRIMARY KEY, date_created timestamp NOT NULL, "
+    "comment text NOT NULL, user_id integer REFERENCES auth_user (id))",
+    "CREATE TABLE reversion_version (id integer PRIMARY KEY, object_id varchar(191) NOT NULL, "
+    "format varchar(255) NOT NULL, serialized_data text NOT NULL, object_repr text NOT NULL, "
+    "content_type_id integer NOT NULL REFERENCES django_content_type (id), "
+    "revision_id integer NOT NULL REFERENCES reversion_revision (id), db varchar(191) NOT NULL)",
+)
+
+
+def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """django-reversion's layout, written by hand: 2,000 revisions saving item 1 (every fifth saves it unchanged:
+    "no change recorded") and item 2, then a save outside a revision block (the live row differs)."""
+    engine = create_engine(sqlite_or_pg_url)
+    with engine.begin() as conn:
+        for ddl in REVERSION:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO auth_user VALUES (1, 'alice'), (2, 'bob')"))
+        conn.execute(text("INSERT INTO django_content_type VALUES (7, 'shop', 'item')"))
+        conn.execute(text("INSERT INTO reversion_revision VALUES (:v, :at, :why, :user)"),
+                     [{"v": v, "at": datetime(2026, 2, 1) + timedelta(seconds=v), "why": f"save {v}" if v % 7 else "",
+                       "user": None if v % 11 == 0 else 1 + v % 2} for v in range(1, 2001)])
+        conn.execute(text("INSERT INTO reversion_version VALUES (:id, :obj, 'json', :data, :repr, 7, :v, 'default')"),
+                     [{"id": 2 * v - (obj == 2), "obj": str(obj), "v": v, "repr": f"item {obj}",
+                       "data": json.dumps([{"model": "shop.item", "pk": obj,
+                                            "fields": {"name": f"n{v - v % 5 if obj == 1 else v}"}}])}
+                      for v in range(1, 2001) for obj in (1, 2)])
+        conn.execute(text("INSERT INTO shop_item VALUES (1, 'saved outside a revision'), (2, 'n2000')"))
+    engine.dispose()
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "shop_item", "1")
+        assert whole.convention == "reversion" and len(whole.versions) == 2001
+        assert whole.versions[0].op is Op.INSERT and whole.versions[-1].current and whole.versions[-1].note
+        assert [v.note for v in whole.versions[4:6]] == [None, "no change recorded"]
+        for size in (97, 200):
+            assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()

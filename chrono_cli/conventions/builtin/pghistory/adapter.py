@@ -39,7 +39,7 @@ from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, Rule, StoreK
 from chrono_cli.conventions.rows import as_utc, count, fetch_live
 from chrono_cli.conventions.shapes.common import Entry, as_json, states_after
 from chrono_cli.conventions.shapes.events import timeline_changes
-from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice
+from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, select_window
 from chrono_cli.conventions.types import col_is, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
@@ -142,10 +142,7 @@ class PghistoryAdapter(ConventionAdapter):
         first, last, shown = page_bounds(total, before, size)
         if shown < 1:
             return []
-        # events first to last of total, read from the newest end (the newest pages skip the fewest)
-        found = ctx.conn.execute(self._query(ctx, det, key).order_by(event.c[ID].desc())
-                                 .offset(total - last).limit(last - first + 1))
-        rows = list(reversed(found.mappings().all()))
+        rows = select_window(ctx, self._query(ctx, det, key), [event.c[ID]], first, last, total)
         live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
         return page_slice(self._states(ctx, det, rows, live), first, shown, size)
 
