@@ -320,3 +320,93 @@ def test_paper_trail_pages_read_windows(sqlite_or_pg_url: str) -> None:
             assert load_page(cat, target, "2", None, None, 2) is None  # the skew: read whole
     finally:
         ws.close()
+
+
+PGHISTORY = (  # the tables django-pghistory 3 creates for a tracked model (triggers left out: rows written here)
+    "CREATE TABLE auth_user (id integer PRIMARY KEY, username varchar(150) NOT NULL)",
+    "CREATE TABLE pgshop_item (id integer PRIMARY KEY, name varchar(40) NOT NULL)",
+    "CREATE TABLE pghistory_context (id uuid PRIMARY KEY, created_at timestamptz NOT NULL, "
+    "updated_at timestamptz NOT NULL, metadata jsonb NOT NULL)",
+    "CREATE TABLE pgshop_itemevent (pgh_id integer PRIMARY KEY, pgh_created_at timestamptz NOT NULL, "
+    "pgh_label text NOT NULL, pgh_obj_id integer NOT NULL, pgh_context_id uuid REFERENCES pghistory_context (id), "
+    "id integer NOT NULL, name varchar(40) NOT NULL)",
+)
+
+
+def test_a_long_pghistory_record_pages_by_window(pg_url: str) -> None:
+    """django-pghistory's layout, filled set-based: 2,000 events of item 1 (deleted every 500th, re-created
+    next; manual snapshots among them; a context with actor, reason and url on every third), interleaved with
+    another item's, then a write with the triggers off (the live row differs from the newest event)."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        for ddl in PGHISTORY:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO auth_user VALUES (1, 'alice'), (2, 'bob')"))
+        conn.execute(text(
+            "INSERT INTO pghistory_context SELECT md5(v::text)::uuid, t, t, jsonb_build_object('user', 1 + v % 2, "
+            "'reason', 'save ' || v, 'url', '/items/' || v) FROM generate_series(1, 2000, 3) v, "
+            "LATERAL (SELECT timestamptz '2026-02-01 00:00:00+00' + v * interval '1 second' AS t) s"))
+        conn.execute(text(
+            "INSERT INTO pgshop_itemevent SELECT 2 * v - o, timestamptz '2026-02-01 00:00:00+00' "
+            "+ v * interval '1 second', CASE WHEN o = 1 THEN 'update' WHEN v = 1 OR v % 500 = 1 THEN 'insert' "
+            "WHEN v % 500 = 0 THEN 'delete' WHEN v % 97 = 0 THEN 'snapshot' ELSE 'update' END, o + 1, "
+            "CASE WHEN v % 3 = 1 AND o = 0 THEN md5(v::text)::uuid END, o + 1, 'n' || (v / 3) "
+            "FROM generate_series(1, 2000) v, generate_series(0, 1) o"))
+        conn.execute(text("INSERT INTO pgshop_item VALUES (1, 'changed behind the history'), (2, 'n666')"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = _assert_long_record(ws, "pgshop_item", "pghistory", 2001, 500, (97, 200))
+        assert whole.versions[0].actor == "bob" and whole.versions[0].reason == "save 1"
+        assert any(v.note and "snapshot" in v.note for v in whole.versions)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "pgshop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
+
+
+REVERSION = (  # the tables django-reversion 5 and django.contrib.contenttypes / auth create
+    "CREATE TABLE auth_user (id integer PRIMARY KEY, username varchar(150) NOT NULL)",
+    "CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100) NOT NULL, "
+    "model varchar(100) NOT NULL)",
+    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(40) NOT NULL)",
+    "CREATE TABLE reversion_revision (id integer PRIMARY KEY, date_created timestamp NOT NULL, "
+    "comment text NOT NULL, user_id integer REFERENCES auth_user (id))",
+    "CREATE TABLE reversion_version (id integer PRIMARY KEY, object_id varchar(191) NOT NULL, "
+    "format varchar(255) NOT NULL, serialized_data text NOT NULL, object_repr text NOT NULL, "
+    "content_type_id integer NOT NULL REFERENCES django_content_type (id), "
+    "revision_id integer NOT NULL REFERENCES reversion_revision (id), db varchar(191) NOT NULL)",
+)
+
+
+def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """django-reversion's layout, written by hand: 2,000 revisions saving item 1 (every fifth saves it unchanged:
+    "no change recorded") and item 2, then a save outside a revision block (the live row differs)."""
+    engine = create_engine(sqlite_or_pg_url)
+    with engine.begin() as conn:
+        for ddl in REVERSION:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO auth_user VALUES (1, 'alice'), (2, 'bob')"))
+        conn.execute(text("INSERT INTO django_content_type VALUES (7, 'shop', 'item')"))
+        conn.execute(text("INSERT INTO reversion_revision VALUES (:v, :at, :why, :user)"),
+                     [{"v": v, "at": datetime(2026, 2, 1) + timedelta(seconds=v), "why": f"save {v}" if v % 7 else "",
+                       "user": None if v % 11 == 0 else 1 + v % 2} for v in range(1, 2001)])
+        conn.execute(text("INSERT INTO reversion_version VALUES (:id, :obj, 'json', :data, :repr, 7, :v, 'default')"),
+                     [{"id": 2 * v - (obj == 2), "obj": str(obj), "v": v, "repr": f"item {obj}",
+                       "data": json.dumps([{"model": "shop.item", "pk": obj,
+                                            "fields": {"name": f"n{v - v % 5 if obj == 1 else v}"}}])}
+                      for v in range(1, 2001) for obj in (1, 2)])
+        conn.execute(text("INSERT INTO shop_item VALUES (1, 'saved outside a revision'), (2, 'n2000')"))
+    engine.dispose()
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "shop_item", "1")
+        assert whole.convention == "reversion" and len(whole.versions) == 2001
+        assert whole.versions[0].op is Op.INSERT and whole.versions[-1].current and whole.versions[-1].note
+        assert [v.note for v in whole.versions[4:6]] == [None, "no change recorded"]
+        for size in (97, 200):
+            assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()

@@ -20,7 +20,8 @@ from tests.conformance.test_conformance import PARAMS as CONFORMANCE
 from tests.conformance.test_conformance import _built
 
 # stores that read a page's window (on MariaDB too)
-WINDOWED = ("history-meta", "chrononaut", "simple-history", "continuum", "paper-trail")
+WINDOWED = ("history-meta", "chrononaut", "simple-history", "continuum", "paper-trail", "pghistory",
+            "reversion")
 PARAMS = [p for p in CONFORMANCE if p.values[1] in ("sqlite", "postgresql") or p.values[0].convention in WINDOWED]
 
 

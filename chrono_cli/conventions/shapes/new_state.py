@@ -151,6 +151,17 @@ def window_rows(ctx: ReadContext, store: Table, where: ColumnElement[bool], orde
     return list(reversed(found.mappings().all()))
 
 
+def select_window(ctx: ReadContext, query: Select[Any], order: Sequence[ColumnElement[Any]], first: int, last: int,
+                  total: int) -> list[Mapping[Any, Any]]:
+    """``window_rows`` for a query of its own (a store joined to its metadata): rows ``first`` to ``last``
+    (1-based in ``order``) of the ``total`` it selects, oldest first, read from the newest end."""
+    if last < first:
+        return []
+    found = ctx.conn.execute(query.order_by(*[c.desc() for c in order]).offset(total - last)
+                             .limit(last - first + 1))
+    return list(reversed(found.mappings().all()))
+
+
 def page_slice(states: Sequence[Version], first: int, last: int, size: int) -> list[Version]:
     """The versions built from rows ``first`` on (version i at position i), up to position ``last``: the page's
     ``size`` and the one before them, each ``seq`` its position."""

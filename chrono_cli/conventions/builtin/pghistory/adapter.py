@@ -25,19 +25,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.actors import UserLink, labels
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, Options, ReadContext
 from chrono_cli.conventions.builtin.pghistory import CONTEXTS, related
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, Rule, StoreKind
-from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.rows import as_utc, count, fetch_live
 from chrono_cli.conventions.shapes.common import Entry, as_json, states_after
 from chrono_cli.conventions.shapes.events import timeline_changes
+from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, select_window
 from chrono_cli.conventions.types import col_is, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
@@ -124,19 +126,44 @@ class PghistoryAdapter(ConventionAdapter):
                                                      None if contexts is None else str(contexts.ref)))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        rows = ctx.conn.execute(self._query(ctx, det, key).order_by(ctx.info(det.store).table().c[ID]))
+        return self._states(ctx, det, rows.mappings().all(), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Event i is version i (each holds its whole state); after the last event the live row may add one (a
+        write with the triggers off, or a deletion without an event). The page's events, the one before them
+        (its changes are from it) and the one after (when its last version ended); the live row only when the
+        window reaches the newest event."""
+        event = ctx.info(det.store).table()
+        (_, pk), = key.items
+        where = event.c[OBJ] == pk
+        total = count(ctx.conn, event, where)
+        first, last, shown = page_bounds(total, before, size)
+        if shown < 1:
+            return []
+        rows = select_window(ctx, self._query(ctx, det, key), [event.c[ID]], first, last, total)
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
+        return page_slice(self._states(ctx, det, rows, live), first, shown, size)
+
+    def _query(self, ctx: ReadContext, det: Detection, key: RowKey) -> Select[Any]:
+        """The record's events, each with its context's metadata (``pgh_metadata``) where the store keeps it."""
         o = det.opts(PghistoryOptions)
         event = ctx.info(det.store).table()
         contexts = ctx.snapshot.get(TableRef(det.store.schema, CONTEXTS)) if o.contexts else None
         (_, pk), = key.items
-        query = select(event).where(event.c[OBJ] == pk).order_by(event.c[ID])
         if CONTEXT_JSON in event.c:
-            query = (select(event, event.c[CONTEXT_JSON].label("pgh_metadata")).where(event.c[OBJ] == pk)
-                     .order_by(event.c[ID]))
-        elif contexts is not None and CONTEXT in event.c:
+            return select(event, event.c[CONTEXT_JSON].label("pgh_metadata")).where(event.c[OBJ] == pk)
+        if contexts is not None and CONTEXT in event.c:
             c = contexts.table()
-            query = (select(event, c.c.metadata.label("pgh_metadata"))
-                     .outerjoin(c, c.c.id == event.c[CONTEXT]).where(event.c[OBJ] == pk).order_by(event.c[ID]))
-        rows = ctx.conn.execute(query).mappings().all()
+            return (select(event, c.c.metadata.label("pgh_metadata"))
+                    .outerjoin(c, c.c.id == event.c[CONTEXT]).where(event.c[OBJ] == pk))
+        return select(event).where(event.c[OBJ] == pk)
+
+    def _states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
+                live: dict[str, Any] | None) -> list[Version]:
+        """The versions of consecutive events ``rows`` (oldest first), then what ``live`` adds."""
+        o = det.opts(PghistoryOptions)
         metas = [as_json(r.get("pgh_metadata")) or {} for r in rows]
         link = UserLink("user", TableRef(det.store.schema, "auth_user"), "id")  # Django's user ids, when present
         actors = labels(ctx.conn, ctx.snapshot, link, (m.get("user") for m in metas if isinstance(m, dict)
@@ -159,7 +186,7 @@ class PghistoryAdapter(ConventionAdapter):
                                  at=as_utc(r[CREATED], tz), number=r[ID],
                                  actor=None if user is None else actors.get(user, str(user)),
                                  reason=None if reason is None else str(reason), note=note))
-        versions = states_after(entries, fetch_live(ctx.conn, ctx.info(det.live).table(), key), recorded,
+        versions = states_after(entries, live, recorded,
                                 tuple(c for c in ctx.info(det.live).columns if c not in recorded),
                                 tuple(c for c in ctx.info(det.live).columns if c not in recorded))
         if versions and versions[-1].op is Op.DELETE and versions[-1].number is None:

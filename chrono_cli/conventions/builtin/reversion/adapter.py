@@ -19,12 +19,12 @@ Timeline semantics chosen here (conventions.md 7E):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 
@@ -35,8 +35,9 @@ from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind
 from chrono_cli.conventions.current import with_live
 from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.django_models import CONTENT_TYPES, field_column, members, store_content_type
-from chrono_cli.conventions.rows import as_utc, fetch_live
+from chrono_cli.conventions.rows import as_utc, count, fetch_live
 from chrono_cli.conventions.shapes.events import timeline_changes
+from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, select_window
 from chrono_cli.conventions.types import is_json, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
@@ -130,9 +131,35 @@ class ReversionAdapter(ConventionAdapter):
         return None  # the content type needs the table's config: counted by reading, not here
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        live_info = ctx.info(det.live)
         ct = self.content_type(ctx, det)
-        rows = [] if ct is None else self._rows(ctx, det, ct, key)
+        rows = [] if ct is None else list(ctx.conn.execute(self._query(ctx, det, ct, key)
+                                                           .order_by(ctx.info(det.store).table().c.id)).mappings())
+        return self._states(ctx, det, rows, fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Version row i is version i; after the last the live row may add one (a save outside a revision, or a
+        deletion, which reversion does not record). The page's rows, the two before them (the one before the page
+        is told from its own predecessor: "no change recorded") and the one after (when its last version ended);
+        the live row only when the window reaches the newest row. No content type: read whole (None)."""
+        ct = self.content_type(ctx, det)
+        if ct is None:
+            return None
+        v = ctx.info(det.store).table()
+        (_, pk), = key.items
+        total = count(ctx.conn, v, and_(v.c.content_type_id == ct, v.c.object_id == str(pk)))
+        first, last, shown = page_bounds(total, before, size)
+        if shown < 1:
+            return []
+        rows = select_window(ctx, self._query(ctx, det, ct, key), [v.c.id], first, last, total)
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
+        return page_slice(self._states(ctx, det, rows, live), first, shown, size)
+
+    def _states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
+                live: dict[str, Any] | None) -> list[Version]:
+        """The versions of consecutive version ``rows`` (oldest first; the first told as the record's first),
+        then what ``live`` adds."""
+        live_info = ctx.info(det.live)
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
         actors = labels(ctx.conn, ctx.snapshot, user_link(revision, "user_id", ctx.snapshot),
@@ -161,7 +188,6 @@ class ReversionAdapter(ConventionAdapter):
                                unrecorded=tuple(c for c in shown if c not in values) + tuple(
                                    c for c in live_info.columns if c in skip),
                                note="; ".join(notes) or None))
-        live = fetch_live(ctx.conn, live_info.table(), key)
         cut = bool(rows) and rows[-1]["format"] == "json"  # json keeps milliseconds, xml and yaml microseconds
         compared = None if live is None else {c: _ms(v) if cut else v for c, v in live.items()}
         out = with_live(out, compared, shown, tuple(c for c in live_info.columns if c in skip),
@@ -174,17 +200,17 @@ class ReversionAdapter(ConventionAdapter):
         return out
 
     @staticmethod
-    def _rows(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[Any, Any]]:
+    def _query(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> Select[Any]:
+        """The key's version rows, each with its revision's time, user and comment."""
         v = ctx.info(det.store).table()
         revision = revision_info(ctx.snapshot, det.store)
         assert revision is not None
         r = revision.table()
         (_, pk), = key.items
-        query = (select(v.c.id, v.c.revision_id, v.c.serialized_data, v.c.format, r.c.date_created, r.c.user_id,
-                        r.c.comment)
-                 .join(r, r.c.id == v.c.revision_id)
-                 .where(v.c.content_type_id == ct, v.c.object_id == str(pk)).order_by(v.c.id))
-        return list(ctx.conn.execute(query).mappings())
+        return (select(v.c.id, v.c.revision_id, v.c.serialized_data, v.c.format, r.c.date_created, r.c.user_id,
+                       r.c.comment)
+                .join(r, r.c.id == v.c.revision_id)
+                .where(v.c.content_type_id == ct, v.c.object_id == str(pk)))
 
     @staticmethod
     def _values(row: Mapping[Any, Any], live: TableInfo, tz: str | None) -> tuple[dict[str, Any], list[str]]:
