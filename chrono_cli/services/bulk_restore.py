@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,7 @@ from chrono_cli.services.plan import compiled
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
-from chrono_cli.services.writeset import default_reason, resolve_meta
+from chrono_cli.services.writeset import changed_fields, default_reason, diff_doc, resolve_meta
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -100,9 +100,7 @@ class BulkPlan:
             listed = self.rows if rows is True else self.rows[:rows]
             doc["rows"] = [{"key": jsonable(dict(zip(self.key, r.key, strict=True))),
                             "action": "undelete" if r.current is None else "restore",
-                            "diff": [{"column": c, "old": jsonable(None if r.current is None else r.current.get(c)),
-                                      "new": jsonable(v)} for c, v in r.new.items()
-                                     if r.current is None or not same(r.current.get(c), v)]}
+                            "diff": diff_doc(changed_fields(r.current, r.new))}
                            for r in listed]
         return doc
 
@@ -331,7 +329,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
         differs = current is None
         for c in columns:
             value = state.get(c)
-            if current is not None and c in current and _same(value, current[c]):
+            if current is not None and c in current and same(value, current[c]):
                 new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
                 continue
             if c in stored:  # a value of the column's own type: only NULL can have stopped fitting
@@ -351,14 +349,6 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
         rows.append(BulkRow(key, current, new))
     return rows, skipped, problems
 
-
-_PLAIN = frozenset({str, int, datetime, date})  # types whose == is the stored-value equality (no NaN, no bool)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if type(a) is type(b) and type(a) in _PLAIN:
-        return bool(a == b)
-    return same(a, b)
 
 
 def _fit_as_stored(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> frozenset[str]:

@@ -34,7 +34,7 @@ from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
-from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
+from chrono_cli.model import ChangeSet, FieldChange, Op, RowChange, RowKey, TableRef
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
@@ -48,7 +48,7 @@ from chrono_cli.services.revert import (
 from chrono_cli.services.revert_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
-from chrono_cli.services.writeset import default_reason, key_text, resolve_meta
+from chrono_cli.services.writeset import changed_fields, default_reason, diff_doc, key_text, resolve_meta
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,15 +79,11 @@ class SetPart:
         """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them."""
         out = []
         for r in self.rows[:limit]:
-            if r.new is None:
-                diff = [(c, v, None) for c, v in (r.current or {}).items()]
-            else:
-                diff = [(c, None if r.current is None else r.current.get(c), v) for c, v in r.new.items()
-                        if r.current is None or not same(r.current.get(c), v)]
+            changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()] if r.new is None \
+                else changed_fields(r.current, r.new)
             out.append({"table": self.table, "action": r.action,
                         "key": jsonable(dict(zip(self.key, r.key, strict=True))), "convention": self.convention,
-                        "history": self.history,
-                        "diff": [{"column": c, "old": jsonable(o), "new": jsonable(n)} for c, o, n in diff]})
+                        "history": self.history, "diff": diff_doc(changes)})
         return out
 
 
@@ -321,7 +317,7 @@ class _Planner:
         new = dict(row.new)
         changed = []
         for c, value in row.new.items():
-            if row.current is not None and _same(value, row.current[c]):
+            if row.current is not None and same(value, row.current[c]):
                 new[c] = row.current[c]  # unchanged: what is stored stays
                 continue
             changed.append(c)
@@ -372,16 +368,8 @@ def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]
     if u.made is None or current is None:
         return (u.made is None) != (current is None)
     made = u.made
-    return not all(c not in made or _same(made[c], current[c]) for c in recorded)
+    return not all(c not in made or same(made[c], current[c]) for c in recorded)
 
-
-_PLAIN = frozenset({str, int, datetime})  # types whose == is the stored-value equality (no NaN, no bool)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if type(a) is type(b) and type(a) in _PLAIN:
-        return bool(a == b)
-    return same(a, b)
 
 
 def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,12 +102,12 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     """Refuse no-ops and constraint breaks, build the writer's statements, and describe them as a plan item."""
     ctx, writer = prep.ctx, prep.writer
     refuse_degraded(prep.history)
-    changes = _changed(current, new)
+    changes = changed_fields(current, new)
     where = f"{ctx.det.live} {key_text(key)}"
     if not changes:
         raise NothingToWrite(f"{where} is already in {what}: nothing to write")
     new = stamped(prep, new)
-    changes = _changed(current, new)
+    changes = changed_fields(current, new)
     inserted = ctx.shared.inserted
     problems = conflicts(ctx.conn, ctx.live_info, key, new, [c.column for c in changes],
                          inserting=current is None, skip=prep.bookkeeping, pending=inserted)
@@ -122,9 +122,15 @@ def finish(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] 
     return _item(prep, key, action, current, changes, written, target=target, only=only, kept=kept)
 
 
-def _changed(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[FieldChange]:
+def changed_fields(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[FieldChange]:
+    """The columns of ``new`` that differ from the live row ``current`` (every one when there is none)."""
     return [FieldChange(c, None if current is None else current.get(c), v) for c, v in new.items()
             if current is None or not same(current.get(c), v)]
+
+
+def diff_doc(changes: Iterable[FieldChange]) -> list[dict[str, Any]]:
+    """``changes`` as a plan document lists them."""
+    return [{"column": c.column, "old": jsonable(c.old), "new": jsonable(c.new)} for c in changes]
 
 
 def finish_delete(prep: Prepared, key: RowKey, current: Mapping[str, Any], timeline: Timeline | None) -> PlanItem:
@@ -144,7 +150,7 @@ def _item(prep: Prepared, key: RowKey, action: str, current: Mapping[str, Any] |
     return PlanItem(action=action, key=jsonable(key.as_dict()), convention=ctx.det.adapter,
                     history=None if ctx.det.in_table else str(ctx.det.store),
                     expected_row=fingerprint(current), expected_history=writer.history_count(ctx, key),
-                    diff=[{"column": c.column, "old": jsonable(c.old), "new": jsonable(c.new)} for c in changes],
+                    diff=diff_doc(changes),
                     statements=compiled(written.steps, ctx.conn.dialect), target=target, only=only,
                     kept=list(kept), notes=tuple(notes), steps=tuple(written.steps), table=str(ctx.det.live))
 
