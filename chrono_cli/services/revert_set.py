@@ -29,6 +29,7 @@ from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo, locked_rows
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
+from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
@@ -45,7 +46,6 @@ from chrono_cli.services.revert import (
     read_row,
     table_ranks,
 )
-from chrono_cli.services.revert_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import changed_fields, default_reason, diff_doc, key_text, resolve_meta
