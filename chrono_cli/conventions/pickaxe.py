@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, and_, case, false, func, literal, select
@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.shapes.window import sqlite_time, sqlite_time_value
 from chrono_cli.model import RowChange
 
 
@@ -68,8 +69,7 @@ def holds(column: Any, match: ValueMatch, dialect: str) -> ColumnElement[Any]:
     if dialect in ("mysql", "mariadb") and isinstance(column.type, sqltypes.String):
         column, value = func.binary(column), func.binary(value)  # as Python compares: case and trailing spaces
     elif dialect == "sqlite" and isinstance(match.value, date):  # times kept as text in the writer's format
-        text = match.value.isoformat(" ") if isinstance(match.value, datetime) else match.value.isoformat()
-        column, value = func.julianday(column), func.julianday(text)
+        column, value = sqlite_time(column), sqlite_time_value(match.value)
     return func.coalesce(column == value, false())
 
 

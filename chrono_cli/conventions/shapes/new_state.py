@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
@@ -30,6 +30,7 @@ from chrono_cli.conventions.shapes.common import (
     stream_history_rows,
 )
 from chrono_cli.conventions.shapes.old_state import unrecorded
+from chrono_cli.conventions.shapes.window import sqlite_time, sqlite_time_value
 from chrono_cli.model import RowChange, RowKey, Version
 
 
@@ -65,6 +66,8 @@ def earlier(store: FromClause, det: Detection, row: Mapping[str, Any], order: Se
     """The stored states of ``row``'s key that come before it in ``order`` (compared column by column)."""
     def pair(name: str) -> tuple[Any, Any]:
         if name == time_col and dialect == "sqlite":  # times kept as text in the writer's format
+            if isinstance(row[name], date):
+                return sqlite_time(store.c[name]), sqlite_time_value(row[name])
             return func.julianday(store.c[name]), func.julianday(row[name])
         return store.c[name], row[name]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, and_, case, func, literal
@@ -18,10 +18,17 @@ def time_pair(column: Column[Any], value: datetime, tz_name: str | None, dialect
     times in one sortable text form, whatever format the writer chose)."""
     naive = value if has_timezone(column.type) else value.astimezone(zone(tz_name)).replace(tzinfo=None)
     if dialect == "sqlite":
-        if naive.tzinfo is not None:
-            naive = naive.astimezone(UTC).replace(tzinfo=None)
-        return sqlite_time(column), literal(naive.isoformat(" ", "microseconds"))
+        return sqlite_time(column), sqlite_time_value(naive)
     return column, naive
+
+
+def sqlite_time_value(value: date) -> ColumnElement[str]:
+    """A time or a date as ``sqlite_time`` puts stored text (an aware time in UTC, a date at midnight)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    elif value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return literal(value.isoformat(" ", "microseconds"))
 
 
 def sqlite_time(column: Any) -> ColumnElement[str]:
