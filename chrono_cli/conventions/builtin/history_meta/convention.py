@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.history_meta import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.history_meta.adapter import HistoryMetaAdapter
-from chrono_cli.conventions.builtin.history_meta.write import HistoryMetaWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = HistoryMetaAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=HistoryMetaWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.history_meta.write:HistoryMetaWriter")
 
 
 def bulk() -> BulkWriter:
