@@ -410,3 +410,138 @@ def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
     finally:
         ws.close()
+
+
+def _paged_like_whole(ws: Workspace, table: str, key: str, sizes: tuple[int, ...], middle: int) -> Timeline:
+    """``key``'s pages at ``sizes`` are its timeline, and a page in the middle is read by window."""
+    whole = read.history(ws, table, key)
+    for size in sizes:
+        assert_pages_are_the_timeline(ws, table, key, size, whole)
+    with ws.catalog() as cat:
+        page = load_page(cat, open_target(cat, table), key, None, middle, 200)
+    assert page is not None and [v.seq for v in page.versions] == list(range(middle - 200, middle))
+    return whole
+
+
+def _period_rows(n: int, gap_every: int, start: datetime) -> list[dict[str, Any]]:
+    """``n`` closed periods of invoice 1, each a second long, a half-second gap (a deletion) after every
+    ``gap_every``-th; invoice 2's periods interleaved."""
+    rows, at = [], start
+    for i in range(1, n + 1):
+        end = at + timedelta(seconds=1, microseconds=i % 3)
+        rows += [{"id": 1, "amount": i // 2, "vf": at, "vt": end}, {"id": 2, "amount": i, "vf": at, "vt": end}]
+        at = end + (timedelta(milliseconds=500) if i % gap_every == 0 else timedelta(0))
+    return rows
+
+
+def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Path) -> None:
+    """A declared period layout (valid_from/valid_to), filled by hand: 1,000 closed periods with deletions among
+    them, then the live row; record 3 re-created after its last period, record 4 deleted for good. On SQLite
+    the times are text in two forms (with and without microseconds), compared by the server as the engine does."""
+    from chrono_cli.config import load
+    from chrono_cli.services.workspace import Settings
+    from tests.support.declared import CONFIGS
+
+    sqlite = db_url.startswith("sqlite")
+    stamp = "TIMESTAMP" if sqlite else "TIMESTAMPTZ" if db_url.startswith("postgresql") else "DATETIME(6)"
+    rows = _period_rows(1000, 400, datetime(2026, 1, 1))
+    last = rows[-1]["vt"]
+    rows += [{"id": 3, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
+             {"id": 3, "amount": 2, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 3)},
+             {"id": 4, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
+             {"id": 4, "amount": 5, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 4)}]
+    if sqlite:
+        for r in rows:
+            r["vf"], r["vt"] = (str(t) if t.microsecond else t.isoformat(" ", "seconds") for t in (r["vf"], r["vt"]))
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE invoice (id integer PRIMARY KEY, amount integer, valid_from {stamp})"))
+        conn.execute(text("CREATE TABLE invoice_history (hid integer PRIMARY KEY, id integer NOT NULL, "
+                          f"amount integer, valid_from {stamp} NOT NULL, valid_to {stamp} NOT NULL)"))
+        conn.execute(text("INSERT INTO invoice_history VALUES (:hid, :id, :amount, :vf, :vt)"),
+                     [{"hid": i, **r} for i, r in enumerate(rows, 1)])
+        conn.execute(text("INSERT INTO invoice VALUES (:id, :amount, :vf)"),
+                     [{"id": 1, "amount": -1, "vf": str(last) if sqlite else last},
+                      {"id": 3, "amount": 3, "vf": "2026-01-05 00:00:00" if sqlite else datetime(2026, 1, 5)}])
+    engine.dispose()
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text(CONFIGS["period"].replace('unrecorded = ["secret"]\n', ""), encoding="utf-8")
+    ws = Workspace(Settings(db_url, (), load(cfg)))
+    try:
+        whole = _paged_like_whole(ws, "invoice", "1", (97, 200), 501)
+        assert len(whole.versions) == 1003 and whole.versions[-1].current
+        assert [v.op for v in whole.versions[399:403]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        for key, ops in (("3", [Op.INSERT, Op.UPDATE, Op.DELETE, Op.INSERT]), ("4", [Op.INSERT, Op.UPDATE, Op.DELETE])):
+            short = read.history(ws, "invoice", key)
+            assert [v.op for v in short.versions] == ops
+            for size in (1, 2, len(ops)):
+                assert_pages_are_the_timeline(ws, "invoice", key, size, short)
+    finally:
+        ws.close()
+
+
+def test_a_long_temporal_tables_record_pages_by_window(pg_url: str) -> None:
+    """temporal_tables' layout (a tstzrange period column), filled set-based: 2,000 closed periods of contract 1
+    with a deletion after every 500th, another contract's interleaved, then the live row."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE contract (id integer PRIMARY KEY, title text, sys_period tstzrange NOT NULL)"))
+        conn.execute(text("CREATE TABLE contract_history (id integer NOT NULL, title text, "
+                          "sys_period tstzrange NOT NULL)"))
+        conn.execute(text(
+            "INSERT INTO contract_history SELECT o, 't' || (v / 3), tstzrange(s, s + interval '1 second') "
+            "FROM generate_series(1, 2000) v, generate_series(1, 2) o, LATERAL (SELECT timestamptz "
+            "'2026-01-01 00:00:00+00' + v * interval '1 second' + (v - 1) / 500 * interval '1 millisecond' AS s) t"))
+        conn.execute(text("INSERT INTO contract SELECT 1, 'live', tstzrange(upper(sys_period), NULL) "
+                          "FROM contract_history WHERE id = 1 ORDER BY sys_period DESC LIMIT 1"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = _paged_like_whole(ws, "contract", "1", (97, 200), 1001)
+        assert whole.convention == "temporal-tables" and len(whole.versions) == 2004
+        assert [v.op for v in whole.versions[499:503]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].op is Op.UPDATE
+    finally:
+        ws.close()
+
+
+def test_long_mariadb_system_versioned_records_page_by_window(mysql_url: str) -> None:
+    """MariaDB writes the history itself: a timestamp-versioned record with 2,000 versions written in one
+    transaction (each statement stamps its own version), deleted and re-created every 400th, an UPDATE that
+    changes nothing every 7th (noted from the state before it); a transaction-precise one with 60 versions."""
+    engine = create_engine(mysql_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stamped (id INT PRIMARY KEY, v VARCHAR(20)) WITH SYSTEM VERSIONING")
+        conn.exec_driver_sql("CREATE TABLE trx (id INT PRIMARY KEY, v VARCHAR(20), "
+                             "s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START, "
+                             "e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) "
+                             "WITH SYSTEM VERSIONING")
+
+    def steps(table: str, n: int, every: int) -> list[str]:
+        out = [f"INSERT INTO {table} (id, v) VALUES (1, 'v1'), (2, 'other')"]
+        for i in range(2, n + 1):
+            if i % every == 1:
+                out += [f"DELETE FROM {table} WHERE id = 1", f"INSERT INTO {table} (id, v) VALUES (1, 'v{i}')"]
+            else:
+                out.append(f"UPDATE {table} SET v = {'v' if i % 7 == 0 else repr(f'v{i}')} WHERE id = 1")
+        return out
+
+    with engine.begin() as conn:
+        for statement in steps("stamped", 998, 400):
+            conn.exec_driver_sql(statement)
+    for statement in steps("trx", 58, 25):  # one version per transaction
+        with engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    ws = workspace(mysql_url)
+    try:
+        whole = _paged_like_whole(ws, "stamped", "1", (150,), 501)
+        assert whole.convention == "mariadb-versioning" and len(whole.versions) == 1000
+        assert [v.op for v in whole.versions[399:402]] == [Op.UPDATE, Op.DELETE, Op.INSERT]
+        assert whole.versions[-1].current and sum(bool(v.note) for v in whole.versions) > 100
+        short = read.history(ws, "trx", "1")
+        assert len(short.versions) == 60 and short.versions[25].op is Op.DELETE
+        for size in (7,):
+            assert_pages_are_the_timeline(ws, "trx", "1", size, short)
+    finally:
+        ws.close()

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import count
 from chrono_cli.conventions.shapes import events as shape_events
-from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state, period
+from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state, period, period_page
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -102,6 +102,10 @@ class PeriodAdapter(DeclaredAdapter):
     name = "period"
     title = "declared period history table"
     reader = staticmethod(period.read)
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return period_page.page(ctx, det, key, before, size)
 
 
 ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (
