@@ -423,36 +423,36 @@ def _paged_like_whole(ws: Workspace, table: str, key: str, sizes: tuple[int, ...
     return whole
 
 
-def _period_rows(n: int, gap_every: int, start: datetime) -> list[dict[str, Any]]:
+def _period_rows(n: int, gap_every: int, start: datetime, text_times: bool) -> list[dict[str, Any]]:
     """``n`` closed periods of invoice 1, each a second long, a half-second gap (a deletion) after every
-    ``gap_every``-th; invoice 2's periods interleaved."""
+    ``gap_every``-th; invoice 2's periods interleaved. ``text_times`` (SQLite): the times as text in two forms,
+    with and without microseconds, which the server compares as the engine does."""
     rows, at = [], start
     for i in range(1, n + 1):
         end = at + timedelta(seconds=1, microseconds=i % 3)
         rows += [{"id": 1, "amount": i // 2, "vf": at, "vt": end}, {"id": 2, "amount": i, "vf": at, "vt": end}]
         at = end + (timedelta(milliseconds=500) if i % gap_every == 0 else timedelta(0))
+    if text_times:
+        for r in rows:
+            r["vf"], r["vt"] = (str(t) if t.microsecond else t.isoformat(" ", "seconds") for t in (r["vf"], r["vt"]))
     return rows
 
 
 def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Path) -> None:
     """A declared period layout (valid_from/valid_to), filled by hand: 1,000 closed periods with deletions among
-    them, then the live row; record 3 re-created after its last period, record 4 deleted for good. On SQLite
-    the times are text in two forms (with and without microseconds), compared by the server as the engine does."""
+    them, then the live row; record 3 re-created after its last period, record 4 deleted for good."""
     from chrono_cli.config import load
     from chrono_cli.services.workspace import Settings
     from tests.support.declared import CONFIGS
 
     sqlite = db_url.startswith("sqlite")
     stamp = "TIMESTAMP" if sqlite else "TIMESTAMPTZ" if db_url.startswith("postgresql") else "DATETIME(6)"
-    rows = _period_rows(1000, 400, datetime(2026, 1, 1))
+    rows = _period_rows(1000, 400, datetime(2026, 1, 1), sqlite)
     last = rows[-1]["vt"]
     rows += [{"id": 3, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
              {"id": 3, "amount": 2, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 3)},
              {"id": 4, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
              {"id": 4, "amount": 5, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 4)}]
-    if sqlite:
-        for r in rows:
-            r["vf"], r["vt"] = (str(t) if t.microsecond else t.isoformat(" ", "seconds") for t in (r["vf"], r["vt"]))
     engine = create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE TABLE invoice (id integer PRIMARY KEY, amount integer, valid_from {stamp})"))
@@ -461,7 +461,7 @@ def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Pa
         conn.execute(text("INSERT INTO invoice_history VALUES (:hid, :id, :amount, :vf, :vt)"),
                      [{"hid": i, **r} for i, r in enumerate(rows, 1)])
         conn.execute(text("INSERT INTO invoice VALUES (:id, :amount, :vf)"),
-                     [{"id": 1, "amount": -1, "vf": str(last) if sqlite else last},
+                     [{"id": 1, "amount": -1, "vf": last},
                       {"id": 3, "amount": 3, "vf": "2026-01-05 00:00:00" if sqlite else datetime(2026, 1, 5)}])
     engine.dispose()
     cfg = tmp_path / "chrono.toml"
@@ -476,6 +476,38 @@ def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Pa
             assert [v.op for v in short.versions] == ops
             for size in (1, 2, len(ops)):
                 assert_pages_are_the_timeline(ws, "invoice", key, size, short)
+    finally:
+        ws.close()
+
+
+def test_a_long_declared_in_table_record_pages_by_window(sqlite_or_pg_url: str, tmp_path: Path) -> None:
+    """A declared in-table layout (rev, vf, vt, is_current), filled by hand: record 1 has 1,000 version rows with
+    deletions among them (a closed row, the next starting later), the last one current; record 2's interleaved
+    rows end closed (deleted)."""
+    from chrono_cli.config import load
+    from chrono_cli.services.workspace import Settings
+    from tests.support.declared import CONFIGS, in_table
+
+    url = sqlite_or_pg_url
+    rows = _period_rows(1000, 400, datetime(2026, 1, 1), url.startswith("sqlite"))
+    rows[-2].update(vt=None)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(in_table("sqlite" if url.startswith("sqlite") else "postgresql")[0])
+        conn.execute(text("INSERT INTO invoice (id, customer, amount, rev, vf, vt, is_current) "
+                          "VALUES (:id, 'c', :amount, :rev, :vf, :vt, :now)"),
+                     [{**r, "rev": i // 2 + 1, "now": r["vt"] is None} for i, r in enumerate(rows)])
+    engine.dispose()
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text(CONFIGS["in-table"], encoding="utf-8")
+    ws = Workspace(Settings(url, (), load(cfg)))
+    try:
+        whole = _paged_like_whole(ws, "invoice", "1", (97, 200), 501)
+        assert whole.convention == "in-table" and len(whole.versions) == 1002 and whole.versions[-1].current
+        assert [v.op for v in whole.versions[399:403]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        deleted = read.history(ws, "invoice", "2")
+        assert len(deleted.versions) == 1003 and deleted.versions[-1].op is Op.DELETE
+        assert_pages_are_the_timeline(ws, "invoice", "2", 200, deleted)
     finally:
         ws.close()
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.rows import count
 from chrono_cli.conventions.shapes import events as shape_events
-from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state, period, period_page
+from chrono_cli.conventions.shapes import in_table, json_diff, json_snapshot, new_state, old_state, period
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import RowChange, RowKey, Version
 
@@ -92,6 +92,10 @@ class InTableAdapter(DeclaredAdapter):
     title = "declared in-table versions"
     reader = staticmethod(in_table.read)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return in_table.page(ctx, det, key, before, size)
+
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
         return count(conn, snapshot.tables[det.live].table())
 
@@ -105,7 +109,7 @@ class PeriodAdapter(DeclaredAdapter):
 
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
-        return period_page.page(ctx, det, key, before, size)
+        return period.page(ctx, det, key, before, size)
 
 
 ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (

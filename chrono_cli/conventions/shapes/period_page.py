@@ -1,13 +1,14 @@
-"""A page of a period-like timeline read by window (``ConventionAdapter.versions_page``).
+"""A page of a timeline whose rows are its states, read by window (``ConventionAdapter.versions_page``).
 
-In a period store (and MariaDB's system versioning, and in-table versions) a key's rows in order are its states,
-and a row that starts after the previous one ended adds a deletion before it. So a row's position in the whole
+In a period store, MariaDB's system versioning and in-table versions, a key's rows in order are its states, and
+a row that starts after the previous one ended adds a deletion before it. So a row's position in the whole
 timeline is its row number plus the deletions up to it, however old: the server counts them with window
-functions (``LAG`` of the previous row's end, a running ``SUM``), and only the page's rows are sent.
+functions (``LAG`` of the previous row's end, a running ``SUM``) and sends only the page's rows.
 
-The rows are read from the newest end: the page's rows, the row a deletion at the page's start closes (it
-follows that row) and one row before the page, whose state the store's engine needs to tell its successor's
-operation (it is itself a first state to the engine, so it is dropped unless it is the key's first row).
+The rows are read from the newest end: the page's rows and one or two before them. The store's engine builds
+the versions from those rows as it builds the whole timeline; the oldest row is a first state to it (its
+operation unknown without its predecessor), so its version is dropped unless it is the key's first row, and a
+deletion just before the page (between two fetched rows) is built as in the whole read.
 """
 
 from __future__ import annotations
@@ -20,12 +21,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.base import Detection, ReadContext
-from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.common import declared, key_filter
-from chrono_cli.conventions.shapes.period import states
-from chrono_cli.conventions.shapes.window import sqlite_time
-from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.model import Op, Version
 
 ROW, GAP, POS, ROWS = "chrono_row", "chrono_gap", "chrono_pos", "chrono_rows"
 
@@ -37,9 +33,8 @@ def positioned(conn: Connection, query: Select[Any], order: Sequence[ColumnEleme
     timeline (``chrono_pos``) and the key's row count (``chrono_rows``). ``gap``: the row follows a deletion
     (built on ``LAG(...) OVER (ORDER BY order)``).
 
-    A row takes one position, two after a deletion: the ``size + 3`` newest rows at or before ``before`` reach
-    one row before the page (before: at most ``size`` positions, the row whose deletion opens the page at
-    ``before``, and one more)."""
+    A row takes one position, two after a deletion: of the ``size + 3`` newest rows placed at or before
+    ``before``, the oldest is placed before the page's first position (or is the key's first row)."""
     numbered = query.add_columns(func.row_number().over(order_by=order).label(ROW),
                                  case((gap, 1), else_=0).label(GAP)).subquery()
     row = numbered.c[ROW]
@@ -54,11 +49,12 @@ def positioned(conn: Connection, query: Select[Any], order: Sequence[ColumnEleme
 
 def cut(versions: Sequence[Version], rows: Sequence[Mapping[Any, Any]], latest: bool, before: int | None,
         size: int) -> list[Version] | None:
-    """The page in ``versions`` (the states of ``rows`` as the store's engine builds them, then, when ``latest``,
-    what follows the newest row), with the state before it, each ``seq`` its position.
+    """The page in ``versions`` (the states of ``rows`` as the store's engine builds them, with the deletions
+    between them, then, when ``latest``, what follows the newest row), with the state before it, each ``seq``
+    its position; ``latest``: ``rows`` end with the key's newest row.
 
-    None when the engine and the server place a row differently (their time comparisons disagree, e.g. text times
-    written in several forms): the positions would be wrong, so the timeline is read whole."""
+    None when the engine and the server place a row differently (their time comparisons disagree, e.g. SQLite
+    text that is no time to ``strftime``): the positions would be wrong, so the timeline is read whole."""
     first = rows[0][POS] if rows else 1
     numbered = [replace(v, seq=first + i) for i, v in enumerate(versions)]
     states = [v for v in numbered if v.op is not Op.DELETE]
@@ -69,32 +65,3 @@ def cut(versions: Sequence[Version], rows: Sequence[Mapping[Any, Any]], latest: 
         last = before - 1 if not latest else min(before - 1, last)
     start = max(1, last - size)
     return [v for v in numbered if start <= v.seq <= last]
-
-
-def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size: int) -> list[Version] | None:
-    """``versions_page`` of a period store (``period.read``'s states): its closed periods by window, then the live
-    row or the deletion when the window reaches the newest period."""
-    if before is not None and before <= 1:
-        return []
-    dec = declared(det)
-    store = ctx.info(det.store).table()
-    order = [store.c[c] for c in (dec.role("valid_from"), dec.role("period")) if c] + list(store.primary_key.columns)
-    start, end = _bounds(dec, store, ctx.conn.dialect.name)
-    rows = positioned(ctx.conn, select(store).where(key_filter(store, dec.key, key)), order,
-                      start > func.lag(end).over(order_by=order), before, size)
-    latest = not rows or rows[-1][ROW] == rows[-1][ROWS]
-    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if latest else None
-    versions = states(ctx, det, rows, live, first=rows[0][ROW] if rows else 1, latest=latest)
-    return cut(versions, rows, latest, before, size)
-
-
-def _bounds(dec: Any, store: Any, dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """A period's start and end as the server compares them (``period.bounds`` in SQL: a range's bounds; SQLite's
-    text times in one sortable form). An open end (NULL, infinity) is after every start, as ``bounds`` has it."""
-    if dec.role("period"):
-        rng = store.c[dec.role("period")]
-        return func.lower(rng), func.upper(rng)
-    start, end = store.c[dec.role("valid_from")], store.c[dec.role("valid_to")]
-    if dialect == "sqlite":
-        return sqlite_time(start), sqlite_time(end)
-    return start, end

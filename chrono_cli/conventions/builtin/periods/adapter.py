@@ -16,7 +16,7 @@ from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.periods import asof
 from chrono_cli.conventions.drift import column_drift
-from chrono_cli.conventions.shapes import period, period_page
+from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import Declared
 from chrono_cli.conventions.shapes.events import declared_events
 from chrono_cli.conventions.shapes.period_write import enabled
@@ -80,7 +80,7 @@ class PeriodsAdapter(ConventionAdapter):
 
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
-        return period_page.page(ctx, det, key, before, size)
+        return period.page(ctx, det, key, before, size)
 
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         return asof.state_at(ctx, det, key, at, system_versioned(ctx.info(det.live)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.drift import column_drift
-from chrono_cli.conventions.shapes import period, period_page
+from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import Declared
 from chrono_cli.conventions.shapes.events import declared_events
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -121,7 +121,7 @@ class TemporalTablesAdapter(ConventionAdapter):
 
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
-        return period_page.page(ctx, det, key, before, size)
+        return period.page(ctx, det, key, before, size)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         return declared_events(ctx, det, query, period.read)
