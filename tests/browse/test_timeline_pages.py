@@ -577,3 +577,36 @@ def test_long_mariadb_system_versioned_records_page_by_window(mysql_url: str) ->
             assert_pages_are_the_timeline(ws, "trx", "1", size, short)
     finally:
         ws.close()
+
+
+def test_a_long_chrononaut_activity_record_pages_by_window(pg_url: str) -> None:
+    """Chrononaut 0.4's shared activity log, filled set-based: 1,000 rows of appuser 1 (the new state of each
+    change, versions from 0; deleted after every 400th, its re-creation version 0 again; one re-creation right
+    after another with no deletion row between), with an actor on every third and a rationale on every fifth,
+    interleaved with another record's, then a write that bypassed Chrononaut (the live row differs)."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE appuser (id integer PRIMARY KEY, name text, version integer NOT NULL)"))
+        conn.execute(text("CREATE TABLE chrononaut_activity (id bigserial PRIMARY KEY, table_name text NOT NULL, "
+                          "changed timestamptz NOT NULL, version integer NOT NULL, key jsonb NOT NULL, "
+                          "data jsonb NOT NULL, user_info jsonb NOT NULL, extra_info jsonb NOT NULL)"))
+        conn.execute(text(
+            "INSERT INTO chrononaut_activity (table_name, changed, version, key, data, user_info, extra_info) "
+            "SELECT 'appuser', timestamptz '2026-02-01 00:00:00+00' + v * interval '1 second', n, "
+            "jsonb_build_object('id', o), jsonb_build_object('id', o, 'name', 'n' || (v / 3), 'version', n), "
+            "CASE WHEN v % 3 = 0 THEN jsonb_build_object('user_id', 'u' || v) ELSE '{}' END, "
+            "CASE WHEN v % 5 = 0 THEN jsonb_build_object('rationale', 'why ' || v) ELSE '{}' END "
+            "FROM generate_series(1, 1000) v, generate_series(1, 2) o, "
+            "LATERAL (SELECT CASE WHEN v = 802 THEN 0 ELSE (v - 1) % 400 END AS n) s ORDER BY v, o"))
+        conn.execute(text("INSERT INTO appuser VALUES (1, 'changed behind Chrononaut', 1000), (2, 'n333', 399)"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = _paged_like_whole(ws, "appuser", "1", (97, 201), 501)  # 201: a page ends just before the gap
+        assert whole.convention == "chrononaut-activity" and len(whole.versions) == 1002
+        assert [v.op for v in whole.versions[398:401]] == [Op.UPDATE, Op.DELETE, Op.INSERT]
+        assert [v.op for v in whole.versions[799:804]] == [Op.DELETE, Op.INSERT, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].note
+        assert whole.versions[2].actor == "u3" and whole.versions[4].reason == "why 5"
+    finally:
+        ws.close()
