@@ -15,14 +15,16 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
+from chrono_cli.config import load
 from chrono_cli.model import Op, Timeline, Version
 from chrono_cli.services import read
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.history import load_page
 from chrono_cli.services.target import open_target
-from chrono_cli.services.workspace import Workspace
+from chrono_cli.services.workspace import Settings, Workspace
 from chrono_cli.services.writeset import key_text
 from tests.browse.pilot import demo_copy, workspace
+from tests.support.declared import CONFIGS, in_table
 
 TABLES = (
     "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL, name varchar(80), "
@@ -438,22 +440,19 @@ def _period_rows(n: int, gap_every: int, start: datetime, text_times: bool) -> l
     return rows
 
 
-def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Path) -> None:
+def test_a_long_declared_period_record_pages_by_window(sqlite_or_pg_url: str, tmp_path: Path) -> None:
     """A declared period layout (valid_from/valid_to), filled by hand: 1,000 closed periods with deletions among
     them, then the live row; record 3 re-created after its last period, record 4 deleted for good."""
-    from chrono_cli.config import load
-    from chrono_cli.services.workspace import Settings
-    from tests.support.declared import CONFIGS
-
-    sqlite = db_url.startswith("sqlite")
-    stamp = "TIMESTAMP" if sqlite else "TIMESTAMPTZ" if db_url.startswith("postgresql") else "DATETIME(6)"
+    url = sqlite_or_pg_url
+    sqlite = url.startswith("sqlite")
+    stamp = "TIMESTAMP" if sqlite else "TIMESTAMPTZ"
     rows = _period_rows(1000, 400, datetime(2026, 1, 1), sqlite)
     last = rows[-1]["vt"]
     rows += [{"id": 3, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
              {"id": 3, "amount": 2, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 3)},
              {"id": 4, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
              {"id": 4, "amount": 5, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 4)}]
-    engine = create_engine(db_url)
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE TABLE invoice (id integer PRIMARY KEY, amount integer, valid_from {stamp})"))
         conn.execute(text("CREATE TABLE invoice_history (hid integer PRIMARY KEY, id integer NOT NULL, "
@@ -466,7 +465,7 @@ def test_a_long_declared_period_record_pages_by_window(db_url: str, tmp_path: Pa
     engine.dispose()
     cfg = tmp_path / "chrono.toml"
     cfg.write_text(CONFIGS["period"].replace('unrecorded = ["secret"]\n', ""), encoding="utf-8")
-    ws = Workspace(Settings(db_url, (), load(cfg)))
+    ws = Workspace(Settings(url, (), load(cfg)))
     try:
         whole = _paged_like_whole(ws, "invoice", "1", (97, 200), 501)
         assert len(whole.versions) == 1003 and whole.versions[-1].current
@@ -484,10 +483,6 @@ def test_a_long_declared_in_table_record_pages_by_window(sqlite_or_pg_url: str, 
     """A declared in-table layout (rev, vf, vt, is_current), filled by hand: record 1 has 1,000 version rows with
     deletions among them (a closed row, the next starting later), the last one current; record 2's interleaved
     rows end closed (deleted)."""
-    from chrono_cli.config import load
-    from chrono_cli.services.workspace import Settings
-    from tests.support.declared import CONFIGS, in_table
-
     url = sqlite_or_pg_url
     rows = _period_rows(1000, 400, datetime(2026, 1, 1), url.startswith("sqlite"))
     rows[-2].update(vt=None)
