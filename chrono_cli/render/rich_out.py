@@ -22,6 +22,7 @@ from chrono_cli.render.encode import text
 
 _SHORT = 24          # a one-line cell at most this wide is never wrapped (times, ids, positions)
 _INDENT = "    "
+_BATCH = 512         # pieces of lines held before a write (about 30 versions of a timeline)
 # columns that say which version and who: they read unlabelled on the header line; the others get a label
 _HEAD = {"pos", "version", "op", "from", "to", "at", "actor", "reason", "exact", "table", "key", "action"}
 
@@ -107,28 +108,31 @@ def _log(rs: ResultSet, console: Console, rows: Iterable[Any] | None = None) -> 
         line.flush()
     short = [i for i, name in enumerate(rs.columns)
              if (i == 0 or name in _HEAD) and all(_short(row[i]) for row in rs.rows)]
-    for row in rs.rows if rows is None else rows:
-        cells = _cells(rs, row)
-        line()
-        head = Text()
-        for i in short:
-            if cells[i].plain == "":
-                continue
-            piece = cells[i].copy()
-            if i == short[0]:
-                piece.stylize("bold yellow")
-            if head.plain and len(head.plain) + 2 + len(piece.plain) > line.width:
-                line(head)
-                head = Text(_INDENT)
-            head.append("  " if head.plain.strip() else "")
-            head.append_text(piece)
-        line(head)
-        for i, name in enumerate(rs.columns):
-            if i in short or cells[i].plain == "":
-                continue
-            for part in cells[i].split("\n"):
-                label = Text(f"{_INDENT}{name}: ", style=MUTED) if "\n" not in cells[i].plain else Text(_INDENT)
-                line(Text.assemble(label, part))
+    try:
+        for row in rs.rows if rows is None else rows:
+            cells = _cells(rs, row)
+            line()
+            head = Text()
+            for i in short:
+                if cells[i].plain == "":
+                    continue
+                piece = cells[i].copy()
+                if i == short[0]:
+                    piece.stylize("bold yellow")
+                if head.plain and len(head.plain) + 2 + len(piece.plain) > line.width:
+                    line(head)
+                    head = Text(_INDENT)
+                head.append("  " if head.plain.strip() else "")
+                head.append_text(piece)
+            line(head)
+            for i, name in enumerate(rs.columns):
+                if i in short or cells[i].plain == "":
+                    continue
+                for part in cells[i].split("\n"):
+                    label = Text(f"{_INDENT}{name}: ", style=MUTED) if "\n" not in cells[i].plain else Text(_INDENT)
+                    line(Text.assemble(label, part))
+            line.flush(at_least=_BATCH)
+    finally:  # what was read before an error is shown
         line.flush()
 
 
@@ -191,8 +195,9 @@ class _Lines:
                 style = self.styled[key] = self._colors(Style.combine(self.console.get_style(k) for k in key))
             yield self._render(style, plain[start:end])
 
-    def flush(self) -> None:
-        if self.parts:
+    def flush(self, at_least: int = 0) -> None:
+        """Write what is held, once it is ``at_least`` pieces (a write to a terminal is a system call)."""
+        if self.parts and len(self.parts) >= at_least:
             self.console.file.write("".join(self.parts))
             self.parts.clear()
 
