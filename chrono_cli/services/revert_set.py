@@ -1,8 +1,9 @@
 """Set-based ``chrono revert``: a change set's rows read, checked and written a table at a time.
 
-Taken when the change set is one store transaction and every table it touched has a bulk writer that says what
-the transaction did to each of its keys (``BulkWriter.undo``: the version it made, the one just before it,
-whether a later one exists; a few queries per table, whatever the number of rows). Each row's write is decided
+Taken when every table the change set touched has a bulk writer that says what the set did to each of its keys
+(``BulkWriter.undo``: the version it made, the one just before it, whether a later one exists; a few queries per
+table, whatever the number of rows): asked by transaction id for an exact set, by the keys and times of its
+changes (a ``Span``) for an inferred one (history_meta, simple-history). Each row's write is decided
 from those as the row-by-row revert decides it from the row's timeline: the state before restored, a row the set
 created deleted, a row it deleted re-inserted. Rows changed again since (or whose live row differs from the
 version the set made), and rows the quick checks cannot settle (a value that no longer fits, a unique or foreign
@@ -26,7 +27,7 @@ from sqlalchemy import Table
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo, locked_rows
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_rows
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
@@ -36,11 +37,13 @@ from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, FieldChange, Op, RowChange, RowKey, TableRef
+from chrono_cli.services.changes import DEFAULT_WINDOW, changeset_head, parse_changeset_id, show_changeset
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
     UNWRITABLE,
     Conflict,
+    inferred_note,
     later_conflict,
     plan_items,
     read_row,
@@ -155,31 +158,49 @@ class _Table:
     stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
     rank: int = 0
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
+    changes: dict[tuple[Any, ...], list[RowChange]] = field(default_factory=dict)  # an inferred set's, by key
+
+
+def set_head(ws: Workspace, changeset_id: str, window: float = DEFAULT_WINDOW) -> ChangeSet | None:
+    """What ``plan_set_revert`` plans from: an exact set's head (``changes.changeset_head``), an inferred set whole
+    (``changes.show_changeset``: its keys and times are what its versions are found by)."""
+    if isinstance(parse_changeset_id(changeset_id), int):
+        return changeset_head(ws, changeset_id)
+    try:
+        return show_changeset(ws, changeset_id, window=window)
+    except UNWRITABLE:
+        return None  # the row-by-row revert reads it again and says why
 
 
 def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, actor: str | None = None,
                     reason: str | None = None) -> SetRevert | None:
-    """Plan the revert of an exact change set set-based, from its head (``changes.changeset_head``: a row change
-    per table); None when it must go row by row (see the module)."""
+    """Plan the revert of a change set set-based, from ``set_head``'s answer; None when it must go row by row
+    (see the module)."""
     groups = {c.group for c in head.changes}
-    if not head.exact or len(groups) != 1:
+    by_row = _by_row(head)
+    if (head.exact and len(groups) != 1) or (not head.exact and by_row is None):
         return None
-    group = groups.pop()
+    group = groups.pop() if head.exact else None
     meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
     now = datetime.now(UTC)
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}
         for ref in dict.fromkeys(c.table for c in head.changes):
-            found = _open(cat, ref, group, meta, now)
-            if found is None:
-                return None
+            mine = {key: changes for (table, key), changes in (by_row or {}).items() if table == ref}
+            asked = group if head.exact else Span({k: frozenset(c.at for c in v if c.at) for k, v in mine.items()})
+            found = _open(cat, ref, asked, meta, now)
+            if found is None or not set(mine) <= set(found.undo):
+                return None  # a row whose versions the store does not answer for: its reading says why
+            found.changes = mine
             tables[ref] = found
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
-        # the order the change set lists its rows in (tables as listed, keys newest-listed first)
-        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)]
+        # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first; an
+        # inferred one its changes' order
+        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)] if head.exact \
+            else [(tables[ref], key) for ref, key in by_row or {}]
         planner = _Planner(cat, snapshot, head, meta, now)
         try:
             planner.plan(order)
@@ -187,22 +208,40 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
         parts = tuple(sorted((_part(t) for t in tables.values() if t.rows), key=lambda p: p.rank))
-        steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
+        try:
+            steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
+        except UnsupportedOperation:
+            return None  # a write this store has no set-based form of (simple-history's deletes)
         blind = conventions.no_inserts(p.convention for p in parts)
-        notes = [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] if blind \
-            else []
-        return SetRevert(head, len(order), parts, tuple(conflicts), tuple(blocked), tuple(skipped), force,
-                         safe_url(ws.url), cat.dialect, now, meta.actor, meta.reason, tuple(notes),
-                         compiled(steps, cat.conn.dialect), tuple(steps))
+        notes = inferred_note(head)
+        notes += [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] \
+            if blind else []
+        return SetRevert(head, len(order) if head.exact else len(head.changes), parts, tuple(conflicts),
+                         tuple(blocked), tuple(skipped), force, safe_url(ws.url), cat.dialect, now, meta.actor,
+                         meta.reason, tuple(notes), compiled(steps, cat.conn.dialect), tuple(steps))
+
+
+def _by_row(cs: ChangeSet) -> dict[tuple[TableRef, tuple[Any, ...]], list[RowChange]] | None:
+    """An inferred set's changes by row, in its order (as the row-by-row revert reads them); None for an exact set,
+    or a change without a time (nothing to find its version by)."""
+    if cs.exact or any(c.at is None for c in cs.changes):
+        return None
+    out: dict[tuple[TableRef, tuple[Any, ...]], list[RowChange]] = {}
+    for c in cs.changes:
+        out.setdefault((c.table, tuple(v for _, v in c.key.items)), []).append(c)
+    return out
 
 
 _OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
 
 
-def _change(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> RowChange:
-    """The change set's change of ``key`` as far as a revert needs it (no field changes)."""
-    return RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
-                     head.reason, group=head.changes[0].group)
+def _changes(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> list[RowChange]:
+    """The change set's changes of ``key`` as far as a revert needs them: an inferred set's own (their times find
+    the versions), else one made from the transaction (no field changes)."""
+    if key in t.changes:
+        return t.changes[key]
+    return [RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
+                     head.reason, group=head.changes[0].group)]
 
 
 def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime) -> _Table | None:
@@ -285,7 +324,7 @@ class _Planner:
         """The row-by-row reading of the row (its timeline); None when it cannot be reverted (blocked)."""
         rowkey = _rowkey(t, key)
         try:
-            return read_row(self.cat, t.target.ref, rowkey, [_change(t, key, self.head)], self.meta, self.now)
+            return read_row(self.cat, t.target.ref, rowkey, _changes(t, key, self.head), self.meta, self.now)
         except UNWRITABLE as exc:
             self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
             return None

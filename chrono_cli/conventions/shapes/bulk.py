@@ -10,8 +10,8 @@ for each of them, whatever the number of rows.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -38,6 +38,26 @@ class Undo:
     before_gone: bool = False            # the version just before it is a deletion (the set re-created the row)
     later: bool = False                  # the key has a version after the change set
     current: dict[str, Any] | None = None  # the live row (None: gone)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An inferred change set's rows in one table, for ``BulkWriter.undo``: each key with the times (aware UTC, as
+    the listing read them) of the set's changes to it. A store version is the set's when its key is here and its
+    time is one of the key's times, as the row-by-row revert matches a row's versions."""
+
+    times: Mapping[tuple[Any, ...], frozenset[datetime]]
+    oldest: datetime = field(init=False)
+    newest: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        every = [t for ts in self.times.values() for t in ts]
+        object.__setattr__(self, "oldest", min(every))
+        object.__setattr__(self, "newest", max(every))
+
+    def made(self, key: tuple[Any, ...], at: datetime | None) -> bool:
+        """Whether the store version of ``key`` at ``at`` is one of the set's."""
+        return at is not None and at in self.times.get(key, ())
 
 
 class BulkWriter(abc.ABC):
@@ -102,8 +122,10 @@ class BulkWriter(abc.ABC):
         """The statements that restore every staged row and record it as the library would."""
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """Every key the change set ``group`` (a store transaction id) changed, with what it did and the live row;
-        None: this store cannot answer set-based (a revert then reads each row's timeline)."""
+        """Every key the change set ``group`` (a store transaction id, or the ``Span`` of an inferred set) changed,
+        with what it did and the live row; None: this store cannot answer set-based (a revert then reads each
+        row's timeline). For a span, ``op`` is the set's first change of the key, ``made`` the state after its
+        last, ``before`` the state before its first."""
         return None
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
