@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -33,7 +34,7 @@ from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
-from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo, gc_paused
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, FieldChange, Op, RowChange, RowKey, TableRef
@@ -156,6 +157,7 @@ class _Table:
     recorded: list[str]  # the restored columns
     bookkeeping: frozenset[str]
     stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
+    info: TableInfo  # the live table (a property of the context, read for every row)
     rank: int = 0
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
     changes: dict[tuple[Any, ...], list[RowChange]] = field(default_factory=dict)  # an inferred set's, by key
@@ -167,7 +169,8 @@ def set_head(ws: Workspace, changeset_id: str, window: float = DEFAULT_WINDOW) -
     if isinstance(parse_changeset_id(changeset_id), int):
         return changeset_head(ws, changeset_id)
     try:
-        return show_changeset(ws, changeset_id, window=window)
+        with gc_paused():  # 100,000 row changes are built and kept
+            return show_changeset(ws, changeset_id, window=window, light=True)
     except UNWRITABLE:
         return None  # the row-by-row revert reads it again and says why
 
@@ -176,7 +179,12 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
                     reason: str | None = None) -> SetRevert | None:
     """Plan the revert of a change set set-based, from ``set_head``'s answer; None when it must go row by row
     (see the module)."""
-    groups = {c.group for c in head.changes}
+    with gc_paused():  # a few objects per row, kept: the collector would rescan them again and again
+        return _plan(ws, head, force, actor, reason)
+
+
+def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason: str | None) -> SetRevert | None:
+    groups = {c.group for c in head.changes} if head.exact else {None}
     by_row = _by_row(head)
     if (head.exact and len(groups) != 1) or (not head.exact and by_row is None):
         return None
@@ -186,8 +194,11 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}
+        per_table: dict[TableRef, dict[tuple[Any, ...], list[RowChange]]] = {}
+        for (table, key), changes in (by_row or {}).items():
+            per_table.setdefault(table, {})[key] = changes
         for ref in dict.fromkeys(c.table for c in head.changes):
-            mine = {key: changes for (table, key), changes in (by_row or {}).items() if table == ref}
+            mine = per_table.get(ref, {})
             asked = group if head.exact else Span({k: frozenset(c.at for c in v if c.at) for k, v in mine.items()})
             found = _open(cat, ref, asked, meta, now)
             if found is None or not set(mine) <= set(found.undo):
@@ -228,7 +239,7 @@ def _by_row(cs: ChangeSet) -> dict[tuple[TableRef, tuple[Any, ...]], list[RowCha
         return None
     out: dict[tuple[TableRef, tuple[Any, ...]], list[RowChange]] = {}
     for c in cs.changes:
-        out.setdefault((c.table, tuple(v for _, v in c.key.items)), []).append(c)
+        out.setdefault((c.table, tuple(map(itemgetter(1), c.key.items))), []).append(c)
     return out
 
 
@@ -264,7 +275,7 @@ def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetim
     writer = conv.bulk
     currents = {k: u.current for k, u in undo.items() if u.current is not None}
     return _Table(target, writer, ctx, undo, currents, writer.recorded(ctx),
-                  writer.bookkeeping(ctx), _as_stored(writer, ctx))
+                  writer.bookkeeping(ctx), _as_stored(writer, ctx), ctx.live_info)
 
 
 class _Planner:
@@ -350,7 +361,7 @@ class _Planner:
     def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> Written | None:
         """The row's values as written (every one fits) and what changes; None: settled row by row (a value that no
         longer fits, nothing to change, a NOT NULL column the history does not record)."""
-        ctx, info = t.ctx, t.ctx.live_info
+        ctx, info = t.ctx, t.info
         if row.new is None:  # a delete
             return Written(key, {}, (), False)
         new = dict(row.new)
@@ -404,6 +415,8 @@ class _Planner:
 
 def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]) -> bool:
     """The live row is not the state the change set left (changed or deleted outside the history since)."""
+    if u.made is current:  # the store's newest state is the live row itself (history_meta)
+        return False
     if u.made is None or current is None:
         return (u.made is None) != (current is None)
     made = u.made
@@ -456,7 +469,7 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
     """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
     now = datetime.now(UTC)
     meta = WriteMeta(actor=plan.actor, reason=plan.reason)
-    with write_transaction(ws.engine) as conn:
+    with gc_paused(), write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         shared = WriteState()
         order = _order(plan.parts)

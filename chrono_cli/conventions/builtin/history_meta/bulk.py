@@ -64,8 +64,7 @@ class HistoryMetaBulk(OldStateBulk):
         for key, row in last.items():
             later = bool(row[at_next])
             current = dict(zip(lnames, row[at_live + 1:], strict=True)) if row[at_live] else None
-            made = dict(zip(columns, row[at_next + 1:at_live], strict=True)) if later else \
-                None if current is None else {c: current[c] for c in columns}
+            made = dict(zip(columns, row[at_next + 1:at_live], strict=True)) if later else current  # the live row
             if current is not None and not later and current.get(vname) != row[width] + 1:
                 later = True  # a write that bypassed the history: the row-by-row reading says what it is
             head = first[key]
