@@ -224,7 +224,11 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         except UnsupportedOperation:
             return None  # a write this store has no set-based form of (simple-history's deletes)
         blind = conventions.no_inserts(p.convention for p in parts)
-        notes = inferred_note(head)
+        # what the row-by-row plan notes on each item of such a store, once
+        notes = [f"{name} has no place for an actor or a reason: they are not recorded"
+                 for name in dict.fromkeys(p.convention for p in parts)
+                 if not (traits := conventions.get(name).traits).records_actor and not traits.archive]
+        notes += inferred_note(head)
         notes += [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] \
             if blind else []
         return SetRevert(head, len(order) if head.exact else len(head.changes), parts, tuple(conflicts),
