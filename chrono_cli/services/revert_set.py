@@ -185,22 +185,19 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
 
 def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason: str | None) -> SetRevert | None:
     groups = {c.group for c in head.changes} if head.exact else {None}
-    by_row = _by_row(head)
-    if (head.exact and len(groups) != 1) or (not head.exact and by_row is None):
+    inferred = _rows_of(head)
+    if (head.exact and len(groups) != 1) or (not head.exact and inferred is None):
         return None
+    by_table, times, listed = inferred or ({}, {}, [])
     group = groups.pop() if head.exact else None
     meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
     now = datetime.now(UTC)
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}
-        per_table: dict[TableRef, dict[tuple[Any, ...], list[RowChange]]] = {}
-        for (table, key), changes in (by_row or {}).items():
-            per_table.setdefault(table, {})[key] = changes
         for ref in dict.fromkeys(c.table for c in head.changes):
-            mine = per_table.get(ref, {})
-            asked = group if head.exact else Span({k: frozenset(c.at for c in v if c.at) for k, v in mine.items()})
-            found = _open(cat, ref, asked, meta, now)
+            mine = by_table.get(ref, {})
+            found = _open(cat, ref, group if head.exact else Span(times[ref]), meta, now)
             if found is None or not set(mine) <= set(found.undo):
                 return None  # a row whose versions the store does not answer for: its reading says why
             found.changes = mine
@@ -211,7 +208,7 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first; an
         # inferred one its changes' order
         order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)] if head.exact \
-            else [(tables[ref], key) for ref, key in by_row or {}]
+            else [(tables[ref], key) for ref, key in listed]
         planner = _Planner(cat, snapshot, head, meta, now)
         try:
             planner.plan(order)
@@ -236,15 +233,34 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
                          meta.reason, tuple(notes), compiled(steps, cat.conn.dialect), tuple(steps))
 
 
-def _by_row(cs: ChangeSet) -> dict[tuple[TableRef, tuple[Any, ...]], list[RowChange]] | None:
-    """An inferred set's changes by row, in its order (as the row-by-row revert reads them); None for an exact set,
-    or a change without a time (nothing to find its version by)."""
+Keyed = dict[TableRef, dict[tuple[Any, ...], list[Any]]]
+
+
+def _rows_of(cs: ChangeSet) -> tuple[Keyed, Keyed, list[tuple[TableRef, tuple[Any, ...]]]] | None:
+    """An inferred set's changes by table and key, the times of each key's changes (``Span``), and its rows in its
+    order (as the row-by-row revert reads them); None for an exact set, or a change without a time (nothing to
+    find its version by)."""
     if cs.exact or any(c.at is None for c in cs.changes):
         return None
-    out: dict[tuple[TableRef, tuple[Any, ...]], list[RowChange]] = {}
+    by_table: Keyed = {}
+    times: Keyed = {}
+    order: list[tuple[TableRef, tuple[Any, ...]]] = []
+    table: TableRef | None = None
+    mine: dict[tuple[Any, ...], list[Any]] = {}
+    when: dict[tuple[Any, ...], list[Any]] = {}
     for c in cs.changes:
-        out.setdefault((c.table, tuple(map(itemgetter(1), c.key.items))), []).append(c)
-    return out
+        if c.table is not table:  # a lister's changes share their table: hashed once per run of them
+            table = c.table
+            mine, when = by_table.setdefault(table, {}), times.setdefault(table, {})
+        key = tuple(map(itemgetter(1), c.key.items))
+        found = mine.get(key)
+        if found is None:
+            mine[key], when[key] = [c], [c.at]
+            order.append((table, key))
+        else:
+            found.append(c)
+            when[key].append(c.at)
+    return by_table, times, order
 
 
 _OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
@@ -309,7 +325,8 @@ class _Planner:
         flagged, needs = self._flagged(ready)
         for t, key, row, written in ready:
             ref = t.target.ref
-            if written is None or (ref, key) in flagged or not needs.get((ref, key), set()) <= self.shared.inserted:
+            if written is None or (flagged and (ref, key) in flagged) \
+                    or (needs and not needs.get((ref, key), set()) <= self.shared.inserted):
                 self._settle(t, key)
                 continue
             if row.action == "undelete":

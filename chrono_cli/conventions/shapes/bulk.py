@@ -10,7 +10,7 @@ for each of them, whatever the number of rows.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,6 +19,7 @@ from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, upda
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -44,9 +45,9 @@ class Undo:
 class Span:
     """An inferred change set's rows in one table, for ``BulkWriter.undo``: each key with the times (aware UTC, as
     the listing read them) of the set's changes to it. A store version is the set's when its key is here and its
-    time is one of the key's times, as the row-by-row revert matches a row's versions."""
+    time (``stored_moment``) is one of the key's times, as the row-by-row revert matches a row's versions."""
 
-    times: Mapping[tuple[Any, ...], frozenset[datetime]]
+    times: Mapping[tuple[Any, ...], Collection[datetime]]
     oldest: datetime = field(init=False)
     newest: datetime = field(init=False)
 
@@ -55,9 +56,18 @@ class Span:
         object.__setattr__(self, "oldest", min(every))
         object.__setattr__(self, "newest", max(every))
 
-    def made(self, key: tuple[Any, ...], at: datetime | None) -> bool:
-        """Whether the store version of ``key`` at ``at`` is one of the set's."""
-        return at is not None and at in self.times.get(key, ())
+
+def stored_moment(tz_name: str | None) -> Callable[[Any], datetime | None]:
+    """A stored time as a moment that compares (and hashes) equal to the listing's aware UTC time of it
+    (``rows.as_utc``), cheaply for naive values: aware datetimes compare as instants, whatever their zone."""
+    tz = zone(tz_name)
+
+    def moment(value: Any) -> datetime | None:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.replace(tzinfo=tz)
+        return as_utc(value, tz_name)
+
+    return moment
 
 
 class BulkWriter(abc.ABC):

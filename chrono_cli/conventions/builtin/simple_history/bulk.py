@@ -18,7 +18,6 @@ from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
-from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.bulk import (
     GONE,
     BulkWriter,
@@ -27,6 +26,7 @@ from chrono_cli.conventions.shapes.bulk import (
     delete_live,
     insert_live,
     joined,
+    stored_moment,
     update_live,
 )
 from chrono_cli.conventions.shapes.staging import ABSENT
@@ -90,16 +90,16 @@ class SimpleHistoryBulk(BulkWriter):
                         *(h.c[c] for c in columns))
                  .where(low >= low_value, high <= high_value))
         spanned: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-        for found in ctx.conn.execute(query):  # plain tuples: cheap for 100,000 rows
-            row = tuple(found)
+        moment = stored_moment(tz)
+        for row in ctx.conn.execute(query).all():  # one fetch, plain rows: cheap for 100,000 rows
             key = row[:width]
             if key in group.times:
-                spanned.setdefault(key, []).append((as_utc(row[width], tz), *row[width + 1:]))
+                spanned.setdefault(key, []).append((moment(row[width]), *row[width + 1:]))
         first: dict[tuple[Any, ...], int] = {}
         last: dict[tuple[Any, ...], int] = {}
         for key, rows in spanned.items():
             rows.sort(key=lambda r: (r[0], r[1]))
-            made = [i for i, r in enumerate(rows) if group.made(key, r[0]) and r[2] in _OPS]
+            made = [i for i, r in enumerate(rows) if r[0] in group.times[key] and r[2] in _OPS]
             if made:
                 first[key], last[key] = made[0], made[-1]
 
