@@ -208,7 +208,7 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first; an
         # inferred one its changes' order
         order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)] if head.exact \
-            else [(tables[ref], key) for ref, key in listed]
+            else _in_order(tables, listed)
         planner = _Planner(cat, snapshot, head, meta, now)
         try:
             planner.plan(order)
@@ -234,6 +234,20 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
 
 
 Keyed = dict[TableRef, dict[tuple[Any, ...], list[Any]]]
+
+
+def _in_order(tables: Mapping[TableRef, _Table], listed: list[tuple[TableRef, tuple[Any, ...]]],
+              ) -> list[tuple[_Table, tuple[Any, ...]]]:
+    """``listed`` with each table opened, found by the object's identity (a lister's changes share their table
+    object: a TableRef is hashed once per object, not once per row)."""
+    out: list[tuple[_Table, tuple[Any, ...]]] = []
+    opened: dict[int, _Table] = {}
+    for table, key in listed:
+        t = opened.get(id(table))
+        if t is None:
+            t = opened[id(table)] = tables[table]
+        out.append((t, key))
+    return out
 
 
 def _rows_of(cs: ChangeSet) -> tuple[Keyed, Keyed, list[tuple[TableRef, tuple[Any, ...]]]] | None:
@@ -350,7 +364,7 @@ class _Planner:
                                     "created it)")
                 return None
             return SetRow(key, "delete", {c: v for c, v in current.items() if c not in t.bookkeeping}, None)
-        return SetRow(key, "undelete" if current is None else "restore", current, dict(u.before))
+        return SetRow(key, "undelete" if current is None else "restore", current, u.before)  # read, never changed
 
     def _row(self, t: _Table, key: tuple[Any, ...]) -> Any:
         """The row-by-row reading of the row (its timeline); None when it cannot be reverted (blocked)."""
@@ -518,7 +532,7 @@ def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) 
     """Stage ``rows`` and lock their live rows; refuse if any changed since the plan."""
     columns = () if deletes else part.columns
     names = list(ctx.live.columns.keys())
-    seen = {r.key: None if r.current is None else tuple(r.current.get(c) for c in names) for r in rows}
+    seen = {r.key: None if r.current is None else tuple(map(r.current.get, names)) for r in rows}
     was = staging.comparable(ctx) and not deletes
     blank = (None,) * len(names)
     staged = [(*r.key, *((r.new or {})[c] for c in columns), r.current is None,

@@ -195,7 +195,7 @@ def _which_changes(ctx: ReadContext, det: Detection, query: EventQuery, where: A
     at, keys, tz = names.index(tname), [names.index(k) for k in keycols], ctx.config.timezone
     out: list[RowChange] = []
     for row in ctx.conn.execute(select(store).where(where).order_by(
-            store.c[tname].desc(), store.c[det.version_col or "version"].desc()).limit(query.limit)):
+            store.c[tname].desc(), store.c[det.version_col or "version"].desc()).limit(query.limit)).all():
         actor, reason, note = meta(dict(zip(names, row, strict=True))) if meta else (None, None, None)
         out.append(RowChange(det.live, RowKey(tuple(zip(keycols, [row[i] for i in keys], strict=True))), Op.UNKNOWN,
                              as_utc(row[at], tz), actor, reason, note=note))
