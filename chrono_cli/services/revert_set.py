@@ -38,7 +38,13 @@ from chrono_cli.db.reflect import SchemaSnapshot, TableInfo, gc_paused
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, FieldChange, Op, RowChange, RowKey, TableRef
-from chrono_cli.services.changes import DEFAULT_WINDOW, changeset_head, parse_changeset_id, show_changeset
+from chrono_cli.services.changes import (
+    DEFAULT_WINDOW,
+    InferredId,
+    changeset_head,
+    parse_changeset_id,
+    show_changeset,
+)
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
@@ -166,7 +172,7 @@ class _Table:
 def set_head(ws: Workspace, changeset_id: str, window: float = DEFAULT_WINDOW) -> ChangeSet | None:
     """What ``plan_set_revert`` plans from: an exact set's head (``changes.changeset_head``), an inferred set whole
     (``changes.show_changeset``: its keys and times are what its versions are found by)."""
-    if isinstance(parse_changeset_id(changeset_id), int):
+    if not isinstance(parse_changeset_id(changeset_id), InferredId):
         return changeset_head(ws, changeset_id)
     try:
         with gc_paused():  # 100,000 row changes are built and kept
