@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, update
@@ -26,6 +26,7 @@ from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
 
 CHUNK = 1000  # keys per IN list
+SPAN_PAD = timedelta(milliseconds=2)  # SQLite text times compare to the millisecond: read past a span, match exactly
 GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
 
 

@@ -10,7 +10,7 @@ follows its last (two queries, and one a thousand keys for the rows before).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Table, and_, case, delete, exists, insert, literal, or_, select
@@ -20,6 +20,7 @@ from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
 from chrono_cli.conventions.shapes.bulk import (
     GONE,
+    SPAN_PAD,
     BulkWriter,
     Span,
     Undo,
@@ -35,7 +36,6 @@ from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
 from chrono_cli.conventions.writes.values import insert_table, stamp
 from chrono_cli.errors import UnsupportedOperation
 
-PAD = timedelta(milliseconds=2)  # SQLite text times compare to the millisecond: read past the span, match exactly
 _OPS = {"+": 0, "~": 1, "-": 2}
 
 
@@ -83,8 +83,8 @@ class SimpleHistoryBulk(BulkWriter):
             return None
         h, names, columns = ctx.store, list(ctx.det.key), self.recorded(ctx)
         width, tz = len(names), ctx.config.timezone
-        low, low_value = self._date(ctx, h, group.oldest - PAD)
-        high, high_value = self._date(ctx, h, group.newest + PAD)
+        low, low_value = self._date(ctx, h, group.oldest - SPAN_PAD)
+        high, high_value = self._date(ctx, h, group.newest + SPAN_PAD)
         # every historical row of the span (the set's, and any other's between its rows), in timeline order
         query = (select(*(h.c[c] for c in names), h.c[o.date_column], h.c[o.history_id_column], h.c[o.type_column],
                         *(h.c[c] for c in columns))
@@ -108,7 +108,7 @@ class SimpleHistoryBulk(BulkWriter):
 
         before: dict[tuple[Any, ...], dict[str, Any] | None] = {}
         earlier = [k for k, i in first.items() if i == 0]  # the row before is older than the span
-        at = group.oldest - PAD
+        at = group.oldest - SPAN_PAD
         for cond in self.key_filter(ctx, h, earlier, None):
             before.update(self.states_where(ctx, at, cond))
         before.update({k: state(spanned[k][i - 1]) for k, i in first.items() if i > 0})
