@@ -84,13 +84,20 @@ class SetPart:
     columns: tuple[str, ...]  # the restored columns
     rank: int  # the table's place in foreign-key order (parents first)
     rows: tuple[SetRow, ...]
+    order: tuple[str, ...] = ()  # the live table's columns
 
     def items(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them."""
+        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them (a
+        re-inserted row's key among its values, in the table's column order)."""
         out = []
         for r in self.rows[:limit]:
-            changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()] if r.new is None \
-                else changed_fields(r.current, r.new)
+            if r.new is None:
+                changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()]
+            elif r.current is None:
+                values = {**dict(zip(self.key, r.key, strict=True)), **r.new}
+                changes = changed_fields(None, {c: values[c] for c in self.order if c in values})
+            else:
+                changes = changed_fields(r.current, r.new)
             out.append({"table": self.table, "action": r.action,
                         "key": jsonable(dict(zip(self.key, r.key, strict=True))), "convention": self.convention,
                         "history": self.history, "diff": diff_doc(changes)})
@@ -480,7 +487,7 @@ def _part(t: _Table) -> SetPart:
     det = t.ctx.det
     rows = tuple(t.rows.values())
     return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
-                   tuple(t.recorded), t.rank, rows)
+                   tuple(t.recorded), t.rank, rows, tuple(t.info.columns))
 
 
 def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,

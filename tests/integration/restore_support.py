@@ -207,7 +207,7 @@ def history_versions(runner: CliRunner, url: str, table: str, key: str) -> list[
 
 def reverts_agree(ws: Any, changeset_id: str, window: float) -> Any:
     """Plan the revert of ``changeset_id`` set-based and row by row (both forced) and check they agree: the same
-    row-change count, conflicts, refusals, skips, rows and actions, and notes. Returns the set-based plan (None:
+    row-change count, conflicts, refusals, skips, rows, actions and values, and notes. Returns the set-based plan (None:
     it went row by row)."""
     from chrono_cli.services.revert import plan_revert
     from chrono_cli.services.revert_set import plan_set_revert, set_head
@@ -222,9 +222,9 @@ def reverts_agree(ws: Any, changeset_id: str, window: float) -> Any:
         return None
     assert fast.change_count == slow.change_count, changeset_id
     assert (fast.conflicts, fast.blocked, fast.skipped) == (slow.conflicts, slow.blocked, slow.skipped), changeset_id
-    items = [] if slow.plan is None else [(i.table, dict(i.key), i.action) for i in slow.plan.items]
-    assert sorted(map(repr, [(i["table"], i["key"], i["action"]) for p in fast.parts for i in p.items()])) \
-        == sorted(map(repr, items)), changeset_id
+    items = [] if slow.plan is None else [(i.table, dict(i.key), i.action, list(i.diff)) for i in slow.plan.items]
+    assert sorted(map(repr, [(i["table"], i["key"], i["action"], i["diff"]) for p in fast.parts for i in p.items()])) \
+        == sorted(map(repr, items)), changeset_id  # the same rows, each to the same values
     if slow.plan is not None:  # the notes of the plan, and each store's note its items repeat, once
         unrecorded = [n for n in dict.fromkeys(n for i in slow.plan.items for n in i.notes) if "no place for" in n]
         assert list(fast.notes) == unrecorded + list(slow.plan.notes), changeset_id
