@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
 from tests.integration.restore_support import checksum, chrono, history_meta_clone, revert_both_ways, reverts_agree
 from tests.integration.test_restore_history_meta import history_of, sessions, state
-from tests.support.stories import history_meta_models
+from tests.support.stories import history_meta_models, history_meta_story
 
 
 def _changesets(runner: CliRunner, url: str) -> list[dict[str, Any]]:
@@ -92,3 +93,21 @@ def test_inferred_sets_revert_set_based_as_row_by_row(runner: CliRunner, backend
     done = revert_both_ways(runner, url, other, chained.id, tmp_path, ["appuser", "appuser_history"], "changed")
     doc = json.loads(done.stdout)
     assert (doc["undelete"], doc["restore"], doc["delete"]) == (1, 2, 0)
+
+
+def test_a_set_among_close_changes_reverts_set_based_as_row_by_row(sqlite_or_pg_backend: str,
+                                                                   story_clone: StoryClone) -> None:
+    """The story's changes half a millisecond apart, each its own set (window 0; ids with microseconds where two
+    end in one millisecond): a set's span then holds other sets' history rows, of its own keys too, which are
+    neither its versions nor the state before it."""
+    url, _ = story_clone(sqlite_or_pg_backend, "history_meta gap 500us",
+                         lambda u: history_meta_story(u, gap=timedelta(microseconds=500)))
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        sets = list_changes(ws, limit=50, window=0).changesets
+        assert any("." in cs.id for cs in sets)  # sets ending in one millisecond
+        for cs in sets:
+            fast = reverts_agree(ws, cs.id, 0)
+            assert (fast is None) == any(c.table.name == "employee" for c in cs.changes), cs.id
+    finally:
+        ws.close()
