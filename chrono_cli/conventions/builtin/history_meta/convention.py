@@ -17,6 +17,6 @@ CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTE
 
 def bulk() -> BulkWriter:
     """The set-based restore, made on first use (its modules are not imported by reads)."""
-    from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+    from chrono_cli.conventions.builtin.history_meta.bulk import HistoryMetaBulk
 
-    return OldStateBulk()
+    return HistoryMetaBulk()
