@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, case, cast, false, func, insert, literal, not_, or_, select, true, tuple_
 from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -71,7 +71,7 @@ class Joined:
     def fingerprint(self, present: bool = True) -> ColumnElement[Any]:
         """The live row (NULLs: gone) and the state's values, as one text."""
         live = [c if present else literal(None, c.type) for c in self.live.columns]
-        return row_text(self.ctx.conn.dialect.name, [*live, *(self.states.c[c] for c in self.columns)])
+        return row_text(self.ctx.conn.dialect, [*live, *(self.states.c[c] for c in self.columns)])
 
 
 def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str], *,
@@ -151,23 +151,40 @@ def fetched(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in result]
 
 
-def row_text(dialect: str, values: Sequence[Any]) -> ColumnElement[Any]:
+def row_text(dialect: Dialect, values: Sequence[Any]) -> ColumnElement[Any]:
     """``values`` as one exact text: PostgreSQL's row output; on MariaDB each value ``QUOTE``d (NULL as NULL),
     joined by commas, in hexadecimal (a value's text is its bytes, whatever its character set); on SQLite a JSON
-    array, integers and text as themselves, other values as their SQL literal (``quote``: a real to the last bit,
-    a blob in hexadecimal). SQLite keeps any value in any column, so a column declared integer or text is asked
-    what it holds (a real or a blob there is quoted too: JSON would round the one and refuse the other)."""
-    if dialect == "postgresql":
+    array (``_sqlite_json``)."""
+    if dialect.name == "postgresql":
         return cast(tuple_(*values), sqltypes.Text)
-    if dialect in ("mysql", "mariadb"):
+    if dialect.name in ("mysql", "mariadb"):
         return func.hex(func.concat_ws(",", *(func.quote(v) for v in values)), type_=sqltypes.Text)
-    plain = (sqltypes.Integer, sqltypes.String)
-    return func.json_array(*(_as_stored(v) if isinstance(v.type, plain) else func.quote(v) for v in values),
-                           type_=sqltypes.Text)
+    return func.json_array(*(_sqlite_json(v, dialect) for v in values), type_=sqltypes.Text)
 
 
-def _as_stored(value: Any) -> ColumnElement[Any]:
-    """A SQLite value as JSON keeps it exactly: integers and text themselves, a real or a blob as its literal in
-    an array of its own (so the blob x'41' and the text "X'41'" differ)."""
-    kind = func.typeof(value)
-    return case((or_(kind == "real", kind == "blob"), func.json_array(func.quote(value))), else_=value)
+def _sqlite_json(value: Any, dialect: Dialect) -> ColumnElement[Any]:
+    """A SQLite value as JSON keeps it exactly: integers and text as themselves; JSON would round a real to 15
+    digits and refuses a blob, so those go in as their SQL literal (``quote``: a real to the last bit, a blob in
+    hexadecimal) in an array of their own (so the blob x'41' and the text "X'41'" differ). SQLite keeps any value in
+    any column, but a column's affinity narrows what it holds: one of text affinity turns a number into text as it
+    stores it, so only a blob is asked about there (every blob sorts after every other value: one comparison, no
+    function call); one of integer affinity keeps a real that is no whole number, or a blob; other declared types
+    have every value quoted."""
+    if not isinstance(value.type, sqltypes.Integer | sqltypes.String):
+        return func.quote(value)
+    affinity = _affinity(value.type, dialect)
+    if affinity == "text":
+        return case((value >= literal(b"", sqltypes.LargeBinary), func.json_array(func.quote(value))), else_=value)
+    if affinity == "integer":
+        kind = func.typeof(value)
+        return case((or_(kind == "real", kind == "blob"), func.json_array(func.quote(value))), else_=value)
+    return func.quote(value)
+
+
+def _affinity(t: sqltypes.TypeEngine[Any], dialect: Dialect) -> str:
+    """The affinity SQLite gives a column declared of type ``t``, by SQLite's rules on the declared name (2.1 of
+    https://www.sqlite.org/datatype3.html): integer, text, or other."""
+    declared = t.compile(dialect=dialect).upper()
+    if "INT" in declared:
+        return "integer"
+    return "text" if any(word in declared for word in ("CHAR", "CLOB", "TEXT")) else "other"
