@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, Table, create_engine, select, text
 
+from chrono_cli.conventions.shapes.window import sqlite_exact, time_pair
 from chrono_cli.errors import Refused
 from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, plan_bulk_restore
 from chrono_cli.services.workspace import Settings, Workspace
@@ -296,3 +297,38 @@ def test_a_change_a_fraction_of_a_millisecond_after_the_time_is_after_it(db_url:
     for plan in (planned, by_python):
         assert [(r.key, dict(r.new)) for r in plan.rows if r.key == (1,)] == [((1,), {"tag": "at T"})]
         assert all(r.key != (2,) for r in plan.rows)  # changed before T: its state at T is the live one
+
+
+def test_sqlite_times_all_in_the_exact_form_compare_as_stored(tmp_path: Path) -> None:
+    """Where every time the store holds is text in the form ``YYYY-MM-DD HH:MM:SS.ffffff`` the bulk restore compares
+    the column as it is (an index on it serves); one time of another form, a number or a blob, and every time is
+    read through sqlite_time again: '2026-01-01T11:00:00' is before T though as text it sorts after it."""
+    url = f"sqlite:///{tmp_path / 'times.db'}"
+    _sql(
+        url,
+        "CREATE TABLE item (id integer PRIMARY KEY, tag varchar(20) NOT NULL, version integer NOT NULL)",
+        "CREATE TABLE item_history (id integer NOT NULL, tag varchar(20), version integer NOT NULL, changed timestamp, "
+        "PRIMARY KEY (id, version))",
+        "CREATE INDEX item_history_changed ON item_history (changed)",
+        "INSERT INTO item VALUES (1, 'after', 2), (2, 'after', 2)",
+        "INSERT INTO item_history VALUES (1, 'at T', 1, '2026-01-01 12:00:00.000400'), (2, 'before T', 1, NULL)",
+    )
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            history = Table("item_history", MetaData(), autoload_with=conn)
+            assert sqlite_exact(conn, history.c.changed)
+            col, value = time_pair(history.c.changed, T, None, "sqlite", exact=True)
+            found = conn.execute(text("EXPLAIN QUERY PLAN " + str(select(history.c.id).where(col >= value).compile(
+                conn, compile_kwargs={"literal_binds": True})))).all()
+            assert "USING INDEX item_history_changed" in found[0][-1]
+            for odd in ("'2026-01-01T11:00:00'", "20260101", "zeroblob(26)"):
+                conn.execute(text(f"UPDATE item_history SET changed = {odd} WHERE id = 2"))
+                assert not sqlite_exact(conn, history.c.changed)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    _sql(url, "UPDATE item_history SET changed = '2026-01-01T11:00:00' WHERE id = 2")
+    ws, plan = _plan(url, AT, table="item")
+    ws.close()
+    assert [(r.key, dict(r.new)) for r in plan.rows] == [((1,), {"tag": "at T"})]

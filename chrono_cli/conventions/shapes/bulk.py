@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, update
+from sqlalchemy import Column, Table, and_, delete, exists, insert, select, tuple_, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.shapes.staging import ABSENT
+from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
@@ -151,6 +152,19 @@ class BulkWriter(abc.ABC):
         for i in range(0, len(keys), CHUNK):
             chunk = list(keys[i:i + CHUNK])
             yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+
+
+def exact_times(ctx: WriteContext, column: Column[Any]) -> bool:
+    """On SQLite, whether the time column ``column`` of a table holds only exact text (``sqlite_exact``), so
+    it compares as it is: asked once per write (the plan and the write each ask in their own transaction; the
+    write's fingerprints catch a plan made on values changed meanwhile). False elsewhere."""
+    if ctx.conn.dialect.name != "sqlite":
+        return False
+    memo = ctx.shared.memo("sqlite_exact")
+    where = (column.table.name, column.name)
+    if where not in memo:
+        memo[where] = sqlite_exact(ctx.conn, column)
+    return bool(memo[where])
 
 
 def locked_rows(ctx: WriteContext, table: Table) -> dict[tuple[Any, ...], tuple[Any, ...]]:
