@@ -77,6 +77,7 @@ class BulkPlan:
     steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (--sql inlines their values)
     counts: tuple[int, int] | None = None  # (restored, re-created) when ``rows`` lists only the first ones
     seen: Mapping[tuple[Any, ...], Any] | None = field(default=None, compare=False)  # planned in SQL: fingerprints
+    kept: tuple[str, ...] = field(default=())  # restored columns no restored row changes: the UPDATE leaves them out
 
     @property
     def recreated(self) -> int:
@@ -128,11 +129,11 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         counts: tuple[int, int] | None = None
         seen: dict[tuple[Any, ...], Any] | None = None
         if since_t is not None and bulk_plan.usable(writer, ctx, at_t, columns):
-            rows, skipped, problems, counts, seen = _planned(writer, ctx, at_t, since_t, columns, only, listed)
+            rows, skipped, problems, counts, seen, kept = _planned(writer, ctx, at_t, since_t, columns, only, listed)
         else:
             keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
             absent: list[tuple[Any, ...]] = []
-            rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
+            rows, skipped, problems, kept = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
             if keys_file is not None and absent:
                 _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
         if problems:
@@ -142,13 +143,13 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         if not (sum(counts) if counts else rows):
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
-        steps = writer.steps(ctx, staging.staging(ctx, columns), columns)
+        steps = writer.steps(ctx, staging.staging(ctx, columns, kept=kept), columns)
         notes = writer.notes(ctx)
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),
                         actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=tuple(steps), counts=counts,
-                        seen=seen)
+                        seen=seen, kept=kept)
 
 
 def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None = None) -> list[str]:
@@ -245,7 +246,8 @@ _SKIPPED = {bulk_plan.ABSENT_BOTH: _ABSENT, bulk_plan.UNCHANGED: "unchanged sinc
 
 def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str],
              only: tuple[str, ...] | None, listed: int | None,
-             ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[int, int], dict[tuple[Any, ...], Any]]:
+             ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[int, int], dict[tuple[Any, ...], Any],
+                        tuple[str, ...]]:
     """``_rows`` decided by the database: one query classifies every key (in key order here), then only the rows
     listed are read whole."""
     joined = bulk_plan.joined(writer, ctx, at, since, columns)
@@ -258,15 +260,18 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
     problems: list[str] = []
     seen: dict[tuple[Any, ...], Any] = {}
     recreated = 0
+    changed = 0  # bit i: a restored row changes marked column i
     for row in found:
         key, kind = row[:width], row[width]
         if kind > bulk_plan.RECREATE:
             skipped[_SKIPPED[kind]] += 1
             continue
         seen[key] = row[width + 1]
-        if row[width + 2]:
+        if kind == bulk_plan.RESTORE:
+            changed |= row[width + 2]
+        if row[width + 3]:
             problems += [f"{_text(key)} {c}: NULL no longer fits (the column is NOT NULL)"
-                         for c, null in zip(checked, row[width + 3:], strict=True) if null]
+                         for c, null in zip(checked, row[width + 4:], strict=True) if null]
         if kind == bulk_plan.RECREATE:
             recreated += 1
             if only or required:
@@ -284,7 +289,9 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
             read[tuple(row[:width])] = (None if live[at_key] is None else dict(zip(names, live, strict=True)),
                                         dict(zip(columns, row[width + n:], strict=True)))
         rows = [BulkRow(k, *read[k]) for k in shown]
-    return rows, skipped, problems, (len(seen) - recreated, recreated), seen
+    restored = len(seen) > recreated  # with none, nothing is updated: every column stays in the statement
+    kept = tuple(c for i, c in enumerate(bulk_plan.marked(joined)) if restored and not changed >> i & 1)
+    return rows, skipped, problems, (len(seen) - recreated, recreated), seen, kept
 
 
 def _required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:
@@ -301,7 +308,8 @@ def _uncreatable(key: tuple[Any, ...], only: tuple[str, ...] | None, required: S
 
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
-          absent: list[tuple[Any, ...]] | None = None) -> tuple[list[BulkRow], Counter[str], list[str]]:
+          absent: list[tuple[Any, ...]] | None = None,
+          ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[str, ...]]:
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
@@ -310,6 +318,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
     problems: list[str] = []
+    changed: set[str] = set()  # columns a restored (not re-created) row changes
     for key in keys:
         current = currents.get(key)
         if key not in states and current is None:
@@ -340,14 +349,19 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
             if problem:
                 problems.append(f"{_text(key)} {c}: {problem}")
             new[c] = value
-            differs = differs or current is None or not same(current.get(c), value)
+            if current is None:
+                differs = True
+            elif not same(current.get(c), value):
+                differs = True
+                changed.add(c)
         if current is None and (only or required):
             problems.append(_uncreatable(key, only, required))
         elif not differs:
             skipped[_SKIPPED[bulk_plan.SAME]] += 1
             continue
         rows.append(BulkRow(key, current, new))
-    return rows, skipped, problems
+    restored = any(r.current is not None for r in rows)  # with none, every column stays in the UPDATE
+    return rows, skipped, problems, tuple(c for c in columns if restored and c not in changed)
 
 
 
@@ -369,7 +383,7 @@ def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) ->
     blank = (None,) * len(names)
     staged = [(*r.key, *(r.new[c] for c in restored), r.current is None,
                *((seen[r.key] or blank) if was else ())) for r in plan.rows]
-    stage = staging.stage(ctx, plan.columns, staged, was=was,
+    stage = staging.stage(ctx, plan.columns, staged, was=was, kept=plan.kept,
                           done=(lambda n: progress("staging rows", n, total)) if progress else None)
     _refuse_changed(plan, staging.changed(ctx, stage, seen))
     return stage
@@ -379,7 +393,7 @@ def _stage_planned(writer: BulkWriter, ctx: WriteContext, plan: BulkPlan) -> Tab
     """Stage the rows to write with one INSERT ... SELECT locking the live rows (``bulk_plan.stage``), then compare
     each staged row's fingerprint with the plan's: a row changed, gone, or new to the restore refuses it."""
     assert plan.seen is not None and plan.since is not None
-    stage = staging.empty(ctx, plan.columns, seen=True)
+    stage = staging.empty(ctx, plan.columns, seen=True, kept=plan.kept)
     joined = bulk_plan.joined(writer, ctx, plan.at, plan.since, plan.columns)
     found = bulk_plan.stage(joined, stage, plan.recreated > 0, writer.states_after and plan.since <= plan.at)
     if found != plan.seen:

@@ -191,6 +191,10 @@ def test_the_database_plans_what_python_plans(db_url: str, tmp_path: Path) -> No
         ((5,), True, {"tag": "e-then", "note": "z"}),
     ]
     assert planned.skipped == by_python.skipped == {"already in that state": 1}
+    # no restored row changes note (re-created 5 is inserted whole): the UPDATE writes tag and version only
+    assert planned.kept == by_python.kept == ("note",)
+    update = next(s["sql"] for s in planned.statements if s["label"].startswith("live rows: the restored values"))
+    assert "tag" in update and "note" not in update
     assert first.rows == planned.rows[:1] and (first.size, first.recreated) == (2, 1)
     counted = ("restored", "recreated", "skipped")
     assert [first.to_json(rows=False)[k] for k in counted] == [planned.to_json(rows=False)[k] for k in counted]

@@ -19,7 +19,7 @@ from sqlalchemy import Column, Table, and_, delete, exists, insert, select, tupl
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.shapes.staging import ABSENT
+from chrono_cli.conventions.shapes.staging import ABSENT, KEPT
 from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
@@ -182,9 +182,12 @@ def joined(ctx: WriteContext, stage: Table, table: Table) -> ColumnElement[bool]
 
 
 def update_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
-    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out."""
+    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out; so
+    are the columns no staged row changes (``staging.KEPT``): writing a value over itself still rewrites each
+    index on the column (on SQLite, a unique email index doubled the UPDATE's cost)."""
     live = ctx.live
-    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key}
+    kept = stage.info.get(KEPT, ())
+    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key and c not in kept}
     values.update(extra or {})
     return Step(update(live).values(values).where(joined(ctx, stage, live), stage.c[ABSENT].is_(False)),
                 "live rows: the restored values (one UPDATE for all)")

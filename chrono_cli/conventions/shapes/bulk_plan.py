@@ -86,16 +86,24 @@ def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime,
                   and_(*(live.c[n] == k for n, k in zip(names, keys.c, strict=True))), tuple(columns), ctx)
 
 
+def marked(j: Joined) -> list[str]:
+    """The restored columns ``classified`` tells, per row, whether it changes (bit i: the i-th; 62 fit one
+    integer, any further column counts as changed)."""
+    return [c for c in j.columns if c not in j.ctx.det.key][:62]
+
+
 def classified(j: Joined, checked: Sequence[str], missing_is_current: bool) -> Select[Any]:
-    """Per key: the key, its class, its fingerprint (rows to write), in how many columns of ``checked`` a NULL
-    would be written, and for each of them whether one would be."""
+    """Per key: the key, its class, its fingerprint (rows to write), which ``marked`` columns it changes, in how
+    many columns of ``checked`` a NULL would be written, and for each of them whether one would be."""
     found = j.states.c[j.ctx.det.key[0]].is_not(None)
     here = j.live.c[j.ctx.det.key[0]].is_not(None)
     kind = case((and_(~found, ~here), ABSENT_BOTH), (~found, UNCHANGED if missing_is_current else CREATED_LATER),
                 (j.gone(), case((here, CREATED_LATER), else_=ABSENT_BOTH)), (~here, RECREATE),
                 (j.differs(), RESTORE), else_=SAME)
     nulls = [case((and_(j.states.c[c].is_(None), or_(~here, ~j.same(c))), 1), else_=0) for c in checked]
-    return select(*j.keys.c, kind, j.fingerprint(), reduce(operator.add, nulls, literal(0)), *nulls).select_from(
+    changes = reduce(operator.add, [case((~j.same(c), 1 << i), else_=0) for i, c in enumerate(marked(j))], literal(0))
+    counted = reduce(operator.add, nulls, literal(0))
+    return select(*j.keys.c, kind, j.fingerprint(), changes, counted, *nulls).select_from(
         j.keys.outerjoin(j.states, j.on_state).outerjoin(j.live, j.on_live))
 
 
