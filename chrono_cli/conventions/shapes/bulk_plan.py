@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import Table, and_, case, cast, false, func, insert, literal, not_, or_, select, true, tuple_
+from sqlalchemy import Table, and_, case, cast, false, func, insert, literal, not_, or_, select, true, tuple_, union
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
@@ -84,6 +84,35 @@ def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime,
     live, names = ctx.live, ctx.det.key
     return Joined(keys, states, live, and_(*(states.c[n] == k for n, k in zip(names, keys.c, strict=True))),
                   and_(*(live.c[n] == k for n, k in zip(names, keys.c, strict=True))), tuple(columns), ctx)
+
+
+def joined_keys(writer: BulkWriter, ctx: WriteContext, at: datetime, keys: Sequence[tuple[Any, ...]] | Table,
+                columns: Sequence[str]) -> Joined:
+    """The joined sources of listed keys (``--keys``): a chunk of them, each found in the live table or the store
+    (a key in neither is in no row), or a table of them (``staging.keyed``). The states in the form cheap for a few
+    keys, read only for these."""
+    names = ctx.det.key
+    query = writer.state_query(ctx, at, few=True)
+    assert query is not None
+    live, store = ctx.live, ctx.store
+    if isinstance(keys, Table):
+        source = select(*(keys.c[n] for n in names)).subquery("chrono_keys")
+        query = query.where(_among(store, names, select(*source.c)))
+    else:
+        query = query.where(_among(store, names, keys))
+        source = union(select(*(live.c[n] for n in names)).where(_among(live, names, keys)),
+                       select(*(store.c[n] for n in names)).where(_among(store, names, keys))).subquery("chrono_keys")
+    states = query.subquery("chrono_states")
+    return Joined(source, states, live, and_(*(states.c[n] == k for n, k in zip(names, source.c, strict=True))),
+                  and_(*(live.c[n] == k for n, k in zip(names, source.c, strict=True))), tuple(columns), ctx)
+
+
+def _among(table: Any, names: Sequence[str], keys: Sequence[tuple[Any, ...]] | Select[Any]) -> ColumnElement[bool]:
+    """``table``'s key columns are one of ``keys`` (tuples, or a SELECT of the key columns)."""
+    cols = [table.c[n] for n in names]
+    if isinstance(keys, Select):
+        return tuple_(*cols).in_(keys) if len(cols) > 1 else cols[0].in_(keys)
+    return tuple_(*cols).in_(keys) if len(cols) > 1 else cols[0].in_([k[0] for k in keys])
 
 
 def marked(j: Joined) -> list[str]:

@@ -86,6 +86,18 @@ def empty(ctx: WriteContext, columns: Sequence[str], *, seen: bool = False, kept
     return table
 
 
+def keyed(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> Table:
+    """A temporary table of ``keys`` (the live key columns), created and filled in batches."""
+    info = ctx.live_info
+    table = Table(_unique(), MetaData(), *(Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key),
+                  prefixes=["TEMPORARY"])
+    table.create(ctx.conn)
+    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
+    for i in range(0, len(keys), BATCH):
+        ctx.conn.execute(batch, [dict(zip(ctx.det.key, k, strict=True)) for k in keys[i:i + BATCH]])
+    return table
+
+
 def _unique() -> str:
     return f"{STAGE}_{uuid.uuid4().hex[:12]}"
 
