@@ -129,7 +129,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         counts: tuple[int, int] | None = None
         seen: dict[tuple[Any, ...], Any] | None = None
         absent: list[tuple[Any, ...]] = []
-        if bulk_plan.usable(writer, ctx, at_t, columns):
+        if bulk_plan.usable(writer, ctx, at_t, columns) and (since_t is not None or _keys_in_sql(ctx)):
             keys = _read_keys(keys_file, target, ctx) if keys_file is not None else ()
             rows, skipped, problems, counts, seen, kept = _planned(writer, ctx, at_t, since_t, columns, only, listed,
                                                                    keys, absent)
@@ -323,6 +323,12 @@ def _read_whole(writer: BulkWriter, ctx: WriteContext, at: datetime, since: date
             read[tuple(row[:width])] = (None if live[at_key] is None else dict(zip(names, live, strict=True)),
                                         dict(zip(columns, row[width + n:], strict=True)))
     return [BulkRow(k, *read[k]) for k in shown]
+
+
+def _keys_in_sql(ctx: WriteContext) -> bool:
+    """Listed keys are planned by the database too, but on PostgreSQL: there the plan made in Python, staged by
+    COPY, is the faster (100,000 keys: 2.8 s of CPU against 3.4 s; SQLite 2.6 s against 1.7 s, MariaDB even)."""
+    return ctx.conn.dialect.name != "postgresql"
 
 
 def _required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:

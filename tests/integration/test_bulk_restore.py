@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from chrono_cli.conventions.shapes import bulk_plan
 from chrono_cli.services.bulk_restore import plan_bulk_restore
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
@@ -107,9 +106,9 @@ def test_continuum_rows_back_to_a_time_in_one_transaction(runner: CliRunner, sql
     ("simple_history_story", "djangoapp_poll", "djangoapp_historicalpoll"),
 ])
 def test_the_database_plans_as_python_does(sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path,
-                                           story: str, table: str, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Planned by the database (changed since T, or every key the history names, from a keys file) or in Python (as
-    for a table the database cannot plan): the same rows to write, with the same values."""
+                                           story: str, table: str, store: str) -> None:
+    """Planned by the database (changed since T) or in Python (every key the history names, from a keys file):
+    the same rows to write, with the same values."""
     url, record = support_clone(story_clone, sqlite_or_pg_backend, story)
     when = record["steps"][2]["finished"]
     keys = tmp_path / "keys.txt"
@@ -117,14 +116,11 @@ def test_the_database_plans_as_python_does(sqlite_or_pg_backend: str, story_clon
     ws = Workspace(Settings(url=url))
     try:
         planned = plan_bulk_restore(ws, table, at=when, since=when)
-        by_keys = plan_bulk_restore(ws, table, at=when, keys_file=str(keys))
-        monkeypatch.setattr(bulk_plan, "usable", lambda *_: False)
         by_python = plan_bulk_restore(ws, table, at=when, keys_file=str(keys))
     finally:
         ws.close()
-    in_sql = sqlite_or_pg_backend != "sqlite"  # SQLite: times compared in Python
-    assert (planned.seen is not None, by_keys.seen is not None) == (in_sql, in_sql) and by_python.seen is None
-    assert planned.rows == by_keys.rows == by_python.rows and planned.rows
+    assert planned.seen is not None or sqlite_or_pg_backend == "sqlite"  # SQLite: times compared in Python
+    assert by_python.seen is None and planned.rows == by_python.rows and planned.rows
 
 
 @pytest.mark.parametrize("source", ["file", "stdin"])

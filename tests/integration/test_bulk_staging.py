@@ -187,9 +187,11 @@ def test_the_database_plans_what_python_plans(db_url: str, tmp_path: Path, monke
         by_python = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
     finally:
         ws.close()
-    assert planned.seen is not None and by_keys.seen is not None and by_python.seen is None
-    assert planned.rows == by_python.rows[::-1] and by_keys.rows == by_python.rows[:1]  # in the keys file's order
-    assert by_keys.seen == planned.seen and (by_keys.size, by_keys.recreated) == (2, 1)
+    in_sql = not db_url.startswith("postgresql")  # PostgreSQL plans listed keys in Python (COPY is faster)
+    assert planned.seen is not None and (by_keys.seen is not None) == in_sql and by_python.seen is None
+    assert planned.rows == by_python.rows[::-1]  # the keys file's order
+    assert by_keys.rows == by_python.rows[:1 if in_sql else 2]  # listed=1 reads one row whole (plans made in SQL)
+    assert (by_keys.size, by_keys.recreated) == (2, 1) and (by_keys.seen == planned.seen or not in_sql)
     assert [(r.key, r.current is None, dict(r.new)) for r in planned.rows] == [
         ((1,), False, {"tag": "a-then", "note": "x"}),
         ((5,), True, {"tag": "e-then", "note": "z"}),
@@ -354,7 +356,8 @@ def test_listed_keys_are_planned_by_the_database_and_checked_as_they_are_written
             plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
         keys.write_text("1\n3\n4\n5\n", encoding="utf-8")
         plan = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
-        assert plan.seen is not None and [r.key for r in plan.rows] == [(1,), (5,)]
+        assert (plan.seen is not None) == (not db_url.startswith("postgresql")) and [r.key for r in plan.rows] == [
+            (1,), (5,)]
         assert plan.skipped == {"already in that state": 1, "unchanged since the time": 1}
         _sql(db_url, "UPDATE item SET note = 'other' WHERE id = 1")
         with pytest.raises(Refused, match=r"1 rows of (public\.)?item changed since the plan was made \(1\)"):
