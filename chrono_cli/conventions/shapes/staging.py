@@ -87,11 +87,19 @@ def empty(ctx: WriteContext, columns: Sequence[str], *, seen: bool = False, kept
 
 
 def keyed(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> Table:
-    """A temporary table of ``keys`` (the live key columns), created and filled in batches."""
+    """A temporary table of ``keys`` (the live key columns), created and filled."""
     info = ctx.live_info
     table = Table(_unique(), MetaData(), *(Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key),
                   prefixes=["TEMPORARY"])
     table.create(ctx.conn)
+    dialect = ctx.conn.dialect
+    statement = insert(table).compile(dialect=dialect)
+    if statement.positional and statement.positiontup == list(ctx.det.key) and all(
+            c.type.dialect_impl(dialect).bind_processor(dialect) is None for c in table.columns):
+        # values the driver takes as they are (integer or text keys): its executemany, several times cheaper than
+        # SQLAlchemy's for 100,000 keys; the SQL is the statement SQLAlchemy compiled
+        ctx.conn.exec_driver_sql(str(statement), list(keys))
+        return table
     batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
     for i in range(0, len(keys), BATCH):
         ctx.conn.execute(batch, [dict(zip(ctx.det.key, k, strict=True)) for k in keys[i:i + BATCH]])
