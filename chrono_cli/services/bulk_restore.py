@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import bulk_plan, staging
-from chrono_cli.conventions.shapes.bulk import BulkWriter
+from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
@@ -77,6 +77,7 @@ class BulkPlan:
     steps: tuple[Step, ...] = field(default=(), compare=False)  # runnable statements (--sql inlines their values)
     counts: tuple[int, int] | None = None  # (restored, re-created) when ``rows`` lists only the first ones
     seen: Mapping[tuple[Any, ...], Any] | None = field(default=None, compare=False)  # planned in SQL: fingerprints
+    kept: tuple[str, ...] = field(default=())  # restored columns no restored row changes: the UPDATE leaves them out
 
     @property
     def recreated(self) -> int:
@@ -127,14 +128,16 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         columns = _columns(writer, ctx, only)
         counts: tuple[int, int] | None = None
         seen: dict[tuple[Any, ...], Any] | None = None
-        if since_t is not None and bulk_plan.usable(writer, ctx, at_t, columns):
-            rows, skipped, problems, counts, seen = _planned(writer, ctx, at_t, since_t, columns, only, listed)
+        absent: list[tuple[Any, ...]] = []
+        if bulk_plan.usable(writer, ctx, at_t, columns) and (since_t is not None or _keys_in_sql(ctx)):
+            keys = _read_keys(keys_file, target, ctx) if keys_file is not None else ()
+            rows, skipped, problems, counts, seen, kept = _planned(writer, ctx, at_t, since_t, columns, only, listed,
+                                                                   keys, absent)
         else:
             keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-            absent: list[tuple[Any, ...]] = []
-            rows, skipped, problems = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
-            if keys_file is not None and absent:
-                _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
+            rows, skipped, problems, kept = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
+        if keys_file is not None and absent:
+            _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
@@ -142,13 +145,13 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         if not (sum(counts) if counts else rows):
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
-        steps = writer.steps(ctx, staging.staging(ctx, columns), columns)
+        steps = writer.steps(ctx, staging.staging(ctx, columns, kept=kept), columns)
         notes = writer.notes(ctx)
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),
                         actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=tuple(steps), counts=counts,
-                        seen=seen)
+                        seen=seen, kept=kept)
 
 
 def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None = None) -> list[str]:
@@ -243,48 +246,89 @@ _SKIPPED = {bulk_plan.ABSENT_BOTH: _ABSENT, bulk_plan.UNCHANGED: "unchanged sinc
             bulk_plan.SAME: "already in that state"}
 
 
-def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str],
-             only: tuple[str, ...] | None, listed: int | None,
-             ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[int, int], dict[tuple[Any, ...], Any]]:
-    """``_rows`` decided by the database: one query classifies every key (in key order here), then only the rows
-    listed are read whole."""
-    joined = bulk_plan.joined(writer, ctx, at, since, columns)
+def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime | None, columns: Sequence[str],
+             only: tuple[str, ...] | None, listed: int | None, keys: Sequence[tuple[Any, ...]] = (),
+             absent: list[tuple[Any, ...]] | None = None,
+             ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[int, int], dict[tuple[Any, ...], Any],
+                        tuple[str, ...]]:
+    """``_rows`` decided by the database: one query classifies every key changed since ``since`` (in key order
+    here), or one per 1,000 listed ``keys`` (in their order; ``absent`` gets those with no row then or now), then
+    only the rows listed are read whole."""
     checked = [c for c in columns if not ctx.live_info.columns[c].nullable]
     required = _required(writer, ctx, columns)
     width = len(ctx.det.key)
-    found = bulk_plan.fetched(ctx.conn, bulk_plan.classified(joined, checked, writer.missing_is_current))
-    found.sort(key=itemgetter(*range(width)))
     skipped: Counter[str] = Counter()
+    if since is not None:
+        joined = bulk_plan.joined(writer, ctx, at, since, columns)
+        found = bulk_plan.fetched(ctx.conn, bulk_plan.classified(joined, checked, writer.missing_is_current))
+        found.sort(key=itemgetter(*range(width)))
+    else:
+        found = []
+        for i in range(0, len(keys), CHUNK):
+            joined = bulk_plan.joined_keys(writer, ctx, at, keys[i:i + CHUNK], columns)
+            found += bulk_plan.fetched(ctx.conn, bulk_plan.classified(joined, checked, writer.missing_is_current))
+        order = {k: n for n, k in enumerate(keys)}
+        found.sort(key=lambda r: order.get(r[:width], len(order)))
+        nowhere = order.keys() - {r[:width] for r in found}  # in neither table: absent then and now
+        if nowhere:
+            skipped[_ABSENT] += len(nowhere)
+            if absent is not None:
+                absent += [k for k in keys if k in nowhere]
     problems: list[str] = []
     seen: dict[tuple[Any, ...], Any] = {}
     recreated = 0
+    changed = 0  # bit i: a restored row changes marked column i
     for row in found:
         key, kind = row[:width], row[width]
         if kind > bulk_plan.RECREATE:
             skipped[_SKIPPED[kind]] += 1
+            if kind == bulk_plan.ABSENT_BOTH and absent is not None:
+                absent.append(key)
             continue
         seen[key] = row[width + 1]
-        if row[width + 2]:
+        if kind == bulk_plan.RESTORE:
+            changed |= row[width + 2]
+        if row[width + 3]:
             problems += [f"{_text(key)} {c}: NULL no longer fits (the column is NOT NULL)"
-                         for c, null in zip(checked, row[width + 3:], strict=True) if null]
+                         for c, null in zip(checked, row[width + 4:], strict=True) if null]
         if kind == bulk_plan.RECREATE:
             recreated += 1
             if only or required:
                 problems.append(_uncreatable(key, only, required))
     shown = list(seen) if listed is None else list(seen)[:listed]
-    rows: list[BulkRow] = []
-    if shown:
-        names, n = list(ctx.live.columns.keys()), len(ctx.live.columns)
-        at_key = names.index(ctx.det.key[0])
-        read = {}
-        query = bulk_plan.listed(joined, None) if listed is None else \
-            bulk_plan.listed(bulk_plan.joined(writer, ctx, at, since, columns, few=True), shown)
+    restored = len(seen) > recreated  # with none, nothing is updated: every column stays in the statement
+    kept = tuple(c for i, c in enumerate(bulk_plan.marked(joined)) if restored and not changed >> i & 1)
+    rows = _read_whole(writer, ctx, at, since, columns, shown, listed is None) if shown else []
+    return rows, skipped, problems, (len(seen) - recreated, recreated), seen, kept
+
+
+def _read_whole(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime | None, columns: Sequence[str],
+                shown: list[tuple[Any, ...]], every: bool) -> list[BulkRow]:
+    """The rows ``shown`` read whole (live row and restored values): ``every`` row changed since ``since`` in one
+    query, else by their keys (1,000 a query)."""
+    width = len(ctx.det.key)
+    names, n = list(ctx.live.columns.keys()), len(ctx.live.columns)
+    at_key = names.index(ctx.det.key[0])
+    if since is not None and every:
+        queries = [bulk_plan.listed(bulk_plan.joined(writer, ctx, at, since, columns), None)]
+    elif since is not None:
+        queries = [bulk_plan.listed(bulk_plan.joined(writer, ctx, at, since, columns, few=True), shown)]
+    else:
+        queries = [bulk_plan.listed(bulk_plan.joined_keys(writer, ctx, at, shown[i:i + CHUNK], columns),
+                                    shown[i:i + CHUNK]) for i in range(0, len(shown), CHUNK)]
+    read = {}
+    for query in queries:
         for row in ctx.conn.execute(query):
             live = row[width:width + n]
             read[tuple(row[:width])] = (None if live[at_key] is None else dict(zip(names, live, strict=True)),
                                         dict(zip(columns, row[width + n:], strict=True)))
-        rows = [BulkRow(k, *read[k]) for k in shown]
-    return rows, skipped, problems, (len(seen) - recreated, recreated), seen
+    return [BulkRow(k, *read[k]) for k in shown]
+
+
+def _keys_in_sql(ctx: WriteContext) -> bool:
+    """Listed keys are planned by the database too, but on PostgreSQL: there the plan made in Python, staged by
+    COPY, is the faster (100,000 keys: 2.8 s of CPU against 3.4 s; SQLite 2.6 s against 1.7 s, MariaDB even)."""
+    return ctx.conn.dialect.name != "postgresql"
 
 
 def _required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:
@@ -301,7 +345,8 @@ def _uncreatable(key: tuple[Any, ...], only: tuple[str, ...] | None, required: S
 
 def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], at: datetime,
           columns: Sequence[str], only: tuple[str, ...] | None, since: datetime | None,
-          absent: list[tuple[Any, ...]] | None = None) -> tuple[list[BulkRow], Counter[str], list[str]]:
+          absent: list[tuple[Any, ...]] | None = None,
+          ) -> tuple[list[BulkRow], Counter[str], list[str], tuple[str, ...]]:
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
@@ -310,6 +355,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
     problems: list[str] = []
+    changed: set[str] = set()  # columns a restored (not re-created) row changes
     for key in keys:
         current = currents.get(key)
         if key not in states and current is None:
@@ -340,14 +386,19 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
             if problem:
                 problems.append(f"{_text(key)} {c}: {problem}")
             new[c] = value
-            differs = differs or current is None or not same(current.get(c), value)
+            if current is None:
+                differs = True
+            elif not same(current.get(c), value):
+                differs = True
+                changed.add(c)
         if current is None and (only or required):
             problems.append(_uncreatable(key, only, required))
         elif not differs:
             skipped[_SKIPPED[bulk_plan.SAME]] += 1
             continue
         rows.append(BulkRow(key, current, new))
-    return rows, skipped, problems
+    restored = any(r.current is not None for r in rows)  # with none, every column stays in the UPDATE
+    return rows, skipped, problems, tuple(c for c in columns if restored and c not in changed)
 
 
 
@@ -369,7 +420,7 @@ def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) ->
     blank = (None,) * len(names)
     staged = [(*r.key, *(r.new[c] for c in restored), r.current is None,
                *((seen[r.key] or blank) if was else ())) for r in plan.rows]
-    stage = staging.stage(ctx, plan.columns, staged, was=was,
+    stage = staging.stage(ctx, plan.columns, staged, was=was, kept=plan.kept,
                           done=(lambda n: progress("staging rows", n, total)) if progress else None)
     _refuse_changed(plan, staging.changed(ctx, stage, seen))
     return stage
@@ -378,10 +429,16 @@ def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) ->
 def _stage_planned(writer: BulkWriter, ctx: WriteContext, plan: BulkPlan) -> Table:
     """Stage the rows to write with one INSERT ... SELECT locking the live rows (``bulk_plan.stage``), then compare
     each staged row's fingerprint with the plan's: a row changed, gone, or new to the restore refuses it."""
-    assert plan.seen is not None and plan.since is not None
-    stage = staging.empty(ctx, plan.columns, seen=True)
-    joined = bulk_plan.joined(writer, ctx, plan.at, plan.since, plan.columns)
-    found = bulk_plan.stage(joined, stage, plan.recreated > 0, writer.states_after and plan.since <= plan.at)
+    assert plan.seen is not None
+    stage = staging.empty(ctx, plan.columns, seen=True, kept=plan.kept)
+    if plan.since is not None:
+        joined = bulk_plan.joined(writer, ctx, plan.at, plan.since, plan.columns)
+        found = bulk_plan.stage(joined, stage, plan.recreated > 0, writer.states_after and plan.since <= plan.at)
+    else:  # listed keys: the plan's rows to write, sent once (a key listed but skipped stays skipped)
+        keys = staging.keyed(ctx, list(plan.seen))
+        found = bulk_plan.stage(bulk_plan.joined_keys(writer, ctx, plan.at, keys, plan.columns), stage,
+                                plan.recreated > 0, False)
+        keys.drop(ctx.conn)
     if found != plan.seen:
         missing = object()
         changed = [k for k, seen in plan.seen.items() if found.pop(k, missing) != seen]

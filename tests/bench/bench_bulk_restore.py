@@ -1,7 +1,7 @@
 """Benchmark: set-based `chrono restore TABLE --at T --all-changed-since T` of 100,000 rows, against hand SQL.
 
 Not a test: prints numbers. Usage: python tests/bench/bench_bulk_restore.py [--backend pg mariadb sqlite]
-[--rows N] [--runs N]
+[--rows N] [--runs N] [--keys]  (--keys: chrono restores every user listed in a keys file, `--keys FILE`)
 Builds a history_meta pair (appuser / appuser_history, 3 history rows per user, every user changed after T)
 once per backend as a template (a template database on PostgreSQL, a database copied table by table on MariaDB,
 a file on SQLite), then per run takes a fresh copy and times, on the copy, alternating:
@@ -257,6 +257,11 @@ def run_cli(url: str, *args: str) -> tuple[float, float, float]:
 RESTORE = ("restore", "appuser", "--at", T.isoformat() + "Z", "--all-changed-since", T.isoformat() + "Z")
 
 
+def restore_args(keys: str | None) -> tuple[str, ...]:
+    """The CLI's arguments: every user changed since T, or (``keys``) every user listed in the file ``keys``."""
+    return RESTORE if keys is None else (*RESTORE[:4], "--keys", keys)
+
+
 class SessionCpu:
     """CPU seconds used by an engine's server sessions (PostgreSQL backends, MariaDB threads) and this process."""
 
@@ -307,15 +312,16 @@ def _mariadbd() -> int:
     raise SystemExit("no mariadbd process on this machine: cannot read the server's CPU time")
 
 
-def run_in_process(url: str) -> tuple[float, float, float]:
-    """Plan seconds, apply seconds, CPU seconds (client + server sessions)."""
+def run_in_process(url: str, keys: str | None = None) -> tuple[float, float, float]:
+    """Plan seconds, apply seconds, CPU seconds (client + server sessions); ``keys``: a keys file to restore."""
     from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.workspace import Settings, Workspace
 
     ws = Workspace(Settings(url=url))
     cpu = SessionCpu(ws.engine)
     started = time.perf_counter()
-    plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", since=T.isoformat() + "Z", listed=20)  # as the CLI
+    chosen = {"since": T.isoformat() + "Z"} if keys is None else {"keys_file": keys}
+    plan = plan_bulk_restore(ws, "appuser", at=T.isoformat() + "Z", listed=20, **chosen)  # as the CLI
     planned = time.perf_counter()
     apply_bulk_restore(ws, plan)
     applied = time.perf_counter()
@@ -339,9 +345,12 @@ def run_hand(url: str, dialect: str) -> tuple[float, float]:
     return elapsed, used
 
 
-def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
+def bench(backend: Backend, dialect: str, rows: int, runs: int, keys: str | None) -> None:
     print(f"{backend.name}: building {rows:,} users x 3 history rows ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
     backend.build(rows)
+    if keys is not None:
+        with open(keys, "w", encoding="utf-8") as f:
+            f.write("".join(f"{n}\n" for n in range(1, rows + 1)))
     try:
         results: dict[str, list[float]] = {
             "chrono end to end": [],
@@ -357,11 +366,11 @@ def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
                 url = backend.copy()
                 try:
                     if kind == "cli":
-                        wall, seconds, peak = run_cli(url, *RESTORE)
+                        wall, seconds, peak = run_cli(url, *restore_args(keys))
                         results["chrono end to end"].append(wall)
                         rss.append(peak)
                     elif kind == "inproc":
-                        plan_s, apply_s, seconds = run_in_process(url)
+                        plan_s, apply_s, seconds = run_in_process(url, keys)
                         results["chrono plan (in process)"].append(plan_s)
                         results["chrono apply (in process)"].append(apply_s)
                     else:
@@ -374,7 +383,8 @@ def bench(backend: Backend, dialect: str, rows: int, runs: int) -> None:
         med = {k: statistics.median(v) for k, v in results.items()}
         cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
         print(
-            f"{backend.name}: rows restored {rows:,}; runs {runs}; same final rows every way: {len(sums) == 1}; "
+            f"{backend.name}: rows restored {rows:,} ({'--keys' if keys else '--all-changed-since'}); runs {runs}; "
+            f"same final rows every way: {len(sums) == 1}; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         for label, values in results.items():
@@ -403,10 +413,15 @@ def main() -> None:
     parser.add_argument("--mariadb", default=SERVERS["mariadb"], help="MariaDB server URL")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keys", action="store_true", help="restore the users listed in a keys file (--keys FILE)")
     args = parser.parse_args()
     makers = {"pg": lambda: postgresql(args.pg), "mariadb": lambda: mariadb(args.mariadb), "sqlite": sqlite}
-    for name in args.backend:
-        bench(makers[name](), name, args.rows, args.runs)
+    folder = tempfile.mkdtemp(prefix="chrono_bench_keys_")
+    try:
+        for name in args.backend:
+            bench(makers[name](), name, args.rows, args.runs, os.path.join(folder, "keys.txt") if args.keys else None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

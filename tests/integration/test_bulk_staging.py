@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, Table, create_engine, select, text
 
-from chrono_cli.errors import Refused
+from chrono_cli.conventions.shapes import bulk_plan
+from chrono_cli.conventions.shapes.window import sqlite_exact, time_pair
+from chrono_cli.errors import Refused, RowNotFound
 from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, plan_bulk_restore
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
@@ -173,23 +175,32 @@ def _items(url: str, tag: str = "'a-then'") -> None:
     )
 
 
-def test_the_database_plans_what_python_plans(db_url: str, tmp_path: Path) -> None:
+def test_the_database_plans_what_python_plans(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _items(db_url)
     keys = tmp_path / "keys.txt"
-    keys.write_text("1\n3\n5\n", encoding="utf-8")
+    keys.write_text("5\n3\n1\n", encoding="utf-8")
     ws, planned = _plan(db_url, AT, table="item")
     try:
-        by_python = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
+        by_keys = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys), listed=1)
         first = plan_bulk_restore(ws, "item", at=AT, since=AT, listed=1)
+        monkeypatch.setattr(bulk_plan, "usable", lambda *_: False)  # as for a table the database cannot plan
+        by_python = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
     finally:
         ws.close()
-    assert planned.seen is not None and by_python.seen is None  # made by the database, and in Python
-    assert planned.rows == by_python.rows
+    in_sql = not db_url.startswith("postgresql")  # PostgreSQL plans listed keys in Python (COPY is faster)
+    assert planned.seen is not None and (by_keys.seen is not None) == in_sql and by_python.seen is None
+    assert planned.rows == by_python.rows[::-1]  # the keys file's order
+    assert by_keys.rows == by_python.rows[:1 if in_sql else 2]  # listed=1 reads one row whole (plans made in SQL)
+    assert (by_keys.size, by_keys.recreated) == (2, 1) and (by_keys.seen == planned.seen or not in_sql)
     assert [(r.key, r.current is None, dict(r.new)) for r in planned.rows] == [
         ((1,), False, {"tag": "a-then", "note": "x"}),
         ((5,), True, {"tag": "e-then", "note": "z"}),
     ]
-    assert planned.skipped == by_python.skipped == {"already in that state": 1}
+    assert planned.skipped == by_keys.skipped == by_python.skipped == {"already in that state": 1}
+    # no restored row changes note (re-created 5 is inserted whole): the UPDATE writes tag and version only
+    assert planned.kept == by_keys.kept == by_python.kept == ("note",)
+    update = next(s["sql"] for s in planned.statements if s["label"].startswith("live rows: the restored values"))
+    assert "tag" in update and "note" not in update
     assert first.rows == planned.rows[:1] and (first.size, first.recreated) == (2, 1)
     counted = ("restored", "recreated", "skipped")
     assert [first.to_json(rows=False)[k] for k in counted] == [planned.to_json(rows=False)[k] for k in counted]
@@ -296,3 +307,63 @@ def test_a_change_a_fraction_of_a_millisecond_after_the_time_is_after_it(db_url:
     for plan in (planned, by_python):
         assert [(r.key, dict(r.new)) for r in plan.rows if r.key == (1,)] == [((1,), {"tag": "at T"})]
         assert all(r.key != (2,) for r in plan.rows)  # changed before T: its state at T is the live one
+
+
+def test_sqlite_times_all_in_the_exact_form_compare_as_stored(tmp_path: Path) -> None:
+    """Where every time the store holds is text in the form ``YYYY-MM-DD HH:MM:SS.ffffff`` the bulk restore compares
+    the column as it is (an index on it serves); one time of another form, a number or a blob, and every time is
+    read through sqlite_time again: '2026-01-01T11:00:00' is before T though as text it sorts after it."""
+    url = f"sqlite:///{tmp_path / 'times.db'}"
+    _sql(
+        url,
+        "CREATE TABLE item (id integer PRIMARY KEY, tag varchar(20) NOT NULL, version integer NOT NULL)",
+        "CREATE TABLE item_history (id integer NOT NULL, tag varchar(20), version integer NOT NULL, changed timestamp, "
+        "PRIMARY KEY (id, version))",
+        "CREATE INDEX item_history_changed ON item_history (changed)",
+        "INSERT INTO item VALUES (1, 'after', 2), (2, 'after', 2)",
+        "INSERT INTO item_history VALUES (1, 'at T', 1, '2026-01-01 12:00:00.000400'), (2, 'before T', 1, NULL)",
+    )
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            history = Table("item_history", MetaData(), autoload_with=conn)
+            assert sqlite_exact(conn, history.c.changed)
+            col, value = time_pair(history.c.changed, T, None, "sqlite", exact=True)
+            found = conn.execute(text("EXPLAIN QUERY PLAN " + str(select(history.c.id).where(col >= value).compile(
+                conn, compile_kwargs={"literal_binds": True})))).all()
+            assert "USING INDEX item_history_changed" in found[0][-1]
+            for odd in ("'2026-01-01T11:00:00'", "20260101", "zeroblob(26)"):
+                conn.execute(text(f"UPDATE item_history SET changed = {odd} WHERE id = 2"))
+                assert not sqlite_exact(conn, history.c.changed)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    _sql(url, "UPDATE item_history SET changed = '2026-01-01T11:00:00' WHERE id = 2")
+    ws, plan = _plan(url, AT, table="item")
+    ws.close()
+    assert [(r.key, dict(r.new)) for r in plan.rows] == [((1,), {"tag": "at T"})]
+
+
+def test_listed_keys_are_planned_by_the_database_and_checked_as_they_are_written(db_url: str, tmp_path: Path) -> None:
+    """A keys file is planned by the database too (1,000 keys a query): a key no row ever had refuses the plan, a
+    row changed between the plan and the write refuses the write, and an unchanged plan writes what it showed."""
+    _items(db_url)
+    keys = tmp_path / "keys.txt"
+    keys.write_text("1\n3\n4\n5\n9\n", encoding="utf-8")
+    ws = Workspace(Settings(url=db_url))
+    try:
+        with pytest.raises(RowNotFound, match=r"names 1 key with no row of (public\.)?item and no history: 9"):
+            plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
+        keys.write_text("1\n3\n4\n5\n", encoding="utf-8")
+        plan = plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys))
+        assert (plan.seen is not None) == (not db_url.startswith("postgresql")) and [r.key for r in plan.rows] == [
+            (1,), (5,)]
+        assert plan.skipped == {"already in that state": 1, "unchanged since the time": 1}
+        _sql(db_url, "UPDATE item SET note = 'other' WHERE id = 1")
+        with pytest.raises(Refused, match=r"1 rows of (public\.)?item changed since the plan was made \(1\)"):
+            apply_bulk_restore(ws, plan)
+        apply_bulk_restore(ws, plan_bulk_restore(ws, "item", at=AT, keys_file=str(keys)))
+    finally:
+        ws.close()
+    assert _sql(db_url, "SELECT id, tag, note FROM item ORDER BY id")[0] == [
+        (1, "a-then", "x"), (3, "c", None), (4, "d-now", "y"), (5, "e-then", "z")]

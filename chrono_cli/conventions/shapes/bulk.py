@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, update
+from sqlalchemy import Column, Table, and_, delete, exists, insert, select, tuple_, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.rows import as_utc, zone
-from chrono_cli.conventions.shapes.staging import ABSENT
+from chrono_cli.conventions.shapes.staging import ABSENT, KEPT
+from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
@@ -186,6 +187,19 @@ class BulkWriter(abc.ABC):
             yield tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
 
 
+def exact_times(ctx: WriteContext, column: Column[Any]) -> bool:
+    """On SQLite, whether the time column ``column`` of a table holds only exact text (``sqlite_exact``), so
+    it compares as it is: asked once per write (the plan and the write each ask in their own transaction; the
+    write's fingerprints catch a plan made on values changed meanwhile). False elsewhere."""
+    if ctx.conn.dialect.name != "sqlite":
+        return False
+    memo = ctx.shared.memo("sqlite_exact")
+    where = (column.table.name, column.name)
+    if where not in memo:
+        memo[where] = sqlite_exact(ctx.conn, column)
+    return bool(memo[where])
+
+
 def locked_rows(ctx: WriteContext, table: Table) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Lock the live rows of the staged keys (FOR UPDATE) and return them as plain tuples, by key."""
     live = ctx.live
@@ -201,9 +215,12 @@ def joined(ctx: WriteContext, stage: Table, table: Table) -> ColumnElement[bool]
 
 
 def update_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: dict[str, Any] | None = None) -> Step:
-    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out."""
+    """UPDATE the live rows from the stage (``UPDATE ... FROM`` / multi-table UPDATE), the re-inserts left out; so
+    are the columns no staged row changes (``staging.KEPT``): writing a value over itself still rewrites each
+    index on the column (on SQLite, a unique email index doubled the UPDATE's cost)."""
     live = ctx.live
-    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key}
+    kept = stage.info.get(KEPT, ())
+    values: dict[str, Any] = {c: stage.c[c] for c in columns if c not in ctx.det.key and c not in kept}
     values.update(extra or {})
     return Step(update(live).values(values).where(joined(ctx, stage, live), stage.c[ABSENT].is_(False)),
                 "live rows: the restored values (one UPDATE for all)")

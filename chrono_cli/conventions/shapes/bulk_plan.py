@@ -18,9 +18,9 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import Table, and_, case, cast, false, func, insert, literal, not_, or_, select, true, tuple_
+from sqlalchemy import Table, and_, case, cast, false, func, insert, literal, not_, or_, select, true, tuple_, union
 from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -71,7 +71,7 @@ class Joined:
     def fingerprint(self, present: bool = True) -> ColumnElement[Any]:
         """The live row (NULLs: gone) and the state's values, as one text."""
         live = [c if present else literal(None, c.type) for c in self.live.columns]
-        return row_text(self.ctx.conn.dialect.name, [*live, *(self.states.c[c] for c in self.columns)])
+        return row_text(self.ctx.conn.dialect, [*live, *(self.states.c[c] for c in self.columns)])
 
 
 def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime, columns: Sequence[str], *,
@@ -86,16 +86,53 @@ def joined(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime,
                   and_(*(live.c[n] == k for n, k in zip(names, keys.c, strict=True))), tuple(columns), ctx)
 
 
+def joined_keys(writer: BulkWriter, ctx: WriteContext, at: datetime, keys: Sequence[tuple[Any, ...]] | Table,
+                columns: Sequence[str]) -> Joined:
+    """The joined sources of listed keys (``--keys``): a chunk of them, each found in the live table or the store
+    (a key in neither is in no row), or a table of them (``staging.keyed``). The states in the form cheap for a few
+    keys, read only for these."""
+    names = ctx.det.key
+    query = writer.state_query(ctx, at, few=True)
+    assert query is not None
+    live, store = ctx.live, ctx.store
+    if isinstance(keys, Table):
+        source = select(*(keys.c[n] for n in names)).subquery("chrono_keys")
+        query = query.where(_among(store, names, select(*source.c)))
+    else:
+        query = query.where(_among(store, names, keys))
+        source = union(select(*(live.c[n] for n in names)).where(_among(live, names, keys)),
+                       select(*(store.c[n] for n in names)).where(_among(store, names, keys))).subquery("chrono_keys")
+    states = query.subquery("chrono_states")
+    return Joined(source, states, live, and_(*(states.c[n] == k for n, k in zip(names, source.c, strict=True))),
+                  and_(*(live.c[n] == k for n, k in zip(names, source.c, strict=True))), tuple(columns), ctx)
+
+
+def _among(table: Any, names: Sequence[str], keys: Sequence[tuple[Any, ...]] | Select[Any]) -> ColumnElement[bool]:
+    """``table``'s key columns are one of ``keys`` (tuples, or a SELECT of the key columns)."""
+    cols = [table.c[n] for n in names]
+    if isinstance(keys, Select):
+        return tuple_(*cols).in_(keys) if len(cols) > 1 else cols[0].in_(keys)
+    return tuple_(*cols).in_(keys) if len(cols) > 1 else cols[0].in_([k[0] for k in keys])
+
+
+def marked(j: Joined) -> list[str]:
+    """The restored columns ``classified`` tells, per row, whether it changes (bit i: the i-th; 62 fit one
+    integer, any further column counts as changed)."""
+    return [c for c in j.columns if c not in j.ctx.det.key][:62]
+
+
 def classified(j: Joined, checked: Sequence[str], missing_is_current: bool) -> Select[Any]:
-    """Per key: the key, its class, its fingerprint (rows to write), in how many columns of ``checked`` a NULL
-    would be written, and for each of them whether one would be."""
+    """Per key: the key, its class, its fingerprint (rows to write), which ``marked`` columns it changes, in how
+    many columns of ``checked`` a NULL would be written, and for each of them whether one would be."""
     found = j.states.c[j.ctx.det.key[0]].is_not(None)
     here = j.live.c[j.ctx.det.key[0]].is_not(None)
     kind = case((and_(~found, ~here), ABSENT_BOTH), (~found, UNCHANGED if missing_is_current else CREATED_LATER),
                 (j.gone(), case((here, CREATED_LATER), else_=ABSENT_BOTH)), (~here, RECREATE),
                 (j.differs(), RESTORE), else_=SAME)
     nulls = [case((and_(j.states.c[c].is_(None), or_(~here, ~j.same(c))), 1), else_=0) for c in checked]
-    return select(*j.keys.c, kind, j.fingerprint(), reduce(operator.add, nulls, literal(0)), *nulls).select_from(
+    changes = reduce(operator.add, [case((~j.same(c), 1 << i), else_=0) for i, c in enumerate(marked(j))], literal(0))
+    counted = reduce(operator.add, nulls, literal(0))
+    return select(*j.keys.c, kind, j.fingerprint(), changes, counted, *nulls).select_from(
         j.keys.outerjoin(j.states, j.on_state).outerjoin(j.live, j.on_live))
 
 
@@ -151,23 +188,40 @@ def fetched(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in result]
 
 
-def row_text(dialect: str, values: Sequence[Any]) -> ColumnElement[Any]:
+def row_text(dialect: Dialect, values: Sequence[Any]) -> ColumnElement[Any]:
     """``values`` as one exact text: PostgreSQL's row output; on MariaDB each value ``QUOTE``d (NULL as NULL),
     joined by commas, in hexadecimal (a value's text is its bytes, whatever its character set); on SQLite a JSON
-    array, integers and text as themselves, other values as their SQL literal (``quote``: a real to the last bit,
-    a blob in hexadecimal). SQLite keeps any value in any column, so a column declared integer or text is asked
-    what it holds (a real or a blob there is quoted too: JSON would round the one and refuse the other)."""
-    if dialect == "postgresql":
+    array (``_sqlite_json``)."""
+    if dialect.name == "postgresql":
         return cast(tuple_(*values), sqltypes.Text)
-    if dialect in ("mysql", "mariadb"):
+    if dialect.name in ("mysql", "mariadb"):
         return func.hex(func.concat_ws(",", *(func.quote(v) for v in values)), type_=sqltypes.Text)
-    plain = (sqltypes.Integer, sqltypes.String)
-    return func.json_array(*(_as_stored(v) if isinstance(v.type, plain) else func.quote(v) for v in values),
-                           type_=sqltypes.Text)
+    return func.json_array(*(_sqlite_json(v, dialect) for v in values), type_=sqltypes.Text)
 
 
-def _as_stored(value: Any) -> ColumnElement[Any]:
-    """A SQLite value as JSON keeps it exactly: integers and text themselves, a real or a blob as its literal in
-    an array of its own (so the blob x'41' and the text "X'41'" differ)."""
-    kind = func.typeof(value)
-    return case((or_(kind == "real", kind == "blob"), func.json_array(func.quote(value))), else_=value)
+def _sqlite_json(value: Any, dialect: Dialect) -> ColumnElement[Any]:
+    """A SQLite value as JSON keeps it exactly: integers and text as themselves; JSON would round a real to 15
+    digits and refuses a blob, so those go in as their SQL literal (``quote``: a real to the last bit, a blob in
+    hexadecimal) in an array of their own (so the blob x'41' and the text "X'41'" differ). SQLite keeps any value in
+    any column, but a column's affinity narrows what it holds: one of text affinity turns a number into text as it
+    stores it, so only a blob is asked about there (every blob sorts after every other value: one comparison, no
+    function call); one of integer affinity keeps a real that is no whole number, or a blob; other declared types
+    have every value quoted."""
+    if not isinstance(value.type, sqltypes.Integer | sqltypes.String):
+        return func.quote(value)
+    affinity = _affinity(value.type, dialect)
+    if affinity == "text":
+        return case((value >= literal(b"", sqltypes.LargeBinary), func.json_array(func.quote(value))), else_=value)
+    if affinity == "integer":
+        kind = func.typeof(value)
+        return case((or_(kind == "real", kind == "blob"), func.json_array(func.quote(value))), else_=value)
+    return func.quote(value)
+
+
+def _affinity(t: sqltypes.TypeEngine[Any], dialect: Dialect) -> str:
+    """The affinity SQLite gives a column declared of type ``t``, by SQLite's rules on the declared name (2.1 of
+    https://www.sqlite.org/datatype3.html): integer, text, or other."""
+    declared = t.compile(dialect=dialect).upper()
+    if "INT" in declared:
+        return "integer"
+    return "text" if any(word in declared for word in ("CHAR", "CLOB", "TEXT")) else "other"

@@ -18,7 +18,7 @@ from sqlalchemy import Table, and_, exists, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, exact_times, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.old_state_undo import old_state_undo
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
@@ -42,9 +42,12 @@ class OldStateBulk(BulkWriter):
         data = set(ctx.store_info.columns) - self.meta_columns - self.bookkeeping(ctx)
         return [c for c in ctx.live_info.columns if c in data and c not in ctx.det.key]
 
-    def _time(self, ctx: WriteContext, value: datetime) -> tuple[Any, Any]:
-        store = ctx.store
-        return time_pair(store.c[ctx.det.time_col or "changed"], value, ctx.config.timezone, ctx.conn.dialect.name)
+    def _time(self, ctx: WriteContext, value: datetime, table: Any = None) -> tuple[Any, Any]:
+        """The store's time column (of ``table``, an alias of the store) and ``value``, compared correctly."""
+        name = ctx.det.time_col or "changed"
+        exact = exact_times(ctx, ctx.store.c[name])
+        column = (ctx.store if table is None else table).c[name]
+        return time_pair(column, value, ctx.config.timezone, ctx.conn.dialect.name, exact=exact)
 
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         col, value = self._time(ctx, since)
@@ -52,8 +55,10 @@ class OldStateBulk(BulkWriter):
 
     def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
         """The key's first history row (by version) stamped after ``at`` (keys with none are unchanged since):
-        PostgreSQL's DISTINCT ON, elsewhere a join with each key's lowest such version."""
+        PostgreSQL's DISTINCT ON, SQLite's min() with bare columns, MariaDB a join with each key's lowest such
+        version."""
         return self._first_after(ctx, at, whole=not few)
+
     def _first_after(self, ctx: WriteContext, at: datetime, *, whole: bool) -> Select[Any]:
         """The first history row after ``at`` of each key; not ``whole``: the form that is cheap for a few keys
         (each row checked for an earlier one after ``at``) where PostgreSQL's DISTINCT ON is missing."""
@@ -61,15 +66,22 @@ class OldStateBulk(BulkWriter):
         vcol = store.c[ctx.det.version_col or "version"]
         col, value = self._time(ctx, at)
         keys = [store.c[c] for c in names]
-        query = select(*keys, *(store.c[c] for c in self.recorded(ctx)))
+        recorded = [store.c[c] for c in self.recorded(ctx)]
+        query = select(*keys, *recorded)
         if ctx.conn.dialect.name == "postgresql":
             return query.where(col > value).order_by(*keys, vcol).ext(distinct_on(*keys))
+        if whole and ctx.conn.dialect.name == "sqlite":
+            # SQLite reads a bare column of a query with one min() from the row holding the minimum: each key's
+            # first row after ``at`` in one pass over the store, not joined back to it by version
+            first = select(*keys, *recorded, func.min(vcol).label("chrono_first")).where(col > value).group_by(
+                *keys).subquery()
+            return select(*(first.c[c.name] for c in (*keys, *recorded)))
         if whole:
             first = select(*keys, func.min(vcol).label("chrono_first")).where(col > value).group_by(*keys).subquery()
             return query.select_from(store.join(first, and_(*(first.c[c] == store.c[c] for c in names),
                                                             vcol == first.c.chrono_first)))
         later = store.alias("later")
-        lcol, _ = time_pair(later.c[ctx.det.time_col or "changed"], at, ctx.config.timezone, ctx.conn.dialect.name)
+        lcol, _ = self._time(ctx, at, later)
         return query.where(col > value, ~exists().where(and_(*(later.c[c] == store.c[c] for c in names)),
                                                         lcol > value, later.c[vcol.name] < vcol))
 

@@ -31,6 +31,7 @@ ABSENT = "chrono_absent"
 STAGE = "chrono_stage"
 WAS = "chrono_was_"  # + the live column's position
 SEEN = "chrono_seen"  # a planned-in-SQL row's fingerprint (bulk_plan)
+KEPT = "chrono_kept"  # Table.info: restored columns no restored row changes (``bulk.update_live`` leaves them out)
 BATCH = 5000  # staged rows per INSERT where there is no COPY
 
 _COMPARABLE = (
@@ -62,9 +63,10 @@ def compared(ctx: WriteContext, t: TypeEngine[Any]) -> bool:
 
 
 def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was: bool = False,
-            seen: bool = False) -> Table:
+            seen: bool = False, kept: Sequence[str] = ()) -> Table:
     """The temporary table of target rows: the key, ``columns`` (live types), the re-insert flag, with ``was``
-    the live row as the plan saw it, with ``seen`` each row's fingerprint (``bulk_plan``)."""
+    the live row as the plan saw it, with ``seen`` each row's fingerprint (``bulk_plan``); ``kept``: columns of
+    ``columns`` no restored row changes (noted in the table's ``info``)."""
     info = ctx.live_info
     keyed = not seen or ctx.conn.dialect.name != "postgresql"  # PostgreSQL hash-joins an unindexed stage faster
     cols = [Column(c, info.columns[c].type, primary_key=keyed) for c in ctx.det.key]
@@ -74,13 +76,33 @@ def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was
         cols += [Column(f"{WAS}{n}", c.type, nullable=True) for n, c in enumerate(info.columns.values())]
     if seen:
         cols.append(Column(SEEN, sqltypes.Text, nullable=True))
-    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
+    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"], info={KEPT: tuple(kept)})
 
 
-def empty(ctx: WriteContext, columns: Sequence[str], *, seen: bool = False) -> Table:
+def empty(ctx: WriteContext, columns: Sequence[str], *, seen: bool = False, kept: Sequence[str] = ()) -> Table:
     """Create an empty staging table under a name unique to this run (see ``stage``)."""
-    table = staging(ctx, columns, _unique(), seen=seen)
+    table = staging(ctx, columns, _unique(), seen=seen, kept=kept)
     table.create(ctx.conn)
+    return table
+
+
+def keyed(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> Table:
+    """A temporary table of ``keys`` (the live key columns), created and filled."""
+    info = ctx.live_info
+    table = Table(_unique(), MetaData(), *(Column(c, info.columns[c].type, primary_key=True) for c in ctx.det.key),
+                  prefixes=["TEMPORARY"])
+    table.create(ctx.conn)
+    dialect = ctx.conn.dialect
+    statement = insert(table).compile(dialect=dialect)
+    if statement.positional and statement.positiontup == list(ctx.det.key) and all(
+            c.type.dialect_impl(dialect).bind_processor(dialect) is None for c in table.columns):
+        # values the driver takes as they are (integer or text keys): its executemany, several times cheaper than
+        # SQLAlchemy's for 100,000 keys; the SQL is the statement SQLAlchemy compiled
+        ctx.conn.exec_driver_sql(str(statement), list(keys))
+        return table
+    batch = insert(table).execution_options(insertmanyvalues_page_size=BATCH)
+    for i in range(0, len(keys), BATCH):
+        ctx.conn.execute(batch, [dict(zip(ctx.det.key, k, strict=True)) for k in keys[i:i + BATCH]])
     return table
 
 
@@ -94,17 +116,19 @@ def stage(
     rows: Sequence[tuple[Any, ...]],
     *,
     was: bool = False,
+    kept: Sequence[str] = (),
     done: Callable[[int], None] | None = None,
 ) -> Table:
     """Create the staging table (a name unique to this run: MariaDB keeps a failed run's temporary table for the
-    session) and fill it with ``rows``, tuples in the column order of ``staging(..., was=True)``; ``done`` hears how
-    many are staged. On PostgreSQL the live row as seen is staged only by COPY (psycopg2 reads 'infinity' as
-    9999-12-31, which only COPY writes back as it was): without COPY it is left out and compared in Python."""
+    session) and fill it with ``rows``, tuples in the column order of ``staging(..., was=True)``; ``kept`` as for
+    ``staging``; ``done`` hears how many are staged. On PostgreSQL the live row as seen is staged only by COPY
+    (psycopg2 reads 'infinity' as 9999-12-31, which only COPY writes back as it was): without COPY it is left out
+    and compared in Python."""
     name = _unique()
-    table = staging(ctx, columns, name, was=was)
+    table = staging(ctx, columns, name, was=was, kept=kept)
     copied = _encoded(table, rows) if ctx.conn.dialect.name == "postgresql" else None
     if copied is None and was and ctx.conn.dialect.name == "postgresql":
-        table = staging(ctx, columns, name)
+        table = staging(ctx, columns, name, kept=kept)
     table.create(ctx.conn)
     if copied is not None:
         _copy(ctx, table, copied)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, and_, case, func, literal
+from sqlalchemy import Column, LargeBinary, String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import EventQuery
@@ -13,13 +14,31 @@ from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone
 
 
-def time_pair(column: Column[Any], value: datetime, tz_name: str | None, dialect: str = "") -> tuple[Any, Any]:
+def time_pair(column: Column[Any], value: datetime, tz_name: str | None, dialect: str = "", *,
+              exact: bool = False) -> tuple[Any, Any]:
     """``column`` and ``value`` in a form they compare correctly (naive columns in their own zone; SQLite text
-    times in one sortable text form, whatever format the writer chose)."""
+    times in one sortable text form, whatever format the writer chose). ``exact``: the SQLite column holds only
+    text already in that form (``sqlite_exact``), so it is compared as it is, byte for byte as ``sqlite_time``
+    compares it, with no expression per row (and an index on it can serve)."""
     naive = value if has_timezone(column.type) else value.astimezone(zone(tz_name)).replace(tzinfo=None)
     if dialect == "sqlite":
-        return sqlite_time(column), sqlite_time_value(naive)
+        # BINARY, as sqlite_time's expression compares: a column's own collation (RTRIM) could differ
+        stored = type_coerce(column, String).collate("BINARY") if exact else sqlite_time(column)
+        return stored, sqlite_time_value(naive)
     return column, naive
+
+
+_EXACT = "____-__-__ __:__:__.______"  # LIKE: 26 characters, the separators of YYYY-MM-DD HH:MM:SS.ffffff
+
+
+def sqlite_exact(conn: Connection, column: Column[Any]) -> bool:
+    """Every value of the SQLite time column ``column`` (NULLs aside) is text ``sqlite_time`` keeps as it is: no
+    number, no blob (which sorts after any text), no text of another form. One pass over the column (its index,
+    where there is one); true only for what the database holds when asked."""
+    text = type_coerce(column, String)
+    odd = select(literal(1)).select_from(column.table).where(
+        or_(text.not_like(_EXACT), column >= literal(b"", LargeBinary))).limit(1)
+    return conn.execute(odd).first() is None
 
 
 def sqlite_time_value(value: date) -> ColumnElement[str]:
