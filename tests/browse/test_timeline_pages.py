@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
 from chrono_cli.model import Op, Timeline, Version
@@ -23,6 +24,7 @@ from chrono_cli.services.target import open_target
 from chrono_cli.services.workspace import Workspace
 from chrono_cli.services.writeset import key_text
 from tests.browse.pilot import demo_copy, workspace
+from tests.support import audit_logs
 
 TABLES = (
     "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL, name varchar(80), "
@@ -408,5 +410,58 @@ def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
             assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
         with ws.catalog() as cat:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
+
+
+def fill_audit_log(url: str, kind: str, n: int) -> None:
+    """The suite's own supa_audit or audit trigger (tests/support/audit_logs.py) on ``article``, then ``n``
+    writes of article 1 through them: updates, a deletion and re-creation every 500, a write with the triggers
+    off every 301 (the next logged row does not start from the state the previous one left), a TRUNCATE at
+    ``n`` * 5 / 8 (re-created at once), a column added at ``n`` * 9 / 10 (older rows do not name it), then a
+    write with the triggers off (the live row differs from the newest logged state)."""
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.execute(audit_logs.SUPA_AUDIT if kind == "supa" else audit_logs.AUDIT_TRIGGER)
+            cur.execute(audit_logs.TABLES)
+            for statement in audit_logs.ENABLE[kind]:
+                cur.execute(statement)
+            cur.execute(f"""DO $$ BEGIN FOR v IN 1..{n - 1} LOOP
+                IF v = 1 OR v % 500 = 1 THEN INSERT INTO article (id, name, price) VALUES (1, 'n' || v, v);
+                ELSIF v % 500 = 0 THEN DELETE FROM article WHERE id = 1;
+                ELSIF v = {n * 5 // 8} THEN TRUNCATE article; INSERT INTO article (id, name) VALUES (1, 'again');
+                ELSIF v = {n * 9 // 10} THEN ALTER TABLE article ADD COLUMN extra text;
+                ELSIF v % 301 = 0 THEN
+                    ALTER TABLE article DISABLE TRIGGER USER;
+                    UPDATE article SET note = 'unlogged ' || v WHERE id = 1;
+                    ALTER TABLE article ENABLE TRIGGER USER;
+                ELSE UPDATE article SET name = 'n' || (v / 3), views = v % 7 WHERE id = 1;
+                END IF; END LOOP;
+                ALTER TABLE article DISABLE TRIGGER USER;
+                UPDATE article SET name = 'changed behind the history' WHERE id = 1; END $$""")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("kind", "convention"), [("supa", "supa-audit"), ("audit-trigger", "audit-trigger")])
+def test_a_long_audit_log_record_pages_by_window(pg_url: str, kind: str, convention: str) -> None:
+    """Trigger-written logs (JSONB and hstore): 1,200 writes of one record with unrecorded changes, deletions,
+    a TRUNCATE and a column added on the way, paged by window into its timeline."""
+    fill_audit_log(pg_url, kind, 1200)
+    ws = workspace(pg_url)
+    try:
+        whole = read.history(ws, "article", "1")
+        assert whole.convention == convention
+        notes = [v.note or "" for v in whole.versions]
+        assert sum(n.startswith("unrecorded change") for n in notes) == 3  # after 301, 602, 903
+        assert any(n.startswith("TRUNCATE") for n in notes) and whole.versions[-1].current and notes[-1]
+        for size in (97, 200):
+            assert_pages_are_the_timeline(ws, "article", "1", size, whole)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "article"), "1", None, 501, 200) is not None
     finally:
         ws.close()
