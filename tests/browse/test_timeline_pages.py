@@ -417,7 +417,8 @@ def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
 def fill_audit_log(url: str, kind: str, n: int) -> None:
     """The suite's own supa_audit or audit trigger (tests/support/audit_logs.py) on ``article``, then ``n``
     writes of article 1 through them: updates, a deletion and re-creation every 500, a write with the triggers
-    off every 301 (the next logged row does not start from the state the previous one left), a TRUNCATE at
+    off every 301 (the next logged row does not start from the state the previous one left), the session's time
+    zone changed at ``n`` * 7 / 12 (the logged text of a time changes, not the time: no gap), a TRUNCATE at
     ``n`` * 5 / 8 (re-created at once), a column added at ``n`` * 9 / 10 (older rows do not name it), then a
     write with the triggers off (the live row differs from the newest logged state)."""
     engine = create_engine(url)
@@ -429,7 +430,9 @@ def fill_audit_log(url: str, kind: str, n: int) -> None:
             for statement in audit_logs.ENABLE[kind]:
                 cur.execute(statement)
             cur.execute(f"""DO $$ BEGIN FOR v IN 1..{n - 1} LOOP
-                IF v = 1 OR v % 500 = 1 THEN INSERT INTO article (id, name, price) VALUES (1, 'n' || v, v);
+                IF v = 1 OR v % 500 = 1 THEN INSERT INTO article (id, name, price, published_at)
+                    VALUES (1, 'n' || v, v, '2026-11-20 09:00+02');
+                ELSIF v = {n * 7 // 12} THEN PERFORM set_config('TimeZone', 'Asia/Tokyo', true);
                 ELSIF v % 500 = 0 THEN DELETE FROM article WHERE id = 1;
                 ELSIF v = {n * 5 // 8} THEN TRUNCATE article; INSERT INTO article (id, name) VALUES (1, 'again');
                 ELSIF v = {n * 9 // 10} THEN ALTER TABLE article ADD COLUMN extra text;
