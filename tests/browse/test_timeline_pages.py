@@ -414,6 +414,14 @@ def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
         ws.close()
 
 
+def _assert_windowed(ws: Workspace, table: str, whole: Timeline, before: int) -> None:
+    """Record 1 paged at 97 and 200 is ``whole``, and its store reads the page before ``before`` by window."""
+    for size in (97, 200):
+        assert_pages_are_the_timeline(ws, table, "1", size, whole)
+    with ws.catalog() as cat:
+        assert load_page(cat, open_target(cat, table), "1", None, before, 200) is not None
+
+
 def fill_audit_log(url: str, kind: str, n: int) -> None:
     """The suite's own supa_audit or audit trigger (tests/support/audit_logs.py) on ``article``, then ``n``
     writes of article 1 through them: updates, a deletion and re-creation every 500, a write with the triggers
@@ -462,9 +470,67 @@ def test_a_long_audit_log_record_pages_by_window(pg_url: str, kind: str, convent
         notes = [v.note or "" for v in whole.versions]
         assert sum(n.startswith("unrecorded change") for n in notes) == 3  # after 301, 602, 903
         assert any(n.startswith("TRUNCATE") for n in notes) and whole.versions[-1].current and notes[-1]
-        for size in (97, 200):
-            assert_pages_are_the_timeline(ws, "article", "1", size, whole)
-        with ws.catalog() as cat:
-            assert load_page(cat, open_target(cat, "article"), "1", None, 501, 200) is not None
+        _assert_windowed(ws, "article", whole, 501)
+    finally:
+        ws.close()
+
+
+POTION = (  # Flask-Potion's HistoryMixin recipe table and a model with a ToOne field (rows written here)
+    "CREATE TABLE author (id integer PRIMARY KEY, name varchar(40))",
+    "CREATE TABLE article (id integer PRIMARY KEY, title varchar(80), published_at timestamp, "
+    "author_id integer REFERENCES author (id), views integer)",
+    "CREATE TABLE history_record (id serial PRIMARY KEY, object_type varchar(20) NOT NULL, "
+    "object_id integer NOT NULL, updated_at timestamp NOT NULL DEFAULT now(), changes jsonb)",
+)
+
+
+def _potion_changes(n: int) -> list[list[dict[str, Any]]]:
+    """``n`` PATCHes of article 1 as the recipe records them, each attribute's old value the new one the last
+    PATCH naming it left, but after a write Potion did not see every 301st (then the next author's too): the
+    title each time, a date every
+    7th, the author (a ``$ref``) every 13th, the views from PATCH ``n`` - 100 on, an attribute with no column
+    every 97th; every 50th changes nothing."""
+    left: dict[str, Any] = {"title": "t0", "published_at": None, "author": {"$ref": "/author/1"}, "views": None}
+    out = []
+    for v in range(1, n + 1):
+        if v % 301 == 0:  # the state after the gap knows no author: the next author's old value is no gap either
+            left["author"] = {"$ref": "/author/3"}
+        new = {"title": f"t{v}"} if v % 50 else {}
+        if v % 7 == 0 and new:
+            new["published_at"] = {"$date": v * 86_400_000}
+        if v % 13 == 0 and new:
+            new["author"] = {"$ref": f"/author/{v // 13 % 2 + 1}"}
+        if v >= n - 100 and new:
+            new["views"] = v
+        out.append([{"attribute": a, "old": f"x{v}" if a == "title" and v % 301 == 0 else left[a], "new": value}
+                    for a, value in new.items()] + ([{"attribute": "summary", "old": None, "new": f"s{v}"}]
+                                                    if v % 97 == 0 else []))
+        left.update(new)
+    return out
+
+
+def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
+    """Flask-Potion's diffs, 1,200 PATCHes of one article with unrecorded changes between them (their versions'
+    positions depend on the gaps before them), dates, links, no-op PATCHes and a column first named late (older
+    pages carry its value back from newer records), then a write Potion did not see: paged by window."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        for ddl in POTION:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO author VALUES (1, 'ann'), (2, 'bo')"))
+        conn.execute(text("INSERT INTO history_record (object_type, object_id, updated_at, changes) "
+                          "VALUES ('article', :obj, :at, CAST(:changes AS jsonb))"),
+                     [{"obj": obj, "at": datetime(2026, 2, 1) + timedelta(seconds=v),
+                       "changes": json.dumps(changes if obj == 1 else [{"attribute": "title", "old": "a", "new": "b"}])}
+                      for v, changes in enumerate(_potion_changes(1200), 1) for obj in (1, 2)])
+        conn.execute(text("INSERT INTO article VALUES (1, 'changed behind Potion', NULL, 1, 1200), "
+                          "(2, 'b', NULL, NULL, NULL)"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = read.history(ws, "article", "1")
+        assert whole.convention == "potion" and len(whole.versions) == 1200 + 1 + 3 + 1
+        assert sum((v.note or "").startswith("unrecorded change") for v in whole.versions) == 3
+        _assert_windowed(ws, "article", whole, 501)
     finally:
         ws.close()

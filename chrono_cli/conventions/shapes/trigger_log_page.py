@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, diff_states
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Positions, diff_states
 from chrono_cli.conventions.shapes.trigger_log import TRUNCATED, TriggerLogAdapter
 from chrono_cli.conventions.types import is_json
 from chrono_cli.model import Op, RowKey, Version
@@ -55,12 +55,12 @@ def page(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, key: RowK
     if gaps is None:
         return None
     reader = _Window(adapter, ctx, det, key, cond, stream, total, gaps, skip)
-    own_last = reader.pos(total - 1)
+    own_last = reader.at.pos(total - 1)
     want_last = own_last + 1 if before is None else before - 1  # the newest page: the live row may add one
     if want_last < 1:
         return []
     want_first = max(1, want_last - size - (1 if before is None else 0))
-    states = reader.states(max(0, reader.row_at(want_first) - 1), min(total - 1, reader.row_at(want_last) + 1),
+    states = reader.states(max(0, reader.at.row_at(want_first) - 1), min(total - 1, reader.at.row_at(want_last) + 1),
                            want_first, want_last)
     last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
     return [v for v in states if max(1, last - size) <= v.seq <= last]
@@ -169,22 +169,9 @@ class _Window:
     def __init__(self, adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, key: RowKey,
                  cond: ColumnElement[bool], stream: Subquery, total: int, gaps: list[int], skip: set[str]) -> None:
         self.adapter, self.ctx, self.det, self.key = adapter, ctx, det, key
-        self.cond, self.stream, self.total, self.gaps, self.skip = cond, stream, total, gaps, skip
+        self.cond, self.stream, self.total, self.skip = cond, stream, total, skip
+        self.at = Positions(gaps, total)
 
-    def pos(self, row: int) -> int:
-        """The position of the version row ``row`` (0-based) makes."""
-        return row + 1 + bisect_right(self.gaps, row)
-
-    def row_at(self, position: int) -> int:
-        """The row whose version (or the one before it) is at ``position``; the last row past the end."""
-        lo, hi = 0, self.total - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.pos(mid) >= position:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo
 
     def states(self, lo: int, hi: int, first: int, last: int, settled: bool = False) -> list[Version]:
         """The versions rows ``lo`` to ``hi`` make (and the live row's, when ``hi`` is the last row), each ``seq``
@@ -196,7 +183,7 @@ class _Window:
         shown = [c for c in live_info.columns if c not in self.skip and c not in unseen]
         head = changes[0]
         lacking = [(lo, c) for c in shown if c not in head.old and c not in head.new]
-        if lo > 0 and lo not in self.gaps and head.op not in (Op.INSERT, Op.DELETE) and lacking and \
+        if lo > 0 and lo not in self.at.gaps and head.op not in (Op.INSERT, Op.DELETE) and lacking and \
                 _named_earlier(self.adapter, self.stream, lacking, self.ctx):
             return self.states(0, hi, first, last, settled)  # the first row's state carries older rows' values
         end = hi == self.total - 1
@@ -206,10 +193,10 @@ class _Window:
         start = 1
         if lo > 0:  # the first row only set up the state the next one starts from
             built = built[2 if head.op is not Op.INSERT else 1:]
-            start = self.pos(lo) + 1
+            start = self.at.pos(lo) + 1
         numbered = [replace(v, seq=start + n) for n, v in enumerate(built)]
         if not end:
-            numbered = [v for v in numbered if v.seq <= self.pos(hi)]
+            numbered = [v for v in numbered if v.seq <= self.at.pos(hi)]
             if not settled and any(v.values is not None and any(c not in v.values for c in shown)
                    for v in numbered if first <= v.seq <= last):
                 return self.states(lo, self._barrier(hi), first, last, True)  # values carried back from newer rows
@@ -224,16 +211,16 @@ class _Window:
         i, kind = self.stream.c.chrono_i, self.stream.c.chrono_kind
         found = self.ctx.conn.execute(select(func.min(i)).where(i > row, kind.in_((INSERT, DELETE, CUT))))\
             .scalar_one()
-        after = [g for g in self.gaps if g > row][:1]
+        after = [g for g in self.at.gaps if g > row][:1]
         return min([self.total - 1, *after, *([] if found is None else [int(found)])])
 
     def _agrees(self, numbered: Sequence[Version], lo: int, hi: int, start: int, end: bool) -> bool:
         """Whether the window's versions fall where the server's gaps put them."""
-        expected = self.pos(hi) - start + 1
+        expected = self.at.pos(hi) - start + 1
         if not (len(numbered) == expected or end and len(numbered) == expected + 1):
             return False
-        inside = self.gaps[bisect_right(self.gaps, lo):bisect_left(self.gaps, hi + 1)]
-        return all(numbered[self.pos(g) - 1 - start].note == GAP for g in inside if g > 0)
+        inside = self.at.gaps[bisect_right(self.at.gaps, lo):bisect_left(self.at.gaps, hi + 1)]
+        return all(numbered[self.at.pos(g) - 1 - start].note == GAP for g in inside if g > 0)
 
     def _changes(self, lo: int, hi: int) -> list[Change]:
         """Rows ``lo`` to ``hi`` (0-based) of the stream as changes, oldest first, read from the newest end."""
