@@ -534,3 +534,78 @@ def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
         _assert_windowed(ws, "article", whole, 501)
     finally:
         ws.close()
+
+
+def _auditlog_entries(n: int) -> list[tuple[int, dict[str, list[Any]] | None]]:
+    """(action, changes) of ``n`` entries of shop item 1 as django-auditlog writes them (both sides strings,
+    NULL as "None", a create or delete naming every field that is not NULL): a create, updates of the name (the
+    price every 7th, the note first from entry ``n`` - 300 on), a deletion and re-creation every 500, an access
+    entry every 40th (no change: entry 1,000 is one, so the create at 1,001 finds the item existing), and a save
+    auditlog did not see before every 301st (the next old name differs)."""
+    left: dict[str, str] = {}
+    out: list[tuple[int, dict[str, list[Any]] | None]] = []
+    for v in range(1, n + 1):
+        if v % 40 == 0:
+            out.append((3, None))
+        elif v == 1 or v % 500 == 1:
+            left = {"id": "1", "name": f"n{v}", "price": f"{v % 90}.50"}
+            out.append((0, {f: ["None", value] for f, value in left.items()}))
+        elif v % 500 == 0:
+            out.append((2, {f: [value, "None"] for f, value in left.items()}))
+            left = {}
+        else:
+            new = {"name": f"n{v}", **({"price": f"{v % 90}.25"} if v % 7 == 0 else {}),
+                   **({"note": f"note {v}"} if v >= n - 300 else {})}
+            out.append((1, {f: [f"x{v}" if f == "name" and v % 301 == 0 else left.get(f, "None"), value]
+                            for f, value in new.items()}))
+            left.update(new)
+    return out
+
+
+def test_a_long_auditlog_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """django-auditlog's entries written by hand in the shape the library writes them: 1,200 entries of one item
+    with creates and deletions, access entries, unrecorded saves between them (their versions' positions depend
+    on the gaps before them) and a field first set late, then a save auditlog did not see: paged by window; an
+    item whose entries keep their JSON as the text of a JSON string is read whole."""
+    engine = create_engine(sqlite_or_pg_url)
+    json_type = "jsonb" if engine.dialect.name == "postgresql" else "text"
+    with engine.begin() as conn:
+        for ddl in ("CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100) NOT NULL, "
+                    "model varchar(100) NOT NULL)",
+                    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10, 2), "
+                    "note text)",
+                    "CREATE TABLE auditlog_logentry (id integer PRIMARY KEY, object_pk varchar(255) NOT NULL, "
+                    "object_id bigint, object_repr text NOT NULL, action smallint NOT NULL, changes "
+                    f"{json_type}, timestamp timestamp NOT NULL, actor_id integer, content_type_id integer NOT NULL, "
+                    "cid varchar(255), changes_text text NOT NULL, actor_email varchar(254))"):
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO django_content_type VALUES (7, 'shop', 'item')"))
+        entries = Table("auditlog_logentry", MetaData(), autoload_with=conn)
+        conn.execute(entries.insert(), [
+            {"id": i, "object_pk": "1", "object_id": 1, "object_repr": "item 1", "action": action,
+             "changes": changes if json_type == "jsonb" or changes is None else json.dumps(changes), "changes_text": "",
+             "content_type_id": 7,
+             "timestamp": datetime(2026, 2, 1) + timedelta(seconds=i)}
+            for i, (action, changes) in enumerate(_auditlog_entries(1200), 1)])
+        conn.execute(entries.insert(), [  # item 2: each entry's JSON kept as the text of a JSON string
+            {"id": 2000 + v, "object_pk": "2", "object_id": 2, "object_repr": "item 2", "action": 1 if v > 1 else 0,
+             "changes": json.dumps(changes) if json_type == "jsonb" else json.dumps(json.dumps(changes)),
+             "changes_text": "", "content_type_id": 7, "timestamp": datetime(2026, 3, 1) + timedelta(seconds=v)}
+            for v, changes in enumerate(({"id": ["None", "2"], "name": ["None", "a"]}, {"name": ["a", "b"]}), 1)])
+        conn.execute(text("INSERT INTO shop_item VALUES (1, 'saved outside auditlog', 9.50, 'note 1200'), "
+                          "(2, 'b', NULL, NULL)"))
+    engine.dispose()
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "shop_item", "1")
+        assert whole.convention == "auditlog"
+        notes = [v.note or "" for v in whole.versions]
+        assert sum(n.startswith("unrecorded change") for n in notes) == 4 and notes[-1]  # 301, 602, 903, 1001
+        assert [v.op for v in whole.versions].count(Op.DELETE) == 1  # entry 1000 is an access, not the deletion
+        _assert_windowed(ws, "shop_item", whole, 501)
+        texts = read.history(ws, "shop_item", "2")  # what the whole read makes of the text, paged
+        assert_pages_are_the_timeline(ws, "shop_item", "2", 1, texts)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "shop_item"), "2", None, None, 1) is None
+    finally:
+        ws.close()

@@ -46,8 +46,8 @@ def page(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, key: RowK
     if adapter.documents(store) is None or len(store.primary_key.columns) != 1:
         return None
     cond = _record_filter(adapter, ctx, det, store, key)
-    if cond is None or _moved(adapter, ctx, det, store, cond, key):
-        return None  # no log row (the live row alone), or a key change: read whole
+    if cond is None or _moved(adapter, ctx, det, store, cond, key) or _not_objects(adapter, ctx, det, store, cond):
+        return None  # no log row (the live row alone), a key change, or JSON these queries cannot read: whole
     skip = set(ctx.config.unrecorded) | set(adapter.excluded(ctx, det))
     stream = _stream(adapter, ctx, det, store, cond)
     total = int(ctx.conn.execute(select(func.count()).select_from(stream)).scalar_one())
@@ -90,6 +90,18 @@ def _moved(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, store: 
     update = and_(not_(adapter.op_is(store, Op.INSERT)), not_(adapter.op_is(store, Op.DELETE)))
     moved = and_(update, or_(*(_text(old, n).is_distinct_from(_text(new, n)) for n, _ in key.items)))
     return bool(ctx.conn.execute(select(exists(adapter.log_rows(ctx, det).where(cond, moved).with_only_columns(
+        literal(1))))).scalar_one())
+
+
+def _not_objects(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, store: Table,
+                 cond: ColumnElement[bool]) -> bool:
+    """Whether a JSONB document of the record's rows is no object (JSON text stored as a JSON string, which the
+    whole read parses)."""
+    docs = [d for d in adapter.documents(store) or () if is_json(d.type)]
+    if not docs:
+        return False  # hstore
+    odd = or_(*(and_(d.is_not(None), func.jsonb_typeof(d) != "object") for d in docs))
+    return bool(ctx.conn.execute(select(exists(adapter.log_rows(ctx, det).where(cond, odd).with_only_columns(
         literal(1))))).scalar_one())
 
 

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Subquery, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import Boolean, Subquery, and_, case, cast, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 
 from chrono_cli.conventions.base import Detection, ReadContext
@@ -46,8 +46,10 @@ def page(adapter: PotionAdapter, ctx: ReadContext, det: Detection, key: RowKey, 
     (_, object_id), = key.items
     mine = and_(store.c.object_type == det.live.name, store.c.object_id == object_id)
     total = int(ctx.conn.execute(select(func.count()).where(mine)).scalar_one())
-    if not total:
-        return None
+    kind = func.jsonb_typeof(cast(store.c.changes, JSONB))
+    if not total or ctx.conn.execute(select(exists().where(mine, store.c.changes.is_not(None), or_(
+            kind.is_(None), kind != "array")))).scalar_one():
+        return None  # nothing recorded, or changes the whole read parses that are no JSON array (JSON text in one)
     items = _items(ctx, det, mine)
     columns = _columns(ctx, det, items)
     if columns is None:
