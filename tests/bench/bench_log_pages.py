@@ -3,9 +3,11 @@
 Not a test: prints numbers. Usage: python tests/bench/bench_log_pages.py [--versions N] [--runs N] [--server URL]
 Throwaway PostgreSQL databases: the suite's own supa_audit and audit trigger (tests/browse/test_timeline_pages.py
 ``fill_audit_log``: N writes of one record with unrecorded changes, deletions, a TRUNCATE and a column added),
-and postgresql-audit's story written by the library (tests/support/postgresql_audit_story.py) followed by N
-updates of one article through its triggers. Each store: ``load_page`` (the newest 200 versions, what ``chrono
-browse`` shows first) and ``load_timeline`` (what it read before), alternately, the median wall time of each.
+postgresql-audit's story written by the library (tests/support/postgresql_audit_story.py) followed by N
+updates of one article through its triggers, Flask-Potion and django-auditlog records of N changes with gaps
+(``fill_potion``, ``fill_auditlog``; auditlog on SQLite too). Each store: ``load_page`` (the newest 200 versions,
+what ``chrono browse`` shows first) and ``load_timeline`` (what it read before), alternately, the median wall time
+of each.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from chrono_cli.services.history import load_page, load_timeline  # noqa: E402
 from chrono_cli.services.target import open_target  # noqa: E402
 from tests.browse.pilot import workspace  # noqa: E402
-from tests.browse.test_timeline_pages import fill_audit_log  # noqa: E402
+from tests.browse.test_timeline_pages import fill_audit_log, fill_auditlog, fill_potion  # noqa: E402
 
 
 def fresh(server: str, name: str) -> str:
@@ -84,16 +86,24 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    stores = (("supa-audit", lambda url: fill_audit_log(url, "supa", args.versions)),
-              ("audit-trigger", lambda url: fill_audit_log(url, "audit-trigger", args.versions)),
-              ("postgresql-audit", lambda url: fill_postgresql_audit(url, args.versions)))
-    for name, fill in stores:
+    stores = (("supa-audit", "article", lambda url: fill_audit_log(url, "supa", args.versions)),
+              ("audit-trigger", "article", lambda url: fill_audit_log(url, "audit-trigger", args.versions)),
+              ("postgresql-audit", "article", lambda url: fill_postgresql_audit(url, args.versions)),
+              ("potion", "article", lambda url: fill_potion(url, args.versions)),
+              ("auditlog", "shop_item", lambda url: fill_auditlog(url, args.versions)))
+    for name, table, fill in stores:
         url = fresh(args.server, "chrono_bench_log_pages")
         fill(url)
-        page_ms, whole_ms, shown, total = measure(url, "article", args.runs)
+        page_ms, whole_ms, shown, total = measure(url, table, args.runs)
         drop(args.server, "chrono_bench_log_pages")
         print(f"{name:17} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "
               f"({whole_ms / page_ms:4.1f}x)")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/auditlog.db"
+        fill_auditlog(url, args.versions)
+        page_ms, whole_ms, shown, total = measure(url, "shop_item", args.runs)
+        print(f"{'auditlog (SQLite)':17} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole "
+              f"{whole_ms:7.1f} ms ({whole_ms / page_ms:4.1f}x)")
     with open("/proc/loadavg") as f:
         print("load average", f.read().split()[0])
 

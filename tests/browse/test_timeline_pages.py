@@ -509,11 +509,10 @@ def _potion_changes(n: int) -> list[list[dict[str, Any]]]:
     return out
 
 
-def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
-    """Flask-Potion's diffs, 1,200 PATCHes of one article with unrecorded changes between them (their versions'
-    positions depend on the gaps before them), dates, links, no-op PATCHes and a column first named late (older
-    pages carry its value back from newer records), then a write Potion did not see: paged by window."""
-    engine = create_engine(pg_url)
+def fill_potion(url: str, n: int) -> None:
+    """Article 1: ``n`` PATCHes (``_potion_changes``), then a write Potion did not see; article 2: ``n`` PATCHes
+    of its own, interleaved."""
+    engine = create_engine(url)
     with engine.begin() as conn:
         for ddl in POTION:
             conn.execute(text(ddl))
@@ -522,10 +521,17 @@ def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
                           "VALUES ('article', :obj, :at, CAST(:changes AS jsonb))"),
                      [{"obj": obj, "at": datetime(2026, 2, 1) + timedelta(seconds=v),
                        "changes": json.dumps(changes if obj == 1 else [{"attribute": "title", "old": "a", "new": "b"}])}
-                      for v, changes in enumerate(_potion_changes(1200), 1) for obj in (1, 2)])
-        conn.execute(text("INSERT INTO article VALUES (1, 'changed behind Potion', NULL, 1, 1200), "
-                          "(2, 'b', NULL, NULL, NULL)"))
+                      for v, changes in enumerate(_potion_changes(n), 1) for obj in (1, 2)])
+        conn.execute(text("INSERT INTO article VALUES (1, 'changed behind Potion', NULL, 1, :n), "
+                          "(2, 'b', NULL, NULL, NULL)"), {"n": n})
     engine.dispose()
+
+
+def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
+    """Flask-Potion's diffs, 1,200 PATCHes of one article with unrecorded changes between them (their versions'
+    positions depend on the gaps before them), dates, links, no-op PATCHes and a column first named late (older
+    pages carry its value back from newer records), then a write Potion did not see: paged by window."""
+    fill_potion(pg_url, 1200)
     ws = workspace(pg_url)
     try:
         whole = read.history(ws, "article", "1")
@@ -562,12 +568,10 @@ def _auditlog_entries(n: int) -> list[tuple[int, dict[str, list[Any]] | None]]:
     return out
 
 
-def test_a_long_auditlog_record_pages_by_window(sqlite_or_pg_url: str) -> None:
-    """django-auditlog's entries written by hand in the shape the library writes them: 1,200 entries of one item
-    with creates and deletions, access entries, unrecorded saves between them (their versions' positions depend
-    on the gaps before them) and a field first set late, then a save auditlog did not see: paged by window; an
-    item whose entries keep their JSON as the text of a JSON string is read whole."""
-    engine = create_engine(sqlite_or_pg_url)
+def fill_auditlog(url: str, n: int) -> None:
+    """Item 1: ``n`` entries (``_auditlog_entries``), then a save auditlog did not see; item 2: two entries
+    whose JSON is kept as the text of a JSON string."""
+    engine = create_engine(url)
     json_type = "jsonb" if engine.dialect.name == "postgresql" else "text"
     with engine.begin() as conn:
         for ddl in ("CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100) NOT NULL, "
@@ -586,15 +590,23 @@ def test_a_long_auditlog_record_pages_by_window(sqlite_or_pg_url: str) -> None:
              "changes": changes if json_type == "jsonb" or changes is None else json.dumps(changes), "changes_text": "",
              "content_type_id": 7,
              "timestamp": datetime(2026, 2, 1) + timedelta(seconds=i)}
-            for i, (action, changes) in enumerate(_auditlog_entries(1200), 1)])
+            for i, (action, changes) in enumerate(_auditlog_entries(n), 1)])
         conn.execute(entries.insert(), [  # item 2: each entry's JSON kept as the text of a JSON string
-            {"id": 2000 + v, "object_pk": "2", "object_id": 2, "object_repr": "item 2", "action": 1 if v > 1 else 0,
+            {"id": n + 1000 + v, "object_pk": "2", "object_id": 2, "object_repr": "item 2", "action": 1 if v > 1 else 0,
              "changes": json.dumps(changes) if json_type == "jsonb" else json.dumps(json.dumps(changes)),
              "changes_text": "", "content_type_id": 7, "timestamp": datetime(2026, 3, 1) + timedelta(seconds=v)}
             for v, changes in enumerate(({"id": ["None", "2"], "name": ["None", "a"]}, {"name": ["a", "b"]}), 1)])
         conn.execute(text("INSERT INTO shop_item VALUES (1, 'saved outside auditlog', 9.50, 'note 1200'), "
                           "(2, 'b', NULL, NULL)"))
     engine.dispose()
+
+
+def test_a_long_auditlog_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """django-auditlog's entries written by hand in the shape the library writes them: 1,200 entries of one item
+    with creates and deletions, access entries, unrecorded saves between them (their versions' positions depend
+    on the gaps before them) and a field first set late, then a save auditlog did not see: paged by window; an
+    item whose entries keep their JSON as the text of a JSON string is read whole."""
+    fill_auditlog(sqlite_or_pg_url, 1200)
     ws = workspace(sqlite_or_pg_url)
     try:
         whole = read.history(ws, "shop_item", "1")

@@ -22,7 +22,21 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Subquery, and_, case, cast, exists, func, literal_column, or_, select, true
+from sqlalchemy import (
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 
@@ -84,6 +98,40 @@ def not_object(ctx: ReadContext, changes: ColumnElement[Any]) -> ColumnElement[b
                                                                else "OBJECT"))
 
 
+def _fields(dialect: str, doc: ColumnElement[Any]) -> tuple[ColumnElement[Any], ColumnElement[Any],
+                                                            ColumnElement[Any], ColumnElement[Any], Any]:
+    """The fields of a ``changes`` object, one row each: (name, ``[old, new]``, old, new, the table function to
+    join them from)."""
+    source: Any
+    field: ColumnElement[Any]
+    value: ColumnElement[Any]
+    if dialect == "postgresql":
+        source = func.jsonb_each(doc).table_valued("key", "value")
+        field, value = source.c.key, source.c.value
+        return field, value, value.op("->")(0), value.op("->")(1), source
+    if dialect in MARIADB:
+        source = func.json_table(func.json_keys(doc), KEYS).table_valued("field")
+        field = source.c.field
+        value = func.json_extract(doc, func.concat("$.", func.json_quote(field)))
+    else:
+        source = func.json_each(doc).table_valued("key", "value")
+        field, value = source.c.key, source.c.value
+    return field, value, func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]"), source
+
+
+def _as_stored(ctx: ReadContext, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A time column as the database sorts it (SQLite: its text, whatever form the writer chose)."""
+    return type_coerce(column, String()) if ctx.conn.dialect.name == "sqlite" else column
+
+
+def _is_pair(dialect: str, value: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A field's value is ``[old, new]`` (a many-to-many change is an object: no column's)."""
+    if dialect == "postgresql":
+        return and_(func.jsonb_typeof(value) == "array", func.jsonb_array_length(value) == 2)
+    length = func.json_length if dialect in MARIADB else func.json_array_length
+    return and_(func.upper(func.json_type(value)) == "ARRAY", length(value) == 2)
+
+
 class _Reader:
     """The record's entries on the server: their gaps, found once, and the versions of windows of them."""
 
@@ -93,6 +141,7 @@ class _Reader:
         self.reading: Reading = adapter.reading(ctx, det, adapter.content_type(ctx, det))
         self.rows = self._rows()
         self.items = self._items()
+        self.marked: dict[int, tuple[Any, Any]] = {}
         self.kinds = {int(i): int(k) for i, k in ctx.conn.execute(
             select(self.rows.c.i, self.rows.c.kind).where(self.rows.c.kind != UPDATE))}
         self.at = Positions(gaps, total) if (gaps := self._gaps()) is not None else None
@@ -105,7 +154,8 @@ class _Reader:
             doc: ColumnElement[Any] = cast(t.c.changes, JSONB)
         else:  # SQLite, MariaDB: JSON text
             doc = t.c.changes
-        numbered = select(t.c.id, t.c.action.label("kind"), doc.label("doc"),
+        numbered = select(t.c.id, _as_stored(self.ctx, t.c.timestamp).label("ts"), t.c.action.label("kind"),
+                          doc.label("doc"),
                           (func.row_number().over(order_by=(t.c.timestamp, t.c.id)) - 1).label("i"))\
             .where(self.mine).subquery()
         reset = func.max(case((numbered.c.kind != UPDATE, numbered.c.i))).over(order_by=numbered.c.i,
@@ -115,32 +165,13 @@ class _Reader:
     def _items(self) -> Subquery:
         """Each ``[old, new]`` field of each entry, with the new value and place of the previous entry naming it."""
         rows = self.rows
-        dialect = self.ctx.conn.dialect.name
-        source: Any
-        value: ColumnElement[Any]
-        old: ColumnElement[Any]
-        new: ColumnElement[Any]
-        if dialect == "postgresql":
-            source = func.jsonb_each(rows.c.doc).table_valued("key", "value")
-            field, value = source.c.key, source.c.value
-            pair = and_(func.jsonb_typeof(value) == "array", func.jsonb_array_length(value) == 2)
-            old, new = value.op("->")(0), value.op("->")(1)
-        else:
-            if dialect in MARIADB:
-                source = func.json_table(func.json_keys(rows.c.doc), KEYS).table_valued("field")
-                field = source.c.field
-                value = func.json_extract(rows.c.doc, func.concat("$.", func.json_quote(field)))
-            else:
-                source = func.json_each(rows.c.doc).table_valued("key", "value")
-                field, value = source.c.key, source.c.value
-            length = func.json_length if dialect in MARIADB else func.json_array_length
-            pair = and_(func.upper(func.json_type(value)) == "ARRAY", length(value) == 2)
-            old, new = func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]")
-        return select(rows.c.i, rows.c.kind, rows.c.reset, field.label("field"), value.label("pair"),
+        field, pair, old, new, source = _fields(self.ctx.conn.dialect.name, rows.c.doc)
+        return select(rows.c.i, rows.c.kind, rows.c.reset, field.label("field"), pair.label("pair"),
                       old.label("old"), new.label("new"),
                       func.lag(new).over(partition_by=field, order_by=rows.c.i).label("prev_new"),
+                      func.lag(pair).over(partition_by=field, order_by=rows.c.i).label("prev_pair"),
                       func.lag(rows.c.i).over(partition_by=field, order_by=rows.c.i).label("prev_i"))\
-            .select_from(rows.join(source, true())).where(pair).subquery()
+            .select_from(rows.join(source, true())).where(_is_pair(self.ctx.conn.dialect.name, pair)).subquery()
 
     def _gaps(self) -> list[int] | None:
         """The entries the whole read puts a version before, in order: the first unless it is a create, a create
@@ -156,26 +187,50 @@ class _Reader:
                        it.c.prev_i < func.coalesce(it.c.reset, -1))
         updates = set(self.ctx.conn.execute(select(it.c.i).where(it.c.kind == UPDATE, unproven).distinct())
                       .scalars())
-        gaps: list[int] = []
-        for i in sorted({0, *updates, *self.kinds}):
-            kind = self.kinds.get(i, UPDATE)
-            prev_kind = self.kinds.get(i - 1, UPDATE)
-            if i == 0:
-                if kind != INSERT:
-                    gaps.append(0)
-            elif prev_kind == DELETE:
-                continue  # the row did not exist: nothing to start from
-            elif kind == INSERT or self._breaks(i, gaps):
-                gaps.append(i)
+        existed = [i for i in sorted({*updates, *self.kinds}) if i > 0 and self.kinds.get(i - 1) != DELETE]
+        gaps = sorted({*([] if self.kinds.get(0) == INSERT else [0]),  # the state before the first entry
+                       *(i for i in existed if self.kinds.get(i) == INSERT)})  # a create while the row existed
+        checks = [i for i in existed if self.kinds.get(i) != INSERT]
+        deletes = [i for i in checks if self.kinds.get(i) == DELETE]
+        olds = dict(zip(deletes, (c.old for c in self.reading.changes(self.ctx, self._entries_at(deletes))),
+                        strict=True))
+        by_row: dict[int, list[Any]] = {}
+        for row in self.ctx.conn.execute(select(it.c.i, it.c.field, it.c.pair, it.c.prev_pair, it.c.prev_i).where(
+                it.c.i.in_([i for i in checks if i not in olds]))):
+            by_row.setdefault(row.i, []).append(row)
+        self._marks([*self.kinds, *(i + 1 for i, k in self.kinds.items() if k == DELETE), *deletes, 0])
+        for i in checks:  # in order: a gap moves where the states after it start
+            breaks = self._delete_breaks(i, olds[i], gaps) if i in olds else self._update_breaks(i, by_row[i], gaps)
+            if breaks:
+                gaps = sorted([*gaps, i])
         return gaps
 
-    def _breaks(self, row: int, gaps: list[int]) -> bool:
-        """Whether entry ``row``'s old values differ from the state the entries before it (and ``gaps``) left."""
+    def _update_breaks(self, row: int, fields: list[Any], gaps: list[int]) -> bool:
+        """Whether update ``row``'s old values differ from the state before it: a field's value there is the new
+        one of the last entry naming it since the state started, else NULL where a create started it."""
+        from chrono_cli.conventions.builtin.auditlog.adapter import stored_value
+
+        since = self._since(row, gaps)
+        live, tz = self.reading.live.columns, self.ctx.config.timezone
+        for f in fields:
+            column = field_column(f.field, live)
+            if column is None or column in self.reading.skip:
+                continue
+            if f.prev_i is not None and f.prev_i >= since:
+                before = stored_value(as_json(f.prev_pair)[1], live[column], tz)
+            elif self.kinds.get(since) == INSERT and column in self.reading.tracked:
+                before = None
+            else:
+                continue  # the state before it does not know the column
+            if not same(before, stored_value(as_json(f.pair)[0], live[column], tz)):
+                return True
+        return False
+
+    def _delete_breaks(self, row: int, old: dict[str, Any], gaps: list[int]) -> bool:
+        """Whether deletion ``row``'s old values (NULL for the tracked fields it leaves out) differ from the state
+        before it."""
         prev = self._state_before(row, gaps)
-        if prev is None:
-            return False
-        (change,) = self.reading.changes(self.ctx, self._entries(row, row))
-        return any(c in prev and not same(prev[c], v) for c, v in change.old.items())
+        return any(c in prev and not same(prev[c], v) for c, v in old.items())
 
     def _since(self, row: int, gaps: list[int]) -> int:
         """Where the state before entry ``row`` starts: the last create, gap, or entry after a deletion."""
@@ -183,25 +238,49 @@ class _Reader:
                                                 if i < row]
         return max(marks, default=0)
 
-    def _state_before(self, row: int, gaps: list[int]) -> dict[str, Any] | None:
-        """The state the whole read holds before entry ``row`` (None: the row did not exist): each column's latest
-        new value since the state started (a create names the tracked fields it leaves out as NULL)."""
-        if row == 0 or self.kinds.get(row - 1) == DELETE:
-            return None
+    def _marks(self, rows: list[int]) -> dict[int, tuple[Any, Any]]:
+        """The ``timestamp, id`` of entries ``rows`` (kept: the entries a state before starts at recur)."""
+        missing = [r for r in rows if r not in self.marked]
+        if missing:
+            found = self.ctx.conn.execute(select(self.rows.c.i, self.rows.c.ts, self.rows.c.id).where(
+                self.rows.c.i.in_(missing)))
+            self.marked.update({int(i): (ts, id_) for i, ts, id_ in found})
+        return self.marked
+
+    def _state_before(self, row: int, gaps: list[int]) -> dict[str, Any]:
+        """The state the whole read holds before entry ``row`` (of a row that existed): each column's latest new
+        value since the state started (a create names the tracked fields it leaves out as NULL), read from the
+        entries between the two by their ``timestamp, id`` (as stored: SQLite's text as it sorts)."""
         from chrono_cli.conventions.builtin.auditlog.adapter import stored_value
 
         since = self._since(row, gaps)
-        it = self.items
-        latest = select(it.c.field, it.c.pair, func.row_number().over(
-            partition_by=it.c.field, order_by=it.c.i.desc()).label("n")).where(it.c.i < row, it.c.i >= since)\
+        bounds = self._marks([since, row])
+        t = self.ctx.info(self.det.store).table()
+        at = tuple_(_as_stored(self.ctx, t.c.timestamp), t.c.id)
+        dialect = self.ctx.conn.dialect.name
+        span = select(t.c.timestamp, t.c.id, (cast(t.c.changes, JSONB) if dialect == "postgresql" else t.c.changes)
+                      .label("doc")).where(self.mine, at >= tuple_(*bounds[since]), at < tuple_(*bounds[row]))\
             .subquery()
+        field, pair, _, _, source = _fields(dialect, span.c.doc)
+        latest = select(field.label("field"), pair.label("pair"), func.row_number().over(
+            partition_by=field, order_by=(span.c.timestamp.desc(), span.c.id.desc())).label("n"))\
+            .select_from(span.join(source, true())).where(_is_pair(dialect, pair)).subquery()
         live = self.reading.live.columns
         out: dict[str, Any] = dict.fromkeys(self.reading.tracked) if self.kinds.get(since) == INSERT else {}
-        for field, pair in self.ctx.conn.execute(select(latest.c.field, latest.c.pair).where(latest.c.n == 1)):
-            column = field_column(field, live)
+        for field_name, raw in self.ctx.conn.execute(select(latest.c.field, latest.c.pair).where(latest.c.n == 1)):
+            column = field_column(field_name, live)
             if column is not None and column not in self.reading.skip:  # the pair as the entry holds it
-                out[column] = stored_value(as_json(pair)[1], live[column], self.ctx.config.timezone)
+                out[column] = stored_value(as_json(raw)[1], live[column], self.ctx.config.timezone)
         return out
+
+    def _entries_at(self, rows: list[int]) -> list[Mapping[Any, Any]]:
+        """Entries ``rows`` (0-based places), in order."""
+        if not rows:
+            return []
+        t = self.ctx.info(self.det.store).table()
+        ids = dict(self.ctx.conn.execute(select(self.rows.c.id, self.rows.c.i).where(self.rows.c.i.in_(rows))).all())
+        found = self.ctx.conn.execute(select(t).where(t.c.id.in_(list(ids)))).mappings().all()
+        return sorted(found, key=lambda r: ids[r["id"]])
 
     def _entries(self, lo: int, hi: int) -> list[Mapping[Any, Any]]:
         """Entries ``lo`` to ``hi`` (0-based), oldest first, read from the newest end."""
@@ -219,8 +298,8 @@ class _Reader:
         changes = self.reading.changes(self.ctx, self._entries(lo, hi))
         head: list[Change] = []
         if lo > 0:  # the state the first entry starts from, as changes setting it (a deletion: none)
-            prev = self._state_before(lo, gaps)
-            head = [Change({}, prev, Op.INSERT)] if prev is not None else [Change({}, {}, Op.DELETE)]
+            head = [Change({}, {}, Op.DELETE)] if self.kinds.get(lo - 1) == DELETE else [
+                Change({}, self._state_before(lo, gaps), Op.INSERT)]
         end = hi == self.total - 1
         live = fetch_live(self.ctx.conn, self.reading.live.table(), self.key) if end else None
         built = self.reading.states(self.ctx, self.key, head + changes, live)
