@@ -198,7 +198,7 @@ class _Reader:
         for row in self.ctx.conn.execute(select(it.c.i, it.c.field, it.c.pair, it.c.prev_pair, it.c.prev_i).where(
                 it.c.i.in_([i for i in checks if i not in olds]))):
             by_row.setdefault(row.i, []).append(row)
-        self._marks([*self.kinds, *(i + 1 for i, k in self.kinds.items() if k == DELETE), *deletes, 0])
+        self._marks([0, *self.kinds, *(i + 1 for i, k in self.kinds.items() if k == DELETE), *checks])  # starts, ends
         for i in checks:  # in order: a gap moves where the states after it start
             breaks = self._delete_breaks(i, olds[i], gaps) if i in olds else self._update_breaks(i, by_row[i], gaps)
             if breaks:
