@@ -26,7 +26,6 @@ from sqlalchemy import (
     String,
     Subquery,
     and_,
-    case,
     cast,
     exists,
     func,
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
 
 INSERT, UPDATE, DELETE = 0, 1, 2  # auditlog's actions (3, an access, records no change)
 MARIADB = ("mysql", "mariadb")
+MAX_LIVES = 500  # creates and deletions of a record the gap query names one by one; more: read whole
 # JSON_TABLE's rows of a JSON_KEYS array: one column, the key
 KEYS: ColumnClause[Any] = literal_column("'$[*]' COLUMNS (field VARCHAR(255) PATH '$')")
 
@@ -139,34 +139,29 @@ class _Reader:
                  mine: ColumnElement[bool], total: int) -> None:
         self.adapter, self.ctx, self.det, self.key, self.mine, self.total = adapter, ctx, det, key, mine, total
         self.reading: Reading = adapter.reading(ctx, det, adapter.content_type(ctx, det))
-        self.rows = self._rows()
+        self.order = self._numbered(with_doc=False)  # light: for finding entries by place
+        self.rows = self._numbered(with_doc=True)
         self.items = self._items()
         self.marked: dict[int, tuple[Any, Any]] = {}
         self.kinds = {int(i): int(k) for i, k in ctx.conn.execute(
-            select(self.rows.c.i, self.rows.c.kind).where(self.rows.c.kind != UPDATE))}
+            select(self.order.c.i, self.order.c.kind).where(self.order.c.kind != UPDATE))}
         self.at = Positions(gaps, total) if (gaps := self._gaps()) is not None else None
 
-    def _rows(self) -> Subquery:
-        """The record's entries in ``timestamp, id`` order: their place (``i``, 0-based), action and changes (each
-        a JSON object: ``page`` reads no other), and the place of the last create or delete before each."""
+    def _numbered(self, with_doc: bool) -> Subquery:
+        """The record's entries in ``timestamp, id`` order: their place (``i``, 0-based), id, time as stored,
+        action and (``with_doc``) changes (each a JSON object: ``page`` reads no other)."""
         t = self.ctx.info(self.det.store).table()
-        if self.ctx.conn.dialect.name == "postgresql":
-            doc: ColumnElement[Any] = cast(t.c.changes, JSONB)
-        else:  # SQLite, MariaDB: JSON text
-            doc = t.c.changes
-        numbered = select(t.c.id, _as_stored(self.ctx, t.c.timestamp).label("ts"), t.c.action.label("kind"),
-                          doc.label("doc"),
-                          (func.row_number().over(order_by=(t.c.timestamp, t.c.id)) - 1).label("i"))\
+        doc = cast(t.c.changes, JSONB) if self.ctx.conn.dialect.name == "postgresql" else t.c.changes
+        return select(t.c.id, _as_stored(self.ctx, t.c.timestamp).label("ts"), t.c.action.label("kind"),
+                      *([doc.label("doc")] if with_doc else []),
+                      (func.row_number().over(order_by=(t.c.timestamp, t.c.id)) - 1).label("i"))\
             .where(self.mine).subquery()
-        reset = func.max(case((numbered.c.kind != UPDATE, numbered.c.i))).over(order_by=numbered.c.i,
-                                                                               rows=(None, -1))
-        return select(numbered, reset.label("reset")).subquery()
 
     def _items(self) -> Subquery:
         """Each ``[old, new]`` field of each entry, with the new value and place of the previous entry naming it."""
         rows = self.rows
         field, pair, old, new, source = _fields(self.ctx.conn.dialect.name, rows.c.doc)
-        return select(rows.c.i, rows.c.kind, rows.c.reset, field.label("field"), pair.label("pair"),
+        return select(rows.c.i, rows.c.kind, field.label("field"), pair.label("pair"),
                       old.label("old"), new.label("new"),
                       func.lag(new).over(partition_by=field, order_by=rows.c.i).label("prev_new"),
                       func.lag(pair).over(partition_by=field, order_by=rows.c.i).label("prev_pair"),
@@ -176,28 +171,26 @@ class _Reader:
     def _gaps(self) -> list[int] | None:
         """The entries the whole read puts a version before, in order: the first unless it is a create, a create
         while the row existed, an update or delete whose old values do not start from the state before it. None:
-        two fields name one column (the whole read keeps the later)."""
+        two fields name one column (the whole read keeps the later), or the record has too many lives."""
         columns = self.reading.live.columns
         fields = self.ctx.conn.execute(select(self.items.c.field).distinct()).scalars().all()
         named = [c for f in fields if (c := field_column(f, columns)) is not None]
-        if len(named) != len(set(named)):
+        if len(named) != len(set(named)) or len(self.kinds) > MAX_LIVES:
             return None
         it = self.items
         unproven = or_(it.c.prev_i.is_(None), it.c.old.is_distinct_from(it.c.prev_new),
-                       it.c.prev_i < func.coalesce(it.c.reset, -1))
-        updates = set(self.ctx.conn.execute(select(it.c.i).where(it.c.kind == UPDATE, unproven).distinct())
-                      .scalars())
-        existed = [i for i in sorted({*updates, *self.kinds}) if i > 0 and self.kinds.get(i - 1) != DELETE]
+                       *(and_(it.c.prev_i < k, it.c.i > k) for k in self.kinds))  # a create or delete between
+        by_row: dict[int, list[Any]] = {}  # an update's fields that may not start from the state before it
+        for row in self.ctx.conn.execute(select(it.c.i, it.c.field, it.c.pair, it.c.prev_pair, it.c.prev_i)
+                                         .where(it.c.kind == UPDATE, unproven)):
+            by_row.setdefault(row.i, []).append(row)
+        existed = [i for i in sorted({*by_row, *self.kinds}) if i > 0 and self.kinds.get(i - 1) != DELETE]
         gaps = sorted({*([] if self.kinds.get(0) == INSERT else [0]),  # the state before the first entry
                        *(i for i in existed if self.kinds.get(i) == INSERT)})  # a create while the row existed
         checks = [i for i in existed if self.kinds.get(i) != INSERT]
         deletes = [i for i in checks if self.kinds.get(i) == DELETE]
         olds = dict(zip(deletes, (c.old for c in self.reading.changes(self.ctx, self._entries_at(deletes))),
                         strict=True))
-        by_row: dict[int, list[Any]] = {}
-        for row in self.ctx.conn.execute(select(it.c.i, it.c.field, it.c.pair, it.c.prev_pair, it.c.prev_i).where(
-                it.c.i.in_([i for i in checks if i not in olds]))):
-            by_row.setdefault(row.i, []).append(row)
         self._marks([0, *self.kinds, *(i + 1 for i, k in self.kinds.items() if k == DELETE), *checks])  # starts, ends
         for i in checks:  # in order: a gap moves where the states after it start
             breaks = self._delete_breaks(i, olds[i], gaps) if i in olds else self._update_breaks(i, by_row[i], gaps)
@@ -206,8 +199,10 @@ class _Reader:
         return gaps
 
     def _update_breaks(self, row: int, fields: list[Any], gaps: list[int]) -> bool:
-        """Whether update ``row``'s old values differ from the state before it: a field's value there is the new
-        one of the last entry naming it since the state started, else NULL where a create started it."""
+        """Whether update ``row``'s old values (of ``fields``: the others equal, as stored, the new value of the
+        last entry naming them, with no create or delete between) differ from the state before it: a field's
+        value there is the new one of the last entry naming it since the state started, else NULL where a create
+        started it."""
         from chrono_cli.conventions.builtin.auditlog.adapter import stored_value
 
         since = self._since(row, gaps)
@@ -242,8 +237,8 @@ class _Reader:
         """The ``timestamp, id`` of entries ``rows`` (kept: the entries a state before starts at recur)."""
         missing = [r for r in rows if r not in self.marked]
         if missing:
-            found = self.ctx.conn.execute(select(self.rows.c.i, self.rows.c.ts, self.rows.c.id).where(
-                self.rows.c.i.in_(missing)))
+            found = self.ctx.conn.execute(select(self.order.c.i, self.order.c.ts, self.order.c.id).where(
+                self.order.c.i.in_(missing)))
             self.marked.update({int(i): (ts, id_) for i, ts, id_ in found})
         return self.marked
 
@@ -278,7 +273,8 @@ class _Reader:
         if not rows:
             return []
         t = self.ctx.info(self.det.store).table()
-        ids = dict(self.ctx.conn.execute(select(self.rows.c.id, self.rows.c.i).where(self.rows.c.i.in_(rows))).all())
+        ids = dict(self.ctx.conn.execute(select(self.order.c.id, self.order.c.i).where(self.order.c.i.in_(rows)))
+                   .all())
         found = self.ctx.conn.execute(select(t).where(t.c.id.in_(list(ids)))).mappings().all()
         return sorted(found, key=lambda r: ids[r["id"]])
 
