@@ -5,9 +5,9 @@ Throwaway PostgreSQL databases: the suite's own supa_audit and audit trigger (te
 ``fill_audit_log``: N writes of one record with unrecorded changes, deletions, a TRUNCATE and a column added),
 postgresql-audit's story written by the library (tests/support/postgresql_audit_story.py) followed by N
 updates of one article through its triggers, Flask-Potion and django-auditlog records of N changes with gaps
-(``fill_potion``, ``fill_auditlog``; auditlog on SQLite too). Each store: ``load_page`` (the newest 200 versions,
-what ``chrono browse`` shows first) and ``load_timeline`` (what it read before), alternately, the median wall time
-of each.
+(``fill_potion``, ``fill_auditlog``; auditlog on SQLite and MariaDB too). Each store: ``load_page`` (the newest
+200 versions, what ``chrono browse`` shows first) and ``load_timeline`` (what it read before), alternately, the
+median wall time of each.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def fresh(server: str, name: str) -> str:
     drop(server, name)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}"))
     admin.dispose()
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
@@ -43,7 +43,7 @@ def fresh(server: str, name: str) -> str:
 def drop(server: str, name: str) -> None:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}"))
     admin.dispose()
 
 
@@ -83,6 +83,7 @@ def measure(url: str, table: str, runs: int) -> tuple[float, float, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--mariadb", default="mysql+pymysql://root@127.0.0.1:3306/mysql")
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -96,14 +97,17 @@ def main() -> None:
         fill(url)
         page_ms, whole_ms, shown, total = measure(url, table, args.runs)
         drop(args.server, "chrono_bench_log_pages")
-        print(f"{name:17} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "
+        print(f"{name:18} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "
               f"({whole_ms / page_ms:4.1f}x)")
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/auditlog.db"
-        fill_auditlog(url, args.versions)
-        page_ms, whole_ms, shown, total = measure(url, "shop_item", args.runs)
-        print(f"{'auditlog (SQLite)':17} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole "
-              f"{whole_ms:7.1f} ms ({whole_ms / page_ms:4.1f}x)")
+        for name, server in (("auditlog (SQLite)", None), ("auditlog (MariaDB)", args.mariadb)):
+            url = f"sqlite:///{tmp}/auditlog.db" if server is None else fresh(server, "chrono_bench_log_pages")
+            fill_auditlog(url, args.versions)
+            page_ms, whole_ms, shown, total = measure(url, "shop_item", args.runs)
+            if server is not None:
+                drop(server, "chrono_bench_log_pages")
+            print(f"{name:18} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "
+                  f"({whole_ms / page_ms:4.1f}x)")
     with open("/proc/loadavg") as f:
         print("load average", f.read().split()[0])
 
