@@ -5,7 +5,7 @@ Throwaway PostgreSQL databases: the suite's own supa_audit and audit trigger (te
 ``fill_audit_log``: N writes of one record with unrecorded changes, deletions, a TRUNCATE and a column added),
 postgresql-audit's story written by the library (tests/support/postgresql_audit_story.py) followed by N
 updates of one article through its triggers, Flask-Potion and django-auditlog records of N changes with gaps
-(``fill_potion``, ``fill_auditlog``; auditlog on SQLite and MariaDB too). Each store: ``load_page`` (the newest
+(``fill_potion``, ``fill_auditlog``; on SQLite too, auditlog on MariaDB too). Each store: ``load_page`` (the newest
 200 versions, what ``chrono browse`` shows first) and ``load_timeline`` (what it read before), alternately, the
 median wall time of each.
 """
@@ -100,10 +100,12 @@ def main() -> None:
         print(f"{name:18} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "
               f"({whole_ms / page_ms:4.1f}x)")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, server in (("auditlog (SQLite)", None), ("auditlog (MariaDB)", args.mariadb)):
-            url = f"sqlite:///{tmp}/auditlog.db" if server is None else fresh(server, "chrono_bench_log_pages")
-            fill_auditlog(url, args.versions)
-            page_ms, whole_ms, shown, total = measure(url, "shop_item", args.runs)
+        for name, server, table, fill_other in (("potion (SQLite)", None, "article", fill_potion),
+                                                ("auditlog (SQLite)", None, "shop_item", fill_auditlog),
+                                                ("auditlog (MariaDB)", args.mariadb, "shop_item", fill_auditlog)):
+            url = f"sqlite:///{tmp}/{name[:6]}.db" if server is None else fresh(server, "chrono_bench_log_pages")
+            fill_other(url, args.versions)
+            page_ms, whole_ms, shown, total = measure(url, table, args.runs)
             if server is not None:
                 drop(server, "chrono_bench_log_pages")
             print(f"{name:18} {total:6} versions: newest page of {shown} {page_ms:7.1f} ms, whole {whole_ms:7.1f} ms "

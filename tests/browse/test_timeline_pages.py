@@ -478,8 +478,8 @@ POTION = (  # Flask-Potion's HistoryMixin recipe table and a model with a ToOne 
     "CREATE TABLE author (id integer PRIMARY KEY, name varchar(40))",
     "CREATE TABLE article (id integer PRIMARY KEY, title varchar(80), published_at timestamp, "
     "author_id integer REFERENCES author (id), views integer)",
-    "CREATE TABLE history_record (id serial PRIMARY KEY, object_type varchar(20) NOT NULL, "
-    "object_id integer NOT NULL, updated_at timestamp NOT NULL DEFAULT now(), changes jsonb)",
+    "CREATE TABLE history_record (id {serial} PRIMARY KEY, object_type varchar(20) NOT NULL, "
+    "object_id integer NOT NULL, updated_at timestamp NOT NULL, changes {json})",
 )
 
 
@@ -513,11 +513,12 @@ def fill_potion(url: str, n: int) -> None:
     of its own, interleaved."""
     engine = create_engine(url)
     with engine.begin() as conn:
+        pg = conn.dialect.name == "postgresql"
         for ddl in POTION:
-            conn.execute(text(ddl))
+            conn.execute(text(ddl.format(serial="serial" if pg else "integer", json="jsonb" if pg else "text")))
         conn.execute(text("INSERT INTO author VALUES (1, 'ann'), (2, 'bo')"))
         conn.execute(text("INSERT INTO history_record (object_type, object_id, updated_at, changes) "
-                          "VALUES ('article', :obj, :at, CAST(:changes AS jsonb))"),
+                          f"VALUES ('article', :obj, :at, {'CAST(:changes AS jsonb)' if pg else ':changes'})"),
                      [{"obj": obj, "at": datetime(2026, 2, 1) + timedelta(seconds=v),
                        "changes": json.dumps(changes if obj == 1 else [{"attribute": "title", "old": "a", "new": "b"}])}
                       for v, changes in enumerate(_potion_changes(n), 1) for obj in (1, 2)])
@@ -526,12 +527,12 @@ def fill_potion(url: str, n: int) -> None:
     engine.dispose()
 
 
-def test_a_long_potion_record_pages_by_window(pg_url: str) -> None:
+def test_a_long_potion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
     """Flask-Potion's diffs, 1,200 PATCHes of one article with unrecorded changes between them (their versions'
     positions depend on the gaps before them), dates, links, no-op PATCHes and a column first named late (older
     pages carry its value back from newer records), then a write Potion did not see: paged by window."""
-    fill_potion(pg_url, 1200)
-    ws = workspace(pg_url)
+    fill_potion(sqlite_or_pg_url, 1200)
+    ws = workspace(sqlite_or_pg_url)
     try:
         whole = read.history(ws, "article", "1")
         assert whole.convention == "potion" and len(whole.versions) == 1200 + 1 + 3 + 1

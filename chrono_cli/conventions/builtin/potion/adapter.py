@@ -112,7 +112,7 @@ class PotionAdapter(ConventionAdapter):
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
         """A window of the record's history_records, positioned by the gaps the server finds in the older ones
-        (builtin/potion/page.py); None where the store cannot be so compared (not PostgreSQL)."""
+        (builtin/potion/page.py); None where the store cannot be so compared (not PostgreSQL or SQLite)."""
         from chrono_cli.conventions.builtin.potion.page import page
 
         return page(self, ctx, det, key, before, size)

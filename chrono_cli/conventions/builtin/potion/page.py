@@ -1,4 +1,5 @@
-"""A page of a Flask-Potion record's timeline read by window (``ConventionAdapter.versions_page``), on PostgreSQL.
+"""A page of a Flask-Potion record's timeline read by window (``ConventionAdapter.versions_page``), on PostgreSQL
+and SQLite.
 
 Potion records only PATCHes, each the changed attributes' old and new values; the diff-log engine
 (shapes/json_diff.py) carries a state forwards from change to change and shows an "unrecorded change(s)" version
@@ -6,12 +7,12 @@ where a change's old value differs from the value the state before it holds: the
 attribute since the last such gap. So a version's position depends on the gaps anywhere in the older history,
 and a state's values on older changes.
 
-One server query takes each attribute's old value in each record (``jsonb_array_elements``) with the new value
-the previous record naming that attribute left (``LAG`` over the attribute); where they differ as stored (JSONB
-equality), both are decoded and compared here as the whole read compares them, in order, so the gaps, and with
-them every position, are exact. The state the window starts from is each attribute's latest new value since the
-last gap before it (``DISTINCT ON``). A window whose older versions lack a column a newer record carries back
-grows to the next gap (nothing is carried back across one) or to the live row.
+One server query takes each attribute's old value in each record (``jsonb_array_elements``, ``json_each``) with
+the new value the previous record naming that attribute left (``LAG`` over the attribute); where they differ as
+stored (JSONB equality, SQLite's JSON values), both are decoded and compared here as the whole read compares
+them, in order, so the gaps, and with them every position, are exact. The state the window starts from is each
+attribute's latest new value since the last gap before it. A window whose older versions lack a column a newer
+record carries back grows to the next gap (nothing is carried back across one) or to the live row.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Subquery, and_, case, cast, exists, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import JSONB, distinct_on
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.decode import normalise_name
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live
+from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.json_diff import GAP, Change, Positions, diff_states
 from chrono_cli.db.reflect import ColumnInfo
 from chrono_cli.model import Op, RowKey, Version
@@ -38,15 +41,16 @@ if TYPE_CHECKING:
 def page(adapter: PotionAdapter, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
          size: int) -> list[Version] | None:
     """Up to ``size`` versions before position ``before`` (None: the newest) and the one before them, oldest
-    first, each ``seq`` its position in the whole timeline; None off PostgreSQL, or where an attribute does not
-    name one column in every record (the whole read decides it record by record)."""
-    if ctx.conn.dialect.name != "postgresql":
+    first, each ``seq`` its position in the whole timeline; None off PostgreSQL and SQLite, or where an attribute
+    does not name one column in every record (the whole read decides it record by record)."""
+    if ctx.conn.dialect.name not in ("postgresql", "sqlite"):
         return None
     store = ctx.info(det.store).table()
     (_, object_id), = key.items
     mine = and_(store.c.object_type == det.live.name, store.c.object_id == object_id)
     total = int(ctx.conn.execute(select(func.count()).where(mine)).scalar_one())
-    kind = func.jsonb_typeof(cast(store.c.changes, JSONB))
+    kind = func.jsonb_typeof(cast(store.c.changes, JSONB)) if ctx.conn.dialect.name == "postgresql" else \
+        func.json_type(store.c.changes)
     if not total or ctx.conn.execute(select(exists().where(mine, store.c.changes.is_not(None), or_(
             kind.is_(None), kind != "array")))).scalar_one():
         return None  # nothing recorded, or changes the whole read parses that are no JSON array (JSON text in one)
@@ -68,19 +72,36 @@ def page(adapter: PotionAdapter, ctx: ReadContext, det: Detection, key: RowKey, 
 
 def _items(ctx: ReadContext, det: Detection, mine: Any) -> Subquery:
     """Each changed attribute of each of the record's history_records (``i``: the record's place, 0-based, in
-    ``updated_at, id`` order), its old and new values, and the new value and place of the previous record naming
-    the same attribute."""
+    ``updated_at, id`` order): the item (``{attribute, old, new}``), its old and new values as the database
+    compares them, whether one is a ``$ref`` link, and the item and place of the previous record naming the same
+    attribute."""
     store = ctx.info(det.store).table()
-    doc = cast(store.c.changes, JSONB)
-    rows = select(store.c.id, case((func.jsonb_typeof(doc) == "array", doc), else_=cast(literal("[]"), JSONB))
-                  .label("doc"), (func.row_number().over(order_by=(store.c.updated_at, store.c.id)) - 1).label("i"))\
-        .where(mine).subquery()
-    item = func.jsonb_array_elements(rows.c.doc).table_valued("value").lateral()
-    attr, new = item.c.value.op("->>")("attribute"), item.c.value.op("->")("new")
-    return select(rows.c.i, attr.label("attr"), item.c.value.op("->")("old").label("old"), new.label("new"),
+    order = (func.row_number().over(order_by=(store.c.updated_at, store.c.id)) - 1).label("i")
+    attr: ColumnElement[Any]
+    old: ColumnElement[Any]
+    new: ColumnElement[Any]
+    refs: list[ColumnElement[bool]]
+    source: Any
+    if ctx.conn.dialect.name == "postgresql":
+        doc = cast(store.c.changes, JSONB)
+        rows = select(store.c.id, case((func.jsonb_typeof(doc) == "array", doc), else_=cast(literal("[]"), JSONB))
+                      .label("doc"), order).where(mine).subquery()
+        source = func.jsonb_array_elements(rows.c.doc).table_valued("value").lateral()
+        value = source.c.value
+        attr, old, new = value.op("->>")("attribute"), value.op("->")("old"), value.op("->")("new")
+        refs = [func.coalesce(side.op("?", return_type=Boolean)("$ref"), False) for side in (old, new)]
+    else:  # SQLite: JSON text (an array, or NULL: checked by ``page``)
+        rows = select(store.c.id, store.c.changes.label("doc"), order).where(mine).subquery()
+        source = func.json_each(rows.c.doc).table_valued("value")
+        value = source.c.value
+        attr, old, new = (func.json_extract(value, f"$.{k}") for k in ("attribute", "old", "new"))
+        refs = [func.json_type(value, f'$.{side}."$ref"').is_not(None) for side in ("old", "new")]
+    return select(rows.c.i, attr.label("attr"), value.label("item"), old.label("old"), new.label("new"),
+                  case((or_(*refs), 1), else_=0).label("ref"),
+                  func.lag(value).over(partition_by=attr, order_by=rows.c.i).label("prev_item"),
                   func.lag(new).over(partition_by=attr, order_by=rows.c.i).label("prev_new"),
                   func.lag(rows.c.i).over(partition_by=attr, order_by=rows.c.i).label("prev_i"))\
-        .select_from(rows.join(item, true())).subquery()
+        .select_from(rows.join(source, true())).subquery()
 
 
 def _columns(ctx: ReadContext, det: Detection, items: Subquery) -> dict[str, ColumnInfo] | None:
@@ -89,10 +110,8 @@ def _columns(ctx: ReadContext, det: Detection, items: Subquery) -> dict[str, Col
     column, or one is named twice in a record."""
     columns = ctx.info(det.live).columns
     by_norm = {normalise_name(c): c for c in columns}
-    has_ref = or_(*(func.coalesce(side.op("?", return_type=Boolean)("$ref"), False)
-                    for side in (items.c.old, items.c.new)))
     found = ctx.conn.execute(select(items.c.attr, func.count(), func.count(items.c.i.distinct()),
-                                    func.bool_and(has_ref), func.bool_or(has_ref)).group_by(items.c.attr)).all()
+                                    func.min(items.c.ref), func.max(items.c.ref)).group_by(items.c.attr)).all()
     out: dict[str, ColumnInfo] = {}
     for attr, n, records, all_ref, any_ref in found:
         if attr is None or n != records:
@@ -136,13 +155,13 @@ class _Reader:
         old value of a column differs from the one the state before it holds (the latest new value since the
         previous gap)."""
         it = self.items
-        found = self.ctx.conn.execute(select(it.c.i, it.c.attr, it.c.old, it.c.prev_new, it.c.prev_i).where(
+        found = self.ctx.conn.execute(select(it.c.i, it.c.attr, it.c.item, it.c.prev_item, it.c.prev_i).where(
             it.c.prev_i.is_not(None), it.c.old.is_distinct_from(it.c.prev_new)).order_by(it.c.i)).all()
         gaps = [0]
-        for i, attr, old, prev_new, prev_i in found:
+        for i, attr, item, prev_item, prev_i in found:
             if gaps[-1] == i or prev_i < gaps[-1]:
                 continue  # already a gap, or the value was dropped at a gap since
-            here, left = self._value(attr, old), self._value(attr, prev_new)
+            here, left = self._value(attr, as_json(item).get("old")), self._value(attr, as_json(prev_item).get("new"))
             if here is not None and left is not None and not same(left[1], here[1]):
                 gaps.append(i)
         return gaps
@@ -153,9 +172,10 @@ class _Reader:
         gap before it."""
         it = self.items
         since = self.at.gaps[bisect_right(self.at.gaps, row - 1) - 1]
-        found = self.ctx.conn.execute(select(it.c.attr, it.c.new).where(it.c.i < row, it.c.i >= since)
-                                      .order_by(it.c.attr, it.c.i.desc()).ext(distinct_on(it.c.attr)))
-        return dict(v for attr, raw in found if (v := self._value(attr, raw)) is not None)
+        latest = select(it.c.attr, it.c.item, func.row_number().over(partition_by=it.c.attr, order_by=it.c.i.desc())
+                        .label("n")).where(it.c.i < row, it.c.i >= since).subquery()
+        found = self.ctx.conn.execute(select(latest.c.attr, latest.c.item).where(latest.c.n == 1))
+        return dict(v for attr, item in found if (v := self._value(attr, as_json(item).get("new"))) is not None)
 
     def states(self, lo: int, hi: int, first: int, last: int, settled: bool = False) -> list[Version]:
         """The versions records ``lo`` to ``hi`` make (and the live row's, when ``hi`` is the last), each ``seq``
