@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +127,8 @@ def load(path: str | Path | None = None, cwd: Path | None = None) -> Config:
 
 
 def _read(p: Path) -> dict[str, Any]:
+    import tomllib  # only where there is a file to read: most runs have none
+
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

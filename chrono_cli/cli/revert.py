@@ -45,14 +45,13 @@ def revert(ctx: typer.Context,
         chrono revert @1763283720000 --reason "undo bad import" --yes
         chrono revert 4711 --force --plan undo.json
     """
-    from chrono_cli.services.changes import changeset_head
     from chrono_cli.services.revert import plan_revert
-    from chrono_cli.services.revert_set import plan_set_revert
+    from chrono_cli.services.revert_set import plan_set_revert, set_head
 
     state: CliState = ctx.obj
     # a plan file holds row-by-row items ('chrono apply' re-checks each): then, and where the set-based revert
     # cannot be used (services/revert_set.py), row by row
-    head = changeset_head(state.workspace, changeset) if plan is None else None
+    head = set_head(state.workspace, changeset, window) if plan is None else None
     whole = plan_set_revert(state.workspace, head, force=force, actor=actor, reason=reason) if head else None
     if whole is not None:
         _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)

@@ -128,6 +128,7 @@ class Convention:
     source: str = "chrono_cli"                # the distribution that provides it
     version: str = ""                         # that distribution's version
     signature: Signature | None = None        # a declared convention's tables and the module of its parts
+    deferred: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)  # parts named, not made
 
     @classmethod
     def declare(cls, signature: Signature, *, name: str, title: str, shape: str, traits: Traits | None = None,
@@ -144,12 +145,15 @@ class Convention:
 
     def with_parts(self, **parts: Any) -> Convention:
         """This declaration with its parts (what ``signature.parts`` names); a bulk writer the signature makes
-        itself is made on first use."""
+        itself is made on first use, and so is a part given as ``"module:NAME"`` (NAME: the part, or a class
+        whose instance it is): a read does not import the writer or the check-migrations rules."""
+        deferred = tuple((part, path) for part, path in parts.items() if isinstance(path, str))
+        made = {part: value for part, value in parts.items() if not isinstance(value, str)}
         conv = Convention(name=self.name, title=self.title, shape=self.shape, traits=self.traits, after=self.after,
                           facts=self.facts, source=self.source, version=self.version, signature=self.signature,
-                          **parts)
-        if self._makes_bulk and "bulk" not in parts:
-            object.__delattr__(conv, "bulk")
+                          deferred=deferred, **made)
+        for part in [p for p, _ in deferred] + (["bulk"] if self._makes_bulk and "bulk" not in parts else []):
+            object.__delattr__(conv, part)
         return conv
 
     @property
@@ -174,8 +178,15 @@ class Convention:
         return True
 
     def __getattr__(self, attr: str) -> Any:
-        # reached only for an unset slot: the parts of a declared convention not used yet
-        if attr not in PARTS or self.signature is None:
+        # reached only for an unset slot: the parts of a declared convention not used yet, or a deferred part
+        if attr not in PARTS:
+            raise AttributeError(attr)
+        path = self._deferred.get(attr)
+        if path is not None:
+            named = _named(path)
+            object.__setattr__(self, attr, named() if isinstance(named, type) else named)
+            return object.__getattribute__(self, attr)
+        if self.signature is None:
             raise AttributeError(attr)
         if attr == "bulk" and self._makes_bulk:
             object.__setattr__(self, "bulk", _named(self.signature.bulk)())
@@ -183,10 +194,24 @@ class Convention:
         bundled = [c for c in as_conventions(_named(self.signature.parts)) or [] if c.name == self.name and c.loaded]
         if not bundled:
             raise ImportError(f"convention {self.name}: {self.signature.parts} does not bundle its parts")
+        later = bundled[0]._deferred
+        object.__setattr__(self, "deferred", tuple(later.items()))
         for part in PARTS:
-            if not (part == "bulk" and self._makes_bulk):
+            if not (part == "bulk" and self._makes_bulk) and part not in later:
                 object.__setattr__(self, part, getattr(bundled[0], part))
-        return object.__getattribute__(self, attr)
+        return getattr(self, attr)
+
+    @property
+    def _deferred(self) -> dict[str, str]:
+        """The parts still named, not made (a declared convention not loaded yet has none)."""
+        try:
+            return dict(object.__getattribute__(self, "deferred"))
+        except AttributeError:
+            return {}
+
+    def _has(self, part: str) -> bool:
+        """Whether it has this part, without making a deferred one."""
+        return part in self._deferred or getattr(self, part) is not None
 
     def detect(self, snapshot: SchemaSnapshot) -> list[Detection]:
         """Its detections in the snapshot; a declared convention is asked only when the snapshot holds one of the
@@ -225,12 +250,12 @@ class Convention:
         caps = Capability(0)
         if self.reader is not None and not self.traits.archive:  # an archive column's reader shows the live row only
             caps |= Capability.HISTORY
-        for part, cap in ((self.lister, Capability.CHANGES), (self.check, Capability.CHECK)):
-            if part is not None:
+        for part, cap in (("lister", Capability.CHANGES), ("check", Capability.CHECK)):
+            if self._has(part):
                 caps |= cap
-        if self._makes_bulk or self.bulk is not None:  # a signature's bulk writer is not made to be counted
+        if self._makes_bulk or self._has("bulk"):  # a signature's bulk writer is not made to be counted
             caps |= Capability.BULK
-        if self.writer is not None:
+        if self._has("writer"):
             caps |= Capability.ARCHIVE if self.traits.archive else Capability.RESTORE
         return caps
 

@@ -114,6 +114,8 @@ class EventQuery:
     # least every change ``actors.matches``; the caller filters exactly and regroups inferred sets)
     before_group: Any = None  # stores that record transactions: only those older than this one (a page cursor)
     match: Any = None  # a pickaxe.ValueMatch: listers that can narrow to its changes in SQL do (the caller filters)
+    light: bool = False  # only which changes: their tables, keys, times, actors and groups (what a change set is
+    # made of); listers that can skip the rest (operations, field changes, notes) do
 
 
 class ConventionAdapter(abc.ABC):

@@ -154,10 +154,7 @@ class _Origins:
             return None, None
         found = self._seen.get(id(dist))
         if found is None:
-            meta = getattr(dist, "metadata", None)
-            name, version = (meta["Name"], meta["Version"]) if meta is not None else (None, None)
-            found = self._seen[id(dist)] = (name if isinstance(name, str) else None,
-                                            version if isinstance(version, str) else None)
+            found = self._seen[id(dist)] = _name_version(dist)
         return found
 
     def name(self, ep: metadata.EntryPoint) -> str | None:
@@ -168,6 +165,23 @@ class _Origins:
 
     def version(self, ep: metadata.EntryPoint) -> str | None:
         return self._read(ep)[1]
+
+
+def _name_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    """A distribution's Name and Version, read from its metadata's header lines (``dist.metadata`` parses the whole
+    file with the email package: chrono's holds its README, and a read paid for that on every run)."""
+    try:
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    except OSError:
+        text = ""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the end of the headers
+        field, sep, value = line.partition(":")
+        if sep and field in ("Name", "Version") and field not in found:
+            found[field] = value.strip()
+    return found.get("Name"), found.get("Version")
 
 
 def _first_line(exc: BaseException) -> str:

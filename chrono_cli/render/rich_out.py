@@ -6,10 +6,13 @@ header line and indented fields, as ``git log`` prints commits, so no value is e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +22,7 @@ from chrono_cli.render.encode import text
 
 _SHORT = 24          # a one-line cell at most this wide is never wrapped (times, ids, positions)
 _INDENT = "    "
+_BATCH = 512         # pieces of lines held before a write (about 30 versions of a timeline)
 # columns that say which version and who: they read unlabelled on the header line; the others get a label
 _HEAD = {"pos", "version", "op", "from", "to", "at", "actor", "reason", "exact", "table", "key", "action"}
 
@@ -96,34 +100,40 @@ def _short(value: Any) -> bool:
 def _log(rs: ResultSet, console: Console, rows: Iterable[Any] | None = None) -> None:
     """One header line per row (its short cells) and its long cells below, indented; ``rows`` (default: the
     result's) are laid out as ``rs.rows`` are."""
+    line = _Lines(console)
     if rs.title:
         title = _cell(rs.title)
         title.stylize("bold")
-        console.print(title, overflow="fold")
+        line(title)
+        line.flush()
     short = [i for i, name in enumerate(rs.columns)
              if (i == 0 or name in _HEAD) and all(_short(row[i]) for row in rs.rows)]
-    for row in rs.rows if rows is None else rows:
-        cells = _cells(rs, row)
-        console.print()
-        head = Text()
-        for i in short:
-            if cells[i].plain == "":
-                continue
-            piece = cells[i].copy()
-            if i == short[0]:
-                piece.stylize("bold yellow")
-            if head.plain and len(head.plain) + 2 + len(piece.plain) > console.width:
-                console.print(head, overflow="fold")
-                head = Text(_INDENT)
-            head.append("  " if head.plain.strip() else "")
-            head.append_text(piece)
-        console.print(head, overflow="fold")
-        for i, name in enumerate(rs.columns):
-            if i in short or cells[i].plain == "":
-                continue
-            for line in cells[i].split("\n"):
-                label = Text(f"{_INDENT}{name}: ", style=MUTED) if "\n" not in cells[i].plain else Text(_INDENT)
-                console.print(Text.assemble(label, line), overflow="fold")
+    try:
+        for row in rs.rows if rows is None else rows:
+            cells = _cells(rs, row)
+            line()
+            head = Text()
+            for i in short:
+                if cells[i].plain == "":
+                    continue
+                piece = cells[i].copy()
+                if i == short[0]:
+                    piece.stylize("bold yellow")
+                if head.plain and len(head.plain) + 2 + len(piece.plain) > line.width:
+                    line(head)
+                    head = Text(_INDENT)
+                head.append("  " if head.plain.strip() else "")
+                head.append_text(piece)
+            line(head)
+            for i, name in enumerate(rs.columns):
+                if i in short or cells[i].plain == "":
+                    continue
+                for part in cells[i].split("\n"):
+                    label = Text(f"{_INDENT}{name}: ", style=MUTED) if "\n" not in cells[i].plain else Text(_INDENT)
+                    line(Text.assemble(label, part))
+            line.flush(at_least=_BATCH)
+    finally:  # what was read before an error is shown
+        line.flush()
 
 
 def as_text(value: Any) -> Text:
@@ -140,3 +150,60 @@ def _cell(value: Any) -> Text:
             cell.stylize(style, start, end)
         return cell
     return Text(text(value))
+
+
+_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT, "truecolor": ColorSystem.TRUECOLOR,
+            "windows": ColorSystem.WINDOWS}
+
+
+class _Lines:
+    """``console.print(text, overflow="fold")`` of one line, without rich's machinery for a line that fits (a long
+    timeline prints thousands: the machinery was most of the time before its first screen showed). A line that
+    fits on the console is its segments' styles rendered as rich renders them, held until ``flush`` (one write a
+    row: a terminal's stream is line-buffered); other lines go through rich."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.width = console.width  # measured once: it asks the terminal each time
+        self.system = _SYSTEMS.get(console.color_system or "")
+        self.parts: list[str] = []
+        self.styled: dict[tuple[Any, ...], Style] = {}  # the style of a line's base and spans, as rich combines them
+
+    def __call__(self, text: Text | None = None) -> None:
+        if text is None:
+            self.parts.append("\n")
+            return
+        plain = text.plain
+        if "\n" in plain or "\t" in plain or cell_len(plain) > self.width:
+            self.flush()
+            self.console.print(text, overflow="fold")
+        elif self.system is None:
+            self.parts += (plain, "\n")
+        else:
+            self.parts += (*self._segments(text, plain), "\n")
+
+    def _segments(self, text: Text, plain: str) -> Iterator[str]:
+        """``text.render`` rendered: cut where a span starts or ends, each piece in the base style combined with
+        the spans over it, in span order (as rich combines them); each combination's style is looked up once."""
+        spans = text.spans
+        cuts = sorted({0, len(plain), *(min(s.start, len(plain)) for s in spans), *(min(s.end, len(plain))
+                                                                                   for s in spans)})
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            key = (text.style, *(s.style for s in spans if s.start <= start and s.end >= end))
+            style = self.styled.get(key)
+            if style is None:
+                style = self.styled[key] = self._colors(Style.combine(self.console.get_style(k) for k in key))
+            yield self._render(style, plain[start:end])
+
+    def flush(self, at_least: int = 0) -> None:
+        """Write what is held, once it is ``at_least`` pieces (a write to a terminal is a system call)."""
+        if self.parts and len(self.parts) >= at_least:
+            self.console.file.write("".join(self.parts))
+            self.parts.clear()
+
+    def _colors(self, style: Style) -> Style:
+        return style.without_color if self.console.no_color else style
+
+    def _render(self, style: Style | None, text: str) -> str:
+        return style.render(text, color_system=self.system, legacy_windows=self.console.legacy_windows) if style \
+            else text

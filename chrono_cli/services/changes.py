@@ -248,8 +248,10 @@ def _by(changeset: ChangeSet, actor: str) -> bool:
     return any(actors.matches(actor, c.actor, c.actor_id) for c in changeset.changes)  # the set's actor is one
 
 
-def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW) -> ChangeSet:
-    """One change set by the id ``changes`` printed, read whole (or refused when it is larger than chrono reads).
+def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_WINDOW,
+                   light: bool = False) -> ChangeSet:
+    """One change set by the id ``changes`` printed, read whole (or refused when it is larger than chrono reads);
+    ``light``: which changes only (``EventQuery.light``: operations and field changes may be left out).
 
     An inferred id names its newest change and the window that grouped it, so it means the same set whatever
     ``--window`` says now and whatever happened later: the set is that change and the older changes of the same
@@ -268,7 +270,8 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
         sources, notes = _sources(cat, [])
         while True:
             # SQLite compares times at whole milliseconds, rounded: read a little past the anchor, cut exactly here
-            query = EventQuery(newest - span, None, newest + timedelta(milliseconds=2), MAX_CHANGES + 1)
+            query = EventQuery(newest - span, None, newest + timedelta(milliseconds=2), MAX_CHANGES + 1,
+                               light=light)
             events, _, _ = _collect(cat, sources, query, notes)
             _refuse_if_cut(changeset_id, events)
             last = ident.newest_ms * 1000 + (999 if ident.micro is None else ident.micro)
@@ -444,7 +447,8 @@ def _collect(cat: Catalog, sources: list[Source], query: EventQuery,
             if lister.pages_by_group:
                 by_tx.add(src.det.live)
             ctx = cat.context(src.snapshot, src.det.live)
-            asked = replace(query, actor=None) if attributed(ctx, src.det) else query  # the row names the actor
+            # the row names the actor (read from the changes' values)
+            asked = replace(query, actor=None, light=False) if attributed(ctx, src.det) else query
             found = attribute_changes(ctx, src.det, lister.events(ctx, src.det, replace(asked, match=src.match)))
         except UnsupportedOperation as exc:
             notes.append(f"{src.det.live}: {exc}")

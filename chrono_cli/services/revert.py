@@ -226,11 +226,16 @@ def plan_items(cat: Catalog, rows: list[RevertRow], meta: WriteMeta, now: dateti
     return items
 
 
+def inferred_note(cs: ChangeSet) -> list[str]:
+    """The plan's warning for an inferred change set (none for an exact one)."""
+    if cs.exact:
+        return []
+    return [f"change set {cs.id} is inferred (same actor, changes close in time), not recorded as one "
+            "transaction: check that its rows belong together"]
+
+
 def _notes(cs: ChangeSet, items: list[PlanItem]) -> list[str]:
-    notes = []
-    if not cs.exact:
-        notes.append(f"change set {cs.id} is inferred (same actor, changes close in time), not recorded as one "
-                     "transaction: check that its rows belong together")
+    notes = inferred_note(cs)
     blind = conventions.no_inserts(i.convention for i in items)
     if blind:
         notes.append(f"{blind} no inserts: rows the change set created there are not known to chrono and stay")

@@ -1,8 +1,9 @@
 """Set-based ``chrono revert``: a change set's rows read, checked and written a table at a time.
 
-Taken when the change set is one store transaction and every table it touched has a bulk writer that says what
-the transaction did to each of its keys (``BulkWriter.undo``: the version it made, the one just before it,
-whether a later one exists; a few queries per table, whatever the number of rows). Each row's write is decided
+Taken when every table the change set touched has a bulk writer that says what the set did to each of its keys
+(``BulkWriter.undo``: the version it made, the one just before it, whether a later one exists; a few queries per
+table, whatever the number of rows): asked by transaction id for an exact set, by the keys and times of its
+changes (a ``Span``) for an inferred one (history_meta, simple-history). Each row's write is decided
 from those as the row-by-row revert decides it from the row's timeline: the state before restored, a row the set
 created deleted, a row it deleted re-inserted. Rows changed again since (or whose live row differs from the
 version the set made), and rows the quick checks cannot settle (a value that no longer fits, a unique or foreign
@@ -19,6 +20,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -26,21 +28,29 @@ from sqlalchemy import Table
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Undo, locked_rows
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_rows
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.conventions.writes.values import fit, jsonable, same_type
 from chrono_cli.db.engine import safe_url
-from chrono_cli.db.reflect import SchemaSnapshot
+from chrono_cli.db.reflect import SchemaSnapshot, TableInfo, gc_paused
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UnsupportedOperation
 from chrono_cli.model import ChangeSet, FieldChange, Op, RowChange, RowKey, TableRef
+from chrono_cli.services.changes import (
+    DEFAULT_WINDOW,
+    InferredId,
+    changeset_head,
+    parse_changeset_id,
+    show_changeset,
+)
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
     UNWRITABLE,
     Conflict,
+    inferred_note,
     later_conflict,
     plan_items,
     read_row,
@@ -74,13 +84,20 @@ class SetPart:
     columns: tuple[str, ...]  # the restored columns
     rank: int  # the table's place in foreign-key order (parents first)
     rows: tuple[SetRow, ...]
+    order: tuple[str, ...] = ()  # the live table's columns
 
     def items(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them."""
+        """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them (a
+        re-inserted row's key among its values, in the table's column order)."""
         out = []
         for r in self.rows[:limit]:
-            changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()] if r.new is None \
-                else changed_fields(r.current, r.new)
+            if r.new is None:
+                changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()]
+            elif r.current is None:
+                values = {**dict(zip(self.key, r.key, strict=True)), **r.new}
+                changes = changed_fields(None, {c: values[c] for c in self.order if c in values})
+            else:
+                changes = changed_fields(r.current, r.new)
             out.append({"table": self.table, "action": r.action,
                         "key": jsonable(dict(zip(self.key, r.key, strict=True))), "convention": self.convention,
                         "history": self.history, "diff": diff_doc(changes)})
@@ -153,33 +170,58 @@ class _Table:
     recorded: list[str]  # the restored columns
     bookkeeping: frozenset[str]
     stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
+    info: TableInfo  # the live table (a property of the context, read for every row)
     rank: int = 0
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
+    changes: dict[tuple[Any, ...], list[RowChange]] = field(default_factory=dict)  # an inferred set's, by key
+
+
+def set_head(ws: Workspace, changeset_id: str, window: float = DEFAULT_WINDOW) -> ChangeSet | None:
+    """What ``plan_set_revert`` plans from: an exact set's head (``changes.changeset_head``), an inferred set whole
+    (``changes.show_changeset``: its keys and times are what its versions are found by)."""
+    if not isinstance(parse_changeset_id(changeset_id), InferredId):
+        return changeset_head(ws, changeset_id)
+    try:
+        with gc_paused():  # 100,000 row changes are built and kept
+            return show_changeset(ws, changeset_id, window=window, light=True)
+    except UNWRITABLE:
+        return None  # the row-by-row revert reads it again and says why
 
 
 def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, actor: str | None = None,
                     reason: str | None = None) -> SetRevert | None:
-    """Plan the revert of an exact change set set-based, from its head (``changes.changeset_head``: a row change
-    per table); None when it must go row by row (see the module)."""
-    groups = {c.group for c in head.changes}
-    if not head.exact or len(groups) != 1:
+    """Plan the revert of a change set set-based, from ``set_head``'s answer; None when it must go row by row
+    (see the module)."""
+    with gc_paused():  # a few objects per row, kept: the collector would rescan them again and again
+        return _plan(ws, head, force, actor, reason)
+
+
+def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason: str | None) -> SetRevert | None:
+    groups = {c.group for c in head.changes} if head.exact else {None}
+    inferred = _rows_of(head)
+    if (head.exact and len(groups) != 1) or (not head.exact and inferred is None):
         return None
-    group = groups.pop()
+    by_table, times, listed = inferred or ({}, {}, [])
+    group = groups.pop() if head.exact else None
     meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
     now = datetime.now(UTC)
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}
         for ref in dict.fromkeys(c.table for c in head.changes):
-            found = _open(cat, ref, group, meta, now)
-            if found is None:
-                return None
+            mine = by_table.get(ref, {})
+            found = _open(cat, ref, group if head.exact else Span(times[ref]), meta, now)
+            if found is None or not set(mine) <= set(found.undo):
+                return None  # a row whose versions the store does not answer for: its reading says why
+            found.changes = mine
             tables[ref] = found
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
-        # the order the change set lists its rows in (tables as listed, keys newest-listed first)
-        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)]
+        # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first; an
+        # inferred one its changes' order
+        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)] if head.exact \
+            else _in_order(tables, listed)
         planner = _Planner(cat, snapshot, head, meta, now)
         try:
             planner.plan(order)
@@ -187,22 +229,77 @@ def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, acto
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
         parts = tuple(sorted((_part(t) for t in tables.values() if t.rows), key=lambda p: p.rank))
-        steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
+        try:
+            steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
+        except UnsupportedOperation:
+            return None  # a write this store has no set-based form of (simple-history's deletes)
         blind = conventions.no_inserts(p.convention for p in parts)
-        notes = [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] if blind \
-            else []
-        return SetRevert(head, len(order), parts, tuple(conflicts), tuple(blocked), tuple(skipped), force,
-                         safe_url(ws.url), cat.dialect, now, meta.actor, meta.reason, tuple(notes),
-                         compiled(steps, cat.conn.dialect), tuple(steps))
+        # what the row-by-row plan notes on each item of such a store, once
+        notes = [f"{name} has no place for an actor or a reason: they are not recorded"
+                 for name in dict.fromkeys(p.convention for p in parts)
+                 if not (traits := conventions.get(name).traits).records_actor and not traits.archive]
+        notes += inferred_note(head)
+        notes += [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] \
+            if blind else []
+        return SetRevert(head, len(order) if head.exact else len(head.changes), parts, tuple(conflicts),
+                         tuple(blocked), tuple(skipped), force, safe_url(ws.url), cat.dialect, now, meta.actor,
+                         meta.reason, tuple(notes), compiled(steps, cat.conn.dialect), tuple(steps))
+
+
+Keyed = dict[TableRef, dict[tuple[Any, ...], list[Any]]]
+
+
+def _in_order(tables: Mapping[TableRef, _Table], listed: list[tuple[TableRef, tuple[Any, ...]]],
+              ) -> list[tuple[_Table, tuple[Any, ...]]]:
+    """``listed`` with each table opened, found by the object's identity (a lister's changes share their table
+    object: a TableRef is hashed once per object, not once per row)."""
+    out: list[tuple[_Table, tuple[Any, ...]]] = []
+    opened: dict[int, _Table] = {}
+    for table, key in listed:
+        t = opened.get(id(table))
+        if t is None:
+            t = opened[id(table)] = tables[table]
+        out.append((t, key))
+    return out
+
+
+def _rows_of(cs: ChangeSet) -> tuple[Keyed, Keyed, list[tuple[TableRef, tuple[Any, ...]]]] | None:
+    """An inferred set's changes by table and key, the times of each key's changes (``Span``), and its rows in its
+    order (as the row-by-row revert reads them); None for an exact set, or a change without a time (nothing to
+    find its version by)."""
+    if cs.exact or any(c.at is None for c in cs.changes):
+        return None
+    by_table: Keyed = {}
+    times: Keyed = {}
+    order: list[tuple[TableRef, tuple[Any, ...]]] = []
+    table: TableRef | None = None
+    mine: dict[tuple[Any, ...], list[Any]] = {}
+    when: dict[tuple[Any, ...], list[Any]] = {}
+    for c in cs.changes:
+        if c.table is not table:  # a lister's changes share their table: hashed once per run of them
+            table = c.table
+            mine, when = by_table.setdefault(table, {}), times.setdefault(table, {})
+        key = tuple(map(itemgetter(1), c.key.items))
+        found = mine.get(key)
+        if found is None:
+            mine[key], when[key] = [c], [c.at]
+            order.append((table, key))
+        else:
+            found.append(c)
+            when[key].append(c.at)
+    return by_table, times, order
 
 
 _OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
 
 
-def _change(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> RowChange:
-    """The change set's change of ``key`` as far as a revert needs it (no field changes)."""
-    return RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
-                     head.reason, group=head.changes[0].group)
+def _changes(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> list[RowChange]:
+    """The change set's changes of ``key`` as far as a revert needs them: an inferred set's own (their times find
+    the versions), else one made from the transaction (no field changes)."""
+    if key in t.changes:
+        return t.changes[key]
+    return [RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
+                     head.reason, group=head.changes[0].group)]
 
 
 def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime) -> _Table | None:
@@ -225,7 +322,7 @@ def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetim
     writer = conv.bulk
     currents = {k: u.current for k, u in undo.items() if u.current is not None}
     return _Table(target, writer, ctx, undo, currents, writer.recorded(ctx),
-                  writer.bookkeeping(ctx), _as_stored(writer, ctx))
+                  writer.bookkeeping(ctx), _as_stored(writer, ctx), ctx.live_info)
 
 
 class _Planner:
@@ -255,7 +352,8 @@ class _Planner:
         flagged, needs = self._flagged(ready)
         for t, key, row, written in ready:
             ref = t.target.ref
-            if written is None or (ref, key) in flagged or not needs.get((ref, key), set()) <= self.shared.inserted:
+            if written is None or (flagged and (ref, key) in flagged) \
+                    or (needs and not needs.get((ref, key), set()) <= self.shared.inserted):
                 self._settle(t, key)
                 continue
             if row.action == "undelete":
@@ -279,13 +377,13 @@ class _Planner:
                                     "created it)")
                 return None
             return SetRow(key, "delete", {c: v for c, v in current.items() if c not in t.bookkeeping}, None)
-        return SetRow(key, "undelete" if current is None else "restore", current, dict(u.before))
+        return SetRow(key, "undelete" if current is None else "restore", current, u.before)  # read, never changed
 
     def _row(self, t: _Table, key: tuple[Any, ...]) -> Any:
         """The row-by-row reading of the row (its timeline); None when it cannot be reverted (blocked)."""
         rowkey = _rowkey(t, key)
         try:
-            return read_row(self.cat, t.target.ref, rowkey, [_change(t, key, self.head)], self.meta, self.now)
+            return read_row(self.cat, t.target.ref, rowkey, _changes(t, key, self.head), self.meta, self.now)
         except UNWRITABLE as exc:
             self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
             return None
@@ -311,7 +409,7 @@ class _Planner:
     def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> Written | None:
         """The row's values as written (every one fits) and what changes; None: settled row by row (a value that no
         longer fits, nothing to change, a NOT NULL column the history does not record)."""
-        ctx, info = t.ctx, t.ctx.live_info
+        ctx, info = t.ctx, t.info
         if row.new is None:  # a delete
             return Written(key, {}, (), False)
         new = dict(row.new)
@@ -365,6 +463,8 @@ class _Planner:
 
 def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]) -> bool:
     """The live row is not the state the change set left (changed or deleted outside the history since)."""
+    if u.made is current:  # the store's newest state is the live row itself (history_meta)
+        return False
     if u.made is None or current is None:
         return (u.made is None) != (current is None)
     made = u.made
@@ -387,7 +487,7 @@ def _part(t: _Table) -> SetPart:
     det = t.ctx.det
     rows = tuple(t.rows.values())
     return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
-                   tuple(t.recorded), t.rank, rows)
+                   tuple(t.recorded), t.rank, rows, tuple(t.info.columns))
 
 
 def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,
@@ -417,7 +517,7 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
     """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
     now = datetime.now(UTC)
     meta = WriteMeta(actor=plan.actor, reason=plan.reason)
-    with write_transaction(ws.engine) as conn:
+    with gc_paused(), write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         shared = WriteState()
         order = _order(plan.parts)
@@ -445,7 +545,7 @@ def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) 
     """Stage ``rows`` and lock their live rows; refuse if any changed since the plan."""
     columns = () if deletes else part.columns
     names = list(ctx.live.columns.keys())
-    seen = {r.key: None if r.current is None else tuple(r.current.get(c) for c in names) for r in rows}
+    seen = {r.key: None if r.current is None else tuple(map(r.current.get, names)) for r in rows}
     was = staging.comparable(ctx) and not deletes
     blank = (None,) * len(names)
     staged = [(*r.key, *((r.new or {})[c] for c in columns), r.current is None,

@@ -1,15 +1,19 @@
 """Benchmark: `chrono revert` of one change set of N updated rows, against the bulk restore of the same rows.
 
 Not a test: prints numbers. Usage: python tests/bench/bench_revert.py [--server URL] [--rows N [N ...]] [--runs N]
-Builds an SQLAlchemy-Continuum store on PostgreSQL (article / article_version / "transaction", the indexes
+[--store continuum|history-meta ...]
+continuum: an SQLAlchemy-Continuum store on PostgreSQL (article / article_version / "transaction", the indexes
 Continuum 2.0 creates): transaction 1 inserts N articles, transaction 2 (the change set) updates every one of
-them. Then per run, on a fresh copy (CREATE DATABASE ... TEMPLATE), alternating:
-  revert        `chrono revert 2 --yes` end to end (a subprocess: wall time, CPU time, peak RSS);
+them. history-meta: SQLAlchemy's history_meta example (article with its version, article_history keyed by id and
+version, no index on changed, as the example makes it): N articles, each updated once at T2 plus a microsecond per
+row, so the change set is inferred (@<ms>w5, one actor, changes close in time). Then per run, on a fresh copy
+(CREATE DATABASE ... TEMPLATE), alternating:
+  revert        `chrono revert ID --yes` end to end (a subprocess: wall time, CPU time, peak RSS);
   bulk restore  `chrono restore article --at T1 --all-changed-since T2 --yes`, the same writes done set-based
-                (every article back to its state before transaction 2, one new transaction).
+                (every article back to its state before the change set).
 Both end with the same live rows (checked). The goal of issue 15 is revert within 2x of the bulk restore at
-100,000 rows: the revert of this change set runs set-based (services/revert_set.py). Prints wall and CPU medians
-and both ratios; CPU time is the figure a loaded machine does not distort.
+100,000 rows: both change sets revert set-based (services/revert_set.py). Prints wall and CPU medians and both
+ratios; CPU time is the figure a loaded machine does not distort.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import hashlib
 import os
 import statistics
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bench_bulk_restore import run_cli  # a sibling script: the benchmarks run as scripts
 from sqlalchemy import create_engine, text
@@ -44,6 +48,15 @@ SETUP = [
     "CREATE INDEX ix_article_version_pk_transaction_id ON article_version (id, transaction_id DESC)",
     "CREATE INDEX ix_article_version_pk_validity ON article_version (id, transaction_id, end_transaction_id)",
 ]
+HISTORY_META = [
+    "CREATE TABLE article (id integer PRIMARY KEY, name varchar(255) NOT NULL, version integer NOT NULL)",
+    "CREATE TABLE article_history (id integer NOT NULL, name varchar(255) NOT NULL, version integer NOT NULL, "
+    "changed timestamp without time zone, PRIMARY KEY (id, version))",
+    "INSERT INTO article SELECT a, 'article ' || a || ' v2', 2 FROM generate_series(1, :rows) a",
+    "INSERT INTO article_history SELECT a, 'article ' || a || ' v1', 1, "
+    "CAST(:t2 AS timestamp) + a * interval '1 microsecond' FROM generate_series(1, :rows) a",
+]
+STORES = {"continuum": SETUP, "history-meta": HISTORY_META}
 
 
 def url_for(server: str, name: str) -> str:
@@ -57,12 +70,12 @@ def admin(server: str, statement: str) -> None:
     engine.dispose()
 
 
-def build(server: str, rows: int) -> str:
+def build(server: str, rows: int, store: str) -> str:
     name = f"chrono_bench_revert_{uuid.uuid4().hex[:8]}"
     admin(server, f"CREATE DATABASE {name}")
     engine = create_engine(url_for(server, name))
     with engine.begin() as conn:
-        for stmt in SETUP:
+        for stmt in STORES[store]:
             conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
@@ -78,20 +91,25 @@ def checksum(url: str) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
-KINDS = {
-    "revert": ("revert", "2"),
-    "bulk restore": ("restore", "article", "--at", T1.isoformat() + "Z", "--all-changed-since", T2.isoformat() + "Z"),
-}
+RESTORE = ("restore", "article", "--at", T1.isoformat() + "Z", "--all-changed-since", T2.isoformat() + "Z")
 
 
-def bench(server: str, rows: int, runs: int) -> None:
-    print(f"building {rows:,} articles x 2 versions ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
-    template = build(server, rows)
+def kinds(store: str, rows: int) -> dict[str, tuple[str, ...]]:
+    """The two runs: the revert of the change set (a transaction id, or the inferred id of the newest change)."""
+    newest = T2 + timedelta(microseconds=rows) - datetime(1970, 1, 1)  # naive UTC, as stored
+    ident = "2" if store == "continuum" else f"@{newest // timedelta(milliseconds=1)}w5"
+    return {"revert": ("revert", ident), "bulk restore": RESTORE}
+
+
+def bench(server: str, rows: int, runs: int, store: str) -> None:
+    print(f"{store}: building {rows:,} articles x 2 versions ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
+    template = build(server, rows, store)
+    runs_of = kinds(store, rows)
     try:
-        results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in KINDS}
+        results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in runs_of}
         sums = set()
         for _ in range(runs):
-            for kind, args in KINDS.items():
+            for kind, args in runs_of.items():
                 name = f"{template}_c{uuid.uuid4().hex[:6]}"
                 admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
                 try:
@@ -100,7 +118,7 @@ def bench(server: str, rows: int, runs: int) -> None:
                 finally:
                     admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         print(
-            f"rows {rows:,}; runs {runs}; same final rows both ways: {len(sums) == 1}; "
+            f"{store}: rows {rows:,}; runs {runs}; same final rows both ways: {len(sums) == 1}; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
@@ -121,9 +139,11 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", choices=list(STORES), nargs="+", default=list(STORES))
     args = parser.parse_args()
-    for rows in args.rows:
-        bench(args.server, rows, args.runs)
+    for store in args.store:
+        for rows in args.rows:
+            bench(args.server, rows, args.runs, store)
 
 
 if __name__ == "__main__":

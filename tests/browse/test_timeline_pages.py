@@ -16,15 +16,17 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
+from chrono_cli.config import load
 from chrono_cli.model import Op, Timeline, Version
 from chrono_cli.services import read
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.history import load_page
 from chrono_cli.services.target import open_target
-from chrono_cli.services.workspace import Workspace
+from chrono_cli.services.workspace import Settings, Workspace
 from chrono_cli.services.writeset import key_text
 from tests.browse.pilot import demo_copy, workspace
 from tests.support import audit_logs
+from tests.support.declared import CONFIGS, in_table
 
 TABLES = (
     "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL, name varchar(80), "
@@ -410,6 +412,199 @@ def test_a_long_reversion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
             assert_pages_are_the_timeline(ws, "shop_item", "1", size, whole)
         with ws.catalog() as cat:
             assert load_page(cat, open_target(cat, "shop_item"), "1", None, 1001, 200) is not None
+    finally:
+        ws.close()
+
+
+def _paged_like_whole(ws: Workspace, table: str, key: str, sizes: tuple[int, ...], middle: int) -> Timeline:
+    """``key``'s pages at ``sizes`` are its timeline, and a page in the middle is read by window."""
+    whole = read.history(ws, table, key)
+    for size in sizes:
+        assert_pages_are_the_timeline(ws, table, key, size, whole)
+    with ws.catalog() as cat:
+        page = load_page(cat, open_target(cat, table), key, None, middle, 200)
+    assert page is not None and [v.seq for v in page.versions] == list(range(middle - 200, middle))
+    return whole
+
+
+def _period_rows(n: int, gap_every: int, start: datetime, text_times: bool) -> list[dict[str, Any]]:
+    """``n`` closed periods of invoice 1, each a second long, a half-second gap (a deletion) after every
+    ``gap_every``-th; invoice 2's periods interleaved. ``text_times`` (SQLite): the times as text in two forms,
+    with and without microseconds, which the server compares as the engine does."""
+    rows, at = [], start
+    for i in range(1, n + 1):
+        end = at + timedelta(seconds=1, microseconds=i % 3)
+        rows += [{"id": 1, "amount": i // 2, "vf": at, "vt": end}, {"id": 2, "amount": i, "vf": at, "vt": end}]
+        at = end + (timedelta(milliseconds=500) if i % gap_every == 0 else timedelta(0))
+    if text_times:
+        for r in rows:
+            r["vf"], r["vt"] = (str(t) if t.microsecond else t.isoformat(" ", "seconds") for t in (r["vf"], r["vt"]))
+    return rows
+
+
+def test_a_long_declared_period_record_pages_by_window(sqlite_or_pg_url: str, tmp_path: Path) -> None:
+    """A declared period layout (valid_from/valid_to), filled by hand: 1,000 closed periods with deletions among
+    them, then the live row; record 3 re-created after its last period, record 4 deleted for good."""
+    url = sqlite_or_pg_url
+    sqlite = url.startswith("sqlite")
+    stamp = "TIMESTAMP" if sqlite else "TIMESTAMPTZ"
+    rows = _period_rows(1000, 400, datetime(2026, 1, 1), sqlite)
+    last = rows[-1]["vt"]
+    rows += [{"id": 3, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
+             {"id": 3, "amount": 2, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 3)},
+             {"id": 4, "amount": 1, "vf": datetime(2026, 1, 1), "vt": datetime(2026, 1, 2)},
+             {"id": 4, "amount": 5, "vf": datetime(2026, 1, 2), "vt": datetime(2026, 1, 4)}]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE invoice (id integer PRIMARY KEY, amount integer, valid_from {stamp})"))
+        conn.execute(text("CREATE TABLE invoice_history (hid integer PRIMARY KEY, id integer NOT NULL, "
+                          f"amount integer, valid_from {stamp} NOT NULL, valid_to {stamp} NOT NULL)"))
+        conn.execute(text("INSERT INTO invoice_history VALUES (:hid, :id, :amount, :vf, :vt)"),
+                     [{"hid": i, **r} for i, r in enumerate(rows, 1)])
+        conn.execute(text("INSERT INTO invoice VALUES (:id, :amount, :vf)"),
+                     [{"id": 1, "amount": -1, "vf": last},
+                      {"id": 3, "amount": 3, "vf": "2026-01-05 00:00:00" if sqlite else datetime(2026, 1, 5)}])
+    engine.dispose()
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text(CONFIGS["period"].replace('unrecorded = ["secret"]\n', ""), encoding="utf-8")
+    ws = Workspace(Settings(url, (), load(cfg)))
+    try:
+        whole = _paged_like_whole(ws, "invoice", "1", (97, 200), 501)
+        assert len(whole.versions) == 1003 and whole.versions[-1].current
+        assert [v.op for v in whole.versions[399:403]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        for key, ops in (("3", [Op.INSERT, Op.UPDATE, Op.DELETE, Op.INSERT]), ("4", [Op.INSERT, Op.UPDATE, Op.DELETE])):
+            short = read.history(ws, "invoice", key)
+            assert [v.op for v in short.versions] == ops
+            for size in (1, 2, len(ops)):
+                assert_pages_are_the_timeline(ws, "invoice", key, size, short)
+    finally:
+        ws.close()
+
+
+def test_a_long_declared_in_table_record_pages_by_window(sqlite_or_pg_url: str, tmp_path: Path) -> None:
+    """A declared in-table layout (rev, vf, vt, is_current), filled by hand: record 1 has 1,000 version rows with
+    deletions among them (a closed row, the next starting later), the last one current; record 2's interleaved
+    rows end closed (deleted)."""
+    url = sqlite_or_pg_url
+    rows = _period_rows(1000, 400, datetime(2026, 1, 1), url.startswith("sqlite"))
+    rows[-2].update(vt=None)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(in_table("sqlite" if url.startswith("sqlite") else "postgresql")[0])
+        conn.execute(text("INSERT INTO invoice (id, customer, amount, rev, vf, vt, is_current) "
+                          "VALUES (:id, 'c', :amount, :rev, :vf, :vt, :now)"),
+                     [{**r, "rev": i // 2 + 1, "now": r["vt"] is None} for i, r in enumerate(rows)])
+    engine.dispose()
+    cfg = tmp_path / "chrono.toml"
+    cfg.write_text(CONFIGS["in-table"], encoding="utf-8")
+    ws = Workspace(Settings(url, (), load(cfg)))
+    try:
+        whole = _paged_like_whole(ws, "invoice", "1", (97, 200), 501)
+        assert whole.convention == "in-table" and len(whole.versions) == 1002 and whole.versions[-1].current
+        assert [v.op for v in whole.versions[399:403]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        deleted = read.history(ws, "invoice", "2")
+        assert len(deleted.versions) == 1003 and deleted.versions[-1].op is Op.DELETE
+        assert_pages_are_the_timeline(ws, "invoice", "2", 200, deleted)
+    finally:
+        ws.close()
+
+
+def test_a_long_temporal_tables_record_pages_by_window(pg_url: str) -> None:
+    """temporal_tables' layout (a tstzrange period column), filled set-based: 2,000 closed periods of contract 1
+    with a deletion after every 500th, another contract's interleaved, then the live row."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE contract (id integer PRIMARY KEY, title text, sys_period tstzrange NOT NULL)"))
+        conn.execute(text("CREATE TABLE contract_history (id integer NOT NULL, title text, "
+                          "sys_period tstzrange NOT NULL)"))
+        conn.execute(text(
+            "INSERT INTO contract_history SELECT o, 't' || (v / 3), tstzrange(s, s + interval '1 second') "
+            "FROM generate_series(1, 2000) v, generate_series(1, 2) o, LATERAL (SELECT timestamptz "
+            "'2026-01-01 00:00:00+00' + v * interval '1 second' + (v - 1) / 500 * interval '1 millisecond' AS s) t"))
+        conn.execute(text("INSERT INTO contract SELECT 1, 'live', tstzrange(upper(sys_period), NULL) "
+                          "FROM contract_history WHERE id = 1 ORDER BY sys_period DESC LIMIT 1"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = _paged_like_whole(ws, "contract", "1", (97, 200), 1001)
+        assert whole.convention == "temporal-tables" and len(whole.versions) == 2004
+        assert [v.op for v in whole.versions[499:503]] == [Op.UPDATE, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].op is Op.UPDATE
+    finally:
+        ws.close()
+
+
+def test_long_mariadb_system_versioned_records_page_by_window(mysql_url: str) -> None:
+    """MariaDB writes the history itself: a timestamp-versioned record with 2,000 versions written in one
+    transaction (each statement stamps its own version), deleted and re-created every 400th, an UPDATE that
+    changes nothing every 7th (noted from the state before it); a transaction-precise one with 60 versions."""
+    engine = create_engine(mysql_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stamped (id INT PRIMARY KEY, v VARCHAR(20)) WITH SYSTEM VERSIONING")
+        conn.exec_driver_sql("CREATE TABLE trx (id INT PRIMARY KEY, v VARCHAR(20), "
+                             "s BIGINT UNSIGNED GENERATED ALWAYS AS ROW START, "
+                             "e BIGINT UNSIGNED GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) "
+                             "WITH SYSTEM VERSIONING")
+
+    def steps(table: str, n: int, every: int) -> list[str]:
+        out = [f"INSERT INTO {table} (id, v) VALUES (1, 'v1'), (2, 'other')"]
+        for i in range(2, n + 1):
+            if i % every == 1:
+                out += [f"DELETE FROM {table} WHERE id = 1", f"INSERT INTO {table} (id, v) VALUES (1, 'v{i}')"]
+            else:
+                out.append(f"UPDATE {table} SET v = {'v' if i % 7 == 0 else repr(f'v{i}')} WHERE id = 1")
+        return out
+
+    with engine.begin() as conn:
+        for statement in steps("stamped", 998, 400):
+            conn.exec_driver_sql(statement)
+    for statement in steps("trx", 58, 25):  # one version per transaction
+        with engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    ws = workspace(mysql_url)
+    try:
+        whole = _paged_like_whole(ws, "stamped", "1", (150,), 501)
+        assert whole.convention == "mariadb-versioning" and len(whole.versions) == 1000
+        assert [v.op for v in whole.versions[399:402]] == [Op.UPDATE, Op.DELETE, Op.INSERT]
+        assert whole.versions[-1].current and sum(bool(v.note) for v in whole.versions) > 100
+        short = read.history(ws, "trx", "1")
+        assert len(short.versions) == 60 and short.versions[25].op is Op.DELETE
+        for size in (7,):
+            assert_pages_are_the_timeline(ws, "trx", "1", size, short)
+    finally:
+        ws.close()
+
+
+def test_a_long_chrononaut_activity_record_pages_by_window(pg_url: str) -> None:
+    """Chrononaut 0.4's shared activity log, filled set-based: 1,000 rows of appuser 1 (the new state of each
+    change, versions from 0; deleted after every 400th, its re-creation version 0 again; one re-creation right
+    after another with no deletion row between), with an actor on every third and a rationale on every fifth,
+    interleaved with another record's, then a write that bypassed Chrononaut (the live row differs)."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE appuser (id integer PRIMARY KEY, name text, version integer NOT NULL)"))
+        conn.execute(text("CREATE TABLE chrononaut_activity (id bigserial PRIMARY KEY, table_name text NOT NULL, "
+                          "changed timestamptz NOT NULL, version integer NOT NULL, key jsonb NOT NULL, "
+                          "data jsonb NOT NULL, user_info jsonb NOT NULL, extra_info jsonb NOT NULL)"))
+        conn.execute(text(
+            "INSERT INTO chrononaut_activity (table_name, changed, version, key, data, user_info, extra_info) "
+            "SELECT 'appuser', timestamptz '2026-02-01 00:00:00+00' + v * interval '1 second', n, "
+            "jsonb_build_object('id', o), jsonb_build_object('id', o, 'name', 'n' || (v / 3), 'version', n), "
+            "CASE WHEN v % 3 = 0 THEN jsonb_build_object('user_id', 'u' || v) ELSE '{}' END, "
+            "CASE WHEN v % 5 = 0 THEN jsonb_build_object('rationale', 'why ' || v) ELSE '{}' END "
+            "FROM generate_series(1, 1000) v, generate_series(1, 2) o, "
+            "LATERAL (SELECT CASE WHEN v = 802 THEN 0 ELSE (v - 1) % 400 END AS n) s ORDER BY v, o"))
+        conn.execute(text("INSERT INTO appuser VALUES (1, 'changed behind Chrononaut', 1000), (2, 'n333', 399)"))
+    engine.dispose()
+    ws = workspace(pg_url)
+    try:
+        whole = _paged_like_whole(ws, "appuser", "1", (97, 201), 501)  # 201: a page ends just before the gap
+        assert whole.convention == "chrononaut-activity" and len(whole.versions) == 1002
+        assert [v.op for v in whole.versions[398:401]] == [Op.UPDATE, Op.DELETE, Op.INSERT]
+        assert [v.op for v in whole.versions[799:804]] == [Op.DELETE, Op.INSERT, Op.DELETE, Op.INSERT, Op.UPDATE]
+        assert whole.versions[-1].current and whole.versions[-1].note
+        assert whole.versions[2].actor == "u3" and whole.versions[4].reason == "why 5"
     finally:
         ws.close()
 

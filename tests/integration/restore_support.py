@@ -203,3 +203,46 @@ def history_versions(runner: CliRunner, url: str, table: str, key: str) -> list[
     assert result.exit_code == 0, result.output
     versions: list[dict[str, Any]] = json.loads(result.stdout)["versions"]
     return versions
+
+
+def reverts_agree(ws: Any, changeset_id: str, window: float) -> Any:
+    """Plan the revert of ``changeset_id`` set-based and row by row (both forced) and check they agree: the same
+    row-change count, conflicts, refusals, skips, rows, actions and values, and notes. Returns the set-based plan (None:
+    it went row by row)."""
+    from chrono_cli.services.revert import plan_revert
+    from chrono_cli.services.revert_set import plan_set_revert, set_head
+
+    head = set_head(ws, changeset_id, window)
+    fast = None if head is None else plan_set_revert(ws, head, force=True)
+    slow = plan_revert(ws, changeset_id, window=window, force=True)
+    if head is not None and not head.exact:  # read light (which changes only), the same changes
+        assert [(c.table, c.key, c.at, c.actor) for c in head.changes] \
+            == [(c.table, c.key, c.at, c.actor) for c in slow.changeset.changes], changeset_id
+    if fast is None:
+        return None
+    assert fast.change_count == slow.change_count, changeset_id
+    assert (fast.conflicts, fast.blocked, fast.skipped) == (slow.conflicts, slow.blocked, slow.skipped), changeset_id
+    items = [] if slow.plan is None else [(i.table, dict(i.key), i.action, list(i.diff)) for i in slow.plan.items]
+    assert sorted(map(repr, [(i["table"], i["key"], i["action"], i["diff"]) for p in fast.parts for i in p.items()])) \
+        == sorted(map(repr, items)), changeset_id  # the same rows, each to the same values
+    if slow.plan is not None:  # the notes of the plan, and each store's note its items repeat, once
+        unrecorded = [n for n in dict.fromkeys(n for i in slow.plan.items for n in i.notes) if "no place for" in n]
+        assert list(fast.notes) == unrecorded + list(slow.plan.notes), changeset_id
+    return fast
+
+
+def revert_both_ways(runner: CliRunner, url: str, other: str, changeset_id: str, tmp_path: Path,
+                     tables: list[str], stamp: str) -> Any:
+    """Revert ``changeset_id`` (forced) set-based on ``url`` and row by row (a plan file, then ``apply``) on
+    ``other``, a copy of it; check ``tables`` end alike (but for the ``stamp`` column, the time of the write).
+    Returns the set-based run."""
+    done = chrono(runner, url, "-f", "json", "revert", changeset_id, "--force", "--yes")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["set_based"] is True
+    plan = tmp_path / "undo.json"
+    assert chrono(runner, other, "revert", changeset_id, "--force", "--plan", str(plan)).exit_code == 0
+    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    for name in tables:
+        assert [{k: v for k, v in r.items() if k != stamp} for r in rows(url, name)] \
+            == [{k: v for k, v in r.items() if k != stamp} for r in rows(other, name)], name
+    return done

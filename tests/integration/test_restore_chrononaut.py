@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.restore_support import checksum, chrono, load_fixture, rows, run_library
+from chrono_cli.config import Config
+from chrono_cli.services.changes import list_changes
+from chrono_cli.services.workspace import Settings, Workspace
+from tests.integration.restore_support import checksum, chrono, load_fixture, reverts_agree, rows, run_library
 
 
 def filled(row: dict[str, Any]) -> set[str]:
@@ -164,3 +167,18 @@ def test_restore_plan_is_undoable(runner, pg_url: str, fixture: str) -> None:
     assert undo.exit_code == 0, undo.output
     now = rows(pg_url, "appuser", id=1)[0]
     assert {k: v for k, v in now.items() if k != "version"} == {k: v for k, v in original.items() if k != "version"}
+
+
+def test_layout_a_inferred_sets_revert_set_based_as_row_by_row(pg_url: str) -> None:
+    """Every change set of the 0.2 fixture, one change each (window 0) and grouped by actor (5 s): planned
+    set-based, with the row-by-row revert's report, rows and notes."""
+    load_fixture(pg_url, "chrononaut_02")
+    ws = Workspace(Settings(pg_url, (), Config()))
+    try:
+        for window in (0, 5):
+            sets = list_changes(ws, limit=50, window=window).changesets
+            assert sets and (window == 0 or any(len(cs.changes) > 1 for cs in sets))
+            for cs in sets:
+                assert reverts_agree(ws, cs.id, window) is not None, cs.id
+    finally:
+        ws.close()

@@ -23,6 +23,7 @@ from tests.integration.restore_support import (
     checksum,
     chrono,
     python_hook,
+    reverts_agree,
     rows,
     run_support,
     support_clone,
@@ -92,15 +93,7 @@ def test_set_based_and_row_by_row_reverts_agree(runner: CliRunner, sqlite_or_pg_
     ws = Workspace(Settings(url, (), Config()))
     try:
         for label, ident in tx.items():
-            head = changeset_head(ws, str(ident))
-            assert head is not None, label
-            fast = plan_set_revert(ws, head, force=True)
-            slow = plan_revert(ws, str(ident), force=True)
-            assert fast is not None, label
-            assert (fast.conflicts, fast.blocked, fast.skipped) == (slow.conflicts, slow.blocked, slow.skipped), label
-            rows_slow = [] if slow.plan is None else [(i.table, dict(i.key), i.action) for i in slow.plan.items]
-            assert sorted(map(repr, [(i["table"], i["key"], i["action"]) for p in fast.parts for i in p.items()])) \
-                == sorted(map(repr, rows_slow)), label
+            assert reverts_agree(ws, str(ident), 5.0) is not None, label
     finally:
         ws.close()
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import simple_history  # noqa: F401  (a test-extra library: an import error fails the run)
 from typer.testing import CliRunner
 
+from chrono_cli.config import Config
+from chrono_cli.services.changes import list_changes
+from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import ROOT, StoryClone
-from tests.integration.restore_support import checksum, chrono, rows, support_clone
+from tests.integration.restore_support import checksum, chrono, revert_both_ways, reverts_agree, rows, support_clone
 
 READ = """
 import json, sys
@@ -108,3 +112,33 @@ def test_a_unique_key_taken_meanwhile_blocks_even_a_forced_revert(runner: CliRun
     assert blocked.exit_code == 6, blocked.output
     assert "cannot be reverted" in blocked.stderr and "unique" in blocked.stderr and "id=9" in blocked.stderr
     assert checksum(url) == untouched
+
+
+def test_inferred_sets_revert_set_based_as_row_by_row(runner: CliRunner, backend: str, story_clone: StoryClone,
+                                                      tmp_path: Path) -> None:
+    """Every change set of the story (with carol's batch: polls created, reworded, created and deleted again; a
+    choice voted on and deleted, then its poll deleted; bob rewording one of her polls after): planned set-based
+    with the row-by-row revert's report and rows; her batch then written both ways, alike, and read back by the
+    library."""
+    url, _ = support_clone(story_clone, backend, "simple_history_story", "--batch")
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        sets = list_changes(ws, limit=50).changesets
+        for cs in sets:
+            assert reverts_agree(ws, cs.id, 5.0) is not None, cs.id
+        (batch,) = [cs for cs in sets if cs.actor == "carol"]
+    finally:
+        ws.close()
+
+    other, _ = support_clone(story_clone, backend, "simple_history_story", "--batch")
+    done = revert_both_ways(runner, url, other, batch.id, tmp_path,
+                            ["djangoapp_poll", "custom_choice_table", "djangoapp_historicalpoll",
+                             "djangoapp_historicalchoice", "djangoapp_historicalpoll_tags"], "history_date")
+    doc = json.loads(done.stdout)
+    assert (doc["undelete"], doc["restore"], doc["delete"]) == (2, 0, 2)
+    assert "changed again after the change set" in done.stderr and "djangoapp_poll 5 is already gone" in done.stderr
+
+    seen = _library(url)
+    assert [t for i, t, _ in seen["Poll"] if i == 1][-3:] == ["~", "-", "+"]  # re-inserted
+    assert [(t, why) for i, t, why in seen["Poll"] if i == 3] == [("+", None), ("~", None),
+                                                                  ("-", f"chrono revert: change set {batch.id}")]

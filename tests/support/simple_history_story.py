@@ -2,7 +2,7 @@
 
 Run in a subprocess (Django settings can be configured once per process)::
 
-    python -m tests.support.simple_history_story URL OUT.json
+    python -m tests.support.simple_history_story URL OUT.json [--batch]
 
 Django is configured in-process with ``settings.configure()`` against the test database (SQLite file,
 PostgreSQL, or MariaDB through PyMySQL standing in for mysqlclient), with the app ``tests.support.djangoapp``
@@ -69,8 +69,10 @@ def _encode(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def build(url: str) -> dict[str, Any]:
-    """Configure Django, migrate, run the scripted steps, return the record."""
+def build(url: str, batch: bool = False) -> dict[str, Any]:
+    """Configure Django, migrate, run the scripted steps, return the record. ``batch``: then one inferred change
+    set of several rows by carol (polls created, one of them reworded, one created and deleted again; choice 1
+    voted on and deleted, then poll 1 deleted), and bob's rewording of one of its polls after it."""
     configure(url)
     from django.contrib.auth.models import User
     from django.core.management import call_command
@@ -138,6 +140,17 @@ def build(url: str) -> dict[str, Any]:
          lambda _: Choice.objects.create(id=1, poll_id=1, choice_text="Tea", votes=0))
     step("vote for the choice", "choice", 1, save(votes=1), actor=bob, reason="ballot")
     step("queryset update bypasses history", "poll", 1, lambda _: Poll.objects.filter(pk=1).update(votes=99))
+    if batch:
+        carol = User.objects.create(username="carol", email="carol@example.com")
+        step("batch: create poll 3", "poll", 3, create_poll(3, "Red or blue?", carol), actor=carol)
+        step("batch: create poll 4", "poll", 4, create_poll(4, "Sea or hills?", carol), actor=carol)
+        step("batch: reword poll 3", "poll", 3, save(question="Red, or blue?"), actor=carol)
+        step("batch: more votes", "choice", 1, save(votes=5), actor=carol)
+        step("batch: delete choice 1", "choice", 1, lambda c: c.delete(), actor=carol)
+        step("batch: delete poll 1", "poll", 1, lambda p: p.delete(), actor=carol)
+        step("batch: create poll 5", "poll", 5, create_poll(5, "Now or later?", carol), actor=carol)
+        step("batch: delete poll 5", "poll", 5, lambda p: p.delete(), actor=carol)
+        step("reword poll 4 after the batch", "poll", 4, save(question="Sea, or hills?"), actor=bob)
     from django.db import connection
 
     return {"dialect": connection.vendor, "steps": steps}
@@ -147,8 +160,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("out")
+    parser.add_argument("--batch", action="store_true", help="then one change set of several rows (see build)")
     args = parser.parse_args()
-    record = build(args.url)
+    record = build(args.url, args.batch)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
 

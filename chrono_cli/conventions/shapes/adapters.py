@@ -92,6 +92,10 @@ class InTableAdapter(DeclaredAdapter):
     title = "declared in-table versions"
     reader = staticmethod(in_table.read)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return in_table.page(ctx, det, key, before, size)
+
     def count_history(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> int | None:
         return count(conn, snapshot.tables[det.live].table())
 
@@ -102,6 +106,10 @@ class PeriodAdapter(DeclaredAdapter):
     name = "period"
     title = "declared period history table"
     reader = staticmethod(period.read)
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return period.page(ctx, det, key, before, size)
 
 
 ADAPTERS: dict[str, DeclaredAdapter] = {a.name: a for a in (

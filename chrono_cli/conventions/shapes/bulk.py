@@ -10,21 +10,23 @@ for each of them, whatever the number of rows.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, and_, delete, exists, insert, select, tuple_, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
 
 CHUNK = 1000  # keys per IN list
+SPAN_PAD = timedelta(milliseconds=2)  # SQLite text times compare to the millisecond: read past a span, match exactly
 GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
 
 
@@ -38,6 +40,35 @@ class Undo:
     before_gone: bool = False            # the version just before it is a deletion (the set re-created the row)
     later: bool = False                  # the key has a version after the change set
     current: dict[str, Any] | None = None  # the live row (None: gone)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An inferred change set's rows in one table, for ``BulkWriter.undo``: each key with the times (aware UTC, as
+    the listing read them) of the set's changes to it. A store version is the set's when its key is here and its
+    time (``stored_moment``) is one of the key's times, as the row-by-row revert matches a row's versions."""
+
+    times: Mapping[tuple[Any, ...], Collection[datetime]]
+    oldest: datetime = field(init=False)
+    newest: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        every = [t for ts in self.times.values() for t in ts]
+        object.__setattr__(self, "oldest", min(every))
+        object.__setattr__(self, "newest", max(every))
+
+
+def stored_moment(tz_name: str | None) -> Callable[[Any], datetime | None]:
+    """A stored time as a moment that compares (and hashes) equal to the listing's aware UTC time of it
+    (``rows.as_utc``), cheaply for naive values: aware datetimes compare as instants, whatever their zone."""
+    tz = zone(tz_name)
+
+    def moment(value: Any) -> datetime | None:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.replace(tzinfo=tz)
+        return as_utc(value, tz_name)
+
+    return moment
 
 
 class BulkWriter(abc.ABC):
@@ -102,8 +133,10 @@ class BulkWriter(abc.ABC):
         """The statements that restore every staged row and record it as the library would."""
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """Every key the change set ``group`` (a store transaction id) changed, with what it did and the live row;
-        None: this store cannot answer set-based (a revert then reads each row's timeline)."""
+        """Every key the change set ``group`` (a store transaction id, or the ``Span`` of an inferred set) changed,
+        with what it did and the live row; None: this store cannot answer set-based (a revert then reads each
+        row's timeline). For a span, ``op`` is the set's first change of the key, ``made`` the state after its
+        last, ``before`` the state before its first."""
         return None
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:

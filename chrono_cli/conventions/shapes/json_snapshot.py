@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import Select, String, cast, select
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import fetch_live
@@ -37,6 +37,15 @@ def log_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared | None
     """This record's rows of the log, oldest first. ``json_key``: the row key is the JSON object of the key
     columns, matched in SQL (jsonb equality on PostgreSQL, its text as written elsewhere)."""
     dec = dec or declared(det)
+    query, order = log_query(ctx, det, key, dec, json_key=json_key)
+    rows = ctx.conn.execute(query.order_by(*order)).mappings().all()
+    row_key = dec.role("row_key") or ""
+    return [r for r in rows if key_matches(r[row_key], key)]
+
+
+def log_query(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared, *,
+              json_key: bool = False) -> tuple[Select[Any], list[Any]]:
+    """``log_rows``' statement (before the exact key match on each row) and the columns that order it."""
     store = ctx.info(det.store).table()
     query = select(store)
     if dec.role("table"):
@@ -45,9 +54,7 @@ def log_rows(ctx: ReadContext, det: Detection, key: RowKey, dec: Declared | None
     narrowed = _json_key(ctx, store.c[row_key], key) if json_key else row_key_filter(store, row_key, key)
     if narrowed is not None:
         query = query.where(narrowed)
-    order = [store.c[c] for c in dec.order] + list(store.primary_key.columns)
-    rows = ctx.conn.execute(query.order_by(*order)).mappings().all()
-    return [r for r in rows if key_matches(r[row_key], key)]
+    return query, [store.c[c] for c in dec.order] + list(store.primary_key.columns)
 
 
 def _json_key(ctx: ReadContext, column: Any, key: RowKey) -> Any:

@@ -185,6 +185,23 @@ class OldStateAdapter(ConventionAdapter):
         return old_state_events(ctx, det, query, self.layout.meta_columns, self.layout.meta, unwritten)
 
 
+def _which_changes(ctx: ReadContext, det: Detection, query: EventQuery, where: Any,
+                   meta: Meta | None) -> list[RowChange]:
+    """``EventQuery.light``: the history rows' keys, times and metadata alone (no next state read, so no
+    operation, field changes or note), as plain tuples: a change set of 100,000 rows is found in a fraction of the
+    time."""
+    store = ctx.info(det.store).table()
+    names, keycols, tname = list(store.columns.keys()), list(det.key), det.time_col or "changed"
+    at, keys, tz = names.index(tname), [names.index(k) for k in keycols], ctx.config.timezone
+    out: list[RowChange] = []
+    for row in ctx.conn.execute(select(store).where(where).order_by(
+            store.c[tname].desc(), store.c[det.version_col or "version"].desc()).limit(query.limit)).all():
+        actor, reason, note = meta(dict(zip(names, row, strict=True))) if meta else (None, None, None)
+        out.append(RowChange(det.live, RowKey(tuple(zip(keycols, [row[i] for i in keys], strict=True))), Op.UNKNOWN,
+                             as_utc(row[at], tz), actor, reason, note=note))
+    return out
+
+
 def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: frozenset[str],
                      meta: Meta | None, unwritten: Collection[str] = ()) -> list[RowChange]:
     """history_meta / Chrononaut 0.2: each history row v is a change that ended state v at ``changed``.
@@ -202,6 +219,8 @@ def old_state_events(ctx: ReadContext, det: Detection, query: EventQuery, skip: 
     nxt = store.alias("next_state")
     keycols = list(det.key)
     where = window(store.c[tname], query, tz, ctx.conn.dialect.name)
+    if query.light and not query.match:
+        return _which_changes(ctx, det, query, where, meta)
     narrow = old_state_match(store, nxt, live, keycols, query.match, ctx.conn.dialect.name) if query.match else None
     if narrow is not None:
         where = and_(where, narrow)

@@ -1,4 +1,5 @@
-"""Set-based restores for stores whose rows hold the state *before* a change (history_meta, Chrononaut 0.2).
+"""Set-based restores for stores whose rows hold the state *before* a change (history_meta, Chrononaut 0.2), and
+what an inferred change set did to their keys (``undo``, shapes/old_state_undo.py).
 
 State at T: the key's first history row (by version) stamped after T, else the live row (unchanged since).
 Statements: one INSERT ... SELECT of every staged live row into the store (its current state, under its
@@ -17,7 +18,8 @@ from sqlalchemy import Table, and_, exists, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.old_state_undo import old_state_undo
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
@@ -70,6 +72,10 @@ class OldStateBulk(BulkWriter):
         lcol, _ = time_pair(later.c[ctx.det.time_col or "changed"], at, ctx.config.timezone, ctx.conn.dialect.name)
         return query.where(col > value, ~exists().where(and_(*(later.c[c] == store.c[c] for c in names)),
                                                         lcol > value, later.c[vcol.name] < vcol))
+
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """An inferred set's keys (``group``: a ``Span``; see shapes/old_state_undo.py); None for anything else."""
+        return old_state_undo(self, ctx, group) if isinstance(group, Span) else None
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         live, store = ctx.live, ctx.store

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.common import DeclaredOptions, declared, key_filter, live_columns
 from chrono_cli.conventions.shapes.in_table import is_open
+from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
+from chrono_cli.conventions.shapes.window import sqlite_time
 from chrono_cli.model import Op, RowKey, Version
 
 
@@ -100,3 +103,32 @@ def states(ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]], 
     elif out:
         out.append(Version(values=None, op=Op.DELETE, valid_from=prev_end))
     return out
+
+
+def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size: int) -> list[Version] | None:
+    """``versions_page`` of a period store (``read``'s states): its closed periods by window, then the live
+    row or the deletion when the window reaches the newest period."""
+    if before is not None and before <= 1:
+        return []
+    dec = declared(det)
+    store = ctx.info(det.store).table()
+    order = [store.c[c] for c in (dec.role("valid_from"), dec.role("period")) if c] + list(store.primary_key.columns)
+    start, end = _bounds(dec, store, ctx.conn.dialect.name)
+    rows = positioned(ctx.conn, select(store).where(key_filter(store, dec.key, key)), order,
+                      start > func.lag(end).over(order_by=order), before, size)
+    latest = not rows or rows[-1][ROW] == rows[-1][ROWS]
+    live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if latest else None
+    versions = states(ctx, det, rows, live, first=rows[0][ROW] if rows else 1, latest=latest)
+    return cut(versions, rows, latest, before, size)
+
+
+def _bounds(dec: Any, store: Any, dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """A period's start and end as the server compares them (``period.bounds`` in SQL: a range's bounds; SQLite's
+    text times in one sortable form). An open end (NULL, infinity) is after every start, as ``bounds`` has it."""
+    if dec.role("period"):
+        rng = store.c[dec.role("period")]
+        return func.lower(rng), func.upper(rng)
+    start, end = store.c[dec.role("valid_from")], store.c[dec.role("valid_to")]
+    if dialect == "sqlite":
+        return sqlite_time(start), sqlite_time(end)
+    return start, end

@@ -45,7 +45,21 @@ def test_a_declared_convention_imports_its_parts_on_first_use() -> None:
         "bulk = 'chrono_cli.conventions.shapes.bulk' in sys.modules\n"
         "conv.bulk\n"
         "print(before, conv.loaded, sorted(set(parts())), bulk, 'chrono_cli.conventions.shapes.bulk' in sys.modules)\n"
+        "written = 'chrono_cli.conventions.builtin.history_meta.write' in sys.modules\n"
+        "caps = conv.capability_names\n"
+        "print(written, 'chrono_cli.conventions.builtin.history_meta.write' in sys.modules, caps)\n"
+        "print(type(conv.write()).__name__, 'chrono_cli.conventions.builtin.history_meta.write' in sys.modules)\n"
+        "temporal = convs.get('temporal-tables')\n"
+        "temporal.reader\n"
+        "checks = 'chrono_cli.conventions.remedy' in sys.modules\n"
+        "print(checks, type(temporal.check).__name__, 'chrono_cli.conventions.remedy' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[] True ['history_meta'] False True"  # the bulk writer: on its first use only
+    assert done.stdout.strip().splitlines() == [
+        "[] True ['history_meta'] False True",  # the bulk writer: on its first use only
+        # the writer too: a read does not import it, nor does asking what the convention can do
+        "False False ['history', 'changes', 'restore', 'bulk', 'check']",
+        "HistoryMetaWriter True",
+        "False CheckSpec True",  # check-migrations' remedies come with the check spec, not with a read
+    ]

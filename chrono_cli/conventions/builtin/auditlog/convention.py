@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.auditlog import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.auditlog.adapter import AuditlogAdapter
-from chrono_cli.conventions.builtin.auditlog.write import AuditlogWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = AuditlogAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=AuditlogWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.auditlog.write:AuditlogWriter")
 
 
 def bulk() -> BulkWriter:

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.chrononaut import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.chrononaut.adapter import ChrononautAdapter
-from chrono_cli.conventions.builtin.chrononaut.write import ChrononautWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = ChrononautAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ChrononautWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.chrononaut.write:ChrononautWriter")
 
 
 def bulk() -> BulkWriter:

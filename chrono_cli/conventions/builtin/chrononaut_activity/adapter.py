@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import and_, func
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.config import Layout, Shape
@@ -16,7 +17,8 @@ from chrono_cli.conventions.checkspec import JSON, CheckSpec, MetaColumn, StoreK
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.common import Bypass, Declared, Entry, decode_values, states_after
 from chrono_cli.conventions.shapes.events import declared_events
-from chrono_cli.conventions.shapes.json_snapshot import log_rows
+from chrono_cli.conventions.shapes.json_snapshot import log_query, log_rows
+from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
@@ -78,13 +80,35 @@ class ChrononautActivityAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         rows = log_rows(ctx, det, key, layout(det), json_key=True)
-        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key)
+        return self._states(ctx, det, rows, fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """Activity row i is state i, and a version-0 row right after another adds the deletion no row recorded
+        before it: the server numbers the rows so (``shapes.period_page``), with the row after the page (a
+        state's end, and whether it was a deletion, are in the next row). The key is matched by its JSON in SQL,
+        which selects exactly the rows ``log_rows`` keeps."""
+        if before is not None and before <= 1:
+            return []
+        query, order = log_query(ctx, det, key, layout(det), json_key=True)
+        version = ctx.info(det.store).table().c.version
+        recreated = and_(version == 0, func.lag(version).over(order_by=order) == 0)
+        rows = positioned(ctx.conn, query, order, recreated, before, size, ahead=1)
+        latest = not rows or rows[-1][ROW] == rows[-1][ROWS]
+        live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if latest else None
+        return cut(self._states(ctx, det, rows, live, latest=latest), rows, latest, before, size,
+                   from_row=lambda v: v.note != UNRECORDED_DELETE)
+
+    def _states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
+                live: dict[str, Any] | None, *, latest: bool = True) -> list[Version]:
+        """The versions of consecutive activity rows (oldest first), then, when they end with the newest
+        (``latest``), what ``live`` adds."""
         columns = [c for c in ctx.info(det.live).columns if c != "version"]
         declared = set(ctx.config.unrecorded)
         entries: list[Entry] = []
         for i, row in enumerate(rows):
             nxt = rows[i + 1] if i + 1 < len(rows) else None
-            is_delete = (nxt is None and live is None) or (nxt is not None and nxt["version"] == 0)
+            is_delete = (nxt is None and live is None and latest) or (nxt is not None and nxt["version"] == 0)
             values, unrecorded, notes = self._decode(ctx, det, row, columns, declared)
             op = Op.INSERT if row["version"] == 0 else Op.DELETE if is_delete else Op.UPDATE
             entries.append(Entry(values=values, op=op, at=as_utc(row["changed"]), number=row["version"],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chrono_cli.conventions.builtin.chrononaut_activity import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.chrononaut_activity.adapter import ChrononautActivityAdapter
-from chrono_cli.conventions.builtin.chrononaut_activity.write import ChrononautActivityWriter
 
 ADAPTER = ChrononautActivityAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ChrononautActivityWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.chrononaut_activity.write:ChrononautActivityWriter")

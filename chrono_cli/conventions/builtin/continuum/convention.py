@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.continuum import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.continuum.adapter import ContinuumAdapter
-from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = ContinuumAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ContinuumWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.continuum.write:ContinuumWriter")
 
 
 def bulk() -> BulkWriter:

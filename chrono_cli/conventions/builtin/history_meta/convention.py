@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.history_meta import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.history_meta.adapter import HistoryMetaAdapter
-from chrono_cli.conventions.builtin.history_meta.write import HistoryMetaWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = HistoryMetaAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=HistoryMetaWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.history_meta.write:HistoryMetaWriter")
 
 
 def bulk() -> BulkWriter:
     """The set-based restore, made on first use (its modules are not imported by reads)."""
-    from chrono_cli.conventions.shapes.old_state_bulk import OldStateBulk
+    from chrono_cli.conventions.builtin.history_meta.bulk import HistoryMetaBulk
 
-    return OldStateBulk()
+    return HistoryMetaBulk()

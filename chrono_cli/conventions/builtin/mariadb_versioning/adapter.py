@@ -96,6 +96,11 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         _keyed(det)
         return read.versions(ctx, det, key)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        _keyed(det)
+        return read.page(ctx, det, key, before, size)
+
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         return read.state_at(ctx, det, key, at)
 

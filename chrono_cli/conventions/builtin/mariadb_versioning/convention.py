@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chrono_cli.conventions.builtin.mariadb_versioning import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVersioningAdapter
-from chrono_cli.conventions.builtin.mariadb_versioning.write import VersioningBulk, VersioningWriter
 
 ADAPTER = MariaDBVersioningAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=VersioningWriter(),
-                                 bulk=VersioningBulk(), check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.mariadb_versioning.write:VersioningWriter",
+                                 bulk="chrono_cli.conventions.builtin.mariadb_versioning.write:VersioningBulk")

@@ -10,13 +10,13 @@ recorded: a history row holds their value of when it was closed, so only the liv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, or_, select
+from sqlalchemy import Select, Table, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -25,6 +25,7 @@ from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, 
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime, seconds
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live, key_where
+from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.model import Op, RowKey, Version
 
 START, END, FROM, TO = "chrono_start", "chrono_end", "chrono_from", "chrono_to"
@@ -72,15 +73,28 @@ def periods(ctx: ReadContext, det: Detection, table: Table, where: ColumnElement
     """(key, period) of every row of ``table`` (``read_table``) that ``where`` selects, in the order the versions
     of each key were written; from ``source`` (default: ``FOR SYSTEM_TIME ALL``)."""
     opts = det.opts(VersioningOptions)
+    query = _selected(ctx, det, table).select_from(SystemTime(table) if source is None else source).where(where)
+    rows = ctx.conn.execute(query.order_by(*(table.c[c] for c in det.key), table.c[opts.row_start],
+                                           table.c[opts.row_end])).mappings().all()
+    return _periods(ctx, det, rows)
+
+
+def _selected(ctx: ReadContext, det: Detection, table: Table) -> Select[Any]:
+    """The columns ``_periods`` reads: the key, the recorded values and the bounds (raw, and timed)."""
+    opts = det.opts(VersioningOptions)
     cols = recorded(ctx, det)
     start, end = table.c[opts.row_start], table.c[opts.row_end]
     bounds = [start.label(START), end.label(END)]
     if not opts.transaction_precise:
         bounds += [seconds(start).label(FROM), seconds(end).label(TO)]
-    query = (select(*(table.c[c] for c in det.key), *(table.c[c] for c in cols if c not in det.key), *bounds)
-             .select_from(SystemTime(table) if source is None else source).where(where)
-             .order_by(*(table.c[c] for c in det.key), start, end))
-    rows = ctx.conn.execute(query).mappings().all()
+    return select(*(table.c[c] for c in det.key), *(table.c[c] for c in cols if c not in det.key), *bounds)
+
+
+def _periods(ctx: ReadContext, det: Detection,
+             rows: Sequence[Mapping[Any, Any]]) -> list[tuple[tuple[Any, ...], Period]]:
+    """``periods`` of rows selected by ``_selected`` (in key, start, end order)."""
+    opts = det.opts(VersioningOptions)
+    cols = recorded(ctx, det)
     commits = _commits(ctx, {r[b] for r in rows for b in (START, END)}) if opts.transaction_precise else {}
     out: list[tuple[tuple[Any, ...], Period]] = []
     for r in rows:
@@ -151,6 +165,28 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
 def versions(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
     """Every state of ``key``, oldest first."""
     return [s.version for s in stamped(ctx, det, key)]
+
+
+def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size: int) -> list[Version] | None:
+    """``versions_page``: the key's rows of ``FOR SYSTEM_TIME ALL`` by window (``shapes.period_page``), in the
+    order ``periods`` reads them (transaction-precise tables: by commit), a row whose start is not the previous
+    row's end following a deletion, as ``stamped`` has it."""
+    if before is not None and before <= 1:
+        return []
+    opts = det.opts(VersioningOptions)
+    table = read_table(ctx.info(det.live), opts)
+    start, end = table.c[opts.row_start], table.c[opts.row_end]
+    source = SystemTime(table)
+    order: list[ColumnElement[Any]] = [start, end]
+    if opts.transaction_precise:
+        source = SystemTime(table, outer=(REGISTRY, REGISTRY.c.transaction_id == start))
+        order = [func.coalesce(REGISTRY.c.commit_id, start), start, end]
+    query = _selected(ctx, det, table).select_from(source).where(key_where(table, key))
+    rows = positioned(ctx.conn, query, order, func.lag(end).over(order_by=order) != start, before, size)
+    latest = not rows or rows[-1][ROW] == rows[-1][ROWS]
+    found = stamped(ctx, det, key, [p for _, p in _periods(ctx, det, rows)], first=rows[0][ROW] if rows else 1,
+                    latest=latest)
+    return cut([s.version for s in found], rows, latest, before, size)
 
 
 

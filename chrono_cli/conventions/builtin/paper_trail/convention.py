@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.paper_trail import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.paper_trail.adapter import PaperTrailAdapter
-from chrono_cli.conventions.builtin.paper_trail.write import PaperTrailWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PaperTrailAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PaperTrailWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.paper_trail.write:PaperTrailWriter")
 
 
 def bulk() -> BulkWriter:

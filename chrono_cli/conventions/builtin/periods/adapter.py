@@ -78,6 +78,10 @@ class PeriodsAdapter(ConventionAdapter):
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return period.read(ctx, det, key)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return period.page(ctx, det, key, before, size)
+
     def state_at(self, ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
         return asof.state_at(ctx, det, key, at, system_versioned(ctx.info(det.live)))
 

@@ -6,19 +6,19 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.periods import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.periods.adapter import PeriodsAdapter
-from chrono_cli.conventions.builtin.periods.check import CHECK
-from chrono_cli.conventions.builtin.periods.write import PeriodsWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PeriodsAdapter()
-WRITER = PeriodsWriter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER, check=CHECK)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
+                                 writer="chrono_cli.conventions.builtin.periods.write:PeriodsWriter",
+                                 check="chrono_cli.conventions.builtin.periods.check:CHECK")
 
 
 def bulk() -> BulkWriter:
     """The set-based restore, made on first use (its modules are not imported by reads)."""
+    from chrono_cli.conventions.builtin.periods.write import PeriodsWriter
     from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
 
-    return PeriodBulk(WRITER)
+    return PeriodBulk(PeriodsWriter())

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.pghistory import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.pghistory.adapter import PghistoryAdapter
-from chrono_cli.conventions.builtin.pghistory.write import PghistoryWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PghistoryAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PghistoryWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.pghistory.write:PghistoryWriter")
 
 
 def bulk() -> BulkWriter:

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.postgresql_audit import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.postgresql_audit.adapter import PostgresqlAuditAdapter
-from chrono_cli.conventions.builtin.postgresql_audit.write import PostgresqlAuditWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = PostgresqlAuditAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PostgresqlAuditWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.postgresql_audit.write:PostgresqlAuditWriter")
 
 
 def bulk() -> BulkWriter:

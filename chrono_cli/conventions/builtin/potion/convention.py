@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chrono_cli.conventions.builtin.potion import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.potion.adapter import PotionAdapter
-from chrono_cli.conventions.builtin.potion.write import PotionWriter
 
 ADAPTER = PotionAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=PotionWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.potion.write:PotionWriter")

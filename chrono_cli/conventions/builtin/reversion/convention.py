@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.reversion import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.reversion.adapter import ReversionAdapter
-from chrono_cli.conventions.builtin.reversion.write import ReversionWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = ReversionAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=ReversionWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.reversion.write:ReversionWriter")
 
 
 def bulk() -> BulkWriter:

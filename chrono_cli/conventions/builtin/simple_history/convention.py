@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 from chrono_cli.conventions.builtin.simple_history import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryAdapter
-from chrono_cli.conventions.builtin.simple_history.write import SimpleHistoryWriter
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = SimpleHistoryAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=SimpleHistoryWriter(),
-                                 check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.simple_history.write:SimpleHistoryWriter")
 
 
 def bulk() -> BulkWriter:

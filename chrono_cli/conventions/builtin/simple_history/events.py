@@ -39,15 +39,16 @@ def simple_history_events(ctx: ReadContext, det: Detection, query: EventQuery) -
     if not rows:
         return []
     actors = labels(ctx.conn, ctx.snapshot, link, [r[o.user_column] for r in rows])
-    earlier = previous_states(ctx, store, det, rows, [date, ident], time_col=date)
+    light = query.light and not query.match  # which changes only: no previous states read, no field changes
+    earlier = {} if light else previous_states(ctx, store, det, rows, [date, ident], time_col=date)
     out: list[RowChange] = []
     for r in rows:
         key = tuple(r[k] for k in det.key)
         prev = earlier.get((*key, r[ident]))
         op = {"+": Op.INSERT, "~": Op.UPDATE, "-": Op.DELETE}.get(r[kind], Op.UNKNOWN)
         old = None if prev is None or prev[kind] == "-" else prev
-        changes = () if op is Op.DELETE else field_changes(old, r, columns)
-        note = "saved without a change" if op is Op.UPDATE and not changes else None
+        changes = () if op is Op.DELETE or light else field_changes(old, r, columns)
+        note = "saved without a change" if op is Op.UPDATE and not changes and not light else None
         out.append(RowChange(det.live, RowKey(tuple(zip(det.key, key, strict=True))), op,
                              as_utc(r[date], ctx.config.timezone), actors.get(r[o.user_column]),
                              r[reason_col], changes, note=note, actor_id=r[o.user_column]))

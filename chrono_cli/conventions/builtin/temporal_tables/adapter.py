@@ -119,5 +119,9 @@ class TemporalTablesAdapter(ConventionAdapter):
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         return period.read(ctx, det, key)
 
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return period.page(ctx, det, key, before, size)
+
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         return declared_events(ctx, det, query, period.read)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Detection, Options, ReadContext
@@ -11,7 +12,7 @@ from chrono_cli.conventions.checkrules import columns_text, uniques
 from chrono_cli.conventions.checkspec import CheckContext, CheckSpec, Drift, StoreKind, Subject
 from chrono_cli.conventions.remedy import SetPrimaryKey
 from chrono_cli.conventions.shapes.common import Declared
-from chrono_cli.conventions.shapes.in_table import read_rows
+from chrono_cli.conventions.shapes.in_table import page_rows, read_rows
 from chrono_cli.conventions.types import col_is, is_boolean, is_integer
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.model import Op, RowKey, Severity, Version
@@ -77,5 +78,16 @@ class VersionedRowsAdapter(ConventionAdapter):
                             evidence=tuple(evidence), options=VersionedRowsOptions(CURRENT if has_current else None))
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
-        return read_rows(ctx, det, key, layout(det), first=lambda n: Op.INSERT if n == 1 else Op.UNKNOWN,
-                         deleted=f"no row has {CURRENT} set: the current version was deleted")
+        return read_rows(ctx, det, key, layout(det), first=_first, deleted=DELETED)
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        return page_rows(ctx, det, key, layout(det), before, size, first=_first, deleted=DELETED)
+
+
+DELETED = f"no row has {CURRENT} set: the current version was deleted"
+
+
+def _first(number: Any) -> Op:
+    """The first row is the insert when it is version 1 (older versions may have been purged)."""
+    return Op.INSERT if number == 1 else Op.UNKNOWN

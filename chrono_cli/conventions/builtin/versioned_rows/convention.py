@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chrono_cli.conventions.builtin.versioned_rows import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.versioned_rows.adapter import VersionedRowsAdapter
-from chrono_cli.conventions.builtin.versioned_rows.write import VersionedRowsWriter
 
 ADAPTER = VersionedRowsAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, writer=VersionedRowsWriter(), check=ADAPTER.check)
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, check=ADAPTER.check,
+                                 writer="chrono_cli.conventions.builtin.versioned_rows.write:VersionedRowsWriter")
