@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
 from chrono_cli.config import load
@@ -24,6 +25,7 @@ from chrono_cli.services.target import open_target
 from chrono_cli.services.workspace import Settings, Workspace
 from chrono_cli.services.writeset import key_text
 from tests.browse.pilot import demo_copy, workspace
+from tests.support import audit_logs
 from tests.support.declared import CONFIGS, in_table
 
 TABLES = (
@@ -603,5 +605,215 @@ def test_a_long_chrononaut_activity_record_pages_by_window(pg_url: str) -> None:
         assert [v.op for v in whole.versions[799:804]] == [Op.DELETE, Op.INSERT, Op.DELETE, Op.INSERT, Op.UPDATE]
         assert whole.versions[-1].current and whole.versions[-1].note
         assert whole.versions[2].actor == "u3" and whole.versions[4].reason == "why 5"
+    finally:
+        ws.close()
+
+
+def _assert_windowed(ws: Workspace, table: str, whole: Timeline, before: int) -> None:
+    """Record 1 paged at 97 is ``whole``, and its store reads the page before ``before`` by window."""
+    assert_pages_are_the_timeline(ws, table, "1", 97, whole)
+    with ws.catalog() as cat:
+        assert load_page(cat, open_target(cat, table), "1", None, before, 200) is not None
+
+
+def fill_audit_log(url: str, kind: str, n: int) -> None:
+    """The suite's own supa_audit or audit trigger (tests/support/audit_logs.py) on ``article``, then ``n``
+    writes of article 1 through them: updates, a deletion and re-creation every 500, a write with the triggers
+    off every 301 (the next logged row does not start from the state the previous one left), the session's time
+    zone changed at ``n`` * 7 / 12 (the logged text of a time changes, not the time: no gap), a TRUNCATE at
+    ``n`` * 5 / 8 (re-created at once), a column added at ``n`` * 9 / 10 (older rows do not name it), then a
+    write with the triggers off (the live row differs from the newest logged state)."""
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            cur.execute(audit_logs.SUPA_AUDIT if kind == "supa" else audit_logs.AUDIT_TRIGGER)
+            cur.execute(audit_logs.TABLES)
+            for statement in audit_logs.ENABLE[kind]:
+                cur.execute(statement)
+            cur.execute(f"""DO $$ BEGIN FOR v IN 1..{n - 1} LOOP
+                IF v = 1 OR v % 500 = 1 THEN INSERT INTO article (id, name, price, published_at)
+                    VALUES (1, 'n' || v, v, '2026-11-20 09:00+02');
+                ELSIF v = {n * 7 // 12} THEN PERFORM set_config('TimeZone', 'Asia/Tokyo', true);
+                ELSIF v % 500 = 0 THEN DELETE FROM article WHERE id = 1;
+                ELSIF v = {n * 5 // 8} THEN TRUNCATE article; INSERT INTO article (id, name) VALUES (1, 'again');
+                ELSIF v = {n * 9 // 10} THEN ALTER TABLE article ADD COLUMN extra text;
+                ELSIF v % 301 = 0 THEN
+                    ALTER TABLE article DISABLE TRIGGER USER;
+                    UPDATE article SET note = 'unlogged ' || v WHERE id = 1;
+                    ALTER TABLE article ENABLE TRIGGER USER;
+                ELSE UPDATE article SET name = 'n' || (v / 3), views = v % 7 WHERE id = 1;
+                END IF; END LOOP;
+                ALTER TABLE article DISABLE TRIGGER USER;
+                UPDATE article SET name = 'changed behind the history' WHERE id = 1; END $$""")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("kind", "convention"), [("supa", "supa-audit"), ("audit-trigger", "audit-trigger")])
+def test_a_long_audit_log_record_pages_by_window(pg_url: str, kind: str, convention: str) -> None:
+    """Trigger-written logs (JSONB and hstore): 1,200 writes of one record with unrecorded changes, deletions,
+    a TRUNCATE and a column added on the way, paged by window into its timeline."""
+    fill_audit_log(pg_url, kind, 1200)
+    ws = workspace(pg_url)
+    try:
+        whole = read.history(ws, "article", "1")
+        assert whole.convention == convention
+        notes = [v.note or "" for v in whole.versions]
+        assert sum(n.startswith("unrecorded change") for n in notes) == 3  # after 301, 602, 903
+        assert any(n.startswith("TRUNCATE") for n in notes) and whole.versions[-1].current and notes[-1]
+        _assert_windowed(ws, "article", whole, 501)
+    finally:
+        ws.close()
+
+
+POTION = (  # Flask-Potion's HistoryMixin recipe table and a model with a ToOne field (rows written here)
+    "CREATE TABLE author (id integer PRIMARY KEY, name varchar(40))",
+    "CREATE TABLE article (id integer PRIMARY KEY, title varchar(80), published_at timestamp, "
+    "author_id integer REFERENCES author (id), views integer)",
+    "CREATE TABLE history_record (id {serial} PRIMARY KEY, object_type varchar(20) NOT NULL, "
+    "object_id integer NOT NULL, updated_at timestamp NOT NULL, changes {json})",
+)
+
+
+def _potion_changes(n: int) -> list[list[dict[str, Any]]]:
+    """``n`` PATCHes of article 1 as the recipe records them, each attribute's old value the new one the last
+    PATCH naming it left, but after a write Potion did not see every 301st (then the next author's too): the
+    title each time, a date every
+    7th, the author (a ``$ref``) every 13th, the views from PATCH ``n`` - 100 on, an attribute with no column
+    every 97th; every 50th changes nothing."""
+    left: dict[str, Any] = {"title": "t0", "published_at": None, "author": {"$ref": "/author/1"}, "views": None}
+    out = []
+    for v in range(1, n + 1):
+        if v % 301 == 0:  # the state after the gap knows no author: the next author's old value is no gap either
+            left["author"] = {"$ref": "/author/3"}
+        new = {"title": f"t{v}"} if v % 50 else {}
+        if v % 7 == 0 and new:
+            new["published_at"] = {"$date": v * 86_400_000}
+        if v % 13 == 0 and new:
+            new["author"] = {"$ref": f"/author/{v // 13 % 2 + 1}"}
+        if v >= n - 100 and new:
+            new["views"] = v
+        out.append([{"attribute": a, "old": f"x{v}" if a == "title" and v % 301 == 0 else left[a], "new": value}
+                    for a, value in new.items()] + ([{"attribute": "summary", "old": None, "new": f"s{v}"}]
+                                                    if v % 97 == 0 else []))
+        left.update(new)
+    return out
+
+
+def fill_potion(url: str, n: int) -> None:
+    """Article 1: ``n`` PATCHes (``_potion_changes``), then a write Potion did not see; article 2: ``n`` PATCHes
+    of its own, interleaved."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        pg = conn.dialect.name == "postgresql"
+        for ddl in POTION:
+            conn.execute(text(ddl.format(serial="serial" if pg else "integer", json="jsonb" if pg else "text")))
+        conn.execute(text("INSERT INTO author VALUES (1, 'ann'), (2, 'bo')"))
+        conn.execute(text("INSERT INTO history_record (object_type, object_id, updated_at, changes) "
+                          f"VALUES ('article', :obj, :at, {'CAST(:changes AS jsonb)' if pg else ':changes'})"),
+                     [{"obj": obj, "at": datetime(2026, 2, 1) + timedelta(seconds=v),
+                       "changes": json.dumps(changes if obj == 1 else [{"attribute": "title", "old": "a", "new": "b"}])}
+                      for v, changes in enumerate(_potion_changes(n), 1) for obj in (1, 2)])
+        conn.execute(text("INSERT INTO article VALUES (1, 'changed behind Potion', NULL, 1, :n), "
+                          "(2, 'b', NULL, NULL, NULL)"), {"n": n})
+    engine.dispose()
+
+
+def test_a_long_potion_record_pages_by_window(sqlite_or_pg_url: str) -> None:
+    """Flask-Potion's diffs, 1,200 PATCHes of one article with unrecorded changes between them (their versions'
+    positions depend on the gaps before them), dates, links, no-op PATCHes and a column first named late (older
+    pages carry its value back from newer records), then a write Potion did not see: paged by window."""
+    fill_potion(sqlite_or_pg_url, 1200)
+    ws = workspace(sqlite_or_pg_url)
+    try:
+        whole = read.history(ws, "article", "1")
+        assert whole.convention == "potion" and len(whole.versions) == 1200 + 1 + 3 + 1
+        assert sum((v.note or "").startswith("unrecorded change") for v in whole.versions) == 3
+        _assert_windowed(ws, "article", whole, 501)
+    finally:
+        ws.close()
+
+
+def _auditlog_entries(n: int) -> list[tuple[int, dict[str, list[Any]] | None]]:
+    """(action, changes) of ``n`` entries of shop item 1 as django-auditlog writes them (both sides strings,
+    NULL as "None", a create or delete naming every field that is not NULL): a create, updates of the name (the
+    price every 7th, the note first from entry ``n`` - 300 on), a deletion and re-creation every 500, an access
+    entry every 40th (no change: entry 1,000 is one, so the create at 1,001 finds the item existing), and a save
+    auditlog did not see before every 301st (the next old name differs)."""
+    left: dict[str, str] = {}
+    out: list[tuple[int, dict[str, list[Any]] | None]] = []
+    for v in range(1, n + 1):
+        if v % 40 == 0:
+            out.append((3, None))
+        elif v == 1 or v % 500 == 1:
+            left = {"id": "1", "name": f"n{v}", "price": f"{v % 90}.50"}
+            out.append((0, {f: ["None", value] for f, value in left.items()}))
+        elif v % 500 == 0:
+            out.append((2, {f: [value, "None"] for f, value in left.items()}))
+            left = {}
+        else:
+            new = {"name": f"n{v}", **({"price": f"{v % 90}.25"} if v % 7 == 0 else {}),
+                   **({"note": f"note {v}"} if v >= n - 300 else {})}
+            out.append((1, {f: [f"x{v}" if f == "name" and v % 301 == 0 else left.get(f, "None"), value]
+                            for f, value in new.items()}))
+            left.update(new)
+    return out
+
+
+def fill_auditlog(url: str, n: int) -> None:
+    """Item 1: ``n`` entries (``_auditlog_entries``), then a save auditlog did not see; item 2: two entries
+    whose JSON is kept as the text of a JSON string."""
+    engine = create_engine(url)
+    json_type = {"postgresql": "jsonb", "sqlite": "text"}.get(engine.dialect.name, "longtext")
+    time_type = "datetime(6)" if json_type == "longtext" else "timestamp"  # MariaDB's timestamp updates itself
+    with engine.begin() as conn:
+        for ddl in ("CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100) NOT NULL, "
+                    "model varchar(100) NOT NULL)",
+                    "CREATE TABLE shop_item (id integer PRIMARY KEY, name varchar(40) NOT NULL, price numeric(10, 2), "
+                    "note text)",
+                    "CREATE TABLE auditlog_logentry (id integer PRIMARY KEY, object_pk varchar(255) NOT NULL, "
+                    "object_id bigint, object_repr text NOT NULL, action smallint NOT NULL, changes "
+                    f"{json_type}, timestamp {time_type} NOT NULL, actor_id integer, content_type_id integer NOT NULL, "
+                    "cid varchar(255), changes_text text NOT NULL, actor_email varchar(254))"):
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO django_content_type VALUES (7, 'shop', 'item')"))
+        entries = Table("auditlog_logentry", MetaData(), autoload_with=conn)
+        conn.execute(entries.insert(), [
+            {"id": i, "object_pk": "1", "object_id": 1, "object_repr": "item 1", "action": action,
+             "changes": changes if json_type == "jsonb" or changes is None else json.dumps(changes), "changes_text": "",
+             "content_type_id": 7,
+             "timestamp": datetime(2026, 2, 1) + timedelta(seconds=i)}
+            for i, (action, changes) in enumerate(_auditlog_entries(n), 1)])
+        conn.execute(entries.insert(), [  # item 2: each entry's JSON kept as the text of a JSON string
+            {"id": n + 1000 + v, "object_pk": "2", "object_id": 2, "object_repr": "item 2", "action": 1 if v > 1 else 0,
+             "changes": json.dumps(changes) if json_type == "jsonb" else json.dumps(json.dumps(changes)),
+             "changes_text": "", "content_type_id": 7, "timestamp": datetime(2026, 3, 1) + timedelta(seconds=v)}
+            for v, changes in enumerate(({"id": ["None", "2"], "name": ["None", "a"]}, {"name": ["a", "b"]}), 1)])
+        conn.execute(text("INSERT INTO shop_item VALUES (1, 'saved outside auditlog', 9.50, 'note 1200'), "
+                          "(2, 'b', NULL, NULL)"))
+    engine.dispose()
+
+
+def test_a_long_auditlog_record_pages_by_window(db_url: str) -> None:
+    """django-auditlog's entries written by hand in the shape the library writes them: 1,200 entries of one item
+    with creates and deletions, access entries, unrecorded saves between them (their versions' positions depend
+    on the gaps before them) and a field first set late, then a save auditlog did not see: paged by window; an
+    item whose entries keep their JSON as the text of a JSON string is read whole."""
+    fill_auditlog(db_url, 1200)
+    ws = workspace(db_url)
+    try:
+        whole = read.history(ws, "shop_item", "1")
+        assert whole.convention == "auditlog"
+        notes = [v.note or "" for v in whole.versions]
+        assert sum(n.startswith("unrecorded change") for n in notes) == 4 and notes[-1]  # 301, 602, 903, 1001
+        assert [v.op for v in whole.versions].count(Op.DELETE) == 1  # entry 1000 is an access, not the deletion
+        _assert_windowed(ws, "shop_item", whole, 501)
+        texts = read.history(ws, "shop_item", "2")  # what the whole read makes of the text, paged
+        assert_pages_are_the_timeline(ws, "shop_item", "2", 1, texts)
+        with ws.catalog() as cat:
+            assert load_page(cat, open_target(cat, "shop_item"), "2", None, None, 1) is None
     finally:
         ws.close()

@@ -22,7 +22,7 @@ from tests.conformance.test_conformance import _built
 # stores that read a page's window (on MariaDB too)
 WINDOWED = ("history-meta", "chrononaut", "simple-history", "continuum", "paper-trail", "pghistory",
             "reversion", "periods", "temporal-tables", "mariadb-versioning", "versioned-rows",
-            "chrononaut-activity")
+            "chrononaut-activity", "audit-trigger", "supa-audit", "postgresql-audit", "potion", "auditlog")
 PARAMS = [p for p in CONFORMANCE if p.values[1] in ("sqlite", "postgresql") or p.values[0].convention in WINDOWED]
 
 

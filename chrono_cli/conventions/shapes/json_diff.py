@@ -10,6 +10,7 @@ only across recorded changes that did not touch it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -182,3 +183,28 @@ def _carry_back(states: list[_State]) -> None:
             if c not in known and c not in nxt.touched:
                 known[c] = v
         here.version = replace(here.version, values=known)
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where the versions of a diff log's changes fall in the timeline: change ``i`` (0-based) makes the version
+    at ``pos(i)``, preceded by one more where ``i`` is in ``gaps`` (an unrecorded change, or the state before the
+    first change); for reading a window of the changes."""
+
+    gaps: list[int]  # sorted
+    total: int  # the changes
+
+    def pos(self, row: int) -> int:
+        """The position of the version change ``row`` makes."""
+        return row + 1 + bisect_right(self.gaps, row)
+
+    def row_at(self, position: int) -> int:
+        """The change whose version (or the one before it) is at ``position``; the last change past the end."""
+        lo, hi = 0, self.total - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.pos(mid) >= position:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo

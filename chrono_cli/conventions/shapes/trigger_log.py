@@ -11,7 +11,7 @@ Columns no log row ever names (excluded from auditing, or added after the last c
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Table
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import (
     NO_OPTIONS,
@@ -165,6 +166,25 @@ class TriggerLogAdapter(ConventionAdapter):
         """The log rows of one transaction (None: the log does not record transactions, or not this one)."""
         return None
 
+    def documents(self, store: FromClause) -> tuple[ColumnElement[Any], ColumnElement[Any]] | None:
+        """A log row's values before and after its change, each as one stored document (hstore or JSONB): the
+        whole old row of an UPDATE or DELETE, the whole new row of an INSERT or UPDATE (NULL where there is
+        none). None: the log's rows cannot be compared in SQL, so its timelines are read whole, never paged."""
+        return None
+
+    def op_is(self, store: FromClause, op: Op) -> ColumnElement[bool]:
+        """The log rows recording ``op`` (INSERT or DELETE; with ``documents``)."""
+        raise NotImplementedError
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """A window of the record's log rows, positioned by the gaps the server finds in the older ones
+        (shapes/trigger_log_page.py); None where the log cannot be so compared, or the record changed its key or
+        lived through a TRUNCATE (its timeline then spans other rows: read whole)."""
+        from chrono_cli.conventions.shapes.trigger_log_page import page
+
+        return page(self, ctx, det, key, before, size)
+
     def _decoded(self, ctx: ReadContext, det: Detection, raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
         values, unknown = decode_values(ctx, det, dict(raw or {}))
         return {c: v for c, v in values.items() if c not in unknown}, unknown
@@ -187,6 +207,12 @@ class TriggerLogAdapter(ConventionAdapter):
             rows = list(ctx.conn.execute(self.log_rows(ctx, det).where(cond).order_by(*order)).mappings())
             if rows:
                 break
+        return self.logged(ctx, det, rows, skip)
+
+    def logged(self, ctx: ReadContext, det: Detection, rows: Iterable[Mapping[Any, Any]],
+               skip: set[str]) -> list[Logged]:
+        """Log rows (in log order) as changes, each with its place in the log and the keys it joins."""
+        order = list(ctx.info(det.store).table().primary_key.columns)
         out = []
         for r in rows:
             e = self.entry(r)

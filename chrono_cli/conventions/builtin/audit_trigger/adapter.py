@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, or_, select, union
+from sqlalchemy import Table, and_, case, false, func, or_, select, union
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind, Subject
@@ -136,6 +137,17 @@ class AuditTriggerAdapter(TriggerLogAdapter):
 
     def excluded(self, ctx: ReadContext, det: Detection) -> tuple[str, ...]:
         return ignored(ctx.info(det.live))
+
+    def documents(self, store: FromClause) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        """``row_data`` is the old row but of an INSERT (its new row); an UPDATE's new row is ``row_data ||
+        changed_fields`` (hstore and jsonb alike)."""
+        data, changed = store.c.row_data, store.c.changed_fields
+        new = case((store.c.action == "I", data), (changed.is_(None), data),
+                   else_=data.op("||", return_type=data.type)(changed))
+        return case((store.c.action != "I", data)), new
+
+    def op_is(self, store: FromClause, op: Op) -> ColumnElement[bool]:
+        return store.c.action == next(a for a, o in ACTIONS.items() if o is op)
 
     def group_filter(self, store: Table, group: Any) -> ColumnElement[bool] | None:
         return store.c.transaction_id == group if isinstance(group, int) and not isinstance(group, bool) else None

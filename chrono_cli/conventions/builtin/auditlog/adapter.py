@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,53 @@ def sorted_json(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the entries of one table say: the columns not recorded and the tracked ones (a create or delete
+    entry lists every tracked field that is not NULL)."""
+
+    live: TableInfo
+    store: TableInfo
+    skip: set[str]
+    tracked: list[str]
+
+    def changes(self, ctx: ReadContext, rows: Sequence[Mapping[Any, Any]]) -> list[Change]:
+        """Entries (in order) as recorded changes; access entries record none and are left out."""
+        link = user_link(self.store, "actor_id", ctx.snapshot)
+        actors = labels(ctx.conn, ctx.snapshot, link, (r["actor_id"] for r in rows))
+        tz = ctx.config.timezone
+        changes: list[Change] = []
+        for r in rows:
+            op = ACTIONS.get(r["action"])
+            if op is None:
+                continue  # an access entry records no change
+            old, new, unknown = AuditlogAdapter._sides(r, self.live, self.skip, tz)
+            if op is Op.INSERT:
+                new = {**dict.fromkeys(self.tracked), **new}
+            elif op is Op.DELETE:
+                old = {**dict.fromkeys(self.tracked), **old}
+            actor = actors.get(r["actor_id"], str(r["actor_id"])) if r["actor_id"] is not None else (
+                r.get("actor_email") or None)
+            extra = as_json(r.get("additional_data"))
+            reason = extra.get("reason") if isinstance(extra, dict) else None
+            notes = [f"cid {r['cid']}"] if r.get("cid") else []
+            if unknown:
+                notes.append(f"stored fields with no matching column: {', '.join(unknown)}")
+            changes.append(Change(old, new, op, as_utc(r["timestamp"], tz), r["id"], actor,
+                                  None if reason is None else str(reason), "; ".join(notes) or None))
+        return changes
+
+    def states(self, ctx: ReadContext, key: RowKey, changes: list[Change],
+               live: dict[str, Any] | None) -> list[Version]:
+        """The versions of ``changes`` (a record's, from its first or from a state set up before them) ending in
+        ``live`` (None: deleted, or not the end of the record's changes)."""
+        if live is not None:
+            live = {c: sorted_json(v) if is_text(self.live.columns[c].type) else v for c, v in live.items()}
+        shown = [c for c in self.live.columns if c not in self.skip]
+        return diff_states(changes, live, shown, tuple(c for c in self.live.columns if c in self.skip),
+                           key.as_dict())
+
+
 class AuditlogAdapter(ConventionAdapter):
     """django-auditlog: differences only; states rebuilt by the diff-log engine, checked against the live row."""
 
@@ -190,41 +237,27 @@ class AuditlogAdapter(ConventionAdapter):
         return None  # the content type needs the table's config: counted by reading, not here
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
+        ct = self.content_type(ctx, det)
+        reading = self.reading(ctx, det, ct)
+        rows = [] if ct is None else self.entries(ctx, det, ct, key)
+        return reading.states(ctx, key, reading.changes(ctx, rows), fetch_live(ctx.conn, reading.live.table(), key))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """A window of the record's entries, positioned by the gaps the server finds in the older ones
+        (builtin/auditlog/page.py); None where the store cannot be so compared."""
+        from chrono_cli.conventions.builtin.auditlog.page import page
+
+        return page(self, ctx, det, key, before, size)
+
+    def reading(self, ctx: ReadContext, det: Detection, ct: int | None) -> Reading:
+        """How the table's entries read: its tracked and masked fields, learnt from its newest entries."""
         live_info = ctx.info(det.live)
         store = ctx.info(det.store)
-        ct = self.content_type(ctx, det)
         fields = Fields({}, frozenset()) if ct is None else fields_of(ctx.conn, store, ct, live_info)
         skip = set(ctx.config.unrecorded) | set(fields.masked)
         skip |= {c for c in live_info.columns if c not in fields.names and c not in live_info.pk}
-        rows = [] if ct is None else self.entries(ctx, det, ct, key)
-        link = user_link(store, "actor_id", ctx.snapshot)
-        actors = labels(ctx.conn, ctx.snapshot, link, (r["actor_id"] for r in rows))
-        tz = ctx.config.timezone
-        tracked = [c for c in fields.names if c not in skip]
-        changes: list[Change] = []
-        for r in rows:
-            op = ACTIONS.get(r["action"])
-            if op is None:
-                continue  # an access entry records no change
-            old, new, unknown = self._sides(r, live_info, skip, tz)
-            if op is Op.INSERT:
-                new = {**dict.fromkeys(tracked), **new}
-            elif op is Op.DELETE:
-                old = {**dict.fromkeys(tracked), **old}
-            actor = actors.get(r["actor_id"], str(r["actor_id"])) if r["actor_id"] is not None else (
-                r.get("actor_email") or None)
-            extra = as_json(r.get("additional_data"))
-            reason = extra.get("reason") if isinstance(extra, dict) else None
-            notes = [f"cid {r['cid']}"] if r.get("cid") else []
-            if unknown:
-                notes.append(f"stored fields with no matching column: {', '.join(unknown)}")
-            changes.append(Change(old, new, op, as_utc(r["timestamp"], tz), r["id"], actor,
-                                  None if reason is None else str(reason), "; ".join(notes) or None))
-        live = fetch_live(ctx.conn, live_info.table(), key)
-        if live is not None:
-            live = {c: sorted_json(v) if is_text(live_info.columns[c].type) else v for c, v in live.items()}
-        shown = [c for c in live_info.columns if c not in skip]
-        return diff_states(changes, live, shown, tuple(c for c in live_info.columns if c in skip), key.as_dict())
+        return Reading(live_info, store, skip, [c for c in fields.names if c not in skip])
 
     @staticmethod
     def entries(ctx: ReadContext, det: Detection, ct: int, key: RowKey) -> list[Mapping[Any, Any]]:

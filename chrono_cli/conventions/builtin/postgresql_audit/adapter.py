@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import String, Table, cast, select
+from sqlalchemy import String, Table, case, cast, func, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import Detection, Options, ReadContext
 from chrono_cli.conventions.builtin.postgresql_audit import related
@@ -98,6 +99,16 @@ class PostgresqlAuditAdapter(TriggerLogAdapter):
 
     def excluded(self, ctx: ReadContext, det: Detection) -> tuple[str, ...]:
         return excluded(ctx.info(det.live))
+
+    def documents(self, store: FromClause) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        """``old_data`` is the old row but of an insert (``{}``); the new row is ``old_data || changed_data``."""
+        old, changed = store.c.old_data, store.c.changed_data
+        new = case((old.is_(None), changed), (changed.is_(None), old),
+                   else_=old.op("||", return_type=old.type)(changed))
+        return case((func.lower(store.c.verb) != "insert", old)), new
+
+    def op_is(self, store: FromClause, op: Op) -> ColumnElement[bool]:
+        return func.lower(store.c.verb) == next(v for v, o in VERBS.items() if o is op)
 
     def group_filter(self, store: Table, group: Any) -> ColumnElement[bool] | None:
         number = xid(group)

@@ -104,18 +104,29 @@ class PotionAdapter(ConventionAdapter):
         live = fetch_live(ctx.conn, live_info.table(), key)
         tz = ctx.config.timezone
         skip = set(ctx.config.unrecorded)
-        changes: list[Change] = []
-        for rec in records:
-            diff, unknown = self._changes(rec, live_info.columns, tz)
-            notes = ["no-op update recorded (changes = [])"] if not diff and not unknown else []
-            if unknown:
-                notes.append(f"changed attributes with no matching column: {', '.join(unknown)}")
-            changes.append(Change({c: o for c, (o, _) in diff.items() if c not in skip},
-                                  {c: n for c, (_, n) in diff.items() if c not in skip}, Op.UPDATE,
-                                  as_utc(rec["updated_at"], tz), rec["id"], note="; ".join(notes) or None))
+        changes = [self.change(rec, live_info.columns, tz, skip) for rec in records]
         shown = [c for c in live_info.columns if c not in skip]
         return diff_states(changes, None if live is None else dict(live), shown,
                            tuple(c for c in live_info.columns if c in skip), dict(key.as_dict()))
+
+    def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
+                      size: int) -> list[Version] | None:
+        """A window of the record's history_records, positioned by the gaps the server finds in the older ones
+        (builtin/potion/page.py); None where the store cannot be so compared (not PostgreSQL or SQLite)."""
+        from chrono_cli.conventions.builtin.potion.page import page
+
+        return page(self, ctx, det, key, before, size)
+
+    def change(self, rec: Mapping[Any, Any], columns: Mapping[str, ColumnInfo], tz: str | None,
+               skip: set[str]) -> Change:
+        """One history_record as a recorded change (an UPDATE: Potion records only PATCHes)."""
+        diff, unknown = self._changes(rec, columns, tz)
+        notes = ["no-op update recorded (changes = [])"] if not diff and not unknown else []
+        if unknown:
+            notes.append(f"changed attributes with no matching column: {', '.join(unknown)}")
+        return Change({c: o for c, (o, _) in diff.items() if c not in skip},
+                      {c: n for c, (_, n) in diff.items() if c not in skip}, Op.UPDATE,
+                      as_utc(rec["updated_at"], tz), rec["id"], note="; ".join(notes) or None)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         columns = ctx.info(det.live).columns

@@ -22,6 +22,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import JSONB, OID, REGCLASS
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.checkspec import CheckSpec, MetaColumn, StoreKind, Subject
@@ -118,6 +119,12 @@ class SupaAuditAdapter(TriggerLogAdapter):
     def truncates(self, ctx: ReadContext, det: Detection) -> Select[Any] | None:
         store = ctx.info(det.store).table()
         return self.log_rows(ctx, det).where(store.c.op == "TRUNCATE")
+
+    def documents(self, store: FromClause) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        return store.c.old_record, store.c.record
+
+    def op_is(self, store: FromClause, op: Op) -> ColumnElement[bool]:
+        return store.c.op == op.name
 
     def entry(self, row: Mapping[Any, Any]) -> LogEntry:
         actor = row.get("auth_uid")
