@@ -185,6 +185,11 @@ def _carry_back(states: list[_State]) -> None:
         here.version = replace(here.version, values=known)
 
 
+class Disagrees(Exception):
+    """A window's versions do not fall where the gaps found on the server put them: the page is not shown (the
+    record is read whole instead), never shown at the wrong positions."""
+
+
 @dataclass(frozen=True, slots=True)
 class Positions:
     """Where the versions of a diff log's changes fall in the timeline: change ``i`` (0-based) makes the version

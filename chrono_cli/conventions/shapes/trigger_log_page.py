@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, Positions, diff_states
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states
 from chrono_cli.conventions.shapes.trigger_log import TRUNCATED, TriggerLogAdapter
 from chrono_cli.conventions.types import is_json
 from chrono_cli.model import Op, RowKey, Version
@@ -60,8 +60,11 @@ def page(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, key: RowK
     if want_last < 1:
         return []
     want_first = max(1, want_last - size - (1 if before is None else 0))
-    states = reader.states(max(0, reader.at.row_at(want_first) - 1), min(total - 1, reader.at.row_at(want_last) + 1),
-                           want_first, want_last)
+    try:
+        states = reader.states(max(0, reader.at.row_at(want_first) - 1),
+                               min(total - 1, reader.at.row_at(want_last) + 1), want_first, want_last)
+    except Disagrees:  # never versions at the wrong positions: the record is read whole
+        return None
     last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
     return [v for v in states if max(1, last - size) <= v.seq <= last]
 
@@ -213,7 +216,8 @@ class _Window:
                    for v in numbered if first <= v.seq <= last):
                 return self.states(lo, self._barrier(hi), first, last, True)  # values carried back from newer rows
         if not self._agrees(numbered, lo, hi, start, end):
-            assert lo > 0 or not end, "the whole log's versions disagree with the gaps the server found"
+            if lo == 0 and end:
+                raise Disagrees("the whole log's versions disagree with the gaps the server found")
             return self.states(0, self.total - 1, first, last)
         return numbered
 

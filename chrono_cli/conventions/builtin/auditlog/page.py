@@ -44,7 +44,7 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_models import field_column
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, Positions
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions
 from chrono_cli.model import Op, RowKey, Version
 
 if TYPE_CHECKING:
@@ -81,8 +81,11 @@ def page(adapter: AuditlogAdapter, ctx: ReadContext, det: Detection, key: RowKey
     if want_last < 1:
         return []
     want_first = max(1, want_last - size - (1 if before is None else 0))
-    states = reader.states(reader.at.row_at(want_first), min(total - 1, reader.at.row_at(want_last) + 1),
-                           want_first, want_last)
+    try:
+        states = reader.states(reader.at.row_at(want_first), min(total - 1, reader.at.row_at(want_last) + 1),
+                               want_first, want_last)
+    except Disagrees:  # never versions at the wrong positions: the record is read whole
+        return None
     last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
     return [v for v in states if max(1, last - size) <= v.seq <= last]
 
@@ -310,8 +313,8 @@ class _Reader:
                 later = [i for i in (*gaps, *self.kinds) if i > hi]  # values carried back from newer entries
                 return self.states(lo, min(later, default=self.total - 1), first, last, True)
         expected = self.at.pos(hi) - start + 1
-        assert len(numbered) == expected or end and len(numbered) == expected + 1, (len(numbered), expected)
-        assert all(numbered[self.at.pos(g) - 1 - start].note == GAP for g in gaps if lo <= g <= hi and g > 0), \
-            "gap positions differ"
+        if not (len(numbered) == expected or end and len(numbered) == expected + 1) or \
+                not all(numbered[self.at.pos(g) - 1 - start].note == GAP for g in gaps if lo <= g <= hi and g > 0):
+            raise Disagrees(f"{len(numbered)} versions where {expected} were expected, or gaps elsewhere")
         return numbered
 
