@@ -11,6 +11,7 @@ only across recorded changes that did not touch it.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -213,3 +214,21 @@ class Positions:
             else:
                 lo = mid + 1
         return lo
+
+
+def window_page(at: Positions, states: Callable[[int, int, int, int], list[Version]], before: int | None, size: int,
+                *, lead: int = 0) -> list[Version] | None:
+    """``versions_page`` of a diff log read by window: the changes whose versions cover the page (``lead`` more
+    before it, where a change's state needs the one before it), built by ``states(lo, hi, first, last)``; None
+    when they disagree with ``at`` (the record is then read whole: never versions at the wrong positions)."""
+    want_last = at.pos(at.total - 1) + 1 if before is None else before - 1  # the newest page: the live row may add one
+    if want_last < 1:
+        return []
+    want_first = max(1, want_last - size - (1 if before is None else 0))
+    try:
+        found = states(max(0, at.row_at(want_first) - lead), min(at.total - 1, at.row_at(want_last) + 1), want_first,
+                       want_last)
+    except Disagrees:
+        return None
+    last = found[-1].seq if before is None else min(before - 1, found[-1].seq)
+    return [v for v in found if max(1, last - size) <= v.seq <= last]

@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.base import Detection, ReadContext
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states, window_page
 from chrono_cli.conventions.shapes.trigger_log import TRUNCATED, TriggerLogAdapter
 from chrono_cli.conventions.types import is_json
 from chrono_cli.model import Op, RowKey, Version
@@ -55,18 +55,7 @@ def page(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, key: RowK
     if gaps is None:
         return None
     reader = _Window(adapter, ctx, det, key, cond, stream, total, gaps, skip)
-    own_last = reader.at.pos(total - 1)
-    want_last = own_last + 1 if before is None else before - 1  # the newest page: the live row may add one
-    if want_last < 1:
-        return []
-    want_first = max(1, want_last - size - (1 if before is None else 0))
-    try:
-        states = reader.states(max(0, reader.at.row_at(want_first) - 1),
-                               min(total - 1, reader.at.row_at(want_last) + 1), want_first, want_last)
-    except Disagrees:  # never versions at the wrong positions: the record is read whole
-        return None
-    last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
-    return [v for v in states if max(1, last - size) <= v.seq <= last]
+    return window_page(reader.at, reader.states, before, size, lead=1)
 
 
 def _record_filter(adapter: TriggerLogAdapter, ctx: ReadContext, det: Detection, store: Table,

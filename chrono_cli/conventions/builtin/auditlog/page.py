@@ -44,7 +44,7 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_models import field_column
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, window_page
 from chrono_cli.model import Op, RowKey, Version
 
 if TYPE_CHECKING:
@@ -76,18 +76,7 @@ def page(adapter: AuditlogAdapter, ctx: ReadContext, det: Detection, key: RowKey
     reader = _Reader(adapter, ctx, det, key, mine, total)
     if reader.at is None:
         return None
-    own_last = reader.at.pos(total - 1)
-    want_last = own_last + 1 if before is None else before - 1  # the newest page: the live row may add one
-    if want_last < 1:
-        return []
-    want_first = max(1, want_last - size - (1 if before is None else 0))
-    try:
-        states = reader.states(reader.at.row_at(want_first), min(total - 1, reader.at.row_at(want_last) + 1),
-                               want_first, want_last)
-    except Disagrees:  # never versions at the wrong positions: the record is read whole
-        return None
-    last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
-    return [v for v in states if max(1, last - size) <= v.seq <= last]
+    return window_page(reader.at, reader.states, before, size)
 
 
 def not_object(ctx: ReadContext, changes: ColumnElement[Any]) -> ColumnElement[bool]:

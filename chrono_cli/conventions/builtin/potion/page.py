@@ -30,7 +30,7 @@ from chrono_cli.conventions.decode import normalise_name
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import as_json
-from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states
+from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states, window_page
 from chrono_cli.db.reflect import ColumnInfo
 from chrono_cli.model import Op, RowKey, Version
 
@@ -59,18 +59,7 @@ def page(adapter: PotionAdapter, ctx: ReadContext, det: Detection, key: RowKey, 
     if columns is None:
         return None
     reader = _Reader(adapter, ctx, det, key, items, columns, total)
-    own_last = reader.at.pos(total - 1)
-    want_last = own_last + 1 if before is None else before - 1  # the newest page: the live row may add one
-    if want_last < 1:
-        return []
-    want_first = max(1, want_last - size - (1 if before is None else 0))
-    try:
-        states = reader.states(reader.at.row_at(want_first), min(total - 1, reader.at.row_at(want_last) + 1),
-                               want_first, want_last)
-    except Disagrees:
-        return None
-    last = states[-1].seq if before is None else min(before - 1, states[-1].seq)
-    return [v for v in states if max(1, last - size) <= v.seq <= last]
+    return window_page(reader.at, reader.states, before, size)
 
 
 def _items(ctx: ReadContext, det: Detection, mine: Any) -> Subquery:
