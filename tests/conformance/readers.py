@@ -13,8 +13,6 @@ are read in-process through their own mapped classes; Continuum and simple-histo
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +24,10 @@ from tests.support import audit_logs
 from tests.support import paper_trail as paper_trail_support
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models, versioned_rows_models
+from tests.support.values import plain
 
 Reading = dict[str, Any]  # see the module docstring
 Save = tuple[str, str] | None
-
-
-def plain(value: Any) -> Any:
-    """A JSON-like value: Decimal as str, datetime as ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _values(obj: Any, columns: list[str]) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.conformance.readers import plain  # noqa: F401  (the stories' value form, shared)
 from tests.support.simple_history_story import _database
+from tests.support.values import plain  # noqa: F401  (the stories' value form, shared)
 
 
 def configure(url: str, library_app: str, app: str = "shop", *, create: bool = True, **extra: Any) -> None:

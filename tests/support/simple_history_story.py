@@ -47,7 +47,7 @@ def _database(url: str) -> dict[str, Any]:
         pymysql.install_as_MySQLdb()
         return {"ENGINE": "django.db.backends.mysql", "NAME": u.database, "USER": u.username or "root",
                 "PASSWORD": u.password or "", "HOST": u.host or "127.0.0.1", "PORT": str(u.port or 3306),
-                "OPTIONS": {"charset": "utf8mb4"}}
+                "OPTIONS": {"charset": "utf8mb4", **{k: v for k, v in u.query.items() if k == "ssl_disabled"}}}
     return {"ENGINE": "django.db.backends.postgresql", "NAME": u.database, "USER": u.username or "postgres",
             "PASSWORD": u.password or "", "HOST": u.host or "127.0.0.1", "PORT": str(u.port or 5432)}
 
