@@ -115,9 +115,11 @@ class TablesScreen(ListScreen):
         keys = [str(r.value) for r in self.rows.rows]
         if self.fetching or all(k in self.counted for k in keys[index:index + STATS]):
             return
+        from chrono_cli.services import catalog
+
         todo = [k for k in keys[index:] if k not in self.counted][:STATS]
         self.fetching = True
-        self.load(lambda: table_stats(self.ws, todo), self.counted_in)
+        self.load(lambda: catalog.table_stats(self.ws, todo), self.counted_in)
 
     def counted_in(self, stats: dict[str, tuple[int | None, Any]]) -> None:
         self.fetching = False
@@ -154,24 +156,6 @@ class TablesScreen(ListScreen):
 
     def open(self, key: Any) -> None:
         self.app.push_screen(RecordsScreen(str(key)))
-
-
-def table_stats(ws: Workspace, tables: list[str]) -> dict[str, tuple[int | None, Any]]:
-    """The tables screen's history rows and time of the newest change of each of ``tables``."""
-    from chrono_cli.services import catalog
-    from chrono_cli.services.changes import list_changes
-
-    out: dict[str, tuple[int | None, Any]] = {}
-    for name, rows in catalog.history_counts(ws, tables).items():
-        last = None
-        if rows is not None:
-            try:
-                sets = list_changes(ws, [name], limit=1).changesets
-            except ChronoError:
-                sets = ()
-            last = sets[0].at if sets else None
-        out[name] = (rows, last)
-    return out
 
 
 class RecordsScreen(ListScreen):

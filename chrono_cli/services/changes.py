@@ -89,6 +89,15 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
     answer would tell its values). Pages are read until ``limit`` sets are found or the
     history ends, so other people's newer changes never hide them.
     """
+    with ws.catalog() as cat:
+        return changes_in(cat, tables, since=since, until=until, actor=actor, limit=limit, window=window,
+                          before=before, column=column, value=value, show_secrets=show_secrets)
+
+
+def changes_in(cat: Catalog, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
+               actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW, before: str | None = None,
+               column: str | None = None, value: str | None = None, show_secrets: bool = False) -> ChangeList:
+    """``list_changes`` read through an open catalog (the browser asks it for many tables in one)."""
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     if (column is None) != (value is None):
@@ -99,37 +108,36 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                        cursor.at if cursor else None, max(limit * _FETCH_FACTOR, 200), actor=actor,
                        before_group=cursor.tx if cursor else None)
     found: list[ChangeSet] = []
-    with ws.catalog() as cat:
-        sources, notes = _sources(cat, list(tables))
-        if column is not None and value is not None:
-            sources = pickaxe_sources(sources, column, value, bool(tables))
-            secret = next((s.det.live for s in sources if not show_secrets
-                           and secret_columns(ws.config, s.det.live, [column])), None)
-            if secret is not None:
-                raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
-                                 "would tell it", hint="add --show-secrets to look for its values")
-        filtered = actor is not None or column is not None
-        narrowed = actor is not None and column is None and any(_narrows(src) for src in sources)
-        advice = [a for src in sources if (a := _advice(src))]
-        while True:
-            events, cut, by_tx = _collect(cat, sources, query, notes)
-            # the pickaxe reads only the matching changes: grouping them by the window could chain two of them
-            # across a change it did not read (another actor's), a set no id names. Each inferred set is then
-            # its moment's (window 0), which its id names whatever else happened around it.
-            sets = group(events, 0 if column is not None else window)
-            if narrowed and actor is not None:
-                sets = _actor_sets(cat, sources, sets, actor, window)
-            complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
-            if cut is not None and not complete and sets:
-                complete = sets[:1]
-                notes.append("a change set larger than one page may be cut short")
-            kept = {id(s) for s in complete}
-            complete, last = settle(complete, [], [e for s in sets if id(s) not in kept for e in s.changes], by_tx)
-            more = len(complete) < len(sets)
-            found += [s for s in complete if actor is None or _by(s, actor)]
-            if not filtered or len(found) > limit or not more or last is None:
-                break
-            query = replace(query, before=last.at, before_group=last.tx)
+    sources, notes = _sources(cat, list(tables))
+    if column is not None and value is not None:
+        sources = pickaxe_sources(sources, column, value, bool(tables))
+        secret = next((s.det.live for s in sources if not show_secrets
+                       and secret_columns(cat.config, s.det.live, [column])), None)
+        if secret is not None:
+            raise UsageError(f"{secret}.{column} is a secret (shown redacted): the changes that set a value "
+                             "would tell it", hint="add --show-secrets to look for its values")
+    filtered = actor is not None or column is not None
+    narrowed = actor is not None and column is None and any(_narrows(src) for src in sources)
+    advice = [a for src in sources if (a := _advice(src))]
+    while True:
+        events, cut, by_tx = _collect(cat, sources, query, notes)
+        # the pickaxe reads only the matching changes: grouping them by the window could chain two of them
+        # across a change it did not read (another actor's), a set no id names. Each inferred set is then
+        # its moment's (window 0), which its id names whatever else happened around it.
+        sets = group(events, 0 if column is not None else window)
+        if narrowed and actor is not None:
+            sets = _actor_sets(cat, sources, sets, actor, window)
+        complete = [s for s in sets if cut is None or (_oldest(s) is not None and _oldest(s) > cut)]  # type: ignore[operator]
+        if cut is not None and not complete and sets:
+            complete = sets[:1]
+            notes.append("a change set larger than one page may be cut short")
+        kept = {id(s) for s in complete}
+        complete, last = settle(complete, [], [e for s in sets if id(s) not in kept for e in s.changes], by_tx)
+        more = len(complete) < len(sets)
+        found += [s for s in complete if actor is None or _by(s, actor)]
+        if not filtered or len(found) > limit or not more or last is None:
+            break
+        query = replace(query, before=last.at, before_group=last.tx)
     page, rest = found[:limit], found[limit:]
     if rest:
         page, last = settle(page, rest, [], by_tx)

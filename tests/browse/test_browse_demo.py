@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from chrono_cli.browse import timeline as timeline_screen
 from chrono_cli.browse.app import BrowseApp, HelpScreen
+from chrono_cli.browse.base import when
 from chrono_cli.browse.changes import ChangeSetScreen, ChangesScreen
 from chrono_cli.browse.tables import RecordsScreen, TablesScreen
 from chrono_cli.browse.timeline import TimelineScreen
@@ -31,6 +32,7 @@ def test_tables_records_timeline(tmp_path: Path) -> None:
     url = demo_copy(tmp_path)
     ws = workspace(url)
     tables = catalog.list_tables(ws, counts=True).document["tables"]
+    newest = [list_changes(ws, [t["table"]], limit=1).changesets[:1] if t["history_rows"] else [] for t in tables]
     deleted = {key_text(r["key"]) for r in listing.deleted(ws, "users").document["rows"]}
     archived = {key_text(r["key"]) for r in listing.archived(ws, "users").document["rows"]}
     tl = read.history(ws, "users", "42")
@@ -41,6 +43,9 @@ def test_tables_records_timeline(tmp_path: Path) -> None:
         shown = rows(pilot)
         assert [r[0] for r in shown] == [t["table"] for t in tables]
         assert [r[3] for r in shown] == [str(t["history_rows"] or "") for t in tables]
+        # the newest change set's time, each table's read in the one catalog the screen reads 30 tables in
+        assert [r[4] for r in shown] == [when(n[0].at).plain if n else "no history" if not t["history_rows"]
+                                         else "not recorded" for t, n in zip(tables, newest, strict=True)]
         await press(pilot, "u", "s")  # type to filter
         assert [r[0] for r in rows(pilot)] == ["users"]
         await press(pilot, "enter")
