@@ -6,7 +6,7 @@ from chrono_cli.conventions.builtin.declared import CONVENTIONS as DECLARED
 from chrono_cli.conventions.checkspec import CheckSpec, StoreKind
 from chrono_cli.conventions.shapes.adapters import ADAPTERS
 from chrono_cli.conventions.shapes.check import declared_drift
-from chrono_cli.conventions.shapes.in_table import InTableWriter
+from chrono_cli.conventions.shapes.in_table_write import InTableWriter
 from chrono_cli.conventions.shapes.write import WRITERS
 
 # check-migrations compares declared tables with their roles and triggers (shapes/check.py)
