@@ -10,7 +10,7 @@ from chrono_cli.errors import UsageError
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, TimelineStream, Version
 from chrono_cli.services import redact, select
 from chrono_cli.services.history import filter_timeline, load_page, load_timeline, stream_timeline
-from chrono_cli.services.target import open_target
+from chrono_cli.services.target import Target, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
 
@@ -58,11 +58,14 @@ def history_pages(ws: Workspace, table: str, key: str, *, convention: str | None
                   size: int = 200) -> Iterator[Timeline]:
     """A record's timeline a page of ``size`` versions at a time, the newest page first (each oldest first, its
     versions numbered by position in the whole timeline, as ``history`` shows them): each page is one read-only
-    transaction reading only its window where the store can; else the timeline is read whole once and cut up."""
+    transaction reading only its window where the store can (the table is reflected and its conventions detected once,
+for the first page); else the timeline is read whole once and cut up."""
     before: int | None = None
+    target: Target | None = None
     while True:
         with ws.catalog() as cat:
-            target = open_target(cat, table)
+            if target is None:  # the table as the first page found it: every page shows the same columns
+                target = open_target(cat, table)
             page = load_page(cat, target, key, convention, before, size)
             whole = load_timeline(cat, target, key, convention) if page is None else None
         if whole is not None:
