@@ -146,7 +146,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
         steps = writer.steps(ctx, staging.staging(ctx, columns, kept=kept), columns)
-        notes = writer.notes(ctx)
+        notes = writer.notes(ctx) + writer.meta_notes(ctx)
         return BulkPlan(table=str(target.ref), convention=det.adapter, history=str(det.store), key=tuple(det.key),
                         columns=tuple(columns), at=at_t, since=since_t, rows=tuple(rows), skipped=dict(skipped),
                         statements=compiled(steps, cat.conn.dialect), created_at=now, database=safe_url(ws.url),

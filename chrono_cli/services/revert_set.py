@@ -238,6 +238,7 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         notes = [f"{name} has no place for an actor or a reason: they are not recorded"
                  for name in dict.fromkeys(p.convention for p in parts)
                  if not (traits := conventions.get(name).traits).records_actor and not traits.archive]
+        notes += list(dict.fromkeys(n for t in tables.values() if t.rows for n in t.writer.meta_notes(t.ctx)))
         notes += inferred_note(head)
         notes += [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] \
             if blind else []

@@ -131,6 +131,11 @@ def test_simple_history_rows_from_a_keys_file(runner: CliRunner, story_clone: St
     keys = tmp_path / "keys.txt"
     keys.write_text("# polls to fix\n1\n2\n", encoding="utf-8")
     arg = str(keys) if source == "file" else "-"
+    if source == "file":  # a name that is no user: the plan says the user column stays NULL, as a single restore does
+        dry = chrono(runner, url, "-f", "json", "restore", "djangoapp_poll", "--at", when, "--keys", arg,
+                     "--actor", "nobody", "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        assert "actor 'nobody' is not a user id: history_user_id left NULL" in json.loads(dry.stdout)["notes"]
     done = chrono(runner, url, "-f", "json", "restore", "djangoapp_poll", "--at", when, "--keys", arg,
                   "--actor", "1", "--yes", input=keys.read_text(encoding="utf-8") if source == "stdin" else None)
     assert done.exit_code == 0, done.output

@@ -92,6 +92,11 @@ class BulkWriter(abc.ABC):
         return [f"{ctx.det.store} records no creation time: a row created after the time is restored to its first "
                 "recorded state"]
 
+    def meta_notes(self, ctx: WriteContext) -> list[str]:
+        """What the plan says about the actor and reason this store records (the row-by-row writer says it on
+        every row; a set-based plan once per store)."""
+        return []
+
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset({ctx.det.version_col} - {None})  # type: ignore[arg-type]
 

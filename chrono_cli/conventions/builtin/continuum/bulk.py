@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.joined import is_joined
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
-from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, is_link
+from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
 from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter, Undo, delete_live, insert_live, joined, update_live
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
@@ -135,6 +135,9 @@ class ContinuumBulk(BulkWriter):
         later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
         return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later, current)
                 for key, (op, made, current) in made_by.items()}
+
+    def meta_notes(self, ctx: WriteContext) -> list[str]:
+        return actor_notes(ctx)
 
     def _opening(self, ctx: WriteContext) -> tuple[list[Step], Any]:
         """The transaction row (once per write: a revert's tables share it) and the expression of its id."""

@@ -247,14 +247,19 @@ class ContinuumWriter(Writer):
         return row
 
     def _notes(self, ctx: WriteContext, out: WriteSet, new: Mapping[str, Any], timeline: Timeline | None) -> None:
-        user_col = ctx.det.opts(ContinuumOptions).user_column
-        tx_info = find_info(ctx, ctx.det.opts(ContinuumOptions).transaction_table)
-        if user_col and tx_info is not None and ctx.meta.actor:
-            if user_id(ctx.conn, tx_info, user_col, ctx.meta.actor) is None:
-                out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: transaction.{user_col} left NULL")
-        elif ctx.meta.actor:
-            out.notes.append("the transaction table has no user column: the actor is not recorded")
+        out.notes += actor_notes(ctx)
         names = [a.name for a in ctx.det.opts(ContinuumOptions).associations]
         note = membership_note(ctx.det, names, new, timeline)
         if note:
             out.notes.append(note)
+
+
+def actor_notes(ctx: WriteContext) -> list[str]:
+    """What a write's plan says about the actor: one that names no user leaves the transaction's user NULL."""
+    user_col = ctx.det.opts(ContinuumOptions).user_column
+    tx_info = find_info(ctx, ctx.det.opts(ContinuumOptions).transaction_table)
+    if user_col and tx_info is not None and ctx.meta.actor:
+        if user_id(ctx.conn, tx_info, user_col, ctx.meta.actor) is None:
+            return [f"actor {ctx.meta.actor!r} is not a user id: transaction.{user_col} left NULL"]
+        return []
+    return ["the transaction table has no user column: the actor is not recorded"] if ctx.meta.actor else []

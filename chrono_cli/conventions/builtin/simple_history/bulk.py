@@ -18,6 +18,7 @@ from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.actors import user_id
 from chrono_cli.conventions.builtin.simple_history.adapter import SimpleHistoryOptions
+from chrono_cli.conventions.builtin.simple_history.write import actor_notes
 from chrono_cli.conventions.shapes.bulk import (
     GONE,
     SPAN_PAD,
@@ -46,6 +47,10 @@ class SimpleHistoryBulk(BulkWriter):
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(m.name for m in ctx.det.opts(SimpleHistoryOptions).m2m)
+
+    def meta_notes(self, ctx: WriteContext) -> list[str]:
+        return actor_notes(ctx, user_id(ctx.conn, ctx.store_info, ctx.det.opts(SimpleHistoryOptions).user_column,
+                                        ctx.meta.actor))
 
     def recorded(self, ctx: WriteContext) -> list[str]:
         tracked = set(ctx.det.opts(SimpleHistoryOptions).tracked_columns)

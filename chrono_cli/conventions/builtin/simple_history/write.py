@@ -90,8 +90,7 @@ class SimpleHistoryWriter(Writer):
         row[o.reason_column] = ctx.meta.reason
         uid = user_id(ctx.conn, info, o.user_column, ctx.meta.actor)
         row[o.user_column] = uid
-        if ctx.meta.actor and uid is None:
-            out.notes.append(f"actor {ctx.meta.actor!r} is not a user id: {o.user_column} left NULL")
+        out.notes += actor_notes(ctx, uid)
         if o.relation_column:
             (_, pk), = key.items
             row[o.relation_column] = pk
@@ -131,3 +130,11 @@ class SimpleHistoryWriter(Writer):
             query = select(x.label(hid), *(t.c[c] for c in cols)).where(t.c[to_base[0].columns[0]] == pk)
             out.steps.append(Step(insert(insert_table(hist)).from_select([hid, *cols], query),
                                   f"m2m history {hist.ref.name}: the current members under the new history row"))
+
+
+def actor_notes(ctx: WriteContext, uid: Any) -> list[str]:
+    """What a write's plan says about the actor: one that names no user (``uid`` None) leaves the user NULL."""
+    if ctx.meta.actor and uid is None:
+        return [f"actor {ctx.meta.actor!r} is not a user id: {ctx.det.opts(SimpleHistoryOptions).user_column} left "
+                "NULL"]
+    return []
