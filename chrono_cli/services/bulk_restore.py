@@ -26,7 +26,7 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import bulk_plan, staging
 from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer
-from chrono_cli.conventions.writes.values import fit, jsonable, same_type
+from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
@@ -351,7 +351,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
     required = _required(writer, ctx, columns)
-    stored = _fit_as_stored(writer, ctx, columns)
+    stored = writer.fits_as_stored(ctx)
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
     problems: list[str] = []
@@ -400,14 +400,6 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     restored = any(r.current is not None for r in rows)  # with none, every column stays in the UPDATE
     return rows, skipped, problems, tuple(c for c in columns if restored and c not in changed)
 
-
-
-def _fit_as_stored(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> frozenset[str]:
-    """One fit check per column: the columns whose states are read from a store column of the live column's own
-    type, so every value fits but a NULL in a column that became NOT NULL."""
-    raw = writer.raw_columns(ctx)
-    return frozenset(c for c in columns
-                     if c in raw and same_type(ctx.store_info.columns[c], ctx.live_info.columns[c], ctx.conn.dialect))
 
 
 def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) -> Table:

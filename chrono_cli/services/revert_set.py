@@ -32,7 +32,7 @@ from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_ro
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
-from chrono_cli.conventions.writes.values import fit, jsonable, same_type
+from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo, gc_paused
 from chrono_cli.db.write import write_transaction
@@ -169,7 +169,7 @@ class _Table:
     currents: dict[tuple[Any, ...], dict[str, Any]]
     recorded: list[str]  # the restored columns
     bookkeeping: frozenset[str]
-    stored: frozenset[str]  # restored columns whose values fit as stored (see _as_stored)
+    stored: frozenset[str]  # restored columns whose values fit as stored (BulkWriter.fits_as_stored)
     info: TableInfo  # the live table (a property of the context, read for every row)
     rank: int = 0
     rows: dict[tuple[Any, ...], SetRow] = field(default_factory=dict)
@@ -323,7 +323,7 @@ def _open(cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetim
     writer = conv.bulk
     currents = {k: u.current for k, u in undo.items() if u.current is not None}
     return _Table(target, writer, ctx, undo, currents, writer.recorded(ctx),
-                  writer.bookkeeping(ctx), _as_stored(writer, ctx), ctx.live_info)
+                  writer.bookkeeping(ctx), writer.fits_as_stored(ctx), ctx.live_info)
 
 
 class _Planner:
@@ -475,13 +475,6 @@ def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]
 
 def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:
     return RowKey(tuple(zip(t.ctx.det.key, key, strict=True)))
-
-
-def _as_stored(writer: BulkWriter, ctx: WriteContext) -> frozenset[str]:
-    """Columns whose recorded values come from a store column of the live column's own type (they fit, NULL
-    aside), so they need no value-by-value check."""
-    return frozenset(c for c in writer.raw_columns(ctx)
-                     if same_type(ctx.store_info.columns[c], ctx.live_info.columns[c], ctx.conn.dialect))
 
 
 def _part(t: _Table) -> SetPart:

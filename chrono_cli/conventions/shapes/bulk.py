@@ -23,7 +23,7 @@ from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.shapes.staging import ABSENT, KEPT
 from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
+from chrono_cli.conventions.writes.values import insert_table, same_type
 from chrono_cli.errors import UnsupportedOperation
 
 CHUNK = 1000  # keys per IN list
@@ -84,6 +84,12 @@ class BulkWriter(abc.ABC):
         if not self.raw_states:
             return frozenset()
         return frozenset(c for c in self.recorded(ctx) if c in ctx.store_info.columns)
+
+    def fits_as_stored(self, ctx: WriteContext) -> frozenset[str]:
+        """``raw_columns`` whose store column has the live column's own type: their values fit as they are stored
+        (only a NULL in a column that became NOT NULL can have stopped fitting), so they need no one-by-one check."""
+        store, live = ctx.store_info.columns, ctx.live_info.columns
+        return frozenset(c for c in self.raw_columns(ctx) if same_type(store[c], live[c], ctx.conn.dialect))
 
     def notes(self, ctx: WriteContext) -> list[str]:
         """What the plan says about how states at a time are decided."""

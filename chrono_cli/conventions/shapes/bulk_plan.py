@@ -28,7 +28,6 @@ from sqlalchemy.sql.selectable import Subquery
 from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter
 from chrono_cli.conventions.shapes.staging import ABSENT, SEEN, compared, same_value
 from chrono_cli.conventions.writes.base import WriteContext
-from chrono_cli.conventions.writes.values import same_type
 
 RESTORE, RECREATE, ABSENT_BOTH, UNCHANGED, CREATED_LATER, SAME = range(6)  # the rows to write come first
 
@@ -38,9 +37,8 @@ def usable(writer: BulkWriter, ctx: WriteContext, at: datetime, columns: Sequenc
     column of the live column's own type (so only a NULL can have stopped fitting) and compares exactly in SQL."""
     if writer.state_query(ctx, at) is None:
         return False
-    raw, store, live = writer.raw_columns(ctx), ctx.store_info.columns, ctx.live_info.columns
-    return all(c in raw and same_type(store[c], live[c], ctx.conn.dialect) and compared(ctx, live[c].type)
-               for c in columns)
+    stored, live = writer.fits_as_stored(ctx), ctx.live_info.columns
+    return all(c in stored and compared(ctx, live[c].type) for c in columns)
 
 
 @dataclass(frozen=True)
