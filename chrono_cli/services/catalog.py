@@ -84,7 +84,7 @@ def table_stats(ws: Workspace, tables: Sequence[str]) -> dict[str, tuple[int | N
             if rows is not None:
                 try:
                     with cat.conn.begin_nested():  # a failed listing leaves the transaction usable for the next
-                        sets = changes_in(cat, [name], limit=1).changesets
+                        sets = changes_in(cat, [target], limit=1).changesets
                 except ChronoError:
                     sets = ()
                 last = sets[0].at if sets else None

@@ -20,7 +20,7 @@ from chrono_cli.model import ChangeList, ChangeSet, RowChange, TableRef
 from chrono_cli.services.attribution import attribute_changes, attributed
 from chrono_cli.services.keys import INT64_MAX, cast_value
 from chrono_cli.services.redact import secret_columns
-from chrono_cli.services.target import history_detection, open_target
+from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
 
@@ -94,10 +94,12 @@ def list_changes(ws: Workspace, tables: Iterable[str] = (), *, since: str | None
                           before=before, column=column, value=value, show_secrets=show_secrets)
 
 
-def changes_in(cat: Catalog, tables: Iterable[str] = (), *, since: str | None = None, until: str | None = None,
-               actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW, before: str | None = None,
-               column: str | None = None, value: str | None = None, show_secrets: bool = False) -> ChangeList:
-    """``list_changes`` read through an open catalog (the browser asks it for many tables in one)."""
+def changes_in(cat: Catalog, tables: Iterable[str | Target] = (), *, since: str | None = None,
+               until: str | None = None, actor: str | None = None, limit: int = 20, window: float = DEFAULT_WINDOW,
+               before: str | None = None, column: str | None = None, value: str | None = None,
+               show_secrets: bool = False) -> ChangeList:
+    """``list_changes`` read through an open catalog (the browser asks it for many tables in one); a table already
+    opened in it (a ``Target``) is not reflected again."""
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     if (column is None) != (value is None):
@@ -409,12 +411,12 @@ def _oldest(s: ChangeSet) -> datetime | None:
     return s.changes[0].at if s.changes else None
 
 
-def _sources(cat: Catalog, tables: list[str]) -> tuple[list[Source], list[str]]:
+def _sources(cat: Catalog, tables: list[str | Target]) -> tuple[list[Source], list[str]]:
     notes: list[str] = []
     if tables:
         out = []
         for name in tables:
-            target = open_target(cat, name)
+            target = name if isinstance(name, Target) else open_target(cat, name)
             out.append(Source(history_detection(target), target.snapshot))
         return out, notes
     snapshot = cat.full_snapshot()
