@@ -11,6 +11,7 @@ from sqlalchemy import Select, Table, and_, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.db.engine import tracked
 from chrono_cli.errors import ConfigError
 from chrono_cli.model import RowKey
 
@@ -35,7 +36,7 @@ def streamed(conn: Connection, query: Select[Any]) -> Iterator[RowMapping]:
     would block the connection until read to the end, so there the rows are buffered by the driver."""
     if conn.dialect.name in ("postgresql", "sqlite"):
         query = query.execution_options(stream_results=True, yield_per=STREAM_BATCH)
-    with conn.execute(query) as result:
+    with conn.execute(query) as result, tracked(conn, result):
         yield from result.mappings()
 
 

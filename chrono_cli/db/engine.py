@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from chrono_cli.errors import DatabaseError, UsageError
@@ -126,12 +126,35 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield conn
     finally:
         try:
+            close_streams(conn)
             conn.rollback()
             if engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
         except SQLAlchemyError:
             pass
         conn.close()
+
+
+_OPEN_RESULTS = "chrono.open_results"  # conn.info key: the streamed results a reader has not finished
+
+
+@contextmanager
+def tracked(conn: Connection, result: CursorResult[Any]) -> Iterator[None]:
+    """Note ``result`` as open on ``conn`` while it is being streamed (see close_streams)."""
+    open_results = conn.info.setdefault(_OPEN_RESULTS, set())
+    open_results.add(result)
+    try:
+        yield
+    finally:
+        open_results.discard(result)
+
+
+def close_streams(conn: Connection) -> None:
+    """Close the cursors of streams a reader left unfinished (a closed pipe, an error) while the connection is still
+    open. Closed later, when the abandoned generator is collected, a PostgreSQL server-side cursor is already gone
+    with its transaction, and SQLAlchemy logs a traceback on stderr."""
+    for result in list(conn.info.pop(_OPEN_RESULTS, ())):
+        result.close()
 
 
 @contextmanager

@@ -229,11 +229,12 @@ def _migration(report: CheckReport) -> Fix | None:
 
 
 def _rich(report: CheckReport, out: TextIO, *, color: bool, width: int | None) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False)
+    from chrono_cli.render.console import output_console
+
+    console = output_console(out, color=color, width=width)
     for c, found in _grouped(report):
         table = Table(title=f"{_label(c)} ({c.convention})", title_justify="left", header_style="bold")
         for name in ("severity", "kind", "where", "message"):

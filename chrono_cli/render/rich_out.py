@@ -18,6 +18,7 @@ from rich.text import Text
 
 from chrono_cli.model import ResultSet
 from chrono_cli.render.colors import MUTED, NEW, OLD, OPERATIONS, POSITION, Styled
+from chrono_cli.render.console import output_console
 from chrono_cli.render.encode import text
 
 _SHORT = 24          # a one-line cell at most this wide is never wrapped (times, ids, positions)
@@ -28,8 +29,7 @@ _HEAD = {"pos", "version", "op", "from", "to", "at", "actor", "reason", "exact",
 
 
 def rich_table(rs: ResultSet, out: TextIO, *, color: bool, width: int | None = None) -> None:
-    console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
-                      soft_wrap=False)
+    console = output_console(out, color=color, width=width, soft_wrap=False)
     widths = [_least(name, [row[i] for row in rs.rows]) for i, name in enumerate(rs.columns)]
     if sum(widths) + 3 * len(widths) + 1 <= console.width:
         console.print(_table(rs, widths))
@@ -41,8 +41,7 @@ def rich_log(sample: ResultSet, rows: Iterable[Any], out: TextIO, *, color: bool
     """``rows`` as a log (a header line per row, its long cells below), printed one row at a time: the output of
     a long timeline, laid out on its first screenful (``sample``) so it starts before the rest is read. A value
     longer than the sample's wraps; an empty cell is left out, so no column is dropped for the whole table."""
-    console = Console(file=out, no_color=not color, force_terminal=color, width=width, highlight=False,
-                      soft_wrap=False)
+    console = output_console(out, color=color, width=width, soft_wrap=False)
     _log(sample, console, rows)
 
 

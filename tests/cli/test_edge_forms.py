@@ -183,3 +183,30 @@ def test_a_full_stderr_keeps_the_exit_code(demo: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "chrono_cli", "--db", str(demo), "history", "user", "999"],
                               stdout=subprocess.PIPE, stderr=full, timeout=120, check=False)
     assert done.returncode == ExitCode.NOT_FOUND and done.stdout == b""
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_a_reader_that_went_away_mid_stream_is_a_quiet_141_on_postgresql(pg_url: str, fmt: str) -> None:
+    """The versions stream from a server-side cursor: a pipe that closes mid-stream leaves that cursor unfinished.
+    It is closed while its transaction is open, so nothing reaches stderr (closed after, SQLAlchemy logged a
+    traceback there, 'named cursor isn't valid anymore')."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        for statement in (
+            "CREATE TABLE appuser (id integer PRIMARY KEY, email varchar(120) NOT NULL, version integer NOT NULL)",
+            "CREATE TABLE appuser_history (id integer NOT NULL, email varchar(120) NOT NULL, "
+            "version integer NOT NULL, changed timestamp, PRIMARY KEY (id, version))",
+            "INSERT INTO appuser VALUES (1, 'last@example.com', 3001)",
+            "INSERT INTO appuser_history SELECT 1, 'v' || v || '@example.com', v, "
+            "timestamp '2026-01-01' + v * interval '1 second' FROM generate_series(1, 3000) v",
+        ):
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = chrono(["--db", pg_url, "-f", fmt, "history", "appuser", "1"], stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert done.returncode == ExitCode.BROKEN_PIPE
+    assert done.stderr == ""
