@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chrono_cli.errors import ConfigError
+from chrono_cli.records import Struct, field
 
 _TABLE_KEYS = {"convention", "history", "hidden", "untracked", "excluded", "archive_column", "timezone",
                "columns", "discriminator", "ignore", "severity", "model",
@@ -41,8 +41,7 @@ ROLES = ("version", "changed", "valid_from", "valid_to", "period", "current", "o
 _OPERATIONS = ("insert", "update", "delete")
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(Struct, frozen=True):
     """A user-declared history layout: the shape, which history column plays which role, and how the
     operation column spells each operation."""
 
@@ -60,8 +59,7 @@ class Layout:
         return self.roles.get(name)
 
 
-@dataclass(frozen=True, slots=True)
-class TableConfig:
+class TableConfig(Struct, frozen=True):
     """What reflection cannot see about one table."""
 
     convention: str | None = None
@@ -88,8 +86,7 @@ class TableConfig:
         return self.hidden + self.untracked + self.excluded + self.not_recorded
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(Struct, frozen=True):
     """The whole configuration; empty when no file is found."""
 
     database: str | None = None

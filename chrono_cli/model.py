@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from chrono_cli.records import Struct, field, replace
 
-@dataclass(frozen=True, slots=True, order=True)
-class TableRef:
+
+class TableRef(Struct, frozen=True, order=True):
     """A table, optionally schema-qualified."""
 
     schema: str | None
@@ -21,8 +21,7 @@ class TableRef:
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
 
-@dataclass(frozen=True, slots=True)
-class RowKey:
+class RowKey(Struct, frozen=True):
     """A primary-key value: ordered (column, value) pairs, cast to the column types."""
 
     items: tuple[tuple[str, Any], ...]
@@ -59,8 +58,7 @@ REDACTED = Redacted()
 SECRET_NAMES = re.compile(r"password|passwd|secret|token|api_?key|private_?key|credential", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(Struct, frozen=True):
     """One column's value before and after a change."""
 
     column: str
@@ -68,8 +66,7 @@ class FieldChange:
     new: Any
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
+class Version(Struct, frozen=True):
     """One state of a record in its timeline.
 
     ``values`` is None for a deletion. ``unrecorded`` lists columns whose value the store did not keep
@@ -90,8 +87,7 @@ class Version:
     changes: tuple[FieldChange, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Timeline:
+class Timeline(Struct, frozen=True):
     """Every known state of one record, oldest first."""
 
     table: TableRef
@@ -104,8 +100,7 @@ class Timeline:
     warnings: tuple[str, ...] = ()  # for the person (stderr), e.g. a store that no longer follows its table
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineStream:
+class TimelineStream(Struct, frozen=True):
     """A timeline printed while it is read (``chrono history``): ``head`` is the timeline without its versions,
     which come oldest first as the store yields them; iterate them once. ``late_warnings`` fills up as they come
     (a secret column only the history holds)."""
@@ -120,8 +115,7 @@ class TimelineStream:
         return replace(self.head, versions=versions, warnings=(*self.head.warnings, *self.late_warnings))
 
 
-@dataclass(frozen=True, slots=True)
-class RecordView:
+class RecordView(Struct, frozen=True):
     """The whole record at one version (``chrono show``)."""
 
     timeline: Timeline
@@ -129,8 +123,7 @@ class RecordView:
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class DiffView:
+class DiffView(Struct, frozen=True):
     """Field differences between two versions of one record (``chrono diff``)."""
 
     timeline: Timeline
@@ -142,8 +135,7 @@ class DiffView:
     unchanged: tuple[str, ...] = ()  # with show_all: the listed columns whose value did not change
 
 
-@dataclass(frozen=True, slots=True)
-class ResultSet:
+class ResultSet(Struct, frozen=True):
     """A generic table of results; ``document`` is what JSON output prints (default: list of row dicts);
     ``lines`` what jsonl prints (default: the document's list)."""
 
@@ -151,12 +143,11 @@ class ResultSet:
     rows: Sequence[Sequence[Any]]
     title: str | None = None
     document: Any = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
     lines: Sequence[Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class BlameLine:
+class BlameLine(Struct, frozen=True):
     """Who last set one column of a record, and what it held before (one line of ``chrono blame``).
 
     ``version`` is None when the value's origin is unknowable (a version in between did not record the
@@ -173,8 +164,7 @@ class BlameLine:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class BlameView:
+class BlameView(Struct, frozen=True):
     """Every column of one state of a record with the version that last set it (``chrono blame``)."""
 
     timeline: Timeline
@@ -191,8 +181,7 @@ class Severity(enum.StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(Struct, frozen=True):
     """What would repair a finding: DDL for the connected dialect and the alembic ``op`` lines."""
 
     ddl: tuple[str, ...] = ()
@@ -200,8 +189,7 @@ class Fix:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """One way a history store no longer matches its base table (``chrono check-migrations``)."""
 
     table: TableRef
@@ -215,8 +203,7 @@ class Finding:
     target: TableRef | None = None  # the table the finding is about: the one a fix changes
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedTable:
+class CheckedTable(Struct, frozen=True):
     """A base table and the store check-migrations compared it with (None: no store found)."""
 
     table: TableRef
@@ -224,8 +211,7 @@ class CheckedTable:
     convention: str
 
 
-@dataclass(frozen=True, slots=True)
-class CheckReport:
+class CheckReport(Struct, frozen=True):
     """Everything ``check-migrations`` found; ``failing`` are the findings that fail the build."""
 
     findings: tuple[Finding, ...]
@@ -256,8 +242,7 @@ class CheckReport:
         return tuple(f for f in self.findings if f.table == checked.table and f.history == checked.history)
 
 
-@dataclass(frozen=True, slots=True)
-class RowChange:
+class RowChange(Struct, frozen=True):
     """One row's change inside a change set."""
 
     table: TableRef
@@ -272,8 +257,7 @@ class RowChange:
     actor_id: Any = None  # the stored user id behind ``actor``, when the store keeps one
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
+class ChangeSet(Struct, frozen=True):
     """Changes made together: one transaction (exact) or one actor within a short window (inferred)."""
 
     id: str
@@ -284,8 +268,7 @@ class ChangeSet:
     changes: tuple[RowChange, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeList:
+class ChangeList(Struct, frozen=True):
     """A page of change sets, newest first; ``next_before`` continues the listing."""
 
     changesets: tuple[ChangeSet, ...]

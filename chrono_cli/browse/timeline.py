@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from chrono_cli.browse.base import BrowseScreen, cell, cursor_row, when
 from chrono_cli.errors import ChronoError
 from chrono_cli.model import Op, Timeline, Version
+from chrono_cli.records import replace
 from chrono_cli.render.encode import text
 
 PAGE = 200  # versions read, and rows added to the table, at a time: a long history is never read whole up front

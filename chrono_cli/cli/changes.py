@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +11,7 @@ from chrono_cli.cli.command import ChronoCommand, keep_examples
 from chrono_cli.cli.completion import complete_changeset, complete_table
 from chrono_cli.cli.options import ChangesWindowOpt, FormatOpt, PageOpt, SinceOpt, UntilOpt, clean_text, not_blank
 from chrono_cli.cli.state import CliState
+from chrono_cli.records import replace
 
 
 def changes(ctx: typer.Context,

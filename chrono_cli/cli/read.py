@@ -51,7 +51,7 @@ def history(ctx: typer.Context, table: TableArg, key: KeyArg, since: SinceOpt = 
     tl = read.history(state.workspace, table, key, convention=convention, since=since, until=until, limit=limit,
                       columns=columns, all_columns=all_columns)
     if reverse:
-        from dataclasses import replace
+        from chrono_cli.records import replace
 
         tl = replace(tl, versions=tuple(reversed(tl.versions)))
     state.emit(tl, fmt)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chrono_cli.config import Config, TableConfig
@@ -13,6 +12,7 @@ from chrono_cli.conventions.registry import default as registry
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import ConfigError, UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
+from chrono_cli.records import replace
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.writes.base import ArchiveWriter

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, false, func, or_, select
@@ -15,13 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct
 
 DISPLAY_COLUMNS = ("username", "email", "name")  # first one present wins
 _CHUNK = 500
 
 
-@dataclass(frozen=True, slots=True)
-class UserLink:
+class UserLink(Struct, frozen=True):
     """A user-id column, the user table its foreign key points at, and the column shown for it."""
 
     column: str

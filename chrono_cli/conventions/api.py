@@ -22,12 +22,13 @@ from __future__ import annotations
 import enum
 import importlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.db.facts import KNOWN as KNOWN_FACTS
 from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.records import Struct, replace
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
@@ -54,8 +55,7 @@ class Capability(enum.Flag):
     CHECK = enum.auto()     # check-migrations compares its stores with their base tables
 
 
-@dataclass(frozen=True, slots=True)
-class Traits:
+class Traits(Struct, frozen=True):
     """What the store records; services ask these instead of a convention's name."""
 
     records_inserts: bool = True    # a version is written when a row is created
@@ -65,8 +65,7 @@ class Traits:
     archive: bool = False           # an archive column, not a history store
 
 
-@dataclass(frozen=True, slots=True)
-class TableSign:
+class TableSign(Struct, frozen=True):
     """A table a convention's detector looks for: one that has every attribute given here. A schema without any
     of a convention's signs is one its detector would find nothing in (it is not asked, nor its code imported)."""
 
@@ -88,8 +87,7 @@ class TableSign:
 Related = Callable[[str, Collection[str]], set[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(Struct, frozen=True):
     """What chrono knows of a declared convention before importing its code (``Convention.declare``)."""
 
     parts: str                               # "module:NAME": the Convention (or list) bundling its parts

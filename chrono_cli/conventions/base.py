@@ -15,13 +15,13 @@ from chrono_cli.config import TableConfig
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
+from chrono_cli.records import Struct
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.checkspec import CheckSpec
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(Struct, frozen=True):
     """What a detector learnt about one table beyond the common fields; each convention subclasses it."""
 
     def bookkeeping(self) -> tuple[str, ...]:
@@ -36,8 +36,7 @@ class Options:
 NO_OPTIONS = Options()
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveOptions(Options):
+class ArchiveOptions(Options, frozen=True):
     """An archive column: a boolean flag or a nullable timestamp set when a row is archived."""
 
     column: str
@@ -47,8 +46,7 @@ class ArchiveOptions(Options):
 OptionsT = TypeVar("OptionsT", bound=Options)
 
 
-@dataclass(frozen=True, slots=True)
-class Degradation:
+class Degradation(Struct, frozen=True):
     """Why a detection is a near miss: schema drift the store does not follow."""
 
     reason: str
@@ -87,8 +85,7 @@ class Detection:
         return tuple(d.reason for d in self.degraded)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadContext:
+class ReadContext(Struct, frozen=True):
     """What an adapter gets to read one record."""
 
     conn: Connection
@@ -101,8 +98,7 @@ class ReadContext:
         return info
 
 
-@dataclass(frozen=True, slots=True)
-class EventQuery:
+class EventQuery(Struct, frozen=True):
     """A window of changes to list, newest first: [since, until], strictly older than ``before``."""
 
     since: datetime | None = None

@@ -17,6 +17,7 @@ from chrono_cli.conventions.base import NO_OPTIONS, Options
 from chrono_cli.conventions.types import Fit
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity, TableRef
+from chrono_cli.records import Struct
 
 if TYPE_CHECKING:  # what check-migrations proposes: not needed to read history
     from chrono_cli.conventions.remedy import Remedy
@@ -38,8 +39,7 @@ class Rule(enum.Enum):
     STORE_EXISTS = "store-exists"            # a versioned base needs its store; a store needs its base
 
 
-@dataclass(frozen=True, slots=True)
-class MetaColumn:
+class MetaColumn(Struct, frozen=True):
     """A column a convention writes itself."""
 
     name: str
@@ -52,8 +52,7 @@ class MetaColumn:
     optional: bool = False                  # written only in some set-ups: its absence is no finding
 
 
-@dataclass(frozen=True, slots=True)
-class CheckSpec:
+class CheckSpec(Struct, frozen=True):
     """check-migrations' knowledge of one convention."""
 
     store: StoreKind
@@ -123,8 +122,7 @@ class Subject:
         return self.config.unrecorded
 
 
-@dataclass(frozen=True, slots=True)
-class Drift:
+class Drift(Struct, frozen=True):
     """A finding as comparators produce it, with the remedy --suggest turns into DDL."""
 
     kind: str
@@ -135,8 +133,7 @@ class Drift:
     target: TableRef | None = None  # the table the finding is about (the one a fix would change)
 
 
-@dataclass(slots=True)
-class CheckContext:
+class CheckContext(Struct):
     """What comparators may consult besides the subject."""
 
     dialect: Dialect

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from chrono_cli.conventions.diffs import same
 from chrono_cli.model import Op, Version
+from chrono_cli.records import replace
 
 
 def with_live(out: list[Version], live: Mapping[str, Any] | None, recorded: list[str], unrecorded: tuple[str, ...],

@@ -15,7 +15,6 @@ Field values are stored under field names: ``owner`` is column ``owner_id`` (``f
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
@@ -23,14 +22,14 @@ from sqlalchemy.engine import Connection
 from chrono_cli.conventions.base import ReadContext
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct
 
 CONTENT_TYPES = "django_content_type"
 
 Sample = Callable[[int], Collection[str]]  # content type id -> field names its stored rows use
 
 
-@dataclass(frozen=True, slots=True)
-class ContentType:
+class ContentType(Struct, frozen=True):
     """One ``django_content_type`` row."""
 
     id: int

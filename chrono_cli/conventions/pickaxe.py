@@ -11,7 +11,6 @@ SQL first, to exactly the rows whose change can match, so a page costs what the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,10 +22,10 @@ from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes.window import sqlite_time, sqlite_time_value
 from chrono_cli.model import RowChange
+from chrono_cli.records import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class ValueMatch:
+class ValueMatch(Struct, frozen=True):
     """Changes that set or cleared ``value`` (typed through the column's type) in ``column``."""
 
     column: str

@@ -3,20 +3,19 @@ alembic ``op`` lines."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.types import TypeEngine
 
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.checkspec import MetaColumn
 
 
-@dataclass(frozen=True, slots=True)
-class AddColumn:
+class AddColumn(Struct, frozen=True):
     """Add a column to ``table``."""
 
     table: TableRef
@@ -26,8 +25,7 @@ class AddColumn:
     server_default: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AlterColumn:
+class AlterColumn(Struct, frozen=True):
     """Change a column's type and/or nullability."""
 
     table: TableRef
@@ -38,8 +36,7 @@ class AlterColumn:
     nullable: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DropUnique:
+class DropUnique(Struct, frozen=True):
     """Drop a unique constraint, or turn a unique index into a plain one."""
 
     table: TableRef
@@ -47,16 +44,14 @@ class DropUnique:
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SetPrimaryKey:
+class SetPrimaryKey(Struct, frozen=True):
     """Replace the primary key of ``table``."""
 
     table: TableRef
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CreateHistory:
+class CreateHistory(Struct, frozen=True):
     """Create the history table a convention expects for ``base``."""
 
     base: TableInfo
@@ -66,8 +61,7 @@ class CreateHistory:
     meta: tuple[MetaColumn, ...] = ()  # the columns the convention writes itself
 
 
-@dataclass(frozen=True, slots=True)
-class DropForeignKey:
+class DropForeignKey(Struct, frozen=True):
     """Drop a foreign key constraint from ``table``."""
 
     table: TableRef
@@ -75,16 +69,14 @@ class DropForeignKey:
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class EnableTrigger:
+class EnableTrigger(Struct, frozen=True):
     """Re-enable a disabled trigger on ``table`` (PostgreSQL)."""
 
     table: TableRef
     trigger: str
 
 
-@dataclass(frozen=True, slots=True)
-class CreateTrigger:
+class CreateTrigger(Struct, frozen=True):
     """Create a row trigger on ``table`` running ``function(args)`` (PostgreSQL)."""
 
     table: TableRef
@@ -95,8 +87,7 @@ class CreateTrigger:
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class SyncTrigger:
+class SyncTrigger(Struct, frozen=True):
     """Regenerate a native versioning trigger with the library's own ``sync_trigger``."""
 
     table: TableRef
@@ -104,16 +95,14 @@ class SyncTrigger:
     module: str  # where the library's ``sync_trigger(connection, table_name)`` lives
 
 
-@dataclass(frozen=True, slots=True)
-class VersionColumn:
+class VersionColumn(Struct, frozen=True):
     """Put a column declared WITHOUT SYSTEM VERSIONING back under system versioning (MariaDB)."""
 
     table: TableRef
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class CallTableFunction:
+class CallTableFunction(Struct, frozen=True):
     """Run a library's own set-up function on ``table`` (``SELECT audit_table('t')``: it recreates the triggers)."""
 
     table: TableRef
@@ -121,8 +110,7 @@ class CallTableFunction:
     schema: str | None = None  # the function's schema
 
 
-@dataclass(frozen=True, slots=True)
-class AddVersioning:
+class AddVersioning(Struct, frozen=True):
     """Put system versioning back on a table that lost it (MariaDB ``ADD SYSTEM VERSIONING``)."""
 
     table: TableRef

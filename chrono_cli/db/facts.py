@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.types import String
 
 from chrono_cli.db.triggers import TriggerInfo, pg_triggers
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct
 
 if TYPE_CHECKING:
     from chrono_cli.db.reflect import TableInfo
@@ -40,8 +40,7 @@ PERIODS = "periods"
 SEQUENCES = "sequences"
 
 
-@dataclass(frozen=True, slots=True)
-class SystemVersioning:
+class SystemVersioning(Struct, frozen=True):
     """A MariaDB system-versioned table: its period columns (None: implicit, invisible) and unversioned columns."""
 
     row_start: str | None = None
@@ -55,8 +54,7 @@ class SystemVersioning:
         return self.row_start is None
 
 
-@dataclass(frozen=True, slots=True)
-class SystemPeriod:
+class SystemPeriod(Struct, frozen=True):
     """A periods-extension system-time period: its columns, history table, view and excluded columns."""
 
     name: str

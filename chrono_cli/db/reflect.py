@@ -7,7 +7,6 @@ import re
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, cast
@@ -23,13 +22,13 @@ from chrono_cli.db import facts as catalog_facts
 from chrono_cli.db import pgcatalog
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct, field
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
                             "sys"})
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnInfo:
+class ColumnInfo(Struct, frozen=True):
     """A reflected column."""
 
     name: str
@@ -38,8 +37,7 @@ class ColumnInfo:
     default: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class IndexInfo:
+class IndexInfo(Struct, frozen=True):
     """A reflected index or unique constraint."""
 
     name: str | None
@@ -47,8 +45,7 @@ class IndexInfo:
     unique: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ForeignKeyInfo:
+class ForeignKeyInfo(Struct, frozen=True):
     """A reflected foreign key."""
 
     name: str | None
@@ -137,8 +134,7 @@ def read_type(t: TypeEngine[Any], dialect: str) -> TypeEngine[Any]:
     return t
 
 
-@dataclass(slots=True)
-class TableInfo:
+class TableInfo(Struct):
     """Everything the catalog says about one table."""
 
     ref: TableRef
@@ -149,7 +145,7 @@ class TableInfo:
     triggers: tuple[TriggerInfo, ...] = ()  # read when a convention asks for the "triggers" fact
     facts: dict[str, Any] = field(default_factory=dict)  # other catalog facts conventions asked for (db/facts.py)
     dialect: str = ""
-    _table: Table | None = field(default=None, repr=False)
+    _table: Table | None = None
 
     def column_names(self) -> list[str]:
         return list(self.columns)
@@ -172,8 +168,7 @@ class TableInfo:
         return self._table
 
 
-@dataclass(slots=True)
-class SchemaSnapshot:
+class SchemaSnapshot(Struct):
     """The reflected tables of the schemas chrono looks at."""
 
     dialect: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -11,12 +10,13 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import String
 
+from chrono_cli.records import Struct
+
 # pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h)
 _ROW, _BEFORE, _INSERT, _DELETE, _UPDATE, _TRUNCATE, _INSTEAD = 1, 2, 4, 8, 16, 32, 64
 
 
-@dataclass(frozen=True, slots=True)
-class TriggerInfo:
+class TriggerInfo(Struct, frozen=True):
     """One trigger: what fires it, the function it runs, and whether it is enabled."""
 
     name: str

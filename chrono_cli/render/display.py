@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from chrono_cli.model import SECRET_NAMES
+from chrono_cli.records import Struct, field
 
 # format characters and odd spaces a reader cannot see: shown as \u escapes
 _INVISIBLE = re.compile(r"[\u00a0\u00ad\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]")
@@ -16,8 +16,7 @@ _UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("d
           ("minute", 60), ("second", 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Display:
+class Display(Struct, frozen=True):
     """The reader's zone (``--tz``, ``TZ``; UTC by default) and whether times read "3 hours ago"."""
 
     zone: tzinfo = UTC

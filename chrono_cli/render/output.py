@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 from itertools import chain, islice
 from typing import Any, TextIO
 
 from chrono_cli.model import ResultSet, Timeline, TimelineStream
+from chrono_cli.records import replace
 from chrono_cli.render.display import Display
 from chrono_cli.render.documents import document, header, lines, record, version_doc
 from chrono_cli.render.encode import dumps, text

@@ -11,7 +11,6 @@ everything back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from chrono_cli.conventions.writes import WriteMeta, WriteState
@@ -19,6 +18,7 @@ from chrono_cli.conventions.writes.values import fingerprint
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UsageError
 from chrono_cli.model import RowKey, TableRef
+from chrono_cli.records import Struct, replace
 from chrono_cli.services.archive import archive_item
 from chrono_cli.services.delete import delete_item
 from chrono_cli.services.hooks import after_commit, before_commit
@@ -30,8 +30,7 @@ from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import key_text, prepare
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
+class Applied(Struct, frozen=True):
     """The plan as executed (its statements carry the time of the write) and any after-commit warnings."""
 
     plan: Plan

@@ -7,7 +7,6 @@ shown through its foreign key as the user's username, email or name). A deletion
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -20,6 +19,7 @@ from chrono_cli.conventions.actors import UserLink, find_user, labels, target, u
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import ConfigError, UsageError
 from chrono_cli.model import Op, RowChange, Version
+from chrono_cli.records import Struct, replace
 
 # column names applications use for "who saved this row last": suggested by `tables --explain`, never applied
 ACTOR_NAMES = ("updated_by", "modified_by", "changed_by", "last_modified_by", "last_editor_id", "last_editor",
@@ -27,8 +27,7 @@ ACTOR_NAMES = ("updated_by", "modified_by", "changed_by", "last_modified_by", "l
 REASON_NAMES = ("change_reason", "update_reason", "reason", "change_comment", "comment")
 
 
-@dataclass(frozen=True, slots=True)
-class Attribution:
+class Attribution(Struct, frozen=True):
     """The declared actor and reason columns of one table, and how an actor id is shown."""
 
     actor: str | None = None

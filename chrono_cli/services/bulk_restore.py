@@ -31,6 +31,7 @@ from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import RowKey
+from chrono_cli.records import Struct
 from chrono_cli.services.history import refuse_degraded
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
@@ -46,8 +47,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class BulkRow:
+class BulkRow(Struct, frozen=True):
     """One row of a bulk restore: its key, live row (None: gone, re-created) and restored values."""
 
     key: tuple[Any, ...]

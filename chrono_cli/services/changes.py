@@ -7,7 +7,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chrono_cli import conventions
@@ -17,6 +17,7 @@ from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange, TableRef
+from chrono_cli.records import replace
 from chrono_cli.services.attribution import attribute_changes, attributed
 from chrono_cli.services.keys import INT64_MAX, cast_value
 from chrono_cli.services.redact import secret_columns

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import datetime
 from itertools import chain
 
@@ -11,6 +10,7 @@ from chrono_cli import conventions
 from chrono_cli.conventions import ConventionAdapter, Detection, ReadContext
 from chrono_cli.errors import NotFound, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, Op, RowKey, Timeline, TimelineStream, Version
+from chrono_cli.records import replace
 from chrono_cli.services.attribution import attribute_stream, attribute_versions, attribution
 from chrono_cli.services.diff import diff_values
 from chrono_cli.services.keys import parse_key

@@ -19,6 +19,7 @@ from typing import Any
 from chrono_cli.conventions.writes import Step
 from chrono_cli.conventions.writes.values import jsonable
 from chrono_cli.errors import UsageError
+from chrono_cli.records import Struct
 
 FORMAT = "chrono-plan"
 FORMAT_VERSION = 1
@@ -102,8 +103,7 @@ def _texts(value: Any, field: str) -> tuple[str, ...]:
     return tuple(_typed(v, str, f"{field}[]") for v in _typed(value or [], list, field))
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Struct, frozen=True):
     """A write to one table, planned at ``created_at``: one item per row, applied in one transaction."""
 
     table: str

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from chrono_cli.errors import UsageError
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, TimelineStream, Version
+from chrono_cli.records import replace
 from chrono_cli.services import redact, select
 from chrono_cli.services.history import filter_timeline, load_page, load_timeline, stream_timeline
 from chrono_cli.services.target import Target, open_target

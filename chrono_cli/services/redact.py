@@ -5,7 +5,6 @@ write still works on the real values."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from dataclasses import replace
 from typing import Any
 
 from chrono_cli.config import Config
@@ -22,6 +21,7 @@ from chrono_cli.model import (
     TimelineStream,
     Version,
 )
+from chrono_cli.records import replace
 
 
 def secret_columns(config: Config, table: TableRef, columns: Iterable[str]) -> frozenset[str]:

@@ -3,12 +3,12 @@ on request, the plan that would restore an earlier version. Reads only; secrets 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from chrono_cli.db.engine import safe_url
 from chrono_cli.errors import NothingToWrite, Refused
 from chrono_cli.model import REDACTED, BlameView, DiffView, Timeline
+from chrono_cli.records import Struct, replace
 from chrono_cli.services import redact, select
 from chrono_cli.services.blame import blame_timeline
 from chrono_cli.services.history import filter_timeline, load_timeline
@@ -20,8 +20,7 @@ from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Workspace
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(Struct, frozen=True):
     """What the page shows; ``last_change`` is None for a record with one version, ``plan`` None unless asked
     (or when the restore would be refused: ``plan_note`` says why)."""
 

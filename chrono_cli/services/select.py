@@ -8,11 +8,11 @@ unquoted it starts a shell comment, so chrono never prints it.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from chrono_cli.errors import UsageError, VersionNotFound
 from chrono_cli.model import DiffView, Op, RecordView, Timeline, Version
+from chrono_cli.records import replace
 from chrono_cli.services.diff import diff_values, same
 from chrono_cli.services.times import looks_like_time, parse_time
 

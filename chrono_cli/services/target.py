@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import inspect
 
 from chrono_cli import conventions
@@ -12,12 +10,12 @@ from chrono_cli.conventions.rows import holds
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import AmbiguousConvention, NoConvention, TableNotFound
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct
 from chrono_cli.services.resolve import resolve_table
 from chrono_cli.services.workspace import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Struct, frozen=True):
     """A resolved table with what was detected on it."""
 
     ref: TableRef

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, Connection
@@ -17,10 +16,10 @@ from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import TableNotFound, UsageError
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct, field
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """What the user told chrono about where to look."""
 
     url: str | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from chrono_cli.conventions.writes.checks import conflicts, pending_row
 from chrono_cli.conventions.writes.values import fingerprint, jsonable
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.records import Struct
 from chrono_cli.services.attribution import actor_value, attribution
 from chrono_cli.services.history import load_timeline, refuse_degraded
 from chrono_cli.services.plan import PlanItem, compiled
@@ -24,8 +24,7 @@ from chrono_cli.services.target import Target, history_detection
 from chrono_cli.services.workspace import Catalog
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(Struct, frozen=True):
     """The writer for a table and the context it writes in."""
 
     convention: Convention

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 from chrono_cli.errors import ExitCode
 from chrono_cli.model import Op, TableRef, Timeline, Version
 from chrono_cli.model import RowKey as Key
+from chrono_cli.records import replace
 from chrono_cli.services.blame import blame_timeline
 from tests.cli.history_db import build
 from tests.conftest import invoke

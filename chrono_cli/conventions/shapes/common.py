@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +24,10 @@ from chrono_cli.conventions.rows import as_utc, streamed
 from chrono_cli.conventions.types import is_integer, is_json
 from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import Struct, field, replace
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
+class Declared(Struct, frozen=True):
     """A declaration checked against the schema: the layout and the history columns that hold base values."""
 
     layout: Layout
@@ -50,8 +49,7 @@ class Declared:
         return [c for c in (self.role("version"), self.role("changed"), self.role("valid_from")) if c][:2]
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredOptions(Options):
+class DeclaredOptions(Options, frozen=True):
     """What a declared detection carries: the declaration resolved against the schema."""
 
     declared: Declared
@@ -62,8 +60,7 @@ def declared(det: Detection) -> Declared:
     return det.opts(DeclaredOptions).declared
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One recorded change: the values its row holds (None: none), what it was, when, by whom and why."""
 
     values: Mapping[str, Any] | None
@@ -78,8 +75,7 @@ class Entry:
     unrecorded: tuple[str, ...] | None = None  # the state's unrecorded columns, when the store knows them better
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(Struct, frozen=True):
     """What an old-state store can tell about a record's first known state (the insert is never a row)."""
 
     first: Callable[[Any], Op] = field(default=lambda number: Op.UNKNOWN)  # the first state's op, by its number
@@ -90,8 +86,7 @@ class Origin:
 DECLARED_ORIGIN = Origin()
 
 
-@dataclass(frozen=True, slots=True)
-class Bypass:
+class Bypass(Struct, frozen=True):
     """How a new-state store names its stored versions and the writes that skip it (for the live row's notes)."""
 
     entry: str = "history row"

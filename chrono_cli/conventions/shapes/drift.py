@@ -4,7 +4,6 @@ history no longer match (pure: reflected tables in, findings out)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from chrono_cli.config import Shape, TableConfig
 from chrono_cli.conventions.shapes.common import Declared
@@ -12,10 +11,10 @@ from chrono_cli.conventions.types import Fit, type_fit
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import Severity
+from chrono_cli.records import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeDrift:
+class ShapeDrift(Struct, frozen=True):
     """One finding: its kind (a check-migrations kind), severity, message and column."""
 
     kind: str

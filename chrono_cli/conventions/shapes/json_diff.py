@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chrono_cli.conventions.base import Detection, ReadContext
@@ -21,12 +20,12 @@ from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import as_json, declared, decode_values, live_columns, meta, operation
 from chrono_cli.conventions.shapes.json_snapshot import log_rows
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import Struct, field, replace
 
 GAP = "unrecorded change(s): the next recorded change does not start from the state the previous one left"
 
 
-@dataclass(slots=True)
-class _State:
+class _State(Struct):
     version: Version
     touched: set[str] = field(default_factory=set)
     gap_before: bool = False
@@ -66,8 +65,7 @@ def _inferred(old: Any, new: Any) -> Op:
     return Op.UPDATE
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Struct, frozen=True):
     """One recorded change of a diff log: the old and new values it names (only those columns), and its facts."""
 
     old: dict[str, Any]
@@ -191,8 +189,7 @@ class Disagrees(Exception):
     record is read whole instead), never shown at the wrong positions."""
 
 
-@dataclass(frozen=True, slots=True)
-class Positions:
+class Positions(Struct, frozen=True):
     """Where the versions of a diff log's changes fall in the timeline: change ``i`` (0-based) makes the version
     at ``pos(i)``, preceded by one more where ``i`` is in ``gaps`` (an unrecorded change, or the state before the
     first change); for reading a window of the changes."""

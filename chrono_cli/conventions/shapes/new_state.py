@@ -11,7 +11,6 @@ A change listing of a new-state store diffs each row against the stored state ju
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +31,7 @@ from chrono_cli.conventions.shapes.common import (
 from chrono_cli.conventions.shapes.old_state import unrecorded
 from chrono_cli.conventions.shapes.window import sqlite_time, sqlite_time_value
 from chrono_cli.model import RowChange, RowKey, Version
+from chrono_cli.records import replace
 
 
 def read(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:

@@ -12,7 +12,6 @@ produced state v+1 is described by the metadata of row v.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from sqlalchemy import and_, func, select
@@ -34,6 +33,7 @@ from chrono_cli.conventions.shapes.common import (
 from chrono_cli.conventions.shapes.window import window
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.records import Struct, replace
 
 
 def unrecorded(ctx: ReadContext, det: Detection, recorded: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -68,8 +68,7 @@ def events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChang
 Meta = Callable[[Mapping[Any, Any]], tuple[str | None, str | None, str | None]]  # actor, reason, note
 
 
-@dataclass(frozen=True, slots=True)
-class OldStateLayout:
+class OldStateLayout(Struct, frozen=True):
     """How one library lays out an old-state store."""
 
     meta_columns: frozenset[str]

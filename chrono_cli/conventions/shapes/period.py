@@ -14,7 +14,6 @@ columns: their values in history rows are those at close time, never history).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,8 +29,7 @@ from chrono_cli.conventions.shapes.window import sqlite_time
 from chrono_cli.model import Op, RowKey, Version
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodOptions(DeclaredOptions):
+class PeriodOptions(DeclaredOptions, frozen=True):
     """A detected period convention: its typed layout and the store columns that are not versioned."""
 
     unversioned: tuple[str, ...] = ()   # in history rows but stale there (shown as not recorded)

@@ -9,7 +9,6 @@ archive each replaced row and stamp the new periods, as for single restores.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from chrono_cli.conventions.shapes.period import unversioned
 from chrono_cli.conventions.shapes.period_write import PeriodTriggerWriter, check_archivers
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
+from chrono_cli.records import replace
 
 
 class PeriodBulk(BulkWriter):

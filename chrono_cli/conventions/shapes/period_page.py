@@ -14,7 +14,6 @@ deletion just before the page (between two fetched rows) is built as in the whol
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.model import Op, Version
+from chrono_cli.records import replace
 
 ROW, GAP, POS, ROWS = "chrono_row", "chrono_gap", "chrono_pos", "chrono_rows"
 

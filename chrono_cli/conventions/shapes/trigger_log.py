@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -38,6 +37,7 @@ from chrono_cli.conventions.shapes.window import window
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
+from chrono_cli.records import Struct, replace
 
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 
@@ -48,8 +48,7 @@ def unaudited(triggers: list[TriggerInfo]) -> list[str]:
     return [e for e in EVENTS if e not in covered]
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
+class LogEntry(Struct, frozen=True):
     """One log row: the operation, the values before and after it as stored (only those the row names)."""
 
     op: Op
@@ -61,8 +60,7 @@ class LogEntry:
     group: Any = None  # the transaction that made it, where the log records one
 
 
-@dataclass(frozen=True, slots=True)
-class LogStore:
+class LogStore(Struct, frozen=True):
     """A log found in the schema: the table, tables of the convention that are not audited tables, its options
     and the evidence that found it."""
 
@@ -75,8 +73,7 @@ class LogStore:
 TRUNCATED = "TRUNCATE of the table: every row deleted (the log records the statement, not the rows)"
 
 
-@dataclass(frozen=True, slots=True)
-class Logged:
+class Logged(Struct, frozen=True):
     """One log row of a record as a change: its place in the log, the key before it and, for an UPDATE that
     changed the key, the key after it."""
 

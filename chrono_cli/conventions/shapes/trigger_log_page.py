@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Boolean, Table, and_, case, exists, func, literal, not_, or_, select, union_all
@@ -34,6 +33,7 @@ from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Posi
 from chrono_cli.conventions.shapes.trigger_log import TRUNCATED, TriggerLogAdapter
 from chrono_cli.conventions.types import is_json
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import replace
 
 UPDATE, INSERT, DELETE, CUT = 0, 1, 2, 3  # the row kinds the queries tell apart (CUT: a TRUNCATE)
 

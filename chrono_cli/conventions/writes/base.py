@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,26 +18,24 @@ from chrono_cli.conventions.rows import fetch_live, key_where
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.records import Struct, field
 
 
-@dataclass(frozen=True, slots=True)
-class WriteMeta:
+class WriteMeta(Struct, frozen=True):
     """Who asks for the write and why (recorded where the convention has a place for it)."""
 
     actor: str | None = None
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
+class Checkpoint(Struct, frozen=True):
     """The part of a write's state a refused row must not change (see ``WriteState.rollback``)."""
 
     inserted: frozenset[Any]
     written: frozenset[tuple[str, ...]]
 
 
-@dataclass(slots=True)
-class WriteState:
+class WriteState(Struct):
     """What the rows of one multi-row write share, built in order (one Continuum transaction row for all).
 
     A row that is refused after it started building is undone with ``rollback(checkpoint())`` taken before it,
@@ -69,8 +66,7 @@ class WriteState:
         return self._memo.setdefault(name, {})
 
 
-@dataclass(frozen=True, slots=True)
-class WriteContext:
+class WriteContext(Struct, frozen=True):
     """What a writer gets: the connection, the reflected tables, the detection and the time of the write."""
 
     conn: Connection
@@ -100,8 +96,7 @@ class WriteContext:
         return self.store_info.table()
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Struct, frozen=True):
     """One statement of a write-set; ``expect`` is the row count an UPDATE must report (None: any)."""
 
     statement: UpdateBase
@@ -109,8 +104,7 @@ class Step:
     expect: int | None = None
 
 
-@dataclass(slots=True)
-class WriteSet:
+class WriteSet(Struct):
     """The statements of one row's write, in order, and what the person should know about them."""
 
     steps: list[Step] = field(default_factory=list)

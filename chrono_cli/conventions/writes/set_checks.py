@@ -10,7 +10,6 @@ chunk, so a check can flag too much, never too little.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, select, tuple_
@@ -20,12 +19,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowKey, TableRef
+from chrono_cli.records import Struct
 
 CHUNK = 500  # values per IN list
 
 
-@dataclass(frozen=True, slots=True)
-class Written:
+class Written(Struct, frozen=True):
     """A row the revert writes (restore or re-insert): its key, every value it will hold, what changes."""
 
     key: tuple[Any, ...]

@@ -9,7 +9,6 @@ into their rule, then the convention's own comparators (``CheckSpec.comparators`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from chrono_cli import conventions
@@ -20,6 +19,7 @@ from chrono_cli.conventions.remedy import Remedy
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import ConfigError, NoConvention
 from chrono_cli.model import CheckedTable, CheckReport, Finding, Severity, TableRef
+from chrono_cli.records import replace
 from chrono_cli.services.check import (  # noqa: F401 - registers comparators
     columns,
     keys,

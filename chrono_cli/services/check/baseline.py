@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from chrono_cli.errors import ConfigError, UsageError
 from chrono_cli.model import CheckedTable, Finding, Severity, TableRef
+from chrono_cli.records import Struct
 
 FORMAT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One versioned table as the baseline records it."""
 
     table: str

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -48,6 +47,7 @@ from chrono_cli.conventions.types import is_json, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.records import Struct
 
 STORE = "auditlog_logentry"
 COLUMNS = ("object_pk", "object_id", "object_repr", "action", "changes", "timestamp", "content_type_id", "actor_id")
@@ -101,8 +101,7 @@ def changes_of(entry: Mapping[Any, Any]) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
-class Fields:
+class Fields(Struct, frozen=True):
     """What the table's entries say about its columns: the field name of each tracked column, the masked ones."""
 
     names: dict[str, str]        # column -> field name as stored
@@ -147,8 +146,7 @@ def sorted_json(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(Struct, frozen=True):
     """What the entries of one table say: the columns not recorded and the tracked ones (a create or delete
     entry lists every tracked field that is not NULL)."""
 

@@ -19,7 +19,6 @@ deletion or gap (nothing is carried back across one) or to the live row where ne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -46,6 +45,7 @@ from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, window_page
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import replace
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.builtin.auditlog.adapter import AuditlogAdapter, Reading

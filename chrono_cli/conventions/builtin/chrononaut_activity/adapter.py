@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, func
@@ -22,6 +21,7 @@ from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.records import replace
 
 STORE = "chrononaut_activity"
 UNRECORDED_DELETE = "deleted without a recorded activity row"

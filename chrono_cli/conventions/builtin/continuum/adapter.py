@@ -29,7 +29,6 @@ Each version row holds the NEW state of a record after one transaction (``operat
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -57,6 +56,7 @@ from chrono_cli.conventions.types import col, col_is, is_integer, is_timestamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import ForeignKeyInfo, SchemaSnapshot, TableInfo
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
+from chrono_cli.records import replace
 
 
 def transaction_evidence(t: TableInfo) -> list[str] | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, select, true
@@ -19,6 +18,7 @@ from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.new_state import previous_states
 from chrono_cli.conventions.shapes.window import window
 from chrono_cli.model import Op, RowChange, RowKey
+from chrono_cli.records import replace
 
 
 def continuum_events(ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:

@@ -11,7 +11,6 @@ row (closed), and a new version row (conventions 4.6 step 7).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -26,13 +25,13 @@ from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowKey, TableRef
+from chrono_cli.records import Struct, replace
 
 DEPTH = 16  # hierarchy levels followed
 INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(Struct, frozen=True):
     """One table of an object's joined hierarchy."""
 
     base: TableInfo

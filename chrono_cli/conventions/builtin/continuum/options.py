@@ -4,12 +4,12 @@ detection, shared by its reader, change listing, writers and check-migrations co
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from chrono_cli.conventions.base import Options
 from chrono_cli.conventions.types import is_boolean
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct, field
 
 TX_COL, END_COL, OP_COL = "transaction_id", "end_transaction_id", "operation_type"
 INTERNAL = frozenset({TX_COL, END_COL, OP_COL})
@@ -27,8 +27,7 @@ def data_columns(v: TableInfo) -> list[str]:
     return [c for c in v.columns if c not in INTERNAL and c not in mods]
 
 
-@dataclass(frozen=True, slots=True)
-class Association:
+class Association(Struct, frozen=True):
     """A versioned association table, shown on the parent as a pseudo-column of sorted member ids."""
 
     name: str
@@ -38,8 +37,7 @@ class Association:
     member_columns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Ancestor:
+class Ancestor(Struct, frozen=True):
     """A versioned ancestor of a joined-inheritance child."""
 
     table: str
@@ -48,8 +46,7 @@ class Ancestor:
     columns: tuple[str, ...]  # the ancestor's versioned non-key columns, in table order
 
 
-@dataclass(frozen=True, slots=True)
-class NativeTriggers:
+class NativeTriggers(Struct, frozen=True):
     """The triggers of native versioning (PostgreSQL)."""
 
     table: str
@@ -57,8 +54,7 @@ class NativeTriggers:
     transaction: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ContinuumOptions(Options):
+class ContinuumOptions(Options, frozen=True):
     """What detection learnt about one Continuum version table."""
 
     transaction_table: str

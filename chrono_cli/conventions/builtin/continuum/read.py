@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -18,6 +17,7 @@ from chrono_cli.conventions.shapes.common import Bypass, Entry, states_after
 from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, window_rows
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import Struct, field
 
 TX_COL, OP_COL = "transaction_id", "operation_type"
 OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
@@ -26,15 +26,13 @@ _CHUNK = 500
 BYPASS = Bypass(entry="recorded version", update="bulk update or raw SQL", delete="bulk delete or raw SQL")
 
 
-@dataclass(frozen=True, slots=True)
-class _Tx:
+class _Tx(Struct, frozen=True):
     at: Any = None
     user: Any = None
     remote_addr: Any = None
 
 
-@dataclass(slots=True)
-class _Link:
+class _Link(Struct):
     """One association's rows for this parent, grouped by transaction, and the membership so far."""
 
     name: str
@@ -103,8 +101,7 @@ def _links(ctx: ReadContext, det: Detection, key: RowKey) -> list[_Link]:
     return out
 
 
-@dataclass(slots=True)
-class _Level:
+class _Level(Struct):
     """One ancestor table of a joined-inheritance child: its version rows for the key, by transaction."""
 
     name: str

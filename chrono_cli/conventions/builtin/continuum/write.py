@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Sequence as DbSequence
@@ -49,6 +48,7 @@ from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.records import replace
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 INSERT, UPDATE, DELETE = 0, 1, 2  # operation_type

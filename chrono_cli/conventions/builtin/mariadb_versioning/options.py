@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table
 
 from chrono_cli.conventions.base import Options
@@ -12,8 +10,7 @@ from chrono_cli.db.reflect import TableInfo
 IMPLICIT = ("row_start", "row_end")  # how queries address the invisible pseudo-columns of the implicit form
 
 
-@dataclass(frozen=True, slots=True)
-class VersioningOptions(Options):
+class VersioningOptions(Options, frozen=True):
     """The period columns (implicit or explicit), their precision, partitioning and unversioned columns."""
 
     row_start: str = IMPLICIT[0]

@@ -11,7 +11,6 @@ recorded: a history row holds their value of when it was closed, so only the liv
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,14 +26,14 @@ from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live, key_where
 from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import Struct, replace
 
 START, END, FROM, TO = "chrono_start", "chrono_end", "chrono_from", "chrono_to"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_OP = "an UPDATE that changed no recorded value: the server wrote a version all the same"
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
+class Period(Struct, frozen=True):
     """One row of ``FOR SYSTEM_TIME ALL``: the versioned values and the raw and timed bounds."""
 
     values: dict[str, Any]
@@ -44,8 +43,7 @@ class Period:
     valid_to: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Stamped:
+class Stamped(Struct, frozen=True):
     """A version and the transaction that made it (transaction-precise tables; None elsewhere)."""
 
     version: Version

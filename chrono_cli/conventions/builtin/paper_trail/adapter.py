@@ -10,7 +10,6 @@ after a destroy.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +30,14 @@ from chrono_cli.conventions.shapes.window import window
 from chrono_cli.conventions.types import col_is, is_integer, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot
 from chrono_cli.model import FieldChange, Op, RowChange, RowKey, Version
+from chrono_cli.records import Struct, replace
 
 OPS = {"create": Op.INSERT, "destroy": Op.DELETE}
 CORE = ("id", "item_type", "item_id", "event", "whodunnit", "object", "object_changes", "created_at", "item_subtype",
         "transaction_id", "{:null=>false}", "{:null=>false, :limit=>191}")
 
 
-@dataclass(frozen=True, slots=True)
-class PaperTrailOptions(Options):
+class PaperTrailOptions(Options, frozen=True):
     """The store's optional columns: object_changes, item_subtype and the application's metadata columns."""
 
     changes: bool
@@ -54,8 +53,7 @@ def item_types(conn: Connection, store: Table, table: str, model: str | None) ->
     return sorted(t for t in found if t and tableize(t) == table)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(Struct, frozen=True):
     """One version row, decoded: its event, the state before it and its changes (column -> (old, new))."""
 
     id: Any

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import is_json
 from chrono_cli.db.reflect import ColumnInfo
+from chrono_cli.records import Struct
 
 
 def parse(raw: Any) -> Any:
@@ -48,8 +48,7 @@ def column_value(value: Any, column: ColumnInfo, tz: str | None) -> Any:
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Form:
+class Form(Struct, frozen=True):
     """How one store writes its documents: a JSON column, JSON text, or YAML text in Psych's style."""
 
     json_column: bool = False

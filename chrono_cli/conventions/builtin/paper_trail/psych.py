@@ -15,13 +15,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import yaml
 from yaml import events as ev
+
+from chrono_cli.records import Struct
 
 TWZ = "!ruby/object:ActiveSupport::TimeWithZone"
 ZONE = "!ruby/object:ActiveSupport::TimeZone"
@@ -68,8 +69,7 @@ def load(text: str) -> Any:
 # --- writing ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
+class Style(Struct, frozen=True):
     """How the store's existing YAML spells times: TimeWithZone mappings (Rails' default) and their zone name."""
 
     time_with_zone: bool = True

@@ -8,7 +8,6 @@ periods that started before it, plus the deletions among them (a period whose en
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import declared, key_filter
 from chrono_cli.db.facts import SystemPeriod
 from chrono_cli.model import RowKey, Version
+from chrono_cli.records import replace
 
 
 def function_name(signature: str) -> tuple[str | None, str]:

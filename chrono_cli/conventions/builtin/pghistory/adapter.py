@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -43,6 +42,7 @@ from chrono_cli.conventions.shapes.new_state import page_bounds, page_slice, sel
 from chrono_cli.conventions.types import col_is, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
+from chrono_cli.records import replace
 
 ID, CREATED, LABEL, OBJ, CONTEXT = "pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id"
 CONTEXT_JSON = "pgh_context"  # ContextJSONField: the metadata denormalized into each event
@@ -84,8 +84,7 @@ def base_of(snapshot: SchemaSnapshot, event: TableInfo) -> tuple[TableInfo, str]
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class PghistoryOptions(Options):
+class PghistoryOptions(Options, frozen=True):
     """The tracked columns, the excluded ones, the context table."""
 
     tracked: tuple[str, ...]

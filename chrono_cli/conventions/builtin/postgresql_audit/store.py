@@ -9,7 +9,6 @@ or ``audit_trigger_row``, all calling ``create_activity()``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -27,8 +26,7 @@ NAME = "postgresql-audit"
 FUNCTION = "create_activity"
 
 
-@dataclass(frozen=True, slots=True)
-class AuditOptions(Options):
+class AuditOptions(Options, frozen=True):
     """The transaction table next to the activity log, and what the table's audit triggers look like."""
 
     transaction: TableRef

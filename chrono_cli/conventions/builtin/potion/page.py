@@ -18,7 +18,6 @@ record carries back grows to the next gap (nothing is carried back across one) o
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Subquery, and_, case, cast, exists, func, literal, or_, select, true
@@ -33,6 +32,7 @@ from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.json_diff import GAP, Change, Disagrees, Positions, diff_states, window_page
 from chrono_cli.db.reflect import ColumnInfo
 from chrono_cli.model import Op, RowKey, Version
+from chrono_cli.records import replace
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.builtin.potion.adapter import PotionAdapter

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +41,7 @@ from chrono_cli.conventions.types import is_json, is_text
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
+from chrono_cli.records import replace
 
 VERSION, REVISION = "reversion_version", "reversion_revision"
 VERSION_COLUMNS = ("object_id", "format", "serialized_data", "object_repr", "content_type_id", "revision_id", "db")

@@ -39,7 +39,6 @@ the restored objects themselves again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -52,12 +51,12 @@ from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import TableRef
+from chrono_cli.records import Struct, replace
 
 SAMPLE = 50  # newest versions of a model read to infer what it follows
 
 
-@dataclass(frozen=True, slots=True)
-class Followed:
+class Followed(Struct, frozen=True):
     """A followed relation: the foreign key ``column`` (of this table; of ``target`` when ``reverse``; of
     ``through`` naming the target, for a many-to-many field, whose column ``own`` names this table's row), the
     table it leads to and that table's content type."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -48,6 +47,7 @@ from chrono_cli.conventions.shapes.common import (
 from chrono_cli.conventions.types import col, col_is, is_integer, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import Op, RowChange, RowKey, Version
+from chrono_cli.records import Struct, replace
 
 NAME = re.compile(r"^(.+)_historical(.+)$")
 ID, DATE, TYPE, REASON, USER = HISTORY_ID, "history_date", "history_type", "history_change_reason", "history_user_id"
@@ -107,8 +107,7 @@ def layout(det: Detection) -> Declared:
                     tuple((c, c) for c in o.tracked_columns), sort=(o.date_column, o.history_id_column))
 
 
-@dataclass(frozen=True, slots=True)
-class M2MHistory:
+class M2MHistory(Struct, frozen=True):
     """An m2m history table: the members of one field at each historical row."""
 
     name: str                         # the pseudo-column shown on the parent
@@ -118,8 +117,7 @@ class M2MHistory:
     through: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SimpleHistoryOptions(Options):
+class SimpleHistoryOptions(Options, frozen=True):
     """What detection learnt about one historical table."""
 
     user_column: str

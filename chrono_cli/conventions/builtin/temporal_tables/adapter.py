@@ -12,7 +12,6 @@ read, as a near miss: chrono will not write, check-migrations reports the trigge
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
@@ -27,8 +26,7 @@ from chrono_cli.model import RowChange, RowKey, TableRef, Version
 FUNCTION = "versioning"
 
 
-@dataclass(frozen=True, slots=True)
-class TemporalOptions(period.PeriodOptions):
+class TemporalOptions(period.PeriodOptions, frozen=True):
     """The versioning trigger's name and arguments (None: found by shape, no trigger)."""
 
     trigger: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from chrono_cli.config import Layout, Shape
@@ -21,8 +20,7 @@ VERSION = "version_id"
 CURRENT = "is_current_version"
 
 
-@dataclass(frozen=True, slots=True)
-class VersionedRowsOptions(Options):
+class VersionedRowsOptions(Options, frozen=True):
     """The boolean column marking the current row, if the table has one."""
 
     current_col: str | None = None
