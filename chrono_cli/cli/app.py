@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,6 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError  # what typer.core raises and catches
 from typer.core import TyperGroup
 
-from chrono_cli.cli import blame, browse, changes, check, lists, read, report, revert, write
 from chrono_cli.cli.coerce import install as install_coercion
 from chrono_cli.cli.command import ChronoCommand, keep_examples, usage_lines
 from chrono_cli.cli.options import clean_text
@@ -147,9 +147,6 @@ def _typer() -> typer.Typer:
                        help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
 
 
-app = _typer()
-
-
 def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
     """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -219,27 +216,44 @@ def main_options(
 
 # `chrono --help` lists the commands under these headings, in this order
 READ, WRITE, CI, SETUP = "Read", "Write", "CI", "Setup"
-COMMANDS: dict[str, tuple[type[ChronoCommand], str, Any]] = {
-    "tables": (ChronoCommand, READ, read.tables), "history": (ChronoCommand, READ, read.history),
-    "show": (ChronoCommand, READ, read.show), "diff": (ChronoCommand, READ, read.diff),
-    "blame": (ChronoCommand, READ, blame.blame), "changes": (changes.ChangesCommand, READ, changes.changes),
-    "archived": (ChronoCommand, READ, lists.archived), "deleted": (ChronoCommand, READ, lists.deleted),
-    "report": (ChronoCommand, READ, report.report), "browse": (ChronoCommand, READ, browse.browse),
-    "restore": (ChronoCommand, WRITE, write.restore), "archive": (ChronoCommand, WRITE, write.archive),
-    "unarchive": (ChronoCommand, WRITE, write.unarchive), "revert": (ChronoCommand, WRITE, revert.revert),
-    "apply": (ChronoCommand, WRITE, write.apply), "check-migrations": (ChronoCommand, CI, check.check_migrations),
-    "conventions": (ChronoCommand, SETUP, lists.conventions)}
+COMMANDS: dict[str, tuple[str, str]] = {  # name: (its panel, "module:function[:command class]" in chrono_cli.cli)
+    "tables": (READ, "read:tables"), "history": (READ, "read:history"), "show": (READ, "read:show"),
+    "diff": (READ, "read:diff"), "blame": (READ, "blame:blame"), "changes": (READ, "changes:changes:ChangesCommand"),
+    "archived": (READ, "lists:archived"), "deleted": (READ, "lists:deleted"), "report": (READ, "report:report"),
+    "browse": (READ, "browse:browse"), "restore": (WRITE, "write:restore"), "archive": (WRITE, "write:archive"),
+    "unarchive": (WRITE, "write:unarchive"), "revert": (WRITE, "revert:revert"), "apply": (WRITE, "write:apply"),
+    "check-migrations": (CI, "check:check_migrations"), "conventions": (SETUP, "lists:conventions")}
 
 
 def _register(target: typer.Typer, names: Sequence[str]) -> typer.Typer:
+    """``target`` with the global options and the commands ``names``, each command's module imported only here (a
+    read imports none of the write commands' modules)."""
     target.callback()(main_options)
     for name in names:
-        cls, panel, function = COMMANDS[name]
-        target.command(name, cls=cls, rich_help_panel=panel)(function)
+        panel, path = COMMANDS[name]
+        module_name, function, *command_class = path.split(":")
+        module = importlib.import_module(f"chrono_cli.cli.{module_name}")
+        cls = getattr(module, command_class[0]) if command_class else ChronoCommand
+        target.command(name, cls=cls, rich_help_panel=panel)(getattr(module, function))
     return target
 
 
-_register(app, list(COMMANDS))
+_full: typer.Typer | None = None
+
+
+def full_app() -> typer.Typer:
+    """The application with every command (help, completion, the tests), each command's module imported."""
+    global _full
+    if _full is None:
+        _full = _register(_typer(), list(COMMANDS))
+    return _full
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole application, built on first use (a command run builds only itself, see ``_app_for``)."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(name)
 
 # global options that take a value (the command is the first word after the global options)
 _VALUED = ("--db", "--schema", "--format", "-f", "--config", "--tz")
@@ -266,7 +280,7 @@ def _app_for(args: Sequence[str]) -> typer.Typer:
     running a read); the whole application for help, completion, a mistyped command or anything unusual."""
     name = _command_word(args)
     if name not in COMMANDS or any(k.endswith("_COMPLETE") for k in os.environ if k.startswith("_CHRONO")):
-        return app
+        return full_app()
     return _register(_typer(), [name])
 
 

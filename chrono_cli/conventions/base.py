@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -54,8 +53,7 @@ class Degradation(Struct, frozen=True):
     blocks_writes: bool = True  # the library's own next write fails (or differs): chrono writes nothing either
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Detection:
+class Detection(Struct, frozen=True, eq=False):
     """One convention found on one live table, with the evidence that found it."""
 
     adapter: str

@@ -3,9 +3,9 @@ opts into and its own comparators, and what a comparator gets (a subject) and gi
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import types as sqltypes
@@ -17,7 +17,7 @@ from chrono_cli.conventions.base import NO_OPTIONS, Options
 from chrono_cli.conventions.types import Fit
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.model import Severity, TableRef
-from chrono_cli.records import Struct
+from chrono_cli.records import Struct, field
 
 if TYPE_CHECKING:  # what check-migrations proposes: not needed to read history
     from chrono_cli.conventions.remedy import Remedy
@@ -86,7 +86,7 @@ VERSION = MetaColumn("version", sqltypes.Integer(), nullable=False, exact=True)
 JSON = sqltypes.JSON()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Subject:
     """One thing to check: a base table and its store (either may be missing), under one convention."""
 
@@ -99,7 +99,7 @@ class Subject:
     store_ref: TableRef | None = None     # the expected store when ``store`` is None (missing history)
     declared: bool = False                # named in config, not inferred from the schema
     joined_child: bool = False            # joined inheritance: the version column lives on the parent table
-    options: Options = field(default=NO_OPTIONS, hash=False, compare=False)  # the detection's options
+    options: Options = dataclasses.field(default=NO_OPTIONS, hash=False, compare=False)  # the detection's options
 
     @property
     def table(self) -> TableRef:

@@ -190,7 +190,7 @@ def test_keyboard_interrupt_anywhere_exits_130(monkeypatch: pytest.MonkeyPatch,
     def interrupted(**_kw: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(app_module, "app", interrupted)
+    monkeypatch.setattr(app_module, "full_app", lambda: interrupted)
     with pytest.raises(SystemExit) as exc:
         app_module.main()
     assert exc.value.code == ExitCode.INTERRUPTED

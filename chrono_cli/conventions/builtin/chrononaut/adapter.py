@@ -6,15 +6,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import types as sqltypes
-
 from chrono_cli.conventions.base import Degradation, Detection
 from chrono_cli.conventions.builtin.history_meta.adapter import chrononaut_without_info
-from chrono_cli.conventions.checkspec import JSON, VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
 from chrono_cli.conventions.shapes.old_state_detect import pair_shape, version_store
-from chrono_cli.conventions.types import col, col_is, is_integer, is_json, is_text, is_timestamp
+from chrono_cli.conventions.types import col, col_is, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 
 META = frozenset({"version", "changed", "change_info"})
@@ -68,31 +65,12 @@ def _find_base(snapshot: SchemaSnapshot, store: TableInfo) -> tuple[TableInfo, b
     return (best[0], False) if len(best) == 1 and scored[0][0] * 2 > len(data) else None
 
 
-def _lone_store(t: TableInfo) -> bool:
-    return (version_store(t) and "version" in t.pk and "change_info" in t.columns
-            and (t.ref.name.endswith("_history") or "changed" in t.columns))
-
-
-def _versioned_base(t: TableInfo) -> bool:
-    v = col(t, "version")
-    return v is not None and is_integer(v.type) and v.nullable
-
-
-CHECK = CheckSpec(
-    StoreKind.PAIRED, frozenset({Rule.COPY_COLUMNS, Rule.VERSION_KEY, Rule.STORE_EXISTS}),
-    store_meta=(VERSION, MetaColumn("changed", sqltypes.DateTime(timezone=True)), MetaColumn("change_info", JSON)),
-    # nullable with client default 0
-    base_meta=(MetaColumn("version", sqltypes.Integer(), exact=True),),
-    hides_columns=True, store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
-
-
 class ChrononautAdapter(OldStateAdapter):
     """Chrononaut 0.1-0.2: history rows are the state before each change; change_info says who and why."""
 
     name = "chrononaut"
     title = "Chrononaut 0.2 (<table>_history)"
     paired_suffixes = ("_history",)
-    check = CHECK
     layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:

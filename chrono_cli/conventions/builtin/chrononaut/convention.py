@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.bulk import BulkWriter
 
 ADAPTER = ChrononautAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, check=ADAPTER.check,
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER,
+                                 check="chrono_cli.conventions.builtin.chrononaut.check:CHECK",
                                  writer="chrono_cli.conventions.builtin.chrononaut.write:ChrononautWriter")
 
 

@@ -4,38 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import types as sqltypes
-
 from chrono_cli.conventions.base import Degradation, Detection
-from chrono_cli.conventions.checkspec import VERSION, CheckSpec, MetaColumn, Rule, StoreKind
 from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes.old_state import OldStateAdapter, OldStateLayout
 from chrono_cli.conventions.shapes.old_state_detect import NEW_STATE_MARKERS, pair_shape, version_store
-from chrono_cli.conventions.types import col, has_timezone, is_integer, is_timestamp
+from chrono_cli.conventions.types import col, has_timezone, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
-from chrono_cli.model import Severity
 
 META = frozenset({"version", "changed"})
 FOREIGN_MARKERS = ("change_info", *NEW_STATE_MARKERS)
 LAYOUT = OldStateLayout(meta_columns=META, first_version=1, appended_unwritten=True)
-
-
-def _versioned_base(t: TableInfo) -> bool:
-    v = col(t, "version")
-    return v is not None and is_integer(v.type) and not v.nullable
-
-
-def _lone_store(t: TableInfo) -> bool:
-    return t.ref.name.endswith("_history") and version_store(t) and "version" in t.pk and "change_info" not in t.columns
-
-
-CHECK = CheckSpec(
-    StoreKind.PAIRED, frozenset({Rule.COPY_COLUMNS, Rule.VERSION_KEY, Rule.STORE_EXISTS}),
-    # history_meta's own comment: "changed ... is optional and can be omitted"
-    store_meta=(VERSION, MetaColumn("changed", sqltypes.DateTime(), Severity.WARNING, timezone_matters=False)),
-    # its base version is NOT NULL and starts at 1
-    base_meta=(MetaColumn("version", sqltypes.Integer(), nullable=False, server_default="1", exact=True),),
-    store_suffix="_history", versioned_base=_versioned_base, lone_store=_lone_store)
 
 
 def chrononaut_without_info(store: TableInfo, base: TableInfo) -> bool:
@@ -51,7 +29,6 @@ class HistoryMetaAdapter(OldStateAdapter):
     name = "history-meta"
     title = "SQLAlchemy history_meta"
     paired_suffixes = ("_history",)
-    check = CHECK
     layout = LAYOUT
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
