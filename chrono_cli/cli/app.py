@@ -1,7 +1,5 @@
 """The Typer application: global options, error translation, command registration."""
 
-from __future__ import annotations
-
 import errno
 import importlib
 import os
@@ -147,7 +145,7 @@ def _typer() -> typer.Typer:
                        help="Inspect, diff and roll back record versions written by SQL versioning libraries.")
 
 
-def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> Display:
+def display_option(tz: str | None, relative: bool, show_secrets: bool = False) -> "Display":
     """--tz (else a zone name in $TZ, else UTC) and --relative; an unknown --tz is a usage error."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -1,7 +1,5 @@
 """``chrono blame``: who last set each column of a record."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``chrono browse``: the interactive browser (Textual) over the same services as the commands."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

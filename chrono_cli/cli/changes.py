@@ -1,7 +1,5 @@
 """``chrono changes``: change sets across tables, and one change set in full."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

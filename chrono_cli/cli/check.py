@@ -1,7 +1,5 @@
 """The check-migrations command: history stores against their base tables, for CI."""
 
-from __future__ import annotations
-
 import enum
 import os
 import sys

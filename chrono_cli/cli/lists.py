@@ -1,7 +1,5 @@
 """List commands: rows that are hidden or gone (archived, deleted), and the conventions chrono knows."""
 
-from __future__ import annotations
-
 import typer
 
 from chrono_cli.cli.options import ConventionOpt, FormatOpt, LimitOpt, TableArg

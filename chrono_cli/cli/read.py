@@ -1,7 +1,5 @@
 """Read commands: tables, history, show, diff."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

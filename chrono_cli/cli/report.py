@@ -1,7 +1,5 @@
 """``chrono report``: a ticket-ready page about one record."""
 
-from __future__ import annotations
-
 import enum
 import sys
 from typing import Annotated

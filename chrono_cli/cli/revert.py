@@ -1,7 +1,5 @@
 """``chrono revert``: undo a whole change set, after a conflict report."""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -76,7 +74,7 @@ def revert(ctx: typer.Context,
     write_plan(state, result.plan, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
 
 
-def _set_revert(state: CliState, result: SetRevert, *, yes: bool, dry_run: bool, sql: bool,
+def _set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: bool, sql: bool,
                 fmt: OutputFormat | None) -> None:
     """The set-based revert: the same report and refusals, its plan, then the write (see services/revert_set)."""
     import os
@@ -137,7 +135,7 @@ def _set_revert(state: CliState, result: SetRevert, *, yes: bool, dry_run: bool,
 SHOWN = 20  # rows whose diff the plan lists
 
 
-def _show(result: SetRevert, out: Any, fmt: OutputFormat) -> None:
+def _show(result: "SetRevert", out: Any, fmt: OutputFormat) -> None:
     """The set-based plan: counts, the first rows' diffs, the statement count (or its JSON document)."""
     import json
 
@@ -176,7 +174,7 @@ def _rows(n: int, what: str = "row") -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def _report(result: Revert | SetRevert, state: CliState) -> None:
+def _report(result: "Revert | SetRevert", state: CliState) -> None:
     """The change set, its conflicts, the rows that cannot be reverted and those already as before (stderr)."""
     from chrono_cli.render import render
 
@@ -198,7 +196,7 @@ def _report(result: Revert | SetRevert, state: CliState) -> None:
     sys.stderr.flush()
 
 
-def _table(title: str, rows: tuple[Conflict, ...]) -> ResultSet:
+def _table(title: str, rows: "tuple[Conflict, ...]") -> "ResultSet":
     from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 

@@ -6,8 +6,6 @@ with --dry-run or --plan FILE, where the plan is the result. On a terminal chron
 elsewhere it needs --yes.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -178,7 +176,7 @@ def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool,
     write_plan(state, planned, yes=yes, dry_run=dry_run, plan_file=plan_file, fmt=fmt, sql=sql)
 
 
-def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_file: str | None,
+def write_plan(state: CliState, plan: "Plan", *, yes: bool, dry_run: bool, plan_file: str | None,
                fmt: OutputFormat | None, sql: bool = False) -> None:
     """Show the plan, then save it (--plan), stop (--dry-run, --sql), or ask (--yes off a terminal) and apply it."""
     from chrono_cli.services.apply import apply_plan
@@ -211,7 +209,7 @@ def write_plan(state: CliState, plan: Plan, *, yes: bool, dry_run: bool, plan_fi
     state.emit(_summary(applied.plan), fmt.value if fmt else None)
 
 
-def show_plan(plan: Plan, out: TextIO, fmt: OutputFormat, *, color: bool = False,
+def show_plan(plan: "Plan", out: TextIO, fmt: OutputFormat, *, color: bool = False,
               hides: Callable[[str, str], bool] = lambda _table, _column: False) -> None:
     """The plan for people (a coloured + ~ - per row, its fields, kept columns, notes), or its JSON document."""
     from chrono_cli.render import render
@@ -287,7 +285,7 @@ def skip_text(skip: Mapping[str, Any]) -> str:
     return f"{skip['table']} {key_text(skip['key'])} ({skip['why']})"
 
 
-def _diff_rows(plan: Plan) -> ResultSet:
+def _diff_rows(plan: "Plan") -> "ResultSet":
     from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 
@@ -297,7 +295,7 @@ def _diff_rows(plan: Plan) -> ResultSet:
     return ResultSet(("action", "table", "key", "column", "current", "new"), rows)
 
 
-def _summary(plan: Plan) -> ResultSet:
+def _summary(plan: "Plan") -> "ResultSet":
     from chrono_cli.model import ResultSet
     from chrono_cli.services.writeset import key_text
 

@@ -45,7 +45,8 @@ def test_layering(path: Path) -> None:
         bad = {i for i in imports for f in FORBIDDEN[rel.parts[0]] if i == f or i.startswith(f + ".")}
         assert not bad, f"{rel} imports {sorted(bad)}"
     if rel.name in LEAVES and len(rel.parts) == 1:
-        inner = {i for i in imports if i.startswith("chrono_cli.") and i not in ("chrono_cli.errors", "chrono_cli.records")}
+        inner = {i for i in imports if i.startswith("chrono_cli.") and i not in ("chrono_cli.errors",
+                                                                                 "chrono_cli.records")}
         assert not inner, f"leaf module {rel} imports {sorted(inner)}"
 
 
