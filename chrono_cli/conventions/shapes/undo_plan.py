@@ -34,9 +34,10 @@ QUICK = "chrono_quick"
 
 
 def usable(writer: BulkWriter, ctx: WriteContext) -> bool:
-    """Every restored column's values are read as stored in a column of the live column's type and compare in SQL."""
-    stored, live = writer.fits_as_stored(ctx), ctx.live_info.columns
-    return all(c in stored and compared(ctx, live[c].type) for c in writer.recorded(ctx))
+    """Some column is restored, and every restored column's values are read as stored in a column of the live
+    column's type and compare in SQL."""
+    stored, live, columns = writer.fits_as_stored(ctx), ctx.live_info.columns, writer.recorded(ctx)
+    return bool(columns) and all(c in stored and compared(ctx, live[c].type) for c in columns)
 
 
 @dataclass(frozen=True)
