@@ -171,23 +171,28 @@ def test_foreign_keys_block_a_set_based_revert_as_row_by_row(runner: CliRunner, 
 def test_a_set_based_revert_is_refused_when_a_row_changed_since_its_plan(backend: str,
                                                                         story_clone: StoryClone) -> None:
     """The live rows are locked and compared with the plan before anything is written: a row to restore or to
-    delete that changed in between refuses the whole revert."""
+    delete that changed in between refuses the whole revert; so does one of the rows the database planned (their
+    fingerprints are compared)."""
     url, tx = _story(story_clone, backend)
     ws = Workspace(Settings(url, (), Config()))
     engine = create_engine(url)
     try:
-        head = changeset_head(ws, str(tx["import"]))
-        assert head is not None
-        plan = plan_set_revert(ws, head)
-        assert plan is not None and plan.counts() == (1, 2, 2)
-        for name, key, column_, value in (("customer", 4, "name", "Dana"), ("purchase", 10, "qty", 7)):
-            with engine.begin() as conn:
-                conn.execute(table(name, column("id"), column(column_)).update().where(column("id") == key)
-                             .values({column_: value}))
-            untouched = checksum(url)
-            with pytest.raises(Refused, match="changed since the plan was made"):
-                apply_set_revert(ws, plan)
-            assert checksum(url) == untouched
+        for label, counts, quick, edits in (
+                ("import", (1, 2, 2), False, (("customer", 4, "name", "Dana"), ("purchase", 10, "qty", 7))),
+                ("unrelated", (0, 1, 0), True, (("purchase", 11, "item", "nib"),))):
+            head = changeset_head(ws, str(tx[label]))
+            assert head is not None
+            plan = plan_set_revert(ws, head)
+            assert plan is not None and plan.counts() == counts
+            assert all((p.quick is not None) == quick for p in plan.parts)
+            for name, key, column_, value in edits:
+                with engine.begin() as conn:
+                    conn.execute(table(name, column("id"), column(column_)).update().where(column("id") == key)
+                                 .values({column_: value}))
+                untouched = checksum(url)
+                with pytest.raises(Refused, match=f"1 rows of .*{name} changed since the plan was made"):
+                    apply_set_revert(ws, plan)
+                assert checksum(url) == untouched
     finally:
         engine.dispose()
         ws.close()
@@ -232,24 +237,3 @@ def test_quick_restores_are_planned_by_the_database(runner: CliRunner, backend: 
     assert json.loads(done.stdout)["items"] == json.loads(dry.stdout)["items"]  # read again after the write
     assert _read(url, tmp_path) == _read(other, tmp_path)
 
-
-def test_a_quick_revert_is_refused_when_a_row_changed_since_its_plan(backend: str, story_clone: StoryClone) -> None:
-    """The rows planned in SQL are staged with their live rows locked and their fingerprints compared."""
-    url, tx = _story(story_clone, backend)
-    ws = Workspace(Settings(url, (), Config()))
-    engine = create_engine(url)
-    try:
-        head = changeset_head(ws, str(tx["unrelated"]))
-        assert head is not None
-        plan = plan_set_revert(ws, head)
-        assert plan is not None and plan.counts() == (0, 1, 0) and plan.parts[0].quick is not None
-        with engine.begin() as conn:
-            conn.execute(table("purchase", column("id"), column("item")).update().where(column("id") == 11)
-                         .values(item="nib"))
-        untouched = checksum(url)
-        with pytest.raises(Refused, match="1 rows of .*purchase changed since the plan was made"):
-            apply_set_revert(ws, plan)
-        assert checksum(url) == untouched
-    finally:
-        engine.dispose()
-        ws.close()
