@@ -12,6 +12,10 @@ skips read exactly as there; should it write one of them differently, the whole 
 The write, in one transaction: per table, parents first, the target rows are staged, the live rows locked and
 compared with the plan, and the bulk writer's statements run (re-inserts and updates); then the deletes,
 children first.
+
+A table whose every row is a plain restore is planned by the database instead (``_quick``, where the store has an
+undo query: shapes/undo_plan.py): no per-row objects but the key and a fingerprint, its rows read whole only when
+the plan lists them, staged with one ``INSERT ... SELECT``.
 """
 
 from __future__ import annotations

@@ -4,14 +4,14 @@
 The undo query (per key: what the change set did, the state before it and the one it left) is joined with the
 live rows, and one query tells per key whether it is a *quick* restore: the row-by-row revert would restore it to
 the state before the set and nothing can stand in its way. That is: the set inserted or updated it and left it
-(no later version), the live row holds exactly the state it left (the same text, column by column), a version
-before the set exists and is no deletion, a restored column changes, no NULL goes into a NOT NULL column, and
-no column of a unique index or a foreign key changes (so no unique value can be taken and no parent be missing:
-``set_checks`` looks only at rows that change such a column). Every restored column must be read from a store
-column of the live column's own type and compare exactly in SQL (``bulk_plan.usable``'s test). For each quick row
-the query returns a fingerprint (the live row and the state before, as one text); the write stages the same rows
-with one ``INSERT ... SELECT`` locking the live rows and compares the fingerprints. A key that is not quick is left
-to the Python planner (``services/revert_set.py``), with the rest of its table.
+(no later version), the live row holds exactly the state it left (its restored columns print as the same row
+text), a version before the set exists and is no deletion, a restored column changes, no NULL goes into a NOT
+NULL column, and no column of a unique index or a foreign key changes (so no unique value can be taken and no
+parent be missing: ``set_checks`` looks only at rows that change such a column). Every restored column must be
+read from a store column of the live column's own type and compare exactly in SQL (``bulk_plan.usable``'s test).
+For each quick row the query returns a fingerprint (the live row and the state before, as one text); the write
+stages the same rows with one ``INSERT ... SELECT`` locking the live rows and compares the fingerprints. A key that
+is not quick is left to the Python planner (``services/revert_set.py``), with the rest of its table.
 """
 
 from __future__ import annotations
