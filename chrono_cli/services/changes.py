@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection, actors
@@ -285,8 +286,9 @@ def show_changeset(ws: Workspace, changeset_id: str, *, window: float = DEFAULT_
                                light=light)
             events, _, _ = _collect(cat, sources, query, notes)
             _refuse_if_cut(changeset_id, events)
-            last = ident.newest_ms * 1000 + (999 if ident.micro is None else ident.micro)
-            events = [e for e in events if e.at is None or to_us(e.at) <= last]
+            last = _EPOCH + timedelta(microseconds=ident.newest_ms * 1000 + (999 if ident.micro is None
+                                                                           else ident.micro))
+            events = [e for e in events if e.at is None or e.at <= last]  # to_us(e.at) <= its micros, cheaply
             sets = group(events, window)
             named = [s for s in sets if _ms(s) == ident.newest_ms
                      and (ident.micro is None or to_us(s.changes[-1].at) % 1000 == ident.micro)]  # type: ignore[arg-type]
@@ -369,7 +371,7 @@ def _ms(s: ChangeSet) -> int | None:
 
 def group(events: list[RowChange], window: float) -> list[ChangeSet]:
     """Exact groups by transaction id; otherwise runs of one actor with gaps of at most ``window`` seconds."""
-    ordered = sorted(events, key=lambda e: (e.at is None, -(e.at.timestamp() if e.at else 0)))
+    ordered = _newest_first(events)
     sets: list[list[RowChange]] = []
     exact: dict[object, list[RowChange]] = {}
     for e in ordered:
@@ -389,6 +391,15 @@ def group(events: list[RowChange], window: float) -> list[ChangeSet]:
     shared = {ms for ms, n in Counter(_ms(s) for s in out if not s.exact).items() if ms is not None and n > 1}
     return [replace(s, id=_inferred_id(s.changes[-1].at, window, micro=True))
             if not s.exact and _ms(s) in shared else s for s in out]
+
+
+def _newest_first(events: list[RowChange]) -> list[RowChange]:
+    """``events`` newest first, those without a time last, each run of equal times in its order; where every time is
+    aware (as listers give them), sorted by the times themselves: several times cheaper for 100,000 changes than
+    by their ``timestamp()`` (which takes a naive time as local)."""
+    if all(e.at is not None and e.at.tzinfo is not None for e in events):
+        return sorted(events, key=attrgetter("at"), reverse=True)  # stable: equal times keep their order
+    return sorted(events, key=lambda e: (e.at is None, -(e.at.timestamp() if e.at else 0)))
 
 
 def _changeset(changes: list[RowChange], window: float) -> ChangeSet:

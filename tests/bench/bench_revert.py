@@ -12,8 +12,9 @@ row, so the change set is inferred (@<ms>w5, one actor, changes close in time). 
   bulk restore  `chrono restore article --at T1 --all-changed-since T2 --yes`, the same writes done set-based
                 (every article back to its state before the change set).
 Both end with the same live rows (checked). The goal of issue 15 is revert within 2x of the bulk restore at
-100,000 rows: both change sets revert set-based (services/revert_set.py). Prints wall and CPU medians and both
-ratios; CPU time is the figure a loaded machine does not distort.
+100,000 rows: both change sets revert set-based (services/revert_set.py), every row a plain restore the database
+plans (shapes/undo_plan.py). Prints wall and CPU medians and both ratios; CPU time is the figure a loaded machine
+does not distort.
 """
 
 from __future__ import annotations

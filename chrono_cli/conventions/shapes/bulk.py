@@ -29,6 +29,12 @@ from chrono_cli.errors import UnsupportedOperation
 CHUNK = 1000  # keys per IN list
 SPAN_PAD = timedelta(milliseconds=2)  # SQLite text times compare to the millisecond: read past a span, match exactly
 GONE = "chrono_gone"  # optional column of a state query: true where the row did not exist at the time
+# the columns of an undo query (``BulkWriter.undo_query``) beside the key and the state before the change set
+UNDO_OP = "chrono_undo_op"  # the change set's operation on the key (0 insert, 1 update, 2 delete)
+UNDO_LATER = "chrono_undo_later"  # true: the key has a version after the change set
+UNDO_BEFORE = "chrono_undo_before"  # the operation of the version just before it (NULL: none; 2: a deletion)
+UNDO_MADE = "chrono_undo_made"  # true: the change set left the row (false: it deleted it)
+MADE = "chrono_made_"  # + the recorded column's position: the state the change set left
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +58,13 @@ class Span:
     times: Mapping[tuple[Any, ...], Collection[datetime]]
     oldest: datetime = field(init=False)
     newest: datetime = field(init=False)
+    changes: int = field(init=False)  # the set's changes in the table (a key changed twice counts twice)
 
     def __post_init__(self) -> None:
         every = [t for ts in self.times.values() for t in ts]
         object.__setattr__(self, "oldest", min(every))
         object.__setattr__(self, "newest", max(every))
+        object.__setattr__(self, "changes", len(every))
 
 
 def stored_moment(tz_name: str | None) -> Callable[[Any], datetime | None]:
@@ -149,6 +157,15 @@ class BulkWriter(abc.ABC):
         with what it did and the live row; None: this store cannot answer set-based (a revert then reads each
         row's timeline). For a span, ``op`` is the set's first change of the key, ``made`` the state after its
         last, ``before`` the state before its first."""
+        return None
+
+    def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
+        """``undo`` as one SELECT of the store, for a revert planned in SQL (optional: None, the revert plans each
+        row in Python from ``undo``): one row per key the change set ``group`` changed, with the key (live
+        names), ``UNDO_OP``, ``UNDO_LATER``, ``UNDO_BEFORE``, ``UNDO_MADE``, the state before the change set (the
+        ``recorded`` columns under their live names, as stored) and the state it left (``MADE`` + the column's
+        position). Both states are read from the store's own rows, never the live row: the plan document reads
+        them again after the revert is written."""
         return None
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, exact_times, insert_live, joined, update_live
-from chrono_cli.conventions.shapes.old_state_undo import old_state_undo
+from chrono_cli.conventions.shapes.old_state_undo import old_state_undo, old_state_undo_query
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
@@ -88,6 +88,10 @@ class OldStateBulk(BulkWriter):
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
         """An inferred set's keys (``group``: a ``Span``; see shapes/old_state_undo.py); None for anything else."""
         return old_state_undo(self, ctx, group) if isinstance(group, Span) else None
+
+    def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
+        """``undo`` as one SELECT (shapes/old_state_undo.py)."""
+        return old_state_undo_query(self, ctx, group) if isinstance(group, Span) else None
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         live, store = ctx.live, ctx.store

@@ -6,15 +6,29 @@ the next state (history row v + 1, else the live row, else the deletion). So the
 v_first to v_last, say everything: the state before the set is row v_first itself, the state it left is the one
 after v_last, and a later change exists when that one is a history row too. One query for every key: the set's
 rows (by the set's span, then exactly by key and time), each with its next row and the live row.
+
+``old_state_undo_query`` says the same as one SELECT (for a revert planned in SQL) where the set changed each key
+once and its span holds no other history row.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.sql import Select
 
-from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo, stored_moment
+from chrono_cli.conventions.shapes.bulk import (
+    MADE,
+    SPAN_PAD,
+    UNDO_BEFORE,
+    UNDO_LATER,
+    UNDO_MADE,
+    UNDO_OP,
+    Span,
+    Undo,
+    stored_moment,
+)
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import WriteContext
 
@@ -67,3 +81,35 @@ def old_state_undo(writer: OldStateBulk, ctx: WriteContext, span: Span) -> dict[
         op = 1 if head[at_next] or head[at_live] else 2  # as the listing says: no state after it, a deletion
         out[key] = Undo(op, made, dict(zip(columns, head[width + 2:at_next], strict=True)), False, later, current)
     return out
+
+
+def old_state_undo_query(writer: OldStateBulk, ctx: WriteContext, span: Span) -> Select[Any] | None:
+    """``old_state_undo`` as one SELECT (``BulkWriter.undo_query``) where the set changed each key once: each
+    history row of the span (the state before it) with the row after it and the live row. The state the set left
+    is that next row, else the live row, which a revert's write copies into the history under that very version
+    (so it reads the same after the write). None for a store without times, a key the set changed more than once
+    (first and last rows would be joined back to the store by version: 100,000 index probes each), or a span that
+    holds history rows of other changes (counted first: with as many rows as the set's keys, every row in it is
+    one of the set's changes)."""
+    tcol, vname = ctx.det.time_col, ctx.det.version_col or "version"
+    if tcol is None or span.changes != len(span.times):
+        return None
+    store, live, names = ctx.store, ctx.live, list(ctx.det.key)
+    zone, dialect = ctx.config.timezone, ctx.conn.dialect.name
+    low, low_value = time_pair(store.c[tcol], span.oldest - SPAN_PAD, zone, dialect)
+    high, high_value = time_pair(store.c[tcol], span.newest + SPAN_PAD, zone, dialect)
+    spanned = and_(low >= low_value, high <= high_value)
+    if ctx.conn.execute(select(func.count()).select_from(store).where(spanned)).scalar() != len(span.times):
+        return None
+    nxt = store.alias("chrono_next")
+    here, after = live.c[names[0]].is_not(None), nxt.c[names[0]].is_not(None)
+    bypassed = and_(here, live.c[vname].is_distinct_from(store.c[vname] + 1)) if vname in live.c else here
+    columns = writer.recorded(ctx)
+    return (select(*(store.c[c] for c in names), case((or_(after, here), 1), else_=2).label(UNDO_OP),
+                   or_(after, bypassed).label(UNDO_LATER), literal(1).label(UNDO_BEFORE),
+                   or_(after, here).label(UNDO_MADE), *(store.c[c].label(c) for c in columns),
+                   *(case((after, nxt.c[c]), else_=live.c[c]).label(f"{MADE}{n}") for n, c in enumerate(columns)))
+            .select_from(store.outerjoin(nxt, and_(*(nxt.c[c] == store.c[c] for c in names),
+                                                   nxt.c[vname] == store.c[vname] + 1))
+                         .outerjoin(live, and_(*(live.c[c] == store.c[c] for c in names))))
+            .where(spanned))

@@ -22,7 +22,20 @@ from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.joined import is_joined
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
-from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter, Undo, delete_live, insert_live, joined, update_live
+from chrono_cli.conventions.shapes.bulk import (
+    GONE,
+    MADE,
+    UNDO_BEFORE,
+    UNDO_LATER,
+    UNDO_MADE,
+    UNDO_OP,
+    BulkWriter,
+    Undo,
+    delete_live,
+    insert_live,
+    joined,
+    update_live,
+)
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
@@ -135,6 +148,27 @@ class ContinuumBulk(BulkWriter):
         later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
         return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later, current)
                 for key, (op, made, current) in made_by.items()}
+
+    def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
+        """``undo`` in one SELECT: transaction ``group``'s version row of each key, outer-joined with the key's
+        newest older version row, and whether a newer one exists."""
+        o = ctx.det.opts(ContinuumOptions)
+        if o.associations or o.inherits or not isinstance(group, int):
+            return None
+        v, names, txc, opc = ctx.store, list(ctx.det.key), o.transaction_column, o.operation_type_column
+        columns = self.recorded(ctx)
+        before, newer, after = v.alias("chrono_before"), v.alias("chrono_newer"), v.alias("chrono_after")
+        newest = ~exists().where(and_(*(newer.c[c] == before.c[c] for c in names)), newer.c[txc] > before.c[txc],
+                                 newer.c[txc] < group)
+        later = select(*(after.c[c] for c in names)).where(after.c[txc] > group).distinct().subquery("chrono_later")
+        return (select(*(v.c[c] for c in names), v.c[opc].label(UNDO_OP),
+                       later.c[names[0]].is_not(None).label(UNDO_LATER), before.c[opc].label(UNDO_BEFORE),
+                       (v.c[opc] != 2).label(UNDO_MADE), *(before.c[c].label(c) for c in columns),
+                       *(v.c[c].label(f"{MADE}{n}") for n, c in enumerate(columns)))
+                .select_from(v.outerjoin(before, and_(*(before.c[c] == v.c[c] for c in names),
+                                                      before.c[txc] < group, newest))
+                             .outerjoin(later, and_(*(later.c[c] == v.c[c] for c in names))))
+                .where(v.c[txc] == group))
 
     def meta_notes(self, ctx: WriteContext) -> list[str]:
         return actor_notes(ctx)
