@@ -284,9 +284,10 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
-        # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first; an
-        # inferred one its changes' order
-        order = [(t, key) for t in tables.values() for key in sorted(t.undo, reverse=True)] if head.exact \
+        # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first (or
+        # as the bulk writer's undo lists them); an inferred one its changes' order
+        order = [(t, key) for t in tables.values()
+                 for key in (t.undo if t.writer.undo_listed else sorted(t.undo, reverse=True))] if head.exact \
             else [(t, key) for t, key in _in_order(tables, _listed(head)) if t.quick is None] \
             if any(t.quick is None for t in tables.values()) else []
         planner = _Planner(cat, snapshot, head, meta, now)

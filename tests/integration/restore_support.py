@@ -206,7 +206,8 @@ def history_versions(runner: CliRunner, url: str, table: str, key: str) -> list[
 
 
 # what a row-by-row plan notes on every item of a store and a set-based plan once: where actor and reason go
-STORE_NOTES = ("has no place for an actor", "is not a user id", "the actor is not recorded")
+STORE_NOTES = ("has no place for an actor", "is not a user id", "the actor is not recorded",
+               "records the database session")
 
 
 def reverts_agree(ws: Any, changeset_id: str, window: float) -> Any:

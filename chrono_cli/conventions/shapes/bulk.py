@@ -86,6 +86,7 @@ class BulkWriter(abc.ABC):
     missing_is_current: ClassVar[bool] = False  # no deciding store row: unchanged since (else: did not exist)
     raw_states: ClassVar[bool] = False  # states are the store's own columns of the live names, values as stored
     states_after: ClassVar[bool] = False  # a key's state at T is a store row written after T (so it changed since)
+    undo_listed: ClassVar[bool] = False  # ``undo`` of an exact set lists its keys in the order the set lists them
 
     def raw_columns(self, ctx: WriteContext) -> frozenset[str]:
         """Restorable columns whose states are read from a store column of the same name, as stored."""

@@ -1,8 +1,9 @@
 """Set-based restores for trigger-written audit logs that keep whole rows (supa_audit, the 2ndQuadrant audit
 trigger): the state at T of each key is what its newest log row at or before T left (a delete, a later logged
 TRUNCATE, or a move of the row to another key means it did not exist then; no row means it was created later).
-The write is ordinary DML of the live table, one UPDATE and one INSERT from the staged states; the table's
-triggers write the log rows, as for single restores.
+The write is ordinary DML of the live table, one UPDATE and one INSERT from the staged states (a revert's deletes:
+one DELETE); the table's triggers write the log rows, as for single restores. What a change set did to each key,
+for ``chrono revert``: shapes/trigger_log_undo.py (postgresql-audit's reverts too, whose states it reads itself).
 
 A convention says how a log row names its key before and after the change (as text), what state it leaves, and
 which rows record a TRUNCATE.
@@ -21,12 +22,13 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, insert_live, update_live
-from chrono_cli.conventions.shapes.trigger_log import unaudited
+from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, Undo, delete_live, insert_live, update_live
+from chrono_cli.conventions.shapes.trigger_log import TriggerLogAdapter, unaudited
+from chrono_cli.conventions.shapes.trigger_log_undo import trigger_log_undo
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter
 from chrono_cli.conventions.shapes.window import time_pair
-from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.errors import DamagedHistory, Refused
+from chrono_cli.conventions.writes.base import Step, WriteContext, WriteSet
+from chrono_cli.errors import DamagedHistory, Refused, UnsupportedOperation
 from chrono_cli.model import Op
 
 
@@ -35,9 +37,11 @@ class TriggerLogBulk(BulkWriter):
 
     time_column: ClassVar[str] = "ts"
     schema_column: ClassVar[str] = "table_schema"  # with ``table_name``: the table a log row is about
+    undo_listed = True  # the log's order, as a transaction's changes are listed
 
-    def __init__(self, writer: TriggerLogWriter) -> None:
+    def __init__(self, writer: TriggerLogWriter, reader: TriggerLogAdapter | None = None) -> None:
         self.writer = writer
+        self.reader = reader  # the convention's reader: what a revert's timelines are built by (None: row by row)
 
     def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
         """The log rows of this table."""
@@ -66,8 +70,23 @@ class TriggerLogBulk(BulkWriter):
         """Columns the triggers leave out of the log."""
         return ()
 
+    def log_columns(self, ctx: WriteContext) -> list[Any]:
+        """The log columns a revert reads of each row (what the reader's ``entry`` needs, under their names)."""
+        return list(ctx.store.columns)
+
+    def one_record(self, rows: Sequence[Mapping[Any, Any]]) -> bool:
+        """Whether a single read of the key these log rows name finds exactly them (supa_audit looks a record up
+        by the record id it stores first)."""
+        return True
+
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset()
+
+    def meta_notes(self, ctx: WriteContext) -> list[str]:
+        """That the log records the database session, not the actor or reason (the writer's note on every row)."""
+        said = WriteSet()
+        self.writer.before(ctx, said)
+        return said.notes
 
     def check(self, ctx: WriteContext) -> None:
         for event in ("INSERT", "UPDATE"):
@@ -125,18 +144,27 @@ class TriggerLogBulk(BulkWriter):
             yield from super().key_filter(ctx, table, keys, since)
             return
         after, before = self._after(ctx), self._before(ctx)
-
-        def among(cols: list[Any], values: Any) -> ColumnElement[bool]:
-            return tuple_(*cols).in_(values) if len(cols) > 1 else cols[0].in_(values)
-
         if since is not None:
             changed = self.changed_since(ctx, since).subquery()
-            yield or_(among(after, select(*changed.c)), among(before, select(*changed.c)))
+            yield self.naming(ctx, after, before, select(*changed.c))
             return
         for i in range(0, len(keys), CHUNK):
             chunk = list(keys[i : i + CHUNK])
             values = chunk if len(after) > 1 else [k[0] for k in chunk]
             yield or_(among(after, values), among(before, values))
+
+    def naming(self, ctx: WriteContext, after: Sequence[Any], before: Sequence[Any],
+               keys: Select[Any]) -> ColumnElement[bool]:
+        """The log rows naming one of ``keys`` (``after`` and ``before`` being the key as ``keys`` gives it) after
+        or before their change: by log row number, in the union of two semi-joins. One condition with OR would
+        test each row against the keys one by one once they outgrow work_mem (100,000 keys: hours)."""
+        number: ColumnElement[Any] = self.number(ctx)
+        return number.in_(union(select(number).where(self.mine(ctx), among(after, keys)),
+                                select(number).where(self.mine(ctx), among(before, keys))))
+
+    def number(self, ctx: WriteContext) -> ColumnElement[Any]:
+        """The log row number (its one-column primary key: ``event_id``, ``id``)."""
+        return ctx.store.primary_key.columns[0]
 
     def states_where(
         self,
@@ -189,3 +217,19 @@ class TriggerLogBulk(BulkWriter):
         self.check(ctx)
         out = self.writer.audited(ctx, "UPDATE")
         return [*out.steps, update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """What change set ``group`` (a transaction id, or a ``Span``) did to each of its keys, from the log rows
+        of those keys (shapes/trigger_log_undo.py)."""
+        return trigger_log_undo(self, ctx, group)
+
+    def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
+        """One DELETE of the staged live rows: the row trigger logs each deletion, as for a single delete."""
+        if "DELETE" in unaudited(self.writer.triggers(ctx.live_info)):
+            raise UnsupportedOperation(f"{ctx.det.live} has no enabled {ctx.det.adapter} trigger for DELETE")
+        return [*self.writer.audited(ctx, "DELETE").steps, delete_live(ctx, stage)]
+
+
+def among(cols: Sequence[Any], values: Any) -> ColumnElement[bool]:
+    """``cols`` (one column, or a tuple of them) is among ``values`` (a list, or a query)."""
+    return tuple_(*cols).in_(values) if len(cols) > 1 else cols[0].in_(values)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, case, false, func, or_, select, union
 from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.postgresql import HSTORE, JSONB
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
@@ -206,3 +207,12 @@ class AuditTriggerBulk(TriggerLogBulk):
 
     def excluded(self, ctx: WriteContext) -> tuple[str, ...]:
         return ignored(ctx.live_info)
+
+    def log_columns(self, ctx: WriteContext) -> list[Any]:
+        """What ``AuditTriggerAdapter.entry`` reads; hstore values as jsonb (the same text values and NULLs, parsed
+        by the driver rather than by psycopg2's hstore parser, a third of a revert's time)."""
+        store = ctx.store
+        documents = [func.hstore_to_jsonb(store.c[c], type_=JSONB).label(c)
+                     if isinstance(store.c[c].type, HSTORE) else store.c[c] for c in ("row_data", "changed_fields")]
+        return [*(store.c[c] for c in ("event_id", "action", "action_tstamp_stm", "transaction_id",
+                                       "session_user_name")), *documents]

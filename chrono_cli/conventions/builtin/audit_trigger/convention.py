@@ -12,4 +12,4 @@ from chrono_cli.conventions.builtin.audit_trigger.adapter import (
 ADAPTER = AuditTriggerAdapter()
 WRITER = AuditTriggerWriter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER,
-                                 bulk=AuditTriggerBulk(WRITER), check=ADAPTER.check)
+                                 bulk=AuditTriggerBulk(WRITER, ADAPTER), check=ADAPTER.check)

@@ -1,12 +1,14 @@
 """Set-based restores for postgresql-audit: the state at T of each key is its newest activity at or before T
 (``old_data || changed_data``; a delete, or no activity, means the row did not exist then). The write is what
 one library session does: the transaction row with the actor first, then one UPDATE and one INSERT of the live
-rows; the statement-level audit triggers write one activity per row.
+rows; the statement-level audit triggers write one activity per row. A revert's reading of what a transaction did
+is the trigger logs' (shapes/trigger_log_undo.py, through ``TriggerLogBulk``), its deletes one DELETE after the
+transaction row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,22 +17,57 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from chrono_cli.conventions.builtin.postgresql_audit.adapter import VERBS, PostgresqlAuditAdapter
 from chrono_cli.conventions.builtin.postgresql_audit.store import audit_triggers, excluded
 from chrono_cli.conventions.builtin.postgresql_audit.write import PostgresqlAuditWriter
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import insert_live, update_live
 from chrono_cli.conventions.shapes.common import as_json
 from chrono_cli.conventions.shapes.trigger_log import unaudited
+from chrono_cli.conventions.shapes.trigger_log_bulk import TriggerLogBulk
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.errors import DamagedHistory, Refused
+from chrono_cli.model import Op
 
 
-class PostgresqlAuditBulk(BulkWriter):
+class PostgresqlAuditBulk(TriggerLogBulk):
     """postgresql-audit ``activity``: states from the log, writes through the live table."""
 
-    def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
-        return frozenset()
+    time_column = "issued_at"
+
+    def __init__(self, reader: PostgresqlAuditAdapter) -> None:
+        super().__init__(PostgresqlAuditWriter(), reader)
+
+    def check(self, ctx: WriteContext) -> None:
+        return None  # the writes refuse a missing trigger (``steps``)
+
+    def meta_notes(self, ctx: WriteContext) -> list[str]:
+        return []  # the writer's session sets up the transaction row: not asked for notes
+
+    def mine(self, ctx: WriteContext) -> ColumnElement[bool]:
+        """The activity rows of this table, as the reader selects them (by schema where the log records it)."""
+        store = ctx.store
+        schema = ctx.det.live.schema or ctx.snapshot.default_schema
+        named = store.c.table_name == ctx.det.live.name
+        return and_(named, store.c.schema_name == schema) if schema and "schema_name" in store.c else named
+
+    def key_after(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        return func.coalesce(ctx.store.c.changed_data[name].astext, ctx.store.c.old_data[name].astext)
+
+    def key_before(self, ctx: WriteContext, name: str) -> ColumnElement[Any]:
+        key: ColumnElement[Any] = ctx.store.c.old_data[name].astext
+        return key
+
+    def state(self, ctx: WriteContext, row: Mapping[str, Any]) -> tuple[Op, dict[str, Any]]:
+        return (VERBS.get(str(row["verb"]).lower(), Op.UNKNOWN),
+                {**(as_json(row["old_data"]) or {}), **(as_json(row["changed_data"]) or {})})
+
+    def truncated(self, ctx: WriteContext) -> ColumnElement[bool] | None:
+        return None
+
+    def excluded(self, ctx: WriteContext) -> tuple[str, ...]:
+        return excluded(ctx.live_info)
 
     def recorded(self, ctx: WriteContext) -> list[str]:
         skip = set(excluded(ctx.live_info)) | set(ctx.config.unrecorded) | set(ctx.det.key)

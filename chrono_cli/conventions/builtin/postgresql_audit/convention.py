@@ -20,4 +20,4 @@ def bulk() -> BulkWriter:
     """The set-based restore, made on first use (its modules are not imported by reads)."""
     from chrono_cli.conventions.builtin.postgresql_audit.bulk import PostgresqlAuditBulk
 
-    return PostgresqlAuditBulk()
+    return PostgresqlAuditBulk(ADAPTER)

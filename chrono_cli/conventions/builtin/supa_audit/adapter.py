@@ -14,7 +14,7 @@ inferred. ``auth_uid`` (inside Supabase) is the actor.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, cast, func, or_, select, union
@@ -181,3 +181,8 @@ class SupaAuditBulk(TriggerLogBulk):
 
     def truncated(self, ctx: WriteContext) -> ColumnElement[bool] | None:
         return ctx.store.c.op == "TRUNCATE"
+
+    def one_record(self, rows: Sequence[Mapping[Any, Any]]) -> bool:
+        """A read finds a record's rows by the record id first: these rows are all it finds when they share one
+        (the current table OID's, or another, which finds none and falls back to the key values)."""
+        return len({i for r in rows for i in (r["record_id"], r["old_record_id"]) if i is not None}) <= 1

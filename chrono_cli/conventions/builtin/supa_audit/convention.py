@@ -8,4 +8,4 @@ from chrono_cli.conventions.builtin.supa_audit.adapter import SupaAuditAdapter, 
 ADAPTER = SupaAuditAdapter()
 WRITER = SupaAuditWriter()
 CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, lister=ADAPTER, writer=WRITER,
-                                 bulk=SupaAuditBulk(WRITER), check=ADAPTER.check)
+                                 bulk=SupaAuditBulk(WRITER, ADAPTER), check=ADAPTER.check)
