@@ -15,7 +15,7 @@ from chrono_cli.render.formats import OutputFormat, resolve
 if TYPE_CHECKING:
     from chrono_cli.model import ResultSet
     from chrono_cli.services.revert import Conflict, Revert
-    from chrono_cli.services.revert_set import SetRevert
+    from chrono_cli.services.revert_set_plan import SetRevert
 
 
 def revert(ctx: typer.Context,

@@ -7,7 +7,6 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Set
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
@@ -18,7 +17,7 @@ from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeList, ChangeSet, RowChange, TableRef
-from chrono_cli.records import replace
+from chrono_cli.records import Struct, replace
 from chrono_cli.services.attribution import attribute_changes, attributed
 from chrono_cli.services.keys import INT64_MAX, cast_value
 from chrono_cli.services.redact import secret_columns
@@ -35,8 +34,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INFERRED = re.compile(r"^@(\d{1,16})(?:\.(\d{3}))?(?:w(\d+(?:\.\d+)?))?$")
 
 
-@dataclass(frozen=True, slots=True)
-class InferredId:
+class InferredId(Struct, frozen=True):
     """An inferred change set: the time of its newest change (ms; with the microseconds within that millisecond
     where two sets end in the same one) and the grouping window that defines it."""
 
@@ -71,8 +69,7 @@ def check_window(window: float) -> float:
     return round(window, 3)
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Struct, frozen=True):
     """One table's history store to list changes from."""
 
     det: Detection
@@ -150,8 +147,7 @@ def changes_in(cat: Catalog, tables: Iterable[str | Target] = (), *, since: str 
     return ChangeList(tuple(page), next_before, tuple(dict.fromkeys(notes)), tuple(dict.fromkeys(advice)))
 
 
-@dataclass(frozen=True, slots=True)
-class Cursor:
+class Cursor(Struct, frozen=True):
     """Where a page of ``changes`` ends: changes older than ``at``; where the store records transactions, those
     older than transaction ``tx`` (Continuum pages by its transaction ids, which its version table indexes)."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, NothingToWrite, Refused, UnsupportedOperation, UsageError
 from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef, Timeline, Version
+from chrono_cli.records import Struct, field
 from chrono_cli.services.changes import DEFAULT_WINDOW, show_changeset
 from chrono_cli.services.delete import delete_item
 from chrono_cli.services.history import load_timeline
@@ -36,8 +36,7 @@ from chrono_cli.services.writeset import default_reason, key_text, prepare, reso
 UNWRITABLE = (Refused, UsageError, UnsupportedOperation, NotFound)  # what makes a row unrevertable
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
+class Conflict(Struct, frozen=True):
     """A row the revert would write over (changed again later) or cannot write at all."""
 
     table: str
@@ -51,8 +50,7 @@ class Conflict:
                 "at": None if self.at is None else self.at.isoformat(), "actor": self.actor}
 
 
-@dataclass(frozen=True, slots=True)
-class Revert:
+class Revert(Struct, frozen=True):
     """What reverting a change set would write, and what stands in its way."""
 
     changeset: ChangeSet
@@ -67,8 +65,7 @@ class Revert:
         return len(self.changeset.changes)
 
 
-@dataclass(slots=True)
-class RevertRow:
+class RevertRow(Struct):
     """One row of a revert as its timeline decides it."""
 
     target: Target

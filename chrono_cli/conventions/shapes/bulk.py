@@ -25,6 +25,7 @@ from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table, same_type
 from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.records import Struct
 
 CHUNK = 1000  # keys per IN list
 SPAN_PAD = timedelta(milliseconds=2)  # SQLite text times compare to the millisecond: read past a span, match exactly
@@ -37,8 +38,7 @@ UNDO_MADE = "chrono_undo_made"  # true: the change set left the row (false: it d
 MADE = "chrono_made_"  # + the recorded column's position: the state the change set left
 
 
-@dataclass(frozen=True, slots=True)
-class Undo:
+class Undo(Struct, frozen=True):
     """What one change set did to one key, as a set-based revert needs it (see ``BulkWriter.undo``)."""
 
     op: int | None                       # the change set's operation on the key (0 insert, 1 update, 2 delete)
