@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.adapter import OPS, PaperTrailOptions, Row, after_states, decode_row
@@ -154,11 +154,13 @@ def _newest_before(writer: PaperTrailBulk, ctx: WriteContext, keys: list[tuple[A
 
 def _any_after(writer: PaperTrailBulk, ctx: WriteContext, keys: list[tuple[Any, ...]],
                after: Any) -> set[tuple[Any, ...]]:
-    """The keys with a version newer than the span (``after``)."""
+    """The keys with a version newer than the span (``after``), or one without a time (PostgreSQL sorts it after
+    the others: the row's own reading says where it stands)."""
     store = ctx.store
     out: set[tuple[Any, ...]] = set()
     for cond in writer.key_filter(ctx, store, keys, None):
-        query = select(store.c.item_id).where(writer.mine(ctx), cond, after).distinct()
+        query = select(store.c.item_id).where(writer.mine(ctx), cond, or_(after, store.c.created_at.is_(None))
+                                              ).distinct()
         out.update((item_id,) for (item_id,) in ctx.conn.execute(query))
     return out
 
