@@ -41,7 +41,7 @@ from chrono_cli.conventions.shapes.bulk import (
     locked_rows,
     update_live,
 )
-from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
+from chrono_cli.conventions.shapes.staging import ABSENT, KEPT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table, stamp
@@ -121,6 +121,14 @@ class PaperTrailBulk(BulkWriter):
         return [*([versions] if versions else []), update_live(ctx, stage, columns, stamped),
                 insert_live(ctx, stage, columns, stamped)]
 
+    def kept_columns(self, ctx: WriteContext, stage: Table, columns: Sequence[str],
+                     current: dict[tuple[Any, ...], dict[str, Any]], staged: list[Any]) -> None:
+        """Note on the stage the columns no updated row changes: the UPDATE leaves them alone, as the row-by-row
+        writer writes only a row's changes (a JSON value written back may be stored as other text)."""
+        changed = {c for row in staged if not row[ABSENT] for c in columns
+                   if not same(current[tuple(row[k] for k in ctx.det.key)][c], row[c])}
+        stage.info[KEPT] = tuple(dict.fromkeys((*stage.info.get(KEPT, ()), *(c for c in columns if c not in changed))))
+
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
         """What ``destroy`` leaves for every staged row: a ``destroy`` version (object = the row, every attribute
         changed to nil, stamped now), then the row deleted."""
@@ -144,7 +152,10 @@ class PaperTrailBulk(BulkWriter):
         known = self._identities(ctx, stage)
         at = now if now is not None else ctx.now
         records = []
-        for row in ctx.conn.execute(select(stage)).mappings():
+        staged = list(ctx.conn.execute(select(stage)).mappings())
+        if not destroy:
+            self.kept_columns(ctx, stage, columns, current, staged)
+        for row in staged:
             key = tuple(row[c] for c in ctx.det.key)
             item_type, subtype = known.get(key[0]) or (one_type(ctx, self._types(ctx)), None)
             if destroy:

@@ -17,11 +17,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.adapter import OPS, PaperTrailOptions, Row, after_states, decode_row
+from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo, stored_moment
 from chrono_cli.conventions.shapes.window import time_pair
+from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.model import Op
 
@@ -34,8 +38,9 @@ _OP = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}
 
 def paper_trail_undo(writer: PaperTrailBulk, ctx: WriteContext, span: Span) -> dict[tuple[Any, ...], Undo] | None:
     """Each key of ``span`` with what the set did to it; None where the set-based revert could not write exactly
-    what the row-by-row one writes: a store without ``object_changes`` (every update reads as a touch there), or a
-    state before the set holding a column the set-based write does not stage, or missing one a re-insert needs."""
+    what the row-by-row one writes: a store without ``object_changes`` (every update reads as a touch there), a
+    state before the set holding a column the set-based write does not stage or missing one a re-insert needs, or
+    rows that disagree on whether a column stored as text of its own changes (``_uniform``)."""
     opts = ctx.det.opts(PaperTrailOptions)
     if not opts.changes:
         return None
@@ -91,7 +96,20 @@ def paper_trail_undo(writer: PaperTrailBulk, ctx: WriteContext, span: Span) -> d
             out[key] = _undo(key, head, decode_row(whole[version_id], columns, opts, tz, name),
                              decoded(spanned[key][last]), key in later, currents.get(key), recorded, ctx)
     done = {k: u for k, u in out.items() if u is not None}
-    return done if len(done) == len(out) else None
+    return done if len(done) == len(out) and _uniform(done, recorded, ctx) else None
+
+
+def _uniform(undo: Mapping[tuple[Any, ...], Undo], recorded: Sequence[str], ctx: WriteContext) -> bool:
+    """Whether each column whose value may be stored as other text when written back as read (JSON but jsonb,
+    SQLite's times and decimals: see ``staging.compared``) is changed by every restored row or by none that holds a
+    value. The set-based UPDATE writes a column for every row or for none (bulk.kept_columns); the row-by-row one
+    writes only what changes, so where the rows disagree the revert goes row by row."""
+    types = ctx.live_info.columns
+    loose = [c for c in recorded if not staging.compared(ctx, types[c].type)
+             or (is_json(types[c].type) and not isinstance(types[c].type, JSONB))]
+    rows = [u for u in undo.values() if u.before is not None and u.current is not None]
+    return all(len({same(u.before[c], u.current[c]) for u in rows  # type: ignore[index]
+                    if u.current[c] is not None or u.before[c] is not None}) < 2 for c in loose)  # type: ignore[index]
 
 
 def _undo(key: tuple[Any, ...], head: Row, prev: Row | tuple[Any, ...] | None, tail: Row, later: bool,
