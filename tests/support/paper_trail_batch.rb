@@ -9,13 +9,6 @@
 # new ids as JSON.
 require_relative "paper_trail_models"
 
-def as(who)
-  PaperTrail.request.whodunnit = who
-  yield
-ensure
-  PaperTrail.request.whodunnit = nil
-end
-
 ann, bea = AppUser.order(:id).first(2)
 sleep 1.1
 cy = as("hank") do
