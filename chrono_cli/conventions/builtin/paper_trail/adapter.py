@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, and_, cast, select
+from sqlalchemy import Table, Text, and_, cast, null, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -272,11 +272,11 @@ class PaperTrailAdapter(ConventionAdapter):
         order = (store.c.created_at.desc(), store.c.id.desc())
         if query.light and not query.match:  # which changes only: no document read (YAML is costly to parse)
             tz, name = ctx.config.timezone, det.key[0]
-            who = [store.c.whodunnit] if "whodunnit" in store.c else []
-            found = ctx.conn.execute(select(store.c.item_id, store.c.event, store.c.created_at, *who)
+            who = store.c.whodunnit if "whodunnit" in store.c else null()
+            found = ctx.conn.execute(select(store.c.item_id, store.c.event, store.c.created_at, who)
                                      .where(where).order_by(*order).limit(query.limit))
-            return [RowChange(det.live, RowKey(((name, r[0]),)), OPS.get(str(r[1]), Op.UPDATE), as_utc(r[2], tz),
-                              None if len(r) < 4 or r[3] is None else str(r[3])) for r in found]
+            return [RowChange(det.live, RowKey(((name, item_id),)), OPS.get(str(event), Op.UPDATE), as_utc(at, tz),
+                              None if actor is None else str(actor)) for item_id, event, at, actor in found]
         rows = ctx.conn.execute(select(store).where(where).order_by(*order).limit(query.limit)).mappings().all()
         columns = ctx.info(det.live).columns
         opts = det.opts(PaperTrailOptions)

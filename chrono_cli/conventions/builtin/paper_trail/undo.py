@@ -86,14 +86,14 @@ def paper_trail_undo(writer: PaperTrailBulk, ctx: WriteContext, span: Span) -> d
                                                      or (event == "update" and not isinstance(changes, dict))):
                 wanted[key] = version_id  # a touch, or a state after_states builds: P decoded whole
                 continue
-        out[key] = _undo(key, head, prev, decoded(rows[last]) if last != first else head, key in later,
+        out[key] = _undo(head, prev, decoded(rows[last]) if last != first else head, key in later,
                          currents.get(key), recorded, ctx)
     if wanted:
         whole = _versions(writer, ctx, list(wanted.values()))
         for key, version_id in wanted.items():
             first, last = bounds[key]
             head = decoded(spanned[key][first])
-            out[key] = _undo(key, head, decode_row(whole[version_id], columns, opts, tz, name),
+            out[key] = _undo(head, decode_row(whole[version_id], columns, opts, tz, name),
                              decoded(spanned[key][last]), key in later, currents.get(key), recorded, ctx)
     done = {k: u for k, u in out.items() if u is not None}
     return done if len(done) == len(out) and _uniform(done, recorded, ctx) else None
@@ -112,10 +112,11 @@ def _uniform(undo: Mapping[tuple[Any, ...], Undo], recorded: Sequence[str], ctx:
                     if u.current[c] is not None or u.before[c] is not None}) < 2 for c in loose)  # type: ignore[index]
 
 
-def _undo(key: tuple[Any, ...], head: Row, prev: Row | tuple[Any, ...] | None, tail: Row, later: bool,
-          current: dict[str, Any] | None, recorded: Sequence[str], ctx: WriteContext) -> Undo | None:
+def _undo(head: Row, prev: Row | tuple[Any, ...] | None, tail: Row, later: bool, current: dict[str, Any] | None,
+          recorded: Sequence[str], ctx: WriteContext) -> Undo | None:
     """One key's answer from the set's first version ``head`` and last ``tail``, the version before ``head``
-    (decoded, or its event alone where its state is ``head``'s object) and the live row; None: not exact here."""
+    (decoded, or its event alone where its state is ``head``'s object) and the live row; None: not exact here.
+    ``made`` is read only where no version follows (else the row's own reading says what followed)."""
     op = _OP.get(head.op)
     if prev is None:
         before, gone = None, False  # the history starts with the set
