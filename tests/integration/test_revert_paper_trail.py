@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, Text, cast, create_engine, select, text
+from sqlalchemy import JSON, MetaData, Table, Text, cast, create_engine, select, text
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -108,8 +108,7 @@ def test_a_batch_written_set_based_is_what_row_by_row_writes(backend: str, story
     assert '"set_based"' not in plan.read_text(encoding="utf-8")
     assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
     for name in LIVE:
-        assert [{k: v for k, v in r.items() if k != "updated_at"} for r in rows(url, name)] \
-            == [{k: v for k, v in r.items() if k != "updated_at"} for r in rows(other, name)], name
+        assert _texts(url, name) == _texts(other, name), name
     assert _documents(url) == _documents(other)
 
     timelines, live, reading = _library(url, save=("app_users", "2"))
@@ -134,21 +133,27 @@ def test_rows_disagreeing_on_a_json_column_revert_row_by_row(backend: str, story
         assert reverts_agree(ws, judy.id, 5.0) is None
     finally:
         ws.close()
-    settings = _settings(url)
+    settings = {r["id"]: r["settings"] for r in _texts(url, "app_users")}
     done = chrono(runner, url, "-f", "json", "revert", judy.id, "--yes")
     assert done.exit_code == 0, done.output
     assert '"set_based"' not in done.stdout
-    after = _settings(url)
-    assert after[1] != settings[1] and {k: v for k, v in after.items() if k != 1} \
-        == {k: v for k, v in settings.items() if k != 1}  # ann's changed, cy's text as it was
+    after = {r["id"]: r["settings"] for r in _texts(url, "app_users")}
+    assert after["1"] != settings["1"] and {k: v for k, v in after.items() if k != "1"} \
+        == {k: v for k, v in settings.items() if k != "1"}  # ann's changed, cy's text as it was
 
 
-def _settings(url: str) -> dict[int, str | None]:
-    """app_users.settings as the database holds its text, by id."""
+def _texts(url: str, table: str) -> list[dict[str, str | None]]:
+    """Every row of ``table`` as the database holds its text (a JSON value as written, not as parsed), by key;
+    ``updated_at`` aside (stamped by the write). A JSON ``null`` counts as SQL NULL: chrono's row-by-row writers
+    bind None into a JSON column as JSON null (SQLAlchemy's JSON type), where PostgreSQL's COPY staging writes
+    NULL."""
     engine = create_engine(url)
-    table = Table("app_users", MetaData(), autoload_with=engine)
+    t = Table(table, MetaData(), autoload_with=engine)
+    names = [c.name for c in t.columns if c.name != "updated_at"]
     with engine.connect() as conn:
-        found = {r[0]: r[1] for r in conn.execute(select(table.c.id, cast(table.c.settings, Text)))}
+        found = [{n: None if v == "null" and isinstance(t.c[n].type, JSON) else v
+                  for n, v in zip(names, r, strict=True)}
+                 for r in conn.execute(select(*(cast(t.c[n], Text) for n in names)).order_by(*t.primary_key.columns))]
     engine.dispose()
     return found
 
