@@ -62,5 +62,13 @@ end
 class Gadget < StockItem
 end
 
+# Saves as `who` (PaperTrail's whodunnit) in the story and the batch after it.
+def as(who)
+  PaperTrail.request.whodunnit = who
+  yield
+ensure
+  PaperTrail.request.whodunnit = nil
+end
+
 MODELS = { "app_users" => AppUser, "posts" => Post, "stock_items" => StockItem }.freeze
 SKIPPED = { "app_users" => %w[secret] }.freeze

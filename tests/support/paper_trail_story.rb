@@ -69,13 +69,6 @@ end
 AppUser.reset_column_information
 PaperTrail::Version.reset_column_information
 
-def as(who)
-  PaperTrail.request.whodunnit = who
-  yield
-ensure
-  PaperTrail.request.whodunnit = nil
-end
-
 PaperTrail::Version.class_eval { attr_accessor :dummy }
 ann = as("alice") do
   AppUser.create!(name: "Ann", email: "ann@example.com", bio: "naïve café 🚀 rocket", balance: BigDecimal("12.30"),

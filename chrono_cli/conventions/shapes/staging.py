@@ -221,8 +221,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 def _encoder(t: TypeEngine[Any]) -> Callable[[Any], str] | None:
     """How a column's values are written in COPY text format, or None (no exact form: use INSERT)."""
-    if is_json(t):
-        return lambda v: json.dumps(v, ensure_ascii=False).translate(_ESCAPES)
+    if is_json(t):  # as SQLAlchemy's JSON type writes a bound value (json.dumps): a json column keeps that text
+        return lambda v: json.dumps(v).translate(_ESCAPES)
     if isinstance(t, sqltypes.ARRAY | sqltypes.NullType):
         return None
     if isinstance(t, _COMPARABLE):

@@ -43,11 +43,12 @@ def store_form(ctx: WriteContext) -> codec.Form:
 
 
 def skipped_columns(ctx: WriteContext) -> set[str]:
-    """Columns the newest ``object`` documents leave out (PaperTrail's ``skip``)."""
-    docs = [d for d in (codec.parse(s) for s in _samples(ctx)) if isinstance(d, dict)]
-    if not docs:
-        return set()
-    return {c for c in ctx.live_info.columns if all(c not in d for d in docs)}
+    """Columns the newest ``object`` documents leave out (PaperTrail's ``skip``): parsed once per write."""
+    memo = ctx.shared.memo("paper-trail-skipped")
+    if ctx.det.live.name not in memo:
+        docs = [d for d in (codec.parse(s) for s in _samples(ctx)) if isinstance(d, dict)]
+        memo[ctx.det.live.name] = {c for c in ctx.live_info.columns if docs and all(c not in d for d in docs)}
+    return set(memo[ctx.det.live.name])
 
 
 def one_type(ctx: WriteContext, types: list[str]) -> str:
