@@ -13,7 +13,6 @@ which say whether it is a touch) and whether a version follows each key's last (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, or_, select
@@ -28,6 +27,7 @@ from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.model import Op
+from chrono_cli.records import replace
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
