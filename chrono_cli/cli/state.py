@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from chrono_cli.records import Struct, field
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,8 +52,7 @@ class StderrConsole:
 err_console = StderrConsole()
 
 
-@dataclass
-class CliState:
+class CliState(Struct):
     """What the global options said; nothing connects until a command asks."""
 
     url: str | None = None
@@ -64,8 +64,8 @@ class CliState:
     no_pager: bool = False
     show_secrets: bool = False
     display: Display = field(default_factory=lambda: _default_display())
-    _config: Config | None = field(default=None, repr=False)
-    _workspace: Workspace | None = field(default=None, repr=False)
+    _config: Config | None = None
+    _workspace: Workspace | None = None
 
     @property
     def config(self) -> Config:

@@ -12,14 +12,13 @@ from sqlalchemy import types as sqltypes
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.builtin.potion.events import potion_events
-from chrono_cli.conventions.checkspec import JSON, CheckContext, CheckSpec, Drift, MetaColumn, StoreKind, Subject
 from chrono_cli.conventions.decode import Undecodable, decode, normalise_name
 from chrono_cli.conventions.rows import as_utc, fetch_live
 from chrono_cli.conventions.shapes.json_diff import Change, diff_states
 from chrono_cli.conventions.types import col_is, is_integer, is_json, is_text, is_timestamp
 from chrono_cli.db.reflect import ColumnInfo, SchemaSnapshot, TableInfo
 from chrono_cli.errors import DamagedHistory
-from chrono_cli.model import Op, RowChange, RowKey, Severity, Version
+from chrono_cli.model import Op, RowChange, RowKey, Version
 
 STORE = "history_record"
 _MISSING = object()
@@ -29,28 +28,6 @@ def _is_store(t: TableInfo) -> bool:
     return (t.has("object_type", "object_id", "updated_at", "changes")
             and col_is(t, "object_type", is_text) and col_is(t, "object_id", is_integer)
             and col_is(t, "updated_at", is_timestamp) and col_is(t, "changes", lambda x: is_json(x) or is_text(x)))
-
-
-def integer_key(subject: Subject, ctx: CheckContext) -> Iterator[Drift]:
-    """The store records the base key in object_id integer: the base key must be one integer column."""
-    base = subject.base
-    if base is None:
-        return
-    if len(base.pk) != 1 or not is_integer(base.columns[base.pk[0]].type):
-        shown = ", ".join(f"{c} {ctx.type_name(base.columns[c].type)}" for c in base.pk) or "none"
-        yield Drift("primary-key", Severity.ERROR,
-                    f"{base.ref.name}'s primary key ({shown}) is not one integer column: Potion stores it in "
-                    f"{STORE}.object_id integer, so the next history write fails", target=base.ref)
-
-
-CHECK = CheckSpec(
-    StoreKind.SHARED, comparators=(integer_key,),
-    store_meta=(MetaColumn("id", sqltypes.Integer(), nullable=False),
-                MetaColumn("object_type", sqltypes.String(20), nullable=False, server_default=""),
-                MetaColumn("object_id", sqltypes.Integer(), nullable=False, exact=True),
-                MetaColumn("updated_at", sqltypes.DateTime(), nullable=False, timezone_matters=False),
-                MetaColumn("changes", JSON)),
-    lone_store=lambda t: t.ref.name == STORE and t.has("object_type", "object_id"))
 
 
 def decode_potion(value: Any, column: ColumnInfo, tz_name: str | None) -> Any:
@@ -72,7 +49,6 @@ class PotionAdapter(ConventionAdapter):
     title = "Flask-Potion history_record"
     singleton_stores = (STORE,)
     table_column = "object_type"
-    check = CHECK
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for store in snapshot:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chrono_cli.conventions.base import ArchiveOptions, ConventionAdapter, Detection, ReadContext
-from chrono_cli.conventions.checkspec import CheckSpec, StoreKind
 from chrono_cli.conventions.rows import fetch_live
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_timestamp
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -45,7 +44,6 @@ class SoftDeleteAdapter(ConventionAdapter):
 
     name = "soft-delete"
     title = "soft-delete / archive column"
-    check = CheckSpec(StoreKind.IN_TABLE)  # nothing to compare: the column is the whole convention
 
     def detect(self, snapshot: SchemaSnapshot) -> Iterator[Detection]:
         for t in snapshot:

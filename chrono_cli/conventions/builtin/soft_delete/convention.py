@@ -6,5 +6,6 @@ from chrono_cli.conventions.builtin.soft_delete import CONVENTION as DECLARED
 from chrono_cli.conventions.builtin.soft_delete.adapter import SoftDeleteAdapter
 
 ADAPTER = SoftDeleteAdapter()
-CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER, check=ADAPTER.check,
+CONVENTION = DECLARED.with_parts(detector=ADAPTER, reader=ADAPTER,
+                                 check="chrono_cli.conventions.builtin.soft_delete.check:CHECK",
                                  writer="chrono_cli.conventions.builtin.soft_delete.write:SoftDeleteWriter")
