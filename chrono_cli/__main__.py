@@ -1,5 +1,5 @@
 """python -m chrono_cli."""
 
-from chrono_cli.cli.app import main
+from chrono_cli.cli.launch import main
 
 main()

@@ -49,7 +49,7 @@ def test_wheel_contains_the_package_only(tmp_path: Path) -> None:
     expected = {p.relative_to(src).as_posix() for p in (src / "chrono_cli").rglob("*")
                 if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts}
     assert expected <= set(names), sorted(expected - set(names))
-    assert "chrono = chrono_cli.cli.app:main" in entry_points
+    assert "chrono = chrono_cli.cli.launch:main" in entry_points
     assert f"Version: {project_version}\n" in metadata
 
 

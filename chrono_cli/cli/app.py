@@ -248,7 +248,7 @@ def full_app() -> typer.Typer:
 
 
 def __getattr__(name: str) -> typer.Typer:
-    """``app``: the whole application, built on first use (a command run builds only itself, see ``_app_for``)."""
+    """``app``: the whole application, built on first use (a command run builds only itself, see ``app_for``)."""
     if name == "app":
         return full_app()
     raise AttributeError(name)
@@ -273,7 +273,7 @@ def _command_word(args: Sequence[str]) -> str | None:
     return None
 
 
-def _app_for(args: Sequence[str]) -> typer.Typer:
+def app_for(args: Sequence[str]) -> typer.Typer:
     """The application with only the command ``args`` run (building every command's options costs as much as
     running a read); the whole application for help, completion, a mistyped command or anything unusual."""
     name = _command_word(args)
@@ -283,9 +283,14 @@ def _app_for(args: Sequence[str]) -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point; Ctrl-C anywhere exits 130 without a traceback."""
+    """The command line run in this process (the console script starts it through ``cli/launch.py``)."""
+    run(app_for(sys.argv[1:]))
+
+
+def run(application: typer.Typer) -> None:
+    """Run ``application`` on ``sys.argv``; Ctrl-C anywhere exits 130 without a traceback."""
     try:
-        _app_for(sys.argv[1:])(prog_name="chrono")
+        application(prog_name="chrono")
     except KeyboardInterrupt:
         err_console.print("[dim]interrupted[/]")
         raise SystemExit(int(ExitCode.INTERRUPTED)) from None
