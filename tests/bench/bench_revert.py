@@ -24,6 +24,7 @@ import hashlib
 import os
 import statistics
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bench_bulk_restore import run_cli  # a sibling script: the benchmarks run as scripts
@@ -71,12 +72,13 @@ def admin(server: str, statement: str) -> None:
     engine.dispose()
 
 
-def build(server: str, rows: int, store: str) -> str:
+def build(server: str, rows: int, statements: Sequence[str]) -> str:
+    """A template database made by ``statements`` (parameters: rows, t1, t2)."""
     name = f"chrono_bench_revert_{uuid.uuid4().hex[:8]}"
     admin(server, f"CREATE DATABASE {name}")
     engine = create_engine(url_for(server, name))
     with engine.begin() as conn:
-        for stmt in STORES[store]:
+        for stmt in statements:
             conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
@@ -104,8 +106,14 @@ def kinds(store: str, rows: int) -> dict[str, tuple[str, ...]]:
 
 def bench(server: str, rows: int, runs: int, store: str) -> None:
     print(f"{store}: building {rows:,} articles x 2 versions ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
-    template = build(server, rows, store)
-    runs_of = kinds(store, rows)
+    compare(server, store, rows, runs, build(server, rows, STORES[store]), kinds(store, rows))
+
+
+def compare(server: str, label: str, rows: int, runs: int, template: str, runs_of: Mapping[str, tuple[str, ...]],
+            same: Callable[[str], str] = checksum) -> None:
+    """Run the CLI with each of ``runs_of`` (a revert and a bulk restore) ``runs`` times, alternating, each on a
+    fresh copy of ``template`` (dropped at the end); print the medians, the ratios and whether every run left the
+    same rows (``same``: a digest of them)."""
     try:
         results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in runs_of}
         sums = set()
@@ -115,11 +123,11 @@ def bench(server: str, rows: int, runs: int, store: str) -> None:
                 admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
                 try:
                     results[kind].append(run_cli(url_for(server, name), *args))
-                    sums.add(checksum(url_for(server, name)))
+                    sums.add(same(url_for(server, name)))
                 finally:
                     admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         print(
-            f"{store}: rows {rows:,}; runs {runs}; same final rows both ways: {len(sums) == 1}; "
+            f"{label}: rows {rows:,}; runs {runs}; same final rows both ways: {len(sums) == 1}; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}

@@ -17,15 +17,12 @@ a scan of the log, so measure it at a few thousand rows.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_bulk_restore import run_cli  # sibling scripts: the benchmarks run as scripts
-from bench_revert import admin, checksum, url_for
+from bench_revert import admin, compare, url_for  # a sibling script: the benchmarks run as scripts
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -67,31 +64,9 @@ def bench(server: str, rows: int, runs: int) -> None:
     print(f"audit-trigger: building {rows:,} articles x 2 log rows ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
     template, tx, at = build(server, rows)
     when = at.astimezone(UTC).isoformat()
-    runs_of = {"revert": ("revert", str(tx)),
-               "bulk restore": ("restore", "article", "--at", when, "--all-changed-since", when)}
-    try:
-        results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in runs_of}
-        sums = set()
-        for _ in range(runs):
-            for kind, args in runs_of.items():
-                name = f"{template}_c{uuid.uuid4().hex[:6]}"
-                admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
-                try:
-                    results[kind].append(run_cli(url_for(server, name), *args))
-                    sums.add(checksum(url_for(server, name)))
-                finally:
-                    admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        print(f"audit-trigger: rows {rows:,}; runs {runs}; same final rows both ways: {len(sums) == 1}; "
-              f"load average {os.getloadavg()[0]:.1f}")
-        for kind, values in results.items():
-            print(f"  {kind:13s} median {statistics.median(r[0] for r in values):7.2f} s wall, "
-                  f"{statistics.median(r[1] for r in values):7.2f} s CPU, peak RSS {max(r[2] for r in values):.0f} MiB")
-        wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
-        cpu = {k: statistics.median(r[1] for r in v) for k, v in results.items()}
-        print(f"  ratio revert / bulk restore: {wall['revert'] / wall['bulk restore']:.2f}x wall, "
-              f"{cpu['revert'] / cpu['bulk restore']:.2f}x CPU", flush=True)
-    finally:
-        admin(server, f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+    compare(server, "audit-trigger", rows, runs, template,
+            {"revert": ("revert", str(tx)),
+             "bulk restore": ("restore", "article", "--at", when, "--all-changed-since", when)})
 
 
 def main() -> None:

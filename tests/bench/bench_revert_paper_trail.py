@@ -8,7 +8,7 @@ migration makes it (with object_changes; index on item_type, item_id). N article
 version each), then each updated by one actor at T2 plus a microsecond per row (an `update` version: object = the
 row before, object_changes = name and updated_at), so the change set is inferred (@<ms>w5). Documents as a Rails
 app writes them by default: YAML with ActiveSupport::TimeWithZone times (`yaml`), or a jsonb column (`json`).
-bench_revert.py's timing loop runs it: per run, on a fresh copy (CREATE DATABASE ... TEMPLATE), alternating:
+bench_revert.py's builder and timing loop run it: per run, on a fresh copy (CREATE DATABASE ... TEMPLATE), alternating:
   revert        `chrono revert ID --yes` end to end (a subprocess: wall time, CPU time, peak RSS);
   bulk restore  `chrono restore articles --at T1 --all-changed-since T2 --yes` (every article back to its state
                 before the change set, set-based).
@@ -91,7 +91,7 @@ def checksum(url: str) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
-def kinds(store: str, rows: int) -> dict[str, tuple[str, ...]]:
+def kinds(rows: int) -> dict[str, tuple[str, ...]]:
     """The revert of the change set (the inferred id of its newest change) and the bulk restore."""
     newest = T2 + timedelta(microseconds=rows) - datetime(1970, 1, 1)  # naive UTC, as stored
     return {"revert": ("revert", f"@{newest // timedelta(milliseconds=1)}w5"),
@@ -106,12 +106,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--encoding", choices=["yaml", "json"], nargs="+", default=["yaml", "json"])
     args = parser.parse_args()
-    # bench_revert's database builder and timing loop, over these stores' tables, runs and checksum
-    bench_revert.STORES.update(STORES)
-    bench_revert.kinds, bench_revert.checksum = kinds, checksum
     for encoding in args.encoding:
+        store = f"paper-trail-{encoding}"
         for rows in args.rows:
-            bench_revert.bench(args.server, rows, args.runs, f"paper-trail-{encoding}")
+            print(f"{store}: building {rows:,} articles x 2 versions ... ({datetime.now(UTC):%H:%M:%S})", flush=True)
+            template = bench_revert.build(args.server, rows, STORES[store])
+            bench_revert.compare(args.server, store, rows, args.runs, template, kinds(rows), checksum)
 
 
 if __name__ == "__main__":
