@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy.sql.selectable import Subquery
 from chrono_cli.conventions.shapes.bulk import GONE, BulkWriter
 from chrono_cli.conventions.shapes.staging import ABSENT, SEEN, compared, same_value
 from chrono_cli.conventions.writes.base import WriteContext
+from chrono_cli.records import Struct
 
 RESTORE, RECREATE, ABSENT_BOTH, UNCHANGED, CREATED_LATER, SAME = range(6)  # the rows to write come first
 
@@ -41,8 +41,7 @@ def usable(writer: BulkWriter, ctx: WriteContext, at: datetime, columns: Sequenc
     return all(c in stored and compared(ctx, live[c].type) for c in columns)
 
 
-@dataclass(frozen=True)
-class Joined:
+class Joined(Struct, frozen=True):
     """The keys changed since S, outer-joined with their states at T and their live rows."""
 
     keys: Subquery

@@ -17,7 +17,6 @@ is not quick is left to the Python planner (``services/revert_set.py``), with th
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, and_, case, false, insert, or_, select, tuple_
@@ -29,6 +28,7 @@ from chrono_cli.conventions.shapes.bulk_plan import fetched, row_text
 from chrono_cli.conventions.shapes.staging import ABSENT, SEEN, compared, same_value
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.conventions.writes.checks import unique_indexes
+from chrono_cli.records import Struct
 
 QUICK = "chrono_quick"
 
@@ -40,8 +40,7 @@ def usable(writer: BulkWriter, ctx: WriteContext) -> bool:
     return bool(columns) and all(c in stored and compared(ctx, live[c].type) for c in columns)
 
 
-@dataclass(frozen=True)
-class Undone:
+class Undone(Struct, frozen=True):
     """The undo query of one change set in one table, outer-joined with the live rows."""
 
     undo: Subquery

@@ -10,7 +10,6 @@ from __future__ import annotations
 import textwrap
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -47,10 +46,10 @@ from chrono_cli.conventions.remedy import (
 from chrono_cli.conventions.types import type_family
 from chrono_cli.errors import UsageError
 from chrono_cli.model import Fix, TableRef
+from chrono_cli.records import Struct, field
 
 
-@dataclass
-class _Plan:
+class _Plan(Struct):
     """The alembic operations for one remedy."""
 
     ops: list[Any]

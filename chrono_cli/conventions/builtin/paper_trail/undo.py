@@ -22,7 +22,7 @@ from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.adapter import OPS, PaperTrailOptions, Row, after_states, decode_row
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
-from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo, stored_moment
+from chrono_cli.conventions.shapes.bulk import CHUNK, SPAN_PAD, Span, Undo, stored_moment
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -188,7 +188,7 @@ def _versions(writer: PaperTrailBulk, ctx: WriteContext, ids: list[Any]) -> dict
     """Version rows by id, with the fields ``decode_row`` reads."""
     store = ctx.store
     out: dict[Any, dict[str, Any]] = {}
-    for i in range(0, len(ids), 1000):
-        query = select(*(store.c[c] for c in FIELDS)).where(store.c.id.in_(ids[i:i + 1000]))
+    for i in range(0, len(ids), CHUNK):
+        query = select(*(store.c[c] for c in FIELDS)).where(store.c.id.in_(ids[i:i + CHUNK]))
         out.update({r["id"]: dict(r) for r in ctx.conn.execute(query).mappings()})
     return out
