@@ -120,16 +120,18 @@ def _set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: boo
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
         confirm_rows(rows, "Write these changes?")
+    # built only when printed (100,000 rows cost), and before the write: the rows the plan read, which the write
+    # checks are still so; a reading afterwards would meet the write's own history rows, and anyone's since
+    document = result.to_json() if chosen is OutputFormat.JSON else None
+    lines = result.lines() if chosen is OutputFormat.JSONL else None
     with progress_bar("writing") as progress:
         warnings = apply_set_revert(state.workspace, result, progress)
     for warning in warnings:
         note(f"warning: {warning}")
     table = [[p.table, *(sum(1 for r in p.rows if r.action == a) for a in ("undelete", "restore", "delete"))]
              for p in result.parts]
-    documents = chosen in (OutputFormat.JSON, OutputFormat.JSONL)  # built only when printed: 100,000 rows cost
-    state.emit(ResultSet(("table", "undelete", "restore", "delete"), table, title="written",
-                         document=result.to_json() if documents else None,
-                         lines=result.lines() if documents else None), fmt.value if fmt else None)
+    state.emit(ResultSet(("table", "undelete", "restore", "delete"), table, title="written", document=document,
+                         lines=lines), fmt.value if fmt else None)
 
 
 SHOWN = 20  # rows whose diff the plan lists

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from tests.conftest import StoryClone, invoke
@@ -132,6 +133,12 @@ def write_config(path: Path, **hooks: str) -> Path:
     lines = ["[hooks]"] + [f"{k} = {json.dumps(v)}" for k, v in hooks.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def dsn(url: str) -> str:
+    """A PostgreSQL URL as a libpq connection string (for hook scripts that connect with psycopg2)."""
+    u = make_url(url)
+    return f"host={u.host} port={u.port or 5432} user={u.username} dbname={u.database}"
 
 
 def python_hook(path: Path, code: str) -> str:

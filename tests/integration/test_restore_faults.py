@@ -27,6 +27,7 @@ from tests.integration.restore_support import (
     checksum,
     chrono,
     chrono_process,
+    dsn,
     history_meta_clone,
     python_hook,
     rows,
@@ -36,11 +37,6 @@ from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models
 
 STATE = ("email", "name", "role", "balance")
-
-
-def dsn(url: str) -> str:
-    u = make_url(url)
-    return f"host={u.host} port={u.port or 5432} user={u.username} dbname={u.database}"
 
 
 def orm(url: str) -> Any:

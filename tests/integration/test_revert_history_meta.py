@@ -14,7 +14,16 @@ from chrono_cli.model import Op
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, history_meta_clone, revert_both_ways, reverts_agree
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    dsn,
+    history_meta_clone,
+    python_hook,
+    revert_both_ways,
+    reverts_agree,
+    write_config,
+)
 from tests.integration.test_restore_history_meta import history_of, sessions, state
 from tests.support.stories import history_meta_models, history_meta_story
 
@@ -145,3 +154,40 @@ def test_quick_restores_of_an_inferred_set_are_planned_by_the_database(runner: C
     done = revert_both_ways(runner, url, other, ident, tmp_path, ["appuser", "appuser_history"], "changed")
     assert json.loads(done.stdout)["items"] == json.loads(dry.stdout)["items"]
     assert json.loads(dry.stdout)["items"][0]["diff"]
+
+
+
+
+def test_the_json_document_of_a_written_revert_is_the_plan_it_wrote(runner: CliRunner, story_clone: StoryClone,
+                                                                    tmp_path: Path) -> None:
+    """``-f json`` after a set-based write prints the rows as the plan read them before the write, not as a second
+    reading of the store finds them afterwards. That reading was refused after the commit (the data written, the
+    document lost) whenever the revert's own history row carried one of the set's times: a write in the second of
+    the set on MariaDB, whose DATETIME keeps whole seconds. The after_commit hook stamps it so here."""
+    url, _ = history_meta_clone(story_clone, "postgresql")  # planned in SQL there
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        newest = next(cs for cs in list_changes(ws, limit=50, window=0).changesets
+                      if len(cs.changes) == 1 and cs.changes[0].table.name == "appuser"
+                      and cs.changes[0].op is Op.UPDATE)
+        plan = reverts_agree(ws, newest.id, 0)
+    finally:
+        ws.close()
+    assert plan is not None and plan.parts[0].quick is not None
+    key = newest.changes[0].key.items[0][1]
+    hook = python_hook(tmp_path / "stamp.py", f"""
+import psycopg2
+conn = psycopg2.connect({dsn(url)!r})
+with conn, conn.cursor() as cur:  # the revert's history row (the newest) takes the set's time (the one before it)
+    cur.execute("UPDATE appuser_history SET changed = (SELECT changed FROM appuser_history WHERE id = %(k)s "
+                "ORDER BY version DESC OFFSET 1 LIMIT 1) WHERE id = %(k)s AND version = "
+                "(SELECT max(version) FROM appuser_history WHERE id = %(k)s)", {{"k": {key!r}}})
+    assert cur.rowcount == 1
+""")
+    dry = chrono(runner, url, "-f", "json", "revert", newest.id, "--window", "0", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    done = chrono(runner, url, "-f", "json", "revert", newest.id, "--window", "0", "--force", "--yes",
+                  config=write_config(tmp_path / "chrono.toml", after_commit=hook))
+    assert done.exit_code == 0, done.output
+    assert "warning" not in done.stderr
+    assert json.loads(done.stdout)["items"] == json.loads(dry.stdout)["items"]
