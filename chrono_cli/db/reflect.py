@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import re
 import warnings
@@ -131,6 +132,17 @@ def read_type(t: TypeEngine[Any], dialect: str) -> TypeEngine[Any]:
         return StoredBoolean()
     if isinstance(t, sqltypes.Float) and t.asdecimal:  # MariaDB DOUBLE: a binary float, not a decimal
         return sqltypes.Float(asdecimal=False)
+    return bound_type(t)
+
+
+def bound_type(t: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type values are written with: a JSON column's None binds SQL NULL, as Rails, Django and COPY staging
+    write a missing value, not the JSON text ``null`` (SQLAlchemy's default). Reading gives None for both, so
+    which one a row held is not known; NULL is what a column without a value holds."""
+    if isinstance(t, sqltypes.JSON) and not t.none_as_null:
+        bound = copy.copy(t)
+        bound.none_as_null = True
+        return bound
     return t
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, select, text
+from typer.testing import CliRunner
 
 from chrono_cli.conventions.shapes import bulk_plan
 from chrono_cli.conventions.shapes.window import sqlite_exact, time_pair
@@ -19,7 +20,7 @@ from chrono_cli.errors import Refused, RowNotFound
 from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, plan_bulk_restore
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, history_meta_clone
+from tests.integration.restore_support import checksum, chrono, history_meta_clone
 
 T = datetime(2026, 1, 1, 12, 0, 0)
 
@@ -127,6 +128,34 @@ def test_copy_writes_every_value_as_recorded(pg_url: str) -> None:
     kept = _sql(pg_url, "SELECT id, body, until::text, version FROM item_history WHERE version = 2 ORDER BY id")[0]
     assert kept == [(1, "now", "infinity", 2), (2, ODD, "infinity", 2)]
 
+
+
+def test_a_json_value_none_is_written_as_sql_null_by_either_writer(pg_url: str, runner: CliRunner) -> None:
+    """A JSON column's None is written as SQL NULL by the set-based restore (COPY) and the row-by-row one alike, as
+    Rails and Django write a missing value (SQLAlchemy's JSON type would bind the JSON text null). Reading gives
+    None for both, so a live row holding JSON null where the plan saw None has not changed since the plan."""
+    _sql(
+        pg_url,
+        f"CREATE TABLE item ({ITEM})",
+        f"CREATE TABLE item_history ({HISTORY})",
+        "INSERT INTO item VALUES (1, 'b1', 'b', NULL, 'null', 'null', NULL, NULL, NULL, 2), "
+        "(2, 'b2', 'c', NULL, '[2]', '{}', NULL, NULL, NULL, 2), "
+        "(3, 'b3', 'c', NULL, '[3]', '{}', NULL, NULL, NULL, 2)",
+        "INSERT INTO item_history (id, body, tag, doc, plain, version, changed) VALUES "
+        "(1, 'a1', 'a', NULL, NULL, 1, :changed), (2, 'a2', 'a', 'null', 'null', 1, :changed), "
+        "(3, 'a3', 'a', NULL, NULL, 1, :changed)",
+        changed=T + timedelta(hours=1),
+    )
+    done = chrono(runner, pg_url, "restore", "item", "3", "--version", "1", "--yes")
+    assert done.exit_code == 0, done.output
+    ws, plan = _plan(pg_url, T.isoformat() + "Z", table="item")  # row 3 is already as it was
+    try:
+        assert sorted(r.key for r in plan.rows) == [(1,), (2,)]
+        apply_bulk_restore(ws, plan)
+    finally:
+        ws.close()
+    assert _sql(pg_url, "SELECT id, body, doc IS NULL, plain IS NULL FROM item ORDER BY id")[0] \
+        == [(1, "a1", True, True), (2, "a2", True, True), (3, "a3", True, True)]
 
 def test_fit_is_checked_per_column_where_the_types_differ(pg_url: str) -> None:
     """A store column wider than the live one, or NULL for a NOT NULL column, still refuses, naming the row."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, Table, Text, cast, create_engine, select, text
+from sqlalchemy import MetaData, Table, Text, cast, create_engine, select, text
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -144,15 +144,13 @@ def test_rows_disagreeing_on_a_json_column_revert_row_by_row(backend: str, story
 
 def _texts(url: str, table: str) -> list[dict[str, str | None]]:
     """Every row of ``table`` as the database holds its text (a JSON value as written, not as parsed), by key;
-    ``updated_at`` aside (stamped by the write). A JSON ``null`` counts as SQL NULL: chrono's row-by-row writers
-    bind None into a JSON column as JSON null (SQLAlchemy's JSON type), where PostgreSQL's COPY staging writes
-    NULL."""
+    ``updated_at`` aside (stamped by the write). A JSON ``null`` and SQL NULL differ: both writers bind None as
+    SQL NULL, as Rails writes nil."""
     engine = create_engine(url)
     t = Table(table, MetaData(), autoload_with=engine)
     names = [c.name for c in t.columns if c.name != "updated_at"]
     with engine.connect() as conn:
-        found = [{n: None if v == "null" and isinstance(t.c[n].type, JSON) else v
-                  for n, v in zip(names, r, strict=True)}
+        found = [dict(zip(names, r, strict=True))
                  for r in conn.execute(select(*(cast(t.c[n], Text) for n in names)).order_by(*t.primary_key.columns))]
     engine.dispose()
     return found

@@ -18,7 +18,22 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Column, MetaData, Table, and_, case, cast, false, insert, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    Column,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,6 +41,7 @@ from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
+from chrono_cli.db.reflect import bound_type
 
 ABSENT = "chrono_absent"
 STAGE = "chrono_stage"
@@ -70,7 +86,7 @@ def staging(ctx: WriteContext, columns: Sequence[str], name: str = STAGE, *, was
     info = ctx.live_info
     keyed = not seen or ctx.conn.dialect.name != "postgresql"  # PostgreSQL hash-joins an unindexed stage faster
     cols = [Column(c, info.columns[c].type, primary_key=keyed) for c in ctx.det.key]
-    cols += [Column(c, info.columns[c].type, nullable=True) for c in columns if c not in ctx.det.key]
+    cols += [Column(c, bound_type(info.columns[c].type), nullable=True) for c in columns if c not in ctx.det.key]
     cols.append(Column(ABSENT, Boolean, nullable=False))
     if was:
         cols += [Column(f"{WAS}{n}", c.type, nullable=True) for n, c in enumerate(info.columns.values())]
@@ -171,8 +187,11 @@ def changed(
 
 def same_value(live: Any, was: Any, dialect: str) -> ColumnElement[bool]:
     """``live`` holds the value ``was`` holds, exactly (bytes for MariaDB's text, jsonb for PostgreSQL's json)."""
-    if dialect == "postgresql" and is_json(live.type) and not isinstance(live.type, JSONB):
-        return cast(live, JSONB).is_not_distinct_from(cast(was, JSONB))  # json has no equality operator
+    if dialect == "postgresql" and is_json(live.type):
+        # json has no equality operator; JSON null and SQL NULL both read as None, so a plan that saw one of them
+        # is satisfied by either
+        null = cast(literal("null", sqltypes.Text), JSONB)
+        return func.coalesce(cast(live, JSONB), null).is_not_distinct_from(func.coalesce(cast(was, JSONB), null))
     if dialect in ("mysql", "mariadb") and isinstance(live.type, sqltypes.String):
         # byte for byte: a _ci collation would call 'a' and 'A' (or 'a' and 'a ') the same
         return cast(live, sqltypes.LargeBinary).is_not_distinct_from(cast(was, sqltypes.LargeBinary))

@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_json
-from chrono_cli.db.reflect import ColumnInfo, TableInfo
+from chrono_cli.db.reflect import ColumnInfo, TableInfo, bound_type
 from chrono_cli.encoding import to_json
 
 ABSENT = "absent"
@@ -51,8 +51,8 @@ def insert_table(info: TableInfo) -> Table:
     cols = []
     for c in info.columns.values():
         generated = c.default is not None or (info.pk == (c.name,) and isinstance(c.type, sqltypes.Integer))
-        cols.append(Column(c.name, c.type, primary_key=c.name in info.pk, nullable=c.nullable, autoincrement=False,
-                           server_default=FetchedValue() if generated else None))
+        cols.append(Column(c.name, bound_type(c.type), primary_key=c.name in info.pk, nullable=c.nullable,
+                           autoincrement=False, server_default=FetchedValue() if generated else None))
     return Table(info.ref.name, md, *cols, schema=info.ref.schema, implicit_returning=False)
 
 
