@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.shapes.bulk import MADE, UNDO_BEFORE, UNDO_LATER, UNDO_MADE, UNDO_OP, Undo
@@ -40,9 +39,9 @@ def _links(ctx: WriteContext) -> list[tuple[Any, list[Any]]] | None:
     return out
 
 
-def _link_keys(ctx: WriteContext, group: int, mine: ColumnElement[bool], newer: bool) -> set[Key] | None:
-    """The keys changed by transaction ``group`` (``mine`` on the version table) with an association version row
-    after it (``newer``) or before it."""
+def _link_keys(ctx: WriteContext, group: int, newer: bool) -> set[Key] | None:
+    """The keys transaction ``group`` changed that have an association version row after it (``newer``) or before
+    it."""
     links = _links(ctx)
     if links is None:
         return None
@@ -51,7 +50,7 @@ def _link_keys(ctx: WriteContext, group: int, mine: ColumnElement[bool], newer: 
     out: set[Key] = set()
     for av, cols in links:
         when = av.c[txc] > group if newer else av.c[txc] < group
-        keys = select(*(v.c[c] for c in names)).where(mine)
+        keys = select(*(v.c[c] for c in names)).where(v.c[txc] == group)
         ref = tuple_(*cols) if len(cols) > 1 else cols[0]
         out |= {tuple(r) for r in ctx.conn.execute(select(*cols).where(when, ref.in_(keys)).distinct())}
     return out
@@ -83,8 +82,7 @@ def undo(ctx: WriteContext, columns: list[str], group: int) -> dict[Key, Undo] |
               for row in ctx.conn.execute(query)}
     later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
     if o.associations:
-        mine_here = v.c[txc] == group
-        after, earlier = _link_keys(ctx, group, mine_here, True), _link_keys(ctx, group, mine_here, False)
+        after, earlier = _link_keys(ctx, group, True), _link_keys(ctx, group, False)
         if after is None or earlier is None:
             return None
         later |= after
