@@ -176,8 +176,9 @@ class ContinuumBulk(BulkWriter):
                      "close the staged rows' open version rows (end_transaction_id = the new transaction)")]
 
     def check(self, ctx: WriteContext) -> None:
-        """Refuse a joined-inheritance table (an association table is refused by ``state_query``: its link rows
-        are only ever reverted)."""
+        """Refuse a joined-inheritance table: one object is rows of several tables, written together, where a
+        set-based write stages, locks and compares one live table per part (an association table is refused by
+        ``state_query``: its link rows are only ever reverted)."""
         if is_joined(ctx):
             raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
                                        "does not write joined hierarchies yet",
