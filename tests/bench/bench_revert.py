@@ -1,10 +1,13 @@
 """Benchmark: `chrono revert` of one change set of N updated rows, against the bulk restore of the same rows.
 
 Not a test: prints numbers. Usage: python tests/bench/bench_revert.py [--server URL] [--rows N [N ...]] [--runs N]
-[--store continuum|history-meta ...]
+[--store continuum|continuum-links|history-meta ...]
 continuum: an SQLAlchemy-Continuum store on PostgreSQL (article / article_version / "transaction", the indexes
 Continuum 2.0 creates): transaction 1 inserts N articles, transaction 2 (the change set) updates every one of
-them. history-meta: SQLAlchemy's history_meta example (article with its version, article_history keyed by id and
+them. continuum-links: the same, with a versioned association table (article_tag / article_tag_version, as
+Continuum's execute hook writes it) to which transaction 2 also adds one link per article: the revert restores the
+N articles and deletes the N links (the bulk restore, the articles only: both end with the same articles).
+history-meta: SQLAlchemy's history_meta example (article with its version, article_history keyed by id and
 version, no index on changed, as the example makes it): N articles, each updated once at T2 plus a microsecond per
 row, so the change set is inferred (@<ms>w5, one actor, changes close in time). Then per run, on a fresh copy
 (CREATE DATABASE ... TEMPLATE), alternating:
@@ -50,6 +53,18 @@ SETUP = [
     "CREATE INDEX ix_article_version_pk_transaction_id ON article_version (id, transaction_id DESC)",
     "CREATE INDEX ix_article_version_pk_validity ON article_version (id, transaction_id, end_transaction_id)",
 ]
+LINKS = [
+    "CREATE TABLE tag (id integer PRIMARY KEY, name varchar(30))",
+    "CREATE TABLE article_tag (article_id integer REFERENCES article (id), tag_id integer REFERENCES tag (id), "
+    "PRIMARY KEY (article_id, tag_id))",
+    "CREATE TABLE article_tag_version (article_id integer NOT NULL, tag_id integer NOT NULL, "
+    "transaction_id bigint NOT NULL, end_transaction_id bigint, operation_type smallint NOT NULL, "
+    "PRIMARY KEY (article_id, tag_id, transaction_id))",
+    "INSERT INTO tag VALUES (1, 'news')",
+    "INSERT INTO article_tag SELECT a, 1 FROM generate_series(1, :rows) a",
+    "INSERT INTO article_tag_version SELECT a, 1, 2, NULL, 0 FROM generate_series(1, :rows) a",
+    "CREATE INDEX ix_article_tag_version_transaction_id ON article_tag_version (transaction_id)",
+]
 HISTORY_META = [
     "CREATE TABLE article (id integer PRIMARY KEY, name varchar(255) NOT NULL, version integer NOT NULL)",
     "CREATE TABLE article_history (id integer NOT NULL, name varchar(255) NOT NULL, version integer NOT NULL, "
@@ -58,7 +73,7 @@ HISTORY_META = [
     "INSERT INTO article_history SELECT a, 'article ' || a || ' v1', 1, "
     "CAST(:t2 AS timestamp) + a * interval '1 microsecond' FROM generate_series(1, :rows) a",
 ]
-STORES = {"continuum": SETUP, "history-meta": HISTORY_META}
+STORES = {"continuum": SETUP, "continuum-links": SETUP + LINKS, "history-meta": HISTORY_META}
 
 
 def url_for(server: str, name: str) -> str:
@@ -100,7 +115,7 @@ RESTORE = ("restore", "article", "--at", T1.isoformat() + "Z", "--all-changed-si
 def kinds(store: str, rows: int) -> dict[str, tuple[str, ...]]:
     """The two runs: the revert of the change set (a transaction id, or the inferred id of the newest change)."""
     newest = T2 + timedelta(microseconds=rows) - datetime(1970, 1, 1)  # naive UTC, as stored
-    ident = "2" if store == "continuum" else f"@{newest // timedelta(milliseconds=1)}w5"
+    ident = "2" if store.startswith("continuum") else f"@{newest // timedelta(milliseconds=1)}w5"
     return {"revert": ("revert", ident), "bulk restore": RESTORE}
 
 

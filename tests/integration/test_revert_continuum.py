@@ -69,10 +69,12 @@ def test_revert_a_delete_then_revert_the_revert(runner: CliRunner, backend: str,
     assert undo_save.exit_code == 0, undo_save.output
     undo = chrono(runner, url, "-f", "json", "revert", str(x), "--force", "--yes")
     assert undo.exit_code == 0, undo.output
-    items = json.loads(undo.stdout)["items"]
-    # children first: the link row goes before the article it points at
-    assert [(i["table"].split(".")[-1], i["action"]) for i in items] == [("article_tag", "delete"),
-                                                                         ("article", "delete")]
+    doc = json.loads(undo.stdout)
+    # set-based: the plan lists its rows by table, parents first; the write deletes children first (the link row
+    # before the article it points at)
+    assert doc["set_based"] is True
+    assert [(i["table"].split(".")[-1], i["action"]) for i in doc["items"]] == [("article", "delete"),
+                                                                                ("article_tag", "delete")]
     y = _top_tx(url)
     assert rows(url, "article", id=1) == [] and rows(url, "article_tag") == []
     gone = rows(url, "article_version", id=1, transaction_id=y)[0]
@@ -98,7 +100,9 @@ def test_later_changes_refuse_the_revert_unless_forced(runner: CliRunner, backen
     assert checksum(url) == untouched
 
     dry = chrono(runner, url, "revert", "3", "--dry-run")
-    assert dry.exit_code == 6 and "undelete " in dry.stdout and "article 1 to p1" in dry.stdout
+    assert dry.exit_code == 6 and "set-based" in dry.stdout
+    undeleted = [ln.split() for ln in dry.stdout.splitlines() if ln.startswith("undelete ")]
+    assert [(t.split(".")[-1], k, v) for _, t, k, c, *v in undeleted if c == "name"] == [("article", "1", ["First"])]
     assert checksum(url) == untouched
 
     forced = chrono(runner, url, "revert", "3", "--force", "--yes")

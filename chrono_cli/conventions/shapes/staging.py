@@ -36,6 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import DropTable
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -62,6 +65,19 @@ _COMPARABLE = (
     sqltypes.LargeBinary,
     sqltypes.Interval,
 )
+
+
+@compiles(DropTable, "mysql")
+@compiles(DropTable, "mariadb")
+def _drop_temporary(element: DropTable, compiler: DDLCompiler, **kw: Any) -> str:
+    """``DROP TEMPORARY TABLE`` for a staging table on MariaDB: a plain ``DROP TABLE`` commits the transaction there
+    (even of a temporary table), so the rest of a write, or a failing before-commit hook, could no longer roll back
+    what was written before it."""
+    if "TEMPORARY" in element.element._prefixes:
+        return "\nDROP TEMPORARY TABLE " + compiler.preparer.format_table(element.element)
+    return str(compiler.visit_drop_table(element, **kw))  # type: ignore[no-untyped-call]
+
+
 # SQLite stores times, decimals and uuids as text SQLAlchemy writes its own way: a copy may differ from the original
 _SQLITE_COMPARABLE = (sqltypes.Integer, sqltypes.Float, sqltypes.String, sqltypes.Boolean, sqltypes.LargeBinary)
 

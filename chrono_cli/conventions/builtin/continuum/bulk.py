@@ -5,8 +5,10 @@ One transaction row for the whole restore, then (python-side versioning) close t
 rows, one INSERT ... SELECT of the new version rows (operation_type 1, or 0 for a re-insert; ``_mod`` = old IS
 DISTINCT FROM new), ``transaction_changes`` and ``transaction_meta`` once; then the live rows. Native
 versioning: the transaction row and the live rows only (the triggers write the rest). For ``chrono revert``: what
-a transaction did to each of its keys (three queries) and the set-based delete of the rows it created; the tables of
-one revert share its transaction row.
+a transaction did to each of its keys (undo.py) and the set-based delete of the rows it created; the tables of one
+revert share its transaction row. An association table's link rows (``is_link``) are only re-inserted or deleted, each
+with the version row Continuum's execute hook writes (operation_type 0 or 2; no open row closed, no
+``transaction_changes`` entry), as the row-by-row writer writes them; they have no states to restore at a time.
 """
 
 from __future__ import annotations
@@ -15,20 +17,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, false, func, insert, literal, select, true, tuple_
+from sqlalchemy import Table, and_, case, exists, false, func, insert, literal, select, true
 from sqlalchemy.sql import Select
 
+from chrono_cli.conventions.builtin.continuum import undo
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.joined import is_joined
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
 from chrono_cli.conventions.shapes.bulk import (
     GONE,
-    MADE,
-    UNDO_BEFORE,
-    UNDO_LATER,
-    UNDO_MADE,
-    UNDO_OP,
     BulkWriter,
     Undo,
     delete_live,
@@ -74,6 +72,9 @@ class ContinuumBulk(BulkWriter):
     def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
         """The key's newest version row up to the newest transaction issued at or before ``at`` (gone: a delete
         row); none at all when no transaction was issued by then."""
+        if is_link(ctx.live_info):
+            raise UnsupportedOperation("a versioned association table has no states to restore: "
+                                       "revert the change sets that changed its links")
         o = ctx.det.opts(ContinuumOptions)
         tx, v = self._tx(ctx), ctx.store
         col, value = self._issued(ctx, tx, at)
@@ -93,8 +94,9 @@ class ContinuumBulk(BulkWriter):
         if not ctx.det.opts(ContinuumOptions).native:
             steps += self._versions(ctx, stage, columns, x)
         steps += self._meta(ctx, x)
-        steps += [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
-        return steps
+        # an association table's rows are only re-inserted (nothing else of a link row is restored)
+        return steps + ([] if is_link(ctx.live_info) else [update_live(ctx, stage, columns)]) \
+            + [insert_live(ctx, stage, columns)]
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
         """Close the staged keys' open version rows, one INSERT ... SELECT of their operation_type 2 version rows
@@ -118,57 +120,17 @@ class ContinuumBulk(BulkWriter):
         return steps + self._meta(ctx, x) + [delete_live(ctx, stage)]
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """Transaction ``group``'s version row of each key with its live row, the newest older version row and
-        whether a newer one exists (three queries); None where a record's timeline holds more than its version rows
-        (associations, joined inheritance)."""
-        o = ctx.det.opts(ContinuumOptions)
-        if o.associations or o.inherits or not isinstance(group, int):
+        """What transaction ``group`` did to each key (``undo.undo``); None for a joined-inheritance table (one
+        object is several tables' rows, written together)."""
+        if ctx.det.opts(ContinuumOptions).inherits or not isinstance(group, int):
             return None
-        v, live, names = ctx.store, ctx.live, list(ctx.det.key)
-        txc, opc = o.transaction_column, o.operation_type_column
-        columns = self.recorded(ctx)
-        width, at, lnames = len(names), len(names) + 1 + len(columns), list(live.columns.keys())
-        made = v.alias("made")
-        keys = [v.c[c] for c in names]
-        mine = (tuple_(*keys) if width > 1 else keys[0]).in_(select(*(made.c[c] for c in names))
-                                                             .where(made.c[txc] == group))
-        made_by: dict[tuple[Any, ...], tuple[int, dict[str, Any] | None, dict[str, Any] | None]] = {}
-        query = (select(*keys, v.c[opc], *(v.c[c] for c in columns), live.c[names[0]].is_not(None), *live.columns)
-                 .select_from(v.outerjoin(live, and_(*(live.c[c] == v.c[c] for c in names))))
-                 .where(v.c[txc] == group))
-        for row in ctx.conn.execute(query):  # plain tuples: cheap for 100,000 rows
-            op = row[width]
-            made_by[tuple(row[:width])] = (op, None if op == 2 else dict(zip(columns, row[width + 1:at], strict=True)),
-                                           dict(zip(lnames, row[at + 1:], strict=True)) if row[at] else None)
-        newer = v.alias("newer")
-        query = select(*keys, v.c[opc], *(v.c[c] for c in columns)).where(v.c[txc] < group, mine, ~exists().where(
-            and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] < group))
-        before = {tuple(row[:width]): None if row[width] == 2 else dict(zip(columns, row[width + 1:], strict=True))
-                  for row in ctx.conn.execute(query)}
-        later = {tuple(row) for row in ctx.conn.execute(select(*keys).where(v.c[txc] > group, mine).distinct())}
-        return {key: Undo(op, made, before.get(key), key in before and before[key] is None, key in later, current)
-                for key, (op, made, current) in made_by.items()}
+        return undo.undo(ctx, self.recorded(ctx), group)
 
     def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
-        """``undo`` in one SELECT: transaction ``group``'s version row of each key, outer-joined with the key's
-        newest older version row, and whether a newer one exists."""
-        o = ctx.det.opts(ContinuumOptions)
-        if o.associations or o.inherits or not isinstance(group, int):
+        """``undo`` in one SELECT (``undo.undo_query``)."""
+        if ctx.det.opts(ContinuumOptions).inherits or not isinstance(group, int):
             return None
-        v, names, txc, opc = ctx.store, list(ctx.det.key), o.transaction_column, o.operation_type_column
-        columns = self.recorded(ctx)
-        before, newer, after = v.alias("chrono_before"), v.alias("chrono_newer"), v.alias("chrono_after")
-        newest = ~exists().where(and_(*(newer.c[c] == before.c[c] for c in names)), newer.c[txc] > before.c[txc],
-                                 newer.c[txc] < group)
-        later = select(*(after.c[c] for c in names)).where(after.c[txc] > group).distinct().subquery("chrono_later")
-        return (select(*(v.c[c] for c in names), v.c[opc].label(UNDO_OP),
-                       later.c[names[0]].is_not(None).label(UNDO_LATER), before.c[opc].label(UNDO_BEFORE),
-                       (v.c[opc] != 2).label(UNDO_MADE), *(before.c[c].label(c) for c in columns),
-                       *(v.c[c].label(f"{MADE}{n}") for n, c in enumerate(columns)))
-                .select_from(v.outerjoin(before, and_(*(before.c[c] == v.c[c] for c in names),
-                                                      before.c[txc] < group, newest))
-                             .outerjoin(later, and_(*(later.c[c] == v.c[c] for c in names))))
-                .where(v.c[txc] == group))
+        return undo.undo_query(ctx, self.recorded(ctx), group)
 
     def meta_notes(self, ctx: WriteContext) -> list[str]:
         return actor_notes(ctx)
@@ -197,7 +159,7 @@ class ContinuumBulk(BulkWriter):
     def _changes(self, ctx: WriteContext, x: Any) -> list[Step]:
         o = ctx.det.opts(ContinuumOptions)
         changes = find_info(ctx, o.transaction_changes)
-        if changes is None:
+        if changes is None or is_link(ctx.live_info):  # Continuum's execute hook records no entity for a link row
             return []
         name = entity_name(ctx.conn, ctx.snapshot, ctx.det)
         if not ctx.shared.once("transaction_changes", o.transaction_table, name):
@@ -207,16 +169,16 @@ class ContinuumBulk(BulkWriter):
 
     def _close(self, ctx: WriteContext, stage: Table, x: Any) -> list[Step]:
         end = ctx.det.opts(ContinuumOptions).end_transaction_column
-        if not end:
+        if not end or is_link(ctx.live_info):  # Continuum's execute hook closes no link row
             return []
         v = ctx.store
         return [Step(v.update().values({end: x}).where(joined(ctx, stage, v), v.c[end].is_(None)),
                      "close the staged rows' open version rows (end_transaction_id = the new transaction)")]
 
     def check(self, ctx: WriteContext) -> None:
-        if is_link(ctx.live_info):
-            raise UnsupportedOperation("a versioned association table has no states to restore: "
-                                       "revert the change sets that changed its links")
+        """Refuse a joined-inheritance table: one object is rows of several tables, written together, where a
+        set-based write stages, locks and compares one live table per part (an association table is refused by
+        ``state_query``: its link rows are only ever reverted)."""
         if is_joined(ctx):
             raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
                                        "does not write joined hierarchies yet",
