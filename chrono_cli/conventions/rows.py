@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,6 +61,19 @@ def as_utc(value: Any, tz_name: str | None = None) -> datetime | None:
         return None
     moment: datetime = value if value.tzinfo is not None else value.replace(tzinfo=zone(tz_name))
     return moment.astimezone(UTC)
+
+
+def utc_reader(tz_name: str | None = None) -> Callable[[Any], datetime | None]:
+    """``as_utc`` for the many values of one column: where naive values are UTC, one ``replace`` each."""
+    if zone(tz_name) is not UTC:
+        return partial(as_utc, tz_name=tz_name)
+
+    def read(value: Any) -> datetime | None:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return as_utc(value)
+
+    return read
 
 
 def pick(row: Mapping[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 from chrono_cli.conventions.base import ConventionAdapter, Detection, EventQuery, ReadContext
 from chrono_cli.conventions.diffs import field_changes
 from chrono_cli.conventions.pickaxe import old_state_match
-from chrono_cli.conventions.rows import as_utc, fetch_live, key_where, streamed
+from chrono_cli.conventions.rows import as_utc, fetch_live, key_where, streamed, utc_reader
 from chrono_cli.conventions.shapes.common import (
     Entry,
     Origin,
@@ -190,14 +190,16 @@ def _which_changes(ctx: ReadContext, det: Detection, query: EventQuery, where: A
     operation, field changes or note), as plain tuples: a change set of 100,000 rows is found in a fraction of the
     time."""
     store = ctx.info(det.store).table()
-    names, keycols, tname = list(store.columns.keys()), list(det.key), det.time_col or "changed"
-    at, keys, tz = names.index(tname), [names.index(k) for k in keycols], ctx.config.timezone
+    keycols, tname = list(det.key), det.time_col or "changed"
+    # the metadata reads the whole row; without it the keys and the time are all a row is read for
+    names = list(store.columns.keys()) if meta else [tname, *keycols]
+    at, keys, moment = names.index(tname), [names.index(k) for k in keycols], utc_reader(ctx.config.timezone)
     out: list[RowChange] = []
-    for row in ctx.conn.execute(select(store).where(where).order_by(
+    for row in ctx.conn.execute(select(*(store.c[n] for n in names)).where(where).order_by(
             store.c[tname].desc(), store.c[det.version_col or "version"].desc()).limit(query.limit)).all():
         actor, reason, note = meta(dict(zip(names, row, strict=True))) if meta else (None, None, None)
         out.append(RowChange(det.live, RowKey(tuple(zip(keycols, [row[i] for i in keys], strict=True))), Op.UNKNOWN,
-                             as_utc(row[at], tz), actor, reason, note=note))
+                             moment(row[at]), actor, reason, note=note))
     return out
 
 
