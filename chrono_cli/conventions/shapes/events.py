@@ -3,7 +3,7 @@ timeline, and the recorded changes of those timelines that fall in the window (n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +19,15 @@ from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op, RowChange, RowKey, TableRef, Version
 
 Reader = Callable[[ReadContext, Detection, RowKey], list[Version]]
+ReadMany = Callable[[list[RowKey]], Mapping[RowKey, list[Version]]]
+CHUNK = 1000  # keys read at a time by a ``ReadMany``
 
 
 def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: Reader,
-                    dec: Declared | None = None) -> list[RowChange]:
+                    dec: Declared | None = None, read_many: ReadMany | None = None) -> list[RowChange]:
     """The recorded changes in the query's window, newest first (at most ``query.limit``). ``dec``: the layout
-    when ``det`` does not carry one (a built-in convention read through a shape)."""
+    when ``det`` does not carry one (a built-in convention read through a shape); ``read_many``: the timelines of
+    many keys at once (``CHUNK`` at a time), where the store answers that in a query rather than one per key."""
     if query.group is not None:
         return []
     dec = dec or declared(det)
@@ -55,7 +58,23 @@ def declared_events(ctx: ReadContext, det: Detection, query: EventQuery, read: R
         key = key_of(ctx, det, r[0], dec) if dec.role("row_key") else RowKey(tuple(zip(det.key, r, strict=True)))
         if key is not None:
             keys[key] = None
-    return timeline_changes(ctx, det.live, keys, query, lambda key: read(ctx, det, key))
+    reader = (lambda key: read(ctx, det, key)) if read_many is None else in_chunks(list(keys), read_many)
+    return timeline_changes(ctx, det.live, keys, query, reader)
+
+
+def in_chunks(keys: list[RowKey], read_many: ReadMany) -> Callable[[RowKey], list[Version]]:
+    """A reader of ``keys``' timelines, asked in their order: a key not read yet reads the ``CHUNK`` keys from it on
+    (only those are held)."""
+    at = {k: i for i, k in enumerate(keys)}
+    held: dict[RowKey, list[Version]] = {}
+
+    def one(key: RowKey) -> list[Version]:
+        if key not in held:
+            held.clear()
+            held.update(read_many(keys[at[key]:at[key] + CHUNK]))
+        return held.pop(key, [])
+
+    return one
 
 
 def timeline_changes(ctx: ReadContext, live: TableRef, keys: Iterable[RowKey], query: EventQuery,

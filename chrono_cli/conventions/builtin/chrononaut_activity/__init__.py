@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign, Traits
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.chrononaut_activity.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.chrononaut_activity.convention:bulk",
               tables=(TableSign(name="chrononaut_activity",
                                 columns=("id", "table_name", "changed", "version", "key", "data", "user_info",
                                          "extra_info")),),

@@ -7,7 +7,7 @@ import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import String, and_, cast, func, select, tuple_
 from sqlalchemy import types as sqltypes
 
 from chrono_cli.config import Layout, Shape
@@ -123,7 +123,40 @@ class ChrononautActivityAdapter(ConventionAdapter):
         return [replace(v, valid_to=None) if v.note == UNRECORDED_DELETE and v.values is None else v for v in out]
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return declared_events(ctx, det, query, self.versions, layout(det))
+        def read_many(keys: list[RowKey]) -> dict[RowKey, list[Version]]:
+            return {k: versions for k, (versions, _) in self.timelines(ctx, det, keys).items()}
+
+        return declared_events(ctx, det, query, self.versions, layout(det), read_many)
+
+    def timelines(self, ctx: ReadContext, det: Detection, keys: Sequence[RowKey],
+                  ) -> dict[RowKey, tuple[list[Version], dict[str, Any] | None]]:
+        """The versions and live row of each of ``keys`` that has activity rows: one query for their activity rows
+        (matched to the keys as ``log_rows`` matches them: the key's JSON in SQL, then each value's text), one for
+        their live rows; for a chunk of keys (``CHUNK``)."""
+        store, live, names = ctx.info(det.store).table(), ctx.info(det.live).table(), det.key
+        docs = [json.loads(json.dumps(k.as_dict(), default=str)) for k in keys]
+        column = store.c.key if ctx.conn.dialect.name == "postgresql" else cast(store.c.key, String)
+        query = (select(store).where(store.c.table_name == det.live.name,
+                                     column.in_(docs if ctx.conn.dialect.name == "postgresql"
+                                                else [json.dumps(d) for d in docs]))
+                 .order_by(store.c.changed, store.c.id))
+        by_text = {tuple(str(v) for _, v in k.items): k for k in keys}
+        found: dict[RowKey, list[Any]] = {}
+        for row in ctx.conn.execute(query).mappings():
+            doc = _json(row["key"])
+            key = by_text.get(tuple(str(doc[c]) for c in names)) \
+                if isinstance(doc, dict) and all(c in doc for c in names) else None
+            if key is not None:
+                found.setdefault(key, []).append(row)
+        cols = [live.c[c] for c in names]
+        chosen = [tuple(v for _, v in k.items) for k in found]
+        where = tuple_(*cols).in_(chosen) if len(cols) > 1 else cols[0].in_([k[0] for k in chosen])
+        currents = {tuple(r[c] for c in names): dict(r) for r in ctx.conn.execute(select(live).where(where)).mappings()}
+        out = {}
+        for key, rows in found.items():
+            current = currents.get(tuple(v for _, v in key.items))
+            out[key] = (self._states(ctx, det, rows, current), current)
+        return out
 
     @staticmethod
     def _decode(ctx: ReadContext, det: Detection, row: Mapping[Any, Any], columns: list[str],

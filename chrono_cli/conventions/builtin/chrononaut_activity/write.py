@@ -129,58 +129,74 @@ class ChrononautActivityWriter(Writer):
         newest = (store.c.changed.desc(), store.c.id.desc())
         data = ctx.conn.execute(select(store.c.data).where(self.store_where(ctx, key)).order_by(*newest)
                                 .limit(1)).scalar()
-        if data is None:
-            data = ctx.conn.execute(select(store.c.data).where(store.c.table_name == ctx.det.live.name)
-                                    .order_by(*newest).limit(1)).scalar()
-        data = json.loads(data) if isinstance(data, str) else data
-        columns = [c for c in ctx.live_info.columns if c not in self.bookkeeping(ctx.det)]
-        if not isinstance(data, dict):
-            return {c: c for c in columns if c not in ctx.config.unrecorded}
-        by_norm = {normalise_name(c): c for c in columns}
-        out: dict[str, str] = {}
-        for attr in data:
-            column = attr if attr in columns else by_norm.get(normalise_name(attr))
-            if attr != "version" and column is not None and column not in ctx.config.unrecorded:
-                out[attr] = column
-        return out
+        return attributes(ctx, table_data(ctx) if data is None else data)
 
     def _activity(self, ctx: WriteContext, key: RowKey, state: Mapping[str, Any], attrs: Mapping[str, str],
                   number: int, hidden: Sequence[str]) -> dict[str, Any]:
-        prefixes = self._enum_prefixes(ctx, attrs)
-        tz = ctx.config.timezone
-        jsonb = ctx.conn.dialect.name == "postgresql"
-        data: dict[str, Any] = {}
-        for attr, column in attrs.items():
-            info = ctx.live_info.columns[column]
-            data[attr] = encode(state.get(column), info, tz, prefixes.get(column), jsonb=jsonb)
-        data["version"] = number
-        extra: dict[str, Any] = {}
-        if ctx.meta.reason:
-            extra["rationale"] = ctx.meta.reason
-        if hidden:
-            extra["hidden_cols_changed"] = list(hidden)
-        return {"table_name": ctx.det.live.name, "changed": stamp(ctx.now, ctx.store_info.columns["changed"].type),
-                "version": number, "key": key_document(key), "data": data,
-                "user_info": {"user_id": ctx.meta.actor, "remote_addr": None}, "extra_info": extra}
+        return activity_row(ctx, key, state, attrs, number, hidden, enum_prefixes(ctx, attrs))
 
-    def _enum_prefixes(self, ctx: WriteContext, attrs: Mapping[str, str]) -> dict[str, str]:
-        """The Python Enum class name existing rows put before member names (``Role.ADMIN``)."""
-        enums = {a: c for a, c in attrs.items() if isinstance(ctx.live_info.columns[c].type, sqltypes.Enum)}
-        if not enums:
-            return {}
-        store = ctx.store
-        rows = ctx.conn.execute(select(store.c.data).where(store.c.table_name == ctx.det.live.name)
-                                .order_by(store.c.id.desc()).limit(SCAN)).scalars()
-        out: dict[str, str] = {}
-        for data in rows:
-            data = json.loads(data) if isinstance(data, str) else data
-            for attr, column in enums.items():
-                value = data.get(attr) if isinstance(data, dict) else None
-                m = _ENUM_TEXT.match(value) if isinstance(value, str) else None
-                members = ctx.live_info.columns[column].type.enums  # type: ignore[attr-defined]
-                if m and column not in out and (not members or m.group(2) in members):
-                    out[column] = m.group(1)
-        return out
+
+def table_data(ctx: WriteContext) -> Any:
+    """The ``data`` of the table's newest activity row (None: it has none)."""
+    store = ctx.store
+    return ctx.conn.execute(select(store.c.data).where(store.c.table_name == ctx.det.live.name)
+                            .order_by(store.c.changed.desc(), store.c.id.desc()).limit(1)).scalar()
+
+
+def attributes(ctx: WriteContext, data: Any) -> dict[str, str]:
+    """{data attribute: live column} for the attributes of an activity row's ``data`` (matched loosely, as the
+    reader matches them); every recorded column under its own name when there is no such row."""
+    data = json.loads(data) if isinstance(data, str) else data
+    columns = [c for c in ctx.live_info.columns if c != ctx.det.version_col]  # the version is bookkeeping
+    if not isinstance(data, dict):
+        return {c: c for c in columns if c not in ctx.config.unrecorded}
+    by_norm = {normalise_name(c): c for c in columns}
+    out: dict[str, str] = {}
+    for attr in data:
+        column = attr if attr in columns else by_norm.get(normalise_name(attr))
+        if attr != "version" and column is not None and column not in ctx.config.unrecorded:
+            out[attr] = column
+    return out
+
+
+def activity_row(ctx: WriteContext, key: RowKey, state: Mapping[str, Any], attrs: Mapping[str, str], number: int,
+                 hidden: Sequence[str], prefixes: Mapping[str, str]) -> dict[str, Any]:
+    """The activity row Chrononaut's ``after_flush`` writes for ``state`` (``prefixes``: ``enum_prefixes``)."""
+    tz = ctx.config.timezone
+    jsonb = ctx.conn.dialect.name == "postgresql"
+    data: dict[str, Any] = {}
+    for attr, column in attrs.items():
+        info = ctx.live_info.columns[column]
+        data[attr] = encode(state.get(column), info, tz, prefixes.get(column), jsonb=jsonb)
+    data["version"] = number
+    extra: dict[str, Any] = {}
+    if ctx.meta.reason:
+        extra["rationale"] = ctx.meta.reason
+    if hidden:
+        extra["hidden_cols_changed"] = list(hidden)
+    return {"table_name": ctx.det.live.name, "changed": stamp(ctx.now, ctx.store_info.columns["changed"].type),
+            "version": number, "key": key_document(key), "data": data,
+            "user_info": {"user_id": ctx.meta.actor, "remote_addr": None}, "extra_info": extra}
+
+
+def enum_prefixes(ctx: WriteContext, attrs: Mapping[str, str]) -> dict[str, str]:
+    """The Python Enum class name existing rows put before member names (``Role.ADMIN``)."""
+    enums = {a: c for a, c in attrs.items() if isinstance(ctx.live_info.columns[c].type, sqltypes.Enum)}
+    if not enums:
+        return {}
+    store = ctx.store
+    rows = ctx.conn.execute(select(store.c.data).where(store.c.table_name == ctx.det.live.name)
+                            .order_by(store.c.id.desc()).limit(SCAN)).scalars()
+    out: dict[str, str] = {}
+    for data in rows:
+        data = json.loads(data) if isinstance(data, str) else data
+        for attr, column in enums.items():
+            value = data.get(attr) if isinstance(data, dict) else None
+            m = _ENUM_TEXT.match(value) if isinstance(value, str) else None
+            members = ctx.live_info.columns[column].type.enums  # type: ignore[attr-defined]
+            if m and column not in out and (not members or m.group(2) in members):
+                out[column] = m.group(1)
+    return out
 
 
 def encode(value: Any, column: ColumnInfo, tz_name: str | None, prefix: str | None, *, jsonb: bool) -> Any:

@@ -23,6 +23,7 @@ from chrono_cli.conventions.builtin.paper_trail.adapter import OPS, PaperTrailOp
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import CHUNK, SPAN_PAD, Span, Undo, stored_moment
+from chrono_cli.conventions.shapes.timeline_bulk import staged
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import WriteContext
@@ -141,16 +142,8 @@ def _undo(head: Row, prev: Row | tuple[Any, ...] | None, tail: Row, later: bool,
 
 def _staged(state: Mapping[str, Any], recorded: Sequence[str], current: Mapping[str, Any] | None,
             ctx: WriteContext) -> dict[str, Any] | None:
-    """A state as the set-based write stages it: the recorded columns (a column its document lacks keeps the live
-    value, as the row-by-row restore keeps it); None where that is not what the row-by-row revert writes (a column
-    the write does not stage, or one missing from a re-inserted row)."""
-    skip = set(ctx.det.key) | {"updated_at"}
-    if any(c not in skip and c not in recorded for c in state):
-        return None
-    missing = [c for c in recorded if c not in state]
-    if missing and current is None:
-        return None
-    return {c: state[c] if c in state else current[c] for c in recorded}  # type: ignore[index]
+    """A state as the set-based write stages it (``timeline_bulk.staged``: ``updated_at`` is not restored)."""
+    return staged(state, recorded, current, set(ctx.det.key) | {"updated_at"})
 
 
 def _newest_before(writer: PaperTrailBulk, ctx: WriteContext, keys: list[tuple[Any, ...]],

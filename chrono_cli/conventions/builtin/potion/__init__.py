@@ -6,6 +6,7 @@ from chrono_cli.conventions.api import Convention, Signature, TableSign, Traits
 
 CONVENTION = Convention.declare(
     Signature("chrono_cli.conventions.builtin.potion.convention:CONVENTION",
+              bulk="chrono_cli.conventions.builtin.potion.convention:bulk",
               tables=(TableSign(name="history_record", columns=("object_type", "object_id", "updated_at", "changes")),),
               singleton_stores=("history_record",)),
     name="potion", title="Flask-Potion history_record", shape="json-diff",

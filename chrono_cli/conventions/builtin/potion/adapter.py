@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,12 +72,17 @@ class PotionAdapter(ConventionAdapter):
         """States rebuilt forwards by the diff-log engine: a record that does not chain with the state before it
         shows an explicit unrecorded change, and nothing is carried across it (Potion records only PATCHes)."""
         store = ctx.info(det.store).table()
-        live_info = ctx.info(det.live)
         (_, object_id), = key.items
         records = ctx.conn.execute(
             select(store).where(store.c.object_type == det.live.name, store.c.object_id == object_id)
             .order_by(store.c.updated_at, store.c.id)).mappings().all()
-        live = fetch_live(ctx.conn, live_info.table(), key)
+        return self.versions_of(ctx, det, key, records, fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+
+    def versions_of(self, ctx: ReadContext, det: Detection, key: RowKey, records: Sequence[Mapping[Any, Any]],
+                    live: Mapping[str, Any] | None) -> list[Version]:
+        """The versions of a record's history_records (all of them, oldest first, read by the caller) and live
+        row."""
+        live_info = ctx.info(det.live)
         tz = ctx.config.timezone
         skip = set(ctx.config.unrecorded)
         changes = [self.change(rec, live_info.columns, tz, skip) for rec in records]

@@ -42,19 +42,9 @@ class PotionWriter(Writer):
         values = {c.column: new[c.column] for c in changes}
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
                              expect=1)])
-        styles = self._styles(ctx)
-        tz = ctx.config.timezone
-        entries = []
-        for c in changes:
-            attribute, prefix = styles.get(c.column, (c.column, None))
-            entries.append({"attribute": attribute, "old": output(c.old, prefix, tz),
-                            "new": output(new[c.column], prefix, tz)})
-        info = ctx.store_info
-        (_, object_id), = key.items
-        record = {"object_type": ctx.det.live.name, "object_id": object_id,
-                  "updated_at": stamp(ctx.now, info.columns["updated_at"].type, tz),
-                  "changes": entries if is_json(info.columns["changes"].type) else json.dumps(entries)}
-        out.steps.append(Step(insert(insert_table(info)).values(record), "history_record: the changed fields"))
+        entries = [(c.column, c.old, new[c.column]) for c in changes]
+        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+            history_record(ctx, key.items[0][1], entries, record_styles(ctx))), "history_record: the changed fields"))
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
@@ -72,28 +62,44 @@ class PotionWriter(Writer):
             query = query.limit(limit)
         return [RowKey(((name, v),)) for (v,) in ctx.conn.execute(query)]
 
-    def _styles(self, ctx: WriteContext) -> dict[str, tuple[str, str | None]]:
-        """{column: (attribute name, $ref URI prefix or None)} learnt from existing records of the table."""
-        store = ctx.store
-        columns = list(ctx.live_info.columns)
-        by_norm = {normalise_name(c): c for c in columns}
-        rows = ctx.conn.execute(select(store.c.changes).where(store.c.object_type == ctx.det.live.name)
-                                .order_by(store.c.id.desc()).limit(SCAN)).scalars()
-        out: dict[str, tuple[str, str | None]] = {}
-        for raw in rows:
-            items = json.loads(raw) if isinstance(raw, str) else raw
-            for item in items or []:
-                if not isinstance(item, dict):
-                    continue
-                attr = str(item.get("attribute"))
-                ref = next((v["$ref"] for v in (item.get("old"), item.get("new"))
-                            if isinstance(v, dict) and isinstance(v.get("$ref"), str)), None)
-                column = (attr if attr in columns else f"{attr}_id" if ref and f"{attr}_id" in columns
-                          else by_norm.get(normalise_name(attr)))
-                if column is None or column in out:
-                    continue
-                out[column] = (attr, ref.rstrip("/").rsplit("/", 1)[0] + "/" if ref else None)
-        return out
+
+def record_styles(ctx: WriteContext) -> dict[str, tuple[str, str | None]]:
+    """{column: (attribute name, $ref URI prefix or None)} learnt from existing records of the table."""
+    store = ctx.store
+    columns = list(ctx.live_info.columns)
+    by_norm = {normalise_name(c): c for c in columns}
+    rows = ctx.conn.execute(select(store.c.changes).where(store.c.object_type == ctx.det.live.name)
+                            .order_by(store.c.id.desc()).limit(SCAN)).scalars()
+    out: dict[str, tuple[str, str | None]] = {}
+    for raw in rows:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+        for item in items or []:
+            if not isinstance(item, dict):
+                continue
+            attr = str(item.get("attribute"))
+            ref = next((v["$ref"] for v in (item.get("old"), item.get("new"))
+                        if isinstance(v, dict) and isinstance(v.get("$ref"), str)), None)
+            column = (attr if attr in columns else f"{attr}_id" if ref and f"{attr}_id" in columns
+                      else by_norm.get(normalise_name(attr)))
+            if column is None or column in out:
+                continue
+            out[column] = (attr, ref.rstrip("/").rsplit("/", 1)[0] + "/" if ref else None)
+    return out
+
+
+def history_record(ctx: WriteContext, object_id: Any, changes: Sequence[tuple[str, Any, Any]],
+                   styles: Mapping[str, tuple[str, str | None]]) -> dict[str, Any]:
+    """The ``history_record`` Potion's ``before_update`` writes for ``changes`` ((column, old, new), in order), stamped
+    now (``styles``: ``record_styles``)."""
+    tz = ctx.config.timezone
+    entries = []
+    for column, old, new in changes:
+        attribute, prefix = styles.get(column, (column, None))
+        entries.append({"attribute": attribute, "old": output(old, prefix, tz), "new": output(new, prefix, tz)})
+    info = ctx.store_info
+    return {"object_type": ctx.det.live.name, "object_id": object_id,
+            "updated_at": stamp(ctx.now, info.columns["updated_at"].type, tz),
+            "changes": entries if is_json(info.columns["changes"].type) else json.dumps(entries)}
 
 
 def output(value: Any, ref_prefix: str | None, tz_name: str | None) -> Any:
