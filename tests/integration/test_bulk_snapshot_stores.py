@@ -77,7 +77,7 @@ def _dump(url: str, *tables: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _newest_id(url: str, store: str) -> int:
-    return max(r["id"] for r in _dump(url, store)[store])
+    return max(int(r["id"]) for r in _dump(url, store)[store])
 
 
 def _same_both_ways(url: str, other: str, table: str, store: str, after: int,
