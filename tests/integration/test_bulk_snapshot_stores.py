@@ -20,7 +20,7 @@ from chrono_cli.config import Config
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import chrono, load_fixture, reverts_agree, run_library
+from tests.integration.restore_support import chrono, load_fixture, revert_both_ways, reverts_agree, run_library
 
 ACTOR, REASON = "ops@example.com", "incident 12"
 
@@ -121,12 +121,7 @@ def _revert_both_ways(runner: CliRunner, url: str, other: str, changeset_id: str
     of it: the live rows end alike, and so do the history rows written (but for their ids and time); returns the
     live rows by id."""
     last = _newest_id(url, store)
-    done = chrono(runner, url, "-f", "json", "revert", changeset_id, "--force", "--yes")
-    assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout)["set_based"] is True
-    plan = tmp_path / "undo.json"
-    assert chrono(runner, other, "revert", changeset_id, "--force", "--plan", str(plan)).exit_code == 0
-    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    revert_both_ways(runner, url, other, changeset_id, tmp_path, [], stamp)  # the tables are compared here
     live, _ = _same_both_ways(url, other, table, store, last, stamp)
     return live
 
