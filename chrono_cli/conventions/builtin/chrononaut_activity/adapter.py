@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, select, tuple_
 from sqlalchemy import types as sqltypes
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.config import Layout, Shape
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
@@ -134,18 +135,12 @@ class ChrononautActivityAdapter(ConventionAdapter):
         (matched to the keys as ``log_rows`` matches them: the key's JSON in SQL, then each value's text), one for
         their live rows; for a chunk of keys (``CHUNK``)."""
         store, live, names = ctx.info(det.store).table(), ctx.info(det.live).table(), det.key
-        docs = [json.loads(json.dumps(k.as_dict(), default=str)) for k in keys]
-        column = store.c.key if ctx.conn.dialect.name == "postgresql" else cast(store.c.key, String)
-        query = (select(store).where(store.c.table_name == det.live.name,
-                                     column.in_(docs if ctx.conn.dialect.name == "postgresql"
-                                                else [json.dumps(d) for d in docs]))
+        query = (select(store).where(store.c.table_name == det.live.name, keys_condition(ctx, det, keys))
                  .order_by(store.c.changed, store.c.id))
-        by_text = {tuple(str(v) for _, v in k.items): k for k in keys}
+        match = key_matcher(det, keys)
         found: dict[RowKey, list[Any]] = {}
         for row in ctx.conn.execute(query).mappings():
-            doc = _json(row["key"])
-            key = by_text.get(tuple(str(doc[c]) for c in names)) \
-                if isinstance(doc, dict) and all(c in doc for c in names) else None
+            key = match(row["key"])
             if key is not None:
                 found.setdefault(key, []).append(row)
         cols = [live.c[c] for c in names]
@@ -172,6 +167,29 @@ class ChrononautActivityAdapter(ConventionAdapter):
         if unknown:
             notes.append(f"stored keys with no matching column: {', '.join(unknown)}")
         return values, tuple(c for c in columns if c not in values), notes
+
+
+def keys_condition(ctx: ReadContext, det: Detection, keys: Sequence[RowKey]) -> ColumnElement[bool]:
+    """The activity rows of ``keys``: each key's JSON in SQL, as ``log_rows`` narrows one key (jsonb equality on
+    PostgreSQL, the JSON text elsewhere); ``key_matcher`` then checks each row as ``log_rows`` does."""
+    store = ctx.info(det.store).table()
+    docs = [json.dumps(k.as_dict(), default=str) for k in keys]
+    if ctx.conn.dialect.name == "postgresql":
+        return store.c.key.in_([json.loads(d) for d in docs])
+    return cast(store.c.key, String).in_(docs)
+
+
+def key_matcher(det: Detection, keys: Sequence[RowKey]) -> Callable[[Any], RowKey | None]:
+    """Which of ``keys`` a stored ``key`` names (by the text of each value, as ``key_matches``); None: none."""
+    by_text = {tuple(str(v) for _, v in k.items): k for k in keys}
+
+    def match(raw: Any) -> RowKey | None:
+        doc = _json(raw)
+        if not isinstance(doc, dict) or not all(c in doc for c in det.key):
+            return None
+        return by_text.get(tuple(str(doc[c]) for c in det.key))
+
+    return match
 
 
 def layout(det: Detection) -> Declared:

@@ -13,22 +13,23 @@ deletes the rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, Table, bindparam, cast, func, insert, literal, select
+from sqlalchemy import Table, bindparam, func, insert, literal, select
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ReadContext
-from chrono_cli.conventions.builtin.chrononaut_activity.adapter import ChrononautActivityAdapter
+from chrono_cli.conventions.builtin.chrononaut_activity.adapter import (
+    ChrononautActivityAdapter,
+    key_matcher,
+    keys_condition,
+)
 from chrono_cli.conventions.builtin.chrononaut_activity.write import (
     activity_row,
     attributes,
     enum_prefixes,
-    key_document,
     table_data,
 )
 from chrono_cli.conventions.decode import Undecodable, decode
@@ -63,15 +64,6 @@ class ChrononautActivityBulk(TimelineChunks):
             tracked = set(attributes(ctx, table_data(ctx)).values())
             memo[where] = [c for c in ctx.live_info.columns if c in tracked and c not in ctx.det.key]
         return list(memo[where])
-
-    def _documents(self, ctx: WriteContext, keys: Sequence[Key]) -> list[Any]:
-        """The ``key`` column values of ``keys``, as the reader matches them (jsonb, or the JSON text)."""
-        docs = [key_document(RowKey(tuple(zip(ctx.det.key, k, strict=True)))) for k in keys]
-        return docs if ctx.conn.dialect.name == "postgresql" else [json.dumps(d) for d in docs]
-
-    def _key_column(self, ctx: WriteContext) -> ColumnElement[Any]:
-        store = ctx.store
-        return store.c.key if ctx.conn.dialect.name == "postgresql" else cast(store.c.key, String)
 
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
         store = ctx.store
@@ -147,24 +139,22 @@ class ChrononautActivityBulk(TimelineChunks):
 
     def _newest_attributes(self, ctx: WriteContext, keys: list[Key]) -> dict[Key, dict[str, str]]:
         """Each key's attributes as its newest activity row holds them (the row writer encodes those)."""
-        store, names = ctx.store, ctx.det.key
+        store = ctx.store
+        read = ReadContext(ctx.conn, ctx.snapshot, ctx.config)
         out: dict[Key, dict[str, str]] = {}
         shapes: dict[frozenset[str], dict[str, str]] = {}
         for i in range(0, len(keys), CHUNK):
-            chunk = keys[i:i + CHUNK]
-            by_text = {tuple(str(v) for v in k): k for k in chunk}
+            chunk = [RowKey(tuple(zip(ctx.det.key, k, strict=True))) for k in keys[i:i + CHUNK]]
             n = func.row_number().over(partition_by=store.c.key, order_by=(store.c.changed.desc(), store.c.id.desc()))
             ranked = select(store.c.key, store.c.data, n.label("n")).where(
-                store.c.table_name == ctx.det.live.name, self._key_column(ctx).in_(self._documents(ctx, chunk))
-            ).subquery()
+                store.c.table_name == ctx.det.live.name, keys_condition(read, ctx.det, chunk)).subquery()
+            match = key_matcher(ctx.det, chunk)
             for raw, data in ctx.conn.execute(select(ranked.c.key, ranked.c.data).where(ranked.c.n == 1)):
-                doc, data = as_json(raw), as_json(data)
-                if not isinstance(doc, dict) or not all(c in doc for c in names) or not isinstance(data, dict):
+                key, data = match(raw), as_json(data)
+                if key is None or not isinstance(data, dict):
                     continue
-                key = by_text.get(tuple(str(doc[c]) for c in names))
                 shape = frozenset(data)
                 if shape not in shapes:
                     shapes[shape] = attributes(ctx, data)
-                if key is not None:
-                    out[key] = shapes[shape]
+                out[tuple(v for _, v in key.items)] = shapes[shape]
         return out
