@@ -15,6 +15,11 @@ and object_id): N articles (Potion records no creation), each retitled by a PATC
                 the change set, set-based).
 Both end with the same live rows (checked). To time the code of another checkout (the row-by-row revert, before
 these stores had bulk writers: its bulk restore is refused), run the script with PYTHONPATH pointing at it.
+
+Measured (10,000 rows, one run, load 5; CPU of the chrono process): Chrononaut revert 7.8 s CPU / 20.4 s wall,
+bulk restore 5.3 s / 10.0 s; Potion revert 3.4 s / 4.2 s, bulk restore 3.5 s / 5.7 s. Row by row (before), at
+1,000 rows: the Chrononaut revert 32.3 s CPU / 91.5 s wall (now 1.9 s / 4.6 s), Potion 33.1 s / 87.7 s (now
+1.8 s / 2.1 s).
 """
 
 from __future__ import annotations
