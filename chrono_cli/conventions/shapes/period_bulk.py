@@ -16,9 +16,10 @@ from sqlalchemy import DateTime, Table, func, select, union
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.shapes.common import declared
 from chrono_cli.conventions.shapes.period import unversioned
+from chrono_cli.conventions.shapes.period_undo import period_undo
 from chrono_cli.conventions.shapes.period_write import PeriodTriggerWriter, check_archivers
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
@@ -90,10 +91,21 @@ class PeriodBulk(BulkWriter):
             if tuple(found) not in seen:
                 yield tuple(found), None  # its period began after T and no history row holds T: not there then
 
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """An inferred set's keys (``group``: a ``Span``; see shapes/period_undo.py); None for anything else."""
+        return period_undo(self, ctx, group) if isinstance(group, Span) else None
+
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        kept = f"; the triggers keep {ctx.det.store}, chrono writes no history row"
-        return [replace(step, label=step.label + kept)
+        return [replace(step, label=step.label + self._kept(ctx))
                 for step in (update_live(ctx, stage, columns), insert_live(ctx, stage, columns))]
+
+    def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
+        """One DELETE of the staged live rows, as the single-row writer deletes each: the triggers archive them."""
+        step = delete_live(ctx, stage)
+        return [replace(step, label=step.label + self._kept(ctx))]
+
+    def _kept(self, ctx: WriteContext) -> str:
+        return f"; the triggers keep {ctx.det.store}, chrono writes no history row"
 
 
 def _on(keys: ColumnElement[bool], store: Table, live: Table) -> ColumnElement[bool]:
