@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from typer.testing import CliRunner
 from chrono_cli.config import Config
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
+from tests.conftest import StoryClone
 from tests.integration.restore_support import chrono, reverts_agree
+from tests.integration.test_period_conventions import _clone as clone_story
 from tests.support.period_stories import VERSIONING_FUNCTION
 
 SETUP = {
@@ -174,3 +177,19 @@ def _run(url: str, store: str, statements: tuple[str, ...], step: int) -> None:
     finally:
         engine.dispose()
 
+
+
+@pytest.mark.parametrize("story", ["periods", "temporal-tables"])
+def test_every_set_of_the_period_stories_reverts_as_row_by_row(story: str, story_clone: StoryClone,
+                                                               tmp_path: Path) -> None:
+    """The period stories (re-created rows, two updates in one transaction, a column the history leaves out, a row
+    gone at the end): every change set is listed light as it is listed whole, and planned set-based (a row the
+    set-based plan cannot settle goes row by row) as the row-by-row revert plans it."""
+    url, _ = clone_story(story_clone, story, tmp_path)  # the story test_period_conventions reads (one build)
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        sets = list_changes(ws, limit=50, window=0).changesets
+        planned = [reverts_agree(ws, cs.id, 0) for cs in sets]
+    finally:
+        ws.close()
+    assert len(sets) >= 8 and all(plan is not None for plan in planned)

@@ -12,13 +12,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, func, select, union
+from sqlalchemy import Table, select, union
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.shapes.common import declared
 from chrono_cli.conventions.shapes.period import unversioned
+from chrono_cli.conventions.shapes.period_events import bound_columns
 from chrono_cli.conventions.shapes.period_undo import period_undo
 from chrono_cli.conventions.shapes.period_write import PeriodTriggerWriter, check_archivers
 from chrono_cli.conventions.shapes.window import time_pair
@@ -47,11 +48,7 @@ class PeriodBulk(BulkWriter):
         return [c for c in ctx.live_info.columns if c in data and c not in skip]
 
     def _bounds(self, ctx: WriteContext, table: Table) -> tuple[Any, Any]:
-        dec = declared(ctx.det)
-        if dec.role("period"):
-            column = table.c[dec.role("period") or ""]
-            return func.lower(column, type_=DateTime(timezone=True)), func.upper(column, type_=DateTime(timezone=True))
-        return table.c[dec.role("valid_from") or ""], table.c[dec.role("valid_to") or ""]
+        return bound_columns(declared(ctx.det), table)
 
     def _cmp(self, ctx: WriteContext, column: Any, value: datetime) -> tuple[Any, Any]:
         return time_pair(column, value, ctx.config.timezone, ctx.conn.dialect.name)

@@ -34,6 +34,7 @@ from chrono_cli.conventions.rows import as_utc
 from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo, stored_moment
 from chrono_cli.conventions.shapes.common import declared
 from chrono_cli.conventions.shapes.period import bounds
+from chrono_cli.conventions.shapes.period_events import bound_columns
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import WriteContext
 
@@ -128,7 +129,7 @@ def period_undo(writer: PeriodBulk, ctx: WriteContext, span: Span) -> dict[Key, 
     or starting in the span, in one query; the live rows; the deleted keys' later periods (a thousand a query)."""
     store, dec, columns = ctx.store, declared(ctx.det), writer.recorded(ctx)
     stored = {b: h for h, b in dec.data}
-    start, end = writer._bounds(ctx, store)
+    start, end = bound_columns(dec, store)
     zone, dialect = ctx.config.timezone, ctx.conn.dialect.name
 
     def within(column: Any) -> ColumnElement[bool]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
-from chrono_cli.conventions.builtin.mariadb_versioning.read import moment
+from chrono_cli.conventions.builtin.mariadb_versioning.read import moment, open_end
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import SystemTime, epoch, seconds
 from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo
 from chrono_cli.conventions.shapes.period_undo import Key, collect, undone
@@ -40,9 +40,8 @@ def versioning_undo(writer: VersioningBulk, ctx: WriteContext, span: Span) -> di
     every = SystemTime(table, same=(ctx.store, ctx.live))
     query = select(*keys, *(table.c[c] for c in columns), start, end).select_from(every).where(
         or_(start.between(low, high), end.between(low, high)))
-    # a current row's end is the server's open end, the same for all: read from any current row (none: all closed)
-    open_end = ctx.conn.execute(select(end).select_from(table).limit(1)).scalar()
-    found = collect(ctx.conn.execute(query), len(keys), columns, span, moment, lambda e: e != open_end)
+    still = open_end(ctx.conn, table, opts)
+    found = collect(ctx.conn.execute(query), len(keys), columns, span, moment, lambda e: e != still)
 
     def reopened(gone: dict[Key, datetime]) -> set[Key]:
         out: set[Key] = set()
