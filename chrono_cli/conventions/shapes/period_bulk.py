@@ -3,7 +3,9 @@
 State at T: the key's history row whose period contains T; else the live row when its period started by T
 (unchanged since); a live row whose period starts after T and no history row containing T: the row did not
 exist then. Statements: one UPDATE ... FROM and one INSERT ... SELECT of the base table only; the triggers
-archive each replaced row and stamp the new periods, as for single restores.
+archive each replaced row and stamp the new periods, as for single restores. A set-based revert (``undo``,
+shapes/period_undo.py) writes the same, and deletes the rows the set created with one DELETE (archived by the
+triggers, as a single delete is).
 """
 
 from __future__ import annotations
