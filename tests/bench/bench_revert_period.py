@@ -14,7 +14,9 @@ fresh database. Per run, alternating:
   revert        `chrono revert ID --yes` end to end (ID: the inferred id the listing gives the update);
   bulk restore  `chrono restore article --at T1 --all-changed-since T2 --yes` (every article back to its state
                 before the change set, set-based).
-Both end with the same live rows (checked). Prints wall and CPU medians and both ratios.
+Both end with the same live rows (checked). Prints wall and CPU medians and both ratios. The goal: revert within
+2x of the bulk restore (services/revert_set.py: every table's undo, shapes/period_undo.py; the set listed light,
+shapes/period_events.py).
 """
 
 from __future__ import annotations
