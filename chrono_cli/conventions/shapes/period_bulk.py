@@ -3,7 +3,9 @@
 State at T: the key's history row whose period contains T; else the live row when its period started by T
 (unchanged since); a live row whose period starts after T and no history row containing T: the row did not
 exist then. Statements: one UPDATE ... FROM and one INSERT ... SELECT of the base table only; the triggers
-archive each replaced row and stamp the new periods, as for single restores.
+archive each replaced row and stamp the new periods, as for single restores. A set-based revert (``undo``,
+shapes/period_undo.py) writes the same, and deletes the rows the set created with one DELETE (archived by the
+triggers, as a single delete is).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, func, select, union
+from sqlalchemy import Table, select, union
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.shapes.common import declared
 from chrono_cli.conventions.shapes.period import unversioned
+from chrono_cli.conventions.shapes.period_events import bound_columns
+from chrono_cli.conventions.shapes.period_undo import period_undo
 from chrono_cli.conventions.shapes.period_write import PeriodTriggerWriter, check_archivers
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
@@ -46,11 +50,7 @@ class PeriodBulk(BulkWriter):
         return [c for c in ctx.live_info.columns if c in data and c not in skip]
 
     def _bounds(self, ctx: WriteContext, table: Table) -> tuple[Any, Any]:
-        dec = declared(ctx.det)
-        if dec.role("period"):
-            column = table.c[dec.role("period") or ""]
-            return func.lower(column, type_=DateTime(timezone=True)), func.upper(column, type_=DateTime(timezone=True))
-        return table.c[dec.role("valid_from") or ""], table.c[dec.role("valid_to") or ""]
+        return bound_columns(declared(ctx.det), table)
 
     def _cmp(self, ctx: WriteContext, column: Any, value: datetime) -> tuple[Any, Any]:
         return time_pair(column, value, ctx.config.timezone, ctx.conn.dialect.name)
@@ -90,10 +90,21 @@ class PeriodBulk(BulkWriter):
             if tuple(found) not in seen:
                 yield tuple(found), None  # its period began after T and no history row holds T: not there then
 
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """An inferred set's keys (``group``: a ``Span``; see shapes/period_undo.py); None for anything else."""
+        return period_undo(self, ctx, group) if isinstance(group, Span) else None
+
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        kept = f"; the triggers keep {ctx.det.store}, chrono writes no history row"
-        return [replace(step, label=step.label + kept)
+        return [replace(step, label=step.label + self._kept(ctx))
                 for step in (update_live(ctx, stage, columns), insert_live(ctx, stage, columns))]
+
+    def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
+        """One DELETE of the staged live rows, as the single-row writer deletes each: the triggers archive them."""
+        step = delete_live(ctx, stage)
+        return [replace(step, label=step.label + self._kept(ctx))]
+
+    def _kept(self, ctx: WriteContext) -> str:
+        return f"; the triggers keep {ctx.det.store}, chrono writes no history row"
 
 
 def _on(keys: ColumnElement[bool], store: Table, live: Table) -> ColumnElement[bool]:

@@ -129,11 +129,13 @@ class MariaDBVersioningAdapter(ConventionAdapter):
                                     .where(cond).order_by(table.c[opts.row_start].desc()).limit(query.limit))
             keys.update((tuple(r), None) for r in rows)
         columns = read.recorded(ctx, det)
+        light = read.light(ctx, det, table, or_(*self.conditions(table, opts, query))) \
+            if query.light and query.match is None and not opts.transaction_precise else None
         out: list[RowChange] = []
         for raw in keys:
             key = RowKey(tuple(zip(det.key, raw, strict=True)))
             prev: Version | None = None
-            for s in read.stamped(ctx, det, key):
+            for s in read.stamped(ctx, det, key) if light is None else light.get(raw, []):
                 v = s.version
                 if self._wanted(v, s.transaction, query):
                     changes = () if v.op is Op.DELETE else field_changes(

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, case, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -24,6 +25,7 @@ from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, 
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime, seconds
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.rows import fetch_live, key_where
+from chrono_cli.conventions.shapes.period_events import light_versions
 from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.model import Op, RowKey, Version
 from chrono_cli.records import Struct, replace
@@ -158,6 +160,30 @@ def stamped(ctx: ReadContext, det: Detection, key: RowKey, rows: list[Period] | 
         out.append(Stamped(Version(values=None, op=Op.DELETE, number=prev.end if trx else None,
                                    valid_from=prev.valid_to), prev.end if trx else None))
     return out
+
+
+def light(ctx: ReadContext, det: Detection, table: Table, where: ColumnElement[bool],
+          ) -> dict[tuple[Any, ...], list[Stamped]]:
+    """``EventQuery.light`` on a timestamp table: the changes of the rows ``where`` selects (those starting or
+    ending in the window), by key, from one query of their bounds (shapes/period_events.py), not each key's
+    timeline: the key and time of each, its operation as the neighbouring rows say, no values."""
+    opts = det.opts(VersioningOptions)
+    start, end = table.c[opts.row_start], table.c[opts.row_end]
+    starts: dict[tuple[Any, ...], set[datetime]] = {}
+    ends: dict[tuple[Any, ...], set[datetime]] = {}
+    query = select(*(table.c[c] for c in det.key), seconds(start), seconds(end)).select_from(
+        SystemTime(table)).where(where)
+    still = open_end(ctx.conn, table, opts)
+    for *key, s, e in ctx.conn.execute(query):
+        starts.setdefault(tuple(key), set()).add(moment(s))  # type: ignore[arg-type]
+        if e != still:
+            ends.setdefault(tuple(key), set()).add(moment(e))  # type: ignore[arg-type]
+    return {k: [Stamped(v) for v in found] for k, found in light_versions(starts, ends).items()}
+
+
+def open_end(conn: Connection, table: Table, opts: VersioningOptions) -> Any:
+    """The end (epoch seconds) of current rows, the same for all: read from any of them (None: there is none)."""
+    return conn.execute(select(seconds(table.c[opts.row_end])).select_from(table).limit(1)).scalar()
 
 
 def versions(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:

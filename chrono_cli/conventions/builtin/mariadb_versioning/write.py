@@ -7,6 +7,7 @@ to the current state is refused as a no-op before anything is written: the serve
 
 Bulk restore reads every state at T in one ``FOR SYSTEM_TIME AS OF`` query, stages it, and writes the live
 rows with one multi-table UPDATE and one INSERT ... SELECT; each written row gets its version from the server.
+A set-based revert (undo.py) writes the same, and deletes the rows the set created with one DELETE.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from chrono_cli.conventions.base import Detection, EventQuery
 from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVersioningAdapter
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime
+from chrono_cli.conventions.builtin.mariadb_versioning.undo import versioning_undo
 from chrono_cli.conventions.rows import key_where
-from chrono_cli.conventions.shapes.bulk import BulkWriter, insert_live, update_live
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline
@@ -111,5 +113,14 @@ class VersioningBulk(BulkWriter):
         for row in ctx.conn.execute(query).mappings():
             yield tuple(row[c] for c in names), {c: row[c] for c in columns}
 
+    def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
+        """An inferred set's keys (``group``: a ``Span``; see undo.py); None for anything else."""
+        return versioning_undo(self, ctx, group) if isinstance(group, Span) else None
+
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         return [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
+
+    def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
+        """One DELETE of the staged live rows, as the single-row writer deletes each: the server closes their
+        current versions."""
+        return [delete_live(ctx, stage)]

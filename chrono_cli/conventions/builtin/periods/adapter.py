@@ -19,6 +19,7 @@ from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import Declared
 from chrono_cli.conventions.shapes.events import declared_events
+from chrono_cli.conventions.shapes.period_events import light_reader
 from chrono_cli.conventions.shapes.period_write import enabled
 from chrono_cli.db.facts import PERIODS, SystemPeriod
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
@@ -86,4 +87,4 @@ class PeriodsAdapter(ConventionAdapter):
         return asof.state_at(ctx, det, key, at, system_versioned(ctx.info(det.live)))
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return declared_events(ctx, det, query, period.read)
+        return declared_events(ctx, det, query, light_reader(query) or period.read)

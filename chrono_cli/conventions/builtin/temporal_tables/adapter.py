@@ -19,6 +19,7 @@ from chrono_cli.conventions.drift import column_drift
 from chrono_cli.conventions.shapes import period
 from chrono_cli.conventions.shapes.common import Declared
 from chrono_cli.conventions.shapes.events import declared_events
+from chrono_cli.conventions.shapes.period_events import light_reader
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.model import RowChange, RowKey, TableRef, Version
@@ -122,4 +123,4 @@ class TemporalTablesAdapter(ConventionAdapter):
         return period.page(ctx, det, key, before, size)
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
-        return declared_events(ctx, det, query, period.read)
+        return declared_events(ctx, det, query, light_reader(query) or period.read)
