@@ -23,7 +23,7 @@ from chrono_cli.conventions.base import ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode
 from chrono_cli.conventions.shapes.bulk import CHUNK, Span, Undo
 from chrono_cli.conventions.writes.base import WriteContext
-from chrono_cli.model import Op, Version
+from chrono_cli.model import Op, RowKey, Version
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.django_bulk import TimelineBulk
@@ -116,7 +116,9 @@ def _whole(ctx: WriteContext, version: Version, recorded: Sequence[str]) -> bool
 def timelines(writer: TimelineBulk, ctx: WriteContext, keys: Sequence[Key],
               currents: Mapping[Key, dict[str, Any]]) -> tuple[dict[Key, list[Version]], dict[Any, Any]]:
     """Each record's versions, read a thousand records a query (``TimelineBulk.history_query``) and told by the
-    store's reader (``history_states``); and the change set of each version number the store records one for."""
+    store's reader (``history_states``); and the change set of each version number the store records one for.
+    Where the server matched a stored id that is not the key's text, the chunk's records are read one by one, as
+    the reader reads them."""
     read = ReadContext(ctx.conn, ctx.snapshot, ctx.config)
     column = writer.store_key(ctx)
     query = writer.history_query(ctx)
@@ -126,11 +128,17 @@ def timelines(writer: TimelineBulk, ctx: WriteContext, keys: Sequence[Key],
         chunk = list(keys[i:i + CHUNK])
         named = {writer.stored(ctx, k[0]): k for k in chunk}
         rows: dict[Key, list[Any]] = {}
+        stray = False
         for row in ctx.conn.execute(query.where(column.in_(list(named)))).mappings():
-            rows.setdefault(named[row[column.key]], []).append(row)
             number, belongs = writer.row_group(row)
             if belongs is not None:
                 groups[number] = belongs
+            found = named.get(row[column.key])
+            if found is None:  # an id the server matched otherwise (MariaDB's case-insensitive text)
+                stray = True
+            else:
+                rows.setdefault(found, []).append(row)
         for key in chunk:
-            versions[key] = writer.history_states(ctx, read, key, rows.get(key, []), currents.get(key))
+            versions[key] = writer.reader.versions(read, ctx.det, RowKey(((ctx.det.key[0], key[0]),))) if stray \
+                else writer.history_states(ctx, read, key, rows.get(key, []), currents.get(key))
     return versions, groups
