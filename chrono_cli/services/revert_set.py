@@ -157,7 +157,7 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         notes = [f"{name} has no place for an actor or a reason: they are not recorded"
                  for name in dict.fromkeys(p.convention for p in parts)
                  if not (traits := conventions.get(name).traits).records_actor and not traits.archive]
-        notes += list(dict.fromkeys(n for t in tables.values() if t.writes for n in t.writer.meta_notes(t.ctx)))
+        notes += list(dict.fromkeys(n for t in tables.values() if _speaks(t) for n in t.writer.meta_notes(t.ctx)))
         notes += inferred_note(head)
         notes += [f"{blind} no inserts: rows the change set created there are not known to chrono and stay"] \
             if blind else []
@@ -225,11 +225,13 @@ _OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
 
 def _changes(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> list[RowChange]:
     """The change set's changes of ``key`` as far as a revert needs them: an inferred set's own (their times find
-    the versions), else one made from the transaction (no field changes)."""
+    the versions), else one made from the transaction (no field changes), one per time where the store's versions
+    are found by time (``Undo.times``)."""
     if key in t.changes:
         return t.changes[key]
-    return [RowChange(t.target.ref, _rowkey(t, key), _OPS.get(t.undo[key].op or 0, Op.UNKNOWN), head.at, head.actor,
-                     head.reason, group=head.changes[0].group)]
+    u = t.undo[key]
+    return [RowChange(t.target.ref, _rowkey(t, key), _OPS.get(u.op or 0, Op.UNKNOWN), at, head.actor, head.reason,
+                      group=head.changes[0].group) for at in u.times or (head.at,)]
 
 
 def _open(ws: Workspace, cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime,
@@ -432,6 +434,13 @@ def _differs(u: Undo, current: Mapping[str, Any] | None, recorded: Sequence[str]
     made = u.made
     return not all(c not in made or same(made[c], current[c]) for c in recorded)
 
+
+
+def _speaks(t: _Table) -> bool:
+    """Whether the table's write records what its store's notes on the actor speak of: not where it only deletes
+    and the store records no deletion (django-reversion)."""
+    return t.writes and (t.quick is not None or any(r.action != "delete" for r in t.rows.values())
+                         or conventions.get(t.ctx.det.adapter).traits.records_deletes)
 
 
 def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:

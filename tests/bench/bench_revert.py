@@ -87,10 +87,13 @@ def admin(server: str, statement: str) -> None:
     engine.dispose()
 
 
-def build(server: str, rows: int, statements: Sequence[str]) -> str:
-    """A template database made by ``statements`` (parameters: rows, t1, t2)."""
+def build(server: str, rows: int, statements: Sequence[str], prepare: Callable[[str], None] | None = None) -> str:
+    """A template database made by ``statements`` (parameters: rows, t1, t2), after ``prepare(url)`` (a schema
+    made by other means)."""
     name = f"chrono_bench_revert_{uuid.uuid4().hex[:8]}"
     admin(server, f"CREATE DATABASE {name}")
+    if prepare is not None:
+        prepare(url_for(server, name))
     engine = create_engine(url_for(server, name))
     with engine.begin() as conn:
         for stmt in statements:

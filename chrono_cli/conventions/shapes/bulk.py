@@ -47,6 +47,8 @@ class Undo(Struct, frozen=True):
     before_gone: bool = False            # the version just before it is a deletion (the set re-created the row)
     later: bool = False                  # the key has a version after the change set
     current: dict[str, Any] | None = None  # the live row (None: gone)
+    times: tuple[datetime, ...] = ()     # an exact set whose versions the store does not number by it (a pghistory
+    #                                      context, an auditlog cid): their times, as the row's reading finds them
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ by a restore (their values are unknown), excluded ones are not logged. ``object_
 code) is copied from the record's newest entry; ``actor_id`` = --actor when it is the id of a user row,
 ``actor_email`` that user's email; ``additional_data`` = ``{"reason": ...}`` with --reason; ``timestamp`` = now;
 ``changes_text`` = ''. An undelete INSERTs the row and an action-0 entry with ``["None", value]`` for every
-tracked field that is not NULL, and ``"id"``.
+tracked field that is not NULL, and ``"id"``; a delete (the revert of a creation) DELETEs it and logs an action-2
+entry with ``[value, "None"]`` for each of them (a masked field's sides masked, as auditlog masks them).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
@@ -63,6 +64,30 @@ def logged(value: Any, tz: str | None) -> str:
     return str(value)
 
 
+def deletion(text: Callable[[str, Any], str], fields: Fields, current: Mapping[Any, Any]) -> dict[str, Any]:
+    """The ``changes`` of the delete entry auditlog logs for the row ``current``: ``[value, "None"]`` for every
+    tracked field that is not NULL, a masked field's sides masked as ``mask_str`` masks them."""
+    out: dict[str, Any] = {}
+    for c, name in fields.names.items():
+        if current.get(c) is None:
+            continue
+        pair = [text(c, current[c]), "None"]
+        out[name] = [_mask(v) for v in pair] if c in fields.masked else pair
+    return out
+
+
+def _mask(value: str) -> str:
+    """auditlog's ``mask_str``: the first half of the characters replaced by ``*``."""
+    half = len(value) // 2
+    return "*" * half + value[half:]
+
+
+def actor_notes(ctx: WriteContext, uid: Any) -> list[str]:
+    """What an entry says of --actor when it is no user id (``uid`` None): it is not recorded."""
+    return [f"actor {ctx.meta.actor!r} is not a user id: actor_id left NULL"] if ctx.meta.actor and uid is None \
+        else []
+
+
 class AuditlogWriter(Writer):
     """django-auditlog ``auditlog_logentry``."""
 
@@ -104,6 +129,13 @@ class AuditlogWriter(Writer):
         diff = {name: ["None", text(c, new.get(c))] for c, name in fields.names.items()
                 if new.get(c) is not None and c not in fields.masked}
         self._entry(ctx, key, out, ct, 0, diff)
+        return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any],
+               timeline: Timeline | None) -> WriteSet:
+        ct, fields = self.table_fields(ctx)
+        out = WriteSet([Step(delete(ctx.live).where(key_where(ctx.live, key)), "live row deleted", expect=1)])
+        self._entry(ctx, key, out, ct, 2, deletion(self.formatter(ctx, key, fields), fields, current))
         return out
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
@@ -181,8 +213,7 @@ class AuditlogWriter(Writer):
             return memo["actor"]  # type: ignore[no-any-return]
         info = ctx.store_info
         uid = user_id(ctx.conn, info, "actor_id", ctx.meta.actor)
-        if ctx.meta.actor and uid is None:
-            notes.append(f"actor {ctx.meta.actor!r} is not a user id: actor_id left NULL")
+        notes += actor_notes(ctx, uid)
         email = None
         if uid is not None:
             ref = next(fk.referred for fk in info.foreign_keys if fk.columns == ("actor_id",))

@@ -126,7 +126,7 @@ class PghistoryAdapter(ConventionAdapter):
 
     def versions(self, ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:
         rows = ctx.conn.execute(self._query(ctx, det, key).order_by(ctx.info(det.store).table().c[ID]))
-        return self._states(ctx, det, rows.mappings().all(), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+        return self.states(ctx, det, rows.mappings().all(), fetch_live(ctx.conn, ctx.info(det.live).table(), key))
 
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
@@ -143,7 +143,7 @@ class PghistoryAdapter(ConventionAdapter):
             return []
         rows = select_window(ctx, self._query(ctx, det, key), [event.c[ID]], first, last, total)
         live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
-        return page_slice(self._states(ctx, det, rows, live), first, shown, size)
+        return page_slice(self.states(ctx, det, rows, live), first, shown, size)
 
     def _query(self, ctx: ReadContext, det: Detection, key: RowKey) -> Select[Any]:
         """The record's events, each with its context's metadata (``pgh_metadata``) where the store keeps it."""
@@ -159,7 +159,7 @@ class PghistoryAdapter(ConventionAdapter):
                     .outerjoin(c, c.c.id == event.c[CONTEXT]).where(event.c[OBJ] == pk))
         return select(event).where(event.c[OBJ] == pk)
 
-    def _states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
+    def states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
                 live: dict[str, Any] | None) -> list[Version]:
         """The versions of consecutive events ``rows`` (oldest first), then what ``live`` adds."""
         o = det.opts(PghistoryOptions)

@@ -4,8 +4,9 @@ Like ``with pghistory.context(user=..., reason=...)``, the write first runs ``SE
 'pghistory.context_id', <uuid>, true), set_config('pghistory.context_metadata', <json>, true)`` (the
 metadata holds ``user`` = --actor (an integer when it is a user id) and ``reason`` = --reason; without
 either no context is set and the event's ``pgh_context_id`` stays NULL), then the plain UPDATE (INSERT for an
-undelete) of the live row; the table's pgtrigger triggers write the event and upsert the context row. The
-context id is derived from the table, key and time of the write, so a plan applies the same statements.
+undelete, DELETE for the revert of a creation) of the live row; the table's pgtrigger triggers write the event
+and upsert the context row. The context id is derived from the table, key and time of the write, so a plan
+applies the same statements.
 chrono refuses when the table has no enabled trigger for the operation (the event would be missing) and
 never sets ``pgtrigger.ignore``. A change of excluded columns only writes no event (the update trigger's
 condition compares the tracked columns), as with the library.
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.builtin.pghistory.adapter import OBJ, PghistoryOptions
@@ -67,6 +68,16 @@ class PghistoryWriter(Writer):
         self._context(ctx, key, out)
         out.steps.append(Step(insert(insert_table(ctx.live_info)).values(dict(new)),
                               "live row re-created (its INSERT trigger writes the event)"))
+        return out
+
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],
+               timeline: Timeline | None) -> WriteSet:
+        """A plain DELETE inside the context, as ``obj.delete()`` in ``pghistory.context()``: the DELETE trigger
+        writes the event (refused without one)."""
+        out = WriteSet([], [self.triggers(ctx, "DELETE")])
+        self._context(ctx, key, out)
+        out.steps.append(Step(delete(ctx.live).where(key_where(ctx.live, key)),
+                              "live row deleted (its DELETE trigger writes the event)", expect=1))
         return out
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:

@@ -134,7 +134,7 @@ class ReversionAdapter(ConventionAdapter):
         ct = self.content_type(ctx, det)
         rows = [] if ct is None else list(ctx.conn.execute(self._query(ctx, det, ct, key)
                                                            .order_by(ctx.info(det.store).table().c.id)).mappings())
-        return self._states(ctx, det, rows, fetch_live(ctx.conn, ctx.info(det.live).table(), key))
+        return self.states(ctx, det, rows, fetch_live(ctx.conn, ctx.info(det.live).table(), key))
 
     def versions_page(self, ctx: ReadContext, det: Detection, key: RowKey, before: int | None,
                       size: int) -> list[Version] | None:
@@ -153,9 +153,9 @@ class ReversionAdapter(ConventionAdapter):
             return []
         rows = select_window(ctx, self._query(ctx, det, ct, key), [v.c.id], first, last, total)
         live = fetch_live(ctx.conn, ctx.info(det.live).table(), key) if last == total else None
-        return page_slice(self._states(ctx, det, rows, live), first, shown, size)
+        return page_slice(self.states(ctx, det, rows, live), first, shown, size)
 
-    def _states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
+    def states(self, ctx: ReadContext, det: Detection, rows: Sequence[Mapping[Any, Any]],
                 live: dict[str, Any] | None) -> list[Version]:
         """The versions of consecutive version ``rows`` (oldest first; the first told as the record's first),
         then what ``live`` adds."""

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, literal_column, select, text, update
+from sqlalchemy import and_, delete, insert, literal_column, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_id
@@ -84,6 +84,12 @@ class ReversionWriter(Writer):
         self._revision(ctx, key, out, dict(new))
         return out
 
+    def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[Any, Any],
+               timeline: Timeline | None) -> WriteSet:
+        """A plain DELETE (``obj.delete()``): reversion records no deletion."""
+        return WriteSet([Step(delete(ctx.live).where(key_where(ctx.live, key)), "live row deleted", expect=1)],
+                        ["reversion records no deletion: nothing is written to its tables"])
+
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         store, live = ctx.store, ctx.live
         (name,) = ctx.det.key
@@ -142,14 +148,21 @@ class ReversionWriter(Writer):
                     out.append(self.version_row(ctx, pk, rows, row, info=info, ct=target_ct))
         return out
 
+    def actor_notes(self, ctx: WriteContext) -> list[str]:
+        """What the write's revision says of --actor (a text that is no user id is not recorded)."""
+        revision = revision_info(ctx.snapshot, ctx.det.store)
+        assert revision is not None
+        if ctx.meta.actor and user_id(ctx.conn, revision, "user_id", ctx.meta.actor) is None:
+            return [f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL"]
+        return []
+
     def revision_steps(self, ctx: WriteContext, notes: list[str]) -> list[Step]:
         """The INSERT of the write's ``reversion_revision`` (--actor as the user when it is a user id); on MariaDB
         then ``SET @chrono_revision = LAST_INSERT_ID()``: every version INSERT replaces LAST_INSERT_ID()."""
         revision = revision_info(ctx.snapshot, ctx.det.store)
         assert revision is not None
         uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
-        if ctx.meta.actor and uid is None:
-            notes.append(f"actor {ctx.meta.actor!r} is not a user id: {REVISION}.user_id left NULL")
+        notes += self.actor_notes(ctx)
         steps = [Step(insert(insert_table(revision)).values(
             date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
             comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")]
