@@ -21,7 +21,7 @@ from chrono_cli.services import catalog, listing, read, select
 from chrono_cli.services.blame import blame_timeline
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.writeset import key_text
-from tests.browse.pilot import demo_copy, drive, press, rich_rows, rows, workspace
+from tests.browse.pilot import demo_copy, drive, press, rich_rows, rows, settle, workspace
 
 
 def _sha(path: str) -> str:
@@ -308,21 +308,38 @@ def test_force_revert_writes_over_later_changes_after_confirmation(tmp_path: Pat
     assert again.plan is None  # every row is now as it was before the change set
 
 
+
+async def to_the_end(pilot: Pilot[None], most: int) -> None:
+    """The cursor to the last row (ctrl+end), again and again: each time the screen reads the next page, until none
+    is left (at most ``most`` times)."""
+    for _ in range(most):
+        count = len(rows(pilot))
+        await press(pilot, "ctrl+end")
+        for _ in range(200):  # the page is read by a worker
+            if not pilot.app.screen.fetching:  # type: ignore[attr-defined]
+                break
+            await pilot.pause(0.01)
+        await settle(pilot)
+        if len(rows(pilot)) == count:
+            return
+
 def test_change_sets_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from chrono_cli.browse import changes as changes_screen
 
-    monkeypatch.setattr(changes_screen, "PAGE", 4)
+    monkeypatch.setattr(changes_screen, "PAGE", 8)
     url = demo_copy(tmp_path)
     ws = workspace(url)
     listed = [cs.id for cs in list_changes(ws, since="2026-11-01", limit=1000).changesets]
     ws.close()
-    assert len(listed) > 8  # more than two pages
+    assert len(listed) > 16  # more than two pages
 
     async def script(pilot: Pilot[None]) -> None:
-        assert [r[0] for r in rows(pilot)] == listed[:4]  # one page (the cursor on its first row)
-        await press(pilot, "down", "down", "down")
-        assert [r[0] for r in rows(pilot)] == listed[:8]  # on the last row of a page: the next one
-        await press(pilot, *["down"] * len(listed))
+        assert [r[0] for r in rows(pilot)] == listed[:8]  # one page (the cursor on its first row)
+        await press(pilot, "down", "down", "down", "down")
+        assert [r[0] for r in rows(pilot)] == listed[:8]  # not yet
+        await press(pilot, "down")
+        assert [r[0] for r in rows(pilot)] == listed[:16]  # a quarter page before its end: the next one
+        await to_the_end(pilot, len(listed))
         assert [r[0] for r in rows(pilot)] == listed  # every change set, none twice, none left out
 
     drive(BrowseApp(workspace(url), changes=True, since="2026-11-01"), script)
@@ -347,8 +364,7 @@ def test_records_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytes
         shown = [r[0] for r in rows(pilot)]
         assert shown[:len(newest)] == newest and set(shown) == set(newest) | marked  # one page, then the marks
         await press(pilot, "tab")  # from the key input to the list
-        for _ in range(len(changed) + len(marked)):
-            await press(pilot, "down")
+        await to_the_end(pilot, len(changed) + len(marked))
         shown = [r[0] for r in rows(pilot)]
         assert len(shown) == len(set(shown)) and set(shown) == changed | marked  # every record once
         states = {r[0]: r[1] for r in rows(pilot)}
