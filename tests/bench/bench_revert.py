@@ -87,14 +87,14 @@ def admin(server: str, statement: str) -> None:
     engine.dispose()
 
 
-def build(server: str, rows: int, statements: Sequence[str]) -> str:
-    """A template database made by ``statements`` (parameters: rows, t1, t2)."""
+def build(server: str, rows: int, statements: Sequence[str], params: Mapping[str, object] | None = None) -> str:
+    """A template database made by ``statements`` (parameters: rows, t1, t2, and ``params``)."""
     name = f"chrono_bench_revert_{uuid.uuid4().hex[:8]}"
     admin(server, f"CREATE DATABASE {name}")
     engine = create_engine(url_for(server, name))
     with engine.begin() as conn:
         for stmt in statements:
-            conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2})
+            conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2, **(params or {})})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
