@@ -11,7 +11,8 @@ key, a row already as before), are handed to the row-by-row code one by one, so 
 skips read exactly as there; should it write one of them differently, the whole revert goes row by row (None).
 The write, in one transaction: per table, parents first, the target rows are staged, the live rows locked and
 compared with the plan, and the bulk writer's statements run (re-inserts and updates); then the deletes,
-children first.
+children first. A joined-inheritance object (a row in each table of its hierarchy) is planned whole or the revert
+goes row by row, each table still a part of its own (services/revert_objects.py).
 
 A table whose every row is a plain restore is planned by the database instead (``_quick``, where the store has an
 undo query: shapes/undo_plan.py): no per-row objects but the key and a fingerprint, its rows read whole only when
@@ -31,7 +32,7 @@ from sqlalchemy import Table
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging, undo_plan
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_rows
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_rows, mark_objects
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
@@ -60,6 +61,8 @@ from chrono_cli.services.revert import (
     read_row,
     table_ranks,
 )
+from chrono_cli.services.revert_objects import Objects, column_order, find_objects, merged, whole, writes_objects
+from chrono_cli.services.revert_objects import Table as ObjectTable
 from chrono_cli.services.revert_set_plan import Quick, QuickRow, SetPart, SetRevert, SetRow, write_context
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -135,19 +138,24 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
+        objects = _objects(tables)
+        if objects is None:
+            return None
         # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first (or
         # as the bulk writer's undo lists them); an inferred one its changes' order
         order = [(t, key) for t in tables.values()
                  for key in (t.undo if t.writer.undo_listed else sorted(t.undo, reverse=True))] if head.exact \
             else [(t, key) for t, key in _in_order(tables, _listed(head)) if t.quick is None] \
             if any(t.quick is None for t in tables.values()) else []
-        planner = _Planner(cat, snapshot, head, meta, now)
+        planner = _Planner(cat, snapshot, head, meta, now, objects)
         try:
             planner.plan(order)
         except _RowByRow:
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
-        parts = tuple(sorted((_part(t) for t in tables.values() if t.writes), key=lambda p: p.rank))
+        shown = _shown(tables)  # a re-inserted object lists every column of its hierarchy
+        parts = tuple(sorted((_part(t, column_order(shown, ref)) for ref, t in tables.items() if t.writes),
+                             key=lambda p: p.rank))
         try:
             steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
         except UnsupportedOperation:
@@ -243,12 +251,11 @@ def _open(ws: Workspace, cat: Catalog, ref: TableRef, group: Any, meta: WriteMet
     det = history_detection(target)
     conv = conventions.of(det)
     config = cat.table_config(target.ref)
-    if conv.bulk is None or [d for d in det.degraded if d.blocks_writes] or config.unrecorded or config.actor_column \
-            or det.options.ancestors():
+    if conv.bulk is None or [d for d in det.degraded if d.blocks_writes] or config.unrecorded or config.actor_column:
         return None
     ctx = WriteContext(cat.conn, target.snapshot, det, config, now, meta)
     try:
-        conv.bulk.check(ctx)
+        conv.bulk.check_revert(ctx)
     except UnsupportedOperation:
         return None
     writer = conv.bulk
@@ -293,8 +300,10 @@ class _Planner:
     """Decides each row's write (as the row-by-row revert would), and settles odd rows through that code."""
 
     def __init__(self, cat: Catalog, snapshot: SchemaSnapshot, head: ChangeSet, meta: WriteMeta,
-                 now: datetime) -> None:
+                 now: datetime, objects: Objects) -> None:
         self.cat, self.snapshot, self.head, self.meta, self.now = cat, snapshot, head, meta, now
+        self.objects = objects
+        self.settled: set[tuple[TableRef, tuple[Any, ...]]] = set()  # rows handed to the row-by-row code
         self.conflicts: list[Conflict] = []
         self.blocked: list[Conflict] = []
         self.skipped: list[str] = []
@@ -308,21 +317,34 @@ class _Planner:
             row = self._decide(t, key, t.undo[key])
             if row is not None:
                 decided.append((t, key, row))
+        objects = self.objects
+        joined = {r for leader in objects.leaders for r in objects.of(leader)}
+        if joined and not whole(objects, {(t.target.ref, k): r for t, k, r in decided}, self.settled):
+            raise _RowByRow
         self.deleting = {(t.target.ref, _rowkey(t, k)) for t, k, r in decided if r.action == "delete"}
         # the row-by-row order: re-inserts parents first, then updates, then deletes children first
         decided.sort(key=lambda d: (0, d[0].rank) if d[2].action == "undelete" else (1, 0) if d[2].action == "restore"
                      else (2, -d[0].rank))
-        ready = [(t, key, row, self._values(t, key, row)) for t, key, row in decided]
+        ready = [(t, key, row, self._values(t, key, row, (t.target.ref, key) in joined)) for t, key, row in decided]
+        if joined and not writes_objects(objects, {(t.target.ref, k): (r, w) for t, k, r, w in ready}):
+            raise _RowByRow
         flagged, needs = self._flagged(ready)
         for t, key, row, written in ready:
             ref = t.target.ref
             if written is None or (flagged and (ref, key) in flagged) \
                     or (needs and not needs.get((ref, key), set()) <= self.shared.inserted):
+                if (ref, key) in joined:
+                    raise _RowByRow  # the row-by-row code would write the whole object
                 self._settle(t, key)
                 continue
             if row.action == "undelete":
                 self.shared.inserted.add(pending_row(t.ctx.det.live, _rowkey(t, key).as_dict()))
             t.rows[key] = row if row.action == "delete" else SetRow(key, row.action, row.current, written.values)
+        if joined:
+            by_ref = {t.target.ref: t for t, _, _, _ in ready}
+            rows = {(r, k): by_ref[r].rows[k] for r, k in joined if r in by_ref and k in by_ref[r].rows}
+            for (ref, key), row in merged(objects, rows).items():
+                by_ref[ref].rows[key] = row
 
     def _decide(self, t: _Table, key: tuple[Any, ...], u: Undo) -> SetRow | None:
         """The row's write; None: settled (skipped, blocked)."""
@@ -350,11 +372,13 @@ class _Planner:
             return read_row(self.cat, t.target.ref, rowkey, _changes(t, key, self.head), self.meta, self.now)
         except UNWRITABLE as exc:
             self.blocked.append(Conflict(str(t.target.ref), dict(rowkey.as_dict()), str(exc)))
+            self.settled.add((t.target.ref, key))
             return None
 
     def _settle(self, t: _Table, key: tuple[Any, ...]) -> None:
         """Settle a row through the row-by-row code: noted when it is blocked or skipped there; should that code
         write it, the whole revert goes row by row (raises _RowByRow)."""
+        self.settled.add((t.target.ref, key))
         if any(b.table == str(t.target.ref) and b.key == dict(_rowkey(t, key).as_dict()) for b in self.blocked):
             return
         row = self._row(t, key)
@@ -370,9 +394,10 @@ class _Planner:
         if items:
             raise _RowByRow
 
-    def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow) -> Written | None:
+    def _values(self, t: _Table, key: tuple[Any, ...], row: SetRow, member: bool = False) -> Written | None:
         """The row's values as written (every one fits) and what changes; None: settled row by row (a value that no
-        longer fits, nothing to change, a NOT NULL column the history does not record)."""
+        longer fits, nothing to change, a NOT NULL column the history does not record). A row of a joined object
+        (``member``) is written even with nothing to change: its object changes (``writes_objects``)."""
         ctx, info = t.ctx, t.info
         if row.new is None:  # a delete
             return Written(key, {}, (), False)
@@ -389,11 +414,12 @@ class _Planner:
             if problem:
                 return None
         inserting = row.current is None
-        if not changed and not inserting:
+        if not changed and not inserting and not member:
             return None  # already in that state: skipped, as the row-by-row revert words it
         if inserting and [c for c, col in info.columns.items() if c not in new and c not in ctx.det.key
-                          and c not in t.bookkeeping and not col.nullable and col.default is None]:
-            return None
+                          and c not in t.bookkeeping and ((not col.nullable and col.default is None)
+                                                          or (member and col.default is not None))]:
+            return None  # (an object's row-by-row write inserts NULL there, not the default an INSERT leaves)
         return Written(key, new, changed, inserting)
 
     def _flagged(self, ready: list[tuple[_Table, tuple[Any, ...], SetRow, Written | None]],
@@ -447,12 +473,23 @@ def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:
     return RowKey(tuple(zip(t.ctx.det.key, key, strict=True)))
 
 
-def _part(t: _Table) -> SetPart:
+def _part(t: _Table, order: tuple[str, ...]) -> SetPart:
     det = t.ctx.det
     rows: tuple[SetRow | QuickRow, ...] = tuple(t.rows.values()) if t.quick is None \
         else tuple(map(QuickRow, t.quick.keys))
     return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
-                   tuple(t.recorded), t.rank, rows, tuple(t.info.columns), t.quick)
+                   tuple(t.recorded), t.rank, rows, order, t.quick)
+
+
+def _shown(tables: Mapping[TableRef, _Table]) -> dict[TableRef, ObjectTable]:
+    """What finding the change set's joined-inheritance objects needs of each table (revert_objects.py)."""
+    return {ref: ObjectTable(tuple(t.ctx.det.key), t.ctx.det.options.ancestors(), t.undo, tuple(t.info.columns))
+            for ref, t in tables.items()}
+
+
+def _objects(tables: Mapping[TableRef, _Table]) -> Objects | None:
+    """The change set's joined-inheritance objects (``revert_objects.find_objects``)."""
+    return find_objects(_shown(tables), lambda ref, keys: tables[ref].writer.subclass_keys(tables[ref].ctx, keys))
 
 
 def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,
@@ -465,9 +502,9 @@ def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetP
         t = by_name[part.table]
         ctx = WriteContext(cat.conn, t.ctx.snapshot, t.ctx.det, t.ctx.config, now, meta, shared)
         if deletes:
-            out += t.writer.delete_steps(ctx, staging.staging(ctx, ()))
+            out += t.writer.delete_steps(ctx, _mark(staging.staging(ctx, ()), part, deletes))
         else:
-            out += t.writer.steps(ctx, staging.staging(ctx, part.columns), part.columns)
+            out += t.writer.steps(ctx, _mark(staging.staging(ctx, part.columns), part, deletes), part.columns)
     return out
 
 
@@ -493,10 +530,10 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
                 progress(f"staging {part.table}", len(staged), len(order))
             ctx = write_context(cat, part.table, part.convention, meta, now, shared)
             if part.quick is not None:
-                staged.append((ctx, part, deletes, _stage_quick(ctx, part, part.quick)))
+                staged.append((ctx, part, deletes, _mark(_stage_quick(ctx, part, part.quick), part, deletes)))
                 continue
             rows = [r for r in part.rows if (r.action == "delete") == deletes and isinstance(r, SetRow)]
-            staged.append((ctx, part, deletes, _stage(ctx, part, rows, deletes)))
+            staged.append((ctx, part, deletes, _mark(_stage(ctx, part, rows, deletes), part, deletes)))
         for n, (ctx, part, deletes, stage) in enumerate(staged):
             if progress:
                 progress(f"{'deleting' if deletes else 'writing'} {part.table}", n, len(staged))
@@ -506,6 +543,13 @@ def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None =
             stage.drop(conn)
         before_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
     return after_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
+
+
+def _mark(stage: Table, part: SetPart, deletes: bool) -> Table:
+    """Note on ``stage`` that the revert writes joined objects whole, and whether its rows are all ancestor rows of
+    objects other parts write (``bulk.OBJECTS``)."""
+    rows = [r for r in part.rows if (r.action == "delete") == deletes]
+    return mark_objects(stage, bool(rows) and all(isinstance(r, SetRow) and r.member for r in rows))
 
 
 def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:

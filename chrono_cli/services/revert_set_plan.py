@@ -32,6 +32,7 @@ class SetRow(Struct, frozen=True):
     action: str  # restore | undelete | delete
     current: Mapping[str, Any] | None
     new: Mapping[str, Any] | None
+    member: bool = False  # an ancestor row of a joined-inheritance object: listed under the object's own row
 
 
 class QuickRow(tuple[Any, ...]):
@@ -92,9 +93,13 @@ class SetPart:
         re-inserted row's key among its values, in the table's column order)."""
         if self.quick is not None:
             return self._quick_items(self.quick, limit)
-        out = []
-        for r in self.rows[:limit]:
+        out: list[dict[str, Any]] = []
+        for r in self.rows:
             assert isinstance(r, SetRow)
+            if r.member:
+                continue
+            if limit is not None and len(out) >= limit:
+                break
             if r.new is None:
                 changes = [FieldChange(c, v, None) for c, v in (r.current or {}).items()]
             elif r.current is None:
@@ -142,7 +147,7 @@ class SetRevert:
 
     def counts(self) -> tuple[int, int, int]:
         """Rows re-inserted, restored, deleted."""
-        actions = [r.action for p in self.parts for r in p.rows]
+        actions = [r.action for p in self.parts for r in p.rows if not getattr(r, "member", False)]
         return actions.count("undelete"), actions.count("restore"), actions.count("delete")
 
     def to_json(self, *, rows: bool | int = True) -> dict[str, Any]:

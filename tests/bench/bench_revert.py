@@ -87,9 +87,10 @@ def admin(server: str, statement: str) -> None:
     engine.dispose()
 
 
-def build(server: str, rows: int, statements: Sequence[str], prepare: Callable[[str], None] | None = None) -> str:
-    """A template database made by ``statements`` (parameters: rows, t1, t2), after ``prepare(url)`` (a schema
-    made by other means)."""
+def build(server: str, rows: int, statements: Sequence[str], prepare: Callable[[str], None] | None = None,
+          params: Mapping[str, object] | None = None) -> str:
+    """A template database made by ``statements`` (parameters: rows, t1, t2, and ``params``), after
+    ``prepare(url)`` (a schema made by other means)."""
     name = f"chrono_bench_revert_{uuid.uuid4().hex[:8]}"
     admin(server, f"CREATE DATABASE {name}")
     if prepare is not None:
@@ -97,7 +98,7 @@ def build(server: str, rows: int, statements: Sequence[str], prepare: Callable[[
     engine = create_engine(url_for(server, name))
     with engine.begin() as conn:
         for stmt in statements:
-            conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2})
+            conn.execute(text(stmt), {"rows": rows, "t1": T1, "t2": T2, **(params or {})})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()

@@ -36,6 +36,10 @@ UNDO_LATER = "chrono_undo_later"  # true: the key has a version after the change
 UNDO_BEFORE = "chrono_undo_before"  # the operation of the version just before it (NULL: none; 2: a deletion)
 UNDO_MADE = "chrono_undo_made"  # true: the change set left the row (false: it deleted it)
 MADE = "chrono_made_"  # + the recorded column's position: the state the change set left
+# a staging table's ``info``: its write writes each joined-inheritance object whole, a part per table of the
+# hierarchy (``chrono revert``); the value: every staged row is an ancestor row of an object whose own entries (the
+# object's class) another part writes
+OBJECTS = "chrono_objects"
 
 
 class Undo(Struct, frozen=True):
@@ -120,6 +124,15 @@ class BulkWriter(abc.ABC):
     def check(self, ctx: WriteContext) -> None:
         """Raise when the table cannot be written set-based (checked before anything is read)."""
         return None
+
+    def check_revert(self, ctx: WriteContext) -> None:
+        """``check`` for a set-based revert, which writes joined-inheritance objects whole (``OBJECTS``)."""
+        self.check(ctx)
+
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+        """Those of ``keys`` whose object also has a row in a joined-inheritance subclass table (the library writes
+        them as that subclass's objects). None by default."""
+        return set()
 
     @abc.abstractmethod
     def recorded(self, ctx: WriteContext) -> list[str]:
@@ -269,6 +282,10 @@ def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: 
                 "live rows re-created (one INSERT for all)")
 
 
+def mark_objects(stage: Table, covered: bool) -> Table:
+    """Note on ``stage`` that its write is part of one writing joined-inheritance objects whole (``OBJECTS``)."""
+    stage.info[OBJECTS] = covered
+    return stage
 
 
 def delete_live(ctx: WriteContext, stage: Table) -> Step:

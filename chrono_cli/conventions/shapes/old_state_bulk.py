@@ -39,8 +39,12 @@ class OldStateBulk(BulkWriter):
         return {}
 
     def recorded(self, ctx: WriteContext) -> list[str]:
-        data = set(ctx.store_info.columns) - self.meta_columns - self.bookkeeping(ctx)
+        data = set(ctx.store_info.columns) - self.meta_columns - self.bookkeeping(ctx) - self.unwritten(ctx)
         return [c for c in ctx.live_info.columns if c in data and c not in ctx.det.key]
+
+    def unwritten(self, ctx: WriteContext) -> frozenset[str]:
+        """Store columns the library never writes: NULL in its rows, so neither restored nor copied."""
+        return frozenset()
 
     def _time(self, ctx: WriteContext, value: datetime, table: Any = None) -> tuple[Any, Any]:
         """The store's time column (of ``table``, an alias of the store) and ``value``, compared correctly."""
@@ -100,7 +104,8 @@ class OldStateBulk(BulkWriter):
         now = stamp(ctx.now, ctx.store_info.columns[tcol].type, ctx.config.timezone)
         data = [c for c in ctx.store_info.columns if c not in self.meta_columns and c != vcol]
         names = data + [vcol, tcol]
-        exprs: list[Any] = [live.c[c] if c in live.c else literal(None) for c in data]
+        unwritten = self.unwritten(ctx)
+        exprs: list[Any] = [live.c[c] if c in live.c and c not in unwritten else literal(None) for c in data]
         exprs += [func.coalesce(live.c[vcol], 0), literal(now, ctx.store_info.columns[tcol].type)]
         for name, value in self.extra(ctx).items():
             names.append(name)

@@ -31,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.actors import user_link
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
@@ -305,8 +306,10 @@ class ContinuumAdapter(ConventionAdapter):
         return select(*(store.c[k] for k in det.key)).distinct()
 
 
-def entity_name(conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> str:
-    """The class name ``transaction_changes`` records for this table (for writers; one query)."""
+def entity_name(conn: Connection, snapshot: SchemaSnapshot, det: Detection,
+                own: ColumnElement[bool] | None = None) -> str:
+    """The class name ``transaction_changes`` records for this table (for writers; one query), learnt from the
+    transactions of its version rows that ``own`` picks (joined.own_class: its objects of its own class)."""
     o = det.opts(ContinuumOptions)
     guess = o.entity_name_guess or _camel(det.live.name)
     changes_name = o.transaction_changes
@@ -314,11 +317,12 @@ def entity_name(conn: Connection, snapshot: SchemaSnapshot, det: Detection) -> s
     if changes is None:
         return guess
     tc, v = changes.table(), snapshot.tables[det.store].table()
+    own = true() if own is None else own
     rows = conn.execute(select(tc.c.entity_name, func.count()).where(tc.c.transaction_id.in_(
-        select(v.c[TX_COL]))).group_by(tc.c.entity_name)).all()
+        select(v.c[TX_COL]).where(own))).group_by(tc.c.entity_name)).all()
     if not rows:
         return guess
-    total = conn.execute(select(func.count(func.distinct(v.c[TX_COL])))).scalar_one()
+    total = conn.execute(select(func.count(func.distinct(v.c[TX_COL]))).where(own)).scalar_one()
     always = [name for name, n in rows if n == total]
     pool = always or [name for name, _ in rows]
     return guess if guess in pool else sorted(pool, key=lambda n: (-dict(rows)[n], n))[0]

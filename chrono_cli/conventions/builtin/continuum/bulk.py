@@ -9,6 +9,9 @@ a transaction did to each of its keys (undo.py) and the set-based delete of the 
 revert share its transaction row. An association table's link rows (``is_link``) are only re-inserted or deleted, each
 with the version row Continuum's execute hook writes (operation_type 0 or 2; no open row closed, no
 ``transaction_changes`` entry), as the row-by-row writer writes them; they have no states to restore at a time.
+A joined-inheritance table is refused by a restore; a revert writes each of its objects whole, a part per table of
+the hierarchy (``OBJECTS`` on the stage: the ancestor tables' parts record no ``transaction_changes`` entry of their
+own, only the object's class is), as ``joined_steps`` writes one object.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.builtin.continuum import undo
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
-from chrono_cli.conventions.builtin.continuum.joined import is_joined
+from chrono_cli.conventions.builtin.continuum.joined import is_joined, own_class, subclass_keys
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
 from chrono_cli.conventions.shapes.bulk import (
     GONE,
+    OBJECTS,
     BulkWriter,
     Undo,
     delete_live,
@@ -89,7 +93,7 @@ class ContinuumBulk(BulkWriter):
             and_(*(newer.c[c] == v.c[c] for c in names)), newer.c[txc] > v.c[txc], newer.c[txc] <= top))
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
-        self.check(ctx)
+        self._guard(ctx, stage)
         steps, x = self._opening(ctx)
         if not ctx.det.opts(ContinuumOptions).native:
             steps += self._versions(ctx, stage, columns, x)
@@ -102,7 +106,7 @@ class ContinuumBulk(BulkWriter):
         """Close the staged keys' open version rows, one INSERT ... SELECT of their operation_type 2 version rows
         (the last state, every ``_mod`` true), then delete the live rows (native versioning: the triggers)."""
         o = ctx.det.opts(ContinuumOptions)
-        self.check(ctx)
+        self._guard(ctx, stage)
         steps, x = self._opening(ctx)
         if not o.native:
             steps += self._close(ctx, stage, x)
@@ -116,21 +120,25 @@ class ContinuumBulk(BulkWriter):
             query = select(*exprs).select_from(live.join(stage, joined(ctx, stage, live)))
             steps.append(Step(insert(insert_table(info)).from_select(names, query),
                               "version rows: the last states, operation_type 2 (one INSERT for all)"))
-            steps += self._changes(ctx, x)
+            steps += self._changes(ctx, x, stage)
         return steps + self._meta(ctx, x) + [delete_live(ctx, stage)]
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """What transaction ``group`` did to each key (``undo.undo``); None for a joined-inheritance table (one
-        object is several tables' rows, written together)."""
-        if ctx.det.opts(ContinuumOptions).inherits or not isinstance(group, int):
+        """What transaction ``group`` did to each key (``undo.undo``); a joined-inheritance table's own rows (the
+        revert puts an object's rows of every table of its hierarchy together)."""
+        if not isinstance(group, int):
             return None
         return undo.undo(ctx, self.recorded(ctx), group)
 
     def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
-        """``undo`` in one SELECT (``undo.undo_query``)."""
-        if ctx.det.opts(ContinuumOptions).inherits or not isinstance(group, int):
+        """``undo`` in one SELECT (``undo.undo_query``); None for a joined-inheritance table, whose rows the revert
+        plans object by object."""
+        if not isinstance(group, int) or is_joined(ctx):
             return None
         return undo.undo_query(ctx, self.recorded(ctx), group)
+
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+        return subclass_keys(ctx, keys)
 
     def meta_notes(self, ctx: WriteContext) -> list[str]:
         return actor_notes(ctx)
@@ -156,12 +164,14 @@ class ContinuumBulk(BulkWriter):
         return [Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
                                                         "value": ctx.meta.reason}), "transaction_meta: reason")]
 
-    def _changes(self, ctx: WriteContext, x: Any) -> list[Step]:
+    def _changes(self, ctx: WriteContext, x: Any, stage: Table) -> list[Step]:
+        """The ``transaction_changes`` entry of the table's class, once; none for a link row (Continuum's execute
+        hook records no entity for one) or an ancestor row of a joined object (only the object's class is)."""
         o = ctx.det.opts(ContinuumOptions)
         changes = find_info(ctx, o.transaction_changes)
-        if changes is None or is_link(ctx.live_info):  # Continuum's execute hook records no entity for a link row
+        if changes is None or is_link(ctx.live_info) or stage.info.get(OBJECTS):
             return []
-        name = entity_name(ctx.conn, ctx.snapshot, ctx.det)
+        name = entity_name(ctx.conn, ctx.snapshot, ctx.det, own_class(ctx))
         if not ctx.shared.once("transaction_changes", o.transaction_table, name):
             return []
         return [Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
@@ -177,12 +187,25 @@ class ContinuumBulk(BulkWriter):
 
     def check(self, ctx: WriteContext) -> None:
         """Refuse a joined-inheritance table: one object is rows of several tables, written together, where a
-        set-based write stages, locks and compares one live table per part (an association table is refused by
+        set-based restore stages, locks and compares one live table per part (an association table is refused by
         ``state_query``: its link rows are only ever reverted)."""
         if is_joined(ctx):
             raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
                                        "does not write joined hierarchies yet",
                                        hint="restore these rows through the application")
+
+    def check_revert(self, ctx: WriteContext) -> None:
+        """A revert writes each object whole (a part per table, ``OBJECTS``), but not under native versioning: its
+        triggers would version an ancestor row the set-based UPDATE writes over with its own values, which the
+        row-by-row write leaves alone."""
+        if ctx.det.opts(ContinuumOptions).native and is_joined(ctx):
+            raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy under "
+                                       "native versioning: reverted row by row")
+
+    def _guard(self, ctx: WriteContext, stage: Table) -> None:
+        """``check``, but for a revert's stage, whose write writes joined objects whole (``check_revert``)."""
+        if OBJECTS not in stage.info:
+            self.check(ctx)
 
     def _versions(self, ctx: WriteContext, stage: Table, columns: Sequence[str], x: Any) -> list[Step]:
         o = ctx.det.opts(ContinuumOptions)
@@ -211,4 +234,4 @@ class ContinuumBulk(BulkWriter):
         query = select(*exprs).select_from(stage.outerjoin(live, joined(ctx, stage, live)))
         steps.append(Step(insert(insert_table(info)).from_select(names, query),
                           "version rows: the restored states, operation_type 1 (0 for a re-insert), one INSERT"))
-        return steps + self._changes(ctx, x)
+        return steps + self._changes(ctx, x, stage)

@@ -10,16 +10,17 @@ row (closed), and a new version row (conventions 4.6 step 7).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, exists, insert, select, true, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.builtin.continuum import SUFFIX
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
 from chrono_cli.conventions.builtin.continuum.options import END_COL, ContinuumOptions, data_columns, mod_columns
 from chrono_cli.conventions.diffs import same
+from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db import reflect
@@ -150,6 +151,35 @@ def hierarchy(ctx: WriteContext, key: RowKey) -> list[Member]:
     return up + [own] + down if up or down else []
 
 
+def subclass_keys(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """Those of ``keys`` (the written table's key) with a row in a table that extends it (a subclass's object)."""
+    out: set[tuple[Any, ...]] = set()
+    names = list(ctx.det.key)
+    for base, _, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
+        back = {ours: theirs for theirs, ours in link.items()}
+        if not set(names) <= set(back):
+            return set(keys)  # a key column the subclass does not carry: every key counts as one of its objects
+        t = base.table()
+        cols = [t.c[back[c]] for c in names]
+        for i in range(0, len(keys), CHUNK):
+            chunk = list(keys[i:i + CHUNK])
+            where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+            out |= {tuple(r) for r in ctx.conn.execute(select(*cols).where(where))}
+    return out
+
+
+def own_class(ctx: WriteContext) -> ColumnElement[bool]:
+    """The written table's version rows of objects of its own class: of a joined-inheritance root (or middle) table,
+    those with no version row of a child table under the same key and transaction (such an object is of the
+    child's class, the one its transactions record: ``adapter.entity_name``)."""
+    v, tx = ctx.store, ctx.det.opts(ContinuumOptions).transaction_column
+    out: list[ColumnElement[bool]] = []
+    for _, version, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
+        cv = version.table()
+        out.append(~exists().where(cv.c[tx] == v.c[tx], *(cv.c[theirs] == v.c[ours] for theirs, ours in link.items())))
+    return and_(true(), *out)
+
+
 def _has_row(ctx: WriteContext, base: TableInfo, link: dict[str, str], mapping: dict[str, str], key: RowKey) -> bool:
     back = {theirs: mine for mine, theirs in link.items()}
     cols = {mine: back[theirs] for mine, theirs in mapping.items()}
@@ -248,7 +278,8 @@ def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
                   options=replace(ctx.det.opts(ContinuumOptions), entity_name_guess=None))
     tables = {**ctx.snapshot.tables, leaf.base.ref: leaf.base, leaf.version.ref: leaf.version}
     snapshot = SchemaSnapshot(ctx.snapshot.dialect, ctx.snapshot.default_schema, tables, complete=False)
-    return entity_name(ctx.conn, snapshot, det)
+    return entity_name(ctx.conn, snapshot, det, own_class(replace(ctx, det=det, snapshot=snapshot)))
 
 
-__all__ = ["Member", "ancestors", "hierarchy", "is_joined", "joined_steps", "merged_info", "rows_of"]
+__all__ = ["Member", "ancestors", "hierarchy", "is_joined", "joined_steps", "merged_info", "own_class", "rows_of",
+           "subclass_keys"]

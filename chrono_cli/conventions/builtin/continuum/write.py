@@ -177,8 +177,11 @@ class ContinuumWriter(Writer):
             what = {INSERT: "the new state", UPDATE: "the new state", DELETE: "the last state"}[op]
             out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
                 self._version_row(ctx, state, old, x, op)), f"version row: {what}, operation_type {op}"))
+            from chrono_cli.conventions.builtin.continuum.joined import own_class
+
             changes = find_info(ctx, o.transaction_changes)
-            name = entity_name(ctx.conn, ctx.snapshot, ctx.det) if changes is not None and not link else None
+            name = entity_name(ctx.conn, ctx.snapshot, ctx.det, own_class(ctx)) \
+                if changes is not None and not link else None
             if changes is not None and name is not None and ctx.shared.once("transaction_changes", opened, name):
                 out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
                                       f"transaction_changes: {name}"))
