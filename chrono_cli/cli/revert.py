@@ -82,7 +82,7 @@ def _set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: boo
     from chrono_cli.cli.progress import progress_bar
     from chrono_cli.cli.write import confirm_rows
     from chrono_cli.model import ResultSet
-    from chrono_cli.services.revert_set import apply_set_revert
+    from chrono_cli.services.revert_set_write import apply_set_revert
 
     _report(result, state)
     cs = result.changeset

@@ -9,10 +9,10 @@ created deleted, a row it deleted re-inserted. Rows changed again since (or whos
 version the set made), and rows the quick checks cannot settle (a value that no longer fits, a unique or foreign
 key, a row already as before), are handed to the row-by-row code one by one, so their conflicts, refusals and
 skips read exactly as there; should it write one of them differently, the whole revert goes row by row (None).
-The write, in one transaction: per table, parents first, the target rows are staged, the live rows locked and
-compared with the plan, and the bulk writer's statements run (re-inserts and updates); then the deletes,
-children first. A joined-inheritance object (a row in each table of its hierarchy) is planned whole or the revert
-goes row by row, each table still a part of its own (services/revert_objects.py).
+The write (services/revert_set_write.py), in one transaction: per table, parents first, the target rows are
+staged, the live rows locked and compared with the plan, and the bulk writer's statements run (re-inserts and
+updates); then the deletes, children first. A joined-inheritance object (a row in each table of its hierarchy) is
+planned whole or the revert goes row by row, each table still a part of its own (services/revert_objects.py).
 
 A table whose every row is a plain restore is planned by the database instead (``_quick``, where the store has an
 undo query: shapes/undo_plan.py): no per-row objects but the key and a fingerprint, its rows read whole only when
@@ -21,26 +21,22 @@ the plan lists them, staged with one ``INSERT ... SELECT``.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table
-
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging, undo_plan
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, locked_rows, mark_objects
+from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
 from chrono_cli.conventions.writes.values import fit
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo, gc_paused
-from chrono_cli.db.write import write_transaction
-from chrono_cli.errors import Refused, UnsupportedOperation
+from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import ChangeSet, Op, RowChange, RowKey, TableRef
 from chrono_cli.records import Struct, field
 from chrono_cli.services.changes import (
@@ -50,7 +46,6 @@ from chrono_cli.services.changes import (
     parse_changeset_id,
     show_changeset,
 )
-from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.plan import compiled
 from chrono_cli.services.revert import (
     UNWRITABLE,
@@ -63,12 +58,11 @@ from chrono_cli.services.revert import (
 )
 from chrono_cli.services.revert_objects import Objects, column_order, find_objects, merged, whole, writes_objects
 from chrono_cli.services.revert_objects import Table as ObjectTable
-from chrono_cli.services.revert_set_plan import Quick, QuickRow, SetPart, SetRevert, SetRow, write_context
+from chrono_cli.services.revert_set_plan import Quick, QuickRow, SetPart, SetRevert, SetRow
+from chrono_cli.services.revert_set_write import marked, write_order
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
 from chrono_cli.services.writeset import default_reason, key_text, resolve_meta
-
-Progress = Callable[[str, int, int], None]
 
 
 class _RowByRow(Exception):
@@ -498,111 +492,11 @@ def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetP
     shared = WriteState()
     out: list[Step] = []
     by_name = {str(ref): t for ref, t in tables.items()}
-    for part, deletes in _order(parts):
+    for part, deletes in write_order(parts):
         t = by_name[part.table]
         ctx = WriteContext(cat.conn, t.ctx.snapshot, t.ctx.det, t.ctx.config, now, meta, shared)
         if deletes:
-            out += t.writer.delete_steps(ctx, _mark(staging.staging(ctx, ()), part, deletes))
+            out += t.writer.delete_steps(ctx, marked(staging.staging(ctx, ()), part, deletes))
         else:
-            out += t.writer.steps(ctx, _mark(staging.staging(ctx, part.columns), part, deletes), part.columns)
+            out += t.writer.steps(ctx, marked(staging.staging(ctx, part.columns), part, deletes), part.columns)
     return out
-
-
-def _order(parts: Sequence[SetPart]) -> list[tuple[SetPart, bool]]:
-    """Re-inserts and updates parents first, then deletes children first: (part, deletes?)."""
-    ranked = sorted(parts, key=lambda p: p.rank)
-    writes = [(p, False) for p in ranked if p.quick is not None or any(r.action != "delete" for r in p.rows)]
-    return writes + [(p, True) for p in reversed(ranked)
-                     if p.quick is None and any(r.action == "delete" for r in p.rows)]  # a quick part only restores
-
-
-def apply_set_revert(ws: Workspace, plan: SetRevert, progress: Progress | None = None) -> list[str]:
-    """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
-    now = datetime.now(UTC)
-    meta = WriteMeta(actor=plan.actor, reason=plan.reason)
-    with gc_paused(), write_transaction(ws.engine) as conn:
-        cat = Catalog(conn, ws.config, ws.settings.schemas)
-        shared = WriteState()
-        order = _order(plan.parts)
-        staged: list[tuple[WriteContext, SetPart, bool, Table]] = []
-        for part, deletes in order:  # every live row locked and compared before anything is written
-            if progress:
-                progress(f"staging {part.table}", len(staged), len(order))
-            ctx = write_context(cat, part.table, part.convention, meta, now, shared)
-            if part.quick is not None:
-                staged.append((ctx, part, deletes, _mark(_stage_quick(ctx, part, part.quick), part, deletes)))
-                continue
-            rows = [r for r in part.rows if (r.action == "delete") == deletes and isinstance(r, SetRow)]
-            staged.append((ctx, part, deletes, _mark(_stage(ctx, part, rows, deletes), part, deletes)))
-        for n, (ctx, part, deletes, stage) in enumerate(staged):
-            if progress:
-                progress(f"{'deleting' if deletes else 'writing'} {part.table}", n, len(staged))
-            writer = conventions.get(part.convention).write_bulk()
-            for step in (writer.delete_steps(ctx, stage) if deletes else writer.steps(ctx, stage, part.columns)):
-                conn.execute(step.statement)
-            stage.drop(conn)
-        before_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
-    return after_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
-
-
-def _mark(stage: Table, part: SetPart, deletes: bool) -> Table:
-    """Note on ``stage`` that the revert writes joined objects whole, and whether its rows are all ancestor rows of
-    objects other parts write (``bulk.OBJECTS``)."""
-    rows = [r for r in part.rows if (r.action == "delete") == deletes]
-    return mark_objects(stage, bool(rows) and all(isinstance(r, SetRow) and r.member for r in rows))
-
-
-def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:
-    """Stage ``rows`` and lock their live rows; refuse if any changed since the plan."""
-    columns = () if deletes else part.columns
-    names = list(ctx.live.columns.keys())
-    seen = {r.key: None if r.current is None else tuple(map(r.current.get, names)) for r in rows}
-    was = staging.comparable(ctx) and not deletes
-    blank = (None,) * len(names)
-    staged = [(*r.key, *((r.new or {})[c] for c in columns), r.current is None,
-               *((seen[r.key] or blank) if was else ())) for r in rows]
-    stage = staging.stage(ctx, columns, staged, was=was)
-    _unchanged(part, _gone(ctx, stage, rows) if deletes else staging.changed(ctx, stage, seen))
-    return stage
-
-
-def _stage_quick(ctx: WriteContext, part: SetPart, quick: Quick) -> Table:
-    """Stage the rows planned in SQL (``undo_plan.stage``: one INSERT ... SELECT locking the live rows) and refuse if
-    any changed since the plan (its fingerprint differs, or it is no longer a quick restore)."""
-    writer = conventions.get(part.convention).write_bulk()
-    u = undo_plan.undone(writer, ctx, quick.group, writer.bookkeeping(ctx))
-    if u is None:
-        raise Refused(f"{part.table}: the change set's versions can no longer be read set-based")
-    stage = staging.empty(ctx, part.columns, seen=True)
-    staged = undo_plan.stage(u, stage)
-    if staged != quick.seen:
-        _unchanged(part, [k for k in quick.keys if staged.get(k) != quick.seen[k]]
-                   + [k for k in staged if k not in quick.seen])
-    return stage
-
-
-def _unchanged(part: SetPart, changed: Sequence[tuple[Any, ...]]) -> None:
-    """Refuse the write when rows of ``part`` changed since the plan."""
-    if changed:
-        shown = ", ".join(",".join(str(v) for v in k) for k in changed[:5])
-        raise Refused(f"{len(changed)} rows of {part.table} changed since the plan was made ({shown}): nothing "
-                      "written", hint="run the revert again")
-
-
-def _gone(ctx: WriteContext, stage: Table, rows: list[SetRow]) -> list[tuple[Any, ...]]:
-    """Lock the live rows to delete and return the keys whose row changed (or went) since the plan."""
-    names = list(ctx.live.columns.keys())
-    found = locked_rows(ctx, stage)
-    out = []
-    for r in rows:
-        now = found.get(r.key)
-        if now is None or any(c in (r.current or {}) and not same(r.current[c], v)  # type: ignore[index]
-                              for c, v in zip(names, now, strict=True)):
-            out.append(r.key)
-    return out
-
-
-def _hook_doc(plan: SetRevert, now: datetime) -> str:
-    doc = plan.to_json(rows=False)
-    doc["applied_at"] = now.isoformat()
-    return json.dumps(doc, ensure_ascii=False)

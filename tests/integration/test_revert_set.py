@@ -16,7 +16,8 @@ from chrono_cli.config import Config
 from chrono_cli.errors import Refused
 from chrono_cli.services.changes import changeset_head
 from chrono_cli.services.revert import plan_revert
-from chrono_cli.services.revert_set import apply_set_revert, plan_set_revert
+from chrono_cli.services.revert_set import plan_set_revert
+from chrono_cli.services.revert_set_write import apply_set_revert
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
 from tests.integration.restore_support import (
