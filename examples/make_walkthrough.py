@@ -104,21 +104,72 @@ def render() -> str:
         db = Path(tmp) / "demo.sqlite"
         shutil.copy(HERE / "demo.sqlite", db)
         names = commands()
+        _warm()
         for heading, text, command in STEPS:
             if not available(command, names):
                 continue
-            args = [sys.executable, "-m", "chrono_cli", *shlex.split(command.replace("DB", str(db)))[1:]]
-            done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
+            args = shlex.split(command.replace("DB", str(db)))[1:]
+            code, stdout, stderr = _run(args, env, tmp)
             shown = command.replace("DB", "examples/demo.sqlite")
-            result = (done.stdout + done.stderr).replace(str(db), "examples/demo.sqlite")
+            result = (stdout + stderr).replace(str(db), "examples/demo.sqlite")
             result = result.replace(str(db).replace("_", "\\_"), "examples/demo.sqlite").rstrip()  # markdown
             # a fence longer than any run of backticks in the output (the report holds a fenced SQL block)
             fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", result)), default=0))
             out += [f"## {heading}", "", text, "", f"{fence}console", f"$ {shown}", result]
-            if done.returncode:
-                out.append(f"[exit code {done.returncode}]")
+            if code:
+                out.append(f"[exit code {code}]")
             out += [fence, ""]
     return "\n".join(out)
+
+
+def _run(args: list[str], env: dict[str, str], cwd: str) -> tuple[int, str, str]:
+    """``chrono ARGS`` as its own process, off a terminal: (exit code, stdout, stderr).
+
+    Where the system can fork, the process is a fork of this one with chrono's modules already imported (each
+    command otherwise spends half its time importing them again): the child sets the environment and the
+    working directory, points its stdout and stderr at files and runs the console script's ``main``, as
+    ``python -m chrono_cli`` would. Elsewhere it is ``python -m chrono_cli``."""
+    if not hasattr(os, "fork"):
+        done = subprocess.run([sys.executable, "-m", "chrono_cli", *args], capture_output=True, text=True, env=env,
+                              cwd=cwd)
+        return done.returncode, done.stdout, done.stderr
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.environ.clear()
+                os.environ.update(env)
+                os.chdir(cwd)
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.argv = ["chrono", *args]
+                from chrono_cli.cli.launch import main as chrono
+
+                try:
+                    chrono()
+                    code = 0
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        out.seek(0)
+        err.seek(0)
+        return os.waitstatus_to_exitcode(status), out.read(), err.read()
+
+
+def _warm() -> None:
+    """Import what every command imports, once, before the commands are forked (see ``_run``)."""
+    import sqlalchemy.dialects.sqlite  # noqa: F401
+
+    from chrono_cli.cli import app
+
+    app.full_app()
 
 
 # A date and time as chrono prints it: "2026-11-16 11:38:00+00:00", "2026-11-22T17:43:36.883166", ...
