@@ -368,6 +368,8 @@ def _ms(s: ChangeSet) -> int | None:
 def group(events: list[RowChange], window: float) -> list[ChangeSet]:
     """Exact groups by transaction id; otherwise runs of one actor with gaps of at most ``window`` seconds."""
     ordered = _newest_first(events)
+    # the window is whole milliseconds (check_window): exact as a timedelta, a vast one as the largest there is
+    most = timedelta.max if window >= timedelta.max.total_seconds() else timedelta(seconds=window)
     sets: list[list[RowChange]] = []
     exact: dict[object, list[RowChange]] = {}
     for e in ordered:
@@ -379,7 +381,7 @@ def group(events: list[RowChange], window: float) -> list[ChangeSet]:
             continue
         current = sets[-1] if sets and sets[-1][0].group is None else None
         if (current is not None and current[-1].actor == e.actor and e.at is not None
-                and current[-1].at is not None and (current[-1].at - e.at).total_seconds() <= window):
+                and current[-1].at is not None and current[-1].at - e.at <= most):
             current.append(e)
         else:
             sets.append([e])

@@ -198,7 +198,8 @@ def _times_of(cs: ChangeSet) -> Keyed | None:
         if c.table is not table:  # a lister's changes share their table: hashed once per run of them
             table = c.table
             when = times.setdefault(table, {})
-        key = tuple(map(itemgetter(1), c.key.items))
+        items = c.key.items
+        key = (items[0][1],) if len(items) == 1 else tuple(map(itemgetter(1), items))
         found = when.get(key)
         if found is None:
             when[key] = [c.at]
