@@ -24,6 +24,8 @@ def decode(value: Any, coltype: TypeEngine[Any], tz_name: str | None = None) -> 
     """A JSON-stored value as the Python value the column would hold."""
     if value is None:
         return None
+    if type(value) is str and isinstance(coltype, sqltypes.String) and not isinstance(coltype, sqltypes.Enum):
+        return value  # text for a text column, as it is (what ``_decode`` ends with): the most common value
     try:
         return _decode(value, coltype, tz_name)
     except (ValueError, SyntaxError, InvalidOperation, TypeError) as exc:

@@ -62,9 +62,26 @@ def ignored(base: TableInfo) -> tuple[str, ...]:
 
 def booleans(base: TableInfo, raw: Any) -> dict[str, Any]:
     """hstore keeps booleans as their text output ('t' / 'f'): as booleans for the boolean columns of ``base``."""
+    out = dict(raw or {})
+    for name in _boolean_columns(base).intersection(out):
+        if out[name] in ("t", "f"):
+            out[name] = out[name] == "t"
+    return out
+
+
+_BOOLEAN_COLUMNS: dict[int, tuple[Any, frozenset[str]]] = {}  # id(columns) -> (columns, boolean names)
+
+
+def _boolean_columns(base: TableInfo) -> frozenset[str]:
+    """The boolean columns of ``base``, found once per reflected table (a log of 100,000 rows asks for each row)."""
     columns = base.columns
-    return {k: (v == "t" if k in columns and is_boolean(columns[k].type) and v in ("t", "f") else v)
-            for k, v in dict(raw or {}).items()}
+    hit = _BOOLEAN_COLUMNS.get(id(columns))
+    if hit is None or hit[0] is not columns:
+        if len(_BOOLEAN_COLUMNS) > 64:  # a long browse session reflects again and again: keep the newest only
+            _BOOLEAN_COLUMNS.clear()
+        hit = _BOOLEAN_COLUMNS[id(columns)] = (columns, frozenset(k for k, c in columns.items()
+                                                                  if is_boolean(c.type)))
+    return hit[1]
 
 
 def _get(column: Any, name: str) -> Any:
