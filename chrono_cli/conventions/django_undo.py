@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from chrono_cli.conventions.base import ReadContext
 from chrono_cli.conventions.decode import Undecodable, decode
-from chrono_cli.conventions.shapes.bulk import CHUNK, Span, Undo
+from chrono_cli.conventions.shapes.bulk import CHUNK, UNDO_OPS, Span, Undo
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.model import Op, RowKey, Version
 
 if TYPE_CHECKING:
     from chrono_cli.conventions.django_bulk import TimelineBulk
 
-_OPS = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Key = tuple[Any, ...]
 
@@ -93,7 +92,7 @@ def _undo(ctx: WriteContext, versions: Sequence[Version], made: Sequence[int], r
     first, last = made[0], made[-1]
     tail = versions[last]
     state = None if tail.op is Op.DELETE or tail.values is None else dict(tail.values)
-    op = _OPS.get(versions[first].op)
+    op = UNDO_OPS.get(versions[first].op)
     later = last + 1 < len(versions)
     if first == 0:  # a created record is deleted; any other start leaves the state before unknown (refused)
         return Undo(op, state, None, False, later, current, at)

@@ -29,7 +29,7 @@ from typing import Any
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging, undo_plan
-from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo
+from chrono_cli.conventions.shapes.bulk import UNDO_OPS, BulkWriter, Span, Undo
 from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, WriteState
 from chrono_cli.conventions.writes.checks import pending_row, unique_indexes
 from chrono_cli.conventions.writes.set_checks import Written, parents_missing, still_referenced, unique_taken
@@ -223,7 +223,7 @@ def _listed(cs: ChangeSet) -> list[tuple[TableRef, tuple[Any, ...]]]:
     return list(dict.fromkeys((c.table, tuple(map(itemgetter(1), c.key.items))) for c in cs.changes))
 
 
-_OPS = {0: Op.INSERT, 1: Op.UPDATE, 2: Op.DELETE}
+_OPS = {n: op for op, n in UNDO_OPS.items()}  # ``Undo.op`` back to the operation
 
 
 def _changes(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> list[RowChange]:

@@ -25,6 +25,7 @@ from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import insert_table, same_type
 from chrono_cli.errors import UnsupportedOperation
+from chrono_cli.model import Op
 from chrono_cli.records import Struct
 
 CHUNK = 1000  # keys per IN list
@@ -40,6 +41,9 @@ MADE = "chrono_made_"  # + the recorded column's position: the state the change 
 # hierarchy (``chrono revert``); the value: every staged row is an ancestor row of an object whose own entries (the
 # object's class) another part writes
 OBJECTS = "chrono_objects"
+
+
+UNDO_OPS = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}  # ``Undo.op``: the change set's operation on a key
 
 
 class Undo(Struct, frozen=True):

@@ -20,14 +20,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.django_bulk import state_at
-from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, Span, Undo
+from chrono_cli.conventions.shapes.bulk import CHUNK, UNDO_OPS, BulkWriter, Span, Undo
 from chrono_cli.conventions.writes.base import WriteContext
 from chrono_cli.errors import Refused
 from chrono_cli.model import Op, Version
 
 Key = tuple[Any, ...]
 Read = tuple[list[Version], dict[str, Any] | None]  # a key's versions (oldest first) and its live row
-_OPS = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}
 
 
 class TimelineChunks(BulkWriter):
@@ -107,7 +106,7 @@ def undone(versions: Sequence[Version], times: set[datetime], current: dict[str,
         return None
     first, last = made[0], made[-1]
     later = last < len(versions) - 1
-    op = _OPS.get(versions[first].op)
+    op = UNDO_OPS.get(versions[first].op)
     after = None if later else versions[last].values
     prev = versions[first - 1] if first else None
     if prev is None or prev.values is None:  # nothing before it (a refusal unless it inserted), or a deletion

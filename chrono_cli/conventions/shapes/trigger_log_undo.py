@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ReadContext
 from chrono_cli.conventions.diffs import same
-from chrono_cli.conventions.shapes.bulk import SPAN_PAD, Span, Undo
+from chrono_cli.conventions.shapes.bulk import SPAN_PAD, UNDO_OPS, Span, Undo
 from chrono_cli.conventions.shapes.json_diff import Change, diff_states
 from chrono_cli.conventions.shapes.trigger_log import Logged, unaudited
 from chrono_cli.conventions.writes.base import WriteContext
@@ -30,7 +30,6 @@ from chrono_cli.model import Op, Version
 if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.trigger_log_bulk import TriggerLogBulk
 
-_OPS = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}
 IN_SET = "chrono_in_set"
 
 
@@ -175,7 +174,7 @@ def _undo(recorded: list[str], ctx: WriteContext, versions: list[Version], group
     if not made:
         return ask
     first, last = made[0], made[-1]
-    op = _OPS.get(versions[first].op)
+    op = UNDO_OPS.get(versions[first].op)
     previous = versions[first - 1] if first > 0 else None
     if op is None or (previous is None and op != 0):
         return ask

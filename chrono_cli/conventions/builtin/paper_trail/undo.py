@@ -22,7 +22,7 @@ from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.conventions.builtin.paper_trail.adapter import OPS, PaperTrailOptions, Row, after_states, decode_row
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import staging
-from chrono_cli.conventions.shapes.bulk import CHUNK, SPAN_PAD, Span, Undo, stored_moment
+from chrono_cli.conventions.shapes.bulk import CHUNK, SPAN_PAD, UNDO_OPS, Span, Undo, stored_moment
 from chrono_cli.conventions.shapes.timeline_bulk import staged
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.types import is_json
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from chrono_cli.conventions.builtin.paper_trail.bulk import PaperTrailBulk
 
 FIELDS = ("id", "created_at", "event", "object", "object_changes")  # what decode_row reads (metadata aside)
-_OP = {Op.INSERT: 0, Op.UPDATE: 1, Op.DELETE: 2}
 
 
 def paper_trail_undo(writer: PaperTrailBulk, ctx: WriteContext, span: Span) -> dict[tuple[Any, ...], Undo] | None:
@@ -118,7 +117,7 @@ def _undo(head: Row, prev: Row | tuple[Any, ...] | None, tail: Row, later: bool,
     """One key's answer from the set's first version ``head`` and last ``tail``, the version before ``head``
     (decoded, or its event alone where its state is ``head``'s object) and the live row; None: not exact here.
     ``made`` is read only where no version follows (else the row's own reading says what followed)."""
-    op = _OP.get(head.op)
+    op = UNDO_OPS.get(head.op)
     if prev is None:
         before, gone = None, False  # the history starts with the set
     elif isinstance(prev, tuple) and OPS.get(prev[0]) is Op.DELETE:
