@@ -97,7 +97,7 @@ class _Lines(io.TextIOBase):
 
 
 def test_history_memory_does_not_grow_with_the_history(sqlite_or_pg_url: str) -> None:
-    long_histories(sqlite_or_pg_url, {1: 500, 2: 5_000})
+    long_histories(sqlite_or_pg_url, {1: 2_000, 2: 20_000})
     ws = Workspace(Settings(sqlite_or_pg_url, (), Config()))
     try:
         _peak(ws, "1")  # imports and reflection caches are paid before measuring
@@ -105,7 +105,7 @@ def test_history_memory_does_not_grow_with_the_history(sqlite_or_pg_url: str) ->
         large, large_lines = _peak(ws, "2")
     finally:
         ws.close()
-    assert (small_lines, large_lines) == (500, 5_000)
+    assert (small_lines, large_lines) == (2_000, 20_000)
     # read whole, ten times the versions take about ten times the memory; streamed, the same
     assert large < 2 * small, (small, large)
 
