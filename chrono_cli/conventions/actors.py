@@ -50,8 +50,9 @@ def _display(info: TableInfo) -> str | None:
 
 
 def target(conn: Connection, snapshot: SchemaSnapshot, ref: TableRef) -> TableInfo | None:
-    """The users table a link names: from the snapshot, else reflected."""
-    return snapshot.get(ref) or reflect.reflect(conn, {ref.schema: [ref.name]}).get(ref)
+    """The users table a link names: from the snapshot, else reflected (once for the snapshot)."""
+    return snapshot.get(ref) or snapshot.remember(
+        ("table", ref), lambda: reflect.reflect(conn, {ref.schema: [ref.name]}).get(ref))
 
 
 def labels(conn: Connection, snapshot: SchemaSnapshot, link: UserLink, ids: Iterable[Any]) -> dict[Any, str]:

@@ -69,8 +69,8 @@ def _fits(info: TableInfo, fields: Collection[str]) -> bool:
     return bool(info.pk) and bool(fields) and all(field_column(f, info.columns) for f in fields)
 
 
-def table_map(conn: Connection, schema: str | None, types: Mapping[int, ContentType], tables: Iterable[TableInfo],
-              sample: Sample, models: Mapping[str, str] | None = None) -> dict[str, int]:
+def table_map(conn: Connection, snapshot: SchemaSnapshot, schema: str | None, types: Mapping[int, ContentType],
+              tables: Iterable[TableInfo], sample: Sample, models: Mapping[str, str] | None = None) -> dict[str, int]:
     """{table name: content type id} for those of ``tables`` a content type names (rules in the module doc).
 
     ``models``: table name -> "app_label.model" from config."""
@@ -86,9 +86,8 @@ def table_map(conn: Connection, schema: str | None, types: Mapping[int, ContentT
         if t.ref.name not in out and t.ref.name in by_default:
             out[t.ref.name] = by_default[t.ref.name]
     taken = set(out.values())
-    inspector = inspect(conn)
     for ct in types.values():
-        if ct.id in taken or inspector.has_table(ct.default_table, schema=schema):
+        if ct.id in taken or ct.default_table in _relations(conn, snapshot, schema):
             continue
         fields = sample(ct.id)
         fits = [t for t in candidates if t.ref.name not in out and _fits(t, fields)]
@@ -97,11 +96,20 @@ def table_map(conn: Connection, schema: str | None, types: Mapping[int, ContentT
     return out
 
 
+def _relations(conn: Connection, snapshot: SchemaSnapshot, schema: str | None) -> frozenset[str]:
+    """The names of the schema's tables and views (read once for the snapshot: one query each, not one a name)."""
+    def find() -> frozenset[str]:
+        inspector = inspect(conn)
+        return frozenset(inspector.get_table_names(schema=schema)) | frozenset(inspector.get_view_names(schema=schema))
+
+    return snapshot.remember(("relations", schema), find)
+
+
 def content_type_of(ctx: ReadContext, live: TableInfo, used: Iterable[int], sample: Sample) -> int | None:
     """The content type of the live table among the ``used`` ones (None: no row of the store names it)."""
     types = content_types(ctx.conn, ctx.snapshot, live.ref.schema, used)
     models = {live.ref.name: ctx.config.model} if ctx.config.model else None
-    return table_map(ctx.conn, live.ref.schema, types, [live], sample, models).get(live.ref.name)
+    return table_map(ctx.conn, ctx.snapshot, live.ref.schema, types, [live], sample, models).get(live.ref.name)
 
 
 def members(conn: Connection, snapshot: SchemaSnapshot, store: TableRef, names: Iterable[str],
@@ -113,7 +121,7 @@ def members(conn: Connection, snapshot: SchemaSnapshot, store: TableRef, names: 
     types = content_types(conn, snapshot, store.schema, used)
     wanted = set(names)
     tables = [i for i in snapshot if i.ref.schema == store.schema and i.ref.name in wanted]
-    return set(table_map(conn, store.schema, types, tables, sample))
+    return set(table_map(conn, snapshot, store.schema, types, tables, sample))
 
 
 def store_content_type(ctx: ReadContext, store: TableRef, live: TableRef, sample: Sample) -> int | None:

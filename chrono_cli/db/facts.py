@@ -123,11 +123,16 @@ def _system_versioning(conn: Connection, tables: Mapping[TableRef, TableInfo], d
     if conn.dialect.name not in ("mysql", "mariadb"):
         return
     for schema in _schemas(tables, default_schema):
-        found: dict[str, dict[str, Any]] = {}
-        for row in conn.execute(text(_sql("mysql_system_versioning.sql")), {"schema": schema}):
-            entry = found.setdefault(row.table_name, {"start": None, "end": None, "unversioned": [],
-                                                      "trx": False, "partitioned": bool(row.partitioned)})
-            if row.column_name is None:
+        params = {"schema": schema}
+        versioned = {row.table_name for row in conn.execute(text(_sql("mysql_versioned_tables.sql")), params)}
+        if not versioned:
+            continue
+        partitioned = {row.table_name for row in conn.execute(text(_sql("mysql_system_time_partitions.sql")), params)}
+        found: dict[str, dict[str, Any]] = {name: {"start": None, "end": None, "unversioned": [], "trx": False}
+                                            for name in versioned}
+        for row in conn.execute(text(_sql("mysql_versioning_columns.sql")), params):
+            entry = found.get(row.table_name)
+            if entry is None:
                 continue
             if row.generation == "ROW START":
                 entry["start"] = row.column_name
@@ -141,7 +146,7 @@ def _system_versioning(conn: Connection, tables: Mapping[TableRef, TableInfo], d
             if info is not None:
                 info.facts[SYSTEM_VERSIONING] = SystemVersioning(entry["start"], entry["end"],
                                                                  tuple(entry["unversioned"]), entry["trx"],
-                                                                 entry["partitioned"])
+                                                                 name in partitioned)
 
 
 def _invisible_columns(conn: Connection, tables: Mapping[TableRef, TableInfo], default_schema: str | None) -> None:

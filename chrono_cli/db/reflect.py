@@ -6,11 +6,11 @@ import copy
 import gc
 import re
 import warnings
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Column, MetaData, Table, inspect, text
 from sqlalchemy import types as sqltypes
@@ -27,6 +27,8 @@ from chrono_cli.records import Struct, field
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
                             "sys"})
+
+T = TypeVar("T")
 
 
 class ColumnInfo(Struct, frozen=True):
@@ -188,12 +190,22 @@ class SchemaSnapshot(Struct):
     tables: dict[TableRef, TableInfo]
     complete: bool = True
     sequences: frozenset[TableRef] | None = None  # None: the "sequences" fact was not asked for
+    # what readers looked up beyond these tables through the same connection (a users table, a schema's relation
+    # names), kept for as long as the snapshot: a timeline read a page at a time asks once, not once a page
+    lookups: dict[Any, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[TableInfo]:
         return iter(self.tables.values())
 
     def get(self, ref: TableRef) -> TableInfo | None:
         return self.tables.get(ref)
+
+    def remember(self, key: Any, find: Callable[[], T]) -> T:
+        """``find()``, asked once for this snapshot (see ``lookups``)."""
+        if key not in self.lookups:
+            self.lookups[key] = find()
+        found: T = self.lookups[key]
+        return found
 
     def sibling(self, ref: TableRef, name: str) -> TableInfo | None:
         """The table called ``name`` in the same schema as ``ref``."""

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from tests.conftest import StoryClone, invoke
+from tests.support import forkserver
 from tests.support.clone import file_lock
 from tests.support.stories import history_meta_story, versioned_rows_story
 
@@ -41,10 +42,9 @@ def chrono_process(url: str, *args: str, config: str | Path | None = None, **kw:
 
 def run_support(module: str, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
     """Run ``python -m tests.support.<module> URL OUT.json ARGS`` (a library's story or read-back script, in its own
-    process) and return the JSON record it wrote."""
+    process: a fork of tests/support/forkserver.py) and return the JSON record it wrote."""
     out = tmp_path / f"{module}.json"
-    proc = subprocess.run([sys.executable, "-m", f"tests.support.{module}", url, str(out), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = forkserver.run(f"tests.support.{module}", url, str(out), *args)
     assert proc.returncode == 0, proc.stderr
     record: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return record

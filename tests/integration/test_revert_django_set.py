@@ -11,8 +11,6 @@ the result back: the rows as before the change set, the revert in its history.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -26,9 +24,10 @@ from typer.testing import CliRunner
 from chrono_cli.config import Config
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
-from tests.conftest import ROOT, StoryClone
+from tests.conftest import StoryClone
 from tests.integration.restore_support import chrono, reverts_agree, rows
 from tests.integration.test_django_libraries import _story
+from tests.support import forkserver
 
 SCRIPT = """
 import importlib, json, sys
@@ -99,8 +98,7 @@ print(json.dumps({"timelines": timelines, "live": live}, default=str))
 
 def _library(library: str, url: str, step: str = "read") -> dict[str, Any]:
     """Run ``SCRIPT``: make the change set (``step`` "change") and read every record back through the library."""
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, library, url, step], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    proc = forkserver.run_code(SCRIPT, library, url, step)
     assert proc.returncode == 0, proc.stderr
     out: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
     return out

@@ -7,8 +7,6 @@ simple-history stores no transactions, so its change sets are inferred (one acto
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +16,9 @@ from typer.testing import CliRunner
 from chrono_cli.config import Config
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
-from tests.conftest import ROOT, StoryClone
+from tests.conftest import StoryClone
 from tests.integration.restore_support import checksum, chrono, revert_both_ways, reverts_agree, rows, support_clone
+from tests.support import forkserver
 
 READ = """
 import json, sys
@@ -42,8 +41,7 @@ print(json.dumps(out))
 
 
 def _library(url: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", READ, url], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = forkserver.run_code(READ, url)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 

@@ -1,0 +1,4 @@
+-- Tables of one database whose history is PARTITION BY SYSTEM_TIME.
+SELECT DISTINCT TABLE_NAME AS table_name
+FROM information_schema.PARTITIONS
+WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND PARTITION_METHOD = 'SYSTEM_TIME'
