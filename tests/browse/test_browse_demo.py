@@ -348,7 +348,7 @@ def test_change_sets_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: p
 def test_records_page_as_the_cursor_goes_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from chrono_cli.browse import tables as tables_screen
 
-    monkeypatch.setattr(tables_screen, "RECENT", 2)
+    monkeypatch.setattr(tables_screen, "RECENT", 4)  # 91 change sets of 50 records: some 23 pages
     url = demo_copy(tmp_path)
     ws = workspace(url)
     every = list_changes(ws, ["users"], limit=10_000).changesets
