@@ -37,10 +37,10 @@ def _story(story_clone: StoryClone, backend: str) -> tuple[str, dict[str, int]]:
     return url, {s["label"]: s["tx"] for s in record["joined"]}
 
 
-def test_every_joined_change_set_is_planned_set_based_as_row_by_row(sqlite_or_pg_backend: str,
+def test_every_joined_change_set_is_planned_set_based_as_row_by_row(backend: str,
                                                                     story_clone: StoryClone) -> None:
     """Inserts, updates (of either table, or both) and a delete: the same conflicts, skips, rows and values."""
-    url, tx = _story(story_clone, sqlite_or_pg_backend)
+    url, tx = _story(story_clone, backend)
     ws = Workspace(Settings(url, (), Config()))
     try:
         planned = {label: reverts_agree(ws, str(ident), 5.0) for label, ident in tx.items()}
@@ -60,10 +60,10 @@ def test_every_joined_change_set_is_planned_set_based_as_row_by_row(sqlite_or_pg
                                                            "book 22 is already gone (the change set created it)"]
 
 
-def test_a_joined_delete_is_undone_set_based_as_row_by_row(runner: CliRunner, sqlite_or_pg_backend: str,
+def test_a_joined_delete_is_undone_set_based_as_row_by_row(runner: CliRunner, backend: str,
                                                            story_clone: StoryClone, tmp_path: Path) -> None:
-    url, tx = _story(story_clone, sqlite_or_pg_backend)
-    other, _ = _story(story_clone, sqlite_or_pg_backend)
+    url, tx = _story(story_clone, backend)
+    other, _ = _story(story_clone, backend)
     top = max(r["id"] for r in rows(url, "transaction"))
     done = revert_both_ways(runner, url, other, str(tx["delete book 22"]), tmp_path, TABLES, "issued_at")
     (item,) = json.loads(done.stdout)["items"]
@@ -77,13 +77,13 @@ def test_a_joined_delete_is_undone_set_based_as_row_by_row(runner: CliRunner, sq
     assert after["open_tables"]["item_version"]["22"] == 1 and after["open_tables"]["book_version"]["22"] == 1
 
 
-def test_a_joined_update_writes_every_table_of_the_object(runner: CliRunner, sqlite_or_pg_backend: str,
+def test_a_joined_update_writes_every_table_of_the_object(runner: CliRunner, backend: str,
                                                           story_clone: StoryClone, tmp_path: Path) -> None:
     """Only ``item.title`` changes back, yet book 20 gets a ``book_version`` row too (as Continuum and the
     row-by-row revert write it), and the transaction records each object's class: Book for book 20 (not its root
     table's), Item for the plain item 21."""
-    url, tx = _story(story_clone, sqlite_or_pg_backend)
-    other, _ = _story(story_clone, sqlite_or_pg_backend)
+    url, tx = _story(story_clone, backend)
+    other, _ = _story(story_clone, backend)
     top = max(r["id"] for r in rows(url, "transaction"))
     revert_both_ways(runner, url, other, str(tx["retitle book 20 and item 21"]), tmp_path, TABLES, "issued_at")
     assert [r["title"] for r in rows(url, "item")] == ["Dune (1965)", "Bookmark"]
@@ -97,11 +97,11 @@ def test_a_joined_update_writes_every_table_of_the_object(runner: CliRunner, sql
     assert book[-2]["title"] == "Dune (1965)" and book[-1]["title"] == "Dune (1965) (saved)"
 
 
-def test_a_joined_insert_changed_since_is_refused_then_forced(runner: CliRunner, sqlite_or_pg_backend: str,
+def test_a_joined_insert_changed_since_is_refused_then_forced(runner: CliRunner, backend: str,
                                                               story_clone: StoryClone, tmp_path: Path) -> None:
     """Book 20 changed in later transactions: refused (each table's later changes listed, as row by row) unless
     forced; forced, the object is deleted from both tables, the child's row first."""
-    url, tx = _story(story_clone, sqlite_or_pg_backend)
+    url, tx = _story(story_clone, backend)
     untouched = checksum(url)
     refused = chrono(runner, url, "revert", str(tx["insert book 20"]), "--yes")
     assert refused.exit_code == 6, refused.output
@@ -110,7 +110,7 @@ def test_a_joined_insert_changed_since_is_refused_then_forced(runner: CliRunner,
     assert dry.exit_code == 6 and "set-based: 0 rows re-inserted, 0 restored, 1 deleted" in dry.stdout
     assert checksum(url) == untouched
 
-    other, _ = _story(story_clone, sqlite_or_pg_backend)
+    other, _ = _story(story_clone, backend)
     done = revert_both_ways(runner, url, other, str(tx["insert book 20"]), tmp_path, TABLES, "issued_at")
     assert [(i["table"].split(".")[-1], i["action"]) for i in json.loads(done.stdout)["items"]] == [
         ("book", "delete")]
