@@ -125,7 +125,15 @@ def members(conn: Connection, snapshot: SchemaSnapshot, store: TableRef, names: 
 
 
 def store_content_type(ctx: ReadContext, store: TableRef, live: TableRef, sample: Sample) -> int | None:
-    """The content type of ``live`` among those the store's rows use."""
-    t = ctx.info(store).table()
-    used = ctx.conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
-    return content_type_of(ctx, ctx.info(live), used, sample)
+    """The content type of ``live`` among those the store's rows use: found once for the snapshot (the distinct
+    content types are a scan of the store, once a page before), asked again while none is found (a write may add
+    the first row of one)."""
+    remembered = ("content type", store, live, ctx.config.model)
+    found: int | None = ctx.snapshot.lookups.get(remembered)
+    if found is None:
+        t = ctx.info(store).table()
+        used = ctx.conn.execute(select(t.c.content_type_id).distinct()).scalars().all()
+        found = content_type_of(ctx, ctx.info(live), used, sample)
+        if found is not None:
+            ctx.snapshot.lookups[remembered] = found
+    return found
