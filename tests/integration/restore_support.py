@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import MetaData, create_engine, inspect, literal_column, select, table
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -115,13 +115,11 @@ def checksum(url: str) -> str:
     """A hash of every row of every table: equal before and after means nothing was written."""
     engine = create_engine(url)
     try:
-        md = MetaData()
-        md.reflect(engine)
         digest = hashlib.sha256()
         with engine.connect() as conn:
-            for name in sorted(md.tables):
-                t = md.tables[name]
-                data = sorted(repr(tuple(r)) for r in conn.execute(select(t)))
+            for name in sorted(inspect(conn).get_table_names()):  # every column, without reflecting each table
+                query = select(literal_column("*")).select_from(table(name))
+                data = sorted(repr(tuple(r)) for r in conn.execute(query))
                 digest.update(f"{name}:{len(data)}:{'|'.join(data)}".encode())
         return digest.hexdigest()
     finally:
