@@ -6,9 +6,10 @@ import SQLAlchemy, the database drivers and Django again, some 230 times a run. 
 process imports them once (nothing that configures anything: no settings, no mappers) and forks a child for each
 script: the child is as fresh as a new interpreter for everything the script sets up, with the imports done.
 
-Protocol (one JSON object a line on stdin/stdout): the request ``{"module": name, "argv": [...], "stdout": path,
-"stderr": path}`` (or ``"code"`` in place of ``"module"``: ``python -c CODE ARGS``), the answer ``{"returncode":
-n}`` once the child has ended; the child's output is in the files.
+Protocol (one JSON object a line on stdin/stdout): the request ``{"module": name, "argv": [...], "env": {...},
+"stdout": path, "stderr": path}`` (``"code"`` in place of ``"module"``: ``python -c CODE ARGS``; ``env``: the
+caller's environment at the call, as ``subprocess.run`` passes it), the answer ``{"returncode": n}`` once the child
+has ended; the child's output is in the files.
 
 Where the system cannot fork, ``run`` starts ``python -m`` as before.
 """
@@ -67,7 +68,8 @@ class _Server:
         with tempfile.TemporaryDirectory() as tmp:
             out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
             assert self.proc.stdin is not None
-            self.proc.stdin.write(json.dumps({**what, "argv": argv, "stdout": str(out), "stderr": str(err)}) + "\n")
+            self.proc.stdin.write(json.dumps({**what, "argv": argv, "env": dict(os.environ), "stdout": str(out),
+                                              "stderr": str(err)}) + "\n")
             self.proc.stdin.flush()
             code = self._answer(timeout)["returncode"]
             assert isinstance(code, int)
@@ -115,6 +117,8 @@ def _child(request: dict[str, Any]) -> None:
             target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(target, fd)
             os.close(target)
+        os.environ.clear()  # the caller's environment now, as subprocess.run would pass it
+        os.environ.update(request["env"])
         null = os.open(os.devnull, os.O_RDONLY)  # not the server's requests
         os.dup2(null, 0)
         os.close(null)
