@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from chrono_cli.conventions.base import ReadContext
+from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import TableRef
 from chrono_cli.records import Struct
@@ -97,12 +98,8 @@ def table_map(conn: Connection, snapshot: SchemaSnapshot, schema: str | None, ty
 
 
 def _relations(conn: Connection, snapshot: SchemaSnapshot, schema: str | None) -> frozenset[str]:
-    """The names of the schema's tables and views (read once for the snapshot: one query each, not one a name)."""
-    def find() -> frozenset[str]:
-        inspector = inspect(conn)
-        return frozenset(inspector.get_table_names(schema=schema)) | frozenset(inspector.get_view_names(schema=schema))
-
-    return snapshot.remember(("relations", schema), find)
+    """The schema's table and view names, listed once for the snapshot (not one query a content type)."""
+    return snapshot.remember(("relations", schema), lambda: reflect.relation_names(conn, schema))
 
 
 def content_type_of(ctx: ReadContext, live: TableInfo, used: Iterable[int], sample: Sample) -> int | None:

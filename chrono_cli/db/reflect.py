@@ -266,6 +266,12 @@ def table_names(conn: Connection, schemas: Sequence[str | None]) -> dict[str | N
     return {s: insp.get_table_names(schema=s) for s in schemas}
 
 
+def relation_names(conn: Connection, schema: str | None) -> frozenset[str]:
+    """The names of one schema's tables and views (what ``Inspector.has_table`` answers for): two catalog queries."""
+    insp = inspect(conn)
+    return frozenset(insp.get_table_names(schema=schema)) | frozenset(insp.get_view_names(schema=schema))
+
+
 def other_schemas(conn: Connection, known: Collection[str | None]) -> list[str]:
     """Non-system schemas not already in ``known`` (PostgreSQL; empty elsewhere)."""
     if conn.dialect.name != "postgresql":
