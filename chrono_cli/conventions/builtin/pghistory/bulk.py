@@ -69,7 +69,7 @@ class PghistoryBulk(TimelineBulk):
         return [*([context] if context else []), *live]
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """As the Django stores answer (django_undo.py); without a DELETE trigger the rows the set created are left
+        """As the Django stores answer (django_bulk.py); without a DELETE trigger the rows the set created are left
         to the row-by-row code, which refuses to delete them (pghistory would record no event)."""
         found = super().undo(ctx, group)
         if found is None or any(t.enabled and "DELETE" in t.events for t in ctx.live_info.triggers):
