@@ -11,11 +11,13 @@ parents first, deleted children first), which writes the same when every table o
 same action: so an object is planned whole or not at all (the whole revert then goes row by row). Its ancestor rows
 are written even where their columns do not change (their version rows), are listed under the object's own row (a
 plan item of every column of the hierarchy, as the row-by-row plan lists it), and record no class of their own.
+Objects whose tables the database planned (``revert_set._unquick``) are written the same way; their rows are
+``QuickMember`` rows and their items read each table's states (``SetPart.ancestors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from typing import Any
 
 from chrono_cli.conventions.writes.set_checks import Written
@@ -41,6 +43,8 @@ class Objects(Struct, frozen=True):
 
     leaders: Mapping[Row, tuple[Row, ...]]  # each object's own row (its deepest table) -> its ancestor rows
     members: frozenset[Row]  # every ancestor row (written with its object)
+    # each table of the set that leads objects -> the tables its objects also have rows in, root first
+    hierarchies: Mapping[TableRef, tuple[TableRef, ...]] = {}
 
     def of(self, row: Row) -> tuple[Row, ...]:
         """Every row of the object ``row`` leads, root first (empty: it leads none)."""
@@ -57,26 +61,31 @@ def find_objects(tables: Mapping[TableRef, Table],
     by_name = {str(ref): ref for ref in tables}
     leaders: dict[Row, tuple[Row, ...]] = {}
     members: set[Row] = set()
+    hierarchies: dict[TableRef, tuple[TableRef, ...]] = {}
     for ref, t in tables.items():
         if not t.ancestors:
             continue
         ups = [by_name.get(name) for name in t.ancestors]
         if any(u is None or tables[u].key != t.key for u in ups):
             return None
-        refs = [u for u in ups if u is not None]
-        for key in t.keys:
-            if any(key not in tables[u].keys for u in refs):
-                return None
-            rows = tuple((u, key) for u in refs)
-            leaders[(ref, key)] = rows
-            members.update(rows)
-    for row in members:  # a middle table's row: a deeper table's row leads its object
-        leaders.pop(row, None)
+        refs = tuple(u for u in ups if u is not None)
+        keys = t.keys
+        if any(not _keyset(keys) <= _keyset(tables[u].keys) for u in refs):
+            return None
+        leaders.update({(ref, key): tuple((u, key) for u in refs) for key in keys})
+        members.update((u, key) for u in refs for key in keys)
+        hierarchies[ref] = refs
+    for row in members & leaders.keys():  # a middle table's row: a deeper table's row leads its object
+        del leaders[row]
     for ref, t in tables.items():
-        keys = [k for k in t.keys if (ref, k) not in members]
+        keys = [k for k in t.keys if (ref, k) not in members] if members else list(t.keys)
         if keys and subclass_keys(ref, keys):
             return None
-    return Objects(leaders, frozenset(members))
+    return Objects(leaders, frozenset(members), hierarchies)
+
+
+def _keyset(keys: Collection[Key]) -> Set[Key]:
+    return keys.keys() if isinstance(keys, Mapping) else keys if isinstance(keys, Set) else set(keys)
 
 
 def whole(objects: Objects, decided: Mapping[Row, SetRow], settled: Collection[Row]) -> bool:

@@ -16,7 +16,9 @@ planned whole or the revert goes row by row, each table still a part of its own 
 
 A table whose every row is a plain restore is planned by the database instead (``_quick``, where the store has an
 undo query: shapes/undo_plan.py): no per-row objects but the key and a fingerprint, its rows read whole only when
-the plan lists them, staged with one ``INSERT ... SELECT``.
+the plan lists them, staged with one ``INSERT ... SELECT``. So are joined-inheritance objects where every table of
+their hierarchy is planned so and each object changes a column somewhere (a row of it that changes nothing is
+written with it); where one table of a hierarchy is not, its other tables are planned here too (``_unquick``).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from chrono_cli.services.revert import (
 )
 from chrono_cli.services.revert_objects import Objects, column_order, find_objects, merged, whole, writes_objects
 from chrono_cli.services.revert_objects import Table as ObjectTable
-from chrono_cli.services.revert_set_plan import Quick, QuickRow, SetPart, SetRevert, SetRow
+from chrono_cli.services.revert_set_plan import Quick, QuickMember, QuickRow, SetPart, SetRevert, SetRow
 from chrono_cli.services.revert_set_write import marked, write_order
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -121,20 +123,34 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}
-        for ref in times if inferred else dict.fromkeys(c.table for c in head.changes):
+
+        def opened(ref: TableRef, quick: bool = True) -> bool:
             mine = times.get(ref, {})
-            found = _open(ws, cat, ref, group if head.exact else Span(mine), meta, now, mine)
+            found = _open(ws, cat, ref, group if head.exact else Span(mine), meta, now, mine, quick)
             if found is None or (found.quick is None and not set(mine) <= set(found.undo)):
-                return None  # a row whose versions the store does not answer for: its reading says why
+                return False  # a row whose versions the store does not answer for: its reading says why
             if mine and found.quick is None:
                 found.changes = _changes_of(head, ref)
             tables[ref] = found
+            return True
+
+        if not all(opened(ref) for ref in (times if inferred else dict.fromkeys(c.table for c in head.changes))):
+            return None
+        objects = _objects(tables)
+        while objects is not None and (again := _unquick(tables, objects)):
+            if not all(opened(ref, quick=False) for ref in again):
+                return None
+            objects = _objects(tables)
+        if objects is None:
+            return None
         ranks = table_ranks(tables, snapshot)
         for ref, t in tables.items():
             t.rank = ranks.get(ref, 0)
-        objects = _objects(tables)
-        if objects is None:
-            return None
+        # objects planned in SQL (every table of theirs is, ``_unquick``) are written as they are; the rest are the
+        # planner's
+        quick_members = frozenset(r for r in objects.members if tables[r[0]].quick is not None)
+        objects = Objects({r: up for r, up in objects.leaders.items() if tables[r[0]].quick is None},
+                          objects.members - quick_members)
         # the order the change set lists its rows in: an exact set tables as listed, keys newest-listed first (or
         # as the bulk writer's undo lists them); an inferred one its changes' order
         order = [(t, key) for t in tables.values()
@@ -147,9 +163,7 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
         except _RowByRow:
             return None
         conflicts, blocked, skipped = planner.conflicts, planner.blocked, planner.skipped
-        shown = _shown(tables)  # a re-inserted object lists every column of its hierarchy
-        parts = tuple(sorted((_part(t, column_order(shown, ref)) for ref, t in tables.items() if t.writes),
-                             key=lambda p: p.rank))
+        parts = _parts(tables, quick_members)
         try:
             steps = _steps(cat, tables, parts, meta, now) if parts and not blocked else []
         except UnsupportedOperation:
@@ -238,10 +252,10 @@ def _changes(t: _Table, key: tuple[Any, ...], head: ChangeSet) -> list[RowChange
 
 
 def _open(ws: Workspace, cat: Catalog, ref: TableRef, group: Any, meta: WriteMeta, now: datetime,
-          mine: Mapping[tuple[Any, ...], Any]) -> _Table | None:
+          mine: Mapping[tuple[Any, ...], Any], quick: bool = True) -> _Table | None:
     """The table's bulk writer and what the change set did to its keys (planned in SQL where every row is a quick
-    restore, see ``_quick``; ``mine``: an inferred set's keys, in its order); None: it cannot be reverted
-    set-based."""
+    restore, see ``_quick``, unless not ``quick``; ``mine``: an inferred set's keys, in its order); None: it cannot
+    be reverted set-based."""
     target = open_target(cat, str(ref))
     det = history_detection(target)
     conv = conventions.of(det)
@@ -254,12 +268,12 @@ def _open(ws: Workspace, cat: Catalog, ref: TableRef, group: Any, meta: WriteMet
     except UnsupportedOperation:
         return None
     writer = conv.bulk
-    quick = _quick(ws, writer, ctx, group, mine)
-    if quick is not None:
-        if not quick.keys:
+    planned = _quick(ws, writer, ctx, group, mine) if quick else None
+    if planned is not None:
+        if not planned.keys:
             return None  # nothing of the table in the set: its reading says why
         return _Table(target, writer, ctx, {}, {}, writer.recorded(ctx), writer.bookkeeping(ctx),
-                      writer.fits_as_stored(ctx), ctx.live_info, quick=quick)
+                      writer.fits_as_stored(ctx), ctx.live_info, quick=planned)
     undo = writer.undo(ctx, group)
     if not undo:
         return None
@@ -284,11 +298,12 @@ def _quick(ws: Workspace, writer: BulkWriter, ctx: WriteContext, group: Any,
     if any(r[width] is None for r in found):
         return None
     seen = {r[:width]: r[width] for r in found}
+    unchanged = frozenset(r[:width] for r in found if not r[width + 1])
     if not isinstance(group, Span):
-        return Quick(ws, group, tuple(sorted(seen, reverse=True)), seen)
+        return Quick(ws, group, tuple(sorted(seen, reverse=True)), seen, unchanged)
     if seen.keys() != mine.keys():
         return None
-    return Quick(ws, group, tuple(mine), seen)
+    return Quick(ws, group, tuple(mine), seen, unchanged)
 
 
 class _Planner:
@@ -468,17 +483,50 @@ def _rowkey(t: _Table, key: tuple[Any, ...]) -> RowKey:
     return RowKey(tuple(zip(t.ctx.det.key, key, strict=True)))
 
 
-def _part(t: _Table, order: tuple[str, ...]) -> SetPart:
-    det = t.ctx.det
-    rows: tuple[SetRow | QuickRow, ...] = tuple(t.rows.values()) if t.quick is None \
-        else tuple(map(QuickRow, t.quick.keys))
-    return SetPart(str(t.target.ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
-                   tuple(t.recorded), t.rank, rows, order, t.quick)
+def _parts(tables: Mapping[TableRef, _Table], quick_members: frozenset[tuple[TableRef, tuple[Any, ...]]],
+           ) -> tuple[SetPart, ...]:
+    """The tables written, parents first: a quick part's ancestor rows of objects (``quick_members``) marked, and its
+    ancestors' parts beside it (its objects' items list them)."""
+    shown = _shown(tables)  # a re-inserted object lists every column of its hierarchy
+    out: dict[str, SetPart] = {}
+    for ref, t in sorted(tables.items(), key=lambda rt: rt[1].rank):
+        if not t.writes:
+            continue
+        det = t.ctx.det
+        rows: tuple[SetRow | QuickRow, ...] = tuple(t.rows.values())
+        ancestors: tuple[SetPart, ...] = ()
+        if t.quick is not None:
+            rows = tuple(QuickMember(k) if (ref, k) in quick_members else QuickRow(k) for k in t.quick.keys) \
+                if quick_members else tuple(map(QuickRow, t.quick.keys))
+            ancestors = tuple(out[name] for name in det.options.ancestors() if name in out)
+        out[str(ref)] = SetPart(str(ref), det.adapter, None if det.in_table else str(det.store), tuple(det.key),
+                                tuple(t.recorded), t.rank, rows, column_order(shown, ref), t.quick, ancestors)
+    return tuple(out.values())
+
+
+def _unquick(tables: Mapping[TableRef, _Table], objects: Objects) -> set[TableRef]:
+    """The tables planned in SQL whose rows are to be planned here after all, as the row-by-row revert reads them: a
+    hierarchy planned partly here (an object is planned one way: ``revert_objects.whole``), a row that changes
+    nothing outside an object (skipped, in that code's words), or an object that changes nothing in any table."""
+    out: set[TableRef] = set()
+    for ref, ups in objects.hierarchies.items():
+        quick = [r for r in (*ups, ref) if tables[r].quick is not None]
+        if quick and len(quick) != len(ups) + 1:
+            out.update(quick)
+    unchanged = {(ref, k) for ref, t in tables.items() if t.quick is not None for k in t.quick.unchanged}
+    for row in unchanged:  # few: most rows change a column
+        if row in objects.leaders:
+            if all(r in unchanged for r in objects.of(row)):
+                out.update(r[0] for r in objects.of(row))
+        elif row not in objects.members:
+            out.add(row[0])
+    return out
 
 
 def _shown(tables: Mapping[TableRef, _Table]) -> dict[TableRef, ObjectTable]:
     """What finding the change set's joined-inheritance objects needs of each table (revert_objects.py)."""
-    return {ref: ObjectTable(tuple(t.ctx.det.key), t.ctx.det.options.ancestors(), t.undo, tuple(t.info.columns))
+    return {ref: ObjectTable(tuple(t.ctx.det.key), t.ctx.det.options.ancestors(),
+                             t.undo if t.quick is None else t.quick.seen, tuple(t.info.columns))
             for ref, t in tables.items()}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from chrono_cli import conventions
@@ -41,10 +42,18 @@ class QuickRow(tuple[Any, ...]):
 
     __slots__ = ()
     action = "restore"
+    member = False
 
     @property
     def key(self) -> tuple[Any, ...]:
         return tuple(self)
+
+
+class QuickMember(QuickRow):
+    """A row planned in SQL that is an ancestor row of a joined-inheritance object (``SetRow.member``)."""
+
+    __slots__ = ()
+    member = True
 
 
 class Quick(Struct, frozen=True):
@@ -55,6 +64,7 @@ class Quick(Struct, frozen=True):
     group: Any
     keys: tuple[tuple[Any, ...], ...]  # in the change set's order
     seen: Mapping[tuple[Any, ...], Any]
+    unchanged: frozenset[tuple[Any, ...]] = frozenset()  # keys whose restored columns all stay (an object's rows)
 
     def states(self, table: str, convention: str, keys: Sequence[tuple[Any, ...]] | None,
                ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -87,6 +97,8 @@ class SetPart:
     rows: tuple[SetRow | QuickRow, ...]
     order: tuple[str, ...] = ()  # the live table's columns
     quick: Quick | None = dataclasses.field(default=None, compare=False)  # the rows were planned in SQL
+    # a quick part's joined-inheritance ancestors (quick parts, root first): its objects' rows there are listed here
+    ancestors: tuple[SetPart, ...] = dataclasses.field(default=(), compare=False)
 
     def items(self, limit: int | None = None) -> list[dict[str, Any]]:
         """One entry per row (the first ``limit``): table, action, key and diff, as a row-by-row plan lists them (a
@@ -114,14 +126,18 @@ class SetPart:
 
     def _quick_items(self, quick: Quick, limit: int | None) -> list[dict[str, Any]]:
         """``items`` of rows planned in SQL: the live row held the state the set left (the plan checked it, the write
-        checks it again), so a row's diff is that state against the one before, column by column."""
-        keys = quick.keys[:limit]
-        found = quick.states(self.table, self.convention, None if len(keys) == len(quick.keys) else keys)
-        n, names = len(self.columns), self.key
-        return [{"table": self.table, "action": "restore", "key": jsonable(dict(zip(names, k, strict=True))),
+        checks it again), so a row's diff is that state against the one before, column by column; an object's diff
+        its ancestor tables' columns first, root first (its rows there are not listed on their own)."""
+        keys = list(islice((r.key for r in self.rows if not r.member), limit))
+        every = len(keys) == len(quick.keys)
+        parts = [p for p in (*self.ancestors, self) if p.quick is not None]
+        found = [p.quick.states(p.table, p.convention, None if every else keys) for p in parts if p.quick]
+        return [{"table": self.table, "action": "restore", "key": jsonable(dict(zip(self.key, k, strict=True))),
                  "convention": self.convention, "history": self.history,
-                 "diff": diff_doc(FieldChange(c, was, now) for c, was, now in
-                                  zip(self.columns, found[k][:n], found[k][n:], strict=True) if not same(was, now))}
+                 "diff": diff_doc(FieldChange(c, was, now) for p, states in zip(parts, found, strict=True)
+                                  for c, was, now in zip(p.columns, states[k][:len(p.columns)],
+                                                         states[k][len(p.columns):], strict=True)
+                                  if not same(was, now))}
                 for k in keys]
 
 
@@ -147,7 +163,7 @@ class SetRevert:
 
     def counts(self) -> tuple[int, int, int]:
         """Rows re-inserted, restored, deleted."""
-        actions = [r.action for p in self.parts for r in p.rows if not getattr(r, "member", False)]
+        actions = [r.action for p in self.parts for r in p.rows if not r.member]
         return actions.count("undelete"), actions.count("restore"), actions.count("delete")
 
     def to_json(self, *, rows: bool | int = True) -> dict[str, Any]:

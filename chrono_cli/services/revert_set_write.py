@@ -67,7 +67,7 @@ def marked(stage: Table, part: SetPart, deletes: bool) -> Table:
     """Note on ``stage`` that the revert writes joined objects whole, and whether its rows are all ancestor rows of
     objects other parts write (``bulk.OBJECTS``)."""
     rows = [r for r in part.rows if (r.action == "delete") == deletes]
-    return mark_objects(stage, bool(rows) and all(isinstance(r, SetRow) and r.member for r in rows))
+    return mark_objects(stage, bool(rows) and all(r.member for r in rows))
 
 
 def _stage(ctx: WriteContext, part: SetPart, rows: list[SetRow], deletes: bool) -> Table:

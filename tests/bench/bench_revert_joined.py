@@ -8,8 +8,8 @@ Continuum writes it: ``item`` (id, kind, title) and ``book`` (id -> item.id, isb
 (bench_revert.py's store), transaction 3 inserts N books, transaction 4 (the change set) changes every book's title
 (the ``item`` row) and isbn (the ``book`` row). Then per run, on a fresh copy (CREATE DATABASE ... TEMPLATE),
 alternating:
-  revert        `chrono revert 4 --yes`: N objects, 2N live rows and 2N version rows written set-based
-                (services/revert_set.py, services/revert_objects.py);
+  revert        `chrono revert 4 --yes`: N objects, 2N live rows and 2N version rows written set-based, planned
+                by the database (services/revert_set.py, services/revert_objects.py, shapes/undo_plan.py);
   bulk restore  `chrono restore article --at T1 --all-changed-since T2 --yes`: N plain rows, the reference a
                 set-based write of N rows is measured against (a bulk restore refuses joined tables).
 Each run leaves its own N rows back at their first state (checked). Row by row, a revert costs about 20-27 ms

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -53,11 +54,31 @@ def test_every_joined_change_set_is_planned_set_based_as_row_by_row(backend: str
     assert sorted((i["table"].split(".")[-1], i["key"]["id"]) for p in retitle.parts for i in p.items()) == [
         ("book", 20), ("item", 21)]
     assert retitle.counts() == (0, 2, 0)
+    # planned by the database: every row a restore, the object's book row (no column of its own changes) with it
+    assert [p.quick is not None for p in retitle.parts] == [True, True]
     (undelete,) = [i for p in planned["delete book 22"].parts for i in p.items()]
     assert [d["column"] for d in undelete["diff"]] == ["id", "kind", "title", "isbn"]
     created = planned["insert plain item 21 and book 22"]  # book 22 is gone again: skipped in both tables
     assert [s.split(".")[-1] for s in created.skipped] == ["item 22 is already gone (the change set created it)",
                                                            "book 22 is already gone (the change set created it)"]
+
+
+def test_an_object_with_a_row_not_planned_by_the_database_is_planned_whole_in_python(backend: str,
+                                                                                    story_clone: StoryClone) -> None:
+    """Book 20's isbn changed outside the history since: its ``book`` row is no quick restore, so its ``item`` row
+    (and the plain item 21 beside it) are planned in Python too, and the conflict reads as row by row."""
+    url, tx = _story(story_clone, backend)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE book SET isbn = :isbn WHERE id = 20"), {"isbn": "changed outside"})
+    engine.dispose()
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        plan = reverts_agree(ws, str(tx["retitle book 20 and item 21"]), 5.0)
+    finally:
+        ws.close()
+    assert plan is not None and [p.quick for p in plan.parts] == [None, None]
+    assert [(c.table.split(".")[-1], c.key) for c in plan.conflicts] == [("book", {"id": 20})]
 
 
 def test_a_joined_delete_is_undone_set_based_as_row_by_row(runner: CliRunner, backend: str,

@@ -5,13 +5,15 @@ The undo query (per key: what the change set did, the state before it and the on
 live rows, and one query tells per key whether it is a *quick* restore: the row-by-row revert would restore it to
 the state before the set and nothing can stand in its way. That is: the set inserted or updated it and left it
 (no later version), the live row holds exactly the state it left (its restored columns print as the same row
-text), a version before the set exists and is no deletion, a restored column changes, no NULL goes into a NOT
-NULL column, and no column of a unique index or a foreign key changes (so no unique value can be taken and no
-parent be missing: ``set_checks`` looks only at rows that change such a column). Every restored column must be
-read from a store column of the live column's own type and compare exactly in SQL (``bulk_plan.usable``'s test).
-For each quick row the query returns a fingerprint (the live row and the state before, as one text); the write
-stages the same rows with one ``INSERT ... SELECT`` locking the live rows and compares the fingerprints. A key that
-is not quick is left to the Python planner (``services/revert_set.py``), with the rest of its table.
+text), a version before the set exists and is no deletion, no NULL goes into a NOT NULL column, and no column of a
+unique index or a foreign key changes (so no unique value can be taken and no parent be missing: ``set_checks``
+looks only at rows that change such a column); and a restored column changes, which the query returns apart: a row
+of a joined-inheritance object that changes nothing is written with its object where another of its rows changes
+(``services/revert_objects.py``). Every restored column must be read from a store column of the live column's own
+type and compare exactly in SQL (``bulk_plan.usable``'s test). For each quick row the query returns a fingerprint
+(the live row and the state before, as one text); the write stages the same rows with one ``INSERT ... SELECT``
+locking the live rows and compares the fingerprints. A key that is not quick is left to the Python planner
+(``services/revert_set.py``), with the rest of its table.
 """
 
 from __future__ import annotations
@@ -58,16 +60,20 @@ class Undone(Struct, frozen=True):
         return [case((self.same(c), self.live.c[c]), else_=self.undo.c[c]) for c in self.columns]
 
     def quick(self) -> ColumnElement[bool]:
-        """The row is a quick restore (see the module)."""
+        """The row is a quick restore (see the module), but for a restored column changing (``changes``: a row of a
+        joined-inheritance object is written when another row of its object changes)."""
         u, live, dialect = self.undo, self.live, self.ctx.conn.dialect
         nullable = self.ctx.live_info.columns
         left = row_text(dialect, [live.c[c] for c in self.columns]).is_not_distinct_from(
             row_text(dialect, [u.c[f"{MADE}{n}"] for n in range(len(self.columns))]))
         return and_(live.c[self.ctx.det.key[0]].is_not(None), u.c[UNDO_OP].in_([0, 1]), u.c[UNDO_MADE],
                     ~u.c[UNDO_LATER], u.c[UNDO_BEFORE].is_not(None), u.c[UNDO_BEFORE] != 2, left,
-                    or_(false(), *(~self.same(c) for c in self.columns)),
                     *(or_(u.c[c].is_not(None), self.same(c)) for c in self.columns if not nullable[c].nullable),
                     *(self.same(c) for c in self.guarded))
+
+    def changes(self) -> ColumnElement[bool]:
+        """A restored column changes."""
+        return or_(false(), *(~self.same(c) for c in self.columns))
 
     def fingerprint(self) -> ColumnElement[Any]:
         """The live row and the state before, as one text."""
@@ -95,9 +101,10 @@ def undone(writer: BulkWriter, ctx: WriteContext, group: Any, skip: Collection[s
 
 
 def classified(u: Undone) -> list[tuple[Any, ...]]:
-    """Per key of the set: the key, then its fingerprint for a quick row (never NULL), else NULL."""
-    return fetched(u.ctx.conn, select(*u.keys(), case((u.quick(), u.fingerprint()), else_=None).label(QUICK))
-                   .select_from(u.joined()))
+    """Per key of the set: the key, its fingerprint for a quick row (never NULL) else NULL, and whether a restored
+    column changes."""
+    return fetched(u.ctx.conn, select(*u.keys(), case((u.quick(), u.fingerprint()), else_=None).label(QUICK),
+                                      case((u.changes(), 1), else_=0)).select_from(u.joined()))
 
 
 def stage(u: Undone, table: Table) -> dict[tuple[Any, ...], Any]:

@@ -131,9 +131,8 @@ class ContinuumBulk(BulkWriter):
         return undo.undo(ctx, self.recorded(ctx), group)
 
     def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
-        """``undo`` in one SELECT (``undo.undo_query``); None for a joined-inheritance table, whose rows the revert
-        plans object by object."""
-        if not isinstance(group, int) or is_joined(ctx):
+        """``undo`` in one SELECT (``undo.undo_query``); a joined-inheritance table's own rows, as ``undo``."""
+        if not isinstance(group, int):
             return None
         return undo.undo_query(ctx, self.recorded(ctx), group)
 
