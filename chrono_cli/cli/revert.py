@@ -34,7 +34,8 @@ def revert(ctx: typer.Context,
     revert), in foreign-key order, in one transaction. First a conflict report on stderr: rows changed
     again after the change set (by whom, when) refuse the revert unless --force; rows that cannot be
     written at all (a unique key taken meanwhile, a value that no longer fits) always refuse it (exit 6,
-    nothing written). Then the plan, as for 'chrono restore'.
+    nothing written). Then the plan, as for 'chrono restore'; --plan FILE saves it for 'chrono apply'
+    (set-based where the revert is).
 
     Example:
 
@@ -47,12 +48,12 @@ def revert(ctx: typer.Context,
     from chrono_cli.services.revert_set import plan_set_revert, set_head
 
     state: CliState = ctx.obj
-    # a plan file holds row-by-row items ('chrono apply' re-checks each): then, and where the set-based revert
-    # cannot be used (services/revert_set.py), row by row
-    head = set_head(state.workspace, changeset, window) if plan is None else None
+    # row by row where the set-based revert cannot be used (services/revert_set.py); a plan file is then the
+    # row-by-row document (services/plan.py), else the set-based one (services/revert_set_file.py)
+    head = set_head(state.workspace, changeset, window)
     whole = plan_set_revert(state.workspace, head, force=force, actor=actor, reason=reason) if head else None
     if whole is not None:
-        _set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
+        set_revert(state, whole, yes=yes, dry_run=dry_run, sql=sql, fmt=fmt, plan_file=plan, window=window)
         return
     result = plan_revert(state.workspace, changeset, window=window, force=force, actor=actor, reason=reason)
     cs = result.changeset
@@ -74,9 +75,10 @@ def revert(ctx: typer.Context,
     write_plan(state, result.plan, yes=yes, dry_run=dry_run, plan_file=plan, fmt=fmt)
 
 
-def _set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: bool, sql: bool,
-                fmt: OutputFormat | None) -> None:
-    """The set-based revert: the same report and refusals, its plan, then the write (see services/revert_set)."""
+def set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: bool, sql: bool,
+               fmt: OutputFormat | None, plan_file: str | None = None, window: float | None = None) -> None:
+    """The set-based revert: the same report and refusals, its plan, then the write (see services/revert_set), or
+    its plan saved to ``plan_file`` (with an inferred set's grouping ``window``) for 'chrono apply'."""
     import os
 
     from chrono_cli.cli.progress import progress_bar
@@ -105,14 +107,21 @@ def _set_revert(state: CliState, result: "SetRevert", *, yes: bool, dry_run: boo
         return
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
     refused = bool(result.conflicts) and not result.force
-    if dry_run or refused:
+    if dry_run or refused or plan_file:
         if dry_run:
             _show(result, sys.stdout, chosen)
         if refused:
             raise Refused(f"revert of change set {cs.id} refused: {_rows(len(result.conflicts), 'later change')} "
                           "would be overwritten (listed above); nothing written",
                           hint="--force reverts anyway, writing over those changes")
-        note("dry run: nothing written")
+        if plan_file:
+            from chrono_cli.services.revert_set_file import save
+
+            save(plan_file, result, window)
+            if not dry_run:
+                _show(result, sys.stdout, chosen)
+        note(f"plan written to {plan_file}; apply it with: chrono apply {plan_file}" if plan_file
+             else "dry run: nothing written")
         return
     _show(result, sys.stderr, resolve(None, sys.stderr.isatty()))
     rows = sum(result.counts())

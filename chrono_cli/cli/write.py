@@ -152,16 +152,26 @@ def apply(ctx: typer.Context,
 
     Inside one transaction, after locking the rows, chrono checks each row's fingerprint and history
     against the plan and rebuilds the statements; any difference refuses the whole plan (exit 6).
+    A set-based revert's plan (chrono revert --plan) is planned again, set-based, as of its time: unless
+    it shows the file's rows, counts, conflicts and statements exactly, it is refused; the write then
+    locks and compares every live row with it.
 
     Example:
 
         chrono restore user 42 --version 3 --plan fix.json
         chrono apply fix.json --yes
     """
-    from chrono_cli.services.plan import Plan
+    from chrono_cli.services.plan import Plan, read_document
+    from chrono_cli.services.revert_set_file import SetPlan, is_set_plan, replan
 
     state: CliState = ctx.obj
-    write_plan(state, Plan.load(file), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt, sql=sql)
+    doc = read_document(file)
+    if is_set_plan(doc):  # a set-based revert's plan (services/revert_set_file.py): planned again, compared, written
+        from chrono_cli.cli.revert import set_revert
+
+        set_revert(state, replan(state.workspace, SetPlan.from_json(doc)), yes=yes, dry_run=dry_run, sql=sql, fmt=fmt)
+        return
+    write_plan(state, Plan.from_json(doc), yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt, sql=sql)
 
 
 def _archive(ctx: typer.Context, table: str, keys: list[str], *, archived: bool, reason: str | None,

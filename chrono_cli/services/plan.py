@@ -55,30 +55,31 @@ class PlanItem:
     @classmethod
     def from_json(cls, doc: Any) -> PlanItem:
         """An item of a plan document; a field of the wrong type is a usage error naming the field."""
-        doc = _typed(doc, dict, "item")
-        expected = _typed(doc.get("expected"), dict, "expected")
-        only = _typed(doc.get("only"), list, "only", optional=True)
-        target = _typed(doc.get("target"), dict, "target", optional=True)
+        doc = typed(doc, dict, "item")
+        expected = typed(doc.get("expected"), dict, "expected")
+        only = typed(doc.get("only"), list, "only", optional=True)
+        target = typed(doc.get("target"), dict, "target", optional=True)
         if target is not None and "seq" in target:
-            _typed(target["seq"], int, "target.seq")
-        return cls(action=_typed(doc.get("action"), str, "action"), key=_typed(doc.get("key"), dict, "key"),
-                   convention=_typed(doc.get("convention"), str, "convention"),
-                   history=_typed(doc.get("history"), str, "history", optional=True),
-                   expected_row=_typed(expected.get("row"), str, "expected.row"),
-                   expected_history=_typed(expected.get("history_rows"), int, "expected.history_rows"),
-                   diff=_records(doc.get("diff"), "diff", ("column", "old", "new")),
-                   statements=_records(doc.get("statements"), "statements", ("label", "sql", "params")),
+            typed(target["seq"], int, "target.seq")
+        return cls(action=typed(doc.get("action"), str, "action"), key=typed(doc.get("key"), dict, "key"),
+                   convention=typed(doc.get("convention"), str, "convention"),
+                   history=typed(doc.get("history"), str, "history", optional=True),
+                   expected_row=typed(expected.get("row"), str, "expected.row"),
+                   expected_history=typed(expected.get("history_rows"), int, "expected.history_rows"),
+                   diff=records(doc.get("diff"), "diff", ("column", "old", "new")),
+                   statements=records(doc.get("statements"), "statements", ("label", "sql", "params")),
                    target=target,
-                   only=None if only is None else tuple(_typed(c, str, "only[]") for c in only),
-                   kept=_records(doc.get("kept") or [], "kept", ("column", "why")),
-                   notes=_texts(doc.get("notes"), "notes"), table=_typed(doc.get("table"), str, "table", optional=True))
+                   only=None if only is None else tuple(typed(c, str, "only[]") for c in only),
+                   kept=records(doc.get("kept") or [], "kept", ("column", "why")),
+                   notes=texts(doc.get("notes"), "notes"), table=typed(doc.get("table"), str, "table", optional=True))
 
 
 class MalformedPlan(UsageError):
     """A plan document with a missing field or a field of the wrong type."""
 
 
-def _typed(value: Any, kind: type, field: str, *, optional: bool = False) -> Any:
+def typed(value: Any, kind: type, field: str, *, optional: bool = False) -> Any:
+    """``value`` if it is a ``kind`` (or None, if ``optional``), else a usage error naming ``field``."""
     if value is None and optional:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -87,11 +88,12 @@ def _typed(value: Any, kind: type, field: str, *, optional: bool = False) -> Any
     return value
 
 
-_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
+_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list", bool: "true or false"}
 
 
-def _records(value: Any, field: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    out = [_typed(v, dict, f"{field}[]") for v in _typed(value, list, field)]
+def records(value: Any, field: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A list of objects, each with ``keys`` (a usage error otherwise)."""
+    out = [typed(v, dict, f"{field}[]") for v in typed(value, list, field)]
     for record in out:
         missing = [k for k in keys if k not in record]
         if missing:
@@ -99,8 +101,20 @@ def _records(value: Any, field: str, keys: tuple[str, ...]) -> list[dict[str, An
     return out
 
 
-def _texts(value: Any, field: str) -> tuple[str, ...]:
-    return tuple(_typed(v, str, f"{field}[]") for v in _typed(value or [], list, field))
+def texts(value: Any, field: str) -> tuple[str, ...]:
+    """A list of strings (missing: none)."""
+    return tuple(typed(v, str, f"{field}[]") for v in typed(value or [], list, field))
+
+
+def plan_time(doc: Mapping[str, Any]) -> datetime:
+    """A plan document's ``created_at``: an ISO-8601 time with its zone."""
+    try:
+        created = datetime.fromisoformat(typed(doc.get("created_at"), str, "created_at"))
+    except ValueError:
+        raise MalformedPlan(f"malformed plan: created_at {doc['created_at']!r} is not an ISO-8601 time") from None
+    if created.tzinfo is None:
+        raise MalformedPlan("malformed plan: created_at has no time zone")
+    return created
 
 
 class Plan(Struct, frozen=True):
@@ -147,50 +161,54 @@ class Plan(Struct, frozen=True):
         if doc.get("format_version") != FORMAT_VERSION:
             raise UsageError(f"unsupported plan format version {doc.get('format_version')!r} "
                              f"(this chrono reads version {FORMAT_VERSION})")
-        try:
-            created = datetime.fromisoformat(_typed(doc.get("created_at"), str, "created_at"))
-        except ValueError:
-            raise MalformedPlan(f"malformed plan: created_at {doc['created_at']!r} is not an ISO-8601 time") from None
-        if created.tzinfo is None:
-            raise MalformedPlan("malformed plan: created_at has no time zone")
-        items = tuple(PlanItem.from_json(i) for i in _typed(doc.get("items"), list, "items"))
+        created = plan_time(doc)
+        items = tuple(PlanItem.from_json(i) for i in typed(doc.get("items"), list, "items"))
         if not items:
             raise MalformedPlan("the plan has no items: it writes nothing",
                                 hint="a plan comes from --plan FILE of a write that changes at least one row")
-        return cls(table=_typed(doc.get("table"), str, "table"), dialect=_typed(doc.get("dialect"), str, "dialect"),
+        return cls(table=typed(doc.get("table"), str, "table"), dialect=typed(doc.get("dialect"), str, "dialect"),
                    database=str(doc.get("database", "")), created_at=created, items=items,
-                   actor=_typed(doc.get("actor"), str, "actor", optional=True),
-                   reason=_typed(doc.get("reason"), str, "reason", optional=True),
-                   notes=_texts(doc.get("notes"), "notes"),
-                   revert=_typed(doc.get("revert"), dict, "revert", optional=True),
-                   skipped=tuple(_records(doc.get("skipped") or [], "skipped", ("table", "key", "why"))))
+                   actor=typed(doc.get("actor"), str, "actor", optional=True),
+                   reason=typed(doc.get("reason"), str, "reason", optional=True),
+                   notes=texts(doc.get("notes"), "notes"),
+                   revert=typed(doc.get("revert"), dict, "revert", optional=True),
+                   skipped=tuple(records(doc.get("skipped") or [], "skipped", ("table", "key", "why"))))
 
     def save(self, path: str | Path) -> None:
         """Write the plan document to ``path``."""
-        try:
-            Path(path).write_text(self.dumps() + "\n", encoding="utf-8")
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise UsageError(f"cannot write plan {path!r}: {reason}") from None
+        write_document(path, self.dumps())
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
         """Read a plan document written by ``--plan``."""
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not content
-        except OSError as exc:
-            raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
-        except ValueError as exc:  # a NUL in the path
-            raise UsageError(f"cannot read plan {path!r}: {exc}") from None
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise UsageError(f"plan {path} is not JSON: {exc}") from None
-        except RecursionError:
-            raise UsageError(f"plan {path} is nested too deeply to be a chrono plan") from None
-        return cls.from_json(doc)
+        return cls.from_json(read_document(path))
+
+
+def write_document(path: str | Path, text: str) -> None:
+    """Write a plan document's JSON ``text`` to ``path``."""
+    try:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"cannot write plan {path!r}: {reason}") from None
+
+
+def read_document(path: str | Path) -> Any:
+    """The JSON document of a plan file (either format: ``Plan.from_json`` or services/revert_set_file.py reads it)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not content
+    except OSError as exc:
+        raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
+    except ValueError as exc:  # a NUL in the path
+        raise UsageError(f"cannot read plan {path!r}: {exc}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"plan {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"plan {path} is nested too deeply to be a chrono plan") from None
 
 
 def compiled(steps: Sequence[Step], dialect: Any) -> list[dict[str, Any]]:

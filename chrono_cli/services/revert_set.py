@@ -104,14 +104,15 @@ def set_head(ws: Workspace, changeset_id: str, window: float = DEFAULT_WINDOW) -
 
 
 def plan_set_revert(ws: Workspace, head: ChangeSet, *, force: bool = False, actor: str | None = None,
-                    reason: str | None = None) -> SetRevert | None:
+                    reason: str | None = None, now: datetime | None = None) -> SetRevert | None:
     """Plan the revert of a change set set-based, from ``set_head``'s answer; None when it must go row by row
-    (see the module)."""
+    (see the module). ``now``: the plan's time (a plan file's, planned again: the statements compile alike)."""
     with gc_paused():  # a few objects per row, kept: the collector would rescan them again and again
-        return _plan(ws, head, force, actor, reason)
+        return _plan(ws, head, force, actor, reason, now or datetime.now(UTC))
 
 
-def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason: str | None) -> SetRevert | None:
+def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason: str | None,
+          now: datetime) -> SetRevert | None:
     groups = {c.group for c in head.changes} if head.exact else {None}
     inferred = _times_of(head)
     if (head.exact and len(groups) != 1) or (not head.exact and inferred is None):
@@ -119,7 +120,6 @@ def _plan(ws: Workspace, head: ChangeSet, force: bool, actor: str | None, reason
     times = inferred or {}
     group = groups.pop() if head.exact else None
     meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono revert: change set {head.id}")
-    now = datetime.now(UTC)
     with ws.catalog() as cat:
         snapshot = cat.full_snapshot()
         tables: dict[TableRef, _Table] = {}

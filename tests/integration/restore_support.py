@@ -243,17 +243,33 @@ def reverts_agree(ws: Any, changeset_id: str, window: float) -> Any:
     return fast
 
 
+def revert_row_by_row(url: str, changeset_id: str, *, window: float = 5.0, force: bool = True,
+                      actor: str | None = None, reason: str | None = None) -> Any:
+    """Revert ``changeset_id`` on ``url`` through the row-by-row services (``plan_revert``, then ``apply_plan``: what
+    ``chrono revert`` does where the set-based revert does not apply); returns the applied plan."""
+    from chrono_cli.config import Config
+    from chrono_cli.services.apply import apply_plan
+    from chrono_cli.services.revert import plan_revert
+    from chrono_cli.services.workspace import Settings, Workspace
+
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        result = plan_revert(ws, changeset_id, window=window, force=force, actor=actor, reason=reason)
+        assert result.plan is not None and not result.blocked, changeset_id
+        return apply_plan(ws, result.plan).plan
+    finally:
+        ws.close()
+
+
 def revert_both_ways(runner: CliRunner, url: str, other: str, changeset_id: str, tmp_path: Path,
                      tables: list[str], stamp: str) -> Any:
-    """Revert ``changeset_id`` (forced) set-based on ``url`` and row by row (a plan file, then ``apply``) on
-    ``other``, a copy of it; check ``tables`` end alike (but for the ``stamp`` column, the time of the write).
-    Returns the set-based run."""
+    """Revert ``changeset_id`` (forced) set-based on ``url`` and row by row (``revert_row_by_row``) on ``other``, a
+    copy of it; check ``tables`` end alike (but for the ``stamp`` column, the time of the write). Returns the
+    set-based run."""
     done = chrono(runner, url, "-f", "json", "revert", changeset_id, "--force", "--yes")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["set_based"] is True
-    plan = tmp_path / "undo.json"
-    assert chrono(runner, other, "revert", changeset_id, "--force", "--plan", str(plan)).exit_code == 0
-    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    revert_row_by_row(other, changeset_id)
     for name in tables:
         assert [{k: v for k, v in r.items() if k != stamp} for r in rows(url, name)] \
             == [{k: v for k, v in r.items() if k != stamp} for r in rows(other, name)], name

@@ -20,7 +20,7 @@ from chrono_cli.config import Config
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import chrono, reverts_agree, rows, run_support
+from tests.integration.restore_support import chrono, revert_row_by_row, reverts_agree, rows, run_support
 from tests.support import audit_logs
 
 KINDS = {"supa-audit": "supa", "audit-trigger": "audit-trigger"}
@@ -77,9 +77,7 @@ def test_every_change_set_reverts_set_based_as_row_by_row(runner: CliRunner, nam
     assert done.exit_code == 0, done.output
     doc = json.loads(done.stdout)
     assert doc["set_based"] is True and (doc["undelete"], doc["restore"], doc["delete"]) == (0, 0, 1)
-    plan = tmp_path / "undo.json"
-    assert chrono(runner, other, "revert", recreated(other), "--force", "--plan", str(plan)).exit_code == 0
-    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    assert revert_row_by_row(other, recreated(other)).items
     for table in ("article", "tag"):
         assert rows(url, table) == rows(other, table), table
     logs = [[(e["op"], e["values"]) for e in audit_logs.read(u, KINDS[name])["timelines"]["article"]["2"]]

@@ -129,14 +129,17 @@ def test_a_revert_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner
     plan = tmp_path / "undo.json"
     made = chrono(runner, url, "revert", "8", "--plan", str(plan))
     assert made.exit_code == 0, made.output
-    doc = json.loads(plan.read_text(encoding="utf-8"))
-    assert doc["revert"]["changeset"] == "8" and doc["items"][0]["action"] == "delete"
+    doc = json.loads(plan.read_text(encoding="utf-8"))  # a Continuum transaction: the set-based document
+    assert doc["format"] == "chrono-revert-set" and doc["revert"]["changeset"] == "8"
+    assert [(i["table"].split(".")[-1], i["key"], i["action"]) for i in doc["items"]] == [
+        ("article", {"id": 2}, "delete")]
 
     meanwhile = chrono(runner, url, "restore", "article", "2", "--version", "#1", "--yes")
     assert meanwhile.exit_code == 0, meanwhile.output
     untouched = checksum(url)
     stale = chrono(runner, url, "apply", str(plan), "--yes")
-    assert stale.exit_code == 6 and "changed since the plan was made" in stale.stderr
+    assert stale.exit_code == 6 and "change set 8 changed since the plan was made" in stale.stderr
+    assert "hint: make a new plan" in stale.stderr
     assert checksum(url) == untouched
 
 

@@ -9,6 +9,7 @@ apart, is reverted."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import chrono, reverts_agree, rows
+from tests.integration.restore_support import checksum, chrono, revert_row_by_row, reverts_agree, rows
 from tests.support import paper_trail
 
 LIVE = ("app_users", "posts", "stock_items")
@@ -103,10 +104,7 @@ def test_a_batch_written_set_based_is_what_row_by_row_writes(backend: str, story
     done = chrono(runner, url, "-f", "json", "revert", batch.id, "--force", "--actor", "ops", "--yes")
     assert done.exit_code == 0, done.output
     assert '"set_based": true' in done.stdout
-    plan = tmp_path / "undo.json"
-    assert chrono(runner, other, "revert", batch.id, "--force", "--actor", "ops", "--plan", str(plan)).exit_code == 0
-    assert '"set_based"' not in plan.read_text(encoding="utf-8")
-    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    assert revert_row_by_row(other, batch.id, actor="ops").items
     for name in LIVE:
         assert _texts(url, name) == _texts(other, name), name
     assert _documents(url) == _documents(other)
@@ -140,6 +138,28 @@ def test_rows_disagreeing_on_a_json_column_revert_row_by_row(backend: str, story
     after = {r["id"]: r["settings"] for r in _texts(url, "app_users")}
     assert after["1"] != settings["1"] and {k: v for k, v in after.items() if k != "1"} \
         == {k: v for k, v in settings.items() if k != "1"}  # ann's changed, cy's text as it was
+
+
+def test_a_row_by_row_revert_plan_is_refused_when_a_row_changed_meanwhile(sqlite_or_pg_backend: str,
+                                                                          story_clone: StoryClone, runner: CliRunner,
+                                                                          tmp_path: Path) -> None:
+    """judy's set goes row by row (above): its plan file is the row-by-row document, whose per-row items
+    'chrono apply' re-checks."""
+    url = _clone(story_clone, sqlite_or_pg_backend)
+    (judy,) = [cs for cs in _sets(url) if cs.actor == "judy"]
+    plan = tmp_path / "undo.json"
+    made = chrono(runner, url, "revert", judy.id, "--plan", str(plan))
+    assert made.exit_code == 0, made.output
+    doc = json.loads(plan.read_text(encoding="utf-8"))
+    assert doc["format"] == "chrono-plan" and {i["key"]["id"] for i in doc["items"]} == {1, 3}
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE app_users SET name = 'meanwhile' WHERE id = 3"))
+    engine.dispose()
+    untouched = checksum(url)
+    stale = chrono(runner, url, "apply", str(plan), "--yes")
+    assert stale.exit_code == 6 and "changed since the plan was made" in stale.stderr, stale.output
+    assert checksum(url) == untouched
 
 
 def _texts(url: str, table: str) -> list[dict[str, str | None]]:

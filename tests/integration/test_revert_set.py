@@ -25,6 +25,7 @@ from tests.integration.restore_support import (
     chrono,
     python_hook,
     revert_both_ways,
+    revert_row_by_row,
     reverts_agree,
     rows,
     run_support,
@@ -100,10 +101,7 @@ def test_set_based_and_row_by_row_reverts_agree(runner: CliRunner, sqlite_or_pg_
         ws.close()
 
     other, _ = _story(story_clone, sqlite_or_pg_backend)
-    plan = tmp_path / "undo.json"
-    assert chrono(runner, other, "revert", str(tx["import"]), "--plan", str(plan)).exit_code == 0
-    assert json.loads(plan.read_text(encoding="utf-8"))["items"]  # a plan file is the row-by-row document
-    assert chrono(runner, other, "apply", str(plan), "--yes").exit_code == 0
+    assert revert_row_by_row(other, str(tx["import"]), force=False).items
     assert chrono(runner, url, "revert", str(tx["import"]), "--yes").exit_code == 0
     assert _read(url, tmp_path) == _read(other, tmp_path)
 
