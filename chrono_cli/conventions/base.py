@@ -96,6 +96,9 @@ class ReadContext(Struct, frozen=True):
         return info
 
 
+MAX_CHANGES = 1_000_000  # a change set is read whole or refused, never cut short (its listing asks for one more)
+
+
 class EventQuery(Struct, frozen=True):
     """A window of changes to list, newest first: [since, until], strictly older than ``before``."""
 

@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from chrono_cli import conventions
 from chrono_cli.conventions import Detection, actors
-from chrono_cli.conventions.base import ConventionAdapter, EventQuery
+from chrono_cli.conventions.base import MAX_CHANGES, ConventionAdapter, EventQuery
 from chrono_cli.conventions.pickaxe import ValueMatch, touches
 from chrono_cli.db.reflect import SchemaSnapshot
 from chrono_cli.errors import NotFound, Refused, UnsupportedOperation, UsageError
@@ -26,7 +26,6 @@ from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
 
 DEFAULT_WINDOW = 5.0
-MAX_CHANGES = 1_000_000  # a change set is read whole or refused, never cut short
 _FETCH_FACTOR = 20
 _SHOW_SPAN = timedelta(days=1)
 _MAX_SPAN = timedelta(days=3660)

@@ -109,6 +109,72 @@ def test_transaction_precise_history_change_sets_and_revert(mysql_url: str) -> N
     assert len(after_all) > len(before_all)
 
 
+PRECISE_STORY = (
+    TRX_DDL,
+    ("INSERT INTO account VALUES (1, 'Ann', 10.00), (2, 'Bo', NULL), (3, 'Cy', 3.00), (4, 'Di', 4.00)",
+     "INSERT INTO entry VALUES (1, 'x'), (2, 'y')"),
+    ("UPDATE account SET balance = 20.00, owner = 'Ann B' WHERE id = 1", "DELETE FROM account WHERE id = 2",
+     "INSERT INTO account VALUES (5, 'Ed', 5.00)", "UPDATE entry SET memo = NULL WHERE id = 1"),
+    ("INSERT INTO account VALUES (2, 'Bo again', 1.00)", "UPDATE account SET owner = 'Cy 2' WHERE id = 3"),
+    ("DELETE FROM account WHERE id = 5", "UPDATE account SET balance = 40.00 WHERE id = 4",
+     "DELETE FROM entry WHERE id = 2"),
+)
+
+
+def _precise_sets(url: str) -> list[str]:
+    """The story's change sets, oldest first (by commit)."""
+    ids = {int(s["id"]) for s in run(url, "changes")["changesets"]}
+    order = server(url, "SELECT transaction_id FROM mysql.transaction_registry ORDER BY commit_id")
+    return [str(t) for (t,) in order if t in ids]
+
+
+def _precise_tables(url: str) -> list[Any]:
+    """Every state of both tables, without the transaction ids (another database's are others)."""
+    return [server(url, f"SELECT * FROM {t} FOR SYSTEM_TIME ALL ORDER BY id, s") for t in ("account", "entry")] + \
+        [server(url, f"SELECT * FROM {t} ORDER BY id") for t in ("account", "entry")]
+
+
+def test_transaction_precise_sets_revert_set_based_as_row_by_row(databases: Any) -> None:
+    """Every change set of a story of inserts, updates, deletes and a re-insert is planned set-based as row by row
+    (the same conflicts, skips, rows and values); reverted both ways, the tables end alike (the server's history of
+    them included)."""
+    from chrono_cli.services.apply import apply_plan
+    from chrono_cli.services.revert import plan_revert
+    from tests.integration.restore_support import reverts_agree
+
+    url, other = databases.empty("mariadb"), databases.empty("mariadb")
+    for target in (url, other):
+        transactions(target, *PRECISE_STORY)
+    sets = _precise_sets(url)
+    assert len(sets) == 4
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        planned = [reverts_agree(ws, ident, 5.0) for ident in sets]
+    finally:
+        ws.close()
+    assert all(p is not None for p in planned), sets
+    # (re-inserted, restored, deleted): the last set re-inserts what it deleted, the third deletes the re-insert;
+    # the second meets later changes (2 back, 5 gone again: skipped)
+    assert [(p.counts(), len(p.conflicts), len(p.skipped)) for p in planned[1:]] == [
+        ((0, 3, 0), 2, 1), ((0, 1, 1), 0, 0), ((2, 1, 0), 0, 0)]
+
+    theirs = _precise_sets(other)
+    for n in (1, 3):  # the second set (restores over later changes), then the last (re-inserts and a restore)
+        done = invoke(CliRunner(), ["--db", url, "-f", "json", "revert", sets[n], "--force", "--yes"])
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout)["set_based"] is True
+        ws = Workspace(Settings(other, (), Config()))
+        try:
+            slow = plan_revert(ws, theirs[n], force=True)
+            assert slow.plan is not None
+            apply_plan(ws, slow.plan)
+        finally:
+            ws.close()
+    strip = [[tuple(v for k, v in r._mapping.items() if k not in ("s", "e")) for r in t] for t in _precise_tables(url)]
+    assert strip == [[tuple(v for k, v in r._mapping.items() if k not in ("s", "e")) for r in t]
+                     for t in _precise_tables(other)]
+
+
 def test_partitioned_history_show_at_diff_blame_and_bulk_restore(mysql_url: str) -> None:
     url = mysql_url
     transactions(url, ("CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL, qty INT NULL, "

@@ -1,5 +1,6 @@
 """What an inferred change set did to each of its keys in a store of periods (the periods extension, temporal_tables,
-MariaDB's system versioning), for ``chrono revert`` (``BulkWriter.undo``).
+MariaDB's system versioning), for ``chrono revert`` (``BulkWriter.undo``); and an exact one, where the periods'
+bounds are transaction ids (MariaDB's transaction-precise tables: the set's id is the one "time" of each key).
 
 Each row is one state valid in [start, end) (``shapes/period.py``): a change at T ends one period at T (an
 update or a deletion) and starts another there (an update or an insert). So a set's change of a key is found by
@@ -23,7 +24,7 @@ revert deletes a row the set inserted, whether or not it existed before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from chrono_cli.conventions.shapes.period_bulk import PeriodBulk
 
 Key = tuple[Any, ...]
+# each key's times of the set's changes: aware times (an inferred set's ``Span.times``), or the one transaction id of
+# an exact set where the store's bounds are transaction ids (MariaDB's transaction-precise tables)
+Times = Mapping[Key, Collection[Any]]
 AMBIGUOUS = object()  # two periods of one key end (or start) at the same time: not a timeline the store writes
 
 
@@ -52,22 +56,22 @@ class Found:
     __slots__ = ("ends", "starts")
 
     def __init__(self) -> None:
-        self.ends: dict[datetime, Any] = {}
-        self.starts: dict[datetime, tuple[Any, bool]] = {}
+        self.ends: dict[Any, Any] = {}
+        self.starts: dict[Any, tuple[Any, bool]] = {}
 
-    def end(self, at: datetime, values: dict[str, Any]) -> None:
+    def end(self, at: Any, values: dict[str, Any]) -> None:
         self.ends[at] = AMBIGUOUS if at in self.ends else values
 
-    def start(self, at: datetime, values: dict[str, Any], closed: bool) -> None:
+    def start(self, at: Any, values: dict[str, Any], closed: bool) -> None:
         self.starts[at] = (AMBIGUOUS, closed) if at in self.starts else (values, closed)
 
 
-def collect(rows: Iterable[Sequence[Any]], width: int, columns: Sequence[str], span: Span,
-            moment: Callable[[Any], datetime | None], closed: Callable[[Any], bool]) -> dict[Key, Found]:
+def collect(rows: Iterable[Sequence[Any]], width: int, columns: Sequence[str], times: Times,
+            moment: Callable[[Any], Any], closed: Callable[[Any], bool]) -> dict[Key, Found]:
     """The periods of ``rows`` (the key, the recorded values, the raw start and end) that start or end at one of
-    their key's times in ``span``, by key; ``moment``: a raw bound as the listing's time; ``closed``: a raw end
-    closes the period (not the live row's open end)."""
-    times = span.times
+    their key's ``times`` (an inferred set's ``Span.times``), by key; ``moment``: a raw bound as those times are
+    (the listing's time, or a transaction id as stored); ``closed``: a raw end closes the period (not the live row's
+    open end)."""
     out: dict[Key, Found] = {}
     n = width + len(columns)
     for row in rows:
@@ -84,25 +88,25 @@ def collect(rows: Iterable[Sequence[Any]], width: int, columns: Sequence[str], s
             found = out[key] = Found()
         values = dict(zip(columns, row[width:n], strict=True))
         if ends:
-            found.end(end, values)  # type: ignore[arg-type]
+            found.end(end, values)
         if starts:
-            found.start(start, values, closed(row[n + 1]))  # type: ignore[arg-type]
+            found.start(start, values, closed(row[n + 1]))
     return out
 
 
-def undone(span: Span, found: Mapping[Key, Found], currents: Mapping[Key, dict[str, Any]],
-           live_start: Callable[[dict[str, Any]], datetime | None],
-           reopened: Callable[[dict[Key, datetime]], set[Key]]) -> dict[Key, Undo]:
-    """Each key of ``span`` with what the set did to it (see the module), from its periods ``found``, the live rows
-    ``currents`` (whose period starts at ``live_start``) and ``reopened``: of keys the set deleted (with the time
-    of that deletion) and that are gone, those with a period started after it."""
+def undone(times_of: Times, found: Mapping[Key, Found], currents: Mapping[Key, dict[str, Any]],
+           live_start: Callable[[dict[str, Any]], Any],
+           reopened: Callable[[dict[Key, Any]], set[Key]]) -> dict[Key, Undo]:
+    """Each key of ``times_of`` (its times, as ``collect``'s) with what the set did to it (see the module), from its
+    periods ``found``, the live rows ``currents`` (whose period starts at ``live_start``) and ``reopened``: of keys
+    the set deleted (with the time of that deletion) and that are gone, those with a period started after it."""
     out: dict[Key, Undo] = {}
-    gone: dict[Key, datetime] = {}
-    for key, times in span.times.items():
+    gone: dict[Key, Any] = {}
+    for key, times in times_of.items():
         f = found.get(key) or Found()
         current = currents.get(key)
         if current is not None and (at := live_start(current)) in times:
-            f.start(at, current, False)  # type: ignore[arg-type]
+            f.start(at, current, False)
         first, last = min(times), max(times)
         before = f.ends.get(first)
         started = f.starts.get(first)
@@ -139,7 +143,7 @@ def period_undo(writer: PeriodBulk, ctx: WriteContext, span: Span) -> dict[Key, 
 
     keys = [store.c[c] for c in dec.key]
     query = select(*keys, *(store.c[stored[c]] for c in columns), start, end).where(or_(within(end), within(start)))
-    found = collect(ctx.conn.execute(query), len(keys), columns, span, stored_moment(zone), lambda e: True)
+    found = collect(ctx.conn.execute(query), len(keys), columns, span.times, stored_moment(zone), lambda e: True)
     currents = writer.live_rows(ctx, list(span.times), None)
 
     def live_start(row: dict[str, Any]) -> datetime | None:
@@ -154,4 +158,4 @@ def period_undo(writer: PeriodBulk, ctx: WriteContext, span: Span) -> dict[Key, 
                     out.add(tuple(key))
         return out
 
-    return undone(span, found, currents, live_start, reopened)
+    return undone(span.times, found, currents, live_start, reopened)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import ConventionAdapter, Degradation, Detection, EventQuery, ReadContext
@@ -125,8 +126,7 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         table = read_table(ctx.info(det.live), opts)
         keys: dict[tuple[Any, ...], None] = {}
         for cond in self.conditions(table, opts, query):
-            rows = ctx.conn.execute(select(*(table.c[c] for c in det.key)).select_from(SystemTime(table))
-                                    .where(cond).order_by(table.c[opts.row_start].desc()).limit(query.limit))
+            rows = ctx.conn.execute(self.changed_keys(table, opts, det.key, cond, query.limit))
             keys.update((tuple(r), None) for r in rows)
         columns = read.recorded(ctx, det)
         light = read.light(ctx, det, table, or_(*self.conditions(table, opts, query))) \
@@ -145,6 +145,14 @@ class MariaDBVersioningAdapter(ConventionAdapter):
                 prev = v
         out.sort(key=lambda c: c.at or datetime.min.replace(tzinfo=UTC), reverse=True)
         return out[:query.limit]
+
+    @staticmethod
+    def changed_keys(table: Any, opts: VersioningOptions, names: Sequence[str], cond: ColumnElement[bool],
+                     limit: int) -> Select[Any]:
+        """The keys of the rows ``cond`` selects, newest start first: ``events`` lists their changes in this order
+        (a set-based revert reads an exact set's keys by it too, undo.py)."""
+        return select(*(table.c[c] for c in names)).select_from(SystemTime(table)).where(cond).order_by(
+            table.c[opts.row_start].desc()).limit(limit)
 
     @staticmethod
     def conditions(table: Any, opts: VersioningOptions, query: EventQuery) -> list[ColumnElement[bool]]:

@@ -24,7 +24,7 @@ from chrono_cli.conventions.base import Detection, EventQuery
 from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVersioningAdapter
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime
-from chrono_cli.conventions.builtin.mariadb_versioning.undo import versioning_undo
+from chrono_cli.conventions.builtin.mariadb_versioning.undo import precise_undo, versioning_undo
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
@@ -82,6 +82,8 @@ class VersioningWriter(Writer):
 class VersioningBulk(BulkWriter):
     """States at T from one ``FOR SYSTEM_TIME AS OF`` query; the live rows written set-based."""
 
+    undo_listed = True  # a transaction-precise set's keys in the listing's order (``precise_undo``)
+
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(ctx.det.opts(VersioningOptions).bookkeeping())
 
@@ -114,8 +116,11 @@ class VersioningBulk(BulkWriter):
             yield tuple(row[c] for c in names), {c: row[c] for c in columns}
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
-        """An inferred set's keys (``group``: a ``Span``; see undo.py); None for anything else."""
-        return versioning_undo(self, ctx, group) if isinstance(group, Span) else None
+        """An inferred set's keys (``group``: a ``Span``), or a transaction-precise table's of transaction ``group``
+        (see undo.py); None for anything else."""
+        if isinstance(group, Span):
+            return versioning_undo(self, ctx, group)
+        return precise_undo(self, ctx, group) if isinstance(group, int) else None
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         return [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
