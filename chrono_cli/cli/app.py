@@ -65,8 +65,16 @@ class ChronoGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Run chrono; click's usage errors become one ``error:`` line and a ``hint:``, exit 2, no usage block."""
         try:
+            if standalone_mode and sys.stdout is None:  # started with stdout closed (`>&-`): refuse before anything
+                raise OSError(errno.EBADF, "standard output is closed")
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
                               **extra)
+            if standalone_mode:
+                sys.stdout.flush()  # --help and --version print while the arguments are parsed, before ``invoke``
+        except OSError as exc:  # writing --help or --version
+            if not standalone_mode or exc.errno not in _OUTPUT_ERRORS:
+                raise
+            sys.exit(_output_failed(exc))
         except NoArgsIsHelpError as exc:  # a bare `chrono` prints its help
             if not standalone_mode:
                 raise
@@ -86,10 +94,18 @@ class ChronoGroup(TyperGroup):
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: ClickContext | None = None,
+                     **extra: Any) -> ClickContext:
+        """Parse the global options; --help and --version print here (click would exit 1 on a closed pipe)."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRORS:
+                raise
+            raise typer.Exit(_output_failed(exc)) from None
+
     def invoke(self, ctx: ClickContext) -> Any:
         try:
-            if sys.stdout is None:  # started with stdout closed (`>&-`): refuse before doing anything
-                raise OSError(errno.EBADF, "standard output is closed")
             result = super().invoke(ctx)
             sys.stdout.flush()  # so a full disk or a closed pipe is reported here, not at interpreter exit
             return result
@@ -103,13 +119,20 @@ class ChronoGroup(TyperGroup):
         except OSError as exc:
             if exc.errno not in _OUTPUT_ERRORS or isinstance(ctx.obj, CliState) and ctx.obj.debug:
                 raise
-            _silence_stdout()
-            if exc.errno == errno.EPIPE:  # the reader went away (`| head`): quiet, like a process killed by SIGPIPE
-                raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
-            _fail(f"cannot write output: {exc.strerror or exc}", None, int(ExitCode.ERROR))
+            raise typer.Exit(_output_failed(exc)) from None
 
 
 _OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT)
+
+
+def _output_failed(exc: OSError) -> int:
+    """Standard output cannot be written: one error line (none where the reader went away, `| head`, quiet like a
+    process killed by SIGPIPE); the exit code."""
+    _silence_stdout()
+    if exc.errno == errno.EPIPE:
+        return int(ExitCode.BROKEN_PIPE)
+    _say(f"cannot write output: {exc.strerror or exc}", None)
+    return int(ExitCode.ERROR)
 
 
 def _say(message: str, hint: str | None) -> None:
@@ -276,6 +299,8 @@ def _command_word(args: Sequence[str]) -> str | None:
 def app_for(args: Sequence[str]) -> typer.Typer:
     """The application with only the command ``args`` run (building every command's options costs as much as
     running a read); the whole application for help, completion, a mistyped command or anything unusual."""
+    if list(args) == ["--version"]:
+        return _register(_typer(), [])  # the global options alone answer it
     name = _command_word(args)
     if name not in COMMANDS or any(k.endswith("_COMPLETE") for k in os.environ if k.startswith("_CHRONO")):
         return full_app()

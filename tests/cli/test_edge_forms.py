@@ -178,6 +178,25 @@ def test_a_reader_that_went_away_is_a_quiet_141(demo: Path) -> None:
     assert done.stderr == ""
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["history", "--help"]])
+def test_help_and_version_to_a_full_disk_or_a_gone_reader_end_as_any_output(args: list[str]) -> None:
+    """--help and --version print while the options are parsed, before the command runs: the same one error line
+    (exit 1) on a full disk, the same quiet 141 where the reader went away."""
+    with open("/dev/full", "w") as full:
+        done = chrono(args, stdout=full)
+    assert (done.returncode, done.stderr) == (ExitCode.ERROR, "error: cannot write output: No space left on device\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = chrono(args, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (ExitCode.BROKEN_PIPE, "")
+    done = subprocess.run(["bash", "-c", 'exec "$@" >&-', "bash", sys.executable, "-m", "chrono_cli", *args],
+                          stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (ExitCode.ERROR, "error: cannot write output: standard output is closed\n")
+
+
 def test_a_full_stderr_keeps_the_exit_code(demo: Path) -> None:
     with open("/dev/full", "w") as full:
         done = subprocess.run([sys.executable, "-m", "chrono_cli", "--db", str(demo), "history", "user", "999"],
