@@ -113,6 +113,24 @@ def test_a_set_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, b
     assert checksum(url) == untouched
 
 
+def test_a_set_plan_that_can_no_longer_be_planned_set_based_is_refused(runner: CliRunner, story_clone: StoryClone,
+                                                                       tmp_path: Path) -> None:
+    """Applied under a configuration that declares a column of the set's table unrecorded (the set-based revert
+    leaves such tables to the row-by-row code): the file's plan cannot be made again, so nothing is written."""
+    url, tx = _orders(story_clone, "sqlite")
+    path = tmp_path / "undo.json"
+    _make(runner, url, str(tx["import"]), path)
+    config = tmp_path / "chrono.toml"
+    config.write_text('[tables.customer]\nunrecorded = ["email"]\n', encoding="utf-8")
+    untouched = checksum(url)
+    refused = chrono(runner, url, "apply", str(path), "--yes", config=config)
+    assert refused.exit_code == 6, refused.output
+    assert refused.stderr.splitlines() == [
+        f"error: change set {tx['import']} can no longer be reverted set-based as the plan was: nothing written",
+        "hint: make a new plan"]
+    assert checksum(url) == untouched
+
+
 def test_a_forced_set_plan_is_refused_when_a_later_change_came_meanwhile(runner: CliRunner,
                                                                          sqlite_or_pg_backend: str,
                                                                          story_clone: StoryClone,
