@@ -197,6 +197,22 @@ def test_keyboard_interrupt_anywhere_exits_130(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == "interrupted\n"
 
 
+def _as_from_a_shell() -> None:
+    """In the child before it runs chrono: Ctrl-C delivered and not ignored, as a shell starts a command (a test
+    worker's own signal state, whatever earlier tests left in it, is not what a person's terminal gives chrono)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_state(pid: int) -> str:
+    """The process's blocked, ignored and caught signal masks and its state (to tell a lost Ctrl-C from a hang)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"no /proc status: {exc}"
+    return ", ".join(line for line in status.splitlines() if line.startswith(("State", "SigBlk", "SigIgn", "SigCgt")))
+
+
 def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
     build(pg_url)
     engine = create_engine(pg_url)
@@ -204,7 +220,7 @@ def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
     with engine.connect() as locker, engine.connect() as watcher:
         locker.execute(text("LOCK TABLE item_history IN ACCESS EXCLUSIVE MODE"))  # held until rollback
         proc = subprocess.Popen([*CHRONO, "--db", pg_url, "history", "item", "1"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=_env())
+                                stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_as_from_a_shell)
         try:
             # Ready when PostgreSQL shows chrono's query waiting for the lock (chrono is then inside the query,
             # where Ctrl-C must cancel it); the deadline is wall-clock, however slow a loaded machine is.
@@ -226,9 +242,10 @@ def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
             try:
                 out, err = proc.communicate(timeout=30)
             except subprocess.TimeoutExpired:
+                signals = _signal_state(proc.pid)
                 proc.kill()
                 out, err = proc.communicate(timeout=30)
-                pytest.fail(f"chrono did not stop within 30 s of Ctrl-C: {out!r} {err!r}")
+                pytest.fail(f"chrono did not stop within 30 s of Ctrl-C: {out!r} {err!r}; {signals}")
         finally:
             if proc.poll() is None:
                 proc.kill()
