@@ -178,11 +178,6 @@ class Plan(Struct, frozen=True):
         """Write the plan document to ``path``."""
         write_document(path, self.dumps())
 
-    @classmethod
-    def load(cls, path: str | Path) -> Plan:
-        """Read a plan document written by ``--plan``."""
-        return cls.from_json(read_document(path))
-
 
 def write_document(path: str | Path, text: str) -> None:
     """Write a plan document's JSON ``text`` to ``path``."""
