@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chrono_cli import conventions
@@ -32,6 +31,7 @@ from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import NothingToWrite, Refused, RowNotFound, UsageError
 from chrono_cli.model import RowKey
 from chrono_cli.records import Struct
+from chrono_cli.services.files import read_text
 from chrono_cli.services.history import refuse_degraded
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
@@ -214,16 +214,9 @@ def _refuse_unknown(writer: Writer, ctx: WriteContext, absent: Sequence[tuple[An
 
 def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, ...]]:
     """Keys from FILE (``-``: stdin), one per line as KEY is written (42, or a=1,b=2); # starts a comment."""
-    try:
-        if path == "-" and sys.stdin is None:
-            raise UsageError("cannot read keys from stdin: it is closed")
-        text = sys.stdin.read().removeprefix("\ufeff") if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"cannot read keys file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"keys file {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
-    except ValueError as exc:  # a NUL in the path
-        raise UsageError(f"cannot read keys file {path!r}: {exc}") from None
+    if path == "-" and sys.stdin is None:
+        raise UsageError("cannot read keys from stdin: it is closed")
+    text = read_text(path, "keys file", stdin=True)
     names = ctx.det.key
     types = {c: target.info.columns[c].type for c in names}
     keys: dict[tuple[Any, ...], None] = {}

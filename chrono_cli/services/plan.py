@@ -20,6 +20,7 @@ from chrono_cli.conventions.writes import Step
 from chrono_cli.conventions.writes.values import jsonable
 from chrono_cli.errors import UsageError
 from chrono_cli.records import Struct
+from chrono_cli.services.files import read_text
 
 FORMAT = "chrono-plan"
 FORMAT_VERSION = 1
@@ -190,14 +191,7 @@ def write_document(path: str | Path, text: str) -> None:
 
 def read_document(path: str | Path) -> Any:
     """The JSON document of a plan file (either format: ``Plan.from_json`` or services/revert_set_file.py reads it)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not content
-    except OSError as exc:
-        raise UsageError(f"cannot read plan {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"plan {path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
-    except ValueError as exc:  # a NUL in the path
-        raise UsageError(f"cannot read plan {path!r}: {exc}") from None
+    text = read_text(path, "plan")
     try:
         return json.loads(text)
     except ValueError as exc:
