@@ -182,8 +182,10 @@ def light(ctx: ReadContext, det: Detection, table: Table, where: ColumnElement[b
 
 
 def open_end(conn: Connection, table: Table, opts: VersioningOptions) -> Any:
-    """The end (epoch seconds) of current rows, the same for all: read from any of them (None: there is none)."""
-    return conn.execute(select(seconds(table.c[opts.row_end])).select_from(table).limit(1)).scalar()
+    """The end of current rows, the same for all, as the periods are read (epoch seconds; a transaction-precise
+    table's transaction id as stored): read from any of them (None: there is none)."""
+    end = table.c[opts.row_end]
+    return conn.execute(select(end if opts.transaction_precise else seconds(end)).select_from(table).limit(1)).scalar()
 
 
 def versions(ctx: ReadContext, det: Detection, key: RowKey) -> list[Version]:

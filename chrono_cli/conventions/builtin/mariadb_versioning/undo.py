@@ -51,7 +51,7 @@ def precise_undo(writer: VersioningBulk, ctx: WriteContext, group: int) -> dict[
         return {}
     rows = ctx.conn.execute(select(*keys, *(table.c[c] for c in columns), start, end).select_from(every)
                             .where(cond))
-    still = ctx.conn.execute(select(end).select_from(table).limit(1)).scalar()  # the open end of current rows
+    still = open_end(ctx.conn, table, opts)
     found = collect(rows, len(keys), columns, times, lambda bound: bound, lambda e: e != still)
     commit = select(REGISTRY.c.commit_id).where(REGISTRY.c.transaction_id == group).scalar_subquery()
 
