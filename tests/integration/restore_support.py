@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import StoryClone, invoke
 from tests.support import forkserver
+from tests.support.audit_logs import execute as execute  # statements in one transaction, outside chrono
 from tests.support.clone import file_lock
 from tests.support.stories import history_meta_story, versioned_rows_story
 

@@ -10,7 +10,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, history_meta_clone, load_fixture, run_library
+from tests.integration.restore_support import (
+    checksum,
+    chrono,
+    execute,
+    history_meta_clone,
+    load_fixture,
+    run_library,
+)
 from tests.support.sa_examples import load_history_meta
 from tests.support.stories import history_meta_models
 
@@ -25,14 +32,6 @@ def refused(runner, url: str, *args: str, code: int = 6, says: str = "") -> str:
     assert "Traceback" not in result.output
     assert checksum(url) == before
     return errors[0]
-
-
-def execute(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for s in statements:
-            conn.execute(text(s))
-    engine.dispose()
 
 
 def test_no_op_and_bad_versions(runner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:

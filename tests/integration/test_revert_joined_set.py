@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -22,6 +21,7 @@ from tests.conftest import StoryClone
 from tests.integration.restore_support import (
     checksum,
     chrono,
+    execute,
     revert_both_ways,
     reverts_agree,
     rows,
@@ -68,10 +68,7 @@ def test_an_object_with_a_row_not_planned_by_the_database_is_planned_whole_in_py
     """Book 20's isbn changed outside the history since: its ``book`` row is no quick restore, so its ``item`` row
     (and the plain item 21 beside it) are planned in Python too, and the conflict reads as row by row."""
     url, tx = _story(story_clone, backend)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE book SET isbn = :isbn WHERE id = 20"), {"isbn": "changed outside"})
-    engine.dispose()
+    execute(url, "UPDATE book SET isbn = 'changed outside' WHERE id = 20")
     ws = Workspace(Settings(url, (), Config()))
     try:
         plan = reverts_agree(ws, str(tx["retitle book 20 and item 21"]), 5.0)

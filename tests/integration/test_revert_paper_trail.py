@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, Text, cast, create_engine, select, text
+from sqlalchemy import MetaData, Table, Text, cast, create_engine, select
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -21,7 +21,7 @@ from chrono_cli.conventions.builtin.paper_trail import codec
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, revert_row_by_row, reverts_agree, rows
+from tests.integration.restore_support import checksum, chrono, execute, revert_row_by_row, reverts_agree, rows
 from tests.support import paper_trail
 
 LIVE = ("app_users", "posts", "stock_items")
@@ -152,10 +152,7 @@ def test_a_row_by_row_revert_plan_is_refused_when_a_row_changed_meanwhile(sqlite
     assert made.exit_code == 0, made.output
     doc = json.loads(plan.read_text(encoding="utf-8"))
     assert doc["format"] == "chrono-plan" and {i["key"]["id"] for i in doc["items"]} == {1, 3}
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE app_users SET name = 'meanwhile' WHERE id = 3"))
-    engine.dispose()
+    execute(url, "UPDATE app_users SET name = 'meanwhile' WHERE id = 3")
     untouched = checksum(url)
     stale = chrono(runner, url, "apply", str(plan), "--yes")
     assert stale.exit_code == 6 and "changed since the plan was made" in stale.stderr, stale.output
@@ -181,10 +178,7 @@ def test_a_store_without_object_changes_reverts_row_by_row(sqlite_or_pg_backend:
     """Without ``object_changes`` every update reads as a touch (its object the state after it): the set-based
     answer is not attempted, and the revert is written row by row."""
     url = _clone(story_clone, sqlite_or_pg_backend)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE versions DROP COLUMN object_changes"))
-    engine.dispose()
+    execute(url, "ALTER TABLE versions DROP COLUMN object_changes")
     plans = _agree(url)
     by_actor = dict(plans)
     assert by_actor["hank"] is None and by_actor["gina"] is not None  # gina's set is in json_versions only

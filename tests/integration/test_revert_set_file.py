@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from chrono_cli.config import Config
@@ -19,6 +18,7 @@ from tests.conftest import StoryClone
 from tests.integration.restore_support import (
     checksum,
     chrono,
+    execute,
     history_meta_clone,
     python_hook,
     rows,
@@ -101,10 +101,8 @@ def test_a_set_plan_is_refused_when_a_row_changed_meanwhile(runner: CliRunner, b
     url, tx = _orders(story_clone, backend)
     path = tmp_path / "undo.json"
     _make(runner, url, str(tx["import"]), path)
-    engine = create_engine(url)
-    with engine.begin() as conn:  # outside the history: the live row is no longer the state the set left
-        conn.execute(text("UPDATE customer SET name = 'Bobby' WHERE id = 2"))
-    engine.dispose()
+    # outside the history: the live row is no longer the state the set left
+    execute(url, "UPDATE customer SET name = 'Bobby' WHERE id = 2")
     untouched = checksum(url)
     stale = chrono(runner, url, "apply", str(path), "--yes")
     assert stale.exit_code == 6, stale.output
@@ -156,10 +154,7 @@ def test_a_set_plan_is_refused_when_a_row_can_no_longer_be_written(runner: CliRu
     url, tx = _orders(story_clone, backend)
     path = tmp_path / "undo.json"
     _make(runner, url, str(tx["drop customer 5"]), path, "--force")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO customer (id, name, email) VALUES (9, 'Eva', 'eve@example.org')"))
-    engine.dispose()
+    execute(url, "INSERT INTO customer (id, name, email) VALUES (9, 'Eva', 'eve@example.org')")
     untouched = checksum(url)
     blocked = chrono(runner, url, "apply", str(path), "--yes")
     assert blocked.exit_code == 6, blocked.output
