@@ -10,6 +10,8 @@ import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
+import chrono_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("sqlalchemy", "psycopg2", "pymysql", "tabulate", "chrono_cli.services", "chrono_cli.conventions",
          "chrono_cli.db")
@@ -37,7 +39,8 @@ def test_wheel_contains_the_package_only(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(dist), "-q"], cwd=src,
                    check=True, timeout=900)
     (wheel,) = dist.glob("chrono_cli-*.whl")
-    project_version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert "version" in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dynamic"]
+    project_version = chrono_cli.__version__  # the one place it is written
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         info = f"chrono_cli-{project_version}.dist-info"

@@ -49,6 +49,13 @@ def median_seconds(command: list[str], runs: int, env: dict[str, str] | None = N
     return statistics.median(walls), statistics.median(cpus)
 
 
+def editable_install() -> bool:
+    """Whether this interpreter's chrono_cli is an editable install (a finder module in site-packages)."""
+    import sysconfig
+
+    return any(Path(sysconfig.get_paths()["purelib"]).glob("__editable__*chrono_cli*"))
+
+
 def line(label: str, seconds: tuple[float, float], runs: int, budget: bool) -> str:
     wall, cpu = seconds
     verdict = "" if not budget else (f"  (within {BUDGET} s)" if wall <= BUDGET else f"  (OVER {BUDGET} s)")
@@ -60,6 +67,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if editable_install():
+        print("note: chrono is installed editable (pip install -e): its import finder adds 10-15 ms to every start; "
+              "measure a `pip install .` for what users get")
     print(
         line(
             "python -c pass (interpreter alone)",

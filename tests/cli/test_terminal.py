@@ -9,7 +9,6 @@ import pty
 import re
 import select
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typer.testing import CliRunner
 from chrono_cli.errors import ExitCode
 from tests.cli.history_db import LONG, build
 from tests.conftest import invoke
+from tests.support.ctrl_c import as_from_a_shell, interrupt_when_blocked
 
 ROOT = Path(__file__).resolve().parents[2]
 CHRONO = [sys.executable, "-m", "chrono_cli"]
@@ -197,59 +197,16 @@ def test_keyboard_interrupt_anywhere_exits_130(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == "interrupted\n"
 
 
-def _as_from_a_shell() -> None:
-    """In the child before it runs chrono: Ctrl-C delivered and not ignored, as a shell starts a command (a test
-    worker's own signal state, whatever earlier tests left in it, is not what a person's terminal gives chrono)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _signal_state(pid: int) -> str:
-    """The process's blocked, ignored and caught signal masks and its state (to tell a lost Ctrl-C from a hang)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError as exc:
-        return f"no /proc status: {exc}"
-    return ", ".join(line for line in status.splitlines() if line.startswith(("State", "SigBlk", "SigIgn", "SigCgt")))
-
-
 def test_ctrl_c_while_a_query_waits_on_a_lock(pg_url: str) -> None:
     build(pg_url)
     engine = create_engine(pg_url)
-    database = engine.url.database
     with engine.connect() as locker, engine.connect() as watcher:
         locker.execute(text("LOCK TABLE item_history IN ACCESS EXCLUSIVE MODE"))  # held until rollback
         proc = subprocess.Popen([*CHRONO, "--db", pg_url, "history", "item", "1"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_as_from_a_shell)
-        try:
-            # Ready when PostgreSQL shows chrono's query waiting for the lock (chrono is then inside the query,
-            # where Ctrl-C must cancel it); the deadline is wall-clock, however slow a loaded machine is.
-            deadline = time.monotonic() + 60
-            waiting = 0
-            while not waiting and proc.poll() is None and time.monotonic() < deadline:
-                watcher.rollback()  # a fresh snapshot of pg_stat_activity
-                waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock' "
-                    "AND pid <> pg_backend_pid()"), {"db": database}).scalar_one()
-                if not waiting:
-                    time.sleep(0.05)
-            if waiting != 1:
-                proc.kill()
-                out, err = proc.communicate(timeout=30)
-                pytest.fail(f"chrono's query never waited for the lock (exit {proc.returncode}): {out!r} {err!r}")
-            proc.send_signal(signal.SIGINT)
-            # The lock is still held: only the interrupt (which cancels the query) can end the command.
-            try:
-                out, err = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                signals = _signal_state(proc.pid)
-                proc.kill()
-                out, err = proc.communicate(timeout=30)
-                pytest.fail(f"chrono did not stop within 30 s of Ctrl-C: {out!r} {err!r}; {signals}")
+                                stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=as_from_a_shell)
+        try:  # chrono is then inside the query, where Ctrl-C must cancel it
+            out, err = interrupt_when_blocked(proc, watcher)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate(timeout=30)
             locker.rollback()
     engine.dispose()
     assert proc.returncode == ExitCode.INTERRUPTED, err
