@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from chrono_cli.conventions.base import Detection, ReadContext
+from chrono_cli.conventions.builtin.mariadb_versioning.as_of import END, GONE, START, states_at
 from chrono_cli.conventions.builtin.mariadb_versioning.options import REGISTRY, VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime, seconds
 from chrono_cli.conventions.diffs import same
@@ -30,7 +31,7 @@ from chrono_cli.conventions.shapes.period_page import ROW, ROWS, cut, positioned
 from chrono_cli.model import Op, RowKey, Version
 from chrono_cli.records import Struct, replace
 
-START, END, FROM, TO = "chrono_start", "chrono_end", "chrono_from", "chrono_to"
+FROM, TO = "chrono_from", "chrono_to"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_OP = "an UPDATE that changed no recorded value: the server wrote a version all the same"
 
@@ -205,7 +206,7 @@ def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size
     source = SystemTime(table)
     order: list[ColumnElement[Any]] = [start, end]
     if opts.transaction_precise:
-        source = SystemTime(table, outer=(REGISTRY, REGISTRY.c.transaction_id == start))
+        source = SystemTime(table, outer=((REGISTRY, REGISTRY.c.transaction_id == start),))
         order = [func.coalesce(REGISTRY.c.commit_id, start), start, end]
     query = _selected(ctx, det, table).select_from(source).where(key_where(table, key))
     rows = positioned(ctx.conn, query, order, func.lag(end).over(order_by=order) != start, before, size)
@@ -217,22 +218,27 @@ def page(ctx: ReadContext, det: Detection, key: RowKey, before: int | None, size
 
 
 def state_at(ctx: ReadContext, det: Detection, key: RowKey, at: datetime) -> list[Version] | None:
-    """The state valid at ``at`` as the server answers ``FOR SYSTEM_TIME AS OF``, after the state it followed
-    (for its changes), each with its position in the timeline; None when the key had no state then.
+    """The state valid at ``at`` (as the server answers ``FOR SYSTEM_TIME AS OF`` on a timestamp table; by commit
+    order on a transaction-precise one, see as_of.py), after the state it followed (for its changes), each with its
+    position in the timeline; None when the key had no state then.
 
     Positions come from one aggregate over the key's period bounds: periods written earlier, and how many of those
     ended with no successor (each a deletion, one timeline entry more)."""
     opts = det.opts(VersioningOptions)
     table = read_table(ctx.info(det.live), opts)
     where = key_where(table, key)
-    found = periods(ctx, det, table, where, SystemTime(table, AS_OF, at))
+    if opts.transaction_precise:
+        chosen = ctx.conn.execute(states_at(table, opts, det.key, recorded(ctx, det), at, where)).mappings().all()
+        found = _periods(ctx, det, [r for r in chosen if not r[GONE]])
+    else:
+        found = periods(ctx, det, table, where, SystemTime(table, AS_OF, at))
     if not found:
         return None
     p = found[0][1]
     start, end = table.c[opts.row_start], table.c[opts.row_end]
     source: FromClause = SystemTime(table)
     if opts.transaction_precise:  # written in commit order, as ``periods`` orders them
-        source = SystemTime(table, outer=(REGISTRY, REGISTRY.c.transaction_id == start))
+        source = SystemTime(table, outer=((REGISTRY, REGISTRY.c.transaction_id == start),))
         order: ColumnElement[Any] = func.coalesce(REGISTRY.c.commit_id, start)
         here = _commits(ctx, [p.start]).get(p.start, (p.start, None))[0]
     else:

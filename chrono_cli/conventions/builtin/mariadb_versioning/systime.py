@@ -40,16 +40,16 @@ class SystemTime(FromClause):
 
     def __init__(self, table: TableClause, mode: str = ALL, at: datetime | None = None,
                  same: tuple[TableClause, ...] = (),
-                 outer: tuple[TableClause, ColumnElement[bool]] | None = None) -> None:
+                 outer: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()) -> None:
         self.table = table
         self.same = same  # other Table objects of the same table (conditions built on them name it too)
         self.mode = mode
         self.at = at
-        self.outer = outer  # (table, on): LEFT OUTER JOIN it after the clause
+        self.outer = outer  # (table, on) pairs: LEFT OUTER JOIN each after the clause
 
     @property
     def _hide_froms(self) -> list[FromClause]:
-        return [self.table, *self.same, *(self.outer[:1] if self.outer else ())]
+        return [self.table, *self.same, *(joined for joined, _ in self.outer)]
 
     @property
     def _from_objects(self) -> list[FromClause]:
@@ -68,11 +68,10 @@ def _compile(element: SystemTime, compiler: SQLCompiler, **kw: Any) -> str:
         clause = f"{table} FOR SYSTEM_TIME AS OF TIMESTAMP {compiler.process(stamp, **kw)}"
     else:
         clause = f"{table} FOR SYSTEM_TIME ALL"
-    if element.outer is None:
-        return clause
-    joined, on = element.outer
-    return (f"{clause} LEFT OUTER JOIN {compiler.process(joined, **{**kw, 'asfrom': True})} "
-            f"ON {compiler.process(on, **kw)}")
+    for joined, on in element.outer:
+        clause += (f" LEFT OUTER JOIN {compiler.process(joined, **{**kw, 'asfrom': True})} "
+                   f"ON {compiler.process(on, **kw)}")
+    return clause
 
 
 def seconds(column: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -57,7 +57,7 @@ def precise_undo(writer: VersioningBulk, ctx: WriteContext, group: int) -> dict[
 
     def reopened(gone: dict[Key, Any]) -> set[Key]:
         out: set[Key] = set()
-        later = SystemTime(table, same=(ctx.store, ctx.live), outer=(REGISTRY, REGISTRY.c.transaction_id == start))
+        later = SystemTime(table, same=(ctx.store, ctx.live), outer=((REGISTRY, REGISTRY.c.transaction_id == start),))
         for where in writer.key_filter(ctx, table, list(gone), None):
             out |= {tuple(r) for r in ctx.conn.execute(select(*keys).select_from(later).where(
                 where, REGISTRY.c.commit_id > commit).distinct())}

@@ -5,7 +5,8 @@ Only versioned columns are restored: the period columns are the server's, and a 
 VERSIONING`` has no recorded past, so it keeps its current value (or its default on an undelete). A restore
 to the current state is refused as a no-op before anything is written: the server would write a version.
 
-Bulk restore reads every state at T in one ``FOR SYSTEM_TIME AS OF`` query, stages it, and writes the live
+Bulk restore reads every state at T in one query (``FOR SYSTEM_TIME AS OF`` on a timestamp table, as_of.py's on a
+transaction-precise one), stages it, and writes the live
 rows with one multi-table UPDATE and one INSERT ... SELECT; each written row gets its version from the server.
 A set-based revert (undo.py) writes the same, and deletes the rows the set created with one DELETE.
 """
@@ -22,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.base import Detection, EventQuery
 from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVersioningAdapter
+from chrono_cli.conventions.builtin.mariadb_versioning.as_of import GONE, states_at
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime
 from chrono_cli.conventions.builtin.mariadb_versioning.undo import precise_undo, versioning_undo
@@ -106,14 +108,21 @@ class VersioningBulk(BulkWriter):
 
     def states_where(self, ctx: WriteContext, at: datetime, keys: ColumnElement[bool] | None,
                      ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any] | None]]:
-        table = read_table(ctx.live_info, ctx.det.opts(VersioningOptions))
+        """``FOR SYSTEM_TIME AS OF`` on a timestamp table; by commit order on a transaction-precise one, whose
+        ``AS OF`` leaves out rows an overlapping transaction changed (as_of.py)."""
+        opts = ctx.det.opts(VersioningOptions)
+        table = read_table(ctx.live_info, opts)
         names, columns = list(ctx.det.key), self.recorded(ctx)
-        query = select(*(table.c[c] for c in (*names, *columns))).select_from(
-            SystemTime(table, AS_OF, at=at, same=(ctx.store, ctx.live)))
-        if keys is not None:
-            query = query.where(keys)
+        same = (ctx.store, ctx.live)
+        if opts.transaction_precise:
+            query = states_at(table, opts, names, columns, at, keys, same)
+        else:
+            query = select(*(table.c[c] for c in (*names, *columns))).select_from(SystemTime(table, AS_OF, at=at,
+                                                                                             same=same))
+            if keys is not None:
+                query = query.where(keys)
         for row in ctx.conn.execute(query).mappings():
-            yield tuple(row[c] for c in names), {c: row[c] for c in columns}
+            yield tuple(row[c] for c in names), None if row.get(GONE) else {c: row[c] for c in columns}
 
     def undo(self, ctx: WriteContext, group: Any) -> dict[tuple[Any, ...], Undo] | None:
         """An inferred set's keys (``group``: a ``Span``), or a transaction-precise table's of transaction ``group``
