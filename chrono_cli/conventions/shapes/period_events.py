@@ -66,7 +66,7 @@ def light_versions(starts: dict[tuple[Any, ...], set[datetime]], ends: dict[tupl
     window, and those a period ending in it is followed by) and end (closed periods): a start is an update where a
     period ends then, else an insert; an end no period starts at is a deletion. No values (no field changes)."""
     out: dict[tuple[Any, ...], list[Version]] = {}
-    for k in {*starts, *ends}:
+    for k in dict.fromkeys([*starts, *ends]):  # in the order the keys were read
         began, closed = starts.get(k, set()), ends.get(k, set())
         changes = [(t, Op.UPDATE if t in closed else Op.INSERT) for t in began]
         changes += [(t, Op.DELETE) for t in closed - began]

@@ -124,13 +124,15 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         if query.group is not None and not opts.transaction_precise:
             return []
         table = read_table(ctx.info(det.live), opts)
-        keys: dict[tuple[Any, ...], None] = {}
-        for cond in self.conditions(table, opts, query):
-            rows = ctx.conn.execute(self.changed_keys(table, opts, det.key, cond, query.limit))
-            keys.update((tuple(r), None) for r in rows)
         columns = read.recorded(ctx, det)
         light = read.light(ctx, det, table, or_(*self.conditions(table, opts, query))) \
             if query.light and query.match is None and not opts.transaction_precise else None
+        keys: dict[tuple[Any, ...], None] = {}
+        if light is not None:  # its one query found the keys too (all of them: a revert reads the whole set)
+            keys = dict.fromkeys(light)
+        for cond in self.conditions(table, opts, query) if light is None else ():
+            rows = ctx.conn.execute(self.changed_keys(table, opts, det.key, cond, query.limit))
+            keys.update((tuple(r), None) for r in rows)
         out: list[RowChange] = []
         for raw in keys:
             key = RowKey(tuple(zip(det.key, raw, strict=True)))

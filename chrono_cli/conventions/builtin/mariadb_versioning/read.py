@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, case, func, or_, select
@@ -53,8 +54,10 @@ class Stamped(Struct, frozen=True):
     transaction: int | None = None
 
 
+@lru_cache(maxsize=4096)
 def moment(epoch: Any) -> datetime | None:
-    """Epoch seconds (a Decimal with microseconds) as an aware UTC time."""
+    """Epoch seconds (a Decimal with microseconds) as an aware UTC time (cached: the rows of a change set, tens of
+    thousands, share a few times)."""
     if epoch is None:
         return None
     value = Decimal(epoch)
@@ -167,13 +170,14 @@ def light(ctx: ReadContext, det: Detection, table: Table, where: ColumnElement[b
           ) -> dict[tuple[Any, ...], list[Stamped]]:
     """``EventQuery.light`` on a timestamp table: the changes of the rows ``where`` selects (those starting or
     ending in the window), by key, from one query of their bounds (shapes/period_events.py), not each key's
-    timeline: the key and time of each, its operation as the neighbouring rows say, no values."""
+    timeline: the key and time of each, its operation as the neighbouring rows say, no values. The keys come in the
+    order ``MariaDBVersioningAdapter.changed_keys`` lists them (the newest start first)."""
     opts = det.opts(VersioningOptions)
     start, end = table.c[opts.row_start], table.c[opts.row_end]
     starts: dict[tuple[Any, ...], set[datetime]] = {}
     ends: dict[tuple[Any, ...], set[datetime]] = {}
     query = select(*(table.c[c] for c in det.key), seconds(start), seconds(end)).select_from(
-        SystemTime(table)).where(where)
+        SystemTime(table)).where(where).order_by(start.desc())  # the keys newest start first, as ``changed_keys``
     still = open_end(ctx.conn, table, opts)
     for *key, s, e in ctx.conn.execute(query):
         starts.setdefault(tuple(key), set()).add(moment(s))  # type: ignore[arg-type]
