@@ -122,7 +122,7 @@ def _shown(cat: Any, target: Any, key: int, at: datetime) -> tuple[str | None, .
     return tuple(answers)
 
 
-@examples(12)
+@examples(6)
 @given(levels=st.tuples(*(st.sampled_from(LEVELS) for _ in range(3))), steps=STEPS, restore_to=st.integers(0, 20))
 def test_states_at_every_commit_are_the_live_tables(mysql_url: str, levels: tuple[str, ...],
                                                     steps: list[tuple[int, int | None, str | None]],
