@@ -23,7 +23,7 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
                  only: str | None, reason: str | None, actor: str | None, convention: str | None, yes: bool,
                  dry_run: bool, sql: bool, fmt: OutputFormat | None) -> None:
     from chrono_cli.cli.progress import progress_bar
-    from chrono_cli.services.bulk_restore import apply_bulk_restore, plan_bulk_restore
+    from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, plan_bulk_restore
     from chrono_cli.services.restore import columns_option
 
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
@@ -31,6 +31,11 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
     plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
                              only=columns_option(only), actor=actor, reason=reason, convention=convention,
                              listed=None if every else SHOWN)  # the rows the display lists, read whole
+    if not isinstance(plan, BulkPlan):  # joined-inheritance objects, planned one by one: shown as any restore
+        from chrono_cli.cli.write import write_plan
+
+        write_plan(state, plan, yes=yes, dry_run=dry_run, plan_file=None, fmt=fmt, sql=sql)
+        return
     if sql:
         from chrono_cli.render.plan_out import write_sql
         from chrono_cli.services.sqltext import bulk_sql

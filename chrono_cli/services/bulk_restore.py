@@ -35,7 +35,7 @@ from chrono_cli.services.files import read_text
 from chrono_cli.services.history import refuse_degraded
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
-from chrono_cli.services.plan import compiled
+from chrono_cli.services.plan import Plan, compiled
 from chrono_cli.services.target import Target, history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Catalog, Workspace
@@ -108,9 +108,10 @@ class BulkPlan:
 
 def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None = None, keys_file: str | None = None,
                       only: tuple[str, ...] | None = None, actor: str | None = None, reason: str | None = None,
-                      convention: str | None = None, listed: int | None = None) -> BulkPlan:
+                      convention: str | None = None, listed: int | None = None) -> BulkPlan | Plan:
     """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``;
-    ``listed``: read whole only the first N rows (a plan planned in SQL; None: every row)."""
+    ``listed``: read whole only the first N rows (a plan planned in SQL; None: every row). A table whose rows are
+    parts of objects written whole (joined inheritance) gets a row-by-row plan of its objects (bulk_objects.py)."""
     if (since is None) == (keys_file is None):
         raise UsageError("give --all-changed-since TIME or --keys FILE")
     now = datetime.now(UTC)
@@ -124,6 +125,11 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         since_t = parse_time(since, tz_name=tz) if since else None
         meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono restore: state at {at_t.isoformat()}")
         ctx = _context(cat, target, det.adapter if convention is None else convention, meta, now)
+        if writer.whole_objects(ctx):
+            from chrono_cli.services.bulk_objects import plan_objects
+
+            objects = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
+            return plan_objects(cat, target, safe_url(ws.url), objects, at_t, only, convention, meta, now)
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
         counts: tuple[int, int] | None = None

@@ -11,7 +11,9 @@ alternating:
   revert        `chrono revert 4 --yes`: N objects, 2N live rows and 2N version rows written set-based, planned
                 by the database (services/revert_set.py, services/revert_objects.py, shapes/undo_plan.py);
   bulk restore  `chrono restore article --at T1 --all-changed-since T2 --yes`: N plain rows, the reference a
-                set-based write of N rows is measured against (a bulk restore refuses joined tables).
+                set-based write of N rows is measured against;
+  book restore  (with --objects) `chrono restore book --at T3 --all-changed-since T4 --yes`: the same N objects
+                restored one by one, as a bulk restore of a joined table writes them (services/bulk_objects.py).
 Each run leaves its own N rows back at their first state (checked). Row by row, a revert costs about 20-27 ms
 of CPU per object.
 """
@@ -68,11 +70,14 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--objects", action="store_true", help="also the bulk restore of the books (row by row)")
     args = parser.parse_args()
+    books = ("restore", "book", "--at", T3.isoformat() + "Z", "--all-changed-since", T4.isoformat() + "Z")
     for rows in args.rows:
         template = build(args.server, rows, SETUP + JOINED, params={"t3": T3, "t4": T4})
         compare(args.server, "continuum joined", rows, args.runs, template,
-                {"revert": ("revert", "4"), "bulk restore": RESTORE}, back)
+                {"revert": ("revert", "4"), "bulk restore": RESTORE, **({"book restore": books} if args.objects
+                                                                         else {})}, back)
 
 
 if __name__ == "__main__":

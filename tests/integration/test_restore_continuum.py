@@ -164,14 +164,52 @@ def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner
     _assert_chain(book, record["open_tables"], "20")
 
 
-def test_joined_hierarchy_bulk_restore_is_refused_whole(runner: CliRunner, sqlite_or_pg_backend: str,
-                                                        story_clone: StoryClone, tmp_path: Path) -> None:
-    """The set-based restore does not write joined hierarchies: it refuses instead of writing one table of one."""
-    url, _ = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
+def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunner, sqlite_or_pg_backend: str,
+                                                                 story_clone: StoryClone, tmp_path: Path) -> None:
+    """A bulk restore of a joined hierarchy's table restores each object as a single restore does (its rows in
+    every table, one Continuum transaction for all), skipping what had no state then; Continuum reads it back."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
+    steps = record["joined"]
+    at = steps[2]["finished"]  # after book 20's isbn change; before item 21 and book 22 existed
+    assert steps[2]["items"]["20"] == {"id": 20, "kind": "book", "title": "Dune (1965)", "isbn": "978-0593099322"}
+    before_tx = max(r["id"] for r in rows(url, "transaction"))
+    dry = chrono(runner, url, "-f", "json", "restore", "book", "--at", at, "--all-changed-since", at, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.stdout)
+    assert [(i["action"], i["key"]) for i in plan["items"]] == [("restore", {"id": 20})]
+    assert [(s["key"], s["why"]) for s in plan["skipped"]] == [({"id": 22}, "absent then and now")]
+    assert "joined-inheritance" in plan["notes"][0]
+    written = chrono(runner, url, "restore", "book", "--at", at, "--all-changed-since", at, "--yes")
+    assert written.exit_code == 0, written.output
+    after = _joined_after(url, tmp_path, "book", 20)
+    book = after["after"]["20"]
+    restore, save = book[-2], book[-1]
+    assert restore["tx"] > before_tx and restore["op"] == 1
+    assert (restore["title"], restore["isbn"]) == ("Dune (1965)", "978-0593099322")
+    assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune (1965)"]}
+    _assert_chain(book, after["open_tables"], "20")
+    assert [r["id"] for r in rows(url, "transaction") if r["id"] > before_tx][:1] == [restore["tx"]]
+
+    # the root table: item 20 is book 20's root row, item 21 was created later (skipped, as set-based restores do)
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
+    first = record["joined"][0]["finished"]  # book 20 alone, as first inserted
+    keys = tmp_path / "keys.txt"
+    keys.write_text("20\n21\n22\n")
+    dry = chrono(runner, url, "-f", "json", "restore", "item", "--at", first, "--keys", str(keys), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.stdout)
+    assert [(i["action"], i["key"]) for i in plan["items"]] == [("restore", {"id": 20})]
+    assert sorted((s["key"]["id"], s["why"]) for s in plan["skipped"]) == [
+        (21, "created after the time (chrono revert removes created rows)"), (22, "absent then and now")]
     untouched = checksum(url)
-    for table in ("book", "item"):
-        result = chrono(runner, url, "restore", table, "--at", "2999-01-01", "--all-changed-since", "2000-01-01",
-                        "--yes")
-        assert result.exit_code == 5, (table, result.output)
-        assert "joined" in result.stderr and "Traceback" not in result.output
+    only_22 = tmp_path / "22.txt"
+    only_22.write_text("22\n")  # not yet inserted then, deleted since: nothing to write
+    nothing = chrono(runner, url, "restore", "book", "--at", first, "--keys", str(only_22), "--yes")
+    assert nothing.exit_code == 6 and "book (1 absent then and now)" in nothing.stderr, \
+        nothing.output
     assert checksum(url) == untouched
+    written = chrono(runner, url, "restore", "item", "--at", first, "--keys", str(keys), "--yes")
+    assert written.exit_code == 0, written.output
+    book = _joined_after(url, tmp_path, "book", 20)["after"]["20"]
+    assert (book[-2]["op"], book[-2]["title"], book[-2]["isbn"]) == (1, "Dune", "978-0593099322")  # root row only
+    assert book[-2]["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}

@@ -129,6 +129,11 @@ class BulkWriter(abc.ABC):
         """Raise when the table cannot be written set-based (checked before anything is read)."""
         return None
 
+    def whole_objects(self, ctx: WriteContext) -> bool:
+        """Whether the table's rows are parts of objects written whole, a row in each table of a hierarchy (joined
+        inheritance): a bulk restore then writes each object as a single restore does (services/bulk_objects.py)."""
+        return False
+
     def check_revert(self, ctx: WriteContext) -> None:
         """``check`` for a set-based revert, which writes joined-inheritance objects whole (``OBJECTS``)."""
         self.check(ctx)

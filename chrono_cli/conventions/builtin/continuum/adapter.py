@@ -281,20 +281,27 @@ class ContinuumAdapter(ConventionAdapter):
         return continuum_read.page(ctx, det, key, before, size)
 
     def _with_ancestors(self, ctx: ReadContext, det: Detection) -> tuple[ReadContext, Detection]:
-        """Reflect the tables a joined-inheritance child extends (up to the root), then detect it again."""
-        snapshot, pending = ctx.snapshot, det.opts(ContinuumOptions).extends
+        """Reflect the tables a joined-inheritance child extends (up to the root), then detect it again: once per
+        snapshot (a bulk restore of a joined table reads thousands of objects' timelines)."""
+        snapshot, again = ctx.snapshot.remember(("continuum-ancestors", det.live, det.store),
+                                                lambda: self._ancestors(ctx.conn, ctx.snapshot, det))
+        return replace(ctx, snapshot=snapshot), again
+
+    def _ancestors(self, conn: Connection, snapshot: SchemaSnapshot, det: Detection,
+                   ) -> tuple[SchemaSnapshot, Detection]:
+        pending = det.opts(ContinuumOptions).extends
         for _ in range(16):  # hierarchy depth bound
             if pending is None:
                 break
             ref = pending
-            more = reflect.reflect(ctx.conn, {ref.schema: [ref.name, ref.name + SUFFIX]})
+            more = reflect.reflect(conn, {ref.schema: [ref.name, ref.name + SUFFIX]})
             if ref not in more.tables:
                 break
             snapshot = SchemaSnapshot(snapshot.dialect, snapshot.default_schema, {**snapshot.tables, **more.tables},
                                       complete=False)
             pending = _unreflected_parent(snapshot, more.tables[ref])
         again = next((d for d in self.detect(snapshot) if d.live == det.live and d.store == det.store), det)
-        return replace(ctx, snapshot=snapshot), again
+        return snapshot, again
 
     def events(self, ctx: ReadContext, det: Detection, query: EventQuery) -> list[RowChange]:
         from chrono_cli.conventions.builtin.continuum.events import continuum_events

@@ -9,9 +9,10 @@ a transaction did to each of its keys (undo.py) and the set-based delete of the 
 revert share its transaction row. An association table's link rows (``is_link``) are only re-inserted or deleted, each
 with the version row Continuum's execute hook writes (operation_type 0 or 2; no open row closed, no
 ``transaction_changes`` entry), as the row-by-row writer writes them; they have no states to restore at a time.
-A joined-inheritance table is refused by a restore; a revert writes each of its objects whole, a part per table of
-the hierarchy (``OBJECTS`` on the stage: the ancestor tables' parts record no ``transaction_changes`` entry of their
-own, only the object's class is), as ``joined_steps`` writes one object.
+A joined-inheritance table is restored object by object (``whole_objects``, services/bulk_objects.py); a revert
+writes each of its objects whole, a part per table of the hierarchy (``OBJECTS`` on the stage: the ancestor tables'
+parts record no ``transaction_changes`` entry of their own, only the object's class is), as ``joined_steps`` writes
+one object.
 """
 
 from __future__ import annotations
@@ -184,14 +185,18 @@ class ContinuumBulk(BulkWriter):
         return [Step(v.update().values({end: x}).where(joined(ctx, stage, v), v.c[end].is_(None)),
                      "close the staged rows' open version rows (end_transaction_id = the new transaction)")]
 
+    def whole_objects(self, ctx: WriteContext) -> bool:
+        return is_joined(ctx)
+
     def check(self, ctx: WriteContext) -> None:
-        """Refuse a joined-inheritance table: one object is rows of several tables, written together, where a
-        set-based restore stages, locks and compares one live table per part (an association table is refused by
-        ``state_query``: its link rows are only ever reverted)."""
+        """Refuse a joined-inheritance table (a bulk restore writes its objects whole instead, ``whole_objects``):
+        one object is rows of several tables, written together, where a set-based restore stages, locks and compares
+        one live table per part (an association table is refused by ``state_query``: its link rows are only ever
+        reverted)."""
         if is_joined(ctx):
-            raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: chrono "
-                                       "does not write joined hierarchies yet",
-                                       hint="restore these rows through the application")
+            raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy: a "
+                                       "set-based restore writes one table, not whole objects",
+                                       hint="chrono restore TABLE --at T restores its objects one by one")
 
     def check_revert(self, ctx: WriteContext) -> None:
         """A revert writes each object whole (a part per table, ``OBJECTS``), but not under native versioning: its
