@@ -187,6 +187,7 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert restore["tx"] > before_tx and restore["op"] == 1
     assert (restore["title"], restore["isbn"]) == ("Dune (1965)", "978-0593099322")
     assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune (1965)"]}
+    assert save["changeset"] == {"title": ["Dune (1965)", "Dune (1965) (saved)"]}  # Continuum's next save works
     _assert_chain(book, after["open_tables"], "20")
     assert [r["id"] for r in rows(url, "transaction") if r["id"] > before_tx][:1] == [restore["tx"]]
 
