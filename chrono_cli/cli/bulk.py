@@ -28,9 +28,11 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
 
     chosen = resolve((fmt.value if fmt else None) or state.fmt or os.environ.get("CHRONO_FORMAT"), sys.stdout.isatty())
     every = dry_run and not sql and chosen in (OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.CSV)
-    plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
-                             only=columns_option(only), actor=actor, reason=reason, convention=convention,
-                             listed=None if every else SHOWN)  # the rows the display lists, read whole
+    with progress_bar("planning") as planning:  # joined-inheritance objects are planned one by one
+        plan = plan_bulk_restore(state.workspace, table, at=at, since=since, keys_file=keys_file,
+                                 only=columns_option(only), actor=actor, reason=reason, convention=convention,
+                                 listed=None if every else SHOWN,  # the rows the display lists, read whole
+                                 progress=planning)
     if not isinstance(plan, BulkPlan):  # joined-inheritance objects, planned one by one: shown as any restore
         from chrono_cli.cli.write import write_plan
 

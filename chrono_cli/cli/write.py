@@ -213,7 +213,10 @@ def write_plan(state: CliState, plan: "Plan", *, yes: bool, dry_run: bool, plan_
         if not sys.stdin.isatty():
             raise Refused("not on a terminal: pass --yes to write (nothing written)")
         confirm_rows(len(plan.items), "Write these changes?")
-    applied = apply_plan(state.workspace, plan)
+    from chrono_cli.cli.progress import progress_bar
+
+    with progress_bar("writing") as progress:
+        applied = apply_plan(state.workspace, plan, progress if len(plan.items) > 1 else None)
     for warning in applied.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
     state.emit(_summary(applied.plan), fmt.value if fmt else None)

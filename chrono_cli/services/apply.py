@@ -11,6 +11,7 @@ everything back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chrono_cli.conventions.writes import WriteMeta, WriteState
@@ -37,8 +38,9 @@ class Applied(Struct, frozen=True):
     warnings: tuple[str, ...] = ()
 
 
-def apply_plan(ws: Workspace, plan: Plan) -> Applied:
-    """Write ``plan`` in one transaction, or refuse and write nothing."""
+def apply_plan(ws: Workspace, plan: Plan, progress: Callable[[str, int, int], None] | None = None) -> Applied:
+    """Write ``plan`` in one transaction, or refuse and write nothing; ``progress(stage, done, total)`` hears of
+    each row written."""
     dialect = ws.engine.dialect.name
     if plan.dialect != dialect:
         raise UsageError(f"the plan was made for {plan.dialect}, this database is {dialect}")
@@ -48,8 +50,12 @@ def apply_plan(ws: Workspace, plan: Plan) -> Applied:
     with write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         run = _Run(cat, plan, meta, now)
-        items = tuple(run.apply(item) for item in plan.items)
-        applied = replace(plan, created_at=now, items=items)
+        items = []
+        for n, item in enumerate(plan.items):
+            if progress:
+                progress("writing", n, len(plan.items))
+            items.append(run.apply(item))
+        applied = replace(plan, created_at=now, items=tuple(items))
         before_commit(hooks, applied.dumps)
     return Applied(applied, tuple(after_commit(hooks, applied.dumps)))
 

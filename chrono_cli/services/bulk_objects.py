@@ -13,7 +13,7 @@ read it as any restore's.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,13 +37,17 @@ SAME = "already in that state"
 
 
 def plan_objects(cat: Catalog, target: Target, database: str, keys: Sequence[tuple[Any, ...]], at: datetime,
-                 only: tuple[str, ...] | None, convention: str | None, meta: WriteMeta, now: datetime) -> Plan:
-    """Each object of ``keys`` (key column values of ``target``) brought to its state at ``at``."""
+                 only: tuple[str, ...] | None, convention: str | None, meta: WriteMeta, now: datetime,
+                 progress: Callable[[str, int, int], None] | None = None) -> Plan:
+    """Each object of ``keys`` (key column values of ``target``) brought to its state at ``at``; ``progress(stage,
+    done, total)`` hears of each."""
     prep = prepare(cat, target, convention, meta, now)
     shared = WriteState()  # one Continuum transaction for the whole restore
     items: list[PlanItem] = []
     skipped: list[dict[str, Any]] = []
-    for values in keys:
+    for n, values in enumerate(keys):
+        if progress:
+            progress("planning objects", n, len(keys))
         key = RowKey(tuple(zip(prep.ctx.det.key, values, strict=True)))
         current = prep.writer.current_row(prep.ctx, key)
         tl = load_timeline(cat, target, key_text(key), convention)

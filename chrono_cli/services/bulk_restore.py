@@ -108,10 +108,12 @@ class BulkPlan:
 
 def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None = None, keys_file: str | None = None,
                       only: tuple[str, ...] | None = None, actor: str | None = None, reason: str | None = None,
-                      convention: str | None = None, listed: int | None = None) -> BulkPlan | Plan:
+                      convention: str | None = None, listed: int | None = None,
+                      progress: Progress | None = None) -> BulkPlan | Plan:
     """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``;
     ``listed``: read whole only the first N rows (a plan planned in SQL; None: every row). A table whose rows are
-    parts of objects written whole (joined inheritance) gets a row-by-row plan of its objects (bulk_objects.py)."""
+    parts of objects written whole (joined inheritance) gets a row-by-row plan of its objects (bulk_objects.py),
+    ``progress`` hearing of each."""
     if (since is None) == (keys_file is None):
         raise UsageError("give --all-changed-since TIME or --keys FILE")
     now = datetime.now(UTC)
@@ -129,7 +131,7 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
             from chrono_cli.services.bulk_objects import plan_objects
 
             objects = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
-            return plan_objects(cat, target, safe_url(ws.url), objects, at_t, only, convention, meta, now)
+            return plan_objects(cat, target, safe_url(ws.url), objects, at_t, only, convention, meta, now, progress)
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
         counts: tuple[int, int] | None = None

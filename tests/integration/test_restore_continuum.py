@@ -22,6 +22,11 @@ import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import erro
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from chrono_cli.config import Config
+from chrono_cli.services.apply import apply_plan
+from chrono_cli.services.bulk_restore import plan_bulk_restore
+from chrono_cli.services.plan import Plan
+from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
 from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
 
@@ -209,8 +214,17 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert nothing.exit_code == 6 and "book (1 absent then and now)" in nothing.stderr, \
         nothing.output
     assert checksum(url) == untouched
-    written = chrono(runner, url, "restore", "item", "--at", first, "--keys", str(keys), "--yes")
-    assert written.exit_code == 0, written.output
+    heard: list[tuple[str, int, int]] = []  # the CLI shows these as a progress bar on a terminal
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        planned = plan_bulk_restore(ws, "item", at=first, keys_file=str(keys), progress=lambda *a: heard.append(a))
+        assert isinstance(planned, Plan)
+        assert [(i["action"], i["key"], i["diff"], i["target"]) for i in planned.to_json()["items"]] == \
+            [(i["action"], i["key"], i["diff"], i["target"]) for i in plan["items"]]  # the CLI's dry run
+        apply_plan(ws, planned, lambda *a: heard.append(a))
+    finally:
+        ws.close()
+    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", 0, 1)]
     book = _joined_after(url, tmp_path, "book", 20)["after"]["20"]
     assert (book[-2]["op"], book[-2]["title"], book[-2]["isbn"]) == (1, "Dune", "978-0593099322")  # root row only
     assert book[-2]["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
