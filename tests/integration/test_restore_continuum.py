@@ -129,6 +129,15 @@ def _assert_chain(versions: list[dict[str, Any]], open_tables: dict[str, dict[st
     assert {t: rows.get(key) for t, rows in open_tables.items()} == {"item_version": 1, "book_version": 1}
 
 
+def _book_20_written(url: str, tmp_path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Continuum's reading after chrono's write and book 20's next ordinary save, and book 20's last two versions
+    (the write's and the save's), its validity chain checked."""
+    record = _joined_after(url, tmp_path, "book", 20)
+    book = record["after"]["20"]
+    _assert_chain(book, record["open_tables"], "20")
+    return record, book[-2], book[-1]
+
+
 
 def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRunner, sqlite_or_pg_backend: str,
                                                                   story_clone: StoryClone, tmp_path: Path) -> None:
@@ -139,14 +148,11 @@ def test_restore_and_undelete_joined_child_read_back_by_continuum(runner: CliRun
     undelete = chrono(runner, url, "-f", "json", "restore", "book", "22", "--yes")
     assert undelete.exit_code == 0, undelete.output
 
-    record = _joined_after(url, tmp_path, "book", 20)
-    book = record["after"]["20"]
-    restore, save = book[-2], book[-1]
+    record, restore, save = _book_20_written(url, tmp_path)
     assert restore["tx"] > before_tx and restore["op"] == 1
     assert (restore["title"], restore["isbn"]) == ("Dune", "978-0441013593")
     assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune"], "isbn": ["978-0593099322", "978-0441013593"]}
     assert (save["op"], save["changeset"]) == (1, {"title": ["Dune", "Dune (saved)"]})
-    _assert_chain(book, record["open_tables"], "20")
     again = record["after"]["22"]
     assert [v["op"] for v in again] == [0, 2, 0] and (again[-1]["title"], again[-1]["kind"]) == ("Emma", "book")
     _assert_chain(again, record["open_tables"], "22")
@@ -160,13 +166,10 @@ def test_restore_joined_root_of_a_child_read_back_by_continuum(runner: CliRunner
     shown = json.loads(chrono(runner, url, "-f", "json", "history", "book", "20").stdout)["versions"]
     assert shown[-1]["values"]["title"] == "Dune" and shown[-1]["current"] is True  # chrono reads it either way
 
-    record = _joined_after(url, tmp_path, "book", 20)
-    book = record["after"]["20"]
-    restore, save = book[-2], book[-1]
+    _, restore, save = _book_20_written(url, tmp_path)
     assert (restore["op"], restore["title"], restore["isbn"]) == (1, "Dune", "978-0593099322")
     assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
     assert save["changeset"] == {"title": ["Dune", "Dune (saved)"]}
-    _assert_chain(book, record["open_tables"], "20")
 
 
 def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunner, sqlite_or_pg_backend: str,
@@ -186,14 +189,11 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert "joined-inheritance" in plan["notes"][0]
     written = chrono(runner, url, "restore", "book", "--at", at, "--all-changed-since", at, "--yes")
     assert written.exit_code == 0, written.output
-    after = _joined_after(url, tmp_path, "book", 20)
-    book = after["after"]["20"]
-    restore, save = book[-2], book[-1]
+    _, restore, save = _book_20_written(url, tmp_path)
     assert restore["tx"] > before_tx and restore["op"] == 1
     assert (restore["title"], restore["isbn"]) == ("Dune (1965)", "978-0593099322")
     assert restore["changeset"] == {"title": ["Dune: Deluxe", "Dune (1965)"]}
     assert save["changeset"] == {"title": ["Dune (1965)", "Dune (1965) (saved)"]}  # Continuum's next save works
-    _assert_chain(book, after["open_tables"], "20")
     assert [r["id"] for r in rows(url, "transaction") if r["id"] > before_tx][:1] == [restore["tx"]]
 
     # the root table: item 20 is book 20's root row, item 21 was created later (skipped, as set-based restores do)

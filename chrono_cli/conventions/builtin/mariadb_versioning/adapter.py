@@ -127,12 +127,13 @@ class MariaDBVersioningAdapter(ConventionAdapter):
         columns = read.recorded(ctx, det)
         light = read.light(ctx, det, table, or_(*self.conditions(table, opts, query))) \
             if query.light and query.match is None and not opts.transaction_precise else None
-        keys: dict[tuple[Any, ...], None] = {}
         if light is not None:  # its one query found the keys too (all of them: a revert reads the whole set)
             keys = dict.fromkeys(light)
-        for cond in self.conditions(table, opts, query) if light is None else ():
-            rows = ctx.conn.execute(self.changed_keys(table, opts, det.key, cond, query.limit))
-            keys.update((tuple(r), None) for r in rows)
+        else:
+            keys = {}
+            for cond in self.conditions(table, opts, query):
+                rows = ctx.conn.execute(self.changed_keys(table, opts, det.key, cond, query.limit))
+                keys.update((tuple(r), None) for r in rows)
         out: list[RowChange] = []
         for raw in keys:
             key = RowKey(tuple(zip(det.key, raw, strict=True)))

@@ -31,8 +31,8 @@ def epoch(moment: datetime) -> Decimal:
 
 
 class SystemTime(FromClause):
-    """``table FOR SYSTEM_TIME <mode>``: ALL, or AS OF a time (transaction-precise tables too: the server maps the
-    time to a transaction through ``mysql.transaction_registry``)."""
+    """``table FOR SYSTEM_TIME <mode>``: ALL, or AS OF a time (used on timestamp tables only: on a
+    transaction-precise one the server's answer leaves out rows an overlapping transaction changed, as_of.py)."""
 
     __visit_name__ = "mariadb_system_time"
     inherit_cache = False  # a one-off read: statements with it are compiled each time
