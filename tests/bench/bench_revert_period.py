@@ -18,7 +18,8 @@ fresh database. Per run, alternating:
                 before the change set, set-based).
 Both end with the same live rows (checked). Prints wall and CPU medians and both ratios. The goal: revert within
 2x of the bulk restore (services/revert_set.py: every table's undo, shapes/period_undo.py; the set listed light,
-shapes/period_events.py).
+shapes/period_events.py; mariadb's set, of one statement time, planned by the database: the undo query of
+conventions/builtin/mariadb_versioning/undo.py, shapes/undo_plan.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ to the current state is refused as a no-op before anything is written: the serve
 Bulk restore reads every state at T in one query (``FOR SYSTEM_TIME AS OF`` on a timestamp table, as_of.py's on a
 transaction-precise one), stages it, and writes the live
 rows with one multi-table UPDATE and one INSERT ... SELECT; each written row gets its version from the server.
-A set-based revert (undo.py) writes the same, and deletes the rows the set created with one DELETE.
+A set-based revert (undo.py) writes the same, and deletes the rows the set created with one DELETE; where every row
+is a plain restore of a set of one time, it is planned and staged by the database (``undo_query``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from chrono_cli.conventions.builtin.mariadb_versioning.adapter import MariaDBVer
 from chrono_cli.conventions.builtin.mariadb_versioning.as_of import GONE, states_at
 from chrono_cli.conventions.builtin.mariadb_versioning.options import VersioningOptions, read_table
 from chrono_cli.conventions.builtin.mariadb_versioning.systime import AS_OF, SystemTime
-from chrono_cli.conventions.builtin.mariadb_versioning.undo import precise_undo, versioning_undo
+from chrono_cli.conventions.builtin.mariadb_versioning.undo import precise_undo, versioning_undo, versioning_undo_query
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
@@ -85,6 +86,8 @@ class VersioningBulk(BulkWriter):
     """States at T from one ``FOR SYSTEM_TIME AS OF`` query; the live rows written set-based."""
 
     undo_listed = True  # a transaction-precise set's keys in the listing's order (``precise_undo``)
+    # the states are the table's own rows, columns and types: history rows are converted by any ALTER of the table
+    raw_states = True
 
     def bookkeeping(self, ctx: WriteContext) -> frozenset[str]:
         return frozenset(ctx.det.opts(VersioningOptions).bookkeeping())
@@ -130,6 +133,10 @@ class VersioningBulk(BulkWriter):
         if isinstance(group, Span):
             return versioning_undo(self, ctx, group)
         return precise_undo(self, ctx, group) if isinstance(group, int) else None
+
+    def undo_query(self, ctx: WriteContext, group: Any) -> Select[Any] | None:
+        """``undo`` as one SELECT for an inferred set of one time on a timestamp table (undo.py)."""
+        return versioning_undo_query(self, ctx, group) if isinstance(group, Span) else None
 
     def steps(self, ctx: WriteContext, stage: Table, columns: Sequence[str]) -> list[Step]:
         return [update_live(ctx, stage, columns), insert_live(ctx, stage, columns)]
