@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Column, MetaData, Table, inspect, text
+from sqlalchemy import Column, FetchedValue, MetaData, Table, inspect, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
@@ -160,6 +160,7 @@ class TableInfo(Struct):
     facts: dict[str, Any] = field(default_factory=dict)  # other catalog facts conventions asked for (db/facts.py)
     dialect: str = ""
     _table: Table | None = None
+    _insert: Table | None = None
 
     def column_names(self) -> list[str]:
         return list(self.columns)
@@ -180,6 +181,17 @@ class TableInfo(Struct):
                     for c in self.columns.values()]
             self._table = Table(self.ref.name, md, *cols, schema=self.ref.schema)
         return self._table
+
+    def insert_table(self) -> Table:
+        """The table for INSERTs, built once: columns with a server default (serial ids) may be left out."""
+        if self._insert is None:
+            cols = []
+            for c in self.columns.values():
+                generated = c.default is not None or (self.pk == (c.name,) and isinstance(c.type, sqltypes.Integer))
+                cols.append(Column(c.name, bound_type(c.type), primary_key=c.name in self.pk, nullable=c.nullable,
+                                   autoincrement=False, server_default=FetchedValue() if generated else None))
+            self._insert = Table(self.ref.name, MetaData(), *cols, schema=self.ref.schema, implicit_returning=False)
+        return self._insert
 
 
 class SchemaSnapshot(Struct):

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.values import fingerprint
 from chrono_cli.db.write import write_transaction
 from chrono_cli.errors import Refused, UsageError
-from chrono_cli.model import RowKey, TableRef
+from chrono_cli.model import RowKey, TableRef, Timeline
 from chrono_cli.records import Struct, replace
 from chrono_cli.services.archive import archive_item
 from chrono_cli.services.delete import delete_item
+from chrono_cli.services.history import load_timeline
 from chrono_cli.services.hooks import after_commit, before_commit
 from chrono_cli.services.keys import parse_key
 from chrono_cli.services.plan import Plan, PlanItem
@@ -66,8 +68,10 @@ class _Run:
     def __init__(self, cat: Catalog, plan: Plan, meta: WriteMeta, now: datetime) -> None:
         self.cat, self.plan, self.meta, self.now = cat, plan, meta, now
         self.targets: dict[str, Target] = {}
-        self.planned = WriteState()   # shared state of the rebuild as of the plan's time
-        self.fresh = WriteState()     # shared state of the statements that run
+        memo: dict[str, dict[Any, Any]] = {}  # catalog lookups describe the schema: one set for the whole plan
+        self.planned = WriteState(_memo=memo)   # shared state of the rebuild as of the plan's time
+        self.fresh = WriteState(_memo=memo)     # shared state of the statements that run
+        self.checking = WriteState(_memo=memo)  # the lock and the checks before each item
         self.deleting: set[tuple[TableRef, RowKey]] | None = None
         if len({i.table or plan.table for i in plan.items}) > 1:
             self.cat.full_snapshot()  # one reflection for every table of a plan that spans several
@@ -80,7 +84,7 @@ class _Run:
 
     def apply(self, item: PlanItem) -> PlanItem:
         cat, plan, target = self.cat, self.plan, self.target(item)
-        prep = prepare(cat, target, item.convention, self.meta, self.now)
+        prep = prepare(cat, target, item.convention, self.meta, self.now, self.checking)
         names = prep.ctx.det.key
         if set(item.key) != set(names):
             raise UsageError(f"the plan's key {dict(item.key)} does not match the key of {target.ref} "
@@ -95,10 +99,13 @@ class _Run:
         if prep.writer.history_count(prep.ctx, key) != item.expected_history:
             raise Refused(f"the history of {where} changed since the plan was made: nothing written",
                           hint="make a new plan")
-        if list(self._build(target, item, key, plan.created_at, self.planned).statements) != list(item.statements):
+        # a restore's two builds read the key's timeline once: the same transaction gives the same answer
+        tl = load_timeline(cat, target, key_text(key), item.convention) if self._restoring(item) else None
+        if list(self._build(target, item, key, plan.created_at, self.planned, tl).statements) \
+                != list(item.statements):
             raise Refused(f"the write-set for {where} no longer matches the plan: nothing written",
                           hint="make a new plan")
-        fresh = self._build(target, item, key, self.now, self.fresh)
+        fresh = self._build(target, item, key, self.now, self.fresh, tl)
         for step in fresh.steps:
             result = cat.conn.execute(step.statement)
             if step.expect is not None and result.rowcount != step.expect:
@@ -106,15 +113,20 @@ class _Run:
                               "rolled back, nothing written")
         return fresh
 
+    @staticmethod
+    def _restoring(item: PlanItem) -> bool:
+        return item.action in ("restore", "undelete") and item.target is not None and "seq" in item.target
+
     def _build(self, target: Target, item: PlanItem, key: RowKey, now: datetime,
-               shared: WriteState) -> PlanItem:
+               shared: WriteState, timeline: Timeline | None = None) -> PlanItem:
         cat, meta = self.cat, self.meta
         if item.action in ("archive", "unarchive"):
             return archive_item(cat, target, key, archived=item.action == "archive", convention=item.convention,
                                 meta=meta, now=now, shared=shared)
-        if item.action in ("restore", "undelete") and item.target and "seq" in item.target:
+        if self._restoring(item):
+            assert item.target is not None
             return restore_item(cat, target, key, action=item.action, seq=int(item.target["seq"]), only=item.only,
-                                convention=item.convention, meta=meta, now=now, shared=shared)
+                                convention=item.convention, meta=meta, now=now, timeline=timeline, shared=shared)
         if item.action == "delete":
             return delete_item(cat, target, key, convention=item.convention, meta=meta, now=now, shared=shared,
                                deleting=self._deletes())

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Column, FetchedValue, MetaData, Table, cast, func, select
+from sqlalchemy import Table, cast, func, select
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import CompileError
@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_json
-from chrono_cli.db.reflect import ColumnInfo, TableInfo, bound_type
+from chrono_cli.db.reflect import ColumnInfo, TableInfo
 from chrono_cli.encoding import to_json
 
 ABSENT = "absent"
@@ -46,14 +46,8 @@ def stamp(now: datetime, coltype: TypeEngine[Any], tz_name: str | None = None) -
 
 
 def insert_table(info: TableInfo) -> Table:
-    """The table for INSERTs: columns with a server default (serial ids) may be left out."""
-    md = MetaData()
-    cols = []
-    for c in info.columns.values():
-        generated = c.default is not None or (info.pk == (c.name,) and isinstance(c.type, sqltypes.Integer))
-        cols.append(Column(c.name, bound_type(c.type), primary_key=c.name in info.pk, nullable=c.nullable,
-                           autoincrement=False, server_default=FetchedValue() if generated else None))
-    return Table(info.ref.name, md, *cols, schema=info.ref.schema, implicit_returning=False)
+    """The table for INSERTs: columns with a server default (serial ids) may be left out (built once a table)."""
+    return info.insert_table()
 
 
 def fit(value: Any, column: ColumnInfo, tz_name: str | None = None, *,

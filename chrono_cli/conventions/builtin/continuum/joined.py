@@ -112,7 +112,15 @@ def _find_children(ctx: WriteContext, info: TableInfo) -> list[tuple[TableInfo, 
 
 
 def ancestors(ctx: WriteContext) -> list[Member]:
-    """The written table's versioned ancestors and itself, root first (empty: it extends no versioned table)."""
+    """The written table's versioned ancestors and itself, root first (empty: it extends no versioned table);
+    found once per write (the write's shared state keeps them)."""
+    memo: dict[TableRef, list[Member]] = ctx.shared.memo("continuum:ancestors")
+    if ctx.det.live not in memo:
+        memo[ctx.det.live] = _find_ancestors(ctx)
+    return memo[ctx.det.live]
+
+
+def _find_ancestors(ctx: WriteContext) -> list[Member]:
     live = ctx.snapshot.tables[ctx.det.live]
     up: list[Member] = []
     info, mapping = live, {c: c for c in live.pk}
@@ -200,7 +208,7 @@ def merged_info(members: list[Member], live: TableInfo) -> TableInfo:
     columns = {**{c: live.columns[c] for c in live.pk}, **columns}
     links = {m.base.ref for m in members}
     fks = tuple(f for f in live.foreign_keys if f.referred not in links)
-    return replace(live, columns=columns, foreign_keys=fks, _table=None)
+    return replace(live, columns=columns, foreign_keys=fks, _table=None, _insert=None)
 
 
 def rows_of(ctx: WriteContext, members: list[Member], key: RowKey) -> dict[str, Any] | None:

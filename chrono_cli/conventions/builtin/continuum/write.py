@@ -72,7 +72,12 @@ class ContinuumWriter(Writer):
         from chrono_cli.conventions.builtin.continuum.joined import ancestors, merged_info
 
         up = ancestors(ctx)
-        return replace(ctx, merged=merged_info(up, ctx.live_info)) if up else ctx
+        if not up:
+            return ctx
+        merged: dict[Any, TableInfo] = ctx.shared.memo("continuum:merged")  # one per write: its Table built once
+        if ctx.det.live not in merged:
+            merged[ctx.det.live] = merged_info(up, ctx.live_info)
+        return replace(ctx, merged=merged[ctx.det.live])
 
     def current_row(self, ctx: WriteContext, key: RowKey) -> dict[str, Any] | None:
         if ctx.merged is None:
