@@ -25,7 +25,7 @@ from chrono_cli.model import Op
 from chrono_cli.services.changes import list_changes
 from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import chrono, reverts_agree
+from tests.integration.restore_support import chrono, revert_row_by_row, reverts_agree
 from tests.integration.test_period_conventions import _clone as clone_story
 from tests.support.mariadb_versioning_story import mariadb_versioning_story
 from tests.support.period_stories import VERSIONING_FUNCTION
@@ -210,3 +210,70 @@ def test_every_set_of_the_mariadb_story_reverts_as_row_by_row(story_clone: Story
     finally:
         ws.close()
     assert len(sets) >= 8 and all(plan is not None for plan in planned)
+
+
+# a timestamp table with invisible explicit periods, a unique column and a column WITHOUT SYSTEM VERSIONING
+GADGET = ("CREATE TABLE gadget (id INT PRIMARY KEY, code VARCHAR(10) NOT NULL UNIQUE, name VARCHAR(40) NOT NULL, "
+          "note VARCHAR(40) WITHOUT SYSTEM VERSIONING, "
+          "s TIMESTAMP(6) GENERATED ALWAYS AS ROW START INVISIBLE, "
+          "e TIMESTAMP(6) GENERATED ALWAYS AS ROW END INVISIBLE, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING")
+GADGET_ROWS = ("INSERT INTO gadget (id, code, name, note) VALUES (1, 'c1', 'one', 'n1'), (2, 'c2', 'two', NULL), "
+               "(3, 'c3', 'three', 'n3'), (4, 'c4', 'four', 'n4')")
+# (the set: one statement time; later changes; planned in SQL, the states of gadget 3 after the revert)
+GADGET_SETS = {
+    "quick": ("UPDATE gadget SET name = CONCAT(name, ' b') WHERE id <= 3",
+              ("UPDATE gadget SET note = 'later' WHERE id = 1",), True,
+              [("c3", "three"), ("c3", "three b"), ("c3", "three")]),
+    "unique-and-later": ("UPDATE gadget SET name = CONCAT(name, ' b'), code = CONCAT(code, 'x') WHERE id <= 3",
+                         ("UPDATE gadget SET note = 'later' WHERE id = 1",
+                          "UPDATE gadget SET name = 'three c' WHERE id = 3"),
+                         False, [("c3", "three"), ("c3x", "three b"), ("c3x", "three c"), ("c3", "three")]),
+}
+
+
+def _gadgets(url: str, start: float, the_set: str, later: tuple[str, ...]) -> None:
+    engine = create_engine(url)
+    try:
+        for n, step in enumerate(((GADGET,), (GADGET_ROWS,), (the_set,), later)):
+            with engine.begin() as conn:
+                conn.execute(text("SET timestamp = :t"), {"t": start + n})
+                for statement in step:
+                    conn.exec_driver_sql(statement)
+                conn.execute(text("SET timestamp = DEFAULT"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("case", list(GADGET_SETS))
+def test_a_one_time_mariadb_set_reverts_set_based_as_row_by_row(case: str, databases: Any,
+                                                                runner: CliRunner) -> None:
+    """A set of updates with one statement time on a timestamp table: where every row is a plain restore it is
+    planned in one SELECT (``versioning_undo_query``), else in Python (a unique column changed, a later change; the
+    live rows taken from the window read); either way the plan is the row-by-row one (``reverts_agree``), and
+    written set-based it leaves the live rows (the unversioned column as it is now) and every state of
+    ``FOR SYSTEM_TIME ALL`` as the row-by-row revert of a twin leaves them."""
+    statement, later, quick, gadget_3 = GADGET_SETS[case]
+    url, twin = databases.empty("mariadb"), databases.empty("mariadb")
+    start = time.time() - 10
+    for where in (url, twin):
+        _gadgets(where, start, statement, later)
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        (the_set,) = [cs for cs in list_changes(ws, limit=20, window=0).changesets
+                      if {dict(c.key.items)["id"] for c in cs.changes} == {1, 2, 3}
+                      and all(c.op is Op.UPDATE for c in cs.changes)]
+        plan = reverts_agree(ws, the_set.id, 0)
+    finally:
+        ws.close()
+    assert plan is not None and (plan.parts[0].quick is not None) is quick
+
+    done = chrono(runner, url, "-f", "json", "revert", the_set.id, "--window", "0", "--force", "--yes")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["set_based"] is True
+    revert_row_by_row(twin, the_set.id, window=0)
+    live = "SELECT id, code, name, note FROM gadget ORDER BY id"
+    states = "SELECT id, code, name FROM gadget FOR SYSTEM_TIME ALL ORDER BY id, s"
+    assert _read(url, live) == _read(twin, live) == [(1, "c1", "one", "later"), (2, "c2", "two", None),
+                                                     (3, "c3", "three", "n3"), (4, "c4", "four", "n4")]
+    assert _read(url, states) == _read(twin, states)
+    assert [r[1:] for r in _read(url, states) if r[0] == 3] == gadget_3
