@@ -123,7 +123,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """One line on database housekeeping: leftovers of ended runs dropped, databases this run created, time spent
-    building stories and waiting for another worker's build."""
+    building stories and waiting for another worker's build; then the five slowest story builds."""
     counts = [config.stash.get(_counts, {}), *config.stash.get(_worker_counts, {}).values()]
     created, built, waited = (sum(c.get(name, 0) for c in counts) for name in ("created", "built", "waited"))
     sweeper = config.stash.get(_sweeper, None)
@@ -134,6 +134,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         swept += f" (then the sweep failed: {sweeper.problem})"
     terminalreporter.write_line(f"test databases: {swept}, {created} created by this run; stories built in "
                                 f"{built:.1f} s, {waited:.1f} s waited for another worker's build")
+    builds = dict(config.stash.get(_builds, {}))
+    for worker_builds in config.stash.get(_worker_builds, {}).values():
+        builds.update(worker_builds)
+    slowest = sorted(builds.items(), key=lambda item: -item[1])[:5]
+    if slowest:
+        terminalreporter.write_line("slowest story builds: " + ", ".join(f"{tag} {s:.1f} s" for tag, s in slowest))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -141,11 +147,14 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     """(xdist controller) Collect each worker's database counts."""
     output = getattr(node, "workeroutput", {})
     node.config.stash.setdefault(_worker_counts, {})[node.gateway.id] = output.get("chrono_counts", {})
+    node.config.stash.setdefault(_worker_builds, {})[node.gateway.id] = output.get("chrono_builds", {})
 
 
 _sweeper = pytest.StashKey[_Sweeper]()
 _counts = pytest.StashKey[dict[str, float]]()
 _worker_counts = pytest.StashKey[dict[Any, dict[str, float]]]()
+_builds = pytest.StashKey[dict[str, float]]()
+_worker_builds = pytest.StashKey[dict[Any, dict[str, float]]]()
 
 
 # Single tests that take 10-20 s: run first, so that no worker is left with one of them at the end.
@@ -245,8 +254,10 @@ def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     counts = {"created": dbs.created, "built": dbs.built, "waited": dbs.waited}
     if worker is not None:
         config.workeroutput["chrono_counts"] = counts  # type: ignore[attr-defined]
+        config.workeroutput["chrono_builds"] = dbs.builds  # type: ignore[attr-defined]
     else:
         config.stash[_counts] = counts
+        config.stash[_builds] = dbs.builds
 
 
 @pytest.fixture(scope="session")

@@ -75,6 +75,7 @@ class Databases:
     created: int = 0
     built: float = 0.0  # seconds spent building stories (templates)
     waited: float = 0.0  # seconds spent waiting for a template another process was building
+    builds: dict[str, float] = field(default_factory=dict)  # seconds each story this process built took, by tag
     _admins: dict[str, Engine] = field(default_factory=dict)
     _records: dict[str, tuple[Any, dict[str, int]]] = field(default_factory=dict)
 
@@ -131,7 +132,9 @@ class Databases:
                     self.waited += started - asked
                 else:
                     result = self._build(backend, key, build)
-                    self.built += time.monotonic() - started
+                    took = time.monotonic() - started
+                    self.built += took
+                    self.builds[f"{story} on {backend}"] = took
                     partial = done.with_suffix(f".{os.getpid()}.tmp")
                     partial.write_bytes(pickle.dumps({"story": story, "result": result}))
                     partial.replace(done)
