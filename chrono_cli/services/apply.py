@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.values import fingerprint
@@ -68,10 +67,9 @@ class _Run:
     def __init__(self, cat: Catalog, plan: Plan, meta: WriteMeta, now: datetime) -> None:
         self.cat, self.plan, self.meta, self.now = cat, plan, meta, now
         self.targets: dict[str, Target] = {}
-        memo: dict[str, dict[Any, Any]] = {}  # catalog lookups describe the schema: one set for the whole plan
-        self.planned = WriteState(_memo=memo)   # shared state of the rebuild as of the plan's time
-        self.fresh = WriteState(_memo=memo)     # shared state of the statements that run
-        self.checking = WriteState(_memo=memo)  # the lock and the checks before each item
+        self.planned = WriteState()                     # shared state of the rebuild as of the plan's time
+        self.fresh = self.planned.sharing_lookups()     # shared state of the statements that run
+        self.checking = self.planned.sharing_lookups()  # the lock and the checks before each item
         self.deleting: set[tuple[TableRef, RowKey]] | None = None
         if len({i.table or plan.table for i in plan.items}) > 1:
             self.cat.full_snapshot()  # one reflection for every table of a plan that spans several

@@ -23,7 +23,7 @@ from chrono_cli.conventions.rows import as_utc, zone
 from chrono_cli.conventions.shapes.staging import ABSENT, KEPT
 from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table, same_type
+from chrono_cli.conventions.writes.values import same_type
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import Op
 from chrono_cli.records import Struct
@@ -287,7 +287,7 @@ def insert_live(ctx: WriteContext, stage: Table, columns: Sequence[str], extra: 
         names.append(name)
         exprs.append(expr)
     query = select(*exprs).where(stage.c[ABSENT].is_(True))
-    return Step(insert(insert_table(ctx.live_info)).from_select(names, query),
+    return Step(insert(ctx.live_info.insert_table()).from_select(names, query),
                 "live rows re-created (one INSERT for all)")
 
 

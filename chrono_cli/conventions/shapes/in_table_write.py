@@ -15,7 +15,7 @@ from chrono_cli.conventions.shapes.in_table import FAR, current_where
 from chrono_cli.conventions.shapes.write import triggers_for
 from chrono_cli.conventions.types import is_boolean
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 
@@ -103,7 +103,7 @@ class InTableWriter(Writer):
         if dec.role("current"):
             col = live.c[dec.role("current") or ""]
             row[col.name] = True if is_boolean(col.type) else 1
-        out.steps.append(Step(insert(insert_table(ctx.live_info)).values(row), label))
+        out.steps.append(Step(insert(ctx.live_info.insert_table()).values(row), label))
         fired = {t.name for event in ("INSERT", "UPDATE") for t in triggers_for(ctx, event)}
         out.notes.append("versions are kept in the table: chrono closes the current version and inserts the next, "
                          "as the in-table layout declares" + (f"; triggers on the table fire too: "

@@ -23,7 +23,7 @@ from chrono_cli.conventions.shapes.old_state_undo import old_state_undo, old_sta
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 
 
 class OldStateBulk(BulkWriter):
@@ -114,7 +114,7 @@ class OldStateBulk(BulkWriter):
                    .where(stage.c[ABSENT].is_(False)))
         top = select(func.coalesce(func.max(store.c[vcol]), 0) + 1).where(
             and_(*(store.c[c] == stage.c[c] for c in ctx.det.key))).scalar_subquery()
-        return [Step(insert(insert_table(ctx.store_info)).from_select(names, history),
+        return [Step(insert(ctx.store_info.insert_table()).from_select(names, history),
                      "history rows: the state before the restore, under its version (one INSERT for all)"),
                 update_live(ctx, stage, columns, {vcol: func.coalesce(live.c[vcol], 0) + 1}),
                 insert_live(ctx, stage, columns, {vcol: top})]

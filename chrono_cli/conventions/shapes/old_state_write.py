@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
@@ -52,7 +52,7 @@ class OldStateWriter(Writer):
             return out
         old = current.get(vcol)
         number = old if old is not None else 0
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(self._history_row(ctx, current, number,
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(self._history_row(ctx, current, number,
                                                                                             hidden)),
                               f"history row: the state before this change, version {number}"))
         guard = ctx.live.c[vcol].is_(None) if old is None else ctx.live.c[vcol] == old
@@ -66,7 +66,7 @@ class OldStateWriter(Writer):
         top = ctx.conn.execute(select(func.max(ctx.store.c[vcol])).where(key_where(ctx.store, key))).scalar()
         number = (top if top is not None else 0) + 1
         row = {**new, vcol: number}
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(row),
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(row),
                              f"live row re-created with version {number} (after the newest history row)")])
         out.notes.append("an insert writes no history row (as the library does), and the store marks no deletion: "
                          "once the row is back, its history reads the deletion as an update from the last "
@@ -80,7 +80,7 @@ class OldStateWriter(Writer):
         number = old if old is not None else 0
         guard = ctx.live.c[vcol].is_(None) if old is None else ctx.live.c[vcol] == old
         return WriteSet([
-            Step(insert(insert_table(ctx.store_info)).values(self._history_row(ctx, current, number, [])),
+            Step(insert(ctx.store_info.insert_table()).values(self._history_row(ctx, current, number, [])),
                  f"history row: the last state, version {number} (the deletion ends it)"),
             Step(delete(ctx.live).where(and_(key_where(ctx.live, key), guard)), "live row deleted", expect=1)])
 

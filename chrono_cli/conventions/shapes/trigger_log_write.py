@@ -19,7 +19,6 @@ from chrono_cli.conventions.remedy import EnableTrigger, Remedy
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.trigger_log import EVENTS, unaudited
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.errors import Refused
@@ -95,7 +94,7 @@ class TriggerLogWriter(Writer):
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         out = self.audited(ctx, "INSERT")
-        out.steps.append(Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+        out.steps.append(Step(insert(ctx.live_info.insert_table()).values(dict(new)),
                               "live row re-created (its audit trigger writes the log row)"))
         return out
 

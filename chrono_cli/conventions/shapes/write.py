@@ -18,7 +18,6 @@ from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.common import declared, key_filter
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
@@ -74,7 +73,7 @@ class TriggerWriter(Writer):
                     "recorded, and the re-created row's first change will record this state")
         else:
             note = history_note(ctx, "INSERT")
-        return WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+        return WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)),
                               "live row re-created (its INSERT trigger writes the history row)")], [note])
 
     def delete(self, ctx: WriteContext, key: RowKey, current: Mapping[str, Any],

@@ -65,6 +65,11 @@ class WriteState(Struct):
         """A per-write cache of catalog lookups called ``name``."""
         return self._memo.setdefault(name, {})
 
+    def sharing_lookups(self) -> WriteState:
+        """A new state (nothing written yet) that shares this one's catalog lookups (``memo``): they describe the
+        schema, not the write."""
+        return WriteState(_memo=self._memo)
+
 
 class WriteContext(Struct, frozen=True):
     """What a writer gets: the connection, the reflected tables, the detection and the time of the write."""

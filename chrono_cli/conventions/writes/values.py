@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeEngine
 
 from chrono_cli.conventions.rows import zone
 from chrono_cli.conventions.types import has_timezone, is_boolean, is_json
-from chrono_cli.db.reflect import ColumnInfo, TableInfo
+from chrono_cli.db.reflect import ColumnInfo
 from chrono_cli.encoding import to_json
 
 ABSENT = "absent"
@@ -43,11 +43,6 @@ def stamp(now: datetime, coltype: TypeEngine[Any], tz_name: str | None = None) -
     if has_timezone(coltype):
         return now.astimezone(UTC)
     return now.astimezone(zone(tz_name)).replace(tzinfo=None)
-
-
-def insert_table(info: TableInfo) -> Table:
-    """The table for INSERTs: columns with a server default (serial ids) may be left out (built once a table)."""
-    return info.insert_table()
 
 
 def fit(value: Any, column: ColumnInfo, tz_name: str | None = None, *,

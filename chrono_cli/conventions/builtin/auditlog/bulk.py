@@ -29,7 +29,6 @@ from chrono_cli.conventions.shapes.bulk import CHUNK, delete_live, locked_rows
 from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import RowKey, Version
 
 _WRITER = AuditlogWriter()
@@ -83,7 +82,7 @@ class AuditlogBulk(TimelineBulk):
     def _logged(self, ctx: WriteContext, stage: Table, columns: Sequence[str] | None, label: str) -> list[Step]:
         """The INSERT of the staged rows' entries (``columns`` None: their deletions), none when no row logs one."""
         notes: list[str] = []
-        target = insert(insert_table(ctx.store_info))
+        target = insert(ctx.store_info.insert_table())
         if stage.name == STAGE:  # planning: the staging table does not exist yet; entries are per row
             names = (
                 "content_type_id",

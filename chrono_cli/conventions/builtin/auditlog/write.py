@@ -39,7 +39,7 @@ from chrono_cli.conventions.django_models import field_column
 from chrono_cli.conventions.rows import key_where, zone
 from chrono_cli.conventions.types import is_integer, is_json
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.db import reflect
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
@@ -124,7 +124,7 @@ class AuditlogWriter(Writer):
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
         ct, fields = self.table_fields(ctx)
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "live row re-created")])
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)), "live row re-created")])
         text = self.formatter(ctx, key, fields)
         diff = {name: ["None", text(c, new.get(c))] for c, name in fields.names.items()
                 if new.get(c) is not None and c not in fields.masked}
@@ -179,7 +179,7 @@ class AuditlogWriter(Writer):
         repr_ = ctx.conn.execute(select(store.c.object_repr).where(self.store_where(ctx, key))
                                  .order_by(store.c.timestamp.desc(), store.c.id.desc()).limit(1)).scalar()
         row = self.entry_row(ctx, out.notes, ct, pk, repr_, action, diff)
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(row),
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(row),
                               f"{STORE}: action {action}, the changed fields as auditlog formats them"))
 
     def entry_row(self, ctx: WriteContext, notes: list[str], ct: int, pk: Any, repr_: str | None, action: int,

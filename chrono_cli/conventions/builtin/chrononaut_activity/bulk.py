@@ -39,7 +39,6 @@ from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.timeline_bulk import Key, Read, TimelineChunks
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import RowKey
 
 READER = ChrononautActivityAdapter()
@@ -110,7 +109,7 @@ class ChrononautActivityBulk(TimelineChunks):
         what = "the last state, version + 1 (the deletion)" if delete else \
             "the new state, version + 1 (0 for a re-created row)"
         label = f"{ctx.store.name}: one activity row per {'deleted' if delete else 'restored'} row ({what})"
-        target = insert(insert_table(ctx.store_info))
+        target = insert(ctx.store_info.insert_table())
         if stage.name == STAGE:  # planning: the staging table does not exist yet; documents are per row
             return Step(target.values({n: bindparam(n) for n in FIELDS}), label)
         names, vname = list(ctx.live.columns.keys()), ctx.det.version_col or "version"

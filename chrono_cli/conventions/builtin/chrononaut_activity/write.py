@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.decode import normalise_name
 from chrono_cli.conventions.rows import fetch_live, key_where, zone
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.db.reflect import ColumnInfo
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, Op, RowKey, Timeline
@@ -74,19 +74,19 @@ class ChrononautActivityWriter(Writer):
         out.steps.append(Step(update(ctx.live).where(and_(key_where(ctx.live, key), guard))
                               .values({**values, vcol: number}), f"live row, version {old} -> {number}", expect=1))
         state = {**current, **new}
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(
             self._activity(ctx, key, state, attrs, number, hidden)), f"activity row: the new state, version {number}"))
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         vcol = ctx.det.version_col or "version"
         attrs = self._attributes(ctx, key)
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values({**new, vcol: 0}),
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values({**new, vcol: 0}),
                              "live row re-created with version 0 (as Chrononaut does on every insert)")])
         unknown = [c for c in attrs.values() if c not in new]
         if unknown:
             out.notes.append(f"{', '.join(unknown)} not recorded: encoded as null in the activity row")
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(
             self._activity(ctx, key, dict(new), attrs, 0, [])), "activity row: the re-created state, version 0"))
         return out
 
@@ -99,7 +99,7 @@ class ChrononautActivityWriter(Writer):
         number = (old or 0) + 1
         guard = ctx.live.c[vcol].is_(None) if old is None else ctx.live.c[vcol] == old
         return WriteSet([
-            Step(insert(insert_table(ctx.store_info)).values(self._activity(ctx, key, current, attrs, number, [])),
+            Step(insert(ctx.store_info.insert_table()).values(self._activity(ctx, key, current, attrs, number, [])),
                  f"activity row: the last state, version {number} (the deletion)"),
             Step(delete(ctx.live).where(and_(key_where(ctx.live, key), guard)), "live row deleted", expect=1)])
 

@@ -42,7 +42,6 @@ from chrono_cli.conventions.shapes.bulk import (
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import Refused, UnsupportedOperation
 
 
@@ -119,7 +118,7 @@ class ContinuumBulk(BulkWriter):
             names += [o.transaction_column, o.operation_type_column]
             exprs += [x, literal(2)]
             query = select(*exprs).select_from(live.join(stage, joined(ctx, stage, live)))
-            steps.append(Step(insert(insert_table(info)).from_select(names, query),
+            steps.append(Step(insert(info.insert_table()).from_select(names, query),
                               "version rows: the last states, operation_type 2 (one INSERT for all)"))
             steps += self._changes(ctx, x, stage)
         return steps + self._meta(ctx, x) + [delete_live(ctx, stage)]
@@ -161,7 +160,7 @@ class ContinuumBulk(BulkWriter):
         if meta is None or not ctx.meta.reason or not meta.has("transaction_id", "key", "value") \
                 or not ctx.shared.once("transaction_meta", o.transaction_table, "reason"):
             return []
-        return [Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+        return [Step(insert(meta.insert_table()).values({"transaction_id": x, "key": "reason",
                                                         "value": ctx.meta.reason}), "transaction_meta: reason")]
 
     def _changes(self, ctx: WriteContext, x: Any, stage: Table) -> list[Step]:
@@ -174,7 +173,7 @@ class ContinuumBulk(BulkWriter):
         name = entity_name(ctx.conn, ctx.snapshot, ctx.det, own_class(ctx))
         if not ctx.shared.once("transaction_changes", o.transaction_table, name):
             return []
-        return [Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
+        return [Step(insert(changes.insert_table()).values({"transaction_id": x, "entity_name": name}),
                      f"transaction_changes: {name}")]
 
     def _close(self, ctx: WriteContext, stage: Table, x: Any) -> list[Step]:
@@ -236,6 +235,6 @@ class ContinuumBulk(BulkWriter):
         names += [o.transaction_column, o.operation_type_column]
         exprs += [x, case((absent, 0), else_=1)]
         query = select(*exprs).select_from(stage.outerjoin(live, joined(ctx, stage, live)))
-        steps.append(Step(insert(insert_table(info)).from_select(names, query),
+        steps.append(Step(insert(info.insert_table()).from_select(names, query),
                           "version rows: the restored states, operation_type 1 (0 for a re-insert), one INSERT"))
         return steps + self._changes(ctx, x, stage)

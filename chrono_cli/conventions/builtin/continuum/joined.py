@@ -22,7 +22,6 @@ from chrono_cli.conventions.builtin.continuum.options import END_COL, ContinuumO
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.model import RowKey, TableRef
@@ -230,7 +229,7 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
         if op == DELETE:
             steps.append(Step(delete(t).where(m.where(t, key)), f"{m.base.ref.name}: base row deleted", expect=1))
         elif op == INSERT:
-            steps.append(Step(insert(insert_table(m.base)).values(
+            steps.append(Step(insert(m.base.insert_table()).values(
                 {**m.values(key), **{c: state.get(c) for c in m.own}}), f"{m.base.ref.name}: base row re-created"))
         else:
             values = {c: state[c] for c in m.own if c in new and not same(current.get(c), new[c])}
@@ -255,13 +254,13 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
             row[END_COL] = None
         for c, flag in m.mods.items():
             row[flag] = op != UPDATE or old is None or not same(old.get(c), state.get(c))
-        steps.append(Step(insert(insert_table(m.version)).values(row),
+        steps.append(Step(insert(m.version.insert_table()).values(row),
                           f"{m.version.ref.name}: version row, operation_type {op}"))
     changes = next((t for t in ctx.snapshot if str(t.ref) == o.transaction_changes), None)
     leaf = members[-1]
     name = _leaf_name(ctx, leaf)
     if changes is not None and ctx.shared.once("transaction_changes", opened, name):
-        steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
+        steps.append(Step(insert(changes.insert_table()).values({"transaction_id": x, "entity_name": name}),
                           f"transaction_changes: {name}"))
     return steps
 

@@ -43,7 +43,7 @@ from chrono_cli.conventions.memberships import membership_note
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.old_state_write import missing_keys
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet, find_info
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
@@ -109,7 +109,7 @@ class ContinuumWriter(Writer):
         if joined is not None:
             return joined
         out = WriteSet()
-        base = Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")
+        base = Step(insert(ctx.live_info.insert_table()).values(dict(new)), "base row re-created")
         self._write(ctx, key, out, base, dict(new), None, op=INSERT)
         self._notes(ctx, out, new, timeline)
         return out
@@ -148,7 +148,7 @@ class ContinuumWriter(Writer):
         meta = find_info(ctx, o.transaction_meta)
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value") \
                 and ctx.shared.once("transaction_meta", opened, "reason"):
-            out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+            out.steps.append(Step(insert(meta.insert_table()).values({"transaction_id": x, "key": "reason",
                                                                "value": ctx.meta.reason}),
                                   "transaction_meta: reason"))
         out.notes.append("joined-table inheritance: " + ", ".join(str(m.base.ref) for m in members)
@@ -180,7 +180,7 @@ class ContinuumWriter(Writer):
                 out.steps.append(Step(update(v).where(key_where(v, key), v.c[end].is_(None)).values({end: x}),
                                       "close the open version row (end_transaction_id = the new transaction)"))
             what = {INSERT: "the new state", UPDATE: "the new state", DELETE: "the last state"}[op]
-            out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+            out.steps.append(Step(insert(ctx.store_info.insert_table()).values(
                 self._version_row(ctx, state, old, x, op)), f"version row: {what}, operation_type {op}"))
             from chrono_cli.conventions.builtin.continuum.joined import own_class
 
@@ -188,14 +188,14 @@ class ContinuumWriter(Writer):
             name = entity_name(ctx.conn, ctx.snapshot, ctx.det, own_class(ctx)) \
                 if changes is not None and not link else None
             if changes is not None and name is not None and ctx.shared.once("transaction_changes", opened, name):
-                out.steps.append(Step(insert(insert_table(changes)).values({"transaction_id": x, "entity_name": name}),
+                out.steps.append(Step(insert(changes.insert_table()).values({"transaction_id": x, "entity_name": name}),
                                       f"transaction_changes: {name}"))
         else:
             out.notes.append("native versioning: the triggers write the version row and close the previous one")
         meta = find_info(ctx, o.transaction_meta)
         if meta is not None and ctx.meta.reason and meta.has("transaction_id", "key", "value"):
             if ctx.shared.once("transaction_meta", opened, "reason"):
-                out.steps.append(Step(insert(insert_table(meta)).values({"transaction_id": x, "key": "reason",
+                out.steps.append(Step(insert(meta.insert_table()).values({"transaction_id": x, "key": "reason",
                                                                    "value": ctx.meta.reason}),
                                       "transaction_meta: reason"))
         elif ctx.meta.reason:
@@ -231,7 +231,7 @@ class ContinuumWriter(Writer):
         else:
             x = select(func.max(tx.c.id)).scalar_subquery()
         label = "transaction row: the write's transaction (one for all its rows)"
-        step = Step(insert(insert_table(tx_info)).values(row), label)
+        step = Step(insert(tx_info.insert_table()).values(row), label)
         return step, x
 
     def _version_row(self, ctx: WriteContext, state: Mapping[str, Any], old: Mapping[str, Any] | None, x: Any,

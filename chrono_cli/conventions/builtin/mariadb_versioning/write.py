@@ -31,7 +31,6 @@ from chrono_cli.conventions.builtin.mariadb_versioning.undo import precise_undo,
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.bulk import BulkWriter, Span, Undo, delete_live, insert_live, update_live
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 SERVER = "the server writes the history row itself (system versioning); chrono writes only the live row"
@@ -60,7 +59,7 @@ class VersioningWriter(Writer):
                         [SERVER])
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        return WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+        return WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)),
                               "live row re-created (the server opens a new version)")],
                         [SERVER, "the deleted versions stay as they are"])
 

@@ -44,7 +44,7 @@ from chrono_cli.conventions.shapes.bulk import (
 from chrono_cli.conventions.shapes.staging import ABSENT, KEPT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.model import Op
 
 
@@ -141,7 +141,7 @@ class PaperTrailBulk(BulkWriter):
         live row and the staged values, its item_type and item_subtype those of the record's newest version."""
         kind = "destroy" if destroy else "update, or create when re-created"
         label = f"{ctx.store.name}: one PaperTrail version per {'deleted' if destroy else 'restored'} row ({kind})"
-        target = insert(insert_table(ctx.store_info))
+        target = insert(ctx.store_info.insert_table())
         if stage.name == STAGE:  # planning: the staging table does not exist yet; documents are per row
             names = ["item_type", "item_id", "event", "whodunnit", "object", "created_at"]
             names += ["object_changes"] if ctx.det.opts(PaperTrailOptions).changes else []

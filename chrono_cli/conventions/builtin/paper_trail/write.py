@@ -29,7 +29,7 @@ from chrono_cli.conventions.builtin.paper_trail.versions import (
 )
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 
@@ -68,7 +68,7 @@ class PaperTrailWriter(Writer):
         at = ctx.now
         if "updated_at" in columns:
             row["updated_at"] = at = stamp(ctx.now, columns["updated_at"].type, ctx.config.timezone)
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(row), "live row re-created")])
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(row), "live row re-created")])
         skipped = skipped_columns(ctx)
         created = {c: [None, v] for c, v in row.items() if v is not None and c not in skipped}
         out.steps.append(_version(ctx, key, "create", None, created, at, out))
@@ -109,4 +109,4 @@ def _version(ctx: WriteContext, key: RowKey, event: str, before: Mapping[str, An
     subtype = last.get("item_subtype") if last is not None else None
     out.notes.extend(metadata_notes(ctx))
     record = version_record(ctx, store_form(ctx), event, item_type, item_id, subtype, before, changes, at)
-    return Step(insert(insert_table(ctx.store_info)).values(record), f"{store.name}: PaperTrail {event} version")
+    return Step(insert(ctx.store_info.insert_table()).values(record), f"{store.name}: PaperTrail {event} version")

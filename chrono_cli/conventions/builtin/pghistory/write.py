@@ -26,7 +26,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from chrono_cli.conventions.builtin.pghistory.adapter import OBJ, PghistoryOptions
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, TableRef, Timeline
 
@@ -66,7 +65,7 @@ class PghistoryWriter(Writer):
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
         out = WriteSet([], [self.triggers(ctx, "INSERT")])
         self._context(ctx, key, out)
-        out.steps.append(Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+        out.steps.append(Step(insert(ctx.live_info.insert_table()).values(dict(new)),
                               "live row re-created (its INSERT trigger writes the event)"))
         return out
 

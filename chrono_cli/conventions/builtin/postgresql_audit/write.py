@@ -29,7 +29,6 @@ from chrono_cli.conventions.builtin.postgresql_audit.store import (
 from chrono_cli.conventions.shapes.trigger_log_write import TriggerLogWriter
 from chrono_cli.conventions.types import is_integer
 from chrono_cli.conventions.writes.base import Step, WriteContext, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.db.triggers import TriggerInfo
 from chrono_cli.errors import Refused, UsageError
@@ -61,7 +60,7 @@ def transaction(ctx: WriteContext, out: WriteSet) -> None:
         except ValueError:
             raise UsageError(f"--actor {actor!r}: {tx_info.ref}.actor_id holds the actor's integer id",
                              hint="pass the user's id") from None
-    tx = insert_table(tx_info)
+    tx = tx_info.insert_table()
     statement = pg_insert(tx).values(native_transaction_id=func.pg_current_xact_id(),
                                      issued_at=func.timezone("UTC", func.now()), actor_id=value) \
         .on_conflict_do_nothing(constraint=UNIQUE_TX)

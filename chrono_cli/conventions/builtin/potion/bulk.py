@@ -29,7 +29,6 @@ from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.timeline_bulk import Key, Read, TimelineChunks
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import RowKey
 
@@ -82,7 +81,7 @@ class PotionBulk(TimelineChunks):
         """One history_record per restored (not re-created) row, as the row writer makes it: the staged values
         that differ from the locked live row, in column order."""
         label = f"{ctx.store.name}: one record per restored row (the changed fields; none for a re-created row)"
-        target = insert(insert_table(ctx.store_info))
+        target = insert(ctx.store_info.insert_table())
         if stage.name == STAGE:  # planning: the staging table does not exist yet; documents are per row
             return Step(target.values({n: bindparam(n) for n in ("object_type", "object_id", "updated_at",
                                                                   "changes")}), label)

@@ -23,7 +23,7 @@ from chrono_cli.conventions.decode import normalise_name
 from chrono_cli.conventions.rows import key_where, zone
 from chrono_cli.conventions.types import is_json
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 SCAN = 500  # history records read to learn attribute names and $ref prefixes
@@ -43,12 +43,12 @@ class PotionWriter(Writer):
         out = WriteSet([Step(update(ctx.live).where(key_where(ctx.live, key)).values(values), "live row",
                              expect=1)])
         entries = [(c.column, c.old, new[c.column]) for c in changes]
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(
             history_record(ctx, key.items[0][1], entries, record_styles(ctx))), "history_record: the changed fields"))
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "live row re-created")])
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)), "live row re-created")])
         out.notes.append("Potion records nothing on create: no history_record is written for the re-created row")
         return out
 

@@ -26,7 +26,6 @@ from chrono_cli.conventions.shapes.bulk import delete_live, locked_rows
 from chrono_cli.conventions.shapes.staging import ABSENT, STAGE
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import Version
 
 _WRITER = ReversionWriter()
@@ -84,7 +83,7 @@ class ReversionBulk(TimelineBulk):
         label = f"{ctx.det.store.name}: the restored state of every row (one version each, in that revision)"
         if notes:
             label += "; " + "; ".join(notes)
-        target = insert(insert_table(ctx.store_info))
+        target = insert(ctx.store_info.insert_table())
         if stage.name == STAGE:  # planning: the staging table does not exist yet; documents are per row
             names = ("object_id", "content_type_id", "db", "format", "serialized_data", "object_repr", "revision_id")
             versions = Step(target.values({n: bindparam(n) for n in names}), label)

@@ -39,7 +39,7 @@ from chrono_cli.conventions.django_models import field_column
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.bulk import CHUNK
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
+from chrono_cli.conventions.writes.values import last_id, stamp
 from chrono_cli.db.reflect import ColumnInfo, TableInfo
 from chrono_cli.errors import UnsupportedOperation
 from chrono_cli.model import FieldChange, RowKey, Timeline
@@ -79,7 +79,7 @@ class ReversionWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[Any, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)),
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)),
                              "live row re-created (revert() saves a deleted object again)")])
         self._revision(ctx, key, out, dict(new))
         return out
@@ -115,11 +115,11 @@ class ReversionWriter(Writer):
         if ctx.shared.once("reversion_revision", str(ctx.det.store)):  # one block: one revision for every row
             out.steps += self.revision_steps(ctx, out.notes)
         ctx.shared.once("reversion_version", str(ct), str(pk))
-        out.steps.append(Step(insert(insert_table(ctx.store_info)).values(
+        out.steps.append(Step(insert(ctx.store_info.insert_table()).values(
             self.version_row(ctx, pk, self.stored(ctx, ct, [pk]).get(str(pk), []), state)),
             f"{ctx.det.store.name}: the restored state"))
         for row in self.follow_versions(ctx, ct, [state]):
-            out.steps.append(Step(insert(insert_table(ctx.store_info)).values(row),
+            out.steps.append(Step(insert(ctx.store_info.insert_table()).values(row),
                                   f"{ctx.det.store.name}: a followed object's current state (reversion's follow)"))
 
     def stored(self, ctx: WriteContext, ct: int, keys: Sequence[Any]) -> dict[str, list[Mapping[Any, Any]]]:
@@ -163,7 +163,7 @@ class ReversionWriter(Writer):
         assert revision is not None
         uid = user_id(ctx.conn, revision, "user_id", ctx.meta.actor)
         notes += self.actor_notes(ctx)
-        steps = [Step(insert(insert_table(revision)).values(
+        steps = [Step(insert(revision.insert_table()).values(
             date_created=stamp(ctx.now, revision.columns["date_created"].type, ctx.config.timezone),
             comment=ctx.meta.reason or "", user_id=uid), f"{REVISION}: the block's revision")]
         if _mariadb(ctx):

@@ -34,7 +34,7 @@ from chrono_cli.conventions.shapes.bulk import (
 from chrono_cli.conventions.shapes.staging import ABSENT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
-from chrono_cli.conventions.writes.values import insert_table, stamp
+from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.errors import UnsupportedOperation
 
 _OPS = {"+": 0, "~": 1, "-": 2}
@@ -167,7 +167,7 @@ class SimpleHistoryBulk(BulkWriter):
         names += list(extra)
         exprs += list(extra.values())
         query = select(*exprs).select_from(live.join(stage, joined(ctx, stage, live)))
-        return insert(insert_table(info)).from_select(names, query), now
+        return insert(info.insert_table()).from_select(names, query), now
 
     def _m2m(self, ctx: WriteContext, stage: Table, now: Any) -> list[Step]:
         o = ctx.det.opts(SimpleHistoryOptions)
@@ -183,6 +183,6 @@ class SimpleHistoryBulk(BulkWriter):
             query = (select(h.c[hid], *(t.c[c] for c in cols))
                      .select_from(h.join(stage, h.c[pk] == stage.c[pk]).join(t, t.c[to_base[0].columns[0]] == h.c[pk]))
                      .where(h.c[o.date_column] == literal(now, h.c[o.date_column].type)))
-            out.append(Step(insert(insert_table(hist)).from_select([hid, *cols], query),
+            out.append(Step(insert(hist.insert_table()).from_select([hid, *cols], query),
                             f"m2m history {hist.ref.name}: the current members under each new history row"))
         return out

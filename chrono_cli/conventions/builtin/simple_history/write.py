@@ -27,7 +27,7 @@ from chrono_cli.conventions.memberships import membership_note
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.shapes.old_state_write import missing_keys
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet, find_info
-from chrono_cli.conventions.writes.values import insert_table, last_id, stamp
+from chrono_cli.conventions.writes.values import last_id, stamp
 from chrono_cli.errors import Refused
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
@@ -51,7 +51,7 @@ class SimpleHistoryWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
-        out = WriteSet([Step(insert(insert_table(ctx.live_info)).values(dict(new)), "base row re-created")])
+        out = WriteSet([Step(insert(ctx.live_info.insert_table()).values(dict(new)), "base row re-created")])
         self._history(ctx, key, out, dict(new), "+", new, timeline)
         return out
 
@@ -102,7 +102,7 @@ class SimpleHistoryWriter(Writer):
             x = literal(x, info.columns[hid].type)
         else:
             x = self._new_id(ctx)
-        out.steps.append(Step(insert(insert_table(info)).values(row),
+        out.steps.append(Step(insert(info.insert_table()).values(row),
                               f"historical row: the new state, history_type '{kind}'"))
         if kind != "-":  # a deleted row has no links left to snapshot
             self._m2m(ctx, key, out, x)
@@ -128,7 +128,7 @@ class SimpleHistoryWriter(Writer):
             t = through.table()
             cols = [c for c in hist.columns if c not in ("m2m_history_id", hid) and c in through.columns]
             query = select(x.label(hid), *(t.c[c] for c in cols)).where(t.c[to_base[0].columns[0]] == pk)
-            out.steps.append(Step(insert(insert_table(hist)).from_select([hid, *cols], query),
+            out.steps.append(Step(insert(hist.insert_table()).from_select([hid, *cols], query),
                                   f"m2m history {hist.ref.name}: the current members under the new history row"))
 
 

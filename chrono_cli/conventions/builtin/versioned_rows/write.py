@@ -17,7 +17,6 @@ from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.builtin.versioned_rows.adapter import VersionedRowsOptions
 from chrono_cli.conventions.rows import key_where
 from chrono_cli.conventions.writes.base import Step, WriteContext, Writer, WriteSet
-from chrono_cli.conventions.writes.values import insert_table
 from chrono_cli.model import FieldChange, RowKey, Timeline
 
 VERSION = "version_id"
@@ -82,5 +81,5 @@ class VersionedRowsWriter(Writer):
             out.steps.append(Step(update(live).where(key_where(live, key)).values({flag: False}),
                                   f"every version of the key: {flag} = false"))
             row[flag] = True
-        out.steps.append(Step(insert(insert_table(ctx.live_info)).values(row), f"new row, {vcol} {number}"))
+        out.steps.append(Step(insert(ctx.live_info.insert_table()).values(row), f"new row, {vcol} {number}"))
         return out
