@@ -2,8 +2,9 @@
 hierarchy (SQLAlchemy-Continuum): each object written whole, one after another, in one transaction.
 
 One object is a row in each table of its hierarchy, versioned together (a version row per table, one Continuum
-transaction). The set-based restore stages, locks and compares one live table, so such a table is restored here
-instead: each key as ``chrono restore TABLE KEY --at T`` restores one (``restore.restore_item``: the object's rows in
+transaction). The set-based restore writes such objects a part per table (services/bulk_joined.py) where it can;
+where it cannot (native versioning, ``--only``, objects of a subclass, tables that disagree) they are restored here:
+each key as ``chrono restore TABLE KEY --at T`` restores one (``restore.restore_item``: the object's rows in
 every table it spans and the version rows Continuum writes for them), all sharing one Continuum transaction. Keys
 with no state at T (created later, or deleted then) and keys already in their state at T are skipped and listed,
 as the set-based restore counts them. The plan is a row-by-row one: ``--dry-run``, ``-f json`` and ``chrono apply``
@@ -21,6 +22,7 @@ from chrono_cli.conventions.writes import WriteMeta, WriteState
 from chrono_cli.conventions.writes.values import jsonable
 from chrono_cli.errors import NothingToWrite, VersionNotFound
 from chrono_cli.model import RowKey
+from chrono_cli.services.bulk_restore import SKIPPED_ABSENT, SKIPPED_LATER, SKIPPED_SAME
 from chrono_cli.services.history import load_timeline
 from chrono_cli.services.plan import Plan, PlanItem
 from chrono_cli.services.restore import restore_item
@@ -31,9 +33,6 @@ from chrono_cli.services.writeset import key_text, prepare
 
 NOTE = ("{table} is part of a joined-inheritance hierarchy: each object is restored whole, one after another, as "
         "'chrono restore {table} KEY --at T' restores one (a set-based restore writes one table)")
-CREATED_LATER = "created after the time (chrono revert removes created rows)"
-ABSENT = "absent then and now"
-SAME = "already in that state"
 
 
 def plan_objects(cat: Catalog, target: Target, database: str, keys: Sequence[tuple[Any, ...]], at: datetime,
@@ -54,7 +53,7 @@ def plan_objects(cat: Catalog, target: Target, database: str, keys: Sequence[tup
         try:
             chosen = at_time(tl, at)
         except VersionNotFound:  # no state then: created later, or deleted at the time
-            skipped.append(_skipped(target, key, ABSENT if current is None else CREATED_LATER))
+            skipped.append(_skipped(target, key, SKIPPED_ABSENT if current is None else SKIPPED_LATER))
             continue
         saved = shared.checkpoint()
         try:
@@ -63,7 +62,7 @@ def plan_objects(cat: Catalog, target: Target, database: str, keys: Sequence[tup
                                       timeline=tl, shared=shared))
         except NothingToWrite:
             shared.rollback(saved)
-            skipped.append(_skipped(target, key, SAME))
+            skipped.append(_skipped(target, key, SKIPPED_SAME))
     if not items:
         counts = Counter(str(s["why"]) for s in skipped)
         what = ", ".join(f"{n} {why}" for why, n in counts.items()) or "no rows changed"

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from chrono_cli import conventions
 from chrono_cli.conventions.diffs import same
 from chrono_cli.conventions.shapes import bulk_plan, staging
-from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter
-from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer
+from chrono_cli.conventions.shapes.bulk import CHUNK, BulkWriter, mark_objects
+from chrono_cli.conventions.writes import Step, WriteContext, WriteMeta, Writer, WriteState
 from chrono_cli.conventions.writes.values import fit, jsonable
 from chrono_cli.db.engine import safe_url
 from chrono_cli.db.write import write_transaction
@@ -43,6 +43,8 @@ from chrono_cli.services.writeset import changed_fields, default_reason, diff_do
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+
+    from chrono_cli.db.reflect import TableInfo
 
 Progress = Callable[[str, int, int], None]
 
@@ -78,6 +80,10 @@ class BulkPlan:
     counts: tuple[int, int] | None = None  # (restored, re-created) when ``rows`` lists only the first ones
     seen: Mapping[tuple[Any, ...], Any] | None = field(default=None, compare=False)  # planned in SQL: fingerprints
     kept: tuple[str, ...] = field(default=())  # restored columns no restored row changes: the UPDATE leaves them out
+    # joined-inheritance objects written whole (services/bulk_joined.py): the ancestor tables' parts, root first,
+    # written before this table's, under one library transaction; ``objects``: its rows are such objects' rows
+    parts: tuple[BulkPlan, ...] = field(default=())
+    objects: bool = False
 
     @property
     def recreated(self) -> int:
@@ -97,11 +103,15 @@ class BulkPlan:
             "reason": self.reason, "columns": list(self.columns), "restored": self.size - self.recreated,
             "recreated": self.recreated, "skipped": dict(self.skipped), "statements": list(self.statements),
             "notes": list(self.notes)}
+        if self.parts:
+            doc["tables"] = [p.table for p in self.parts] + [self.table]
         if rows is not False:
             listed = self.rows if rows is True else self.rows[:rows]
+            ups = [{r.key: r for r in p.rows} for p in self.parts]  # an object's rows in its ancestor tables
             doc["rows"] = [{"key": jsonable(dict(zip(self.key, r.key, strict=True))),
                             "action": "undelete" if r.current is None else "restore",
-                            "diff": diff_doc(changed_fields(r.current, r.new))}
+                            "diff": diff_doc([d for part in (*(up[r.key] for up in ups), r)
+                                              for d in changed_fields(part.current, part.new)])}
                            for r in listed]
         return doc
 
@@ -112,8 +122,9 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
                       progress: Progress | None = None) -> BulkPlan | Plan:
     """Plan restoring every row changed since ``since`` (or listed in ``keys_file``) to its state at ``at``;
     ``listed``: read whole only the first N rows (a plan planned in SQL; None: every row). A table whose rows are
-    parts of objects written whole (joined inheritance) gets a row-by-row plan of its objects (bulk_objects.py),
-    ``progress`` hearing of each."""
+    parts of objects written whole (joined inheritance) gets a plan of a part per table of the hierarchy
+    (bulk_joined.py), or where that cannot write what a single restore writes, a row-by-row plan of its objects
+    (bulk_objects.py), ``progress`` hearing of each."""
     if (since is None) == (keys_file is None):
         raise UsageError("give --all-changed-since TIME or --keys FILE")
     now = datetime.now(UTC)
@@ -126,11 +137,16 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
         at_t = parse_time(at, tz_name=tz)
         since_t = parse_time(since, tz_name=tz) if since else None
         meta = default_reason(resolve_meta(ws.config, actor, reason), f"chrono restore: state at {at_t.isoformat()}")
-        ctx = _context(cat, target, det.adapter if convention is None else convention, meta, now)
+        ctx = context(cat, target, det.adapter if convention is None else convention, meta, now)
         if writer.whole_objects(ctx):
+            from chrono_cli.services.bulk_joined import plan_joined
             from chrono_cli.services.bulk_objects import plan_objects
 
             objects = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
+            whole = plan_joined(cat, target, writer, ctx, objects, at_t, since_t, only, meta, now, safe_url(ws.url),
+                                keys_file)
+            if whole is not None:
+                return whole
             return plan_objects(cat, target, safe_url(ws.url), objects, at_t, only, convention, meta, now, progress)
         writer.check(ctx)
         columns = _columns(writer, ctx, only)
@@ -145,11 +161,8 @@ def plan_bulk_restore(ws: Workspace, table: str, *, at: str, since: str | None =
             keys = writer.keys_since(ctx, since_t) if since_t else _read_keys(keys_file or "", target, ctx)
             rows, skipped, problems, kept = _rows(writer, ctx, keys, at_t, columns, only, since_t, absent)
         if keys_file is not None and absent:
-            _refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
-        if problems:
-            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-            raise Refused(f"cannot restore {len(problems)} rows of {target.ref}: " + "; ".join(problems[:5]) + more,
-                          hint="leave the columns out with --only COLS")
+            refuse_unknown(conventions.of(det).write(), ctx, absent, keys_file, target.ref)
+        refuse_problems(problems, target.ref)
         if not (sum(counts) if counts else rows):
             what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
             raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
@@ -166,30 +179,35 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
     """Write ``plan`` in one transaction, or refuse and write nothing; returns after-commit warnings."""
     now = datetime.now(UTC)
     meta = WriteMeta(actor=plan.actor, reason=plan.reason)
+    shared = WriteState()  # the parts of joined objects share the library's transaction row
     with write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
-        target = open_target(cat, plan.table)
         writer = conventions.get(plan.convention).write_bulk()
-        ctx = _context(cat, target, plan.convention, meta, now)
-        if plan.seen is not None:
-            stage = _stage_planned(writer, ctx, plan)
-            if progress:
-                progress("staging rows", plan.size, plan.size)
-        else:
-            stage = _stage_rows(ctx, plan, progress)
-        steps = writer.steps(ctx, stage, plan.columns)
-        for n, step in enumerate(steps, 1):
-            if progress:
-                progress(step.label, n - 1, len(steps))
-            conn.execute(step.statement)
-        stage.drop(conn)
+        for part in (*plan.parts, plan):  # ancestor tables first
+            ctx = context(cat, open_target(cat, part.table), plan.convention, meta, now, shared)
+            if part.seen is not None:
+                stage = _stage_planned(writer, ctx, part)
+                if progress:
+                    progress("staging rows", part.size, part.size)
+            else:
+                stage = _stage_rows(ctx, part, progress)
+            if part.objects:
+                mark_objects(stage, covered=part is not plan)
+            steps = writer.steps(ctx, stage, part.columns)
+            for n, step in enumerate(steps, 1):
+                if progress:
+                    progress(step.label, n - 1, len(steps))
+                conn.execute(step.statement)
+            stage.drop(conn)
         before_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
     return after_commit(ws.config.hooks, lambda: _hook_doc(plan, now))
 
 
-def _context(cat: Catalog, target: Target, convention: str, meta: WriteMeta, now: datetime) -> WriteContext:
+def context(cat: Catalog, target: Target, convention: str, meta: WriteMeta, now: datetime,
+             shared: WriteState | None = None) -> WriteContext:
     det = history_detection(target, convention)
-    return WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta)
+    return WriteContext(cat.conn, target.snapshot, det, cat.table_config(target.ref), now, meta,
+                        shared or WriteState())
 
 
 def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None) -> list[str]:
@@ -203,11 +221,13 @@ def _columns(writer: BulkWriter, ctx: WriteContext, only: tuple[str, ...] | None
     return [c for c in recorded if c in only]
 
 
-_ABSENT = "absent then and now"
+SKIPPED_ABSENT = "absent then and now"
+SKIPPED_LATER = "created after the time (chrono revert removes created rows)"
+SKIPPED_SAME = "already in that state"
 _CHECKED = 1000  # absent keys looked up one by one in the history (a keys file of typos is refused early)
 
 
-def _refuse_unknown(writer: Writer, ctx: WriteContext, absent: Sequence[tuple[Any, ...]], path: str,
+def refuse_unknown(writer: Writer, ctx: WriteContext, absent: Sequence[tuple[Any, ...]], path: str,
                     table: object) -> None:
     """A key of a keys file with no live row and no history names no row: refuse rather than skip it."""
     unknown = [k for k in absent[:_CHECKED]
@@ -242,9 +262,8 @@ def _read_keys(path: str, target: Target, ctx: WriteContext) -> list[tuple[Any, 
     return list(keys)
 
 
-_SKIPPED = {bulk_plan.ABSENT_BOTH: _ABSENT, bulk_plan.UNCHANGED: "unchanged since the time",
-            bulk_plan.CREATED_LATER: "created after the time (chrono revert removes created rows)",
-            bulk_plan.SAME: "already in that state"}
+_SKIPPED = {bulk_plan.ABSENT_BOTH: SKIPPED_ABSENT, bulk_plan.UNCHANGED: "unchanged since the time",
+            bulk_plan.CREATED_LATER: SKIPPED_LATER, bulk_plan.SAME: SKIPPED_SAME}
 
 
 def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetime | None, columns: Sequence[str],
@@ -256,7 +275,7 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
     here), or one per 1,000 listed ``keys`` (in their order; ``absent`` gets those with no row then or now), then
     only the rows listed are read whole."""
     checked = [c for c in columns if not ctx.live_info.columns[c].nullable]
-    required = _required(writer, ctx, columns)
+    needed = required(writer, ctx, columns)
     width = len(ctx.det.key)
     skipped: Counter[str] = Counter()
     if since is not None:
@@ -272,7 +291,7 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
         found.sort(key=lambda r: order.get(r[:width], len(order)))
         nowhere = order.keys() - {r[:width] for r in found}  # in neither table: absent then and now
         if nowhere:
-            skipped[_ABSENT] += len(nowhere)
+            skipped[SKIPPED_ABSENT] += len(nowhere)
             if absent is not None:
                 absent += [k for k in keys if k in nowhere]
     problems: list[str] = []
@@ -294,8 +313,8 @@ def _planned(writer: BulkWriter, ctx: WriteContext, at: datetime, since: datetim
                          for c, null in zip(checked, row[width + 4:], strict=True) if null]
         if kind == bulk_plan.RECREATE:
             recreated += 1
-            if only or required:
-                problems.append(_uncreatable(key, only, required))
+            if only or needed:
+                problems.append(uncreatable(key, only, needed))
     shown = list(seen) if listed is None else list(seen)[:listed]
     restored = len(seen) > recreated  # with none, nothing is updated: every column stays in the statement
     kept = tuple(c for i, c in enumerate(bulk_plan.marked(joined)) if restored and not changed >> i & 1)
@@ -332,15 +351,24 @@ def _keys_in_sql(ctx: WriteContext) -> bool:
     return ctx.conn.dialect.name != "postgresql"
 
 
-def _required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:
+def refuse_problems(problems: Sequence[str], table: object) -> None:
+    """Refuse a restore with values that no longer fit or rows that cannot be re-created (the first five said)."""
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise Refused(f"cannot restore {len(problems)} rows of {table}: " + "; ".join(problems[:5]) + more,
+                      hint="leave the columns out with --only COLS")
+
+
+def required(writer: BulkWriter, ctx: WriteContext, columns: Sequence[str]) -> list[str]:
     """Live columns a re-created row needs and the restore does not write: NOT NULL, no default, not recorded."""
     return [c for c, col in ctx.live_info.columns.items() if c not in columns and c not in ctx.det.key
             and c not in writer.bookkeeping(ctx) and not col.nullable and col.default is None]
 
 
-def _uncreatable(key: tuple[Any, ...], only: tuple[str, ...] | None, required: Sequence[str]) -> str:
+def uncreatable(key: tuple[Any, ...], only: tuple[str, ...] | None, needed: Sequence[str]) -> str:
+    """Why a deleted row cannot be re-created: ``--only``, or ``needed`` (``required``) columns."""
     why = "--only cannot re-create a deleted row" if only else \
-        f"{', '.join(required)} not recorded and NOT NULL without a default"
+        f"{', '.join(needed)} not recorded and NOT NULL without a default"
     return f"{_text(key)} is deleted and cannot be re-created: {why}"
 
 
@@ -351,7 +379,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     states = writer.states(ctx, at, keys, since)
     currents = writer.live_rows(ctx, keys, since)
     info, tz = ctx.live_info, ctx.config.timezone
-    required = _required(writer, ctx, columns)
+    needed = required(writer, ctx, columns)
     stored = writer.fits_as_stored(ctx)
     rows: list[BulkRow] = []
     skipped: Counter[str] = Counter()
@@ -360,7 +388,7 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
     for key in keys:
         current = currents.get(key)
         if key not in states and current is None:
-            skipped[_ABSENT] += 1
+            skipped[SKIPPED_ABSENT] += 1
             if absent is not None:
                 absent.append(key)
             continue
@@ -370,37 +398,46 @@ def _rows(writer: BulkWriter, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]
         state = states.get(key)
         if state is None:
             skipped[_SKIPPED[bulk_plan.CREATED_LATER] if current is not None
-                    else _ABSENT] += 1
+                    else SKIPPED_ABSENT] += 1
             continue
-        new: dict[str, Any] = {}
-        differs = current is None
-        for c in columns:
-            value = state.get(c)
-            if current is not None and c in current and same(value, current[c]):
-                new[c] = current[c]  # unchanged: what is stored stays, whether or not it would fit today
-                continue
-            if c in stored:  # a value of the column's own type: only NULL can have stopped fitting
-                problem = None if value is not None or info.columns[c].nullable else \
-                    "NULL no longer fits (the column is NOT NULL)"
-            else:
-                value, problem = fit(value, info.columns[c], tz, dialect=info.dialect)
-            if problem:
-                problems.append(f"{_text(key)} {c}: {problem}")
-            new[c] = value
-            if current is None:
-                differs = True
-            elif not same(current.get(c), value):
-                differs = True
-                changed.add(c)
-        if current is None and (only or required):
-            problems.append(_uncreatable(key, only, required))
-        elif not differs:
+        new, differs = restored_values(key, state, current, columns, stored, info, tz, problems)
+        if current is not None:
+            changed.update(differs)
+        if current is None and (only or needed):
+            problems.append(uncreatable(key, only, needed))
+        elif current is not None and not differs:
             skipped[_SKIPPED[bulk_plan.SAME]] += 1
             continue
         rows.append(BulkRow(key, current, new))
     restored = any(r.current is not None for r in rows)  # with none, every column stays in the UPDATE
     return rows, skipped, problems, tuple(c for c in columns if restored and c not in changed)
 
+
+def restored_values(key: tuple[Any, ...], state: Mapping[str, Any], current: Mapping[str, Any] | None,
+                    columns: Sequence[str], stored: frozenset[str], info: TableInfo, tz: str | None,
+                    problems: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """One row's restored values (its state at the time; a column equal to the live one keeps what is stored,
+    whether or not it would fit today) and the columns that differ from the live row (every one of a re-created
+    row); ``problems`` hears of each value that no longer fits its column (``stored``: columns whose values fit as
+    stored, ``BulkWriter.fits_as_stored``)."""
+    new: dict[str, Any] = {}
+    differs: list[str] = []
+    for c in columns:
+        value = state.get(c)
+        if current is not None and c in current and same(value, current[c]):
+            new[c] = current[c]
+            continue
+        if c in stored:  # a value of the column's own type: only NULL can have stopped fitting
+            problem = None if value is not None or info.columns[c].nullable else \
+                "NULL no longer fits (the column is NOT NULL)"
+        else:
+            value, problem = fit(value, info.columns[c], tz, dialect=info.dialect)
+        if problem:
+            problems.append(f"{_text(key)} {c}: {problem}")
+        new[c] = value
+        if current is None or not same(current.get(c), value):
+            differs.append(c)
+    return new, differs
 
 
 def _stage_rows(ctx: WriteContext, plan: BulkPlan, progress: Progress | None) -> Table:

@@ -156,8 +156,9 @@ def compare(server: str, label: str, rows: int, runs: int, template: str, runs_o
                 f"peak RSS {max(r[2] for r in values):.0f} MiB"
             )
         cpu = {k: statistics.median(r[1] for r in v) for k, v in results.items()}
-        print(f"  ratio revert / bulk restore: {wall['revert'] / wall['bulk restore']:.2f}x wall, "
-              f"{cpu['revert'] / cpu['bulk restore']:.2f}x CPU", flush=True)
+        for kind in (k for k in results if k != "bulk restore"):
+            print(f"  ratio {kind} / bulk restore: {wall[kind] / wall['bulk restore']:.2f}x wall, "
+                  f"{cpu[kind] / cpu['bulk restore']:.2f}x CPU", flush=True)
     finally:
         admin(server, f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
 

@@ -25,7 +25,7 @@ from chrono_cli.conventions.shapes.window import sqlite_exact
 from chrono_cli.conventions.writes.base import Step, WriteContext
 from chrono_cli.conventions.writes.values import same_type
 from chrono_cli.errors import UnsupportedOperation
-from chrono_cli.model import Op
+from chrono_cli.model import Op, TableRef
 from chrono_cli.records import Struct
 
 CHUNK = 1000  # keys per IN list
@@ -135,12 +135,18 @@ class BulkWriter(abc.ABC):
         return False
 
     def check_revert(self, ctx: WriteContext) -> None:
-        """``check`` for a set-based revert, which writes joined-inheritance objects whole (``OBJECTS``)."""
+        """``check`` for a set-based revert or restore that writes joined-inheritance objects whole (``OBJECTS``)."""
         self.check(ctx)
 
-    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    def ancestor_tables(self, ctx: WriteContext) -> list[TableRef] | None:
+        """The joined-inheritance tables every object of this table also has a row in, root first, keyed under the
+        same column names (None: keyed otherwise). None by default."""
+        return []
+
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *,
+                      ever: bool = False) -> set[tuple[Any, ...]]:
         """Those of ``keys`` whose object also has a row in a joined-inheritance subclass table (the library writes
-        them as that subclass's objects). None by default."""
+        them as that subclass's objects); ``ever``: or had one (a version row there). None by default."""
         return set()
 
     @abc.abstractmethod

@@ -9,10 +9,11 @@ a transaction did to each of its keys (undo.py) and the set-based delete of the 
 revert share its transaction row. An association table's link rows (``is_link``) are only re-inserted or deleted, each
 with the version row Continuum's execute hook writes (operation_type 0 or 2; no open row closed, no
 ``transaction_changes`` entry), as the row-by-row writer writes them; they have no states to restore at a time.
-A joined-inheritance table is restored object by object (``whole_objects``, services/bulk_objects.py); a revert
-writes each of its objects whole, a part per table of the hierarchy (``OBJECTS`` on the stage: the ancestor tables'
-parts record no ``transaction_changes`` entry of their own, only the object's class is), as ``joined_steps`` writes
-one object.
+A joined-inheritance table's objects (``whole_objects``) are written whole by a restore and a revert alike, a part
+per table of the hierarchy (``OBJECTS`` on the stage: the ancestor tables' parts record no ``transaction_changes``
+entry of their own, only the object's class is; services/bulk_joined.py, services/revert_objects.py), as
+``joined_steps`` writes one object; where that cannot be, the restore writes them one by one
+(services/bulk_objects.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.builtin.continuum import undo
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
-from chrono_cli.conventions.builtin.continuum.joined import is_joined, own_class, subclass_keys
+from chrono_cli.conventions.builtin.continuum.joined import ancestors, is_joined, own_class, subclass_keys
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
 from chrono_cli.conventions.shapes.bulk import (
@@ -39,10 +40,11 @@ from chrono_cli.conventions.shapes.bulk import (
     joined,
     update_live,
 )
-from chrono_cli.conventions.shapes.staging import ABSENT
+from chrono_cli.conventions.shapes.staging import ABSENT, KEPT
 from chrono_cli.conventions.shapes.window import time_pair
 from chrono_cli.conventions.writes.base import Step, WriteContext, find_info
 from chrono_cli.errors import Refused, UnsupportedOperation
+from chrono_cli.model import TableRef
 
 
 class ContinuumBulk(BulkWriter):
@@ -68,10 +70,23 @@ class ContinuumBulk(BulkWriter):
         return time_pair(tx.c.issued_at, value, ctx.config.timezone, ctx.conn.dialect.name)
 
     def changed_since(self, ctx: WriteContext, since: datetime) -> Select[Any]:
+        """The keys with a version row since ``since``; of a joined-inheritance child, also those whose object
+        changed only in an ancestor table since: native versioning's triggers version only the tables a statement
+        writes (Continuum's own versioning writes a version row in every table of the object, so there this adds
+        none)."""
         tx, v = self._tx(ctx), ctx.store
         col, value = self._issued(ctx, tx, since)
-        txcol = v.c[ctx.det.opts(ContinuumOptions).transaction_column]
-        return select(*(v.c[c] for c in ctx.det.key)).where(txcol.in_(select(tx.c.id).where(col >= value))).distinct()
+        txc = ctx.det.opts(ContinuumOptions).transaction_column
+        recent = select(tx.c.id).where(col >= value)
+        query = select(*(v.c[c] for c in ctx.det.key)).where(v.c[txc].in_(recent)).distinct()
+        up = ancestors(ctx)[:-1]
+        if not up:
+            return query
+        union = query.union(*(
+            select(*(av.c[m.key[c]] for c in ctx.det.key)).where(
+                av.c[txc].in_(recent), exists().where(*(v.c[c] == av.c[m.key[c]] for c in ctx.det.key)))
+            for m in up for av in (m.version.table(),))).subquery()
+        return select(*union.c)
 
     def state_query(self, ctx: WriteContext, at: datetime, *, few: bool = False) -> Select[Any]:
         """The key's newest version row up to the newest transaction issued at or before ``at`` (gone: a delete
@@ -98,9 +113,11 @@ class ContinuumBulk(BulkWriter):
         if not ctx.det.opts(ContinuumOptions).native:
             steps += self._versions(ctx, stage, columns, x)
         steps += self._meta(ctx, x)
-        # an association table's rows are only re-inserted (nothing else of a link row is restored)
-        return steps + ([] if is_link(ctx.live_info) else [update_live(ctx, stage, columns)]) \
-            + [insert_live(ctx, stage, columns)]
+        # an association table's rows are only re-inserted (nothing else of a link row is restored); a joined
+        # object's ancestor table none of whose columns a restored row changes gets only its version rows
+        kept = stage.info.get(KEPT, ())
+        updated = not is_link(ctx.live_info) and any(c not in ctx.det.key and c not in kept for c in columns)
+        return steps + ([update_live(ctx, stage, columns)] if updated else []) + [insert_live(ctx, stage, columns)]
 
     def delete_steps(self, ctx: WriteContext, stage: Table) -> list[Step]:
         """Close the staged keys' open version rows, one INSERT ... SELECT of their operation_type 2 version rows
@@ -136,8 +153,15 @@ class ContinuumBulk(BulkWriter):
             return None
         return undo.undo_query(ctx, self.recorded(ctx), group)
 
-    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
-        return subclass_keys(ctx, keys)
+    def ancestor_tables(self, ctx: WriteContext) -> list[TableRef] | None:
+        up = ancestors(ctx)[:-1]
+        if any(any(k != v for k, v in m.key.items()) for m in up):
+            return None
+        return [m.base.ref for m in up]
+
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *,
+                      ever: bool = False) -> set[tuple[Any, ...]]:
+        return subclass_keys(ctx, keys, ever=ever)
 
     def meta_notes(self, ctx: WriteContext) -> list[str]:
         return actor_notes(ctx)
@@ -198,12 +222,13 @@ class ContinuumBulk(BulkWriter):
                                        hint="chrono restore TABLE --at T restores its objects one by one")
 
     def check_revert(self, ctx: WriteContext) -> None:
-        """A revert writes each object whole (a part per table, ``OBJECTS``), but not under native versioning: its
+        """A revert (and a restore of joined objects) writes each object whole (a part per table, ``OBJECTS``), but
+        not under native versioning: its
         triggers would version an ancestor row the set-based UPDATE writes over with its own values, which the
         row-by-row write leaves alone."""
         if ctx.det.opts(ContinuumOptions).native and is_joined(ctx):
             raise UnsupportedOperation(f"{ctx.det.live} is part of a joined-table inheritance hierarchy under "
-                                       "native versioning: reverted row by row")
+                                       "native versioning: written object by object")
 
     def _guard(self, ctx: WriteContext, stage: Table) -> None:
         """``check``, but for a revert's stage, whose write writes joined objects whole (``check_revert``)."""

@@ -158,20 +158,21 @@ def hierarchy(ctx: WriteContext, key: RowKey) -> list[Member]:
     return up + [own] + down if up or down else []
 
 
-def subclass_keys(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
-    """Those of ``keys`` (the written table's key) with a row in a table that extends it (a subclass's object)."""
+def subclass_keys(ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *, ever: bool = False) -> set[tuple[Any, ...]]:
+    """Those of ``keys`` (the written table's key) with a row in a table that extends it (a subclass's object);
+    ``ever``: or with a version row there (an object of the subclass once, deleted since)."""
     out: set[tuple[Any, ...]] = set()
     names = list(ctx.det.key)
-    for base, _, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
+    for base, version, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
         back = {ours: theirs for theirs, ours in link.items()}
         if not set(names) <= set(back):
             return set(keys)  # a key column the subclass does not carry: every key counts as one of its objects
-        t = base.table()
-        cols = [t.c[back[c]] for c in names]
-        for i in range(0, len(keys), CHUNK):
-            chunk = list(keys[i:i + CHUNK])
-            where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
-            out |= {tuple(r) for r in ctx.conn.execute(select(*cols).where(where))}
+        for t in (base.table(), version.table()) if ever else (base.table(),):
+            cols = [t.c[back[c]] for c in names]
+            for i in range(0, len(keys), CHUNK):
+                chunk = list(keys[i:i + CHUNK])
+                where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
+                out |= {tuple(r) for r in ctx.conn.execute(select(*cols).where(where).distinct())}
     return out
 
 
