@@ -2,20 +2,22 @@
 (SQLAlchemy-Continuum), set-based: a part per table of the hierarchy, one transaction.
 
 One object of a joined hierarchy (``item`` the root, ``book`` a child whose key refers to it) is a row in each table
-from the root down to its class's, versioned together: every transaction that touches it writes a version row in
-each of those tables. So its state at T is each table's state at T, read a table at a time as a single-table restore
-reads it (one query per 1,000 keys), and the object is decided whole: re-created when its rows are gone from every
-table, restored when any table's row differs from its state at T, else skipped (already in that state, or no state
-then). Each table is then written as a single-table restore writes it (staged, locked and compared on its own live
-table), root first, under one Continuum transaction: every table's row of a written object gets its version row,
-changed or not, and only the restored table's part records the object's class in ``transaction_changes``
-(``bulk.OBJECTS`` on the ancestor parts' stages), as ``joined.joined_steps`` writes one object.
+from the root down to its class's, each table versioned on its own (Continuum's own versioning writes a version row
+in every table of the object in each transaction that touches it; native versioning's triggers only in the tables
+written). So its state at T is each table's state at T, read a table at a time as a single-table restore reads it,
+and the object is decided whole: re-created when its rows are gone from every table, restored when any table's row
+differs from its state at T, else skipped (already in that state, or no state then). Each table is then written as
+a single-table restore writes it (staged, locked and compared on its own live table), root first, under one
+Continuum transaction: every table's row of a written object gets its version row, changed or not, and only the
+restored table's part records the object's class in ``transaction_changes`` (``bulk.OBJECTS`` on the ancestor parts'
+stages), as ``joined.joined_steps`` writes one object. Under native versioning the write is the base rows' and the
+triggers write the version rows; they skip an UPDATE that changes no value, so a row written over with its own
+values gets none, as in a single restore, which leaves it alone.
 
 The objects go one by one instead (services/bulk_objects.py) where this would not write what the one-by-one restore
-writes: native versioning (its triggers would version rows the set-based UPDATE writes over with their own values),
-``--only``, an ancestor keyed under other column names, keys whose objects are of a subclass (a row, live or in its
-history, in a table extending the restored one: their objects reach further down), and an object whose tables
-disagree (a row in one table and not in another, or no state at T in an ancestor table).
+writes: ``--only``, an ancestor keyed under other column names, keys whose objects are of a subclass (a row, live or
+in its history, in a table extending the restored one: their objects reach further down), and an object whose
+tables disagree (a row in one table and not in another, or no state at T in an ancestor table).
 """
 
 from __future__ import annotations
@@ -87,10 +89,17 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
     ups = [(t, context(cat, t, ctx.det.adapter, meta, now, shared)) for t in (open_target(cat, str(r)) for r in refs)]
     if any(tuple(c.det.key) != tuple(ctx.det.key) for _, c in ups):
         return None
-    # an ancestor table's keys changed since are a superset of ours (each change of an object versions every table
-    # of it): read by the same one query, not by 1,000 keys a query (a key missing there plans one by one)
+    # an ancestor table's keys changed since are a superset of ours where each change of an object versions every
+    # table of it (Continuum's own versioning): read by the same one query, not by 1,000 keys a query
     parts = [_read(writer, c, t, keys, at, since) for t, c in ups]
     parts.append(_read(writer, context(cat, target, ctx.det.adapter, meta, now, shared), target, keys, at, since))
+    if since is not None:  # native versioning versions only the tables written: read the rest by key
+        had = [k for k in keys if parts[-1].states.get(k) is not None]
+        for p in parts[:-1]:
+            lack = [k for k in had if k not in p.states]
+            if lack:
+                p.states.update(writer.states(p.ctx, at, lack))
+                p.currents.update(writer.live_rows(p.ctx, lack, None))
     skipped: Counter[str] = Counter()
     problems: list[str] = []
     absent: list[Key] = []
