@@ -14,15 +14,22 @@ stages), as ``joined.joined_steps`` writes one object. Under native versioning t
 triggers write the version rows; they skip an UPDATE that changes no value, so a row written over with its own
 values gets none, as in a single restore, which leaves it alone.
 
+Restoring a table some of whose objects are of a subclass (``item``, where some items are books): such an object's
+rows reach below the restored table, into tables none of whose columns are restored but whose rows are versioned
+with it (a single restore of ``item`` 20 writes ``book`` 20's version row too, and records the class ``Book``). So
+the keys are grouped by their objects' class (``BulkWriter.subclass_tables``: the tables below down to the class's,
+found by a live row or a version row there) and each class is written as its own parts: ``item`` and ``book`` for
+the books (``book`` with no column restored), ``item`` alone for the plain items.
+
 The objects go one by one instead (services/bulk_objects.py) where this would not write what the one-by-one restore
-writes: ``--only``, an ancestor keyed under other column names, keys whose objects are of a subclass (a row, live or
-in its history, in a table extending the restored one: their objects reach further down), and an object whose
-tables disagree (a row in one table and not in another, or no state at T in an ancestor table).
+writes: ``--only``, an ancestor or subclass keyed under other column names, an object in two subclass tables, an
+object of a subclass deleted since (re-created from the restored table, the single restore writes only that table's
+rows), and an object whose tables disagree (a row in one table and not in another, or no state at T in an ancestor
+table).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,7 +39,9 @@ from chrono_cli import conventions
 from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter, mark_objects
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, WriteState
+from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import NothingToWrite, UnsupportedOperation
+from chrono_cli.model import TableRef
 from chrono_cli.records import Struct
 from chrono_cli.services.bulk_restore import (
     SKIPPED_ABSENT,
@@ -56,15 +65,26 @@ NOTE = ("{table} is part of a joined-inheritance hierarchy: each object's rows i
         "a set-based part per table, under one transaction")
 
 
-class _Part(Struct):
-    """One table of the hierarchy: what planning reads of it and the rows it writes."""
+class _Table(Struct):
+    """One table of the hierarchy as planning reads it: its states at the time and live rows, by key."""
 
     target: Target
     ctx: WriteContext
-    columns: list[str]
+    columns: list[str]  # the restored columns (none in a table below the restored one)
     stored: frozenset[str]  # columns whose values fit as stored (``BulkWriter.fits_as_stored``)
     states: dict[Key, dict[str, Any] | None]
     currents: dict[Key, dict[str, Any]]
+    below: bool  # below the restored table: its rows are written with their objects, none of it restored
+    needed: list[str]  # what a re-created row needs and the restore does not write (``bulk_restore.required``)
+    info: TableInfo  # the live table
+    tz: str | None  # the table's time zone setting
+
+
+class _Part(Struct):
+    """One table's rows of the objects of one class: a part of the write."""
+
+    table: _Table
+    own: bool  # the objects' class's table: records the class (``transaction_changes``)
     rows: list[BulkRow]
     changed: set[str]  # columns a restored (not re-created) row changes
 
@@ -73,38 +93,49 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
                 at: datetime, since: datetime | None, only: tuple[str, ...] | None, meta: WriteMeta,
                 now: datetime, database: str, keys_file: str | None) -> BulkPlan | None:
     """Plan restoring the objects of ``keys`` (the keys changed since ``since``, or listed in ``keys_file``) to
-    their states at ``at``, a part per table (see the module); None: they go one by one."""
+    their states at ``at``, a part per table and class (see the module); None: they go one by one."""
     if only:
         return None
     try:
         writer.check_revert(ctx)
     except UnsupportedOperation:
         return None
-    shared = WriteState()  # one transaction row for every part
     if keys_file is None:  # the changed keys in key order, as the set-based restore of one table lists them
         keys = sorted(keys)
-    refs = writer.ancestor_tables(ctx)
-    if refs is None or writer.subclass_keys(ctx, keys, ever=True):
+    refs, classes = writer.ancestor_tables(ctx), writer.subclass_tables(ctx, keys)
+    if refs is None or classes is None:
         return None
-    ups = [(t, context(cat, t, ctx.det.adapter, meta, now, shared)) for t in (open_target(cat, str(r)) for r in refs)]
-    if any(tuple(c.det.key) != tuple(ctx.det.key) for _, c in ups):
+    tables = _Tables(cat, writer, ctx, meta, now)
+    ups = [tables.of(r) for r in refs]
+    own = tables.own(target)
+    if any(tuple(t.ctx.det.key) != tuple(ctx.det.key) for t in ups):
         return None
     # an ancestor table's keys changed since are a superset of ours where each change of an object versions every
     # table of it (Continuum's own versioning): read by the same one query, not by 1,000 keys a query
-    parts = [_read(writer, c, t, keys, at, since) for t, c in ups]
-    parts.append(_read(writer, context(cat, target, ctx.det.adapter, meta, now, shared), target, keys, at, since))
+    for t in (*ups, own):
+        tables.read(t, keys, at, since)
     if since is not None:  # native versioning versions only the tables written: read the rest by key
-        had = [k for k in keys if parts[-1].states.get(k) is not None]
-        for p in parts[:-1]:
-            lack = [k for k in had if k not in p.states]
-            if lack:
-                p.states.update(writer.states(p.ctx, at, lack))
-                p.currents.update(writer.live_rows(p.ctx, lack, None))
+        had = [k for k in keys if own.states.get(k) is not None]
+        for t in ups:
+            tables.read(t, [k for k in had if k not in t.states], at, None)
+    groups: dict[tuple[TableRef, ...], list[Key]] = {}
+    for key in keys:
+        groups.setdefault(classes.get(key, ()), []).append(key)
+    parts: list[list[_Part]] = []
+    for chain, members in groups.items():
+        downs = [tables.of(r, below=True) for r in chain]
+        if any(tuple(t.ctx.det.key) != tuple(ctx.det.key) for t in downs):
+            return None
+        for t in downs:
+            tables.read(t, members, at, None)
+        group = [*ups, own, *downs]
+        parts.append([_Part(t, t is group[-1], [], set()) for t in group])
     skipped: Counter[str] = Counter()
     problems: list[str] = []
     absent: list[Key] = []
+    of = {k: group for group, members in zip(parts, groups.values(), strict=True) for k in members}
     for key in keys:
-        verdict = _decide(writer, parts, key, problems)
+        verdict = _decide(of[key], len(ups), key, problems)
         if verdict is None:
             return None  # an object whose tables disagree: written one by one, as a single restore writes it
         if verdict:
@@ -114,63 +145,100 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
     if keys_file is not None and absent:
         refuse_unknown(conventions.of(ctx.det).write(), ctx, absent, keys_file, target.ref)
     refuse_problems(problems, target.ref)
-    own = parts[-1]
-    if not own.rows:
+    written = [p for group in parts for p in group if p.rows]
+    if not written:
         what = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows changed"
         raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
-    plans = [_plan(writer, p, at, since, meta, now, database, own is p) for p in parts]
-    notes = [NOTE.format(table=target.ref, tables=", ".join(str(p.target.ref) for p in parts))]
-    notes += writer.notes(ctx) + writer.meta_notes(ctx)
+    order = {k: n for n, k in enumerate(keys)}
+    rows = sorted((r for group in parts for r in group[len(ups)].rows), key=lambda r: order[r.key])
+    plans = tuple(_plan(writer, p, at, since, meta, now, database) for p in written)
+    names = ", ".join(dict.fromkeys(p.table for p in plans))
+    notes = [NOTE.format(table=target.ref, tables=names), *writer.notes(ctx), *writer.meta_notes(ctx)]
     steps = tuple(s for p in plans for s in p.steps)
-    return dataclasses.replace(plans[-1], skipped=dict(skipped), notes=tuple(notes), steps=steps,
-                               statements=compiled(steps, cat.conn.dialect), parts=tuple(plans[:-1]))
+    return BulkPlan(table=str(target.ref), convention=ctx.det.adapter, history=str(ctx.det.store),
+                    key=tuple(ctx.det.key), columns=tuple(own.columns), at=at, since=since, rows=tuple(rows),
+                    skipped=dict(skipped), statements=compiled(steps, cat.conn.dialect), created_at=now,
+                    database=database, actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=steps,
+                    parts=plans, objects=True)
 
 
-def _read(writer: BulkWriter, ctx: WriteContext, target: Target, keys: Sequence[Key], at: datetime,
-          since: datetime | None) -> _Part:
-    """One table's states at ``at`` and live rows of ``keys`` (``since``: of the keys changed since, ``keys`` among
-    them)."""
-    return _Part(target, ctx, writer.recorded(ctx), writer.fits_as_stored(ctx), writer.states(ctx, at, keys, since),
-                 writer.live_rows(ctx, keys, since), [], set())
+class _Tables:
+    """The hierarchy's tables, each opened and read once; their write contexts share one state (one transaction
+    row for every part)."""
+
+    def __init__(self, cat: Catalog, writer: BulkWriter, ctx: WriteContext, meta: WriteMeta, now: datetime) -> None:
+        self.cat, self.writer, self.adapter, self.meta, self.now = cat, writer, ctx.det.adapter, meta, now
+        self.shared = WriteState()
+        self.opened: dict[str, _Table] = {}
+
+    def own(self, target: Target) -> _Table:
+        return self._open(target, below=False)
+
+    def of(self, ref: TableRef, *, below: bool = False) -> _Table:
+        name = str(ref)
+        return self.opened.get(name) or self._open(open_target(self.cat, name), below=below)
+
+    def _open(self, target: Target, *, below: bool) -> _Table:
+        ctx = context(self.cat, target, self.adapter, self.meta, self.now, self.shared)
+        columns = [] if below else self.writer.recorded(ctx)
+        table = _Table(target, ctx, columns, self.writer.fits_as_stored(ctx), {}, {}, below,
+                       required(self.writer, ctx, columns), ctx.live_info, ctx.config.timezone)
+        self.opened[str(target.ref)] = table
+        return table
+
+    def read(self, table: _Table, keys: Sequence[Key], at: datetime, since: datetime | None) -> None:
+        """Add the states at ``at`` and live rows of ``keys`` (``since``: of the keys changed since, ``keys`` among
+        them) to what ``table`` holds."""
+        if keys:
+            if not table.below:  # nothing of a table below the restored one is restored: its states are not read
+                table.states.update(self.writer.states(table.ctx, at, keys, since))
+            table.currents.update(self.writer.live_rows(table.ctx, keys, since))
 
 
-def _decide(writer: BulkWriter, parts: list[_Part], key: Key, problems: list[str]) -> str | None:
-    """Plan one object (its rows added to each part): "" written, else why it is skipped; None: its tables
-    disagree."""
-    own = parts[-1]
+def _decide(parts: list[_Part], at: int, key: Key, problems: list[str]) -> str | None:
+    """Plan one object (its rows added to each part; ``at``: the restored table's part): "" written, else why it is
+    skipped; None: its tables disagree, or it is an object of a subclass to re-create (one by one)."""
+    own = parts[at].table
     state, current = own.states.get(key), own.currents.get(key)
     if state is None:  # no state then (never versioned by then, or deleted): the one-by-one restore skips it too
         return SKIPPED_ABSENT if current is None else SKIPPED_LATER
-    if any(p.states.get(key) is None or (p.currents.get(key) is None) != (current is None) for p in parts):
-        return None
-    planned = []
+    gone = current is None
+    planned: list[tuple[_Part, BulkRow, Sequence[str]]] = []
     for p in parts:
-        now = p.currents.get(key)
-        new, differs = restored_values(key, p.states[key] or {}, now, p.columns, p.stored, p.ctx.live_info,
-                                       p.ctx.config.timezone, problems)
-        if current is None and (needed := required(writer, p.ctx, p.columns)):
-            problems.append(uncreatable(key, None, needed))
-        planned.append((p, BulkRow(key, now, new), differs))
-    if current is not None and not any(differs for _, _, differs in planned):
+        t = p.table
+        now = t.currents.get(key)
+        if (now is None) is not gone or (gone and t.below):
+            return None
+        if t.below:  # nothing of it restored: its row is versioned with the object
+            planned.append((p, BulkRow(key, now, {}), ()))
+            continue
+        was = t.states.get(key)
+        if was is None:
+            return None
+        new, changed = restored_values(key, was, now, t.columns, t.stored, t.info, t.tz, problems)
+        if gone and t.needed:
+            problems.append(uncreatable(key, None, t.needed))
+        planned.append((p, BulkRow(key, now, new), changed))
+    if not gone and not any(differs for _, _, differs in planned):
         return SKIPPED_SAME
     for p, row, differs in planned:
         p.rows.append(row)
-        if current is not None:
+        if not gone:
             p.changed.update(differs)
     return ""
 
 
 def _plan(writer: BulkWriter, part: _Part, at: datetime, since: datetime | None, meta: WriteMeta, now: datetime,
-          database: str, own: bool) -> BulkPlan:
-    """One table's part (its steps compiled against a staging table of its own name)."""
-    ctx = part.ctx
+          database: str) -> BulkPlan:
+    """One part (its steps compiled against a staging table of its own name)."""
+    t = part.table
+    ctx = t.ctx
     restored = any(r.current is not None for r in part.rows)  # with none, every column stays in the UPDATE
-    kept = tuple(c for c in part.columns if restored and c not in part.changed)
-    stage = mark_objects(staging.staging(ctx, part.columns, f"{staging.STAGE}_{ctx.det.live.name}", kept=kept),
-                         covered=not own)
-    steps = writer.steps(ctx, stage, part.columns)
-    return BulkPlan(table=str(part.target.ref), convention=ctx.det.adapter, history=str(ctx.det.store),
-                    key=tuple(ctx.det.key), columns=tuple(part.columns), at=at, since=since, rows=tuple(part.rows),
+    kept = tuple(c for c in t.columns if restored and c not in part.changed)
+    stage = mark_objects(staging.staging(ctx, t.columns, f"{staging.STAGE}_{ctx.det.live.name}", kept=kept),
+                         covered=not part.own)
+    steps = writer.steps(ctx, stage, t.columns)
+    return BulkPlan(table=str(t.target.ref), convention=ctx.det.adapter, history=str(ctx.det.store),
+                    key=tuple(ctx.det.key), columns=tuple(t.columns), at=at, since=since, rows=tuple(part.rows),
                     skipped={}, statements=(), created_at=now, database=database, actor=meta.actor,
-                    reason=meta.reason, steps=tuple(steps), kept=kept, objects=True)
-
+                    reason=meta.reason, steps=tuple(steps), kept=kept, objects=True, covered=not part.own)

@@ -80,10 +80,11 @@ class BulkPlan:
     counts: tuple[int, int] | None = None  # (restored, re-created) when ``rows`` lists only the first ones
     seen: Mapping[tuple[Any, ...], Any] | None = field(default=None, compare=False)  # planned in SQL: fingerprints
     kept: tuple[str, ...] = field(default=())  # restored columns no restored row changes: the UPDATE leaves them out
-    # joined-inheritance objects written whole (services/bulk_joined.py): the ancestor tables' parts, root first,
-    # written before this table's, under one library transaction; ``objects``: its rows are such objects' rows
+    # joined-inheritance objects written whole (services/bulk_joined.py): what is written, a part per table and class
+    # of object (each class's root first), under one library transaction; ``rows`` then lists each object once
     parts: tuple[BulkPlan, ...] = field(default=())
-    objects: bool = False
+    objects: bool = False  # a part of such a write (or the whole of it)
+    covered: bool = False  # a part whose objects' class another part records (ancestor and subclass tables)
 
     @property
     def recreated(self) -> int:
@@ -104,14 +105,14 @@ class BulkPlan:
             "recreated": self.recreated, "skipped": dict(self.skipped), "statements": list(self.statements),
             "notes": list(self.notes)}
         if self.parts:
-            doc["tables"] = [p.table for p in self.parts] + [self.table]
+            doc["tables"] = list(dict.fromkeys(p.table for p in self.parts))
         if rows is not False:
             listed = self.rows if rows is True else self.rows[:rows]
-            ups = [{r.key: r for r in p.rows} for p in self.parts]  # an object's rows in its ancestor tables
+            parts = [{r.key: r for r in p.rows} for p in self.parts] or [{r.key: r for r in listed}]
             doc["rows"] = [{"key": jsonable(dict(zip(self.key, r.key, strict=True))),
                             "action": "undelete" if r.current is None else "restore",
-                            "diff": diff_doc([d for part in (*(up[r.key] for up in ups), r)
-                                              for d in changed_fields(part.current, part.new)])}
+                            "diff": diff_doc([d for part in parts if r.key in part  # an object: every table's
+                                              for d in changed_fields(part[r.key].current, part[r.key].new)])}
                            for r in listed]
         return doc
 
@@ -183,7 +184,7 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
     with write_transaction(ws.engine) as conn:
         cat = Catalog(conn, ws.config, ws.settings.schemas)
         writer = conventions.get(plan.convention).write_bulk()
-        for part in (*plan.parts, plan):  # ancestor tables first
+        for part in plan.parts or (plan,):  # joined objects: a part per table and class, each class's root first
             ctx = context(cat, open_target(cat, part.table), plan.convention, meta, now, shared)
             if part.seen is not None:
                 stage = _stage_planned(writer, ctx, part)
@@ -192,7 +193,7 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
             else:
                 stage = _stage_rows(ctx, part, progress)
             if part.objects:
-                mark_objects(stage, covered=part is not plan)
+                mark_objects(stage, covered=part.covered)
             steps = writer.steps(ctx, stage, part.columns)
             for n, step in enumerate(steps, 1):
                 if progress:

@@ -14,7 +14,9 @@ alternating:
                 set-based write of N rows is measured against;
   book restore  (with --objects) `chrono restore book --at T3 --all-changed-since T4 --yes`: the same N objects
                 restored set-based, a part per table of the hierarchy (services/bulk_joined.py; one by one,
-                services/bulk_objects.py, before: 13.3 ms of CPU an object).
+                services/bulk_objects.py, before: 13.3 ms of CPU an object);
+  item restore  (with --objects) `chrono restore item --at T3 --all-changed-since T4 --yes`: the same N objects
+                restored from their root table (their item columns; their book rows versioned with them).
 Each run leaves its own N rows back at their first state (checked). Row by row, a revert costs about 20-27 ms
 of CPU per object.
 """
@@ -54,16 +56,20 @@ RESTORE = ("restore", "article", "--at", T1.isoformat() + "Z", "--all-changed-si
 
 
 def back(url: str) -> str:
-    """Whether the run left its own N rows (every book, or every article) back at their first state and the
-    others as they were: "yes" for every run of either kind."""
+    """Whether the run left its own N rows (every book, every book's item row, or every article) back at their
+    first state and the others as they were: "yes" for every run of any kind."""
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM article")).scalar()
         books = conn.execute(text("SELECT count(*) FROM item JOIN book USING (id) WHERE title LIKE '% v1' "
                                   "AND isbn LIKE '%-1'")).scalar()
+        roots = conn.execute(text("SELECT count(*) FROM item JOIN book USING (id) WHERE title LIKE '% v1' "
+                                  "AND isbn LIKE '%-2'")).scalar()
         articles = conn.execute(text("SELECT count(*) FROM article WHERE name LIKE '% v1'")).scalar()
     engine.dispose()
-    return "yes" if (books, articles) in ((rows, 0), (0, rows)) else f"no: {books} books, {articles} articles"
+    done = (books, roots, articles)
+    return "yes" if done in ((rows, 0, 0), (0, rows, 0), (0, 0, rows)) else \
+        f"no: {books} books, {roots} root rows, {articles} articles"
 
 
 def main() -> None:
@@ -74,11 +80,12 @@ def main() -> None:
     parser.add_argument("--objects", action="store_true", help="also the bulk restore of the books")
     args = parser.parse_args()
     books = ("restore", "book", "--at", T3.isoformat() + "Z", "--all-changed-since", T4.isoformat() + "Z")
+    items = ("restore", "item", *books[2:])
     for rows in args.rows:
         template = build(args.server, rows, SETUP + JOINED, params={"t3": T3, "t4": T4})
         compare(args.server, "continuum joined", rows, args.runs, template,
-                {"revert": ("revert", "4"), "bulk restore": RESTORE, **({"book restore": books} if args.objects
-                                                                         else {})}, back)
+                {"revert": ("revert", "4"), "bulk restore": RESTORE,
+                 **({"book restore": books, "item restore": items} if args.objects else {})}, back)
 
 
 if __name__ == "__main__":

@@ -197,8 +197,8 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert save["changeset"] == {"title": ["Dune (1965)", "Dune (1965) (saved)"]}  # Continuum's next save works
     assert [r["id"] for r in rows(url, "transaction") if r["id"] > before_tx][:1] == [restore["tx"]]
 
-    # the root table: item 20 is book 20's root row (an object of a subclass: the objects go one by one), item 21
-    # was created later (skipped, as set-based restores do)
+    # the root table: item 20 is book 20's root row (its item columns restored, its book row versioned with it: a
+    # part per class), item 21 was created later (skipped, as set-based restores do)
     url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
     first = record["joined"][0]["finished"]  # book 20 alone, as first inserted
     keys = tmp_path / "keys.txt"
@@ -206,9 +206,11 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     dry = chrono(runner, url, "-f", "json", "restore", "item", "--at", first, "--keys", str(keys), "--dry-run")
     assert dry.exit_code == 0, dry.output
     plan = json.loads(dry.stdout)
-    assert [(i["action"], i["key"]) for i in plan["items"]] == [("restore", {"id": 20})]
-    assert sorted((s["key"]["id"], s["why"]) for s in plan["skipped"]) == [
-        (21, "created after the time (chrono revert removes created rows)"), (22, "absent then and now")]
+    assert [(r["action"], r["key"], [d["column"] for d in r["diff"]]) for r in plan["rows"]] == [
+        ("restore", {"id": 20}, ["title"])]
+    assert [t.split(".")[-1] for t in plan["tables"]] == ["item", "book"]
+    assert plan["skipped"] == {"created after the time (chrono revert removes created rows)": 1,
+                               "absent then and now": 1}
     untouched = checksum(url)
     only_22 = tmp_path / "22.txt"
     only_22.write_text("22\n")  # not yet inserted then, deleted since: nothing to write
@@ -216,17 +218,23 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert nothing.exit_code == 6 and "book (1 absent then and now)" in nothing.stderr, \
         nothing.output
     assert checksum(url) == untouched
-    heard: list[tuple[str, int, int]] = []  # the CLI shows these as a progress bar on a terminal
-    ws = Workspace(Settings(url, (), Config()))
-    try:
-        planned = plan_bulk_restore(ws, "item", at=first, keys_file=str(keys), progress=lambda *a: heard.append(a))
-        assert isinstance(planned, Plan)
-        assert [(i["action"], i["key"], i["diff"], i["target"]) for i in planned.to_json()["items"]] == \
-            [(i["action"], i["key"], i["diff"], i["target"]) for i in plan["items"]]  # the CLI's dry run
-        apply_plan(ws, planned, lambda *a: heard.append(a))
-    finally:
-        ws.close()
-    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", 0, 1)]
+    written = chrono(runner, url, "restore", "item", "--at", first, "--keys", str(keys), "--yes")
+    assert written.exit_code == 0, written.output
     book = _joined_after(url, tmp_path, "book", 20)["after"]["20"]
     assert (book[-2]["op"], book[-2]["title"], book[-2]["isbn"]) == (1, "Dune", "978-0593099322")  # root row only
     assert book[-2]["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
+
+    # book 22, deleted since, re-created from the root table: the objects go one by one, each as a single restore
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
+    at = record["joined"][3]["finished"]  # item 21 and book 22 just inserted
+    heard: list[tuple[str, int, int]] = []  # the CLI shows these as a progress bar on a terminal
+    ws = Workspace(Settings(url, (), Config()))
+    try:
+        planned = plan_bulk_restore(ws, "item", at=at, since=at, progress=lambda *a: heard.append(a))
+        assert isinstance(planned, Plan)
+        assert sorted((i["action"], i["key"]["id"]) for i in planned.to_json()["items"]) == [
+            ("restore", 20), ("restore", 21), ("undelete", 22)]
+        apply_plan(ws, planned, lambda *a: heard.append(a))
+    finally:
+        ws.close()
+    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", n, 3) for n in range(3)]

@@ -24,6 +24,7 @@ from chrono_cli.errors import NothingToWrite
 from chrono_cli.services.apply import apply_plan
 from chrono_cli.services.bulk_objects import plan_objects
 from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, context, plan_bulk_restore
+from chrono_cli.services.plan import Plan
 from chrono_cli.services.target import history_detection, open_target
 from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Settings, Workspace
@@ -44,15 +45,18 @@ def _database(url: str) -> dict[str, Any]:
     return out
 
 
-def _set_based(url: str, table: str, at: str, since: str | None, keys: Path | None) -> BulkPlan | None:
+def _restored(url: str, table: str, at: str, since: str | None, keys: Path | None) -> BulkPlan | Plan | None:
+    """The restore as the CLI plans and writes it: set-based (a BulkPlan) or, where it cannot be, one by one."""
     ws = Workspace(Settings(url, (), Config()))
     try:
         try:
             plan = plan_bulk_restore(ws, table, at=at, since=since, keys_file=None if keys is None else str(keys))
         except NothingToWrite:
             return None
-        assert isinstance(plan, BulkPlan), "planned one by one"
-        apply_bulk_restore(ws, plan)
+        if isinstance(plan, BulkPlan):
+            apply_bulk_restore(ws, plan)
+        else:
+            apply_plan(ws, plan)
         return plan
     finally:
         ws.close()
@@ -83,10 +87,10 @@ def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tup
 
 
 def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], tmp_path: Path, table: str,
-               at_step: int, since_step: int | None, listed: list[str] | None,
-               ) -> tuple[str, dict[str, Any], BulkPlan | None, Any]:
-    """Restore set-based on one copy of the story and one by one on a twin; check every table ends alike. Returns
-    the first copy, its rows before, and both plans (None: nothing to write)."""
+               at_step: int, since_step: int | None, listed: list[str] | None, set_based: bool,
+               ) -> tuple[str, dict[str, Any], BulkPlan | Plan | None, Any]:
+    """Restore as the CLI does (``set_based``: it must be) on one copy of the story and one by one on a twin; check
+    every table ends alike. Returns the first copy, its rows before, and both plans (None: nothing to write)."""
     url, record = support_clone(story_clone, backend, *STORY, *options)
     twin, _ = support_clone(story_clone, backend, *STORY, *options)
     assert [s["label"] for s in record["joined"]] == LABELS
@@ -97,46 +101,55 @@ def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], 
         keys = tmp_path / "keys.txt"
         keys.write_text("\n".join(listed) + "\n")
     before = _database(url)
-    plan = _set_based(url, table, at, since, keys)
+    plan = _restored(url, table, at, since, keys)
     other = _one_by_one(twin, table, at, since, [(int(k),) for k in listed or ()])
     assert (plan is None) == (other is None)
+    assert plan is None or isinstance(plan, BulkPlan) is set_based
     assert _database(url) == _database(twin)
     return url, before, plan, other
 
 
-# (restored table, the step whose end is --at, the step whose end is --all-changed-since, or listed keys)
+# (restored table, the step whose end is --at, the step whose end is --all-changed-since, or listed keys, whether
+# set-based)
 CASES = [
-    ("book", 0, 0, None),  # book 20 (both tables changed since), book 22 created later: skipped
-    ("book", 1, 1, None),  # book 20: its isbn changed in the child table only, its title later
-    ("book", 2, 2, None),  # book 20 restored, book 22 absent then and now
-    ("book", 3, 3, None),  # book 20 restored (root only), book 22 deleted since: re-created whole
-    ("book", 4, 4, None),  # book 22 re-created, book 20 already in that state
-    ("book", 5, 5, None),  # nothing changed since: nothing to write, both ways
-    ("book", 4, 0, None),  # every book changed since the first step, to their states before the delete
-    ("book", 3, None, ["20", "22"]),  # listed keys
-    ("item", 3, None, ["21"]),  # a plain item of the root table (no ancestor): one part
+    ("book", 0, 0, None, True),  # book 20 (both tables changed since), book 22 created later: skipped
+    ("book", 1, 1, None, True),  # book 20: its isbn changed in the child table only, its title later
+    ("book", 2, 2, None, True),  # book 20 restored, book 22 absent then and now
+    ("book", 3, 3, None, True),  # book 20 restored (root only), book 22 deleted since: re-created whole
+    ("book", 4, 4, None, True),  # book 22 re-created, book 20 already in that state
+    ("book", 5, 5, None, True),  # nothing changed since: nothing to write, both ways
+    ("book", 4, 0, None, True),  # every book changed since the first step, to their states before the delete
+    ("book", 3, None, ["20", "22"], True),  # listed keys
+    ("item", 3, None, ["21"], True),  # a plain item of the root table (no ancestor): one part
+    ("item", 0, 0, None, True),  # the root table: book 20's item row (its book row versioned with it), 21 and 22 later
+    ("item", 2, 2, None, True),  # book 20's title; item 21 created later, book 22 absent then and now
+    ("item", 3, None, ["20", "21"], True),  # a book and a plain item: a part per class
+    ("item", 3, 3, None, False),  # book 22 deleted since, to re-create from its root table: one by one
 ]
 
 
-@pytest.mark.parametrize(("table", "at_step", "since_step", "listed"), CASES,
+@pytest.mark.parametrize(("table", "at_step", "since_step", "listed", "set_based"), CASES,
                          ids=[f"{c[0]}-at{c[1]}-{'since' + str(c[2]) if c[3] is None else 'keys'}" for c in CASES])
 def test_a_joined_bulk_restore_writes_what_restoring_each_object_writes(
         sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path, table: str, at_step: int,
-        since_step: int | None, listed: list[str] | None) -> None:
+        since_step: int | None, listed: list[str] | None, set_based: bool) -> None:
     """Set-based and one by one on twin copies: the same live rows, version rows (their transaction ids, end
     transaction ids, operation types and ``_mod`` flags), ``transaction_changes`` entries and reason; the same
-    objects restored or re-created."""
+    objects restored or re-created, each with the same changed columns."""
     url, before, plan, other = _both_ways(story_clone, sqlite_or_pg_backend, (), tmp_path, table, at_step,
-                                          since_step, listed)
+                                          since_step, listed, set_based)
     if plan is None:
         assert _database(url) == before
         return
     assert _database(url) != before
+    if not isinstance(plan, BulkPlan):
+        return
     doc = plan.to_json()
-    assert sorted((r["key"]["id"], r["action"]) for r in doc["rows"]) == \
-        sorted((i["key"]["id"], i["action"]) for i in other.to_json()["items"])
-    assert [t.split(".")[-1] for t in doc.get("tables", [doc["table"]])] == \
-        (["item", "book"] if table == "book" else ["item"])
+    assert sorted((r["key"]["id"], r["action"], [d["column"] for d in r["diff"]]) for r in doc["rows"]) == \
+        sorted((i["key"]["id"], i["action"], [d["column"] for d in i["diff"] if d["column"] != "id"])
+               for i in other.to_json()["items"])  # a bulk restore's re-created row lists no key column
+    books = any(r["key"]["id"] in (20, 22) for r in doc["rows"])
+    assert [t.split(".")[-1] for t in doc["tables"]] == (["item", "book"] if table == "book" or books else ["item"])
 
 
 def test_a_recreated_object_reads_back_in_continuum(runner: CliRunner, sqlite_or_pg_backend: str,
@@ -181,14 +194,14 @@ def test_a_listed_key_of_no_object_refuses_the_joined_restore(runner: CliRunner,
     assert checksum(url) == untouched
 
 
-@pytest.mark.parametrize(("table", "at_step", "since_step", "listed"), CASES,
+@pytest.mark.parametrize(("table", "at_step", "since_step", "listed", "set_based"), CASES,
                          ids=[f"{c[0]}-at{c[1]}-{'since' + str(c[2]) if c[3] is None else 'keys'}" for c in CASES])
 def test_under_native_versioning_too(story_clone: StoryClone, tmp_path: Path, table: str, at_step: int,
-                                     since_step: int | None, listed: list[str] | None) -> None:
+                                     since_step: int | None, listed: list[str] | None, set_based: bool) -> None:
     """Continuum's triggers (PostgreSQL) write the version rows of what the restore writes: set-based and one by one
     end alike (the triggers skip an UPDATE that changes no value, so the set-based UPDATE of a part's unchanged rows
     versions none, as the single restore, which leaves them alone)."""
-    _both_ways(story_clone, "postgresql", ("--native",), tmp_path, table, at_step, since_step, listed)
+    _both_ways(story_clone, "postgresql", ("--native",), tmp_path, table, at_step, since_step, listed, set_based)
 
 
 def test_under_native_versioning_a_change_in_the_root_table_only_is_found(story_clone: StoryClone) -> None:
@@ -198,8 +211,8 @@ def test_under_native_versioning_a_change_in_the_root_table_only_is_found(story_
     url, record = support_clone(story_clone, "postgresql", *STORY, "--native")
     at = record["joined"][2]["finished"]
     before = {t: rows(url, t) for t in ("item_version", "book_version", "transaction")}
-    plan = _set_based(url, "book", at, at, None)
-    assert plan is not None and [(r.key, r.current is None) for r in plan.rows] == [((20,), False)]
+    plan = _restored(url, "book", at, at, None)
+    assert isinstance(plan, BulkPlan) and [(r.key, r.current is None) for r in plan.rows] == [((20,), False)]
     assert [(r.key, r.new) for r in plan.parts[0].rows] == [((20,), {"kind": "book", "title": "Dune (1965)"})]
     assert [(r["title"], r["kind"]) for r in rows(url, "item", id=20)] == [("Dune (1965)", "book")]
     assert [r["isbn"] for r in rows(url, "book", id=20)] == ["978-0593099322"]

@@ -143,11 +143,17 @@ class BulkWriter(abc.ABC):
         same column names (None: keyed otherwise). None by default."""
         return []
 
-    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *,
-                      ever: bool = False) -> set[tuple[Any, ...]]:
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
         """Those of ``keys`` whose object also has a row in a joined-inheritance subclass table (the library writes
-        them as that subclass's objects); ``ever``: or had one (a version row there). None by default."""
+        them as that subclass's objects). None by default."""
         return set()
+
+    def subclass_tables(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
+                        ) -> dict[tuple[Any, ...], tuple[TableRef, ...]] | None:
+        """Those of ``keys`` whose object is of a joined-inheritance subclass (a row, live or in the history, in a
+        table extending this one), each with the tables below this one down to its class's, keyed under the same
+        column names; None: an object in two subclass tables, or a subclass keyed otherwise. None by default."""
+        return {}
 
     @abc.abstractmethod
     def recorded(self, ctx: WriteContext) -> list[str]:

@@ -27,7 +27,13 @@ from sqlalchemy.sql import Select
 
 from chrono_cli.conventions.builtin.continuum import undo
 from chrono_cli.conventions.builtin.continuum.adapter import entity_name
-from chrono_cli.conventions.builtin.continuum.joined import ancestors, is_joined, own_class, subclass_keys
+from chrono_cli.conventions.builtin.continuum.joined import (
+    ancestors,
+    is_joined,
+    own_class,
+    subclass_keys,
+    subclass_tables,
+)
 from chrono_cli.conventions.builtin.continuum.options import ContinuumOptions
 from chrono_cli.conventions.builtin.continuum.write import ContinuumWriter, actor_notes, is_link
 from chrono_cli.conventions.shapes.bulk import (
@@ -159,9 +165,12 @@ class ContinuumBulk(BulkWriter):
             return None
         return [m.base.ref for m in up]
 
-    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *,
-                      ever: bool = False) -> set[tuple[Any, ...]]:
-        return subclass_keys(ctx, keys, ever=ever)
+    def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+        return subclass_keys(ctx, keys)
+
+    def subclass_tables(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
+                        ) -> dict[tuple[Any, ...], tuple[TableRef, ...]] | None:
+        return subclass_tables(ctx, keys)
 
     def meta_notes(self, ctx: WriteContext) -> list[str]:
         return actor_notes(ctx)

@@ -158,21 +158,54 @@ def hierarchy(ctx: WriteContext, key: RowKey) -> list[Member]:
     return up + [own] + down if up or down else []
 
 
-def subclass_keys(ctx: WriteContext, keys: Sequence[tuple[Any, ...]], *, ever: bool = False) -> set[tuple[Any, ...]]:
-    """Those of ``keys`` (the written table's key) with a row in a table that extends it (a subclass's object);
-    ``ever``: or with a version row there (an object of the subclass once, deleted since)."""
+def subclass_keys(ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """Those of ``keys`` (the written table's key) with a row in a table that extends it (a subclass's object)."""
     out: set[tuple[Any, ...]] = set()
     names = list(ctx.det.key)
-    for base, version, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
+    for base, _, link in _children(ctx, ctx.snapshot.tables[ctx.det.live]):
         back = {ours: theirs for theirs, ours in link.items()}
         if not set(names) <= set(back):
             return set(keys)  # a key column the subclass does not carry: every key counts as one of its objects
-        for t in (base.table(), version.table()) if ever else (base.table(),):
-            cols = [t.c[back[c]] for c in names]
-            for i in range(0, len(keys), CHUNK):
-                chunk = list(keys[i:i + CHUNK])
-                where = tuple_(*cols).in_(chunk) if len(cols) > 1 else cols[0].in_([k[0] for k in chunk])
-                out |= {tuple(r) for r in ctx.conn.execute(select(*cols).where(where).distinct())}
+        out |= _found(ctx, base.table(), [back[c] for c in names], keys)
+    return out
+
+
+def subclass_tables(ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
+                    ) -> dict[tuple[Any, ...], tuple[TableRef, ...]] | None:
+    """Those of ``keys`` (the written table's key) whose object is of a subclass (a row, live or in its version table,
+    in a table extending the written one, or one extending that, ...), with the tables from the one below the written
+    one down to the object's class's; None: a key in two sibling tables, or a subclass keyed under other names."""
+    out: dict[tuple[Any, ...], tuple[TableRef, ...]] = {}
+    names = list(ctx.det.key)
+    level: list[tuple[TableInfo, tuple[TableRef, ...], Sequence[tuple[Any, ...]]]] = [
+        (ctx.snapshot.tables[ctx.det.live], (), keys)]
+    for _ in range(DEPTH):
+        below: list[tuple[TableInfo, tuple[TableRef, ...], Sequence[tuple[Any, ...]]]] = []
+        for info, chain, among in level:
+            seen: set[tuple[Any, ...]] = set()
+            for base, version, link in _children(ctx, info):
+                if any(link.get(c) != c for c in names):
+                    return None
+                found = _found(ctx, base.table(), names, among) | _found(ctx, version.table(), names, among)
+                if found & seen:
+                    return None
+                seen |= found
+                out.update((k, (*chain, base.ref)) for k in found)
+                below.append((base, (*chain, base.ref), sorted(found)))
+        level = [b for b in below if b[2]]
+        if not level:
+            break
+    return out
+
+
+def _found(ctx: WriteContext, t: Any, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """Those of ``keys`` with a row in ``t`` (its key columns ``cols``), 1,000 keys a query."""
+    out: set[tuple[Any, ...]] = set()
+    c = [t.c[n] for n in cols]
+    for i in range(0, len(keys), CHUNK):
+        chunk = list(keys[i:i + CHUNK])
+        where = tuple_(*c).in_(chunk) if len(c) > 1 else c[0].in_([k[0] for k in chunk])
+        out |= {tuple(r) for r in ctx.conn.execute(select(*c).where(where).distinct())}
     return out
 
 
@@ -290,4 +323,4 @@ def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
 
 
 __all__ = ["Member", "ancestors", "hierarchy", "is_joined", "joined_steps", "merged_info", "own_class", "rows_of",
-           "subclass_keys"]
+           "subclass_keys", "subclass_tables"]
