@@ -427,9 +427,8 @@ class _Planner:
         if not changed and not inserting and not member:
             return None  # already in that state: skipped, as the row-by-row revert words it
         if inserting and [c for c, col in info.columns.items() if c not in new and c not in ctx.det.key
-                          and c not in t.bookkeeping and ((not col.nullable and col.default is None)
-                                                          or (member and col.default is not None))]:
-            return None  # (an object's row-by-row write inserts NULL there, not the default an INSERT leaves)
+                          and c not in t.bookkeeping and not col.nullable and col.default is None]:
+            return None
         return Written(key, new, changed, inserting)
 
     def _flagged(self, ready: list[tuple[_Table, tuple[Any, ...], SetRow, Written | None]],

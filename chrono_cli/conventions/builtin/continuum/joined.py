@@ -262,9 +262,10 @@ def joined_steps(ctx: WriteContext, key: RowKey, members: list[Member], new: Map
         t = m.base.table()
         if op == DELETE:
             steps.append(Step(delete(t).where(m.where(t, key)), f"{m.base.ref.name}: base row deleted", expect=1))
-        elif op == INSERT:
+        elif op == INSERT:  # a column the history does not record is left out: its default applies, as to any INSERT
             steps.append(Step(insert(m.base.insert_table()).values(
-                {**m.values(key), **{c: state.get(c) for c in m.own}}), f"{m.base.ref.name}: base row re-created"))
+                {**m.values(key), **{c: state[c] for c in m.own if c in state}}),
+                f"{m.base.ref.name}: base row re-created"))
         else:
             values = {c: state[c] for c in m.own if c in new and not same(current.get(c), new[c])}
             if values:
