@@ -530,8 +530,16 @@ def _shown(tables: Mapping[TableRef, _Table]) -> dict[TableRef, ObjectTable]:
 
 
 def _objects(tables: Mapping[TableRef, _Table]) -> Objects | None:
-    """The change set's joined-inheritance objects (``revert_objects.find_objects``)."""
-    return find_objects(_shown(tables), lambda ref, keys: tables[ref].writer.subclass_keys(tables[ref].ctx, keys))
+    """The change set's joined-inheritance objects (``revert_objects.find_objects``). Where they are not whole, no
+    store records an object whole (native versioning) and every row is in a hierarchy's root table (a subclass
+    object's root row, changed alone), none: each row is written, and versioned by the triggers, as it is, as the
+    row-by-row write of the object writes only its tables whose columns change. (A child table's row reads with its
+    ancestors' columns row by row, its conflicts and restored values too: such a set goes row by row.)"""
+    found = find_objects(_shown(tables), lambda ref, keys: tables[ref].writer.subclass_keys(tables[ref].ctx, keys))
+    if found is None and not any(t.writer.records_objects(t.ctx) or t.writer.ancestor_tables(t.ctx) != []
+                                 for t in tables.values()):
+        return Objects({}, frozenset())
+    return found
 
 
 def _steps(cat: Catalog, tables: Mapping[TableRef, _Table], parts: Sequence[SetPart], meta: WriteMeta,

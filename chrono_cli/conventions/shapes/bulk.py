@@ -138,6 +138,12 @@ class BulkWriter(abc.ABC):
         """``check`` for a set-based revert or restore that writes joined-inheritance objects whole (``OBJECTS``)."""
         self.check(ctx)
 
+    def records_objects(self, ctx: WriteContext) -> bool:
+        """Whether a write of a joined-inheritance object records it whole (a version row in each of its tables, its
+        class), so its rows are written together; False: each table's rows are written and versioned as they are
+        (native versioning's triggers version what a statement writes). True by default."""
+        return True
+
     def ancestor_tables(self, ctx: WriteContext) -> list[TableRef] | None:
         """The joined-inheritance tables every object of this table also has a row in, root first, keyed under the
         same column names (None: keyed otherwise). None by default."""

@@ -159,6 +159,9 @@ class ContinuumBulk(BulkWriter):
             return None
         return undo.undo_query(ctx, self.recorded(ctx), group)
 
+    def records_objects(self, ctx: WriteContext) -> bool:
+        return not ctx.det.opts(ContinuumOptions).native
+
     def ancestor_tables(self, ctx: WriteContext) -> list[TableRef] | None:
         up = ancestors(ctx)[:-1]
         if any(any(k != v for k, v in m.key.items()) for m in up):
