@@ -22,10 +22,11 @@ found by a live row or a version row there) and each class is written as its own
 the books (``book`` with no column restored), ``item`` alone for the plain items.
 
 The objects go one by one instead (services/bulk_objects.py) where this would not write what the one-by-one restore
-writes: ``--only``, an ancestor or subclass keyed under other column names, an object in two subclass tables, an
-object of a subclass deleted since (re-created from the restored table, the single restore writes only that table's
-rows), and an object whose tables disagree (a row in one table and not in another, or no state at T in an ancestor
-table).
+writes: ``--only``, an ancestor or subclass keyed under other column names, an object in two subclass tables, and
+an object whose tables disagree (a row in one table and not in another, or no state at T in an ancestor table). An
+object of a subclass deleted since is skipped and said so: this table's history holds only its own columns, so
+re-creating it from here would leave out its rows below (a single restore refuses it, naming the subclass table
+that re-creates it whole).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from chrono_cli.services.target import Target, open_target
 from chrono_cli.services.workspace import Catalog
 
 Key = tuple[Any, ...]
+SUBCLASS = "of {table} objects deleted since (chrono restore {table} re-creates them whole)"
 NOTE = ("{table} is part of a joined-inheritance hierarchy: each object's rows in {tables} are restored together, "
         "a set-based part per table, under one transaction")
 
@@ -197,17 +199,20 @@ class _Tables:
 
 def _decide(parts: list[_Part], at: int, key: Key, problems: list[str]) -> str | None:
     """Plan one object (its rows added to each part; ``at``: the restored table's part): "" written, else why it is
-    skipped; None: its tables disagree, or it is an object of a subclass to re-create (one by one)."""
+    skipped (an object of a subclass deleted since is: a single restore refuses to re-create it from here); None:
+    its tables disagree."""
     own = parts[at].table
     state, current = own.states.get(key), own.currents.get(key)
     if state is None:  # no state then (never versioned by then, or deleted): the one-by-one restore skips it too
         return SKIPPED_ABSENT if current is None else SKIPPED_LATER
     gone = current is None
+    if gone and parts[-1].table.below:  # its history here holds only this table's columns: it cannot be re-created
+        return SUBCLASS.format(table=parts[-1].table.target.ref)
     planned: list[tuple[_Part, BulkRow, Sequence[str]]] = []
     for p in parts:
         t = p.table
         now = t.currents.get(key)
-        if (now is None) is not gone or (gone and t.below):
+        if (now is None) is not gone:
             return None
         if t.below:  # nothing of it restored: its row is versioned with the object
             planned.append((p, BulkRow(key, now, {}), ()))

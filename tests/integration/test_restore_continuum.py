@@ -224,17 +224,19 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     assert (book[-2]["op"], book[-2]["title"], book[-2]["isbn"]) == (1, "Dune", "978-0593099322")  # root row only
     assert book[-2]["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
 
-    # book 22, deleted since, re-created from the root table: the objects go one by one, each as a single restore
+    # --only: the objects go one by one, each as a single restore (book 20's title; item 21 created later, book 22
+    # absent then and now)
     url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
-    at = record["joined"][3]["finished"]  # item 21 and book 22 just inserted
+    at = record["joined"][2]["finished"]
     heard: list[tuple[str, int, int]] = []  # the CLI shows these as a progress bar on a terminal
     ws = Workspace(Settings(url, (), Config()))
     try:
-        planned = plan_bulk_restore(ws, "item", at=at, since=at, progress=lambda *a: heard.append(a))
+        planned = plan_bulk_restore(ws, "item", at=at, since=at, only=("title",), progress=lambda *a: heard.append(a))
         assert isinstance(planned, Plan)
-        assert sorted((i["action"], i["key"]["id"]) for i in planned.to_json()["items"]) == [
-            ("restore", 20), ("restore", 21), ("undelete", 22)]
+        assert [(i["action"], i["key"]["id"], [d["column"] for d in i["diff"]])
+                for i in planned.to_json()["items"]] == [("restore", 20, ["title"])]
         apply_plan(ws, planned, lambda *a: heard.append(a))
     finally:
         ws.close()
-    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", n, 3) for n in range(3)]
+    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", 0, 1)]
+    assert [r["title"] for r in rows(url, "item", id=20)] == ["Dune (1965)"]

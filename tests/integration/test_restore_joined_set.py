@@ -96,10 +96,7 @@ def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], 
     assert [s["label"] for s in record["joined"]] == LABELS
     at = record["joined"][at_step]["finished"]
     since = None if since_step is None else record["joined"][since_step]["finished"]
-    keys = None
-    if listed is not None:
-        keys = tmp_path / "keys.txt"
-        keys.write_text("\n".join(listed) + "\n")
+    keys = None if listed is None else _keys(tmp_path, listed)
     before = _database(url)
     plan = _restored(url, table, at, since, keys)
     other = _one_by_one(twin, table, at, since, [(int(k),) for k in listed or ()])
@@ -110,7 +107,7 @@ def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], 
 
 
 # (restored table, the step whose end is --at, the step whose end is --all-changed-since, or listed keys, whether
-# set-based)
+# set-based: every case is; test_restore_continuum.py has one that goes one by one)
 CASES = [
     ("book", 0, 0, None, True),  # book 20 (both tables changed since), book 22 created later: skipped
     ("book", 1, 1, None, True),  # book 20: its isbn changed in the child table only, its title later
@@ -124,7 +121,6 @@ CASES = [
     ("item", 0, 0, None, True),  # the root table: book 20's item row (its book row versioned with it), 21 and 22 later
     ("item", 2, 2, None, True),  # book 20's title; item 21 created later, book 22 absent then and now
     ("item", 3, None, ["20", "21"], True),  # a book and a plain item: a part per class
-    ("item", 3, 3, None, False),  # book 22 deleted since, to re-create from its root table: one by one
 ]
 
 
@@ -221,3 +217,37 @@ def test_under_native_versioning_a_change_in_the_root_table_only_is_found(story_
     assert [(r["id"], r["title"], r["transaction_id"], r["operation_type"]) for r in written] == [
         (20, "Dune (1965)", tx, 1)]
     assert rows(url, "book_version") == before["book_version"]  # the book row was written over with its own values
+
+
+def test_a_deleted_object_of_a_subclass_is_not_re_created_from_the_root_table(
+        runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone, tmp_path: Path) -> None:
+    """``item``'s history holds only item's columns: book 22, deleted since, re-created from it would be an item row
+    without its book row (half an object, which Continuum cannot load). The bulk restore skips it and says how to
+    restore it; the single restore refuses it with that hint; restoring it from ``book`` re-creates it whole."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
+    twin, _ = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
+    at = record["joined"][3]["finished"]  # item 21 and book 22 just inserted
+    untouched = checksum(url)
+    single = chrono(runner, url, "restore", "item", "22", "--at", at, "--yes")
+    book = "public.book" if sqlite_or_pg_backend == "postgresql" else "book"  # the tables as chrono names them
+    assert single.exit_code == 6 and f"item 22 was an object of {book} (its versions are there)" in single.stderr, \
+        single.output
+    assert f"hint: chrono restore {book} 22 re-creates the whole object" in single.stderr
+    assert checksum(url) == untouched
+    plan = _restored(url, "item", at, at, None)
+    assert isinstance(plan, BulkPlan)
+    assert sorted((r.key, r.current is None) for r in plan.rows) == [((20,), False), ((21,), False)]
+    assert plan.skipped == {f"of {book} objects deleted since (chrono restore {book} re-creates them whole)": 1}
+    _one_by_one(twin, "item", at, None, [(20,), (21,)])  # the same, the skipped object left out
+    assert _database(url) == _database(twin)
+    assert rows(url, "book", id=22) == [] and rows(url, "item", id=22) == []
+    again = _restored(url, "book", at, None, _keys(tmp_path, ["22"]))
+    assert isinstance(again, BulkPlan) and [(r.key, r.current) for r in again.rows] == [((22,), None)]
+    assert [(r["title"], r["kind"]) for r in rows(url, "item", id=22)] == [("Emma", "book")]
+    assert [r["isbn"] for r in rows(url, "book", id=22)] == ["978-0141439587"]
+
+
+def _keys(tmp_path: Path, listed: list[str]) -> Path:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(listed) + "\n")
+    return keys

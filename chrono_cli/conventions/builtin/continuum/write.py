@@ -105,6 +105,7 @@ class ContinuumWriter(Writer):
         return out
 
     def insert(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], timeline: Timeline) -> WriteSet:
+        self._refuse_part(ctx, key)
         joined = self._joined(ctx, key, new, op=INSERT)
         if joined is not None:
             return joined
@@ -127,6 +128,20 @@ class ContinuumWriter(Writer):
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)
+
+    def _refuse_part(self, ctx: WriteContext, key: RowKey) -> None:
+        """Refuse to re-create a deleted object of a joined-inheritance subclass from a table above its class's:
+        this table's history holds only this table's columns, so its rows below would be left out (half an object,
+        which Continuum cannot load)."""
+        from chrono_cli.conventions.builtin.continuum.joined import subclass_tables
+
+        values = tuple(v for _, v in key.items)
+        chain = (subclass_tables(ctx, [values]) or {}).get(values)
+        if chain:
+            raise Refused(f"{ctx.det.live} {key} was an object of {chain[-1]} (its versions are there): "
+                          f"re-creating it from {ctx.det.live} would leave out its row in "
+                          f"{', '.join(str(r) for r in chain)}",
+                          hint=f"chrono restore {chain[-1]} {key} re-creates the whole object")
 
     def _joined(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], *, op: int) -> WriteSet | None:
         """The write-set of an object of a joined hierarchy (None: the table is not part of one)."""
