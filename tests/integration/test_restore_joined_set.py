@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import error fails the run)
+from sqlalchemy import MetaData, create_engine, select
 from typer.testing import CliRunner
 
 from chrono_cli import conventions
@@ -39,9 +40,18 @@ LABELS = ["insert book 20", "retitle book 20 (root table only)", "change book 20
 
 
 def _database(url: str) -> dict[str, Any]:
-    """Every row the restores write; the transaction rows without their time (each write stamps its own)."""
-    out: dict[str, Any] = {t: rows(url, t) for t in TABLES}
-    out["transaction"] = [{k: v for k, v in r.items() if k != "issued_at"} for r in rows(url, "transaction")]
+    """Every row the restores write, in key order; the transaction rows without their time (each write stamps its
+    own). One connection and one reflection for all the tables."""
+    engine = create_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(engine, only=[*TABLES, "transaction"])
+        with engine.connect() as conn:
+            out = {name: [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns)).mappings()]
+                   for name, t in md.tables.items()}
+    finally:
+        engine.dispose()
+    out["transaction"] = [{k: v for k, v in r.items() if k != "issued_at"} for r in out["transaction"]]
     return out
 
 
