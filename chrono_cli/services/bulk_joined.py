@@ -19,10 +19,12 @@ rows reach below the restored table, into tables none of whose columns are resto
 with it (a single restore of ``item`` 20 writes ``book`` 20's version row too, and records the class ``Book``). So
 the keys are grouped by their objects' class (``BulkWriter.subclass_tables``: the tables below down to the class's,
 found by a live row or a version row there) and each class is written as its own parts: ``item`` and ``book`` for
-the books (``book`` with no column restored), ``item`` alone for the plain items.
+the books (``book`` with no column restored), ``item`` alone for the plain items. ``--only COLS`` restores those
+columns of each table (a table with none of them gets its version rows only, as a single restore with ``--only``
+writes); a deleted object is not re-created with it (refused, as a single restore refuses it).
 
 The objects go one by one instead (services/bulk_objects.py) where this would not write what the one-by-one restore
-writes: ``--only``, an ancestor or subclass keyed under other column names, an object in two subclass tables, and
+writes: an ancestor or subclass keyed under other column names, an object in two subclass tables, and
 an object whose tables disagree (a row in one table and not in another, or no state at T in an ancestor table). An
 object of a subclass deleted since is skipped and said so: this table's history holds only its own columns, so
 re-creating it from here would leave out its rows below (a single restore refuses it, naming the subclass table
@@ -41,7 +43,7 @@ from chrono_cli.conventions.shapes import staging
 from chrono_cli.conventions.shapes.bulk import BulkWriter, mark_objects
 from chrono_cli.conventions.writes import WriteContext, WriteMeta, WriteState
 from chrono_cli.db.reflect import TableInfo
-from chrono_cli.errors import NothingToWrite, UnsupportedOperation
+from chrono_cli.errors import NothingToWrite, UnsupportedOperation, UsageError
 from chrono_cli.model import TableRef
 from chrono_cli.records import Struct
 from chrono_cli.services.bulk_restore import (
@@ -96,8 +98,6 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
                 now: datetime, database: str, keys_file: str | None) -> BulkPlan | None:
     """Plan restoring the objects of ``keys`` (the keys changed since ``since``, or listed in ``keys_file``) to
     their states at ``at``, a part per table and class (see the module); None: they go one by one."""
-    if only:
-        return None
     try:
         writer.check_revert(ctx)
     except UnsupportedOperation:
@@ -107,11 +107,16 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
     refs, classes = writer.ancestor_tables(ctx), writer.subclass_tables(ctx, keys)
     if refs is None or classes is None:
         return None
-    tables = _Tables(cat, writer, ctx, meta, now)
+    tables = _Tables(cat, writer, ctx, meta, now, only)
     ups = [tables.of(r) for r in refs]
     own = tables.own(target)
     if any(tuple(t.ctx.det.key) != tuple(ctx.det.key) for t in ups):
         return None
+    if only:  # the object's columns: every table's from the root down to this one
+        restorable = [c for t in (*ups, own) for c in tables.writer.recorded(t.ctx)]
+        if unknown := [c for c in only if c not in restorable]:
+            raise UsageError(f"--only: {', '.join(unknown)} is not a restorable column of {target.ref}",
+                             hint=f"restorable: {', '.join(dict.fromkeys(restorable))}")
     # an ancestor table's keys changed since are a superset of ours where each change of an object versions every
     # table of it (Continuum's own versioning): read by the same one query, not by 1,000 keys a query
     for t in (*ups, own):
@@ -137,7 +142,7 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
     absent: list[Key] = []
     of = {k: group for group, members in zip(parts, groups.values(), strict=True) for k in members}
     for key in keys:
-        verdict = _decide(of[key], len(ups), key, problems)
+        verdict = _decide(of[key], len(ups), key, problems, only)
         if verdict is None:
             return None  # an object whose tables disagree: written one by one, as a single restore writes it
         if verdict:
@@ -168,8 +173,10 @@ class _Tables:
     """The hierarchy's tables, each opened and read once; their write contexts share one state (one transaction
     row for every part)."""
 
-    def __init__(self, cat: Catalog, writer: BulkWriter, ctx: WriteContext, meta: WriteMeta, now: datetime) -> None:
+    def __init__(self, cat: Catalog, writer: BulkWriter, ctx: WriteContext, meta: WriteMeta, now: datetime,
+                 only: tuple[str, ...] | None) -> None:
         self.cat, self.writer, self.adapter, self.meta, self.now = cat, writer, ctx.det.adapter, meta, now
+        self.only = only
         self.shared = WriteState()
         self.opened: dict[str, _Table] = {}
 
@@ -182,7 +189,7 @@ class _Tables:
 
     def _open(self, target: Target, *, below: bool) -> _Table:
         ctx = context(self.cat, target, self.adapter, self.meta, self.now, self.shared)
-        columns = [] if below else self.writer.recorded(ctx)
+        columns = [] if below else [c for c in self.writer.recorded(ctx) if not self.only or c in self.only]
         table = _Table(target, ctx, columns, self.writer.fits_as_stored(ctx), {}, {}, below,
                        required(self.writer, ctx, columns), ctx.live_info, ctx.config.timezone)
         self.opened[str(target.ref)] = table
@@ -197,7 +204,7 @@ class _Tables:
             table.currents.update(self.writer.live_rows(table.ctx, keys, since))
 
 
-def _decide(parts: list[_Part], at: int, key: Key, problems: list[str]) -> str | None:
+def _decide(parts: list[_Part], at: int, key: Key, problems: list[str], only: tuple[str, ...] | None) -> str | None:
     """Plan one object (its rows added to each part; ``at``: the restored table's part): "" written, else why it is
     skipped (an object of a subclass deleted since is: a single restore refuses to re-create it from here); None:
     its tables disagree."""
@@ -208,6 +215,8 @@ def _decide(parts: list[_Part], at: int, key: Key, problems: list[str]) -> str |
     gone = current is None
     if gone and parts[-1].table.below:  # its history here holds only this table's columns: it cannot be re-created
         return SUBCLASS.format(table=parts[-1].table.target.ref)
+    if gone and only:
+        problems.append(uncreatable(key, only, ()))
     planned: list[tuple[_Part, BulkRow, Sequence[str]]] = []
     for p in parts:
         t = p.table

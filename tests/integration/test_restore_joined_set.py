@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from chrono_cli import conventions
 from chrono_cli.config import Config
-from chrono_cli.errors import NothingToWrite
+from chrono_cli.errors import NothingToWrite, Refused, UsageError
 from chrono_cli.services.apply import apply_plan
 from chrono_cli.services.bulk_objects import plan_objects
 from chrono_cli.services.bulk_restore import BulkPlan, apply_bulk_restore, context, plan_bulk_restore
@@ -55,12 +55,14 @@ def _database(url: str) -> dict[str, Any]:
     return out
 
 
-def _restored(url: str, table: str, at: str, since: str | None, keys: Path | None) -> BulkPlan | Plan | None:
+def _restored(url: str, table: str, at: str, since: str | None, keys: Path | None,
+              only: tuple[str, ...] | None = None) -> BulkPlan | Plan | None:
     """The restore as the CLI plans and writes it: set-based (a BulkPlan) or, where it cannot be, one by one."""
     ws = Workspace(Settings(url, (), Config()))
     try:
         try:
-            plan = plan_bulk_restore(ws, table, at=at, since=since, keys_file=None if keys is None else str(keys))
+            plan = plan_bulk_restore(ws, table, at=at, since=since, keys_file=None if keys is None else str(keys),
+                                     only=only)
         except NothingToWrite:
             return None
         if isinstance(plan, BulkPlan):
@@ -72,7 +74,8 @@ def _restored(url: str, table: str, at: str, since: str | None, keys: Path | Non
         ws.close()
 
 
-def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tuple[Any, ...]]) -> Any:
+def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tuple[Any, ...]],
+                only: tuple[str, ...] | None = None) -> Any:
     """The same restore, each object written as a single restore writes it (the path a bulk restore of joined
     objects took before it was set-based, and still takes where it cannot be)."""
     ws = Workspace(Settings(url, (), Config()))
@@ -87,7 +90,7 @@ def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tup
             if since is not None:
                 keys = conventions.of(det).write_bulk().keys_since(ctx, parse_time(since))
             try:
-                plan = plan_objects(cat, target, url, keys, at_t, None, None, meta, now)
+                plan = plan_objects(cat, target, url, keys, at_t, only, None, meta, now)
             except NothingToWrite:
                 return None
         apply_plan(ws, plan)
@@ -98,7 +101,7 @@ def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tup
 
 def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], tmp_path: Path, table: str,
                at_step: int, since_step: int | None, listed: list[str] | None, set_based: bool,
-               ) -> tuple[str, dict[str, Any], BulkPlan | Plan | None, Any]:
+               only: tuple[str, ...] | None = None) -> tuple[str, dict[str, Any], BulkPlan | Plan | None, Any]:
     """Restore as the CLI does (``set_based``: it must be) on one copy of the story and one by one on a twin; check
     every table ends alike. Returns the first copy, its rows before, and both plans (None: nothing to write)."""
     url, record = support_clone(story_clone, backend, *STORY, *options)
@@ -108,8 +111,8 @@ def _both_ways(story_clone: StoryClone, backend: str, options: tuple[str, ...], 
     since = None if since_step is None else record["joined"][since_step]["finished"]
     keys = None if listed is None else _keys(tmp_path, listed)
     before = _database(url)
-    plan = _restored(url, table, at, since, keys)
-    other = _one_by_one(twin, table, at, since, [(int(k),) for k in listed or ()])
+    plan = _restored(url, table, at, since, keys, only)
+    other = _one_by_one(twin, table, at, since, [(int(k),) for k in listed or ()], only)
     assert (plan is None) == (other is None)
     assert plan is None or isinstance(plan, BulkPlan) is set_based
     assert _database(url) == _database(twin)
@@ -261,3 +264,30 @@ def _keys(tmp_path: Path, listed: list[str]) -> Path:
     keys = tmp_path / "keys.txt"
     keys.write_text("\n".join(listed) + "\n")
     return keys
+
+
+ONLY = [("book", 2, ("title",)), ("book", 1, ("isbn",)), ("book", 0, ("title", "isbn")), ("item", 0, ("title",))]
+
+
+@pytest.mark.parametrize(("table", "at_step", "only"), ONLY, ids=[f"{t}-at{n}-{'+'.join(o)}" for t, n, o in ONLY])
+def test_only_some_columns_set_based_as_one_by_one(sqlite_or_pg_backend: str, story_clone: StoryClone,
+                                                   tmp_path: Path, table: str, at_step: int,
+                                                   only: tuple[str, ...]) -> None:
+    """``--only``: each table's named columns restored, a table with none of them versioned only, both ways alike."""
+    url, before, plan, _ = _both_ways(story_clone, sqlite_or_pg_backend, (), tmp_path, table, at_step, at_step, None,
+                                      True, only)
+    assert isinstance(plan, BulkPlan) and _database(url) != before
+    assert {d["column"] for r in plan.to_json()["rows"] for d in r["diff"]} <= set(only)
+
+
+def test_only_cannot_re_create_a_deleted_object(sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    """Book 22, deleted since, needs every column to be re-created: ``--only`` refuses the restore, nothing
+    written (a single restore refuses it too)."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
+    at = record["joined"][3]["finished"]
+    untouched = checksum(url)
+    with pytest.raises(Refused, match="22 is deleted and cannot be re-created: --only cannot re-create"):
+        _restored(url, "book", at, at, None, ("title",))
+    with pytest.raises(UsageError, match="--only: nope is not a restorable column of .*book"):
+        _restored(url, "book", at, at, None, ("nope",))
+    assert checksum(url) == untouched
