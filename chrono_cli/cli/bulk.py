@@ -43,7 +43,9 @@ def bulk_restore(state: CliState, table: str, *, at: str, since: str | None, key
         from chrono_cli.services.sqltext import bulk_sql
 
         title = (f"restore {plan.table} to its state at {plan.at.isoformat()}: {plan.size} rows, set-based "
-                 "through a temporary staging table of the target rows")
+                 + (f"through {len(plan.parts)} temporary staging tables (one per part: a table of the hierarchy "
+                    "and a class of its objects)" if plan.parts else "through a temporary staging table of the "
+                    "target rows"))
         write_sql(sys.stdout, [(title, bulk_sql(state.workspace, plan))])
         note("--sql: nothing written")
         return
@@ -86,8 +88,10 @@ def _show(plan: BulkPlan, out: TextIO, fmt: OutputFormat) -> None:
     if plan.size > SHOWN:
         out.write(f"... and {plan.size - SHOWN} more rows (-f json lists them all)\n")
     n = len(plan.statements)
-    out.write(f"SQL: {n} set-based statement{'' if n == 1 else 's'} through a temporary staging table of the target "
-              "rows, in one transaction (--sql prints them)\n")
+    stages = f"{len(plan.parts)} temporary staging tables (one per part)" if plan.parts else \
+        "a temporary staging table of the target rows"
+    out.write(f"SQL: {n} set-based statement{'' if n == 1 else 's'} through {stages}, in one transaction "
+              "(--sql prints them)\n")
     write_footer(out, plan.notes, plan.actor, plan.reason, (doc["recreated"], doc["restored"], 0))
 
 

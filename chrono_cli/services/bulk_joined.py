@@ -158,7 +158,7 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
         raise NothingToWrite(f"nothing to restore in {target.ref} ({what})")
     order = {k: n for n, k in enumerate(keys)}
     rows = sorted((r for group in parts for r in group[len(ups)].rows), key=lambda r: order[r.key])
-    plans = tuple(_plan(writer, p, at, since, meta, now, database) for p in written)
+    plans = tuple(_plan(writer, p, n, at, since, meta, now, database) for n, p in enumerate(written, 1))
     names = ", ".join(dict.fromkeys(p.table for p in plans))
     notes = [NOTE.format(table=target.ref, tables=names), *writer.notes(ctx), *writer.meta_notes(ctx)]
     steps = tuple(s for p in plans for s in p.steps)
@@ -242,14 +242,14 @@ def _decide(parts: list[_Part], at: int, key: Key, problems: list[str], only: tu
     return ""
 
 
-def _plan(writer: BulkWriter, part: _Part, at: datetime, since: datetime | None, meta: WriteMeta, now: datetime,
-          database: str) -> BulkPlan:
-    """One part (its steps compiled against a staging table of its own name)."""
+def _plan(writer: BulkWriter, part: _Part, n: int, at: datetime, since: datetime | None, meta: WriteMeta,
+          now: datetime, database: str) -> BulkPlan:
+    """The ``n``-th part (its steps compiled against a staging table of its own name: the write names each anew)."""
     t = part.table
     ctx = t.ctx
     restored = any(r.current is not None for r in part.rows)  # with none, every column stays in the UPDATE
     kept = tuple(c for c in t.columns if restored and c not in part.changed)
-    stage = mark_objects(staging.staging(ctx, t.columns, f"{staging.STAGE}_{ctx.det.live.name}", kept=kept),
+    stage = mark_objects(staging.staging(ctx, t.columns, f"{staging.STAGE}_{n}_{ctx.det.live.name}", kept=kept),
                          covered=not part.own)
     steps = writer.steps(ctx, stage, t.columns)
     return BulkPlan(table=str(t.target.ref), convention=ctx.det.adapter, history=str(ctx.det.store),
