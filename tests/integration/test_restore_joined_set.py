@@ -3,6 +3,9 @@ real SQLAlchemy-Continuum (``item`` root, ``book`` child: tests/support/continuu
 (services/bulk_joined.py), compared with the same objects restored one by one (services/bulk_objects.py, each as
 ``chrono restore book KEY --at T`` writes it) on a twin copy, and read back by Continuum.
 
+SQLite and PostgreSQL only: on MariaDB the story's transactions, a few milliseconds apart, share one whole-second
+``issued_at`` (Continuum's DATETIME column there), so no time between them can be named.
+
 The story: transaction "insert book 20", "retitle book 20 (root table only)", "change book 20's isbn (child table
 only)", "insert plain item 21 and book 22", "retitle book 20 and item 21", "delete book 22".
 """
