@@ -28,7 +28,11 @@ writes: an ancestor or subclass keyed under other column names, an object in two
 an object whose tables disagree (a row in one table and not in another, or no state at T in an ancestor table). An
 object of a subclass deleted since is skipped and said so: this table's history holds only its own columns, so
 re-creating it from here would leave out its rows below (a single restore refuses it, naming the subclass table
-that re-creates it whole).
+that re-creates it whole). So is a deleted object whose key an object of another class holds now (an ancestor
+table's live row: re-creating it would write over that object's row; a single restore refuses it), and an object
+whose class changed over its history (its key deleted and reused by an object of another class): its class at the
+time and now differ, or it is a plain object now with a subclass's rows in its history; restoring it set-based
+would need a class change, so it is skipped and said so (restored alone, a single restore decides).
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ from chrono_cli.services.workspace import Catalog
 
 Key = tuple[Any, ...]
 SUBCLASS = "of {table} objects deleted since (chrono restore {table} re-creates them whole)"
+TAKEN = "deleted, each key now held by an object of another class"
+CHANGED = "of objects whose class changed over their history (restore each alone)"
 NOTE = ("{table} is part of a joined-inheritance hierarchy: each object's rows in {tables} are restored together, "
         "a set-based part per table, under one transaction")
 
@@ -199,8 +205,7 @@ class _Tables:
         """Add the states at ``at`` and live rows of ``keys`` (``since``: of the keys changed since, ``keys`` among
         them) to what ``table`` holds."""
         if keys:
-            if not table.below:  # nothing of a table below the restored one is restored: its states are not read
-                table.states.update(self.writer.states(table.ctx, at, keys, since))
+            table.states.update(self.writer.states(table.ctx, at, keys, since))
             table.currents.update(self.writer.live_rows(table.ctx, keys, since))
 
 
@@ -213,8 +218,15 @@ def _decide(parts: list[_Part], at: int, key: Key, problems: list[str], only: tu
     if state is None:  # no state then (never versioned by then, or deleted): the one-by-one restore skips it too
         return SKIPPED_ABSENT if current is None else SKIPPED_LATER
     gone = current is None
-    if gone and parts[-1].table.below:  # its history here holds only this table's columns: it cannot be re-created
-        return SUBCLASS.format(table=parts[-1].table.target.ref)
+    below = [p.table for p in parts[at + 1:]]
+    if below:  # its history has rows below this table: an object of a subclass then, now, or once
+        then = all(t.states.get(key) is not None for t in below)
+        if gone and then:  # its history here holds only this table's columns: it cannot be re-created from here
+            return SUBCLASS.format(table=below[-1].target.ref)
+        if gone or not then or any(t.currents.get(key) is None for t in below):
+            return CHANGED  # of another class then than now (or once): a single restore says what it does
+    if gone and any(p.table.currents.get(key) is not None for p in parts[:at]):
+        return TAKEN  # an ancestor's live row holds the key: an object of another class now
     if gone and only:
         problems.append(uncreatable(key, only, ()))
     planned: list[tuple[_Part, BulkRow, Sequence[str]]] = []

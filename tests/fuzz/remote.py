@@ -44,6 +44,16 @@ class Remote:
         result: list[dict[str, Any]] = self._call(cmd="reading", key=key)
         return result
 
+    def apply_at(self, step: list[Any]) -> str:
+        """``apply``, returning the time just after the step's commit (continuum-joined)."""
+        return str(self._call(cmd="apply", step=step))
+
+    def live(self, key: int) -> Any:
+        return self._call(cmd="live", key=key)
+
+    def state_at(self, key: int, at: str) -> Any:
+        return self._call(cmd="state_at", key=key, at=at)
+
     def ordinary_write(self, key: int) -> None:
         self._call(cmd="write", key=key)
 

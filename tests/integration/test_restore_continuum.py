@@ -22,13 +22,8 @@ import sqlalchemy_continuum  # noqa: F401  (a test-extra library: an import erro
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from chrono_cli.config import Config
-from chrono_cli.services.apply import apply_plan
-from chrono_cli.services.bulk_restore import plan_bulk_restore
-from chrono_cli.services.plan import Plan
-from chrono_cli.services.workspace import Settings, Workspace
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, execute, rows, run_support, support_clone
+from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
 
 
 def _write(runner: CliRunner, url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
@@ -223,21 +218,3 @@ def test_joined_hierarchy_bulk_restore_writes_each_object_whole(runner: CliRunne
     book = _joined_after(url, tmp_path, "book", 20)["after"]["20"]
     assert (book[-2]["op"], book[-2]["title"], book[-2]["isbn"]) == (1, "Dune", "978-0593099322")  # root row only
     assert book[-2]["changeset"] == {"title": ["Dune: Deluxe", "Dune"]}
-
-    # an object whose tables disagree (book 20's book row deleted outside Continuum, its item row left): the objects
-    # go one by one, each as a single restore (book 20's title; item 21 created later, book 22 absent then and now)
-    url, record = support_clone(story_clone, sqlite_or_pg_backend, "continuum_story", "--joined")
-    execute(url, "DELETE FROM book WHERE id = 20")
-    at = record["joined"][2]["finished"]
-    heard: list[tuple[str, int, int]] = []  # the CLI shows these as a progress bar on a terminal
-    ws = Workspace(Settings(url, (), Config()))
-    try:
-        planned = plan_bulk_restore(ws, "item", at=at, since=at, progress=lambda *a: heard.append(a))
-        assert isinstance(planned, Plan)
-        assert [(i["action"], i["key"]["id"], [d["column"] for d in i["diff"]])
-                for i in planned.to_json()["items"]] == [("restore", 20, ["title"])]
-        apply_plan(ws, planned, lambda *a: heard.append(a))
-    finally:
-        ws.close()
-    assert heard == [("planning objects", n, 3) for n in range(3)] + [("writing", 0, 1)]
-    assert [r["title"] for r in rows(url, "item", id=20)] == ["Dune (1965)"]

@@ -34,7 +34,7 @@ from chrono_cli.services.times import parse_time
 from chrono_cli.services.workspace import Settings, Workspace
 from chrono_cli.services.writeset import default_reason, resolve_meta
 from tests.conftest import StoryClone
-from tests.integration.restore_support import checksum, chrono, rows, run_support, support_clone
+from tests.integration.restore_support import checksum, chrono, execute, rows, run_support, support_clone
 
 STORY = ("continuum_story", "--joined")
 TABLES = ["item", "book", "item_version", "book_version", "transaction_changes", "transaction_meta"]
@@ -78,7 +78,7 @@ def _restored(url: str, table: str, at: str, since: str | None, keys: Path | Non
 
 
 def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tuple[Any, ...]],
-                only: tuple[str, ...] | None = None) -> Any:
+                only: tuple[str, ...] | None = None, progress: Any = None) -> Any:
     """The same restore, each object written as a single restore writes it (the path a bulk restore of joined
     objects took before it was set-based, and still takes where it cannot be)."""
     ws = Workspace(Settings(url, (), Config()))
@@ -93,10 +93,10 @@ def _one_by_one(url: str, table: str, at: str, since: str | None, keys: list[tup
             if since is not None:
                 keys = conventions.of(det).write_bulk().keys_since(ctx, parse_time(since))
             try:
-                plan = plan_objects(cat, target, url, keys, at_t, only, None, meta, now)
+                plan = plan_objects(cat, target, url, keys, at_t, only, None, meta, now, progress)
             except NothingToWrite:
                 return None
-        apply_plan(ws, plan)
+        apply_plan(ws, plan, progress)
         return plan
     finally:
         ws.close()
@@ -294,3 +294,42 @@ def test_only_cannot_re_create_a_deleted_object(sqlite_or_pg_backend: str, story
     with pytest.raises(UsageError, match="--only: nope is not a restorable column of .*book"):
         _restored(url, "book", at, at, None, ("nope",))
     assert checksum(url) == untouched
+
+
+def test_a_deleted_object_whose_key_another_class_holds_now_is_not_re_created(
+        runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    """Book 22 deleted, then its key taken by a plain item (written here outside Continuum): re-creating book 22
+    would write over that item's row. The single restore refuses it (it had failed on the database's unique key),
+    the bulk restore skips it and says so, nothing of either written; restoring ``item`` skips it too (a book then,
+    a plain item now: its class would change)."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
+    execute(url, "INSERT INTO item (id, kind, title) VALUES (22, 'item', 'Reused')")
+    at = record["joined"][3]["finished"]  # book 22 just inserted
+    untouched = checksum(url)
+    single = chrono(runner, url, "restore", "book", "22", "--at", at, "--yes")
+    assert single.exit_code == 6 and "cannot be re-created: " in single.stderr and \
+        "item 22 exists, an object of another class holds the key now" in single.stderr, single.output
+    assert checksum(url) == untouched
+    plan = _restored(url, "book", at, at, None)
+    assert isinstance(plan, BulkPlan) and [r.key for r in plan.rows] == [(20,)]
+    assert plan.skipped == {"deleted, each key now held by an object of another class": 1}
+    assert [(r["kind"], r["title"]) for r in rows(url, "item", id=22)] == [("item", "Reused")]
+    # from the root table: item 22 was a book then and is a plain item now (restoring it would change its class)
+    roots = _restored(url, "item", at, at, None)
+    assert isinstance(roots, BulkPlan) and [r.key for r in roots.rows] == [(21,)]  # 20 restored just above
+    assert roots.skipped == {"of objects whose class changed over their history (restore each alone)": 1,
+                             "already in that state": 1}
+    assert [(r["kind"], r["title"]) for r in rows(url, "item", id=22)] == [("item", "Reused")]
+
+
+def test_the_one_by_one_path_reports_each_object(sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
+    """Where the set-based restore cannot write what a single restore writes (a table keyed under other names
+    than its ancestor's, tables that disagree), the objects go one by one (services/bulk_objects.py), each heard of
+    as the CLI's progress bar hears it: book 20 restored, book 22 created later (skipped)."""
+    url, record = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
+    at = record["joined"][2]["finished"]
+    heard: list[tuple[str, int, int]] = []
+    plan = _one_by_one(url, "book", at, at, [], progress=lambda *a: heard.append(a))
+    assert [(i["action"], i["key"]["id"]) for i in plan.to_json()["items"]] == [("restore", 20)]
+    assert heard == [("planning objects", n, 2) for n in range(2)] + [("writing", 0, 1)]
+    assert [r["title"] for r in rows(url, "item", id=20)] == ["Dune (1965)"]

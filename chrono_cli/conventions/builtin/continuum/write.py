@@ -130,10 +130,11 @@ class ContinuumWriter(Writer):
         return missing_keys(ctx, None, limit)
 
     def _refuse_part(self, ctx: WriteContext, key: RowKey) -> None:
-        """Refuse to re-create a deleted object of a joined-inheritance subclass from a table above its class's:
-        this table's history holds only this table's columns, so its rows below would be left out (half an object,
-        which Continuum cannot load)."""
-        from chrono_cli.conventions.builtin.continuum.joined import subclass_tables
+        """Refuse to re-create half an object of a joined-inheritance hierarchy (which Continuum cannot load):
+        a deleted object of a subclass from a table above its class's (this table's history holds only this
+        table's columns, so its rows below would be left out), and an object whose key an ancestor table's live
+        row holds now (an object of another class: its row there would be written over)."""
+        from chrono_cli.conventions.builtin.continuum.joined import ancestors, subclass_tables
 
         values = tuple(v for _, v in key.items)
         chain = (subclass_tables(ctx, [values]) or {}).get(values)
@@ -142,6 +143,12 @@ class ContinuumWriter(Writer):
                           f"re-creating it from {ctx.det.live} would leave out its row in "
                           f"{', '.join(str(r) for r in chain)}",
                           hint=f"chrono restore {chain[-1]} {key} re-creates the whole object")
+        for m in ancestors(ctx)[:-1]:
+            t = m.base.table()
+            if ctx.conn.execute(select(t.c[m.key[key.items[0][0]]]).where(m.where(t, key)).limit(1)).first():
+                raise Refused(f"{ctx.det.live} {key} cannot be re-created: {m.base.ref} {key} exists, an object of "
+                              "another class holds the key now",
+                              hint=f"delete {m.base.ref} {key} first (chrono history {m.base.ref} {key} shows it)")
 
     def _joined(self, ctx: WriteContext, key: RowKey, new: Mapping[str, Any], *, op: int) -> WriteSet | None:
         """The write-set of an object of a joined hierarchy (None: the table is not part of one)."""
