@@ -32,7 +32,7 @@ that re-creates it whole). So is a deleted object whose key an object of another
 table's live row: re-creating it would write over that object's row; a single restore refuses it), and an object
 whose class changed over its history (its key deleted and reused by an object of another class): its class at the
 time and now differ, or it is a plain object now with a subclass's rows in its history; restoring it set-based
-would need a class change, so it is skipped and said so (restored alone, a single restore decides).
+would need a class change, so it is skipped and said so (a single restore refuses one whose class then and now differ).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ from chrono_cli.services.workspace import Catalog
 Key = tuple[Any, ...]
 SUBCLASS = "of {table} objects deleted since (chrono restore {table} re-creates them whole)"
 TAKEN = "deleted, each key now held by an object of another class"
-CHANGED = "of objects whose class changed over their history (restore each alone)"
+CHANGED = "of objects whose class changed over their history (a single restore of one says how)"
 NOTE = ("{table} is part of a joined-inheritance hierarchy: each object's rows in {tables} are restored together, "
         "a set-based part per table, under one transaction")
 
@@ -224,7 +224,7 @@ def _decide(parts: list[_Part], at: int, key: Key, problems: list[str], only: tu
         if gone and then:  # its history here holds only this table's columns: it cannot be re-created from here
             return SUBCLASS.format(table=below[-1].target.ref)
         if gone or not then or any(t.currents.get(key) is None for t in below):
-            return CHANGED  # of another class then than now (or once): a single restore says what it does
+            return CHANGED  # of another class then than now (or once): a single restore refuses one that differs
     if gone and any(p.table.currents.get(key) is not None for p in parts[:at]):
         return TAKEN  # an ancestor's live row holds the key: an object of another class now
     if gone and only:

@@ -300,8 +300,8 @@ def test_a_deleted_object_whose_key_another_class_holds_now_is_not_re_created(
         runner: CliRunner, sqlite_or_pg_backend: str, story_clone: StoryClone) -> None:
     """Book 22 deleted, then its key taken by a plain item (written here outside Continuum): re-creating book 22
     would write over that item's row. The single restore refuses it (it had failed on the database's unique key),
-    the bulk restore skips it and says so, nothing of either written; restoring ``item`` skips it too (a book then,
-    a plain item now: its class would change)."""
+    the bulk restore skips it and says so, nothing of either written; restoring ``item`` 22 is refused alone and
+    skipped in bulk (a book then, a plain item now: its class would change)."""
     url, record = support_clone(story_clone, sqlite_or_pg_backend, *STORY)
     execute(url, "INSERT INTO item (id, kind, title) VALUES (22, 'item', 'Reused')")
     at = record["joined"][3]["finished"]  # book 22 just inserted
@@ -315,9 +315,12 @@ def test_a_deleted_object_whose_key_another_class_holds_now_is_not_re_created(
     assert plan.skipped == {"deleted, each key now held by an object of another class": 1}
     assert [(r["kind"], r["title"]) for r in rows(url, "item", id=22)] == [("item", "Reused")]
     # from the root table: item 22 was a book then and is a plain item now (restoring it would change its class)
+    alone = chrono(runner, url, "restore", "item", "22", "--at", at, "--yes")
+    assert alone.exit_code == 6 and "item 22 was an object of " in alone.stderr and \
+        "restoring its " in alone.stderr and "row alone would leave it half of each" in alone.stderr, alone.output
     roots = _restored(url, "item", at, at, None)
     assert isinstance(roots, BulkPlan) and [r.key for r in roots.rows] == [(21,)]  # 20 restored just above
-    assert roots.skipped == {"of objects whose class changed over their history (restore each alone)": 1,
+    assert roots.skipped == {"of objects whose class changed over their history (a single restore of one says how)": 1,
                              "already in that state": 1}
     assert [(r["kind"], r["title"]) for r in rows(url, "item", id=22)] == [("item", "Reused")]
 

@@ -17,7 +17,7 @@ from chrono_cli.conventions.base import Detection
 from chrono_cli.conventions.rows import fetch_live, key_where
 from chrono_cli.db.reflect import SchemaSnapshot, TableInfo
 from chrono_cli.errors import UnsupportedOperation
-from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.model import FieldChange, RowKey, Timeline, Version
 from chrono_cli.records import Struct, field
 
 
@@ -133,6 +133,11 @@ class Writer(abc.ABC):
 
     def writable(self, ctx: WriteContext, key: RowKey) -> None:
         """Raise when chrono cannot write ``key`` the way the library would (checked before anything else)."""
+        return None
+
+    def restorable(self, ctx: WriteContext, key: RowKey, version: Version, label: str) -> None:
+        """Raise when bringing ``key``'s live row to ``version`` (called ``label``) would write what the library
+        could not read back (a joined-inheritance object's class changed since). Nothing by default."""
         return None
 
     def lock(self, ctx: WriteContext, key: RowKey) -> None:

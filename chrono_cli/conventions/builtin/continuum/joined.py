@@ -198,6 +198,28 @@ def subclass_tables(ctx: WriteContext, keys: Sequence[tuple[Any, ...]],
     return out
 
 
+def class_at(ctx: WriteContext, key: tuple[Any, ...], chain: Sequence[TableRef], tx: int | None) -> TableRef:
+    """The object's class (its deepest table) among the written table and ``chain`` (the tables below it, top
+    first): at transaction ``tx`` by the version rows (a table whose newest version row up to ``tx`` is no deletion),
+    or now by the live rows (``tx`` None)."""
+    o = ctx.det.opts(ContinuumOptions)
+    found = ctx.det.live
+    tables = _tables(ctx, [*chain, *(TableRef(r.schema, r.name + SUFFIX) for r in chain)])
+    for ref in chain:
+        t = (tables[ref] if tx is None else tables[TableRef(ref.schema, ref.name + SUFFIX)]).table()
+        where = and_(*(t.c[c] == v for c, v in zip(ctx.det.key, key, strict=True)))
+        if tx is None:
+            there = ctx.conn.execute(select(t.c[ctx.det.key[0]]).where(where).limit(1)).first() is not None
+        else:
+            op = ctx.conn.execute(select(t.c[o.operation_type_column]).where(
+                where, t.c[o.transaction_column] <= tx).order_by(t.c[o.transaction_column].desc()).limit(1)).scalar()
+            there = op is not None and op != DELETE
+        if not there:
+            break
+        found = ref
+    return found
+
+
 def _found(ctx: WriteContext, t: Any, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
     """Those of ``keys`` with a row in ``t`` (its key columns ``cols``), 1,000 keys a query."""
     out: set[tuple[Any, ...]] = set()
@@ -323,5 +345,5 @@ def _leaf_name(ctx: WriteContext, leaf: Member) -> str:
     return entity_name(ctx.conn, snapshot, det, own_class(replace(ctx, det=det, snapshot=snapshot)))
 
 
-__all__ = ["Member", "ancestors", "hierarchy", "is_joined", "joined_steps", "merged_info", "own_class", "rows_of",
-           "subclass_keys", "subclass_tables"]
+__all__ = ["Member", "ancestors", "class_at", "hierarchy", "is_joined", "joined_steps", "merged_info", "own_class",
+           "rows_of", "subclass_keys", "subclass_tables"]

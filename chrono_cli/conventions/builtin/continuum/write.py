@@ -47,7 +47,7 @@ from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
-from chrono_cli.model import FieldChange, RowKey, Timeline
+from chrono_cli.model import FieldChange, RowKey, Timeline, Version
 from chrono_cli.records import replace
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
@@ -128,6 +128,23 @@ class ContinuumWriter(Writer):
 
     def deleted_keys(self, ctx: WriteContext, limit: int | None = None) -> list[RowKey]:
         return missing_keys(ctx, None, limit)
+
+    def restorable(self, ctx: WriteContext, key: RowKey, version: Version, label: str) -> None:
+        """Refuse to bring a joined-inheritance object's row to a version of another class than its class now (its
+        key deleted and reused by an object of another class): its other tables' rows would not follow."""
+        from chrono_cli.conventions.builtin.continuum.joined import class_at, subclass_tables
+
+        values = tuple(v for _, v in key.items)
+        chain = (subclass_tables(ctx, [values]) or {}).get(values)
+        live = ctx.live
+        if not chain or not isinstance(version.number, int) or ctx.conn.execute(
+                select(live.c[key.items[0][0]]).where(key_where(live, key)).limit(1)).first() is None:
+            return  # not of a joined hierarchy's subclass, or gone (re-creating it is refused by _refuse_part)
+        then, now = class_at(ctx, values, chain, version.number), class_at(ctx, values, chain, None)
+        if then != now:
+            raise Refused(f"{ctx.det.live} {key} was an object of {then} at {label} and is one of {now} now: "
+                          f"restoring its {ctx.det.live} row alone would leave it half of each",
+                          hint=f"chrono history {then} {key} shows the object it was")
 
     def _refuse_part(self, ctx: WriteContext, key: RowKey) -> None:
         """Refuse to re-create half an object of a joined-inheritance hierarchy (which Continuum cannot load):
