@@ -172,7 +172,7 @@ def plan_joined(cat: Catalog, target: Target, writer: BulkWriter, ctx: WriteCont
                     key=tuple(ctx.det.key), columns=tuple(own.columns), at=at, since=since, rows=tuple(rows),
                     skipped=dict(skipped), statements=compiled(steps, cat.conn.dialect), created_at=now,
                     database=database, actor=meta.actor, reason=meta.reason, notes=tuple(notes), steps=steps,
-                    parts=plans, objects=True)
+                    parts=plans)
 
 
 class _Tables:
@@ -267,4 +267,4 @@ def _plan(writer: BulkWriter, part: _Part, n: int, at: datetime, since: datetime
     return BulkPlan(table=str(t.target.ref), convention=ctx.det.adapter, history=str(ctx.det.store),
                     key=tuple(ctx.det.key), columns=tuple(t.columns), at=at, since=since, rows=tuple(part.rows),
                     skipped={}, statements=(), created_at=now, database=database, actor=meta.actor,
-                    reason=meta.reason, steps=tuple(steps), kept=kept, objects=True, covered=not part.own)
+                    reason=meta.reason, steps=tuple(steps), kept=kept, covered=not part.own)

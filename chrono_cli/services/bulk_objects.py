@@ -3,7 +3,7 @@ hierarchy (SQLAlchemy-Continuum): each object written whole, one after another, 
 
 One object is a row in each table of its hierarchy, versioned together (a version row per table, one Continuum
 transaction). The set-based restore writes such objects a part per table (services/bulk_joined.py) where it can;
-where it cannot (``--only``, tables keyed otherwise, tables that disagree) they are restored here:
+where it cannot (tables keyed otherwise, tables that disagree) they are restored here:
 each key as ``chrono restore TABLE KEY --at T`` restores one (``restore.restore_item``: the object's rows in
 every table it spans and the version rows Continuum writes for them), all sharing one Continuum transaction. Keys
 with no state at T (created later, or deleted then) and keys already in their state at T are skipped and listed,

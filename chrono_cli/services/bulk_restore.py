@@ -83,7 +83,6 @@ class BulkPlan:
     # joined-inheritance objects written whole (services/bulk_joined.py): what is written, a part per table and class
     # of object (each class's root first), under one library transaction; ``rows`` then lists each object once
     parts: tuple[BulkPlan, ...] = field(default=())
-    objects: bool = False  # a part of such a write (or the whole of it)
     covered: bool = False  # a part whose objects' class another part records (ancestor and subclass tables)
 
     @property
@@ -192,7 +191,7 @@ def apply_bulk_restore(ws: Workspace, plan: BulkPlan, progress: Progress | None 
                     progress("staging rows", part.size, part.size)
             else:
                 stage = _stage_rows(ctx, part, progress)
-            if part.objects:
+            if plan.parts:
                 mark_objects(stage, covered=part.covered)
             steps = writer.steps(ctx, stage, part.columns)
             for n, step in enumerate(steps, 1):

@@ -84,7 +84,8 @@ def restore_item(cat: Catalog, target: Target, key: RowKey, *, action: str, seq:
     current = prep.writer.current_row(prep.ctx, key)
     if version.values is None:
         raise UsageError(f"p{seq} of {tl.table} {tl.key} is its deletion, not a state")
-    prep.writer.restorable(prep.ctx, key, version, f"{label} (p{seq})")
+    if current is not None:  # a deleted row's re-creation is the writer's insert to check
+        prep.writer.restorable(prep.ctx, key, version, f"{label} (p{seq})")
     if current is None and only:
         raise UsageError("--only cannot be used to re-create a deleted row: every column needs a value")
     if (action == "undelete") != (current is None):

@@ -146,7 +146,7 @@ class BulkWriter(abc.ABC):
 
     def ancestor_tables(self, ctx: WriteContext) -> list[TableRef] | None:
         """The joined-inheritance tables every object of this table also has a row in, root first, keyed under the
-        same column names (None: keyed otherwise). None by default."""
+        same column names (None: keyed otherwise). None (an empty list) by default."""
         return []
 
     def subclass_keys(self, ctx: WriteContext, keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
@@ -158,7 +158,7 @@ class BulkWriter(abc.ABC):
                         ) -> dict[tuple[Any, ...], tuple[TableRef, ...]] | None:
         """Those of ``keys`` whose object is of a joined-inheritance subclass (a row, live or in the history, in a
         table extending this one), each with the tables below this one down to its class's, keyed under the same
-        column names; None: an object in two subclass tables, or a subclass keyed otherwise. None by default."""
+        column names; None: an object in two subclass tables, or a subclass keyed otherwise. None found by default."""
         return {}
 
     @abc.abstractmethod

@@ -136,8 +136,8 @@ class Writer(abc.ABC):
         return None
 
     def restorable(self, ctx: WriteContext, key: RowKey, version: Version, label: str) -> None:
-        """Raise when bringing ``key``'s live row to ``version`` (called ``label``) would write what the library
-        could not read back (a joined-inheritance object's class changed since). Nothing by default."""
+        """Raise when bringing ``key``'s live row (it exists) to ``version`` (called ``label``) would write what the
+        library could not read back (a joined-inheritance object's class changed since). Nothing by default."""
         return None
 
     def lock(self, ctx: WriteContext, key: RowKey) -> None:

@@ -47,7 +47,7 @@ from chrono_cli.conventions.writes.values import stamp
 from chrono_cli.db import reflect
 from chrono_cli.db.reflect import TableInfo
 from chrono_cli.errors import Refused
-from chrono_cli.model import FieldChange, RowKey, Timeline, Version
+from chrono_cli.model import FieldChange, RowKey, TableRef, Timeline, Version
 from chrono_cli.records import replace
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
@@ -132,14 +132,12 @@ class ContinuumWriter(Writer):
     def restorable(self, ctx: WriteContext, key: RowKey, version: Version, label: str) -> None:
         """Refuse to bring a joined-inheritance object's row to a version of another class than its class now (its
         key deleted and reused by an object of another class): its other tables' rows would not follow."""
-        from chrono_cli.conventions.builtin.continuum.joined import class_at, subclass_tables
+        from chrono_cli.conventions.builtin.continuum.joined import class_at
 
+        chain = _subclass_chain(ctx, key)
+        if not chain or not isinstance(version.number, int):
+            return  # not an object of a joined hierarchy's subclass, then or now
         values = tuple(v for _, v in key.items)
-        chain = (subclass_tables(ctx, [values]) or {}).get(values)
-        live = ctx.live
-        if not chain or not isinstance(version.number, int) or ctx.conn.execute(
-                select(live.c[key.items[0][0]]).where(key_where(live, key)).limit(1)).first() is None:
-            return  # not of a joined hierarchy's subclass, or gone (re-creating it is refused by _refuse_part)
         then, now = class_at(ctx, values, chain, version.number), class_at(ctx, values, chain, None)
         if then != now:
             raise Refused(f"{ctx.det.live} {key} was an object of {then} at {label} and is one of {now} now: "
@@ -151,10 +149,9 @@ class ContinuumWriter(Writer):
         a deleted object of a subclass from a table above its class's (this table's history holds only this
         table's columns, so its rows below would be left out), and an object whose key an ancestor table's live
         row holds now (an object of another class: its row there would be written over)."""
-        from chrono_cli.conventions.builtin.continuum.joined import ancestors, subclass_tables
+        from chrono_cli.conventions.builtin.continuum.joined import ancestors
 
-        values = tuple(v for _, v in key.items)
-        chain = (subclass_tables(ctx, [values]) or {}).get(values)
+        chain = _subclass_chain(ctx, key)
         if chain:
             raise Refused(f"{ctx.det.live} {key} was an object of {chain[-1]} (its versions are there): "
                           f"re-creating it from {ctx.det.live} would leave out its row in "
@@ -299,6 +296,15 @@ class ContinuumWriter(Writer):
         note = membership_note(ctx.det, names, new, timeline)
         if note:
             out.notes.append(note)
+
+
+def _subclass_chain(ctx: WriteContext, key: RowKey) -> tuple[TableRef, ...] | None:
+    """The tables below the written one down to the class of ``key``'s object, where it is (or was) of a subclass
+    (``joined.subclass_tables``)."""
+    from chrono_cli.conventions.builtin.continuum.joined import subclass_tables
+
+    values = tuple(v for _, v in key.items)
+    return (subclass_tables(ctx, [values]) or {}).get(values)
 
 
 def actor_notes(ctx: WriteContext) -> list[str]:
